@@ -1,0 +1,122 @@
+"""Russian identifiers: СНИЛС, ИНН, ОГРН/ОГРНИП, phone numbers, logins.
+
+Each `normalize_*` returns the canonical form or raises `InvalidIdentifier` with a Russian message.
+ИНН and ОГРН checksums come from python-stdnum; it has no СНИЛС, so that one is here.
+"""
+from __future__ import annotations
+
+import re
+
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+from stdnum.ru import inn as stdnum_inn
+from stdnum.ru import ogrn as stdnum_ogrn
+
+
+class InvalidIdentifier(ValueError):
+    pass
+
+
+_SEPARATORS = re.compile(r"[\s\-()]")
+LOGIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{4,31}$")
+
+
+def _digits(value: str) -> str:
+    return _SEPARATORS.sub("", value)
+
+
+def snils_check_digits(first9: str) -> str:
+    """Control number of СНИЛС: Σ digit·weight (weights 9..1); 100 and 101 give 00; mod 101."""
+    total = sum(int(d) * w for d, w in zip(first9, range(9, 0, -1)))
+    if total > 101:
+        total %= 101
+    return "00" if total in (100, 101) else f"{total:02d}"
+
+
+def normalize_snils(value: str) -> str:
+    number = _digits(value)
+    if not number.isdigit() or len(number) != 11:
+        raise InvalidIdentifier("СНИЛС состоит из 11 цифр")
+    # Numbers up to 001-001-998 were issued before checksums existed and carry none.
+    if int(number[:9]) > 1001998 and snils_check_digits(number[:9]) != number[9:]:
+        raise InvalidIdentifier("Неверная контрольная сумма СНИЛС")
+    return f"{number[:3]}-{number[3:6]}-{number[6:9]} {number[9:]}"
+
+
+def normalize_inn(value: str, length: int) -> str:
+    number = _digits(value)
+    if not number.isdigit() or len(number) != length:
+        raise InvalidIdentifier(f"ИНН состоит из {length} цифр")
+    try:
+        return stdnum_inn.validate(number)
+    except InvalidChecksum:
+        raise InvalidIdentifier("Неверная контрольная сумма ИНН") from None
+    except ValidationError:
+        raise InvalidIdentifier("Неверный ИНН") from None
+
+
+def normalize_ogrn(value: str, length: int) -> str:
+    """ОГРН (13 digits, legal entities) or ОГРНИП (15 digits, sole proprietors)."""
+    name = "ОГРНИП" if length == 15 else "ОГРН"
+    number = _digits(value)
+    if not number.isdigit() or len(number) != length:
+        raise InvalidIdentifier(f"{name} состоит из {length} цифр")
+    if length == 15 and number[0] != "3":
+        raise InvalidIdentifier("ОГРНИП начинается с цифры 3")
+    if length == 13 and number[0] not in "15":
+        raise InvalidIdentifier("ОГРН юридического лица начинается с цифры 1 или 5")
+    try:
+        return stdnum_ogrn.validate(number)
+    except InvalidChecksum:
+        raise InvalidIdentifier(f"Неверная контрольная сумма {name}") from None
+    except (InvalidComponent, ValidationError):
+        raise InvalidIdentifier(f"Неверный {name}") from None
+
+
+def normalize_phone(value: str) -> str:
+    """Russian mobile/landline in any common spelling → +7XXXXXXXXXX."""
+    number = _digits(value)
+    if number.startswith("+7"):
+        number = number[2:]
+    elif len(number) == 11 and number[0] in "78":
+        number = number[1:]
+    if not number.isdigit() or len(number) != 10:
+        raise InvalidIdentifier("Телефон в формате +7 900 123-45-67")
+    return "+7" + number
+
+
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+
+
+def normalize_email(value: str) -> str:
+    email = value.strip()
+    if len(email) > 254 or not _EMAIL_RE.match(email) or ".." in email:
+        raise InvalidIdentifier("Неверный адрес электронной почты")
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def email_key(email: str) -> str:
+    """Uniqueness and look-up key: e-mail addresses are compared case-insensitively."""
+    return email.lower()
+
+
+def normalize_login(value: str) -> str:
+    if not LOGIN_RE.match(value):
+        raise InvalidIdentifier("Логин: от 5 до 32 латинских букв и цифр, начинается с буквы")
+    return value
+
+
+def classify_identifier(value: str) -> tuple[str, str]:
+    """What a user typed into «Логин, e-mail или телефон» → (kind, look-up key).
+
+    Logins start with a letter, so a value of digits and phone punctuation is a phone number.
+    """
+    text = value.strip()
+    if "@" in text:
+        return "email", email_key(text)
+    if re.fullmatch(r"[+\d\s\-()]+", text):
+        try:
+            return "phone", normalize_phone(text)
+        except InvalidIdentifier:
+            return "phone", text
+    return "login", text.lower()

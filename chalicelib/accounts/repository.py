@@ -1,0 +1,176 @@
+"""The identity table: users, uniqueness claims, confirmation links and reset codes.
+
+Access patterns (keys in infra/resources.yaml):
+- user by id ............ GetItem  pk=USER#<id>, sk=PROFILE
+- user by login/e-mail/phone: Query on GSI by_login/by_email/by_phone (one call, sign-in)
+- uniqueness of login, e-mail, phone: claim items pk=CLAIM#<kind>#<key>, written in the same
+  transaction as the user with attribute_not_exists (a GSI cannot enforce uniqueness)
+- confirmation link ..... pk=CONFIRM#<sha256(token)>
+- password-reset code ... pk=USER#<id>, sk=RESET
+Unconfirmed registrations carry `ttl` so abandoned ones free their login, e-mail and phone.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core.dynamo import is_conditional_failure, table_meta
+
+PROFILE = "PROFILE"
+
+
+class _ByLogin(GlobalSecondaryIndex["UserItem"]):
+    class Meta:
+        index_name = "by_login"
+        projection = AllProjection()
+    login_key = UnicodeAttribute(hash_key=True)
+
+
+class _ByEmail(GlobalSecondaryIndex["UserItem"]):
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+    email_key = UnicodeAttribute(hash_key=True)
+
+
+class _ByPhone(GlobalSecondaryIndex["UserItem"]):
+    class Meta:
+        index_name = "by_phone"
+        projection = AllProjection()
+    phone_key = UnicodeAttribute(hash_key=True)
+
+
+class UserItem(Model):
+    Meta = table_meta("identity")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=PROFILE)
+    ttl = NumberAttribute(null=True)
+
+    user_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    role = UnicodeAttribute(default="consumer")
+    status = UnicodeAttribute()  # "pending" until the e-mail is confirmed, then "active"
+    login = UnicodeAttribute()
+    login_key = UnicodeAttribute()
+    email = UnicodeAttribute()
+    email_key = UnicodeAttribute()
+    pending_email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute()
+    phone_key = UnicodeAttribute()
+    profile = MapAttribute(default=dict)  # kind-specific fields, address, passport, ЕГРЮЛ record
+    consent = MapAttribute(default=dict)  # {"version", "accepted_at", "ip"}
+    password_hash = UnicodeAttribute()
+    token_version = NumberAttribute(default=0)
+    failed_logins = NumberAttribute(default=0)
+    locked_until = NumberAttribute(default=0)
+    # Active refresh sessions, in the user item so `me` and sign-in stay one item:
+    # {sid: {"digest", "expires", "remember"}}
+    sessions = MapAttribute(default=dict)
+    created_at = UnicodeAttribute()
+
+    by_login = _ByLogin()
+    by_email = _ByEmail()
+    by_phone = _ByPhone()
+
+
+class ClaimItem(Model):
+    Meta = table_meta("identity")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CLAIM")
+    ttl = NumberAttribute(null=True)
+    user_id = UnicodeAttribute()
+    confirmed = BooleanAttribute(default=False)
+
+
+class ConfirmItem(Model):
+    Meta = table_meta("identity")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CONFIRM")
+    ttl = NumberAttribute()
+    user_id = UnicodeAttribute()
+    purpose = UnicodeAttribute()  # "registration" | "email_change"
+    email = UnicodeAttribute()
+
+
+class ResetItem(Model):
+    Meta = table_meta("identity")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="RESET")
+    ttl = NumberAttribute()
+    code_digest = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+
+
+def user_key(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def claim_key(kind: str, key: str) -> str:
+    return f"CLAIM#{kind}#{key}"
+
+
+def confirm_key(digest: str) -> str:
+    return f"CONFIRM#{digest}"
+
+
+class UserRepository:
+    """All reads and writes of identity items. Writes that must not race are conditional."""
+
+    def get(self, user_id: str) -> Optional[UserItem]:
+        try:
+            return UserItem.get(user_key(user_id), PROFILE, consistent_read=True)
+        except UserItem.DoesNotExist:
+            return None
+
+    def find_by_identifier(self, kind: str, key: str) -> Optional[UserItem]:
+        index = {"login": UserItem.by_login, "email": UserItem.by_email, "phone": UserItem.by_phone}[kind]
+        candidates = list(index.query(key, limit=2))
+        # A confirmed account wins over an abandoned registration that has not expired yet.
+        candidates.sort(key=lambda u: u.status != "active")
+        return candidates[0] if candidates else None
+
+    def claims(self, keys: Iterable[str]) -> dict[str, ClaimItem]:
+        return {c.pk: c for c in ClaimItem.batch_get([(k, "CLAIM") for k in keys])}
+
+    def get_claim(self, key: str) -> Optional[ClaimItem]:
+        try:
+            return ClaimItem.get(key, "CLAIM", consistent_read=True)
+        except ClaimItem.DoesNotExist:
+            return None
+
+    def get_confirm(self, digest: str) -> Optional[ConfirmItem]:
+        try:
+            return ConfirmItem.get(confirm_key(digest), "CONFIRM", consistent_read=True)
+        except ConfirmItem.DoesNotExist:
+            return None
+
+    def get_reset(self, user_id: str) -> Optional[ResetItem]:
+        try:
+            return ResetItem.get(user_key(user_id), "RESET", consistent_read=True)
+        except ResetItem.DoesNotExist:
+            return None
+
+    def update(self, user: UserItem, actions: list[Any], condition: Any = None) -> bool:
+        """Conditional update; False when the condition no longer holds (a concurrent change)."""
+        try:
+            user.update(actions=actions, condition=condition)
+            return True
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+
+
+def transaction() -> TransactWrite:
+    """One all-or-nothing write across the identity and notifications tables."""
+    return TransactWrite(connection=Connection(region=UserItem.Meta.region))
+
+
+def transaction_conflict(exc: TransactWriteError) -> bool:
+    return is_conditional_failure(exc)

@@ -1,0 +1,1 @@
+"""Shared building blocks: settings, errors, HTTP helpers, AWS access, clock, security."""

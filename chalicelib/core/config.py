@@ -1,0 +1,50 @@
+"""Settings of one deployment, read once from the environment (12-factor)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KABINET_", frozen=True)
+
+    stage: str = "local"
+    aws_region: str = Field(default="eu-central-1", validation_alias="AWS_REGION")
+    site_url: str = "http://127.0.0.1:8000"
+    company_name: str = "АО «Горэлектросеть»"
+    company_timezone: str = "Europe/Moscow"
+    mail_from: str = "noreply@kabinet.local"
+
+    access_token_minutes: int = 15
+    refresh_token_hours: int = 24
+    remember_me_days: int = 30
+    confirmation_hours: int = 24
+    reset_code_minutes: int = 15
+    reset_code_attempts: int = 5
+    login_failures_before_lock: int = 5
+    login_lock_minutes: int = 15
+    # Per client IP, per window: auth endpoints that send mail or create accounts.
+    auth_requests_per_ip: int = 20
+    auth_window_seconds: int = 900
+    pow_difficulty: int = 16
+    pow_ttl_seconds: int = 300
+    max_sessions_per_user: int = 10
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    consent_version: str = "2024-01"
+
+    def resource(self, name: str) -> str:
+        """Physical name of a resource declared in infra/resources.yaml."""
+        return f"kabinet-{self.stage}-{name}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.company_timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,163 @@
+"""Thin routes: parse with pydantic → call a service → map the result or error to HTTP.
+
+`ApiBlueprint.route` wraps a Chalice route so every handler gets a parsed, validated request and
+every failure leaves as the one error shape. The declared models feed the OpenAPI generator.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Optional
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from .errors import ApiError, forbidden, unauthorized
+from .validation import to_api_error
+
+logger = logging.getLogger("kabinet.web")
+
+Access = Literal["public", "user", "staff"]
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    tag: str
+    access: Access
+    roles: tuple[str, ...]
+    body: Optional[type[BaseModel]]
+    query: Optional[type[BaseModel]]
+    response: Optional[type[BaseModel]]
+    status: int
+    errors: tuple[int, ...]
+
+
+@dataclass
+class Request:
+    body: Any
+    query: Any
+    principal: Any
+    source_ip: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Result:
+    """A handler's answer when it needs a status or headers other than the route's default."""
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+class ApiBlueprint:
+    def __init__(self, import_name: str, tag: str) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.tag = tag
+
+    def route(self, path: str, method: str = "GET", *, summary: str, access: Access = "user",
+              roles: tuple[str, ...] = (), body: Optional[type[BaseModel]] = None,
+              query: Optional[type[BaseModel]] = None, response: Optional[type[BaseModel]] = None,
+              status: int = 200, errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        spec = RouteSpec(path, method, summary, self.tag, access, roles, body, query, response,
+                         status, errors)
+        ROUTES.append(spec)
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            def view(**path_params: str) -> Response:
+                return _dispatch(self.blueprint, spec, handler, path_params)
+
+            view.__name__ = handler.__name__
+            view.__doc__ = handler.__doc__
+            self.blueprint.route(path, methods=[method], content_types=["application/json"])(view)
+            return handler
+
+        return decorator
+
+
+def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
+              path_params: dict[str, str]) -> Response:
+    chalice_request = bp.current_request
+    try:
+        request = Request(
+            body=_parse_body(spec, chalice_request.raw_body),
+            query=_parse_query(spec, chalice_request.query_params or {}),
+            principal=_authenticate(spec, chalice_request.headers),
+            source_ip=_source_ip(chalice_request.context),
+            headers={k.lower(): v for k, v in (chalice_request.headers or {}).items()},
+        )
+        result = handler(request, **path_params)
+    except ApiError as exc:
+        return error_response(exc)
+    except Exception:  # the one place that turns a bug into a clean 500 without details
+        logger.exception("unhandled error in %s %s", spec.method, spec.path)
+        return error_response(ApiError("Внутренняя ошибка. Попробуйте позже", status=500,
+                                       code="internal_error"))
+    return _success(spec, result)
+
+
+def _parse_body(spec: RouteSpec, raw: bytes) -> Any:
+    if spec.body is None:
+        return None
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("Тело запроса должно быть JSON-объектом", code="bad_request") from None
+    if not isinstance(data, dict):
+        raise ApiError("Тело запроса должно быть JSON-объектом", code="bad_request")
+    try:
+        return spec.body.model_validate(data)
+    except ValidationError as exc:
+        raise to_api_error(exc, getattr(spec.body, "loc_noise", frozenset())) from None
+
+
+def _parse_query(spec: RouteSpec, params: dict[str, str]) -> Any:
+    if spec.query is None:
+        return None
+    try:
+        return spec.query.model_validate(dict(params))
+    except ValidationError as exc:
+        raise to_api_error(exc) from None
+
+
+def _authenticate(spec: RouteSpec, headers: Any) -> Any:
+    if spec.access == "public":
+        return None
+    header = (headers or {}).get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized()
+    from chalicelib.accounts.guard import authenticate  # the guard needs the accounts store
+
+    principal = authenticate(token.strip())
+    if spec.access == "staff" and (not principal.is_staff or (spec.roles and principal.role not in spec.roles)):
+        raise forbidden()
+    return principal
+
+
+def _source_ip(context: Optional[dict[str, Any]]) -> str:
+    return ((context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+
+
+def _success(spec: RouteSpec, result: Any) -> Response:
+    status, headers = spec.status, dict(JSON_HEADERS)
+    if isinstance(result, Result):
+        status, headers, result = result.status, {**headers, **result.headers}, result.body
+    if result is None:
+        return Response(body="", status_code=204 if status == 200 else status,
+                        headers={"Cache-Control": "no-store"})
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return Response(body=json.dumps(result, ensure_ascii=False), status_code=status, headers=headers)
+
+
+def error_response(exc: ApiError) -> Response:
+    return Response(body=json.dumps(exc.body(), ensure_ascii=False), status_code=exc.status,
+                    headers={**JSON_HEADERS, **exc.headers})

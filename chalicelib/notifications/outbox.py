@@ -1,0 +1,111 @@
+"""Transactional outbox: a notification is written in the same DynamoDB transaction as the change
+that causes it, then handed to SQS. If that hand-off fails, the relay schedule finds the item on the
+sparse `pending` index and sends it again, so a committed change never loses its notification.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Optional
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core import clock
+from chalicelib.core.aws import client
+from chalicelib.core.config import get_settings
+
+from .repository import (PENDING, FeedCounter, FeedItem, NotificationRepository, OutboxItem, feed_key,
+                         note_key, outbox_key)
+from .templates import TEMPLATES, render
+
+logger = logging.getLogger("kabinet.outbox")
+
+OUTBOX_RETENTION = timedelta(days=30)
+FEED_RETENTION = timedelta(days=365 * 3)
+RELAY_GRACE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Notification:
+    template: str
+    params: dict[str, str]
+    user_id: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    outbox_id: str = field(default_factory=lambda: _time_ordered_id())
+
+    @property
+    def channels(self) -> list[str]:
+        template = TEMPLATES[self.template]
+        channels = []
+        if self.email:
+            channels.append("email")
+        if self.phone and template.sms:
+            channels.append("sms")
+        return channels
+
+
+def _time_ordered_id() -> str:
+    return f"{int(clock.now().timestamp() * 1000):012x}{secrets.token_hex(5)}"
+
+
+def _common_params() -> dict[str, str]:
+    settings = get_settings()
+    return {"company": settings.company_name, "site_url": settings.site_url}
+
+
+def stage(tx: TransactWrite, note: Notification) -> None:
+    """Add the outbox item (and the feed entry, if the template has one) to the caller's transaction."""
+    now = clock.now()
+    created = clock.iso(now)
+    params = {**_common_params(), **note.params}
+    rendered = render(note.template, params)  # fail before commit if a parameter is missing
+    tx.save(OutboxItem(outbox_key(note.outbox_id), "OUTBOX", outbox_id=note.outbox_id, user_id=note.user_id,
+                       template=note.template, params=params, email=note.email, phone=note.phone,
+                       channels=note.channels, created_at=created, pending_pk=PENDING, pending_at=created,
+                       ttl=clock.epoch(now + OUTBOX_RETENTION)),
+            condition=OutboxItem.pk.does_not_exist())
+    if note.user_id and rendered.feed_title:
+        tx.save(FeedItem(feed_key(note.user_id), note_key(note.outbox_id), note_id=note.outbox_id,
+                         title=rendered.feed_title, body=rendered.feed_body or "", link=rendered.link,
+                         read=False, created_at=created, ttl=clock.epoch(now + FEED_RETENTION)))
+        tx.update(FeedCounter(feed_key(note.user_id), "COUNTER"), actions=[FeedCounter.unread.add(1)])
+
+
+def _queue_url() -> str:
+    return client("sqs").get_queue_url(QueueName=get_settings().resource("notifications"))["QueueUrl"]
+
+
+def dispatch(notes: list[Notification]) -> None:
+    """Hand committed notifications to the queue. Best effort: the relay covers failures."""
+    if not notes:
+        return
+    try:
+        client("sqs").send_message_batch(
+            QueueUrl=_queue_url(),
+            Entries=[{"Id": str(i), "MessageBody": json.dumps({"outbox_id": n.outbox_id})}
+                     for i, n in enumerate(notes)])
+    except Exception:  # noqa: BLE001 — a committed change must not fail because SQS did
+        logger.warning("outbox hand-off to SQS failed; the relay will retry", exc_info=True)
+
+
+def relay_pending(repository: Optional[NotificationRepository] = None) -> int:
+    """Scheduled: re-send outbox items still undelivered after a grace period. Returns the count."""
+    repo = repository or NotificationRepository()
+    cutoff = clock.iso(clock.now() - RELAY_GRACE)
+    items = repo.undelivered_before(cutoff)
+    now_iso = clock.iso(clock.now())
+    for start in range(0, len(items), 10):
+        chunk = items[start:start + 10]
+        client("sqs").send_message_batch(
+            QueueUrl=_queue_url(),
+            Entries=[{"Id": str(i), "MessageBody": json.dumps({"outbox_id": it.outbox_id})}
+                     for i, it in enumerate(chunk)])
+        for item in chunk:
+            repo.mark_relayed(item, now_iso)
+    if items:
+        logger.info("outbox relay re-sent %d notifications", len(items))
+    return len(items)

@@ -1,0 +1,125 @@
+"""The notifications table: the outbox and each user's feed.
+
+Access patterns (keys in infra/resources.yaml):
+- outbox item by id ........ GetItem pk=OUTBOX#<id>
+- undelivered outbox items . Query GSI `pending` (sparse: only undelivered items carry pending_pk)
+- a user's feed, newest first Query pk=FEED#<user>, sk begins_with NOTE#, descending
+- unread counter ........... pk=FEED#<user>, sk=COUNTER (ADD, so it never races)
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import table_meta
+
+PENDING = "PENDING"
+# Undelivered after this many relays: parked under FAILED (alarmed on, inspected by staff).
+FAILED = "FAILED"
+MAX_RELAYS = 5
+
+
+class _Pending(GlobalSecondaryIndex["OutboxItem"]):
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+    pending_pk = UnicodeAttribute(hash_key=True)
+    pending_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxItem(Model):
+    Meta = table_meta("notifications")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="OUTBOX")
+    ttl = NumberAttribute(null=True)
+    outbox_id = UnicodeAttribute()
+    user_id = UnicodeAttribute(null=True)
+    template = UnicodeAttribute()
+    # Removed once delivered: it may hold a one-time code or link.
+    params = MapAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    channels = ListAttribute(of=UnicodeAttribute)
+    created_at = UnicodeAttribute()
+    pending_pk = UnicodeAttribute(null=True)
+    pending_at = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
+    relays = NumberAttribute(default=0)
+
+    pending = _Pending()
+
+
+class FeedItem(Model):
+    Meta = table_meta("notifications")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    ttl = NumberAttribute(null=True)
+    note_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    link = UnicodeAttribute(null=True)
+    read = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
+class FeedCounter(Model):
+    Meta = table_meta("notifications")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="COUNTER")
+    unread = NumberAttribute(default=0)
+
+
+def outbox_key(outbox_id: str) -> str:
+    return f"OUTBOX#{outbox_id}"
+
+
+def feed_key(user_id: str) -> str:
+    return f"FEED#{user_id}"
+
+
+def note_key(note_id: str) -> str:
+    return f"NOTE#{note_id}"
+
+
+class NotificationRepository:
+    def get_outbox(self, outbox_id: str) -> Optional[OutboxItem]:
+        try:
+            return OutboxItem.get(outbox_key(outbox_id), "OUTBOX", consistent_read=True)
+        except OutboxItem.DoesNotExist:
+            return None
+
+    def undelivered_before(self, cutoff_iso: str, limit: int = 100) -> list[OutboxItem]:
+        return list(OutboxItem.pending.query(PENDING, OutboxItem.pending_at < cutoff_iso, limit=limit))
+
+    def mark_delivered(self, item: OutboxItem, delivered_at: str) -> None:
+        item.update(actions=[OutboxItem.params.remove(), OutboxItem.pending_pk.remove(),
+                             OutboxItem.pending_at.remove(), OutboxItem.delivered_at.set(delivered_at)])
+
+    def mark_relayed(self, item: OutboxItem, now_iso: str) -> None:
+        if item.relays + 1 >= MAX_RELAYS:
+            item.update(actions=[OutboxItem.pending_pk.set(FAILED), OutboxItem.relays.add(1)])
+        else:
+            item.update(actions=[OutboxItem.pending_at.set(now_iso), OutboxItem.relays.add(1)])
+
+    def feed_page(self, user_id: str, limit: int, after: Optional[str]) -> tuple[list[FeedItem], Optional[str]]:
+        kwargs: dict[str, Any] = {"scan_index_forward": False, "limit": limit}
+        if after:
+            kwargs["last_evaluated_key"] = {"pk": {"S": feed_key(user_id)}, "sk": {"S": note_key(after)}}
+        result = FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"), **kwargs)
+        items = list(result)
+        last = result.last_evaluated_key
+        return items, (last["sk"]["S"].removeprefix("NOTE#") if last else None)
+
+    def unread_count(self, user_id: str) -> int:
+        try:
+            return max(0, int(FeedCounter.get(feed_key(user_id), "COUNTER").unread))
+        except FeedCounter.DoesNotExist:
+            return 0
+
+    def unread_notes(self, user_id: str) -> list[FeedItem]:
+        return [n for n in FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"),
+                                          filter_condition=FeedItem.read == False)]  # noqa: E712

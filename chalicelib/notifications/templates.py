@@ -1,0 +1,95 @@
+"""Russian message templates. One template → e-mail, SMS and feed texts, whichever it defines.
+
+Security messages (links, codes) never go to the in-app feed: the feed is for events.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Template
+from typing import Mapping, Optional
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    subject: str
+    email: str
+    sms: Optional[str] = None
+    feed_title: Optional[str] = None
+    feed_body: Optional[str] = None
+    link: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    email: str
+    sms: Optional[str]
+    feed_title: Optional[str]
+    feed_body: Optional[str]
+    link: Optional[str]
+
+
+_SIGNATURE = "\n\n—\n$company\nЛичный кабинет: $site_url\nЭто письмо отправлено автоматически, отвечать на него не нужно."
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    "registration_confirm": MessageTemplate(
+        subject="Подтверждение регистрации в личном кабинете",
+        email="Здравствуйте!\n\nВы зарегистрировались в личном кабинете потребителя. Чтобы завершить "
+              "регистрацию, перейдите по ссылке:\n$confirm_url\n\nСсылка действует $hours ч. Если Вы не "
+              "регистрировались, просто удалите это письмо." + _SIGNATURE),
+    "registration_duplicate": MessageTemplate(
+        subject="Попытка регистрации с Вашими данными",
+        email="Здравствуйте!\n\nКто-то пытался зарегистрировать новый личный кабинет с Вашим адресом "
+              "электронной почты или телефоном. У Вас уже есть учётная запись — войти можно по логину, "
+              "e-mail или телефону, а если Вы забыли пароль, восстановите его на странице входа.\n\n"
+              "Если это были не Вы, ничего делать не нужно." + _SIGNATURE),
+    "welcome": MessageTemplate(
+        subject="Регистрация завершена",
+        email="Здравствуйте!\n\nРегистрация в личном кабинете завершена. Ваш логин: $login." + _SIGNATURE,
+        feed_title="Добро пожаловать в личный кабинет",
+        feed_body="Регистрация завершена. Привяжите лицевой счёт, чтобы передавать показания.",
+        link="#/"),
+    "email_change_confirm": MessageTemplate(
+        subject="Подтверждение нового адреса электронной почты",
+        email="Здравствуйте!\n\nЧтобы подтвердить новый адрес электронной почты для личного кабинета, "
+              "перейдите по ссылке:\n$confirm_url\n\nСсылка действует $hours ч." + _SIGNATURE),
+    "email_changed": MessageTemplate(
+        subject="Адрес электронной почты изменён",
+        email="Здравствуйте!\n\nАдрес электронной почты Вашего личного кабинета изменён. Если это были не "
+              "Вы, срочно обратитесь в службу поддержки." + _SIGNATURE,
+        feed_title="Адрес электронной почты изменён",
+        feed_body="Новый адрес подтверждён и используется для уведомлений.",
+        link="#/profile"),
+    "password_reset_code": MessageTemplate(
+        subject="Код для восстановления пароля",
+        email="Здравствуйте!\n\nКод для восстановления пароля: $code\n\nКод действует $minutes мин. и может "
+              "быть использован один раз. Если Вы не запрашивали восстановление, проигнорируйте это "
+              "письмо — Ваш пароль не изменится." + _SIGNATURE),
+    "login_reminder": MessageTemplate(
+        subject="Ваш логин в личном кабинете",
+        email="Здравствуйте!\n\nВаш логин для входа в личный кабинет: $login\n\nВойти можно также по адресу "
+              "электронной почты или номеру телефона." + _SIGNATURE),
+    "password_changed": MessageTemplate(
+        subject="Пароль изменён",
+        email="Здравствуйте!\n\nПароль от Вашего личного кабинета изменён, все прочие сеансы завершены. "
+              "Если это были не Вы, восстановите пароль и обратитесь в службу поддержки." + _SIGNATURE,
+        sms="Пароль от личного кабинета изменён. Если это были не Вы, восстановите пароль.",
+        feed_title="Пароль изменён",
+        feed_body="Все прочие сеансы завершены.",
+        link="#/profile"),
+    "account_locked": MessageTemplate(
+        subject="Вход временно заблокирован",
+        email="Здравствуйте!\n\nПосле нескольких неудачных попыток входа вход в Ваш личный кабинет "
+              "заблокирован на $minutes мин. Если это были не Вы, рекомендуем сменить пароль." + _SIGNATURE),
+}
+
+
+def render(name: str, params: Mapping[str, str]) -> Rendered:
+    template = TEMPLATES[name]
+
+    def fill(text: Optional[str]) -> Optional[str]:
+        return None if text is None else Template(text).substitute(params)
+
+    return Rendered(subject=fill(template.subject) or "", email=fill(template.email) or "",
+                    sms=fill(template.sms), feed_title=fill(template.feed_title),
+                    feed_body=fill(template.feed_body), link=template.link)

@@ -1,0 +1,154 @@
+"""Helpers for API tests: a JSON client wrapper, test users, moto's sent mail and SMS."""
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import botocore.client
+from chalice.test import Client
+
+_counter = itertools.count(1)
+
+
+class Api:
+    """Thin JSON wrapper: `api.post("/auth/login", {...}, token=...)` → (status, body)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
+             raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            hdrs["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.client.http, method.lower())(f"/api/v1{path}", headers=hdrs, body=payload)
+        text = response.body.decode() if response.body else ""
+        return response.status_code, (json.loads(text) if text else None)
+
+    def get(self, path: str, **kw: Any) -> tuple[int, Any]:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return self.call("POST", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return self.call("PATCH", path, body, **kw)
+
+
+def solve_pow(api: Api) -> dict[str, str]:
+    from chalicelib.accounts.pow import solve
+
+    status, challenge = api.get("/auth/challenge")
+    assert status == 200
+    return {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}
+
+
+def unique_suffix() -> str:
+    return f"{next(_counter)}{uuid.uuid4().hex[:6]}"
+
+
+def person_payload(api: Api, **overrides: Any) -> dict[str, Any]:
+    suffix = unique_suffix()
+    phone_tail = f"{int(uuid.uuid4().int % 10**7):07d}"
+    body = {
+        "kind": "person", "login": f"user{suffix}", "password": "Secret123pass",
+        "email": f"user{suffix}@example.ru", "phone": f"+7900{phone_tail}",
+        "address": {"postcode": "394000", "locality": "Воронеж", "street": "ул. Ленина", "house": "1", "flat": "5"},
+        "consent": {"accepted": True, "version": "2024-01"},
+        "last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "snils": "112-233-445 95",
+    }
+    body.update(overrides)
+    if "pow" not in overrides:
+        body["pow"] = solve_pow(api)
+    return body
+
+
+def sent_emails(to: str) -> list[Any]:
+    """E-mails moto's SES recorded for an address, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"]
+    return [m for m in backend.sent_messages if to in m.destinations.get("ToAddresses", [])]
+
+
+def sent_sms(phone: str) -> list[str]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"]
+    return [message for number, message, *_ in backend.sms_messages.values() if number == phone]
+
+
+def deliver_notifications() -> int:
+    """Run the SQS consumer over what is queued, as Lambda would; returns messages processed."""
+    import boto3
+
+    from chalicelib.notifications.consumer import handle_batch
+
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    url = sqs.get_queue_url(QueueName="kabinet-test-notifications")["QueueUrl"]
+    processed = 0
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        if not got:
+            return processed
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+                              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                              "awsRegion": "eu-central-1"} for m in got]}
+        failed = {f["itemIdentifier"] for f in handle_batch(event)["batchItemFailures"]}
+        for m in got:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                processed += 1
+        if failed:
+            return processed
+
+
+def confirm_link_token(email: str) -> str:
+    deliver_notifications()
+    import re
+
+    for message in reversed(sent_emails(email)):
+        found = re.search(r"#/confirm\?token=([\w\-]+)", message.body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no confirmation e-mail for {email}")
+
+
+def register_and_confirm(api: Api, **overrides: Any) -> dict[str, Any]:
+    body = person_payload(api, **overrides)
+    status, answer = api.post("/auth/register", body)
+    assert status == 202, answer
+    status, answer = api.post("/auth/confirm", {"token": confirm_link_token(body["email"])})
+    assert status == 200, answer
+    return body
+
+
+def login(api: Api, identifier: str, password: str = "Secret123pass", remember: bool = False) -> dict[str, Any]:
+    status, answer = api.post("/auth/login", {"identifier": identifier, "password": password, "remember": remember})
+    assert status == 200, answer
+    return answer
+
+
+@contextmanager
+def count_calls(service: str) -> Iterator[list[str]]:
+    """Every botocore API call to `service` inside the block (PynamoDB and boto3 alike)."""
+    calls: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == service:
+            calls.append(operation)
+        return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalice import Chalice, Rate, Response
 
 from chalicelib.accounts.api import api as accounts_api
+from chalicelib.dashboard.api import api as dashboard_api
 from chalicelib.core.config import get_settings
 from chalicelib.core.logging import configure_logging
 from chalicelib.core.openapi import openapi_document
@@ -16,7 +17,7 @@ configure_logging()
 app = Chalice(app_name="kabinet")
 app.api.binary_types = []  # JSON only; uploads go straight to S3
 
-for blueprint in (accounts_api, notifications_api):
+for blueprint in (accounts_api, notifications_api, dashboard_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 

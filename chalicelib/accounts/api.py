@@ -1,12 +1,10 @@
 """Routes of `auth/*` and `me*`: parse → service → HTTP."""
 from __future__ import annotations
 
-from chalicelib.core import throttle
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import field_error
 from chalicelib.core.web import ApiBlueprint, Request
 
-from . import pow
 from .consent import CONSENT_TEXT
 from .models import (ChallengeResponse, ConfirmRequest, ConsentText, ForgotRequest, LoginRequest,
                      LoginResponse, Message, PasswordChange, Profile, ProfileUpdate, RefreshRequest,
@@ -15,7 +13,11 @@ from .models import (ChallengeResponse, ConfirmRequest, ConsentText, ForgotReque
 api = ApiBlueprint(__name__, tag="Учётная запись")
 
 
+# Services and storage are imported inside the handlers: a cold start pays only for the routes.
+
 def _limit_ip(req: Request, scope: str) -> None:
+    from chalicelib.core import throttle
+
     settings = get_settings()
     throttle.hit(scope, req.source_ip, settings.auth_requests_per_ip, settings.auth_window_seconds)
 
@@ -23,6 +25,8 @@ def _limit_ip(req: Request, scope: str) -> None:
 @api.route("/auth/challenge", summary="Задача проверки «не робот» (proof of work)", access="public",
            response=ChallengeResponse)
 def challenge(req: Request) -> ChallengeResponse:
+    from . import pow
+
     issued = pow.issue()
     return ChallengeResponse(challenge=issued.challenge, difficulty=issued.difficulty, expires_in=issued.expires_in)
 
@@ -38,6 +42,7 @@ def consent(req: Request) -> ConsentText:
 @api.route("/auth/register", "POST", summary="Регистрация (ФЛ, ИП, ЮЛ)", access="public",
            body=RegisterRequest, response=Message, status=202, errors=(400, 409, 422, 429))
 def register(req: Request) -> Message:
+    from . import pow
     from .registration import RegistrationService
 
     _limit_ip(req, "register-ip")
@@ -85,6 +90,7 @@ def logout(req: Request) -> None:
 @api.route("/auth/password/forgot", "POST", summary="Запрос кода для восстановления пароля",
            access="public", body=ForgotRequest, response=Message, status=202, errors=(400, 429))
 def forgot_password(req: Request) -> Message:
+    from . import pow
     from .recovery import RecoveryService
 
     _limit_ip(req, "recovery-ip")
@@ -105,6 +111,7 @@ def reset_password(req: Request) -> Message:
 @api.route("/auth/login/recover", "POST", summary="Напоминание логина на e-mail", access="public",
            body=ForgotRequest, response=Message, status=202, errors=(400, 429))
 def recover_login(req: Request) -> Message:
+    from . import pow
     from .recovery import RecoveryService
 
     _limit_ip(req, "recovery-ip")

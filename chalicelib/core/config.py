@@ -1,18 +1,22 @@
 """Settings of one deployment, read once from the environment (12-factor)."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict
+
+ENV_PREFIX = "KABINET_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KABINET_", frozen=True)
+class Settings(BaseModel):
+    """Every field can be set as KABINET_<FIELD> (AWS_REGION for the region)."""
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     stage: str = "local"
-    aws_region: str = Field(default="eu-central-1", validation_alias="AWS_REGION")
+    aws_region: str = "eu-central-1"
     site_url: str = "http://127.0.0.1:8000"
     company_name: str = "АО «Горэлектросеть»"
     company_timezone: str = "Europe/Moscow"
@@ -44,7 +48,16 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.company_timezone)
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        values: dict[str, Any] = {name: environ[ENV_PREFIX + name.upper()] for name in cls.model_fields
+                                  if ENV_PREFIX + name.upper() in environ}
+        if "AWS_REGION" in environ:
+            values["aws_region"] = environ["AWS_REGION"]
+        return cls.model_validate(values)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    # (pydantic-settings would do this too, at twice the import cost on every cold start)
+    return Settings.from_env(os.environ)

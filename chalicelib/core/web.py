@@ -20,6 +20,9 @@ logger = logging.getLogger("kabinet.web")
 
 Access = Literal["public", "user", "staff"]
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+# Bodies are always parsed as JSON; accepting the types clients send by default means a wrong
+# content type gets our error shape (400, in Russian) instead of Chalice's own 415.
+ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class ApiBlueprint:
 
             view.__name__ = handler.__name__
             view.__doc__ = handler.__doc__
-            self.blueprint.route(path, methods=[method], content_types=["application/json"])(view)
+            self.blueprint.route(path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES)(view)
             return handler
 
         return decorator

@@ -17,7 +17,7 @@ from chalicelib.core import clock
 from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
 
-from .repository import (PENDING, FeedCounter, FeedItem, NotificationRepository, OutboxItem, feed_key,
+from .repository import (COUNTER, PENDING, FeedCounter, FeedItem, NotificationRepository, OutboxItem, feed_key,
                          note_key, outbox_key)
 from .templates import TEMPLATES, render
 
@@ -72,7 +72,7 @@ def stage(tx: TransactWrite, note: Notification) -> None:
         tx.save(FeedItem(feed_key(note.user_id), note_key(note.outbox_id), note_id=note.outbox_id,
                          title=rendered.feed_title, body=rendered.feed_body or "", link=rendered.link,
                          read=False, created_at=created, ttl=clock.epoch(now + FEED_RETENTION)))
-        tx.update(FeedCounter(feed_key(note.user_id), "COUNTER"), actions=[FeedCounter.unread.add(1)])
+        tx.update(FeedCounter(feed_key(note.user_id), COUNTER), actions=[FeedCounter.unread.add(1)])
 
 
 def _queue_url() -> str:

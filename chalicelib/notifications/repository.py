@@ -4,7 +4,8 @@ Access patterns (keys in infra/resources.yaml):
 - outbox item by id ........ GetItem pk=OUTBOX#<id>
 - undelivered outbox items . Query GSI `pending` (sparse: only undelivered items carry pending_pk)
 - a user's feed, newest first Query pk=FEED#<user>, sk begins_with NOTE#, descending
-- unread counter ........... pk=FEED#<user>, sk=COUNTER (ADD, so it never races)
+- unread counter ........... pk=FEED#<user>, sk=~COUNTER (ADD, so it never races). "~" sorts after
+  "NOTE#", so the first page of the descending feed Query returns the counter too: one call.
 """
 from __future__ import annotations
 
@@ -64,12 +65,17 @@ class FeedItem(Model):
     link = UnicodeAttribute(null=True)
     read = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
+    # Set only on the counter item, which the first-page Query returns with the notes.
+    unread = NumberAttribute(null=True)
+
+
+COUNTER = "~COUNTER"
 
 
 class FeedCounter(Model):
     Meta = table_meta("notifications")
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="COUNTER")
+    sk = UnicodeAttribute(range_key=True, default=COUNTER)
     unread = NumberAttribute(default=0)
 
 
@@ -105,18 +111,27 @@ class NotificationRepository:
         else:
             item.update(actions=[OutboxItem.pending_at.set(now_iso), OutboxItem.relays.add(1)])
 
-    def feed_page(self, user_id: str, limit: int, after: Optional[str]) -> tuple[list[FeedItem], Optional[str]]:
-        kwargs: dict[str, Any] = {"scan_index_forward": False, "limit": limit}
+    def feed_page(self, user_id: str, limit: int, after: Optional[str]) -> tuple[list[FeedItem], Optional[str], int]:
+        """A page of notes, newest first, the cursor of the next page, and the unread count."""
         if after:
-            kwargs["last_evaluated_key"] = {"pk": {"S": feed_key(user_id)}, "sk": {"S": note_key(after)}}
-        result = FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"), **kwargs)
-        items = list(result)
+            result = FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"), scan_index_forward=False,
+                                    limit=limit, last_evaluated_key={"pk": {"S": feed_key(user_id)},
+                                                                     "sk": {"S": note_key(after)}})
+            items = list(result)
+            unread = self.unread_count(user_id)
+        else:
+            # The counter sorts last, so a descending Query starts with it: counter + page in one call.
+            result = FeedItem.query(feed_key(user_id), FeedItem.sk <= COUNTER, scan_index_forward=False,
+                                    limit=limit + 1)
+            raw = list(result)
+            unread = int(raw[0].unread or 0) if raw and raw[0].sk == COUNTER else 0
+            items = [item for item in raw if item.sk != COUNTER]
         last = result.last_evaluated_key
-        return items, (last["sk"]["S"].removeprefix("NOTE#") if last else None)
+        return items, (last["sk"]["S"].removeprefix("NOTE#") if last else None), max(0, unread)
 
     def unread_count(self, user_id: str) -> int:
         try:
-            return max(0, int(FeedCounter.get(feed_key(user_id), "COUNTER").unread))
+            return max(0, int(FeedCounter.get(feed_key(user_id), COUNTER).unread))
         except FeedCounter.DoesNotExist:
             return 0
 

@@ -10,7 +10,7 @@ from chalicelib.core.errors import not_found
 from pynamodb.transactions import TransactWrite
 
 from .models import FeedPage, NoteOut
-from .repository import FeedCounter, FeedItem, NotificationRepository, feed_key, note_key
+from .repository import COUNTER, FeedCounter, FeedItem, NotificationRepository, feed_key, note_key
 
 
 class FeedService:
@@ -18,10 +18,10 @@ class FeedService:
         self.repo = repository or NotificationRepository()
 
     def page(self, user_id: str, limit: int, cursor: Optional[str]) -> FeedPage:
-        items, next_cursor = self.repo.feed_page(user_id, limit, cursor)
+        items, next_cursor, unread = self.repo.feed_page(user_id, limit, cursor)
         return FeedPage(items=[NoteOut(id=i.note_id, created_at=i.created_at, title=i.title, body=i.body,
                                        read=i.read, link=i.link) for i in items],
-                        next_cursor=next_cursor, unread=self.repo.unread_count(user_id))
+                        next_cursor=next_cursor, unread=unread)
 
     def unread(self, user_id: str) -> int:
         return self.repo.unread_count(user_id)
@@ -32,7 +32,7 @@ class FeedService:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(note, actions=[FeedItem.read.set(True)],
                           condition=FeedItem.pk.exists() & (FeedItem.read == False))  # noqa: E712
-                tx.update(FeedCounter(feed_key(user_id), "COUNTER"), actions=[FeedCounter.unread.add(-1)])
+                tx.update(FeedCounter(feed_key(user_id), COUNTER), actions=[FeedCounter.unread.add(-1)])
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):
                 raise

@@ -117,11 +117,12 @@ def test_consumers_cannot_open_staff_routes(api, user):
     assert status == 403 and answer["error"]["code"] == "forbidden"
 
 
-def test_sign_in_and_me_cost_at_most_two_dynamodb_calls(api, user):
+def test_sign_in_me_and_feed_cost_at_most_two_dynamodb_calls(api, user):
     with count_calls("dynamodb") as calls:
         session = login(api, user["login"])
     assert len(calls) <= 2, calls
-    with count_calls("dynamodb") as calls:
-        assert api.get("/me", token=session["access_token"])[0] == 200
-    assert len(calls) <= 2, calls
-    assert "Scan" not in calls
+    for path in ("/me", "/me/notifications", "/me/summary"):
+        with count_calls("dynamodb") as calls:
+            assert api.get(path, token=session["access_token"])[0] == 200
+        assert len(calls) <= 2, (path, calls)
+        assert not any(op.startswith("Scan") for op in calls)

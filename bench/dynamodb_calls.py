@@ -1,0 +1,69 @@
+"""DynamoDB calls per request on the hot endpoints, counted at the botocore layer under moto."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 2
+
+
+def _environment() -> None:
+    os.environ.update({"KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1",
+                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "KABINET_ARGON2_TIME_COST": "1", "KABINET_ARGON2_MEMORY_KIB": "8192"})
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    for path in (ROOT, ROOT / "tests" / "api"):
+        sys.path.insert(0, str(path))
+
+
+def run() -> list[str]:
+    _environment()
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+        from chalice.test import Client
+
+        from infra.local.stack import create_local_stack
+
+        create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
+        from infra.local.demo import DEMO_ACCOUNTS, seed
+
+        seed()
+        from app import app
+        from helpers import Api, count_calls
+
+        person = DEMO_ACCOUNTS[0]
+        with Client(app) as client:
+            api = Api(client)
+            token: dict[str, Any] = {}
+
+            def sign_in() -> None:
+                status, body = api.post("/auth/login", {"identifier": person.login, "password": person.password})
+                assert status == 200, body
+                token["access"] = body["access_token"]
+
+            def me() -> None:
+                assert api.get("/me", token=token["access"])[0] == 200
+
+            def feed() -> None:
+                assert api.get("/me/notifications", token=token["access"])[0] == 200
+
+            lines = ["Вызовы DynamoDB на запрос (цель ≤ %d)" % TARGET]
+            for name, request in (("вход (auth/login)", sign_in), ("профиль (me)", me),
+                                  ("лента (me/notifications)", feed)):
+                lines.append(_measure(name, request, count_calls))
+            return lines
+
+
+def _measure(name: str, request: Callable[[], None], count_calls: Any) -> str:
+    request()  # warm: first use builds connections and caches the secret
+    with count_calls("dynamodb") as calls:
+        request()
+    operations = ", ".join(calls)
+    target = f"(цель ≤ {TARGET})"
+    scan = "  СКАН!" if any(op.startswith("Scan") for op in calls) else ""
+    return f"  {name:<28} {len(calls)}  [{operations}] {target}{scan}"

@@ -1,0 +1,42 @@
+"""Demo data for `make run`: one individual, one company, one staff member."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADDRESS = {"postcode": "394036", "locality": "Воронеж", "street": "ул. Плехановская", "house": "10", "flat": "15"}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    title: str
+    login: str
+    password: str
+    email: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("Физическое лицо", "demo", "Demo12345", "demo@kabinet.local"),
+    DemoAccount("Юридическое лицо", "romashka", "Demo12345", "office@romashka.local"),
+    DemoAccount("Сотрудник (администратор)", "staff", "Staff12345", "staff@kabinet.local"),
+)
+
+
+def seed() -> list[DemoAccount]:
+    from chalicelib.accounts.provisioning import create_active_user
+
+    person, company, staff = DEMO_ACCOUNTS
+    create_active_user(login=person.login, password=person.password, email=person.email, phone="+79001112233",
+                       kind="person", role="consumer",
+                       profile={"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
+                                "snils": "112-233-445 95", "address": ADDRESS})
+    create_active_user(login=company.login, password=company.password, email=company.email, phone="+74732000000",
+                       kind="company", role="consumer",
+                       profile={"short_name": "ООО «Ромашка»",
+                                "full_name": "Общество с ограниченной ответственностью «Ромашка»",
+                                "inn": "7707083893", "ogrn": "1027700132195", "head_name": "Петров Пётр Петрович",
+                                "address": {**ADDRESS, "house": "1", "flat": None}})
+    create_active_user(login=staff.login, password=staff.password, email=staff.email, phone="+74732000001",
+                       kind="person", role="admin",
+                       profile={"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна",
+                                "address": ADDRESS})
+    return list(DEMO_ACCOUNTS)

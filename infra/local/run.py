@@ -1,0 +1,338 @@
+"""`make run`: the whole system on one machine, in one process tree.
+
+- an embedded moto server on 127.0.0.1 (all AWS calls go there through AWS_ENDPOINT_URL);
+- the resources of infra/resources.yaml, created through it, plus demo data;
+- one HTTP origin: the Chalice app under /api/v1, the static site at /, and /dev/outbox with every
+  e-mail and SMS sent (local only — the deployed app has no such route);
+- the SQS consumers and the schedules of app.py, run in threads as Lambda would run them.
+
+Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import mimetypes
+import os
+import signal
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Optional
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "static-site"
+REGION = "eu-central-1"
+logger = logging.getLogger("kabinet.local")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Outbox:
+    """What moto's SES and SNS recorded as sent, stamped with the time we first saw each message."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def messages(self) -> list[dict[str, Any]]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        found = []
+        for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
+            for to in message.destinations.get("ToAddresses", []):
+                found.append((f"email:{message.id}:{to}", {"channel": "email", "to": to, "subject": message.subject,
+                                                           "body": message.body}))
+        for message_id, (phone, text, *_rest) in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.items():
+            found.append((f"sms:{message_id}", {"channel": "sms", "to": phone, "subject": None, "body": text}))
+        with self._lock:
+            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+            result = []
+            for order, (key, message) in enumerate(found):
+                stamp = self._seen.setdefault(key, f"{now}#{order:06d}")
+                result.append({**message, "sent_at": stamp.split("#")[0], "_order": stamp})
+        result.sort(key=lambda m: m.pop("_order"), reverse=True)
+        return result
+
+    def render_html(self) -> str:
+        rows = []
+        for m in self.messages():
+            channel = "E-mail" if m["channel"] == "email" else "SMS"
+            subject = f"<strong>{html.escape(m['subject'])}</strong><br>" if m["subject"] else ""
+            body = html.escape(m["body"])
+            body = _linkify(body)
+            rows.append(f"<article><header>{channel} → {html.escape(m['to'])} <time>{m['sent_at']}</time></header>"
+                        f"{subject}<pre>{body}</pre></article>")
+        items = "\n".join(rows) or "<p>Пока ничего не отправлено.</p>"
+        return f"""<!doctype html><html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5"><title>Исходящие сообщения (локальный режим)</title>
+<style>body{{font:15px/1.45 system-ui,sans-serif;max-width:760px;margin:1rem auto;padding:0 1rem;color:#1d2733}}
+article{{border:1px solid #d5dbe3;border-radius:8px;padding:.75rem 1rem;margin:.75rem 0}}
+header{{color:#5a6675;font-size:13px;margin-bottom:.4rem}} time{{float:right}}
+pre{{white-space:pre-wrap;font:inherit;margin:.3rem 0 0}}</style></head>
+<body><h1>Исходящие сообщения</h1><p>Все письма и SMS, отправленные локальной системой (только локальный режим).
+Страница обновляется каждые 5 секунд.</p>{items}</body></html>"""
+
+
+def _linkify(escaped: str) -> str:
+    import re
+
+    return re.sub(r"(https?://[^\s<]+)", r'<a href="\1">\1</a>', escaped)
+
+
+class Worker(threading.Thread):
+    """Runs `step` repeatedly until stopped; a failing step is logged, never fatal."""
+
+    def __init__(self, name: str, step: Callable[[], None], pause: float) -> None:
+        super().__init__(name=name, daemon=True)
+        self.step, self.pause, self.stopped = step, pause, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.step()
+            except Exception:  # noqa: BLE001
+                logger.exception("%s failed", self.name)
+            self.stopped.wait(self.pause)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], None]:
+    """One Lambda-style SQS poll: receive a batch, call the handler, delete what it did not report failed."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def poll() -> None:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": m.get("Attributes", {}), "messageAttributes": {},
+                              "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
+                              "awsRegion": REGION} for m in messages]}
+        failed = {f["itemIdentifier"] for f in handler(event).get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+    return poll
+
+
+class LocalStack:
+    """The local system. `LocalStack(port=0).start()` returns the base URL; `.stop()` ends it."""
+
+    def __init__(self, port: int = 8000, moto_port: int = 0, seed: bool = True) -> None:
+        self.port, self.moto_port, self.seed = port, moto_port, seed
+        self.outbox = Outbox()
+        self.workers: list[Worker] = []
+        self.moto: Any = None
+        self.httpd: Optional[ThreadingHTTPServer] = None
+        self.accounts: list[Any] = []
+
+    def start(self) -> str:
+        from moto.server import ThreadedMotoServer
+
+        moto_port = self.moto_port or _free_port()
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self.moto.start()
+        os.environ.update({
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}", "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+            "KABINET_STAGE": "local",
+        })
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
+        self.port = self.httpd.server_address[1]
+        os.environ["KABINET_SITE_URL"] = f"http://127.0.0.1:{self.port}"
+
+        import boto3
+
+        from infra.local.stack import create_local_stack
+
+        create_local_stack(boto3.session.Session(region_name=REGION), stage="local",
+                           site_origin=os.environ["KABINET_SITE_URL"])
+        if self.seed:
+            from infra.local.demo import seed
+
+            self.accounts = seed()
+        self._start_app_workers()
+        threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
+        return f"http://127.0.0.1:{self.port}"
+
+    def _start_app_workers(self) -> None:
+        import app as application
+        from chalicelib.notifications.consumer import handle_batch
+        from chalicelib.notifications.outbox import relay_pending
+
+        settings = application.settings
+        self.workers = [
+            Worker("notifications-consumer", sqs_poller(settings.resource("notifications"), handle_batch), 0.05),
+            Worker("outbox-relay", relay_pending, 60.0),
+        ]
+        for worker in self.workers:
+            worker.start()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        stack = self
+
+        class Handler(_Handler):
+            local = stack
+
+        return Handler
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+        for worker in self.workers:
+            worker.join(timeout=5)
+        if self.moto is not None:
+            self.moto.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    local: LocalStack
+    protocol_version = "HTTP/1.1"
+    _gateway: Any = None
+    _gateway_lock = threading.Lock()
+
+    def log_message(self, fmt: str, *args: Any) -> None:
+        logger.info("%s %s", self.address_string(), fmt % args)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
+
+    def _dispatch(self, method: str) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith("/api/"):
+            self._api(method)
+        elif path in ("/dev/outbox", "/dev/outbox.json") and method == "GET":
+            if path.endswith(".json"):
+                self._send(200, json.dumps({"messages": self.local.outbox.messages()}, ensure_ascii=False).encode(),
+                           "application/json; charset=utf-8")
+            else:
+                self._send(200, self.local.outbox.render_html().encode(), "text/html; charset=utf-8")
+        elif method in ("GET", "HEAD"):
+            self._static(path)
+        else:
+            self._send(405, b"", "text/plain")
+
+    @classmethod
+    def gateway(cls) -> Any:
+        with cls._gateway_lock:
+            if cls._gateway is None:
+                from chalice.config import Config
+                from chalice.local import LocalGateway
+
+                import app as application
+
+                cls._gateway = LocalGateway(application.app, Config())
+            return cls._gateway
+
+    def _api(self, method: str) -> None:
+        from chalice.local import LocalGatewayException
+
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k: v for k, v in self.headers.items()}
+        try:
+            response = self.gateway().handle_request(method=method, path=self.path, headers=headers, body=body)
+        except LocalGatewayException:
+            error = {"error": {"code": "not_found", "message": "Адрес API не найден", "fields": []}}
+            self._send(404, json.dumps(error, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+            return
+        payload = response.get("body") or b""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        response_headers = dict(response.get("headers") or {})
+        content_type = response_headers.pop("Content-Type", "application/json")
+        self._send(response["statusCode"], payload, content_type, response_headers)
+
+    def _static(self, path: str) -> None:
+        relative = unquote(path).lstrip("/") or "index.html"
+        target = (SITE / relative).resolve()
+        if SITE.resolve() not in target.parents or not target.is_file():
+            if "." not in Path(relative).name:  # client-side routes fall back to the app shell
+                target = SITE / "index.html"
+            else:
+                self._send(404, "Не найдено".encode(), "text/plain; charset=utf-8")
+                return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        self._send(200, target.read_bytes(), content_type, {"Cache-Control": "no-cache"})
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: Optional[dict[str, str]] = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Kabinet: локальный запуск всей системы")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("werkzeug", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stack = LocalStack(port=args.port)
+    url = stack.start()
+    print(f"\nKabinet запущен: {url}\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
+          f"\n  Исходящие: {url}/dev/outbox\n\nДемо-учётные записи:")
+    for account in stack.accounts:
+        print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}")
+    print("\nОстановка: Ctrl-C\n", flush=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.is_set():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("Останавливаю…", flush=True)
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from chalice import Chalice, Rate, Response
+from pydantic import BaseModel
 
 from chalicelib.accounts.api import api as accounts_api
 from chalicelib.dashboard.api import api as dashboard_api
 from chalicelib.core.config import get_settings
 from chalicelib.core.logging import configure_logging
 from chalicelib.core.openapi import openapi_document
+from chalicelib.core.web import ApiBlueprint, Request
 from chalicelib.notifications.api import api as notifications_api
 
 API_PREFIX = "/api/v1"
@@ -17,13 +19,21 @@ configure_logging()
 app = Chalice(app_name="kabinet")
 app.api.binary_types = []  # JSON only; uploads go straight to S3
 
-for blueprint in (accounts_api, notifications_api, dashboard_api):
+system_api = ApiBlueprint(__name__, tag="Служебное")
+
+
+class Health(BaseModel):
+    status: str
+    stage: str
+
+
+@system_api.route("/health", summary="Проверка работоспособности", access="public", response=Health)
+def health(req: Request) -> Health:
+    return Health(status="ok", stage=settings.stage)
+
+
+for blueprint in (system_api, accounts_api, notifications_api, dashboard_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
-
-
-@app.route(f"{API_PREFIX}/health", methods=["GET"])
-def health() -> dict[str, str]:
-    return {"status": "ok", "stage": settings.stage}
 
 
 @app.route(f"{API_PREFIX}/openapi.json", methods=["GET"])

@@ -57,6 +57,7 @@ def handle_record(record: SQSRecord, repository: NotificationRepository | None =
 def handle_batch(event: dict[str, Any], context: Any = None) -> PartialItemFailureResponse:
     if context is not None:
         _config.register_lambda_context(context)  # in-progress records expire with the invocation
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # Report failures per record even when all fail, so SQS retries exactly those.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor,
                                     context=context)

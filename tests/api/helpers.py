@@ -127,6 +127,9 @@ def register_and_confirm(api: Api, **overrides: Any) -> dict[str, Any]:
     assert status == 202, answer
     status, answer = api.post("/auth/confirm", {"token": confirm_link_token(body["email"])})
     assert status == 200, answer
+    from chalicelib.accounts.repository import UserRepository
+
+    body["user_id"] = UserRepository().find_by_identifier("login", body["login"].lower()).user_id
     return body
 
 

@@ -21,6 +21,8 @@ class Settings(BaseModel):
     company_name: str = "АО «Горэлектросеть»"
     company_timezone: str = "Europe/Moscow"
     mail_from: str = "noreply@kabinet.local"
+    # Behind CloudFront the API sees the edge's address; the viewer's comes in this header.
+    client_ip_header: str = ""
 
     access_token_minutes: int = 15
     refresh_token_hours: int = 24

@@ -93,7 +93,7 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
             body=_parse_body(spec, chalice_request.raw_body),
             query=_parse_query(spec, chalice_request.query_params or {}),
             principal=_authenticate(spec, chalice_request.headers),
-            source_ip=_source_ip(chalice_request.context),
+            source_ip=_source_ip(chalice_request.context, chalice_request.headers),
             headers={k.lower(): v for k, v in (chalice_request.headers or {}).items()},
         )
         result = handler(request, **path_params)
@@ -145,7 +145,14 @@ def _authenticate(spec: RouteSpec, headers: Any) -> Any:
     return principal
 
 
-def _source_ip(context: Optional[dict[str, Any]]) -> str:
+def _source_ip(context: Optional[dict[str, Any]], headers: Any) -> str:
+    from .config import get_settings
+
+    header = get_settings().client_ip_header
+    if header:
+        forwarded = (headers or {}).get(header.lower(), "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
     return ((context or {}).get("identity") or {}).get("sourceIp") or "unknown"
 
 

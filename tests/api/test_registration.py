@@ -120,3 +120,11 @@ def test_registration_is_rate_limited_per_client_address(api, settings_override)
     status, answer = api.post("/auth/register", person_payload(api))
     assert status == 429 and answer["error"]["code"] == "rate_limited"
     assert "Повторите позже" in answer["error"]["message"]
+
+
+def test_client_address_comes_from_the_configured_header_behind_cloudfront(api, settings_override):
+    settings_override(auth_requests_per_ip=1, auth_window_seconds=3600, client_ip_header="X-Kabinet-Viewer-Ip")
+    first = api.post("/auth/register", person_payload(api), headers={"X-Kabinet-Viewer-Ip": "203.0.113.7"})
+    other = api.post("/auth/register", person_payload(api), headers={"X-Kabinet-Viewer-Ip": "203.0.113.8"})
+    again = api.post("/auth/register", person_payload(api), headers={"X-Kabinet-Viewer-Ip": "203.0.113.7"})
+    assert (first[0], other[0], again[0]) == (202, 202, 429)

@@ -127,7 +127,8 @@ def test_every_queue_has_a_dead_letter_queue(template: dict[str, Any]) -> None:
 def test_tables_are_encrypted_recoverable_and_retained(template: dict[str, Any]) -> None:
     tables = resources_of(template, "AWS::DynamoDB::Table")
     assert {t["Properties"]["TableName"]["Fn::Sub"] for t in tables.values()} == {
-        f"kabinet-${{Stage}}-{name}" for name in ("identity", "notifications", "idempotency", "throttle")}
+        f"kabinet-${{Stage}}-{name}" for name in ("identity", "notifications", "idempotency", "throttle", "metering",
+                                                           "outages", "reference", "audit")}
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name

@@ -10,12 +10,13 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import FieldError, conflict, validation_error
+from chalicelib.core.dynamo import transaction
 from chalicelib.notifications import outbox
 
 from .identifiers import email_key
 from .models import Profile, ProfileUpdate
 from .principal import Principal
-from .repository import (ClaimItem, ConfirmItem, UserItem, UserRepository, claim_key, confirm_key, transaction)
+from .repository import ClaimItem, ConfirmItem, UserItem, UserRepository, claim_key, confirm_key
 from .tokens import secret_digest
 
 PERSON_FIELDS = ("last_name", "first_name", "middle_name", "passport")

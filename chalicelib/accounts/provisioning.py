@@ -5,10 +5,11 @@ import uuid
 from typing import Any
 
 from chalicelib.core import clock
+from chalicelib.core.dynamo import transaction
 
 from .identifiers import email_key
 from .passwords import hash_password
-from .repository import ClaimItem, UserItem, claim_key, transaction, user_key
+from .repository import ClaimItem, UserItem, claim_key, user_key
 
 
 def create_active_user(*, login: str, password: str, email: str, phone: str, kind: str, role: str,

@@ -16,11 +16,12 @@ from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import ApiError
 from chalicelib.core.secrets import derived_key
+from chalicelib.core.dynamo import transaction
 from chalicelib.notifications import outbox
 
 from .identifiers import email_key
 from .passwords import hash_password
-from .repository import ResetItem, UserItem, UserRepository, transaction, user_key
+from .repository import ResetItem, UserItem, UserRepository, user_key
 
 CODE_SENT = ("Если этот адрес указан в личном кабинете, на него отправлено письмо с кодом для "
              "восстановления пароля.")

@@ -16,13 +16,13 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import ApiError, FieldError, conflict
+from chalicelib.core.dynamo import transaction
 from chalicelib.notifications import outbox
 
 from .identifiers import email_key
 from .models import CompanyRegistration, EntrepreneurRegistration, PersonRegistration
 from .passwords import hash_password
-from .repository import (ClaimItem, ConfirmItem, UserItem, UserRepository, claim_key, confirm_key,
-                         transaction, user_key)
+from .repository import ClaimItem, ConfirmItem, UserItem, UserRepository, claim_key, confirm_key, user_key
 from .tokens import secret_digest
 
 logger = logging.getLogger("kabinet.registration")

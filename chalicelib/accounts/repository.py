@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute)
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute)
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.dynamo import is_conditional_failure, table_meta
 
@@ -72,6 +71,9 @@ class UserItem(Model):
     # Active refresh sessions, in the user item so `me` and sign-in stay one item:
     # {sid: {"digest", "expires", "remember"}}
     sessions = MapAttribute(default=dict)
+    # Meters the user has linked (written with the link items): the guard's GetItem already
+    # answers "may this user see meter X", so meter routes need no extra read for ownership.
+    meter_ids = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
 
     by_login = _ByLogin()
@@ -167,10 +169,3 @@ class UserRepository:
             raise
 
 
-def transaction() -> TransactWrite:
-    """One all-or-nothing write across the identity and notifications tables."""
-    return TransactWrite(connection=Connection(region=UserItem.Meta.region))
-
-
-def transaction_conflict(exc: TransactWriteError) -> bool:
-    return is_conditional_failure(exc)

@@ -15,6 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import ApiError, field_error, rate_limited, unauthorized
+from chalicelib.core.dynamo import transaction
 from chalicelib.notifications import outbox
 
 from . import tokens
@@ -23,7 +24,7 @@ from .models import LoginResponse, Tokens
 from .passwords import hash_password, policy_problems, verify_password
 from .principal import Principal
 from .profile import to_profile
-from .repository import UserItem, UserRepository, transaction, user_key
+from .repository import UserItem, UserRepository, user_key
 
 logger = logging.getLogger("kabinet.auth")
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from .config import get_settings
 
@@ -22,17 +21,14 @@ def table_meta(name: str) -> type:
     return Meta
 
 
-class KeyedModel(Model):
-    """Single-table items: generic `pk`/`sk` keys, `ttl` for DynamoDB expiry."""
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    ttl = NumberAttribute(null=True)
-
-
 def connection() -> Connection:
     settings = get_settings()
     return Connection(region=settings.aws_region)
+
+
+def transaction() -> TransactWrite:
+    """One all-or-nothing write across any of our tables (same account and region)."""
+    return TransactWrite(connection=connection())
 
 
 def is_conditional_failure(exc: BaseException) -> bool:

@@ -5,9 +5,8 @@ from typing import Optional
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.core.dynamo import connection, is_conditional_failure
+from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import not_found
-from pynamodb.transactions import TransactWrite
 
 from .models import FeedPage, NoteOut
 from .repository import COUNTER, FeedCounter, FeedItem, NotificationRepository, feed_key, note_key
@@ -29,7 +28,7 @@ class FeedService:
     def mark_read(self, user_id: str, note_id: str) -> None:
         note = FeedItem(feed_key(user_id), note_key(note_id))
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with transaction() as tx:
                 tx.update(note, actions=[FeedItem.read.set(True)],
                           condition=FeedItem.pk.exists() & (FeedItem.read == False))  # noqa: E712
                 tx.update(FeedCounter(feed_key(user_id), COUNTER), actions=[FeedCounter.unread.add(-1)])

@@ -1,0 +1,28 @@
+"""Meter protocol drivers. `driver_for(name)` gives the MeterDriver class for a protocol
+name as it appears in the agent configuration."""
+from __future__ import annotations
+
+from typing import Dict, Type
+
+from .base import AccessDenied, MeterDriver, MeterTimeout, ProtocolError, Transport
+from .dlms import DlmsDriver
+from .iec62056_21 import Iec62056Driver
+from .mercury230 import Mercury230Driver
+
+DRIVERS: Dict[str, Type[MeterDriver]] = {
+    "iec62056-21": Iec62056Driver,
+    "dlms": DlmsDriver,
+    "mercury230": Mercury230Driver,
+}
+
+
+def driver_for(protocol: str) -> Type[MeterDriver]:
+    try:
+        return DRIVERS[protocol]
+    except KeyError:
+        known = ", ".join(sorted(DRIVERS))
+        raise ValueError(f"неизвестный протокол счётчика {protocol!r} (известны: {known})") from None
+
+
+__all__ = ["AccessDenied", "DRIVERS", "MeterDriver", "MeterTimeout", "ProtocolError",
+           "Transport", "driver_for"]

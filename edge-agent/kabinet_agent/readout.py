@@ -1,0 +1,111 @@
+"""`kabinet-agent read-once`: read one meter now and show the result as tables a technician can
+compare with the meter's display."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import List, Optional, Sequence
+
+from .config import MeterConfig
+from .poller import SESSION_STEP, STEP_NAMES, SessionFactory, describe_error, interval_start
+from .records import CHANNELS, ClockReading, Interval, MeterEvent, Record, RegisterReading, RelayState
+
+_SEVERITY = {"info": "инфо", "warning": "внимание", "critical": "авария"}
+_JOURNALS = {"voltage": "напряжение", "current": "ток", "relay": "реле", "tamper": "вскрытие",
+             "power": "питание"}
+_UNITS = {"A+": "кВт·ч", "A-": "кВт·ч", "R+": "квар·ч", "R-": "квар·ч"}
+
+
+@dataclass
+class Readout:
+    meter: MeterConfig
+    since: datetime
+    until: datetime
+    clock: Optional[ClockReading] = None
+    registers: Optional[RegisterReading] = None
+    profile: List[Interval] = field(default_factory=list)
+    events: List[MeterEvent] = field(default_factory=list)
+    relay: Optional[RelayState] = None
+    error: Optional[str] = None
+
+    def records(self) -> List[Record]:
+        """What `--store` puts into the queue (the clock is reported, never stored)."""
+        single: List[Record] = [r for r in (self.registers, self.relay) if r is not None]
+        return single + list(self.profile) + list(self.events)
+
+
+def read_once(open_session: SessionFactory, meter: MeterConfig, log: logging.LoggerAdapter,
+              hours: int, now: datetime) -> Readout:
+    """Everything the meter's `read` list names, for the last `hours` (completed intervals only).
+    A failure keeps what was read before it and sets `error`."""
+    until = interval_start(now, meter.profile_minutes)
+    readout = Readout(meter, since=until - timedelta(hours=hours), until=until)
+    step = SESSION_STEP
+    try:
+        with open_session(meter, log) as driver:
+            for item in meter.read:
+                step = STEP_NAMES[item]
+                if item == "clock":
+                    readout.clock = driver.read_clock()
+                elif item == "registers":
+                    readout.registers = driver.read_registers()
+                elif item == "profile":
+                    readout.profile = driver.read_profile(readout.since, readout.until)
+                elif item == "events":
+                    readout.events = driver.read_events(readout.since)
+                elif item == "relay":
+                    readout.relay = driver.read_relay()
+    except Exception as exc:  # shown to the technician together with whatever was read
+        readout.error = describe_error(step, exc)
+    return readout
+
+
+def render(readout: Readout) -> str:
+    m = readout.meter
+    lines = [f"Счётчик {m.serial}: протокол {m.protocol}, адрес {m.address or '(общий)'}, порт {m.port}", ""]
+    if readout.clock:
+        c = readout.clock
+        lines += ["Часы", *table(["", ""], [["Время счётчика", _local(c.meter_time)],
+                                            ["Время УСПД", _local(c.agent_time)],
+                                            ["Расхождение", f"{c.drift_seconds:+.0f} с"]], header=False), ""]
+    if readout.registers:
+        r = readout.registers
+        rows = [[ch, f"{r.values[ch]:.3f}", _UNITS[ch]] for ch in CHANNELS if ch in r.values]
+        lines += [f"Показания на {_local(r.read_at)}", *table(["Канал", "Значение", "Ед."], rows), ""]
+    if "profile" in m.read and (readout.profile or not readout.error):
+        rows = [[_local(i.start, seconds=False), str(i.minutes),
+                 *[_value(i.values.get(ch)) for ch in CHANNELS], _status(i.status)] for i in readout.profile]
+        lines += [f"Профиль мощности с {_local(readout.since, seconds=False)} по "
+                  f"{_local(readout.until, seconds=False)}: интервалов {len(readout.profile)}",
+                  *(table(["Начало", "Мин", *CHANNELS, "Статус"], rows) if rows else []), ""]
+    if "events" in m.read and (readout.events or not readout.error):
+        rows = [[_local(e.at), _JOURNALS.get(e.journal, e.journal), e.code, _SEVERITY.get(e.severity, e.severity),
+                 e.text] for e in readout.events]
+        lines += [f"Журнал событий с {_local(readout.since, seconds=False)}: событий {len(readout.events)}",
+                  *(table(["Время", "Журнал", "Код", "Важность", "Описание"], rows) if rows else []), ""]
+    if readout.relay:
+        lines += [f"Реле нагрузки: {'включено' if readout.relay.connected else 'ОТКЛЮЧЕНО'}", ""]
+    if readout.error:
+        lines += [f"ОШИБКА: {readout.error}", ""]
+    return "\n".join(lines)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], header: bool = True) -> List[str]:
+    shown = ([list(headers)] if header else []) + [list(r) for r in rows]
+    if not shown:
+        return []
+    widths = [max(len(row[i]) for row in shown) for i in range(len(shown[0]))]
+    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in shown]
+
+
+def _value(value: Optional[float]) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _status(status: str) -> str:
+    return {"ok": "", "estimated": "оценка", "missing": "нет данных"}.get(status, status)
+
+
+def _local(moment: datetime, seconds: bool = True) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

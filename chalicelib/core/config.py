@@ -41,6 +41,13 @@ class Settings(BaseModel):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     consent_version: str = "2024-01"
+    # Reading entry (seed 000): window from this day 00:00 to the month's last day 23:59, local time;
+    # closed while the billing exchange runs; which applicant kinds may submit (seed 002 restricts).
+    reading_window_start_day: int = 25
+    reading_lock_windows: str = "00:55-01:25,12:55-13:25"
+    reading_submitters: str = "person,entrepreneur,company"
+    # A crashed exchange run must not keep entry locked beyond this.
+    exchange_lock_minutes: int = 40
 
     def resource(self, name: str) -> str:
         """Physical name of a resource declared in infra/resources.yaml."""

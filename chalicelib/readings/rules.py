@@ -1,0 +1,486 @@
+"""Rules of meter-reading entry: billing periods, the entry window, exchange locks, value checks.
+
+Pure domain code (stdlib only, no AWS, no clock): every function takes "now" or the data it judges,
+so the service layer, the exchange and the tests share one definition of each rule. Errors are this
+module's own exception types with Russian messages; the service layer maps them to HTTP.
+
+Sources: seed 000 (window 25th 00:00 – last day 23:59 local, exchange locks 00:55–01:25 and
+12:55–13:25, digit-capacity check, «Переход электросчётчика через ноль?», 99958 → 00123 = 165 kWh on
+a 5-digit meter), 002 (decommissioned and АИИС meters, categories allowed to submit), 003 (one value
+per tariff zone).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Collection, Iterable, Mapping, NamedTuple, Protocol, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MONTHS_NOMINATIVE = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
+                     "Сентябрь", "Октябрь", "Ноябрь", "Декабрь")
+MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                   "сентября", "октября", "ноября", "декабря")
+
+
+class InvalidPeriod(ValueError):
+    """A period key that is not "YYYY-MM"; the message is Russian and safe to show."""
+
+
+class InvalidReadingSettings(ValueError):
+    """A company setting for reading entry that cannot be used; the message names what to fix."""
+
+
+# --- Billing periods ---------------------------------------------------------------------------------
+
+_PERIOD_KEY = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A billing period (calendar month). Ordered, so "is this the current period or history" is `<`."""
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9999:
+            raise InvalidPeriod("Период указывается в формате ГГГГ-ММ, например 2026-11")
+
+    @classmethod
+    def of(cls, local: date) -> Period:
+        """The period of a company-local date or datetime (convert to the company zone first)."""
+        return cls(local.year, local.month)
+
+    @classmethod
+    def parse(cls, key: str) -> Period:
+        match = _PERIOD_KEY.match(key.strip())
+        if match is None:
+            raise InvalidPeriod("Период указывается в формате ГГГГ-ММ, например 2026-11")
+        return cls(int(match[1]), int(match[2]))
+
+    @property
+    def key(self) -> str:
+        """"YYYY-MM": sorts lexically in time order, which the `PERIOD#<key>` sort keys rely on."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label_ru(self) -> str:
+        """As the history table shows it: «Ноябрь 2016»."""
+        return f"{MONTHS_NOMINATIVE[self.month - 1]} {self.year}"
+
+    def previous(self) -> Period:
+        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
+
+    def next(self) -> Period:
+        return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        # Day before the next month's first: leap years come from the calendar, not from a table.
+        return self.next().first_day - timedelta(days=1)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+# --- Company settings: time zone, window start, lock windows --------------------------------------------
+
+_LOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class LocalTimeRange:
+    """A daily span of company-local wall-clock time, half-open: [start, end).
+
+    Half-open so that 00:55:00 is locked and 01:25:00 is already open, as the seed's "с 00:55 до 01:25"
+    reads. A range never crosses midnight: that keeps "unlocks at" on the same day, hence always inside
+    the reading window when the lock started inside it.
+    """
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.start >= self.end:
+            raise InvalidReadingSettings(
+                f"Окно блокировки «{self}» должно заканчиваться позже, чем начинается, в пределах суток")
+
+    def contains(self, moment: time) -> bool:
+        return self.start <= moment < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_lock_windows(spec: str) -> tuple[LocalTimeRange, ...]:
+    """"00:55-01:25,12:55-13:25" → ranges sorted by start; "" → no locks (a company without exchange).
+
+    Overlapping or touching ranges are refused rather than merged: each range is one exchange run
+    with its own schedule, so two of them sharing time is a typo in the setting.
+    """
+    ranges: list[LocalTimeRange] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        match = _LOCK_WINDOW.match(item)
+        if match is None:
+            raise InvalidReadingSettings(
+                f"Окно блокировки «{item}» задано неверно: нужно ЧЧ:ММ-ЧЧ:ММ, например 00:55-01:25")
+        hours = (int(match[1]), int(match[3]))
+        minutes = (int(match[2]), int(match[4]))
+        if max(hours) > 23 or max(minutes) > 59:
+            raise InvalidReadingSettings(f"Окно блокировки «{item}»: такого времени суток нет")
+        ranges.append(LocalTimeRange(time(hours[0], minutes[0]), time(hours[1], minutes[1])))
+    ranges.sort(key=lambda r: r.start)
+    for earlier, later in zip(ranges, ranges[1:]):
+        if later.start <= earlier.end:
+            raise InvalidReadingSettings(
+                f"Окна блокировки «{earlier}» и «{later}» пересекаются или примыкают друг к другу: "
+                "объедините их")
+    return tuple(ranges)
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA zone by name, with an error an operator can act on instead of a KeyError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidReadingSettings(
+            f"Неизвестный часовой пояс «{name}»: укажите имя из базы IANA, например Europe/Moscow") from None
+
+
+DEFAULT_LOCK_WINDOWS = parse_lock_windows("00:55-01:25,12:55-13:25")
+
+
+class ReadingSettings(Protocol):
+    """The company settings the window policy is built from (`chalicelib.core.config.Settings`)."""
+    @property
+    def company_timezone(self) -> str: ...
+    @property
+    def reading_window_start_day(self) -> int: ...
+    @property
+    def reading_lock_windows(self) -> str: ...
+
+
+# --- Entry window and exchange locks ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WindowStatus:
+    """Where "now" stands for reading entry.
+
+    `open`: inside the entry window of `period`. `locked`: inside an exchange lock window — reported
+    whether or not entry is open, because the exchange runs every day and pages showing history or
+    previous values may want to say they are being refreshed; only `accepts_entry` gates writes.
+    `opens_at`/`closes_at`: the current window if open, else the next one (always in `period`, since a
+    closed state is always before the window start day of the current month); `closes_at` is the first instant
+    after the window (the 1st, 00:00 local), the moment the period closes. `days_left` counts calendar
+    days including today while open, 0 when closed. `unlocks_at` is set exactly when `locked`.
+    """
+    open: bool
+    locked: bool
+    period: Period
+    opens_at: datetime
+    closes_at: datetime
+    days_left: int
+    unlocks_at: datetime | None
+    message_ru: str
+
+    @property
+    def accepts_entry(self) -> bool:
+        return self.open and not self.locked
+
+
+@dataclass(frozen=True)
+class ReadingWindowPolicy:
+    """Entry is open from `window_start_day` 00:00 to the last day of the month 23:59:59.999 local.
+
+    A start day past the end of a short month (30 or 31 in February, 31 in April) is clamped to the
+    month's last day, so the window then lasts that one day instead of silently not opening at all.
+    """
+    timezone: ZoneInfo
+    window_start_day: int = 25
+    lock_windows: tuple[LocalTimeRange, ...] = DEFAULT_LOCK_WINDOWS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.window_start_day <= 31:
+            raise InvalidReadingSettings("День начала приёма показаний должен быть числом от 1 до 31")
+
+    @classmethod
+    def from_settings(cls, settings: ReadingSettings) -> ReadingWindowPolicy:
+        return cls(parse_timezone(settings.company_timezone), settings.reading_window_start_day,
+                   parse_lock_windows(settings.reading_lock_windows))
+
+    def window_of(self, period: Period) -> tuple[datetime, datetime]:
+        """(opens_at, closes_at) of a period's entry window, aware, in the company zone; end exclusive."""
+        start_day = min(self.window_start_day, period.last_day.day)
+        opens = datetime.combine(date(period.year, period.month, start_day), time(0), tzinfo=self.timezone)
+        closes = datetime.combine(period.next().first_day, time(0), tzinfo=self.timezone)
+        return opens, closes
+
+    def status(self, now: datetime) -> WindowStatus:
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError("now must be timezone-aware")
+        local = now.astimezone(self.timezone)
+        period = Period.of(local)
+        opens_at, closes_at = self.window_of(period)
+        # The window is defined on the local wall clock, so compare wall clocks. (Python already does
+        # that for two datetimes sharing one tzinfo; dropping it says so instead of relying on it.)
+        wall = local.replace(tzinfo=None)
+        is_open = opens_at.replace(tzinfo=None) <= wall < closes_at.replace(tzinfo=None)
+        lock = next((r for r in self.lock_windows if r.contains(wall.time())), None)
+        unlocks_at = datetime.combine(local.date(), lock.end, tzinfo=self.timezone) if lock else None
+        days_left = (period.last_day - local.date()).days + 1 if is_open else 0
+
+        if not is_open:
+            message = (f"Приём показаний с {self.window_start_day} по последнее число месяца. "
+                       f"Следующий приём откроется {_day_month(opens_at)} в 00:00.")
+        elif unlocks_at is not None:
+            message = ("Идёт обмен данными с биллинговой системой. "
+                       f"Ввод показаний будет доступен в {unlocks_at:%H:%M}. "
+                       "Введённые значения сохранены на странице.")
+        else:
+            message = (f"Приём показаний открыт до {_day_month(period.last_day)} 23:59. "
+                       f"{_days_left_ru(days_left)}")
+        return WindowStatus(open=is_open, locked=lock is not None, period=period, opens_at=opens_at,
+                            closes_at=closes_at, days_left=days_left, unlocks_at=unlocks_at,
+                            message_ru=message)
+
+
+def _day_month(day: date) -> str:
+    return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
+
+
+def _days_left_ru(days: int) -> str:
+    if days == 1:
+        return "Сегодня последний день."
+    last, last_two = days % 10, days % 100
+    if last == 1 and last_two != 11:
+        return f"Остался {days} день."
+    if 2 <= last <= 4 and not 12 <= last_two <= 14:
+        return f"Осталось {days} дня."
+    return f"Осталось {days} дней."
+
+
+# --- Value checks --------------------------------------------------------------------------------------
+
+MAX_DECIMALS = 2
+"""Meters show whole kWh, electronic ones also 1–2 decimals (the red drum digit or the display's
+fraction). A third decimal is never on a meter, so it signals a misread rather than precision."""
+
+ROLLOVER_QUESTION = "Переход электросчётчика через ноль?"
+FIRST_READING_NOTE = "Расход будет рассчитан после проверки"
+
+# Digits, optionally one decimal separator (a comma is what Russian users type) and more digits.
+# Whitespace is removed first: people copy "74 525" the way the meter card and bills print it.
+_NUMBER = re.compile(r"^(\d+)(?:[.,](\d+))?$")
+_NEGATIVE = re.compile(r"^[-−](\d+)(?:[.,](\d+))?$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class Problem(NamedTuple):
+    """One complaint about one field: `path` is the request field (`values.T1`)."""
+    path: str
+    message: str
+
+
+class ReadingRejected(Exception):
+    """The readings cannot be saved as sent.
+
+    `needs_rollover_confirmation` lists zones whose value is below the previous one in a way a meter
+    going past 99…9 explains: the user is asked «Переход электросчётчика через ноль?» and may resend
+    with confirmation. Those zones also appear in `errors` with that question as their message.
+    """
+
+    def __init__(self, errors: Sequence[Problem], needs_rollover_confirmation: Sequence[str] = ()) -> None:
+        super().__init__("Проверьте показания")
+        self.errors = list(errors)
+        self.needs_rollover_confirmation = list(needs_rollover_confirmation)
+
+    @property
+    def only_needs_confirmation(self) -> bool:
+        """True when confirming the rollover is all it takes: the service answers with a question."""
+        questions = {_path(zone) for zone in self.needs_rollover_confirmation}
+        return bool(questions) and all(problem.path in questions for problem in self.errors)
+
+
+@dataclass(frozen=True)
+class ZoneEvaluation:
+    """One tariff zone's reading. `difference` is in meter units, `consumption` = difference × coefficient;
+    both are None for a first reading (no previous value to subtract)."""
+    zone: str
+    value: Decimal
+    previous: Decimal | None
+    difference: Decimal | None
+    consumption: Decimal | None
+    rollover: bool
+
+    @property
+    def note_ru(self) -> str | None:
+        return FIRST_READING_NOTE if self.difference is None else None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Accepted readings of one meter, zones in the meter's order. Totals are the sums over zones, or
+    None if any zone has no previous value (a partial sum would understate consumption)."""
+    zones: tuple[ZoneEvaluation, ...]
+    total_difference: Decimal | None
+    total_consumption: Decimal | None
+
+    def zone(self, name: str) -> ZoneEvaluation:
+        return next(z for z in self.zones if z.zone == name)
+
+
+def _path(zone: str) -> str:
+    return f"values.{zone}"
+
+
+def evaluate(values: Mapping[str, str], previous: Mapping[str, Decimal | None], digits: int,
+             zones: Sequence[str], coefficient: Decimal,
+             rollover_confirmed: bool | Mapping[str, bool] = False) -> Evaluation:
+    """Check the readings of one meter and compute difference and consumption per zone.
+
+    Rules, per zone (`values.<zone>` in errors):
+    * every zone of the meter has a value and there are no others (003: one value per tariff zone);
+    * a value is a non-negative number with at most `MAX_DECIMALS` decimals, whitespace ignored and
+      "," or "." as the separator;
+    * digit capacity: the integer part must be below 10^digits. Leading zeros do not count — the
+      meter's display shows them ("00123"), so the value, not the typed length, is what must fit;
+    * value ≥ previous: difference = value − previous;
+    * value < previous: a rollover past 10^digits is plausible only if it means the smaller move, i.e.
+      10^digits + value − previous ≤ 10^digits / 2 (99958 → 00123 on 5 digits: 165 ≤ 50000). Then the
+      user must confirm it («Переход электросчётчика через ноль?»); confirmed, the difference is that
+      sum. Otherwise (a larger wrap, or a previous value the meter cannot even show) the value is
+      rejected without asking: confirming it would bill more than half the meter's range for a
+      typo, the mistake this check exists to catch;
+    * no previous value: difference and consumption are None («Расход будет рассчитан после проверки»).
+
+    `rollover_confirmed` is one answer for all zones or a per-zone map (a missing zone = not
+    confirmed); a confirmation for a zone that did not roll over is ignored. All problems of all zones
+    are collected into one `ReadingRejected`, so the user fixes everything in one pass.
+    """
+    if digits < 1 or coefficient <= 0 or not zones or len(set(zones)) != len(zones):
+        raise ValueError("meter data: digits ≥ 1, coefficient > 0 and distinct zones are required")
+    capacity = Decimal(10) ** digits
+    errors: list[Problem] = []
+    questions: list[str] = []
+    results: list[ZoneEvaluation] = []
+
+    for zone in zones:
+        value, message = _parse_value(values.get(zone, ""), capacity, digits)
+        if value is None:
+            errors.append(Problem(_path(zone), message))
+            continue
+        prior = previous.get(zone)
+        difference: Decimal | None = None
+        rollover = False
+        if prior is not None:
+            if value >= prior:
+                difference = value - prior
+            elif prior < capacity and capacity + value - prior <= capacity / 2:
+                confirmed = (rollover_confirmed if isinstance(rollover_confirmed, bool)
+                             else rollover_confirmed.get(zone, False))
+                if not confirmed:
+                    errors.append(Problem(_path(zone), ROLLOVER_QUESTION))
+                    questions.append(zone)
+                    continue
+                difference, rollover = capacity + value - prior, True
+            else:
+                errors.append(Problem(_path(zone), "Показание меньше предыдущего, и переход счётчика через "
+                                                   "ноль этого не объясняет. Проверьте показание"))
+                continue
+        consumption = difference * coefficient if difference is not None else None
+        results.append(ZoneEvaluation(zone, value, prior, difference, consumption, rollover))
+
+    errors.extend(Problem(_path(extra), "У этого счётчика нет такой тарифной зоны")
+                  for extra in sorted(set(values) - set(zones)))
+    if errors:
+        raise ReadingRejected(errors, questions)
+
+    return Evaluation(zones=tuple(results), total_difference=_total(z.difference for z in results),
+                      total_consumption=_total(z.consumption for z in results))
+
+
+def _total(amounts: Iterable[Decimal | None]) -> Decimal | None:
+    total = Decimal(0)
+    for amount in amounts:
+        if amount is None:
+            return None
+        total += amount
+    return total
+
+
+def _parse_value(raw: str, capacity: Decimal, digits: int) -> tuple[Decimal | None, str]:
+    """(value, "") or (None, Russian message). The message never repeats what the user typed."""
+    text = _WHITESPACE.sub("", raw)
+    if not text:
+        return None, "Введите показание"
+    if _NEGATIVE.match(text):
+        return None, "Показание не может быть отрицательным"
+    match = _NUMBER.match(text)
+    if match is None:
+        return None, "Показание должно быть числом, например 12345 или 12345,6"
+    if match[2] is not None and len(match[2]) > MAX_DECIMALS:
+        return None, f"После запятой допускается не больше {MAX_DECIMALS} знаков"
+    if Decimal(match[1]) >= capacity:
+        return None, f"Показание содержит больше цифр, чем разрядность счётчика ({digits})"
+    return Decimal(match[1] if match[2] is None else f"{match[1]}.{match[2]}"), ""
+
+
+# --- Who and which meters may submit --------------------------------------------------------------------
+
+class MeterStatus(StrEnum):
+    ACTIVE = "active"
+    DECOMMISSIONED = "decommissioned"
+    AIIS = "aiis"
+
+
+SUBMITTER_KINDS = ("person", "entrepreneur", "company")
+_KIND_GENITIVE_PLURAL = {"person": "физических лиц", "entrepreneur": "индивидуальных предпринимателей",
+                         "company": "юридических лиц"}
+
+
+class SubmissionNotAllowed(Exception):
+    """Manual readings are not accepted from this user for this meter. `code` tells why, for the API."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def parse_submitters(spec: str) -> frozenset[str]:
+    """"person,entrepreneur,company" → the kinds allowed to submit; "" → nobody (manual entry off)."""
+    kinds = frozenset(item.strip() for item in spec.split(",") if item.strip())
+    unknown = sorted(kinds - set(SUBMITTER_KINDS))
+    if unknown:
+        raise InvalidReadingSettings(
+            f"Неизвестные категории потребителей: {', '.join(unknown)}; "
+            f"допустимы {', '.join(SUBMITTER_KINDS)}")
+    return kinds
+
+
+def assert_submittable(meter_status: str, user_kind: str, allowed_kinds: Collection[str]) -> None:
+    """Raise `SubmissionNotAllowed` unless a user of `user_kind` may enter readings of this meter.
+
+    The meter is checked first: for a decommissioned or АИИС meter no category could submit, and that
+    is the more useful thing to tell. An unknown status is a data error and raises ValueError.
+    """
+    status = MeterStatus(meter_status)
+    if status is MeterStatus.DECOMMISSIONED:
+        raise SubmissionNotAllowed("decommissioned",
+                                   "Счётчик выведен из эксплуатации: показания не принимаются")
+    if status is MeterStatus.AIIS:
+        raise SubmissionNotAllowed("aiis", "Показания этого счётчика передаются автоматически (АИИС КУЭ)")
+    if user_kind not in allowed_kinds:
+        names = [_KIND_GENITIVE_PLURAL[kind] for kind in SUBMITTER_KINDS if kind in allowed_kinds]
+        if not names:
+            raise SubmissionNotAllowed("kind_not_allowed", "Приём показаний через личный кабинет не ведётся")
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} и {names[-1]}"
+        raise SubmissionNotAllowed("kind_not_allowed",
+                                   f"Показания через личный кабинет принимаются только от {listed}")

@@ -1,0 +1,299 @@
+// Consumer site: layout, hash routing and the signed-in session.
+
+import { createClient } from "./api.js";
+import { loadCompany, companyFooter } from "./company.js";
+import { displayName, h } from "./ui.js";
+import * as auth from "./views/auth.js";
+import { dashboardView } from "./views/dashboard.js";
+import { notificationsView } from "./views/notifications.js";
+import { profileView } from "./views/profile.js";
+
+const SITE_TITLE = "Личный кабинет";
+
+const routes = {
+  "/": { view: dashboardView, title: "Главная", private: true },
+  "/notifications": { view: notificationsView, title: "Уведомления", private: true },
+  "/profile": { view: profileView, title: "Профиль", private: true },
+  "/login": { view: auth.loginView, title: "Вход", guest: true },
+  "/register": { view: auth.registerView, title: "Регистрация", guest: true },
+  "/confirm": { view: auth.confirmView, title: "Подтверждение адреса электронной почты" },
+  "/forgot": { view: auth.forgotView, title: "Восстановление пароля", guest: true },
+  "/reset": { view: auth.resetView, title: "Новый пароль", guest: true },
+  "/recover-login": { view: auth.recoverLoginView, title: "Восстановление логина", guest: true },
+};
+
+const api = createClient({ prefix: "kabinet" });
+const DRAFT_PREFIX = "kabinet.draft.";
+
+const state = {
+  user: null,
+  company: null,
+  unread: null,
+  flash: null,
+  renderSeq: 0,
+  rendered: false,
+};
+
+const els = {};
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, query = ""] = raw.split("?");
+  return { path: path || "/", params: new URLSearchParams(query) };
+}
+
+function navigate(path) {
+  if (location.hash === `#${path}`) render();
+  else location.hash = path;
+}
+
+function setFlash(message, kind = "success") {
+  state.flash = { message, kind };
+}
+
+// --- layout ---------------------------------------------------------------------------------
+
+function buildLayout() {
+  const skip = h(
+    "a",
+    {
+      class: "skip-link",
+      href: "#",
+      onclick: (event) => {
+        event.preventDefault();
+        els.main.focus();
+      },
+    },
+    "Перейти к содержимому",
+  );
+  els.brandCompany = h("span", { class: "brand__company" });
+  els.nav = h("nav", { class: "mainnav", "aria-label": "Разделы кабинета", hidden: true });
+  els.user = h("div", { class: "usermenu", hidden: true });
+  const header = h(
+    "header",
+    { class: "topbar" },
+    h(
+      "div",
+      { class: "topbar__inner" },
+      h(
+        "a",
+        { class: "brand", href: "#/" },
+        h("img", { class: "brand__logo", src: "assets/logo.svg", alt: "", width: "32", height: "32" }),
+        h("span", { class: "brand__text" }, h("span", { class: "brand__title" }, SITE_TITLE), els.brandCompany),
+      ),
+      els.user,
+      els.nav,
+    ),
+  );
+  els.main = h("main", { id: "main", class: "main", tabindex: "-1" });
+  els.footer = h("footer", { class: "footer" });
+  document.body.replaceChildren(skip, header, els.main, els.footer);
+}
+
+function renderChrome(path) {
+  const signedIn = Boolean(state.user);
+  els.nav.hidden = !signedIn;
+  els.user.hidden = !signedIn;
+  els.brandCompany.textContent = state.company?.name || "";
+  if (signedIn) {
+    const link = (href, text, extra) =>
+      h("a", { href: `#${href}`, "aria-current": path === href ? "page" : false }, text, extra);
+    const badge =
+      state.unread > 0
+        ? h("span", { class: "badge", "aria-label": `непрочитанных: ${state.unread}` }, String(state.unread))
+        : null;
+    els.nav.replaceChildren(
+      link("/", "Главная"),
+      link("/notifications", "Уведомления", badge),
+      link("/profile", "Профиль"),
+    );
+    els.user.replaceChildren(
+      h("span", { class: "usermenu__name" }, displayName(state.user)),
+      h("button", { type: "button", class: "btn btn--ghost btn--small", onclick: logout }, "Выйти"),
+    );
+  }
+  els.footer.replaceChildren(companyFooter(state.company));
+}
+
+// --- session --------------------------------------------------------------------------------
+
+async function loadUser() {
+  state.user = await api.get("/me");
+  return state.user;
+}
+
+// The header badge is a convenience: when the counter cannot be fetched, the badge just stays as is.
+async function refreshUnread() {
+  if (!api.hasSession()) return;
+  try {
+    const summary = await api.get("/me/summary");
+    setUnread(summary.unread_notifications);
+  } catch {
+    // The pages themselves report errors.
+  }
+}
+
+function setUnread(count) {
+  state.unread = count;
+  renderChrome(parseHash().path);
+}
+
+async function logout() {
+  await api.logout();
+  state.user = null;
+  state.unread = null;
+  setFlash("Вы вышли из личного кабинета.", "info");
+  navigate("/login");
+}
+
+// Before sending the user to the sign-in page, keep what they typed in forms marked data-draft
+// (passwords excluded) so it reappears after they sign in again.
+function saveDrafts(path) {
+  for (const form of els.main.querySelectorAll("form[data-draft]")) {
+    const entries = [...form.elements]
+      .filter((el) => el.name && el.type !== "password" && el.type !== "submit")
+      .map((el) => [el.name, el.type === "checkbox" || el.type === "radio" ? el.checked : el.value]);
+    sessionStorage.setItem(`${DRAFT_PREFIX}${path}.${form.dataset.draft}`, JSON.stringify(entries));
+  }
+}
+
+function restoreDrafts(path) {
+  for (const form of els.main.querySelectorAll("form[data-draft]")) {
+    const key = `${DRAFT_PREFIX}${path}.${form.dataset.draft}`;
+    const saved = sessionStorage.getItem(key);
+    if (!saved) continue;
+    sessionStorage.removeItem(key);
+    for (const [name, value] of JSON.parse(saved)) {
+      const el = form.elements.namedItem(name);
+      if (!el || el instanceof RadioNodeList) continue;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = value;
+      else el.value = value;
+    }
+  }
+}
+
+api.onExpired(() => {
+  if (!state.user) return;
+  const { path } = parseHash();
+  saveDrafts(path);
+  state.user = null;
+  state.unread = null;
+  setFlash("Сеанс завершён. Войдите снова — введённые данные сохранены.", "info");
+  navigate(`/login?next=${encodeURIComponent(path)}`);
+});
+
+// --- routing --------------------------------------------------------------------------------
+
+function notFoundView() {
+  return h(
+    "section",
+    { class: "page page--narrow" },
+    h("h1", { tabindex: "-1" }, "Страница не найдена"),
+    h("p", {}, "Проверьте адрес или вернитесь на главную страницу."),
+    h("p", {}, h("a", { class: "btn", href: "#/" }, "На главную")),
+  );
+}
+
+function flashBox() {
+  if (!state.flash) return null;
+  const { message, kind } = state.flash;
+  state.flash = null;
+  return h("div", { class: `notice notice--${kind}`, role: "status" }, message);
+}
+
+async function render() {
+  const seq = ++state.renderSeq;
+  const { path, params } = parseHash();
+  const route = routes[path];
+
+  if (route?.private && !api.hasSession()) {
+    navigate(`/login?next=${encodeURIComponent(path)}`);
+    return;
+  }
+  if (route?.private && !state.user) {
+    try {
+      await loadUser();
+    } catch (error) {
+      if (seq !== state.renderSeq) return;
+      if (!api.hasSession()) {
+        // The stored session has run out (or was ended elsewhere).
+        setFlash("Сеанс завершён. Войдите снова.", "info");
+        navigate(`/login?next=${encodeURIComponent(path)}`);
+        return;
+      }
+      renderChrome(path);
+      els.main.replaceChildren(errorPage(error));
+      return;
+    }
+    refreshUnread();
+  }
+  if (route?.guest && api.hasSession()) {
+    navigate("/");
+    return;
+  }
+
+  const ctx = {
+    api,
+    params,
+    user: state.user,
+    company: state.company,
+    navigate,
+    flash: setFlash,
+    setUnread,
+    reloadUser: loadUser,
+    setUser: (user) => {
+      state.user = user;
+      renderChrome(path);
+    },
+    signedIn: async (user) => {
+      state.user = user;
+      await refreshUnread();
+    },
+  };
+  let view;
+  try {
+    view = route ? await route.view(ctx) : notFoundView();
+  } catch (error) {
+    view = errorPage(error);
+  }
+  if (seq !== state.renderSeq) return;
+
+  document.title = `${route?.title || "Страница не найдена"} — ${SITE_TITLE}`;
+  renderChrome(path);
+  const flash = flashBox();
+  if (flash) view.prepend(flash);
+  els.main.replaceChildren(view);
+  restoreDrafts(path);
+  // Move focus to the new page's heading so keyboard and screen-reader users start there;
+  // the first page of a visit keeps the browser's default focus.
+  const heading = els.main.querySelector("h1");
+  if (heading && state.rendered) heading.focus({ preventScroll: true });
+  state.rendered = true;
+  window.scrollTo(0, 0);
+}
+
+function errorPage(error) {
+  return h(
+    "section",
+    { class: "page page--narrow" },
+    h("h1", { tabindex: "-1" }, "Не удалось открыть страницу"),
+    h("div", { class: "notice notice--error", role: "alert" }, error.message),
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "btn", onclick: () => render() }, "Повторить"),
+    ),
+  );
+}
+
+async function start() {
+  buildLayout();
+  state.company = await loadCompany();
+  window.addEventListener("hashchange", render);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && state.user) refreshUnread();
+  });
+  await render();
+}
+
+start();

@@ -1,0 +1,29 @@
+// Bot protection: fetch a challenge and solve it in a worker; returns the `pow` body member.
+
+export const POW_MESSAGE = "Проверка, что вы не робот…";
+
+export async function proofOfWork(api) {
+  const { challenge, difficulty } = await api.get("/auth/challenge", { auth: false });
+  const worker = new Worker(new URL("./pow-worker.js", import.meta.url));
+  try {
+    const nonce = await new Promise((resolve, reject) => {
+      worker.onmessage = (event) =>
+        event.data.error ? reject(new Error(event.data.error)) : resolve(event.data.nonce);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(event.message || "worker-error"));
+      };
+      worker.postMessage({ challenge, difficulty });
+    });
+    return { challenge, nonce };
+  } catch {
+    throw Object.assign(
+      new Error(
+        "Не удалось пройти проверку в этом браузере. Обновите страницу или воспользуйтесь другим браузером.",
+      ),
+      { fields: [] },
+    );
+  } finally {
+    worker.terminate();
+  }
+}

@@ -1,0 +1,219 @@
+// Staff console shell: sign-in for operators, engineers and administrators, and the console frame.
+// Consumer accounts are refused (GET /staff/me answers 403). Its session is kept apart from the
+// consumer site's, so one browser can hold both.
+
+import { createClient } from "./api.js";
+import { loadCompany } from "./company.js";
+import {
+  checkRequired,
+  clearErrors,
+  field,
+  formAlert,
+  formValues,
+  h,
+  holdFor,
+  setBusy,
+  showErrors,
+  statusLine,
+} from "./ui.js";
+
+const api = createClient({ prefix: "kabinet.staff" });
+const TITLE = "Консоль сотрудника";
+const NO_ACCESS = "Нет доступа к консоли сотрудника";
+
+const ROLE_NAMES = {
+  operator: "Оператор",
+  engineer: "Инженер по присоединению",
+  admin: "Администратор",
+};
+
+// Queues and tools that arrive in later releases.
+const SECTIONS = [
+  ["appeals", "Обращения", "Очередь обращений потребителей: ответы, смена статуса с комментарием."],
+  ["service-requests", "Заявки на услуги", "Заявки на дополнительные услуги: снятие показаний, допуск и замена приборов учёта."],
+  ["connections", "Технологическое присоединение", "Заявки на присоединение: проверка документов, ТУ, договоры, сроки."],
+  ["outages", "Отключения", "Плановые и аварийные отключения: ввод и публикация."],
+  ["reference", "Справочники", "Улицы, тарифы, ставки платы за присоединение."],
+  ["audit", "Журнал действий", "Кто, когда и что изменил."],
+];
+
+const els = {};
+let staff = null;
+let company = null;
+
+function layout() {
+  els.company = h("span", { class: "brand__company" });
+  els.user = h("div", { class: "usermenu", hidden: true });
+  els.main = h("main", { id: "main", class: "main", tabindex: "-1" });
+  document.body.replaceChildren(
+    h(
+      "header",
+      { class: "topbar topbar--staff" },
+      h(
+        "div",
+        { class: "topbar__inner" },
+        h(
+          "a",
+          { class: "brand", href: "#/" },
+          h("img", { class: "brand__logo", src: "assets/logo.svg", alt: "", width: "32", height: "32" }),
+          h("span", { class: "brand__text" }, h("span", { class: "brand__title" }, TITLE), els.company),
+        ),
+        els.user,
+      ),
+    ),
+    els.main,
+  );
+}
+
+function renderUser() {
+  els.company.textContent = company?.name || "";
+  els.user.hidden = !staff;
+  if (!staff) return;
+  const name = [staff.last_name, staff.first_name].filter(Boolean).join(" ") || staff.login;
+  els.user.replaceChildren(
+    h("span", { class: "usermenu__name" }, `${name} · ${ROLE_NAMES[staff.role] || staff.role}`),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn--ghost btn--small",
+        onclick: async () => {
+          await api.logout();
+          staff = null;
+          show(signInView("Вы вышли из консоли."));
+        },
+      },
+      "Выйти",
+    ),
+  );
+}
+
+function show(view) {
+  renderUser();
+  els.main.replaceChildren(view);
+  // On phones the section list scrolls sideways: keep the open section in sight.
+  els.main.querySelector(".console__nav [aria-current]")?.scrollIntoView({ block: "nearest", inline: "center" });
+  const heading = els.main.querySelector("h1");
+  if (heading && document.activeElement !== document.body) heading.focus({ preventScroll: true });
+}
+
+function signInView(notice) {
+  const button = h("button", { type: "submit", class: "btn btn--primary" }, "Войти");
+  const wait = statusLine();
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    field({ name: "identifier", label: "Логин, e-mail или телефон", required: true, autocomplete: "username" }),
+    field({ name: "password", label: "Пароль", type: "password", required: true, autocomplete: "current-password" }),
+    wait,
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (problems.length) return showErrors(form, "Введите логин и пароль.", problems);
+    const { identifier, password } = formValues(form);
+    clearErrors(form);
+    setBusy(button, true, "Вход…");
+    try {
+      await api.login(identifier, password, false);
+      staff = await api.get("/staff/me");
+      document.title = TITLE;
+      route();
+    } catch (error) {
+      setBusy(button, false);
+      if (error.status === 403) {
+        await api.logout();
+        showErrors(form, NO_ACCESS, [
+          { path: "", message: "Эта учётная запись не принадлежит сотруднику. Потребители входят в личный кабинет." },
+        ]);
+        form.querySelector(".form-alert").append(h("p", {}, h("a", { href: "./" }, "Перейти в личный кабинет")));
+      } else {
+        showErrors(form, error.message, error.fields);
+        if (error.status === 429 && error.retryAfter) holdFor(button, wait, error.retryAfter, "Повторить вход можно через");
+      }
+    }
+  });
+  document.title = `Вход — ${TITLE}`;
+  return h(
+    "section",
+    { class: "page page--narrow" },
+    notice ? h("div", { class: "notice notice--info", role: "status" }, notice) : null,
+    h(
+      "div",
+      { class: "card" },
+      h("h1", { tabindex: "-1" }, "Вход для сотрудников"),
+      h("p", { class: "lead" }, "Используйте учётную запись, выданную администратором."),
+      form,
+    ),
+  );
+}
+
+function consoleView(sectionId) {
+  const current = SECTIONS.find(([id]) => id === sectionId) || SECTIONS[0];
+  const [id, title, text] = current;
+  document.title = `${title} — ${TITLE}`;
+  return h(
+    "div",
+    { class: "console" },
+    h(
+      "nav",
+      { class: "console__nav", "aria-label": "Разделы консоли" },
+      h(
+        "ul",
+        {},
+        SECTIONS.map(([key, name]) =>
+          h("li", {}, h("a", { href: `#/${key}`, "aria-current": key === id ? "page" : false }, name)),
+        ),
+      ),
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h1", { tabindex: "-1" }, title),
+      h("p", { class: "lead" }, text),
+      h("div", { class: "empty" }, "Раздел в разработке"),
+    ),
+  );
+}
+
+function route() {
+  if (!staff) {
+    show(signInView());
+    return;
+  }
+  show(consoleView(location.hash.replace(/^#\//, "")));
+}
+
+async function start() {
+  layout();
+  company = await loadCompany();
+  window.addEventListener("hashchange", route);
+  if (api.hasSession()) {
+    try {
+      staff = await api.get("/staff/me");
+    } catch (error) {
+      if (error.status === 403) await api.logout();
+      else if (error.status !== 401) {
+        renderUser();
+        els.main.replaceChildren(
+          h(
+            "section",
+            { class: "page page--narrow" },
+            h("div", { class: "notice notice--error", role: "alert" }, error.message),
+            h("button", { type: "button", class: "btn", onclick: () => location.reload() }, "Повторить"),
+          ),
+        );
+        return;
+      }
+    }
+  }
+  api.onExpired(() => {
+    staff = null;
+    show(signInView("Сеанс завершён. Войдите снова."));
+  });
+  route();
+}
+
+start();

@@ -1,0 +1,617 @@
+// Guest pages: sign-in, registration, e-mail confirmation, password and login recovery.
+
+import { companyInfo } from "../company.js";
+import { POW_MESSAGE, proofOfWork } from "../pow.js";
+import { PASSWORD_HINT, addressFields } from "./common.js";
+import {
+  checkRequired,
+  checkbox,
+  clearErrors,
+  field,
+  formAlert,
+  formValues,
+  h,
+  holdFor,
+  setBusy,
+  showErrors,
+  statusLine,
+} from "../ui.js";
+
+function guestPage(title, ...content) {
+  return h(
+    "section",
+    { class: "page page--narrow" },
+    h("div", { class: "card" }, h("h1", { tabindex: "-1" }, title), ...content),
+  );
+}
+
+function submitButton(text) {
+  return h("button", { type: "submit", class: "btn btn--primary" }, text);
+}
+
+// Shows an API (or worker) error on the form; a 429 also holds the button until the wait is over.
+function reportError(form, error, button, slot, holdPrefix) {
+  showErrors(form, error.message, error.fields || []);
+  if (error.status === 429 && error.retryAfter && slot) holdFor(button, slot, error.retryAfter, holdPrefix);
+}
+
+function passwordsMatch(values, problems, first = "password", second = "password_confirm") {
+  if (values[first] && values[second] && values[first] !== values[second]) {
+    problems.push({ path: second, message: "Пароли не совпадают." });
+  }
+}
+
+// Only hash paths of this site are accepted as the place to return to after sign-in.
+function safeNext(next) {
+  return next && /^\/[a-z-]*$/.test(next) ? next : "/";
+}
+
+// --- sign-in --------------------------------------------------------------------------------
+
+export function loginView(ctx) {
+  const button = submitButton("Войти");
+  const wait = statusLine();
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    field({
+      name: "identifier",
+      label: "Логин, e-mail или телефон",
+      required: true,
+      autocomplete: "username",
+    }),
+    field({ name: "password", label: "Пароль", type: "password", required: true, autocomplete: "current-password" }),
+    checkbox({ name: "remember", label: "Запомнить меня" }),
+    h("p", { class: "hint hint--after-check" }, "Не отмечайте, если входите с чужого устройства."),
+    wait,
+    h("div", { class: "form__actions" }, button),
+  );
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (problems.length) return showErrors(form, "Введите логин и пароль.", problems);
+    const { identifier, password, remember } = formValues(form);
+    clearErrors(form);
+    setBusy(button, true, "Вход…");
+    try {
+      const user = await ctx.api.login(identifier, password, remember);
+      await ctx.signedIn(user);
+      ctx.navigate(safeNext(ctx.params.get("next")));
+    } catch (error) {
+      setBusy(button, false);
+      if (error.code === "not_confirmed") {
+        showErrors(form, error.message, [
+          { path: "", message: "Перейдите по ссылке из письма, которое мы отправили при регистрации." },
+        ]);
+      } else {
+        reportError(form, error, button, wait, "Повторить вход можно через");
+      }
+    }
+  });
+
+  return h(
+    "section",
+    { class: "page page--split" },
+    h(
+      "div",
+      { class: "card" },
+      h("h1", { tabindex: "-1" }, "Вход в личный кабинет"),
+      form,
+      h(
+        "ul",
+        { class: "links" },
+        h("li", {}, h("a", { href: "#/forgot" }, "Забыли пароль?")),
+        h("li", {}, h("a", { href: "#/recover-login" }, "Забыли логин?")),
+      ),
+      h(
+        "p",
+        { class: "card__footer" },
+        "Впервые здесь? ",
+        h("a", { href: "#/register" }, "Регистрация"),
+      ),
+    ),
+    h(
+      "div",
+      { class: "aside" },
+      h(
+        "section",
+        { class: "card card--muted" },
+        h("h2", { class: "card__title" }, "Уважаемые потребители!"),
+        h(
+          "p",
+          {},
+          "В личном кабинете Вы можете вести свой профиль и контактные данные и получать уведомления компании.",
+        ),
+        h(
+          "p",
+          {},
+          "Лицевые счета и приборы учёта, передача показаний, обращения и заявки на технологическое " +
+            "присоединение появятся в следующих версиях кабинета.",
+        ),
+      ),
+      companyInfo(ctx.company),
+    ),
+  );
+}
+
+// --- registration ---------------------------------------------------------------------------
+
+const KINDS = [
+  ["person", "Физическое лицо"],
+  ["entrepreneur", "Индивидуальный предприниматель"],
+  ["company", "Юридическое лицо"],
+];
+
+function relabel(fieldEl, label, hint) {
+  fieldEl.querySelector("label").firstChild.textContent = label;
+  const hintEl = fieldEl.querySelector(".hint");
+  if (hintEl && hint) hintEl.textContent = hint;
+}
+
+function kindSelector(onChange) {
+  return h(
+    "fieldset",
+    { class: "fieldset kinds" },
+    h("legend", {}, "Вид заявителя"),
+    h(
+      "div",
+      { class: "segmented" },
+      KINDS.map(([value, text], index) => {
+        const id = `kind-${value}`;
+        return h(
+          "div",
+          { class: "segmented__item" },
+          h("input", { type: "radio", id, name: "kind", value, checked: index === 0, onchange: onChange }),
+          h("label", { for: id }, text),
+        );
+      }),
+    ),
+  );
+}
+
+function consentBlock(ctx, onLoaded) {
+  const text = h("div", { class: "consent__text", tabindex: "0", "aria-label": "Текст согласия" }, "Загрузка текста согласия…");
+  const box = h(
+    "div",
+    { class: "consent" },
+    h("h2", { class: "fieldset__title" }, "Согласие на обработку персональных данных"),
+    text,
+    checkbox({
+      name: "consent",
+      label: "Я даю согласие на обработку моих персональных данных на приведённых выше условиях",
+      required: true,
+    }),
+  );
+  const load = async () => {
+    text.textContent = "Загрузка текста согласия…";
+    try {
+      const consent = await ctx.api.get("/auth/consent", { auth: false });
+      text.textContent = consent.text;
+      onLoaded(consent.version);
+    } catch (error) {
+      text.replaceChildren(
+        h("span", { role: "alert" }, `Не удалось загрузить текст согласия. ${error.message} `),
+        h("button", { type: "button", class: "btn btn--link", onclick: load }, "Повторить"),
+      );
+    }
+  };
+  load();
+  return box;
+}
+
+export function registerView(ctx) {
+  let consentVersion = null;
+  const button = submitButton("Зарегистрироваться");
+  button.disabled = true;
+  const status = statusLine();
+
+  const person = h(
+    "div",
+    { class: "grid", dataset: { kinds: "person" } },
+    field({ name: "last_name", label: "Фамилия", required: true, autocomplete: "family-name" }),
+    field({ name: "first_name", label: "Имя", required: true, autocomplete: "given-name" }),
+    field({ name: "middle_name", label: "Отчество", autocomplete: "additional-name", hint: "Если есть" }),
+    field({
+      name: "snils",
+      label: "СНИЛС",
+      required: true,
+      inputmode: "numeric",
+      maxlength: "14",
+      hint: "11 цифр, например 112-233-445 95",
+    }),
+  );
+  const innField = field({ name: "inn", label: "ИНН", required: true, inputmode: "numeric", maxlength: "12", hint: "" });
+  const ogrnField = field({ name: "ogrn", label: "ОГРН", required: true, inputmode: "numeric", maxlength: "15", hint: "" });
+  const headField = field({ name: "head_name", label: "ФИО руководителя", required: true, size: "wide" });
+  const shortField = field({ name: "short_name", label: "Краткое наименование", required: true, size: "wide", hint: "" });
+  const org = h(
+    "div",
+    { class: "grid", dataset: { kinds: "entrepreneur company" } },
+    shortField,
+    field({ name: "full_name", label: "Полное наименование", required: true, size: "wide", autocomplete: "organization" }),
+    innField,
+    ogrnField,
+    headField,
+  );
+
+  const applyKind = () => {
+    const kind = form.elements.namedItem("kind").value;
+    person.hidden = kind !== "person";
+    org.hidden = kind === "person";
+    if (kind === "entrepreneur") {
+      relabel(shortField, "Краткое наименование", "Например: ИП Иванов И. И.");
+      relabel(innField, "ИНН", "12 цифр");
+      relabel(ogrnField, "ОГРНИП", "15 цифр");
+      relabel(headField, "ФИО индивидуального предпринимателя");
+    } else if (kind === "company") {
+      relabel(shortField, "Краткое наименование", "Например: ООО «Ромашка»");
+      relabel(innField, "ИНН", "10 цифр");
+      relabel(ogrnField, "ОГРН", "13 цифр");
+      relabel(headField, "ФИО руководителя");
+    }
+  };
+
+  const updateButton = () => {
+    button.disabled = !(consentVersion && form.elements.namedItem("consent").checked);
+  };
+
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    kindSelector(() => {
+      clearErrors(form);
+      applyKind();
+    }),
+    h("fieldset", { class: "fieldset" }, h("legend", {}, "Сведения о заявителе"), person, org),
+    h(
+      "fieldset",
+      { class: "fieldset" },
+      h("legend", {}, "Учётная запись"),
+      h(
+        "div",
+        { class: "grid" },
+        field({
+          name: "login",
+          label: "Логин",
+          required: true,
+          autocomplete: "username",
+          maxlength: "32",
+          hint: "От 5 до 32 латинских букв и цифр, начинается с буквы. Изменить логин потом нельзя.",
+          size: "wide",
+        }),
+        field({
+          name: "password",
+          label: "Пароль",
+          type: "password",
+          required: true,
+          autocomplete: "new-password",
+          hint: PASSWORD_HINT,
+        }),
+        field({
+          name: "password_confirm",
+          label: "Подтверждение пароля",
+          type: "password",
+          required: true,
+          autocomplete: "new-password",
+        }),
+      ),
+    ),
+    h(
+      "fieldset",
+      { class: "fieldset" },
+      h("legend", {}, "Контакты"),
+      h(
+        "div",
+        { class: "grid" },
+        field({
+          name: "email",
+          label: "E-mail",
+          type: "email",
+          required: true,
+          autocomplete: "email",
+          hint: "На этот адрес придёт ссылка для завершения регистрации.",
+        }),
+        field({
+          name: "phone",
+          label: "Телефон",
+          type: "tel",
+          required: true,
+          autocomplete: "tel",
+          hint: "Например, +7 900 123-45-67",
+        }),
+      ),
+    ),
+    addressFields(),
+    consentBlock(ctx, (version) => {
+      consentVersion = version;
+      updateButton();
+    }),
+    status,
+    h("div", { class: "form__actions" }, button),
+  );
+  form.elements.namedItem("consent").addEventListener("change", updateButton);
+  applyKind();
+
+  const card = h(
+    "div",
+    { class: "card" },
+    h("h1", { tabindex: "-1" }, "Регистрация"),
+    h(
+      "p",
+      { class: "lead" },
+      "Поля, отмеченные звёздочкой (*), обязательны. После регистрации мы отправим письмо со ссылкой " +
+        "для её завершения.",
+    ),
+    form,
+    h("p", { class: "card__footer" }, "Уже зарегистрированы? ", h("a", { href: "#/login" }, "Войти")),
+  );
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    const problems = checkRequired(form);
+    passwordsMatch(values, problems);
+    if (problems.length) return showErrors(form, "Проверьте заполнение полей.", problems);
+
+    const { password_confirm: _, consent, ...body } = values;
+    if (!body.middle_name) delete body.middle_name;
+    if (!body.address.flat) delete body.address.flat;
+    body.consent = { accepted: consent, version: consentVersion };
+
+    clearErrors(form);
+    setBusy(button, true);
+    status.textContent = POW_MESSAGE;
+    try {
+      body.pow = await proofOfWork(ctx.api);
+      status.textContent = "Отправляем данные…";
+      const result = await ctx.api.post("/auth/register", body, { auth: false });
+      card.replaceChildren(
+        h("h1", { tabindex: "-1" }, "Проверьте почту"),
+        h("div", { class: "notice notice--success", role: "status" }, result.message),
+        h(
+          "p",
+          {},
+          "Ссылка в письме действует 24 часа. Если письма нет, проверьте папку «Спам» или обратитесь в службу поддержки.",
+        ),
+        h("p", {}, h("a", { class: "btn", href: "#/login" }, "Перейти ко входу")),
+      );
+      card.querySelector("h1").focus();
+    } catch (error) {
+      status.textContent = "";
+      setBusy(button, false);
+      updateButton();
+      reportError(form, error, button, status, "Повторить можно через");
+    }
+  });
+
+  return h("section", { class: "page page--form" }, card);
+}
+
+// --- e-mail confirmation ----------------------------------------------------------------------
+
+export function confirmView(ctx) {
+  const token = ctx.params.get("token");
+  const body = h("div", { role: "status" }, h("p", {}, "Проверяем ссылку…"));
+  const page = guestPage("Подтверждение адреса электронной почты", body);
+  if (!token) {
+    body.replaceChildren(
+      h(
+        "div",
+        { class: "notice notice--error" },
+        "В ссылке нет кода подтверждения. Откройте ссылку из письма целиком.",
+      ),
+    );
+    return page;
+  }
+  (async () => {
+    try {
+      const result = await ctx.api.post("/auth/confirm", { token }, { auth: false });
+      ctx.flash(result.message);
+      // replace(): the spent link should not stay in the history.
+      if (ctx.api.hasSession()) {
+        await ctx.reloadUser();
+        location.replace("#/profile");
+      } else {
+        location.replace("#/login");
+      }
+    } catch (error) {
+      body.replaceChildren(
+        h("div", { class: "notice notice--error", role: "alert" }, error.message),
+        h(
+          "p",
+          {},
+          "Ссылка действует 24 часа и только один раз. Если Вы уже перешли по ней, просто ",
+          h("a", { href: "#/login" }, "войдите"),
+          ". Если срок ссылки истёк, ",
+          h("a", { href: "#/register" }, "зарегистрируйтесь заново"),
+          ".",
+        ),
+      );
+    }
+  })();
+  return page;
+}
+
+// --- password recovery ------------------------------------------------------------------------
+
+export function forgotView(ctx) {
+  const button = submitButton("Получить код");
+  const status = statusLine();
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "email" }),
+    status,
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (problems.length) return showErrors(form, "", problems);
+    const { email } = formValues(form);
+    clearErrors(form);
+    setBusy(button, true);
+    status.textContent = POW_MESSAGE;
+    try {
+      const pow = await proofOfWork(ctx.api);
+      status.textContent = "Отправляем код…";
+      const result = await ctx.api.post("/auth/password/forgot", { email, pow }, { auth: false });
+      ctx.flash(result?.message || "Если адрес зарегистрирован, на него отправлен код подтверждения.");
+      ctx.navigate(`/reset?email=${encodeURIComponent(email)}`);
+    } catch (error) {
+      status.textContent = "";
+      setBusy(button, false);
+      reportError(form, error, button, status, "Повторить можно через");
+    }
+  });
+  return guestPage(
+    "Восстановление пароля",
+    h(
+      "p",
+      { class: "lead" },
+      "Укажите адрес электронной почты, который Вы указали при регистрации. Мы отправим на него код для смены пароля.",
+    ),
+    form,
+    h(
+      "ul",
+      { class: "links" },
+      h("li", {}, h("a", { href: "#/reset" }, "У меня уже есть код")),
+      h("li", {}, h("a", { href: "#/login" }, "Вернуться ко входу")),
+    ),
+  );
+}
+
+export function resetView(ctx) {
+  const button = submitButton("Сменить пароль");
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    field({
+      name: "email",
+      label: "E-mail",
+      type: "email",
+      required: true,
+      autocomplete: "email",
+      value: ctx.params.get("email") || "",
+    }),
+    field({
+      name: "code",
+      label: "Код из письма",
+      required: true,
+      inputmode: "numeric",
+      autocomplete: "one-time-code",
+      maxlength: "6",
+      hint: "6 цифр, действует 15 минут",
+      size: "narrow",
+    }),
+    field({
+      name: "password",
+      label: "Новый пароль",
+      type: "password",
+      required: true,
+      autocomplete: "new-password",
+      hint: PASSWORD_HINT,
+    }),
+    field({
+      name: "password_confirm",
+      label: "Повтор нового пароля",
+      type: "password",
+      required: true,
+      autocomplete: "new-password",
+    }),
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    const problems = checkRequired(form);
+    passwordsMatch(values, problems);
+    if (problems.length) return showErrors(form, "Проверьте заполнение полей.", problems);
+    clearErrors(form);
+    setBusy(button, true, "Сохраняем…");
+    try {
+      await ctx.api.post(
+        "/auth/password/reset",
+        { email: values.email, code: values.code, password: values.password },
+        { auth: false },
+      );
+      ctx.flash("Пароль изменён. Войдите с новым паролем.");
+      ctx.navigate("/login");
+    } catch (error) {
+      setBusy(button, false);
+      reportError(form, error);
+    }
+  });
+  return guestPage(
+    "Новый пароль",
+    h(
+      "p",
+      { class: "lead" },
+      "Введите код из письма и придумайте новый пароль. После смены пароля все сеансы на других устройствах будут завершены.",
+    ),
+    form,
+    h(
+      "ul",
+      { class: "links" },
+      h("li", {}, h("a", { href: "#/forgot" }, "Код не пришёл или устарел? Запросить новый")),
+      h("li", {}, h("a", { href: "#/login" }, "Вернуться ко входу")),
+    ),
+  );
+}
+
+// --- login recovery ---------------------------------------------------------------------------
+
+export function recoverLoginView(ctx) {
+  const button = submitButton("Отправить");
+  const status = statusLine();
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "email" }),
+    status,
+    h("div", { class: "form__actions" }, button),
+  );
+  const page = guestPage(
+    "Восстановление логина",
+    h(
+      "p",
+      { class: "lead" },
+      "Введите адрес электронной почты, указанный при регистрации. Мы отправим на него письмо с Вашим логином.",
+    ),
+    form,
+    h("ul", { class: "links" }, h("li", {}, h("a", { href: "#/login" }, "Вернуться ко входу"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (problems.length) return showErrors(form, "", problems);
+    const { email } = formValues(form);
+    clearErrors(form);
+    setBusy(button, true);
+    status.textContent = POW_MESSAGE;
+    try {
+      const pow = await proofOfWork(ctx.api);
+      status.textContent = "Отправляем письмо…";
+      const result = await ctx.api.post("/auth/login/recover", { email, pow }, { auth: false });
+      status.textContent = "";
+      form.replaceWith(
+        h(
+          "div",
+          { class: "notice notice--success", role: "status" },
+          result?.message || "Если адрес зарегистрирован, на него отправлено письмо с логином.",
+        ),
+      );
+    } catch (error) {
+      status.textContent = "";
+      setBusy(button, false);
+      reportError(form, error, button, status, "Повторить можно через");
+    }
+  });
+  return page;
+}

@@ -1,0 +1,236 @@
+"""The consumer's account journey in a real browser: register (ФЛ) → confirm by the e-mailed link →
+sign in → edit the profile and see it kept after a reload; password recovery by the e-mailed code;
+registration of a legal entity; the staff console refusing consumers."""
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Svet1ik2024"
+NEW_PASSWORD = "Novyi2parol"
+
+
+@pytest.fixture
+def person():
+    suffix = secrets.token_hex(4)
+    return {
+        "login": f"ivanov{suffix}",
+        "email": f"ivanov.{suffix}@example.com",
+        # Unique per run: a taken phone would get a warning letter instead of the confirmation link.
+        "phone": "+79" + "".join(str(secrets.randbelow(10)) for _ in range(9)),
+    }
+
+
+def outbox_messages(page: Page, site_url: str, to: str) -> list[dict]:
+    response = page.request.get(f"{site_url}/dev/outbox.json")
+    assert response.ok, response.status
+    return [m for m in response.json()["messages"] if m["channel"] == "email" and m["to"] == to]
+
+
+def wait_for_mail(page: Page, site_url: str, to: str, pattern: str, after: int = 0) -> re.Match:
+    """The newest e-mail to `to` whose body matches `pattern`, among those beyond the first `after`."""
+    for _ in range(50):
+        messages = outbox_messages(page, site_url, to)
+        fresh = messages[: max(0, len(messages) - after)]
+        for message in fresh:
+            match = re.search(pattern, message["body"])
+            if match:
+                return match
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no e-mail to {to} matching {pattern!r}")
+
+
+def field(page: Page, name: str):
+    return page.locator(f'[name="{name}"]')
+
+
+def field_error(page: Page, name: str):
+    return page.locator(f'[data-field="{name}"] .field-error')
+
+
+def register(page: Page, site_url: str, person: dict) -> None:
+    page.goto(f"{site_url}/#/register")
+    expect(page.get_by_role("heading", name="Регистрация")).to_be_visible()
+    expect(page.get_by_label("Физическое лицо")).to_be_checked()
+    field(page, "last_name").fill("Иванов")
+    field(page, "first_name").fill("Иван")
+    field(page, "middle_name").fill("Иванович")
+    field(page, "snils").fill("112-233-445 96")  # wrong checksum first: the server must say so
+    field(page, "login").fill(person["login"])
+    field(page, "password").fill(PASSWORD)
+    field(page, "password_confirm").fill(PASSWORD)
+    field(page, "email").fill(person["email"])
+    field(page, "phone").fill(person["phone"])
+    field(page, "address.postcode").fill("394000")
+    field(page, "address.locality").fill("Воронеж")
+    field(page, "address.street").fill("ул. Ленина")
+    field(page, "address.house").fill("1")
+    field(page, "address.flat").fill("5")
+
+    submit = page.get_by_role("button", name="Зарегистрироваться")
+    expect(submit).to_be_disabled()
+    expect(page.locator(".consent__text")).not_to_contain_text("Загрузка")
+    page.get_by_label("Я даю согласие").check()
+    expect(submit).to_be_enabled()
+
+    submit.click()
+    expect(field_error(page, "snils")).not_to_be_empty(timeout=30_000)
+    expect(page.locator(".form-alert")).to_be_visible()
+    # Nothing the user typed is lost when the server rejects the form.
+    expect(field(page, "last_name")).to_have_value("Иванов")
+    expect(field(page, "address.street")).to_have_value("ул. Ленина")
+    expect(field(page, "password")).to_have_value(PASSWORD)
+
+    field(page, "snils").fill("112-233-445 95")
+    submit.click()
+    expect(page.get_by_text("Проверка, что вы не робот")).to_be_visible()
+    expect(page.get_by_role("heading", name="Проверьте почту")).to_be_visible(timeout=30_000)
+
+
+def sign_in(page: Page, site_url: str, identifier: str, password: str) -> None:
+    page.goto(f"{site_url}/#/login")
+    field(page, "identifier").fill(identifier)
+    field(page, "password").fill(password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
+
+
+def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, person: dict):
+    register(page, site_url, person)
+
+    token = wait_for_mail(page, site_url, person["email"], r"#/confirm\?token=([A-Za-z0-9_\-]+)").group(1)
+    page.goto(f"{site_url}/#/confirm?token={token}")
+    expect(page.get_by_text("Регистрация завершена")).to_be_visible()
+    expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()
+
+    sign_in(page, site_url, person["login"], PASSWORD)
+    expect(page.get_by_role("heading", name="Здравствуйте, Иван Иванович!")).to_be_visible()
+    expect(page.locator(".tile", has_text="Уведомления")).to_be_visible()
+    readings = page.locator(".tile--upcoming").filter(has=page.get_by_role("heading", name="Показания", exact=True))
+    expect(readings).to_contain_text("Раздел в разработке")
+    expect(page.locator(".usermenu__name")).to_have_text("Иванов И. И.")
+
+    nav = page.get_by_role("navigation", name="Разделы кабинета")
+    nav.get_by_role("link", name="Профиль").click()
+    expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
+    expect(page.locator(".facts")).to_contain_text(person["login"])
+    field(page, "phone").fill("8 (912) 345-67-89")
+    field(page, "passport.series").fill("2011")
+    field(page, "passport.number").fill("40545")  # one digit short: the server must say so
+    field(page, "passport.issued_by").fill("Отделом УФМС России по Воронежской области")
+    field(page, "passport.issued_on").fill("2015-05-20")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(field_error(page, "passport.number")).not_to_be_empty()
+    expect(field(page, "passport.issued_by")).to_have_value("Отделом УФМС России по Воронежской области")
+
+    field(page, "passport.number").fill("405454")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_text("Изменения сохранены.")).to_be_visible()
+
+    page.reload()
+    expect(field(page, "phone")).to_have_value("+7 912 345-67-89")
+    expect(field(page, "passport.series")).to_have_value("2011")
+    expect(field(page, "passport.number")).to_have_value("405454")
+    expect(field(page, "passport.issued_by")).to_have_value("Отделом УФМС России по Воронежской области")
+    expect(field(page, "passport.issued_on")).to_have_value("2015-05-20")
+
+    nav.get_by_role("link", name=re.compile("^Уведомления")).click()
+    expect(page.get_by_role("heading", name="Уведомления")).to_be_visible()
+
+    page.get_by_role("button", name="Выйти").click()
+    expect(page.get_by_text("Вы вышли из личного кабинета.")).to_be_visible()
+
+
+def test_password_recovery_by_emailed_code(page: Page, site_url: str, person: dict):
+    register(page, site_url, person)
+    token = wait_for_mail(page, site_url, person["email"], r"#/confirm\?token=([A-Za-z0-9_\-]+)").group(1)
+    page.goto(f"{site_url}/#/confirm?token={token}")
+    expect(page.get_by_text("Регистрация завершена")).to_be_visible()
+
+    seen = len(outbox_messages(page, site_url, person["email"]))
+    page.get_by_role("link", name="Забыли пароль?").click()
+    field(page, "email").fill(person["email"])
+    page.get_by_role("button", name="Получить код").click()
+    expect(page.get_by_role("heading", name="Новый пароль")).to_be_visible(timeout=30_000)
+    expect(field(page, "email")).to_have_value(person["email"])
+
+    code = wait_for_mail(page, site_url, person["email"], r"Код для восстановления пароля: (\d{6})", after=seen)[1]
+    wrong = "000000" if code != "000000" else "111111"
+    field(page, "code").fill(wrong)
+    field(page, "password").fill(NEW_PASSWORD)
+    field(page, "password_confirm").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Сменить пароль").click()
+    expect(page.locator(".form-alert")).to_contain_text("Код неверен или устарел")
+    expect(field(page, "password")).to_have_value(NEW_PASSWORD)
+
+    field(page, "code").fill(code)
+    page.get_by_role("button", name="Сменить пароль").click()
+    expect(page.get_by_text("Пароль изменён")).to_be_visible()
+
+    field(page, "identifier").fill(person["email"])
+    field(page, "password").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator(".form-alert")).to_contain_text("Неверный логин или пароль")
+
+    field(page, "password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="Здравствуйте, Иван Иванович!")).to_be_visible()
+
+
+def test_company_registration_switches_fields(page: Page, site_url: str, person: dict):
+    page.goto(f"{site_url}/#/register")
+    field(page, "last_name").fill("Иванов")  # typed as ФЛ first: switching the kind must not lose it
+    page.get_by_text("Юридическое лицо", exact=True).click()
+    expect(field(page, "last_name")).to_be_hidden()
+    expect(page.get_by_role("textbox", name="ОГРН", exact=True)).to_be_visible()
+    page.get_by_text("Индивидуальный предприниматель", exact=True).click()
+    expect(page.get_by_role("textbox", name="ОГРНИП", exact=True)).to_be_visible()
+    page.get_by_text("Физическое лицо", exact=True).click()
+    expect(field(page, "last_name")).to_have_value("Иванов")
+    page.get_by_text("Юридическое лицо", exact=True).click()
+
+    field(page, "short_name").fill("ООО «Ромашка»")
+    field(page, "full_name").fill("Общество с ограниченной ответственностью «Ромашка»")
+    field(page, "inn").fill("7707083893")
+    field(page, "ogrn").fill("1027700132195")
+    field(page, "head_name").fill("Петров Пётр Петрович")
+    field(page, "login").fill(person["login"])
+    field(page, "password").fill(PASSWORD)
+    field(page, "password_confirm").fill(PASSWORD)
+    field(page, "email").fill(person["email"])
+    field(page, "phone").fill(person["phone"])
+    field(page, "address.postcode").fill("394036")
+    field(page, "address.locality").fill("Воронеж")
+    field(page, "address.street").fill("ул. Плехановская")
+    field(page, "address.house").fill("10")
+    page.get_by_label("Я даю согласие").check()
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page.get_by_role("heading", name="Проверьте почту")).to_be_visible(timeout=30_000)
+    wait_for_mail(page, site_url, person["email"], r"#/confirm\?token=")
+
+
+def test_staff_console_refuses_consumers(page: Page, site_url: str, demo_accounts: dict):
+    consumer, staff = demo_accounts["demo"], demo_accounts["staff"]
+    page.goto(f"{site_url}/staff.html")
+    field(page, "identifier").fill(consumer.login)
+    field(page, "password").fill(consumer.password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator(".form-alert")).to_contain_text("Нет доступа к консоли сотрудника")
+
+    field(page, "identifier").fill(staff.login)
+    field(page, "password").fill(staff.password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("navigation", name="Разделы консоли")).to_be_visible()
+    expect(page.locator(".usermenu__name")).to_contain_text("Администратор")
+    page.get_by_role("link", name="Отключения").click()
+    expect(page.get_by_role("heading", name="Отключения")).to_be_visible()
+    expect(page.get_by_text("Раздел в разработке")).to_be_visible()
+
+    # The consumer site keeps its own session: signing in to the console does not sign in there.
+    page.goto(f"{site_url}/#/profile")
+    expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import zlib
 import json
 import uuid
 from contextlib import contextmanager
@@ -155,3 +156,27 @@ def count_calls(service: str) -> Iterator[list[str]]:
         yield calls
     finally:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def billing_meter(contract: str, serial: str, **overrides: Any) -> dict[str, Any]:
+    """One row of a billing drop (chalicelib/exchange/billing_format.BillingMeterRow)."""
+    row = {"contract": contract, "holder_name": "Иванов Иван Иванович", "holder_kind": "person",
+           "account": f"{zlib.crc32(contract.encode()) % 10**8:08d}", "object_id": "1", "object_name": "Квартира",
+           "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15", "serial": serial, "model": "Меркурий 201.5",
+           "digits": 5, "zones": ["T1"], "coefficient": "1", "status": "active",
+           "install_date": "2019-04-01", "verified_on": "2019-03-15", "next_verification": "2035-03-15",
+           "seal": "А-123456", "point_code": f"PT-{serial}"}
+    row.update(overrides)
+    return row
+
+
+def load_billing(*rows: dict[str, Any]) -> Any:
+    """Apply rows as the billing exchange would."""
+    from chalicelib.exchange.billing_format import BillingMeterRow
+    from chalicelib.exchange.billing_import import apply_rows
+
+    return apply_rows([BillingMeterRow.model_validate(r) for r in rows])
+
+
+def unique_contract() -> str:
+    return f"ДЭ-{unique_suffix()}"

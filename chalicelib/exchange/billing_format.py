@@ -1,0 +1,147 @@
+"""The billing drop: what the billing system sends us, in JSON or CSV, validated row by row.
+
+Layout (docs/billing-exchange.md): one row per meter, with its contract, personal account and
+object. A malformed row is reported with its number and skipped; the others are applied.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Iterator, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from chalicelib.core.validation import to_api_error
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+OptionalText = Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]]
+CSV_COLUMNS = ("contract", "holder_name", "holder_kind", "account", "object_id", "object_name", "object_address",
+               "serial", "model", "digits", "zones", "coefficient", "install_date", "install_place", "verified_on",
+               "next_verification", "seal", "status", "point_code", "aiis_enabled", "last_period", "last_T1",
+               "last_T2", "last_T3")
+
+
+class BillingMeterRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    contract: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    holder_name: Text
+    holder_kind: Literal["person", "entrepreneur", "company"]
+    account: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")]
+    object_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    object_name: Text
+    object_address: Text
+    serial: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]
+    model: OptionalText = None
+    digits: int = Field(ge=4, le=9)
+    zones: list[Literal["T1", "T2", "T3"]] = Field(min_length=1, max_length=3)
+    coefficient: Decimal = Field(default=Decimal(1), gt=0, le=100000)
+    install_date: Optional[date] = None
+    install_place: OptionalText = None
+    verified_on: Optional[date] = None
+    next_verification: Optional[date] = None
+    seal: OptionalText = None
+    status: Literal["active", "decommissioned", "aiis"] = "active"
+    point_code: OptionalText = None
+    aiis_enabled: bool = False
+    last_period: Optional[Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]] = None
+    last_values: dict[Literal["T1", "T2", "T3"], Decimal] = Field(default_factory=dict)
+
+    @field_validator("zones", mode="before")
+    @classmethod
+    def split_zones(cls, value: Any) -> Any:
+        return [z.strip() for z in value.split(",") if z.strip()] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def consistent(self) -> "BillingMeterRow":
+        if len(set(self.zones)) != len(self.zones) or list(self.zones) != sorted(self.zones):
+            raise PydanticCustomError("kabinet.zones", "Зоны перечисляются по порядку без повторов: T1,T2,T3")
+        if self.last_values and (set(self.last_values) != set(self.zones) or not self.last_period):
+            raise PydanticCustomError("kabinet.last", "Последние показания нужны по каждой зоне счётчика и с периодом")
+        capacity = Decimal(10) ** self.digits
+        if any(v < 0 or v >= capacity for v in self.last_values.values()):
+            raise PydanticCustomError("kabinet.last", "Последнее показание не помещается в разрядность счётчика")
+        return self
+
+
+class RowError(BaseModel):
+    row: int
+    message: str
+
+
+class ParsedDrop(BaseModel):
+    rows: list[BillingMeterRow]
+    errors: list[RowError]
+
+
+def parse_drop(name: str, content: bytes) -> ParsedDrop:
+    """Parse a drop by its extension (.json or .csv). Bad rows become errors; nothing raises for them."""
+    if name.lower().endswith(".json"):
+        return _validated(_json_rows(content))
+    if name.lower().endswith(".csv"):
+        return _validated(_csv_rows(content))
+    return ParsedDrop(rows=[], errors=[RowError(row=0, message="Неизвестный формат файла: ожидается .json или .csv")])
+
+
+def _json_rows(content: bytes) -> Iterator[tuple[int, Any]]:
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        yield 0, PydanticCustomError("kabinet.file", "Файл не является JSON в кодировке UTF-8")
+        return
+    if not isinstance(document, dict) or document.get("format") != "kabinet-billing/1" \
+            or not isinstance(document.get("meters"), list):
+        yield 0, PydanticCustomError("kabinet.file", "Ожидается объект {\"format\": \"kabinet-billing/1\", \"meters\": [...]}")
+        return
+    yield from enumerate(document["meters"], start=1)
+
+
+def _csv_rows(content: bytes) -> Iterator[tuple[int, Any]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1251")  # what Russian Excel saves as "CSV (разделители — точка с запятой)"
+        except UnicodeDecodeError:
+            yield 0, PydanticCustomError("kabinet.file", "Не удалось прочитать файл: ожидается UTF-8 или Windows-1251")
+            return
+    reader = csv.DictReader(io.StringIO(text), delimiter=";")
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        yield 0, PydanticCustomError("kabinet.file", "В заголовке нет колонок: {columns}", {"columns": ", ".join(missing)})
+        return
+    for number, raw in enumerate(reader, start=2):  # row 1 is the header
+        row: dict[str, Any] = {k: (v if v not in ("", None) else None) for k, v in raw.items() if k in CSV_COLUMNS}
+        row["last_values"] = {z: _decimal_text(row.pop(f"last_{z}")) for z in ("T1", "T2", "T3")
+                              if row.get(f"last_{z}") is not None}
+        for zone in ("T1", "T2", "T3"):
+            row.pop(f"last_{zone}", None)
+        row["aiis_enabled"] = (row.get("aiis_enabled") or "").strip().lower() in ("1", "да", "true", "yes")
+        if row.get("coefficient") is not None:
+            row["coefficient"] = _decimal_text(row["coefficient"])
+        yield number, {k: v for k, v in row.items() if v is not None}
+
+
+def _decimal_text(value: str) -> str:
+    return value.replace(",", ".").replace(" ", "")
+
+
+def _validated(rows: Iterator[tuple[int, Any]]) -> ParsedDrop:
+    good: list[BillingMeterRow] = []
+    errors: list[RowError] = []
+    for number, data in rows:
+        if isinstance(data, PydanticCustomError):
+            errors.append(RowError(row=number, message=str(data)))
+            continue
+        try:
+            good.append(BillingMeterRow.model_validate(data))
+        except ValidationError as exc:
+            fields = to_api_error(exc).fields
+            errors.append(RowError(row=number, message="; ".join(f"{f.path}: {f.message}" for f in fields)))
+        except (InvalidOperation, TypeError):
+            errors.append(RowError(row=number, message="Неверный формат строки"))
+    return ParsedDrop(rows=good, errors=errors)

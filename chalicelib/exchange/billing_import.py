@@ -1,0 +1,121 @@
+"""Applying a billing drop: contracts, objects and meters upserted, last billing readings recorded.
+
+Meter ids are derived from (personal account, serial), so a meter a user declared before billing
+knew it (a "virtual" meter, seed 001) becomes the billing meter in place: same id, same readings,
+same links — now verified. Each row is one meter and is applied whole or reported and skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.core import clock
+from chalicelib.metering.repository import (ContractItem, LinkItem, MeterItem, MeteringRepository, ObjectItem,
+                                            ReadingItem, contract_key, meter_key, period_key, serial_key)
+from chalicelib.metering.service import meter_id_for, meter_summary
+
+from .billing_format import BillingMeterRow, RowError
+
+# Fields the users' `accounts` lists copy: a change to any of them refreshes the copies.
+_SUMMARY_FIELDS = ("serial", "model", "status", "zones", "digits", "virtual", "verified", "object_id", "account")
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    applied: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    items_written: int = 0
+    links_refreshed: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.errors)
+
+
+def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
+               repository: MeteringRepository | None = None) -> ImportReport:
+    repo = repository or MeteringRepository()
+    report = ImportReport(rows=len(rows) + len(list(errors)), errors=list(errors))
+    now = clock.iso(clock.now())
+    for start in range(0, len(rows), 100):
+        chunk = rows[start:start + 100]
+        ids = [meter_id_for(r.account, r.serial) for r in chunk]
+        existing = {k[0]: MeterItem.from_raw_data(v) for k, v in
+                    repo.items([(meter_key(i), "METER") for i in ids]).items()}
+        readings = repo.items([(meter_key(i), period_key(r.last_period)) for i, r in zip(ids, chunk) if r.last_period])
+        written = _write_chunk(chunk, ids, existing, readings, now)
+        report.items_written += written
+        report.applied += len(chunk)
+        report.links_refreshed += _refresh_links(chunk, ids, existing, repo)
+    return report
+
+
+def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem],
+                 readings: dict[tuple[str, str], Any], now: str) -> int:
+    items: dict[tuple[str, str], Any] = {}
+    for meter_id, row in zip(ids, chunk):
+        items[(contract_key(row.contract), "CONTRACT")] = ContractItem(
+            contract_key(row.contract), "CONTRACT", number=row.contract, holder_name=row.holder_name,
+            holder_kind=row.holder_kind, accounts=sorted({row.account, *_accounts(items, row.contract)}),
+            aiis_enabled=row.aiis_enabled, updated_at=now)
+        items[(contract_key(row.contract), f"OBJECT#{row.object_id}")] = ObjectItem(
+            contract_key(row.contract), f"OBJECT#{row.object_id}", object_id=row.object_id, name=row.object_name,
+            address=row.object_address, account=row.account)
+        before = existing.get(meter_key(meter_id))
+        items[(meter_key(meter_id), "METER")] = MeterItem(
+            meter_key(meter_id), "METER", meter_id=meter_id, contract_pk=contract_key(row.contract),
+            meter_sk=serial_key(row.serial), contract=row.contract, account=row.account, object_id=row.object_id,
+            location=before.location if before else None, serial=row.serial, model=row.model, digits=row.digits,
+            zones=list(row.zones), coefficient=str(row.coefficient), install_date=_iso(row.install_date),
+            install_place=row.install_place, verified_on=_iso(row.verified_on),
+            next_verification=_iso(row.next_verification), seal=row.seal, status=row.status,
+            point_code=row.point_code, last_billing_values={z: str(v) for z, v in row.last_values.items()},
+            last_billing_period=row.last_period, virtual=False, verified=True,
+            declared_by=before.declared_by if before else None, updated_at=now)
+        reading_key = (meter_key(meter_id), period_key(row.last_period)) if row.last_period else None
+        # Billing's reading fills the history of that period unless the user's own reading is there.
+        if reading_key and reading_key not in readings:
+            items[reading_key] = ReadingItem(
+                *reading_key, meter_id=meter_id, period=row.last_period,
+                values={z: str(v) for z, v in row.last_values.items()}, source="billing", submitted_at=now)
+    with MeterItem.batch_write() as batch:
+        for item in items.values():
+            batch.save(item)
+    return len(items)
+
+
+def _accounts(items: dict[tuple[str, str], Any], contract: str) -> list[str]:
+    previous = items.get((contract_key(contract), "CONTRACT"))
+    return list(previous.accounts) if previous is not None else []
+
+
+def _refresh_links(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem],
+                   repo: MeteringRepository) -> int:
+    """Users' copies of a meter's summary follow billing; unchanged meters cost nothing here."""
+    refreshed = 0
+    for meter_id, row in zip(ids, chunk):
+        before = existing.get(meter_key(meter_id))
+        if before is None:
+            continue
+        after = MeterItem(meter_id=meter_id, serial=row.serial, model=row.model, status=row.status,
+                          zones=list(row.zones), digits=row.digits, virtual=False, verified=True,
+                          object_id=row.object_id, account=row.account)
+        old, new = meter_summary(before), meter_summary(after)
+        if all(old[f] == new[f] for f in _SUMMARY_FIELDS):
+            continue
+        for link in repo.links_to_meter(meter_id):
+            summary = {**link.summary.as_dict(), **{f: new[f] for f in _SUMMARY_FIELDS}}
+            try:
+                link.update(actions=[LinkItem.summary.set(summary), LinkItem.contract.set(row.contract)],
+                            condition=LinkItem.pk.exists())
+                refreshed += 1
+            except UpdateError:
+                continue  # unlinked meanwhile
+    return refreshed
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,261 @@
+"""The metering table: contracts, objects and meters from billing; users' links; readings; sync lock.
+
+Keys and access patterns: docs/design-metering.md. Readings and the sync lock live here too so
+that a reading write and the lock check are one transaction in one table.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import table_meta
+
+
+def contract_key(number: str) -> str:
+    return f"CONTRACT#{number}"
+
+
+def account_key(account: str) -> str:
+    """Where declared (virtual) meters hang until billing confirms them."""
+    return f"ACCOUNT#{account}"
+
+
+def meter_key(meter_id: str) -> str:
+    return f"METER#{meter_id}"
+
+
+def serial_key(serial: str) -> str:
+    return f"METER#{serial}"
+
+
+def user_key(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def period_key(period: str) -> str:
+    return f"PERIOD#{period}"
+
+
+class _ByContract(GlobalSecondaryIndex["MeterItem"]):
+    class Meta:
+        index_name = "by_contract"
+        projection = AllProjection()
+    contract_pk = UnicodeAttribute(hash_key=True)
+    meter_sk = UnicodeAttribute(range_key=True)
+
+
+class _ByLinkedMeter(GlobalSecondaryIndex["LinkItem"]):
+    class Meta:
+        index_name = "by_linked_meter"
+        projection = AllProjection()
+    link_meter = UnicodeAttribute(hash_key=True)
+
+
+class ContractItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CONTRACT")
+    number = UnicodeAttribute()
+    holder_name = UnicodeAttribute()
+    holder_kind = UnicodeAttribute()  # person | entrepreneur | company
+    accounts = ListAttribute(of=UnicodeAttribute, default=list)
+    aiis_enabled = BooleanAttribute(default=False)
+    updated_at = UnicodeAttribute()
+
+
+class ObjectItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    object_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    account = UnicodeAttribute()
+
+
+class MeterItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="METER")
+    meter_id = UnicodeAttribute()
+    contract_pk = UnicodeAttribute()
+    meter_sk = UnicodeAttribute()
+    contract = UnicodeAttribute(null=True)
+    account = UnicodeAttribute()
+    object_id = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)  # declared meters: where the user says it is
+    serial = UnicodeAttribute()
+    model = UnicodeAttribute(null=True)
+    digits = NumberAttribute()
+    zones = ListAttribute(of=UnicodeAttribute)
+    coefficient = UnicodeAttribute(default="1")  # Decimal as text: no float rounding
+    install_date = UnicodeAttribute(null=True)
+    install_place = UnicodeAttribute(null=True)
+    verified_on = UnicodeAttribute(null=True)
+    next_verification = UnicodeAttribute(null=True)
+    seal = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="active")  # active | decommissioned | aiis
+    point_code = UnicodeAttribute(null=True)
+    last_billing_values = MapAttribute(default=dict)  # zone -> value (text), from billing
+    last_billing_period = UnicodeAttribute(null=True)
+    virtual = BooleanAttribute(default=False)
+    verified = BooleanAttribute(default=True)
+    declared_by = UnicodeAttribute(null=True)
+    reconciled_with = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+    by_contract = _ByContract()
+
+
+class ContractLinkItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    contract = UnicodeAttribute()
+    holder_name = UnicodeAttribute()
+    objects = MapAttribute(default=dict)  # object_id -> {"name", "address", "account"}
+    linked_at = UnicodeAttribute()
+
+
+class LinkItem(Model):
+    """A user's link to one meter, with a copy of what the `accounts` list shows."""
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    link_meter = UnicodeAttribute()
+    contract = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
+    summary = MapAttribute(default=dict)
+    linked_at = UnicodeAttribute()
+
+    by_linked_meter = _ByLinkedMeter()
+
+
+class ReadingItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    meter_id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    values = MapAttribute(default=dict)       # zone -> value (text)
+    previous = MapAttribute(default=dict)     # zone -> previous value (text) or absent
+    difference = MapAttribute(default=dict)   # zone -> difference (text)
+    consumption = MapAttribute(default=dict)  # zone -> difference × coefficient (text)
+    rollover = MapAttribute(default=dict)     # zone -> bool
+    reading_date = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="user")  # user | billing | aiis
+    submitted_by = UnicodeAttribute(null=True)
+    submitted_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    export_pk = UnicodeAttribute(null=True)   # "PENDING" until the exchange has exported it
+    changed_at = UnicodeAttribute(null=True)
+
+
+class LockItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True, default="SYNC")
+    sk = UnicodeAttribute(range_key=True, default="LOCK")
+    run_id = UnicodeAttribute()
+    acquired_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class ClosedPeriodItem(Model):
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CLOSED")
+    closed_at = UnicodeAttribute()
+
+
+class MeteringRepository:
+    def contract_with_objects(self, number: str) -> tuple[Optional[ContractItem], list[ObjectItem]]:
+        """One Query: the contract item and its objects share the partition."""
+        contract, objects = None, []
+        page = ContractItem._get_connection().query(contract_key(number), consistent_read=True)
+        for data in page.get("Items", []):
+            if data["sk"]["S"] == "CONTRACT":
+                contract = ContractItem.from_raw_data(data)
+            elif data["sk"]["S"].startswith("OBJECT#"):
+                objects.append(ObjectItem.from_raw_data(data))
+        return contract, objects
+
+    def meters_of(self, holder_key: str) -> list[MeterItem]:
+        return list(MeterItem.by_contract.query(holder_key))
+
+    def user_items(self, user_id: str) -> list[Any]:
+        """Everything in the user's partition: contract links and meter links (one Query)."""
+        connection = ContractLinkItem._get_connection()
+        items: list[Any] = []
+        start_key = None
+        while True:
+            page = connection.query(user_key(user_id), exclusive_start_key=start_key, consistent_read=True)
+            for data in page.get("Items", []):
+                model = ContractLinkItem if data["sk"]["S"].startswith("CONTRACT#") else LinkItem
+                items.append(model.from_raw_data(data))
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                return items
+
+    def card(self, user_id: str, meter_id: str, period: str) -> tuple[Optional[MeterItem], Optional[LinkItem],
+                                                                       Optional[ReadingItem]]:
+        """Meter, the user's link and the current reading in one BatchGetItem."""
+        keys = [(meter_key(meter_id), "METER"), (user_key(user_id), meter_key(meter_id)),
+                (meter_key(meter_id), period_key(period))]
+        found = self.items(keys)
+        meter = found.get(keys[0])
+        link = found.get(keys[1])
+        reading = found.get(keys[2])
+        return (MeterItem.from_raw_data(meter) if meter else None,
+                LinkItem.from_raw_data(link) if link else None,
+                ReadingItem.from_raw_data(reading) if reading else None)
+
+    def items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Raw items of any kinds by (pk, sk), one BatchGetItem per 100 keys; absent keys are absent."""
+        return {(i["pk"]["S"], i["sk"]["S"]): i for i in _batch_get_raw(keys)}
+
+    def readings(self, meter_id: str, limit: int = 120) -> list[ReadingItem]:
+        return list(ReadingItem.query(meter_key(meter_id), ReadingItem.sk.startswith("PERIOD#"),
+                                      scan_index_forward=False, limit=limit))
+
+    def reading(self, meter_id: str, period: str) -> Optional[ReadingItem]:
+        try:
+            return ReadingItem.get(meter_key(meter_id), period_key(period), consistent_read=True)
+        except ReadingItem.DoesNotExist:
+            return None
+
+    def readings_of_period(self, meter_ids: Iterable[str], period: str) -> list[ReadingItem]:
+        keys = [(meter_key(m), period_key(period)) for m in sorted(meter_ids)]
+        return [ReadingItem.from_raw_data(i) for i in _batch_get_raw(keys)]
+
+    def meters(self, meter_ids: Iterable[str]) -> list[MeterItem]:
+        keys = [(meter_key(m), "METER") for m in sorted(meter_ids)]
+        return [MeterItem.from_raw_data(i) for i in _batch_get_raw(keys)]
+
+    def links_to_meter(self, meter_id: str) -> list[LinkItem]:
+        return list(LinkItem.by_linked_meter.query(meter_id))
+
+    def lock(self) -> Optional[LockItem]:
+        try:
+            return LockItem.get("SYNC", "LOCK", consistent_read=True)
+        except LockItem.DoesNotExist:
+            return None
+
+
+def _batch_get_raw(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """BatchGetItem of up to 100 keys of the metering table in one call (retrying unprocessed keys)."""
+    if not keys:
+        return []
+    client = MeterItem._get_connection().connection.client
+    table = MeterItem.Meta.table_name
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[start:start + 100]]
+        while pending:
+            response = client.batch_get_item(RequestItems={table: {"Keys": pending, "ConsistentRead": True}})
+            items.extend(response["Responses"].get(table, []))
+            pending = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    return items

@@ -1,0 +1,166 @@
+"""Linking contracts and meters to a user; the `accounts` tree; meter cards; declared meters."""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Optional
+
+from chalicelib.accounts.principal import Principal
+from chalicelib.accounts.repository import UserItem
+from chalicelib.core import clock, throttle
+from chalicelib.core.dynamo import transaction
+from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, validation_error
+
+from .models import (AccountsOut, ContractOut, CurrentReading, LinkRequest, MeterCard, MeterSummary, ObjectOut,
+                     VirtualMeterRequest)
+from .repository import (ContractLinkItem, LinkItem, MeterItem, MeteringRepository, account_key, contract_key,
+                         meter_key, serial_key, user_key)
+
+# Wrong contract/meter pairs per user per hour: guessing contract numbers must stay impractical.
+LINK_ATTEMPTS_PER_HOUR = 10
+# TransactWriteItems takes 100 items: the user update, the contract link, and the meter links.
+MAX_METERS_PER_LINK = 98
+NOT_FOUND_PAIR = "Договор с таким номером и прибором учёта не найден. Проверьте номер договора и заводской номер счётчика"
+METER_NOT_FOUND = "Прибор учёта не найден"
+
+
+_METER_NAMESPACE = uuid.UUID("0b5bb8f4-4d1e-4f0e-9d43-6c4a3c8f2a11")
+
+
+def meter_id_for(account: str, serial: str) -> str:
+    """Meter ids follow from (personal account, serial): a meter a user declares and the same meter
+    arriving from billing later are one item, so its readings and links carry over."""
+    return str(uuid.uuid5(_METER_NAMESPACE, f"{account}|{serial.upper()}"))
+
+
+def meter_summary(meter: MeterItem, label: Optional[str] = None) -> dict[str, Any]:
+    return {"id": meter.meter_id, "serial": meter.serial, "label": label, "model": meter.model,
+            "status": meter.status, "zones": list(meter.zones), "digits": int(meter.digits),
+            "virtual": bool(meter.virtual), "verified": bool(meter.verified), "object_id": meter.object_id,
+            "account": meter.account, "location": meter.location}
+
+
+def owns(principal: Principal, meter_id: str) -> bool:
+    return meter_id in (principal.user.meter_ids or set())
+
+
+class MeteringService:
+    def __init__(self, repository: Optional[MeteringRepository] = None) -> None:
+        self.repo = repository or MeteringRepository()
+
+    def link(self, principal: Principal, request: LinkRequest) -> AccountsOut:
+        throttle.hit("link-contract", principal.user_id, LINK_ATTEMPTS_PER_HOUR, 3600)
+        contract, objects = self.repo.contract_with_objects(request.contract_number)
+        meters = self.repo.meters_of(contract_key(request.contract_number)) if contract else []
+        serial = request.meter_serial.upper()
+        if contract is None or not any(m.serial.upper() == serial for m in meters):
+            raise ApiError(NOT_FOUND_PAIR, [FieldError("contract_number", "Проверьте номер договора"),
+                                            FieldError("meter_serial", "Проверьте заводской номер")],
+                           status=422, code="link_not_found")
+        if any(owns(principal, m.meter_id) for m in meters):
+            raise conflict("Этот договор уже привязан к Вашему личному кабинету")
+        if len(meters) > MAX_METERS_PER_LINK:
+            raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "
+                           "Обратитесь в сетевую компанию", status=422, code="too_many_meters")
+        now = clock.iso(clock.now())
+        names = {o.object_id: o for o in objects}
+        with transaction() as tx:
+            tx.save(ContractLinkItem(user_key(principal.user_id), contract_key(contract.number),
+                                     contract=contract.number, holder_name=contract.holder_name, linked_at=now,
+                                     objects={o.object_id: {"name": o.name, "address": o.address, "account": o.account}
+                                              for o in objects}),
+                    condition=ContractLinkItem.pk.does_not_exist())
+            for meter in meters:
+                summary = meter_summary(meter)
+                obj = names.get(meter.object_id or "")
+                summary["object_name"] = obj.name if obj else None
+                tx.save(LinkItem(user_key(principal.user_id), meter_key(meter.meter_id), link_meter=meter.meter_id,
+                                 contract=contract.number, summary=summary, linked_at=now))
+            tx.update(principal.user, actions=[UserItem.meter_ids.add({m.meter_id for m in meters})])
+        return self.accounts(principal.user_id)
+
+    def unlink(self, principal: Principal, contract_number: str) -> None:
+        items = self.repo.user_items(principal.user_id)
+        contract_link = next((i for i in items if isinstance(i, ContractLinkItem) and i.contract == contract_number), None)
+        if contract_link is None:
+            raise not_found("Договор не привязан к Вашему личному кабинету")
+        links = [i for i in items if isinstance(i, LinkItem) and i.contract == contract_number]
+        with transaction() as tx:
+            tx.delete(contract_link)
+            for link in links:
+                tx.delete(link)
+            if links:
+                tx.update(principal.user, actions=[UserItem.meter_ids.delete({link.link_meter for link in links})])
+
+    def accounts(self, user_id: str) -> AccountsOut:
+        items = self.repo.user_items(user_id)
+        links = [i for i in items if isinstance(i, LinkItem)]
+        contracts = []
+        linked_contracts = {i.contract for i in items if isinstance(i, ContractLinkItem)}
+        for contract in sorted((i for i in items if isinstance(i, ContractLinkItem)), key=lambda c: c.contract):
+            objects = []
+            for object_id, obj in sorted(contract.objects.as_dict().items(), key=lambda kv: kv[1]["name"]):
+                meters = [_summary(link) for link in links
+                          if link.contract == contract.contract and link.summary["object_id"] == object_id]
+                objects.append(ObjectOut(id=object_id, name=obj["name"], address=obj["address"],
+                                         account=obj["account"], meters=meters))
+            contracts.append(ContractOut(number=contract.contract, holder_name=contract.holder_name, objects=objects))
+        # Meters the user declared: unverified, or confirmed by billing under a contract not linked here.
+        declared = [_summary(link) for link in links if link.contract not in linked_contracts]
+        return AccountsOut(contracts=contracts, declared_meters=declared)
+
+    def card(self, principal: Principal, meter_id: str, period: str) -> MeterCard:
+        if not owns(principal, meter_id):
+            raise not_found(METER_NOT_FOUND)
+        meter, link, reading = self.repo.card(principal.user_id, meter_id, period)
+        if meter is None or link is None:
+            raise not_found(METER_NOT_FOUND)
+        current = None
+        if reading is not None:
+            current = CurrentReading(period=reading.period, values=reading.values.as_dict(),
+                                     consumption=reading.consumption.as_dict(), submitted_at=reading.submitted_at)
+        return MeterCard(id=meter.meter_id, serial=meter.serial, label=link.label, model=meter.model,
+                         status=meter.status, contract=meter.contract, account=meter.account,
+                         object_name=link.summary.as_dict().get("object_name"), location=meter.location,
+                         digits=int(meter.digits), zones=list(meter.zones), coefficient=meter.coefficient,
+                         install_date=meter.install_date, install_place=meter.install_place,
+                         verified_on=meter.verified_on, next_verification=meter.next_verification, seal=meter.seal,
+                         point_code=meter.point_code, virtual=bool(meter.virtual), verified=bool(meter.verified),
+                         last_billing_values=meter.last_billing_values.as_dict(),
+                         last_billing_period=meter.last_billing_period, current_reading=current)
+
+    def rename(self, principal: Principal, meter_id: str, label: Optional[str]) -> None:
+        if not owns(principal, meter_id):
+            raise not_found(METER_NOT_FOUND)
+        link = LinkItem(user_key(principal.user_id), meter_key(meter_id))
+        actions = [LinkItem.label.set(label)] if label else [LinkItem.label.remove()]
+        link.update(actions=actions, condition=LinkItem.pk.exists())
+
+    def declare(self, principal: Principal, request: VirtualMeterRequest) -> MeterCard:
+        holder = account_key(request.account_number)
+        meter_id = meter_id_for(request.account_number, request.serial)
+        if self.repo.meters([meter_id]):
+            raise validation_error([FieldError("serial", "Этот счётчик уже известен: если он есть в Вашем договоре, "
+                                                         "привяжите договор")])
+        now = clock.iso(clock.now())
+        zones = [f"T{i}" for i in range(1, request.zones + 1)]
+        meter = MeterItem(meter_key(meter_id), "METER", meter_id=meter_id, contract_pk=holder,
+                          meter_sk=serial_key(request.serial.upper()), account=request.account_number,
+                          location=request.location, serial=request.serial.upper(), model=request.model,
+                          digits=request.digits, zones=zones, coefficient="1", status="active", virtual=True,
+                          verified=False, declared_by=principal.user_id, updated_at=now)
+        with transaction() as tx:
+            tx.save(meter, condition=MeterItem.pk.does_not_exist())  # a concurrent declaration loses
+            tx.save(LinkItem(user_key(principal.user_id), meter_key(meter_id), link_meter=meter_id, contract=None,
+                             summary=meter_summary(meter), linked_at=now))
+            tx.update(principal.user, actions=[UserItem.meter_ids.add({meter_id})])
+        principal.user.meter_ids = (principal.user.meter_ids or set()) | {meter_id}
+        from chalicelib.readings.rules import Period
+
+        return self.card(principal, meter_id, Period.of(clock.now()).key)
+
+
+def _summary(link: LinkItem) -> MeterSummary:
+    data = link.summary.as_dict()
+    return MeterSummary(id=link.link_meter, serial=data["serial"], label=link.label, model=data.get("model"),
+                        status=data["status"], zones=data["zones"], digits=int(data["digits"]),
+                        virtual=bool(data.get("virtual")), verified=bool(data.get("verified", True)))

@@ -1,0 +1,95 @@
+"""Request and response shapes of reading entry, history and summary."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ReadingValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+Zone = Annotated[str, StringConstraints(pattern=r"^T[1-3]$")]
+
+
+class SubmitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    values: dict[Zone, ReadingValue] = Field(max_length=3, description="Показание по каждой тарифной зоне")
+    rollover_confirmed: Union[bool, dict[Zone, bool]] = Field(
+        default=False, description="Ответ «да» на вопрос «Переход электросчётчика через ноль?»")
+    version: Optional[int] = Field(default=None, ge=1,
+                                   description="Версия сохранённых показаний, которые исправляются")
+    reading_date: Optional[date] = Field(default=None, description="Дата снятия (для заявленных счётчиков)")
+
+
+class ZoneResult(BaseModel):
+    zone: str
+    value: str
+    previous: Optional[str]
+    difference: Optional[str]
+    consumption: Optional[str]
+    rollover: bool
+    note: Optional[str] = None
+
+
+class WindowOut(BaseModel):
+    open: bool
+    locked: bool
+    accepts_entry: bool
+    period: str
+    period_label: str
+    opens_at: str
+    closes_at: str
+    days_left: int
+    unlocks_at: Optional[str]
+    message: str
+
+
+class ReadingOut(BaseModel):
+    meter_id: str
+    period: str
+    zones: list[ZoneResult]
+    total_consumption: Optional[str]
+    source: str
+    submitted_at: str
+    version: int
+
+
+class EntryForm(BaseModel):
+    """Everything the entry page needs: the window, the meter's zones, previous and current values."""
+    meter_id: str
+    serial: str
+    label: Optional[str] = None
+    digits: int
+    zones: list[str]
+    coefficient: str
+    previous: dict[str, Optional[str]]
+    previous_period: Optional[str]
+    current: Optional[ReadingOut]
+    window: WindowOut
+    can_submit: bool
+    refusal: Optional[str] = None
+
+
+class HistoryOut(BaseModel):
+    meter_id: str
+    items: list[ReadingOut]
+
+
+class SummaryRow(BaseModel):
+    meter_id: str
+    serial: str
+    label: Optional[str] = None
+    reading: Optional[ReadingOut]
+
+
+class SummaryOut(BaseModel):
+    period: str
+    period_label: str
+    window: WindowOut
+    meters: list[SummaryRow]
+    submitted: int
+    total: int
+
+
+class HistoryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=36, ge=1, le=120)

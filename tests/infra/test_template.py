@@ -128,7 +128,7 @@ def test_tables_are_encrypted_recoverable_and_retained(template: dict[str, Any])
     tables = resources_of(template, "AWS::DynamoDB::Table")
     assert {t["Properties"]["TableName"]["Fn::Sub"] for t in tables.values()} == {
         f"kabinet-${{Stage}}-{name}" for name in ("identity", "notifications", "idempotency", "throttle", "metering",
-                                                           "outages", "reference", "audit")}
+                                                           "outages", "reference", "audit", "cases")}
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name

@@ -21,6 +21,8 @@ from .tokens import secret_digest
 
 PERSON_FIELDS = ("last_name", "first_name", "middle_name", "passport")
 ORG_FIELDS = ("short_name", "full_name", "head_name", "egr_record")
+# Given at registration and never removable; the others (patronymic, passport, ЕГРЮЛ record) may be cleared.
+REQUIRED_FIELDS = ("email", "phone", "address", "last_name", "first_name", "short_name", "full_name", "head_name")
 
 
 def to_profile(user: UserItem) -> Profile:
@@ -42,6 +44,9 @@ class ProfileService:
         if foreign:
             raise validation_error([FieldError(f, "Поле не относится к Вашему виду учётной записи")
                                     for f in foreign])
+        cleared = [f for f in REQUIRED_FIELDS if f in change.model_fields_set and getattr(change, f) is None]
+        if cleared:
+            raise validation_error([FieldError(f, "Обязательное поле") for f in cleared])
         profile_fields = {f: getattr(change, f) for f in (*allowed, "address") if f in change.model_fields_set}
         actions: list[Any] = [UserItem.profile[name].set(_plain(value)) for name, value in profile_fields.items()]
         notes: list[outbox.Notification] = []

@@ -101,3 +101,13 @@ def test_a_user_cannot_mark_another_users_notification(api):
     status, answer = api.post(f"/me/notifications/{note_id}/read", token=bob_token)
     assert status == 404
     assert api.get("/me/notifications", token=alice_token)[1]["unread"] == 1
+
+
+def test_required_profile_fields_cannot_be_cleared_but_optional_ones_can(api):
+    user = register_and_confirm(api)
+    token = login(api, user["login"])["access_token"]
+    status, answer = api.patch("/me", {"address": None, "phone": None, "first_name": None}, token=token)
+    assert status == 422
+    assert {f["path"] for f in answer["error"]["fields"]} == {"address", "phone", "first_name"}
+    status, me = api.patch("/me", {"middle_name": None}, token=token)
+    assert status == 200 and me["middle_name"] is None and me["address"] == user["address"]

@@ -12,9 +12,7 @@ from chalicelib.core.logging import configure_logging
 from chalicelib.core.openapi import openapi_document
 from chalicelib.core.web import ApiBlueprint, Request
 from chalicelib.notifications.api import api as notifications_api
-from chalicelib.outages.api import api as outages_api
 from chalicelib.readings.api import api as readings_api
-from chalicelib.reference.api import api as reference_api
 
 API_PREFIX = "/api/v1"
 
@@ -36,8 +34,7 @@ def health(req: Request) -> Health:
     return Health(status="ok", stage=settings.stage)
 
 
-for blueprint in (system_api, accounts_api, notifications_api, dashboard_api, metering_api, readings_api,
-                  outages_api, reference_api):
+for blueprint in (system_api, accounts_api, notifications_api, dashboard_api, metering_api, readings_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 

@@ -178,30 +178,26 @@ class ResetRequest(Strict):
         return self
 
 
+def _document_date(value: date) -> date:
+    """Russian passports and ЕГРЮЛ records date from 1991 at the earliest, and never from the future."""
+    if value > date.today() or value.year < 1991:
+        raise PydanticCustomError("kabinet.date", "Недопустимая дата")
+    return value
+
+
+DocumentDate = Annotated[date, AfterValidator(_document_date)]
+
+
 class Passport(Strict):
     series: Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
     number: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
     issued_by: Text
-    issued_on: date
-
-    @field_validator("issued_on")
-    @classmethod
-    def not_future(cls, value: date) -> date:
-        if value > date.today() or value.year < 1991:
-            raise PydanticCustomError("kabinet.date", "Недопустимая дата выдачи")
-        return value
+    issued_on: DocumentDate
 
 
 class EgrRecord(Strict):
     number: Annotated[str, StringConstraints(pattern=r"^\d{13}$|^\d{15}$")]
-    date: date
-
-    @field_validator("date")
-    @classmethod
-    def not_future(cls, value: date) -> date:
-        if value > date.today() or value.year < 1991:
-            raise PydanticCustomError("kabinet.date", "Недопустимая дата записи")
-        return value
+    date: DocumentDate
 
 
 class ProfileUpdate(Strict):

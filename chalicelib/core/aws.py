@@ -11,8 +11,12 @@ from .config import get_settings
 @lru_cache(maxsize=None)
 def client(service: str) -> Any:
     import boto3  # deferred: routes that never touch boto3 directly don't pay its import
+    from botocore.config import Config
 
-    return boto3.session.Session().client(service, region_name=get_settings().aws_region)
+    # Virtual-hosted S3 URLs name the region (bucket.s3.<region>.amazonaws.com): presigned links
+    # handed to browsers then never hit the global endpoint's redirect, which breaks CORS.
+    config = Config(s3={"addressing_style": "virtual"}) if service == "s3" else None
+    return boto3.session.Session().client(service, region_name=get_settings().aws_region, config=config)
 
 
 def reset_clients() -> None:

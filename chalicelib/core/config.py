@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ENV_PREFIX = "KABINET_"
 
@@ -48,10 +48,44 @@ class Settings(BaseModel):
     reading_submitters: str = "person,entrepreneur,company"
     # A crashed exchange run must not keep entry locked beyond this.
     exchange_lock_minutes: int = 40
+    # The billing-exchange bucket (drops in `inbox/`, exports in `outbox/`); its name contains the
+    # account id, so the template passes it in (infra/resources.yaml, Globals).
+    exchange_bucket: str = ""
+    # Attachments: the bucket carries the account id, so it comes from the stack (template Globals).
+    attachments_bucket: str = ""
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    upload_url_seconds: int = 300
+    download_url_seconds: int = 60
+    uploads_per_hour: int = 60
+    # Appeals and extra-service requests: the regulatory answer term (59-ФЗ: 30 days), the estimated
+    # term of a service request shown on submission (seed 003), whom an appeal may be addressed to
+    # («Кому», seed 000; separated by «;»), and submissions per user per hour.
+    appeal_answer_days: int = 30
+    service_request_days: int = 30
+    appeal_addressees: str = ("Генеральный директор;Главный инженер;"
+                              "Начальник отдела по работе с потребителями")
+    cases_per_hour: int = 20
+    # АИИС КУЭ: the day of the month billing periods close on (seed 004; 0 = the month's last day,
+    # i.e. calendar months); an agent silent longer than this is shown as overdue; meter clocks off
+    # by more than this are flagged; the company INN in АТС 80020 exports (omitted while empty).
+    aiis_billing_period_end_day: int = Field(default=0, ge=0, le=31)
+    aiis_agent_overdue_minutes: int = 15
+    aiis_clock_drift_alarm_s: int = 30
+    company_inn: str = ""
+    # Grid connection: the public status check per client IP per window (numbers must not be
+    # probeable), and the company whose rate table the calculator uses
+    # (chalicelib/calculator/rates/<company_code>-<year>.json).
+    connection_status_checks_per_ip: int = 20
+    connection_status_window_seconds: int = 3600
+    company_code: str = "gorelektroset"
 
     def resource(self, name: str) -> str:
         """Physical name of a resource declared in infra/resources.yaml."""
         return f"kabinet-{self.stage}-{name}"
+
+    @property
+    def addressees(self) -> list[str]:
+        return [name.strip() for name in self.appeal_addressees.split(";") if name.strip()]
 
     @property
     def tz(self) -> ZoneInfo:

@@ -30,7 +30,8 @@ _ERROR_SCHEMA = {
 }
 _STATUS_TEXT = {200: "Успешно", 202: "Принято", 204: "Без содержимого", 400: "Неверный запрос",
                 401: "Требуется вход", 403: "Нет прав", 404: "Не найдено", 409: "Конфликт",
-                422: "Ошибка в полях", 423: "Заблокировано", 429: "Слишком много запросов"}
+                413: "Слишком большой запрос", 422: "Ошибка в полях", 423: "Заблокировано",
+                429: "Слишком много запросов"}
 
 
 def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
               for name in re.findall(r"{(\w+)}", spec.path)]
     if spec.query is not None:
         for name, field in spec.query.model_fields.items():
+            name = field.alias or name  # `from`, `to`: keywords in Python, aliases in the model
             params.append({"name": name, "in": "query", "required": field.is_required(),
                            "schema": spec.query.model_json_schema()["properties"][name]})
     if params:
@@ -55,11 +57,16 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         body_schema = (_schema(spec.body, components) if "registration" not in spec.body.model_fields
                        else _unwrapped(spec.body, components))
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        if spec.raw_body:
+            op["requestBody"]["description"] = ("Тело сжато gzip (Content-Encoding: gzip) и подписано: "
+                                                "edge-agent/docs/upload-protocol.md")
     success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "Успешно")}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": _schema(spec.response, components)}}
+    elif spec.produces != "application/json":
+        success["content"] = {spec.produces: {"schema": {"type": "string"}}}
     responses = {str(spec.status): success}
-    errors = set(spec.errors) | ({400, 422} if spec.body is not None else set())
+    errors = set(spec.errors) | ({400, 422} if spec.body is not None and not spec.raw_body else set())
     if spec.access != "public":
         op["security"] = [{"bearer": []}]
         errors |= {401} | ({403} if spec.access == "staff" else set())

@@ -9,6 +9,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -38,6 +39,8 @@ class RouteSpec:
     response: Optional[type[BaseModel]]
     status: int
     errors: tuple[int, ...]
+    raw_body: bool = False
+    produces: str = "application/json"
 
 
 @dataclass
@@ -47,11 +50,18 @@ class Request:
     principal: Any
     source_ip: str
     headers: dict[str, str]
+    # The path as the client sent it (behind API Gateway's default URL it starts with the stage),
+    # and as routed, without any such prefix: signed requests may have been signed over either.
+    path: str = ""
+    route_path: str = ""
 
 
 @dataclass
 class Result:
-    """A handler's answer when it needs a status or headers other than the route's default."""
+    """A handler's answer when it needs a status or headers other than the route's default.
+
+    A `str` or `bytes` body is sent as it is (a download: CSV, XML); `headers` then name its
+    Content-Type, and a bytes type must be in the app's `api.binary_types`."""
     body: Any = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -68,9 +78,13 @@ class ApiBlueprint:
     def route(self, path: str, method: str = "GET", *, summary: str, access: Access = "user",
               roles: tuple[str, ...] = (), body: Optional[type[BaseModel]] = None,
               query: Optional[type[BaseModel]] = None, response: Optional[type[BaseModel]] = None,
-              status: int = 200, errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              status: int = 200, errors: tuple[int, ...] = (), raw_body: bool = False,
+              produces: str = "application/json") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """`raw_body`: the handler gets the body bytes exactly as received (signed or compressed
+        bodies); `body` then only documents their decoded shape. `produces`: the success
+        response's media type when it is not JSON."""
         spec = RouteSpec(path, method, summary, self.tag, access, roles, body, query, response,
-                         status, errors)
+                         status, errors, raw_body, produces)
         ROUTES.append(spec)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,14 +103,20 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
               path_params: dict[str, str]) -> Response:
     chalice_request = bp.current_request
     try:
+        route_path = chalice_request.path
+        for name, value in path_params.items():
+            route_path = route_path.replace(f"{{{name}}}", value)
         request = Request(
-            body=_parse_body(spec, chalice_request.raw_body),
+            body=chalice_request.raw_body if spec.raw_body else _parse_body(spec, chalice_request.raw_body),
             query=_parse_query(spec, chalice_request.query_params or {}),
             principal=_authenticate(spec, chalice_request.headers),
             source_ip=_source_ip(chalice_request.context, chalice_request.headers),
             headers={k.lower(): v for k, v in (chalice_request.headers or {}).items()},
+            path=(chalice_request.context or {}).get("path") or route_path,
+            route_path=route_path,
         )
-        result = handler(request, **path_params)
+        # Chalice's local gateway passes path segments as sent; "ДЭ-1001" arrives percent-encoded.
+        result = handler(request, **{name: unquote(value) for name, value in path_params.items()})
     except ApiError as exc:
         return error_response(exc)
     except Exception:  # the one place that turns a bug into a clean 500 without details
@@ -160,6 +180,8 @@ def _success(spec: RouteSpec, result: Any) -> Response:
     status, headers = spec.status, dict(JSON_HEADERS)
     if isinstance(result, Result):
         status, headers, result = result.status, {**headers, **result.headers}, result.body
+        if isinstance(result, (str, bytes)):
+            return Response(body=result, status_code=status, headers=headers)
     if result is None:
         return Response(body="", status_code=204 if status == 200 else status,
                         headers={"Cache-Control": "no-store"})

@@ -18,4 +18,6 @@ class Summary(BaseModel):
 def summary(req: Request) -> Summary:
     from chalicelib.notifications.service import FeedService
 
-    return Summary(unread_notifications=FeedService().unread(req.principal.user_id), sections={})
+    # Counters that cost nothing beyond the auth read; sections needing a Query add theirs here.
+    sections = {"meters": len(req.principal.user.meter_ids or ())}
+    return Summary(unread_notifications=FeedService().unread(req.principal.user_id), sections=sections)

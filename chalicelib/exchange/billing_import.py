@@ -46,7 +46,9 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
         existing = {k[0]: MeterItem.from_raw_data(v) for k, v in
                     repo.items([(meter_key(i), "METER") for i in ids]).items()}
         readings = repo.items([(meter_key(i), period_key(r.last_period)) for i, r in zip(ids, chunk) if r.last_period])
-        written = _write_chunk(chunk, ids, existing, readings, now)
+        contracts = {k[0]: ContractItem.from_raw_data(v) for k, v in
+                     repo.items([(contract_key(c), "CONTRACT") for c in sorted({r.contract for r in chunk})]).items()}
+        written = _write_chunk(chunk, ids, existing, readings, contracts, now)
         report.items_written += written
         report.applied += len(chunk)
         report.links_refreshed += _refresh_links(chunk, ids, existing, repo)
@@ -54,13 +56,17 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
 
 
 def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem],
-                 readings: dict[tuple[str, str], Any], now: str) -> int:
+                 readings: dict[tuple[str, str], Any], contracts: dict[str, ContractItem], now: str) -> int:
     items: dict[tuple[str, str], Any] = {}
     for meter_id, row in zip(ids, chunk):
+        stored = contracts.get(contract_key(row.contract))
         items[(contract_key(row.contract), "CONTRACT")] = ContractItem(
             contract_key(row.contract), "CONTRACT", number=row.contract, holder_name=row.holder_name,
-            holder_kind=row.holder_kind, accounts=sorted({row.account, *_accounts(items, row.contract)}),
-            aiis_enabled=row.aiis_enabled, updated_at=now)
+            holder_kind=row.holder_kind,
+            # A contract's accounts may arrive in several chunks or drops: keep what earlier ones brought.
+            accounts=sorted({row.account, *_accounts(items, row.contract), *(stored.accounts if stored else [])}),
+            # The consumer connects АИИС in the portal (seed 000); billing's flag is only the initial value.
+            aiis_enabled=bool(stored.aiis_enabled) if stored else row.aiis_enabled, updated_at=now)
         items[(contract_key(row.contract), f"OBJECT#{row.object_id}")] = ObjectItem(
             contract_key(row.contract), f"OBJECT#{row.object_id}", object_id=row.object_id, name=row.object_name,
             address=row.object_address, account=row.account)

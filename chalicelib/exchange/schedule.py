@@ -17,12 +17,13 @@ The lock windows themselves stay right all year: `ReadingWindowPolicy` reads the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Iterable
+from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from chalicelib.readings.rules import ReadingWindowPolicy
+from chalicelib.readings.rules import InvalidReadingSettings, ReadingWindowPolicy
 
 _MINUTES_PER_DAY = 24 * 60
 # Covers every DST transition pair (both hemispheres) and one-off offset changes announced ahead.
@@ -76,6 +77,37 @@ def offset_changes_within_year(timezone: ZoneInfo, at: datetime) -> bool:
     current = at.astimezone(timezone).utcoffset()
     return any((at + timedelta(days=day)).astimezone(timezone).utcoffset() != current
                for day in range(1, _LOOKAHEAD_DAYS + 1))
+
+
+_CRON = re.compile(r"^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$")
+
+
+def cron_fields(expression: str) -> tuple[str, str, str, str, str, str]:
+    """"cron(55 21 * * ? *)" → ("55", "21", "*", "*", "?", "*"): the arguments of `chalice.Cron`."""
+    match = _CRON.match(expression)
+    if match is None:
+        raise ValueError(f"not a six-field cron expression: {expression}")
+    minutes, hours, day_of_month, month, day_of_week, year = match.groups()
+    return minutes, hours, day_of_month, month, day_of_week, year
+
+
+def daily_runs_cron(run_crons: Sequence[str]) -> str:
+    """The daily exchange runs as one cron: "cron(55 21 * * ? *)", "cron(55 9 * * ? *)" → "cron(55 9,21 * * ? *)".
+
+    One scheduled function then serves every lock window, so the set of deployed functions (and
+    their alarms) does not depend on the company's settings. A cron crosses its minute and hour
+    lists, so the runs must share the minute; lock windows starting at different minutes of the
+    hour are refused rather than scheduled at times nobody chose.
+    """
+    if not run_crons:
+        raise InvalidReadingSettings("Не задано ни одного окна блокировки: обмену с биллингом нужно хотя бы одно")
+    fields = [cron_fields(expression) for expression in run_crons]
+    minutes = {f[0] for f in fields}
+    if len(minutes) > 1 or any(f[2:] != ("*", "*", "?", "*") for f in fields):
+        raise InvalidReadingSettings("Окна блокировки должны начинаться в одну и ту же минуту часа "
+                                     "(например, 00:55 и 12:55): обмен запускается одним расписанием")
+    hours = sorted({int(f[1]) for f in fields})
+    return f"cron({minutes.pop()} {','.join(map(str, hours))} * * ? *)"
 
 
 def _require_aware(at: datetime) -> None:

@@ -45,6 +45,8 @@ class MeterSummary(BaseModel):
     digits: int
     virtual: bool
     verified: bool
+    account: Optional[str] = None
+    location: Optional[str] = Field(default=None, description="Место установки заявленного счётчика")
 
 
 class ObjectOut(BaseModel):

@@ -163,4 +163,5 @@ def _summary(link: LinkItem) -> MeterSummary:
     data = link.summary.as_dict()
     return MeterSummary(id=link.link_meter, serial=data["serial"], label=link.label, model=data.get("model"),
                         status=data["status"], zones=data["zones"], digits=int(data["digits"]),
-                        virtual=bool(data.get("virtual")), verified=bool(data.get("verified", True)))
+                        virtual=bool(data.get("virtual")), verified=bool(data.get("verified", True)),
+                        account=data.get("account"), location=data.get("location"))

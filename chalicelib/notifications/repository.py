@@ -9,7 +9,7 @@ Access patterns (keys in infra/resources.yaml):
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)

@@ -81,6 +81,90 @@ TEMPLATES: dict[str, MessageTemplate] = {
         subject="Вход временно заблокирован",
         email="Здравствуйте!\n\nПосле нескольких неудачных попыток входа вход в Ваш личный кабинет "
               "заблокирован на $minutes мин. Если это были не Вы, рекомендуем сменить пароль." + _SIGNATURE),
+    # To subscribers of an address when a planned outage there is published (chalicelib/outages).
+    "outage_planned": MessageTemplate(
+        subject="Плановое отключение электроэнергии",
+        email="Здравствуйте!\n\nПо адресу $address запланировано отключение электроэнергии: $period.\n"
+              "Причина: $reason.\n\nВы получили это сообщение, потому что подписаны на уведомления об "
+              "отключениях по этому адресу. Отказаться можно в личном кабинете, раздел «Отключения»." + _SIGNATURE,
+        sms="Плановое отключение электроэнергии: $address, $period. $company",
+        feed_title="Плановое отключение электроэнергии",
+        feed_body="$address: $period. Причина: $reason.",
+        link="#/outages"),
+    # Appeals and extra-service requests (chalicelib/appeals): on registration and on every status
+    # change, to the contact phone given in the case (seed 000) and the user's e-mail.
+    "appeal_submitted": MessageTemplate(
+        subject="Обращение № $number зарегистрировано",
+        email="Здравствуйте!\n\nВаше обращение «$type» зарегистрировано под номером $number. Ответ будет дан "
+              "не позднее $due_on.\n\nХод рассмотрения и ответ — в личном кабинете, раздел «Обращения»."
+              + _SIGNATURE,
+        sms="Обращение № $number зарегистрировано. Срок ответа — до $due_on. $company",
+        feed_title="Обращение № $number зарегистрировано",
+        feed_body="$type. Срок ответа — до $due_on.",
+        link="#/appeals"),
+    "appeal_status": MessageTemplate(
+        subject="Обращение № $number: $status",
+        email="Здравствуйте!\n\nСтатус Вашего обращения № $number изменён: «$status».$note\n\n"
+              "Подробности — в личном кабинете, раздел «Обращения»." + _SIGNATURE,
+        sms="Обращение № $number: статус «$status». $company",
+        feed_title="Обращение № $number: $status",
+        feed_body="Статус изменён: «$status».$note",
+        link="#/appeals"),
+    "service_request_submitted": MessageTemplate(
+        subject="Заявка № $number зарегистрирована",
+        email="Здравствуйте!\n\nВаша заявка «$type» зарегистрирована под номером $number. Ориентировочный "
+              "срок рассмотрения — до $due_on.\n\nХод исполнения — в личном кабинете, раздел «Обращения»."
+              + _SIGNATURE,
+        sms="Заявка № $number зарегистрирована. Срок рассмотрения — до $due_on. $company",
+        feed_title="Заявка № $number зарегистрирована",
+        feed_body="$type. Срок рассмотрения — до $due_on.",
+        link="#/appeals"),
+    "service_request_status": MessageTemplate(
+        subject="Заявка № $number: $status",
+        email="Здравствуйте!\n\nСтатус Вашей заявки № $number изменён: «$status».$note\n\n"
+              "Подробности — в личном кабинете, раздел «Обращения»." + _SIGNATURE,
+        sms="Заявка № $number: статус «$status». $company",
+        feed_title="Заявка № $number: $status",
+        feed_body="Статус изменён: «$status».$note",
+        link="#/appeals"),
+    # Grid-connection applications (chalicelib/connection): on submission and on every status change,
+    # to the contacts given in the application (seed 000); number and estimated term (seed 003).
+    "tp_submitted": MessageTemplate(
+        subject="Заявка на технологическое присоединение № $number принята",
+        email="Здравствуйте!\n\nВаша заявка на технологическое присоединение («$category») принята под номером "
+              "$number. Ориентировочный срок рассмотрения — до $due_on: к этому дню сетевая организация "
+              "направит Вам договор и технические условия или сообщит, каких документов не хватает.\n\n"
+              "Ход рассмотрения — в личном кабинете, раздел «Технологическое присоединение»." + _SIGNATURE,
+        sms="Заявка на ТП № $number принята. Срок рассмотрения — до $due_on. $company",
+        feed_title="Заявка на ТП № $number принята",
+        feed_body="$category. Срок рассмотрения — до $due_on.",
+        link="#/connection"),
+    "tp_status": MessageTemplate(
+        subject="Заявка на ТП № $number: $status",
+        email="Здравствуйте!\n\nСтатус Вашей заявки на технологическое присоединение № $number изменён: "
+              "«$status».$note\n\nПодробности — в личном кабинете, раздел «Технологическое присоединение»."
+              + _SIGNATURE,
+        sms="Заявка на ТП № $number: статус «$status». $company",
+        feed_title="Заявка на ТП № $number: $status",
+        feed_body="Статус изменён: «$status».$note",
+        link="#/connection"),
+    "tp_answer": MessageTemplate(
+        subject="Ответ специалиста по заявке на ТП № $number",
+        email="Здравствуйте!\n\nСпециалист ответил на Ваш вопрос по заявке на технологическое присоединение "
+              "№ $number. Ответ — в карточке заявки в личном кабинете." + _SIGNATURE,
+        sms="Получен ответ по заявке на ТП № $number. $company",
+        feed_title="Ответ по заявке на ТП № $number",
+        feed_body="Специалист ответил на Ваш вопрос.",
+        link="#/connection"),
+    "tp_document": MessageTemplate(
+        subject="Новый документ по заявке на ТП № $number",
+        email="Здравствуйте!\n\nСетевая организация разместила документ «$title» по Вашей заявке на "
+              "технологическое присоединение № $number. Скачать его можно в карточке заявки в личном кабинете."
+              + _SIGNATURE,
+        sms="По заявке на ТП № $number размещён документ «$title». $company",
+        feed_title="Документ по заявке на ТП № $number",
+        feed_body="$title — в карточке заявки.",
+        link="#/connection"),
 }
 
 

@@ -31,6 +31,7 @@ class ZoneResult(BaseModel):
 
 
 class WindowOut(BaseModel):
+    now: str = Field(description="Время сервера: страница отсчитывает от него, а не от часов браузера")
     open: bool
     locked: bool
     accepts_entry: bool
@@ -58,6 +59,9 @@ class EntryForm(BaseModel):
     meter_id: str
     serial: str
     label: Optional[str] = None
+    model: Optional[str] = None
+    status: str
+    virtual: bool
     digits: int
     zones: list[str]
     coefficient: str
@@ -78,6 +82,9 @@ class SummaryRow(BaseModel):
     meter_id: str
     serial: str
     label: Optional[str] = None
+    status: str
+    zones: list[str]
+    accepts_manual: bool = Field(description="Принимает ли счётчик показания вручную (не выведен, не на АИИС)")
     reading: Optional[ReadingOut]
 
 
@@ -87,7 +94,7 @@ class SummaryOut(BaseModel):
     window: WindowOut
     meters: list[SummaryRow]
     submitted: int
-    total: int
+    total: int = Field(description="Счётчики, по которым показания передаются вручную")
 
 
 class HistoryQuery(BaseModel):

@@ -30,7 +30,7 @@ EXPORT_PENDING = "PENDING"
 
 
 def window_out(status: rules.WindowStatus) -> WindowOut:
-    return WindowOut(open=status.open, locked=status.locked, accepts_entry=status.accepts_entry,
+    return WindowOut(now=clock.iso(clock.now()), open=status.open, locked=status.locked, accepts_entry=status.accepts_entry,
                      period=status.period.key, period_label=status.period.label_ru,
                      opens_at=clock.iso(status.opens_at), closes_at=clock.iso(status.closes_at),
                      days_left=status.days_left,
@@ -86,7 +86,7 @@ class ReadingService:
         previous, previous_period = previous_values(meter, earlier, status.period)
         refusal = self._refusal(principal, meter, status)
         return EntryForm(meter_id=meter_id, serial=meter.serial, label=link.label if link else None,
-                         digits=int(meter.digits), zones=list(meter.zones), coefficient=meter.coefficient,
+                         model=meter.model, status=meter.status, virtual=bool(meter.virtual), digits=int(meter.digits), zones=list(meter.zones), coefficient=meter.coefficient,
                          previous={z: (str(previous[z]) if z in previous else None) for z in meter.zones},
                          previous_period=previous_period, current=reading_out(current) if current else None,
                          window=window_out(status), can_submit=refusal is None, refusal=refusal)
@@ -160,7 +160,8 @@ class ReadingService:
             if reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise ApiError("Расчётный период закрыт: показания за него больше не принимаются", status=409,
                                code="period_closed") from None
-            if reasons[2:3] == ["ConditionalCheckFailed"]:
+            # DynamoDB cancels one of two transactions touching the same item at once.
+            if reasons[2:3] == ["ConditionalCheckFailed"] or "TransactionConflict" in reasons:
                 raise conflict("Показания этого счётчика только что изменены в другом окне. Обновите страницу "
                                "и проверьте значения") from None
             raise
@@ -191,9 +192,12 @@ class ReadingService:
             meter_item = MeterItem.from_raw_data(meter)
             rows.append(SummaryRow(meter_id=meter_id, serial=meter_item.serial,
                                    label=LinkItem.from_raw_data(link).label if link else None,
+                                   status=meter_item.status, zones=list(meter_item.zones),
+                                   accepts_manual=meter_item.status == rules.MeterStatus.ACTIVE,
                                    reading=reading_out(ReadingItem.from_raw_data(reading)) if reading else None))
+        manual = [r for r in rows if r.accepts_manual]
         return SummaryOut(period=status.period.key, period_label=status.period.label_ru, window=window_out(status),
-                          meters=rows, submitted=sum(1 for r in rows if r.reading), total=len(rows))
+                          meters=rows, submitted=sum(1 for r in manual if r.reading), total=len(manual))
 
 
 def _locked(message: str) -> ApiError:

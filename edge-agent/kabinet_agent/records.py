@@ -5,7 +5,7 @@ manufacture; intervals: energy within the interval). The upload JSON is `to_json
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Dict, Optional
 

@@ -35,7 +35,6 @@ and a standard event journal (read_events returns []; P.98 logbooks are vendor-s
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Dict, List, Optional, Tuple

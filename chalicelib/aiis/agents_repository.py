@@ -1,0 +1,93 @@
+"""The `agents` table: edge agents (УСПД) and which meter each may write.
+
+- `AGENT#<id>` / `AGENT`: the signing key's digest (hex SHA-256 of the secret — the agent signs
+  with that digest, so the secret itself is never stored), the assigned meters
+  (serial → {meter_id, contract, point_code}), and what the last heartbeat said. `revision` guards
+  concurrent staff edits. Listed for staff through the sparse `listing` index (`AGENTS`).
+- `METER#<meter id>` / `ASSIGNMENT`: the one agent a meter belongs to (a conditional put keeps a
+  meter from being assigned twice), with its АТС point code; those with a code are listed under
+  `POINTS` in `listing`, which is how an 80020 export finds meters by point code.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import table_meta
+
+AGENTS_LIST = "AGENTS"
+POINTS_LIST = "POINTS"
+
+
+def agent_key(agent_id: str) -> str:
+    return f"AGENT#{agent_id}"
+
+
+def assignment_key(meter_id: str) -> str:
+    return f"METER#{meter_id}"
+
+
+class _Listing(GlobalSecondaryIndex["Model"]):
+    class Meta:
+        index_name = "listing"
+        projection = AllProjection()
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
+
+
+class AgentItem(Model):
+    Meta = table_meta("agents")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="AGENT")
+    agent_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    key_digest = UnicodeAttribute()
+    enabled = BooleanAttribute(default=True)
+    meters = MapAttribute(default=dict)          # serial -> {"meter_id", "contract", "point_code"}
+    revision = NumberAttribute(default=1)
+    created_at = UnicodeAttribute()
+    key_rotated_at = UnicodeAttribute()
+    last_contact_at = UnicodeAttribute(null=True)
+    agent_time = UnicodeAttribute(null=True)
+    clock_skew_s = NumberAttribute(null=True)    # agent clock minus server clock at the last heartbeat
+    agent_version = UnicodeAttribute(null=True)
+    backlog = NumberAttribute(null=True)
+    meter_status = MapAttribute(default=dict)    # serial -> {"last_read_at", "last_error", "clock_drift_s"}
+    list_pk = UnicodeAttribute(default=AGENTS_LIST)
+    list_sk = UnicodeAttribute()
+
+    listing = _Listing()
+
+
+class AssignmentItem(Model):
+    Meta = table_meta("agents")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="ASSIGNMENT")
+    meter_id = UnicodeAttribute()
+    agent_id = UnicodeAttribute()
+    serial = UnicodeAttribute()
+    contract = UnicodeAttribute()
+    point_code = UnicodeAttribute(null=True)
+    point_name = UnicodeAttribute()
+    list_pk = UnicodeAttribute(null=True)
+    list_sk = UnicodeAttribute(null=True)
+
+    listing = _Listing()
+
+
+class AgentsRepository:
+    def get(self, agent_id: str) -> Optional[AgentItem]:
+        # Consistent: a disabled agent or a rotated key must stop working at once.
+        try:
+            return AgentItem.get(agent_key(agent_id), "AGENT", consistent_read=True)
+        except AgentItem.DoesNotExist:
+            return None
+
+    def all(self) -> list[AgentItem]:
+        return list(AgentItem.listing.query(AGENTS_LIST))
+
+    def points(self) -> list[AssignmentItem]:
+        return list(AssignmentItem.listing.query(POINTS_LIST))

@@ -1,0 +1,299 @@
+"""Request and response shapes of the АИИС КУЭ routes (consumer, staff, agents).
+
+Energies are decimal strings (kWh for A±, kvarh for R±) as elsewhere in the API: no float rounding.
+Times are company-local ISO 8601 with the offset; dates are company-local.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Channel = Literal["A+", "A-", "R+", "R-"]
+SlotStatus = Literal["ok", "estimated", "missing", "no_data"]
+Severity = Literal["info", "warning", "critical"]
+UNITS: dict[str, str] = {"A+": "кВт·ч", "A-": "кВт·ч", "R+": "квар·ч", "R-": "квар·ч"}
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Ranged(BaseModel):
+    """Answers covering `from`…`to`: keys that are Python keywords, hence aliases."""
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+# --- consumer ------------------------------------------------------------------------------------
+
+class RegistersOut(BaseModel):
+    meter_id: str
+    read_at: Optional[str] = Field(description="Когда счётчик показал эти значения; null — данных ещё нет")
+    values: dict[str, str] = Field(description="Канал (A+, A-, R+, R-) → накопленное значение")
+    units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
+
+
+class ProfileQuery(_Query):
+    date_from: dt.date = Field(alias="from")
+    date_to: dt.date = Field(alias="to")
+
+
+class IntervalOut(BaseModel):
+    start: str
+    end: str
+    status: SlotStatus = Field(description="ok; estimated — расчётное значение счётчика; missing — у счётчика "
+                                           "нет значения; no_data — данные ещё не поступили")
+    values: dict[str, str]
+
+
+class Completeness(BaseModel):
+    ok: int
+    estimated: int
+    missing: int
+    no_data: int
+
+
+class ProfileOut(_Ranged):
+    meter_id: str
+    date_from: dt.date = Field(alias="from")
+    date_to: dt.date = Field(alias="to")
+    interval_minutes: int = 30
+    units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
+    summary: Completeness
+    intervals: list[IntervalOut]
+
+
+class ConsumptionQuery(_Query):
+    scale: Literal["day", "month", "year"] = "month"
+    date: Optional[dt.date] = Field(default=None, description="Любой день нужного периода; по умолчанию — сегодня")
+    basis: Literal["calendar", "billing"] = "calendar"
+    channel: Channel = "A+"
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _plus_as_space(cls, value: Any) -> Any:
+        # An unencoded "+" in a query string arrives as a space ("A+" → "A "): send %2B, but take both.
+        if isinstance(value, str) and value.strip() in ("A", "R"):
+            return f"{value.strip()}+"
+        return value
+
+
+class ConsumptionPoint(BaseModel):
+    start: str = Field(description="Начало: время получаса (day) или дата (month, year); для детализации "
+                                   "передайте его как date следующего масштаба")
+    end: str
+    value: Optional[str] = Field(description="Энергия за точку; null — по каналу нет данных")
+    status: Literal["ok", "estimated", "missing", "no_data", "partial"] = Field(
+        description="day: ok | estimated | missing | no_data; month, year: ok (все получасы достоверны) | "
+                    "partial | no_data")
+    estimated: int
+    missing: int
+    no_data: int
+
+
+class ConsumptionOut(BaseModel):
+    meter_id: str
+    scale: Literal["day", "month", "year"]
+    basis: Literal["calendar", "billing"]
+    channel: Channel
+    unit: str
+    period_start: dt.date
+    period_end: dt.date
+    total: Optional[str]
+    points: list[ConsumptionPoint]
+
+
+class ReadingsQuery(_Query):
+    page: int = Field(default=1, ge=1, le=1000)
+    size: int = Field(default=31, ge=1, le=62)
+
+
+class ReadingRow(BaseModel):
+    date: dt.date
+    read_at: Optional[str] = Field(description="Время последнего за день снятия показаний")
+    values: dict[str, str] = Field(description="Показания на конец дня по каналам")
+    consumption: dict[str, str] = Field(description="Расход за день по каналам (по профилю)")
+    estimated: int
+    missing: int
+    no_data: int
+
+
+class ReadingsOut(_Ranged):
+    meter_id: str
+    page: int
+    size: int
+    date_from: dt.date = Field(alias="from")
+    date_to: dt.date = Field(alias="to")
+    has_more: bool = Field(description="Есть ли данные раньше этой страницы")
+    units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
+    rows: list[ReadingRow]
+
+
+class EventsQuery(_Query):
+    severity: Optional[Annotated[str, StringConstraints(pattern=r"^(info|warning|critical)(,(info|warning|critical))*$")]] = Field(
+        default=None, description="Через запятую: info, warning, critical")
+    journal: Optional[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = None
+    date_from: Optional[dt.date] = Field(default=None, alias="from")
+    date_to: Optional[dt.date] = Field(default=None, alias="to")
+
+
+class EventOut(BaseModel):
+    at: str
+    journal: str
+    journal_title: str
+    code: str
+    severity: Severity
+    severity_title: str
+    text: str
+
+
+class EventsOut(_Ranged):
+    meter_id: str
+    date_from: dt.date = Field(alias="from")
+    date_to: dt.date = Field(alias="to")
+    counts: dict[str, int] = Field(description="Число показанных событий по важности")
+    truncated: bool = Field(description="Показаны не все события периода: сузьте период или фильтр")
+    events: list[EventOut]
+
+
+class RelayOut(BaseModel):
+    meter_id: str
+    state: Optional[Literal["on", "off"]]
+    state_title: str
+    at: Optional[str]
+
+
+class AiisMeter(BaseModel):
+    id: str
+    serial: str
+    label: Optional[str] = None
+    status: str
+
+
+class AiisContractOut(BaseModel):
+    contract: str
+    connected: bool
+    meters: list[AiisMeter]
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+AgentId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MeterRef(_Strict):
+    contract: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    serial: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z\-]+$")]
+
+
+class AgentCreate(_Strict):
+    id: AgentId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Где стоит УСПД, например «ТП-17, ул. Ленина, 5»")
+    meters: list[MeterRef] = Field(default_factory=list, max_length=500)
+
+
+class AgentPatch(_Strict):
+    name: Optional[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = None
+    enabled: Optional[bool] = None
+
+
+class AgentMetersIn(_Strict):
+    meters: list[MeterRef] = Field(max_length=500, description="Полный список счётчиков агента")
+
+
+class AgentMeterOut(BaseModel):
+    serial: str
+    meter_id: str
+    contract: str
+    point_code: Optional[str]
+    last_read_at: Optional[str]
+    last_error: Optional[str]
+    clock_drift_s: Optional[float]
+    drift_alarm: bool
+
+
+class AgentOut(BaseModel):
+    id: str
+    name: str
+    enabled: bool
+    created_at: str
+    key_rotated_at: str
+    last_contact_at: Optional[str]
+    overdue: bool = Field(description="Агент не выходил на связь дольше допустимого (или ни разу)")
+    agent_time: Optional[str]
+    clock_skew_s: Optional[float] = Field(description="Часы УСПД минус часы сервера при последнем сигнале")
+    version: Optional[str]
+    backlog: Optional[int] = Field(description="Записей на УСПД, ещё не доставленных в облако")
+    meters: list[AgentMeterOut]
+    unassigned_serials: list[str] = Field(description="Счётчики, которые агент опрашивает, но которые "
+                                                      "за ним не закреплены: их данные не принимаются")
+
+
+class AgentList(BaseModel):
+    agents: list[AgentOut]
+
+
+class AgentCreated(BaseModel):
+    agent: AgentOut
+    secret: str = Field(description="Секрет агента (hex) для файла ключа УСПД; показывается только один раз")
+
+
+class AgentSecret(BaseModel):
+    agent_id: str
+    secret: str = Field(description="Новый секрет (hex); показывается только один раз, прежний больше не действует")
+
+
+class Export80020Query(_Query):
+    date: dt.date
+    points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
+        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
+
+
+# --- agents (documentation of the signed, gzip-compressed bodies) ----------------------------------
+
+class BatchDoc(BaseModel):
+    batch_id: str
+    agent_id: str
+    records: list[dict[str, Any]] = Field(description="register | interval | event | relay, см. upload-protocol.md")
+
+
+class RejectedRecord(BaseModel):
+    index: int
+    message: str
+
+
+class BatchAnswer(BaseModel):
+    accepted: int
+    duplicate: bool
+    rejected: list[RejectedRecord]
+
+
+def _clip(limit: int) -> AfterValidator:
+    return AfterValidator(lambda text: text[:limit] if isinstance(text, str) else text)
+
+
+class HeartbeatMeter(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    serial: Annotated[str, Field(min_length=1, max_length=40)]
+    last_read_at: Optional[AwareDatetime] = None
+    last_error: Annotated[Optional[str], _clip(500)] = None
+    clock_drift_s: Optional[float] = Field(default=None, allow_inf_nan=False)
+
+
+class Heartbeat(BaseModel):
+    """upload-protocol.md §4; fields added by newer agents are ignored."""
+    model_config = ConfigDict(extra="ignore")
+    agent_time: AwareDatetime
+    version: Annotated[str, Field(max_length=40)] = ""
+    backlog: int = Field(default=0, ge=0)
+    meters: list[HeartbeatMeter] = Field(default_factory=list, max_length=5000)
+
+
+class HeartbeatAnswer(BaseModel):
+    received_at: str

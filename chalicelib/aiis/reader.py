@@ -1,0 +1,233 @@
+"""What a consumer sees of a meter on АИИС КУЭ: registers, load profile, consumption charts, the
+readings table, the event journal, relay state, and a CSV of the profile.
+
+Only the meter's owner sees it: ownership comes from the signed-in user's meter ids (no read), so a
+chart costs exactly its own reads — a year chart is one Query of month roll-ups. Anyone else gets
+the same 404 as for a meter that does not exist.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Iterable, Mapping, Optional
+
+from chalicelib.accounts.principal import Principal
+from chalicelib.core import clock
+from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.errors import field_error, not_found
+from chalicelib.core.web import Result
+from chalicelib.metering.service import METER_NOT_FOUND, owns
+
+from .days import (CHANNELS, NO_DATA, DayTotals, Slot, day_start, day_totals, decode_channels, format_decimal,
+                   month_days, slot_bounds, slots_in_day, slots_of, sum_totals)
+from .models import (UNITS, Completeness, ConsumptionOut, ConsumptionPoint, ConsumptionQuery, EventOut, EventsOut,
+                     EventsQuery, IntervalOut, ProfileOut, ReadingRow, ReadingsOut, RegistersOut, RelayOut)
+from .periods import Span, period_containing, year_periods
+from .repository import AiisRepository
+
+MAX_PROFILE_DAYS = 31
+MAX_EVENT_DAYS = 366
+DEFAULT_EVENT_DAYS = 30
+MAX_EVENTS = 500
+SEVERITY_TITLES = {"info": "Информация", "warning": "Предупреждение", "critical": "Авария"}
+JOURNAL_TITLES = {"voltage": "Напряжение", "current": "Ток", "power": "Включение и отключение счётчика",
+                  "relay": "Реле нагрузки", "tamper": "Внешние воздействия", "diagnostics": "Самодиагностика",
+                  "clock": "Часы счётчика"}
+OTHER_JOURNAL = "Прочие события"
+CSV_STATUS = {"ok": "достоверно", "estimated": "расчётное значение счётчика", "missing": "нет значения в счётчике",
+              NO_DATA: "данные не поступили"}
+
+
+class AiisReader:
+    def __init__(self, repository: Optional[AiisRepository] = None, settings: Optional[Settings] = None) -> None:
+        self.repo = repository or AiisRepository()
+        self.settings = settings or get_settings()
+        self.tz = self.settings.tz
+
+    def _check(self, principal: Principal, meter_id: str) -> None:
+        if not owns(principal, meter_id):
+            raise not_found(METER_NOT_FOUND)
+
+    def _today(self) -> date:
+        return clock.now().astimezone(self.tz).date()
+
+    def _local(self, instant: datetime) -> str:
+        return instant.astimezone(self.tz).isoformat()
+
+    def _local_text(self, stored: Optional[str]) -> Optional[str]:
+        return self._local(datetime.fromisoformat(stored.replace("Z", "+00:00"))) if stored else None
+
+    # --- registers and relay --------------------------------------------------------------------
+
+    def registers(self, principal: Principal, meter_id: str) -> RegistersOut:
+        self._check(principal, meter_id)
+        item = self.repo.item(meter_id, "REGISTERS") or {}
+        values = decode_channels(item["vals"]) if "vals" in item else {}
+        return RegistersOut(meter_id=meter_id, read_at=self._local_text(item.get("read_at")),
+                            values={c: format_decimal(v) for c, v in values.items()})
+
+    def relay(self, principal: Principal, meter_id: str) -> RelayOut:
+        self._check(principal, meter_id)
+        item = self.repo.item(meter_id, "RELAY") or {}
+        state = item.get("state")
+        title = {"on": "Включено", "off": "Отключено"}.get(state or "", "Нет данных")
+        return RelayOut(meter_id=meter_id, state=state, state_title=title, at=self._local_text(item.get("at")))
+
+    # --- load profile ---------------------------------------------------------------------------
+
+    def _range(self, first: date, last: date, limit: int, what: str) -> None:
+        if first > last:
+            raise field_error("from", "Начало периода позже его окончания")
+        if (last - first).days + 1 > limit:
+            raise field_error("to", f"{what} показывается не более чем за {limit} дн.")
+
+    def _intervals(self, meter_id: str, first: date, last: date) -> list[tuple[date, int, Optional[Slot]]]:
+        stored = {date.fromisoformat(item["sk"][4:]): slots_of(item) for item in self.repo.days(meter_id, first, last)}
+        rows = []
+        day = first
+        while day <= last:
+            slots = stored.get(day, {})
+            rows.extend((day, index, slots.get(index)) for index in range(slots_in_day(day, self.tz)))
+            day += timedelta(days=1)
+        return rows
+
+    def profile(self, principal: Principal, meter_id: str, first: date, last: date) -> ProfileOut:
+        self._check(principal, meter_id)
+        self._range(first, last, MAX_PROFILE_DAYS, "Профиль мощности")
+        counts = {"ok": 0, "estimated": 0, "missing": 0, NO_DATA: 0}
+        intervals = []
+        for day, index, slot in self._intervals(meter_id, first, last):
+            start, end = slot_bounds(day, index, self.tz)
+            status = slot.status if slot else NO_DATA
+            counts[status] += 1
+            intervals.append(IntervalOut(start=self._local(start), end=self._local(end), status=status,
+                                         values={c: format_decimal(v) for c, v in (slot.values if slot else {}).items()}))
+        return ProfileOut(meter_id=meter_id, date_from=first, date_to=last, summary=Completeness(**counts),
+                          intervals=intervals)
+
+    def profile_csv(self, principal: Principal, meter_id: str, first: date, last: date) -> Result:
+        """The profile as a spreadsheet opens it in Russian Excel: UTF-8 with BOM, «;», decimal comma."""
+        self._check(principal, meter_id)
+        self._range(first, last, MAX_PROFILE_DAYS, "Профиль мощности")
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer.writerow(["Дата", "Начало", "Окончание", *(f"{c}, {UNITS[c]}" for c in CHANNELS), "Статус"])
+        for day, index, slot in self._intervals(meter_id, first, last):
+            start, end = (moment.astimezone(self.tz) for moment in slot_bounds(day, index, self.tz))
+            values = slot.values if slot else {}
+            writer.writerow([f"{day:%d.%m.%Y}", f"{start:%H:%M}", f"{end:%H:%M}",
+                             *(format_decimal(values[c]).replace(".", ",") if c in values else "" for c in CHANNELS),
+                             CSV_STATUS[slot.status if slot else NO_DATA]])
+        name = f"profile_{meter_id[:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv"
+        return Result(body="\ufeff" + out.getvalue(),
+                      headers={"Content-Type": "text/csv; charset=utf-8",
+                               "Content-Disposition": f'attachment; filename="{name}"'})
+
+    # --- consumption charts ---------------------------------------------------------------------
+
+    def consumption(self, principal: Principal, meter_id: str, query: ConsumptionQuery) -> ConsumptionOut:
+        self._check(principal, meter_id)
+        anchor = query.date or self._today()
+        if query.scale == "day":
+            return self._day_chart(meter_id, anchor, query)
+        end_day = self.settings.aiis_billing_period_end_day
+        if query.scale == "month":
+            span = period_containing(anchor, query.basis, end_day)
+            daily = self._daily(meter_id, span.start, span.end)
+            points = [self._point(d.isoformat(), d.isoformat(), daily.get(d), [] if d in daily else [d],
+                                  query.channel) for d in span.days()]
+            first, last = span.start, span.end
+        else:
+            spans = year_periods(anchor, query.basis, end_day)
+            first, last = spans[0].start, spans[-1].end
+            daily = self._daily(meter_id, first, last)
+            points = [self._span_point(span, daily, query.channel) for span in spans]
+        return ConsumptionOut(meter_id=meter_id, scale=query.scale, basis=query.basis, channel=query.channel,
+                              unit=UNITS[query.channel], period_start=first, period_end=last,
+                              total=_total(p.value for p in points), points=points)
+
+    def _day_chart(self, meter_id: str, day: date, query: ConsumptionQuery) -> ConsumptionOut:
+        slots = slots_of(self.repo.day(meter_id, day) or {})
+        points = []
+        for index in range(slots_in_day(day, self.tz)):
+            start, end = slot_bounds(day, index, self.tz)
+            slot = slots.get(index)
+            value = slot.values.get(query.channel) if slot else None
+            status = slot.status if slot else NO_DATA
+            points.append(ConsumptionPoint(start=self._local(start), end=self._local(end),
+                                           value=format_decimal(value) if value is not None else None, status=status,
+                                           estimated=int(status == "estimated"), missing=int(status == "missing"),
+                                           no_data=int(status == NO_DATA)))
+        return ConsumptionOut(meter_id=meter_id, scale="day", basis=query.basis, channel=query.channel,
+                              unit=UNITS[query.channel], period_start=day, period_end=day,
+                              total=_total(p.value for p in points), points=points)
+
+    def _daily(self, meter_id: str, first: date, last: date) -> dict[date, DayTotals]:
+        """Day totals from the month roll-ups covering first…last: one Query."""
+        daily: dict[date, DayTotals] = {}
+        for item in self.repo.months(meter_id, f"{first:%Y-%m}", f"{last:%Y-%m}"):
+            daily.update(month_days(item["sk"][6:], item))
+        return daily
+
+    def _span_point(self, span: Span, daily: Mapping[date, DayTotals], channel: str) -> ConsumptionPoint:
+        days = span.days()
+        return self._point(span.start.isoformat(), span.end.isoformat(), sum_totals(
+            daily[d] for d in days if d in daily), [d for d in days if d not in daily], channel)
+
+    def _point(self, start: str, end: str, totals: Optional[DayTotals], unreported: list[date],
+               channel: str) -> ConsumptionPoint:
+        """A chart point of one or more days; `unreported` are days without any stored slot."""
+        no_data = sum(slots_in_day(d, self.tz) for d in unreported)
+        if totals is None or (totals.ok + totals.estimated + totals.missing == 0 and not totals.values):
+            return ConsumptionPoint(start=start, end=end, value=None, status="no_data", estimated=0, missing=0,
+                                    no_data=no_data + (totals.no_data if totals else 0))
+        value = totals.values.get(channel)
+        status = "ok" if totals.complete and not no_data else "partial"
+        no_data += totals.no_data
+        return ConsumptionPoint(start=start, end=end, value=format_decimal(value) if value is not None else None,
+                                status=status, estimated=totals.estimated, missing=totals.missing, no_data=no_data)
+
+    # --- readings table -------------------------------------------------------------------------
+
+    def readings(self, principal: Principal, meter_id: str, page: int, size: int) -> ReadingsOut:
+        """Day rows newest first; page 1 is the `size` days up to today, page 2 the `size` before."""
+        self._check(principal, meter_id)
+        last = self._today() - timedelta(days=(page - 1) * size)
+        first = last - timedelta(days=size - 1)
+        rows = []
+        for item in self.repo.days(meter_id, first, last, newest_first=True):
+            day = date.fromisoformat(item["sk"][4:])
+            totals = day_totals(slots_of(item), slots_in_day(day, self.tz))
+            registers = decode_channels(item["reg"]) if "reg" in item else {}
+            rows.append(ReadingRow(date=day, read_at=self._local_text(item.get("reg_at")),
+                                   values={c: format_decimal(v) for c, v in registers.items()},
+                                   consumption={c: format_decimal(v) for c, v in totals.values.items()},
+                                   estimated=totals.estimated, missing=totals.missing, no_data=totals.no_data))
+        return ReadingsOut(meter_id=meter_id, page=page, size=size, date_from=first, date_to=last,
+                           has_more=self.repo.has_day_before(meter_id, first), rows=rows)
+
+    # --- event journal --------------------------------------------------------------------------
+
+    def events(self, principal: Principal, meter_id: str, query: EventsQuery) -> EventsOut:
+        self._check(principal, meter_id)
+        last = query.date_to or self._today()
+        first = query.date_from or last - timedelta(days=DEFAULT_EVENT_DAYS - 1)
+        self._range(first, last, MAX_EVENT_DAYS, "Журнал событий")
+        severities = query.severity.split(",") if query.severity else []
+        found, truncated = self.repo.events(meter_id, clock.iso(day_start(first, self.tz)),
+                                            clock.iso(day_start(last + timedelta(days=1), self.tz)), severities,
+                                            query.journal, MAX_EVENTS)
+        events = [EventOut(at=self._local_text(item["at"]) or "", journal=item["journal"],
+                           journal_title=JOURNAL_TITLES.get(item["journal"], OTHER_JOURNAL), code=item["code"],
+                           severity=item["severity"], severity_title=SEVERITY_TITLES[item["severity"]],
+                           text=item["text"]) for item in found]
+        counts = {severity: sum(e.severity == severity for e in events) for severity in SEVERITY_TITLES}
+        return EventsOut(meter_id=meter_id, date_from=first, date_to=last, counts=counts, truncated=truncated,
+                         events=events)
+
+
+def _total(values: Iterable[Optional[str]]) -> Optional[str]:
+    present = [Decimal(v) for v in values if v is not None]
+    return format_decimal(sum(present, Decimal(0))) if present else None

@@ -1,0 +1,287 @@
+"""The `aiis` table: interval data, roll-ups, registers, relay, events, committed batches.
+
+Keys (pk / sk) and what they hold:
+- `METER#<id>` / `DAY#<YYYY-MM-DD>` (company-local date): slots `s00`… (days.py), `ver` (bumped by
+  every merge), `reg`/`reg_at` — the day's last register reading (the readings table).
+- `METER#<id>` / `MONTH#<YYYY-MM>`: per day `dDD` totals (days.DayTotals) and `vDD`, the day item
+  version they were computed from; a year chart is one Query over ≤ 12 (13 for billing periods).
+- `METER#<id>` / `REGISTERS`: latest A+ A− R+ R− (`vals`) and `read_at`.
+- `METER#<id>` / `RELAY`: `state` on|off and `at`.
+- `METER#<id>` / `EVENT#<at>#<journal>#<code>`: the natural key, so a re-sent event overwrites itself;
+  newest first by sk; severity and journal are filtered inside the queried time window (a meter logs
+  few events, so a per-severity index would double every event write for little).
+- `BATCH#<agent>#<batch id>` / `BATCH`: outcome of a committed batch, kept 35 days (`ttl`).
+- `EXPORT#80020` / `COUNTER`: message numbers of 80020 exports.
+
+Dynamic attribute names (one per slot, one per day) are why this module speaks the low-level API.
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterable, Mapping, Optional
+
+from botocore.exceptions import ClientError
+
+from chalicelib.core import aws
+from chalicelib.core.config import get_settings
+
+from .days import DayTotals, Slot, day_attribute, encode_channels, slot_attribute
+from .records import EventRecord
+
+_WRITE_CHUNK = 25      # BatchWriteItem limit
+_EVENT_PAGES = 10      # a filtered event query reads at most this many pages
+
+
+def meter_pk(meter_id: str) -> str:
+    return f"METER#{meter_id}"
+
+
+def day_sk(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
+
+
+def month_sk(month: str) -> str:
+    return f"MONTH#{month}"
+
+
+def event_sk(at: str, journal: str, code: str) -> str:
+    return f"EVENT#{at}#{journal}#{code}"
+
+
+def plain(item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A low-level item as {name: str | int | bytes}; numbers we store are whole."""
+    result: dict[str, Any] = {}
+    for name, typed in item.items():
+        kind, value = next(iter(typed.items()))
+        result[name] = int(value) if kind == "N" else value
+    return result
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    accepted: int
+    rejected: list[dict[str, Any]]
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class AiisRepository:
+    def __init__(self, client: Any = None, table: Optional[str] = None) -> None:
+        self.client = client or aws.client("dynamodb")
+        self.table = table or get_settings().resource("aiis")
+
+    # --- ingestion ----------------------------------------------------------------------------
+
+    def merge_day(self, meter_id: str, day: date, slots: Mapping[int, Slot], register: Optional[tuple[str, str]],
+                  now: str) -> dict[str, Any]:
+        """Merge slots (and the day's newest register reading, `(read_at, "A+|A-|R+|R-")`) into a day
+        item in one UpdateItem and return the item as it is afterwards.
+
+        A slot the meter calls missing is written only where nothing is stored yet: a value received
+        earlier is never replaced by the absence of one. A register reading older than the stored one
+        loses; then the slots are merged alone (a second call, only when older data is re-sent).
+        """
+        names = {"#ver": "ver", "#upd": "updated_at"}
+        values: dict[str, Any] = {":one": {"N": "1"}, ":now": {"S": now}}
+        sets = ["#upd = :now"]
+        for index, slot in sorted(slots.items()):
+            name = slot_attribute(index)
+            names[f"#{name}"] = name
+            values[f":{name}"] = {"S": slot.encode()}
+            sets.append(f"#{name} = if_not_exists(#{name}, :{name})" if slot.status == "missing"
+                        else f"#{name} = :{name}")
+        request: dict[str, Any] = {"TableName": self.table, "ReturnValues": "ALL_NEW",
+                                   "Key": {"pk": {"S": meter_pk(meter_id)}, "sk": {"S": day_sk(day)}}}
+        if register is not None:
+            read_at, channels = register
+            try:
+                return plain(self.client.update_item(
+                    **request, UpdateExpression=f"SET {', '.join([*sets, '#reg = :reg', '#rat = :rat'])} ADD #ver :one",
+                    ConditionExpression="attribute_not_exists(#rat) OR #rat <= :rat",
+                    ExpressionAttributeNames={**names, "#reg": "reg", "#rat": "reg_at"},
+                    ExpressionAttributeValues={**values, ":reg": {"S": channels}, ":rat": {"S": read_at}})["Attributes"])
+            except ClientError as exc:
+                if not _conditional_failed(exc):
+                    raise
+        return plain(self.client.update_item(**request, UpdateExpression=f"SET {', '.join(sets)} ADD #ver :one",
+                                             ExpressionAttributeNames=names,
+                                             ExpressionAttributeValues=values)["Attributes"])
+
+    def put_day_totals(self, meter_id: str, day: date, totals: DayTotals, version: int, now: str) -> bool:
+        """Record a day's totals in its month roll-up unless totals of a later version are there
+        already (two batches for one day may finish in either order)."""
+        totals_name, version_name = day_attribute(day)
+        try:
+            self.client.update_item(
+                TableName=self.table, Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": month_sk(f"{day:%Y-%m}")}},
+                UpdateExpression="SET #d = :d, #v = :v, #upd = :now",
+                ConditionExpression="attribute_not_exists(#v) OR #v < :v",
+                ExpressionAttributeNames={"#d": totals_name, "#v": version_name, "#upd": "updated_at"},
+                ExpressionAttributeValues={":d": {"S": totals.encode()}, ":v": {"N": str(version)},
+                                           ":now": {"S": now}})
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def put_registers(self, meter_id: str, read_at: str, values: Mapping[str, Any]) -> bool:
+        return self._put_latest(meter_id, "REGISTERS", "read_at", read_at, {"vals": encode_channels(values)})
+
+    def put_relay(self, meter_id: str, at: str, on: bool) -> bool:
+        return self._put_latest(meter_id, "RELAY", "at", at, {"state": "on" if on else "off"})
+
+    def _put_latest(self, meter_id: str, sk: str, time_name: str, at: str, fields: Mapping[str, str]) -> bool:
+        """Keep the newest state only: an older reading re-sent later changes nothing."""
+        names = {"#t": time_name, **{f"#{name}": name for name in fields}}
+        values = {":t": {"S": at}, **{f":{name}": {"S": value} for name, value in fields.items()}}
+        assignments = ", ".join(["#t = :t", *(f"#{name} = :{name}" for name in fields)])
+        try:
+            self.client.update_item(
+                TableName=self.table, Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": sk}},
+                UpdateExpression=f"SET {assignments}", ConditionExpression="attribute_not_exists(#t) OR #t < :t",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def put_events(self, events: Iterable[tuple[EventRecord, str]]) -> None:
+        """Upsert events by natural key (`(record, at as stored)`), 25 per BatchWriteItem."""
+        unique: dict[tuple[str, str], dict[str, Any]] = {}
+        for event, at in events:
+            key = (meter_pk(event.meter_id), event_sk(at, event.journal, event.code))
+            unique[key] = {"pk": {"S": key[0]}, "sk": {"S": key[1]}, "at": {"S": at}, "journal": {"S": event.journal},
+                           "code": {"S": event.code}, "severity": {"S": event.severity}, "text": {"S": event.text}}
+        items = list(unique.values())
+        for start in range(0, len(items), _WRITE_CHUNK):
+            pending = [{"PutRequest": {"Item": item}} for item in items[start:start + _WRITE_CHUNK]]
+            while pending:
+                answer = self.client.batch_write_item(RequestItems={self.table: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self.table, [])
+
+    def batch(self, agent_id: str, batch_id: str) -> Optional[BatchOutcome]:
+        item = self.client.get_item(TableName=self.table, Key=self._batch_key(agent_id, batch_id),
+                                    ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        data = plain(item)
+        return BatchOutcome(data["accepted"], json.loads(zlib.decompress(data["rejected"])))
+
+    def put_batch(self, agent_id: str, batch_id: str, outcome: BatchOutcome, now: str, expires_at: int) -> None:
+        """Commit the batch id with its outcome; a concurrent copy that committed first wins, which is
+        harmless because both applied the same upserts."""
+        # Rejections of a 10 000-record batch repeat a few messages: compressed they fit an item.
+        rejected = zlib.compress(json.dumps(outcome.rejected, ensure_ascii=False).encode("utf-8"))
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={**self._batch_key(agent_id, batch_id), "accepted": {"N": str(outcome.accepted)},
+                      "rejected": {"B": rejected}, "committed_at": {"S": now}, "ttl": {"N": str(expires_at)}},
+                ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    @staticmethod
+    def _batch_key(agent_id: str, batch_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"BATCH#{agent_id}#{batch_id}"}, "sk": {"S": "BATCH"}}
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def item(self, meter_id: str, sk: str) -> Optional[dict[str, Any]]:
+        found = self.client.get_item(TableName=self.table,
+                                     Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": sk}}).get("Item")
+        return plain(found) if found else None
+
+    def day(self, meter_id: str, day: date) -> Optional[dict[str, Any]]:
+        return self.item(meter_id, day_sk(day))
+
+    def days(self, meter_id: str, first: date, last: date, newest_first: bool = False) -> list[dict[str, Any]]:
+        return self._between(meter_id, day_sk(first), day_sk(last), newest_first)
+
+    def has_day_before(self, meter_id: str, day: date) -> bool:
+        found = self.client.query(
+            TableName=self.table, KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": "DAY#"},
+                                       ":hi": {"S": day_sk(day - timedelta(days=1))}},
+            ProjectionExpression="sk", ScanIndexForward=False, Limit=1)
+        return bool(found.get("Items"))
+
+    def months(self, meter_id: str, first: str, last: str) -> list[dict[str, Any]]:
+        return self._between(meter_id, month_sk(first), month_sk(last), False)
+
+    def _between(self, meter_id: str, low: str, high: str, newest_first: bool) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": low}, ":hi": {"S": high}},
+            "ScanIndexForward": not newest_first}
+        while True:
+            page = self.client.query(**request)
+            items.extend(plain(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def events(self, meter_id: str, since: str, until: str, severities: Iterable[str], journal: Optional[str],
+               limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """Events at `since` ≤ at < `until`, newest first, at most `limit`; True if more exist."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": f"EVENT#{since}"},
+                                  ":hi": {"S": f"EVENT#{until}"}}
+        filters = []
+        severity_list = sorted(set(severities))
+        if severity_list:
+            names["#sev"] = "severity"
+            placeholders = []
+            for number, severity in enumerate(severity_list):
+                values[f":sev{number}"] = {"S": severity}
+                placeholders.append(f":sev{number}")
+            filters.append(f"#sev IN ({', '.join(placeholders)})")
+        if journal:
+            names["#jr"] = "journal"
+            values[":jr"] = {"S": journal}
+            filters.append("#jr = :jr")
+        request: dict[str, Any] = {"TableName": self.table, "ScanIndexForward": False,
+                                   "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+                                   "ExpressionAttributeValues": values, "Limit": limit + 1}
+        if filters:
+            request.update(FilterExpression=" AND ".join(filters), ExpressionAttributeNames=names)
+        found: list[dict[str, Any]] = []
+        for _ in range(_EVENT_PAGES):
+            page = self.client.query(**request)
+            found.extend(plain(i) for i in page.get("Items", []))
+            if len(found) > limit or "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        else:
+            return found[:limit], True
+        return found[:limit], len(found) > limit
+
+    def next_export_number(self) -> int:
+        answer = self.client.update_item(
+            TableName=self.table, Key={"pk": {"S": "EXPORT#80020"}, "sk": {"S": "COUNTER"}},
+            UpdateExpression="ADD #n :one", ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="UPDATED_NEW")
+        return int(answer["Attributes"]["n"]["N"])
+
+    def days_of_meters(self, meter_ids: Iterable[str], day: date) -> dict[str, dict[str, Any]]:
+        """Day items of many meters (BatchGetItem, 100 keys per call); meters without one are absent."""
+        keys = [{"pk": {"S": meter_pk(m)}, "sk": {"S": day_sk(day)}} for m in sorted(set(meter_ids))]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), 100):
+            pending = keys[start:start + 100]
+            while pending:
+                answer = self.client.batch_get_item(RequestItems={self.table: {"Keys": pending}})
+                for item in answer["Responses"].get(self.table, []):
+                    data = plain(item)
+                    found[data["pk"].removeprefix("METER#")] = data
+                pending = answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+        return found

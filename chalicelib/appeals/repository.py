@@ -1,0 +1,203 @@
+"""Appeals and extra-service requests in the cases table.
+
+Items and access patterns:
+- case ............... pk=APPEAL#<id> | SREQ#<id>, sk=CASE
+- status history ..... same pk, sk=HIST#<revision>: the card is one Query of the case's partition
+- user's cases ....... GSI by_owner: owner_pk=USER#<user id>, created_at (newest first), kind filtered
+  server-side, so other capabilities' cases of the user (TP#…) are not returned
+- staff queue ........ GSI by_queue: queue_pk=QUEUE#APPEAL#<status> | QUEUE#SREQ#<status>, updated_at
+- number lookup ...... GSI by_number: number_key=CASENO#<number>
+- counters ........... pk=COUNTER#appeal#<year>, sk=COUNTER: one sequence for appeals and service
+  requests, as the seeds list both in one numbered table (001, рис. 17)
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import table_meta
+
+from .rules import KEY_PREFIX, KINDS
+
+CASE_SK = "CASE"
+COUNTER_SK = "COUNTER"
+
+
+def case_key(kind: str, case_id: str) -> str:
+    return f"{KEY_PREFIX[kind]}#{case_id}"
+
+
+def owner_key(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def queue_key(kind: str, status: str) -> str:
+    return f"QUEUE#{KEY_PREFIX[kind]}#{status}"
+
+
+def number_key(number: str) -> str:
+    return f"CASENO#{number}"
+
+
+def counter_key(year: int) -> str:
+    return f"COUNTER#appeal#{year}"
+
+
+class FileAttr(MapAttribute[str, Any]):
+    """chalicelib.attachments.FileRef as stored on a case."""
+    id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    uploaded_at = UnicodeAttribute()
+    uploaded_by = UnicodeAttribute()
+    from_company = BooleanAttribute()
+
+
+class AddressAttr(MapAttribute[str, Any]):
+    street_id = UnicodeAttribute()
+    street = UnicodeAttribute()
+    locality = UnicodeAttribute()
+    house = UnicodeAttribute()
+    flat = UnicodeAttribute(null=True)
+
+
+class AnswerAttr(MapAttribute[str, Any]):
+    text = UnicodeAttribute()
+    answered_at = UnicodeAttribute()
+    answered_by = UnicodeAttribute()
+    files = ListAttribute(of=FileAttr, default=list)
+
+
+class _ByOwner(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+    owner_pk = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class _ByQueue(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+    queue_pk = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
+class _ByNumber(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_number"
+        projection = AllProjection()
+    number_key = UnicodeAttribute(hash_key=True)
+
+
+class CaseItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=CASE_SK)
+    case_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    number = UnicodeAttribute()
+    year = NumberAttribute()
+    seq = NumberAttribute()
+    number_key = UnicodeAttribute()
+    owner_pk = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    queue_pk = UnicodeAttribute()
+    status = UnicodeAttribute()
+    # Bumped by every change; staff writes are conditional on the revision they saw.
+    rev = NumberAttribute(default=1)
+    type = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    text = UnicodeAttribute()
+    addressee = UnicodeAttribute(null=True)
+    address = AddressAttr(null=True)
+    contact_phone = UnicodeAttribute()
+    applicant_name = UnicodeAttribute()
+    applicant_email = UnicodeAttribute()
+    files = ListAttribute(of=FileAttr, default=list)
+    answer = AnswerAttr(null=True)
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_login = UnicodeAttribute(null=True)
+    due_on = UnicodeAttribute()
+
+    by_owner = _ByOwner()
+    by_queue = _ByQueue()
+    by_number = _ByNumber()
+
+
+class HistoryItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
+    by_company = BooleanAttribute(default=False)
+    actor_id = UnicodeAttribute()
+
+
+class CounterItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=COUNTER_SK)
+    value = NumberAttribute(default=0)
+
+
+class CaseRepository:
+    def counter(self, year: int) -> int:
+        try:
+            return int(CounterItem.get(counter_key(year), COUNTER_SK, consistent_read=True).value)
+        except CounterItem.DoesNotExist:
+            return 0
+
+    def advance_counter(self, tx: Any, year: int, seen: int) -> None:
+        """ADD 1 on the condition that nobody advanced it since `seen` was read: the number the
+        caller derived from `seen` is then its own, and the transaction carrying the case fails
+        (to be retried with a fresh read) otherwise."""
+        condition = CounterItem.value == seen if seen else CounterItem.pk.does_not_exist()
+        tx.update(CounterItem(counter_key(year), COUNTER_SK), actions=[CounterItem.value.add(1)],
+                  condition=condition)
+
+    def card(self, kind: str, case_id: str) -> tuple[Optional[CaseItem], list[HistoryItem]]:
+        """The case and its history, oldest first: one Query of the case's partition."""
+        connection = CaseItem._get_connection()
+        case, history = None, []
+        start_key = None
+        while True:
+            page = connection.query(case_key(kind, case_id), consistent_read=True, exclusive_start_key=start_key)
+            for data in page.get("Items", []):
+                sk = data["sk"]["S"]
+                if sk == CASE_SK:
+                    case = CaseItem.from_raw_data(data)
+                elif sk.startswith("HIST#"):
+                    history.append(HistoryItem.from_raw_data(data))
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                return case, history
+
+    def of_owner(self, user_id: str) -> list[CaseItem]:
+        return list(CaseItem.by_owner.query(owner_key(user_id), filter_condition=CaseItem.kind.is_in(*KINDS),
+                                            scan_index_forward=False))
+
+    def queue(self, kind: str, status: str, condition: Optional[Condition], limit: int,
+              start_key: Optional[dict[str, Any]]) -> tuple[list[CaseItem], Optional[dict[str, Any]]]:
+        """One Query call of a staff queue, oldest change first; with a filter the page may hold fewer
+        than `limit` items and still have a next key (DynamoDB filters after reading)."""
+        pages = CaseItem.by_queue.query(queue_key(kind, status), filter_condition=condition,
+                                        last_evaluated_key=start_key, page_size=limit).page_iter
+        page = next(pages)
+        return [CaseItem.from_raw_data(i) for i in page.get("Items", [])], pages.last_evaluated_key
+
+    def by_number(self, number: str) -> list[CaseItem]:
+        return list(CaseItem.by_number.query(number_key(number)))

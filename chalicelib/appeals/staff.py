@@ -1,0 +1,162 @@
+"""The staff console for appeals and extra-service requests: queues, taking a case, status changes
+with a comment, answers. Every change is conditional on the revision the employee saw, audited and
+notified in the same transaction."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional, Sequence
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib.accounts.repository import UserRepository
+from chalicelib.attachments import FileRef
+from chalicelib.attachments.service import AttachmentService
+from chalicelib.core import audit, clock
+from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.errors import ApiError, conflict, field_error, not_found
+from chalicelib.notifications import outbox
+
+from . import notify, views
+from .models import AnswerIn, StaffCaseCard, StaffCaseList, StaffQueueQuery, StatusChangeIn
+from .repository import CASE_SK, AnswerAttr, CaseItem, CaseRepository, HistoryItem, case_key, queue_key
+from .rules import OPEN_STATUSES, TYPE_TITLES, IllegalTransition, check_transition, parse_number_query
+from .service import NOT_FOUND, history_item, valid_case_id
+
+_CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_([0-9a-f]{32})$")
+CHANGED_MEANWHILE = "Карточку уже изменил другой сотрудник. Обновите её и повторите действие"
+
+
+class StaffCaseService:
+    def __init__(self, repository: Optional[CaseRepository] = None,
+                 attachments: Optional[AttachmentService] = None,
+                 users: Optional[UserRepository] = None) -> None:
+        self.repo = repository or CaseRepository()
+        self.attachments = attachments or AttachmentService()
+        self.users = users or UserRepository()
+
+    # --- queues ---------------------------------------------------------------------------------
+
+    def queue(self, kind: str, query: StaffQueueQuery) -> StaffCaseList:
+        today = views.local_today()
+        if query.number:
+            number = parse_number_query(query.number)
+            if number is None or number.full is None:
+                raise field_error("number", "Введите номер целиком, например 2026-000123")
+            found = [c for c in self.repo.by_number(number.full) if c.kind == kind]
+            return StaffCaseList(items=[views.staff_summary(c, today) for c in found])
+        if query.type is not None and query.type not in TYPE_TITLES[kind]:
+            raise field_error("type", "Недопустимое значение")
+        if query.overdue and query.status not in OPEN_STATUSES:
+            return StaffCaseList(items=[])  # only open cases can be overdue
+        condition: Optional[Condition] = None
+        if query.type is not None:
+            condition = CaseItem.type == query.type
+        if query.overdue:
+            late = CaseItem.due_on < today.isoformat()
+            condition = late if condition is None else condition & late
+        items, last = self.repo.queue(kind, query.status, condition, query.limit,
+                                      _start_key(kind, query.status, query.cursor))
+        return StaffCaseList(items=[views.staff_summary(c, today) for c in items],
+                             next_cursor=_cursor(last) if last else None)
+
+    def card(self, kind: str, case_id: str) -> StaffCaseCard:
+        case, history = self._load(kind, case_id)
+        return views.staff_card(case, history, views.local_today())
+
+    # --- changes --------------------------------------------------------------------------------
+
+    def take(self, principal: Any, kind: str, case_id: str) -> StaffCaseCard:
+        """Assign to me; a new case goes into work. Taking over a colleague's case is allowed (and audited)."""
+        case, _ = self._load(kind, case_id)
+        if case.status not in OPEN_STATUSES:
+            raise conflict("Взять в работу можно только новое или находящееся в работе обращение")
+        if case.assignee_id == principal.user_id:
+            return self.card(kind, case_id)
+        status = "in_progress" if case.status == "submitted" else None
+        return self._change(principal, case, "take", status=status, actions=_assign(principal),
+                            details={"previous_assignee": case.assignee_id or ""})
+
+    def change_status(self, principal: Any, kind: str, case_id: str, body: StatusChangeIn) -> StaffCaseCard:
+        case, _ = self._load(kind, case_id)
+        _check(case.status, body.status)
+        if body.status == "rejected" and not body.comment:
+            raise field_error("comment", "Укажите причину отказа")
+        actions = _assign(principal) if body.status == "in_progress" and not case.assignee_id else []
+        return self._change(principal, case, "status", status=body.status, comment=body.comment, actions=actions)
+
+    def answer(self, principal: Any, kind: str, case_id: str, body: AnswerIn) -> StaffCaseCard:
+        case, _ = self._load(kind, case_id)
+        _check(case.status, "answered")
+        files = self.attachments.require_confirmed(principal, body.attachments, purpose="company_document")
+        now = clock.iso(clock.now())
+        answer = AnswerAttr(text=body.text, answered_at=now, answered_by=principal.user_id,
+                            files=[views.file_attr(f) for f in files])
+        actions = [CaseItem.answer.set(answer)] + ([] if case.assignee_id else _assign(principal))
+        return self._change(principal, case, "answer", status="answered", actions=actions, files=files,
+                            details={"files": len(files)})
+
+    def _load(self, kind: str, case_id: str) -> tuple[CaseItem, list[HistoryItem]]:
+        case, history = self.repo.card(kind, case_id) if valid_case_id(case_id) else (None, [])
+        if case is None:
+            raise not_found(NOT_FOUND[kind])
+        return case, history
+
+    def _change(self, principal: Any, case: CaseItem, action: str, *, status: Optional[str],
+                actions: list[Action], comment: str = "", files: Sequence[FileRef] = (),
+                details: Optional[dict[str, Any]] = None) -> StaffCaseCard:
+        now = clock.iso(clock.now())
+        updates: list[Action] = [*actions, CaseItem.updated_at.set(now), CaseItem.rev.add(1)]
+        note = None
+        history = None
+        if status is not None:
+            updates += [CaseItem.status.set(status), CaseItem.queue_pk.set(queue_key(case.kind, status))]
+            history = history_item(case, int(case.rev) + 1, status, now, principal.user_id, by_company=True,
+                                   comment=comment)
+            owner = self.users.get(case.owner_id)
+            email = owner.email if owner is not None and owner.status == "active" else None
+            note = notify.status_changed(case, status, email, comment)
+        try:
+            with transaction() as tx:
+                tx.update(CaseItem(case.pk, case.sk), actions=updates, condition=CaseItem.rev == case.rev)
+                if history is not None:
+                    tx.save(history)
+                self.attachments.attach(tx, case.pk, files)
+                audit.record(tx, principal, f"{case.kind}.{action}", case.kind, case.case_id,
+                             {"from": case.status, "to": status or case.status, **(details or {})})
+                if note is not None:
+                    outbox.stage(tx, note)
+        except TransactWriteError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            raise conflict(CHANGED_MEANWHILE) from None
+        if note is not None:
+            outbox.dispatch([note])
+        return self.card(case.kind, case.case_id)
+
+
+def _check(current: str, target: str) -> None:
+    try:
+        check_transition(current, target)
+    except IllegalTransition as exc:
+        raise ApiError(str(exc), status=409, code="illegal_transition") from None
+
+
+def _assign(principal: Any) -> list[Action]:
+    return [CaseItem.assignee_id.set(principal.user_id), CaseItem.assignee_login.set(principal.user.login)]
+
+
+def _cursor(last: dict[str, Any]) -> str:
+    return f"{last['updated_at']['S']}_{last['pk']['S'].split('#', 1)[1]}"
+
+
+def _start_key(kind: str, status: str, cursor: Optional[str]) -> Optional[dict[str, Any]]:
+    if not cursor:
+        return None
+    found = _CURSOR.match(cursor)
+    if not found:
+        raise field_error("cursor", "Неверный формат")
+    updated_at, case_id = found.groups()
+    return {"pk": {"S": case_key(kind, case_id)}, "sk": {"S": CASE_SK},
+            "queue_pk": {"S": queue_key(kind, status)}, "updated_at": {"S": updated_at}}

@@ -1,0 +1,308 @@
+"""Request and response shapes of grid-connection applications.
+
+Sections are validated for format on every save; whether a section is complete for the chosen
+category is `rules.submission_problems`, checked on submit (and shown on the card as `problems`).
+Powers are kW with up to 3 decimals, sent and returned as JSON numbers.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from chalicelib.accounts.models import EgrRecord, Email, Passport, Phone
+from chalicelib.attachments.models import UploadId
+
+from . import rules
+
+Kw = Annotated[Decimal, Field(ge=0, le=100000, max_digits=9, decimal_places=3),
+               PlainSerializer(float, return_type=float, when_used="json")]
+PositiveKw = Annotated[Decimal, Field(gt=0, le=100000, max_digits=9, decimal_places=3),
+                       PlainSerializer(float, return_type=float, when_used="json")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+ApplicationId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+def _pattern(regex: re.Pattern[str], message: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise PydanticCustomError("kabinet.format", message)
+        return value
+    return AfterValidator(check)
+
+
+Okved = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8),
+                  _pattern(rules.OKVED, "Код ОКВЭД в формате 00.00.00")]
+Cadastral = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40),
+                      _pattern(rules.CADASTRAL, "Кадастровый номер в формате 00:00:0000000:000")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- Sections --------------------------------------------------------------------------------------
+
+class ApplicantSection(Strict):
+    """Applicant and contacts, prefilled from the profile. ФЛ fill the personal fields, ИП/ЮЛ the
+    organisation fields; ИНН, ОГРН and СНИЛС come from the profile and are not edited here."""
+    last_name: Optional[Name] = None
+    first_name: Optional[Name] = None
+    middle_name: Optional[Name] = None
+    passport: Optional[Passport] = None
+    registration_address: Optional[AddressText] = Field(default=None, description="Адрес регистрации (ФЛ)")
+    actual_address: Optional[AddressText] = Field(default=None, description="Фактический адрес проживания (ФЛ)")
+    short_name: Optional[Name] = None
+    full_name: Optional[LongName] = None
+    head_name: Optional[Name] = Field(default=None, description="ФИО руководителя (ЮЛ)")
+    egr_record: Optional[EgrRecord] = Field(default=None, description="Номер и дата записи ЕГРЮЛ/ЕГРИП")
+    legal_address: Optional[AddressText] = None
+    postal_address: Optional[AddressText] = None
+    representative: bool = Field(default=False, description="Заявка подаётся представителем (нужна доверенность)")
+    representative_name: Optional[Name] = None
+    phone: Optional[Phone] = None
+    email: Optional[Email] = None
+
+
+class ObjectSection(Strict):
+    name: Optional[Name] = Field(default=None, description="Объект: жилой дом, нежилое помещение, стройплощадка…")
+    address: Optional[AddressText] = None
+    cadastral_number: Optional[Cadastral] = None
+    ownership: Optional[rules.Ownership] = None
+    settlement: Optional[rules.Settlement] = Field(default=None, description="Город (urban) или сельская местность")
+    grid_distance_m: Optional[int] = Field(default=None, ge=0, le=100000,
+                                           description="Расстояние до ближайших сетей, м, если известно")
+
+
+class ConnectionStage(Strict):
+    design_until: date = Field(description="Окончание проектирования")
+    commissioning: date = Field(description="Ввод в эксплуатацию")
+    power_kw: PositiveKw
+
+
+class TechnicalSection(Strict):
+    requested_kw: Optional[Kw] = Field(default=None, description="Запрашиваемая максимальная мощность")
+    previous_kw: Kw = Field(default=Decimal(0), description="Ранее присоединённая мощность")
+    voltage: Optional[rules.Voltage] = None
+    reliability: rules.Reliability = Field(default="III", description="III категория по умолчанию (seed 001)")
+    reliability_justification: Optional[Text] = None
+    okved: Optional[Okved] = Field(default=None, description="Вид нагрузки (ОКВЭД), для ЮЛ и ИП")
+    temporary_months: Optional[int] = Field(default=None, ge=1, le=rules.MAX_TEMPORARY_MONTHS)
+    stages: Optional[list[ConnectionStage]] = Field(default=None, max_length=rules.MAX_STAGES)
+    contract_type: Optional[rules.ContractType] = None
+    retail_company: Optional[Name] = Field(default=None, description="Энергосбытовая организация")
+    instalments: bool = Field(default=False, description="Рассрочка платежа (ЮЛ и ИП свыше 15 до 150 кВт)")
+
+
+class ApplicantOut(ApplicantSection):
+    """The section as shown, with the identifiers fixed at registration."""
+    snils: Optional[str] = None
+    inn: Optional[str] = None
+    ogrn: Optional[str] = None
+
+
+# --- Requests --------------------------------------------------------------------------------------
+
+class ConnectionApplicationCreate(Strict):
+    category: rules.Category
+    reason: rules.Reason = "first"
+
+
+class ConnectionApplicationUpdate(Strict):
+    """Each section sent replaces that section; sections not sent stay as they are."""
+    category: Optional[rules.Category] = None
+    reason: Optional[rules.Reason] = None
+    applicant: Optional[ApplicantSection] = None
+    object: Optional[ObjectSection] = None
+    technical: Optional[TechnicalSection] = None
+
+
+class ConnectionDocumentsIn(Strict):
+    kind: rules.DocumentKind
+    upload_ids: list[UploadId] = Field(min_length=1, max_length=10,
+                                       description="Подтверждённые загрузки (назначение connection_application)")
+
+
+class ReadinessReport(Strict):
+    confirm: bool = Field(description="Подтверждаю выполнение технических условий со своей стороны")
+
+
+class ConnectionQuestion(Strict):
+    text: Text
+
+
+class ConnectionStatusQuery(Strict):
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        description="Фамилия (ФЛ) или наименование организации (ЮЛ, ИП)")
+
+
+# --- Responses -------------------------------------------------------------------------------------
+
+class ConnectionProblem(BaseModel):
+    path: str
+    message: str
+
+
+class ConnectionRequiredDocument(BaseModel):
+    kind: str
+    title: str
+    present: bool
+
+
+class ConnectionDocument(BaseModel):
+    id: str
+    kind: str
+    kind_title: str
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: str
+    from_company: bool
+    editable: bool = Field(description="Заявитель может удалить файл (черновик или текущая дозагрузка)")
+
+
+class ConnectionHistoryEntry(BaseModel):
+    at: str
+    status: str
+    status_title: str
+    by: rules.Party
+    comment: Optional[str] = None
+
+
+class ConnectionMessage(BaseModel):
+    id: str
+    at: str
+    author: rules.Party
+    text: str
+
+
+class ConnectionDeadline(BaseModel):
+    code: Literal["check", "documents", "contract", "connection"]
+    title: str
+    party: rules.Party = Field(description="Чей это срок: сетевой организации или заявителя")
+    basis: str = Field(description="Пункт Правил технологического присоединения (ПП РФ № 861)")
+    start: date
+    due: date
+    done_on: Optional[date] = None
+    overdue: bool = Field(description="Срок идёт и уже пропущен")
+    late: bool = Field(description="Выполнено позже срока")
+
+
+class TechnicalConditions(BaseModel):
+    number: str
+    date: date
+
+
+class ConnectionApplicationSummary(BaseModel):
+    id: str
+    number: Optional[str] = None
+    status: str
+    status_title: str
+    category: str
+    category_title: str
+    reason: str
+    reason_title: str
+    object_address: Optional[str] = None
+    total_kw: Optional[Kw] = None
+    created_at: str
+    submitted_at: Optional[str] = None
+    updated_at: str
+    technical_conditions: Optional[TechnicalConditions] = None
+    account_number: Optional[str] = None
+
+
+class ConnectionApplicationList(BaseModel):
+    items: list[ConnectionApplicationSummary]
+
+
+class ConnectionApplicationCard(ConnectionApplicationSummary):
+    applicant_kind: rules.ApplicantKind
+    applicant: ApplicantOut
+    object: ObjectSection
+    technical: TechnicalSection
+    estimated_review_due: Optional[date] = Field(default=None, description="Ориентировочный срок рассмотрения")
+    required_documents: list[ConnectionRequiredDocument]
+    documents: list[ConnectionDocument]
+    company_documents: list[ConnectionDocument]
+    history: list[ConnectionHistoryEntry]
+    messages: list[ConnectionMessage]
+    deadlines: list[ConnectionDeadline]
+    actions: list[str] = Field(description="Доступные заявителю действия: edit, submit, upload, complete_documents, "
+                                           "report_readiness, ask")
+    problems: list[ConnectionProblem] = Field(description="Что мешает подать черновик (пусто — можно подавать)")
+    version: int
+
+
+class ConnectionPublicStatus(BaseModel):
+    number: str
+    status: str
+    status_title: str
+    submitted_on: date
+    updated_on: date
+
+
+# --- Staff console ---------------------------------------------------------------------------------
+
+class StaffQueueQuery(Strict):
+    status: Optional[rules.Status] = Field(default=None, description="По умолчанию — все заявки в работе")
+    category: Optional[rules.Category] = None
+    overdue: bool = Field(default=False, description="Только с пропущенным идущим сроком")
+    cursor: Optional[Annotated[str, StringConstraints(max_length=2000)]] = None
+    limit: int = Field(default=50, ge=1, le=100)
+
+
+class StaffQueueItem(ConnectionApplicationSummary):
+    applicant_name: str
+    assignee_login: Optional[str] = None
+    overdue: bool
+    next_due: Optional[date] = Field(default=None, description="Ближайший идущий срок")
+
+
+class StaffQueuePage(BaseModel):
+    items: list[StaffQueueItem]
+    next_cursor: Optional[str] = None
+
+
+class StaffTransition(BaseModel):
+    status: str
+    title: str
+    needs: list[Literal["comment", "tu", "account_number"]]
+
+
+class StaffApplicationCard(ConnectionApplicationCard):
+    owner_id: str
+    assignee_login: Optional[str] = None
+    transitions: list[StaffTransition] = Field(description="Куда сотрудник может перевести заявку сейчас")
+
+
+class TechnicalConditionsIn(Strict):
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    date: date
+
+
+class StaffStatusChange(Strict):
+    status: rules.Status
+    version: int = Field(ge=1, description="Версия карточки, с которой работал сотрудник")
+    comment: Optional[Text] = None
+    technical_conditions: Optional[TechnicalConditionsIn] = Field(
+        default=None, description="Для статуса «Направлены договор и технические условия»")
+    account_number: Optional[Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")]] = (
+        Field(default=None, description="Для статуса «Присоединение выполнено»"))
+
+
+class StaffAnswer(Strict):
+    text: Text
+
+
+class StaffCompanyDocumentsIn(Strict):
+    kind: rules.CompanyDocumentKind
+    upload_ids: list[UploadId] = Field(min_length=1, max_length=10,
+                                       description="Подтверждённые загрузки сотрудника (назначение company_document)")

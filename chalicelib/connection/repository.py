@@ -1,0 +1,239 @@
+"""Grid-connection applications in the `cases` table.
+
+Items (pk, sk):
+- application ......... TP#<id>, TP — sections, status, milestones, number, ТУ, account; `version` for
+  optimistic locking. GSIs: by_owner (owner_pk=TP#OWNER#<user>, created_at): the user's list, one Query;
+  by_queue (queue_pk=TP#OPEN | TP#CLOSED, updated_at): the staff queue (drafts carry no queue_pk, so
+  staff never see them); by_number (number_key=TP#<number>): the public check, one Query.
+- status history ...... TP#<id>, HISTORY#<version> — the application version the change produced, so
+  the history is in order and a lost race cannot leave an entry behind
+- document ............ TP#<id>, DOC#<upload id> — the attachments FileRef, our document kind, the
+  round it came in (0 — with the application, n — the n-th request for missing documents)
+- question / answer ... TP#<id>, MSG#<UTC time to microseconds>#<rand>
+- day counter ......... COUNTER#tp#<YYYY-MM-DD>, COUNTER — the last sequence number of that day
+A card is one Query on TP#<id> (with the auth guard's GetItem: two calls).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import table_meta
+
+SK = "TP"
+OPEN_QUEUE = "TP#OPEN"
+CLOSED_QUEUE = "TP#CLOSED"
+
+
+def application_key(application_id: str) -> str:
+    return f"TP#{application_id}"
+
+
+def owner_key(user_id: str) -> str:
+    return f"TP#OWNER#{user_id}"
+
+
+def number_key(number: str) -> str:
+    return f"TP#{number}"
+
+
+def counter_key(day: str) -> str:
+    return f"COUNTER#tp#{day}"
+
+
+def history_key(version: int) -> str:
+    return f"HISTORY#{version:08d}"
+
+
+def precise(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def message_key(moment: datetime) -> str:
+    """Chronological and unique within the application."""
+    return f"MSG#{moment.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}#{secrets.token_hex(4)}"
+
+
+class _ByOwner(GlobalSecondaryIndex["ApplicationItem"]):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+    owner_pk = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class _ByQueue(GlobalSecondaryIndex["ApplicationItem"]):
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+    queue_pk = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
+class _ByNumber(GlobalSecondaryIndex["ApplicationItem"]):
+    class Meta:
+        index_name = "by_number"
+        projection = AllProjection()
+    number_key = UnicodeAttribute(hash_key=True)
+
+
+class ApplicationItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=SK)
+    application_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    owner_pk = UnicodeAttribute()
+    kind = UnicodeAttribute()  # applicant kind: person | entrepreneur | company
+    category = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()
+    applicant = MapAttribute(default=dict)
+    facility = MapAttribute(attr_name="object", default=dict)
+    technical = MapAttribute(default=dict)
+    milestones = MapAttribute(default=dict)  # status → ISO instant it was last entered
+    number = UnicodeAttribute(null=True)
+    number_key = UnicodeAttribute(null=True)
+    public_names = ListAttribute(of=UnicodeAttribute, null=True)  # name keys the public check accepts
+    documents_round = NumberAttribute(default=0)
+    tu_number = UnicodeAttribute(null=True)
+    tu_date = UnicodeAttribute(null=True)
+    account_number = UnicodeAttribute(null=True)
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_login = UnicodeAttribute(null=True)
+    queue_pk = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    submitted_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+
+    by_owner = _ByOwner()
+    by_queue = _ByQueue()
+    by_number = _ByNumber()
+
+
+class HistoryItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    party = UnicodeAttribute()  # applicant | company
+    actor_id = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
+
+
+class DocumentItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    doc_kind = UnicodeAttribute()
+    file = MapAttribute(default=dict)  # attachments.models.FileRef.to_map()
+    round = NumberAttribute(default=0)
+    from_company = BooleanAttribute(default=False)
+    added_at = UnicodeAttribute()  # UTC to microseconds: files show in the order they were added
+    position = NumberAttribute(default=0)  # order within one request
+
+
+class MessageItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+    author = UnicodeAttribute()  # applicant | company
+    author_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+
+
+class CounterItem(Model):
+    Meta = table_meta("cases")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="COUNTER")
+    value = NumberAttribute(default=0)
+    ttl = NumberAttribute(null=True)
+
+
+@dataclass
+class ApplicationRecord:
+    """Everything under TP#<id>, read in one Query."""
+    application: ApplicationItem
+    history: list[HistoryItem] = field(default_factory=list)
+    documents: list[DocumentItem] = field(default_factory=list)
+    messages: list[MessageItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[ApplicationItem]
+    cursor: Optional[dict[str, Any]]
+
+
+_PARTS: dict[str, Any] = {"HISTORY#": HistoryItem, "DOC#": DocumentItem, "MSG#": MessageItem}
+
+
+class ConnectionRepository:
+    def get(self, application_id: str) -> Optional[ApplicationItem]:
+        try:
+            return ApplicationItem.get(application_key(application_id), SK, consistent_read=True)
+        except ApplicationItem.DoesNotExist:
+            return None
+
+    def record(self, application_id: str) -> Optional[ApplicationRecord]:
+        """The application with its history, documents and messages: one Query (more pages only for
+        an application with a very long history)."""
+        connection = ApplicationItem._get_connection()
+        found: Optional[ApplicationRecord] = None
+        parts: dict[Any, list[Any]] = {HistoryItem: [], DocumentItem: [], MessageItem: []}
+        start_key = None
+        while True:
+            page = connection.query(application_key(application_id), exclusive_start_key=start_key,
+                                    consistent_read=True)
+            for data in page.get("Items", []):
+                sk = data["sk"]["S"]
+                if sk == SK:
+                    found = ApplicationRecord(ApplicationItem.from_raw_data(data))
+                    continue
+                model = next((m for prefix, m in _PARTS.items() if sk.startswith(prefix)), None)
+                if model is not None:
+                    parts[model].append(model.from_raw_data(data))
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                break
+        if found is not None:
+            found.history, found.documents, found.messages = parts[HistoryItem], parts[DocumentItem], parts[MessageItem]
+        return found
+
+    def of_owner(self, user_id: str) -> list[ApplicationItem]:
+        return list(ApplicationItem.by_owner.query(owner_key(user_id), scan_index_forward=False))
+
+    def by_number(self, number: str) -> Optional[ApplicationItem]:
+        return next(iter(ApplicationItem.by_number.query(number_key(number), limit=1)), None)
+
+    def queue(self, closed: bool, status: Optional[str], category: Optional[str], limit: int,
+              cursor: Optional[dict[str, Any]]) -> QueuePage:
+        """Newest change first. Status and category narrow the partition with a filter: the open queue
+        holds only applications in work, so what the filter skips stays small."""
+        condition = None
+        if status is not None:
+            condition = ApplicationItem.status == status
+        if category is not None:
+            by_category = ApplicationItem.category == category
+            condition = by_category if condition is None else condition & by_category
+        result = ApplicationItem.by_queue.query(CLOSED_QUEUE if closed else OPEN_QUEUE, filter_condition=condition,
+                                                scan_index_forward=False, limit=limit,
+                                                last_evaluated_key=cursor)
+        items = list(result)
+        return QueuePage(items=items, cursor=result.last_evaluated_key if len(items) == limit else None)
+
+    def counter(self, day: str) -> int:
+        try:
+            return int(CounterItem.get(counter_key(day), "COUNTER", consistent_read=True).value)
+        except CounterItem.DoesNotExist:
+            return 0

@@ -1,0 +1,211 @@
+"""The staff console (connection engineers and administrators): the queue, taking an application,
+status changes with a comment, requests for missing documents, ТУ and contract files, the account
+number at connection, answers. Every action is audited in its own transaction."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date
+from typing import Any, Optional
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.accounts.principal import Principal
+from chalicelib.attachments.models import DownloadLink
+from chalicelib.attachments.service import AttachmentService
+from chalicelib.core import audit, clock
+from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.errors import FieldError, conflict, field_error, not_found, validation_error
+from chalicelib.notifications import outbox
+
+from . import notices, rules, views, workflow
+from .models import (StaffAnswer, StaffApplicationCard, StaffCompanyDocumentsIn, StaffQueueItem, StaffQueuePage,
+                     StaffQueueQuery, StaffStatusChange, StaffTransition)
+from .repository import (SK, ApplicationItem, ApplicationRecord, ConnectionRepository, DocumentItem, MessageItem,
+                         application_key, message_key, precise)
+
+NOT_FOUND = "Заявка не найдена"
+TAKEN = "Заявку уже взял в работу другой сотрудник"
+NEED_MESSAGES = {"comment": ("comment", "Укажите комментарий для заявителя"),
+                 "tu": ("technical_conditions", "Укажите номер и дату технических условий"),
+                 "account_number": ("account_number", "Укажите номер лицевого счёта")}
+NOT_FOR_STEP = "Для этого шага поле не заполняется"
+
+
+class StaffConnectionService:
+    def __init__(self, repository: Optional[ConnectionRepository] = None,
+                 attachments: Optional[AttachmentService] = None, settings: Optional[Settings] = None) -> None:
+        self.repo = repository or ConnectionRepository()
+        self.attachments = attachments or AttachmentService()
+        self.settings = settings or get_settings()
+
+    def queue(self, query: StaffQueueQuery) -> StaffQueuePage:
+        if query.status == "draft":
+            raise field_error("status", "Черновики видны только заявителю")
+        page = self.repo.queue(closed=query.status in rules.TERMINAL, status=query.status, category=query.category,
+                               limit=query.limit, cursor=_decode_cursor(query.cursor))
+        today = workflow.today()
+        rows = [self._row(item, today) for item in page.items]
+        if query.overdue:
+            rows = [row for row in rows if row.overdue]
+        return StaffQueuePage(items=rows, next_cursor=_encode_cursor(page.cursor))
+
+    def card(self, application_id: str) -> StaffApplicationCard:
+        record = self._record(application_id)
+        item = record.application
+        transitions = [StaffTransition(status=t.target, title=rules.STATUS_TITLES[t.target], needs=sorted(t.needs))
+                       for t in rules.TRANSITIONS if t.source == item.status and t.party == "company"]
+        return StaffApplicationCard(**views.card_fields(record, self.settings.tz, workflow.today()),
+                                    owner_id=item.owner_id, assignee_login=item.assignee_login,
+                                    transitions=transitions)
+
+    def take(self, principal: Principal, application_id: str) -> StaffApplicationCard:
+        item = self._record(application_id).application
+        if not rules.is_open(item.status):
+            raise conflict("Заявка уже не в работе")
+        if item.assignee_id not in (None, principal.user_id) and principal.role != "admin":
+            raise conflict(TAKEN)
+        unchanged = (ApplicationItem.assignee_id.does_not_exist() if item.assignee_id is None
+                     else ApplicationItem.assignee_id == item.assignee_id)
+
+        def write(tx: Any) -> None:
+            tx.update(ApplicationItem(application_key(application_id)),
+                      actions=[ApplicationItem.assignee_id.set(principal.user_id),
+                               ApplicationItem.assignee_login.set(principal.user.login)],
+                      condition=unchanged)
+            audit.record(tx, principal, "connection.take", "connection_application", application_id,
+                         {"previous": item.assignee_login or ""})
+
+        self._transact(write)
+        return self.card(application_id)
+
+    def change_status(self, principal: Principal, application_id: str, body: StaffStatusChange) -> StaffApplicationCard:
+        item = self._record(application_id).application
+        if body.version != int(item.version):
+            raise conflict(workflow.STALE)
+        try:
+            step = rules.transition(item.status, body.status, "company")
+        except rules.TransitionError as exc:
+            raise workflow.refused(exc) from None
+        self._check_fields(step, body)
+        actions: list[Any] = []
+        details: dict[str, Any] = {}
+        if body.technical_conditions is not None:
+            item.tu_number, item.tu_date = body.technical_conditions.number, body.technical_conditions.date.isoformat()
+            actions += [ApplicationItem.tu_number.set(item.tu_number), ApplicationItem.tu_date.set(item.tu_date)]
+            details["tu_number"] = item.tu_number
+        if body.account_number is not None:
+            item.account_number = body.account_number
+            actions.append(ApplicationItem.account_number.set(body.account_number))
+            details["account_number"] = body.account_number
+        if body.status == "awaiting_documents":
+            # A new round: what the applicant uploads now is a new set, locked by «Завершить загрузку».
+            item.documents_round = int(item.documents_round) + 1
+            actions.append(ApplicationItem.documents_round.set(item.documents_round))
+        workflow.apply(item, workflow.Change(body.status, "company", principal.user_id, body.comment, actions,
+                                             staff=principal, audit_details=details))
+        return self.card(application_id)
+
+    def answer(self, principal: Principal, application_id: str, body: StaffAnswer) -> StaffApplicationCard:
+        item = self._record(application_id).application
+        now = clock.now()
+        note = notices.answered(item)
+
+        def write(tx: Any) -> None:
+            tx.save(MessageItem(application_key(application_id), message_key(now), at=clock.iso(now),
+                                author="company", author_id=principal.user_id, text=body.text))
+            audit.record(tx, principal, "connection.answer", "connection_application", application_id)
+            outbox.stage(tx, note)
+
+        self._transact(write)
+        outbox.dispatch([note])
+        return self.card(application_id)
+
+    def add_company_documents(self, principal: Principal, application_id: str,
+                              body: StaffCompanyDocumentsIn) -> StaffApplicationCard:
+        item = self._record(application_id).application
+        files = self.attachments.require_confirmed(principal, body.upload_ids, "company_document", "upload_ids")
+        at = precise(clock.now())
+        note = notices.company_document(item, body.kind)
+
+        def write(tx: Any) -> None:
+            tx.condition_check(ApplicationItem, application_key(application_id), SK,
+                               condition=ApplicationItem.status != "draft")
+            for position, ref in enumerate(files):
+                tx.save(DocumentItem(application_key(application_id), f"DOC#{ref.id}", doc_kind=body.kind,
+                                     file=ref.to_map(), round=int(item.documents_round), from_company=True,
+                                     added_at=at, position=position))
+            self.attachments.attach(tx, application_key(application_id), files)
+            audit.record(tx, principal, "connection.company_document", "connection_application", application_id,
+                         {"kind": body.kind, "files": len(files)})
+            outbox.stage(tx, note)
+
+        self._transact(write)
+        outbox.dispatch([note])
+        return self.card(application_id)
+
+    def download(self, principal: Principal, application_id: str, document_id: str, inline: bool) -> DownloadLink:
+        record = self._record(application_id)
+        document = next((d for d in record.documents if d.sk == f"DOC#{document_id}"), None)
+        if document is None:
+            raise not_found("Документ не найден")
+        return self.attachments.download_url(principal, record.application.owner_id, views.file_of(document), inline)
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _record(self, application_id: str) -> ApplicationRecord:
+        """Drafts are the applicant's own until submitted: staff see them as absent."""
+        record = self.repo.record(application_id)
+        if record is None or record.application.status == "draft":
+            raise not_found(NOT_FOUND)
+        return record
+
+    @staticmethod
+    def _check_fields(step: rules.Transition, body: StaffStatusChange) -> None:
+        problems = [FieldError(*NEED_MESSAGES[need]) for need in sorted(step.needs)
+                    if getattr(body, NEED_MESSAGES[need][0]) is None]
+        for need in ("tu", "account_number"):
+            name = NEED_MESSAGES[need][0]
+            if need not in step.needs and getattr(body, name) is not None:
+                problems.append(FieldError(name, NOT_FOR_STEP))
+        if body.technical_conditions is not None and body.technical_conditions.date > workflow.today():
+            problems.append(FieldError("technical_conditions.date", "Дата технических условий не может быть в будущем"))
+        if problems:
+            raise validation_error(problems)
+
+    @staticmethod
+    def _transact(write: Any) -> None:
+        try:
+            with transaction() as tx:
+                write(tx)
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                raise conflict(workflow.STALE) from None
+            raise
+
+    def _row(self, item: ApplicationItem, today: date) -> StaffQueueItem:
+        running = [d for d in views.deadlines_of(item, self.settings.tz) if d.done_on is None]
+        applicant = views.applicant_of(item)
+        name = (" ".join(p for p in (applicant.last_name, applicant.first_name, applicant.middle_name) if p)
+                if item.kind == "person" else applicant.short_name or "")
+        return StaffQueueItem(**views.summary(item).model_dump(), applicant_name=name,
+                              assignee_login=item.assignee_login, overdue=any(d.overdue(today) for d in running),
+                              next_due=min((d.due for d in running), default=None))
+
+
+def _encode_cursor(key: Optional[dict[str, Any]]) -> Optional[str]:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
+
+
+def _decode_cursor(cursor: Optional[str]) -> Optional[dict[str, Any]]:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError):
+        raise field_error("cursor", "Недействительная ссылка на страницу") from None
+    if not isinstance(key, dict):
+        raise field_error("cursor", "Недействительная ссылка на страницу")
+    return key

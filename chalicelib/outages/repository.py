@@ -1,0 +1,215 @@
+"""The outages table: outages, their per-street copies, and address subscriptions.
+
+Access patterns (keys in docs/design-metering.md):
+- outage by id (staff edit) ........ GetItem pk=OUTAGE#<id>, sk=OUTAGE; carries every street with
+  its houses and a version for optimistic locking
+- outages of a month (staff) ....... Query GSI by_month (month_pk=MONTH#<YYYY-MM> of the local start,
+  start_at); only the by-id item carries month_pk, so each outage is listed once
+- outages of a street (lookup) ..... Query pk=STREET#<street_id>, sk between OUTAGE#<from − look-back>
+  and OUTAGE#<to>. Per-street copies exist only while the outage is published and not cancelled, so
+  what consumers see needs no filter and a draft is invisible by construction.
+- subscribers of a street .......... Query pk=SUBS#<street_id> (publishing)
+- a user's subscriptions ........... Query pk=USER#<user_id>, sk begins_with SUB#; their count sits in
+  pk=USER#<user_id>, sk=SUBS and is checked in the subscribing transaction, so the limit holds under
+  concurrent requests.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterator, Optional
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core import clock
+from chalicelib.core.dynamo import table_meta
+
+OUTAGE_SK = "OUTAGE"
+COUNTER_SK = "SUBS"
+
+
+def outage_pk(outage_id: str) -> str:
+    return f"OUTAGE#{outage_id}"
+
+
+def street_pk(street_id: str) -> str:
+    return f"STREET#{street_id}"
+
+
+def street_sk(start_at: str, outage_id: str) -> str:
+    return f"OUTAGE#{start_at}#{outage_id}"
+
+
+def month_pk(month: str) -> str:
+    return f"MONTH#{month}"
+
+
+def subs_pk(street_id: str) -> str:
+    return f"SUBS#{street_id}"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def subscriber_sk(user_id: str, house: str) -> str:
+    return f"USER#{user_id}#{house}"
+
+
+def user_sub_sk(street_id: str, house: str) -> str:
+    return f"SUB#{street_id}#{house}"
+
+
+class OutageStreetMap(MapAttribute[str, Any]):
+    street_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    locality = UnicodeAttribute()
+    houses = ListAttribute(of=UnicodeAttribute, default=list)  # canonical; empty — the whole street
+
+
+class _ByMonth(GlobalSecondaryIndex["OutageItem"]):
+    class Meta:
+        index_name = "by_month"
+        projection = AllProjection()
+    month_pk = UnicodeAttribute(hash_key=True)
+    start_at = UnicodeAttribute(range_key=True)
+
+
+class OutageItem(Model):
+    Meta = table_meta("outages")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    outage_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")  # "active" | "cancelled"
+    start_at = UnicodeAttribute()  # UTC ISO, as in clock.iso: sorts chronologically
+    end_at = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    streets = ListAttribute(of=OutageStreetMap)
+    published = BooleanAttribute(default=False)
+    published_at = UnicodeAttribute(null=True)
+    # Set once every subscriber's notification is staged; a publish that stopped half-way resumes.
+    notified_at = UnicodeAttribute(null=True)
+    notified = NumberAttribute(default=0)
+    month_pk = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+
+    by_month = _ByMonth()
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.published) and self.status == "active"
+
+
+class StreetOutageItem(Model):
+    """What the address lookup reads: one copy per street of a visible outage."""
+    Meta = table_meta("outages")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    outage_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    start_at = UnicodeAttribute()
+    end_at = UnicodeAttribute(null=True)
+    street_id = UnicodeAttribute()
+    street_name = UnicodeAttribute()
+    locality = UnicodeAttribute()
+    houses = ListAttribute(of=UnicodeAttribute, default=list)
+    reason = UnicodeAttribute()
+
+
+class SubscriberItem(Model):
+    Meta = table_meta("outages")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    house = UnicodeAttribute()
+
+
+class UserSubscriptionItem(Model):
+    Meta = table_meta("outages")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    street_id = UnicodeAttribute()
+    street_name = UnicodeAttribute()
+    locality = UnicodeAttribute()
+    house = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class SubscriptionCounter(Model):
+    Meta = table_meta("outages")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(default=0)
+
+
+def street_copies(outage: OutageItem) -> list[StreetOutageItem]:
+    """The per-street items an outage should have in its current state (none unless visible)."""
+    if not outage.visible:
+        return []
+    return [StreetOutageItem(street_pk(s.street_id), street_sk(outage.start_at, outage.outage_id),
+                             outage_id=outage.outage_id, kind=outage.kind, start_at=outage.start_at,
+                             end_at=outage.end_at, street_id=s.street_id, street_name=s.name, locality=s.locality,
+                             houses=list(s.houses), reason=outage.reason)
+            for s in outage.streets]
+
+
+class OutageRepository:
+    def get(self, outage_id: str) -> Optional[OutageItem]:
+        try:
+            return OutageItem.get(outage_pk(outage_id), OUTAGE_SK, consistent_read=True)
+        except OutageItem.DoesNotExist:
+            return None
+
+    def of_month(self, month: str) -> list[OutageItem]:
+        return list(OutageItem.by_month.query(month_pk(month)))
+
+    def of_street(self, street_id: str, starts_from: datetime, starts_before: datetime) -> list[StreetOutageItem]:
+        low = street_sk(clock.iso(starts_from), "")
+        high = f"OUTAGE#{clock.iso(starts_before)}"  # exclusive: a start at the bound sorts after it
+        return list(StreetOutageItem.query(street_pk(street_id), StreetOutageItem.sk.between(low, high)))
+
+    def write(self, tx: Any, outage: OutageItem, before: Optional[OutageItem]) -> None:
+        """Save the outage and bring its per-street copies in line, in the caller's transaction.
+        `before` is the state read for this edit: the save succeeds only if nobody changed it since."""
+        if before is None:
+            tx.save(outage, condition=OutageItem.pk.does_not_exist())
+        else:
+            tx.save(outage, condition=OutageItem.version == before.version)
+        wanted = {(c.pk, c.sk): c for c in street_copies(outage)}
+        for old in street_copies(before) if before is not None else []:
+            if (old.pk, old.sk) not in wanted:
+                tx.delete(old)
+        for copy in wanted.values():
+            tx.save(copy)
+
+    def mark_notified(self, outage: OutageItem, count: int) -> None:
+        outage.update(actions=[OutageItem.notified_at.set(clock.iso(clock.now())), OutageItem.notified.set(count)])
+
+    def subscribers(self, street_id: str) -> Iterator[SubscriberItem]:
+        return SubscriberItem.query(subs_pk(street_id))
+
+    def subscriptions(self, user_id: str) -> list[UserSubscriptionItem]:
+        return list(UserSubscriptionItem.query(user_pk(user_id), UserSubscriptionItem.sk.startswith("SUB#")))
+
+    def subscribe(self, tx: Any, item: UserSubscriptionItem, user_id: str, limit: int) -> None:
+        """Both sides and the counter in the caller's transaction. Fails there (in this order of
+        items) if the subscription exists or the user already has `limit` of them."""
+        tx.save(item, condition=UserSubscriptionItem.pk.does_not_exist())
+        tx.save(SubscriberItem(subs_pk(item.street_id), subscriber_sk(user_id, item.house), user_id=user_id,
+                               house=item.house))
+        tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(1)],
+                  condition=SubscriptionCounter.count.does_not_exist() | (SubscriptionCounter.count < limit))
+
+    def unsubscribe(self, tx: Any, user_id: str, street_id: str, house: str) -> None:
+        """Fails in the caller's transaction if the user has no such subscription."""
+        tx.delete(UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),
+                  condition=UserSubscriptionItem.pk.exists())
+        tx.delete(SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house)))
+        tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(-1)])
+

@@ -1,0 +1,43 @@
+"""Routes of `reference/*` (public street directory) and `staff/reference/*` (its upkeep)."""
+from __future__ import annotations
+
+from chalicelib.core.web import ApiBlueprint, Request
+
+from .models import LocalityList, StreetImport, StreetImportReport, StreetIn, StreetList, StreetOut, StreetQuery
+
+api = ApiBlueprint(__name__, tag="Справочники")
+
+EDITORS = ("admin",)
+
+
+@api.route("/reference/streets", summary="Поиск улиц населённого пункта по началу названия (до 20)",
+           access="public", query=StreetQuery, response=StreetList)
+def streets(req: Request) -> StreetList:
+    from .service import ReferenceService
+
+    return ReferenceService().search(req.query.locality, req.query.q)
+
+
+@api.route("/reference/localities", summary="Населённые пункты справочника улиц", access="public",
+           response=LocalityList)
+def localities(req: Request) -> LocalityList:
+    from .service import ReferenceService
+
+    return ReferenceService().localities()
+
+
+@api.route("/staff/reference/streets", "POST", summary="Добавить улицу в справочник", access="staff",
+           roles=EDITORS, body=StreetIn, response=StreetOut, status=201, errors=(409,))
+def add_street(req: Request) -> StreetOut:
+    from .service import ReferenceService
+
+    return ReferenceService().add(req.principal, req.body)
+
+
+@api.route("/staff/reference/streets/import", "POST",
+           summary="Загрузить улицы списком: ошибочные строки возвращаются с номерами, повторы пропускаются",
+           access="staff", roles=EDITORS, body=StreetImport, response=StreetImportReport)
+def import_streets(req: Request) -> StreetImportReport:
+    from .service import ReferenceService
+
+    return ReferenceService().import_streets(req.principal, req.body.items)

@@ -1,0 +1,79 @@
+"""The street directory: autocomplete, localities, and staff additions (single and bulk)."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from pydantic import ValidationError
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.core import audit
+from chalicelib.core.audit import Actor
+from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.errors import FieldError, conflict
+from chalicelib.core.validation import to_api_error
+
+from .models import (MAX_SEARCH_RESULTS, StreetImportError, LocalityList, StreetImportReport, StreetIn, StreetList,
+                     StreetOut)
+from .names import search_prefix
+from .repository import Street, StreetRepository
+
+
+def to_out(street: Street) -> StreetOut:
+    return StreetOut(id=street.id, name=street.name, locality=street.locality)
+
+
+class ReferenceService:
+    def __init__(self, repository: Optional[StreetRepository] = None) -> None:
+        self.repo = repository or StreetRepository()
+
+    def search(self, locality: str, query: str) -> StreetList:
+        streets = self.repo.search(locality, search_prefix(query), MAX_SEARCH_RESULTS)
+        return StreetList(items=[to_out(s) for s in streets])
+
+    def localities(self) -> LocalityList:
+        return LocalityList(items=sorted(self.repo.localities()))
+
+    def add(self, actor: Actor, street_in: StreetIn) -> StreetOut:
+        street = Street.new(street_in.locality, street_in.name)
+        try:
+            with transaction() as tx:
+                self.repo.add(tx, street)
+                audit.record(tx, actor, "reference.street.add", "street", street.id,
+                             {"locality": street.locality, "name": street.name})
+        except TransactWriteError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            raise conflict("Такая улица уже есть в справочнике",
+                           [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")]) from None
+        return to_out(street)
+
+    def import_streets(self, actor: Actor, rows: list[Any]) -> StreetImportReport:
+        """Every row is checked; the good ones are written, repeats (in the list or in the directory)
+        are skipped, so running the same import twice changes nothing."""
+        errors: list[StreetImportError] = []
+        wanted: dict[tuple[str, str], Street] = {}
+        for index, row in enumerate(rows):
+            try:
+                street_in = StreetIn.model_validate(row)
+            except ValidationError as exc:
+                errors.extend(StreetImportError(index=index, path=f.path, message=f.message)
+                              for f in to_api_error(exc).fields)
+                continue
+            street = Street.new(street_in.locality, street_in.name)
+            wanted.setdefault(street.name_key, street)
+        present = self.repo.by_name_keys(wanted)
+        new = [street for key, street in wanted.items() if key not in present]
+        self.repo.write_many(new)
+        # Batch writes cannot join a transaction; the audit record follows the write it describes.
+        with transaction() as tx:
+            audit.record(tx, actor, "reference.street.import", "reference", "streets",
+                         {"created": len(new), "existing": len(wanted) - len(new), "rejected_rows": len(
+                             {e.index for e in errors})})
+        return StreetImportReport(created=len(new), existing=len(wanted) - len(new), errors=errors)
+
+    def by_ids(self, ids: Iterable[str]) -> dict[str, Street]:
+        return self.repo.by_ids(ids)
+
+    def by_names(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Street]:
+        """(locality, name) as typed → the listed street, keyed by `Street.new(...).name_key`."""
+        return self.repo.by_name_keys(Street.new(locality, name).name_key for locality, name in pairs)

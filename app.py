@@ -1,25 +1,41 @@
 """Kabinet API: Chalice app wiring. Each capability lives in its own blueprint under chalicelib/."""
 from __future__ import annotations
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
 from pydantic import BaseModel
 
 from chalicelib.accounts.api import api as accounts_api
+from chalicelib.aiis.api import api as aiis_api
+from chalicelib.aiis.ingest_api import api as agents_api
+from chalicelib.appeals.api import api as appeals_api
+from chalicelib.appeals.staff_api import api as appeals_staff_api
+from chalicelib.attachments.api import api as attachments_api
+from chalicelib.calculator.api import api as calculator_api
+from chalicelib.connection.api import api as connection_api
 from chalicelib.dashboard.api import api as dashboard_api
+from chalicelib.exchange.api import api as exchange_api
+from chalicelib.exchange.schedule import cron_fields, daily_runs_cron, derive_schedule
 from chalicelib.metering.api import api as metering_api
+from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.logging import configure_logging
 from chalicelib.core.openapi import openapi_document
 from chalicelib.core.web import ApiBlueprint, Request
 from chalicelib.notifications.api import api as notifications_api
+from chalicelib.outages.api import api as outages_api
 from chalicelib.readings.api import api as readings_api
+from chalicelib.readings.window import policy
+from chalicelib.reference.api import api as reference_api
 
 API_PREFIX = "/api/v1"
 
 settings = get_settings()
 configure_logging()
 app = Chalice(app_name="kabinet")
-app.api.binary_types = []  # JSON only; uploads go straight to S3
+# JSON otherwise (uploads go straight to S3); the АТС 80020 export is windows-1251 XML, which only a
+# binary response carries unchanged. Agents' gzip bodies stay application/json: API Gateway
+# decompresses them on the way in (chalicelib/aiis/signing.py).
+app.api.binary_types = ["application/xml"]
 
 system_api = ApiBlueprint(__name__, tag="Служебное")
 
@@ -34,7 +50,9 @@ def health(req: Request) -> Health:
     return Health(status="ok", stage=settings.stage)
 
 
-for blueprint in (system_api, accounts_api, notifications_api, dashboard_api, metering_api, readings_api):
+for blueprint in (system_api, accounts_api, notifications_api, dashboard_api, metering_api, readings_api,
+                  outages_api, reference_api, attachments_api, exchange_api,
+                  appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 
@@ -57,3 +75,29 @@ def outbox_relay(event):  # type: ignore[no-untyped-def]
     from chalicelib.notifications.outbox import relay_pending
 
     relay_pending()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="attachments_sweep")
+def attachments_sweep(event):  # type: ignore[no-untyped-def]
+    from chalicelib.attachments.service import AttachmentService
+
+    AttachmentService().sweep()
+
+
+# EventBridge evaluates cron in UTC: the company-local run times are converted once, at import —
+# i.e. at packaging and deployment (chalicelib/exchange/schedule.py explains the DST caveat).
+exchange_schedule = derive_schedule(policy(), clock.now())
+
+
+@app.schedule(Cron(*cron_fields(daily_runs_cron(exchange_schedule.exchange_runs))), name="exchange_run")
+def exchange_run(event):  # type: ignore[no-untyped-def]
+    from chalicelib.exchange.run import scheduled_run
+
+    scheduled_run(app.lambda_context)
+
+
+@app.schedule(Cron(*cron_fields(exchange_schedule.period_close)), name="period_close")
+def period_close(event):  # type: ignore[no-untyped-def]
+    from chalicelib.exchange.periods import close_ended_period
+
+    close_ended_period()

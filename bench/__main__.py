@@ -1,12 +1,12 @@
 """Run every benchmark and print its figures with the target beside each."""
 from __future__ import annotations
 
-from bench import cold_start, dynamodb_calls
+from bench import agent_profile, aiis, billing_import, cases, cold_start, connection, dynamodb_calls
 
 
 def main() -> None:
     print("Kabinet — benchmarks\n")
-    for module in (cold_start, dynamodb_calls):
+    for module in (cold_start, dynamodb_calls, connection, cases, agent_profile, billing_import, aiis):
         for line in module.run():
             print(line)
         print()

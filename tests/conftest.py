@@ -25,20 +25,50 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+import threading  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from typing import Any, Iterator  # noqa: E402
+
+import botocore.client  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+
+@contextmanager
+def _one_call_at_a_time() -> Iterator[None]:
+    """moto's in-memory backend is not thread-safe (its transactions deep-copy tables that another
+    thread may be changing); the real services are. Serialising each API call keeps every
+    interleaving of *our* code that concurrency tests exercise, without moto's own races."""
+    lock = threading.RLock()
+    original = botocore.client.BaseClient._make_api_call
+
+    def serialised(self: Any, operation: str, params: Any) -> Any:
+        with lock:
+            return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = serialised  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")
 def aws():
     """The moto backend with the stack created, shared by the whole session."""
-    with mock_aws():
+    with mock_aws(), _one_call_at_a_time():
         import boto3
 
         from infra.local.stack import create_local_stack
 
         outputs = create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="test",
                                      mail_from="noreply@kabinet.local")
+        # What the template's Globals pass to the functions in AWS.
+        os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
+        os.environ["KABINET_EXCHANGE_BUCKET"] = outputs["ExchangeBucketName"]
+        from chalicelib.core.config import get_settings
+
+        get_settings.cache_clear()
         yield outputs
 
 

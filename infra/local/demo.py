@@ -1,4 +1,6 @@
-"""Demo data for `make run`: one individual, one company, one staff member."""
+"""Demo data for `make run`: one individual, one company, one staff member; their contracts and meters
+as billing sends them (not linked: linking is part of the demo); the individual's draft grid-connection
+application, an answered appeal and a new service request."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,20 +25,30 @@ DEMO_ACCOUNTS = (
 
 def seed() -> list[DemoAccount]:
     from chalicelib.accounts.provisioning import create_active_user
+    from chalicelib.appeals.demo import seed_demo_cases
+    from chalicelib.connection.demo import seed_demo_application
+    from chalicelib.exchange.demo import seed_demo_billing
+    from chalicelib.outages.demo import seed_demo_outages
+    from chalicelib.reference.demo import seed_demo_streets
 
     person, company, staff = DEMO_ACCOUNTS
-    create_active_user(login=person.login, password=person.password, email=person.email, phone="+79001112233",
-                       kind="person", role="consumer",
-                       profile={"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
-                                "snils": "112-233-445 95", "address": ADDRESS})
+    person_id = create_active_user(login=person.login, password=person.password, email=person.email,
+                                   phone="+79001112233", kind="person", role="consumer",
+                                   profile={"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
+                                            "snils": "112-233-445 95", "address": ADDRESS})
     create_active_user(login=company.login, password=company.password, email=company.email, phone="+74732000000",
                        kind="company", role="consumer",
                        profile={"short_name": "ООО «Ромашка»",
                                 "full_name": "Общество с ограниченной ответственностью «Ромашка»",
                                 "inn": "7707083893", "ogrn": "1027700132195", "head_name": "Петров Пётр Петрович",
                                 "address": {**ADDRESS, "house": "1", "flat": None}})
-    create_active_user(login=staff.login, password=staff.password, email=staff.email, phone="+74732000001",
-                       kind="person", role="admin",
-                       profile={"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна",
-                                "address": ADDRESS})
+    staff_id = create_active_user(login=staff.login, password=staff.password, email=staff.email,
+                                  phone="+74732000001", kind="person", role="admin",
+                                  profile={"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна",
+                                           "address": ADDRESS})
+    seed_demo_streets()
+    seed_demo_outages(staff_id=staff_id, subscriber_id=person_id)
+    seed_demo_billing()
+    seed_demo_application(person_id)
+    seed_demo_cases(person_id, staff_id)
     return list(DEMO_ACCOUNTS)

@@ -137,6 +137,29 @@ def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, An
     return poll
 
 
+def exchange_clock() -> Callable[[], None]:
+    """The exchange and period-close crons of app.py, read off the local wall clock instead: the
+    first check inside a lock window runs the exchange, the first check in a new period closes the
+    one that ended. (Staff can also run the exchange at once: POST /api/v1/staff/exchange/run.)"""
+    from chalicelib.exchange.periods import close_period
+    from chalicelib.exchange.run import run_exchange
+    from chalicelib.readings.window import current_status
+
+    seen: dict[str, Any] = {"window": None, "period": None}
+
+    def step() -> None:
+        status = current_status()
+        window = status.unlocks_at if status.locked else None  # one value per lock-window occurrence
+        if window is not None and window != seen["window"]:
+            run_exchange("schedule")
+        seen["window"] = window
+        if seen["period"] is not None and status.period != seen["period"]:
+            close_period(seen["period"])
+        seen["period"] = status.period
+
+    return step
+
+
 class LocalStack:
     """The local system. `LocalStack(port=0).start()` returns the base URL; `.stop()` ends it."""
 
@@ -167,8 +190,11 @@ class LocalStack:
 
         from infra.local.stack import create_local_stack
 
-        create_local_stack(boto3.session.Session(region_name=REGION), stage="local",
-                           site_origin=os.environ["KABINET_SITE_URL"])
+        outputs = create_local_stack(boto3.session.Session(region_name=REGION), stage="local",
+                                     site_origin=os.environ["KABINET_SITE_URL"])
+        # What the template's Globals pass to the functions in AWS.
+        os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
+        os.environ["KABINET_EXCHANGE_BUCKET"] = outputs["ExchangeBucketName"]
         if self.seed:
             from infra.local.demo import seed
 
@@ -177,8 +203,18 @@ class LocalStack:
         threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
         return f"http://127.0.0.1:{self.port}"
 
+    def serve(self) -> str:
+        """Only the HTTP origin, over whatever AWS the process already uses (a test's moto mock),
+        without workers or demo data: clients that speak plain HTTP — the edge agent's uploader —
+        then reach the app as they would in production. Returns the base URL; `.stop()` ends it."""
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
+        return f"http://127.0.0.1:{self.port}"
+
     def _start_app_workers(self) -> None:
         import app as application
+        from chalicelib.attachments.service import AttachmentService
         from chalicelib.notifications.consumer import handle_batch
         from chalicelib.notifications.outbox import relay_pending
 
@@ -186,6 +222,8 @@ class LocalStack:
         self.workers = [
             Worker("notifications-consumer", sqs_poller(settings.resource("notifications"), handle_batch), 0.05),
             Worker("outbox-relay", relay_pending, 60.0),
+            Worker("attachments-sweep", AttachmentService().sweep, 3600.0),
+            Worker("exchange-schedule", exchange_clock(), 30.0),
         ]
         for worker in self.workers:
             worker.start()
@@ -318,10 +356,34 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = LocalStack(port=args.port)
     url = stack.start()
+    concentrator = None
+    if stack.accounts:
+        from infra.local.concentrator import Concentrator
+
+        concentrator = Concentrator(url)
+        try:
+            concentrator.start()
+        except Exception:  # noqa: BLE001 — the portal runs without the simulated УСПД
+            logger.exception("симулятор УСПД не запущен")
+            concentrator.stop()
+            concentrator = None
     print(f"\nKabinet запущен: {url}\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
           f"\n  Исходящие: {url}/dev/outbox\n\nДемо-учётные записи:")
     for account in stack.accounts:
         print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}")
+    if stack.accounts:
+        from chalicelib.exchange.demo import DEMO_CONTRACT, DEMO_LAST_READING, DEMO_SERIAL
+
+        print(f"\nПривязка счётчика для demo: договор {DEMO_CONTRACT}, заводской номер {DEMO_SERIAL}"
+              f"\n  последнее показание биллинга {DEMO_LAST_READING}: введите 00123 — кабинет спросит"
+              f" «Переход электросчётчика через ноль?»"
+              f"\n  обмен с биллингом без ожидания 00:55: staff → POST {url}/api/v1/staff/exchange/run")
+    if concentrator is not None:
+        from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
+
+        print(f"\nАИИС КУЭ: работает {concentrator.describe()}"
+              f"\n  счётчик {AIIS_SERIAL} договора {DEMO_CONTRACT}: после привязки договора — «АИИС КУЭ» →"
+              f" «Подключить»; staff: «Агенты УСПД»")
     print("\nОстановка: Ctrl-C\n", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -331,6 +393,8 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     print("Останавливаю…", flush=True)
+    if concentrator is not None:
+        concentrator.stop()
     stack.stop()
 
 

@@ -180,3 +180,41 @@ def load_billing(*rows: dict[str, Any]) -> Any:
 
 def unique_contract() -> str:
     return f"ДЭ-{unique_suffix()}"
+
+
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def staff_user(api: Api, role: str) -> dict[str, Any]:
+    """A company account (operator, engineer or admin) signed in: {"login", "token", "user_id", ...}."""
+    from chalicelib.accounts.provisioning import create_active_user
+
+    suffix = unique_suffix()
+    account = {"login": f"{role}{suffix}", "email": f"{role}{suffix}@kabinet.local",
+               "phone": f"+7473{uuid.uuid4().int % 10**7:07d}"}
+    account["user_id"] = create_active_user(login=account["login"], password="Staff12345pass", email=account["email"],
+                                            phone=account["phone"], kind="person", role=role,
+                                            profile={"last_name": "Сотрудникова", "first_name": "Анна"})
+    account["token"] = login(api, account["login"], password="Staff12345pass")["access_token"]
+    return account
+
+
+def post_to_s3(ticket: dict[str, Any], data: bytes, file_name: str = "file") -> int:
+    """What the browser does with an upload ticket: multipart POST of the fields, then the file."""
+    import requests
+
+    response = requests.post(ticket["url"], data=ticket["fields"], files={"file": (file_name, data)}, timeout=30)
+    return response.status_code
+
+
+def upload(api: Api, token: str, data: bytes = PDF_BYTES, file_name: str = "Заявление.pdf",
+           content_type: str = "application/pdf", purpose: str = "appeal") -> str:
+    """Ticket → POST to S3 → confirm; returns the upload id, ready to attach."""
+    status, ticket = api.post("/attachments/uploads", {"file_name": file_name, "content_type": content_type,
+                                                       "size": len(data), "purpose": purpose}, token=token)
+    assert status == 201, ticket
+    assert post_to_s3(ticket, data, file_name) in (200, 201, 204)
+    status, confirmed = api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=token)
+    assert status == 200, confirmed
+    return str(ticket["upload_id"])

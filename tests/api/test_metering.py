@@ -118,3 +118,23 @@ def test_bad_input_gets_russian_field_messages(api, user):
     assert status == 422
     assert {f["path"] for f in answer["error"]["fields"]} == {"contract_number", "meter_serial"}
     assert "<script>" not in str(answer)
+
+
+def test_contract_numbers_in_cyrillic_work_in_paths(api, user, contract):
+    api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"])
+    from urllib.parse import quote
+
+    assert api.call("DELETE", f"/accounts/{quote(contract)}", token=user["token"])[0] == 204
+    assert api.get("/accounts", token=user["token"])[1]["contracts"] == []
+
+
+def test_billing_import_keeps_accounts_and_the_consumers_aiis_connection(aws):
+    from chalicelib.metering.repository import ContractItem, contract_key
+
+    number = unique_contract()
+    load_billing(billing_meter(number, "K1", account="11110001"))
+    ContractItem(contract_key(number), "CONTRACT").update(actions=[ContractItem.aiis_enabled.set(True)])
+    load_billing(billing_meter(number, "K2", account="11110002"))  # a later drop brings another account
+    stored = ContractItem.get(contract_key(number), "CONTRACT")
+    assert stored.aiis_enabled is True
+    assert stored.accounts == ["11110001", "11110002"]

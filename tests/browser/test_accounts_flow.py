@@ -111,8 +111,12 @@ def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, pe
     sign_in(page, site_url, person["login"], PASSWORD)
     expect(page.get_by_role("heading", name="Здравствуйте, Иван Иванович!")).to_be_visible()
     expect(page.locator(".tile", has_text="Уведомления")).to_be_visible()
-    readings = page.locator(".tile--upcoming").filter(has=page.get_by_role("heading", name="Показания", exact=True))
-    expect(readings).to_contain_text("Раздел в разработке")
+    readings = page.locator(".tile--link").filter(has=page.get_by_role("heading", name="Показания", exact=True))
+    expect(readings).to_contain_text("Приборов учёта пока нет")
+    appeals = page.locator(".tile--link").filter(has=page.get_by_role("heading", name="Обращения", exact=True))
+    expect(appeals).to_contain_text("Подача, ход рассмотрения и ответы")
+    aiis = page.locator(".tile--link").filter(has=page.get_by_role("heading", name="АИИС КУЭ", exact=True))
+    expect(aiis).to_have_attribute("href", "#/aiis")
     expect(page.locator(".usermenu__name")).to_have_text("Иванов И. И.")
 
     nav = page.get_by_role("navigation", name="Разделы кабинета")
@@ -228,7 +232,10 @@ def test_staff_console_refuses_consumers(page: Page, site_url: str, demo_account
     expect(page.get_by_role("navigation", name="Разделы консоли")).to_be_visible()
     expect(page.locator(".usermenu__name")).to_contain_text("Администратор")
     page.get_by_role("link", name="Отключения").click()
-    expect(page.get_by_role("heading", name="Отключения")).to_be_visible()
+    expect(page.get_by_role("heading", name="Отключения", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Новое отключение")).to_be_visible()
+    page.get_by_role("link", name="Журнал действий").click()
+    expect(page.get_by_role("heading", name="Журнал действий")).to_be_visible()
     expect(page.get_by_text("Раздел в разработке")).to_be_visible()
 
     # The consumer site keeps its own session: signing in to the console does not sign in there.

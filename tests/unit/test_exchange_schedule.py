@@ -4,9 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.exchange.schedule import (ExchangeSchedule, derive_schedule, exchange_run_crons,
-                                          offset_changes_within_year, period_close_cron)
-from chalicelib.readings.rules import Period, ReadingWindowPolicy, parse_lock_windows
+from chalicelib.exchange.schedule import (ExchangeSchedule, cron_fields, daily_runs_cron, derive_schedule,
+                                          exchange_run_crons, offset_changes_within_year, period_close_cron)
+from chalicelib.readings.rules import InvalidReadingSettings, Period, ReadingWindowPolicy, parse_lock_windows
 
 WINTER = datetime(2026, 1, 15, tzinfo=timezone.utc)
 SUMMER = datetime(2026, 7, 15, tzinfo=timezone.utc)
@@ -93,3 +93,24 @@ def test_naive_deployment_time_is_a_programming_error(derive):
 def test_offset_change_lookahead_spans_the_new_year():
     # From 1 November 2026 (after the autumn change) the next change is in March 2027.
     assert offset_changes_within_year(ZoneInfo("Europe/Berlin"), datetime(2026, 11, 1, tzinfo=timezone.utc))
+
+
+# --- what app.py registers with Chalice ------------------------------------------------------------
+
+def test_a_cron_expression_splits_into_the_six_fields_of_chalice_cron():
+    assert cron_fields("cron(0 21 L * ? *)") == ("0", "21", "L", "*", "?", "*")
+    with pytest.raises(ValueError):
+        cron_fields("rate(5 minutes)")
+
+
+def test_the_daily_runs_share_one_cron_with_an_hour_list():
+    assert daily_runs_cron(schedule_of("Europe/Moscow").exchange_runs) == "cron(55 9,21 * * ? *)"
+    assert daily_runs_cron(schedule_of("Asia/Kolkata").exchange_runs) == "cron(25 7,19 * * ? *)"
+    assert daily_runs_cron(schedule_of("UTC", lock_windows="06:00-06:30").exchange_runs) == "cron(0 6 * * ? *)"
+
+
+def test_runs_at_different_minutes_or_none_at_all_are_refused():
+    with pytest.raises(InvalidReadingSettings, match="одну и ту же минуту"):
+        daily_runs_cron(schedule_of("UTC", lock_windows="00:55-01:25,12:40-13:10").exchange_runs)
+    with pytest.raises(InvalidReadingSettings, match="хотя бы одно"):
+        daily_runs_cron(schedule_of("UTC", lock_windows="").exchange_runs)

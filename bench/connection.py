@@ -1,0 +1,46 @@
+"""DynamoDB calls of the grid-connection hot paths (the applicant's list and card, the public check),
+counted at the botocore layer under moto, on the demo data (the demo ФЛ's draft application)."""
+from __future__ import annotations
+
+from typing import Any
+
+from bench.dynamodb_calls import TARGET, _environment, _measure
+
+
+def run() -> list[str]:
+    _environment()
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+        from chalice.test import Client
+
+        from infra.local.stack import create_local_stack
+
+        create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
+        from infra.local.demo import DEMO_ACCOUNTS, seed
+
+        seed()
+        from app import app
+        from helpers import Api, count_calls
+
+        person = DEMO_ACCOUNTS[0]
+        with Client(app) as client:
+            api = Api(client)
+            status, signed_in = api.post("/auth/login", {"identifier": person.login, "password": person.password})
+            assert status == 200, signed_in
+            token = signed_in["access_token"]
+            status, listed = api.get("/connection-applications", token=token)
+            assert status == 200 and listed["items"], listed
+            application_id: Any = listed["items"][0]["id"]
+
+            def applications() -> None:
+                assert api.get("/connection-applications", token=token)[0] == 200
+
+            def card() -> None:
+                assert api.get(f"/connection-applications/{application_id}", token=token)[0] == 200
+
+            lines = ["Технологическое присоединение: вызовы DynamoDB на запрос (цель ≤ %d, с проверкой входа)" % TARGET]
+            for name, request in (("мои заявки (список)", applications), ("карточка заявки", card)):
+                lines.append(_measure(name, request, count_calls))
+            return lines

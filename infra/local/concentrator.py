@@ -1,0 +1,108 @@
+"""`make run`: one simulated concentrator (УСПД) feeding the local stack the way a real one would.
+
+After the demo data is seeded, the agent is registered through the staff service (as an admin would
+in «Агенты УСПД»), the demo АИИС meter is assigned to it by contract and serial, and its secret goes
+into a key file in a temporary directory with the agent's config and queue. The meter simulator
+serves the meter on a pseudo-terminal (DLMS/COSEM over HDLC), and the real `kabinet_agent` runtime
+polls it every minute and uploads signed batches to the local API — so what the АИИС pages show
+has travelled meter → pty → agent → HTTP → ingestion. The first poll reads the profile a few days
+back, so the charts have data at once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENT_ID = "tp-17-uspd-1"
+AGENT_NAME = "ТП-17, ул. Плехановская, 10 (симулятор)"
+BACKFILL_DAYS = 4
+logger = logging.getLogger("kabinet.local.concentrator")
+
+
+class Concentrator:
+    def __init__(self, base_url: str, staff_login: str = "staff") -> None:
+        self.base_url, self.staff_login = base_url.rstrip("/"), staff_login
+        self.tmp: Optional[Path] = None
+        self.simulator: Any = None
+        self.thread: Optional[threading.Thread] = None
+        self.stop_event = threading.Event()
+        self.serials: list[str] = []
+
+    def _register(self) -> str:
+        """Registers the agent as the demo admin would and assigns the demo АИИС meter; returns the secret."""
+        from chalicelib.accounts.principal import Principal
+        from chalicelib.accounts.repository import UserRepository
+        from chalicelib.aiis.agents import AgentAdmin
+        from chalicelib.aiis.models import AgentCreate, MeterRef
+        from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
+
+        staff = UserRepository().find_by_identifier("login", self.staff_login.lower())
+        if staff is None:
+            raise RuntimeError(f"demo staff member {self.staff_login!r} not found")
+        actor = Principal(user=staff, session_id="local-concentrator")
+        self.serials = [AIIS_SERIAL]
+        created = AgentAdmin().create(actor, AgentCreate(id=AGENT_ID, name=AGENT_NAME,
+                                                         meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]))
+        return created.secret
+
+    def start(self) -> None:
+        from kabinet_agent.config import load_config
+        from kabinet_agent.runtime import run_agent
+        from kabinet_agent.simulator import Simulator
+
+        from chalicelib.exchange.demo import AIIS_SERIAL
+
+        secret = self._register()
+        self.tmp = Path(tempfile.mkdtemp(prefix="kabinet-uspd-"))
+        self.simulator = Simulator.from_config({"buses": [
+            {"name": "rs485-1", "protocol": "dlms", "baud": 9600, "wire_time": False,
+             "meters": [{"serial": AIIS_SERIAL, "address": "145", "password": "12345678", "relay": "on",
+                         "prosumer": True, "drift_seconds": 7}]},
+        ]}).start()
+        key = self.tmp / "agent.key"
+        key.write_text(secret + "\n")
+        key.chmod(0o600)
+        config = {
+            "agent_id": AGENT_ID, "cloud_url": self.base_url, "key_file": str(key),
+            "data_dir": str(self.tmp / "data"), "meter_timezone": "Europe/Moscow",
+            "upload": {"batch_size": 500, "idle_s": 2, "heartbeat_s": 60},
+            "polling": {"initial_backfill_days": BACKFILL_DAYS, "max_profile_days_per_poll": BACKFILL_DAYS + 1,
+                        "settle_s": 2, "jitter_s": 0, "bus_pause_s": 0.05},
+            "meters": [{"serial": AIIS_SERIAL, "port": self.simulator.bus("dlms").slave_path, "address": 145,
+                        "protocol": "dlms", "password": "12345678", "baud": 9600, "poll_minutes": 1}],
+        }
+        path = self.tmp / "agent.json"
+        path.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+        agent_config = load_config(path)
+        self.thread = threading.Thread(target=self._run, args=(run_agent, agent_config), name="uspd-agent",
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self, run_agent: Any, config: Any) -> None:
+        try:
+            code = run_agent(config, self.stop_event)
+            if code:
+                logger.error("агент УСПД завершился с кодом %s", code)
+        except Exception:  # noqa: BLE001
+            logger.exception("агент УСПД остановлен ошибкой")
+
+    def describe(self) -> str:
+        port = self.simulator.bus("dlms").slave_path if self.simulator else "?"
+        return (f"УСПД {AGENT_ID} (симулятор): счётчик {', '.join(self.serials)} (DLMS/СПОДЭС) на {port}, "
+                f"опрос раз в минуту; очередь и ключ в {self.tmp}")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=15)
+        if self.simulator is not None:
+            self.simulator.stop()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+

@@ -1,0 +1,162 @@
+"""Appeals in a real browser (seeds 000, 001, 004): a consumer files an appeal with a PDF attached (the
+text counter, the upload's progress bar), gets its registration number; an operator (the demo
+administrator) takes it in the staff console and answers with a file of the company; the consumer sees
+the answer on the card, the notification in the feed, and the counter on the home page. An
+extra-service request is filed with its street picked from the directory and is listed with appeals.
+
+Each test signs in as its own fresh consumer, created in the stack's process (tests/browser/conftest.py
+runs the stack in this process).
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PASSWORD = "Secret123pass"
+TEXT = "По вечерам напряжение в доме падает до 180 В, мигает свет. Прошу проверить ввод."
+
+
+def field(page: Page, name: str):
+    return page.locator(f'[name="{name}"]')
+
+
+@pytest.fixture
+def consumer(site_url):
+    """A fresh active ФЛ: login and password."""
+    if os.environ.get("BROWSER_TEST_BASE_URL"):
+        pytest.skip("accounts are created in the stack's process, which an external stack is not")
+    from chalicelib.accounts.provisioning import create_active_user
+
+    login = f"ap{uuid.uuid4().hex[:10]}"
+    create_active_user(login=login, password=PASSWORD, email=f"{login}@example.ru",
+                       phone=f"+7903{uuid.uuid4().int % 10**7:07d}", kind="person", role="consumer",
+                       profile={"last_name": "Кузнецов", "first_name": "Павел", "middle_name": "Андреевич",
+                                "snils": "112-233-445 95",
+                                "address": {"postcode": "394036", "locality": "Воронеж", "street": "ул. Плехановская",
+                                            "house": "12", "flat": "3"}})
+    return {"login": login, "password": PASSWORD}
+
+
+def sign_in(page: Page, site_url: str, login: str, password: str) -> None:
+    page.goto(f"{site_url}/#/login")
+    field(page, "identifier").fill(login)
+    field(page, "password").fill(password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
+
+
+def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site_url, consumer, demo_accounts):
+    sign_in(page, site_url, consumer["login"], consumer["password"])
+    page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="Обращения").click()
+    expect(page.get_by_text("Обращений и заявок пока нет.")).to_be_visible()
+    page.get_by_role("link", name="Новое обращение").click()
+
+    expect(page.get_by_role("heading", name="Новое обращение")).to_be_visible()
+    expect(field(page, "contact_phone")).to_have_value(re.compile(r"^\+7 903 "))  # from the profile
+    field(page, "type").select_option(label="Жалоба")
+    field(page, "addressee").select_option(label="Главный инженер")
+    field(page, "topic").fill("Перепады напряжения")
+    field(page, "text").fill(TEXT)
+    expect(page.locator(".counter-hint")).to_have_text(f"Осталось {1000 - len(TEXT)} из 1000 символов")
+    files = page.get_by_role("group", name="Файлы")
+    files.locator('input[type="file"]').set_input_files(
+        {"name": "Фото щитка.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    upload = files.get_by_role("listitem").filter(has_text="Фото щитка.pdf")
+    expect(upload).to_contain_text("Загружен")
+    page.get_by_role("button", name="Отправить обращение").click()
+
+    notice = page.get_by_role("status").filter(has_text="Обращение зарегистрировано под номером")
+    expect(notice).to_contain_text(re.compile(r"под номером \d{4}-\d{6}\. Ответ будет дан не позднее \d{2}\.\d{2}\.\d{4}"))
+    number = re.search(r"\d{4}-\d{6}", notice.inner_text()).group(0)
+    expect(page.get_by_role("heading", name=f"Обращение № {number}", level=1)).to_be_visible()
+    expect(page.locator(".meter__pills--lead")).to_contain_text("Ожидает рассмотрения")
+    expect(page.get_by_role("region", name="Обращение")).to_contain_text("Фото щитка.pdf")
+
+    # The operator takes the appeal and answers it with the company's file.
+    staff = demo_accounts["staff"]
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    console = context.new_page()
+    console.goto(f"{site_url}/staff.html#/appeals")
+    field(console, "identifier").fill(staff.login)
+    field(console, "password").fill(staff.password)
+    console.get_by_role("button", name="Войти").click()
+    expect(console.get_by_role("heading", name="Обращения", level=1)).to_be_visible()
+    field(console, "number").fill(number)
+    console.get_by_role("button", name="Показать").click()
+    link = console.get_by_role("link", name=re.compile(re.escape(number)))
+    expect(console.get_by_role("row").filter(has=link)).to_contain_text("Перепады напряжения")
+    link.click()
+    expect(console.get_by_role("heading", name=f"Обращение № {number}", level=1)).to_be_visible()
+    expect(console.locator(".facts")).to_contain_text("Кузнецов Павел Андреевич")
+    expect(console.get_by_text("Фото щитка.pdf")).to_be_visible()
+    console.get_by_role("button", name="Взять в работу").click()
+    expect(console.get_by_text("Обращение назначено на Вас.")).to_be_visible()
+    field(console, "text").fill("Проведён замер напряжения на вводе; отпайка трансформатора переключена, напряжение в норме.")
+    answer_files = console.get_by_role("group", name="Файлы ответа")
+    answer_files.locator('input[type="file"]').set_input_files(
+        {"name": "Акт замера.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    expect(answer_files.get_by_role("listitem").filter(has_text="Акт замера.pdf")).to_contain_text("Загружен")
+    console.get_by_role("button", name="Отправить ответ").click()
+    expect(console.get_by_text("Ответ отправлен заявителю.")).to_be_visible()
+    expect(console.locator(".meter__pills")).to_contain_text("Дан ответ")
+    context.close()
+
+    # The consumer reads the answer on the card…
+    page.reload()
+    answer = page.get_by_role("region", name="Ответ сетевой организации")
+    expect(answer).to_contain_text("отпайка трансформатора переключена")
+    expect(answer).to_contain_text("Акт замера.pdf")
+    expect(page.locator(".meter__pills--lead")).to_contain_text("Дан ответ")
+    expect(page.get_by_role("region", name="Ход рассмотрения")).to_contain_text("Дан ответ")
+
+    # …and in the feed (the notification goes through the queue, so it may take a moment)…
+    feed_item = page.get_by_role("listitem").filter(has_text=f"Обращение № {number}: Дан ответ")
+    deadline = time.monotonic() + 20
+    page.goto(f"{site_url}/#/notifications")
+    while not feed_item.count() and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        page.reload()
+        expect(page.get_by_role("heading", name="Уведомления", level=1)).to_be_visible()
+    expect(feed_item).to_contain_text("Ответ можно прочитать в личном кабинете.")
+
+    # …and on the home page's tile.
+    page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="Главная").click()
+    tile = page.locator("a.tile").filter(has=page.get_by_role("heading", name="Обращения"))
+    expect(tile.locator(".tile__counter")).to_have_text(re.compile(r"^1\s*обращение с ответом$"))
+
+
+def test_service_request_listed_with_appeals(page: Page, site_url, consumer):
+    sign_in(page, site_url, consumer["login"], consumer["password"])
+    page.goto(f"{site_url}/#/appeals/service")
+    expect(page.get_by_role("heading", name="Заявка на дополнительную услугу")).to_be_visible()
+    field(page, "address.street_id").fill("Плехан")
+    page.get_by_role("option", name=re.compile("Плехановская")).click()
+    field(page, "address.house").fill("12")
+    field(page, "service").select_option(label="Снятие показаний прибора учёта")
+    page.get_by_role("button", name="Отправить заявку").click()
+    expect(page.locator('[data-field="text"] .field-error')).to_contain_text("Заполните это поле.")
+    field(page, "text").fill("Прошу снять показания: счётчик в подвале, доступ по звонку.")
+    page.get_by_role("button", name="Отправить заявку").click()
+
+    notice = page.get_by_role("status").filter(has_text="Заявка зарегистрирована под номером")
+    number = re.search(r"\d{4}-\d{6}", notice.inner_text()).group(0)
+    expect(page.get_by_role("region", name="Заявка на услугу")).to_contain_text("Плехановская, д. 12")
+
+    page.get_by_role("link", name="Обращения").first.click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=re.compile(re.escape(number))))
+    expect(row).to_contain_text("Снятие показаний прибора учёта")
+    expect(row).to_contain_text("Заявка на дополнительную услугу")
+    field(page, "number").fill(number.split("-")[1].lstrip("0"))
+    page.get_by_role("button", name="Найти").click()
+    expect(page.get_by_role("row")).to_have_count(2)  # the header and the one found
+    page.get_by_role("link", name="Архив").click()
+    expect(page.get_by_text("В архиве пока ничего нет")).to_be_visible()

@@ -1,0 +1,73 @@
+"""Agent records checked one by one: what is accepted, and the reason for what is not."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.aiis import records
+from chalicelib.aiis.days import Slot
+from chalicelib.aiis.records import (EventRecord, IntervalRecord, RecordContext, RegisterRecord, Rejected, RelayRecord,
+                                     parse_record)
+
+NOW = datetime(2024, 5, 2, 12, 0, tzinfo=timezone.utc)
+CTX = RecordContext({"012345678": "meter-1"}, NOW, ZoneInfo("Europe/Moscow"))
+
+
+def interval(**overrides):
+    record = {"kind": "interval", "meter": "012345678", "start": "2024-05-01T10:00:00Z", "minutes": 30,
+              "values": {"A+": 0.512, "A-": 0.0, "R+": 0.101, "R-": 0}, "status": "ok"}
+    record.update(overrides)
+    return record
+
+
+def test_the_protocol_examples_are_accepted():
+    assert parse_record(interval(), CTX) == IntervalRecord("meter-1", date(2024, 5, 1), 26, Slot("ok", {
+        "A+": Decimal("0.512"), "A-": Decimal("0.0"), "R+": Decimal("0.101"), "R-": Decimal("0")}))
+    register = parse_record({"kind": "register", "meter": "012345678", "read_at": "2024-05-01T10:30:05Z",
+                             "values": {"A+": 12345.678, "A-": 0.0, "R+": 2345.1, "R-": 12.0}}, CTX)
+    assert isinstance(register, RegisterRecord) and register.values["A+"] == Decimal("12345.678")
+    assert register.day == date(2024, 5, 1)
+    event = parse_record({"kind": "event", "meter": "012345678", "at": "2024-05-01T09:12:44Z", "journal": "voltage",
+                          "code": "17", "severity": "warning", "text": "Пропадание напряжения фазы A"}, CTX)
+    assert isinstance(event, EventRecord) and (event.journal, event.code, event.severity) == ("voltage", "17", "warning")
+    relay = parse_record({"kind": "relay", "meter": "012345678", "at": "2024-05-01T10:30:06Z", "state": "off"}, CTX)
+    assert relay == RelayRecord("meter-1", datetime(2024, 5, 1, 10, 30, 6, tzinfo=timezone.utc), False)
+
+
+def test_a_missing_interval_carries_no_values_and_serials_match_regardless_of_case():
+    ctx = RecordContext({"AB12": "meter-2"}, NOW, CTX.tz)
+    parsed = parse_record(interval(meter="ab12", values={}, status="missing"), ctx)
+    assert parsed.slot == Slot("missing", {})
+
+
+@pytest.mark.parametrize("record, reason", [
+    (interval(meter="999"), records.NOT_ASSIGNED),
+    (interval(kind="power"), records.UNKNOWN_KIND),
+    ("not an object", records.MALFORMED),
+    (interval(minutes=15), records.NOT_HALF_HOUR),
+    (interval(start="2024-05-01T10:10:00Z"), records.OFF_GRID),
+    (interval(start="2024-05-01 10:00"), records.BAD_TIME),
+    (interval(start="вчера"), records.BAD_TIME),
+    (interval(start="2024-05-02T11:45:00Z"), records.FUTURE),       # ends after now
+    (interval(start="2018-05-01T10:00:00Z"), records.TOO_OLD),
+    (interval(values={"A+": -1}), records.BAD_VALUES),
+    (interval(values={"A+": True}), records.BAD_VALUES),
+    (interval(values={"A+": "1"}), records.BAD_VALUES),
+    (interval(values={"W": 1}), records.BAD_VALUES),
+    (interval(values={}), records.BAD_VALUES),
+    (interval(status="missing"), records.MISSING_WITH_VALUES),
+    (interval(status="bad"), records.BAD_STATUS),
+    ({"kind": "event", "meter": "012345678", "at": "2024-05-01T09:12:44Z", "journal": "Voltage#1", "code": "17",
+      "severity": "warning", "text": "x"}, records.BAD_EVENT),
+    ({"kind": "event", "meter": "012345678", "at": "2024-05-01T09:12:44Z", "journal": "voltage", "code": "17",
+      "severity": "fatal", "text": "x"}, records.BAD_EVENT),
+    ({"kind": "relay", "meter": "012345678", "at": "2024-05-01T09:12:44Z", "state": "1"}, records.BAD_RELAY),
+])
+def test_bad_records_are_refused_with_a_reason_that_does_not_repeat_them(record, reason):
+    with pytest.raises(Rejected) as caught:
+        parse_record(record, CTX)
+    assert str(caught.value) == reason
+    assert "999" not in reason and "Voltage" not in reason

@@ -143,7 +143,8 @@ export function createClient({ prefix }) {
     for (const listener of expiredListeners) listener();
   }
 
-  async function request(method, path, { body, auth = true, quiet = false } = {}) {
+  // `raw`: answer a file (CSV) — a successful response comes back as a Blob instead of parsed JSON.
+  async function request(method, path, { body, auth = true, quiet = false, raw = false } = {}) {
     if (!auth) return parse(await send(method, path, body));
     if (!accessToken && storedRefresh()) await refreshOnce();
     if (!accessToken) {
@@ -162,6 +163,7 @@ export function createClient({ prefix }) {
       }
       response = await send(method, path, body, accessToken);
     }
+    if (raw && response.ok) return response.blob();
     return parse(response);
   }
 
@@ -169,6 +171,7 @@ export function createClient({ prefix }) {
     get: (path, options) => request("GET", path, options),
     post: (path, body, options) => request("POST", path, { ...options, body }),
     patch: (path, body, options) => request("PATCH", path, { ...options, body }),
+    delete: (path, options) => request("DELETE", path, options),
 
     hasSession() {
       return Boolean(accessToken || storedRefresh());

@@ -3,15 +3,43 @@
 import { createClient } from "./api.js";
 import { loadCompany, companyFooter } from "./company.js";
 import { displayName, h } from "./ui.js";
+import { accountsView, declareView } from "./views/accounts.js";
+import { aiisMeterView, aiisView } from "./views/aiis.js";
 import * as auth from "./views/auth.js";
+import { appealCardView, casesView, newAppealView, newServiceRequestView, serviceRequestCardView } from "./views/cases.js";
+import { calculatorView, checkView, connectionCardView, connectionListView } from "./views/connection.js";
+import { wizardView } from "./views/connection-wizard.js";
 import { dashboardView } from "./views/dashboard.js";
+import { historyView, meterView } from "./views/meter.js";
 import { notificationsView } from "./views/notifications.js";
+import { outagesView } from "./views/outages.js";
 import { profileView } from "./views/profile.js";
+import { entryView, summaryView } from "./views/readings.js";
 
 const SITE_TITLE = "Личный кабинет";
 
 const routes = {
   "/": { view: dashboardView, title: "Главная", private: true },
+  "/accounts": { view: accountsView, title: "Лицевые счета и приборы учёта", private: true },
+  "/accounts/declare": { view: declareView, title: "Заявить счётчик", private: true },
+  "/meter": { view: meterView, title: "Прибор учёта", private: true },
+  "/meter/reading": { view: entryView, title: "Передача показаний", private: true },
+  "/meter/history": { view: historyView, title: "История показаний", private: true },
+  "/aiis": { view: aiisView, title: "АИИС КУЭ", private: true },
+  "/aiis/meter": { view: aiisMeterView, title: "АИИС КУЭ: счётчик", private: true },
+  "/readings": { view: summaryView, title: "Показания за период", private: true },
+  "/outages": { view: outagesView, title: "Отключения" },
+  "/appeals": { view: casesView, title: "Обращения", private: true },
+  "/appeals/new": { view: newAppealView, title: "Новое обращение", private: true },
+  "/appeals/service": { view: newServiceRequestView, title: "Заявка на дополнительную услугу", private: true },
+  "/appeals/appeal": { view: appealCardView, title: "Обращение", private: true },
+  "/appeals/service-request": { view: serviceRequestCardView, title: "Заявка на дополнительную услугу", private: true },
+  "/connection": { view: connectionListView, title: "Технологическое присоединение", private: true },
+  "/connection/new": { view: wizardView, title: "Новая заявка на присоединение", private: true },
+  "/connection/edit": { view: wizardView, title: "Заявка на присоединение", private: true },
+  "/connection/application": { view: connectionCardView, title: "Заявка на присоединение", private: true },
+  "/connection/check": { view: checkView, title: "Проверить заявку на присоединение" },
+  "/connection/calculator": { view: calculatorView, title: "Калькулятор стоимости присоединения" },
   "/notifications": { view: notificationsView, title: "Уведомления", private: true },
   "/profile": { view: profileView, title: "Профиль", private: true },
   "/login": { view: auth.loginView, title: "Вход", guest: true },
@@ -40,6 +68,11 @@ function parseHash() {
   const raw = location.hash.replace(/^#/, "") || "/";
   const [path, query = ""] = raw.split("?");
   return { path: path || "/", params: new URLSearchParams(query) };
+}
+
+// The current page with its query ("/meter/reading?id=…"): where to come back to after signing in.
+function currentPage() {
+  return location.hash.replace(/^#/, "") || "/";
 }
 
 function navigate(path) {
@@ -92,18 +125,33 @@ function buildLayout() {
 
 function renderChrome(path) {
   const signedIn = Boolean(state.user);
+  // A guest on a public page (outages) gets a way in from the header.
+  const publicPage = Boolean(routes[path]) && !routes[path].private && !routes[path].guest;
   els.nav.hidden = !signedIn;
-  els.user.hidden = !signedIn;
+  els.user.hidden = !signedIn && !publicPage;
   els.brandCompany.textContent = state.company?.name || "";
+  if (!signedIn && publicPage) {
+    els.user.replaceChildren(
+      h("a", { class: "btn btn--ghost btn--small", href: `#/login?next=${encodeURIComponent(currentPage())}` }, "Войти"),
+    );
+  }
   if (signedIn) {
-    const link = (href, text, extra) =>
-      h("a", { href: `#${href}`, "aria-current": path === href ? "page" : false }, text, extra);
     const badge =
       state.unread > 0
         ? h("span", { class: "badge", "aria-label": `непрочитанных: ${state.unread}` }, String(state.unread))
         : null;
+    // A page belongs to the section of its path's first segment: a meter card is under «Счета и приборы».
+    const section = { "/meter": "/accounts" }[`/${path.split("/")[1]}`] || `/${path.split("/")[1]}`;
+    const link = (href, text, extra) =>
+      h("a", { href: `#${href}`, "aria-current": section === href ? "page" : false }, text, extra);
     els.nav.replaceChildren(
       link("/", "Главная"),
+      link("/accounts", "Счета и приборы"),
+      link("/readings", "Показания"),
+      link("/aiis", "АИИС КУЭ"),
+      link("/appeals", "Обращения"),
+      link("/connection", "Присоединение"),
+      link("/outages", "Отключения"),
       link("/notifications", "Уведомления", badge),
       link("/profile", "Профиль"),
     );
@@ -113,6 +161,12 @@ function renderChrome(path) {
     );
   }
   els.footer.replaceChildren(companyFooter(state.company));
+  // On phones the sections scroll sideways: keep the current one in sight.
+  const current = els.nav.querySelector("[aria-current]");
+  if (current) {
+    const offset = current.getBoundingClientRect().left - els.nav.getBoundingClientRect().left + els.nav.scrollLeft;
+    els.nav.scrollLeft = offset - (els.nav.clientWidth - current.offsetWidth) / 2;
+  }
 }
 
 // --- session --------------------------------------------------------------------------------
@@ -168,6 +222,8 @@ function restoreDrafts(path) {
       if (!el || el instanceof RadioNodeList) continue;
       if (el.type === "checkbox" || el.type === "radio") el.checked = value;
       else el.value = value;
+      // Pages that compute from what is typed (reading entry) update as if the user had typed it.
+      el.dispatchEvent(new Event("input", { bubbles: true }));
     }
   }
 }
@@ -179,7 +235,7 @@ api.onExpired(() => {
   state.user = null;
   state.unread = null;
   setFlash("Сеанс завершён. Войдите снова — введённые данные сохранены.", "info");
-  navigate(`/login?next=${encodeURIComponent(path)}`);
+  navigate(`/login?next=${encodeURIComponent(currentPage())}`);
 });
 
 // --- routing --------------------------------------------------------------------------------
@@ -207,8 +263,19 @@ async function render() {
   const route = routes[path];
 
   if (route?.private && !api.hasSession()) {
-    navigate(`/login?next=${encodeURIComponent(path)}`);
+    navigate(`/login?next=${encodeURIComponent(currentPage())}`);
     return;
+  }
+  // Public pages (outages) show the signed-in header when there is a session; without one, or when it
+  // has run out, they simply stay public.
+  if (route && !route.private && !route.guest && !state.user && api.hasSession()) {
+    try {
+      state.user = await api.get("/me", { quiet: true });
+      refreshUnread();
+    } catch {
+      state.user = null;
+    }
+    if (seq !== state.renderSeq) return;
   }
   if (route?.private && !state.user) {
     try {
@@ -218,7 +285,7 @@ async function render() {
       if (!api.hasSession()) {
         // The stored session has run out (or was ended elsewhere).
         setFlash("Сеанс завершён. Войдите снова.", "info");
-        navigate(`/login?next=${encodeURIComponent(path)}`);
+        navigate(`/login?next=${encodeURIComponent(currentPage())}`);
         return;
       }
       renderChrome(path);

@@ -4,6 +4,11 @@
 
 import { createClient } from "./api.js";
 import { loadCompany } from "./company.js";
+import { agentsSection } from "./staff/agents.js";
+import { appealsSection, serviceRequestsSection } from "./staff/cases.js";
+import { connectionSection } from "./staff/connection.js";
+import { exchangeSection } from "./staff/exchange.js";
+import { outagesSection } from "./staff/outages.js";
 import {
   checkRequired,
   clearErrors,
@@ -27,15 +32,21 @@ const ROLE_NAMES = {
   admin: "Администратор",
 };
 
-// Queues and tools that arrive in later releases.
+// Console sections. Those with `open` are built; the others arrive in later releases and say so.
+// `roles`: who may use the section — a role sees only its own sections in the menu (the API checks too).
+const OPERATORS = ["operator", "admin"];
+const ENGINEERS = ["engineer", "admin"];
 const SECTIONS = [
-  ["appeals", "Обращения", "Очередь обращений потребителей: ответы, смена статуса с комментарием."],
-  ["service-requests", "Заявки на услуги", "Заявки на дополнительные услуги: снятие показаний, допуск и замена приборов учёта."],
-  ["connections", "Технологическое присоединение", "Заявки на присоединение: проверка документов, ТУ, договоры, сроки."],
-  ["outages", "Отключения", "Плановые и аварийные отключения: ввод и публикация."],
-  ["reference", "Справочники", "Улицы, тарифы, ставки платы за присоединение."],
-  ["audit", "Журнал действий", "Кто, когда и что изменил."],
+  { id: "appeals", title: "Обращения", open: appealsSection, roles: OPERATORS },
+  { id: "service-requests", title: "Заявки на услуги", open: serviceRequestsSection, roles: OPERATORS },
+  { id: "connections", title: "Технологическое присоединение", open: connectionSection, roles: ENGINEERS },
+  { id: "outages", title: "Отключения", open: outagesSection, roles: OPERATORS },
+  { id: "exchange", title: "Обмен с биллингом", open: exchangeSection, roles: OPERATORS },
+  { id: "agents", title: "Агенты УСПД", open: agentsSection, roles: ["operator", "engineer", "admin"] },
+  { id: "reference", title: "Справочники", text: "Улицы, тарифы, ставки платы за присоединение.", roles: OPERATORS },
+  { id: "audit", title: "Журнал действий", text: "Кто, когда и что изменил.", roles: ["admin"] },
 ];
+const allowed = (section) => !section.roles || section.roles.includes(staff.role);
 
 const els = {};
 let staff = null;
@@ -150,10 +161,42 @@ function signInView(notice) {
   );
 }
 
-function consoleView(sectionId) {
-  const current = SECTIONS.find(([id]) => id === sectionId) || SECTIONS[0];
-  const [id, title, text] = current;
+let flash = null;
+
+function parseHash() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [id, sub = ""] = path.split("/");
+  return { id, sub, params: new URLSearchParams(query) };
+}
+
+function navigate(path) {
+  if (location.hash === `#${path}`) route();
+  else location.hash = path;
+}
+
+async function sectionBody(section, sub, params) {
+  if (!allowed(section)) {
+    return { title: section.title, body: h("div", { class: "notice" }, "Этот раздел недоступен для Вашей роли.") };
+  }
+  if (!section.open) {
+    return { title: section.title, body: h("div", {}, h("p", { class: "lead" }, section.text), h("div", { class: "empty" }, "Раздел в разработке")) };
+  }
+  const ctx = { api, staff, params, navigate, flash: (message) => (flash = message) };
+  try {
+    return await section.open(ctx, sub);
+  } catch (error) {
+    return { title: section.title, body: h("div", { class: "notice notice--error", role: "alert" }, error.message) };
+  }
+}
+
+async function consoleView() {
+  const { id, sub, params } = parseHash();
+  const visible = SECTIONS.filter(allowed);
+  const section = SECTIONS.find((s) => s.id === id) || visible[0];
+  const { title, body } = await sectionBody(section, sub, params);
   document.title = `${title} — ${TITLE}`;
+  const notice = flash ? h("div", { class: "notice notice--success", role: "status" }, flash) : null;
+  flash = null;
   return h(
     "div",
     { class: "console" },
@@ -163,27 +206,25 @@ function consoleView(sectionId) {
       h(
         "ul",
         {},
-        SECTIONS.map(([key, name]) =>
-          h("li", {}, h("a", { href: `#/${key}`, "aria-current": key === id ? "page" : false }, name)),
+        visible.map((s) =>
+          h("li", {}, h("a", { href: `#/${s.id}`, "aria-current": s === section ? "page" : false }, s.title)),
         ),
       ),
     ),
-    h(
-      "section",
-      { class: "card" },
-      h("h1", { tabindex: "-1" }, title),
-      h("p", { class: "lead" }, text),
-      h("div", { class: "empty" }, "Раздел в разработке"),
-    ),
+    h("section", { class: "card console__main" }, h("h1", { tabindex: "-1" }, title), notice, body),
   );
 }
 
-function route() {
+let routeSeq = 0;
+
+async function route() {
   if (!staff) {
     show(signInView());
     return;
   }
-  show(consoleView(location.hash.replace(/^#\//, "")));
+  const seq = ++routeSeq;
+  const view = await consoleView();
+  if (seq === routeSeq) show(view);
 }
 
 async function start() {

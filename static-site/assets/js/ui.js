@@ -23,6 +23,13 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// Replaces an element's content, with h()'s rules: nested arrays flattened, null/false skipped.
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
@@ -275,6 +282,95 @@ export function formatDateTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : dateTimeFormat.format(date);
+}
+
+// A calendar date the API sends as "YYYY-MM-DD" (no time, no zone): shown as written, never shifted
+// by the browser's time zone.
+export function formatDay(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
+  return m ? `${m[3]}.${m[2]}.${m[1]}` : day || "";
+}
+
+// A moment the API sends in company local time with its offset ("2026-11-27T09:00:00+03:00"):
+// shown as the company's wall clock, whatever the browser's time zone.
+export function formatLocalDateTime(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
+  return m ? `${m[3]}.${m[2]}.${m[1]} ${m[4]}:${m[5]}` : iso || "";
+}
+
+// A span of company local time: "30.11.2026, 09:00–17:00" within a day, else both moments in full;
+// an open end (an emergency still going on) is said in words.
+export function formatLocalRange(startIso, endIso, openEnd = "окончание уточняется") {
+  const start = formatLocalDateTime(startIso);
+  if (!endIso) return `с ${start}, ${openEnd}`;
+  const end = formatLocalDateTime(endIso);
+  const [startDay, startTime] = start.split(" ");
+  const [endDay, endTime] = end.split(" ");
+  return startDay === endDay ? `${startDay}, ${startTime}–${endTime}` : `${start} — ${end}`;
+}
+
+const MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
+
+// "2026-10" → "октябрь 2026" (capitalised: "Октябрь 2026").
+export function periodLabel(key, capitalised = false) {
+  const m = /^(\d{4})-(\d{2})$/.exec(key || "");
+  if (!m) return key || "";
+  const month = MONTHS[Number(m[2]) - 1];
+  return `${capitalised ? month[0].toUpperCase() + month.slice(1) : month} ${m[1]}`;
+}
+
+// A decimal the API sends as a string ("99958", "220.0", "505.5") in Russian notation: digits grouped by
+// non-breaking spaces, a decimal comma, trailing zeros of the fraction dropped ("74 525", "505,5").
+export function formatNumber(value) {
+  if (value === null || value === undefined || value === "") return "";
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(value));
+  if (!m) return String(value);
+  const whole = m[2].replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
+  const fraction = (m[3] || "").replace(/0+$/, "");
+  return `${m[1]}${whole}${fraction ? `,${fraction}` : ""}`;
+}
+
+// A modal question with two answers (native <dialog>: focus stays inside, Esc answers «no»).
+// Resolves true for the confirming button, false otherwise.
+export function confirmDialog({ title, text, confirm, cancel, danger = false }) {
+  return new Promise((resolve) => {
+    const titleId = nextId("dialog-title");
+    const textId = nextId("dialog-text");
+    const yes = h("button", { type: "button", class: `btn ${danger ? "btn--danger" : "btn--primary"}` }, confirm);
+    const no = h("button", { type: "button", class: "btn btn--ghost" }, cancel);
+    const dialog = h(
+      "dialog",
+      { class: "dialog", "aria-labelledby": titleId, "aria-describedby": textId },
+      h("h2", { class: "dialog__title", id: titleId }, title),
+      h("div", { class: "dialog__text", id: textId }, text),
+      h("div", { class: "dialog__actions" }, yes, no),
+    );
+    const opener = document.activeElement;
+    let answer = false;
+    yes.addEventListener("click", () => {
+      answer = true;
+      dialog.close();
+    });
+    no.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    yes.focus();
+  });
+}
+
+// A text file chosen by the user, as text: UTF-8, or Windows-1251 (what Russian Excel saves as CSV).
+export async function readTextFile(file) {
+  const bytes = await file.arrayBuffer();
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
+  } catch {
+    return new TextDecoder("windows-1251").decode(bytes);
+  }
 }
 
 // +79001234567 → +7 900 123-45-67

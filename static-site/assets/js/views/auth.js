@@ -41,9 +41,10 @@ function passwordsMatch(values, problems, first = "password", second = "password
   }
 }
 
-// Only hash paths of this site are accepted as the place to return to after sign-in.
+// Only hash paths of this site (with an optional plain query, e.g. "/meter/reading?id=…") are accepted
+// as the place to return to after sign-in.
 function safeNext(next) {
-  return next && /^\/[a-z-]*$/.test(next) ? next : "/";
+  return next && /^\/[a-z\-/]*(\?[\w\-.=&%]*)?$/.test(next) ? next : "/";
 }
 
 // --- sign-in --------------------------------------------------------------------------------

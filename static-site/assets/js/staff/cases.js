@@ -1,0 +1,318 @@
+// Staff console «Обращения» and «Заявки на услуги» (operators and administrators): the queue by status
+// with filters by type and overdue, search by number; a case: take it, change its status with a
+// comment (only the steps the workflow allows), answer with the company's files.
+
+import { CASE_KINDS, casePill, dueText, facts, reporter, selectField, textField, timeline } from "../cases-common.js";
+import { fileList, filePicker } from "../uploads.js";
+import {
+  checkRequired,
+  clearErrors,
+  field,
+  formAlert,
+  formatDate,
+  formatPhone,
+  formValues,
+  h,
+  setBusy,
+  showErrors,
+} from "../ui.js";
+
+// The status steps an employee makes by hand (chalicelib/appeals/rules.py TRANSITIONS; «Дан ответ» is
+// reached by answering).
+const NEXT = {
+  submitted: ["in_progress", "rejected"],
+  in_progress: ["rejected"],
+  answered: ["closed"],
+};
+const STEP_TITLES = { in_progress: "Взять в работу", rejected: "Отказать", closed: "Завершить рассмотрение" };
+const OPEN = ["submitted", "in_progress"];
+const PAGE = 30;
+
+const enc = encodeURIComponent;
+
+function queueTable(section, items) {
+  return h(
+    "table",
+    { class: "table table--stack" },
+    h("caption", { class: "visually-hidden" }, "Очередь"),
+    h(
+      "thead",
+      {},
+      h("tr", {}, ["Номер", "Вид и тема", "Статус", "Срок", "Исполнитель"].map((t) => h("th", { scope: "col" }, t))),
+    ),
+    h(
+      "tbody",
+      {},
+      items.map((item) =>
+        h(
+          "tr",
+          { class: item.overdue ? "row--overdue" : false },
+          h(
+            "th",
+            { scope: "row" },
+            h("a", { class: "nowrap", href: `#/${section}/case?id=${enc(item.id)}` }, `№\u00a0${item.number}`),
+            h("span", { class: "cell-sub" }, formatDate(item.created_at)),
+          ),
+          h("td", { "data-label": "Вид" }, item.type_title, item.kind === "appeal" ? h("span", { class: "cell-sub" }, item.topic) : null),
+          h("td", { "data-label": "Статус" }, casePill(item.status, item.status_title)),
+          h("td", { "data-label": "Срок" }, item.archived ? "—" : dueText(item.due_on, item.overdue)),
+          h("td", { "data-label": "Исполнитель" }, item.assignee?.login || h("span", { class: "muted" }, "не назначен")),
+        ),
+      ),
+    ),
+  );
+}
+
+async function queueView(ctx, kind, section) {
+  const { api: path } = CASE_KINDS[kind];
+  const options = await ctx.api.get("/cases/options");
+  const types = kind === "appeal" ? options.appeal_types : options.service_types;
+  const params = ctx.params;
+  const status = params.get("status") || "submitted";
+
+  const form = h(
+    "form",
+    { class: "form filters", novalidate: true, role: "search", "aria-label": "Фильтры очереди" },
+    formAlert(),
+    h(
+      "div",
+      { class: "grid" },
+      selectField({ name: "status", label: "Статус", options: options.statuses.map((s) => [s.code, s.title]), value: status, size: "narrow" }),
+      selectField({ name: "type", label: "Вид", options: [["", "Все"], ...types.map((t) => [t.code, t.title])], value: params.get("type") || "", size: "large" }),
+      field({ name: "number", label: "Найти по номеру", value: params.get("number") || "", hint: "Номер целиком, например 2026-000123", size: "narrow" }),
+    ),
+    h(
+      "div",
+      { class: "check" },
+      h("input", { type: "checkbox", id: `${section}-overdue`, name: "overdue", checked: params.get("overdue") === "1" }),
+      h("label", { for: `${section}-overdue` }, "Только просроченные"),
+    ),
+    h("div", { class: "form__actions" }, h("button", { type: "submit", class: "btn" }, "Показать")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    const query = new URLSearchParams({ status: values.status });
+    if (values.type) query.set("type", values.type);
+    if (values.overdue) query.set("overdue", "1");
+    if (values.number) query.set("number", values.number);
+    ctx.navigate(`/${section}?${query}`);
+  });
+
+  const table = queueTable(section, []);
+  const rows = table.tBodies[0];
+  const empty = h("p", { class: "empty", hidden: true });
+  table.hidden = true;
+  const body = h("div", { class: "table-wrap" }, table, empty);
+  const more = h("button", { type: "button", class: "btn btn--ghost", hidden: true }, "Показать ещё");
+  const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
+  let cursor = null;
+  const load = async () => {
+    const query = new URLSearchParams({ status, limit: String(PAGE) });
+    for (const name of ["type", "number"]) if (params.get(name)) query.set(name, params.get(name));
+    if (params.get("overdue") === "1") query.set("overdue", "true");
+    if (cursor) query.set("cursor", cursor);
+    const page = await ctx.api.get(`/staff/${path}?${query}`);
+    rows.append(...queueTable(section, page.items).tBodies[0].children);
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+    table.hidden = !rows.children.length;
+    empty.hidden = Boolean(rows.children.length);
+    empty.textContent = params.get("number") ? "Не найдено." : "Очередь пуста.";
+  };
+  try {
+    await load();
+  } catch (err) {
+    if (err.fields?.length) showErrors(form, err.message, err.fields);
+    else throw err;
+  }
+  more.addEventListener("click", async () => {
+    error.hidden = true;
+    setBusy(more, true, "Загрузка…");
+    try {
+      await load();
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+    } finally {
+      setBusy(more, false);
+    }
+  });
+  return h("div", { class: "stack" }, form, error, body, h("div", { class: "feed__more" }, more));
+}
+
+// --- one case ---------------------------------------------------------------------------------
+
+// skip: steps another control already offers (the «Взять в работу» button).
+function statusForm(ctx, kind, card, done, skip) {
+  const steps = (NEXT[card.status] || []).filter((s) => !skip.includes(s));
+  if (!steps.length) return null;
+  const button = h("button", { type: "submit", class: "btn" }, "Сменить статус");
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    h(
+      "div",
+      { class: "grid" },
+      selectField({ name: "status", label: "Действие", required: true, options: steps.map((s) => [s, STEP_TITLES[s]]), value: steps[0] }),
+    ),
+    textField({
+      name: "comment",
+      label: "Комментарий для заявителя",
+      max: 1000,
+      rows: 3,
+      hint: `Придёт заявителю в SMS и в ленту.${steps.includes("rejected") ? " При отказе обязателен: укажите причину" : ""}`,
+    }),
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    if (values.status === "rejected" && !values.comment) {
+      return showErrors(form, "Укажите причину отказа.", [{ path: "comment", message: "Причина отказа придёт заявителю" }]);
+    }
+    clearErrors(form);
+    setBusy(button, true, "Сохраняем…");
+    try {
+      await ctx.api.post(`/staff/${CASE_KINDS[kind].api}/${enc(card.id)}/status`, values);
+      done(`Статус изменён: «${STEP_TITLES[values.status]}».`);
+    } catch (error) {
+      setBusy(button, false);
+      showErrors(form, error.message, error.fields);
+    }
+  });
+  return h("section", { "aria-labelledby": "status-title" }, h("h3", { id: "status-title", class: "subhead" }, "Статус"), form);
+}
+
+function answerForm(ctx, kind, card, done) {
+  const picker = filePicker({
+    api: ctx.api,
+    purpose: "company_document",
+    name: "attachments",
+    label: "Файлы ответа",
+    hint: "Письмо, акт, фото — если нужно. ",
+  });
+  const button = h("button", { type: "submit", class: "btn btn--primary" }, "Отправить ответ");
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    textField({ name: "text", label: "Ответ", required: true, max: 1000, rows: 6, hint: "Заявитель увидит ответ в личном кабинете и получит SMS" }),
+    picker.element,
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (picker.busy()) problems.push({ path: "attachments", message: "Дождитесь окончания загрузки файлов." });
+    if (picker.failed()) problems.push({ path: "attachments", message: "Уберите файлы, которые не загрузились." });
+    if (problems.length) return showErrors(form, "Проверьте ответ.", problems);
+    clearErrors(form);
+    setBusy(button, true, "Отправляем…");
+    try {
+      await ctx.api.post(`/staff/${CASE_KINDS[kind].api}/${enc(card.id)}/answer`, { text: formValues(form).text, attachments: picker.ids() });
+      done("Ответ отправлен заявителю.");
+    } catch (error) {
+      setBusy(button, false);
+      showErrors(form, error.message, error.fields);
+    }
+  });
+  return h("section", { "aria-labelledby": "answer-form-title" }, h("h3", { id: "answer-form-title", class: "subhead" }, "Ответ заявителю"), form);
+}
+
+async function caseView(ctx, kind, section) {
+  const id = ctx.params.get("id");
+  if (!id) throw new Error("Не указано обращение.");
+  const { api: path } = CASE_KINDS[kind];
+  const card = await ctx.api.get(`/staff/${path}/${enc(id)}`);
+  const filePath = (file) => `/staff/${path}/${enc(card.id)}/files/${enc(file.id)}`;
+  const { element: notice, report } = reporter();
+  const done = (message) => {
+    ctx.flash(message);
+    ctx.navigate(`/${section}/case?id=${enc(card.id)}`);
+  };
+  const mine = card.assignee?.user_id === ctx.staff.id;
+  const open = OPEN.includes(card.status);
+
+  let take = null;
+  if (open && !mine) {
+    take = h("button", { type: "button", class: "btn btn--primary" }, card.assignee ? "Взять на себя" : "Взять в работу");
+    take.addEventListener("click", async () => {
+      setBusy(take, true, "Берём…");
+      try {
+        await ctx.api.post(`/staff/${path}/${enc(card.id)}/take`);
+        done("Обращение назначено на Вас.");
+      } catch (error) {
+        setBusy(take, false);
+        report(error.message, "error");
+      }
+    });
+  }
+
+  const actions = [
+    take ? h("div", { class: "form__actions" }, take) : null,
+    card.status === "in_progress" ? answerForm(ctx, kind, card, done) : null,
+    card.status === "submitted" ? h("p", { class: "hint" }, `Ответить можно после того, как ${kind === "appeal" ? "обращение взято" : "заявка взята"} в работу.`) : null,
+    statusForm(ctx, kind, card, done, take ? ["in_progress"] : []),
+  ].filter(Boolean);
+
+  return {
+    title: `${kind === "appeal" ? "Обращение" : "Заявка"} № ${card.number}`,
+    body: h(
+      "div",
+      { class: "stack" },
+      h("p", { class: "breadcrumbs" }, h("a", { href: `#/${section}` }, "← К очереди")),
+      h(
+        "p",
+        { class: "meter__pills" },
+        casePill(card.status, card.status_title),
+        card.overdue ? h("span", { class: "pill pill--danger" }, "Срок ответа истёк") : null,
+      ),
+      notice,
+      facts([
+        ["Заявитель", `${card.applicant.name}, ${card.applicant.email}`],
+        ["Телефон для связи", formatPhone(card.contact_phone)],
+        ["Вид", card.type_title],
+        ["Кому", card.addressee],
+        ["Адрес объекта", card.address?.text],
+        ["Тема", kind === "appeal" ? card.topic : null],
+        ["Поступило", formatDate(card.created_at)],
+        ["Срок ответа", card.archived ? null : dueText(card.due_on, card.overdue)],
+        ["Исполнитель", card.assignee ? (mine ? `${card.assignee.login} (Вы)` : card.assignee.login) : "не назначен"],
+      ]),
+      h("h2", { class: "card__title" }, "Текст"),
+      h("p", { class: "prose" }, card.text),
+      h("h2", { class: "card__title" }, "Файлы заявителя"),
+      fileList(ctx.api, card.files, filePath, { empty: "Файлы не прикладывались." }),
+      card.answer
+        ? h(
+            "section",
+            { class: "card card--answer", "aria-labelledby": "answer-title" },
+            h("h2", { id: "answer-title", class: "card__title" }, `Ответ от ${formatDate(card.answer.answered_at)}`),
+            h("p", { class: "prose" }, card.answer.text),
+            card.answer.files.length ? fileList(ctx.api, card.answer.files, filePath) : null,
+          )
+        : null,
+      actions.length
+        ? h("section", { class: "card card--muted", "aria-labelledby": "actions-title" }, h("h2", { id: "actions-title", class: "card__title" }, "Действия"), actions)
+        : null,
+      h(
+        "section",
+        { "aria-labelledby": "history-title" },
+        h("h2", { id: "history-title", class: "card__title" }, "История"),
+        timeline(card.history.map((e) => ({ at: e.at, title: e.status_title, comment: e.comment, who: e.by_company ? "сотрудник" : "заявитель" }))),
+      ),
+    ),
+  };
+}
+
+function caseSection(kind, section, title) {
+  return async (ctx, sub) => {
+    if (sub === "case") return caseView(ctx, kind, section);
+    return { title, body: await queueView(ctx, kind, section) };
+  };
+}
+
+export const appealsSection = caseSection("appeal", "appeals", "Обращения");
+export const serviceRequestsSection = caseSection("service_request", "service-requests", "Заявки на услуги");

@@ -1,0 +1,322 @@
+// Staff console «Обмен с биллингом»: the reading-entry lock, the run log with counts, a run's report
+// with row errors, and (administrators) running the exchange now and putting a billing file in the inbox.
+
+import {
+  clearErrors,
+  fill,
+  confirmDialog,
+  formAlert,
+  formatDateTime,
+  h,
+  readTextFile,
+  setBusy,
+  showErrors,
+} from "../ui.js";
+
+const STATUS = {
+  running: ["Идёт", "pill--info"],
+  ok: ["Успешно", "pill--ok"],
+  failed: ["Сбой", "pill--danger"],
+  skipped: ["Пропущен", "pill--muted"],
+  interrupted: ["Прерван", "pill--warn"],
+};
+
+function statusPill(status) {
+  const [text, kind] = STATUS[status] || [status, "pill--muted"];
+  return h("span", { class: `pill ${kind}` }, text);
+}
+
+const trigger = (run) => (run.trigger === "manual" ? `вручную${run.started_by ? ` (${run.started_by})` : ""}` : "по расписанию");
+
+function lockCard(lock) {
+  return h(
+    "section",
+    { class: `card ${lock.held ? "card--warn" : "card--muted"}`, "aria-labelledby": "lock-title" },
+    h("h2", { id: "lock-title", class: "card__title" }, "Ввод показаний"),
+    lock.held
+      ? [
+          h("p", {}, h("span", { class: "pill pill--warn" }, "Заблокирован"), " идёт обмен с биллингом."),
+          h(
+            "p",
+            { class: "hint" },
+            `Начат ${formatDateTime(lock.acquired_at)}`,
+            lock.expires_at ? `; блокировка истечёт сама не позже ${formatDateTime(lock.expires_at)}` : "",
+            lock.run_id ? `. Запуск ${lock.run_id}.` : ".",
+          ),
+        ]
+      : h("p", {}, h("span", { class: "pill pill--ok" }, "Открыт"), " обмен сейчас не идёт."),
+  );
+}
+
+function runsTable(items) {
+  if (!items.length) return h("p", { class: "empty" }, "Обменов ещё не было.");
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "table table--stack" },
+      h("caption", { class: "visually-hidden" }, "Журнал обменов"),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "Начало"),
+          h("th", { scope: "col" }, "Состояние"),
+          h("th", { scope: "col", class: "num" }, "Выгружено"),
+          h("th", { scope: "col", class: "num" }, "Загружено"),
+          h("th", { scope: "col", class: "num" }, "Пропущено"),
+          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Отчёт")),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        items.map((run) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, formatDateTime(run.started_at), h("span", { class: "cell-sub" }, trigger(run))),
+            h("td", { "data-label": "Состояние" }, statusPill(run.status), run.message ? h("span", { class: "cell-sub" }, run.message) : null),
+            h("td", { class: "num", "data-label": "Выгружено показаний" }, String(run.exported)),
+            h("td", { class: "num", "data-label": "Загружено строк" }, String(run.imported)),
+            h("td", { class: "num", "data-label": "Пропущено строк" }, String(run.skipped)),
+            h("td", { class: "cell-action" }, h("a", { href: `#/exchange/run?id=${encodeURIComponent(run.run_id)}` }, "Отчёт")),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function uploadCard(ctx, onUploaded) {
+  const file = h("input", { type: "file", id: "drop-file", name: "content", accept: ".csv,.json,text/csv,application/json" });
+  const button = h("button", { type: "submit", class: "btn" }, "Положить во входящие");
+  const result = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    h(
+      "div",
+      { class: "field", dataset: { field: "content" } },
+      h("label", { for: file.id }, "Файл биллинга (CSV или JSON, до 5 МБ)"),
+      file,
+      h("p", { class: "hint" }, "Файл проверяется сразу; загрузится он при следующем обмене (или запустите обмен сейчас)."),
+      h("p", { class: "field-error" }),
+    ),
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.replaceChildren();
+    const chosen = file.files[0];
+    if (!chosen) return showErrors(form, "Выберите файл.", [{ path: "content", message: "Выберите файл .csv или .json" }]);
+    clearErrors(form);
+    setBusy(button, true, "Загружаем…");
+    try {
+      const uploaded = await ctx.api.post("/staff/exchange/drops", { name: chosen.name, content: await readTextFile(chosen) });
+      fill(
+        result,
+        h(
+          "div",
+          { class: `notice ${uploaded.errors.length ? "notice--error" : "notice--success"}`, role: "status" },
+          `Файл принят: строк ${uploaded.rows}, без ошибок ${uploaded.valid}.`,
+          uploaded.errors.length ? " Строки с ошибками обмен пропустит:" : "",
+        ),
+        uploaded.errors.length ? errorsTable(uploaded.errors) : null,
+      );
+      form.reset();
+      onUploaded();
+    } catch (error) {
+      showErrors(form, error.message, error.fields.map((f) => (f.path === "name" ? { ...f, path: "content" } : f)));
+    } finally {
+      setBusy(button, false);
+    }
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "drop-title" },
+    h("h2", { id: "drop-title", class: "card__title" }, "Файл от биллинга"),
+    form,
+    result,
+  );
+}
+
+function errorsTable(errors) {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "table table--compact" },
+      h("caption", { class: "visually-hidden" }, "Ошибки строк"),
+      h(
+        "thead",
+        {},
+        h("tr", {}, h("th", { scope: "col" }, "Файл"), h("th", { scope: "col", class: "num" }, "Строка"), h("th", { scope: "col" }, "Ошибка")),
+      ),
+      h(
+        "tbody",
+        {},
+        errors.map((e) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, e.drop),
+            h("td", { class: "num" }, e.row === 0 ? "файл" : String(e.row)),
+            h("td", {}, e.message),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function overview(ctx) {
+  const admin = ctx.staff.role === "admin";
+  const [lock, runs] = await Promise.all([ctx.api.get("/staff/exchange/lock"), ctx.api.get("/staff/exchange/runs?limit=30")]);
+  const lockSlot = h("div", {}, lockCard(lock));
+  const runsSlot = h("div", {}, runsTable(runs.items));
+  const message = h("div", { class: "notice", role: "status", hidden: true });
+  const report = (text, kind) => {
+    message.className = `notice notice--${kind}`;
+    message.setAttribute("role", kind === "error" ? "alert" : "status");
+    message.textContent = text;
+    message.hidden = false;
+  };
+  const refresh = async () => {
+    const [freshLock, freshRuns] = await Promise.all([ctx.api.get("/staff/exchange/lock"), ctx.api.get("/staff/exchange/runs?limit=30")]);
+    lockSlot.replaceChildren(lockCard(freshLock));
+    runsSlot.replaceChildren(runsTable(freshRuns.items));
+  };
+
+  let runButton = null;
+  if (admin) {
+    runButton = h("button", { type: "button", class: "btn btn--primary" }, "Запустить обмен");
+    runButton.addEventListener("click", async () => {
+      const yes = await confirmDialog({
+        title: "Запустить обмен сейчас?",
+        text: "На время обмена ввод показаний у потребителей будет заблокирован (обычно на несколько минут).",
+        confirm: "Запустить",
+        cancel: "Отмена",
+      });
+      if (!yes) return;
+      setBusy(runButton, true, "Обмен идёт…");
+      try {
+        const run = await ctx.api.post("/staff/exchange/run");
+        const counts = `Выгружено показаний: ${run.exported}, загружено строк: ${run.imported}, пропущено: ${run.skipped}.`;
+        if (run.status === "ok") report(`Обмен завершён. ${counts}`, "success");
+        else report(`Обмен не выполнен (${STATUS[run.status]?.[0] || run.status}): ${run.message || "причина не указана"}.`, "error");
+      } catch (error) {
+        report(error.message, "error");
+      } finally {
+        setBusy(runButton, false);
+        await refresh().catch(() => {});
+      }
+    });
+  }
+
+  return h(
+    "div",
+    { class: "stack" },
+    h(
+      "p",
+      { class: "lead" },
+      "Обмен идёт по расписанию дважды в сутки; на это время ввод показаний блокируется. " +
+        (admin ? "" : "Запускать обмен и загружать файлы может администратор."),
+    ),
+    message,
+    lockSlot,
+    runButton ? h("div", { class: "form__actions" }, runButton) : null,
+    h("section", { class: "card", "aria-labelledby": "runs-title" }, h("h2", { id: "runs-title", class: "card__title" }, "Журнал обменов"), runsSlot),
+    admin ? uploadCard(ctx, () => report("Файл положен во входящие: он загрузится при следующем обмене.", "success")) : null,
+  );
+}
+
+async function runReport(ctx) {
+  const id = ctx.params.get("id");
+  if (!id) throw new Error("Не указан запуск обмена.");
+  const run = await ctx.api.get(`/staff/exchange/runs/${encodeURIComponent(id)}`);
+  const rows = [
+    ["Запуск", trigger(run)],
+    ["Начало", formatDateTime(run.started_at)],
+    ["Окончание", run.finished_at ? formatDateTime(run.finished_at) : "ещё идёт"],
+    ["Выгружено показаний", String(run.exported)],
+    ["Загружено строк", String(run.imported)],
+    ["Пропущено строк", String(run.skipped)],
+    ["Ошибок всего", String(run.error_count)],
+    ["Причина", run.message],
+    ["Принял блокировку у запуска", run.taken_over_from],
+    ["Файлы выгрузки", run.export_keys.length ? run.export_keys.join(", ") : null],
+  ].filter(([, value]) => value);
+  return h(
+    "div",
+    { class: "stack" },
+    h("p", { class: "breadcrumbs" }, h("a", { href: "#/exchange" }, "← Журнал обменов")),
+    h("p", {}, statusPill(run.status), " ", h("span", { class: "muted" }, run.run_id)),
+    h("dl", { class: "facts facts--wide" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    h(
+      "section",
+      { "aria-labelledby": "drops-title" },
+      h("h2", { id: "drops-title", class: "card__title" }, "Загруженные файлы"),
+      run.drops.length
+        ? h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { class: "table table--stack" },
+              h("caption", { class: "visually-hidden" }, "Загруженные файлы"),
+              h(
+                "thead",
+                {},
+                h(
+                  "tr",
+                  {},
+                  h("th", { scope: "col" }, "Файл"),
+                  h("th", { scope: "col", class: "num" }, "Строк"),
+                  h("th", { scope: "col", class: "num" }, "Применено"),
+                  h("th", { scope: "col", class: "num" }, "Пропущено"),
+                ),
+              ),
+              h(
+                "tbody",
+                {},
+                run.drops.map((d) =>
+                  h(
+                    "tr",
+                    {},
+                    h("th", { scope: "row" }, d.key),
+                    h("td", { class: "num", "data-label": "Строк" }, String(d.rows)),
+                    h("td", { class: "num", "data-label": "Применено" }, String(d.applied)),
+                    h("td", { class: "num", "data-label": "Пропущено" }, String(d.skipped)),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "hint" }, "Новых файлов от биллинга не было."),
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "errors-title" },
+      h("h2", { id: "errors-title", class: "card__title" }, "Ошибки строк"),
+      run.errors.length
+        ? [
+            run.error_count > run.errors.length
+              ? h("p", { class: "hint" }, `Показаны первые ${run.errors.length} из ${run.error_count}.`)
+              : null,
+            errorsTable(run.errors),
+          ]
+        : h("p", { class: "hint" }, "Ошибок нет."),
+    ),
+  );
+}
+
+export async function exchangeSection(ctx, sub) {
+  if (sub === "run") return { title: "Отчёт об обмене", body: await runReport(ctx) };
+  return { title: "Обмен с биллингом", body: await overview(ctx) };
+}

@@ -1,0 +1,433 @@
+// Staff console «Отключения»: outages of a month, entering and editing one (streets from the directory,
+// houses as ranges), publishing planned ones (SMS to subscribers), cancelling, and importing a CSV file.
+
+import { loadLocalities, localitySelect, streetPicker } from "../streets.js";
+import {
+  clearErrors,
+  fill,
+  confirmDialog,
+  field,
+  formAlert,
+  formatLocalRange,
+  h,
+  pluralRu,
+  readTextFile,
+  setBusy,
+  showErrors,
+} from "../ui.js";
+
+const MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
+const CSV_HEADER = "kind;locality;street;houses;start;end;reason";
+const CSV_COLUMNS = {
+  kind: "Вид",
+  locality: "Населённый пункт",
+  street: "Улица",
+  houses: "Дома",
+  start: "Начало",
+  end: "Окончание",
+  reason: "Причина",
+};
+
+const monthKey = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}`;
+
+function shiftMonth(key, by) {
+  const [year, month] = key.split("-").map(Number);
+  return monthKey(new Date(year, month - 1 + by, 1));
+}
+
+function monthTitle(key) {
+  const [year, month] = key.split("-").map(Number);
+  return `${MONTHS[month - 1]} ${year}`;
+}
+
+// "2026-11-30T09:00:00+03:00" → "2026-11-30T09:00" for <input type="datetime-local">: company local time,
+// which is also how the API reads a time without an offset.
+const localInput = (iso) => (iso ? iso.slice(0, 16) : "");
+
+function stateCell(outage) {
+  if (outage.status === "cancelled") return h("span", { class: "pill pill--muted" }, "Отменено");
+  if (!outage.published) return h("span", { class: "pill pill--warn" }, "Не опубликовано");
+  return [
+    h("span", { class: "pill pill--ok" }, "Опубликовано"),
+    outage.kind === "planned"
+      ? h("span", { class: "cell-sub" }, `SMS: ${outage.notified} ${pluralRu(outage.notified, "подписчик", "подписчика", "подписчиков")}`)
+      : null,
+  ];
+}
+
+function outageRow(ctx, outage, onChange, report) {
+  const publish =
+    outage.kind === "planned" && !outage.published && outage.status === "active"
+      ? h("button", { type: "button", class: "btn btn--small btn--primary" }, "Опубликовать")
+      : null;
+  publish?.addEventListener("click", async () => {
+    const yes = await confirmDialog({
+      title: "Опубликовать отключение?",
+      text: "Отключение увидят потребители, а подписчикам этих адресов уйдёт SMS.",
+      confirm: "Опубликовать",
+      cancel: "Отмена",
+    });
+    if (!yes) return;
+    setBusy(publish, true, "Публикуем…");
+    try {
+      const fresh = await ctx.api.post(`/staff/outages/${encodeURIComponent(outage.id)}/publish`);
+      report(`Отключение опубликовано. SMS отправлено: ${fresh.notified}.`, "success");
+      onChange();
+    } catch (error) {
+      setBusy(publish, false);
+      report(error.message, "error");
+    }
+  });
+  return h(
+    "tr",
+    {},
+    h("th", { scope: "row" }, h("span", { class: `pill ${outage.kind === "emergency" ? "pill--danger" : "pill--info"}` }, outage.kind_title)),
+    h("td", { "data-label": "Время" }, formatLocalRange(outage.start, outage.end, "окончание не указано")),
+    h(
+      "td",
+      { "data-label": "Адреса" },
+      outage.streets.map((s) => h("span", { class: "cell-line" }, `${s.locality}, ${s.name}${s.houses ? `: ${s.houses}` : " (вся улица)"}`)),
+    ),
+    h("td", { "data-label": "Причина" }, outage.reason),
+    h("td", { "data-label": "Состояние" }, stateCell(outage)),
+    h(
+      "td",
+      { class: "cell-action" },
+      h("div", { class: "row-actions" }, h("a", { href: `#/outages/edit?id=${encodeURIComponent(outage.id)}` }, "Изменить"), publish),
+    ),
+  );
+}
+
+function importCard(ctx, onImported) {
+  const file = h("input", { type: "file", id: "outage-import-file", name: "file", accept: ".csv,text/csv", required: true });
+  const button = h("button", { type: "submit", class: "btn" }, "Загрузить");
+  const result = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    h(
+      "div",
+      { class: "field", dataset: { field: "csv" } },
+      h("label", { for: file.id }, "Файл CSV"),
+      file,
+      h(
+        "p",
+        { class: "hint" },
+        "Разделитель «;», первая строка — заголовок ",
+        h("code", {}, CSV_HEADER),
+        ". Время — ДД.ММ.ГГГГ ЧЧ:ММ (местное), вид — «Плановое» или «Аварийное». Кодировка UTF-8 или Windows-1251.",
+      ),
+      h("p", { class: "field-error" }),
+    ),
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.replaceChildren();
+    const chosen = file.files[0];
+    if (!chosen) return showErrors(form, "Выберите файл.", [{ path: "file", message: "Выберите файл CSV" }]);
+    clearErrors(form);
+    setBusy(button, true, "Загружаем…");
+    try {
+      const report = await ctx.api.post("/staff/outages/import", { csv: await readTextFile(chosen) });
+      fill(
+        result,
+        h(
+          "div",
+          { class: `notice ${report.errors.length ? "notice--error" : "notice--success"}`, role: "status" },
+          `Создано отключений: ${report.created}.`,
+          report.errors.length ? ` Строк с ошибками: ${report.errors.length} — они не загружены.` : "",
+          report.created ? " Плановые ждут публикации." : "",
+        ),
+        report.errors.length
+          ? h(
+              "table",
+              { class: "table table--compact" },
+              h("caption", { class: "visually-hidden" }, "Ошибки в строках файла"),
+              h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Строка"), h("th", { scope: "col" }, "Поле"), h("th", { scope: "col" }, "Ошибка"))),
+              h(
+                "tbody",
+                {},
+                report.errors.map((e) => h("tr", {}, h("td", {}, String(e.row)), h("td", {}, CSV_COLUMNS[e.path] || e.path), h("td", {}, e.message))),
+              ),
+            )
+          : null,
+      );
+      form.reset();
+      if (report.created) onImported();
+    } catch (error) {
+      showErrors(form, error.message, error.fields);
+    } finally {
+      setBusy(button, false);
+    }
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "import-title" },
+    h("h2", { id: "import-title", class: "card__title" }, "Загрузка из файла"),
+    form,
+    result,
+  );
+}
+
+async function listView(ctx) {
+  const month = /^\d{4}-\d{2}$/.test(ctx.params.get("month") || "") ? ctx.params.get("month") : monthKey(new Date());
+  const body = h("div", {});
+  const message = h("div", { class: "notice", role: "status", hidden: true });
+  const report = (text, kind) => {
+    message.className = `notice notice--${kind}`;
+    message.setAttribute("role", kind === "error" ? "alert" : "status");
+    message.textContent = text;
+    message.hidden = false;
+  };
+
+  const load = async () => {
+    const { items } = await ctx.api.get(`/staff/outages?month=${month}`);
+    body.replaceChildren(
+      items.length
+        ? h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { class: "table table--stack" },
+              h("caption", { class: "visually-hidden" }, `Отключения: ${monthTitle(month)}`),
+              h(
+                "thead",
+                {},
+                h(
+                  "tr",
+                  {},
+                  ["Вид", "Время", "Адреса", "Причина", "Состояние"].map((t) => h("th", { scope: "col" }, t)),
+                  h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Действия")),
+                ),
+              ),
+              h("tbody", {}, items.map((o) => outageRow(ctx, o, load, report))),
+            ),
+          )
+        : h("p", { class: "empty" }, "В этом месяце отключений нет."),
+    );
+  };
+  await load();
+
+  const picker = h("input", { type: "month", id: "outages-month", value: month, "aria-label": "Месяц" });
+  picker.addEventListener("change", () => picker.value && ctx.navigate(`/outages?month=${picker.value}`));
+  return h(
+    "div",
+    { class: "stack" },
+    h(
+      "div",
+      { class: "toolbar" },
+      h(
+        "div",
+        { class: "month-nav" },
+        h("a", { class: "btn btn--ghost btn--small", href: `#/outages?month=${shiftMonth(month, -1)}`, "aria-label": "Предыдущий месяц" }, "‹"),
+        h("h2", { class: "month-nav__title" }, monthTitle(month)),
+        h("a", { class: "btn btn--ghost btn--small", href: `#/outages?month=${shiftMonth(month, 1)}`, "aria-label": "Следующий месяц" }, "›"),
+        picker,
+      ),
+      h("a", { class: "btn btn--primary", href: "#/outages/new" }, "Новое отключение"),
+    ),
+    message,
+    body,
+    importCard(ctx, load),
+  );
+}
+
+// --- entering and editing -----------------------------------------------------------------------
+
+async function formView(ctx, outage) {
+  const localities = await loadLocalities(ctx.api);
+  const firstLocality = outage?.streets[0]?.locality;
+  const locality = localitySelect({ name: "locality", label: "Населённый пункт", localities, value: firstLocality });
+  const localityControl = locality.querySelector("select");
+  const rowsBox = h("div", { class: "street-rows" });
+  const rows = [];
+
+  const reindex = () =>
+    rows.forEach((row, i) => {
+      for (const [key, wrapper, control] of [
+        ["street_id", row.picker.element, row.picker.input],
+        ["houses", row.houses, row.houses.querySelector("input")],
+      ]) {
+        wrapper.dataset.field = `streets.${i}.${key}`;
+        control.name = `streets.${i}.${key}`;
+      }
+      row.remove.hidden = rows.length === 1;
+    });
+
+  const addRow = (street) => {
+    const picker = streetPicker({
+      api: ctx.api,
+      name: "street_id",
+      label: "Улица",
+      required: true,
+      locality: () => localityControl.value,
+    });
+    if (street) picker.set({ id: street.id, name: street.name, locality: street.locality });
+    const houses = field({
+      name: "houses",
+      label: "Дома",
+      value: street?.houses || "",
+      hint: "«1, 3, 5–11, 12к2»; пусто — вся улица",
+    });
+    const remove = h("button", { type: "button", class: "btn btn--ghost btn--small street-row__remove" }, "Убрать улицу");
+    const element = h("div", { class: "street-row" }, picker.element, houses, remove);
+    const row = { picker, houses, remove, element };
+    remove.addEventListener("click", () => {
+      rows.splice(rows.indexOf(row), 1);
+      element.remove();
+      reindex();
+      rows[0]?.picker.input.focus();
+    });
+    rows.push(row);
+    rowsBox.append(element);
+    reindex();
+    return row;
+  };
+  (outage?.streets.length ? outage.streets : [null]).forEach(addRow);
+  localityControl.addEventListener("change", () => rows.forEach((row) => row.picker.reset()));
+
+  const kindRadios = outage
+    ? h("p", {}, "Вид: ", h("strong", {}, outage.kind_title))
+    : h(
+        "fieldset",
+        { class: "fieldset", dataset: { field: "kind" } },
+        h("legend", {}, "Вид отключения"),
+        h(
+          "div",
+          { class: "segmented segmented--two" },
+          [["planned", "Плановое"], ["emergency", "Аварийное"]].map(([value, text], i) =>
+            h(
+              "div",
+              { class: "segmented__item" },
+              h("input", { type: "radio", id: `kind-${value}`, name: "kind", value, checked: i === 0 }),
+              h("label", { for: `kind-${value}` }, text),
+            ),
+          ),
+        ),
+        h("p", { class: "field-error" }),
+      );
+
+  const save = h("button", { type: "submit", class: "btn btn--primary" }, outage ? "Сохранить изменения" : "Сохранить");
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    kindRadios,
+    h(
+      "fieldset",
+      { class: "fieldset" },
+      h("legend", {}, "Адреса"),
+      h("div", { class: "grid" }, locality),
+      rowsBox,
+      h("p", {}, h("button", { type: "button", class: "btn btn--ghost btn--small", onclick: () => addRow(null).picker.input.focus() }, "Добавить улицу")),
+    ),
+    h(
+      "div",
+      { class: "grid" },
+      field({ name: "start", label: "Начало", type: "datetime-local", required: true, value: localInput(outage?.start) }),
+      field({
+        name: "end",
+        label: "Окончание",
+        type: "datetime-local",
+        value: localInput(outage?.end),
+        hint: "Обязательно для планового; у аварийного можно оставить пустым, пока неизвестно",
+      }),
+      field({ name: "reason", label: "Причина", type: "textarea", required: true, rows: 3, maxlength: "500", value: outage?.reason || "", size: "wide" }),
+    ),
+    h("p", { class: "hint" }, "Время — местное время компании."),
+    h(
+      "div",
+      { class: "form__actions" },
+      save,
+      h("a", { class: "btn btn--ghost", href: `#/outages?month=${(outage?.start || "").slice(0, 7) || monthKey(new Date())}` }, "Отмена"),
+    ),
+  );
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => form.elements.namedItem(name)?.value.trim() ?? "";
+    const problems = [];
+    rows.forEach((row, i) => {
+      if (!row.picker.value) problems.push({ path: `streets.${i}.street_id`, message: "Выберите улицу из справочника" });
+    });
+    if (!value("start")) problems.push({ path: "start", message: "Укажите начало" });
+    if (!value("reason")) problems.push({ path: "reason", message: "Укажите причину" });
+    if (problems.length) return showErrors(form, "Проверьте заполнение полей.", problems);
+    const body = {
+      streets: rows.map((row) => ({ street_id: row.picker.value.id, houses: row.houses.querySelector("input").value.trim() })),
+      start: value("start"),
+      end: value("end") || null,
+      reason: value("reason"),
+    };
+    clearErrors(form);
+    setBusy(save, true, "Сохраняем…");
+    try {
+      const saved = outage
+        ? await ctx.api.patch(`/staff/outages/${encodeURIComponent(outage.id)}`, { version: outage.version, ...body })
+        : await ctx.api.post("/staff/outages", { kind: form.elements.namedItem("kind").value, ...body });
+      ctx.flash(
+        saved.kind === "planned" && !saved.published
+          ? "Отключение сохранено. Чтобы его увидели потребители, опубликуйте его."
+          : "Отключение сохранено.",
+      );
+      ctx.navigate(`/outages?month=${saved.start.slice(0, 7)}`);
+    } catch (error) {
+      setBusy(save, false);
+      showErrors(form, error.message, error.fields);
+    }
+  });
+
+  let statusBox = null;
+  if (outage) {
+    const cancelled = outage.status === "cancelled";
+    const toggle = h("button", { type: "button", class: `btn ${cancelled ? "" : "btn--danger"}` }, cancelled ? "Вернуть отключение" : "Отменить отключение");
+    const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
+    toggle.addEventListener("click", async () => {
+      const yes = await confirmDialog({
+        title: cancelled ? "Вернуть отключение?" : "Отменить отключение?",
+        text: cancelled ? "Отключение снова увидят потребители." : "Потребители перестанут его видеть. Вернуть его можно здесь же.",
+        confirm: cancelled ? "Вернуть" : "Отменить отключение",
+        cancel: "Назад",
+        danger: !cancelled,
+      });
+      if (!yes) return;
+      setBusy(toggle, true);
+      try {
+        const saved = await ctx.api.patch(`/staff/outages/${encodeURIComponent(outage.id)}`, {
+          version: outage.version,
+          status: cancelled ? "active" : "cancelled",
+        });
+        ctx.flash(cancelled ? "Отключение возвращено." : "Отключение отменено.");
+        ctx.navigate(`/outages?month=${saved.start.slice(0, 7)}`);
+      } catch (err) {
+        setBusy(toggle, false);
+        error.textContent = err.message;
+        error.hidden = false;
+      }
+    });
+    statusBox = h(
+      "section",
+      { class: "card card--muted", "aria-labelledby": "status-title" },
+      h("h2", { id: "status-title", class: "card__title" }, "Состояние"),
+      h("p", {}, stateCell(outage)),
+      error,
+      h("div", { class: "form__actions" }, toggle),
+    );
+  }
+
+  return h("div", { class: "stack" }, form, statusBox);
+}
+
+export async function outagesSection(ctx, sub) {
+  if (sub === "new") return { title: "Новое отключение", body: await formView(ctx, null) };
+  if (sub === "edit") {
+    const id = ctx.params.get("id");
+    if (!id) throw new Error("Не указано отключение.");
+    const outage = await ctx.api.get(`/staff/outages/${encodeURIComponent(id)}`);
+    return { title: "Изменение отключения", body: await formView(ctx, outage) };
+  }
+  return { title: "Отключения", body: await listView(ctx) };
+}

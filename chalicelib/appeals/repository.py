@@ -17,9 +17,9 @@ from typing import Any, Optional
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.core.dynamo import table_meta
 
 from .rules import KEY_PREFIX, KINDS
@@ -76,29 +76,6 @@ class AnswerAttr(MapAttribute[str, Any]):
     files = ListAttribute(of=FileAttr, default=list)
 
 
-class _ByOwner(GlobalSecondaryIndex["CaseItem"]):
-    class Meta:
-        index_name = "by_owner"
-        projection = AllProjection()
-    owner_pk = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class _ByQueue(GlobalSecondaryIndex["CaseItem"]):
-    class Meta:
-        index_name = "by_queue"
-        projection = AllProjection()
-    queue_pk = UnicodeAttribute(hash_key=True)
-    updated_at = UnicodeAttribute(range_key=True)
-
-
-class _ByNumber(GlobalSecondaryIndex["CaseItem"]):
-    class Meta:
-        index_name = "by_number"
-        projection = AllProjection()
-    number_key = UnicodeAttribute(hash_key=True)
-
-
 class CaseItem(Model):
     Meta = table_meta("cases")
     pk = UnicodeAttribute(hash_key=True)
@@ -131,9 +108,9 @@ class CaseItem(Model):
     assignee_login = UnicodeAttribute(null=True)
     due_on = UnicodeAttribute()
 
-    by_owner = _ByOwner()
-    by_queue = _ByQueue()
-    by_number = _ByNumber()
+    by_owner = ByOwner()
+    by_queue = ByQueue()
+    by_number = ByNumber()
 
 
 class HistoryItem(Model):

@@ -11,9 +11,9 @@ from typing import Any, Iterable, Iterator, Optional
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.core.case_indexes import ByQueue
 from chalicelib.core.dynamo import is_conditional_failure, table_meta
 
 SK = "UPLOAD"
@@ -22,14 +22,6 @@ OPEN_QUEUE = "UPLOADS#OPEN"
 
 def upload_key(upload_id: str) -> str:
     return f"UPLOAD#{upload_id}"
-
-
-class _ByQueue(GlobalSecondaryIndex["UploadItem"]):
-    class Meta:
-        index_name = "by_queue"
-        projection = AllProjection()
-    queue_pk = UnicodeAttribute(hash_key=True)
-    updated_at = UnicodeAttribute(range_key=True)
 
 
 class UploadItem(Model):
@@ -53,7 +45,7 @@ class UploadItem(Model):
     updated_at = UnicodeAttribute()
     ttl = NumberAttribute(null=True)
 
-    by_queue = _ByQueue()
+    by_queue = ByQueue()  # the sweep's queue of uploads not yet attached
 
 
 class UploadRepository:

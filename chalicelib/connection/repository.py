@@ -22,9 +22,9 @@ from typing import Any, Optional
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.core.dynamo import table_meta
 
 SK = "TP"
@@ -61,29 +61,6 @@ def message_key(moment: datetime) -> str:
     return f"MSG#{moment.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}#{secrets.token_hex(4)}"
 
 
-class _ByOwner(GlobalSecondaryIndex["ApplicationItem"]):
-    class Meta:
-        index_name = "by_owner"
-        projection = AllProjection()
-    owner_pk = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class _ByQueue(GlobalSecondaryIndex["ApplicationItem"]):
-    class Meta:
-        index_name = "by_queue"
-        projection = AllProjection()
-    queue_pk = UnicodeAttribute(hash_key=True)
-    updated_at = UnicodeAttribute(range_key=True)
-
-
-class _ByNumber(GlobalSecondaryIndex["ApplicationItem"]):
-    class Meta:
-        index_name = "by_number"
-        projection = AllProjection()
-    number_key = UnicodeAttribute(hash_key=True)
-
-
 class ApplicationItem(Model):
     Meta = table_meta("cases")
     pk = UnicodeAttribute(hash_key=True)
@@ -114,9 +91,9 @@ class ApplicationItem(Model):
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
 
-    by_owner = _ByOwner()
-    by_queue = _ByQueue()
-    by_number = _ByNumber()
+    by_owner = ByOwner()
+    by_queue = ByQueue()
+    by_number = ByNumber()
 
 
 class HistoryItem(Model):

@@ -52,11 +52,29 @@ def run() -> list[str]:
             def feed() -> None:
                 assert api.get("/me/notifications", token=token["access"])[0] == 200
 
-            lines = ["Вызовы DynamoDB на запрос (цель ≤ %d)" % TARGET]
+            lines = ["Вызовы DynamoDB на запрос (цель ≤ %d, с проверкой входа)" % TARGET]
             for name, request in (("вход (auth/login)", sign_in), ("профиль (me)", me),
                                   ("лента (me/notifications)", feed)):
                 lines.append(_measure(name, request, count_calls))
+
+            from chalicelib.exchange.demo import DEMO_CONTRACT, DEMO_SERIAL
+
+            sign_in()
+            status, tree = api.post("/accounts", {"contract_number": DEMO_CONTRACT, "meter_serial": DEMO_SERIAL},
+                                    token=token["access"])
+            assert status == 201, tree
+            meter = next(m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"]
+                         if m["serial"] == DEMO_SERIAL)
+            for name, path in (("лицевые счета (accounts)", "/accounts"), ("карточка счётчика", f"/meters/{meter}"),
+                               ("история показаний", f"/meters/{meter}/readings"),
+                               ("форма ввода показаний", f"/meters/{meter}/readings/current"),
+                               ("сводка за период", "/readings/summary")):
+                lines.append(_measure(name, lambda path=path: _ok(api.get(path, token=token["access"])), count_calls))
             return lines
+
+
+def _ok(answer: tuple[int, Any]) -> None:
+    assert answer[0] == 200, answer
 
 
 def _measure(name: str, request: Callable[[], None], count_calls: Any) -> str:

@@ -1,7 +1,7 @@
-"""Test environment: one moto backend for the session, resources created from infra/resources.yaml.
+"""Test environment: a moto backend per test module, resources created from infra/resources.yaml.
 
 Environment is set before any project import so settings, table names and clients see it.
-Tests keep apart by creating their own users (unique logins), not by wiping the backend.
+Within a module, tests keep apart by creating their own users (unique logins).
 """
 from __future__ import annotations
 
@@ -53,12 +53,19 @@ def _one_call_at_a_time() -> Iterator[None]:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def aws():
-    """The moto backend with the stack created, shared by the whole session."""
+    """A fresh moto backend per test module, with the stack created from infra/resources.yaml.
+
+    Per module rather than per session because moto's transactions copy every table they touch:
+    tables that grew through the whole session made each later transaction slower.
+    """
     with mock_aws(), _one_call_at_a_time():
         import boto3
 
+        from chalicelib.core import aws as aws_clients
+        from chalicelib.core import secrets
+        from chalicelib.core.config import get_settings
         from infra.local.stack import create_local_stack
 
         outputs = create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="test",
@@ -66,9 +73,9 @@ def aws():
         # What the template's Globals pass to the functions in AWS.
         os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
         os.environ["KABINET_EXCHANGE_BUCKET"] = outputs["ExchangeBucketName"]
-        from chalicelib.core.config import get_settings
-
         get_settings.cache_clear()
+        secrets.reset_cache()  # the new stack generated a new signing key
+        aws_clients.reset_clients()
         yield outputs
 
 

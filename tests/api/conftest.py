@@ -7,7 +7,7 @@ from chalice.test import Client
 from helpers import Api
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def client(aws):
     from app import app
 

@@ -10,6 +10,7 @@ from chalicelib.aiis.ingest_api import api as agents_api
 from chalicelib.appeals.api import api as appeals_api
 from chalicelib.appeals.staff_api import api as appeals_staff_api
 from chalicelib.attachments.api import api as attachments_api
+from chalicelib.audit.api import api as audit_api
 from chalicelib.calculator.api import api as calculator_api
 from chalicelib.connection.api import api as connection_api
 from chalicelib.dashboard.api import api as dashboard_api
@@ -52,7 +53,7 @@ def health(req: Request) -> Health:
 
 for blueprint in (system_api, accounts_api, notifications_api, dashboard_api, metering_api, readings_api,
                   outages_api, reference_api, attachments_api, exchange_api,
-                  appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api):
+                  appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api, audit_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 

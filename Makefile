@@ -16,13 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt edge-agent/pyproject.toml
 run: $(STAMP)
 	$(PY) -m infra.local.run
 
-test: $(STAMP)
+# The browser tests run the whole local stack in their own process: the other suites bind the
+# app's tables and AWS clients to in-process moto, the browser suite to a moto server.
+test: test-fast
 	bash tests/browser/ensure-chromium.sh
-	$(PY) -m pytest
+	$(PY) -m pytest tests/browser
 
 # Everything but the browser, for a quick loop while coding.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest --ignore=tests/browser
 
 bench: $(STAMP)
 	$(PY) -m bench

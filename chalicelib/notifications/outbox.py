@@ -79,15 +79,21 @@ def _queue_url() -> str:
     return client("sqs").get_queue_url(QueueName=get_settings().resource("notifications"))["QueueUrl"]
 
 
+def _send(outbox_ids: list[str]) -> None:
+    """Queue outbox ids for the consumer, in SQS's batches of at most 10."""
+    url = _queue_url()
+    for start in range(0, len(outbox_ids), 10):
+        client("sqs").send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": json.dumps({"outbox_id": outbox_id})}
+                                   for i, outbox_id in enumerate(outbox_ids[start:start + 10])])
+
+
 def dispatch(notes: list[Notification]) -> None:
     """Hand committed notifications to the queue. Best effort: the relay covers failures."""
     if not notes:
         return
     try:
-        client("sqs").send_message_batch(
-            QueueUrl=_queue_url(),
-            Entries=[{"Id": str(i), "MessageBody": json.dumps({"outbox_id": n.outbox_id})}
-                     for i, n in enumerate(notes)])
+        _send([n.outbox_id for n in notes])
     except Exception:  # noqa: BLE001 — a committed change must not fail because SQS did
         logger.warning("outbox hand-off to SQS failed; the relay will retry", exc_info=True)
 
@@ -98,14 +104,9 @@ def relay_pending(repository: Optional[NotificationRepository] = None) -> int:
     cutoff = clock.iso(clock.now() - RELAY_GRACE)
     items = repo.undelivered_before(cutoff)
     now_iso = clock.iso(clock.now())
-    for start in range(0, len(items), 10):
-        chunk = items[start:start + 10]
-        client("sqs").send_message_batch(
-            QueueUrl=_queue_url(),
-            Entries=[{"Id": str(i), "MessageBody": json.dumps({"outbox_id": it.outbox_id})}
-                     for i, it in enumerate(chunk)])
-        for item in chunk:
-            repo.mark_relayed(item, now_iso)
+    _send([item.outbox_id for item in items])
+    for item in items:
+        repo.mark_relayed(item, now_iso)
     if items:
         logger.info("outbox relay re-sent %d notifications", len(items))
     return len(items)

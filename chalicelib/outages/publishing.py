@@ -36,7 +36,6 @@ logger = logging.getLogger("kabinet.outages")
 # stage() writes three items per notification (outbox, feed entry, unread counter); a transaction
 # holds at most 100.
 NOTES_PER_TRANSACTION = 33
-SQS_BATCH = 10  # send_message_batch takes at most 10 entries
 
 
 def notification_id(published_at: str, outage_id: str, user_id: str) -> str:
@@ -141,8 +140,7 @@ class Publisher:
                 raise
             # Some were staged by an earlier, interrupted publish: write the rest one by one.
             staged = [note for note in notes if self._stage_one(note)]
-        for start in range(0, len(staged), SQS_BATCH):
-            outbox.dispatch(staged[start:start + SQS_BATCH])
+        outbox.dispatch(staged)
 
     @staticmethod
     def _stage_one(note: outbox.Notification) -> bool:

@@ -1,6 +1,6 @@
 """АИИС КУЭ under moto: (a) a day of 48 half-hour intervals for 1,000 meters ingested the way an agent
-delivers it — gzip, signed, batches of 500 records — through authentication and the batch service;
-(b) a year consumption chart read back.
+delivers it — queued in the agent's own store, which cuts the batches of 500 records, gzip, signed —
+through authentication and the batch service; (b) a year consumption chart read back.
 
 Wall time is moto's (in-process, no network), so only the item and call counts carry over to AWS;
 the time spent in our own code (signature, gzip, JSON, validation, merging) is shown apart from the
@@ -14,8 +14,8 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -38,17 +38,21 @@ def _environment() -> None:
     sys.path.insert(0, str(ROOT))
 
 
-def _records() -> Iterator[dict[str, Any]]:
+def _queue(store: Any) -> int:
+    """A day's profile of every meter into the agent's store, as the poller leaves it after a round
+    of reads; returns the number of records."""
+    from kabinet_agent.records import Interval
+
     from chalicelib.aiis.days import slot_bounds
     from chalicelib.core.config import get_settings
 
     tz = get_settings().tz
-    starts = [slot_bounds(DAY, i, tz)[0].isoformat().replace("+00:00", "Z") for i in range(48)]
+    starts = [slot_bounds(DAY, i, tz)[0] for i in range(48)]
     for meter in range(METERS):
-        for index, start in enumerate(starts):
-            yield {"kind": "interval", "meter": f"B{meter:06d}", "start": start, "minutes": 30,
-                   "values": {"A+": round(0.2 + (index % 7) * 0.05, 3), "A-": 0.0, "R+": 0.04, "R-": 0.0},
-                   "status": "ok"}
+        store.save([Interval(f"B{meter:06d}", start, 30,
+                             {"A+": round(0.2 + (index % 7) * 0.05, 3), "A-": 0.0, "R+": 0.04, "R-": 0.0})
+                    for index, start in enumerate(starts)])
+    return METERS * len(starts)
 
 
 def _agent(secret: bytes) -> Any:
@@ -64,30 +68,36 @@ def _agent(secret: bytes) -> Any:
 
 
 def _ingest() -> list[str]:
+    from kabinet_agent.store import Store
+
     from chalicelib.aiis.ingest import AgentAuthenticator, BatchIngest, SignedRequest
     from chalicelib.aiis.signing import signature, signing_key
 
     secret = os.urandom(32)
     _agent(secret)
     key = signing_key(secret)
-    records = list(_records())
-    batches = [records[i:i + BATCH_SIZE] for i in range(0, len(records), BATCH_SIZE)]
     path = "/api/v1/agents/bench-tp/batches"
     authenticator, ingest = AgentAuthenticator(), BatchIngest()
-    accepted = 0
-    with _dynamodb_calls() as calls:
-        started = time.perf_counter()
-        for chunk in batches:
-            batch_id = uuid.uuid4().hex
-            body = gzip.compress(json.dumps({"batch_id": batch_id, "agent_id": "bench-tp", "records": chunk},
-                                            separators=(",", ":")).encode(), mtime=0)
-            stamp = str(int(NOW.timestamp()))
-            request = SignedRequest("bench-tp", stamp, signature(key, "POST", path, stamp, body), (path,), body,
-                                    "gzip", batch_id)
-            agent, plain = authenticator.authenticate("bench-tp", request)
-            accepted += ingest.receive(agent, batch_id, plain)["accepted"]
-        seconds = time.perf_counter() - started
-    assert accepted == len(records)
+    accepted = batches = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "queue.sqlite3")
+        records = _queue(store)
+        with _dynamodb_calls() as calls:
+            started = time.perf_counter()
+            while (batch := store.next_batch(BATCH_SIZE)) is not None:
+                body = gzip.compress(json.dumps({"batch_id": batch.batch_id, "agent_id": "bench-tp",
+                                                 "records": [r.to_json() for r in batch.records]},
+                                                separators=(",", ":")).encode(), mtime=0)
+                stamp = str(int(NOW.timestamp()))
+                request = SignedRequest("bench-tp", stamp, signature(key, "POST", path, stamp, body), (path,),
+                                        body, "gzip", batch.batch_id)
+                agent, plain = authenticator.authenticate("bench-tp", request)
+                accepted += ingest.receive(agent, batch.batch_id, plain)["accepted"]
+                store.mark_sent(batch.batch_id, {})
+                batches += 1
+            seconds = time.perf_counter() - started
+        store.close()
+    assert accepted == records
     meter_days = METERS
     updates = sum(c.operation == "UpdateItem" for c in calls)
     in_calls = sum(c.seconds for c in calls)
@@ -96,14 +106,14 @@ def _ingest() -> list[str]:
     overhead = len(calls) - updates
     return [
         f"АИИС КУЭ: сутки профиля (48 получасов) для {METERS:_} счётчиков, пакеты по {BATCH_SIZE} записей "
-        f"({len(batches)} пакетов, gzip, подпись)".replace("_", " "),
+        f"({batches} пакетов, gzip, подпись)".replace("_", " "),
         f"  записей в DynamoDB на счётчико-сутки .. {per_meter_day:.2f}  (цель {TARGET_WRITES_PER_METER_DAY}: "
         f"сутки + итог месяца; +{split / 2:.0f} счётчико-суток разрезаны границей пакета)",
-        f"  прочие вызовы на пакет ............... {overhead / len(batches):.0f}  (агент, одноразовость подписи, "
+        f"  прочие вызовы на пакет ............... {overhead / batches:.0f}  (агент, одноразовость подписи, "
         f"проверка и фиксация пакета)",
         f"  время ................................ {seconds:6.2f} с, из них в вызовах DynamoDB (moto) "
-        f"{in_calls:.2f} с; наш код {seconds - in_calls:.2f} с "
-        f"({len(records) / (seconds - in_calls):_.0f} записей/с)".replace("_", " "),
+        f"{in_calls:.2f} с; наш код (очередь агента и облако) {seconds - in_calls:.2f} с "
+        f"({records / (seconds - in_calls):_.0f} записей/с)".replace("_", " "),
     ]
 
 

@@ -26,6 +26,8 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, 
 from .records import Interval, MeterEvent, Record, RegisterReading, RelayState, record_from_json
 
 _SCHEMA_VERSION = 1
+# How many of the oldest pending records, in batch sizes, a batch is chosen from (see _cut_by_meter).
+_BATCH_WINDOW = 20
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     id            INTEGER PRIMARY KEY,
@@ -195,8 +197,9 @@ class Store:
             row = db.execute("SELECT batch_id, attempts FROM batches WHERE state = 'open' "
                              "ORDER BY created_at, rowid LIMIT 1").fetchone()
             if row is None:
-                ids = [r[0] for r in db.execute(
-                    "SELECT id FROM records WHERE state = 'pending' ORDER BY id LIMIT ?", (size,))]
+                ids = _cut_by_meter(db.execute(
+                    "SELECT id, meter FROM records WHERE state = 'pending' ORDER BY id LIMIT ?",
+                    (size * _BATCH_WINDOW,)).fetchall(), size)
                 if not ids:
                     return None
                 row = (uuid.uuid4().hex, 0)
@@ -293,6 +296,25 @@ class Store:
     def state(self) -> Dict[str, str]:
         with self._lock:
             return dict(self._db.execute("SELECT key, value FROM agent_state").fetchall())
+
+
+def _cut_by_meter(pending: Sequence[Tuple[int, str]], size: int) -> List[int]:
+    """Up to `size` record ids for the next batch, a meter's records kept together.
+
+    The cloud writes one item per meter-day per batch, so a meter's records spread over several
+    batches cost a write in each. `pending` (oldest first) is grouped by meter in the order of each
+    meter's oldest record; whole groups go in while they fit. A meter with more than `size` records
+    waiting on its own fills the batch with its oldest ones.
+    """
+    groups: Dict[str, List[int]] = {}
+    for record_id, meter in pending:
+        groups.setdefault(meter, []).append(record_id)
+    ids: List[int] = []
+    for group in groups.values():
+        if len(ids) + len(group) > size:
+            return ids or group[:size]
+        ids.extend(group)
+    return ids
 
 
 def _utc(value: datetime) -> str:

@@ -69,6 +69,36 @@ def test_cursors_move_with_their_records_atomically(tmp_path: Path) -> None:
     store.close()
 
 
+def _drain(store: Store, size: int) -> list:
+    batches = []
+    while (batch := store.next_batch(size)) is not None:
+        batches.append([(r.meter, r.start) for r in batch.records])  # type: ignore[attr-defined]
+        store.mark_sent(batch.batch_id, {})
+    return batches
+
+
+def test_a_meters_records_travel_in_one_batch(tmp_path: Path) -> None:
+    # Polls interleave meters (A, B, C each half hour); the cloud writes a meter-day once per batch,
+    # so batches carry a meter's records together, oldest meter first.
+    store = Store(tmp_path / "q.sqlite3")
+    for n in range(4):
+        store.save([interval(n, meter) for meter in ("A", "B", "C")])
+    batches = _drain(store, 8)
+    assert [[meter for meter, _ in batch] for batch in batches] == [["A"] * 4 + ["B"] * 4, ["C"] * 4]
+    assert [start for _, start in batches[0][:4]] == [interval(n).start for n in range(4)]
+    store.close()
+
+
+def test_a_meter_with_more_than_a_batch_waiting_fills_batches_oldest_first(tmp_path: Path) -> None:
+    store = Store(tmp_path / "q.sqlite3")
+    store.save([interval(n, "A") for n in range(7)] + [interval(0, "B")])
+    batches = _drain(store, 3)
+    assert batches == [[("A", interval(n).start) for n in range(3)],
+                       [("A", interval(n).start) for n in range(3, 6)],
+                       [("A", interval(6).start), ("B", interval(0).start)]]
+    store.close()
+
+
 def test_batch_id_is_stable_until_sent(tmp_path: Path) -> None:
     path = tmp_path / "q.sqlite3"
     store = Store(path)

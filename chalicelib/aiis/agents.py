@@ -20,8 +20,8 @@ from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, va
 from chalicelib.metering.repository import MeteringRepository, contract_key
 
 from .agents_repository import POINTS_LIST, AgentItem, AgentsRepository, AssignmentItem, agent_key, assignment_key
-from .models import (AgentCreate, AgentCreated, AgentList, AgentMeterOut, AgentOut, AgentPatch, AgentSecret,
-                     MeterRef)
+from .models import (AgentCreate, AgentCreated, AgentList, AgentMeterOut, AgentOut, AgentPatch, AgentRotate,
+                     AgentSecret, MeterRef)
 
 SECRET_BYTES = 32
 # A transaction holds 100 items: the agent, the audit record and the assignments that change.
@@ -40,9 +40,11 @@ class Planned:
     contract: str
     point_code: Optional[str]
     point_name: str
+    coefficient: str
 
     def info(self) -> dict[str, Any]:
-        return {"meter_id": self.meter_id, "contract": self.contract, "point_code": self.point_code}
+        return {"meter_id": self.meter_id, "contract": self.contract, "point_code": self.point_code,
+                "coefficient": self.coefficient}
 
 
 def new_secret() -> tuple[str, str]:
@@ -96,14 +98,21 @@ class AgentAdmin:
         self._update(actor, agent, actions, "agent.update", details)
         return self.out(self._agent(agent_id), clock.now())
 
-    def rotate(self, actor: Principal, agent_id: str) -> AgentSecret:
-        """A new secret; the old one stops working at once (the concentrator's key file must be replaced)."""
+    def rotate(self, actor: Principal, agent_id: str, body: AgentRotate) -> AgentSecret:
+        """A new secret. The old one keeps working for `keep_previous_hours` (0 when it leaked), so the
+        concentrator goes on delivering until a technician has replaced its key file; the first
+        request signed with the new key ends that grace at once."""
         agent = self._agent(agent_id)
         secret, digest = new_secret()
-        self._update(actor, agent, [AgentItem.key_digest.set(digest),
-                                    AgentItem.key_rotated_at.set(clock.iso(clock.now())),
-                                    AgentItem.revision.add(1)], "agent.rotate_secret", {})
-        return AgentSecret(agent_id=agent_id, secret=secret)
+        now = clock.now()
+        valid_until = clock.iso(now + timedelta(hours=body.keep_previous_hours)) if body.keep_previous_hours else None
+        grace = ([AgentItem.previous_key_digest.set(agent.key_digest), AgentItem.previous_key_valid_until.set(valid_until)]
+                 if valid_until else
+                 [AgentItem.previous_key_digest.remove(), AgentItem.previous_key_valid_until.remove()])
+        self._update(actor, agent, [AgentItem.key_digest.set(digest), AgentItem.key_rotated_at.set(clock.iso(now)),
+                                    *grace, AgentItem.revision.add(1)],
+                     "agent.rotate_secret", {"keep_previous_hours": body.keep_previous_hours})
+        return AgentSecret(agent_id=agent_id, secret=secret, previous_valid_until=valid_until)
 
     def _update(self, actor: Principal, agent: AgentItem, actions: list[Any], action: str,
                 details: dict[str, Any]) -> None:
@@ -127,7 +136,7 @@ class AgentAdmin:
             for meter in self.metering.meters_of(contract_key(contract)):
                 name = f"{names.get(meter.object_id or '', 'Объект')}, ПУ {meter.serial}"[:200]
                 found[(contract, meter.serial.upper())] = Planned(meter.meter_id, meter.serial, contract,
-                                                                  meter.point_code, name)
+                                                                  meter.point_code, name, meter.coefficient)
         planned: dict[str, Planned] = {}
         errors = []
         for index, ref in enumerate(refs):
@@ -198,7 +207,8 @@ class AgentAdmin:
             polled = status_by_serial.get(serial.upper()) or {}
             drift = polled.get("clock_drift_s")
             meters.append(AgentMeterOut(serial=serial, meter_id=info["meter_id"], contract=info["contract"],
-                                        point_code=info.get("point_code"), last_read_at=polled.get("last_read_at"),
+                                        point_code=info.get("point_code"), coefficient=info.get("coefficient") or "1",
+                                        last_read_at=polled.get("last_read_at"),
                                         last_error=polled.get("last_error"),
                                         clock_drift_s=float(drift) if drift is not None else None,
                                         drift_alarm=drift is not None and abs(float(drift)) > limit))
@@ -207,7 +217,9 @@ class AgentAdmin:
         overdue = contact is None or now - datetime.fromisoformat(contact.replace("Z", "+00:00")) > timedelta(
             minutes=self.settings.aiis_agent_overdue_minutes)
         return AgentOut(id=agent.agent_id, name=agent.name, enabled=bool(agent.enabled), created_at=agent.created_at,
-                        key_rotated_at=agent.key_rotated_at, last_contact_at=contact, overdue=overdue,
+                        key_rotated_at=agent.key_rotated_at,
+                        previous_key_valid_until=agent.previous_key_valid_until if agent.previous_key_digest else None,
+                        last_contact_at=contact, overdue=overdue,
                         agent_time=agent.agent_time,
                         clock_skew_s=float(agent.clock_skew_s) if agent.clock_skew_s is not None else None,
                         version=agent.agent_version,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalicelib.core.web import ApiBlueprint, Request, Result
 
-from .models import (AgentCreate, AgentCreated, AgentList, AgentMetersIn, AgentOut, AgentPatch, AgentSecret,
-                     AiisContractOut, ConsumptionOut, ConsumptionQuery, EventsOut, EventsQuery, Export80020Query,
-                     ProfileOut, ProfileQuery, ReadingsOut, ReadingsQuery, RegistersOut, RelayOut)
+from .models import (AgentCreate, AgentCreated, AgentList, AgentMetersIn, AgentOut, AgentPatch, AgentRotate,
+                     AgentSecret, AiisContractOut, ConsumptionOut, ConsumptionQuery, EventsOut, EventsQuery,
+                     Export80020Query, ProfileOut, ProfileQuery, ReadingsOut, ReadingsQuery, RegistersOut, RelayOut)
 
 api = ApiBlueprint(__name__, tag="АИИС КУЭ")
 
@@ -135,12 +135,13 @@ def assign_meters(req: Request, agent_id: str) -> AgentOut:
 
 
 @api.route("/staff/agents/{agent_id}/secret", "POST",
-           summary="Сменить секрет агента: новый показывается один раз, прежний перестаёт действовать сразу",
-           access="staff", roles=ADMINS, response=AgentSecret, errors=(404, 409))
+           summary="Сменить секрет агента: новый показывается один раз, прежний действует ещё keep_previous_hours "
+                   "часов или до первого запроса с новым",
+           access="staff", roles=ADMINS, body=AgentRotate, response=AgentSecret, errors=(404, 409))
 def rotate_secret(req: Request, agent_id: str) -> AgentSecret:
     from .agents import AgentAdmin
 
-    return AgentAdmin().rotate(req.principal, agent_id)
+    return AgentAdmin().rotate(req.principal, agent_id, req.body)
 
 
 @api.route("/staff/aiis/80020", summary="Выгрузка суток в макете 80020 (XML, windows-1251) по точкам измерения; "

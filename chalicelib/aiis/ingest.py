@@ -97,8 +97,7 @@ class AgentAuthenticator:
         now = clock.epoch(clock.now())
         if not request.timestamp.isdigit() or abs(now - int(request.timestamp)) > CLOCK_TOLERANCE_S:
             raise unauthorized(STALE, code="stale_timestamp")
-        if not signing.verify(bytes.fromhex(agent.key_digest), "POST", dict.fromkeys(request.paths),
-                              request.timestamp, self._body_digests(request), request.signature):
+        if not self._signed_by_agent(agent, request):
             raise unauthorized(BAD_SIGNATURE, code="bad_signature")
         if request.agent_header != path_agent_id:
             raise ApiError(WRONG_AGENT, status=403, code="forbidden")
@@ -109,6 +108,23 @@ class AgentAuthenticator:
                                    int(request.timestamp) + 2 * CLOCK_TOLERANCE_S):
             raise ApiError(REPLAYED, status=429, code="replayed_request", headers={"Retry-After": "1"})
         return agent, self._plain(request)
+
+    def _signed_by_agent(self, agent: AgentItem, request: SignedRequest) -> bool:
+        """The current key, or the previous one within its grace after a rotation. The first request
+        under the current key ends that grace: the concentrator has its new key file."""
+        paths, digests = list(dict.fromkeys(request.paths)), self._body_digests(request)
+
+        def signed_with(key_digest: str) -> bool:
+            return signing.verify(bytes.fromhex(key_digest), "POST", paths, request.timestamp, digests,
+                                  request.signature)
+
+        if signed_with(agent.key_digest):
+            if agent.previous_key_digest:
+                self.agents.end_key_grace(agent)
+            return True
+        valid_until = agent.previous_key_valid_until
+        return bool(agent.previous_key_digest and valid_until and clock.iso(clock.now()) < valid_until
+                    and signed_with(agent.previous_key_digest))
 
     @staticmethod
     def _body_digests(request: SignedRequest) -> list[str]:
@@ -218,7 +234,7 @@ class BatchIngest:
                 totals = day_totals(slots_of(item), slots_in_day(day, self.settings.tz))
                 self.repo.put_day_totals(meter_id, day, totals, int(item["ver"]), now)
         for meter_id, register in registers.items():
-            self.repo.put_registers(meter_id, clock.iso(register.read_at), register.values)
+            self.repo.put_registers(meter_id, clock.iso(register.read_at), register.values, register.coefficient)
         for meter_id, relay in relays.items():
             self.repo.put_relay(meter_id, clock.iso(relay.at), relay.on)
         if events:

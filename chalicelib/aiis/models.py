@@ -30,7 +30,9 @@ class _Ranged(BaseModel):
 class RegistersOut(BaseModel):
     meter_id: str
     read_at: Optional[str] = Field(description="Когда счётчик показал эти значения; null — данных ещё нет")
-    values: dict[str, str] = Field(description="Канал (A+, A-, R+, R-) → накопленное значение")
+    values: dict[str, str] = Field(description="Канал (A+, A-, R+, R-) → накопленное значение, как на табло счётчика")
+    coefficient: str = Field(description="Расчётный коэффициент (Ктт × Ктн): профиль, графики и потребление уже "
+                                         "умножены на него, показания табло — нет")
     units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
 
 
@@ -212,6 +214,7 @@ class AgentMeterOut(BaseModel):
     meter_id: str
     contract: str
     point_code: Optional[str]
+    coefficient: str = Field(description="Расчётный коэффициент (Ктт × Ктн) из биллинга: на него умножается профиль")
     last_read_at: Optional[str]
     last_error: Optional[str]
     clock_drift_s: Optional[float]
@@ -224,6 +227,8 @@ class AgentOut(BaseModel):
     enabled: bool
     created_at: str
     key_rotated_at: str
+    previous_key_valid_until: Optional[str] = Field(
+        description="До какого времени ещё принимается прежний секрет после смены (null — не принимается)")
     last_contact_at: Optional[str]
     overdue: bool = Field(description="Агент не выходил на связь дольше допустимого (или ни разу)")
     agent_time: Optional[str]
@@ -244,9 +249,18 @@ class AgentCreated(BaseModel):
     secret: str = Field(description="Секрет агента (hex) для файла ключа УСПД; показывается только один раз")
 
 
+class AgentRotate(_Strict):
+    keep_previous_hours: int = Field(
+        default=24, ge=0, le=72,
+        description="Сколько часов прежний секрет ещё действует, пока на УСПД меняют файл ключа; 0 — если секрет "
+                    "скомпрометирован. Первый запрос с новым секретом прекращает действие прежнего")
+
+
 class AgentSecret(BaseModel):
     agent_id: str
-    secret: str = Field(description="Новый секрет (hex); показывается только один раз, прежний больше не действует")
+    secret: str = Field(description="Новый секрет (hex); показывается только один раз")
+    previous_valid_until: Optional[str] = Field(description="До какого времени действует прежний секрет; "
+                                                            "null — прекратил действовать сразу")
 
 
 class Export80020Query(_Query):

@@ -66,7 +66,7 @@ class AiisReader:
         item = self.repo.item(meter_id, "REGISTERS") or {}
         values = decode_channels(item["vals"]) if "vals" in item else {}
         return RegistersOut(meter_id=meter_id, read_at=self._local_text(item.get("read_at")),
-                            values={c: format_decimal(v) for c, v in values.items()})
+                            values={c: format_decimal(v) for c, v in values.items()}, coefficient=item.get("k", "1"))
 
     def relay(self, principal: Principal, meter_id: str) -> RelayOut:
         self._check(principal, meter_id)

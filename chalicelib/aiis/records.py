@@ -3,6 +3,10 @@
 Pure code. A bad record is refused on its own with a Russian reason that names what is wrong but
 never repeats what was sent; the rest of the batch still counts. Serials are matched to meters
 through the agent's assignments, so an agent can write only the meters staff gave it.
+
+A meter behind current or voltage transformers measures the secondary side: interval energies are
+multiplied by the meter's calculation coefficient (Ктт × Ктн, from billing) into what the point
+really consumed. Registers stay as the meter shows them, the way readings are entered by hand.
 """
 from __future__ import annotations
 
@@ -53,7 +57,8 @@ class RegisterRecord:
     meter_id: str
     read_at: datetime
     day: date
-    values: Mapping[str, Decimal]
+    values: Mapping[str, Decimal]   # as the meter shows them
+    coefficient: Decimal
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,15 @@ class Rejected(ValueError):
 
 
 @dataclass(frozen=True)
+class MeterTarget:
+    """Where an agent's serial goes."""
+    meter_id: str
+    coefficient: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
 class RecordContext:
-    meters: Mapping[str, str]   # upper-cased serial -> meter id, the agent's assignments
+    meters: Mapping[str, MeterTarget]   # upper-cased serial -> meter, the agent's assignments
     now: datetime
     tz: tzinfo
 
@@ -91,16 +103,16 @@ def parse_record(data: Any, ctx: RecordContext) -> Record:
     """The typed record, or `Rejected` with the reason."""
     if not isinstance(data, dict) or not isinstance(data.get("meter"), str):
         raise Rejected(MALFORMED)
-    meter_id = ctx.meters.get(data["meter"].strip().upper())
+    target = ctx.meters.get(data["meter"].strip().upper())
     kind = data.get("kind")
     if kind not in _PARSERS:
         raise Rejected(UNKNOWN_KIND)
-    if meter_id is None:
+    if target is None:
         raise Rejected(NOT_ASSIGNED)
-    return _PARSERS[kind](data, meter_id, ctx)
+    return _PARSERS[kind](data, target, ctx)
 
 
-def _interval(data: dict[str, Any], meter_id: str, ctx: RecordContext) -> IntervalRecord:
+def _interval(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> IntervalRecord:
     start = _instant(data.get("start"), ctx)
     if data.get("minutes") != SLOT_MINUTES:
         raise Rejected(NOT_HALF_HOUR)
@@ -115,32 +127,33 @@ def _interval(data: dict[str, Any], meter_id: str, ctx: RecordContext) -> Interv
             raise Rejected(MISSING_WITH_VALUES)
         slot = Slot("missing")
     else:
-        slot = Slot(status, _energies(values))
+        slot = Slot(status, {channel: energy * target.coefficient for channel, energy in _energies(values).items()})
     place = locate(start, ctx.tz)
     if place is None:
         raise Rejected(OFF_GRID)
-    return IntervalRecord(meter_id, place[0], place[1], slot)
+    return IntervalRecord(target.meter_id, place[0], place[1], slot)
 
 
-def _register(data: dict[str, Any], meter_id: str, ctx: RecordContext) -> RegisterRecord:
+def _register(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> RegisterRecord:
     read_at = _instant(data.get("read_at"), ctx)
-    return RegisterRecord(meter_id, read_at, read_at.astimezone(ctx.tz).date(), _energies(data.get("values")))
+    return RegisterRecord(target.meter_id, read_at, read_at.astimezone(ctx.tz).date(), _energies(data.get("values")),
+                          target.coefficient)
 
 
-def _event(data: dict[str, Any], meter_id: str, ctx: RecordContext) -> EventRecord:
+def _event(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> EventRecord:
     at = _instant(data.get("at"), ctx)
     journal, code, severity, text = (data.get(k) for k in ("journal", "code", "severity", "text"))
     if not (isinstance(journal, str) and _JOURNAL.match(journal) and isinstance(code, str) and _CODE.match(code)
             and severity in SEVERITIES and isinstance(text, str) and 0 < len(text.strip()) <= MAX_TEXT):
         raise Rejected(BAD_EVENT)
-    return EventRecord(meter_id, at, journal, code, severity, text.strip())
+    return EventRecord(target.meter_id, at, journal, code, severity, text.strip())
 
 
-def _relay(data: dict[str, Any], meter_id: str, ctx: RecordContext) -> RelayRecord:
+def _relay(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> RelayRecord:
     at = _instant(data.get("at"), ctx)
     if data.get("state") not in ("on", "off"):
         raise Rejected(BAD_RELAY)
-    return RelayRecord(meter_id, at, data["state"] == "on")
+    return RelayRecord(target.meter_id, at, data["state"] == "on")
 
 
 _PARSERS = {"interval": _interval, "register": _register, "event": _event, "relay": _relay}
@@ -179,6 +192,7 @@ def _energy(value: Any) -> Decimal:
     return number
 
 
-def serial_map(meters: Optional[Mapping[str, Any]]) -> dict[str, str]:
-    """Upper-cased serial -> meter id from an agent's assignments (serial -> {"meter_id", …})."""
-    return {serial.upper(): info["meter_id"] for serial, info in (meters or {}).items()}
+def serial_map(meters: Optional[Mapping[str, Any]]) -> dict[str, MeterTarget]:
+    """Upper-cased serial -> meter from an agent's assignments (serial -> {"meter_id", "coefficient", …})."""
+    return {serial.upper(): MeterTarget(info["meter_id"], Decimal(info.get("coefficient") or 1))
+            for serial, info in (meters or {}).items()}

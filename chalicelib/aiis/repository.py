@@ -5,7 +5,8 @@ Keys (pk / sk) and what they hold:
   every merge), `reg`/`reg_at` — the day's last register reading (the readings table).
 - `METER#<id>` / `MONTH#<YYYY-MM>`: per day `dDD` totals (days.DayTotals) and `vDD`, the day item
   version they were computed from; a year chart is one Query over ≤ 12 (13 for billing periods).
-- `METER#<id>` / `REGISTERS`: latest A+ A− R+ R− (`vals`) and `read_at`.
+- `METER#<id>` / `REGISTERS`: latest A+ A− R+ R− (`vals`) as the meter shows them, `read_at`, and the
+  calculation coefficient `k` the meter's intervals were multiplied by.
 - `METER#<id>` / `RELAY`: `state` on|off and `at`.
 - `METER#<id>` / `EVENT#<at>#<journal>#<code>`: the natural key, so a re-sent event overwrites itself;
   newest first by sk; severity and journal are filtered inside the queried time window (a meter logs
@@ -21,6 +22,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Iterable, Mapping, Optional
 
 from botocore.exceptions import ClientError
@@ -28,7 +30,7 @@ from botocore.exceptions import ClientError
 from chalicelib.core import aws
 from chalicelib.core.config import get_settings
 
-from .days import DayTotals, Slot, day_attribute, encode_channels, slot_attribute
+from .days import DayTotals, Slot, day_attribute, encode_channels, format_decimal, slot_attribute
 from .records import EventRecord
 
 _WRITE_CHUNK = 25      # BatchWriteItem limit
@@ -130,8 +132,9 @@ class AiisRepository:
                 return False
             raise
 
-    def put_registers(self, meter_id: str, read_at: str, values: Mapping[str, Any]) -> bool:
-        return self._put_latest(meter_id, "REGISTERS", "read_at", read_at, {"vals": encode_channels(values)})
+    def put_registers(self, meter_id: str, read_at: str, values: Mapping[str, Any], coefficient: Decimal) -> bool:
+        return self._put_latest(meter_id, "REGISTERS", "read_at", read_at,
+                                {"vals": encode_channels(values), "k": format_decimal(coefficient)})
 
     def put_relay(self, meter_id: str, at: str, on: bool) -> bool:
         return self._put_latest(meter_id, "RELAY", "at", at, {"state": "on" if on else "off"})

@@ -29,6 +29,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     items_written: int = 0
     links_refreshed: int = 0
+    agents_refreshed: int = 0
 
     @property
     def skipped(self) -> int:
@@ -52,6 +53,7 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
         report.items_written += written
         report.applied += len(chunk)
         report.links_refreshed += _refresh_links(chunk, ids, existing, repo)
+        report.agents_refreshed += _refresh_agents(chunk, ids, existing)
     return report
 
 
@@ -121,6 +123,19 @@ def _refresh_links(chunk: list[BillingMeterRow], ids: list[str], existing: dict[
             except UpdateError:
                 continue  # unlinked meanwhile
     return refreshed
+
+
+def _refresh_agents(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem]) -> int:
+    """An АИИС agent keeps a copy of its meters' coefficient and point code; a change reaches it here."""
+    changed = [(meter_id, row) for meter_id, row in zip(ids, chunk)
+               if (before := existing.get(meter_key(meter_id))) is not None
+               and (before.coefficient != str(row.coefficient) or before.point_code != row.point_code)]
+    if not changed:
+        return 0
+    from chalicelib.aiis.agents_repository import AgentsRepository
+
+    agents = AgentsRepository()
+    return sum(agents.follow_billing(meter_id, str(row.coefficient), row.point_code) for meter_id, row in changed)
 
 
 def _iso(value: Any) -> Any:

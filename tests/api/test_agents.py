@@ -5,6 +5,7 @@ import gzip
 import json
 import time
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -167,15 +168,59 @@ def test_only_administrators_register_agents_and_the_secret_is_shown_once(api, s
     assert api.post("/staff/agents", {"id": "tp-x", "name": "ТП"}, token=operator)[0] == 403
     assert api.post("/staff/agents", {"id": site.agent_id, "name": "ТП"}, token=site.admin)[0] == 409
     assert api.post("/staff/agents", {"id": "-bad id", "name": "ТП"}, token=site.admin)[0] == 422
-    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", token=site.admin)
+    # A leaked secret is replaced with no grace.
+    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 0},
+                               token=site.admin)
     assert status == 200 and rotated["secret"] != site.secret and len(bytes.fromhex(rotated["secret"])) == 32
+    assert rotated["previous_valid_until"] is None
     assert site.agent.batch([])[0] == 401  # the old key stopped working
     assert AgentClient(api, site.agent_id, rotated["secret"]).batch([])[0] == 200
     from chalicelib.core import audit
 
-    actions = {entry.action for entry in audit.for_target("agent", site.agent_id)}
-    assert actions == {"agent.create", "agent.rotate_secret"}
-    assert all("secret" not in json.dumps(entry.details) for entry in audit.for_target("agent", site.agent_id))
+    entries = audit.for_target("agent", site.agent_id)
+    assert {entry.action for entry in entries} == {"agent.create", "agent.rotate_secret"}
+    assert all("secret" not in json.dumps(entry.details) for entry in entries)
+
+
+def listed_agent(api, site):
+    return next(a for a in api.get("/staff/agents", token=site.admin)[1]["agents"] if a["id"] == site.agent_id)
+
+
+def test_after_a_rotation_the_old_key_works_until_the_concentrator_uses_the_new_one(api, site):
+    # Until a technician has replaced the key file, the concentrator keeps delivering under the old key.
+    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {}, token=site.admin)
+    assert status == 200
+    from chalicelib.core import clock
+
+    until = clock.now() + timedelta(hours=24)
+    assert abs(datetime.fromisoformat(rotated["previous_valid_until"].replace("Z", "+00:00")) - until) < timedelta(
+        minutes=1)
+    assert listed_agent(api, site)["previous_key_valid_until"] == rotated["previous_valid_until"]
+    day = local_day()
+    assert site.agent.batch([interval(site.serials[0], day, 0)])[1]["accepted"] == 1
+    renewed = AgentClient(api, site.agent_id, rotated["secret"])
+    assert renewed.batch([interval(site.serials[0], day, 1)])[1]["accepted"] == 1
+    # The new key file is in place: the old key is of no further use to anyone.
+    assert site.agent.batch([])[0] == 401
+    assert listed_agent(api, site)["previous_key_valid_until"] is None
+    assert renewed.batch([])[0] == 200
+
+
+def test_the_old_key_stops_when_its_grace_ends(api, site):
+    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 1},
+                               token=site.admin)
+    assert status == 200
+    from chalicelib.core import clock
+
+    later = clock.now() + timedelta(hours=1, minutes=1)
+    clock.set_clock(lambda: later)
+    try:
+        status, answer, _ = site.agent.batch([], timestamp=int(later.timestamp()))
+        assert (status, answer["error"]["code"]) == (401, "bad_signature")
+    finally:
+        clock.set_clock(None)
+    assert api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 73},
+                    token=site.admin)[0] == 422
 
 
 def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site):

@@ -16,7 +16,7 @@ import botocore.client
 import pytest
 
 from aiis_support import interval, local_day, make_site, slot_start
-from helpers import login, register_and_confirm
+from helpers import billing_meter, load_billing, login, register_and_confirm
 from test_reference import staff_token
 
 
@@ -238,6 +238,39 @@ def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
     status, answer = api.get(f"/staff/aiis/80020?date={day}&points=NO-SUCH-POINT", token=operator,
                              headers={"Accept": "application/xml"})
     assert status == 422 and "NO-SUCH-POINT" not in answer["error"]["fields"][0]["message"]
+
+
+def test_a_transformer_coefficient_from_billing_scales_the_profile_and_follows_billing(api):
+    # The meter sits behind 200/5 current transformers: billing says Ктт × Ктн = 40.
+    fresh = make_site(api)
+    from chalicelib.aiis.agents_repository import AssignmentItem, assignment_key
+
+    old_code = AssignmentItem.get(assignment_key(fresh.meter_ids[0]), "ASSIGNMENT").point_code
+    new_code = f"PT{uuid.uuid4().hex[:10].upper()}"
+    report = load_billing(billing_meter(fresh.contract, fresh.serials[0], status="aiis", coefficient="40",
+                                        point_code=new_code))
+    assert report.agents_refreshed == 1
+    agent = next(a for a in api.get("/staff/agents", token=fresh.admin)[1]["agents"] if a["id"] == fresh.agent_id)
+    assert [(m["coefficient"], m["point_code"]) for m in agent["meters"]] == [("40", new_code)]
+
+    day = local_day(2)
+    assert fresh.agent.batch([interval(fresh.serials[0], day, i, 0.5) for i in range(48)] + [
+        {"kind": "register", "meter": fresh.serials[0], "read_at": slot_start(day, 47), "values": {"A+": 1234.5}},
+    ])[1]["accepted"] == 49
+    status, chart = get(api, fresh, f"consumption?scale=day&date={day}")
+    assert status == 200 and chart["total"] == "960" and chart["points"][0]["value"] == "20"
+    status, registers = get(api, fresh, "registers")
+    assert (registers["values"]["A+"], registers["coefficient"]) == ("1234.5", "40")
+
+    operator = staff_token(api, "operator")
+    status, answer = api.get(f"/staff/aiis/80020?date={day}&points={old_code}", token=operator,
+                             headers={"Accept": "application/xml"})
+    assert status == 422
+    response = api.client.http.get(f"/api/v1/staff/aiis/80020?date={day}&points={new_code}",
+                                   headers={"Authorization": f"Bearer {operator}", "Accept": "application/xml"})
+    assert response.status_code == 200
+    active = ET.fromstring(response.body).find("area/measuringpoint/measuringchannel[@code='01']")
+    assert sum(int(p.find("value").text) for p in active.findall("period")) == 960
 
 
 def test_the_edge_agents_uploader_delivers_over_http(api, tmp_path):

@@ -9,11 +9,11 @@ import pytest
 
 from chalicelib.aiis import records
 from chalicelib.aiis.days import Slot
-from chalicelib.aiis.records import (EventRecord, IntervalRecord, RecordContext, RegisterRecord, Rejected, RelayRecord,
-                                     parse_record)
+from chalicelib.aiis.records import (EventRecord, IntervalRecord, MeterTarget, RecordContext, RegisterRecord, Rejected,
+                                     RelayRecord, parse_record, serial_map)
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=timezone.utc)
-CTX = RecordContext({"012345678": "meter-1"}, NOW, ZoneInfo("Europe/Moscow"))
+CTX = RecordContext({"012345678": MeterTarget("meter-1")}, NOW, ZoneInfo("Europe/Moscow"))
 
 
 def interval(**overrides):
@@ -38,9 +38,27 @@ def test_the_protocol_examples_are_accepted():
 
 
 def test_a_missing_interval_carries_no_values_and_serials_match_regardless_of_case():
-    ctx = RecordContext({"AB12": "meter-2"}, NOW, CTX.tz)
+    ctx = RecordContext({"AB12": MeterTarget("meter-2")}, NOW, CTX.tz)
     parsed = parse_record(interval(meter="ab12", values={}, status="missing"), ctx)
     assert parsed.slot == Slot("missing", {})
+
+
+def test_intervals_of_a_transformer_connected_meter_are_multiplied_by_its_coefficient():
+    # A meter behind 200/5 current transformers (Ктт 40) counts a fortieth of what the point takes;
+    # its display, and so its registers, stay as they are.
+    ctx = RecordContext(serial_map({"012345678": {"meter_id": "meter-1", "contract": "Д-1", "coefficient": "40"}}),
+                        NOW, CTX.tz)
+    parsed = parse_record(interval(), ctx)
+    assert parsed.slot.values == {"A+": Decimal("20.480"), "A-": Decimal("0"), "R+": Decimal("4.040"),
+                                  "R-": Decimal("0")}
+    register = parse_record({"kind": "register", "meter": "012345678", "read_at": "2024-05-01T10:30:05Z",
+                             "values": {"A+": 12345.678}}, ctx)
+    assert register.values == {"A+": Decimal("12345.678")} and register.coefficient == Decimal(40)
+
+
+def test_assignments_made_before_coefficients_were_kept_count_as_one():
+    assert serial_map({"ab12": {"meter_id": "meter-2", "contract": "Д-1", "point_code": None}}) == {
+        "AB12": MeterTarget("meter-2", Decimal(1))}
 
 
 @pytest.mark.parametrize("record, reason", [

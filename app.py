@@ -34,8 +34,9 @@ settings = get_settings()
 configure_logging()
 app = Chalice(app_name="kabinet")
 # JSON otherwise (uploads go straight to S3); the АТС 80020 export is windows-1251 XML, which only a
-# binary response carries unchanged. Agents' gzip bodies stay application/json: API Gateway
-# decompresses them on the way in (chalicelib/aiis/signing.py).
+# binary response carries unchanged. Agents' gzip bodies stay application/json: API Gateway, with
+# compression on (minimum_compression_size in .chalice/config.json), decompresses them on the way in
+# (chalicelib/aiis/signing.py).
 app.api.binary_types = ["application/xml"]
 
 system_api = ApiBlueprint(__name__, tag="Служебное")

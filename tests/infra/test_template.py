@@ -203,6 +203,13 @@ def test_stage_references_name_the_chalice_api(template: dict[str, Any]) -> None
     assert stage_refs == {f"{api}.Stage" for api in apis} == {"RestAPI.Stage"}
 
 
+def test_the_api_decompresses_agents_gzip_bodies(template: dict[str, Any]) -> None:
+    # Without compression enabled API Gateway would pass an agent's gzip body (Content-Type
+    # application/json) as text and mangle its bytes; with it, the body arrives decompressed and the
+    # signature is checked against the canonical re-compression (chalicelib/aiis/signing.py).
+    assert template["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
+
+
 def test_waf_protects_the_api_stage(template: dict[str, Any]) -> None:
     association = template["Resources"]["ApiWebAclAssociation"]["Properties"]
     assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}

@@ -20,8 +20,8 @@ from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, va
 from chalicelib.metering.repository import MeteringRepository, contract_key
 
 from .agents_repository import POINTS_LIST, AgentItem, AgentsRepository, AssignmentItem, agent_key, assignment_key
-from .models import (AgentCreate, AgentCreated, AgentList, AgentMeterOut, AgentOut, AgentPatch, AgentRotate,
-                     AgentSecret, MeterRef)
+from .models import (AgentCreate, AgentCreated, AgentList, AgentMeterOut, AgentMetersIn, AgentOut, AgentPatch,
+                     AgentRotate, AgentSecret, MeterRef)
 
 SECRET_BYTES = 32
 # A transaction holds 100 items: the agent, the audit record and the assignments that change.
@@ -79,14 +79,24 @@ class AgentAdmin:
         self._assign(actor, agent, planned, "agent.create", {"name": body.name, "meters": len(planned)}, create=True)
         return AgentCreated(agent=self.out(self._agent(body.id), clock.now()), secret=secret)
 
-    def set_meters(self, actor: Principal, agent_id: str, refs: list[MeterRef]) -> AgentOut:
+    def get(self, agent_id: str) -> AgentOut:
+        return self.out(self._agent(agent_id), clock.now())
+
+    def _editable(self, agent_id: str, seen_revision: Optional[int]) -> AgentItem:
+        """The agent, unless it changed since the staff member's page showed revision `seen_revision`."""
         agent = self._agent(agent_id)
-        planned = self._resolve(refs)
+        if seen_revision is not None and seen_revision != agent.revision:
+            raise conflict(STALE)
+        return agent
+
+    def set_meters(self, actor: Principal, agent_id: str, body: AgentMetersIn) -> AgentOut:
+        agent = self._editable(agent_id, body.revision)
+        planned = self._resolve(body.meters)
         self._assign(actor, agent, planned, "agent.meters", {"meters": len(planned)}, create=False)
         return self.out(self._agent(agent_id), clock.now())
 
     def patch(self, actor: Principal, agent_id: str, body: AgentPatch) -> AgentOut:
-        agent = self._agent(agent_id)
+        agent = self._editable(agent_id, body.revision)
         actions = [AgentItem.revision.add(1)]
         details: dict[str, Any] = {}
         if body.name is not None:
@@ -130,8 +140,11 @@ class AgentAdmin:
     def _resolve(self, refs: list[MeterRef]) -> dict[str, Planned]:
         """Meters by (contract, serial), one Query pair per contract; problems reported by position."""
         found: dict[tuple[str, str], Planned] = {}
+        contracts = set()
         for contract in sorted({ref.contract for ref in refs}):
-            _, objects = self.metering.contract_with_objects(contract)
+            item, objects = self.metering.contract_with_objects(contract)
+            if item is not None:
+                contracts.add(contract)
             names = {o.object_id: o.name for o in objects}
             for meter in self.metering.meters_of(contract_key(contract)):
                 name = f"{names.get(meter.object_id or '', 'Объект')}, ПУ {meter.serial}"[:200]
@@ -141,7 +154,9 @@ class AgentAdmin:
         errors = []
         for index, ref in enumerate(refs):
             meter = found.get((ref.contract, ref.serial.upper()))
-            if meter is None:
+            if ref.contract not in contracts:
+                errors.append(FieldError(f"meters.{index}.contract", "Договор с таким номером не найден"))
+            elif meter is None:
                 errors.append(FieldError(f"meters.{index}.serial", "В договоре нет счётчика с таким номером"))
             elif meter.serial.upper() in planned:
                 # The agent names meters by serial only, so two of its meters cannot share one.
@@ -216,9 +231,10 @@ class AgentAdmin:
         contact = agent.last_contact_at
         overdue = contact is None or now - datetime.fromisoformat(contact.replace("Z", "+00:00")) > timedelta(
             minutes=self.settings.aiis_agent_overdue_minutes)
-        return AgentOut(id=agent.agent_id, name=agent.name, enabled=bool(agent.enabled), created_at=agent.created_at,
-                        key_rotated_at=agent.key_rotated_at,
-                        previous_key_valid_until=agent.previous_key_valid_until if agent.previous_key_digest else None,
+        grace_until = agent.previous_key_valid_until if agent.previous_key_digest else None
+        return AgentOut(id=agent.agent_id, name=agent.name, enabled=bool(agent.enabled), revision=int(agent.revision),
+                        created_at=agent.created_at, key_rotated_at=agent.key_rotated_at,
+                        previous_key_valid_until=grace_until if grace_until and grace_until > clock.iso(now) else None,
                         last_contact_at=contact, overdue=overdue,
                         agent_time=agent.agent_time,
                         clock_skew_s=float(agent.clock_skew_s) if agent.clock_skew_s is not None else None,

@@ -117,6 +117,14 @@ def create_agent(req: Request) -> AgentCreated:
     return AgentAdmin().create(req.principal, req.body)
 
 
+@api.route("/staff/agents/{agent_id}", summary="Агент УСПД: связь, очередь, счётчики", access="staff", roles=STAFF,
+           response=AgentOut, errors=(404,))
+def get_agent(req: Request, agent_id: str) -> AgentOut:
+    from .agents import AgentAdmin
+
+    return AgentAdmin().get(agent_id)
+
+
 @api.route("/staff/agents/{agent_id}", "PATCH", summary="Переименовать, отключить или включить агента",
            access="staff", roles=ADMINS, body=AgentPatch, response=AgentOut, errors=(404, 409))
 def update_agent(req: Request, agent_id: str) -> AgentOut:
@@ -131,7 +139,7 @@ def update_agent(req: Request, agent_id: str) -> AgentOut:
 def assign_meters(req: Request, agent_id: str) -> AgentOut:
     from .agents import AgentAdmin
 
-    return AgentAdmin().set_meters(req.principal, agent_id, req.body.meters)
+    return AgentAdmin().set_meters(req.principal, agent_id, req.body)
 
 
 @api.route("/staff/agents/{agent_id}/secret", "POST",

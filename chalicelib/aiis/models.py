@@ -1,7 +1,8 @@
 """Request and response shapes of the АИИС КУЭ routes (consumer, staff, agents).
 
 Energies are decimal strings (kWh for A±, kvarh for R±) as elsewhere in the API: no float rounding.
-Times are company-local ISO 8601 with the offset; dates are company-local.
+A consumer's data carry company-local times (ISO 8601 with the offset) and dates; the staff agents
+console gets UTC instants (`…Z`), as the other staff pages do, and shows them in the browser's zone.
 """
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ class RegistersOut(BaseModel):
 
 
 class ProfileQuery(_Query):
-    date_from: dt.date = Field(alias="from")
-    date_to: dt.date = Field(alias="to")
+    date_from: Optional[dt.date] = Field(default=None, alias="from",
+                                         description="По умолчанию — за два дня до окончания периода")
+    date_to: Optional[dt.date] = Field(default=None, alias="to", description="По умолчанию — сегодня")
 
 
 class IntervalOut(BaseModel):
@@ -200,13 +202,19 @@ class AgentCreate(_Strict):
     meters: list[MeterRef] = Field(default_factory=list, max_length=500)
 
 
+SeenRevision = Annotated[Optional[int], Field(ge=1, description="revision агента, который видел сотрудник: если "
+                                                                "агента изменили после этого — 409, ничего не меняется")]
+
+
 class AgentPatch(_Strict):
     name: Optional[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = None
     enabled: Optional[bool] = None
+    revision: SeenRevision = None
 
 
 class AgentMetersIn(_Strict):
     meters: list[MeterRef] = Field(max_length=500, description="Полный список счётчиков агента")
+    revision: SeenRevision = None
 
 
 class AgentMeterOut(BaseModel):
@@ -225,6 +233,8 @@ class AgentOut(BaseModel):
     id: str
     name: str
     enabled: bool
+    revision: int = Field(description="Номер изменения: передаётся в PATCH и PUT meters для защиты от "
+                                      "одновременной правки")
     created_at: str
     key_rotated_at: str
     previous_key_valid_until: Optional[str] = Field(

@@ -28,6 +28,7 @@ from .periods import Span, period_containing, year_periods
 from .repository import AiisRepository
 
 MAX_PROFILE_DAYS = 31
+DEFAULT_PROFILE_DAYS = 3
 MAX_EVENT_DAYS = 366
 DEFAULT_EVENT_DAYS = 30
 MAX_EVENTS = 500
@@ -77,6 +78,12 @@ class AiisReader:
 
     # --- load profile ---------------------------------------------------------------------------
 
+    def _profile_period(self, first: Optional[date], last: Optional[date]) -> tuple[date, date]:
+        last = last or self._today()
+        first = first or last - timedelta(days=DEFAULT_PROFILE_DAYS - 1)
+        self._range(first, last, MAX_PROFILE_DAYS, "Профиль мощности")
+        return first, last
+
     def _range(self, first: date, last: date, limit: int, what: str) -> None:
         if first > last:
             raise field_error("from", "Начало периода позже его окончания")
@@ -93,9 +100,9 @@ class AiisReader:
             day += timedelta(days=1)
         return rows
 
-    def profile(self, principal: Principal, meter_id: str, first: date, last: date) -> ProfileOut:
+    def profile(self, principal: Principal, meter_id: str, first: Optional[date], last: Optional[date]) -> ProfileOut:
         self._check(principal, meter_id)
-        self._range(first, last, MAX_PROFILE_DAYS, "Профиль мощности")
+        first, last = self._profile_period(first, last)
         counts = {"ok": 0, "estimated": 0, "missing": 0, NO_DATA: 0}
         intervals = []
         for day, index, slot in self._intervals(meter_id, first, last):
@@ -107,10 +114,10 @@ class AiisReader:
         return ProfileOut(meter_id=meter_id, date_from=first, date_to=last, summary=Completeness(**counts),
                           intervals=intervals)
 
-    def profile_csv(self, principal: Principal, meter_id: str, first: date, last: date) -> Result:
+    def profile_csv(self, principal: Principal, meter_id: str, first: Optional[date], last: Optional[date]) -> Result:
         """The profile as a spreadsheet opens it in Russian Excel: UTF-8 with BOM, «;», decimal comma."""
         self._check(principal, meter_id)
-        self._range(first, last, MAX_PROFILE_DAYS, "Профиль мощности")
+        first, last = self._profile_period(first, last)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(["Дата", "Начало", "Окончание", *(f"{c}, {UNITS[c]}" for c in CHANNELS), "Статус"])

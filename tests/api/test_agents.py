@@ -235,8 +235,9 @@ def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site)
     assert (status, answer["error"]["code"]) == (409, "conflict")
     assert answer["error"]["fields"] == [{"path": "meters.0.serial", "message": answer["error"]["message"]}]
     status, answer = api.call("PUT", f"/staff/agents/{other.agent_id}/meters",
-                              {"meters": [{"contract": site.contract, "serial": "NOPE"}]}, token=site.admin)
-    assert status == 422 and answer["error"]["fields"][0]["path"] == "meters.0.serial"
+                              {"meters": [{"contract": site.contract, "serial": "NOPE"},
+                                          {"contract": "НЕТ-ТАКОГО", "serial": site.serials[1]}]}, token=site.admin)
+    assert status == 422 and [f["path"] for f in answer["error"]["fields"]] == ["meters.0.serial", "meters.1.contract"]
 
     # Taken off the first agent, the meter may move; the first agent's data for it is refused again.
     mine = [{"contract": site.contract, "serial": site.serials[0]}]
@@ -246,3 +247,36 @@ def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site)
     assert site.agent.batch([interval(site.serials[1], local_day(), 1)])[1]["accepted"] == 0
     operator = staff_token(api, "operator")
     assert api.call("PUT", f"/staff/agents/{other.agent_id}/meters", {"meters": moved}, token=operator)[0] == 403
+
+
+def test_an_edit_made_from_a_stale_page_is_refused(api, site):
+    status, shown = api.get(f"/staff/agents/{site.agent_id}", token=staff_token(api, "operator"))
+    assert status == 200 and shown["id"] == site.agent_id
+    status, renamed = api.patch(f"/staff/agents/{site.agent_id}", {"name": "ТП-17, РУ-0,4 кВ",
+                                                                   "revision": shown["revision"]}, token=site.admin)
+    assert status == 200 and renamed["revision"] == shown["revision"] + 1
+    # A colleague's page still shows the revision before the rename.
+    status, answer = api.patch(f"/staff/agents/{site.agent_id}", {"enabled": False, "revision": shown["revision"]},
+                               token=site.admin)
+    assert (status, answer["error"]["code"]) == (409, "conflict")
+    status, answer = api.call("PUT", f"/staff/agents/{site.agent_id}/meters",
+                              {"meters": [], "revision": shown["revision"]}, token=site.admin)
+    assert status == 409 and answer["error"]["fields"] == []
+    status, current = api.get(f"/staff/agents/{site.agent_id}", token=site.admin)
+    assert (current["name"], current["enabled"], len(current["meters"])) == ("ТП-17, РУ-0,4 кВ", True, 1)
+    assert api.get("/staff/agents/no-such-agent", token=site.admin)[0] == 404
+
+
+def test_an_expired_grace_is_not_shown_as_current(api, site):
+    assert api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 1}, token=site.admin)[0] == 200
+    from chalicelib.core import clock
+
+    from chalicelib.aiis.agents import AgentAdmin
+
+    assert AgentAdmin().get(site.agent_id).previous_key_valid_until is not None
+    later = clock.now() + timedelta(hours=2)
+    clock.set_clock(lambda: later)  # (a signed-in session would have expired by then: the service is asked)
+    try:
+        assert AgentAdmin().get(site.agent_id).previous_key_valid_until is None
+    finally:
+        clock.set_clock(None)

@@ -121,6 +121,10 @@ def test_profile_flags_missing_estimated_and_unreceived_intervals(api, site):
                                         "status": "missing", "values": {}}
     assert profile["intervals"][11]["status"] == "estimated"
     assert get(api, site, f"profile?from={day}&to={day + timedelta(days=31)}")[0] == 422
+    # Without a period: the last three days by the company's calendar, whatever the browser's clock says.
+    status, recent = get(api, site, "profile")
+    assert status == 200 and (recent["from"], recent["to"]) == (str(local_day(2)), str(local_day(0)))
+    assert len(recent["intervals"]) == 3 * 48
     assert get(api, site, f"profile?from={day}&to={day - timedelta(days=1)}")[0] == 422
 
     response = api.client.http.get(f"/api/v1/meters/{site.meter_ids[0]}/aiis/profile.csv?from={day}&to={day}",

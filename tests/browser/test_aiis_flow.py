@@ -1,6 +1,7 @@
 """АИИС КУЭ in a real browser (seeds 000, 004): a consumer connects the service to his contract with
 «Подключить», opens the meter on АИИС from its card (relay badge), and drills the consumption chart
-down year → month (a click on the month's bar) → day (a click on the day's bar) and back.
+down year → month (a click on the month's bar) → day (a click on the day's bar) and back. The
+browser's clock is set more than a year back: the chart still opens on the server's year.
 
 The data is put in through the ingestion service in-process (the stack runs in this process,
 tests/browser/conftest.py) — the same path an agent's batch takes after its signature is checked —
@@ -124,6 +125,8 @@ def test_consumption_chart_drill_down(page: Page, site_url: str, aiis_consumer) 
     if target.year != today.year:
         pytest.skip("the first two days of a year: the data's month is in last year's chart")
     sign_in(page, site_url, aiis_consumer["login"])
+    # A browser whose clock is wrong: the period the chart opens on is the server's, not the browser's.
+    page.clock.set_system_time(datetime(today.year - 2, 6, 15, 12, 0, tzinfo=MOSCOW))
 
     # The service is not connected yet: the section offers «Подключить» with the contract number.
     page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="АИИС КУЭ").click()
@@ -133,7 +136,10 @@ def test_consumption_chart_drill_down(page: Page, site_url: str, aiis_consumer) 
     expect(page.get_by_text(f"Услуга АИИС КУЭ подключена к договору № {aiis_consumer['contract']}")).to_be_visible()
 
     # The meter card shows the relay state and leads to the АИИС pages.
-    page.get_by_role("link", name=f"Счётчик № {aiis_consumer['serial']}").click()
+    with page.expect_response(lambda r: "/aiis/consumption?" in r.url) as first:
+        page.get_by_role("link", name=f"Счётчик № {aiis_consumer['serial']}").click()
+    assert "date=" not in first.value.url, first.value.url  # the server's today, in the company's time zone
+    opened = first.value.json()
     expect(page.get_by_role("heading", name=re.compile("^АИИС КУЭ:"))).to_be_visible()
     expect(page.locator(".aiis-relay").first).to_contain_text("ВКЛ")
     registers = page.get_by_role("region", name="Показания (накопленные)")
@@ -142,6 +148,7 @@ def test_consumption_chart_drill_down(page: Page, site_url: str, aiis_consumer) 
     chart = page.locator(".aiis-chart canvas").first
     period = page.locator(".aiis-chart__period")
     expect(chart).to_have_attribute("data-scale", "year")
+    assert (opened["scale"], opened["period_start"]) == ("year", f"{today.year}-01-01")
     expect(period).to_have_text(f"{today.year} год")
 
     click_bar(page, target.month - 1)

@@ -52,8 +52,6 @@ const STATUS_TEXT = {
 };
 
 const enc = encodeURIComponent;
-const pad = (n) => String(n).padStart(2, "0");
-const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 const capital = (s) => s[0].toUpperCase() + s.slice(1);
 
 // --- Chart.js, loaded once on demand -------------------------------------------------------------
@@ -200,6 +198,9 @@ function registersCard(data) {
     { class: "card", "aria-labelledby": "aiis-registers" },
     h("h2", { id: "aiis-registers", class: "card__title" }, "Показания (накопленные)"),
     h("p", { class: "hint" }, data.read_at ? `Сняты ${formatLocalDateTime(data.read_at)}` : "Показания ещё не поступали."),
+    data.coefficient && data.coefficient !== "1"
+      ? h("p", { class: "hint" }, `Счётчик включён через трансформаторы, расчётный коэффициент ${data.coefficient}: показания — как на табло счётчика, а потребление, профиль и графики уже умножены на коэффициент.`)
+      : null,
     h(
       "div",
       { class: "table-wrap" },
@@ -227,8 +228,11 @@ function periodTitle(data) {
     : `${capital(MONTHS[Number(s.slice(5, 7)) - 1])} ${s.slice(0, 4)}`;
 }
 
+// The chart opens on the server's today in the company's time zone: the first request has no `date`
+// (nor does a level reached back to from there), and drill-down takes its dates from the points the
+// API sent — the browser's clock and time zone never choose the period.
 function consumptionSection(ctx, meterId) {
-  const state = { scale: "year", date: isoDay(new Date()), basis: "calendar", channel: "A+", stack: [] };
+  const state = { scale: "year", date: null, basis: "calendar", channel: "A+", stack: [] };
   const title = h("h3", { class: "aiis-chart__period", "aria-live": "polite" });
   const back = h("button", { type: "button", class: "btn btn--small", hidden: true }, "← Назад");
   const crumbs = h("p", { class: "aiis-crumbs" });
@@ -248,11 +252,11 @@ function consumptionSection(ctx, meterId) {
 
   async function load() {
     error.hidden = true;
+    const query = new URLSearchParams({ scale: state.scale, basis: state.basis, channel: state.channel });
+    if (state.date) query.set("date", state.date);
     let data;
     try {
-      data = await ctx.api.get(
-        `/meters/${enc(meterId)}/aiis/consumption?scale=${state.scale}&date=${state.date}&basis=${state.basis}&channel=${enc(state.channel)}`,
-      );
+      data = await ctx.api.get(`/meters/${enc(meterId)}/aiis/consumption?${query}`);
     } catch (e) {
       error.hidden = false;
       error.textContent = e.message;
@@ -351,15 +355,14 @@ function consumptionSection(ctx, meterId) {
 // --- load profile ---------------------------------------------------------------------------------
 
 function profileSection(ctx, meterId) {
-  const today = new Date();
-  const from = new Date(today);
-  from.setDate(today.getDate() - 2);
+  // The period starts empty: the server's default (the last three days by the company's calendar)
+  // fills it, so the browser's clock never decides which days are "today".
   const form = h(
     "form",
     { class: "form form--inline aiis-controls", novalidate: true },
     formAlert(),
-    field({ name: "from", label: "С", type: "date", value: isoDay(from), size: "narrow" }),
-    field({ name: "to", label: "По", type: "date", value: isoDay(today), size: "narrow" }),
+    field({ name: "from", label: "С", type: "date", size: "narrow" }),
+    field({ name: "to", label: "По", type: "date", size: "narrow" }),
     h(
       "div",
       { class: "field field--narrow" },
@@ -373,17 +376,26 @@ function profileSection(ctx, meterId) {
   const status = statusLine();
   let last = null;
 
+  function period(values) {
+    const query = new URLSearchParams();
+    if (values.from) query.set("from", values.from);
+    if (values.to) query.set("to", values.to);
+    return query.toString();
+  }
+
   async function load() {
     clearErrors(form);
     const values = formValues(form);
     let data;
     try {
-      data = await ctx.api.get(`/meters/${enc(meterId)}/aiis/profile?from=${values.from}&to=${values.to}`);
+      data = await ctx.api.get(`/meters/${enc(meterId)}/aiis/profile?${period(values)}`);
     } catch (e) {
       showErrors(form, e.message, e.fields);
       return;
     }
     last = data;
+    form.elements.namedItem("from").value = data.from;
+    form.elements.namedItem("to").value = data.to;
     const ch = values.channel;
     const s = data.summary;
     summary.textContent =
@@ -410,7 +422,7 @@ function profileSection(ctx, meterId) {
     const values = formValues(form);
     setBusy(button, true, "Готовим…");
     try {
-      const blob = await ctx.api.get(`/meters/${enc(meterId)}/aiis/profile.csv?from=${values.from}&to=${values.to}`, { raw: true });
+      const blob = await ctx.api.get(`/meters/${enc(meterId)}/aiis/profile.csv?${period(values)}`, { raw: true });
       const url = URL.createObjectURL(blob);
       const a = h("a", { href: url, download: `profile_${meterId}_${values.from}_${values.to}.csv` });
       document.body.append(a);

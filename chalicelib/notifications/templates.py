@@ -91,6 +91,27 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Плановое отключение электроэнергии",
         feed_body="$address: $period. Причина: $reason.",
         link="#/outages"),
+    # To the same subscribers when staff change the times of a published planned outage (or its addresses
+    # change while theirs stays covered), and when it is cancelled or no longer covers their address.
+    "outage_changed": MessageTemplate(
+        subject="Изменено время отключения электроэнергии",
+        email="Здравствуйте!\n\nИзменено время отключения электроэнергии по адресу $address.\n"
+              "Новое время: $period (ранее: $previous).\nПричина: $reason.\n\nВы получили это сообщение, "
+              "потому что подписаны на уведомления об отключениях по этому адресу. Отказаться можно в личном "
+              "кабинете, раздел «Отключения»." + _SIGNATURE,
+        sms="Изменено время отключения: $address, $period. $company",
+        feed_title="Изменено время отключения электроэнергии",
+        feed_body="$address: $period (ранее: $previous).",
+        link="#/outages"),
+    "outage_cancelled": MessageTemplate(
+        subject="Отключение электроэнергии отменено",
+        email="Здравствуйте!\n\nОтключение электроэнергии по адресу $address ($period) отменено.\n\n"
+              "Вы получили это сообщение, потому что подписаны на уведомления об отключениях по этому "
+              "адресу. Отказаться можно в личном кабинете, раздел «Отключения»." + _SIGNATURE,
+        sms="Отменено отключение электроэнергии: $address, $period. $company",
+        feed_title="Отключение электроэнергии отменено",
+        feed_body="$address: $period — отключения не будет.",
+        link="#/outages"),
     # Appeals and extra-service requests (chalicelib/appeals): on registration and on every status
     # change, to the contact phone given in the case (seed 000) and the user's e-mail.
     "appeal_submitted": MessageTemplate(

@@ -64,7 +64,8 @@ def create(req: Request) -> OutageDetail:
 
 
 @api.route("/staff/outages/import", "POST",
-           summary="Загрузить отключения (JSON или CSV через «;»): ошибочные строки возвращаются с номерами",
+           summary="Загрузить отключения (JSON или CSV через «;»). Повторная загрузка ничего не дублирует: "
+                   "итог по каждой строке — создано, без изменений, обновлено или ошибка",
            access="staff", roles=OPERATORS, body=OutageImport, response=OutageImportReport)
 def import_outages(req: Request) -> OutageImportReport:
     from .service import OutageService
@@ -81,7 +82,8 @@ def get(req: Request, outage_id: str) -> OutageDetail:
 
 
 @api.route("/staff/outages/{outage_id}", "PATCH",
-           summary="Изменить, закрыть (указать окончание) или отменить отключение", access="staff",
+           summary="Изменить, закрыть (указать окончание) или отменить отключение. Новое время или дома, отмена "
+                   "и возврат опубликованного планового — SMS подписчикам, один раз на изменение", access="staff",
            roles=OPERATORS, body=OutagePatch, response=OutageDetail, errors=(404, 409))
 def update(req: Request, outage_id: str) -> OutageDetail:
     from .service import OutageService

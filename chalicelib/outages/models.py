@@ -138,8 +138,15 @@ class OutagePatch(Strict):
     status: Optional[Literal["active", "cancelled"]] = None
 
 
+DispatchNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
+                                                  pattern=r"^[0-9A-Za-zА-Яа-яЁё№#/._\- ]+$")]
+
+
 class ImportRow(_Schedule):
     """One row of an import, CSV or JSON: the street is named, not referenced by id."""
+    number: Annotated[Optional[DispatchNumber], BeforeValidator(_blank_is_none)] = Field(
+        default=None, description="Номер отключения в диспетчерской системе, если есть: по нему повторная "
+                                  "загрузка находит отключение (иначе — по виду, улице, домам и началу)")
     locality: Locality
     street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
     houses: HousesText = ""
@@ -149,10 +156,10 @@ class ImportRow(_Schedule):
 class OutageImport(Strict):
     items: Optional[list[Any]] = Field(default=None, min_length=1, max_length=MAX_IMPORT_ROWS,
                                        description="Строки как объекты: kind, locality, street, houses, start, "
-                                                   "end, reason")
+                                                   "end, reason и, если есть, number")
     csv: Optional[Annotated[str, StringConstraints(min_length=1, max_length=1_000_000)]] = Field(
-        default=None, description="Текст CSV: заголовок kind;locality;street;houses;start;end;reason, "
-                                  "разделитель «;», время — ДД.ММ.ГГГГ ЧЧ:ММ")
+        default=None, description="Текст CSV: заголовок kind;locality;street;houses;start;end;reason "
+                                  "(и, если есть, столбец number), разделитель «;», время — ДД.ММ.ГГГГ ЧЧ:ММ")
 
     @model_validator(mode="after")
     def one_source(self) -> "OutageImport":
@@ -167,9 +174,29 @@ class OutageImportError(BaseModel):
     message: str
 
 
+ChangedField = Literal["start", "end", "streets", "reason", "status"]
+
+
+class OutageImportRow(BaseModel):
+    row: int = Field(description="Как в errors: номер строки файла или индекс в items")
+    result: Literal["new", "unchanged", "updated", "error"] = Field(
+        description="new — создано отключение; unchanged — такая строка уже загружена (ничего не изменено); "
+                    "updated — строка изменилась, отключение обновлено; error — строка не загружена (см. errors)")
+    id: Optional[str] = None
+    number: Optional[str] = None
+    fields: list[ChangedField] = Field(default_factory=list, description="Что изменила строка (для updated)")
+    notified: int = Field(default=0, description="Сколько подписчиков уведомлены об изменении (для updated)")
+    message: Optional[str] = None
+
+
 class OutageImportReport(BaseModel):
+    """Importing the same file again changes nothing: every row comes back `unchanged`."""
     created: int
-    ids: list[str]
+    updated: int
+    unchanged: int
+    rejected: int = Field(description="Строк с ошибками")
+    ids: list[str] = Field(description="Созданные отключения")
+    rows: list[OutageImportRow] = Field(description="Итог по каждой строке, по порядку строк")
     errors: list[OutageImportError]
 
 
@@ -188,6 +215,10 @@ class OutagePublic(BaseModel):
     street: StreetRef
     houses: str = Field(description="Пусто — вся улица")
     reason: str
+    changed_at: Optional[datetime] = Field(
+        default=None, description="Когда после публикации изменились время или адреса планового отключения")
+    previous_start: Optional[datetime] = Field(default=None, description="Начало до последнего изменения времени")
+    previous_end: Optional[datetime] = Field(default=None, description="Окончание до последнего изменения времени")
 
 
 class _LookupQuery(Strict):
@@ -233,6 +264,16 @@ class OutageDetail(BaseModel):
     created_by: str
     updated_at: datetime
     version: int
+    number: Optional[str] = Field(default=None, description="Номер в диспетчерской системе (из загрузки)")
+    changed_at: Optional[datetime] = None
+    previous_start: Optional[datetime] = None
+    previous_end: Optional[datetime] = None
+    change_notified: int = Field(default=0, description="Сколько подписчиков уведомлены о последнем изменении "
+                                                        "(SMS «Изменено время отключения» или об отмене)")
+    notice_pending: bool = Field(default=False, description="Уведомления о последнем изменении ещё рассылаются")
+    notifies_subscribers: bool = Field(
+        default=False, description="Изменение времени или адресов, отмена или возврат разошлют SMS подписчикам: "
+                                   "плановое, опубликовано и ещё не закончилось")
 
 
 class OutageMonth(BaseModel):

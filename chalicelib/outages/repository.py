@@ -12,6 +12,10 @@ Access patterns (keys in docs/design-metering.md):
 - a user's subscriptions ........... Query pk=USER#<user_id>, sk begins_with SUB#; their count sits in
   pk=USER#<user_id>, sk=SUBS and is checked in the subscribing transaction, so the limit holds under
   concurrent requests.
+- outages of an import ............. BatchGetItem of OUTAGE#<id> by ids derived from each row's natural
+  key (`imports.outage_id_for`): a row already imported is found by key, never by a scan, and a new one
+  is written with `attribute_not_exists(pk)`, so the same file imported twice (or by two people at
+  once) cannot produce two outages.
 """
 from __future__ import annotations
 
@@ -20,11 +24,14 @@ from typing import Any, Iterator, Optional
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core import clock
-from chalicelib.core.dynamo import table_meta
+from chalicelib.core.dynamo import is_conditional_failure, table_meta
+
+BATCH_GET_KEYS = 100
 
 OUTAGE_SK = "OUTAGE"
 COUNTER_SK = "SUBS"
@@ -69,6 +76,18 @@ class OutageStreetMap(MapAttribute[str, Any]):
     houses = ListAttribute(of=UnicodeAttribute, default=list)  # canonical; empty — the whole street
 
 
+class PendingNotice(MapAttribute[str, Any]):
+    """What subscribers had been told before a change whose notifications did not fit in the change's own
+    transaction: enough to work out the rest of them again (`notices.finish_pending`)."""
+    version = NumberAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    published = BooleanAttribute()
+    start_at = UnicodeAttribute()
+    end_at = UnicodeAttribute(null=True)
+    streets = ListAttribute(of=OutageStreetMap)
+
+
 class _ByMonth(GlobalSecondaryIndex["OutageItem"]):
     class Meta:
         index_name = "by_month"
@@ -98,6 +117,18 @@ class OutageItem(Model):
     created_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+    # Imports: the dispatcher's own outage number (if the file has one) and a fingerprint of the row as
+    # last imported — the same row again is "unchanged" even if staff have edited the outage since.
+    number = UnicodeAttribute(null=True)
+    import_hash = UnicodeAttribute(null=True)
+    # A published planned outage whose times or addresses changed: when, and the times before that change
+    # (shown to consumers as «изменено»).
+    changed_at = UnicodeAttribute(null=True)
+    previous_start_at = UnicodeAttribute(null=True)
+    previous_end_at = UnicodeAttribute(null=True)
+    # Subscribers notified of the latest change; set while the rest of them are still being staged.
+    change_notified = NumberAttribute(default=0)
+    pending_notice = PendingNotice(null=True)
 
     by_month = _ByMonth()
 
@@ -120,6 +151,9 @@ class StreetOutageItem(Model):
     locality = UnicodeAttribute()
     houses = ListAttribute(of=UnicodeAttribute, default=list)
     reason = UnicodeAttribute()
+    changed_at = UnicodeAttribute(null=True)
+    previous_start_at = UnicodeAttribute(null=True)
+    previous_end_at = UnicodeAttribute(null=True)
 
 
 class SubscriberItem(Model):
@@ -155,8 +189,17 @@ def street_copies(outage: OutageItem) -> list[StreetOutageItem]:
     return [StreetOutageItem(street_pk(s.street_id), street_sk(outage.start_at, outage.outage_id),
                              outage_id=outage.outage_id, kind=outage.kind, start_at=outage.start_at,
                              end_at=outage.end_at, street_id=s.street_id, street_name=s.name, locality=s.locality,
-                             houses=list(s.houses), reason=outage.reason)
+                             houses=list(s.houses), reason=outage.reason, changed_at=outage.changed_at,
+                             previous_start_at=outage.previous_start_at, previous_end_at=outage.previous_end_at)
             for s in outage.streets]
+
+
+def _copy_writes(outage: OutageItem, before: Optional[OutageItem]) -> tuple[list[StreetOutageItem],
+                                                                                list[StreetOutageItem]]:
+    """(copies to delete, copies to save) to bring the per-street items from `before` to `outage`."""
+    wanted = {(c.pk, c.sk): c for c in street_copies(outage)}
+    stale = [old for old in (street_copies(before) if before is not None else []) if (old.pk, old.sk) not in wanted]
+    return stale, list(wanted.values())
 
 
 class OutageRepository:
@@ -165,6 +208,16 @@ class OutageRepository:
             return OutageItem.get(outage_pk(outage_id), OUTAGE_SK, consistent_read=True)
         except OutageItem.DoesNotExist:
             return None
+
+    def get_many(self, outage_ids: list[str]) -> dict[str, OutageItem]:
+        """BatchGetItem (strongly consistent), at most 100 keys a call; ids that do not exist are absent."""
+        found: dict[str, OutageItem] = {}
+        unique = list(dict.fromkeys(outage_ids))
+        for start in range(0, len(unique), BATCH_GET_KEYS):
+            keys = [(outage_pk(i), OUTAGE_SK) for i in unique[start:start + BATCH_GET_KEYS]]
+            for item in OutageItem.batch_get(keys, consistent_read=True):
+                found[item.outage_id] = item
+        return found
 
     def of_month(self, month: str) -> list[OutageItem]:
         return list(OutageItem.by_month.query(month_pk(month)))
@@ -176,17 +229,33 @@ class OutageRepository:
 
     def write(self, tx: Any, outage: OutageItem, before: Optional[OutageItem]) -> None:
         """Save the outage and bring its per-street copies in line, in the caller's transaction.
-        `before` is the state read for this edit: the save succeeds only if nobody changed it since."""
+        `before` is the state read for this edit: the save succeeds only if nobody changed it since
+        and no earlier change is still notifying its subscribers."""
         if before is None:
             tx.save(outage, condition=OutageItem.pk.does_not_exist())
         else:
-            tx.save(outage, condition=OutageItem.version == before.version)
-        wanted = {(c.pk, c.sk): c for c in street_copies(outage)}
-        for old in street_copies(before) if before is not None else []:
-            if (old.pk, old.sk) not in wanted:
-                tx.delete(old)
-        for copy in wanted.values():
+            tx.save(outage, condition=(OutageItem.version == before.version)
+                    & OutageItem.pending_notice.does_not_exist())
+        stale, wanted = _copy_writes(outage, before)
+        for old in stale:
+            tx.delete(old)
+        for copy in wanted:
             tx.save(copy)
+
+    @staticmethod
+    def write_size(outage: OutageItem, before: Optional[OutageItem]) -> int:
+        """How many transaction items `write` takes."""
+        stale, wanted = _copy_writes(outage, before)
+        return 1 + len(stale) + len(wanted)
+
+    def clear_pending(self, outage: OutageItem) -> None:
+        """The change `outage.version` has notified everyone: drop its marker (if still there)."""
+        try:
+            outage.update(actions=[OutageItem.pending_notice.remove()],
+                          condition=(OutageItem.version == outage.version) & OutageItem.pending_notice.exists())
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
 
     def mark_notified(self, outage: OutageItem, count: int) -> None:
         outage.update(actions=[OutageItem.notified_at.set(clock.iso(clock.now())), OutageItem.notified.set(count)])

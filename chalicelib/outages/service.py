@@ -1,6 +1,12 @@
-"""Outages: the public address lookup and the staff console (enter, edit, list, import).
+"""Outages: the public address lookup and the staff console (enter, edit, list).
 
-Publishing and subscriber notification live in `publishing.py`; subscriptions in `subscriptions.py`.
+Publishing lives in `publishing.py`, imports in `imports.py`, what subscribers are told and how in
+`notices.py`, subscriptions in `subscriptions.py`.
+
+An edit changes the outage only if some value really changes: a save of the form as it was writes
+nothing, notifies nobody and keeps the version. A request retried after its first attempt already landed
+(the answer was lost) finds the outage one version ahead with exactly its values and gets that answer
+again instead of a conflict; every other stale version is a 409.
 """
 from __future__ import annotations
 
@@ -9,34 +15,28 @@ import uuid
 from datetime import date, datetime, tzinfo
 from typing import Any, Iterable, Optional
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
-from chalicelib.core.errors import FieldError, conflict, field_error, not_found, validation_error
-from chalicelib.core.validation import to_api_error
-from chalicelib.reference.repository import Street
+from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, not_found, validation_error
+from chalicelib.notifications import outbox
 from chalicelib.reference.service import ReferenceService
 
 from . import rules
-from .csvrows import CsvError, parse_csv
 from .houses import HouseSpec, covers, parse_house, parse_houses
-from .models import (ImportRow, OutageImportError, OutageDetail, OutageImport, OutageImportReport, OutageIn,
-                     OutageList, OutageMonth, OutagePatch, OutagePublic, OutageStreet, StreetHouses, StreetRef)
+from .models import (OutageDetail, OutageImport, OutageImportReport, OutageIn, OutageList, OutageMonth, OutagePatch,
+                     OutagePublic, OutageStreet, StreetHouses, StreetRef)
+from .notices import ITEMS_PER_NOTE, TRANSACTION_ITEMS, Notices, Scope, parse_instant, snapshot, stage_in_batches
 from .repository import (OUTAGE_SK, OutageItem, OutageRepository, OutageStreetMap, StreetOutageItem, month_pk,
                          outage_pk)
 
 STALE = "Отключение изменено другим сотрудником. Обновите страницу и повторите"
-# Each imported row is its outage, its street copy and its audit record: 25 rows stay within the
-# 100 items of a transaction, and a row is never half-written.
-IMPORT_ROWS_PER_TRANSACTION = 25
-
-
-def parse_instant(value: Optional[str]) -> Optional[datetime]:
-    return datetime.fromisoformat(value) if value else None
+# Compared to tell a real change from a save of the same values; reported in audit and import results.
+CHANGE_FIELDS = ("start", "end", "streets", "reason", "status")
 
 
 def stored_houses(houses: Iterable[str]) -> tuple[HouseSpec, ...]:
@@ -44,7 +44,7 @@ def stored_houses(houses: Iterable[str]) -> tuple[HouseSpec, ...]:
     return parse_houses(", ".join(houses))
 
 
-def _house_list(canonical: str) -> list[str]:
+def house_list(canonical: str) -> list[str]:
     return canonical.split(", ") if canonical else []
 
 
@@ -52,10 +52,20 @@ def copy_item(item: OutageItem) -> OutageItem:
     return OutageItem.from_raw_data(item.serialize())
 
 
+def _local(value: Optional[str], tz: tzinfo) -> Optional[datetime]:
+    instant = parse_instant(value)
+    return instant.astimezone(tz) if instant else None
+
+
+def notifies_subscribers(item: OutageItem) -> bool:
+    """Would a change of times or addresses, a cancellation or a return be sent to subscribers?"""
+    end = parse_instant(item.end_at)
+    return item.kind == "planned" and bool(item.published) and end is not None and end > clock.now()
+
+
 def to_detail(item: OutageItem, tz: tzinfo) -> OutageDetail:
     def local(value: Optional[str]) -> Optional[datetime]:
-        instant = parse_instant(value)
-        return instant.astimezone(tz) if instant else None
+        return _local(value, tz)
 
     return OutageDetail(
         id=item.outage_id, kind=item.kind, kind_title=rules.KIND_TITLES[item.kind], status=item.status,
@@ -64,7 +74,20 @@ def to_detail(item: OutageItem, tz: tzinfo) -> OutageDetail:
         streets=[OutageStreet(id=s.street_id, name=s.name, locality=s.locality, houses=", ".join(s.houses))
                  for s in item.streets],
         created_at=local(item.created_at), created_by=item.created_by, updated_at=local(item.updated_at),
-        version=int(item.version))
+        version=int(item.version), number=item.number, changed_at=local(item.changed_at),
+        previous_start=local(item.previous_start_at), previous_end=local(item.previous_end_at),
+        change_notified=int(item.change_notified or 0), notice_pending=item.pending_notice is not None,
+        notifies_subscribers=notifies_subscribers(item))
+
+
+def _streets_key(item: OutageItem) -> list[tuple[str, tuple[str, ...]]]:
+    return [(s.street_id, tuple(s.houses)) for s in item.streets]
+
+
+def changed_fields(before: OutageItem, after: OutageItem) -> list[str]:
+    values = {"start": lambda i: i.start_at, "end": lambda i: i.end_at, "streets": _streets_key,
+              "reason": lambda i: i.reason, "status": lambda i: i.status}
+    return [name for name in CHANGE_FIELDS if values[name](before) != values[name](after)]
 
 
 class OutageService:
@@ -73,6 +96,7 @@ class OutageService:
         self.repo = repository or OutageRepository()
         self.reference = reference or ReferenceService()
         self.settings = settings or get_settings()
+        self.notices = Notices(self.repo, self.settings.tz)
 
     # --- consumers --------------------------------------------------------------------------
 
@@ -102,7 +126,9 @@ class OutageService:
         return OutagePublic(id=copy.outage_id, kind=copy.kind, kind_title=rules.KIND_TITLES[copy.kind],
                             start=start.astimezone(tz), end=end.astimezone(tz) if end else None,
                             street=StreetRef(id=copy.street_id, name=copy.street_name, locality=copy.locality),
-                            houses=", ".join(copy.houses), reason=copy.reason)
+                            houses=", ".join(copy.houses), reason=copy.reason,
+                            changed_at=_local(copy.changed_at, tz), previous_start=_local(copy.previous_start_at, tz),
+                            previous_end=_local(copy.previous_end_at, tz))
 
     # --- staff ------------------------------------------------------------------------------
 
@@ -114,7 +140,7 @@ class OutageService:
 
     def create(self, actor: Actor, body: OutageIn) -> OutageDetail:
         streets = self._streets(body.streets)
-        outage = self._new(actor, body.kind, body.start, body.end, body.reason, streets)
+        outage = self.new(actor, body.kind, body.start, body.end, body.reason, streets)
         with transaction() as tx:
             self.repo.write(tx, outage, None)
             audit.record(tx, actor, "outage.create", "outage", outage.outage_id,
@@ -122,16 +148,76 @@ class OutageService:
         return to_detail(outage, self.settings.tz)
 
     def update(self, actor: Actor, outage_id: str, patch: OutagePatch) -> OutageDetail:
-        before = self._load(outage_id)
+        before = self.notices.finish_pending(self._load(outage_id))
         if patch.version != before.version:
+            if patch.version == before.version - 1 and self._already_applied(before, patch):
+                return to_detail(before, self.settings.tz)  # a retry of the save that made this version
             raise conflict(STALE)
+        after = self._patched(before, patch)
+        changed = changed_fields(before, after)
+        if not changed:
+            return to_detail(before, self.settings.tz)  # nothing to save, nobody to tell
+        self.finalise(before, after, changed)
+        try:
+            self.commit(actor, before, after, "outage.update", {"fields": changed})
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                raise conflict(STALE) from None
+            raise
+        return to_detail(after, self.settings.tz)
+
+    def import_outages(self, actor: Actor, body: OutageImport) -> OutageImportReport:
+        from .imports import Importer
+
+        return Importer(self).run(actor, body)
+
+    # --- changes (edits and imports) ----------------------------------------------------------
+
+    def finalise(self, before: OutageItem, after: OutageItem, changed: list[str]) -> None:
+        """Version, time stamps and the «изменено» mark of a change about to be committed."""
+        now = clock.iso(clock.now())
+        after.version = before.version + 1
+        after.updated_at = now
+        start = parse_instant(after.start_at)
+        assert start is not None
+        after.month_pk = month_pk(rules.month_of(start, self.settings.tz))
+        # Consumers saw the old times or addresses of a published planned outage: mark what changed.
+        if after.kind == "planned" and before.published and ({"start", "end", "streets"} & set(changed)):
+            after.changed_at = now
+            if {"start", "end"} & set(changed):
+                after.previous_start_at, after.previous_end_at = before.start_at, before.end_at
+
+    def commit(self, actor: Actor, before: OutageItem, after: OutageItem, action: str,
+               details: dict[str, Any], notes: Optional[list[outbox.Notification]] = None) -> int:
+        """Write a change with its audit record and its subscribers' notifications in one transaction.
+        Notifications that do not fit follow in batches, with `pending_notice` kept until they are all
+        staged (notices.py). Raises TransactWriteError if the outage changed since `before` was read.
+        Returns how many subscribers are notified."""
+        if notes is None:
+            notes = self.notices.change(Scope.of(before), after)
+        room = max(0, (TRANSACTION_ITEMS - self.repo.write_size(after, before) - 1) // ITEMS_PER_NOTE)
+        first, rest = notes[:room], notes[room:]
+        after.change_notified = len(notes)
+        after.pending_notice = snapshot(before) if rest else None
+        with transaction() as tx:
+            self.repo.write(tx, after, before)
+            audit.record(tx, actor, action, "outage", after.outage_id, {**details, "notified": len(notes)})
+            for note in first:
+                outbox.stage(tx, note)
+        outbox.dispatch(first)
+        if rest:
+            stage_in_batches(rest)
+            self.repo.clear_pending(after)
+            after.pending_notice = None
+        return len(notes)
+
+    def _patched(self, before: OutageItem, patch: OutagePatch) -> OutageItem:
+        """The outage as the patch would leave it (not yet versioned); 422 if that is not a valid outage."""
         after = copy_item(before)
-        changed = sorted(patch.model_fields_set - {"version"})
         if patch.streets is not None:
             after.streets = self._streets(patch.streets)
         if patch.start is not None:
             after.start_at = clock.iso(patch.start)
-            after.month_pk = month_pk(rules.month_of(patch.start, self.settings.tz))
         if "end" in patch.model_fields_set:
             after.end_at = clock.iso(patch.end) if patch.end else None
         if patch.reason is not None:
@@ -141,40 +227,13 @@ class OutageService:
         problem = rules.end_problem(after.kind, parse_instant(after.start_at), parse_instant(after.end_at))
         if problem:
             raise field_error("end", problem)
-        after.version = before.version + 1
-        after.updated_at = clock.iso(clock.now())
-        try:
-            with transaction() as tx:
-                self.repo.write(tx, after, before)
-                audit.record(tx, actor, "outage.update", "outage", outage_id, {"fields": changed})
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(STALE) from None
-            raise
-        return to_detail(after, self.settings.tz)
+        return after
 
-    def import_outages(self, actor: Actor, body: OutageImport) -> OutageImportReport:
-        """Each good row becomes an outage (entered, like `create`: planned ones wait for publishing);
-        bad rows come back with their numbers and the reasons."""
-        rows, errors = self._import_rows(body)
-        streets = self.reference.by_names((row.locality, row.street) for _, row in rows)
-        outages: list[tuple[int, OutageItem]] = []
-        for number, row in rows:
-            street = streets.get(Street.new(row.locality, row.street).name_key)
-            if street is None:
-                errors.append(OutageImportError(row=number, path="street",
-                                             message="Улица не найдена в справочнике этого населённого пункта"))
-                continue
-            street_map = OutageStreetMap(street_id=street.id, name=street.name, locality=street.locality,
-                                         houses=_house_list(row.houses))
-            outages.append((number, self._new(actor, row.kind, row.start, row.end, row.reason, [street_map])))
-        for start in range(0, len(outages), IMPORT_ROWS_PER_TRANSACTION):
-            with transaction() as tx:
-                for number, outage in outages[start:start + IMPORT_ROWS_PER_TRANSACTION]:
-                    self.repo.write(tx, outage, None)
-                    audit.record(tx, actor, "outage.import", "outage", outage.outage_id, {"row": number})
-        return OutageImportReport(created=len(outages), ids=[o.outage_id for _, o in outages],
-                                  errors=sorted(errors, key=lambda e: e.row))
+    def _already_applied(self, current: OutageItem, patch: OutagePatch) -> bool:
+        try:
+            return not changed_fields(current, self._patched(current, patch))
+        except ApiError:
+            return False
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -188,12 +247,13 @@ class OutageService:
         if missing:
             raise validation_error(missing)
         return [OutageStreetMap(street_id=s.street_id, name=found[s.street_id].name,
-                                locality=found[s.street_id].locality, houses=_house_list(s.houses))
+                                locality=found[s.street_id].locality, houses=house_list(s.houses))
                 for s in wanted]
 
-    def _new(self, actor: Actor, kind: str, start: datetime, end: Optional[datetime], reason: str,
-             streets: list[OutageStreetMap]) -> OutageItem:
-        outage_id = uuid.uuid4().hex
+    def new(self, actor: Actor, kind: str, start: datetime, end: Optional[datetime], reason: str,
+            streets: list[OutageStreetMap], outage_id: Optional[str] = None, number: Optional[str] = None,
+            import_hash: Optional[str] = None) -> OutageItem:
+        outage_id = outage_id or uuid.uuid4().hex
         now = clock.iso(clock.now())
         # Emergencies are shown at once: there is nothing to prepare and people are already without power.
         emergency = kind == "emergency"
@@ -201,32 +261,13 @@ class OutageService:
                           start_at=clock.iso(start), end_at=clock.iso(end) if end else None, reason=reason,
                           streets=streets, published=emergency, published_at=now if emergency else None,
                           month_pk=month_pk(rules.month_of(start, self.settings.tz)), created_at=now,
-                          created_by=actor.user.login, updated_at=now, version=1)
-
-    @staticmethod
-    def _import_rows(body: OutageImport) -> tuple[list[tuple[int, ImportRow]], list[OutageImportError]]:
-        errors: list[OutageImportError] = []
-        if body.csv is not None:
-            try:
-                parsed, problems = parse_csv(body.csv)
-            except CsvError as exc:
-                raise field_error("csv", str(exc)) from None
-            numbered: list[tuple[int, Any]] = [(r.line, r.values) for r in parsed]
-            errors += [OutageImportError(row=p.line, path="row", message=p.message) for p in problems]
-        else:
-            numbered = list(enumerate(body.items or []))
-        rows: list[tuple[int, ImportRow]] = []
-        for number, data in numbered:
-            try:
-                rows.append((number, ImportRow.model_validate(data)))
-            except ValidationError as exc:
-                errors += [OutageImportError(row=number, path=f.path, message=f.message)
-                           for f in to_api_error(exc).fields]
-        return rows, errors
+                          created_by=actor.user.login, updated_at=now, version=1, number=number,
+                          import_hash=import_hash)
 
 
 def load(repository: OutageRepository, outage_id: str) -> OutageItem:
-    """The outage or 404. Ids are uuid4 hex: anything else cannot exist and does not reach a key."""
+    """The outage or 404. Ids are 32 hex digits (uuid4, or derived from an imported row's key): anything
+    else cannot exist and does not reach a key."""
     item = repository.get(outage_id) if re.fullmatch(r"[0-9a-f]{32}", outage_id) else None
     if item is None:
         raise not_found("Отключение не найдено")

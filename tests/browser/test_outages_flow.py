@@ -90,3 +90,63 @@ def test_signed_in_consumer_subscribes_and_unsubscribes(page: Page, site_url, de
     page.get_by_role("dialog").get_by_role("button", name="Отписаться").click()
     expect(page.get_by_text("Подписка на адрес ул. Никитинская, д. 5 отменена.")).to_be_visible()
     expect(subscriptions).to_be_hidden()
+
+
+def test_staff_import_a_file_twice_and_change_a_published_outage(page: Page, site_url, demo_accounts):
+    """The daily file uploaded again changes nothing; a changed row updates its outage; a change of a
+    published outage is announced to staff before saving and marked «Изменено» for consumers."""
+    staff = demo_accounts["staff"]
+    day = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=4)).date()
+    when = f"{day:%d.%m.%Y}"
+
+    def csv(end: str) -> dict:
+        text = ("number;kind;locality;street;houses;start;end;reason\r\n"
+                f"Д-77;плановое;Воронеж;ул. Ворошилова;1-9;{when} 09:00;{when} {end};Ремонт ТП-77\r\n"
+                f"Д-78;плановое;Воронеж;ул. Несуществующая;1;{when} 09:00;{when} 17:00;Ремонт\r\n")
+        return {"name": "otklyucheniya.csv", "mimeType": "text/csv", "buffer": text.encode()}
+
+    page.goto(f"{site_url}/staff.html#/outages?month={day:%Y-%m}")
+    field(page, "identifier").fill(staff.login)
+    field(page, "password").fill(staff.password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="Загрузка из файла")).to_be_visible()
+    report = page.locator("#outage-import-report")
+
+    def upload(end: str) -> None:
+        page.locator("#outage-import-file").set_input_files(csv(end))
+        page.get_by_role("button", name="Загрузить").click()
+
+    upload("17:00")
+    expect(page.get_by_text("Создано: 1, обновлено: 0, без изменений: 0, с ошибками: 1.")).to_be_visible()
+    expect(report.get_by_role("row").filter(has_text="Д-77")).to_contain_text("Создано")
+    expect(report.get_by_role("row").filter(has_text="Д-78")).to_contain_text("Улица не найдена в справочнике")
+    upload("17:00")  # the same file again
+    expect(page.get_by_text("Создано: 0, обновлено: 0, без изменений: 1, с ошибками: 1.")).to_be_visible()
+    expect(report.get_by_role("row").filter(has_text="Д-77")).to_contain_text("Без изменений")
+    upload("18:00")  # the dispatcher extended it
+    expect(page.get_by_text("Создано: 0, обновлено: 1, без изменений: 0, с ошибками: 1.")).to_be_visible()
+    expect(report.get_by_role("row").filter(has_text="Д-77")).to_contain_text("Изменено: окончание.")
+
+    rows = page.get_by_role("row").filter(has_text="№ Д-77")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(f"{when}, 09:00–18:00")
+    rows.get_by_role("button", name="Опубликовать").click()
+    page.get_by_role("dialog").get_by_role("button", name="Опубликовать").click()
+    expect(page.get_by_text("Отключение опубликовано")).to_be_visible()
+
+    rows.get_by_role("link", name="Изменить").click()
+    expect(page.get_by_role("heading", name="Изменение отключения")).to_be_visible()
+    expect(page.get_by_role("note")).to_contain_text("подписчикам этих адресов придёт SMS об изменении")
+    page.get_by_role("button", name="Сохранить изменения").click()  # nothing changed
+    expect(page.get_by_text("Изменений нет — отключение осталось прежним.")).to_be_visible()
+    rows.get_by_role("link", name="Изменить").click()
+    field(page, "end").fill(f"{day}T19:00")
+    page.get_by_role("button", name="Сохранить изменения").click()
+    expect(page.get_by_text("Отключение сохранено.")).to_be_visible()
+    expect(rows).to_contain_text("Изменено")
+
+    results = find_outages(page, site_url, "Ворошил", "5")
+    item = results.get_by_role("listitem").filter(has_text="Ремонт ТП-77")
+    expect(item).to_contain_text(f"{when}, 09:00–19:00")
+    expect(item).to_contain_text("Изменено")
+    expect(item).to_contain_text(f"ранее: {when}, 09:00–18:00")

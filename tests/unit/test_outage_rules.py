@@ -161,7 +161,8 @@ def test_csv_rows_keep_excel_line_numbers():
 def test_csv_without_the_header_is_refused_as_a_whole():
     with pytest.raises(CsvError) as caught:
         parse_csv("planned;Воронеж;ул. Лизюкова;1;12.03.2024 09:00;12.03.2024 17:00;Ремонт")
-    assert str(caught.value) == "Первая строка должна быть заголовком: " + HEADER
+    assert str(caught.value) == ("Первая строка должна быть заголовком: " + HEADER
+                                 + " (и, если есть номер отключения в диспетчерской системе, столбец number)")
 
 
 def test_csv_row_fields_validate_through_the_import_model():
@@ -172,6 +173,64 @@ def test_csv_row_fields_validate_through_the_import_model():
     assert errors_of(ImportRow, rows[1].values) == {
         "kind": "Недопустимое значение", "start": "Ожидаются дата и время: ДД.ММ.ГГГГ ЧЧ:ММ",
         "reason": "Слишком короткое значение: не менее 1 символов"}
+
+
+def test_csv_may_carry_the_dispatchers_number_in_any_column():
+    rows, problems = parse_csv("number;" + HEADER + "\n"
+                               "ОП-7;плановое;Воронеж;ул. Лизюкова;1;12.03.2024 09:00;12.03.2024 17:00;Ремонт\n"
+                               ";аварийное;Воронеж;ул. Лизюкова;;12.03.2024 10:00;;Авария\n")
+    assert problems == [] and [r.values["number"] for r in rows] == ["ОП-7", ""]
+    assert ImportRow.model_validate(rows[0].values).number == "ОП-7"
+    assert ImportRow.model_validate(rows[1].values).number is None
+    rows, _ = parse_csv(HEADER + ";number\nplanned;Воронеж;ул. Лизюкова;1;12.03.2024 09:00;12.03.2024 17:00;Ремонт;12\n")
+    assert rows[0].values["number"] == "12" and rows[0].values["reason"] == "Ремонт"
+    for header in ("number;number;" + HEADER, "street;kind;locality;houses;start;end;reason", HEADER + ";comment"):
+        with pytest.raises(CsvError):
+            parse_csv(header + "\n")
+
+
+def import_row(**overrides) -> ImportRow:
+    row = {"kind": "planned", "locality": "Воронеж", "street": "ул. Лизюкова", "houses": "1–9",
+           "start": "12.03.2024 09:00", "end": "12.03.2024 17:00", "reason": "Ремонт"}
+    return ImportRow.model_validate({**row, **overrides})
+
+
+def test_an_import_rows_key_is_its_number_or_what_identifies_the_outage_without_one():
+    from chalicelib.outages.imports import fingerprint, natural_key, outage_id_for
+
+    base = import_row()
+    assert natural_key(import_row(end="12.03.2024 19:00", reason="Другое"), STREET) == natural_key(base, STREET)
+    for changed in ({"start": "12.03.2024 10:00"}, {"houses": "1–7"}, {"kind": "emergency"}):
+        assert natural_key(import_row(**changed), STREET) != natural_key(base, STREET)
+    assert natural_key(base, "1" * 32) != natural_key(base, STREET)
+    numbered = natural_key(import_row(number="№ оп-12"), STREET)
+    assert numbered == natural_key(import_row(number=" ОП-12", start="13.03.2024 09:00", end="13.03.2024 10:00",
+                                              houses="2"), STREET)
+    assert len(outage_id_for(numbered)) == 32 and outage_id_for(numbered) == outage_id_for(numbered)
+    # The fingerprint changes with anything the row says, and only then.
+    assert fingerprint(import_row(houses="1-9"), STREET) == fingerprint(base, STREET)
+    assert fingerprint(import_row(end="12.03.2024 19:00"), STREET) != fingerprint(base, STREET)
+    assert fingerprint(import_row(reason="Другое"), STREET) != fingerprint(base, STREET)
+
+
+def test_only_news_about_an_announced_outage_that_is_not_over_is_sent():
+    from chalicelib.outages.notices import Scope, notifies
+
+    def scope(**overrides) -> Scope:
+        values = dict(kind="planned", status="active", published=True, start_at="2024-03-12T06:00:00Z",
+                      end_at="2024-03-12T14:00:00Z", streets=((STREET, "ул. Лизюкова", ("1–9",)),))
+        return Scope(**{**values, **overrides})
+
+    before, now = scope(), at(1)
+    assert notifies(before, scope(end_at="2024-03-12T16:00:00Z"), now)
+    assert notifies(before, scope(streets=((STREET, "ул. Лизюкова", ("1–5",)),)), now)
+    assert notifies(before, scope(status="cancelled"), now)
+    assert notifies(scope(status="cancelled"), before, now)  # brought back
+    assert not notifies(before, scope(), now)  # the reason alone, or nothing
+    assert not notifies(scope(published=False), scope(published=False, end_at="2024-03-12T16:00:00Z"), now)
+    assert not notifies(scope(kind="emergency", end_at=None), scope(kind="emergency"), now)
+    assert not notifies(before, scope(end_at="2024-03-12T15:00:00Z"), at(20))  # over before and after
+    assert notifies(before, scope(end_at="2024-03-22T15:00:00Z"), at(20))
 
 
 # --- street names -----------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 // Staff console «Отключения»: outages of a month, entering and editing one (streets from the directory,
 // houses as ranges), publishing planned ones (SMS to subscribers), cancelling, and importing a CSV file.
+// Changing the times or addresses of a published planned outage, cancelling it or bringing it back texts
+// its subscribers (the server decides and reports how many); importing the same file again changes nothing,
+// and the import report says per row what happened.
 
 import { loadLocalities, localitySelect, streetPicker } from "../streets.js";
 import {
@@ -8,6 +11,7 @@ import {
   confirmDialog,
   field,
   formAlert,
+  formatLocalDateTime,
   formatLocalRange,
   h,
   pluralRu,
@@ -19,6 +23,8 @@ import {
 const MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
 const CSV_HEADER = "kind;locality;street;houses;start;end;reason";
 const CSV_COLUMNS = {
+  row: "Строка",
+  number: "Номер",
   kind: "Вид",
   locality: "Населённый пункт",
   street: "Улица",
@@ -27,6 +33,16 @@ const CSV_COLUMNS = {
   end: "Окончание",
   reason: "Причина",
 };
+
+const IMPORT_RESULTS = {
+  new: ["Создано", "pill--ok"],
+  updated: ["Обновлено", "pill--info"],
+  unchanged: ["Без изменений", "pill--muted"],
+  error: ["Ошибка", "pill--danger"],
+};
+const CHANGED_FIELDS = { start: "начало", end: "окончание", streets: "дома", reason: "причина", status: "состояние" };
+
+const smsCount = (n) => `${n} ${pluralRu(n, "подписчику", "подписчикам", "подписчикам")}`;
 
 const monthKey = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}`;
 
@@ -45,14 +61,26 @@ function monthTitle(key) {
 const localInput = (iso) => (iso ? iso.slice(0, 16) : "");
 
 function stateCell(outage) {
-  if (outage.status === "cancelled") return h("span", { class: "pill pill--muted" }, "Отменено");
+  const pending = outage.notice_pending
+    ? h("span", { class: "cell-sub" }, "Рассылка об изменении не завершена — сохраните отключение ещё раз")
+    : null;
+  if (outage.status === "cancelled") return [h("span", { class: "pill pill--muted" }, "Отменено"), pending];
   if (!outage.published) return h("span", { class: "pill pill--warn" }, "Не опубликовано");
   return [
     h("span", { class: "pill pill--ok" }, "Опубликовано"),
     outage.kind === "planned"
       ? h("span", { class: "cell-sub" }, `SMS: ${outage.notified} ${pluralRu(outage.notified, "подписчик", "подписчика", "подписчиков")}`)
       : null,
+    outage.changed_at ? h("span", { class: "cell-sub" }, `Изменено ${formatLocalDateTime(outage.changed_at)}`) : null,
+    pending,
   ];
+}
+
+// What a save did, for the message after it: nothing, a change, a change texted to subscribers.
+function savedMessage(before, saved) {
+  if (saved.version === before.version) return "Изменений нет — отключение осталось прежним.";
+  if (saved.change_notified) return `Отключение сохранено. SMS об изменении отправлено ${smsCount(saved.change_notified)}.`;
+  return "Отключение сохранено.";
 }
 
 function outageRow(ctx, outage, onChange, report) {
@@ -81,7 +109,12 @@ function outageRow(ctx, outage, onChange, report) {
   return h(
     "tr",
     {},
-    h("th", { scope: "row" }, h("span", { class: `pill ${outage.kind === "emergency" ? "pill--danger" : "pill--info"}` }, outage.kind_title)),
+    h(
+      "th",
+      { scope: "row" },
+      h("span", { class: `pill ${outage.kind === "emergency" ? "pill--danger" : "pill--info"}` }, outage.kind_title),
+      outage.number ? h("span", { class: "cell-sub" }, `№ ${outage.number}`) : null,
+    ),
     h("td", { "data-label": "Время" }, formatLocalRange(outage.start, outage.end, "окончание не указано")),
     h(
       "td",
@@ -96,6 +129,71 @@ function outageRow(ctx, outage, onChange, report) {
       h("div", { class: "row-actions" }, h("a", { href: `#/outages/edit?id=${encodeURIComponent(outage.id)}` }, "Изменить"), publish),
     ),
   );
+}
+
+function importReport(report) {
+  const errorsByRow = new Map();
+  for (const e of report.errors) {
+    const name = CSV_COLUMNS[e.path] || e.path;
+    const label = e.path === "row" || e.message.startsWith(name) ? "" : `${name}: `;
+    errorsByRow.set(e.row, [...(errorsByRow.get(e.row) || []), `${label}${e.message}`]);
+  }
+  const details = (row) => {
+    if (row.result === "error") return (errorsByRow.get(row.row) || [row.message]).join("; ");
+    const parts = [];
+    if (row.result === "updated") {
+      parts.push(`Изменено: ${row.fields.map((f) => CHANGED_FIELDS[f] || f).join(", ")}.`);
+      if (row.notified) parts.push(`SMS об изменении отправлено ${smsCount(row.notified)}.`);
+    }
+    if (row.message) parts.push(row.message);
+    return parts.join(" ");
+  };
+  const summary = [
+    `Создано: ${report.created}`,
+    `обновлено: ${report.updated}`,
+    `без изменений: ${report.unchanged}`,
+    `с ошибками: ${report.rejected}`,
+  ].join(", ");
+  return [
+    h(
+      "div",
+      { class: `notice ${report.rejected ? "notice--error" : "notice--success"}`, role: "status" },
+      `${summary}.`,
+      report.rejected ? " Строки с ошибками не загружены — исправьте их и загрузите файл ещё раз." : "",
+      report.created && !report.rejected ? " Новые плановые отключения ждут публикации." : "",
+    ),
+    report.rows.length
+      ? h(
+          "div",
+          { class: "table-wrap" },
+          h(
+            "table",
+            { class: "table table--compact", id: "outage-import-report" },
+            h("caption", { class: "visually-hidden" }, "Итог загрузки по строкам файла"),
+            h(
+              "thead",
+              {},
+              h("tr", {}, ["Строка", "Номер", "Итог", "Подробности"].map((t) => h("th", { scope: "col" }, t))),
+            ),
+            h(
+              "tbody",
+              {},
+              report.rows.map((row) => {
+                const [title, pill] = IMPORT_RESULTS[row.result] || [row.result, ""];
+                return h(
+                  "tr",
+                  {},
+                  h("td", {}, String(row.row)),
+                  h("td", {}, row.number || "—"),
+                  h("td", {}, h("span", { class: `pill ${pill}` }, title)),
+                  h("td", {}, details(row)),
+                );
+              }),
+            ),
+          ),
+        )
+      : null,
+  ];
 }
 
 function importCard(ctx, onImported) {
@@ -118,6 +216,14 @@ function importCard(ctx, onImported) {
         h("code", {}, CSV_HEADER),
         ". Время — ДД.ММ.ГГГГ ЧЧ:ММ (местное), вид — «Плановое» или «Аварийное». Кодировка UTF-8 или Windows-1251.",
       ),
+      h(
+        "p",
+        { class: "hint" },
+        "Файл можно загружать повторно: уже загруженные строки не создают новых отключений, а изменённые обновляют их. ",
+        "Отключения узнаются по номеру из диспетчерской системы (необязательный столбец ",
+        h("code", {}, "number"),
+        "), а без номера — по виду, улице, домам и началу. Об изменённом времени опубликованного планового отключения подписчикам придёт SMS.",
+      ),
       h("p", { class: "field-error" }),
     ),
     h("div", { class: "form__actions" }, button),
@@ -131,31 +237,9 @@ function importCard(ctx, onImported) {
     setBusy(button, true, "Загружаем…");
     try {
       const report = await ctx.api.post("/staff/outages/import", { csv: await readTextFile(chosen) });
-      fill(
-        result,
-        h(
-          "div",
-          { class: `notice ${report.errors.length ? "notice--error" : "notice--success"}`, role: "status" },
-          `Создано отключений: ${report.created}.`,
-          report.errors.length ? ` Строк с ошибками: ${report.errors.length} — они не загружены.` : "",
-          report.created ? " Плановые ждут публикации." : "",
-        ),
-        report.errors.length
-          ? h(
-              "table",
-              { class: "table table--compact" },
-              h("caption", { class: "visually-hidden" }, "Ошибки в строках файла"),
-              h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Строка"), h("th", { scope: "col" }, "Поле"), h("th", { scope: "col" }, "Ошибка"))),
-              h(
-                "tbody",
-                {},
-                report.errors.map((e) => h("tr", {}, h("td", {}, String(e.row)), h("td", {}, CSV_COLUMNS[e.path] || e.path), h("td", {}, e.message))),
-              ),
-            )
-          : null,
-      );
+      fill(result, importReport(report));
       form.reset();
-      if (report.created) onImported();
+      if (report.created || report.updated) onImported();
     } catch (error) {
       showErrors(form, error.message, error.fields);
     } finally {
@@ -311,6 +395,16 @@ async function formView(ctx, outage) {
       );
 
   const save = h("button", { type: "submit", class: "btn btn--primary" }, outage ? "Сохранить изменения" : "Сохранить");
+  // A published planned outage: its subscribers were texted, and will be again if the times or houses change.
+  const notifyNote =
+    outage?.notifies_subscribers && outage.status === "active"
+      ? h(
+          "div",
+          { class: "notice", role: "note", id: "outage-notify-note" },
+          "Отключение опубликовано. Если изменить время или дома, подписчикам этих адресов придёт SMS об изменении ",
+          "(«Изменено время отключения…»), а тем, чей дом исключён, — об отмене. Изменение одной причины SMS не рассылает.",
+        )
+      : null;
   const form = h(
     "form",
     { class: "form", novalidate: true },
@@ -338,6 +432,7 @@ async function formView(ctx, outage) {
       field({ name: "reason", label: "Причина", type: "textarea", required: true, rows: 3, maxlength: "500", value: outage?.reason || "", size: "wide" }),
     ),
     h("p", { class: "hint" }, "Время — местное время компании."),
+    notifyNote,
     h(
       "div",
       { class: "form__actions" },
@@ -371,7 +466,9 @@ async function formView(ctx, outage) {
       ctx.flash(
         saved.kind === "planned" && !saved.published
           ? "Отключение сохранено. Чтобы его увидели потребители, опубликуйте его."
-          : "Отключение сохранено.",
+          : outage
+            ? savedMessage(outage, saved)
+            : "Отключение сохранено.",
       );
       ctx.navigate(`/outages?month=${saved.start.slice(0, 7)}`);
     } catch (error) {
@@ -388,7 +485,14 @@ async function formView(ctx, outage) {
     toggle.addEventListener("click", async () => {
       const yes = await confirmDialog({
         title: cancelled ? "Вернуть отключение?" : "Отменить отключение?",
-        text: cancelled ? "Отключение снова увидят потребители." : "Потребители перестанут его видеть. Вернуть его можно здесь же.",
+        text: [
+          cancelled ? "Отключение снова увидят потребители." : "Потребители перестанут его видеть. Вернуть его можно здесь же.",
+          outage.notifies_subscribers
+            ? cancelled
+              ? " Подписчикам этих адресов снова придёт SMS о плановом отключении."
+              : " Подписчикам этих адресов придёт SMS об отмене."
+            : "",
+        ].join(""),
         confirm: cancelled ? "Вернуть" : "Отменить отключение",
         cancel: "Назад",
         danger: !cancelled,
@@ -400,7 +504,8 @@ async function formView(ctx, outage) {
           version: outage.version,
           status: cancelled ? "active" : "cancelled",
         });
-        ctx.flash(cancelled ? "Отключение возвращено." : "Отключение отменено.");
+        const texted = saved.change_notified ? ` SMS отправлено ${smsCount(saved.change_notified)}.` : "";
+        ctx.flash(`${cancelled ? "Отключение возвращено." : "Отключение отменено."}${texted}`);
         ctx.navigate(`/outages?month=${saved.start.slice(0, 7)}`);
       } catch (err) {
         setBusy(toggle, false);

@@ -8,6 +8,7 @@ import {
   confirmDialog,
   field,
   formAlert,
+  formatLocalDateTime,
   formatLocalRange,
   h,
   pluralRu,
@@ -25,6 +26,14 @@ function addDays(date, days) {
   return copy;
 }
 
+// A planned outage whose times or houses changed after it was announced: say so, with the old times.
+function changedNote(outage) {
+  if (!outage.changed_at) return null;
+  const when = `Изменено ${formatLocalDateTime(outage.changed_at)}`;
+  const before = outage.previous_start ? `; ранее: ${formatLocalRange(outage.previous_start, outage.previous_end)}` : "";
+  return h("p", { class: "outage__changed hint" }, `${when}${before}.`);
+}
+
 function outageItem(outage) {
   const emergency = outage.kind === "emergency";
   return h(
@@ -34,8 +43,10 @@ function outageItem(outage) {
       "div",
       { class: "outage__head" },
       h("span", { class: `pill ${emergency ? "pill--danger" : "pill--info"}` }, outage.kind_title),
+      outage.changed_at ? h("span", { class: "pill pill--warn" }, "Изменено") : null,
       h("span", { class: "outage__time" }, formatLocalRange(outage.start, outage.end)),
     ),
+    changedNote(outage),
     h(
       "p",
       { class: "outage__address" },
@@ -124,7 +135,11 @@ function subscriptionsCard(ctx, address) {
     "section",
     { class: "card", "aria-labelledby": "subs-title" },
     h("h2", { id: "subs-title", class: "card__title" }, "SMS об отключениях"),
-    h("p", { class: "hint" }, "О плановых отключениях по выбранным адресам придёт SMS на телефон из Вашего профиля."),
+    h(
+      "p",
+      { class: "hint" },
+      "О плановых отключениях по выбранным адресам придёт SMS на телефон из Вашего профиля — и ещё одно, если время отключения изменят или его отменят.",
+    ),
     list,
     error,
     status,

@@ -8,7 +8,7 @@ from chalicelib.core.web import ApiBlueprint, Request
 from .consent import CONSENT_TEXT
 from .models import (ChallengeResponse, ConfirmRequest, ConsentText, ForgotRequest, LoginRequest,
                      LoginResponse, Message, PasswordChange, Profile, ProfileUpdate, RefreshRequest,
-                     RegisterRequest, ResetRequest, Tokens)
+                     RegisterRequest, ResendConfirmationRequest, ResetRequest, Tokens)
 
 api = ApiBlueprint(__name__, tag="Учётная запись")
 
@@ -61,6 +61,19 @@ def confirm(req: Request) -> Message:
 
     _limit_ip(req, "confirm-ip")
     return Message(message=RegistrationService().confirm(req.body.token))
+
+
+@api.route("/auth/confirmation/resend", "POST",
+           summary="Повторное письмо для подтверждения регистрации (новая ссылка заменяет прежнюю)",
+           access="public", body=ResendConfirmationRequest, response=Message, status=202,
+           errors=(400, 422, 429))
+def resend_confirmation(req: Request) -> Message:
+    from . import pow
+    from .registration import RegistrationService
+
+    _limit_ip(req, "resend-ip")
+    pow.verify(req.body.pow.challenge, req.body.pow.nonce)
+    return Message(message=RegistrationService().resend_confirmation(req.body.identifier))
 
 
 @api.route("/auth/login", "POST", summary="Вход по логину, e-mail или телефону", access="public",

@@ -165,6 +165,19 @@ class ForgotRequest(Strict):
     pow: ProofOfWork
 
 
+def _identifier_given(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("kabinet.identifier", "Укажите логин, e-mail или телефон")
+    return value
+
+
+class ResendConfirmationRequest(Strict):
+    """Whatever sign-in accepts; the letter only ever goes to the address stored on the account."""
+    identifier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254),
+                          AfterValidator(_identifier_given)]
+    pow: ProofOfWork
+
+
 class ResetRequest(Strict):
     email: Email
     code: Code

@@ -5,7 +5,8 @@ Access patterns (keys in infra/resources.yaml):
 - user by login/e-mail/phone: Query on GSI by_login/by_email/by_phone (one call, sign-in)
 - uniqueness of login, e-mail, phone: claim items pk=CLAIM#<kind>#<key>, written in the same
   transaction as the user with attribute_not_exists (a GSI cannot enforce uniqueness)
-- confirmation link ..... pk=CONFIRM#<sha256(token)>
+- confirmation link ..... pk=CONFIRM#<sha256(token)>; a pending user keeps the digest of its one
+  live registration link (`confirm_digest`), so a resent link can delete and outlive the previous one
 - password-reset code ... pk=USER#<id>, sk=RESET
 Unconfirmed registrations carry `ttl` so abandoned ones free their login, e-mail and phone.
 """
@@ -60,6 +61,8 @@ class UserItem(Model):
     email = UnicodeAttribute()
     email_key = UnicodeAttribute()
     pending_email = UnicodeAttribute(null=True)
+    # Pending accounts: digest of the only registration link that may complete them (see resend).
+    confirm_digest = UnicodeAttribute(null=True)
     phone = UnicodeAttribute()
     phone_key = UnicodeAttribute()
     profile = MapAttribute(default=dict)  # kind-specific fields, address, passport, ЕГРЮЛ record

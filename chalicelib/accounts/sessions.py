@@ -60,8 +60,10 @@ class SessionService:
         if not verify_password(user.password_hash, password):
             self._record_failure(user, now)
         if user.status != "active":
+            # Only after the correct password: an unconfirmed account is not revealed to others.
             raise unauthorized("Регистрация не завершена: перейдите по ссылке из письма, отправленного "
-                               "на Ваш адрес электронной почты", code="not_confirmed")
+                               "на Ваш адрес электронной почты. Если письма нет или ссылка устарела, "
+                               "отправьте письмо ещё раз", code="not_confirmed")
         session = self._new_session(user.user_id, remember)
         actions = [UserItem.sessions[session.session_id].set(session.entry),
                    UserItem.failed_logins.set(0), *self._prune_actions(user, now)]

@@ -1,6 +1,7 @@
 """The consumer's account journey in a real browser: register (ФЛ) → confirm by the e-mailed link →
 sign in → edit the profile and see it kept after a reload; password recovery by the e-mailed code;
-registration of a legal entity; the staff console refusing consumers."""
+the confirmation letter sent again (after registration and from sign-in); registration of a legal
+entity; the staff console refusing consumers."""
 from __future__ import annotations
 
 import re
@@ -186,6 +187,46 @@ def test_password_recovery_by_emailed_code(page: Page, site_url: str, person: di
     expect(page.get_by_role("heading", name="Здравствуйте, Иван Иванович!")).to_be_visible()
 
 
+def test_confirmation_letter_sent_again_replaces_the_link(page: Page, site_url: str, person: dict):
+    confirm_link = r"#/confirm\?token=([A-Za-z0-9_\-]+)"
+    register(page, site_url, person)
+    first = wait_for_mail(page, site_url, person["email"], confirm_link).group(1)
+
+    # On the page shown after registration: the letter again, then the button rests.
+    seen = len(outbox_messages(page, site_url, person["email"]))
+    again = page.get_by_role("button", name="Отправить письмо ещё раз")
+    again.click()
+    expect(page.get_by_text("Ссылки из прежних писем больше не действуют")).to_be_visible(timeout=30_000)
+    expect(again).to_be_disabled()
+    expect(page.get_by_text(re.compile(r"Отправить письмо ещё раз можно через \d+ с"))).to_be_visible()
+    second = wait_for_mail(page, site_url, person["email"], confirm_link, after=seen).group(1)
+    assert second != first
+
+    # Sign-in: a wrong password reveals nothing; the right one says the e-mail is unconfirmed and offers the letter.
+    page.goto(f"{site_url}/#/login")
+    field(page, "identifier").fill(person["email"])
+    field(page, "password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator(".form-alert")).to_contain_text("Неверный логин или пароль")
+    expect(page.get_by_role("button", name="Отправить письмо ещё раз")).to_have_count(0)
+    field(page, "password").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator(".form-alert").first).to_contain_text("Регистрация не завершена")
+    seen = len(outbox_messages(page, site_url, person["email"]))
+    page.get_by_role("button", name="Отправить письмо ещё раз").click()
+    expect(page.get_by_text("Ссылки из прежних писем больше не действуют")).to_be_visible(timeout=30_000)
+    latest = wait_for_mail(page, site_url, person["email"], confirm_link, after=seen).group(1)
+    assert latest not in (first, second)
+
+    # Only the latest link works; the page of a dead link offers the letter again.
+    page.goto(f"{site_url}/#/confirm?token={second}")
+    expect(page.get_by_role("alert").filter(has_text="Ссылка недействительна или устарела")).to_be_visible()
+    expect(page.get_by_label("Логин, e-mail или телефон")).to_be_visible()
+    page.goto(f"{site_url}/#/confirm?token={latest}")
+    expect(page.get_by_text("Регистрация завершена")).to_be_visible()
+    sign_in(page, site_url, person["login"], PASSWORD)
+
+
 def test_company_registration_switches_fields(page: Page, site_url: str, person: dict):
     page.goto(f"{site_url}/#/register")
     field(page, "last_name").fill("Иванов")  # typed as ФЛ first: switching the kind must not lose it
@@ -236,7 +277,6 @@ def test_staff_console_refuses_consumers(page: Page, site_url: str, demo_account
     expect(page.get_by_role("link", name="Новое отключение")).to_be_visible()
     page.get_by_role("link", name="Журнал действий").click()
     expect(page.get_by_role("heading", name="Журнал действий")).to_be_visible()
-    expect(page.get_by_text("Раздел в разработке")).to_be_visible()
 
     # The consumer site keeps its own session: signing in to the console does not sign in there.
     page.goto(f"{site_url}/#/profile")

@@ -8,6 +8,7 @@ import {
   checkbox,
   clearErrors,
   field,
+  fill,
   formAlert,
   formValues,
   h,
@@ -35,6 +36,29 @@ function reportError(form, error, button, slot, holdPrefix) {
   if (error.status === 429 && error.retryAfter && slot) holdFor(button, slot, error.retryAfter, holdPrefix);
 }
 
+// The one flow of every public form behind the bot check (registration, recovery, resending the
+// confirmation letter): solve the proof of work, POST with it, report progress in `status`.
+// Resolves to the answer — `button` then stays busy, the caller moves on — or to null once the error
+// is shown on `form` (a 429 holds `button` for the wait). `restore` re-enables the form after an error.
+async function postWithProofOfWork(ctx, { form, button, status, path, body, sending, restore }) {
+  clearErrors(form);
+  setBusy(button, true);
+  status.textContent = POW_MESSAGE;
+  try {
+    const pow = await proofOfWork(ctx.api);
+    status.textContent = sending;
+    const result = await ctx.api.post(path, { ...body, pow }, { auth: false });
+    status.textContent = "";
+    return result || {};
+  } catch (error) {
+    status.textContent = "";
+    setBusy(button, false);
+    restore?.();
+    reportError(form, error, button, status, "Повторить можно через");
+    return null;
+  }
+}
+
 function passwordsMatch(values, problems, first = "password", second = "password_confirm") {
   if (values[first] && values[second] && values[first] !== values[second]) {
     problems.push({ path: second, message: "Пароли не совпадают." });
@@ -47,11 +71,61 @@ function safeNext(next) {
   return next && /^\/[a-z\-/]*(\?[\w\-.=&%]*)?$/.test(next) ? next : "/";
 }
 
+// --- the confirmation letter again -------------------------------------------------------------
+
+const RESEND_COOLDOWN_SECONDS = 60;
+
+// «Отправить письмо ещё раз» for a lost or expired registration link. `identifier` is what the user
+// already gave (e-mail or login); without one the form asks for it. The server answers the same
+// whether or not such a registration exists, and the new link replaces the previous one. After a
+// letter the button rests for a minute, so an impatient second click does not spend the allowance.
+function resendConfirmation(ctx, { identifier = null, lead = null } = {}) {
+  const button = h("button", { type: "submit", class: "btn" }, "Отправить письмо ещё раз");
+  const status = statusLine();
+  const sent = h("div", { class: "notice notice--success", role: "status", hidden: true });
+  const form = h(
+    "form",
+    { class: "form resend", novalidate: true, "aria-label": "Повторное письмо для завершения регистрации" },
+    formAlert(),
+    lead ? h("p", {}, lead) : null,
+    identifier
+      ? null
+      : field({ name: "identifier", label: "Логин, e-mail или телефон", required: true, autocomplete: "username" }),
+    sent,
+    status,
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (problems.length) return showErrors(form, "", problems);
+    sent.hidden = true;
+    const result = await postWithProofOfWork(ctx, {
+      form,
+      button,
+      status,
+      path: "/auth/confirmation/resend",
+      body: { identifier: identifier ?? formValues(form).identifier },
+      sending: "Отправляем письмо…",
+    });
+    if (!result) return;
+    setBusy(button, false);
+    sent.textContent =
+      result.message || "Если регистрация с этими данными есть, на её адрес электронной почты отправлено новое письмо.";
+    sent.hidden = false;
+    holdFor(button, status, RESEND_COOLDOWN_SECONDS, "Отправить письмо ещё раз можно через");
+  });
+  return form;
+}
+
 // --- sign-in --------------------------------------------------------------------------------
 
 export function loginView(ctx) {
   const button = submitButton("Войти");
   const wait = statusLine();
+  // Offered only after the server has accepted the password of an unconfirmed account.
+  const resendSlot = h("div", { class: "resend-slot" });
+  let resendFor = null;
   const form = h(
     "form",
     { class: "form", novalidate: true },
@@ -83,10 +157,14 @@ export function loginView(ctx) {
     } catch (error) {
       setBusy(button, false);
       if (error.code === "not_confirmed") {
-        showErrors(form, error.message, [
-          { path: "", message: "Перейдите по ссылке из письма, которое мы отправили при регистрации." },
-        ]);
+        showErrors(form, error.message);
+        if (resendFor !== identifier) {
+          resendFor = identifier;
+          fill(resendSlot, resendConfirmation(ctx, { identifier, lead: "Не пришло письмо или ссылка устарела?" }));
+        }
       } else {
+        resendFor = null;
+        resendSlot.replaceChildren();
         reportError(form, error, button, wait, "Повторить вход можно через");
       }
     }
@@ -100,6 +178,7 @@ export function loginView(ctx) {
       { class: "card" },
       h("h1", { tabindex: "-1" }, "Вход в личный кабинет"),
       form,
+      resendSlot,
       h(
         "ul",
         { class: "links" },
@@ -362,30 +441,27 @@ export function registerView(ctx) {
     if (!body.address.flat) delete body.address.flat;
     body.consent = { accepted: consent, version: consentVersion };
 
-    clearErrors(form);
-    setBusy(button, true);
-    status.textContent = POW_MESSAGE;
-    try {
-      body.pow = await proofOfWork(ctx.api);
-      status.textContent = "Отправляем данные…";
-      const result = await ctx.api.post("/auth/register", body, { auth: false });
-      card.replaceChildren(
-        h("h1", { tabindex: "-1" }, "Проверьте почту"),
-        h("div", { class: "notice notice--success", role: "status" }, result.message),
-        h(
-          "p",
-          {},
-          "Ссылка в письме действует 24 часа. Если письма нет, проверьте папку «Спам» или обратитесь в службу поддержки.",
-        ),
-        h("p", {}, h("a", { class: "btn", href: "#/login" }, "Перейти ко входу")),
-      );
-      card.querySelector("h1").focus();
-    } catch (error) {
-      status.textContent = "";
-      setBusy(button, false);
-      updateButton();
-      reportError(form, error, button, status, "Повторить можно через");
-    }
+    const result = await postWithProofOfWork(ctx, {
+      form,
+      button,
+      status,
+      path: "/auth/register",
+      body,
+      sending: "Отправляем данные…",
+      restore: updateButton,
+    });
+    if (!result) return;
+    card.replaceChildren(
+      h("h1", { tabindex: "-1" }, "Проверьте почту"),
+      h("div", { class: "notice notice--success", role: "status" }, result.message),
+      h("p", {}, "Ссылка в письме действует 24 часа. Если письма нет, проверьте папку «Спам»."),
+      resendConfirmation(ctx, {
+        identifier: body.email,
+        lead: "Письма нет и там, или ссылка устарела? Мы отправим новое — ссылка из прежнего письма перестанет действовать.",
+      }),
+      h("p", {}, h("a", { class: "btn", href: "#/login" }, "Перейти ко входу")),
+    );
+    card.querySelector("h1").focus();
   });
 
   return h("section", { class: "page page--form" }, card);
@@ -424,12 +500,14 @@ export function confirmView(ctx) {
         h(
           "p",
           {},
-          "Ссылка действует 24 часа и только один раз. Если Вы уже перешли по ней, просто ",
+          "Ссылка действует 24 часа и только один раз; после повторной отправки письма действует только ссылка " +
+            "из последнего письма. Если Вы уже перешли по ней, просто ",
           h("a", { href: "#/login" }, "войдите"),
-          ". Если срок ссылки истёк, ",
-          h("a", { href: "#/register" }, "зарегистрируйтесь заново"),
           ".",
         ),
+        resendConfirmation(ctx, {
+          lead: "Если регистрация не завершена, получите новую ссылку: укажите логин, e-mail или телефон из регистрации.",
+        }),
       );
     }
   })();
@@ -454,20 +532,17 @@ export function forgotView(ctx) {
     const problems = checkRequired(form);
     if (problems.length) return showErrors(form, "", problems);
     const { email } = formValues(form);
-    clearErrors(form);
-    setBusy(button, true);
-    status.textContent = POW_MESSAGE;
-    try {
-      const pow = await proofOfWork(ctx.api);
-      status.textContent = "Отправляем код…";
-      const result = await ctx.api.post("/auth/password/forgot", { email, pow }, { auth: false });
-      ctx.flash(result?.message || "Если адрес зарегистрирован, на него отправлен код подтверждения.");
-      ctx.navigate(`/reset?email=${encodeURIComponent(email)}`);
-    } catch (error) {
-      status.textContent = "";
-      setBusy(button, false);
-      reportError(form, error, button, status, "Повторить можно через");
-    }
+    const result = await postWithProofOfWork(ctx, {
+      form,
+      button,
+      status,
+      path: "/auth/password/forgot",
+      body: { email },
+      sending: "Отправляем код…",
+    });
+    if (!result) return;
+    ctx.flash(result.message || "Если адрес зарегистрирован, на него отправлен код подтверждения.");
+    ctx.navigate(`/reset?email=${encodeURIComponent(email)}`);
   });
   return guestPage(
     "Восстановление пароля",
@@ -593,26 +668,22 @@ export function recoverLoginView(ctx) {
     const problems = checkRequired(form);
     if (problems.length) return showErrors(form, "", problems);
     const { email } = formValues(form);
-    clearErrors(form);
-    setBusy(button, true);
-    status.textContent = POW_MESSAGE;
-    try {
-      const pow = await proofOfWork(ctx.api);
-      status.textContent = "Отправляем письмо…";
-      const result = await ctx.api.post("/auth/login/recover", { email, pow }, { auth: false });
-      status.textContent = "";
-      form.replaceWith(
-        h(
-          "div",
-          { class: "notice notice--success", role: "status" },
-          result?.message || "Если адрес зарегистрирован, на него отправлено письмо с логином.",
-        ),
-      );
-    } catch (error) {
-      status.textContent = "";
-      setBusy(button, false);
-      reportError(form, error, button, status, "Повторить можно через");
-    }
+    const result = await postWithProofOfWork(ctx, {
+      form,
+      button,
+      status,
+      path: "/auth/login/recover",
+      body: { email },
+      sending: "Отправляем письмо…",
+    });
+    if (!result) return;
+    form.replaceWith(
+      h(
+        "div",
+        { class: "notice notice--success", role: "status" },
+        result.message || "Если адрес зарегистрирован, на него отправлено письмо с логином.",
+      ),
+    );
   });
   return page;
 }

@@ -8,5 +8,6 @@ conditional ADD on the counter item inside the transaction that writes the case,
 submissions never share a number and a failed submission never uses one up.
 
 Routes: `api` (the user's side: /cases, /appeals, /service-requests) and `staff_api` (operators and
-administrators: /staff/appeals, /staff/service-requests).
+administrators: /staff/appeals, /staff/service-requests). The staff card's `transitions` are the
+steps `rules.staff_steps` allows that employee now; the staff service refuses any other (409).
 """

@@ -9,7 +9,7 @@ from chalicelib.accounts.models import Phone
 from chalicelib.attachments import FileOut, UploadId
 from chalicelib.reference.models import StreetId
 
-from .rules import Kind, Status
+from .rules import Kind, Need, StaffAction, Status
 
 MAX_TEXT = 1000
 MAX_FILES = 5
@@ -176,6 +176,18 @@ class StaffCaseList(BaseModel):
     next_cursor: Optional[str] = None
 
 
+class StaffTransition(BaseModel):
+    """One step the employee may take now (the shape of the connection card's `transitions`)."""
+    action: StaffAction = Field(description="Запрос, которым выполняется шаг: take — POST …/take, "
+                                            "status — POST …/status, answer — POST …/answer")
+    status: Status = Field(description="Статус после шага (при передаче себе обращения в работе он не меняется)")
+    title: str = Field(description="Надпись кнопки: «Взять в работу», «Ответить», «Отказать»…")
+    needs: list[Need] = Field(description="Что обязательно передать: comment — причину, text — текст ответа")
+
+
 class StaffCaseCard(CaseCard):
     applicant: Applicant
     assignee: Optional[Assignee] = None
+    transitions: list[StaffTransition] = Field(
+        description="Что этот сотрудник может сделать сейчас; остальные действия API отклонит (409). "
+                    "У закрытого и отклонённого — пусто")

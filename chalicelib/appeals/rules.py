@@ -60,6 +60,56 @@ def check_transition(current: str, target: str) -> None:
                                 f"в статус «{STATUS_TITLES[target]}»")
 
 
+# --- what an employee may do with a case now ---------------------------------------------------
+# The staff card lists these steps and the console shows exactly them; the staff service makes a
+# request only if it is one of them (`staff_step`), so the list and the checks cannot disagree.
+
+StaffAction = Literal["take", "status", "answer"]  # POST …/take, …/status, …/answer
+Need = Literal["comment", "text"]  # the reason (a refusal), the answer's text
+
+
+@dataclass(frozen=True)
+class StaffStep:
+    action: StaffAction
+    status: str  # the case's status after the step (a take-over leaves it in work)
+    title: str  # what the console's button says
+    needs: tuple[Need, ...] = ()
+
+
+# Each next status of TRANSITIONS is reached by one request: into work by taking the case (which
+# assigns it), «Дан ответ» by answering, the others by a status change. Listed in the workflow's
+# order: work, answer, refusal, closing.
+_STEPS: dict[str, StaffStep] = {
+    "in_progress": StaffStep("take", "in_progress", "Взять в работу"),
+    "answered": StaffStep("answer", "answered", "Ответить", ("text",)),
+    "rejected": StaffStep("status", "rejected", "Отказать", ("comment",)),
+    "closed": StaffStep("status", "closed", "Завершить рассмотрение"),
+}
+TAKE_OVER = StaffStep("take", "in_progress", "Взять на себя")
+
+
+def staff_steps(status: str, assignee_id: Optional[str], employee_id: str) -> list[StaffStep]:
+    """The steps `employee_id` may take with a case in `status` assigned to `assignee_id`: the
+    workflow's next statuses, and taking over a case a colleague has in work (allowed to every
+    operator and administrator, and audited). No step for a closed or refused case."""
+    steps = [step for target, step in _STEPS.items() if target in TRANSITIONS[status]]
+    if status in OPEN_STATUSES and "in_progress" not in TRANSITIONS[status] and assignee_id != employee_id:
+        steps.insert(0, TAKE_OVER if assignee_id else _STEPS["in_progress"])
+    return steps
+
+
+def staff_step(status: str, assignee_id: Optional[str], employee_id: str, action: StaffAction,
+               target: str) -> StaffStep:
+    """The listed step a request makes, or IllegalTransition. `POST …/status` into work is the take
+    step of a new case with a comment for the applicant (what the API has always accepted)."""
+    for step in staff_steps(status, assignee_id, employee_id):
+        same_request = step.action == action or (action == "status" and step.action == "take" and target != status)
+        if step.status == target and same_request:
+            return step
+    check_transition(status, target)  # the workflow's own wording when the table refuses it
+    raise IllegalTransition(f"В статусе «{STATUS_TITLES[status]}» это действие недоступно")
+
+
 # --- registration numbers -------------------------------------------------------------------
 # «2026-000123»: the year keeps numbers unique although each year's counter starts again at 1, and
 # the zero padding makes them sort as text the way they sort as numbers (up to 999 999 a year).

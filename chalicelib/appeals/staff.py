@@ -1,6 +1,7 @@
 """The staff console for appeals and extra-service requests: queues, taking a case, status changes
-with a comment, answers. Every change is conditional on the revision the employee saw, audited and
-notified in the same transaction."""
+with a comment, answers. The card lists the steps the employee may take (`rules.staff_steps`) and each
+change is made only if it is one of them (`rules.staff_step`). Every change is conditional on the
+revision the employee saw, audited and notified in the same transaction."""
 from __future__ import annotations
 
 import re
@@ -21,11 +22,13 @@ from chalicelib.notifications import outbox
 from . import notify, views
 from .models import AnswerIn, StaffCaseCard, StaffCaseList, StaffQueueQuery, StatusChangeIn
 from .repository import CASE_SK, AnswerAttr, CaseItem, CaseRepository, HistoryItem, case_key, queue_key
-from .rules import OPEN_STATUSES, TYPE_TITLES, IllegalTransition, check_transition, parse_number_query
+from .rules import (OPEN_STATUSES, TYPE_TITLES, IllegalTransition, StaffAction, StaffStep, parse_number_query,
+                    staff_step, staff_steps)
 from .service import NOT_FOUND, history_item, valid_case_id
 
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_([0-9a-f]{32})$")
 CHANGED_MEANWHILE = "Карточку уже изменил другой сотрудник. Обновите её и повторите действие"
+TAKE_ONLY_OPEN = "Взять в работу можно только новое или находящееся в работе обращение"
 
 
 class StaffCaseService:
@@ -61,34 +64,36 @@ class StaffCaseService:
         return StaffCaseList(items=[views.staff_summary(c, today) for c in items],
                              next_cursor=_cursor(last) if last else None)
 
-    def card(self, kind: str, case_id: str) -> StaffCaseCard:
+    def card(self, principal: Any, kind: str, case_id: str) -> StaffCaseCard:
         case, history = self._load(kind, case_id)
-        return views.staff_card(case, history, views.local_today())
+        return views.staff_card(case, history, views.local_today(), steps(case, principal))
 
     # --- changes --------------------------------------------------------------------------------
 
     def take(self, principal: Any, kind: str, case_id: str) -> StaffCaseCard:
         """Assign to me; a new case goes into work. Taking over a colleague's case is allowed (and audited)."""
         case, _ = self._load(kind, case_id)
-        if case.status not in OPEN_STATUSES:
-            raise conflict("Взять в работу можно только новое или находящееся в работе обращение")
-        if case.assignee_id == principal.user_id:
-            return self.card(kind, case_id)
-        status = "in_progress" if case.status == "submitted" else None
+        try:
+            step = _step(case, principal, "take", "in_progress")
+        except ApiError:
+            if case.status in OPEN_STATUSES and case.assignee_id == principal.user_id:
+                return self.card(principal, kind, case_id)  # already mine: a repeated click changes nothing
+            raise conflict(TAKE_ONLY_OPEN) from None
+        status = step.status if step.status != case.status else None
         return self._change(principal, case, "take", status=status, actions=_assign(principal),
-                            details={"previous_assignee": case.assignee_id or ""})
+                            details={"previous_assignee": case.assignee_id or "", "previous": case.assignee_login or ""})
 
     def change_status(self, principal: Any, kind: str, case_id: str, body: StatusChangeIn) -> StaffCaseCard:
         case, _ = self._load(kind, case_id)
-        _check(case.status, body.status)
-        if body.status == "rejected" and not body.comment:
+        step = _step(case, principal, "status", body.status)
+        if "comment" in step.needs and not body.comment:
             raise field_error("comment", "Укажите причину отказа")
         actions = _assign(principal) if body.status == "in_progress" and not case.assignee_id else []
         return self._change(principal, case, "status", status=body.status, comment=body.comment, actions=actions)
 
     def answer(self, principal: Any, kind: str, case_id: str, body: AnswerIn) -> StaffCaseCard:
         case, _ = self._load(kind, case_id)
-        _check(case.status, "answered")
+        _step(case, principal, "answer", "answered")
         files = self.attachments.require_confirmed(principal, body.attachments, purpose="company_document")
         now = clock.iso(clock.now())
         answer = AnswerAttr(text=body.text, answered_at=now, answered_by=principal.user_id,
@@ -124,7 +129,8 @@ class StaffCaseService:
                     tx.save(history)
                 self.attachments.attach(tx, case.pk, files)
                 audit.record(tx, principal, f"{case.kind}.{action}", case.kind, case.case_id,
-                             {"from": case.status, "to": status or case.status, **(details or {})})
+                             {"number": case.number, "from": case.status, "to": status or case.status,
+                              **(details or {})})
                 if note is not None:
                     outbox.stage(tx, note)
         except TransactWriteError as exc:
@@ -133,12 +139,18 @@ class StaffCaseService:
             raise conflict(CHANGED_MEANWHILE) from None
         if note is not None:
             outbox.dispatch([note])
-        return self.card(case.kind, case.case_id)
+        return self.card(principal, case.kind, case.case_id)
 
 
-def _check(current: str, target: str) -> None:
+def steps(case: CaseItem, principal: Any) -> list[StaffStep]:
+    """What this employee may do with the case now: the staff card lists exactly these."""
+    return staff_steps(case.status, case.assignee_id, principal.user_id)
+
+
+def _step(case: CaseItem, principal: Any, action: StaffAction, target: str) -> StaffStep:
+    """The listed step this request makes, or 409: the card's list and these checks are one rule."""
     try:
-        check_transition(current, target)
+        return staff_step(case.status, case.assignee_id, principal.user_id, action, target)
     except IllegalTransition as exc:
         raise ApiError(str(exc), status=409, code="illegal_transition") from None
 

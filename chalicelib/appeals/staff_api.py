@@ -22,7 +22,7 @@ def _register(kind: str, path: str) -> None:
     def card(req: Request, case_id: str) -> StaffCaseCard:
         from .staff import StaffCaseService
 
-        return StaffCaseService().card(kind, case_id)
+        return StaffCaseService().card(req.principal, kind, case_id)
 
     def take(req: Request, case_id: str) -> StaffCaseCard:
         from .staff import StaffCaseService
@@ -49,8 +49,9 @@ def _register(kind: str, path: str) -> None:
     api.route(base, summary="Очередь по статусу (по умолчанию новые), фильтры по виду и просрочке; поиск по номеру",
               query=StaffQueueQuery, response=StaffCaseList, errors=(403, 422), access="staff", roles=HANDLERS)(
         named(f"staff_{kind}_queue", queue))
-    api.route(one, summary="Карточка с заявителем, исполнителем, историей и ответом", response=StaffCaseCard,
-              errors=(403, 404), access="staff", roles=HANDLERS)(named(f"staff_{kind}_card", card))
+    api.route(one, summary="Карточка с заявителем, исполнителем, историей, ответом и доступными сотруднику шагами",
+              response=StaffCaseCard, errors=(403, 404), access="staff", roles=HANDLERS)(
+        named(f"staff_{kind}_card", card))
     api.route(f"{one}/take", "POST", summary="Взять в работу (назначить на себя)", response=StaffCaseCard,
               errors=(403, 404, 409), access="staff", roles=HANDLERS)(named(f"staff_{kind}_take", take))
     api.route(f"{one}/status", "POST",

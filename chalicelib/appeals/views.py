@@ -9,9 +9,9 @@ from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 
 from .models import (AnswerOut, Applicant, Assignee, CaseCard, CaseSummary, HistoryEntry, ObjectAddressOut,
-                     StaffCaseCard, StaffCaseSummary)
+                     StaffCaseCard, StaffCaseSummary, StaffTransition)
 from .repository import AddressAttr, CaseItem, FileAttr, HistoryItem
-from .rules import ARCHIVED_STATUSES, STATUS_TITLES, TYPE_TITLES, is_overdue
+from .rules import ARCHIVED_STATUSES, STATUS_TITLES, TYPE_TITLES, StaffStep, is_overdue
 
 
 def local_today() -> date:
@@ -75,7 +75,9 @@ def staff_summary(case: CaseItem, today: date) -> StaffCaseSummary:
     return StaffCaseSummary(**summary_fields(case, today), assignee=_assignee(case))
 
 
-def staff_card(case: CaseItem, history: list[HistoryItem], today: date) -> StaffCaseCard:
+def staff_card(case: CaseItem, history: list[HistoryItem], today: date, steps: list[StaffStep]) -> StaffCaseCard:
     return StaffCaseCard(**_card_fields(case, history, today), assignee=_assignee(case),
                          applicant=Applicant(user_id=case.owner_id, name=case.applicant_name,
-                                             email=case.applicant_email))
+                                             email=case.applicant_email),
+                         transitions=[StaffTransition(action=s.action, status=s.status, title=s.title,
+                                                      needs=list(s.needs)) for s in steps])

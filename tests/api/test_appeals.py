@@ -252,6 +252,120 @@ def test_a_colleague_may_take_over_and_stale_changes_are_refused(api, user, oper
     assert getattr(caught.value, "status", None) == 409
 
 
+# --- the steps the staff card offers ---------------------------------------------------------
+
+def steps_of(card):
+    return [(t["action"], t["status"], t["title"], t["needs"]) for t in card["transitions"]]
+
+
+TAKE = ("take", "in_progress", "Взять в работу", [])
+TAKE_OVER = ("take", "in_progress", "Взять на себя", [])
+ANSWER = ("answer", "answered", "Ответить", ["text"])
+REJECT = ("status", "rejected", "Отказать", ["comment"])
+CLOSE = ("status", "closed", "Завершить рассмотрение", [])
+
+
+def case_in(api, user, operator, state):
+    """A new appeal brought to `state` by `operator` (who is then its assignee)."""
+    card = submit(api, user)
+    path = f"/staff/appeals/{card['id']}"
+    moves = {"submitted": [], "in_progress": [("take", None)], "rejected": [("status", {"status": "rejected", "comment": "Не по адресу"})],
+             "answered": [("take", None), ("answer", {"text": "Ответ"})],
+             "closed": [("take", None), ("answer", {"text": "Ответ"}), ("status", {"status": "closed"})]}[state]
+    for action, body in moves:
+        status, answer = api.post(f"{path}/{action}", body, token=operator["token"])
+        assert status == 200, answer
+    return card
+
+
+def perform(api, path, step, token):
+    """Make a listed step through the request it names, with what it needs."""
+    action, target, _, needs = step
+    if action == "take":
+        return api.post(f"{path}/take", token=token)
+    if action == "answer":
+        return api.post(f"{path}/answer", {"text": "Ответ заявителю"}, token=token)
+    return api.post(f"{path}/status", {"status": target, "comment": "Причина" if "comment" in needs else ""}, token=token)
+
+
+def test_the_staff_card_lists_the_steps_of_each_status_for_this_employee(api, user, operator, settings_override):
+    from chalicelib.appeals.rules import STATUS_TITLES, TRANSITIONS, staff_steps
+
+    settings_override(cases_per_hour=100)
+    admin = staff_user(api, "admin")
+    expected = {  # state → (what its assignee, the operator, sees; what a colleague, the administrator, sees)
+        "submitted": ([TAKE, REJECT], [TAKE, REJECT]),
+        "in_progress": ([ANSWER, REJECT], [TAKE_OVER, ANSWER, REJECT]),
+        "answered": ([CLOSE], [CLOSE]),
+        "closed": ([], []),
+        "rejected": ([], []),
+    }
+    assert set(expected) == set(STATUS_TITLES)
+    for state, (assignee_sees, colleague_sees) in expected.items():
+        card = case_in(api, user, operator, state)
+        mine = api.get(f"/staff/appeals/{card['id']}", token=operator["token"])[1]
+        theirs = api.get(f"/staff/appeals/{card['id']}", token=admin["token"])[1]
+        assert mine["status"] == state
+        assert steps_of(mine) == assignee_sees, state
+        assert steps_of(theirs) == colleague_sees, state
+    # The roles differ in nothing here: an operator who is not the assignee sees what the administrator sees.
+    other = staff_user(api, "operator")
+    card = case_in(api, user, operator, "in_progress")
+    assert steps_of(api.get(f"/staff/appeals/{card['id']}", token=other["token"])[1]) == [TAKE_OVER, ANSWER, REJECT]
+    # Every next status of the workflow is offered by some step, and only those.
+    for status, targets in TRANSITIONS.items():
+        assert {s.status for s in staff_steps(status, "someone", "me") if s.status != status} == set(targets)
+    # The applicant's own card says nothing about the console's steps.
+    assert "transitions" not in api.get(f"/appeals/{card['id']}", token=user["token"])[1]
+
+
+CANDIDATES = [("take", "in_progress"), ("answer", "answered"), ("status", "in_progress"), ("status", "rejected"),
+              ("status", "closed")]
+
+
+@pytest.mark.parametrize("state,who", [("submitted", "operator"), ("in_progress", "operator"),
+                                       ("in_progress", "admin"), ("answered", "admin"), ("closed", "operator"),
+                                       ("rejected", "admin")])
+def test_every_listed_step_succeeds_and_every_other_request_is_refused(api, user, operator, settings_override,
+                                                                        state, who):
+    settings_override(cases_per_hour=100)
+    actor = operator if who == "operator" else staff_user(api, "admin")
+    probe = case_in(api, user, operator, state)
+    listed = api.get(f"/staff/appeals/{probe['id']}", token=actor["token"])[1]["transitions"]
+
+    for step in listed:  # each on a case of its own in the same state
+        card = case_in(api, user, operator, state)
+        path = f"/staff/appeals/{card['id']}"
+        status, after = perform(api, path, (step["action"], step["status"], step["title"], step["needs"]),
+                                actor["token"])
+        assert status == 200 and after["status"] == step["status"], (state, who, step, after)
+        if step["action"] == "take":
+            assert after["assignee"]["user_id"] == actor["user_id"]
+        if step["needs"] == ["comment"]:  # and without what it needs it is refused
+            other = case_in(api, user, operator, state)
+            status, answer = api.post(f"/staff/appeals/{other['id']}/status", {"status": step["status"]},
+                                      token=actor["token"])
+            assert status == 422 and answer["error"]["fields"][0]["path"] == "comment"
+
+    path = f"/staff/appeals/{probe['id']}"
+    offered = {(t["action"], t["status"]) for t in listed}
+    for action, target in CANDIDATES:
+        if (action, target) in offered:
+            continue
+        if (action, target) == ("status", "in_progress") and ("take", "in_progress") in offered and state != target:
+            continue  # a new case goes into work by «Взять в работу»; POST …/status in_progress is that same step
+        before = api.get(path, token=actor["token"])[1]
+        status, answer = perform(api, path, (action, target, "", ["comment"] if action == "status" else []),
+                                 actor["token"])
+        if status == 200:  # only taking one's own open case again, which is not offered and changes nothing
+            assert action == "take" and before["assignee"]["user_id"] == actor["user_id"], (state, who, action, target)
+            assert answer["updated_at"] == before["updated_at"] and answer["history"] == before["history"]
+            continue
+        assert status == 409, (state, who, action, target, answer)
+        assert answer["error"]["code"] in ("illegal_transition", "conflict")
+        assert api.get(path, token=actor["token"])[1]["updated_at"] == before["updated_at"]
+
+
 @pytest.mark.parametrize("role", ["engineer", "consumer"])
 def test_engineers_and_consumers_have_no_staff_appeal_routes(api, user, role):
     card = submit(api, user)

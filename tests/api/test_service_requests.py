@@ -124,3 +124,25 @@ def test_staff_handle_requests_in_their_own_queue(api, user, street):
     engineer = staff_user(api, "engineer")
     assert api.get(path, token=engineer["token"])[0] == 403
     assert api.post(f"{path}/status", {"status": "closed"}, token=user["token"])[0] == 403
+
+
+def test_the_staff_card_of_a_request_offers_the_steps_the_console_may_take(api, user, street):
+    status, card = api.post("/service-requests", request_body(user, street), token=user["token"])
+    assert status == 201, card
+    operator, admin = staff_user(api, "operator"), staff_user(api, "admin")
+    path = f"/staff/service-requests/{card['id']}"
+
+    def steps(token):
+        return [(t["action"], t["status"], t["title"]) for t in api.get(path, token=token)[1]["transitions"]]
+
+    assert steps(operator["token"]) == steps(admin["token"]) == [
+        ("take", "in_progress", "Взять в работу"), ("status", "rejected", "Отказать")]
+    assert api.post(f"{path}/answer", {"text": "Рано"}, token=operator["token"])[0] == 409
+    api.post(f"{path}/take", token=operator["token"])
+    assert steps(operator["token"]) == [("answer", "answered", "Ответить"), ("status", "rejected", "Отказать")]
+    assert steps(admin["token"])[0] == ("take", "in_progress", "Взять на себя")
+    status, answered = api.post(f"{path}/answer", {"text": "Счётчик заменён 12.03."}, token=admin["token"])
+    assert status == 200 and [(t["action"], t["status"]) for t in answered["transitions"]] == [("status", "closed")]
+    status, closed = api.post(f"{path}/status", {"status": "closed"}, token=operator["token"])
+    assert status == 200 and closed["transitions"] == []
+    assert api.post(f"{path}/status", {"status": "rejected", "comment": "Поздно"}, token=admin["token"])[0] == 409

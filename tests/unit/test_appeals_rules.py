@@ -84,3 +84,41 @@ def test_due_date_and_overdue():
     assert is_overdue("submitted", due.isoformat(), date(2026, 3, 3))
     assert is_overdue("in_progress", due.isoformat(), date(2026, 3, 3))
     assert not any(is_overdue(s, due.isoformat(), date(2026, 4, 1)) for s in ("answered", "closed", "rejected"))
+
+
+def _titles(status, assignee, employee):
+    from chalicelib.appeals.rules import staff_steps
+
+    return [step.title for step in staff_steps(status, assignee, employee)]
+
+
+@pytest.mark.parametrize("status,assignee,employee,titles", [
+    ("submitted", None, "op-1", ["Взять в работу", "Отказать"]),
+    ("in_progress", "op-1", "op-1", ["Ответить", "Отказать"]),
+    # A colleague's case in work can be taken over (audited), not answered behind the assignee's back
+    # without it being visible: the take-over is offered first.
+    ("in_progress", "op-1", "op-2", ["Взять на себя", "Ответить", "Отказать"]),
+    ("answered", "op-1", "op-2", ["Завершить рассмотрение"]),
+    ("closed", "op-1", "op-1", []),
+    ("rejected", None, "op-1", []),
+])
+def test_the_steps_an_employee_is_offered(status, assignee, employee, titles):
+    assert _titles(status, assignee, employee) == titles
+
+
+def test_every_offered_step_is_a_request_the_workflow_accepts_and_nothing_else_is():
+    from chalicelib.appeals.rules import staff_step, staff_steps
+
+    for status in TRANSITIONS:
+        for assignee in (None, "op-1"):
+            offered = staff_steps(status, assignee, "op-2")
+            for step in offered:
+                assert staff_step(status, assignee, "op-2", step.action, step.status) == step
+            for action in ("take", "status", "answer"):
+                for target in STATUS_TITLES:
+                    if any(s.action == action and s.status == target for s in offered):
+                        continue
+                    if action == "status" and target == "in_progress" and any(s.action == "take" for s in offered):
+                        continue  # `POST …/status` into work is the take step (kept for old clients)
+                    with pytest.raises(IllegalTransition):
+                        staff_step(status, assignee, "op-2", action, target)

@@ -1,6 +1,7 @@
 // Staff console «Обращения» and «Заявки на услуги» (operators and administrators): the queue by status
-// with filters by type and overdue, search by number; a case: take it, change its status with a
-// comment (only the steps the workflow allows), answer with the company's files.
+// with filters by type and overdue, search by number; a case: the steps the card's `transitions` list
+// for this employee (take it, answer with the company's files, refuse or close with a comment) — the
+// workflow itself lives in the API (chalicelib/appeals/rules.py staff_steps), not here.
 
 import { CASE_KINDS, casePill, dueText, facts, reporter, selectField, textField, timeline } from "../cases-common.js";
 import { fileList, filePicker } from "../uploads.js";
@@ -17,16 +18,9 @@ import {
   showErrors,
 } from "../ui.js";
 
-// The status steps an employee makes by hand (chalicelib/appeals/rules.py TRANSITIONS; «Дан ответ» is
-// reached by answering).
-const NEXT = {
-  submitted: ["in_progress", "rejected"],
-  in_progress: ["rejected"],
-  answered: ["closed"],
-};
-const STEP_TITLES = { in_progress: "Взять в работу", rejected: "Отказать", closed: "Завершить рассмотрение" };
-const OPEN = ["submitted", "in_progress"];
 const PAGE = 30;
+// Button colours by the status a step leads to (the steps themselves come from the card).
+const STEP_BUTTONS = { rejected: "btn--danger" };
 
 const enc = encodeURIComponent;
 
@@ -143,40 +137,41 @@ async function queueView(ctx, kind, section) {
 
 // --- one case ---------------------------------------------------------------------------------
 
-// skip: steps another control already offers (the «Взять в работу» button).
-function statusForm(ctx, kind, card, done, skip) {
-  const steps = (NEXT[card.status] || []).filter((s) => !skip.includes(s));
+// The card's status steps (`action: "status"`): one comment for the applicant and a button per step.
+function statusForm(ctx, kind, card, steps, done) {
   if (!steps.length) return null;
-  const button = h("button", { type: "submit", class: "btn" }, "Сменить статус");
+  const needComment = steps.filter((s) => s.needs.includes("comment")).map((s) => `«${s.title}»`);
+  const buttons = steps.map((step) =>
+    h("button", { type: "submit", class: `btn ${STEP_BUTTONS[step.status] || ""}`.trim(), name: "step", value: step.status }, step.title),
+  );
   const form = h(
     "form",
     { class: "form", novalidate: true },
     formAlert(),
-    h(
-      "div",
-      { class: "grid" },
-      selectField({ name: "status", label: "Действие", required: true, options: steps.map((s) => [s, STEP_TITLES[s]]), value: steps[0] }),
-    ),
     textField({
       name: "comment",
       label: "Комментарий для заявителя",
       max: 1000,
       rows: 3,
-      hint: `Придёт заявителю в SMS и в ленту.${steps.includes("rejected") ? " При отказе обязателен: укажите причину" : ""}`,
+      hint: `Придёт заявителю в SMS и в ленту.${needComment.length ? ` Для ${needComment.join(", ")} обязателен: укажите причину` : ""}`,
     }),
-    h("div", { class: "form__actions" }, button),
+    h("div", { class: "form__actions" }, buttons),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const values = formValues(form);
-    if (values.status === "rejected" && !values.comment) {
-      return showErrors(form, "Укажите причину отказа.", [{ path: "comment", message: "Причина отказа придёт заявителю" }]);
+    const step = steps.find((s) => s.status === event.submitter?.value) || steps[0];
+    const { comment } = formValues(form);
+    if (step.needs.includes("comment") && !comment) {
+      return showErrors(form, `Укажите причину: без неё «${step.title}» не выполнить.`, [
+        { path: "comment", message: "Причина придёт заявителю" },
+      ]);
     }
     clearErrors(form);
+    const button = buttons[steps.indexOf(step)];
     setBusy(button, true, "Сохраняем…");
     try {
-      await ctx.api.post(`/staff/${CASE_KINDS[kind].api}/${enc(card.id)}/status`, values);
-      done(`Статус изменён: «${STEP_TITLES[values.status]}».`);
+      const fresh = await ctx.api.post(`/staff/${CASE_KINDS[kind].api}/${enc(card.id)}/status`, { status: step.status, comment });
+      done(`Статус изменён: «${fresh.status_title}».`);
     } catch (error) {
       setBusy(button, false);
       showErrors(form, error.message, error.fields);
@@ -233,16 +228,20 @@ async function caseView(ctx, kind, section) {
     ctx.navigate(`/${section}/case?id=${enc(card.id)}`);
   };
   const mine = card.assignee?.user_id === ctx.staff.id;
-  const open = OPEN.includes(card.status);
+  const appeal = kind === "appeal";
 
+  // What this employee may do now: exactly the card's steps (the API refuses any other).
+  const steps = card.transitions;
+  const takeStep = steps.find((s) => s.action === "take");
+  const answerStep = steps.find((s) => s.action === "answer");
   let take = null;
-  if (open && !mine) {
-    take = h("button", { type: "button", class: "btn btn--primary" }, card.assignee ? "Взять на себя" : "Взять в работу");
+  if (takeStep) {
+    take = h("button", { type: "button", class: "btn btn--primary" }, takeStep.title);
     take.addEventListener("click", async () => {
       setBusy(take, true, "Берём…");
       try {
         await ctx.api.post(`/staff/${path}/${enc(card.id)}/take`);
-        done("Обращение назначено на Вас.");
+        done(appeal ? "Обращение назначено на Вас." : "Заявка назначена на Вас.");
       } catch (error) {
         setBusy(take, false);
         report(error.message, "error");
@@ -252,13 +251,19 @@ async function caseView(ctx, kind, section) {
 
   const actions = [
     take ? h("div", { class: "form__actions" }, take) : null,
-    card.status === "in_progress" ? answerForm(ctx, kind, card, done) : null,
-    card.status === "submitted" ? h("p", { class: "hint" }, `Ответить можно после того, как ${kind === "appeal" ? "обращение взято" : "заявка взята"} в работу.`) : null,
-    statusForm(ctx, kind, card, done, take ? ["in_progress"] : []),
+    answerStep ? answerForm(ctx, kind, card, done) : null,
+    // Taking a new case puts it in work, and then it can be answered.
+    !answerStep && takeStep && takeStep.status !== card.status
+      ? h("p", { class: "hint" }, `Ответить можно после того, как ${appeal ? "обращение взято" : "заявка взята"} в работу.`)
+      : null,
+    statusForm(ctx, kind, card, steps.filter((s) => s.action === "status"), done),
   ].filter(Boolean);
+  if (!actions.length) {
+    actions.push(h("p", { class: "hint" }, card.archived ? "Рассмотрение завершено: действий больше нет." : "Действий нет."));
+  }
 
   return {
-    title: `${kind === "appeal" ? "Обращение" : "Заявка"} № ${card.number}`,
+    title: `${appeal ? "Обращение" : "Заявка"} № ${card.number}`,
     body: h(
       "div",
       { class: "stack" },
@@ -276,7 +281,7 @@ async function caseView(ctx, kind, section) {
         ["Вид", card.type_title],
         ["Кому", card.addressee],
         ["Адрес объекта", card.address?.text],
-        ["Тема", kind === "appeal" ? card.topic : null],
+        ["Тема", appeal ? card.topic : null],
         ["Поступило", formatDate(card.created_at)],
         ["Срок ответа", card.archived ? null : dueText(card.due_on, card.overdue)],
         ["Исполнитель", card.assignee ? (mine ? `${card.assignee.login} (Вы)` : card.assignee.login) : "не назначен"],
@@ -294,9 +299,7 @@ async function caseView(ctx, kind, section) {
             card.answer.files.length ? fileList(ctx.api, card.answer.files, filePath) : null,
           )
         : null,
-      actions.length
-        ? h("section", { class: "card card--muted", "aria-labelledby": "actions-title" }, h("h2", { id: "actions-title", class: "card__title" }, "Действия"), actions)
-        : null,
+      h("section", { class: "card card--muted", "aria-labelledby": "actions-title" }, h("h2", { id: "actions-title", class: "card__title" }, "Действия"), actions),
       h(
         "section",
         { "aria-labelledby": "history-title" },

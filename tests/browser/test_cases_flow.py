@@ -160,3 +160,113 @@ def test_service_request_listed_with_appeals(page: Page, site_url, consumer):
     expect(page.get_by_role("row")).to_have_count(2)  # the header and the one found
     page.get_by_role("link", name="Архив").click()
     expect(page.get_by_text("В архиве пока ничего нет")).to_be_visible()
+
+
+def submit_appeal(site_url: str, consumer: dict, topic: str) -> dict:
+    """The consumer files an appeal through the API (the form itself is tested above)."""
+    import requests
+
+    api = f"{site_url}/api/v1"
+    signed_in = requests.post(f"{api}/auth/login", json={"identifier": consumer["login"], "password": consumer["password"],
+                                                        "remember": False}, timeout=30)
+    assert signed_in.status_code == 200, signed_in.text
+    token = signed_in.json()["access_token"]
+    phone = requests.get(f"{api}/me", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()["phone"]
+    answer = requests.post(f"{api}/appeals", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                           json={"type": "consultation", "addressee": "Главный инженер", "topic": topic, "text": TEXT,
+                                 "contact_phone": phone, "attachments": []})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def console_sign_in(page: Page, site_url: str, login: str, password: str, heading: str) -> None:
+    page.goto(f"{site_url}/staff.html")
+    field(page, "identifier").fill(login)
+    field(page, "password").fill(password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+
+
+def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_trail(page: Page, site_url, consumer,
+                                                                                        demo_accounts):
+    card = submit_appeal(site_url, consumer, "Консультация по тарифу")
+    number = card["number"]
+    staff = demo_accounts["staff"]  # an administrator
+    console_sign_in(page, site_url, staff.login, staff.password, "Обращения")
+    page.goto(f"{site_url}/staff.html#/appeals/case?id={card['id']}")
+    expect(page.get_by_role("heading", name=f"Обращение № {number}", level=1)).to_be_visible()
+    actions = page.get_by_role("region", name="Действия")
+
+    # A new appeal: take it or refuse it — a refusal needs its reason; closing is not offered yet.
+    expect(actions.get_by_role("button")).to_have_text(["Взять в работу", "Отказать"])
+    actions.get_by_role("button", name="Отказать").click()
+    expect(actions.locator('[data-field="comment"] .field-error')).to_contain_text("Причина придёт заявителю")
+    expect(page.locator(".meter__pills")).to_contain_text("Ожидает рассмотрения")
+    actions.get_by_role("button", name="Взять в работу").click()
+    expect(page.get_by_text("Обращение назначено на Вас.")).to_be_visible()
+
+    # In work and mine: answer it (with files, if any) or refuse it.
+    expect(actions.get_by_role("button", name="Отправить ответ")).to_be_visible()
+    expect(actions.get_by_role("button", name="Отказать")).to_be_visible()
+    for gone in ("Взять в работу", "Завершить рассмотрение"):
+        expect(actions.get_by_role("button", name=gone)).to_have_count(0)
+    actions.locator('[name="text"]').fill("Тариф для населения: одноставочный, 6,43 руб./кВт·ч.")
+    actions.get_by_role("button", name="Отправить ответ").click()
+    expect(page.get_by_text("Ответ отправлен заявителю.")).to_be_visible()
+
+    # Answered: only closing is left, and after it nothing.
+    expect(actions.get_by_role("button")).to_have_text(["Завершить рассмотрение"])
+    actions.locator('[name="comment"]').fill("Вопрос исчерпан")
+    actions.get_by_role("button", name="Завершить рассмотрение").click()
+    expect(page.get_by_text("Статус изменён: «Рассмотрение завершено».")).to_be_visible()
+    expect(actions.get_by_role("button")).to_have_count(0)
+    expect(actions).to_contain_text("Рассмотрение завершено: действий больше нет.")
+    expect(page.get_by_role("region", name="История")).to_contain_text("Вопрос исчерпан")
+
+    # The administrator finds what was just done in «Журнал действий», newest first.
+    page.get_by_role("navigation", name="Разделы консоли").get_by_role("link", name="Журнал действий").click()
+    expect(page.get_by_role("heading", name="Журнал действий", level=1)).to_be_visible()
+    search = page.get_by_role("search", name="Поиск по объекту")
+    search.locator('[name="target_kind"]').select_option(label="Обращение")
+    search.locator('[name="target_id"]').fill(number)
+    search.get_by_role("button", name="Найти").click()
+    trail = page.get_by_role("region", name=f"Обращение № {number}")
+    rows = trail.get_by_role("row")
+    expect(rows).to_have_count(4)  # the header and three actions
+    expect(rows.nth(1)).to_contain_text("Смена статуса")
+    expect(rows.nth(1)).to_contain_text("Статус: Дан ответ → Рассмотрение завершено")
+    expect(rows.nth(1)).to_contain_text(staff.login)
+    expect(rows.nth(1)).to_contain_text("администратор")
+    expect(rows.nth(1).get_by_role("link", name=f"Обращение № {number}")).to_be_visible()
+    expect(rows.nth(1).locator("time")).to_have_text(re.compile(r"^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}$"))
+    expect(rows.nth(2)).to_contain_text("Ответ заявителю")
+    expect(rows.nth(3)).to_contain_text("Взятие в работу")
+
+    # The employee's name opens everything they did, this closing first.
+    rows.nth(1).get_by_role("link", name=staff.login).click()
+    mine = page.get_by_role("region", name=f"Сотрудник {staff.login}")
+    expect(mine.get_by_role("row").nth(1)).to_contain_text(f"Обращение № {number}")
+    expect(page.get_by_role("search", name="Поиск по сотруднику").locator('[name="actor_login"]')).to_have_value(staff.login)
+
+    # A number nobody has is said so next to the field.
+    search = page.get_by_role("search", name="Поиск по объекту")
+    search.locator('[name="target_id"]').fill("1990-000001")
+    search.get_by_role("button", name="Найти").click()
+    expect(search.locator('[data-field="target_id"] .field-error')).to_have_text("Обращение с таким номером не найдено")
+
+
+def test_the_audit_trail_is_for_administrators_only(page: Page, site_url):
+    if os.environ.get("BROWSER_TEST_BASE_URL"):
+        pytest.skip("accounts are created in the stack's process, which an external stack is not")
+    from chalicelib.accounts.provisioning import create_active_user
+
+    login = f"op{uuid.uuid4().hex[:10]}"
+    create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
+                       phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role="operator",
+                       profile={"last_name": "Операторова", "first_name": "Ольга"})
+    console_sign_in(page, site_url, login, PASSWORD, "Обращения")
+    nav = page.get_by_role("navigation", name="Разделы консоли")
+    expect(nav.get_by_role("link", name="Обращения")).to_be_visible()
+    expect(nav.get_by_role("link", name="Журнал действий")).to_have_count(0)
+    page.goto(f"{site_url}/staff.html#/audit")
+    expect(page.get_by_text("Этот раздел недоступен для Вашей роли.")).to_be_visible()

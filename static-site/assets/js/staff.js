@@ -5,6 +5,7 @@
 import { createClient } from "./api.js";
 import { loadCompany } from "./company.js";
 import { agentsSection } from "./staff/agents.js";
+import { auditSection } from "./staff/audit.js";
 import { appealsSection, serviceRequestsSection } from "./staff/cases.js";
 import { connectionSection } from "./staff/connection.js";
 import { exchangeSection } from "./staff/exchange.js";
@@ -44,7 +45,7 @@ const SECTIONS = [
   { id: "exchange", title: "Обмен с биллингом", open: exchangeSection, roles: OPERATORS },
   { id: "agents", title: "Агенты УСПД", open: agentsSection, roles: ["operator", "engineer", "admin"] },
   { id: "reference", title: "Справочники", text: "Улицы, тарифы, ставки платы за присоединение.", roles: OPERATORS },
-  { id: "audit", title: "Журнал действий", text: "Кто, когда и что изменил.", roles: ["admin"] },
+  { id: "audit", title: "Журнал действий", open: auditSection, roles: ["admin"] },
 ];
 const allowed = (section) => !section.roles || section.roles.includes(staff.role);
 

@@ -76,6 +76,8 @@ const DETAILS = {
   account_number: "Лицевой счёт",
   previous: "Прежний исполнитель",
   previous_assignee: "Прежний исполнитель (идентификатор)",
+  notified: "Уведомлено подписчиков",
+  result: "Итог строки",
 };
 const APART = ["from", "to", "number"];
 // «kind» in the details: of an outage, of a document the company posted on an application.
@@ -83,6 +85,8 @@ const KINDS = {
   outage: { planned: "плановое", emergency: "аварийное" },
   connection_application: COMPANY_DOCUMENTS,
 };
+// «result» of an imported outage row.
+const ROW_RESULTS = { new: "добавлено", unchanged: "без изменений", updated: "обновлено" };
 
 function actionTitle(entry, statuses) {
   const dot = entry.action.indexOf(".");
@@ -119,7 +123,7 @@ function detailsCell(entry, statuses) {
   for (const [key, v] of Object.entries(entry.details)) {
     if (APART.includes(key) || v === "" || v === null || v === undefined) continue;
     if (key === "previous_assignee" && entry.details.previous) continue; // the login says it better
-    const shown = key === "kind" ? KINDS[entry.target_kind]?.[v] || v : value(v);
+    const shown = key === "kind" ? KINDS[entry.target_kind]?.[v] || v : key === "result" ? ROW_RESULTS[v] || v : value(v);
     lines.push(`${DETAILS[key] || key}: ${shown}`);
   }
   return lines.length ? lines.map((line) => h("span", { class: "cell-sub" }, line)) : "—";

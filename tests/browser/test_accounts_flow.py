@@ -281,3 +281,28 @@ def test_staff_console_refuses_consumers(page: Page, site_url: str, demo_account
     # The consumer site keeps its own session: signing in to the console does not sign in there.
     page.goto(f"{site_url}/#/profile")
     expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()
+
+
+def test_moments_are_shown_on_the_company_clock_wherever_the_browser_is(browser, site_url):
+    """A staff member in Vladivostok reads Moscow times: company.json's time zone, which must be the API's."""
+    import json
+    from pathlib import Path
+
+    from chalicelib.core.config import Settings
+
+    company = json.loads((Path(__file__).parents[2] / "static-site/assets/company.json").read_text(encoding="utf-8"))
+    assert company["time_zone"] == Settings().company_timezone
+    context = browser.new_context(locale="ru-RU", timezone_id="Asia/Vladivostok")
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/")
+        shown = page.evaluate("""async () => {
+            const { loadCompany } = await import("./assets/js/company.js");
+            const ui = await import("./assets/js/ui.js");
+            await loadCompany();
+            return [ui.formatDateTime("2026-01-01T00:00:00Z"), ui.formatDate("2026-01-01T22:30:00Z"),
+                    new Date("2026-01-01T00:00:00Z").getHours()];
+        }""")
+        assert shown == ["01.01.2026, 03:00", "02.01.2026", 10]   # the browser's own clock says 10:00
+    finally:
+        context.close()

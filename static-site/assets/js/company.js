@@ -1,12 +1,15 @@
-// Company information (name, support hours and contacts) from assets/company.json — each company
-// deploying the portal edits that file.
+// Company information (name, time zone, support hours and contacts) from assets/company.json — each
+// company deploying the portal edits that file; its "time_zone" must be the API's
+// KABINET_COMPANY_TIMEZONE.
 
-import { h } from "./ui.js";
+import { h, useCompanyTimeZone } from "./ui.js";
 
 export async function loadCompany() {
   try {
     const response = await fetch(new URL("../company.json", import.meta.url), { cache: "no-cache" });
-    return response.ok ? await response.json() : null;
+    const company = response.ok ? await response.json() : null;
+    if (company?.time_zone) useCompanyTimeZone(company.time_zone);
+    return company;
   } catch {
     return null;
   }

@@ -263,14 +263,21 @@ export function holdFor(button, slot, seconds, prefix) {
   tick();
 }
 
-const dateFormat = new Intl.DateTimeFormat("ru-RU", { day: "2-digit", month: "2-digit", year: "numeric" });
-const dateTimeFormat = new Intl.DateTimeFormat("ru-RU", {
-  day: "2-digit",
-  month: "2-digit",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-});
+// Moments the API sends in UTC ("…Z") are shown on the company's clock once useCompanyTimeZone has
+// been given assets/company.json's "time_zone"; until then (or without it), on the browser's.
+const DATE = { day: "2-digit", month: "2-digit", year: "numeric" };
+const DATE_TIME = { ...DATE, hour: "2-digit", minute: "2-digit" };
+let dateFormat = new Intl.DateTimeFormat("ru-RU", DATE);
+let dateTimeFormat = new Intl.DateTimeFormat("ru-RU", DATE_TIME);
+
+export function useCompanyTimeZone(timeZone) {
+  try {
+    dateFormat = new Intl.DateTimeFormat("ru-RU", { ...DATE, timeZone });
+    dateTimeFormat = new Intl.DateTimeFormat("ru-RU", { ...DATE_TIME, timeZone });
+  } catch {
+    // An unknown zone name in company.json: keep the browser's rather than break every page.
+  }
+}
 
 export function formatDate(iso) {
   if (!iso) return "";

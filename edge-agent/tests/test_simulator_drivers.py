@@ -60,7 +60,9 @@ def ports(sim):
 def connect(ports):
     drivers = []
 
-    def make(protocol, serial, address, password=None, timeout=1.0, wrap=None):
+    # A generous answer timeout: these tests are about the protocols, and a loaded CI machine can
+    # keep the simulator's thread waiting well over a second. Silence tests pass their own.
+    def make(protocol, serial, address, password=None, timeout=5.0, wrap=None):
         transport = ports[protocol] if wrap is None else wrap(ports[protocol])
         driver = driver_for(protocol)(transport, serial, address, password, timeout, MSK)
         drivers.append(driver)

@@ -16,7 +16,10 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from kabinet_agent.config import AgentConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT_ID = "tp-17-uspd-1"
@@ -26,8 +29,10 @@ logger = logging.getLogger("kabinet.local.concentrator")
 
 
 class Concentrator:
-    def __init__(self, base_url: str, staff_login: str = "staff") -> None:
+    def __init__(self, base_url: str, staff_login: str = "staff", polling: Optional[dict[str, Any]] = None) -> None:
         self.base_url, self.staff_login = base_url.rstrip("/"), staff_login
+        self.polling = polling or {}   # overrides of the agent's "polling" settings (kabinet_agent/config.py)
+        self.agent_config: Optional[AgentConfig] = None   # once started; its queue is `.database`
         self.tmp: Optional[Path] = None
         self.simulator: Any = None
         self.thread: Optional[threading.Thread] = None
@@ -73,14 +78,14 @@ class Concentrator:
             "data_dir": str(self.tmp / "data"), "meter_timezone": "Europe/Moscow",
             "upload": {"batch_size": 500, "idle_s": 2, "heartbeat_s": 60},
             "polling": {"initial_backfill_days": BACKFILL_DAYS, "max_profile_days_per_poll": BACKFILL_DAYS + 1,
-                        "settle_s": 2, "jitter_s": 0, "bus_pause_s": 0.05},
+                        "settle_s": 2, "jitter_s": 0, "bus_pause_s": 0.05, **self.polling},
             "meters": [{"serial": AIIS_SERIAL, "port": self.simulator.bus("dlms").slave_path, "address": 145,
                         "protocol": "dlms", "password": "12345678", "baud": 9600, "poll_minutes": 1}],
         }
         path = self.tmp / "agent.json"
         path.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
-        agent_config = load_config(path)
-        self.thread = threading.Thread(target=self._run, args=(run_agent, agent_config), name="uspd-agent",
+        self.agent_config = load_config(path)
+        self.thread = threading.Thread(target=self._run, args=(run_agent, self.agent_config), name="uspd-agent",
                                        daemon=True)
         self.thread.start()
 
@@ -97,10 +102,14 @@ class Concentrator:
         return (f"УСПД {AGENT_ID} (симулятор): счётчик {', '.join(self.serials)} (DLMS/СПОДЭС) на {port}, "
                 f"опрос раз в минуту; очередь и ключ в {self.tmp}")
 
-    def stop(self) -> None:
+    def stop_agent(self) -> None:
+        """Ends the agent only: the simulator, the key and the queue stay until `stop()`."""
         self.stop_event.set()
         if self.thread is not None:
             self.thread.join(timeout=15)
+
+    def stop(self) -> None:
+        self.stop_agent()
         if self.simulator is not None:
             self.simulator.stop()
         if self.tmp is not None:

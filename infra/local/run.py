@@ -169,6 +169,7 @@ class LocalStack:
         self.workers: list[Worker] = []
         self.moto: Any = None
         self.httpd: Optional[ThreadingHTTPServer] = None
+        self.http_thread: Optional[threading.Thread] = None
         self.accounts: list[Any] = []
 
     def start(self) -> str:
@@ -200,7 +201,7 @@ class LocalStack:
 
             self.accounts = seed()
         self._start_app_workers()
-        threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
+        self._serve_http()
         return f"http://127.0.0.1:{self.port}"
 
     def serve(self) -> str:
@@ -209,8 +210,13 @@ class LocalStack:
         then reach the app as they would in production. Returns the base URL; `.stop()` ends it."""
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True).start()
+        self._serve_http()
         return f"http://127.0.0.1:{self.port}"
+
+    def _serve_http(self) -> None:
+        assert self.httpd is not None
+        self.http_thread = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
+        self.http_thread.start()
 
     def _start_app_workers(self) -> None:
         import app as application
@@ -228,6 +234,19 @@ class LocalStack:
         for worker in self.workers:
             worker.start()
 
+    def stop_api(self) -> None:
+        """Closes the HTTP origin only: moto, the workers and the clients keep running, as they would
+        through an outage of the API. `start_api()` opens it again."""
+        if self.httpd is not None:
+            if self.http_thread is not None:  # else shutdown() would wait for a serve_forever() never started
+                self.httpd.shutdown()
+            self.httpd.server_close()
+        self.httpd = self.http_thread = None
+
+    def start_api(self) -> str:
+        """Serves the HTTP origin again on the port it had (HTTPServer binds with SO_REUSEADDR)."""
+        return self.serve()
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         stack = self
 
@@ -239,9 +258,7 @@ class LocalStack:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
+        self.stop_api()
         for worker in self.workers:
             worker.join(timeout=5)
         if self.moto is not None:

@@ -33,8 +33,7 @@ TABLES = {
 
 @pytest.fixture(scope="module")
 def session() -> Any:
-    # Nested inside the suite's session-wide mock when that one is active: moto then keeps its
-    # data, and this module's own stage keeps its resources apart.
+    # A backend of this module's own; its stage keeps the resource names apart from the app's.
     with mock_aws():
         yield boto3.session.Session(region_name="eu-central-1")
 

@@ -25,32 +25,10 @@ os.environ.update({
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-import threading  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from typing import Any, Iterator  # noqa: E402
-
-import botocore.client  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-
-@contextmanager
-def _one_call_at_a_time() -> Iterator[None]:
-    """moto's in-memory backend is not thread-safe (its transactions deep-copy tables that another
-    thread may be changing); the real services are. Serialising each API call keeps every
-    interleaving of *our* code that concurrency tests exercise, without moto's own races."""
-    lock = threading.RLock()
-    original = botocore.client.BaseClient._make_api_call
-
-    def serialised(self: Any, operation: str, params: Any) -> Any:
-        with lock:
-            return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = serialised  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+from infra.local.serial_aws import one_aws_call_at_a_time  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +38,7 @@ def aws():
     Per module rather than per session because moto's transactions copy every table they touch:
     tables that grew through the whole session made each later transaction slower.
     """
-    with mock_aws(), _one_call_at_a_time():
+    with mock_aws(), one_aws_call_at_a_time():
         import boto3
 
         from chalicelib.core import aws as aws_clients

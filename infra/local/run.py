@@ -20,6 +20,7 @@ import signal
 import socket
 import threading
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -121,7 +122,9 @@ def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, An
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def poll() -> None:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+        # A short poll: AWS calls of this process go one at a time (serial_aws), and a long poll
+        # would hold every API request up behind it.
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
                                        AttributeNames=["All"]).get("Messages", [])
         if not messages:
             return
@@ -170,11 +173,16 @@ class LocalStack:
         self.moto: Any = None
         self.httpd: Optional[ThreadingHTTPServer] = None
         self.http_thread: Optional[threading.Thread] = None
+        self._serialised = ExitStack()
         self.accounts: list[Any] = []
 
     def start(self) -> str:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.serial_aws import one_aws_call_at_a_time
+
+        # Parallel browser requests would otherwise meet inside moto's backend (serial_aws).
+        self._serialised.enter_context(one_aws_call_at_a_time())
         moto_port = self.moto_port or _free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
@@ -226,7 +234,7 @@ class LocalStack:
 
         settings = application.settings
         self.workers = [
-            Worker("notifications-consumer", sqs_poller(settings.resource("notifications"), handle_batch), 0.05),
+            Worker("notifications-consumer", sqs_poller(settings.resource("notifications"), handle_batch), 0.25),
             Worker("outbox-relay", relay_pending, 60.0),
             Worker("attachments-sweep", AttachmentService().sweep, 3600.0),
             Worker("exchange-schedule", exchange_clock(), 30.0),
@@ -263,6 +271,7 @@ class LocalStack:
             worker.join(timeout=5)
         if self.moto is not None:
             self.moto.stop()
+        self._serialised.close()
 
 
 class _Handler(BaseHTTPRequestHandler):

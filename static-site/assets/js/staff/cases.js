@@ -17,44 +17,29 @@ import {
   setBusy,
   showErrors,
 } from "../ui.js";
+import { filterForm, pagedTable } from "./list.js";
 
-const PAGE = 30;
 // Button colours by the status a step leads to (the steps themselves come from the card).
 const STEP_BUTTONS = { rejected: "btn--danger" };
 
 const enc = encodeURIComponent;
 
-function queueTable(section, items) {
-  return h(
-    "table",
-    { class: "table table--stack" },
-    h("caption", { class: "visually-hidden" }, "Очередь"),
-    h(
-      "thead",
-      {},
-      h("tr", {}, ["Номер", "Вид и тема", "Статус", "Срок", "Исполнитель"].map((t) => h("th", { scope: "col" }, t))),
-    ),
-    h(
-      "tbody",
-      {},
-      items.map((item) =>
-        h(
-          "tr",
-          { class: item.overdue ? "row--overdue" : false },
-          h(
-            "th",
-            { scope: "row" },
-            h("a", { class: "nowrap", href: `#/${section}/case?id=${enc(item.id)}` }, `№\u00a0${item.number}`),
-            h("span", { class: "cell-sub" }, formatDate(item.created_at)),
-          ),
-          h("td", { "data-label": "Вид" }, item.type_title, item.kind === "appeal" ? h("span", { class: "cell-sub" }, item.topic) : null),
-          h("td", { "data-label": "Статус" }, casePill(item.status, item.status_title)),
-          h("td", { "data-label": "Срок" }, item.archived ? "—" : dueText(item.due_on, item.overdue)),
-          h("td", { "data-label": "Исполнитель" }, item.assignee?.login || h("span", { class: "muted" }, "не назначен")),
-        ),
-      ),
-    ),
-  );
+// The queue's columns; a row links to its case.
+function queueColumns(section) {
+  return [
+    {
+      title: "Номер",
+      header: true,
+      cell: (item) => [
+        h("a", { class: "nowrap", href: `#/${section}/case?id=${enc(item.id)}` }, `№\u00a0${item.number}`),
+        h("span", { class: "cell-sub" }, formatDate(item.created_at)),
+      ],
+    },
+    { title: "Вид и тема", label: "Вид", cell: (item) => [item.type_title, item.kind === "appeal" ? h("span", { class: "cell-sub" }, item.topic) : null] },
+    { title: "Статус", cell: (item) => casePill(item.status, item.status_title) },
+    { title: "Срок", cell: (item) => (item.archived ? "—" : dueText(item.due_on, item.overdue)) },
+    { title: "Исполнитель", cell: (item) => item.assignee?.login || h("span", { class: "muted" }, "не назначен") },
+  ];
 }
 
 async function queueView(ctx, kind, section) {
@@ -64,75 +49,36 @@ async function queueView(ctx, kind, section) {
   const params = ctx.params;
   const status = params.get("status") || "submitted";
 
-  const form = h(
-    "form",
-    { class: "form filters", novalidate: true, role: "search", "aria-label": "Фильтры очереди" },
-    formAlert(),
-    h(
-      "div",
-      { class: "grid" },
+  const form = filterForm(ctx, {
+    section,
+    label: "Фильтры очереди",
+    controls: [
       selectField({ name: "status", label: "Статус", options: options.statuses.map((s) => [s.code, s.title]), value: status, size: "narrow" }),
       selectField({ name: "type", label: "Вид", options: [["", "Все"], ...types.map((t) => [t.code, t.title])], value: params.get("type") || "", size: "large" }),
       field({ name: "number", label: "Найти по номеру", value: params.get("number") || "", hint: "Номер целиком, например 2026-000123", size: "narrow" }),
-    ),
-    h(
-      "div",
-      { class: "check" },
-      h("input", { type: "checkbox", id: `${section}-overdue`, name: "overdue", checked: params.get("overdue") === "1" }),
-      h("label", { for: `${section}-overdue` }, "Только просроченные"),
-    ),
-    h("div", { class: "form__actions" }, h("button", { type: "submit", class: "btn" }, "Показать")),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const values = formValues(form);
-    const query = new URLSearchParams({ status: values.status });
-    if (values.type) query.set("type", values.type);
-    if (values.overdue) query.set("overdue", "1");
-    if (values.number) query.set("number", values.number);
-    ctx.navigate(`/${section}?${query}`);
+    ],
+    checks: [{ name: "overdue", label: "Только просроченные" }],
   });
 
-  const table = queueTable(section, []);
-  const rows = table.tBodies[0];
-  const empty = h("p", { class: "empty", hidden: true });
-  table.hidden = true;
-  const body = h("div", { class: "table-wrap" }, table, empty);
-  const more = h("button", { type: "button", class: "btn btn--ghost", hidden: true }, "Показать ещё");
-  const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
-  let cursor = null;
-  const load = async () => {
-    const query = new URLSearchParams({ status, limit: String(PAGE) });
-    for (const name of ["type", "number"]) if (params.get(name)) query.set(name, params.get(name));
-    if (params.get("overdue") === "1") query.set("overdue", "true");
-    if (cursor) query.set("cursor", cursor);
-    const page = await ctx.api.get(`/staff/${path}?${query}`);
-    rows.append(...queueTable(section, page.items).tBodies[0].children);
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-    table.hidden = !rows.children.length;
-    empty.hidden = Boolean(rows.children.length);
-    empty.textContent = params.get("number") ? "Не найдено." : "Очередь пуста.";
-  };
+  const query = new URLSearchParams({ status });
+  for (const name of ["type", "number"]) if (params.get(name)) query.set(name, params.get(name));
+  if (params.get("overdue") === "1") query.set("overdue", "true");
+  let list = null;
   try {
-    await load();
+    list = await pagedTable(ctx, {
+      path: `/staff/${path}`,
+      query,
+      caption: "Очередь",
+      columns: queueColumns(section),
+      rowClass: (item) => item.overdue && "row--overdue",
+      empty: () => (params.get("number") ? "Не найдено." : "Очередь пуста."),
+    });
   } catch (err) {
+    // A malformed number comes back as a field error: show it at the field.
     if (err.fields?.length) showErrors(form, err.message, err.fields);
     else throw err;
   }
-  more.addEventListener("click", async () => {
-    error.hidden = true;
-    setBusy(more, true, "Загрузка…");
-    try {
-      await load();
-    } catch (err) {
-      error.textContent = err.message;
-      error.hidden = false;
-    } finally {
-      setBusy(more, false);
-    }
-  });
-  return h("div", { class: "stack" }, form, error, body, h("div", { class: "feed__more" }, more));
+  return h("div", { class: "stack" }, form, list);
 }
 
 // --- one case ---------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ import { applicationData, deadlinesTable, historyEntries, messagesList } from ".
 import { CATEGORIES, COMPANY_DOCUMENTS, STATUSES } from "../connection-rules.js";
 import { fileList, filePicker } from "../uploads.js";
 import { checkRequired, clearErrors, field, formAlert, formatDate, formatDay, formValues, h, setBusy, showErrors } from "../ui.js";
+import { filterForm, pagedTable } from "./list.js";
 
 const base = "/staff/connection-applications";
 const enc = encodeURIComponent;
-const PAGE = 30;
 const PARTIES = { applicant: "Заявитель", company: "Сетевая организация" };
 const WHO = { applicant: "заявитель", company: "сотрудник" };
 
@@ -23,54 +23,35 @@ const COMMENT_HINTS = {
   works: "Перечислите замечания, которые заявителю нужно устранить",
 };
 
-function queueTable(items) {
-  return h(
-    "table",
-    { class: "table table--stack" },
-    h("caption", { class: "visually-hidden" }, "Очередь заявок"),
-    h(
-      "thead",
-      {},
-      h("tr", {}, ["Заявка", "Заявитель", "Категория", "Статус", "Ближайший срок", "Исполнитель"].map((t) => h("th", { scope: "col" }, t))),
-    ),
-    h(
-      "tbody",
-      {},
-      items.map((item) =>
-        h(
-          "tr",
-          { class: item.overdue ? "row--overdue" : false },
-          h(
-            "th",
-            { scope: "row" },
-            h("a", { class: "nowrap", href: `#/connections/case?id=${enc(item.id)}` }, `№\u00a0${item.number}`),
-            h("span", { class: "cell-sub" }, formatDate(item.submitted_at)),
-          ),
-          h("td", { "data-label": "Заявитель" }, item.applicant_name),
-          h("td", { "data-label": "Категория" }, item.category_title, h("span", { class: "cell-sub" }, `${kw(item.total_kw)} · ${item.reason_title}`)),
-          h("td", { "data-label": "Статус" }, connectionPill(item.status, item.status_title)),
-          h(
-            "td",
-            { "data-label": "Ближайший срок" },
-            item.next_due ? `до\u00a0${formatDay(item.next_due)}` : "—",
-            item.overdue ? h("span", { class: "pill pill--danger pill--inline" }, "Просрочено") : null,
-          ),
-          h("td", { "data-label": "Исполнитель" }, item.assignee_login || h("span", { class: "muted" }, "не назначен")),
-        ),
-      ),
-    ),
-  );
-}
+// The queue's columns; a row links to its application.
+const QUEUE_COLUMNS = [
+  {
+    title: "Заявка",
+    header: true,
+    cell: (item) => [
+      h("a", { class: "nowrap", href: `#/connections/case?id=${enc(item.id)}` }, `№\u00a0${item.number}`),
+      h("span", { class: "cell-sub" }, formatDate(item.submitted_at)),
+    ],
+  },
+  { title: "Заявитель", cell: (item) => item.applicant_name },
+  { title: "Категория", cell: (item) => [item.category_title, h("span", { class: "cell-sub" }, `${kw(item.total_kw)} · ${item.reason_title}`)] },
+  { title: "Статус", cell: (item) => connectionPill(item.status, item.status_title) },
+  {
+    title: "Ближайший срок",
+    cell: (item) => [
+      item.next_due ? `до\u00a0${formatDay(item.next_due)}` : "—",
+      item.overdue ? h("span", { class: "pill pill--danger pill--inline" }, "Просрочено") : null,
+    ],
+  },
+  { title: "Исполнитель", cell: (item) => item.assignee_login || h("span", { class: "muted" }, "не назначен") },
+];
 
 async function queueView(ctx) {
   const params = ctx.params;
-  const form = h(
-    "form",
-    { class: "form filters", novalidate: true, role: "search", "aria-label": "Фильтры очереди" },
-    formAlert(),
-    h(
-      "div",
-      { class: "grid" },
+  const form = filterForm(ctx, {
+    section: "connections",
+    label: "Фильтры очереди",
+    controls: [
       selectField({
         name: "status",
         label: "Статус",
@@ -83,60 +64,23 @@ async function queueView(ctx) {
         options: [["", "Все"], ...Object.entries(CATEGORIES).map(([code, rule]) => [code, rule.title])],
         value: params.get("category") || "",
       }),
-    ),
-    h(
-      "div",
-      { class: "check" },
-      h("input", { type: "checkbox", id: "tp-overdue", name: "overdue", checked: params.get("overdue") === "1" }),
-      h("label", { for: "tp-overdue" }, "Только с пропущенным сроком"),
-    ),
-    h("div", { class: "form__actions" }, h("button", { type: "submit", class: "btn" }, "Показать")),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const values = formValues(form);
-    const query = new URLSearchParams();
-    for (const name of ["status", "category"]) if (values[name]) query.set(name, values[name]);
-    if (values.overdue) query.set("overdue", "1");
-    ctx.navigate(`/connections${query.toString() ? `?${query}` : ""}`);
+    ],
+    checks: [{ name: "overdue", label: "Только с пропущенным сроком" }],
   });
 
-  // The overdue filter is applied per page by the API: a page may bring nothing while more remain.
-  const table = queueTable([]);
-  const rows = table.tBodies[0];
-  const empty = h("p", { class: "empty", hidden: true });
-  table.hidden = true;
-  const body = h("div", { class: "table-wrap" }, table, empty);
-  const more = h("button", { type: "button", class: "btn btn--ghost", hidden: true }, "Показать ещё");
-  const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
-  let cursor = null;
-  const load = async () => {
-    const query = new URLSearchParams({ limit: String(PAGE) });
-    for (const name of ["status", "category"]) if (params.get(name)) query.set(name, params.get(name));
-    if (params.get("overdue") === "1") query.set("overdue", "true");
-    if (cursor) query.set("cursor", cursor);
-    const page = await ctx.api.get(`${base}?${query}`);
-    rows.append(...queueTable(page.items).tBodies[0].children);
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-    table.hidden = !rows.children.length;
-    empty.hidden = Boolean(rows.children.length);
-    empty.textContent = cursor ? "Подходящих заявок пока не найдено — покажите ещё." : "Заявок нет.";
-  };
-  await load();
-  more.addEventListener("click", async () => {
-    error.hidden = true;
-    setBusy(more, true, "Загрузка…");
-    try {
-      await load();
-    } catch (err) {
-      error.textContent = err.message;
-      error.hidden = false;
-    } finally {
-      setBusy(more, false);
-    }
+  const query = new URLSearchParams();
+  for (const name of ["status", "category"]) if (params.get(name)) query.set(name, params.get(name));
+  if (params.get("overdue") === "1") query.set("overdue", "true");
+  const list = await pagedTable(ctx, {
+    path: base,
+    query,
+    caption: "Очередь заявок",
+    columns: QUEUE_COLUMNS,
+    rowClass: (item) => item.overdue && "row--overdue",
+    // The overdue filter is applied per page by the API: a page may bring nothing while more remain.
+    empty: (more) => (more ? "Подходящих заявок пока не найдено — покажите ещё." : "Заявок нет."),
   });
-  return h("div", { class: "stack" }, form, error, body, h("div", { class: "feed__more" }, more));
+  return h("div", { class: "stack" }, form, list);
 }
 
 // --- one application ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Staff console «Обмен с биллингом»: the reading-entry lock, the run log with counts, a run's report
 // with row errors, and (administrators) running the exchange now and putting a billing file in the inbox.
 
+import { reporter } from "../cases-common.js";
 import {
   clearErrors,
   fill,
@@ -12,6 +13,7 @@ import {
   setBusy,
   showErrors,
 } from "../ui.js";
+import { resultsTable } from "./list.js";
 
 const STATUS = {
   running: ["Идёт", "pill--info"],
@@ -48,48 +50,23 @@ function lockCard(lock) {
   );
 }
 
-function runsTable(items) {
-  if (!items.length) return h("p", { class: "empty" }, "Обменов ещё не было.");
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { class: "table table--stack" },
-      h("caption", { class: "visually-hidden" }, "Журнал обменов"),
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          h("th", { scope: "col" }, "Начало"),
-          h("th", { scope: "col" }, "Состояние"),
-          h("th", { scope: "col", class: "num" }, "Выгружено"),
-          h("th", { scope: "col", class: "num" }, "Загружено"),
-          h("th", { scope: "col", class: "num" }, "Пропущено"),
-          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Отчёт")),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        items.map((run) =>
-          h(
-            "tr",
-            {},
-            h("th", { scope: "row" }, formatDateTime(run.started_at), h("span", { class: "cell-sub" }, trigger(run))),
-            h("td", { "data-label": "Состояние" }, statusPill(run.status), run.message ? h("span", { class: "cell-sub" }, run.message) : null),
-            h("td", { class: "num", "data-label": "Выгружено показаний" }, String(run.exported)),
-            h("td", { class: "num", "data-label": "Загружено строк" }, String(run.imported)),
-            h("td", { class: "num", "data-label": "Пропущено строк" }, String(run.skipped)),
-            h("td", { class: "cell-action" }, h("a", { href: `#/exchange/run?id=${encodeURIComponent(run.run_id)}` }, "Отчёт")),
-          ),
-        ),
-      ),
-    ),
-  );
-}
+const RUN_COLUMNS = [
+  { title: "Начало", header: true, cell: (run) => [formatDateTime(run.started_at), h("span", { class: "cell-sub" }, trigger(run))] },
+  { title: "Состояние", cell: (run) => [statusPill(run.status), run.message ? h("span", { class: "cell-sub" }, run.message) : null] },
+  { title: "Выгружено", label: "Выгружено показаний", num: true, cell: (run) => String(run.exported) },
+  { title: "Загружено", label: "Загружено строк", num: true, cell: (run) => String(run.imported) },
+  { title: "Пропущено", label: "Пропущено строк", num: true, cell: (run) => String(run.skipped) },
+  { title: "Отчёт", action: true, cell: (run) => h("a", { href: `#/exchange/run?id=${encodeURIComponent(run.run_id)}` }, "Отчёт") },
+];
+
+const runsTable = (items) => resultsTable({ caption: "Журнал обменов", columns: RUN_COLUMNS, items, empty: "Обменов ещё не было." });
+
+const DROP_COLUMNS = [
+  { title: "Файл", header: true, cell: (d) => d.key },
+  { title: "Строк", num: true, cell: (d) => String(d.rows) },
+  { title: "Применено", num: true, cell: (d) => String(d.applied) },
+  { title: "Пропущено", num: true, cell: (d) => String(d.skipped) },
+];
 
 function uploadCard(ctx, onUploaded) {
   const file = h("input", { type: "file", id: "drop-file", name: "content", accept: ".csv,.json,text/csv,application/json" });
@@ -177,18 +154,13 @@ function errorsTable(errors) {
 
 async function overview(ctx) {
   const admin = ctx.staff.role === "admin";
-  const [lock, runs] = await Promise.all([ctx.api.get("/staff/exchange/lock"), ctx.api.get("/staff/exchange/runs?limit=30")]);
+  const fetchState = () => Promise.all([ctx.api.get("/staff/exchange/lock"), ctx.api.get("/staff/exchange/runs?limit=30")]);
+  const [lock, runs] = await fetchState();
   const lockSlot = h("div", {}, lockCard(lock));
   const runsSlot = h("div", {}, runsTable(runs.items));
-  const message = h("div", { class: "notice", role: "status", hidden: true });
-  const report = (text, kind) => {
-    message.className = `notice notice--${kind}`;
-    message.setAttribute("role", kind === "error" ? "alert" : "status");
-    message.textContent = text;
-    message.hidden = false;
-  };
+  const { element: message, report } = reporter();
   const refresh = async () => {
-    const [freshLock, freshRuns] = await Promise.all([ctx.api.get("/staff/exchange/lock"), ctx.api.get("/staff/exchange/runs?limit=30")]);
+    const [freshLock, freshRuns] = await fetchState();
     lockSlot.replaceChildren(lockCard(freshLock));
     runsSlot.replaceChildren(runsTable(freshRuns.items));
   };
@@ -263,41 +235,7 @@ async function runReport(ctx) {
       { "aria-labelledby": "drops-title" },
       h("h2", { id: "drops-title", class: "card__title" }, "Загруженные файлы"),
       run.drops.length
-        ? h(
-            "div",
-            { class: "table-wrap" },
-            h(
-              "table",
-              { class: "table table--stack" },
-              h("caption", { class: "visually-hidden" }, "Загруженные файлы"),
-              h(
-                "thead",
-                {},
-                h(
-                  "tr",
-                  {},
-                  h("th", { scope: "col" }, "Файл"),
-                  h("th", { scope: "col", class: "num" }, "Строк"),
-                  h("th", { scope: "col", class: "num" }, "Применено"),
-                  h("th", { scope: "col", class: "num" }, "Пропущено"),
-                ),
-              ),
-              h(
-                "tbody",
-                {},
-                run.drops.map((d) =>
-                  h(
-                    "tr",
-                    {},
-                    h("th", { scope: "row" }, d.key),
-                    h("td", { class: "num", "data-label": "Строк" }, String(d.rows)),
-                    h("td", { class: "num", "data-label": "Применено" }, String(d.applied)),
-                    h("td", { class: "num", "data-label": "Пропущено" }, String(d.skipped)),
-                  ),
-                ),
-              ),
-            ),
-          )
+        ? resultsTable({ caption: "Загруженные файлы", columns: DROP_COLUMNS, items: run.drops })
         : h("p", { class: "hint" }, "Новых файлов от биллинга не было."),
     ),
     h(

@@ -4,6 +4,7 @@
 // its subscribers (the server decides and reports how many); importing the same file again changes nothing,
 // and the import report says per row what happened.
 
+import { reporter } from "../cases-common.js";
 import { loadLocalities, localitySelect, streetPicker } from "../streets.js";
 import {
   clearErrors,
@@ -19,6 +20,7 @@ import {
   setBusy,
   showErrors,
 } from "../ui.js";
+import { resultsTable } from "./list.js";
 
 const MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
 const CSV_HEADER = "kind;locality;street;houses;start;end;reason";
@@ -83,7 +85,8 @@ function savedMessage(before, saved) {
   return "Отключение сохранено.";
 }
 
-function outageRow(ctx, outage, onChange, report) {
+// The row's links and buttons: change it, and publish a planned one that is not published yet.
+function outageActions(ctx, outage, onChange, report) {
   const publish =
     outage.kind === "planned" && !outage.published && outage.status === "active"
       ? h("button", { type: "button", class: "btn btn--small btn--primary" }, "Опубликовать")
@@ -106,29 +109,29 @@ function outageRow(ctx, outage, onChange, report) {
       report(error.message, "error");
     }
   });
-  return h(
-    "tr",
-    {},
-    h(
-      "th",
-      { scope: "row" },
-      h("span", { class: `pill ${outage.kind === "emergency" ? "pill--danger" : "pill--info"}` }, outage.kind_title),
-      outage.number ? h("span", { class: "cell-sub" }, `№ ${outage.number}`) : null,
-    ),
-    h("td", { "data-label": "Время" }, formatLocalRange(outage.start, outage.end, "окончание не указано")),
-    h(
-      "td",
-      { "data-label": "Адреса" },
-      outage.streets.map((s) => h("span", { class: "cell-line" }, `${s.locality}, ${s.name}${s.houses ? `: ${s.houses}` : " (вся улица)"}`)),
-    ),
-    h("td", { "data-label": "Причина" }, outage.reason),
-    h("td", { "data-label": "Состояние" }, stateCell(outage)),
-    h(
-      "td",
-      { class: "cell-action" },
-      h("div", { class: "row-actions" }, h("a", { href: `#/outages/edit?id=${encodeURIComponent(outage.id)}` }, "Изменить"), publish),
-    ),
-  );
+  return h("div", { class: "row-actions" }, h("a", { href: `#/outages/edit?id=${encodeURIComponent(outage.id)}` }, "Изменить"), publish);
+}
+
+function outageColumns(ctx, onChange, report) {
+  return [
+    {
+      title: "Вид",
+      header: true,
+      cell: (outage) => [
+        h("span", { class: `pill ${outage.kind === "emergency" ? "pill--danger" : "pill--info"}` }, outage.kind_title),
+        outage.number ? h("span", { class: "cell-sub" }, `№ ${outage.number}`) : null,
+      ],
+    },
+    { title: "Время", cell: (outage) => formatLocalRange(outage.start, outage.end, "окончание не указано") },
+    {
+      title: "Адреса",
+      cell: (outage) =>
+        outage.streets.map((s) => h("span", { class: "cell-line" }, `${s.locality}, ${s.name}${s.houses ? `: ${s.houses}` : " (вся улица)"}`)),
+    },
+    { title: "Причина", cell: (outage) => outage.reason },
+    { title: "Состояние", cell: stateCell },
+    { title: "Действия", action: true, cell: (outage) => outageActions(ctx, outage, onChange, report) },
+  ];
 }
 
 function importReport(report) {
@@ -258,39 +261,17 @@ function importCard(ctx, onImported) {
 async function listView(ctx) {
   const month = /^\d{4}-\d{2}$/.test(ctx.params.get("month") || "") ? ctx.params.get("month") : monthKey(new Date());
   const body = h("div", {});
-  const message = h("div", { class: "notice", role: "status", hidden: true });
-  const report = (text, kind) => {
-    message.className = `notice notice--${kind}`;
-    message.setAttribute("role", kind === "error" ? "alert" : "status");
-    message.textContent = text;
-    message.hidden = false;
-  };
+  const { element: message, report } = reporter();
 
   const load = async () => {
     const { items } = await ctx.api.get(`/staff/outages?month=${month}`);
     body.replaceChildren(
-      items.length
-        ? h(
-            "div",
-            { class: "table-wrap" },
-            h(
-              "table",
-              { class: "table table--stack" },
-              h("caption", { class: "visually-hidden" }, `Отключения: ${monthTitle(month)}`),
-              h(
-                "thead",
-                {},
-                h(
-                  "tr",
-                  {},
-                  ["Вид", "Время", "Адреса", "Причина", "Состояние"].map((t) => h("th", { scope: "col" }, t)),
-                  h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Действия")),
-                ),
-              ),
-              h("tbody", {}, items.map((o) => outageRow(ctx, o, load, report))),
-            ),
-          )
-        : h("p", { class: "empty" }, "В этом месяце отключений нет."),
+      resultsTable({
+        caption: `Отключения: ${monthTitle(month)}`,
+        columns: outageColumns(ctx, load, report),
+        items,
+        empty: "В этом месяце отключений нет.",
+      }),
     );
   };
   await load();

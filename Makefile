@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt edge-agent/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 requires pip < 26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt -e ./edge-agent
 	touch $(STAMP)
 

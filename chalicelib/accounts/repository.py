@@ -77,6 +77,8 @@ class UserItem(Model):
     # Meters the user has linked (written with the link items): the guard's GetItem already
     # answers "may this user see meter X", so meter routes need no extra read for ownership.
     meter_ids = UnicodeSetAttribute(null=True)
+    # Meters whose АИИС КУЭ data this account has connected (per account, seed 000), for the same reason.
+    aiis_meter_ids = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
 
     by_login = _ByLogin()

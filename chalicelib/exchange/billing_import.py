@@ -14,7 +14,8 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.core import clock
 from chalicelib.metering.repository import (ContractItem, LinkItem, MeterItem, MeteringRepository, ObjectItem,
                                             ReadingItem, contract_key, meter_key, period_key, serial_key)
-from chalicelib.metering.service import meter_id_for, meter_summary
+from chalicelib.metering.access import meter_summary
+from chalicelib.metering.service import meter_id_for
 
 from .billing_format import BillingMeterRow, RowError
 

@@ -55,6 +55,14 @@ class _ByLinkedMeter(GlobalSecondaryIndex["LinkItem"]):
     link_meter = UnicodeAttribute(hash_key=True)
 
 
+class _ByLinkedContract(GlobalSecondaryIndex["ContractLinkItem"]):
+    """The same index as `_ByLinkedMeter`, read as contract links (`link_meter` = `CONTRACT#<number>`)."""
+    class Meta:
+        index_name = "by_linked_meter"
+        projection = AllProjection()
+    link_meter = UnicodeAttribute(hash_key=True)
+
+
 class ContractItem(Model):
     Meta = table_meta("metering")
     pk = UnicodeAttribute(hash_key=True)
@@ -62,7 +70,14 @@ class ContractItem(Model):
     number = UnicodeAttribute()
     holder_name = UnicodeAttribute()
     holder_kind = UnicodeAttribute()  # person | entrepreneur | company
+    # Who the holder is, as billing knows them (docs/billing-exchange.md). Absent in drops of the old
+    # format: such a contract can be linked only through a staff-approved access request.
+    holder_snils = UnicodeAttribute(null=True)
+    holder_inn = UnicodeAttribute(null=True)
+    holder_kpp = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)  # consumer category (chalicelib/metering/categories.py)
     accounts = ListAttribute(of=UnicodeAttribute, default=list)
+    # Billing's initial value only: АИИС is connected per portal account (ContractLinkItem.aiis_connected).
     aiis_enabled = BooleanAttribute(default=False)
     updated_at = UnicodeAttribute()
 
@@ -99,6 +114,8 @@ class MeterItem(Model):
     next_verification = UnicodeAttribute(null=True)
     seal = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="active")  # active | decommissioned | aiis
+    # The contract's consumer category, copied here so the submit rule needs no extra read.
+    category = UnicodeAttribute(null=True)
     point_code = UnicodeAttribute(null=True)
     last_billing_values = MapAttribute(default=dict)  # zone -> value (text), from billing
     last_billing_period = UnicodeAttribute(null=True)
@@ -112,13 +129,21 @@ class MeterItem(Model):
 
 
 class ContractLinkItem(Model):
+    """A user's access to a contract: as its holder, or as a co-user the holder invited or staff approved."""
     Meta = table_meta("metering")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+    # `CONTRACT#<number>` on the `by_linked_meter` index: every user of a contract in one Query.
+    link_meter = UnicodeAttribute(null=True)
     contract = UnicodeAttribute()
     holder_name = UnicodeAttribute()
     objects = MapAttribute(default=dict)  # object_id -> {"name", "address", "account"}
+    right = UnicodeAttribute(null=True)  # holder | submit | view (chalicelib/metering/access.py)
+    granted_by = UnicodeAttribute(null=True)  # "proof", "invitation:<user_id>", "staff:<user_id>"
+    aiis_connected = BooleanAttribute(default=False)
     linked_at = UnicodeAttribute()
+
+    by_linked_meter = _ByLinkedContract()
 
 
 class LinkItem(Model):
@@ -130,6 +155,7 @@ class LinkItem(Model):
     contract = UnicodeAttribute(null=True)
     label = UnicodeAttribute(null=True)
     summary = MapAttribute(default=dict)
+    right = UnicodeAttribute(null=True)  # as the contract link's; declared meters: holder
     linked_at = UnicodeAttribute()
 
     by_linked_meter = _ByLinkedMeter()
@@ -148,7 +174,9 @@ class ReadingItem(Model):
     rollover = MapAttribute(default=dict)     # zone -> bool
     reading_date = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="user")  # user | billing | aiis
-    submitted_by = UnicodeAttribute(null=True)
+    submitted_by = UnicodeAttribute(null=True)  # user id of a portal submission
+    # Who submitted, as other users of the contract and billing see it: «Иванов И. И.», «ООО «Ромашка»».
+    submitted_by_name = UnicodeAttribute(null=True)
     submitted_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
     export_pk = UnicodeAttribute(null=True)   # "PENDING" until the exchange has exported it
@@ -237,6 +265,10 @@ class MeteringRepository:
 
     def links_to_meter(self, meter_id: str) -> list[LinkItem]:
         return list(LinkItem.by_linked_meter.query(meter_id))
+
+    def users_of_contract(self, number: str) -> list[ContractLinkItem]:
+        """Every account's link to a contract (holders and co-users), one Query on `by_linked_meter`."""
+        return list(ContractLinkItem.by_linked_meter.query(contract_key(number)))
 
     def lock(self) -> Optional[LockItem]:
         try:

@@ -10,6 +10,7 @@ from chalicelib.core import clock, throttle
 from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, validation_error
 
+from .access import MAX_METERS_PER_GRANT, meter_summary, stage_grant, stage_revoke
 from .models import (AccountsOut, ContractOut, CurrentReading, LinkRequest, MeterCard, MeterSummary, ObjectOut,
                      VirtualMeterRequest)
 from .repository import (ContractLinkItem, LinkItem, MeterItem, MeteringRepository, account_key, contract_key,
@@ -17,8 +18,6 @@ from .repository import (ContractLinkItem, LinkItem, MeterItem, MeteringReposito
 
 # Wrong contract/meter pairs per user per hour: guessing contract numbers must stay impractical.
 LINK_ATTEMPTS_PER_HOUR = 10
-# TransactWriteItems takes 100 items: the user update, the contract link, and the meter links.
-MAX_METERS_PER_LINK = 98
 NOT_FOUND_PAIR = "Договор с таким номером и прибором учёта не найден. Проверьте номер договора и заводской номер счётчика"
 METER_NOT_FOUND = "Прибор учёта не найден"
 
@@ -30,13 +29,6 @@ def meter_id_for(account: str, serial: str) -> str:
     """Meter ids follow from (personal account, serial): a meter a user declares and the same meter
     arriving from billing later are one item, so its readings and links carry over."""
     return str(uuid.uuid5(_METER_NAMESPACE, f"{account}|{serial.upper()}"))
-
-
-def meter_summary(meter: MeterItem, label: Optional[str] = None) -> dict[str, Any]:
-    return {"id": meter.meter_id, "serial": meter.serial, "label": label, "model": meter.model,
-            "status": meter.status, "zones": list(meter.zones), "digits": int(meter.digits),
-            "virtual": bool(meter.virtual), "verified": bool(meter.verified), "object_id": meter.object_id,
-            "account": meter.account, "location": meter.location}
 
 
 def owns(principal: Principal, meter_id: str) -> bool:
@@ -58,24 +50,11 @@ class MeteringService:
                            status=422, code="link_not_found")
         if any(owns(principal, m.meter_id) for m in meters):
             raise conflict("Этот договор уже привязан к Вашему личному кабинету")
-        if len(meters) > MAX_METERS_PER_LINK:
+        if len(meters) > MAX_METERS_PER_GRANT:
             raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "
                            "Обратитесь в сетевую компанию", status=422, code="too_many_meters")
-        now = clock.iso(clock.now())
-        names = {o.object_id: o for o in objects}
         with transaction() as tx:
-            tx.save(ContractLinkItem(user_key(principal.user_id), contract_key(contract.number),
-                                     contract=contract.number, holder_name=contract.holder_name, linked_at=now,
-                                     objects={o.object_id: {"name": o.name, "address": o.address, "account": o.account}
-                                              for o in objects}),
-                    condition=ContractLinkItem.pk.does_not_exist())
-            for meter in meters:
-                summary = meter_summary(meter)
-                obj = names.get(meter.object_id or "")
-                summary["object_name"] = obj.name if obj else None
-                tx.save(LinkItem(user_key(principal.user_id), meter_key(meter.meter_id), link_meter=meter.meter_id,
-                                 contract=contract.number, summary=summary, linked_at=now))
-            tx.update(principal.user, actions=[UserItem.meter_ids.add({m.meter_id for m in meters})])
+            stage_grant(tx, principal.user, contract, objects, meters, "holder", "proof", clock.iso(clock.now()))
         return self.accounts(principal.user_id)
 
     def unlink(self, principal: Principal, contract_number: str) -> None:
@@ -85,11 +64,7 @@ class MeteringService:
             raise not_found("Договор не привязан к Вашему личному кабинету")
         links = [i for i in items if isinstance(i, LinkItem) and i.contract == contract_number]
         with transaction() as tx:
-            tx.delete(contract_link)
-            for link in links:
-                tx.delete(link)
-            if links:
-                tx.update(principal.user, actions=[UserItem.meter_ids.delete({link.link_meter for link in links})])
+            stage_revoke(tx, principal.user, contract_link, links)
 
     def accounts(self, user_id: str) -> AccountsOut:
         items = self.repo.user_items(user_id)
@@ -151,7 +126,7 @@ class MeteringService:
         with transaction() as tx:
             tx.save(meter, condition=MeterItem.pk.does_not_exist())  # a concurrent declaration loses
             tx.save(LinkItem(user_key(principal.user_id), meter_key(meter_id), link_meter=meter_id, contract=None,
-                             summary=meter_summary(meter), linked_at=now))
+                             summary=meter_summary(meter), right="holder", linked_at=now))
             tx.update(principal.user, actions=[UserItem.meter_ids.add({meter_id})])
         principal.user.meter_ids = (principal.user.meter_ids or set()) | {meter_id}
         from chalicelib.readings.rules import Period

@@ -1,0 +1,83 @@
+"""Who may do what with a contract: one home for granting and revoking access.
+
+A contract is reached only through a link of the account to it, with a right:
+- `holder`: the account proved it is the consumer billing names (or staff confirmed it);
+- `submit`: a co-user who may view and submit readings;
+- `view`: a co-user who may only view.
+Links are granted by proof of ownership (`metering/ownership.py`), by the holder's invitation
+(`metering/sharing.py`) or by staff approving a request (`metering/access_requests.py`); all of them
+stage the same items here, in the caller's transaction, so a grant is whole or absent.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Literal, Optional
+
+from chalicelib.accounts.repository import PROFILE, UserItem
+from chalicelib.accounts.repository import user_key as identity_user_key
+
+from .repository import ContractItem, ContractLinkItem, LinkItem, MeterItem, ObjectItem, contract_key, meter_key, user_key
+
+Right = Literal["holder", "submit", "view"]
+RIGHTS: tuple[Right, ...] = ("holder", "submit", "view")
+RIGHT_LABELS: dict[str, str] = {"holder": "Владелец договора", "submit": "Просмотр и передача показаний",
+                                "view": "Только просмотр"}
+# TransactWriteItems takes 100 items: the user update, the contract link, and the meter links.
+MAX_METERS_PER_GRANT = 98
+
+
+def right_of(link: Optional[ContractLinkItem | LinkItem]) -> Optional[str]:
+    """A link from before rights existed counts as view-only until the migration has classified it."""
+    if link is None:
+        return None
+    return link.right or "view"
+
+
+def may_submit(right: Optional[str]) -> bool:
+    return right in ("holder", "submit")
+
+
+def meter_summary(meter: MeterItem, label: Optional[str] = None) -> dict[str, Any]:
+    return {"id": meter.meter_id, "serial": meter.serial, "label": label, "model": meter.model,
+            "status": meter.status, "zones": list(meter.zones), "digits": int(meter.digits),
+            "virtual": bool(meter.virtual), "verified": bool(meter.verified), "object_id": meter.object_id,
+            "account": meter.account, "location": meter.location}
+
+
+def user_ref(user_id: str) -> UserItem:
+    """The identity item of another account, for an update inside a transaction."""
+    return UserItem(identity_user_key(user_id), PROFILE)
+
+
+def stage_grant(tx: Any, user: UserItem, contract: ContractItem, objects: Iterable[ObjectItem],
+                meters: list[MeterItem], right: Right, granted_by: str, now: str,
+                replace: Optional[ContractLinkItem] = None) -> None:
+    """Link `user` to every meter of `contract` with `right`. `replace` is the link the user already
+    has (a right changed); without it the contract link must not exist yet."""
+    names = {o.object_id: o for o in objects}
+    link = ContractLinkItem(user_key(user.user_id), contract_key(contract.number), link_meter=contract_key(contract.number),
+                            contract=contract.number, holder_name=contract.holder_name, right=right,
+                            granted_by=granted_by, linked_at=now,
+                            aiis_connected=bool(replace.aiis_connected) if replace else False,
+                            objects={o.object_id: {"name": o.name, "address": o.address, "account": o.account}
+                                     for o in names.values()})
+    tx.save(link, condition=ContractLinkItem.pk.exists() if replace else ContractLinkItem.pk.does_not_exist())
+    for meter in meters:
+        summary = meter_summary(meter)
+        obj = names.get(meter.object_id or "")
+        summary["object_name"] = obj.name if obj else None
+        tx.save(LinkItem(user_key(user.user_id), meter_key(meter.meter_id), link_meter=meter.meter_id,
+                         contract=contract.number, summary=summary, right=right, linked_at=now))
+    if meters:
+        tx.update(user, actions=[UserItem.meter_ids.add({m.meter_id for m in meters})],
+                  condition=UserItem.pk.exists())
+
+
+def stage_revoke(tx: Any, user: UserItem, contract_link: ContractLinkItem, links: Iterable[LinkItem]) -> None:
+    """Remove a user's access to a contract: the contract link, its meter links, the ownership and АИИС sets."""
+    links = list(links)
+    tx.delete(contract_link)
+    for link in links:
+        tx.delete(link)
+    if links:
+        meter_ids = {link.link_meter for link in links}
+        tx.update(user, actions=[UserItem.meter_ids.delete(meter_ids), UserItem.aiis_meter_ids.delete(meter_ids)])

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import PydanticCustomError
 
 from chalicelib.core.validation import to_api_error
+from chalicelib.metering.categories import Category
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OptionalText = Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]]
@@ -31,6 +32,11 @@ class BillingMeterRow(BaseModel):
     contract: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     holder_name: Text
     holder_kind: Literal["person", "entrepreneur", "company"]
+    # Who the holder is (the new format, docs/billing-exchange.md); absent in old drops.
+    holder_snils: Optional[str] = None
+    holder_inn: Optional[str] = None
+    holder_kpp: Optional[str] = None
+    category: Optional[Category] = None
     account: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")]
     object_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     object_name: Text

@@ -65,7 +65,8 @@ def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[st
         stored = contracts.get(contract_key(row.contract))
         items[(contract_key(row.contract), "CONTRACT")] = ContractItem(
             contract_key(row.contract), "CONTRACT", number=row.contract, holder_name=row.holder_name,
-            holder_kind=row.holder_kind,
+            holder_kind=row.holder_kind, holder_snils=row.holder_snils, holder_inn=row.holder_inn,
+            holder_kpp=row.holder_kpp, category=row.category,
             # A contract's accounts may arrive in several chunks or drops: keep what earlier ones brought.
             accounts=sorted({row.account, *_accounts(items, row.contract), *(stored.accounts if stored else [])}),
             # The consumer connects АИИС in the portal (seed 000); billing's flag is only the initial value.
@@ -79,6 +80,7 @@ def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[st
             meter_sk=serial_key(row.serial), contract=row.contract, account=row.account, object_id=row.object_id,
             location=before.location if before else None, serial=row.serial, model=row.model, digits=row.digits,
             zones=list(row.zones), coefficient=str(row.coefficient), install_date=_iso(row.install_date),
+            category=row.category,
             install_place=row.install_place, verified_on=_iso(row.verified_on),
             next_verification=_iso(row.next_verification), seal=row.seal, status=row.status,
             point_code=row.point_code, last_billing_values={z: str(v) for z, v in row.last_values.items()},

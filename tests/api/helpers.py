@@ -160,7 +160,9 @@ def count_calls(service: str) -> Iterator[list[str]]:
 
 def billing_meter(contract: str, serial: str, **overrides: Any) -> dict[str, Any]:
     """One row of a billing drop (chalicelib/exchange/billing_format.BillingMeterRow)."""
+    # The holder is the test users' identity (person_payload: Иванов, СНИЛС 112-233-445 95).
     row = {"contract": contract, "holder_name": "Иванов Иван Иванович", "holder_kind": "person",
+           "holder_snils": "112-233-445 95", "category": "flat_no_common_meter",
            "account": f"{zlib.crc32(contract.encode()) % 10**8:08d}", "object_id": "1", "object_name": "Квартира",
            "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15", "serial": serial, "model": "Меркурий 201.5",
            "digits": 5, "zones": ["T1"], "coefficient": "1", "status": "active",

@@ -21,7 +21,7 @@ from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.logging import configure_logging
 from chalicelib.core.openapi import openapi_document
-from chalicelib.core.web import ApiBlueprint, Request
+from chalicelib.core.web import ApiBlueprint, Request, router_errors_in_contract
 from chalicelib.notifications.api import api as notifications_api
 from chalicelib.outages.api import api as outages_api
 from chalicelib.readings.api import api as readings_api
@@ -38,6 +38,7 @@ app = Chalice(app_name="kabinet")
 # compression on (minimum_compression_size in .chalice/config.json), decompresses them on the way in
 # (chalicelib/aiis/signing.py).
 app.api.binary_types = ["application/xml"]
+app.register_middleware(router_errors_in_contract, "http")
 
 system_api = ApiBlueprint(__name__, tag="Служебное")
 

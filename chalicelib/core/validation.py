@@ -1,6 +1,7 @@
 """Pydantic validation errors → Russian field messages that never echo the input."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,7 +31,7 @@ _MESSAGES: dict[str, str] = {
     "date_from_datetime_parsing": "Ожидается дата в формате ГГГГ-ММ-ДД",
     "datetime_type": "Ожидаются дата и время",
     "datetime_parsing": "Ожидаются дата и время",
-    "extra_forbidden": "Это поле не предусмотрено",
+    "extra_forbidden": "В запросе есть поля, которые не предусмотрены",
     "model_type": "Ожидается объект",
     "model_attributes_type": "Ожидается объект",
     "dict_type": "Ожидается объект",
@@ -44,11 +45,29 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-def _path(loc: tuple[Any, ...]) -> str:
+# One answer names at most this many fields: a body of 200,000 unknown keys must not come back as a
+# 16 MB error (in Lambda a response over 6 MB is itself a failure).
+MAX_FIELD_ERRORS = 20
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+
+
+def _path(loc: tuple[Any, ...], err_type: str) -> str:
+    """The field's path without anything the client invented: an unknown key is reported on its
+    parent, an invalid dict key too, and no segment that could not be one of our field names is echoed."""
     # Discriminated unions insert the tag ("person", …) into the location; the client's field
     # path does not contain it.
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p.startswith("__tag"))]
-    return ".".join(parts) or "body"
+    parts = [p for p in loc if not (isinstance(p, str) and p.startswith("__tag"))]
+    if "[key]" in parts:
+        parts = parts[:max(parts.index("[key]") - 1, 0)]
+    elif err_type == "extra_forbidden":
+        parts = parts[:-1]
+    kept: list[str] = []
+    for part in parts:
+        if isinstance(part, int) or not _SAFE_SEGMENT.match(str(part)):
+            if not isinstance(part, int):
+                break
+        kept.append(str(part))
+    return ".".join(kept) or "body"
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -66,8 +85,10 @@ def to_api_error(exc: ValidationError, tags: set[str] = frozenset()) -> ApiError
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_input=False, include_url=False):
         loc = tuple(p for p in err["loc"] if p not in tags)
-        item = (_path(loc), _message(err))
+        item = (_path(loc, err["type"]), _message(err))
         if item not in seen:
             seen.add(item)
             fields.append(FieldError(*item))
+            if len(fields) == MAX_FIELD_ERRORS:
+                break
     return validation_error(fields)

@@ -15,6 +15,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from .errors import ApiError, forbidden, unauthorized
+from .jsonlimits import BodyTooDeep, check_depth
 from .validation import to_api_error
 
 logger = logging.getLogger("kabinet.web")
@@ -24,6 +25,10 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Contro
 # Bodies are always parsed as JSON; accepting the types clients send by default means a wrong
 # content type gets our error shape (400, in Russian) instead of Chalice's own 415.
 ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+# A JSON body larger than this is refused before it is read; routes that take files inline say more.
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+TOO_LARGE = "Слишком большой запрос"
+NOT_AN_OBJECT = "Тело запроса должно быть JSON-объектом"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class RouteSpec:
     errors: tuple[int, ...]
     raw_body: bool = False
     produces: str = "application/json"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
 @dataclass
@@ -79,12 +85,13 @@ class ApiBlueprint:
               roles: tuple[str, ...] = (), body: Optional[type[BaseModel]] = None,
               query: Optional[type[BaseModel]] = None, response: Optional[type[BaseModel]] = None,
               status: int = 200, errors: tuple[int, ...] = (), raw_body: bool = False,
-              produces: str = "application/json") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              produces: str = "application/json",
+              max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`raw_body`: the handler gets the body bytes exactly as received (signed or compressed
         bodies); `body` then only documents their decoded shape. `produces`: the success
-        response's media type when it is not JSON."""
+        response's media type when it is not JSON. `max_body_bytes`: the largest body accepted."""
         spec = RouteSpec(path, method, summary, self.tag, access, roles, body, query, response,
-                         status, errors, raw_body, produces)
+                         status, errors, raw_body, produces, max_body_bytes)
         ROUTES.append(spec)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,10 +113,13 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
         route_path = chalice_request.path
         for name, value in path_params.items():
             route_path = route_path.replace(f"{{{name}}}", value)
+        # Who is calling is settled before anything the caller sent is read: a stranger learns
+        # nothing of a route's fields, and a large body costs nothing before the 401.
+        principal = _authenticate(spec, chalice_request.headers)
         request = Request(
             body=chalice_request.raw_body if spec.raw_body else _parse_body(spec, chalice_request.raw_body),
             query=_parse_query(spec, chalice_request.query_params or {}),
-            principal=_authenticate(spec, chalice_request.headers),
+            principal=principal,
             source_ip=_source_ip(chalice_request.context, chalice_request.headers),
             headers={k.lower(): v for k, v in (chalice_request.headers or {}).items()},
             path=(chalice_request.context or {}).get("path") or route_path,
@@ -129,12 +139,17 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
 def _parse_body(spec: RouteSpec, raw: bytes) -> Any:
     if spec.body is None:
         return None
+    if len(raw or b"") > spec.max_body_bytes:
+        raise ApiError(TOO_LARGE, status=413, code="payload_too_large")
     try:
+        check_depth(raw or b"")
         data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("Тело запроса должно быть JSON-объектом", code="bad_request") from None
+    except BodyTooDeep:
+        raise ApiError("Слишком глубокая вложенность JSON", code="bad_request") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ApiError(NOT_AN_OBJECT, code="bad_request") from None
     if not isinstance(data, dict):
-        raise ApiError("Тело запроса должно быть JSON-объектом", code="bad_request")
+        raise ApiError(NOT_AN_OBJECT, code="bad_request")
     try:
         return spec.body.model_validate(data)
     except ValidationError as exc:
@@ -193,3 +208,25 @@ def _success(spec: RouteSpec, result: Any) -> Response:
 def error_response(exc: ApiError) -> Response:
     return Response(body=json.dumps(exc.body(), ensure_ascii=False), status_code=exc.status,
                     headers={**JSON_HEADERS, **exc.headers})
+
+
+# Chalice answers some requests itself, before any route runs, in its own English shape
+# ({"Code": "MethodNotAllowedError", "Message": "Unsupported method: …"}), echoing what was sent.
+_ROUTER_ERRORS = {
+    "MethodNotAllowedError": ("method_not_allowed", "Этот метод не поддерживается для данного адреса"),
+    "UnsupportedMediaType": ("unsupported_media_type", "Тело запроса должно быть JSON (application/json)"),
+    "BadRequest": ("bad_request", "Неверный запрос"),
+    "NotFoundError": ("not_found", "Адрес API не найден"),
+    "InternalServerError": ("internal_error", "Внутренняя ошибка. Попробуйте позже"),
+}
+
+
+def router_errors_in_contract(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice middleware: the router's own errors leave in the one error shape, in Russian."""
+    response = get_response(event)
+    body = response.body
+    if isinstance(body, dict) and body.get("Code") in _ROUTER_ERRORS and "error" not in body:
+        code, message = _ROUTER_ERRORS[body["Code"]]
+        kept = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+        return error_response(ApiError(message, status=response.status_code, code=code, headers=kept))
+    return response

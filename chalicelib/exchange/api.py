@@ -46,7 +46,8 @@ def run_now(req: Request) -> RunDetail:
 
 @api.route("/staff/exchange/drops", "POST",
            summary="Положить файл биллинга (CSV или JSON, до 5 МБ) во входящие: загрузится при следующем обмене",
-           access="staff", roles=ADMINS, body=DropUpload, response=DropUploaded, status=201)
+           access="staff", roles=ADMINS, body=DropUpload, response=DropUploaded, status=201,
+           max_body_bytes=6 * 1024 * 1024)
 def upload_drop(req: Request) -> DropUploaded:
     from .service import ExchangeService
 

@@ -66,7 +66,8 @@ def create(req: Request) -> OutageDetail:
 @api.route("/staff/outages/import", "POST",
            summary="Загрузить отключения (JSON или CSV через «;»). Повторная загрузка ничего не дублирует: "
                    "итог по каждой строке — создано, без изменений, обновлено или ошибка",
-           access="staff", roles=OPERATORS, body=OutageImport, response=OutageImportReport)
+           access="staff", roles=OPERATORS, body=OutageImport, response=OutageImportReport,
+           max_body_bytes=3 * 1024 * 1024)
 def import_outages(req: Request) -> OutageImportReport:
     from .service import OutageService
 

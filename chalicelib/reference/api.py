@@ -36,7 +36,8 @@ def add_street(req: Request) -> StreetOut:
 
 @api.route("/staff/reference/streets/import", "POST",
            summary="Загрузить улицы списком: ошибочные строки возвращаются с номерами, повторы пропускаются",
-           access="staff", roles=EDITORS, body=StreetImport, response=StreetImportReport)
+           access="staff", roles=EDITORS, body=StreetImport, response=StreetImportReport,
+           max_body_bytes=2 * 1024 * 1024)
 def import_streets(req: Request) -> StreetImportReport:
     from .service import ReferenceService
 

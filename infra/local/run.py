@@ -301,6 +301,25 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._dispatch("OPTIONS")
 
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """What http.server answers itself (an unknown method such as TRACE, a malformed request line)
+        leaves in the API's error shape, in Russian, as everything else this origin says."""
+        if code == 501:  # "Unsupported method": no do_<METHOD>
+            code, error = 405, {"code": "method_not_allowed",
+                                "message": "Этот метод не поддерживается для данного адреса"}
+        else:
+            error = {"code": "bad_request" if code < 500 else "internal_error",
+                     "message": "Неверный запрос" if code < 500 else "Внутренняя ошибка. Попробуйте позже"}
+        body = json.dumps({"error": {**error, "fields": []}}, ensure_ascii=False).encode()
+        self.close_connection = True
+        try:
+            self._send(code, body, "application/json; charset=utf-8", {"Connection": "close"})
+        except OSError:
+            pass
+
     def _dispatch(self, method: str) -> None:
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
@@ -314,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif method in ("GET", "HEAD"):
             self._static(path)
         else:
-            self._send(405, b"", "text/plain")
+            self.send_error(501)
 
     @classmethod
     def gateway(cls) -> Any:

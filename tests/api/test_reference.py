@@ -66,7 +66,7 @@ def test_import_reports_bad_rows_by_index_and_skips_repeats(api, admin, locality
     assert report["errors"] == [
         {"index": 1, "path": "name", "message": "Укажите название улицы, а не только её вид"},
         {"index": 3, "path": "locality", "message": "Слишком короткое значение: не менее 1 символов"},
-        {"index": 3, "path": "extra", "message": "Это поле не предусмотрено"},
+        {"index": 3, "path": "body", "message": "В запросе есть поля, которые не предусмотрены"},
         {"index": 4, "path": "body", "message": "Ожидается объект"}]
     names = [s["name"] for s in api.get(f"/reference/streets?locality={locality}")[1]["items"]]
     assert names == ["ул. Кольцовская", "пр-т Революции"]

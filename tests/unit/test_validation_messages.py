@@ -46,4 +46,4 @@ def test_login_and_snils_cannot_be_edited_in_the_profile():
 def test_wrong_types_get_russian_messages():
     errors = errors_of(LoginRequest, {"identifier": 5, "password": None, "remember": "maybe", "extra": 1})
     assert errors == {"identifier": "Ожидается строка", "password": "Ожидается строка",
-                      "remember": "Ожидается да или нет", "extra": "Это поле не предусмотрено"}
+                      "remember": "Ожидается да или нет", "body": "В запросе есть поля, которые не предусмотрены"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.core.config import get_settings
@@ -27,6 +27,13 @@ def _hasher() -> "PasswordHasher":
                           memory_cost=settings.argon2_memory_kib, parallelism=1)
 
 
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The list an attacker tries first (origin in the file's header); read once, when a password is set."""
+    lines = (Path(__file__).with_name("common-passwords.txt").read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 def policy_problems(password: str, login: str | None = None) -> list[str]:
     problems = []
     if len(password) < MIN_LENGTH:
@@ -37,6 +44,8 @@ def policy_problems(password: str, login: str | None = None) -> list[str]:
         problems.append("Пароль должен содержать буквы и цифры")
     if login and login.lower() in password.lower():
         problems.append("Пароль не должен содержать логин")
+    if password.lower() in _common_passwords():
+        problems.append("Этот пароль слишком распространён и легко подбирается: придумайте другой")
     return problems
 
 

@@ -54,6 +54,17 @@ def normalize_inn(value: str, length: int) -> str:
         raise InvalidIdentifier("Неверный ИНН") from None
 
 
+_KPP_RE = re.compile(r"^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$")
+
+
+def normalize_kpp(value: str) -> str:
+    """КПП of a legal entity: 4 digits (tax office), 2 digits or capital Latin letters (reason), 3 digits."""
+    number = _digits(value).upper()
+    if not _KPP_RE.match(number):
+        raise InvalidIdentifier("КПП состоит из 9 символов: 4 цифры, 2 цифры или латинские буквы, 3 цифры")
+    return number
+
+
 def normalize_ogrn(value: str, length: int) -> str:
     """ОГРН (13 digits, legal entities) or ОГРНИП (15 digits, sole proprietors)."""
     name = "ОГРНИП" if length == 15 else "ОГРН"

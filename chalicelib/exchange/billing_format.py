@@ -2,6 +2,11 @@
 
 Layout (docs/billing-exchange.md): one row per meter, with its contract, personal account and
 object. A malformed row is reported with its number and skipped; the others are applied.
+
+Two formats share the layout. A row with `category` is the new format: it names the holder
+(СНИЛС of a ФЛ where billing has it, ИНН of an ИП, ИНН and КПП of a ЮЛ), stored exactly as
+registration stores an account's identity, because linking compares the two with ==. A row
+without `category` is the old format and carries no identity.
 """
 from __future__ import annotations
 
@@ -12,18 +17,36 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Iterator, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
+from chalicelib.accounts.identifiers import InvalidIdentifier, normalize_inn, normalize_kpp, normalize_snils
 from chalicelib.core.validation import to_api_error
-from chalicelib.metering.categories import Category
+from chalicelib.metering.categories import KIND_OF_CATEGORY, Category, categories_of
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OptionalText = Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]]
-CSV_COLUMNS = ("contract", "holder_name", "holder_kind", "account", "object_id", "object_name", "object_address",
-               "serial", "model", "digits", "zones", "coefficient", "install_date", "install_place", "verified_on",
-               "next_verification", "seal", "status", "point_code", "aiis_enabled", "last_period", "last_T1",
-               "last_T2", "last_T3")
+# The new format's columns; old files lack them, so the header may too.
+IDENTITY_COLUMNS = ("category", "holder_snils", "holder_inn", "holder_kpp")
+CSV_COLUMNS = ("contract", "holder_name", "holder_kind", *IDENTITY_COLUMNS, "account", "object_id", "object_name",
+               "object_address", "serial", "model", "digits", "zones", "coefficient", "install_date", "install_place",
+               "verified_on", "next_verification", "seal", "status", "point_code", "aiis_enabled", "last_period",
+               "last_T1", "last_T2", "last_T3")
+REQUIRED_CSV_COLUMNS = tuple(c for c in CSV_COLUMNS if c not in IDENTITY_COLUMNS)
+# Rows of one contract in one drop must agree on these: the holder is one for the whole contract.
+HOLDER_FIELDS = ("holder_name", "holder_kind", *IDENTITY_COLUMNS)
+
+_LABELS = {"holder_snils": "СНИЛС", "holder_inn": "ИНН", "holder_kpp": "КПП"}
+_OF_KIND = {"person": "физического лица", "entrepreneur": "индивидуального предпринимателя",
+            "company": "юридического лица"}
+# The new format's identity by holder kind: True = required, False = optional; a field not listed
+# must be empty. A ФЛ is matched by СНИЛС or, without it, by surname and the last billed reading.
+_IDENTITY_OF_KIND: dict[str, dict[str, bool]] = {"person": {"holder_snils": False},
+                                                 "entrepreneur": {"holder_inn": True},
+                                                 "company": {"holder_inn": True, "holder_kpp": True}}
+_INN_LENGTH = {"entrepreneur": 12, "company": 10}
+Identifier = Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]]
 
 
 class BillingMeterRow(BaseModel):
@@ -32,11 +55,12 @@ class BillingMeterRow(BaseModel):
     contract: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     holder_name: Text
     holder_kind: Literal["person", "entrepreneur", "company"]
-    # Who the holder is (the new format, docs/billing-exchange.md); absent in old drops.
-    holder_snils: Optional[str] = None
-    holder_inn: Optional[str] = None
-    holder_kpp: Optional[str] = None
+    # The new format (docs/billing-exchange.md); absent in old drops. `category` comes before the
+    # identifiers because their rules depend on it; they are checked even when absent (required ones).
     category: Optional[Category] = None
+    holder_snils: Identifier = Field(default=None, validate_default=True)
+    holder_inn: Identifier = Field(default=None, validate_default=True)
+    holder_kpp: Identifier = Field(default=None, validate_default=True)
     account: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")]
     object_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     object_name: Text
@@ -57,6 +81,53 @@ class BillingMeterRow(BaseModel):
     last_period: Optional[Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]] = None
     last_values: dict[Literal["T1", "T2", "T3"], Decimal] = Field(default_factory=dict)
 
+    @field_validator(*IDENTITY_COLUMNS, mode="before")
+    @classmethod
+    def blank_is_absent(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("category")
+    @classmethod
+    def category_fits_kind(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        kind = info.data.get("holder_kind")
+        if value is not None and kind is not None and KIND_OF_CATEGORY[value] != kind:
+            raise PydanticCustomError("kabinet.category",
+                                      "Категория {category} не подходит для {of_kind}: допустимы {allowed}",
+                                      {"category": value, "of_kind": _OF_KIND[kind],
+                                       "allowed": ", ".join(categories_of(kind, None))})
+        return value
+
+    @field_validator("holder_snils", "holder_inn", "holder_kpp")
+    @classmethod
+    def holder_identity(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        kind = info.data.get("holder_kind")
+        if kind is None or "category" not in info.data:
+            return value  # the kind or the category is wrong: that is the row's error
+        name, label = info.field_name, _LABELS[info.field_name]
+        if info.data["category"] is None:
+            if value is not None:
+                raise PydanticCustomError("kabinet.identity",
+                                          "{label} передаётся только вместе с категорией потребителя (category)",
+                                          {"label": label})
+            return None
+        rule = _IDENTITY_OF_KIND[kind]
+        if value is None:
+            if rule.get(name):
+                raise PydanticCustomError("kabinet.identity", "Обязательное поле для {of_kind}",
+                                          {"of_kind": _OF_KIND[kind]})
+            return None
+        if name not in rule:
+            raise PydanticCustomError("kabinet.identity", "{label} не указывается для {of_kind}",
+                                      {"label": label, "of_kind": _OF_KIND[kind]})
+        try:
+            if name == "holder_snils":
+                return normalize_snils(value)
+            if name == "holder_inn":
+                return normalize_inn(value, _INN_LENGTH[kind])
+            return normalize_kpp(value)
+        except InvalidIdentifier as exc:
+            raise PydanticCustomError("kabinet.identity", str(exc)) from None
+
     @field_validator("zones", mode="before")
     @classmethod
     def split_zones(cls, value: Any) -> Any:
@@ -72,6 +143,13 @@ class BillingMeterRow(BaseModel):
         if any(v < 0 or v >= capacity for v in self.last_values.values()):
             raise PydanticCustomError("kabinet.last", "Последнее показание не помещается в разрядность счётчика")
         return self
+
+    def holder(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in HOLDER_FIELDS)
+
+    @property
+    def new_format(self) -> bool:
+        return self.category is not None
 
 
 class RowError(BaseModel):
@@ -116,7 +194,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, Any]]:
             yield 0, PydanticCustomError("kabinet.file", "Не удалось прочитать файл: ожидается UTF-8 или Windows-1251")
             return
     reader = csv.DictReader(io.StringIO(text), delimiter=";")
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         yield 0, PydanticCustomError("kabinet.file", "В заголовке нет колонок: {columns}", {"columns": ", ".join(missing)})
         return
@@ -139,15 +217,26 @@ def _decimal_text(value: str) -> str:
 def _validated(rows: Iterator[tuple[int, Any]]) -> ParsedDrop:
     good: list[BillingMeterRow] = []
     errors: list[RowError] = []
+    # contract → (number of its first good row, the holder that row names)
+    holders: dict[str, tuple[int, tuple[Any, ...]]] = {}
     for number, data in rows:
         if isinstance(data, PydanticCustomError):
             errors.append(RowError(row=number, message=str(data)))
             continue
         try:
-            good.append(BillingMeterRow.model_validate(data))
+            row = BillingMeterRow.model_validate(data)
         except ValidationError as exc:
             fields = to_api_error(exc).fields
             errors.append(RowError(row=number, message="; ".join(f"{f.path}: {f.message}" for f in fields)))
+            continue
         except (InvalidOperation, TypeError):
             errors.append(RowError(row=number, message="Неверный формат строки"))
+            continue
+        first, holder = holders.setdefault(row.contract, (number, row.holder()))
+        if row.holder() != holder:
+            # Which row is right is billing's to say; the first one is applied, this one is reported.
+            errors.append(RowError(row=number, message=f"Договор {row.contract}: владелец или категория потребителя "
+                                                        f"расходятся со строкой {first}"))
+            continue
+        good.append(row)
     return ParsedDrop(rows=good, errors=errors)

@@ -3,11 +3,17 @@
 Meter ids are derived from (personal account, serial), so a meter a user declared before billing
 knew it (a "virtual" meter, seed 001) becomes the billing meter in place: same id, same readings,
 same links — now verified. Each row is one meter and is applied whole or reported and skipped.
+
+The holder's identity and category come only from rows of the new format. An old-format row (from a
+billing system not yet upgraded) leaves what an earlier new-format drop told us: erasing it would
+take the holder's way of proving ownership. Only an old-format row naming another holder (another
+name or kind) clears it: the known identity is then someone else's, and keeping it would let the
+previous holder prove ownership of the new holder's contract.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from pynamodb.exceptions import UpdateError
 
@@ -31,6 +37,7 @@ class ImportReport:
     items_written: int = 0
     links_refreshed: int = 0
     agents_refreshed: int = 0
+    categories_followed: int = 0  # meters of a re-categorised contract that were not in the drop
 
     @property
     def skipped(self) -> int:
@@ -50,8 +57,9 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
         readings = repo.items([(meter_key(i), period_key(r.last_period)) for i, r in zip(ids, chunk) if r.last_period])
         contracts = {k[0]: ContractItem.from_raw_data(v) for k, v in
                      repo.items([(contract_key(c), "CONTRACT") for c in sorted({r.contract for r in chunk})]).items()}
-        written = _write_chunk(chunk, ids, existing, readings, contracts, now)
+        written, categories = _write_chunk(chunk, ids, existing, readings, contracts, now)
         report.items_written += written
+        report.categories_followed += _follow_category(categories, contracts, set(ids), repo)
         report.applied += len(chunk)
         report.links_refreshed += _refresh_links(chunk, ids, existing, repo)
         report.agents_refreshed += _refresh_agents(chunk, ids, existing)
@@ -59,14 +67,16 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
 
 
 def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem],
-                 readings: dict[tuple[str, str], Any], contracts: dict[str, ContractItem], now: str) -> int:
+                 readings: dict[tuple[str, str], Any], contracts: dict[str, ContractItem],
+                 now: str) -> tuple[int, dict[str, Optional[str]]]:
+    """Writes the chunk; returns the number of items written and each contract's category after it."""
     items: dict[tuple[str, str], Any] = {}
     for meter_id, row in zip(ids, chunk):
         stored = contracts.get(contract_key(row.contract))
+        holder = _holder(row, items.get((contract_key(row.contract), "CONTRACT")) or stored)
         items[(contract_key(row.contract), "CONTRACT")] = ContractItem(
             contract_key(row.contract), "CONTRACT", number=row.contract, holder_name=row.holder_name,
-            holder_kind=row.holder_kind, holder_snils=row.holder_snils, holder_inn=row.holder_inn,
-            holder_kpp=row.holder_kpp, category=row.category,
+            holder_kind=row.holder_kind, **holder,
             # A contract's accounts may arrive in several chunks or drops: keep what earlier ones brought.
             accounts=sorted({row.account, *_accounts(items, row.contract), *(stored.accounts if stored else [])}),
             # The consumer connects АИИС in the portal (seed 000); billing's flag is only the initial value.
@@ -80,7 +90,7 @@ def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[st
             meter_sk=serial_key(row.serial), contract=row.contract, account=row.account, object_id=row.object_id,
             location=before.location if before else None, serial=row.serial, model=row.model, digits=row.digits,
             zones=list(row.zones), coefficient=str(row.coefficient), install_date=_iso(row.install_date),
-            category=row.category,
+            category=holder["category"],
             install_place=row.install_place, verified_on=_iso(row.verified_on),
             next_verification=_iso(row.next_verification), seal=row.seal, status=row.status,
             point_code=row.point_code, last_billing_values={z: str(v) for z, v in row.last_values.items()},
@@ -95,7 +105,44 @@ def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[st
     with MeterItem.batch_write() as batch:
         for item in items.values():
             batch.save(item)
-    return len(items)
+    return len(items), {i.number: i.category for i in items.values() if isinstance(i, ContractItem)}
+
+
+def _holder(row: BillingMeterRow, known: Optional[ContractItem]) -> dict[str, Optional[str]]:
+    """The contract's holder identity and category after this row (see the module's docstring)."""
+    same_holder = known is not None and known.holder_kind == row.holder_kind \
+        and _name_key(known.holder_name) == _name_key(row.holder_name)
+    if row.new_format or not same_holder:
+        return {"holder_snils": row.holder_snils, "holder_inn": row.holder_inn, "holder_kpp": row.holder_kpp,
+                "category": row.category}
+    return {"holder_snils": known.holder_snils, "holder_inn": known.holder_inn, "holder_kpp": known.holder_kpp,
+            "category": known.category}
+
+
+def _name_key(name: str) -> str:
+    """A holder's name as compared: spacing, case and ё/е are how it is typed, not who it is."""
+    return " ".join(name.split()).casefold().replace("ё", "е")
+
+
+def _follow_category(categories: dict[str, Optional[str]], contracts: dict[str, ContractItem], written: set[str],
+                     repo: MeteringRepository) -> int:
+    """A drop may carry only some meters of a contract; the submit rule reads the category from each
+    meter, so the others follow a changed category too. Costs nothing unless a category changed."""
+    followed = 0
+    for number, category in categories.items():
+        stored = contracts.get(contract_key(number))
+        if stored is None or stored.category == category:
+            continue
+        for meter in repo.meters_of(contract_key(number)):
+            if meter.meter_id in written or meter.category == category:
+                continue
+            action = MeterItem.category.set(category) if category else MeterItem.category.remove()
+            try:
+                meter.update(actions=[action], condition=MeterItem.contract_pk == contract_key(number))
+                followed += 1
+            except UpdateError:
+                continue  # moved to another contract meanwhile: that contract's category applies
+    return followed
 
 
 def _accounts(items: dict[tuple[str, str], Any], contract: str) -> list[str]:

@@ -4,6 +4,11 @@ It is written as Russian Excel saves a «;» CSV (Windows-1251) and goes through
 `apply_rows` like any drop. Nothing is linked: the demo individual links «ДЭ-1001» with meter
 «01234567» himself, and the last billing reading 99958 of that 5-digit meter makes the rollover
 question appear for an entry of 00123 (165 kWh, seed 000).
+
+Holders, one for each way of proving ownership (docs/design-ownership.md): «ДЭ-1001» names the
+demo individual by СНИЛС, «ЮЛ-2002» the demo company by ИНН and КПП, «ДЭ-1003» a ФЛ whom billing
+knows without СНИЛС (surname + last billed reading), and «ДЭ-1004» comes in the old format, without
+identity: only a staff-approved request links it.
 """
 from __future__ import annotations
 
@@ -23,12 +28,30 @@ COMPANY_CONTRACT = "ЮЛ-2002"
 AIIS_SERIAL = "0098765432"
 AIIS_POINT_CODE = "ТУ-1001-4"
 
+# A ФЛ billing knows without СНИЛС: a private house with one meter and its last billed reading.
+HOUSE_CONTRACT = "ДЭ-1003"
+HOUSE_HOLDER = "Петрова Мария Сергеевна"
+HOUSE_SERIAL = "05550555"
+HOUSE_LAST_READING = "12345"
+# A contract from a billing system still on the old format: no category, no identity.
+OLD_FORMAT_CONTRACT = "ДЭ-1004"
+OLD_FORMAT_SERIAL = "08880888"
+
+# The demo users' identities (infra/local/demo.py).
 _PERSON = {"contract": DEMO_CONTRACT, "holder_name": "Иванов Иван Иванович", "holder_kind": "person",
+           "category": "flat_no_common_meter", "holder_snils": "112-233-445 95",
            "account": "3600100101", "object_id": "1", "object_name": "Квартира",
            "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15"}
 _COMPANY = {"contract": COMPANY_CONTRACT, "holder_name": "ООО «Ромашка»", "holder_kind": "company",
+            "category": "company", "holder_inn": "7707083893", "holder_kpp": "770701001",
             "account": "3600200201", "object_id": "1", "object_name": "Склад",
             "object_address": "г. Воронеж, ул. Плехановская, д. 1"}
+_HOUSE = {"contract": HOUSE_CONTRACT, "holder_name": HOUSE_HOLDER, "holder_kind": "person",
+          "category": "private_house", "account": "3600100301", "object_id": "1", "object_name": "Жилой дом",
+          "object_address": "г. Воронеж, ул. Садовая, д. 7"}
+_OLD_FORMAT = {"contract": OLD_FORMAT_CONTRACT, "holder_name": "Сидоров Николай Петрович", "holder_kind": "person",
+               "account": "3600100401", "object_id": "1", "object_name": "Квартира",
+               "object_address": "г. Воронеж, ул. Кольцовская, д. 20, кв. 4"}
 
 
 def demo_rows(last_period: str) -> list[dict[str, str]]:
@@ -53,6 +76,14 @@ def demo_rows(last_period: str) -> list[dict[str, str]]:
          "verified_on": "2022-08-15", "next_verification": "2038-08-15", "seal": "Б-000777", "status": "active",
          "point_code": "ТУ-2002-1", "last_period": last_period, "last_T1": "8456,12", "last_T2": "3120,45",
          "last_T3": "5012,3"},
+        {**_HOUSE, "serial": HOUSE_SERIAL, "model": "Нева 101 1S0", "digits": "6", "zones": "T1", "coefficient": "1",
+         "install_date": "2020-07-01", "install_place": "Фасад дома", "verified_on": "2020-06-10",
+         "next_verification": "2036-06-10", "seal": "В-305512", "status": "active", "point_code": "ТУ-1003-1",
+         "last_period": last_period, "last_T1": HOUSE_LAST_READING},
+        {**_OLD_FORMAT, "serial": OLD_FORMAT_SERIAL, "model": "Меркурий 201.8", "digits": "6", "zones": "T1",
+         "coefficient": "1", "install_date": "2018-11-01", "install_place": "Лестничная площадка",
+         "verified_on": "2018-10-15", "next_verification": "2034-10-15", "seal": "А-404404", "status": "active",
+         "point_code": "ТУ-1004-1", "last_period": last_period, "last_T1": "34017"},
     ]
 
 

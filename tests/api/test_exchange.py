@@ -13,6 +13,8 @@ import pytest
 
 from chalicelib.core import audit, clock
 from chalicelib.exchange import export, lock, runlog
+from chalicelib.exchange.billing_format import parse_drop
+from chalicelib.exchange.billing_import import apply_rows
 from chalicelib.exchange.periods import close_ended_period
 from chalicelib.exchange.run import run_exchange
 from chalicelib.metering.repository import (ClosedPeriodItem, ContractItem, LockItem, MeterItem, ReadingItem,
@@ -305,8 +307,11 @@ def test_an_unreadable_drop_is_refused_at_upload(api, admin):
     for body, path in (({"name": "billing.csv", "content": "a;b\n1;2\n"}, "content"),
                        ({"name": "billing.json", "content": "{\"meters\": 1}"}, "content"),
                        ({"name": "billing.xlsx", "content": "x"}, "name"),
-                       ({"name": "billing.csv", "content": "я" * (3 * 1024 * 1024)}, "content")):
-        status, answer = api.post("/staff/exchange/drops", body, token=admin["token"])
+                       # Fewer than 5 M characters, but more than 5 MB in UTF-8.
+                       ({"name": "billing.csv", "content": "я" * (2700 * 1024)}, "content")):
+        # Sent as a browser sends JSON (UTF-8, not \u-escaped), which the 6 MB body limit allows for.
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        status, answer = api.post("/staff/exchange/drops", raw=raw, token=admin["token"])
         assert status == 422 and answer["error"]["fields"][0]["path"] == path, body
 
 
@@ -316,6 +321,126 @@ def test_a_json_drop_reports_bad_elements_by_their_number(api, admin):
     status, uploaded = api.post("/staff/exchange/drops", {"name": "drop.json", "content": content},
                                 token=admin["token"])
     assert status == 201 and uploaded["valid"] == 1 and [e["row"] for e in uploaded["errors"]] == [2]
+
+
+def stored_contract(number: str) -> ContractItem:
+    return ContractItem.get(contract_key(number), "CONTRACT", consistent_read=True)
+
+
+def stored_meter(row: dict) -> MeterItem:
+    return MeterItem.get(meter_key(meter_id_for(row["account"], row["serial"])), "METER", consistent_read=True)
+
+
+def identity(number: str) -> tuple:
+    contract = stored_contract(number)
+    return contract.holder_kind, contract.category, contract.holder_snils, contract.holder_inn, contract.holder_kpp
+
+
+def test_an_old_format_redrop_keeps_the_holder_identity_and_a_new_format_drop_replaces_it(api, admin):
+    number = unique_contract()
+    first, second = billing_meter(number, "K1"), billing_meter(number, "K2")
+    load_billing(first, second)
+    assert identity(number) == ("person", "flat_no_common_meter", "112-233-445 95", None, None)
+
+    # Billing's old system sends the same contract again: an old CSV layout, no identity columns at all.
+    old = csv_row(number, "K1", holder_name="ИВАНОВ  Иван Иванович", account=first["account"], last_T1="4321")
+    uploaded = api.post("/staff/exchange/drops", {"name": "old.csv", "content": drop_csv([old])},
+                        token=admin["token"])[1]
+    assert (uploaded["valid"], uploaded["errors"]) == (1, [])
+    run = api.post("/staff/exchange/run", token=admin["token"])[1]
+    assert run["status"] == "ok" and run["errors"] == []
+    assert identity(number) == ("person", "flat_no_common_meter", "112-233-445 95", None, None)
+    meter = stored_meter(first)
+    assert meter.category == "flat_no_common_meter" and meter.last_billing_values.as_dict() == {"T1": "4321"}
+    assert stored_meter(second).category == "flat_no_common_meter"
+    # Keeping the identity costs nothing: the contract is read in the batch the import always made.
+    parsed = parse_drop("old.csv", drop_csv([old]).encode())
+    with count_calls("dynamodb") as calls:
+        apply_rows(parsed.rows, parsed.errors)
+    assert calls == ["BatchGetItem", "BatchGetItem", "BatchGetItem", "BatchWriteItem"]
+
+    # A new-format row replaces the identity, and the meter the drop does not carry follows the category.
+    with count_calls("dynamodb") as calls:
+        load_billing(billing_meter(number, "K1", holder_snils=None, category="flat_common_meter"))
+    assert identity(number) == ("person", "flat_common_meter", None, None, None)
+    assert stored_meter(first).category == stored_meter(second).category == "flat_common_meter"
+    assert calls.count("UpdateItem") == 1
+
+    # An old-format row naming another holder: the known identity is someone else's now.
+    load_billing(billing_meter(number, "K1", holder_name="Петрова Анна Ивановна", holder_snils=None, category=None))
+    assert identity(number) == ("person", None, None, None, None)
+    assert stored_meter(first).category is None and stored_meter(second).category is None
+    load_billing(billing_meter(number, "K1", holder_name="Петрова Анна Ивановна"))
+    load_billing(billing_meter(number, "K1", holder_name="Петрова Анна Ивановна", holder_kind="entrepreneur",
+                               holder_snils=None, category=None))
+    assert identity(number) == ("entrepreneur", None, None, None, None)
+
+
+def test_a_company_drop_with_identity_columns_is_stored_as_registration_stores_it(api, admin):
+    number = unique_contract()
+    columns = CSV_HEADER + ["category", "holder_inn", "holder_kpp", "holder_snils"]
+    rows = [csv_row(number, "R1", holder_name="ООО «Ромашка»", holder_kind="company", category="company",
+                    holder_inn="7707 083 893", holder_kpp="7707ab001"),
+            csv_row(number, "R2", holder_name="ООО «Ромашка»", holder_kind="company", category="company",
+                    holder_inn="7707083893", holder_kpp="7707AB001"),
+            csv_row(number, "R3", holder_name="ООО «Ромашка»", holder_kind="company", category="company",
+                    holder_inn="7707083893", holder_kpp="770701001")]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=";", restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    status, uploaded = api.post("/staff/exchange/drops", {"name": "ul.csv", "content": buffer.getvalue()},
+                                token=admin["token"])
+    assert status == 201 and uploaded["valid"] == 2
+    assert uploaded["errors"] == [{"drop": uploaded["key"], "row": 4, "message":
+                                   f"Договор {number}: владелец или категория потребителя расходятся со строкой 2"}]
+    run = api.post("/staff/exchange/run", token=admin["token"])[1]
+    assert [(e["row"], e["message"]) for e in run["errors"]] == [(4, uploaded["errors"][0]["message"])]
+    assert identity(number) == ("company", "company", None, "7707083893", "7707AB001")
+    assert stored_meter(rows[0]).category == stored_meter(rows[1]).category == "company"
+    with pytest.raises(MeterItem.DoesNotExist):
+        stored_meter(rows[2])
+
+
+def test_contracts_stored_before_holder_identity_existed_still_load_and_import(api):
+    """Items written by the previous version have no identity attributes at all."""
+    number = unique_contract()
+    row = billing_meter(number, "P1", holder_snils=None, category=None)
+    meter_id = meter_id_for(row["account"], "P1")
+    client = boto3.client("dynamodb", region_name="eu-central-1")
+    table = ContractItem.Meta.table_name
+    client.put_item(TableName=table, Item={
+        "pk": {"S": contract_key(number)}, "sk": {"S": "CONTRACT"}, "number": {"S": number},
+        "holder_name": {"S": "Иванов Иван Иванович"}, "holder_kind": {"S": "person"},
+        "accounts": {"L": [{"S": row["account"]}]}, "aiis_enabled": {"BOOL": False}, "updated_at": {"S": "2026-01-01"}})
+    client.put_item(TableName=table, Item={
+        "pk": {"S": meter_key(meter_id)}, "sk": {"S": "METER"}, "meter_id": {"S": meter_id},
+        "contract_pk": {"S": contract_key(number)}, "meter_sk": {"S": "SERIAL#P1"}, "contract": {"S": number},
+        "account": {"S": row["account"]}, "serial": {"S": "P1"}, "digits": {"N": "5"}, "zones": {"L": [{"S": "T1"}]},
+        "updated_at": {"S": "2026-01-01"}})
+    assert identity(number) == ("person", None, None, None, None)
+    assert stored_meter(row).category is None
+
+    load_billing(row)  # the old format over old data: nothing to keep, nothing invented
+    assert identity(number) == ("person", None, None, None, None)
+    load_billing(billing_meter(number, "P1"))
+    assert identity(number) == ("person", "flat_no_common_meter", "112-233-445 95", None, None)
+    assert stored_meter(row).category == "flat_no_common_meter"
+
+
+def test_the_demo_drop_names_a_holder_for_each_way_of_proving_ownership():
+    from chalicelib.exchange import demo
+
+    report = demo.seed_demo_billing()
+    assert report.errors == [] and report.applied == len(demo.demo_rows(""))
+    assert identity(demo.DEMO_CONTRACT) == ("person", "flat_no_common_meter", "112-233-445 95", None, None)
+    assert identity(demo.COMPANY_CONTRACT) == ("company", "company", None, "7707083893", "770701001")
+    assert identity(demo.HOUSE_CONTRACT) == ("person", "private_house", None, None, None)
+    house = stored_contract(demo.HOUSE_CONTRACT)
+    assert house.holder_name == demo.HOUSE_HOLDER
+    [house_row] = [r for r in demo.demo_rows("") if r["contract"] == demo.HOUSE_CONTRACT]
+    assert stored_meter(house_row).last_billing_values.as_dict() == {"T1": demo.HOUSE_LAST_READING}
+    assert identity(demo.OLD_FORMAT_CONTRACT) == ("person", None, None, None, None)
 
 
 # --- period close ----------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 import pytest
 
 from chalicelib.accounts.identifiers import (InvalidIdentifier, classify_identifier, normalize_email,
-                                             normalize_inn, normalize_login, normalize_ogrn, normalize_phone,
-                                             normalize_snils, snils_check_digits)
+                                             normalize_inn, normalize_kpp, normalize_login, normalize_ogrn,
+                                             normalize_phone, normalize_snils, snils_check_digits)
 
 
 @pytest.mark.parametrize("raw", ["112-233-445 95", "11223344595", " 112 233 445 95 "])
@@ -50,6 +50,24 @@ def test_inn_with_bad_checksum_or_length():
         normalize_inn("7707083894", 10)
     with pytest.raises(InvalidIdentifier, match="12 цифр"):
         normalize_inn("7707083893", 12)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("770701001", "770701001"),
+    (" 7707 01 001 ", "770701001"),
+    # The 5th and 6th characters (reason for registration) may be capital Latin letters since 2013.
+    ("7707AB001", "7707AB001"),
+    ("7707ab001", "7707AB001"),
+])
+def test_kpp_in_any_spelling_is_normalised(raw, expected):
+    assert normalize_kpp(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["77070100", "7707010011", "770A01001", "7707010A1", "7707АБ001", "７７０７01001", ""])
+def test_kpp_of_wrong_length_or_letters_in_the_wrong_place_is_refused(raw):
+    # Cyrillic look-alikes and full-width digits are not a КПП either.
+    with pytest.raises(InvalidIdentifier, match="КПП состоит из 9 символов"):
+        normalize_kpp(raw)
 
 
 def test_ogrn_and_ogrnip():

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the deployable CloudFormation package of the prod stage into OUTDIR:
+# Build the deployable CloudFormation package into OUTDIR:
 #   OUTDIR/sam.yaml         the Chalice template merged with infra/resources.yaml
 #   OUTDIR/deployment.zip   the Lambda code and its dependencies
 # Usage: infra/package.sh OUTDIR
@@ -22,7 +22,10 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
 fi
 
 cd "$repo"
-# KABINET_STAGE: app.py names the SQS queue of its consumer after the stage at import time.
+# KABINET_STAGE: app.py names the SQS queue of its consumer after the stage at import time; the
+# template replaces that ARN with its own queue's, and gives the functions KABINET_STAGE from its
+# Stage parameter, so the one package deploys any stage. `--stage prod` is the Chalice
+# configuration the package is built with (.chalice/config.json: sizes, API stage, no roles).
 # AWS_DEFAULT_REGION: Chalice needs some region to start, but the template uses ${AWS::Region},
 # so the package is the same whichever region is named here.
 KABINET_STAGE=prod AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-eu-central-1} \

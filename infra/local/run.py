@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import unquote, urlsplit
 
+from infra.local.stack import local_security_headers
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "static-site"
 REGION = "eu-central-1"
@@ -208,6 +210,10 @@ class LocalStack:
             from infra.local.demo import seed
 
             self.accounts = seed()
+            # The post-deploy data migrations run here too, as after a deployment (docs/deploy.md).
+            from chalicelib.metering.migrations import migrate_links
+
+            migrate_links()
         self._start_app_workers()
         self._serve_http()
         return f"http://127.0.0.1:{self.port}"
@@ -307,6 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
         """What http.server answers itself (an unknown method such as TRACE, a malformed request line)
         leaves in the API's error shape, in Russian, as everything else this origin says."""
+        if code == 501 and urlsplit(self.path).path.startswith("/api/"):
+            self._api(self.command)  # any other method (TRACE, QUERY …): the router's 405, with `Allow`
+            return
         if code == 501:  # "Unsupported method": no do_<METHOD>
             code, error = 405, {"code": "method_not_allowed",
                                 "message": "Этот метод не поддерживается для данного адреса"}
@@ -384,7 +393,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
+        # What CloudFront adds to every response in AWS (SecurityHeadersPolicy), CSP included.
+        for name, value in local_security_headers().items():
+            self.send_header(name, value)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -417,11 +428,21 @@ def main() -> None:
     for account in stack.accounts:
         print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}")
     if stack.accounts:
-        from chalicelib.exchange.demo import DEMO_CONTRACT, DEMO_LAST_READING, DEMO_SERIAL
+        from chalicelib.exchange.demo import (COMPANY_CONTRACT, COMPANY_LAST_READING, COMPANY_SERIAL, DEMO_CONTRACT,
+                                              DEMO_LAST_READING, DEMO_SERIAL, HOUSE_CONTRACT, HOUSE_HOLDER,
+                                              HOUSE_LAST_READING, HOUSE_SERIAL, OLD_FORMAT_CONTRACT,
+                                              OLD_FORMAT_SERIAL)
 
-        print(f"\nПривязка счётчика для demo: договор {DEMO_CONTRACT}, заводской номер {DEMO_SERIAL}"
-              f"\n  последнее показание биллинга {DEMO_LAST_READING}: введите 00123 — кабинет спросит"
-              f" «Переход электросчётчика через ноль?»"
+        print(f"\nПривязка договоров (владелец подтверждается по данным биллинга):"
+              f"\n  demo:     договор {DEMO_CONTRACT}, заводской номер {DEMO_SERIAL} (СНИЛС demo совпадает)"
+              f"\n  romashka: договор {COMPANY_CONTRACT}, заводской номер {COMPANY_SERIAL}, показание из счёта"
+              f" {COMPANY_LAST_READING} (ИНН и КПП совпадают)"
+              f"\n  ФЛ без СНИЛС в биллинге: {HOUSE_CONTRACT}, {HOUSE_SERIAL}, фамилия {HOUSE_HOLDER.split()[0]},"
+              f" показание {HOUSE_LAST_READING}"
+              f"\n  договор старого формата {OLD_FORMAT_CONTRACT} ({OLD_FORMAT_SERIAL}): только «Запросить доступ»,"
+              f" решение — staff, «Доступ к договорам»"
+              f"\n  последнее показание биллинга {DEMO_LAST_READING} счётчика {DEMO_SERIAL}: введите 00123 —"
+              f" кабинет спросит «Переход электросчётчика через ноль?»"
               f"\n  обмен с биллингом без ожидания 00:55: staff → POST {url}/api/v1/staff/exchange/run")
     if concentrator is not None:
         from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT

@@ -10,18 +10,24 @@ template through the services' own APIs, so the local stack cannot drift from th
   for browser uploads) are applied afterwards.
 
 Resources that only matter in AWS (edge protection, alarms, access control, log groups) are left
-out; a resource type in the template that is in neither list is an error, so adding one forces a
+out, except the edge's security headers, which the local server sends too (`security_headers`);
+a resource type in the template that is in neither list is an error, so adding one forces a
 decision here. No endpoint is named: boto3 honours AWS_ENDPOINT_URL (a moto server for the local
 run) and `moto.mock_aws()` intercepts the same calls in tests.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import urlsplit
 
 import yaml
+
+from chalicelib.core.config import get_settings
 
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "resources.yaml"
 
@@ -34,17 +40,27 @@ _VIA_CLOUDFORMATION = frozenset({
 })
 
 # No local counterpart: the application never calls them, and moto's CloudFormation skips them.
+# The local server plays the edge's part itself (infra/local/run.py sends SecurityHeadersPolicy's
+# headers, see security_headers below).
 _NOT_LOCAL = frozenset({
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
     "AWS::S3::BucketPolicy",
-    "AWS::IAM::RolePolicy",
+    "AWS::IAM::Role",
+    "AWS::IAM::ManagedPolicy",
     "AWS::Logs::LogGroup",
+    "AWS::ApiGateway::Account",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::Function",
+    "AWS::CloudFront::ResponseHeadersPolicy",
 })
 
 _PSEUDO_PREFIX = "AWS::"
+# Where the site's presigned uploads go in AWS (SecurityHeadersPolicy's connect-src).
+_BUCKET_ENDPOINT = "https://${AttachmentsBucket.RegionalDomainName}"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 Clients = Callable[[str], Any]
@@ -148,6 +164,46 @@ def create_local_stack(session_or_clients: Any, stage: str = "local",
         if key not in result and _references(output) <= set(refs):
             result[key] = _resolve(output["Value"], refs)
     return result
+
+
+def security_headers(s3_origin: str) -> dict[str, str]:
+    """The response headers of the template's SecurityHeadersPolicy, as the local server sends them.
+
+    `s3_origin` takes the place of the attachments bucket's regional endpoint in the CSP: locally,
+    presigned uploads go to the S3 endpoint the app uses (the moto server).
+    """
+    config = load_template()["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"].replace(_BUCKET_ENDPOINT, s3_origin)
+    if _SUB_VARIABLE.search(csp):
+        raise ValueError(f"the CSP of SecurityHeadersPolicy names more than {_BUCKET_ENDPOINT}; "
+                         f"decide its local counterpart in infra/local/stack.py")
+    headers = {
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
+                                     + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else ""),
+        "Content-Security-Policy": csp,
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+        "X-Content-Type-Options": "nosniff",
+    }
+    headers.update({item["Header"]: item["Value"] for item in config["CustomHeadersConfig"]["Items"]})
+    return headers
+
+
+def local_security_headers() -> dict[str, str]:
+    """`security_headers` for this process: presigned uploads go to the endpoint boto3 uses
+    (AWS_ENDPOINT_URL, the moto server of the local run), else to the bucket's regional endpoint."""
+    settings = get_settings()
+    endpoint = (os.environ.get("AWS_ENDPOINT_URL")
+                or f"https://{settings.attachments_bucket}.s3.{settings.aws_region}.amazonaws.com")
+    return _cached_security_headers(endpoint)
+
+
+@lru_cache(maxsize=4)
+def _cached_security_headers(endpoint: str) -> dict[str, str]:
+    parts = urlsplit(endpoint)
+    return security_headers(f"{parts.scheme}://{parts.netloc}")
 
 
 def _client_factory(session_or_clients: Any) -> Clients:

@@ -9,10 +9,15 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
+from urllib.parse import unquote
 
 import pytest
 import yaml
@@ -57,7 +62,8 @@ def walk(value: Any) -> Iterator[Any]:
 
 
 def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every statement of every identity policy in the template, with the resource it is on."""
+    """Every statement of every identity policy in the template, with the resource it is on (a role
+    for its inline policies, the policy resource for the others)."""
     for name, resource in template["Resources"].items():
         props = resource.get("Properties", {})
         documents = [policy["PolicyDocument"] for policy in props.get("Policies", [])]
@@ -66,6 +72,57 @@ def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str,
         for document in documents:
             for statement in document["Statement"]:
                 yield name, statement
+
+
+def role_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """What a role may do: its inline policies and the stack's managed policies attached to it."""
+    resources = template["Resources"]
+    props = resources[role]["Properties"]
+    statements = [s for policy in props.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+    for arn in props.get("ManagedPolicyArns", []):
+        statements += resources[arn["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
+    # A policy resource naming the role itself would escape this reading: there must be none.
+    assert not resources_of(template, "AWS::IAM::RolePolicy", "AWS::IAM::Policy")
+    return statements
+
+
+def arn_text(value: Any) -> str:
+    """An ARN of the template as one `Fn::Sub`-style string: `${Table.Arn}`, `${Secret}` (a Ref),
+    `${Bucket.Arn}/inbox/*`, or a literal such as `*`."""
+    if isinstance(value, str):
+        return value
+    if "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        return "${%s}" % (".".join(target) if isinstance(target, list) else target)
+    if "Ref" in value:
+        return "${%s}" % value["Ref"]
+    if "Fn::Sub" in value:
+        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        for key, variable in variables.items():
+            # Other functions (the SES sender's domain, split from MailFrom) stay a named variable.
+            if isinstance(variable, str) or {"Ref", "Fn::GetAtt"} & set(variable):
+                text = text.replace("${%s}" % key, arn_text(variable))
+        return text
+    raise AssertionError(f"unexpected intrinsic in an IAM resource: {value}")
+
+
+def statement_resources(statement: dict[str, Any]) -> list[str]:
+    assert "NotResource" not in statement
+    return [arn_text(resource) for resource in as_list(statement["Resource"])]
+
+
+def allowed(statements: list[dict[str, Any]], action: str, resource: str) -> bool:
+    """IAM's evaluation over one role's statements (conditions aside): an allow and no deny."""
+    def matches(statement: dict[str, Any]) -> bool:
+        return (any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in as_list(statement["Action"]))
+                and any(fnmatch.fnmatchcase(resource, pattern) for pattern in statement_resources(statement)))
+    return (any(matches(s) for s in statements if s["Effect"] == "Allow")
+            and not any(matches(s) for s in statements if s["Effect"] == "Deny"))
+
+
+def function_roles(template: dict[str, Any]) -> dict[str, str]:
+    return {name: fn["Properties"]["Role"]["Fn::GetAtt"][0]
+            for name, fn in resources_of(template, SAM_FUNCTION).items()}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -115,6 +172,10 @@ def test_every_queue_has_a_dead_letter_queue(template: dict[str, Any]) -> None:
     dead_letter = {policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
                    for q in queues.values() if (policy := q["Properties"].get("RedrivePolicy"))}
     assert dead_letter
+    # Lambda's on-failure destinations are the end of the line too: nobody consumes them.
+    dead_letter |= {config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+                    for fn in resources_of(template, SAM_FUNCTION).values()
+                    if (config := fn["Properties"].get("EventInvokeConfig"))}
     for name, queue in queues.items():
         props = queue["Properties"]
         assert props.get("SqsManagedSseEnabled") is True, name
@@ -153,23 +214,19 @@ def test_no_policy_allows_scans_or_wildcard_actions(template: dict[str, Any]) ->
 
 
 def test_table_grants_match_the_tables(template: dict[str, Any]) -> None:
-    """Every table is reachable by the functions, and nothing else is."""
-    tables = {t["Properties"]["TableName"]["Fn::Sub"].replace("${Stage}", "prod")
-              for t in resources_of(template, "AWS::DynamoDB::Table").values()}
-    granted = set()
-    for _, statement in policy_statements(template):
-        for arn in as_list(statement.get("Resource", [])):
-            if isinstance(arn, str) and ":dynamodb:" in arn:
-                granted.add(arn.split(":table/", 1)[1].split("/", 1)[0])
+    """Every table is reachable by some function, and nothing else is."""
+    tables = set(resources_of(template, "AWS::DynamoDB::Table"))
+    granted = {arn.removeprefix("${").split(".Arn}", 1)[0]
+               for _, statement in policy_statements(template) if statement["Effect"] == "Allow"
+               for arn in statement_resources(statement)
+               if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))}
     assert granted == tables
 
 
 def test_only_the_consumer_sends_mail_and_sms(template: dict[str, Any]) -> None:
-    senders = {name for name, statement in policy_statements(template)
+    senders = {name for name, statement in policy_statements(template) if statement["Effect"] == "Allow"
                for action in as_list(statement["Action"]) if action.startswith(("ses:", "sns:"))}
-    assert senders == {"NotificationsConsumerMessagingPolicy"}
-    policy = template["Resources"]["NotificationsConsumerMessagingPolicy"]["Properties"]
-    assert policy["RoleName"] == {"Ref": "NotificationsConsumerRole"}
+    assert senders == {"NotificationsConsumerRole"}
 
 
 def test_functions_run_the_designed_runtime_and_sizes(template: dict[str, Any]) -> None:
@@ -178,12 +235,14 @@ def test_functions_run_the_designed_runtime_and_sizes(template: dict[str, Any]) 
     for name, fn in functions.items():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.11", name
-        assert props["Environment"]["Variables"]["KABINET_STAGE"] == "prod", name
+        # The stage comes from the Stage parameter (Globals), never from the packaging.
+        assert "KABINET_STAGE" not in props.get("Environment", {}).get("Variables", {}), name
         # The exchange imports whole billing drops: it gets Lambda's longest run and more CPU.
         expected = {"APIHandler": (512, 15), "ExchangeRun": (1024, 900)}.get(name, (256, 60))
         assert (props["MemorySize"], props["Timeout"]) == expected, name
     log_group = template["Globals"]["Function"]["LoggingConfig"]["LogGroup"]
     assert log_group == {"Ref": "AppLogGroup"}
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["KABINET_STAGE"] == {"Ref": "Stage"}
 
 
 def test_every_function_is_watched_for_errors_and_throttles(template: dict[str, Any]) -> None:
@@ -217,7 +276,520 @@ def test_waf_protects_the_api_stage(template: dict[str, Any]) -> None:
     assert arn.endswith("/restapis/${RestAPI}/stages/${StageName}")
     assert variables == {"StageName": {"Ref": "RestAPI.Stage"}}
     rules = {rule["Name"]: rule for rule in template["Resources"]["ApiWebAcl"]["Properties"]["Rules"]}
-    rate = rules["auth-rate-limit"]["Statement"]["RateBasedStatement"]
-    assert rate["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/api/v1/auth/"
+    # Both rate rules count per viewer, in the header only the edge sets (see the viewer-IP test).
+    for name in ("api-rate-limit", "auth-rate-limit"):
+        rate = rules[name]["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "FORWARDED_IP", name
+        assert rate["ForwardedIPConfig"]["HeaderName"] == {"Ref": "ClientIpHeader"}, name
+        assert rate["EvaluationWindowSec"] == 300, name
+        assert "Block" in rules[name]["Action"], name
+    auth = rules["auth-rate-limit"]["Statement"]["RateBasedStatement"]
+    assert auth["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/api/v1/auth/"
+    assert auth["Limit"] == {"Ref": "AuthRateLimit"}
+    # The global rule: every path of the API, per IP.
+    api = rules["api-rate-limit"]["Statement"]["RateBasedStatement"]
+    assert "ScopeDownStatement" not in api
+    assert api["Limit"] == {"Ref": "ApiRateLimit"}
     assert rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]["Name"] == \
         "AWSManagedRulesCommonRuleSet"
+
+
+# --- least privilege per function ----------------------------------------------------------------
+
+SCHEDULED = {"OutboxRelay", "AttachmentsSweep", "ExchangeRun", "PeriodClose"}
+TOPIC = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:kabinet-alarms"
+SENDER = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailFrom}"
+
+# (function, action, resource, allowed?) — what each function's code calls (read from the code it
+# runs, see infra/resources.yaml), and what it must not be able to do.
+GRANTS = [
+    ("APIHandler", "dynamodb:PutItem", "${IdentityTable.Arn}", True),
+    ("APIHandler", "dynamodb:Query", "${CasesTable.Arn}/index/by_owner", True),
+    ("APIHandler", "dynamodb:ConditionCheckItem", "${MeteringTable.Arn}", True),
+    ("APIHandler", "sqs:SendMessage", "${NotificationsQueue.Arn}", True),
+    ("APIHandler", "s3:PutObject", "${AttachmentsBucket.Arn}/uploads/u1/x", True),
+    ("APIHandler", "s3:PutObject", "${ExchangeBucket.Arn}/inbox/drop.csv", True),
+    ("APIHandler", "secretsmanager:GetSecretValue", "${AppSecret}", True),
+    # The dispute trail and the queue are out of the public function's reach.
+    ("APIHandler", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/inbox/drop.csv", True),
+    ("APIHandler", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/processed/r1/drop.csv", False),
+    ("APIHandler", "s3:DeleteObject", "${ExchangeBucket.Arn}/processed/r1/drop.csv", False),
+    ("APIHandler", "s3:DeleteObjectVersion", "${AttachmentsBucket.Arn}/uploads/u1/x", False),
+    ("APIHandler", "sqs:ReceiveMessage", "${NotificationsQueue.Arn}", False),
+    ("APIHandler", "sqs:DeleteMessage", "${NotificationsQueue.Arn}", False),
+    ("APIHandler", "dynamodb:PutItem", "${IdempotencyTable.Arn}", False),
+    ("APIHandler", "ses:SendEmail", SENDER, False),
+    ("APIHandler", "sns:Publish", "*", False),
+    ("NotificationsConsumer", "sqs:ReceiveMessage", "${NotificationsQueue.Arn}", True),
+    ("NotificationsConsumer", "sqs:DeleteMessage", "${NotificationsQueue.Arn}", True),
+    ("NotificationsConsumer", "dynamodb:GetItem", "${NotificationsTable.Arn}", True),
+    ("NotificationsConsumer", "dynamodb:PutItem", "${IdempotencyTable.Arn}", True),
+    ("NotificationsConsumer", "ses:SendEmail", SENDER, True),
+    ("NotificationsConsumer", "sns:Publish", "*", True),
+    ("NotificationsConsumer", "sns:Publish", TOPIC, False),
+    ("NotificationsConsumer", "dynamodb:GetItem", "${IdentityTable.Arn}", False),
+    ("NotificationsConsumer", "secretsmanager:GetSecretValue", "${AppSecret}", False),
+    ("OutboxRelay", "dynamodb:Query", "${NotificationsTable.Arn}/index/pending", True),
+    ("OutboxRelay", "dynamodb:UpdateItem", "${NotificationsTable.Arn}", True),
+    ("OutboxRelay", "sqs:SendMessage", "${NotificationsQueue.Arn}", True),
+    ("OutboxRelay", "sqs:ReceiveMessage", "${NotificationsQueue.Arn}", False),
+    ("OutboxRelay", "dynamodb:DeleteItem", "${NotificationsTable.Arn}", False),
+    ("AttachmentsSweep", "dynamodb:Query", "${CasesTable.Arn}/index/by_queue", True),
+    ("AttachmentsSweep", "dynamodb:DeleteItem", "${CasesTable.Arn}", True),
+    ("AttachmentsSweep", "s3:DeleteObject", "${AttachmentsBucket.Arn}/uploads/u1/x", True),
+    ("AttachmentsSweep", "s3:GetObject", "${AttachmentsBucket.Arn}/uploads/u1/x", False),
+    ("AttachmentsSweep", "s3:DeleteObject", "${ExchangeBucket.Arn}/inbox/drop.csv", False),
+    ("ExchangeRun", "s3:ListBucket", "${ExchangeBucket.Arn}", True),
+    ("ExchangeRun", "s3:GetObject", "${ExchangeBucket.Arn}/inbox/drop.csv", True),
+    ("ExchangeRun", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/inbox/drop.csv", True),
+    ("ExchangeRun", "s3:PutObject", "${ExchangeBucket.Arn}/processed/r1/drop.csv", True),
+    ("ExchangeRun", "s3:PutObject", "${ExchangeBucket.Arn}/outbox/readings-r1.csv", True),
+    ("ExchangeRun", "dynamodb:BatchWriteItem", "${MeteringTable.Arn}", True),
+    ("ExchangeRun", "dynamodb:UpdateItem", "${AgentsTable.Arn}", True),
+    ("ExchangeRun", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/processed/r1/drop.csv", False),
+    ("ExchangeRun", "s3:DeleteObject", "${ExchangeBucket.Arn}/outbox/readings-r1.csv", False),
+    ("ExchangeRun", "dynamodb:GetItem", "${IdentityTable.Arn}", False),
+    ("PeriodClose", "dynamodb:PutItem", "${MeteringTable.Arn}", True),
+    ("PeriodClose", "dynamodb:DeleteItem", "${MeteringTable.Arn}", False),
+    ("PeriodClose", "s3:GetObject", "${ExchangeBucket.Arn}/inbox/drop.csv", False),
+]
+
+
+def test_every_function_has_a_role_of_its_own(template: dict[str, Any]) -> None:
+    roles = function_roles(template)
+    assert set(roles) == {"APIHandler", "NotificationsConsumer"} | SCHEDULED
+    assert len(set(roles.values())) == len(roles)
+    for function, role in roles.items():
+        resource = template["Resources"][role]
+        assert resource["Type"] == "AWS::IAM::Role", function
+        trust = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                          "Action": "sts:AssumeRole"}], function
+        # Every function writes its logs, to the stage's log group only.
+        assert allowed(role_statements(template, role), "logs:PutLogEvents",
+                       "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${AppLogGroup}:*")
+
+
+@pytest.mark.parametrize("function,action,resource,expected", GRANTS,
+                         ids=[f"{f}-{a}-{r.split('}')[0].removeprefix('${')}-{e}" for f, a, r, e in GRANTS])
+def test_each_role_grants_what_its_function_does_and_no_more(template: dict[str, Any], function: str, action: str,
+                                                            resource: str, expected: bool) -> None:
+    role = function_roles(template)[function]
+    assert allowed(role_statements(template, role), action, resource) is expected
+
+
+def test_only_the_scheduled_functions_report_failures(template: dict[str, Any]) -> None:
+    reporters = {function for function, role in function_roles(template).items()
+                 if allowed(role_statements(template, role), "sqs:SendMessage", "${ScheduledFailuresQueue.Arn}")}
+    assert reporters == SCHEDULED
+
+
+def test_no_statement_allows_every_resource_but_the_sms_one(template: dict[str, Any]) -> None:
+    everything = [(name, statement) for name, statement in policy_statements(template)
+                  if statement["Effect"] == "Allow" and "*" in statement_resources(statement)]
+    # SNS authorises a publish to a phone number against no ARN at all (infra/resources.yaml).
+    assert [(name, statement["Sid"], statement["Action"]) for name, statement in everything] == [
+        ("NotificationsConsumerRole", "SendSmsToPhoneNumbers", "sns:Publish")]
+    consumer = role_statements(template, "NotificationsConsumerRole")
+    for target in (TOPIC, "arn:${AWS::Partition}:sns:us-east-1:111122223333:someone-elses-topic",
+                   "arn:${AWS::Partition}:sns:eu-central-1:123456789012:endpoint/GCM/app/1"):
+        assert not allowed(consumer, "sns:Publish", target), target
+    for name, statement in policy_statements(template):
+        for resource in statement_resources(statement):
+            # Partition, region and account come from the stack, never written out or wildcarded.
+            assert not resource.startswith("arn:aws:"), (name, resource)
+            assert ":*:" not in resource, (name, resource)
+
+
+def test_no_name_or_arn_is_written_for_one_stage(template: dict[str, Any]) -> None:
+    def strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key != "Tags":  # Chalice labels its functions with the configuration it packaged
+                    yield from strings(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from strings(item, (*path, index))
+        elif isinstance(value, str):
+            yield path, value
+
+    found = [(path, text) for path, text in strings(template["Resources"], ())
+             if re.search(r"(?<![a-z])prod(?![a-z])", text, re.IGNORECASE)]
+    assert found == []
+    names = [props[key] for resource in template["Resources"].values()
+             for props in [resource.get("Properties", {})]
+             for key in ("TableName", "QueueName", "BucketName", "LogGroupName", "AlarmName", "TopicName")
+             if key in props]
+    assert names and all("${Stage}" in name["Fn::Sub"] for name in names)
+
+
+# --- the edge ---------------------------------------------------------------------------------------
+
+def api_behaviour(template: dict[str, Any]) -> dict[str, Any]:
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    [behaviour] = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] == "api"]
+    return behaviour
+
+
+def test_the_execute_api_endpoint_refuses_requests_without_the_origin_secret(template: dict[str, Any]) -> None:
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    api = origins["api"]
+    assert api["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    [header] = api["OriginCustomHeaders"]
+    condition, when_a, when_b = header["HeaderValue"]["Fn::If"]
+    secrets = {"OriginSecretA", "OriginSecretB"}
+    sent = {when_a["Fn::Sub"], when_b["Fn::Sub"]}
+    assert sent == {"{{resolve:secretsmanager:${%s}:SecretString:value}}" % s for s in secrets}
+    for secret in secrets:
+        assert template["Resources"][secret]["Type"] == "AWS::SecretsManager::Secret"
+        assert template["Resources"][secret]["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+
+    # WAF on the API stage: its first rule blocks whatever lacks both secrets in that header.
+    rules = sorted(template["Resources"]["ApiWebAcl"]["Properties"]["Rules"], key=lambda rule: rule["Priority"])
+    first = rules[0]
+    assert first["Name"] == "origin-verify"
+    assert first["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 403
+    accepted = first["Statement"]["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+    matches = [statement["ByteMatchStatement"] for statement in accepted]
+    assert {m["FieldToMatch"]["SingleHeader"]["Name"] for m in matches} == {header["HeaderName"].lower()}
+    assert {m["PositionalConstraint"] for m in matches} == {"EXACTLY"}
+    assert {m["SearchString"]["Fn::Sub"] for m in matches} == sent
+    assert all(m["TextTransformations"] == [{"Priority": 0, "Type": "NONE"}] for m in matches)
+    body = template["Resources"]["ApiWebAcl"]["Properties"]["CustomResponseBodies"]["forbidden"]
+    assert json.loads(body["Content"])["error"]["code"] == "forbidden"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="runs the CloudFront function in node")
+def test_the_viewer_ip_header_is_set_by_the_edge_whatever_the_client_sent(template: dict[str, Any]) -> None:
+    [association] = api_behaviour(template)["FunctionAssociations"]
+    assert association == {"EventType": "viewer-request",
+                           "FunctionARN": {"Fn::GetAtt": ["ViewerIpFunction", "FunctionMetadata.FunctionARN"]}}
+    function = template["Resources"]["ViewerIpFunction"]["Properties"]
+    assert function["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    header = template["Parameters"]["ClientIpHeader"]["Default"]
+    code = function["FunctionCode"]["Fn::Sub"].replace("${ClientIpHeader}", header)
+    # CloudFront hands functions lower-case header names; a client's forged value must not survive.
+    event = {"viewer": {"ip": "198.51.100.7"},
+             "request": {"method": "GET", "uri": "/api/v1/health",
+                         "headers": {header.lower(): {"value": "10.0.0.1"}, "host": {"value": "lk.example.ru"}}}}
+    script = f"{code}\nprocess.stdout.write(JSON.stringify(handler({json.dumps(event)})));"
+    result = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True,
+                                       timeout=30).stdout)
+    assert result["headers"][header.lower()] == {"value": "198.51.100.7"}
+    assert result["headers"]["host"] == {"value": "lk.example.ru"}
+    # The functions read the same header name the edge writes.
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["KABINET_CLIENT_IP_HEADER"] == \
+        {"Ref": "ClientIpHeader"}
+
+
+def csp_directives(policy: str) -> dict[str, list[str]]:
+    directives = [part.split() for part in policy.split(";") if part.strip()]
+    return {name: sources for name, *sources in directives}
+
+
+def test_every_response_of_the_distribution_carries_the_security_headers(template: dict[str, Any]) -> None:
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+        assert behaviour["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    policy = template["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = policy["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"] == {"AccessControlMaxAgeSec": 31536000, "IncludeSubdomains": True,
+                                                   "Preload": False, "Override": True}
+    assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    assert security["ReferrerPolicy"] == {"ReferrerPolicy": "strict-origin-when-cross-origin", "Override": True}
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["ContentSecurityPolicy"]["Override"] is True
+    custom = {item["Header"]: item for item in policy["CustomHeadersConfig"]["Items"]}
+    assert custom["Permissions-Policy"]["Override"] is True
+    assert "camera=()" in custom["Permissions-Policy"]["Value"]
+
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    directives = csp_directives(csp)
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    # The site and the API share the origin; presigned uploads go to the attachments bucket itself.
+    assert directives["connect-src"] == ["'self'", "https://${AttachmentsBucket.RegionalDomainName}"]
+    for local in ("127.0.0.1", "localhost", "http:", "*.amazonaws.com", "'unsafe-inline'", "'unsafe-eval'"):
+        assert local not in csp, local
+
+
+def test_the_site_is_served_from_its_private_bucket_through_the_distribution(template: dict[str, Any]) -> None:
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
+    assert origins["site"]["DomainName"] == {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
+    assert origins["site"]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert api_behaviour(template)["PathPattern"] == "/api/*"
+    bucket = template["Resources"]["SiteBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [reader] = [s for s in template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+                if s["Effect"] == "Allow"]
+    assert reader["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert reader["Action"] == "s3:GetObject"
+    assert "${Distribution}" in reader["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+
+
+def test_the_local_server_sends_the_edge_headers_with_its_own_upload_endpoint() -> None:
+    from infra.local.run import LocalStack
+    from infra.local.stack import load_template, security_headers
+
+    local = security_headers("http://127.0.0.1:4566")
+    policy = load_template()["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    deployed = csp_directives(policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"])
+    # Same policy as the edge's, but uploads go to the local S3 endpoint.
+    assert csp_directives(local["Content-Security-Policy"]) == {
+        **deployed, "connect-src": ["'self'", "http://127.0.0.1:4566"]}
+
+    stack = LocalStack(port=0)
+    url = stack.serve()
+    try:
+        for path in ("/", "/docs.html", "/staff.html", "/missing.js"):
+            try:
+                response = urllib.request.urlopen(url + path, timeout=10)
+            except urllib.error.HTTPError as error:
+                response = error
+            headers = response.headers
+            assert headers["X-Frame-Options"] == "DENY", path
+            assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", path
+            assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+            assert headers["X-Content-Type-Options"] == "nosniff", path
+            assert headers["Permissions-Policy"], path
+            csp = csp_directives(headers["Content-Security-Policy"])
+            assert {k: v for k, v in csp.items() if k != "connect-src"} == \
+                {k: v for k, v in deployed.items() if k != "connect-src"}, path
+            assert csp["connect-src"][0] == "'self'" and len(csp["connect-src"]) == 2, path
+    finally:
+        stack.stop_api()
+    # No page of the site narrows or widens the policy with a <meta> of its own.
+    for page in (REPO / "static-site").glob("*.html"):
+        assert 'http-equiv="Content-Security-Policy"' not in page.read_text(encoding="utf-8"), page.name
+
+
+# --- operations ----------------------------------------------------------------------------------------
+
+def test_the_api_stage_is_throttled_and_access_logged_without_bodies(template: dict[str, Any]) -> None:
+    props = template["Resources"]["RestAPI"]["Properties"]
+    [settings] = props["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
+    assert settings["LoggingLevel"] == "OFF" and settings["DataTraceEnabled"] is False
+    log = props["AccessLogSetting"]
+    assert log["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert template["Resources"]["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == 90
+    fields = json.loads(log["Format"])
+    assert {"requestId", "ip", "status", "latency"} <= set(fields)
+    assert fields["requestId"] == "$context.requestId"
+    assert fields["status"] == "$context.status"
+    for variable in fields.values():
+        assert not any(part in variable for part in ("$input", "body", "path}", "$context.path")), variable
+    # Access logs need the account's CloudWatch role; the stage is created after it is set.
+    assert template["Resources"]["RestAPI"]["DependsOn"] == "ApiGatewayAccount"
+    account = template["Resources"]["ApiGatewayAccount"]["Properties"]
+    assert account["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+def test_failed_scheduled_invocations_land_in_an_alarmed_queue(template: dict[str, Any]) -> None:
+    scheduled = {name for name, fn in resources_of(template, SAM_FUNCTION).items()
+                 if any(event["Type"] == "Schedule" for event in fn["Properties"].get("Events", {}).values())}
+    assert scheduled == SCHEDULED
+    for name in scheduled:
+        config = template["Resources"][name]["Properties"]["EventInvokeConfig"]
+        assert config["DestinationConfig"]["OnFailure"] == {
+            "Type": "SQS", "Destination": {"Fn::GetAtt": ["ScheduledFailuresQueue", "Arn"]}}, name
+    alarm = alarm_on(template, "ScheduledFailuresQueue", "ApproximateNumberOfMessagesVisible")
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_notifications_waiting_too_long_raise_an_alarm(template: dict[str, Any]) -> None:
+    alarm = alarm_on(template, "NotificationsQueue", "ApproximateAgeOfOldestMessage")
+    assert alarm["Statistic"] == "Maximum" and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert 0 < alarm["Threshold"] <= 900
+
+
+def alarm_on(template: dict[str, Any], queue: str, metric: str) -> dict[str, Any]:
+    [alarm] = [a["Properties"] for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == metric
+               and a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    return alarm
+
+
+# --- the roles against what the functions really call ------------------------------------------------
+
+class Recorder:
+    """Every AWS call made through botocore (boto3 and PynamoDB alike) while `calls_of` runs."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import botocore.client
+
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+        self.active = False
+        original = botocore.client.BaseClient._make_api_call
+        recorder = self
+
+        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if recorder.active:
+                recorder.calls.append((client.meta.service_model.service_name, operation, params))
+            return original(client, operation, params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+
+    def calls_of(self, run: Any) -> tuple[Any, list[tuple[str, str, dict[str, Any]]]]:
+        self.calls, self.active = [], True
+        try:
+            return run(), self.calls
+        finally:
+            self.active = False
+
+
+def physical_names(template: dict[str, Any], stage: str, account: str) -> dict[tuple[str, str], str]:
+    """(TableName|BucketName|QueueName, physical name) of the template's resources → logical id.
+    A table and a queue may share a name (`kabinet-<stage>-notifications`)."""
+    names = {}
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        for key in ("TableName", "BucketName", "QueueName"):
+            if key in props:
+                physical = props[key]["Fn::Sub"].replace("${Stage}", stage).replace("${AWS::AccountId}", account)
+                names[key, physical] = logical
+    return names
+
+
+def iam_requests(call: tuple[str, str, dict[str, Any]], names: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
+    """The (action, resource) pairs IAM authorises for one API call, resources as the template
+    writes them (`${Table.Arn}`)."""
+    service, operation, params = call
+
+    def table(name: str, index: Optional[str] = None) -> str:
+        return "${%s.Arn}" % names["TableName", name] + (f"/index/{index}" if index else "")
+
+    def obj(bucket: str, key: str) -> str:
+        return "${%s.Arn}/%s" % (names["BucketName", bucket], key)
+
+    if service == "dynamodb":
+        if operation == "TransactWriteItems":
+            verbs = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
+            return [(f"dynamodb:{verbs[kind]}", table(item[kind]["TableName"]))
+                    for item in params["TransactItems"] for kind in item]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", table(name)) for name in params["RequestItems"]]
+        return [(f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")))]
+    if service == "s3":
+        bucket = params["Bucket"]
+        if operation == "ListObjectsV2":
+            return [("s3:ListBucket", "${%s.Arn}" % names["BucketName", bucket])]
+        if operation in ("GetObject", "HeadObject"):
+            return [("s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject", obj(bucket, params["Key"]))]
+        if operation == "PutObject":
+            return [("s3:PutObject", obj(bucket, params["Key"]))]
+        if operation == "CopyObject":
+            source = params["CopySource"]  # "bucket/key" once botocore has encoded it
+            if isinstance(source, str):
+                source_bucket, _, source_key = unquote(source.split("?", 1)[0]).partition("/")
+            else:
+                source_bucket, source_key = source["Bucket"], source["Key"]
+            return [("s3:GetObject", obj(source_bucket, source_key)), ("s3:PutObject", obj(bucket, params["Key"]))]
+        if operation == "DeleteObject":
+            return [("s3:DeleteObjectVersion" if params.get("VersionId") else "s3:DeleteObject",
+                     obj(bucket, params["Key"]))]
+        if operation == "DeleteObjects":
+            return [("s3:DeleteObject", obj(bucket, item["Key"])) for item in params["Delete"]["Objects"]]
+    if service == "sqs":
+        name = params.get("QueueName") or params["QueueUrl"].rsplit("/", 1)[1]
+        action = "sqs:SendMessage" if operation == "SendMessageBatch" else f"sqs:{operation}"
+        return [(action, "${%s.Arn}" % names["QueueName", name])]
+    if service == "ses" and operation in ("SendEmail", "SendRawEmail"):
+        from chalicelib.core.config import get_settings
+
+        assert params["Source"] == get_settings().mail_from
+        return [(f"ses:{operation}", SENDER)]
+    if service == "sns" and operation == "Publish" and "PhoneNumber" in params:
+        return [("sns:Publish", "*")]
+    if service == "secretsmanager" and operation == "GetSecretValue":
+        return [("secretsmanager:GetSecretValue", "${AppSecret}")]
+    raise AssertionError(f"no IAM mapping for {service}:{operation}; add it to iam_requests")
+
+
+def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, Any], aws: dict[str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduled functions and the consumer, run on a moto stack as Lambda runs them: every
+    call each one makes is allowed by its role (and each does make calls)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    import boto3
+
+    from chalicelib.attachments.models import UploadRequest
+    from chalicelib.attachments.service import AttachmentService
+    from chalicelib.core import clock
+    from chalicelib.core.dynamo import transaction
+    from chalicelib.exchange.demo import demo_drop
+    from chalicelib.exchange.periods import close_ended_period
+    from chalicelib.exchange.run import scheduled_run
+    from chalicelib.notifications import outbox
+    from chalicelib.notifications.consumer import handle_batch
+    from chalicelib.readings.window import current_period
+
+    names = physical_names(template, "test", "123456789012")
+    roles = function_roles(template)
+    recorder = Recorder(monkeypatch)
+    s3 = boto3.client("s3", region_name="eu-central-1")
+    sqs = boto3.client("sqs", region_name="eu-central-1")
+    made: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+
+    # The exchange imports a billing drop waiting in the inbox and archives it.
+    s3.put_object(Bucket=aws["ExchangeBucketName"], Key="inbox/demo.csv",
+                  Body=demo_drop(current_period().previous().key))
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: 300_000)
+    run, made["ExchangeRun"] = recorder.calls_of(lambda: scheduled_run(context))
+    assert run.status == "ok" and run.drops and run.drops[0]["applied"] > 0
+    _, made["PeriodClose"] = recorder.calls_of(close_ended_period)
+
+    # An upload never attached, a day old, is swept: its record, then its object.
+    user = SimpleNamespace(user_id="u-roles", is_staff=False)
+    ticket = AttachmentService().start_upload(user, UploadRequest(
+        file_name="scan.pdf", content_type="application/pdf", size=4, purpose="appeal"))
+    s3.put_object(Bucket=aws["AttachmentsBucketName"], Key=f"uploads/u-roles/{ticket.upload_id}", Body=b"%PDF")
+    later = clock.now() + timedelta(hours=25)
+    clock.set_clock(lambda: later)
+    try:
+        swept, made["AttachmentsSweep"] = recorder.calls_of(AttachmentService().sweep)
+    finally:
+        clock.set_clock(None)
+    assert swept >= 1
+
+    # A notification whose hand-off to SQS was lost is relayed, then delivered by e-mail and SMS.
+    earlier = clock.now() - timedelta(minutes=5)
+    clock.set_clock(lambda: earlier)
+    try:
+        with transaction() as tx:
+            outbox.stage(tx, outbox.Notification("phone_changed", {"phone": "+79990001122"},
+                                                 email="roles@example.ru", phone="+79990001122"))
+    finally:
+        clock.set_clock(None)
+    relayed, made["OutboxRelay"] = recorder.calls_of(outbox.relay_pending)
+    assert relayed >= 1
+    url = sqs.get_queue_url(QueueName="kabinet-test-notifications")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                          "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+                          "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                          "awsRegion": "eu-central-1"} for m in messages]}
+    result, made["NotificationsConsumer"] = recorder.calls_of(lambda: handle_batch(event))
+    assert messages and result == {"batchItemFailures": []}
+    assert {(service, operation) for service, operation, _ in made["NotificationsConsumer"]} >= {
+        ("ses", "SendEmail"), ("sns", "Publish")}
+
+    for function, calls in made.items():
+        assert calls, function
+        statements = role_statements(template, roles[function])
+        refused = [(action, resource) for call in calls for action, resource in iam_requests(call, names)
+                   if not allowed(statements, action, resource)]
+        assert refused == [], function

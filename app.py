@@ -5,6 +5,7 @@ from chalice import Chalice, Cron, Rate, Response
 from pydantic import BaseModel
 
 from chalicelib.accounts.api import api as accounts_api
+from chalicelib.accounts.privacy_api import api as privacy_api
 from chalicelib.aiis.api import api as aiis_api
 from chalicelib.aiis.ingest_api import api as agents_api
 from chalicelib.appeals.api import api as appeals_api
@@ -17,6 +18,8 @@ from chalicelib.dashboard.api import api as dashboard_api
 from chalicelib.exchange.api import api as exchange_api
 from chalicelib.exchange.schedule import cron_fields, daily_runs_cron, derive_schedule
 from chalicelib.metering.api import api as metering_api
+from chalicelib.metering.requests_api import api as access_requests_api
+from chalicelib.metering.staff_api import api as access_staff_api
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.logging import configure_logging
@@ -53,9 +56,10 @@ def health(req: Request) -> Health:
     return Health(status="ok", stage=settings.stage)
 
 
-for blueprint in (system_api, accounts_api, notifications_api, dashboard_api, metering_api, readings_api,
+for blueprint in (system_api, accounts_api, privacy_api, notifications_api, dashboard_api, metering_api, readings_api,
                   outages_api, reference_api, attachments_api, exchange_api,
-                  appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api, audit_api):
+                  appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api, audit_api,
+                  access_requests_api, access_staff_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 
@@ -85,6 +89,10 @@ def attachments_sweep(event):  # type: ignore[no-untyped-def]
     from chalicelib.attachments.service import AttachmentService
 
     AttachmentService().sweep()
+    from chalicelib.accounts.privacy import PrivacyService
+
+    # Files and cases kept for closed accounts, once their retention date has come (docs/api-accounts.md).
+    PrivacyService().sweep_retention()
 
 
 # EventBridge evaluates cron in UTC: the company-local run times are converted once, at import —

@@ -6,7 +6,7 @@ HTTP flow (front-end)
 1. ``POST /api/v1/attachments/uploads`` ``{file_name, content_type, size, purpose}`` →
    201 ``{upload_id, url, fields, expires_in}``. Types: PDF, JPG/JPEG, PNG, ZIP, RAR — the extension
    and the declared type must agree; ≤ 20 MB. ``purpose``: ``appeal``, ``service_request``,
-   ``connection_application``, ``company_document`` (staff only).
+   ``connection_application``, ``access_request``, ``company_document`` (staff only).
 2. The browser POSTs ``multipart/form-data`` to ``url`` with every entry of ``fields`` and the file as
    the last field, ``file``, within ``expires_in`` seconds (≤ 300). S3 accepts only that key, that
    Content-Type and exactly ``size`` bytes.

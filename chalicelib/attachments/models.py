@@ -6,8 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from .rules import ALLOWED_CONTENT_TYPES
+
 # Where an upload may be attached; `company_document` (answers, ТУ, contracts) is for staff only.
-Purpose = Literal["appeal", "service_request", "connection_application", "company_document"]
+# `access_request`: a power of attorney or lease behind a request for a contract (metering/access_requests.py).
+Purpose = Literal["appeal", "service_request", "connection_application", "access_request", "company_document"]
 STAFF_PURPOSES = frozenset({"company_document"})
 
 UPLOAD_ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -20,9 +23,12 @@ class Strict(BaseModel):
 
 class UploadRequest(Strict):
     file_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
-        description="Имя файла на устройстве пользователя; путь отбрасывается")
+        description="Имя файла на устройстве пользователя; путь отбрасывается. Расширение должно "
+                    "соответствовать content_type",
+        json_schema_extra={"pattern": r"^[^\\/]*[0-9A-Za-zА-Яа-яЁё_\-][^\\/]*\.(pdf|jpg|jpeg|png|zip|rar)$"})
     content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
-        description="MIME-тип: application/pdf, image/jpeg, image/png, application/zip, application/vnd.rar")
+        description="MIME-тип: application/pdf, image/jpeg, image/png, application/zip, application/vnd.rar",
+        json_schema_extra={"enum": list(ALLOWED_CONTENT_TYPES)})
     size: int = Field(ge=1, description="Размер в байтах, не более 20 МБ")
     purpose: Purpose
 

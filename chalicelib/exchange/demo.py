@@ -24,6 +24,8 @@ DEMO_CONTRACT = "ДЭ-1001"
 DEMO_SERIAL = "01234567"
 DEMO_LAST_READING = "99958"
 COMPANY_CONTRACT = "ЮЛ-2002"
+COMPANY_SERIAL = "40404040"
+COMPANY_LAST_READING = "8456"  # the integer part of the T1 value billing sends, as the invoice shows it
 # The meter on АИИС КУЭ: `make run` polls it through a simulated concentrator (infra/local/run.py).
 AIIS_SERIAL = "0098765432"
 AIIS_POINT_CODE = "ТУ-1001-4"
@@ -71,7 +73,7 @@ def demo_rows(last_period: str) -> list[dict[str, str]]:
          "coefficient": "1", "install_date": "2023-03-01", "install_place": "Щит учёта на опоре",
          "verified_on": "2023-02-10", "next_verification": "2039-02-10", "seal": "А-777001", "status": "aiis",
          "point_code": AIIS_POINT_CODE},
-        {**_COMPANY, "serial": "40404040", "model": "Меркурий 234 ARTM-03", "digits": "6", "zones": "T1,T2,T3",
+        {**_COMPANY, "serial": COMPANY_SERIAL, "model": "Меркурий 234 ARTM-03", "digits": "6", "zones": "T1,T2,T3",
          "coefficient": "40", "install_date": "2022-09-01", "install_place": "ВРУ-0,4 кВ",
          "verified_on": "2022-08-15", "next_verification": "2038-08-15", "seal": "Б-000777", "status": "active",
          "point_code": "ТУ-2002-1", "last_period": last_period, "last_T1": "8456,12", "last_T2": "3120,45",

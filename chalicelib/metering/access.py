@@ -15,6 +15,7 @@ from typing import Any, Iterable, Literal, Optional
 from chalicelib.accounts.repository import PROFILE, UserItem
 from chalicelib.accounts.repository import user_key as identity_user_key
 
+from .ownership import portal_name
 from .repository import ContractItem, ContractLinkItem, LinkItem, MeterItem, ObjectItem, contract_key, meter_key, user_key
 
 Right = Literal["holder", "submit", "view"]
@@ -58,6 +59,8 @@ def stage_grant(tx: Any, user: UserItem, contract: ContractItem, objects: Iterab
                             contract=contract.number, holder_name=contract.holder_name, right=right,
                             granted_by=granted_by, linked_at=now,
                             aiis_connected=bool(replace.aiis_connected) if replace else False,
+                            # A bare `user_ref` has no profile: the co-user list then reads the account.
+                            user_name=portal_name(user) if user.login else None, user_login=user.login,
                             objects={o.object_id: {"name": o.name, "address": o.address, "account": o.account}
                                      for o in names.values()})
     tx.save(link, condition=ContractLinkItem.pk.exists() if replace else ContractLinkItem.pk.does_not_exist())
@@ -68,14 +71,19 @@ def stage_grant(tx: Any, user: UserItem, contract: ContractItem, objects: Iterab
         tx.save(LinkItem(user_key(user.user_id), meter_key(meter.meter_id), link_meter=meter.meter_id,
                          contract=contract.number, summary=summary, right=right, linked_at=now))
     if meters:
-        tx.update(user, actions=[UserItem.meter_ids.add({m.meter_id for m in meters})],
-                  condition=UserItem.pk.exists())
+        meter_ids = {m.meter_id for m in meters}
+        actions = [UserItem.meter_ids.add(meter_ids)]
+        if link.aiis_connected:  # a changed right keeps АИИС connected: for every meter of the contract
+            actions.append(UserItem.aiis_meter_ids.add(meter_ids))
+        tx.update(user, actions=actions, condition=UserItem.pk.exists())
 
 
-def stage_revoke(tx: Any, user: UserItem, contract_link: ContractLinkItem, links: Iterable[LinkItem]) -> None:
-    """Remove a user's access to a contract: the contract link, its meter links, the ownership and АИИС sets."""
+def stage_revoke(tx: Any, user: UserItem, contract_link: ContractLinkItem, links: Iterable[LinkItem],
+                 condition: Optional[Any] = None) -> None:
+    """Remove a user's access to a contract: the contract link, its meter links, the ownership and АИИС sets.
+    `condition` guards the contract link's deletion (the migration: only a link still without a right)."""
     links = list(links)
-    tx.delete(contract_link)
+    tx.delete(contract_link, condition=condition)
     for link in links:
         tx.delete(link)
     if links:

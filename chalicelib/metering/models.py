@@ -1,15 +1,40 @@
 """Request and response shapes of `accounts` and `meters/{id}`."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from chalicelib.accounts.identifiers import InvalidIdentifier, normalize_email
+from chalicelib.core.types import EMAIL_PATTERN, documented
 
 ContractNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                                   pattern=r"^[0-9A-Za-zА-Яа-яЁё/\-\.]+$")]
 Serial = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                           pattern=r"^[0-9A-Za-z\-]+$")]
 MeterStatus = Literal["active", "decommissioned", "aiis"]
+Right = Literal["holder", "submit", "view"]
+CoUserRight = Literal["submit", "view"]
+
+
+def _billed_reading(value: str) -> str:
+    if not re.fullmatch(r"\d{1,9}([.,]\d{1,6})?", value):
+        raise PydanticCustomError("kabinet.billed_reading",
+                                  "Показание из квитанции: только цифры, до 9 знаков до запятой")
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except InvalidIdentifier as exc:
+        raise PydanticCustomError("kabinet.email", str(exc)) from None
+
+
+BilledReading = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_billed_reading)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), documented(pattern=EMAIL_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -19,6 +44,9 @@ class Strict(BaseModel):
 class LinkRequest(Strict):
     contract_number: ContractNumber
     meter_serial: Serial
+    billed_reading: Optional[BilledReading] = Field(
+        default=None, description="Последнее показание этого счётчика из счёта или квитанции (для ЮЛ и ИП; для ФЛ — если "
+                                  "в договоре нет СНИЛС)")
 
 
 class RenameRequest(Strict):
@@ -60,6 +88,7 @@ class ObjectOut(BaseModel):
 class ContractOut(BaseModel):
     number: str
     holder_name: str
+    right: Right = Field(description="Право пользователя: владелец, просмотр и передача показаний, только просмотр")
     objects: list[ObjectOut]
 
 
@@ -99,3 +128,35 @@ class MeterCard(BaseModel):
     last_billing_values: dict[str, str]
     last_billing_period: Optional[str] = None
     current_reading: Optional[CurrentReading] = None
+    right: Right = Field(description="Право пользователя на договор этого счётчика")
+
+
+class InvitationRequest(Strict):
+    email: Email
+    right: CoUserRight
+
+
+class InvitationOut(BaseModel):
+    id: str
+    email: str
+    right: CoUserRight
+    created_at: str
+    expires_at: str
+
+
+class CoUserOut(BaseModel):
+    user_id: str
+    name: str = Field(description="«Фамилия И. О.» или краткое наименование организации")
+    login: str
+    right: CoUserRight
+    since: str
+
+
+class CoUsersOut(BaseModel):
+    co_users: list[CoUserOut]
+    invitations: list[InvitationOut] = Field(description="Приглашения, ещё не принятые")
+
+
+class AcceptInvitationRequest(Strict):
+    contract_number: ContractNumber
+    token: Annotated[str, StringConstraints(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]

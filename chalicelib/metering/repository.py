@@ -142,8 +142,37 @@ class ContractLinkItem(Model):
     granted_by = UnicodeAttribute(null=True)  # "proof", "invitation:<user_id>", "staff:<user_id>"
     aiis_connected = BooleanAttribute(default=False)
     linked_at = UnicodeAttribute()
+    # The account as the holder's co-user list shows it, copied at grant time (that list is one Query).
+    user_name = UnicodeAttribute(null=True)
+    user_login = UnicodeAttribute(null=True)
 
     by_linked_meter = _ByLinkedContract()
+
+
+def invitation_key(digest: str) -> str:
+    """Sort key of an invitation in its contract's partition: the digest of its single-use token."""
+    return f"INVITE#{digest}"
+
+
+class InvitationItem(Model):
+    """A holder's pending invitation of an e-mail address to a contract (chalicelib/metering/sharing.py).
+
+    pk `CONTRACT#<number>`, sk `INVITE#<sha256(token)>`; `link_meter` = `CONTRACT#<number>` puts it on the
+    `by_linked_meter` index beside the contract's links, so the holder's list of co-users and
+    invitations is one Query. Removed when accepted or cancelled; `ttl` removes an expired one."""
+    Meta = table_meta("metering")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    link_meter = UnicodeAttribute()
+    invitation_id = UnicodeAttribute()
+    contract = UnicodeAttribute()
+    email = UnicodeAttribute()
+    email_key = UnicodeAttribute()
+    right = UnicodeAttribute()  # submit | view
+    invited_by = UnicodeAttribute()  # the holder's user id
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; TTL deletion may lag, so it is checked too
+    ttl = NumberAttribute()
 
 
 class LinkItem(Model):
@@ -268,7 +297,55 @@ class MeteringRepository:
 
     def users_of_contract(self, number: str) -> list[ContractLinkItem]:
         """Every account's link to a contract (holders and co-users), one Query on `by_linked_meter`."""
-        return list(ContractLinkItem.by_linked_meter.query(contract_key(number)))
+        return self.people_of_contract(number)[0]
+
+    def people_of_contract(self, number: str) -> tuple[list[ContractLinkItem], list[InvitationItem]]:
+        """The contract's links and its pending invitations: one Query on `by_linked_meter`."""
+        connection = ContractLinkItem._get_connection()
+        links: list[ContractLinkItem] = []
+        invitations: list[InvitationItem] = []
+        start_key = None
+        while True:
+            page = connection.query(contract_key(number), index_name="by_linked_meter", exclusive_start_key=start_key)
+            for data in page.get("Items", []):
+                if data["sk"]["S"].startswith("INVITE#"):
+                    invitations.append(InvitationItem.from_raw_data(data))
+                else:
+                    links.append(ContractLinkItem.from_raw_data(data))
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                return links, invitations
+
+    def contract_link(self, user_id: str, number: str) -> Optional[ContractLinkItem]:
+        try:
+            return ContractLinkItem.get(user_key(user_id), contract_key(number), consistent_read=True)
+        except ContractLinkItem.DoesNotExist:
+            return None
+
+    def invitation(self, number: str, digest: str) -> Optional[InvitationItem]:
+        try:
+            return InvitationItem.get(contract_key(number), invitation_key(digest), consistent_read=True)
+        except InvitationItem.DoesNotExist:
+            return None
+
+    # --- for closing an account (chalicelib/accounts/privacy.py) ---------------------------------
+    def forget_submitter(self, meter_id: str, user_id: str, label: str) -> None:
+        """The meter's readings this account submitted keep the account id but show `label` as the submitter."""
+        for reading in self.readings(meter_id):
+            if reading.submitted_by == user_id and reading.submitted_by_name != label:
+                reading.update(actions=[ReadingItem.submitted_by_name.set(label)],
+                               condition=ReadingItem.submitted_by == user_id)
+
+    def delete_links(self, links: Iterable[LinkItem]) -> None:
+        with LinkItem.batch_write() as batch:
+            for link in links:
+                batch.delete(link)
+
+    def delete_raw(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Items of any kind by (pk, sk)."""
+        with MeterItem.batch_write() as batch:
+            for pk, sk in keys:
+                batch.delete(MeterItem(pk, sk))
 
     def lock(self) -> Optional[LockItem]:
         try:

@@ -8,17 +8,27 @@ from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserItem
 from chalicelib.core import clock, throttle
 from chalicelib.core.dynamo import transaction
-from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, validation_error
+from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, rate_limited, validation_error
+from chalicelib.core.throttle import ThrottleItem
 
-from .access import MAX_METERS_PER_GRANT, meter_summary, stage_grant, stage_revoke
+from .access import MAX_METERS_PER_GRANT, meter_summary, right_of, stage_grant, stage_revoke
 from .models import (AccountsOut, ContractOut, CurrentReading, LinkRequest, MeterCard, MeterSummary, ObjectOut,
                      VirtualMeterRequest)
+from .ownership import proves_ownership
 from .repository import (ContractLinkItem, LinkItem, MeterItem, MeteringRepository, account_key, contract_key,
                          meter_key, serial_key, user_key)
 
-# Wrong contract/meter pairs per user per hour: guessing contract numbers must stay impractical.
+# Linking attempts per account per hour: guessing contract numbers must stay impractical.
 LINK_ATTEMPTS_PER_HOUR = 10
-NOT_FOUND_PAIR = "Договор с таким номером и прибором учёта не найден. Проверьте номер договора и заводской номер счётчика"
+# Failed attempts per contract number per day, from all accounts together: the last billed reading is
+# a short number, and many accounts must not share out its guessing (docs/design-ownership.md).
+CONTRACT_FAILURES_PER_DAY = 5
+CONTRACT_FAILURE_WINDOW = 24 * 3600
+OWNERSHIP_NOT_PROVEN = (
+    "Не удалось подтвердить, что Вы — владелец этого договора. Проверьте номер договора и заводской номер "
+    "счётчика. Организациям и индивидуальным предпринимателям, а также физическим лицам, в договоре которых "
+    "не указан СНИЛС, нужно указать последнее показание этого счётчика из счёта или квитанции. Если договор оформлен на другого человека или организацию, попросите владельца "
+    "пригласить Вас или запросите доступ у сетевой компании: «Запросить доступ».")
 METER_NOT_FOUND = "Прибор учёта не найден"
 
 
@@ -35,26 +45,54 @@ def owns(principal: Principal, meter_id: str) -> bool:
     return meter_id in (principal.user.meter_ids or set())
 
 
+def not_proven() -> ApiError:
+    """The one refusal of linking: it names no holder data and no field, and points to the access request."""
+    return ApiError(OWNERSHIP_NOT_PROVEN, status=422, code="ownership_not_proven")
+
+
+def _refuse_if_contract_exhausted(number: str) -> None:
+    """429 while the contract number has used up its failed attempts: then even the right answer is refused,
+    or the limit would not stop guessing. Unknown numbers count alike, so the 429 reveals nothing."""
+    key, window_end = throttle.window_key("link-contract-failed", number, CONTRACT_FAILURE_WINDOW)
+    try:
+        hits = int(ThrottleItem.get(key, consistent_read=True).hits)
+    except ThrottleItem.DoesNotExist:
+        hits = 0
+    if hits >= CONTRACT_FAILURES_PER_DAY:
+        raise rate_limited(window_end - clock.epoch(clock.now()))
+
+
 class MeteringService:
     def __init__(self, repository: Optional[MeteringRepository] = None) -> None:
         self.repo = repository or MeteringRepository()
 
     def link(self, principal: Principal, request: LinkRequest) -> AccountsOut:
+        """Link a contract whose holder the account proves to be. Every refusal is the one answer of
+        `not_proven`, after the same reads (the contract, its meters), so neither its text nor its
+        timing tells whether the contract exists, the serial was right or whose the contract is."""
         throttle.hit("link-contract", principal.user_id, LINK_ATTEMPTS_PER_HOUR, 3600)
-        contract, objects = self.repo.contract_with_objects(request.contract_number)
-        meters = self.repo.meters_of(contract_key(request.contract_number)) if contract else []
+        number = request.contract_number
+        _refuse_if_contract_exhausted(number)
+        contract, objects = self.repo.contract_with_objects(number)
+        meters = self.repo.meters_of(contract_key(number))
         serial = request.meter_serial.upper()
-        if contract is None or not any(m.serial.upper() == serial for m in meters):
-            raise ApiError(NOT_FOUND_PAIR, [FieldError("contract_number", "Проверьте номер договора"),
-                                            FieldError("meter_serial", "Проверьте заводской номер")],
-                           status=422, code="link_not_found")
+        named = next((m for m in meters if m.serial.upper() == serial and m.status != "decommissioned"), None)
+        if contract is None or named is None or not proves_ownership(principal.user, contract, named,
+                                                                      request.billed_reading):
+            throttle.hit("link-contract-failed", number, CONTRACT_FAILURES_PER_DAY, CONTRACT_FAILURE_WINDOW)
+            raise not_proven()
+        replace = None
         if any(owns(principal, m.meter_id) for m in meters):
-            raise conflict("Этот договор уже привязан к Вашему личному кабинету")
+            replace = self.repo.contract_link(principal.user_id, number)
+            if replace is not None and right_of(replace) == "holder":
+                raise conflict("Этот договор уже привязан к Вашему личному кабинету")
         if len(meters) > MAX_METERS_PER_GRANT:
             raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "
                            "Обратитесь в сетевую компанию", status=422, code="too_many_meters")
         with transaction() as tx:
-            stage_grant(tx, principal.user, contract, objects, meters, "holder", "proof", clock.iso(clock.now()))
+            # A co-user who proves ownership becomes the holder: their link changes right in place.
+            stage_grant(tx, principal.user, contract, objects, meters, "holder", "proof", clock.iso(clock.now()),
+                        replace=replace)
         return self.accounts(principal.user_id)
 
     def unlink(self, principal: Principal, contract_number: str) -> None:
@@ -78,7 +116,8 @@ class MeteringService:
                           if link.contract == contract.contract and link.summary["object_id"] == object_id]
                 objects.append(ObjectOut(id=object_id, name=obj["name"], address=obj["address"],
                                          account=obj["account"], meters=meters))
-            contracts.append(ContractOut(number=contract.contract, holder_name=contract.holder_name, objects=objects))
+            contracts.append(ContractOut(number=contract.contract, holder_name=contract.holder_name,
+                                         right=right_of(contract) or "view", objects=objects))
         # Meters the user declared: unverified, or confirmed by billing under a contract not linked here.
         declared = [_summary(link) for link in links if link.contract not in linked_contracts]
         return AccountsOut(contracts=contracts, declared_meters=declared)
@@ -101,7 +140,8 @@ class MeteringService:
                          verified_on=meter.verified_on, next_verification=meter.next_verification, seal=meter.seal,
                          point_code=meter.point_code, virtual=bool(meter.virtual), verified=bool(meter.verified),
                          last_billing_values=meter.last_billing_values.as_dict(),
-                         last_billing_period=meter.last_billing_period, current_reading=current)
+                         last_billing_period=meter.last_billing_period, current_reading=current,
+                         right=right_of(link) or "view")
 
     def rename(self, principal: Principal, meter_id: str, label: Optional[str]) -> None:
         if not owns(principal, meter_id):

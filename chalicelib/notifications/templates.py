@@ -67,6 +67,33 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Адрес электронной почты изменён",
         feed_body="Новый адрес подтверждён и используется для уведомлений.",
         link="#/profile"),
+    # To the current address when a new one is requested (accounts/profile): the change is not theirs
+    # until the new address confirms, and this tells the owner if someone else asked for it.
+    "email_change_requested": MessageTemplate(
+        subject="Запрошена смена адреса электронной почты",
+        email="Здравствуйте!\n\nДля Вашего личного кабинета запрошена смена адреса электронной почты на "
+              "$new_email. Новый адрес начнёт действовать только после перехода по ссылке из письма, "
+              "отправленного на него; до этого письма приходят на этот адрес.\n\nЕсли это были не Вы, не "
+              "подтверждайте смену, сразу смените пароль (или восстановите его: $site_url/#/forgot) — все "
+              "сеансы на других устройствах будут завершены, — и обратитесь в службу поддержки." + _SIGNATURE),
+    # SMS only, to the number being confirmed; a security code, so never in the feed.
+    "phone_change_code": MessageTemplate(
+        subject="Код подтверждения телефона",
+        email="Код для смены телефона в личном кабинете: $code. Код действует $minutes мин." + _SIGNATURE,
+        sms="Код для смены телефона в личном кабинете: $code. Действует $minutes мин. Никому не сообщайте его. "
+            "$company"),
+    # To the account's e-mail and the old number once a new one is confirmed.
+    "phone_changed": MessageTemplate(
+        subject="Номер телефона изменён",
+        email="Здравствуйте!\n\nНомер телефона Вашего личного кабинета изменён на $phone. Теперь по нему "
+              "выполняется вход и на него приходят СМС-уведомления.\n\nЕсли это были не Вы, срочно "
+              "смените пароль (или восстановите его: $site_url/#/forgot) и обратитесь в службу "
+              "поддержки." + _SIGNATURE,
+        sms="Номер телефона в личном кабинете изменён. Если это были не Вы, обратитесь в службу поддержки. "
+            "$company",
+        feed_title="Номер телефона изменён",
+        feed_body="Новый номер подтверждён кодом из СМС; по нему выполняется вход и приходят СМС-уведомления.",
+        link="#/profile"),
     "password_reset_code": MessageTemplate(
         subject="Код для восстановления пароля",
         email="Здравствуйте!\n\nКод для восстановления пароля: $code\n\nКод действует $minutes мин. и может "
@@ -84,10 +111,6 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Пароль изменён",
         feed_body="Все прочие сеансы завершены.",
         link="#/profile"),
-    "account_locked": MessageTemplate(
-        subject="Вход временно заблокирован",
-        email="Здравствуйте!\n\nПосле нескольких неудачных попыток входа вход в Ваш личный кабинет "
-              "заблокирован на $minutes мин. Если это были не Вы, рекомендуем сменить пароль." + _SIGNATURE),
     # To subscribers of an address when a planned outage there is published (chalicelib/outages).
     "outage_planned": MessageTemplate(
         subject="Плановое отключение электроэнергии",
@@ -193,6 +216,105 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Документ по заявке на ТП № $number",
         feed_body="$title — в карточке заявки.",
         link="#/connection"),
+    # Co-users by invitation (chalicelib/metering/sharing.py). The invitee may have no account yet: e-mail only.
+    "contract_invitation": MessageTemplate(
+        subject="Приглашение к договору № $contract в личном кабинете",
+        email="Здравствуйте!\n\n$inviter приглашает Вас к договору № $contract в личном кабинете потребителя "
+              "с правом «$right».\n\nЧтобы принять приглашение, войдите в личный кабинет, зарегистрированный на "
+              "этот адрес электронной почты (или зарегистрируйтесь с ним), и перейдите по ссылке:\n$accept_url\n\n"
+              "Ссылка действует $days дн. и срабатывает один раз. Если Вы не ждали этого письма, просто удалите "
+              "его." + _SIGNATURE),
+    "contract_invitation_accepted": MessageTemplate(
+        subject="Приглашение к договору № $contract принято",
+        email="Здравствуйте!\n\n$name принял(а) Ваше приглашение к договору № $contract с правом «$right». "
+              "Отменить доступ можно в личном кабинете, раздел «Лицевые счета и приборы учёта», "
+              "«Совместный доступ»." + _SIGNATURE,
+        feed_title="Приглашение к договору № $contract принято",
+        feed_body="$name — «$right».",
+        link="#/accounts"),
+    # To the holders of a contract when staff approve another account's request for access to it.
+    "contract_access_granted_by_staff": MessageTemplate(
+        subject="Сетевая компания открыла доступ к Вашему договору № $contract",
+        email="Здравствуйте!\n\nПо заявке с подтверждающими документами сетевая компания предоставила доступ к "
+              "договору № $contract пользователю $name с правом «$right». Если Вы не согласны, отмените доступ "
+              "в личном кабинете (раздел «Лицевые счета и приборы учёта», «Совместный доступ») и обратитесь в "
+              "сетевую компанию." + _SIGNATURE,
+        feed_title="Сетевая компания открыла доступ к Вашему договору № $contract",
+        feed_body="$name — «$right», по заявке с документами.",
+        link="#/accounts"),
+    "contract_access_revoked": MessageTemplate(
+        subject="Доступ к договору № $contract отменён",
+        email="Здравствуйте!\n\nВладелец договора № $contract отменил Ваш доступ к нему в личном кабинете."
+              + _SIGNATURE,
+        feed_title="Доступ к договору № $contract отменён",
+        feed_body="Владелец договора отменил Ваш доступ. Договор больше не показывается в личном кабинете.",
+        link="#/accounts"),
+    # Access requests decided by staff (chalicelib/metering/access_requests.py); the migration of links made
+    # before ownership was checked turns the unproven ones into such requests (metering/migrations.py).
+    "access_request_received": MessageTemplate(
+        subject="Запрос доступа к договору № $contract принят",
+        email="Здравствуйте!\n\nВаш запрос доступа к договору № $contract принят. Сотрудник сетевой компании "
+              "проверит документы и данные владельца договора; о решении мы сообщим письмом и в личном кабинете."
+              + _SIGNATURE,
+        feed_title="Запрос доступа к договору № $contract принят",
+        feed_body="Сотрудник проверит документы. О решении мы сообщим.",
+        link="#/accounts/request"),
+    "access_request_approved": MessageTemplate(
+        subject="Доступ к договору № $contract предоставлен",
+        email="Здравствуйте!\n\nСетевая компания рассмотрела Ваш запрос и предоставила доступ к договору "
+              "№ $contract с правом «$right».$note\n\nДоговор — в личном кабинете, раздел «Лицевые счета и "
+              "приборы учёта»." + _SIGNATURE,
+        feed_title="Доступ к договору № $contract предоставлен",
+        feed_body="Право: «$right».$note",
+        link="#/accounts"),
+    "access_request_refused": MessageTemplate(
+        subject="Отказ в доступе к договору № $contract",
+        email="Здравствуйте!\n\nСетевая компания рассмотрела Ваш запрос доступа к договору № $contract и "
+              "отказала в нём. Причина: $reason\n\nВы можете подать новый запрос с другими документами."
+              + _SIGNATURE,
+        feed_title="Отказ в доступе к договору № $contract",
+        feed_body="Причина: $reason",
+        link="#/accounts/request"),
+    "access_request_migrated": MessageTemplate(
+        subject="Договор № $contract отключён до проверки",
+        email="Здравствуйте!\n\nТеперь договор подключается к личному кабинету только его владельцу или тому, "
+              "кому владелец или сетевая компания дали доступ. Договор № $contract был привязан к Вашему "
+              "личному кабинету до этой проверки, а данные Вашей учётной записи не совпали с данными владельца "
+              "в биллинге, поэтому договор отключён.\n\nМы создали за Вас запрос доступа: сотрудник "
+              "рассмотрит его и сообщит о решении. Если договор Ваш, Вы можете и сразу привязать его снова, "
+              "подтвердив, что он Ваш, или приложить доверенность в новом запросе: $site_url/#/accounts/request"
+              + _SIGNATURE,
+        feed_title="Договор № $contract отключён до проверки",
+        feed_body="Он был привязан до проверки владельца. Запрос доступа передан сетевой компании.",
+        link="#/accounts/request"),
+    # Readings (chalicelib/readings/service.py): nobody's reading changes unnoticed. A co-user's
+    # submission goes to the holders' feed; a change of a reading another account had submitted goes to
+    # every other user of the contract, by feed and e-mail.
+    "reading_submitted_by_co_user": MessageTemplate(
+        subject="Переданы показания счётчика № $serial",
+        email="Здравствуйте!\n\nПереданы показания счётчика № $serial за $period: $after; передал $name "
+              "(договор № $contract)." + _SIGNATURE,
+        feed_title="Переданы показания счётчика № $serial",
+        feed_body="Показания за $period: $after; передал $name (договор № $contract).",
+        link="#/readings"),
+    "reading_changed": MessageTemplate(
+        subject="Изменены показания счётчика № $serial",
+        email="Здравствуйте!\n\nПоказания счётчика № $serial за $period изменены: было $before, стало $after; "
+              "передал $name (договор № $contract).\n\nЕсли изменение ошибочно, исправьте показания в личном "
+              "кабинете до окончания приёма или обратитесь в сетевую компанию." + _SIGNATURE,
+        feed_title="Изменены показания счётчика № $serial",
+        feed_body="Показания за $period изменены: было $before, стало $after; передал $name (договор № $contract).",
+        link="#/readings"),
+    # To the address of an account being closed (accounts/privacy.py), which is erased with it: e-mail only.
+    "account_closed": MessageTemplate(
+        subject="Учётная запись закрыта, согласие на обработку персональных данных отозвано",
+        email="Здравствуйте!\n\n$closed_on Вы отозвали согласие на обработку персональных данных, и Ваша учётная "
+              "запись в личном кабинете закрыта. Вход по прежним логину, e-mail и телефону больше невозможен, все "
+              "сеансы завершены. Профиль, привязки договоров и приборов учёта, уведомления, подписки на отключения "
+              "и загруженные файлы, не вошедшие в обращения, удалены.\n\nОбращения, заявки на услуги и на "
+              "технологическое присоединение мы обязаны хранить по закону: они хранятся без привязки к учётной "
+              "записи до $retain_until и затем удаляются.\n\nЕсли это были не Вы, срочно обратитесь в службу "
+              "поддержки. Зарегистрироваться снова можно в любое время." + _SIGNATURE),
 }
 
 

@@ -220,3 +220,36 @@ def upload(api: Api, token: str, data: bytes = PDF_BYTES, file_name: str = "За
     status, confirmed = api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=token)
     assert status == 200, confirmed
     return str(ticket["upload_id"])
+
+
+def consumer(api: Api, kind: str = "person", **profile: Any) -> dict[str, Any]:
+    """A signed-in consumer of any kind with the given profile (identifiers as registration stores them):
+    {"login", "email", "user_id", "token"}. Created as the company creates accounts, so a test of linking
+    rules does not depend on the registration form of each kind."""
+    from chalicelib.accounts.provisioning import create_active_user
+
+    suffix = unique_suffix()
+    account = {"login": f"{kind[:6]}{suffix}", "email": f"{kind[:6]}{suffix}@example.ru",
+               "phone": f"+7901{uuid.uuid4().int % 10**7:07d}"}
+    account["user_id"] = create_active_user(login=account["login"], password="Secret123pass", email=account["email"],
+                                            phone=account["phone"], kind=kind, role="consumer", profile=profile)
+    account["token"] = login(api, account["login"])["access_token"]
+    return account
+
+
+def grant_contract(user_id: str, contract: str, right: str) -> None:
+    """Give an account `right` (holder, submit, view) on a contract the way every grant is staged
+    (chalicelib.metering.access.stage_grant) — where an accepted invitation or a staff approval ends."""
+    from chalicelib.accounts.repository import UserRepository
+    from chalicelib.core import clock
+    from chalicelib.core.dynamo import transaction
+    from chalicelib.metering.access import stage_grant
+    from chalicelib.metering.repository import MeteringRepository, contract_key
+
+    repo = MeteringRepository()
+    item, objects = repo.contract_with_objects(contract)
+    user = UserRepository().get(user_id)
+    assert item is not None and user is not None
+    with transaction() as tx:
+        stage_grant(tx, user, item, objects, repo.meters_of(contract_key(contract)), right,  # type: ignore[arg-type]
+                    "test", clock.iso(clock.now()))

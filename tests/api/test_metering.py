@@ -28,7 +28,7 @@ def test_link_by_contract_and_one_meter_attaches_every_meter_of_the_contract(api
                             token=user["token"])
     assert status == 201, tree
     [linked] = tree["contracts"]
-    assert linked["number"] == contract
+    assert linked["number"] == contract and linked["right"] == "holder"
     assert [o["name"] for o in linked["objects"]] == ["Гараж", "Квартира"]
     serials = sorted(m["serial"] for o in linked["objects"] for m in o["meters"])
     assert serials == [f"A{contract[-6:].upper()}{i}" for i in (1, 2, 3)]
@@ -36,16 +36,20 @@ def test_link_by_contract_and_one_meter_attaches_every_meter_of_the_contract(api
 
 
 def test_wrong_pair_is_refused_without_saying_which_half_is_wrong(api, user, contract):
+    answers = []
     for body in ({"contract_number": contract, "meter_serial": "NOPE1"},
                  {"contract_number": "НЕТ-1", "meter_serial": f"A{contract[-6:].upper()}1"}):
         status, answer = api.post("/accounts", body, token=user["token"])
-        assert status == 422 and answer["error"]["code"] == "link_not_found"
+        assert status == 422 and answer["error"]["code"] == "ownership_not_proven"
+        answers.append(answer)
+    assert answers[0] == answers[1]
     assert api.get("/accounts", token=user["token"])[1]["contracts"] == []
 
 
 def test_repeated_wrong_tries_are_rate_limited(api, user, contract):
-    statuses = [api.post("/accounts", {"contract_number": contract, "meter_serial": f"X{i}"}, token=user["token"])[0]
-                for i in range(11)]
+    # Each try names another contract number: this is the account's own limit, not a contract's.
+    statuses = [api.post("/accounts", {"contract_number": f"НЕТ-{i}{contract[-6:]}", "meter_serial": "X1"},
+                         token=user["token"])[0] for i in range(11)]
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
     # The right pair is refused too while the limit lasts: guessing must not pay off.
     assert api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"},

@@ -3,6 +3,7 @@
 import { createClient } from "./api.js";
 import { loadCompany, companyFooter } from "./company.js";
 import { displayName, h } from "./ui.js";
+import { accessRequestView } from "./views/access-request.js";
 import { accountsView, declareView } from "./views/accounts.js";
 import { aiisMeterView, aiisView } from "./views/aiis.js";
 import * as auth from "./views/auth.js";
@@ -11,8 +12,10 @@ import { calculatorView, checkView, connectionCardView, connectionListView } fro
 import { wizardView } from "./views/connection-wizard.js";
 import { dashboardView } from "./views/dashboard.js";
 import { historyView, meterView } from "./views/meter.js";
+import { invitationView } from "./views/invitation.js";
 import { notificationsView } from "./views/notifications.js";
 import { outagesView } from "./views/outages.js";
+import { privacyView } from "./views/privacy.js";
 import { profileView } from "./views/profile.js";
 import { entryView, summaryView } from "./views/readings.js";
 
@@ -22,6 +25,7 @@ const routes = {
   "/": { view: dashboardView, title: "Главная", private: true },
   "/accounts": { view: accountsView, title: "Лицевые счета и приборы учёта", private: true },
   "/accounts/declare": { view: declareView, title: "Заявить счётчик", private: true },
+  "/accounts/request": { view: accessRequestView, title: "Запрос доступа к договору", private: true },
   "/meter": { view: meterView, title: "Прибор учёта", private: true },
   "/meter/reading": { view: entryView, title: "Передача показаний", private: true },
   "/meter/history": { view: historyView, title: "История показаний", private: true },
@@ -42,9 +46,12 @@ const routes = {
   "/connection/calculator": { view: calculatorView, title: "Калькулятор стоимости присоединения" },
   "/notifications": { view: notificationsView, title: "Уведомления", private: true },
   "/profile": { view: profileView, title: "Профиль", private: true },
+  "/profile/privacy": { view: privacyView, title: "Мои данные и согласие", private: true },
   "/login": { view: auth.loginView, title: "Вход", guest: true },
   "/register": { view: auth.registerView, title: "Регистрация", guest: true },
   "/confirm": { view: auth.confirmView, title: "Подтверждение адреса электронной почты" },
+  // Public: a guest is asked to sign in with the invited address first (views/invitation.js).
+  "/invitation": { view: invitationView, title: "Приглашение к договору" },
   "/forgot": { view: auth.forgotView, title: "Восстановление пароля", guest: true },
   "/reset": { view: auth.resetView, title: "Новый пароль", guest: true },
   "/recover-login": { view: auth.recoverLoginView, title: "Восстановление логина", guest: true },

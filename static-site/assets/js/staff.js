@@ -4,6 +4,7 @@
 
 import { createClient } from "./api.js";
 import { loadCompany } from "./company.js";
+import { accessSection } from "./staff/access.js";
 import { agentsSection } from "./staff/agents.js";
 import { auditSection } from "./staff/audit.js";
 import { appealsSection, serviceRequestsSection } from "./staff/cases.js";
@@ -40,6 +41,7 @@ const ENGINEERS = ["engineer", "admin"];
 const SECTIONS = [
   { id: "appeals", title: "Обращения", open: appealsSection, roles: OPERATORS },
   { id: "service-requests", title: "Заявки на услуги", open: serviceRequestsSection, roles: OPERATORS },
+  { id: "access", title: "Доступ к договорам", open: accessSection, roles: OPERATORS },
   { id: "connections", title: "Технологическое присоединение", open: connectionSection, roles: ENGINEERS },
   { id: "outages", title: "Отключения", open: outagesSection, roles: OPERATORS },
   { id: "exchange", title: "Обмен с биллингом", open: exchangeSection, roles: OPERATORS },

@@ -1,5 +1,6 @@
 // «Лицевые счета и приборы учёта»: contracts → objects → meters, linking a contract by its number and
-// one meter's serial (seed 002), unlinking, and meters the user declared themselves (seed 001).
+// one meter's serial with proof of ownership (docs/design-ownership.md), unlinking, the holder's
+// «Совместный доступ» (invite, cancel, revoke), and meters the user declared themselves (seed 001).
 
 import { tariffTitle } from "../reading-rules.js";
 import {
@@ -8,6 +9,7 @@ import {
   confirmDialog,
   field,
   formAlert,
+  formatDate,
   formValues,
   h,
   holdFor,
@@ -41,7 +43,14 @@ export function meterPills(meter) {
 
 export const acceptsManualReadings = (meter) => meter.status === "active";
 
-function meterItem(meter) {
+export const RIGHTS = {
+  holder: "Владелец договора",
+  submit: "Просмотр и передача показаний",
+  view: "Только просмотр",
+};
+const REQUEST_ACCESS = "#/accounts/request";
+
+function meterItem(meter, canSubmit = true) {
   const meta = [meter.label ? `№ ${meter.serial}` : null, meter.model, tariffTitle(meter.zones)].filter(Boolean);
   return h(
     "li",
@@ -53,7 +62,7 @@ function meterItem(meter) {
       h("p", { class: "meter__meta" }, meta.join(" · ")),
       h("p", { class: "meter__pills" }, meterPills(meter)),
     ),
-    acceptsManualReadings(meter)
+    canSubmit && acceptsManualReadings(meter)
       ? h(
           "div",
           { class: "meter__actions" },
@@ -63,9 +72,9 @@ function meterItem(meter) {
   );
 }
 
-function meterList(meters) {
+function meterList(meters, canSubmit = true) {
   if (!meters.length) return h("p", { class: "hint" }, "Приборов учёта нет.");
-  return h("ul", { class: "meters" }, meters.map(meterItem));
+  return h("ul", { class: "meters" }, meters.map((meter) => meterItem(meter, canSubmit)));
 }
 
 function contractCard(ctx, contract, reload) {
@@ -77,7 +86,9 @@ function contractCard(ctx, contract, reload) {
       title: `Отвязать договор № ${contract.number}?`,
       text:
         "Приборы учёта этого договора пропадут из личного кабинета. Переданные показания сохранятся. " +
-        "Привязать договор снова можно в любой момент.",
+        (contract.right === "holder"
+          ? "Привязать договор снова можно в любой момент."
+          : "Вернуть доступ сможет владелец договора, пригласив Вас снова."),
       confirm: "Отвязать",
       cancel: "Отмена",
       danger: true,
@@ -106,6 +117,11 @@ function contractCard(ctx, contract, reload) {
         {},
         h("h2", { id: headingId, class: "card__title" }, `Договор № ${contract.number}`),
         h("p", { class: "contract__holder" }, contract.holder_name),
+        h(
+          "p",
+          { class: "meter__pills" },
+          h("span", { class: `pill ${contract.right === "holder" ? "pill--ok" : "pill--info"}` }, RIGHTS[contract.right]),
+        ),
       ),
       unlink,
     ),
@@ -116,9 +132,180 @@ function contractCard(ctx, contract, reload) {
         { class: "object" },
         h("h3", { class: "object__title" }, object.name),
         h("p", { class: "object__meta" }, object.address, h("br"), `Лицевой счёт ${object.account}`),
-        meterList(object.meters),
+        meterList(object.meters, contract.right !== "view"),
       ),
     ),
+    contract.right === "holder" ? sharingPanel(ctx, contract) : null,
+  );
+}
+
+// --- «Совместный доступ»: the holder's co-users and invitations -------------------------------------
+
+function rightOptions(name) {
+  return radioGroup(name, "Право", [
+    ["submit", RIGHTS.submit],
+    ["view", RIGHTS.view],
+  ], "submit");
+}
+
+function sharingPanel(ctx, contract) {
+  const base = `/accounts/${encodeURIComponent(contract.number)}`;
+  const titleId = `sharing-${contract.number.replace(/[^\wа-яё-]+/gi, "-")}`;
+  const list = h("div", { class: "sharing__list" }, h("p", { class: "hint" }, "Загрузка…"));
+  const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
+  const done = h("div", { class: "notice notice--success", role: "status", hidden: true });
+
+  const act = async (button, busyText, call, message) => {
+    error.hidden = true;
+    done.hidden = true;
+    setBusy(button, true, busyText);
+    try {
+      await call();
+      done.textContent = message;
+      done.hidden = false;
+      await load();
+    } catch (err) {
+      setBusy(button, false);
+      error.textContent = err.message;
+      error.hidden = false;
+    }
+  };
+
+  const coUserRow = (user) => {
+    const revoke = h("button", { type: "button", class: "btn btn--ghost btn--small" }, "Отменить доступ");
+    revoke.addEventListener("click", async () => {
+      const yes = await confirmDialog({
+        title: `Отменить доступ пользователя ${user.name} к договору № ${contract.number}?`,
+        text: "Договор сразу пропадёт из его личного кабинета. Пригласить снова можно в любой момент.",
+        confirm: "Отменить доступ",
+        cancel: "Не отменять",
+        danger: true,
+      });
+      if (!yes) return;
+      act(revoke, "Отменяем…", () => ctx.api.delete(`${base}/co-users/${encodeURIComponent(user.user_id)}`),
+        `Доступ пользователя ${user.name} отменён.`);
+    });
+    return h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, user.name, h("br"), h("span", { class: "hint" }, user.login)),
+      h("td", { "data-label": "Право" }, RIGHTS[user.right]),
+      h("td", { "data-label": "Срок" }, `с ${formatDate(user.since)}`),
+      h("td", { class: "cell-action" }, revoke),
+    );
+  };
+
+  const invitationRow = (invitation) => {
+    const cancel = h("button", { type: "button", class: "btn btn--ghost btn--small" }, "Отменить приглашение");
+    cancel.addEventListener("click", () =>
+      act(cancel, "Отменяем…", () => ctx.api.delete(`${base}/invitations/${encodeURIComponent(invitation.id)}`),
+        `Приглашение для ${invitation.email} отменено.`),
+    );
+    return h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, invitation.email, h("br"), h("span", { class: "hint" }, "приглашение отправлено")),
+      h("td", { "data-label": "Право" }, RIGHTS[invitation.right]),
+      h("td", { "data-label": "Срок" }, `действует до ${formatDate(invitation.expires_at)}`),
+      h("td", { class: "cell-action" }, cancel),
+    );
+  };
+
+  async function load() {
+    try {
+      const { co_users: users, invitations } = await ctx.api.get(`${base}/co-users`);
+      if (!users.length && !invitations.length) {
+        list.replaceChildren(h("p", { class: "hint" }, "Доступ к договору есть только у Вас."));
+        return;
+      }
+      const caption = `Пользователи договора № ${contract.number}`;
+      list.replaceChildren(
+        h(
+          "div",
+          { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+          h(
+            "table",
+            { class: "table table--stack" },
+            h("caption", { class: "visually-hidden" }, caption),
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "col" }, "Пользователь"),
+                h("th", { scope: "col" }, "Право"),
+                h("th", { scope: "col" }, "Срок"),
+                h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Действия")),
+              ),
+            ),
+            h("tbody", {}, users.map(coUserRow), invitations.map(invitationRow)),
+          ),
+        ),
+      );
+    } catch (err) {
+      list.replaceChildren(h("div", { class: "notice notice--error", role: "alert" }, err.message));
+    }
+  }
+
+  const button = h("button", { type: "submit", class: "btn btn--small btn--primary" }, "Пригласить");
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    formAlert(),
+    h(
+      "div",
+      { class: "grid grid--single" },
+      field({
+        name: "email",
+        label: "E-mail приглашаемого",
+        type: "email",
+        required: true,
+        hint: "Родственник, арендатор, бухгалтер: мы пришлём ему ссылку, действующую 7 дней",
+      }),
+    ),
+    rightOptions("right"),
+    h("div", { class: "form__actions" }, button),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = checkRequired(form);
+    if (problems.length) return showErrors(form, "Укажите адрес электронной почты.", problems);
+    clearErrors(form);
+    error.hidden = true;
+    done.hidden = true;
+    setBusy(button, true, "Отправляем…");
+    try {
+      const values = formValues(form);
+      const invitation = await ctx.api.post(`${base}/invitations`, { email: values.email, right: values.right });
+      setBusy(button, false);
+      form.reset();
+      // reset() clears a choice made by script; the usual right is chosen again.
+      form.querySelector('input[name="right"][value="submit"]').checked = true;
+      done.textContent = `Приглашение отправлено на ${invitation.email}.`;
+      done.hidden = false;
+      await load();
+    } catch (err) {
+      setBusy(button, false);
+      showErrors(form, err.message, err.fields);
+    }
+  });
+
+  load();
+  return h(
+    "section",
+    { class: "object sharing", "aria-labelledby": titleId },
+    h("h3", { id: titleId, class: "object__title" }, "Совместный доступ"),
+    h(
+      "p",
+      { class: "object__meta" },
+      "Пригласите тех, кто тоже передаёт показания или следит за расходом. Они увидят договор в своём личном " +
+        "кабинете с выбранным правом; отменить доступ можно в любой момент.",
+    ),
+    error,
+    done,
+    list,
+    form,
   );
 }
 
@@ -142,7 +329,16 @@ function linkForm(ctx, onLinked) {
         name: "meter_serial",
         label: "Заводской номер счётчика",
         required: true,
-        hint: "Любого счётчика этого договора: остальные подключатся автоматически",
+        hint: "Любого действующего счётчика этого договора: остальные подключатся автоматически",
+      }),
+      field({
+        name: "billed_reading",
+        label: "Последнее показание из счёта или квитанции",
+        inputmode: "decimal",
+        hint:
+          "Организациям и ИП — всегда; физическим лицам — если в договоре не указан СНИЛС. Показание этого " +
+          "счётчика из последнего счёта или квитанции, целая часть. Физическим лицам, в договоре которых " +
+          "указан СНИЛС, заполнять не нужно: договор подтверждается по СНИЛС из профиля.",
       }),
     ),
     wait,
@@ -155,14 +351,20 @@ function linkForm(ctx, onLinked) {
     clearErrors(form);
     setBusy(button, true, "Проверяем…");
     try {
-      const number = formValues(form).contract_number;
-      const tree = await ctx.api.post("/accounts", formValues(form));
+      const values = formValues(form);
+      if (!values.billed_reading) delete values.billed_reading;
+      const tree = await ctx.api.post("/accounts", values);
       setBusy(button, false);
       form.reset();
-      onLinked(tree, number);
+      onLinked(tree, values.contract_number);
     } catch (error) {
       setBusy(button, false);
       showErrors(form, error.message, error.fields);
+      if (error.code === "ownership_not_proven") {
+        form
+          .querySelector(".form-alert")
+          .append(h("p", {}, h("a", { class: "btn btn--small", href: REQUEST_ACCESS }, "Запросить доступ")));
+      }
       if (error.status === 429 && error.retryAfter) holdFor(button, wait, error.retryAfter, "Повторить попытку можно через");
     }
   });
@@ -216,7 +418,8 @@ export async function accountsView(ctx) {
                 "p",
                 {},
                 "Чтобы передавать показания и видеть карточки приборов учёта, привяжите договор: понадобятся " +
-                  "его номер и заводской номер любого счётчика из него.",
+                  "его номер и заводской номер любого счётчика из него. Договор, оформленный на другого человека " +
+                  "или организацию, подключается по приглашению владельца или по запросу доступа.",
               ),
               h(
                 "p",

@@ -1,0 +1,146 @@
+"""Request and response shapes of access requests: `accounts/access-requests` (the applicant) and
+`staff/access-requests` (operators and administrators). The service: `access_requests.py`."""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.attachments.models import FileOut, UploadId
+
+from .models import ContractNumber, Right, Serial
+
+Relation = Literal["holder", "tenant", "relative", "representative", "other"]
+Status = Literal["pending", "approved", "refused"]
+Decision = Literal["approve", "refuse"]
+
+RELATION_TITLES: dict[str, str] = {"holder": "Я владелец договора", "tenant": "Арендатор (наниматель)",
+                                   "relative": "Родственник владельца",
+                                   "representative": "Представитель по доверенности", "other": "Другое"}
+STATUS_TITLES: dict[str, str] = {"pending": "На рассмотрении", "approved": "Доступ предоставлен",
+                                 "refused": "Отказано"}
+MAX_FILES = 5
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AccessRequestIn(Strict):
+    contract_number: ContractNumber
+    meter_serial: Serial
+    relation: Relation = Field(description="Кем заявитель приходится договору: владелец, арендатор, родственник, "
+                                           "представитель, другое")
+    right: Right = Field(description="Запрошенное право: holder — владелец, submit — просмотр и передача "
+                                     "показаний, view — только просмотр")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    files: list[UploadId] = Field(min_length=1, max_length=MAX_FILES,
+                                  description="Подтверждённые загрузки с purpose=access_request: доверенность, "
+                                              "договор аренды, иной документ (хотя бы один)",
+                                  json_schema_extra={"uniqueItems": True})
+
+
+class AccessRequestOut(BaseModel):
+    id: str
+    contract_number: str
+    meter_serial: str
+    relation: Relation
+    relation_title: str
+    right: Right = Field(description="Запрошенное право")
+    comment: str
+    files: list[FileOut]
+    status: Status
+    status_title: str
+    reason: Optional[str] = Field(default=None, description="Причина отказа или комментарий сотрудника")
+    granted_right: Optional[Right] = Field(default=None, description="Предоставленное право (при одобрении)")
+    created_at: str
+    decided_at: Optional[str] = None
+
+
+class AccessRequestList(BaseModel):
+    items: list[AccessRequestOut]
+
+
+class StaffQueueQuery(Strict):
+    status: Status = "pending"
+    limit: int = Field(default=30, ge=1, le=100)
+    cursor: Optional[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default=None, description="next_cursor предыдущей страницы",
+        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z_[0-9a-f]{32}$"})
+
+
+class StaffRequestSummary(BaseModel):
+    id: str
+    created_at: str
+    contract_number: str
+    meter_serial: str
+    applicant_name: str
+    applicant_login: str
+    relation: Relation
+    relation_title: str
+    right: Right
+    status: Status
+    status_title: str
+    from_migration: bool = Field(description="Запрос создан переносом привязок, сделанных до проверки владельца")
+
+
+class StaffRequestList(BaseModel):
+    items: list[StaffRequestSummary]
+    next_cursor: Optional[str] = None
+
+
+class Identity(BaseModel):
+    """A consumer's identity: the applicant's as registered, or the holder's as billing sends it."""
+    kind: Optional[str] = Field(default=None, description="person | entrepreneur | company")
+    name: Optional[str] = None
+    snils: Optional[str] = None
+    inn: Optional[str] = None
+    kpp: Optional[str] = None
+    ogrn: Optional[str] = None
+
+
+class Applicant(Identity):
+    user_id: str
+    login: str
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    active: bool = Field(description="Учётная запись существует и подтверждена")
+
+
+class Holder(Identity):
+    category: Optional[str] = Field(default=None, description="Категория потребителя; пусто — договор в старом "
+                                                              "формате биллинга, без данных владельца")
+
+
+class ContractUser(BaseModel):
+    user_id: str
+    name: Optional[str] = None
+    login: Optional[str] = None
+    right: Right
+    granted_by: Optional[str] = None
+    since: str
+
+
+class StaffRequestCard(StaffRequestSummary):
+    comment: str
+    files: list[FileOut]
+    reason: Optional[str] = None
+    granted_right: Optional[Right] = None
+    decided_at: Optional[str] = None
+    decided_by: Optional[str] = Field(default=None, description="Логин сотрудника, принявшего решение")
+    applicant: Applicant
+    contract_found: bool = Field(description="Договор с таким номером есть в биллинге")
+    serial_matched: bool = Field(description="В договоре есть действующий счётчик с таким заводским номером")
+    holder: Optional[Holder] = Field(default=None, description="Владелец по данным биллинга")
+    identity_matches: bool = Field(description="Данные заявителя совпадают с данными владельца (ИНН/КПП, СНИЛС)")
+    users: list[ContractUser] = Field(description="Кто уже подключён к договору")
+    can_approve: bool = Field(description="Запрос на рассмотрении, договор и счётчик найдены, учётная запись активна")
+
+
+class DecisionIn(Strict):
+    decision: Decision
+    right: Optional[Right] = Field(default=None, description="Предоставляемое право (при одобрении; по умолчанию "
+                                                             "запрошенное)")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = Field(
+        default="", description="Причина отказа (обязательна при отказе) или комментарий для заявителя")
+

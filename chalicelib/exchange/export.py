@@ -35,7 +35,9 @@ from . import storage
 
 JSON_FORMAT = "kabinet-readings/1"
 CSV_HEADER = ("period", "contract", "account", "serial", "point_code", "zone", "value", "previous", "difference",
-              "consumption", "rollover", "reading_date", "submitted_at", "source")
+              "consumption", "rollover", "reading_date", "submitted_at", "source",
+              # Added with issue 9, at the end so loaders reading columns by position keep working.
+              "submitted_by", "submitted_by_name")
 # Clearing markers is one conditional UpdateItem per reading (a transaction would fail as a whole on
 # one edited reading); in parallel, thousands take seconds.
 CLEAR_WORKERS = 8
@@ -82,6 +84,8 @@ class ExportedReading:
     reading_date: Optional[str]
     submitted_at: str
     source: str
+    submitted_by: Optional[str]  # the portal account (user id) of a `user` reading
+    submitted_by_name: Optional[str]  # as the portal shows it: «Иванов И. И.», «ООО «Ромашка»»
     # The version seen: clearing the marker is conditional on it.
     pk: str
     sk: str
@@ -101,6 +105,8 @@ class ExportedReading:
                    serial=meter.serial if meter else None, point_code=meter.point_code if meter else None,
                    declared=bool(meter.virtual) if meter else False, zones=zones,
                    reading_date=reading.reading_date, submitted_at=reading.submitted_at, source=reading.source,
+                   submitted_by=reading.submitted_by if reading.source == "user" else None,
+                   submitted_by_name=reading.submitted_by_name if reading.source == "user" else None,
                    pk=reading.pk, sk=reading.sk, version=int(reading.version), changed_at=reading.changed_at)
 
 
@@ -130,7 +136,8 @@ def render_csv(readings: Iterable[ExportedReading]) -> bytes:
                              reading.point_code or "", zone.zone, decimal_text(zone.value),
                              decimal_text(zone.previous), decimal_text(zone.difference),
                              decimal_text(zone.consumption), "1" if zone.rollover else "0",
-                             reading.reading_date or "", reading.submitted_at, reading.source))
+                             reading.reading_date or "", reading.submitted_at, reading.source,
+                             reading.submitted_by or "", reading.submitted_by_name or ""))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -149,7 +156,8 @@ def _json_reading(reading: ExportedReading) -> dict[str, Any]:
         "meter_id": reading.meter_id, "period": reading.period, "contract": reading.contract,
         "account": reading.account, "serial": reading.serial, "point_code": reading.point_code,
         "declared": reading.declared, "reading_date": reading.reading_date, "submitted_at": reading.submitted_at,
-        "source": reading.source,
+        "source": reading.source, "submitted_by": reading.submitted_by,
+        "submitted_by_name": reading.submitted_by_name,
         "zones": [{"zone": z.zone, "value": decimal_text(z.value), "previous": _optional_decimal(z.previous),
                    "difference": _optional_decimal(z.difference), "consumption": _optional_decimal(z.consumption),
                    "rollover": z.rollover} for z in reading.zones],

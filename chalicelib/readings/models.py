@@ -1,10 +1,11 @@
 """Request and response shapes of reading entry, history and summary."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.core.types import IsoDate
 
 ReadingValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
 Zone = Annotated[str, StringConstraints(pattern=r"^T[1-3]$")]
@@ -12,12 +13,13 @@ Zone = Annotated[str, StringConstraints(pattern=r"^T[1-3]$")]
 
 class SubmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    values: dict[Zone, ReadingValue] = Field(max_length=3, description="Показание по каждой тарифной зоне")
+    values: dict[Zone, ReadingValue] = Field(max_length=3, description="Показание по каждой тарифной зоне",
+                                             json_schema_extra={"additionalProperties": False})
     rollover_confirmed: Union[bool, dict[Zone, bool]] = Field(
         default=False, description="Ответ «да» на вопрос «Переход электросчётчика через ноль?»")
     version: Optional[int] = Field(default=None, ge=1,
                                    description="Версия сохранённых показаний, которые исправляются")
-    reading_date: Optional[date] = Field(default=None, description="Дата снятия (для заявленных счётчиков)")
+    reading_date: Optional[IsoDate] = Field(default=None, description="Дата снятия (для заявленных счётчиков)")
 
 
 class ZoneResult(BaseModel):
@@ -42,6 +44,7 @@ class WindowOut(BaseModel):
     days_left: int
     unlocks_at: Optional[str]
     message: str
+    closed: bool = Field(default=False, description="Сетевая компания закрыла расчётный период: приём окончен")
 
 
 class ReadingOut(BaseModel):
@@ -49,7 +52,10 @@ class ReadingOut(BaseModel):
     period: str
     zones: list[ZoneResult]
     total_consumption: Optional[str]
-    source: str
+    source: str = Field(description="Откуда показания: user — личный кабинет, billing — биллинг, aiis — АИИС КУЭ")
+    submitted_by_name: Optional[str] = Field(
+        default=None, description="Кто передал через личный кабинет: «Фамилия И. О.» или краткое наименование")
+    submitted_by_you: bool = Field(default=False, description="Передано из этого личного кабинета")
     submitted_at: str
     version: int
 
@@ -69,6 +75,8 @@ class EntryForm(BaseModel):
     previous_period: Optional[str]
     current: Optional[ReadingOut]
     window: WindowOut
+    submitters_rule: Optional[str] = Field(
+        default=None, description="Правило компании, от кого принимаются показания (нет — от всех)")
     can_submit: bool
     refusal: Optional[str] = None
 
@@ -84,7 +92,9 @@ class SummaryRow(BaseModel):
     label: Optional[str] = None
     status: str
     zones: list[str]
-    accepts_manual: bool = Field(description="Принимает ли счётчик показания вручную (не выведен, не на АИИС)")
+    accepts_manual: bool = Field(description="Может ли этот пользователь передать показания счётчика вручную "
+                                             "(счётчик в работе и не на АИИС, категория потребителя допущена, "
+                                             "право передачи есть)")
     reading: Optional[ReadingOut]
 
 
@@ -94,7 +104,7 @@ class SummaryOut(BaseModel):
     window: WindowOut
     meters: list[SummaryRow]
     submitted: int
-    total: int = Field(description="Счётчики, по которым показания передаются вручную")
+    total: int = Field(description="Счётчики, по которым этот пользователь передаёт показания вручную")
 
 
 class HistoryQuery(BaseModel):

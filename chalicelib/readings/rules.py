@@ -1,6 +1,6 @@
 """Rules of meter-reading entry: billing periods, the entry window, exchange locks, value checks.
 
-Pure domain code (stdlib only, no AWS, no clock): every function takes "now" or the data it judges,
+Pure domain code (stdlib and the category names only; no AWS, no clock): every function takes "now" or the data it judges,
 so the service layer, the exchange and the tests share one definition of each rule. Errors are this
 module's own exception types with Russian messages; the service layer maps them to HTTP.
 
@@ -18,6 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Collection, Iterable, Mapping, NamedTuple, Protocol, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.metering.categories import CATEGORIES, CATEGORY_NAMES, PERSON_CATEGORIES
 
 MONTHS_NOMINATIVE = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
                      "Сентябрь", "Октябрь", "Ноябрь", "Декабрь")
@@ -440,9 +442,14 @@ class MeterStatus(StrEnum):
     AIIS = "aiis"
 
 
-SUBMITTER_KINDS = ("person", "entrepreneur", "company")
-_KIND_GENITIVE_PLURAL = {"person": "физических лиц", "entrepreneur": "индивидуальных предпринимателей",
-                         "company": "юридических лиц"}
+# Seed 002 §4.7 restricts manual readings by the consumer category of the contract (not by the kind of
+# the portal account that submits them). The setting lists categories; the values of its first
+# version — account kinds — stay valid so a deployed environment keeps working.
+SUBMITTER_ALIASES: dict[str, tuple[str, ...]] = {
+    "person": PERSON_CATEGORIES,
+    "entrepreneur": ("entrepreneur",),
+    "company": ("company", "cooperative"),
+}
 
 
 class SubmissionNotAllowed(Exception):
@@ -455,19 +462,49 @@ class SubmissionNotAllowed(Exception):
 
 
 def parse_submitters(spec: str) -> frozenset[str]:
-    """"person,entrepreneur,company" → the kinds allowed to submit; "" → nobody (manual entry off)."""
-    kinds = frozenset(item.strip() for item in spec.split(",") if item.strip())
-    unknown = sorted(kinds - set(SUBMITTER_KINDS))
+    """"company,cooperative,private_house" → the consumer categories whose readings are accepted;
+    "person", "entrepreneur", "company" (the setting's old values) stand for their categories;
+    "" → nobody (manual entry off)."""
+    categories: set[str] = set()
+    unknown = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        if item in SUBMITTER_ALIASES:
+            categories.update(SUBMITTER_ALIASES[item])
+        elif item in CATEGORIES:
+            categories.add(item)
+        else:
+            unknown.append(item)
     if unknown:
         raise InvalidReadingSettings(
-            f"Неизвестные категории потребителей: {', '.join(unknown)}; "
-            f"допустимы {', '.join(SUBMITTER_KINDS)}")
-    return kinds
+            f"Неизвестные категории потребителей: {', '.join(sorted(unknown))}; "
+            f"допустимы {', '.join(CATEGORIES)} (а также person, entrepreneur, company)")
+    return frozenset(categories)
 
 
-def assert_submittable(meter_status: str, user_kind: str, allowed_kinds: Collection[str]) -> None:
-    """Raise `SubmissionNotAllowed` unless a user of `user_kind` may enter readings of this meter.
+def submitters_rule(allowed: Collection[str]) -> str | None:
+    """The company rule as the entry form states it before anything is typed; None when every
+    category may submit (there is nothing to warn about)."""
+    if set(CATEGORIES) <= set(allowed):
+        return None
+    if not allowed:
+        return "Приём показаний через личный кабинет не ведётся"
+    # Organisations first, as seed 002 words it; all three ФЛ categories read better as one.
+    names = [CATEGORY_NAMES[c] for c in ("company", "cooperative", "entrepreneur") if c in allowed]
+    if set(PERSON_CATEGORIES) <= set(allowed):
+        names.append("физических лиц")
+    else:
+        names += [CATEGORY_NAMES[c] for c in PERSON_CATEGORIES if c in allowed]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} и {names[-1]}"
+    return f"Показания через личный кабинет принимаются только от {listed}"
 
+
+def assert_submittable(meter_status: str, category: str | None, allowed: Collection[str]) -> None:
+    """Raise `SubmissionNotAllowed` unless readings of this meter may be entered through the portal.
+
+    `category` is the consumer category of the meter's contract; None for a contract billing sent in
+    the old format, which may be any category — so it is admitted only when the rule admits all.
     The meter is checked first: for a decommissioned or АИИС meter no category could submit, and that
     is the more useful thing to tell. An unknown status is a data error and raises ValueError.
     """
@@ -477,10 +514,13 @@ def assert_submittable(meter_status: str, user_kind: str, allowed_kinds: Collect
                                    "Счётчик выведен из эксплуатации: показания не принимаются")
     if status is MeterStatus.AIIS:
         raise SubmissionNotAllowed("aiis", "Показания этого счётчика передаются автоматически (АИИС КУЭ)")
-    if user_kind not in allowed_kinds:
-        names = [_KIND_GENITIVE_PLURAL[kind] for kind in SUBMITTER_KINDS if kind in allowed_kinds]
-        if not names:
-            raise SubmissionNotAllowed("kind_not_allowed", "Приём показаний через личный кабинет не ведётся")
-        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} и {names[-1]}"
-        raise SubmissionNotAllowed("kind_not_allowed",
-                                   f"Показания через личный кабинет принимаются только от {listed}")
+    rule = submitters_rule(allowed)
+    if rule is None or (category is not None and category in allowed):
+        return
+    if not allowed:
+        raise SubmissionNotAllowed("category_not_allowed", rule)
+    if category is None:
+        raise SubmissionNotAllowed("category_not_allowed",
+                                   f"{rule}. Категория потребителя по этому договору ещё не получена из "
+                                   "биллинга: обратитесь в сетевую компанию")
+    raise SubmissionNotAllowed("category_not_allowed", f"{rule}. Потребитель по этому договору к ним не относится")

@@ -114,11 +114,15 @@ def test_a_run_exports_changed_readings_to_s3_and_clears_their_markers(api, owne
             rollover["consumption"], rollover["rollover"], rollover["source"]) == \
         ("2026-11", "123", "99958", "165", "165", "1", "user")
     assert rollover["point_code"] == f"PT-{owner['prefix']}1" and rollover["submitted_at"] == clock.iso(IN_WINDOW)
+    # Who submitted: the portal account and its name as the portal shows it (the last two columns).
+    assert (rollover["submitted_by"], rollover["submitted_by_name"]) == (owner["user"]["user_id"], "Иванов И. И.")
     assert ours[(f"{owner['prefix']}2", "T2")]["consumption"] == "220.0"
 
     document = json.loads(s3_text(exchange, aws, json_key))
     assert document["format"] == "kabinet-readings/1" and document["run_id"] == run["run_id"]
     [reading] = [r for r in document["readings"] if r["meter_id"] == owner["meters"]["2"]]
+    assert (reading["source"], reading["submitted_by"], reading["submitted_by_name"]) == \
+        ("user", owner["user"]["user_id"], "Иванов И. И.")
     assert reading["zones"] == [
         {"zone": "T1", "value": "1010", "previous": "1000", "difference": "10", "consumption": "400", "rollover": False},
         {"zone": "T2", "value": "505.5", "previous": "500", "difference": "5.5", "consumption": "220.0",

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.core import clock
-from helpers import billing_meter, count_calls, load_billing, login, register_and_confirm, unique_contract
+from helpers import (billing_meter, consumer, count_calls, deliver_notifications, grant_contract, load_billing, login,
+                     register_and_confirm, sent_emails, unique_contract)
 
 # 27 November 2026, 10:00 in Moscow: inside the entry window, outside the lock windows.
 IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
@@ -38,7 +39,7 @@ def owner(api):
     token = login(api, user["login"])["access_token"]
     tree = api.post("/accounts", {"contract_number": number, "meter_serial": f"{prefix}1"}, token=token)[1]
     meters = {m["serial"][-1]: m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"]}
-    return {"token": token, "meters": meters, "user": user}
+    return {"token": token, "meters": meters, "user": user, "contract": number, "prefix": prefix}
 
 
 def later(api, owner, moment: datetime) -> None:
@@ -184,3 +185,154 @@ def test_malformed_reading_bodies_are_4xx_in_russian(api, owner):
         status, answer = api.post(f"/meters/{meter}/readings", body, token=owner["token"])
         assert status == 422, body
         assert answer["error"]["fields"], body
+
+
+# --- who may submit, who submitted, no silent overwrites (issue 9) ------------------------------------
+
+def co_user(api, owner, right: str, last_name: str = "Петров") -> dict:
+    """Another signed-in account with `right` on the owner's contract, keyed like `owner` for `submit`."""
+    account = consumer(api, last_name=last_name, first_name="Пётр", middle_name="Петрович")
+    grant_contract(account["user_id"], owner["contract"], right)
+    account["token"] = login(api, account["login"])["access_token"]  # the new meters are in a fresh token's user
+    return {**account, "meters": owner["meters"], "contract": owner["contract"]}
+
+
+def form_of(api, who, meter="1"):
+    status, form = api.get(f"/meters/{who['meters'][meter]}/readings/current", token=who["token"])
+    assert status == 200, form
+    return form
+
+
+def feed(api, who) -> list[dict]:
+    return api.get("/me/notifications", token=who["token"])[1]["items"]
+
+
+def test_a_view_only_co_user_sees_the_meter_but_cannot_submit(api, owner):
+    viewer = co_user(api, owner, "view")
+    with count_calls("dynamodb") as calls:
+        form = form_of(api, viewer)
+    assert len(calls) <= 2, calls
+    assert not form["can_submit"] and form["refusal"].startswith("Вам открыт только просмотр этого договора")
+    status, answer = submit(api, viewer, "1", {"T1": "99990"})
+    assert status == 403 and answer["error"]["code"] == "view_only"
+    summary = api.get("/readings/summary", token=viewer["token"])[1]
+    assert summary["total"] == 0 and not any(r["accepts_manual"] for r in summary["meters"])
+    # The holder is not affected by a co-user's right.
+    assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
+
+
+def test_the_rule_is_by_the_contracts_category_not_by_the_accounts_kind(api, owner, monkeypatch):
+    from chalicelib.core.config import get_settings
+
+    number = unique_contract()
+    load_billing(billing_meter(number, f"C{number[-6:].upper()}1", holder_name="ООО «Ромашка»", holder_kind="company",
+                               category="company", holder_snils=None, holder_inn="7707083893", holder_kpp="770701001"))
+    person = consumer(api, last_name="Сидоров", first_name="Семён")
+    grant_contract(person["user_id"], number, "holder")
+    person["token"] = login(api, person["login"])["access_token"]
+    tree = api.get("/accounts", token=person["token"])[1]
+    [company_meter] = [m["id"] for c in tree["contracts"] for o in c["objects"] for m in o["meters"]]
+
+    monkeypatch.setenv("KABINET_READING_SUBMITTERS", "person,entrepreneur")  # the setting's old values
+    get_settings.cache_clear()
+    try:
+        rule = "Показания через личный кабинет принимаются только от индивидуальных предпринимателей и физических лиц"
+        status, form = api.get(f"/meters/{company_meter}/readings/current", token=person["token"])
+        # Said before anything is typed: the rule, and that this contract is not covered by it.
+        assert status == 200 and form["submitters_rule"] == rule and not form["can_submit"]
+        assert form["refusal"] == f"{rule}. Потребитель по этому договору к ним не относится"
+        status, answer = api.post(f"/meters/{company_meter}/readings", {"values": {"T1": "1"}}, token=person["token"])
+        assert status == 403 and answer["error"]["code"] == "category_not_allowed"
+        # The same account's ФЛ contract is covered by the rule.
+        assert form_of(api, owner)["submitters_rule"] == rule and form_of(api, owner)["can_submit"]
+        assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
+    finally:
+        monkeypatch.delenv("KABINET_READING_SUBMITTERS")
+        get_settings.cache_clear()
+    assert form_of(api, owner)["submitters_rule"] is None
+
+
+def test_who_submitted_is_in_the_answer_the_entry_form_and_the_history(api, owner):
+    status, reading = submit(api, owner, "1", {"T1": "00123"}, rollover_confirmed=True)
+    assert status == 201
+    assert (reading["source"], reading["submitted_by_name"], reading["submitted_by_you"]) == ("user", "Иванов И. И.", True)
+    other = co_user(api, owner, "view")
+    current = form_of(api, other)["current"]
+    assert (current["submitted_by_name"], current["submitted_by_you"]) == ("Иванов И. И.", False)
+    assert form_of(api, owner)["current"]["submitted_by_you"] is True
+
+    later(api, owner, datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc))
+    history = api.get(f"/meters/{owner['meters']['1']}/readings", token=owner["token"])[1]["items"]
+    assert [(i["period"], i["source"], i["submitted_by_name"], i["submitted_by_you"]) for i in history] == [
+        ("2026-11", "user", "Иванов И. И.", True), ("2026-10", "billing", None, False)]
+
+
+def test_a_co_users_submission_is_told_to_the_holder(api, owner):
+    helper = co_user(api, owner, "submit")
+    status, reading = submit(api, helper, "1", {"T1": "00130"}, rollover_confirmed=True)
+    assert status == 201 and reading["submitted_by_name"] == "Петров П. П."
+    [note] = [n for n in feed(api, owner) if n["title"].startswith("Переданы показания")]
+    serial = f"{owner['prefix']}1"
+    assert note["title"] == f"Переданы показания счётчика № {serial}"
+    assert note["body"] == f"Показания за ноябрь 2026: 130; передал Петров П. П. (договор № {owner['contract']})."
+    assert feed(api, helper) == []  # the submitter is not told about their own reading
+    assert submit(api, helper, "2", {"T1": "1010", "T2": "505,5"})[0] == 201
+    assert any(n["body"].startswith("Показания за ноябрь 2026: Т1: 1010 / Т2: 505,5; передал Петров П. П.")
+               for n in feed(api, owner))
+
+
+def test_changing_a_reading_another_user_submitted_tells_every_other_user_by_feed_and_email(api, owner):
+    helper = co_user(api, owner, "submit")
+    viewer = co_user(api, owner, "view", last_name="Смирнов")
+    assert submit(api, owner, "1", {"T1": "00130"}, rollover_confirmed=True)[0] == 201
+    # The holder correcting their own reading tells nobody.
+    version = form_of(api, owner)["current"]["version"]
+    assert submit(api, owner, "1", {"T1": "00131"}, rollover_confirmed=True, version=version)[0] == 201
+    assert feed(api, viewer) == []
+
+    version = form_of(api, helper)["current"]["version"]
+    status, changed = submit(api, helper, "1", {"T1": "00200"}, rollover_confirmed=True, version=version)
+    assert status == 201 and changed["submitted_by_name"] == "Петров П. П."
+    deliver_notifications()
+    serial = f"{owner['prefix']}1"
+    text = ("Показания за ноябрь 2026 изменены: было 131, стало 200; передал Петров П. П. "
+            f"(договор № {owner['contract']}).")
+    for who, email in ((owner, owner["user"]["email"]), (viewer, viewer["email"])):
+        [note] = [n for n in feed(api, who) if n["title"] == f"Изменены показания счётчика № {serial}"]
+        assert note["body"] == text
+        [mail] = [m for m in sent_emails(email) if m.subject == f"Изменены показания счётчика № {serial}"]
+        assert f"Показания счётчика № {serial} за ноябрь 2026 изменены: было 131, стало 200; передал Петров П. П." in mail.body
+    assert not [n for n in feed(api, helper) if n["title"].startswith("Изменены")]
+    assert not sent_emails(helper["email"])
+
+
+def test_a_holders_own_submission_does_not_read_the_contracts_users(api, owner):
+    with count_calls("dynamodb") as calls:
+        assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
+    assert "Query" not in calls and calls.count("TransactWriteItems") == 1, calls
+
+
+def test_a_reading_date_after_today_in_the_companys_time_zone_is_refused(api, owner):
+    status, answer = submit(api, owner, "1", {"T1": "99990"}, reading_date="2026-11-28")
+    assert status == 422
+    assert answer["error"]["fields"] == [{"path": "reading_date",
+                                          "message": "Дата снятия показаний не может быть позже сегодняшнего дня"}]
+    # 00:30 on the 28th in Moscow is still the 27th in UTC: the company's date counts.
+    later(api, owner, datetime(2026, 11, 27, 21, 30, tzinfo=timezone.utc))
+    assert submit(api, owner, "1", {"T1": "99990"}, reading_date="2026-11-28")[0] == 201
+
+
+def test_after_staff_close_the_period_the_entry_form_says_so(api, owner):
+    from chalicelib.metering.repository import ClosedPeriodItem
+
+    # A period of its own, so closing it does not touch the other tests' November.
+    later(api, owner, datetime(2031, 5, 27, 7, 0, tzinfo=timezone.utc))
+    assert form_of(api, owner)["can_submit"]
+    ClosedPeriodItem("PERIOD#2031-05", closed_at=clock.iso(clock.now())).save()
+    form = form_of(api, owner)
+    assert not form["can_submit"] and not form["window"]["accepts_entry"] and form["window"]["closed"]
+    assert form["refusal"] == form["window"]["message"] == \
+        "Расчётный период «Май 2031» закрыт: показания за него больше не принимаются"
+    status, answer = submit(api, owner, "1", {"T1": "99990"})
+    assert status == 409 and answer["error"]["code"] == "period_closed"
+    assert api.get("/readings/summary", token=owner["token"])[1]["window"]["closed"]

@@ -1,7 +1,8 @@
 """Meter readings in a real browser (seed 000): link a contract by its number and one meter, open the
 meter, enter 00123 after billing's 99958, answer «Переход электросчётчика через ноль?», see the
-difference of 165 kWh and the consumption, and find the reading in the period summary; and a
-submission caught by the billing-exchange lock keeps everything typed until entry opens again.
+difference of 165 kWh and the consumption, find the reading in the period summary and, once the
+period is over, in the history with who submitted each period; and a submission caught by the
+billing-exchange lock keeps everything typed — across a reload of the page — until entry opens again.
 
 The reading window depends on the date, so these tests set the server's clock: the stack runs in this
 process (tests/browser/conftest.py), so `chalicelib.core.clock.set_clock` is the server's clock.
@@ -33,6 +34,14 @@ def entry_day() -> date:
 
 def period_label(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def next_month(day: date, on: int) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=on)
+
+
+def previous_month(day: date) -> date:
+    return day.replace(day=1) - timedelta(days=1)
 
 
 @pytest.fixture
@@ -96,7 +105,7 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
     expect(page.get_by_text("Договоры ещё не привязаны.")).to_be_visible()
 
     link_contract(page, DEMO_CONTRACT, "99999999")  # a meter of another contract: refused, nothing linked
-    expect(page.locator(".form-alert")).to_contain_text("Договор с таким номером и прибором учёта не найден")
+    expect(page.locator(".form-alert")).to_contain_text("Не удалось подтвердить, что Вы — владелец этого договора")
     expect(field(page, "contract_number")).to_have_value(DEMO_CONTRACT)
 
     link_contract(page, DEMO_CONTRACT, DEMO_SERIAL)
@@ -140,6 +149,8 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
     expect(saved).to_contain_text("Разность165 кВт·ч")
     expect(saved).to_contain_text("Расход165 кВт·ч")
     expect(saved).to_contain_text("Учтён переход счётчика через ноль.")
+    expect(page.locator(".receipt__time")).to_contain_text("переданы Вами")
+    history_href = page.get_by_role("link", name="История показаний").get_attribute("href")
 
     page.get_by_role("link", name="Сводка за период").click()
     expect(page.get_by_role("heading", name=f"Показания за {period_label(day)}")).to_be_visible()
@@ -152,6 +163,22 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
     page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="Главная").click()
     tile = page.locator(".tile--link").filter(has=page.get_by_role("heading", name="Показания", exact=True))
     expect(tile).to_contain_text(re.compile(r"1 из \d+"))
+
+    # Once the period is over its reading is history, with who submitted each period. (Days later the
+    # session is over too: the page asks to sign in again and comes back.)
+    server_clock(next_month(day, 2), 10, 0)
+    page.goto(f"{site_url}/{history_href}")
+    expect(page.get_by_role("heading", name="Вход")).to_be_visible()
+    field(page, "identifier").fill(demo.login)
+    field(page, "password").fill(demo.password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="История показаний")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Кто передал")).to_be_visible()
+    ours = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=period_label(day), exact=False))
+    expect(ours).to_contain_text("Вы")
+    billed = page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=period_label(previous_month(day)), exact=False))
+    expect(billed).to_contain_text("Биллинг")
 
 
 def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(phone: Page, site_url, demo_accounts,
@@ -186,9 +213,24 @@ def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(phone: Pa
     for name, value in typed.items():
         expect(field(page, name)).to_have_value(value)
 
+    # The promise holds across a reload: the browser keeps what was typed until it is saved.
+    page.reload()
+    expect(page.get_by_role("heading", name="Передача показаний")).to_be_visible()
+    expect(page.get_by_text("Восстановлены значения, введённые ранее на этой странице")).to_be_visible()
+    for name, value in typed.items():
+        expect(field(page, name)).to_have_value(value)
+    expect(page.locator(".reading__total")).to_contain_text(re.compile(r"Итого расход: 4\s463,2 кВт·ч"))
+    retry = lock.get_by_role("button", name="Повторить сохранение")
+    expect(retry).to_be_disabled()
+
     server_clock(day, 13, 26)  # the lock is over: the page finds out by itself
     expect(retry).to_be_enabled(timeout=40_000)
     expect(lock).to_contain_text("Обмен данными завершён")
     retry.click()
     expect(page.get_by_text("Показания сохранены.")).to_be_visible()
     expect(page.locator(".receipt__total")).to_contain_text(re.compile(r"Расход за период: 4\s463,2 кВт·ч"))
+    # Saved: nothing is kept any more, and a reload shows the saved reading only.
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('kabinet.typed-reading.'))") == []
+    page.reload()
+    expect(page.locator(".receipt__total")).to_be_visible()
+    expect(page.get_by_text("Восстановлены значения")).to_have_count(0)

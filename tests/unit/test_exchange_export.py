@@ -20,7 +20,7 @@ def reading(**overrides) -> ExportedReading:
                   point_code="ТУ-1001-1", declared=False,
                   zones=(ZoneValue("T1", "123", "99958", "165", "165", True),),
                   reading_date="2026-11-26", submitted_at="2026-11-27T07:00:00Z", source="user",
-                  pk="METER#m-1", sk="PERIOD#2026-11", version=1, changed_at="2026-11-27T07:00:00Z")
+                  submitted_by="u-1", submitted_by_name="Иванов И. И.", pk="METER#m-1", sk="PERIOD#2026-11", version=1, changed_at="2026-11-27T07:00:00Z")
     values.update(overrides)
     return ExportedReading(**values)
 
@@ -35,11 +35,12 @@ def test_csv_is_utf8_with_bom_semicolons_crlf_and_the_documented_header():
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     lines = text.split("\r\n")
+    # Who submitted is appended at the end: loaders that read the first columns by position keep working.
     assert lines[0] == ("period;contract;account;serial;point_code;zone;value;previous;difference;consumption;"
-                        "rollover;reading_date;submitted_at;source")
+                        "rollover;reading_date;submitted_at;source;submitted_by;submitted_by_name")
     assert tuple(lines[0].split(";")) == CSV_HEADER
     assert lines[1] == ("2026-11;ДЭ-1001;3600100101;01234567;ТУ-1001-1;T1;123;99958;165;165;1;2026-11-26;"
-                        "2026-11-27T07:00:00Z;user")
+                        "2026-11-27T07:00:00Z;user;u-1;Иванов И. И.")
     assert lines[2:] == [""]
 
 
@@ -79,6 +80,7 @@ def test_json_document_carries_values_as_decimal_strings_never_numbers():
     assert first == {"meter_id": "m-1", "period": "2026-11", "contract": "ДЭ-1001", "account": "3600100101",
                      "serial": "01234567", "point_code": "ТУ-1001-1", "declared": False,
                      "reading_date": "2026-11-26", "submitted_at": "2026-11-27T07:00:00Z", "source": "user",
+                     "submitted_by": "u-1", "submitted_by_name": "Иванов И. И.",
                      "zones": [{"zone": "T1", "value": "123", "previous": "99958", "difference": "165",
                                 "consumption": "165", "rollover": True}]}
     assert second["zones"][0]["consumption"] == "400" and second["zones"][1]["previous"] is None
@@ -96,3 +98,17 @@ def test_json_document_carries_values_as_decimal_strings_never_numbers():
 def test_json_is_utf8_without_escaping_cyrillic():
     raw = render_json([reading()], "r", GENERATED)
     assert "ДЭ-1001".encode("utf-8") in raw and not raw.startswith(b"\xef\xbb\xbf")
+
+
+def test_a_billing_or_aiis_reading_names_no_portal_account():
+    billing = reading(source="billing", submitted_by=None, submitted_by_name=None)
+    [row] = csv.DictReader(io.StringIO(render_csv([billing]).decode("utf-8-sig")), delimiter=";")
+    assert (row["source"], row["submitted_by"], row["submitted_by_name"]) == ("billing", "", "")
+    [item] = json.loads(render_json([billing], "run", GENERATED))["readings"]
+    assert (item["submitted_by"], item["submitted_by_name"]) == (None, None)
+
+
+def test_a_name_with_the_separator_or_quotes_stays_one_cell():
+    company = reading(submitted_by_name="ООО «Ромашка»; филиал \"Юг\"")
+    [row] = csv.DictReader(io.StringIO(render_csv([company]).decode("utf-8-sig")), delimiter=";")
+    assert row["submitted_by_name"] == "ООО «Ромашка»; филиал \"Юг\"" and row["source"] == "user"

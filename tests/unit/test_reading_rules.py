@@ -10,7 +10,7 @@ from chalicelib.readings.rules import (DEFAULT_LOCK_WINDOWS, FIRST_READING_NOTE,
                                        InvalidPeriod, InvalidReadingSettings, Period, Problem,
                                        ReadingRejected, ReadingWindowPolicy, SubmissionNotAllowed,
                                        assert_submittable, evaluate, parse_lock_windows, parse_submitters,
-                                       parse_timezone)
+                                       parse_timezone, submitters_rule)
 
 MSK = ZoneInfo("Europe/Moscow")
 UTC = timezone.utc
@@ -446,13 +446,15 @@ def test_inconsistent_meter_data_is_a_programming_error(digits, zones, coefficie
         evaluate({"T1": "1"}, {}, digits, zones, Decimal(coefficient))
 
 
-# --- Who may submit ------------------------------------------------------------------------------------
+# --- Who may submit (seed 002 §4.7: by the contract's consumer category) ---------------------------------
 
-ALL_KINDS = parse_submitters("person,entrepreneur,company")
+EVERYBODY = parse_submitters("flat_common_meter,flat_no_common_meter,private_house,entrepreneur,company,cooperative")
+NO_COMPANIES = parse_submitters("flat_common_meter,flat_no_common_meter,private_house,entrepreneur")
 
 
-def test_active_meter_of_an_allowed_kind_is_submittable():
-    assert assert_submittable("active", "person", ALL_KINDS) is None
+def test_active_meter_of_an_admitted_category_is_submittable():
+    assert assert_submittable("active", "private_house", EVERYBODY) is None
+    assert assert_submittable("active", "entrepreneur", NO_COMPANIES) is None
 
 
 @pytest.mark.parametrize("status, code, reason", [
@@ -461,36 +463,83 @@ def test_active_meter_of_an_allowed_kind_is_submittable():
 ])
 def test_decommissioned_and_aiis_meters_take_no_manual_readings(status, code, reason):
     with pytest.raises(SubmissionNotAllowed) as caught:
-        assert_submittable(status, "person", ALL_KINDS)
+        assert_submittable(status, "private_house", EVERYBODY)
     assert (caught.value.code, caught.value.reason) == (code, reason)
 
 
-def test_meter_status_is_reported_before_the_users_category():
+def test_meter_status_is_reported_before_the_category():
     with pytest.raises(SubmissionNotAllowed) as caught:
-        assert_submittable("aiis", "person", frozenset({"company"}))
+        assert_submittable("aiis", "private_house", frozenset({"company"}))
     assert caught.value.code == "aiis"
 
 
-@pytest.mark.parametrize("allowed, reason", [
-    ("company,entrepreneur",
-     "Показания через личный кабинет принимаются только от "
-     "индивидуальных предпринимателей и юридических лиц"),
-    ("company", "Показания через личный кабинет принимаются только от юридических лиц"),
+def test_a_category_the_company_excludes_is_refused_with_the_rule():
+    with pytest.raises(SubmissionNotAllowed) as caught:
+        assert_submittable("active", "company", NO_COMPANIES)
+    assert caught.value.code == "category_not_allowed"
+    assert caught.value.reason == ("Показания через личный кабинет принимаются только от индивидуальных "
+                                   "предпринимателей и физических лиц. Потребитель по этому договору к ним не относится")
+
+
+def test_seed_rule_flats_with_a_common_meter_excluded():
+    """Seed 002: ЮЛ, кооперативы и ФЛ, в домах которых не установлены общедомовые приборы учёта."""
+    seed = parse_submitters("company,cooperative,flat_no_common_meter,private_house")
+    assert assert_submittable("active", "cooperative", seed) is None
+    assert assert_submittable("active", "flat_no_common_meter", seed) is None
+    with pytest.raises(SubmissionNotAllowed) as caught:
+        assert_submittable("active", "flat_common_meter", seed)
+    assert caught.value.reason.startswith(
+        "Показания через личный кабинет принимаются только от юридических лиц, садоводческих, гаражных и "
+        "погребных кооперативов, ТСЖ, физических лиц в многоквартирных домах без общедомового прибора учёта и "
+        "физических лиц в частных домах.")
+
+
+def test_unknown_category_of_an_old_drop_submits_only_when_every_category_may():
+    assert assert_submittable("active", None, EVERYBODY) is None
+    with pytest.raises(SubmissionNotAllowed) as caught:
+        assert_submittable("active", None, EVERYBODY - {"cooperative"})
+    assert caught.value.code == "category_not_allowed"
+    assert "ещё не получена из биллинга" in caught.value.reason
+
+
+def test_nobody_admitted_means_no_manual_entry_at_all():
+    with pytest.raises(SubmissionNotAllowed) as caught:
+        assert_submittable("active", "private_house", parse_submitters(""))
+    assert caught.value.reason == "Приём показаний через личный кабинет не ведётся"
+
+
+@pytest.mark.parametrize("allowed, rule", [
+    ("person,entrepreneur,company", None),
+    ("company", "Показания через личный кабинет принимаются только от юридических лиц и садоводческих, "
+                "гаражных и погребных кооперативов, ТСЖ"),
+    ("company,entrepreneur", "Показания через личный кабинет принимаются только от юридических лиц, "
+                             "садоводческих, гаражных и погребных кооперативов, ТСЖ и индивидуальных предпринимателей"),
+    ("private_house", "Показания через личный кабинет принимаются только от физических лиц в частных домах"),
     ("", "Приём показаний через личный кабинет не ведётся"),
 ])
-def test_category_not_allowed_by_the_company_is_told_who_may_submit(allowed, reason):
-    with pytest.raises(SubmissionNotAllowed) as caught:
-        assert_submittable("active", "person", parse_submitters(allowed))
-    assert (caught.value.code, caught.value.reason) == ("kind_not_allowed", reason)
+def test_the_rule_as_the_entry_form_states_it(allowed, rule):
+    assert submitters_rule(parse_submitters(allowed)) == rule
+
+
+def test_old_setting_values_stand_for_their_categories():
+    assert parse_submitters("person") == frozenset({"flat_common_meter", "flat_no_common_meter", "private_house"})
+    assert parse_submitters(" company , entrepreneur ") == frozenset({"company", "cooperative", "entrepreneur"})
+    assert parse_submitters("person,entrepreneur,company") == EVERYBODY
+    assert parse_submitters("person,cooperative") == frozenset(
+        {"flat_common_meter", "flat_no_common_meter", "private_house", "cooperative"})
+
+
+def test_default_setting_admits_every_category():
+    from chalicelib.core.config import Settings
+
+    assert parse_submitters(Settings().reading_submitters) == EVERYBODY
+
+
+def test_unknown_setting_values_are_refused_by_name():
+    with pytest.raises(InvalidReadingSettings, match="robot"):
+        parse_submitters("person,robot")
 
 
 def test_unknown_meter_status_is_a_data_error():
     with pytest.raises(ValueError):
-        assert_submittable("stolen", "person", ALL_KINDS)
-
-
-def test_submitters_setting_is_parsed_and_checked():
-    assert parse_submitters(" company , entrepreneur ") == frozenset({"company", "entrepreneur"})
-    assert ALL_KINDS == frozenset({"person", "entrepreneur", "company"})
-    with pytest.raises(InvalidReadingSettings, match="robot"):
-        parse_submitters("person,robot")
+        assert_submittable("stolen", "private_house", EVERYBODY)

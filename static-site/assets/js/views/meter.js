@@ -30,7 +30,14 @@ const NOT_MANUAL = {
   aiis: "Показания этого счётчика передаются автоматически (АИИС КУЭ), вводить их вручную не нужно.",
 };
 
-const SOURCE_TEXT = { user: "Вы", billing: "Сетевая компания", aiis: "АИИС КУЭ" };
+const SOURCE_TEXT = { billing: "Биллинг", aiis: "АИИС КУЭ" };
+
+// Who submitted a reading, as the history and the entry form show it.
+export function submitterText(reading) {
+  if (reading.source !== "user") return SOURCE_TEXT[reading.source] || reading.source;
+  if (reading.submitted_by_you) return "Вы";
+  return reading.submitted_by_name || "пользователь личного кабинета";
+}
 
 export function meterIdFrom(ctx) {
   const id = ctx.params.get("id");
@@ -105,7 +112,7 @@ export async function meterView(ctx) {
   const actions = h(
     "div",
     { class: "form__actions" },
-    acceptsManualReadings(card)
+    acceptsManualReadings(card) && card.right !== "view"
       ? h(
           "a",
           { class: "btn btn--primary", href: meterHref("meter/reading", card.id) },
@@ -197,7 +204,7 @@ export async function historyView(ctx) {
     h("th", { scope: "col" }, "Период"),
     zones.map((z) => h("th", { scope: "col", class: "num" }, multi ? `Показание ${zoneTitle(z, zones)}` : "Показание")),
     h("th", { scope: "col", class: "num" }, "Расход, кВт·ч"),
-    h("th", { scope: "col" }, "Источник"),
+    h("th", { scope: "col" }, "Кто передал"),
   );
   const rows = history.items.map((item) => {
     const byZone = Object.fromEntries(item.zones.map((z) => [z.zone, z]));
@@ -215,7 +222,7 @@ export async function historyView(ctx) {
         ),
       ),
       h("td", { class: "num", "data-label": "Расход, кВт·ч" }, consumption === null ? "—" : formatNumber(consumption)),
-      h("td", { "data-label": "Источник" }, SOURCE_TEXT[item.source] || item.source),
+      h("td", { "data-label": "Кто передал" }, submitterText(item)),
     );
   });
 
@@ -250,7 +257,7 @@ export async function historyView(ctx) {
       "Текущий расчётный период в историю не входит: его показания появятся здесь после окончания месяца. " +
         "«—» в расходе: расход рассчитывает сетевая компания (например, если нет предыдущего показания).",
     ),
-    acceptsManualReadings(card)
+    acceptsManualReadings(card) && card.right !== "view"
       ? h("p", {}, h("a", { class: "btn btn--primary", href: meterHref("meter/reading", card.id) }, "Показания за текущий период"))
       : null,
   );

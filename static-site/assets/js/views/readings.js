@@ -1,7 +1,8 @@
 // Reading entry (seed 000, 003): one input per tariff zone, the previous value, «Разность» and «Расход»
 // computed while typing, the question «Переход электросчётчика через ноль?», the entry window and the
-// billing-exchange lock (what was typed stays on the page), edits with a version, conflicts.
-// And the period summary: which meters have readings this period (seed 000, «Посмотреть»).
+// billing-exchange lock (what was typed stays on the page, and in the browser until it is saved), edits
+// with a version, conflicts, who submitted the saved values. The company's rule of who may submit is shown
+// before anything is typed. And the period summary: which meters have readings this period (seed 000).
 
 import { ROLLOVER_QUESTION, evaluateZone, total, zoneTitle } from "../reading-rules.js";
 import {
@@ -18,8 +19,8 @@ import {
   setBusy,
   showErrors,
 } from "../ui.js";
-import { acceptsManualReadings, meterHref, meterName, meterPills } from "./accounts.js";
-import { kwh, meterIdFrom, zoneValues } from "./meter.js";
+import { meterHref, meterName, meterPills } from "./accounts.js";
+import { kwh, meterIdFrom, submitterText, zoneValues } from "./meter.js";
 
 // While the exchange holds the lock, the page asks the server every so often whether entry is open
 // again (the server's clock is the one that counts, not the browser's).
@@ -39,14 +40,67 @@ export function windowBadge(window) {
 
 const inputValue = (value) => String(value ?? "").replace(".", ",");
 
+// --- what was typed, kept in the browser until saved --------------------------------------------
+// Only the values typed into this form (and the reading date of a declared meter) are stored, per meter
+// and period, with the version of the saved reading they correct (null for a new one). Nothing else.
+
+const TYPED_PREFIX = "kabinet.typed-reading.";
+const typedKey = (meterId, period) => `${TYPED_PREFIX}${meterId}.${period}`;
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage blocked by the browser's settings: the page still works, a reload loses values
+  }
+}
+
+function readTyped(meterId, period) {
+  const store = storage();
+  if (!store) return null;
+  // Values of a period that is over can no longer be saved: drop them.
+  const own = `${TYPED_PREFIX}${meterId}.`;
+  for (let i = store.length - 1; i >= 0; i -= 1) {
+    const key = store.key(i);
+    if (key?.startsWith(own) && key !== typedKey(meterId, period)) store.removeItem(key);
+  }
+  try {
+    const kept = JSON.parse(store.getItem(typedKey(meterId, period)) || "null");
+    return kept && kept.values && typeof kept.values === "object" ? kept : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepTyped(meterId, period, kept) {
+  const store = storage();
+  if (!store) return;
+  const typed = Object.values(kept.values).some((v) => v);
+  try {
+    if (typed) store.setItem(typedKey(meterId, period), JSON.stringify(kept));
+    else store.removeItem(typedKey(meterId, period));
+  } catch {
+    // storage full or blocked: the values stay on the page
+  }
+}
+
+function forgetTyped(meterId, period) {
+  storage()?.removeItem(typedKey(meterId, period));
+}
+
 // --- the saved readings of the period ---------------------------------------------------------
+
+function savedBy(reading) {
+  if (reading.source !== "user") return ` — по данным ${reading.source === "aiis" ? "АИИС КУЭ" : "биллинга"}`;
+  return reading.submitted_by_you ? " — переданы Вами" : ` — передал ${submitterText(reading)}`;
+}
 
 function receipt(reading, zones) {
   const multi = zones.length > 1;
   return h(
     "div",
     { class: "receipt" },
-    h("p", { class: "receipt__time" }, `Сохранены ${formatDateTime(reading.submitted_at)}`),
+    h("p", { class: "receipt__time" }, `Сохранены ${formatDateTime(reading.submitted_at)}${savedBy(reading)}`),
     h(
       "ul",
       { class: "receipt__zones" },
@@ -147,6 +201,11 @@ export async function entryView(ctx) {
   const entry = h("section", { class: "card", "aria-labelledby": "entry-title" });
   const message = h("div", { class: "notice", role: "status", hidden: true });
   const previousBox = h("div", { class: "card card--muted", hidden: true });
+  // The company's rule of who may submit, stated above the inputs, before anything is typed (seed 002 §4.7).
+  const ruleNote = h("p", { class: "notice reading__rule", hidden: true });
+  // Correcting values another user of the contract saved: they will be told, so say so first.
+  const othersNote = h("p", { class: "hint", hidden: true });
+  const period = form.window.period;
 
   const meterRefusal = () => (form.refusal && form.refusal !== form.window.message ? form.refusal : null);
   const canEnter = () => !meterRefusal() && form.window.open;
@@ -168,6 +227,10 @@ export async function entryView(ctx) {
     windowNotice.textContent = refusal || form.window.message;
     // While the lock box beside the form says the exchange is running, the same words are not repeated here.
     windowNotice.hidden = form.window.locked && !lockBox.hidden;
+    // A refusal by the rule already states it.
+    const rule = form.submitters_rule;
+    ruleNote.hidden = !rule || (form.refusal || "").startsWith(rule);
+    ruleNote.textContent = rule ? `${rule}.` : "";
   };
 
   // --- the form ---
@@ -182,6 +245,8 @@ export async function entryView(ctx) {
         size: "narrow",
       })
     : null;
+  // A reading taken in the future is refused by the server; the date picker does not offer it.
+  if (dateField) dateField.querySelector("input").max = new Date().toLocaleDateString("sv-SE");
   const submit = h("button", { type: "submit", class: "btn btn--primary btn--large" }, "Сохранить показания");
   const cancelEdit = h("button", { type: "button", class: "btn btn--ghost", hidden: true }, "Не исправлять");
   const lockText = h("p", {});
@@ -191,6 +256,7 @@ export async function entryView(ctx) {
     "form",
     { class: "form", novalidate: true, dataset: { draft: `reading-${id}` } },
     formAlert(),
+    othersNote,
     zoneControls.map((c) => c.wrapper),
     form.zones.length > 1 ? totalLine : null,
     dateField,
@@ -227,6 +293,14 @@ export async function entryView(ctx) {
   };
 
   const values = () => Object.fromEntries(form.zones.map((zone, i) => [zone, zoneControls[i].input.value.trim()]));
+
+  const keep = () =>
+    keepTyped(id, period, {
+      version: editing && form.current ? form.current.version : null,
+      values: values(),
+      date: dateField ? dateField.querySelector("input").value : null,
+    });
+  formEl.addEventListener("input", keep);
 
   const stopPolling = () => {
     clearInterval(pollTimer);
@@ -328,6 +402,7 @@ export async function entryView(ctx) {
       }
       stopPolling();
       unlocked();
+      forgetTyped(id, period);
       form.current = reading;
       editing = false;
       formEl.reset();
@@ -352,6 +427,7 @@ export async function entryView(ctx) {
     }
     if (error.code === "conflict") {
       const typed = form.zones.map((zone) => (form.zones.length > 1 ? `${zoneTitle(zone, form.zones)}: ` : "") + values()[zone]).join("; ");
+      forgetTyped(id, period); // they were typed against values that are no longer the saved ones
       await reload().catch(() => {});
       editing = false;
       showState();
@@ -362,7 +438,7 @@ export async function entryView(ctx) {
       );
       return;
     }
-    if (["window_closed", "period_closed", "decommissioned", "aiis", "kind_not_allowed"].includes(error.code)) {
+    if (["window_closed", "period_closed", "decommissioned", "aiis", "category_not_allowed", "view_only"].includes(error.code)) {
       await reload().catch(() => {});
       refused = true;
       reportErrors(error.message);
@@ -377,6 +453,7 @@ export async function entryView(ctx) {
   });
   cancelEdit.addEventListener("click", () => {
     editing = false;
+    forgetTyped(id, period);
     formEl.reset();
     clearErrors(formEl);
     showState();
@@ -425,6 +502,12 @@ export async function entryView(ctx) {
     entry.hidden = !showForm;
     if (showForm) {
       entry.querySelector("h2").textContent = editing ? "Исправление показаний" : "Ввод показаний";
+      const other = editing && current && current.source === "user" && !current.submitted_by_you;
+      othersNote.hidden = !other;
+      othersNote.textContent = other
+        ? `Эти показания передал ${submitterText(current)}. После исправления ему и другим пользователям договора ` +
+          "придёт уведомление."
+        : "";
       cancelEdit.hidden = !editing;
       recompute();
       if (form.window.locked) lockedOut(form.window.message);
@@ -432,6 +515,30 @@ export async function entryView(ctx) {
   }
 
   entry.append(h("h2", { id: "entry-title", class: "card__title" }, "Ввод показаний"), formEl);
+
+  // Values typed before a reload (or a lost connection, or the exchange lock) come back until saved.
+  const restoreTyped = () => {
+    const kept = readTyped(id, period);
+    if (!kept || !canEnter()) return;
+    const savedVersion = form.current ? form.current.version : null;
+    const typed = form.zones.map((zone) => kept.values[zone]).filter(Boolean).join("; ");
+    if (kept.version !== savedVersion) {
+      // The saved reading changed since these were typed: they must not silently replace it.
+      forgetTyped(id, period);
+      say(
+        "Показания этого счётчика изменены после того, как Вы ввели значения на этой странице. Ниже — сохранённые " +
+          `значения. Введённые Вами (${typed}) не сохранены: при необходимости исправьте показания ещё раз.`,
+        "error",
+      );
+      return;
+    }
+    editing = kept.version !== null;
+    form.zones.forEach((zone, i) => {
+      zoneControls[i].input.value = typeof kept.values[zone] === "string" ? kept.values[zone] : "";
+    });
+    if (dateField && typeof kept.date === "string") dateField.querySelector("input").value = kept.date;
+    say("Восстановлены значения, введённые ранее на этой странице. Они ещё не сохранены: проверьте их и сохраните.");
+  };
 
   const meta = [card.label ? `№ ${card.serial}` : null, card.model].filter(Boolean).join(" · ");
   root.append(
@@ -446,6 +553,7 @@ export async function entryView(ctx) {
     h("p", { class: "lead" }, meterName(card), meta ? ` · ${meta}` : "", " ", meterPills(card)),
     periodLine,
     windowNotice,
+    ruleNote,
     message,
     saved,
     previousBox,
@@ -457,6 +565,7 @@ export async function entryView(ctx) {
       h("li", {}, h("a", { href: "#/readings" }, "Сводка за период")),
     ),
   );
+  restoreTyped();
   showState();
   return root;
 }
@@ -468,7 +577,9 @@ const NOT_MANUAL = { aiis: "передаются автоматически", de
 function summaryRow(row, meter, window) {
   const reading = row.reading;
   const name = meter ? meterName(meter) : row.label || `Счётчик № ${row.serial}`;
-  const manual = meter ? acceptsManualReadings(meter) : true;
+  // The server's answer: the meter takes manual readings, the contract's category is admitted and this
+  // account may submit (a view-only co-user may not).
+  const manual = row.accepts_manual;
   let action = null;
   if (manual && window.open) {
     action = reading
@@ -491,10 +602,15 @@ function summaryRow(row, meter, window) {
       { class: "num", "data-label": "Показание" },
       reading
         ? zoneValues(Object.fromEntries(reading.zones.map((z) => [z.zone, z.value])), meter?.zones)
-        : h("span", { class: "muted" }, manual ? "не передано" : NOT_MANUAL[meter.status]),
+        : h("span", { class: "muted" }, manual ? "не передано" : NOT_MANUAL[row.status] || "только просмотр"),
     ),
     h("td", { class: "num", "data-label": "Расход" }, reading ? kwh(consumption) : "—"),
-    h("td", { "data-label": "Передано" }, reading ? formatDateTime(reading.submitted_at) : "—"),
+    h(
+      "td",
+      { "data-label": "Передано" },
+      reading ? formatDateTime(reading.submitted_at) : "—",
+      reading && !reading.submitted_by_you ? h("span", { class: "cell-sub" }, submitterText(reading)) : null,
+    ),
     h("td", { class: "cell-action" }, action),
   );
 }

@@ -133,7 +133,8 @@ def _year_chart() -> list[str]:
     for day in range(365):  # the roll-ups a year of ingestion leaves: 48 half-hours of 0.3 kWh a day
         repository.put_day_totals(meter_id, first + timedelta(days=day),
                                   DayTotals({"A+": Decimal("14.4")}, 48, 0, 0, 48), 1, "2026-01-01T00:00:00Z")
-    owner = Principal(user=UserItem(user_id="bench", meter_ids={meter_id}), session_id="bench")
+    owner = Principal(user=UserItem(user_id="bench", meter_ids={meter_id}, aiis_meter_ids={meter_id}),
+                      session_id="bench")
     reader = AiisReader()
     query = ConsumptionQuery(scale="year", date=date(2025, 6, 1))
     reader.consumption(owner, meter_id, query)  # warm

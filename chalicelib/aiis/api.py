@@ -18,7 +18,7 @@ ADMINS = ("admin",)
 # --- consumers -----------------------------------------------------------------------------------
 
 @api.route("/meters/{meter_id}/aiis/registers", summary="Показания A+, A-, R+, R- со временем снятия",
-           response=RegistersOut, errors=(404,))
+           response=RegistersOut, errors=(403, 404))
 def registers(req: Request, meter_id: str) -> RegistersOut:
     from .reader import AiisReader
 
@@ -26,7 +26,7 @@ def registers(req: Request, meter_id: str) -> RegistersOut:
 
 
 @api.route("/meters/{meter_id}/aiis/profile", summary="Профиль мощности: получасовые интервалы за период до 31 дня",
-           query=ProfileQuery, response=ProfileOut, errors=(404, 422))
+           query=ProfileQuery, response=ProfileOut, errors=(403, 404, 422))
 def profile(req: Request, meter_id: str) -> ProfileOut:
     from .reader import AiisReader
 
@@ -34,7 +34,7 @@ def profile(req: Request, meter_id: str) -> ProfileOut:
 
 
 @api.route("/meters/{meter_id}/aiis/profile.csv", summary="Профиль мощности за период в CSV (Excel)",
-           query=ProfileQuery, produces="text/csv", errors=(404, 422))
+           query=ProfileQuery, produces="text/csv", errors=(403, 404, 422))
 def profile_csv(req: Request, meter_id: str) -> Result:
     from .reader import AiisReader
 
@@ -44,7 +44,7 @@ def profile_csv(req: Request, meter_id: str) -> Result:
 @api.route("/meters/{meter_id}/aiis/consumption",
            summary="График потребления: день (48 получасов), месяц (по дням), год (по месяцам); календарный или "
                    "расчётный период; канал A+, A-, R+, R- (знак «+» передавайте как %2B)",
-           query=ConsumptionQuery, response=ConsumptionOut, errors=(404, 422))
+           query=ConsumptionQuery, response=ConsumptionOut, errors=(403, 404, 422))
 def consumption(req: Request, meter_id: str) -> ConsumptionOut:
     from .reader import AiisReader
 
@@ -52,7 +52,7 @@ def consumption(req: Request, meter_id: str) -> ConsumptionOut:
 
 
 @api.route("/meters/{meter_id}/aiis/readings", summary="Таблица показаний по дням, новые сверху, постранично",
-           query=ReadingsQuery, response=ReadingsOut, errors=(404, 422))
+           query=ReadingsQuery, response=ReadingsOut, errors=(403, 404, 422))
 def readings(req: Request, meter_id: str) -> ReadingsOut:
     from .reader import AiisReader
 
@@ -60,7 +60,7 @@ def readings(req: Request, meter_id: str) -> ReadingsOut:
 
 
 @api.route("/meters/{meter_id}/aiis/events", summary="Журнал событий счётчика с фильтрами по важности и журналу",
-           query=EventsQuery, response=EventsOut, errors=(404, 422))
+           query=EventsQuery, response=EventsOut, errors=(403, 404, 422))
 def events(req: Request, meter_id: str) -> EventsOut:
     from .reader import AiisReader
 
@@ -68,14 +68,14 @@ def events(req: Request, meter_id: str) -> EventsOut:
 
 
 @api.route("/meters/{meter_id}/aiis/relay", summary="Состояние реле нагрузки (включено/отключено)",
-           response=RelayOut, errors=(404,))
+           response=RelayOut, errors=(403, 404))
 def relay(req: Request, meter_id: str) -> RelayOut:
     from .reader import AiisReader
 
     return AiisReader().relay(req.principal, meter_id)
 
 
-@api.route("/accounts/{contract_number}/aiis", summary="Подключена ли услуга АИИС КУЭ к договору, и его счётчики",
+@api.route("/accounts/{contract_number}/aiis", summary="Подключена ли услуга АИИС КУЭ к договору в этом личном кабинете, и счётчики договора",
            response=AiisContractOut, errors=(404,))
 def contract_status(req: Request, contract_number: str) -> AiisContractOut:
     from .contracts import AiisContracts
@@ -83,7 +83,7 @@ def contract_status(req: Request, contract_number: str) -> AiisContractOut:
     return AiisContracts().status(req.principal, contract_number)
 
 
-@api.route("/accounts/{contract_number}/aiis", "POST", summary="Подключить услугу АИИС КУЭ к договору",
+@api.route("/accounts/{contract_number}/aiis", "POST", summary="Подключить услугу АИИС КУЭ к договору в этом личном кабинете (доступ других пользователей договора не меняется)",
            response=AiisContractOut, errors=(404,))
 def connect(req: Request, contract_number: str) -> AiisContractOut:
     from .contracts import AiisContracts
@@ -91,7 +91,7 @@ def connect(req: Request, contract_number: str) -> AiisContractOut:
     return AiisContracts().set_connected(req.principal, contract_number, True)
 
 
-@api.route("/accounts/{contract_number}/aiis", "DELETE", summary="Отключить услугу АИИС КУЭ от договора", status=204,
+@api.route("/accounts/{contract_number}/aiis", "DELETE", summary="Отключить услугу АИИС КУЭ от договора в этом личном кабинете (только для себя)", status=204,
            errors=(404,))
 def disconnect(req: Request, contract_number: str) -> None:
     from .contracts import AiisContracts

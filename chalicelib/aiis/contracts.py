@@ -1,20 +1,24 @@
-"""Connecting the АИИС КУЭ service to a contract (seed 000: «Если сервис не подключен …, будет открыта
-форма подачи заявки на подключение … ввести номер договора энергоснабжения и нажать «Подключить»»).
+"""Connecting the АИИС КУЭ service to a contract in one personal account (seed 000: «Если сервис не
+подключен к данному кабинету, будет открыта форма подачи заявки на подключение … ввести номер договора
+энергоснабжения и нажать «Подключить»»).
 
-The flag is the contract's (`ContractItem.aiis_enabled`, DESIGN §2 "connected per contract"); only a
-user who has linked the contract may see or change it.
+The connection is the account's, not the contract's: the caller's link to the contract carries
+`aiis_connected`, and the contract's meters the account has linked go into the account's
+`aiis_meter_ids` in the same transaction, so the data endpoints decide from the signed-in user alone
+(no extra read). Connecting or disconnecting never touches another account's link. Any right on the
+contract is enough: a view-only co-user may view the data.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts.principal import Principal
-from chalicelib.core import clock
-from chalicelib.core.dynamo import is_conditional_failure
+from chalicelib.accounts.repository import UserItem
+from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import not_found
-from chalicelib.metering.repository import ContractItem, ContractLinkItem, LinkItem, MeteringRepository, contract_key
+from chalicelib.metering.repository import ContractLinkItem, LinkItem, MeteringRepository
 
 from .models import AiisContractOut, AiisMeter
 
@@ -25,28 +29,40 @@ class AiisContracts:
     def __init__(self, repository: Optional[MeteringRepository] = None) -> None:
         self.repo = repository or MeteringRepository()
 
-    def _meters(self, principal: Principal, contract: str) -> list[AiisMeter]:
+    def _linked(self, principal: Principal, contract: str) -> tuple[ContractLinkItem, list[LinkItem]]:
+        """The caller's link to the contract and its meter links (one Query of the caller's partition)."""
         items = self.repo.user_items(principal.user_id)
-        if not any(isinstance(i, ContractLinkItem) and i.contract == contract for i in items):
+        link = next((i for i in items if isinstance(i, ContractLinkItem) and i.contract == contract), None)
+        if link is None:
             raise not_found(NOT_LINKED)
-        links = sorted((i for i in items if isinstance(i, LinkItem) and i.contract == contract),
-                       key=lambda link: link.summary.as_dict().get("serial", ""))
-        return [AiisMeter(id=link.link_meter, serial=link.summary.as_dict()["serial"], label=link.label,
-                          status=link.summary.as_dict()["status"]) for link in links]
+        meters = sorted((i for i in items if isinstance(i, LinkItem) and i.contract == contract),
+                        key=lambda m: m.summary.as_dict().get("serial", ""))
+        return link, meters
 
     def status(self, principal: Principal, contract: str) -> AiisContractOut:
-        meters = self._meters(principal, contract)
-        item, _ = self.repo.contract_with_objects(contract)
-        return AiisContractOut(contract=contract, connected=bool(item and item.aiis_enabled), meters=meters)
+        link, meters = self._linked(principal, contract)
+        return _out(contract, bool(link.aiis_connected), meters)
 
     def set_connected(self, principal: Principal, contract: str, connected: bool) -> AiisContractOut:
-        meters = self._meters(principal, contract)
+        link, meters = self._linked(principal, contract)
+        meter_ids = {m.link_meter for m in meters}
+        user_actions: list[Any] = []
+        if meter_ids:
+            user_actions.append(UserItem.aiis_meter_ids.add(meter_ids) if connected
+                                else UserItem.aiis_meter_ids.delete(meter_ids))
         try:
-            ContractItem(contract_key(contract), "CONTRACT").update(
-                actions=[ContractItem.aiis_enabled.set(connected), ContractItem.updated_at.set(clock.iso(clock.now()))],
-                condition=ContractItem.pk.exists())
-        except UpdateError as exc:
-            if is_conditional_failure(exc):  # linked once, since gone from billing
-                raise not_found(NOT_LINKED) from None
-            raise
-        return AiisContractOut(contract=contract, connected=connected, meters=meters)
+            with transaction() as tx:
+                # Conditional: a link revoked meanwhile must not come back as a bare АИИС flag.
+                tx.update(link, actions=[ContractLinkItem.aiis_connected.set(connected)],
+                          condition=ContractLinkItem.pk.exists())
+                if user_actions:
+                    tx.update(principal.user, actions=user_actions, condition=UserItem.pk.exists())
+        except TransactWriteError:
+            raise not_found(NOT_LINKED) from None
+        return _out(contract, connected, meters)
+
+
+def _out(contract: str, connected: bool, meters: list[LinkItem]) -> AiisContractOut:
+    return AiisContractOut(contract=contract, connected=connected, meters=[
+        AiisMeter(id=m.link_meter, serial=m.summary.as_dict()["serial"], label=m.label,
+                  status=m.summary.as_dict()["status"]) for m in meters])

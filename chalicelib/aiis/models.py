@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from chalicelib.core.types import IsoDate
+
 Channel = Literal["A+", "A-", "R+", "R-"]
 SlotStatus = Literal["ok", "estimated", "missing", "no_data"]
 Severity = Literal["info", "warning", "critical"]
@@ -38,9 +40,9 @@ class RegistersOut(BaseModel):
 
 
 class ProfileQuery(_Query):
-    date_from: Optional[dt.date] = Field(default=None, alias="from",
+    date_from: Optional[IsoDate] = Field(default=None, alias="from",
                                          description="По умолчанию — за два дня до окончания периода")
-    date_to: Optional[dt.date] = Field(default=None, alias="to", description="По умолчанию — сегодня")
+    date_to: Optional[IsoDate] = Field(default=None, alias="to", description="По умолчанию — сегодня")
 
 
 class IntervalOut(BaseModel):
@@ -70,7 +72,7 @@ class ProfileOut(_Ranged):
 
 class ConsumptionQuery(_Query):
     scale: Literal["day", "month", "year"] = "month"
-    date: Optional[dt.date] = Field(default=None, description="Любой день нужного периода; по умолчанию — сегодня")
+    date: Optional[IsoDate] = Field(default=None, description="Любой день нужного периода; по умолчанию — сегодня")
     basis: Literal["calendar", "billing"] = "calendar"
     channel: Channel = "A+"
 
@@ -138,8 +140,8 @@ class EventsQuery(_Query):
     severity: Optional[Annotated[str, StringConstraints(pattern=r"^(info|warning|critical)(,(info|warning|critical))*$")]] = Field(
         default=None, description="Через запятую: info, warning, critical")
     journal: Optional[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = None
-    date_from: Optional[dt.date] = Field(default=None, alias="from")
-    date_to: Optional[dt.date] = Field(default=None, alias="to")
+    date_from: Optional[IsoDate] = Field(default=None, alias="from")
+    date_to: Optional[IsoDate] = Field(default=None, alias="to")
 
 
 class EventOut(BaseModel):
@@ -274,7 +276,7 @@ class AgentSecret(BaseModel):
 
 
 class Export80020Query(_Query):
-    date: dt.date
+    date: IsoDate
     points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
         default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
 

@@ -1,9 +1,11 @@
 """What a consumer sees of a meter on АИИС КУЭ: registers, load profile, consumption charts, the
 readings table, the event journal, relay state, and a CSV of the profile.
 
-Only the meter's owner sees it: ownership comes from the signed-in user's meter ids (no read), so a
-chart costs exactly its own reads — a year chart is one Query of month roll-ups. Anyone else gets
-the same 404 as for a meter that does not exist.
+Only an account that has linked the meter sees it, and only once that account has connected the
+service to the meter's contract (seed 000; `contracts.py`): both come from the signed-in user's item
+(`meter_ids`, `aiis_meter_ids` — no read), so a chart costs exactly its own reads — a year chart is one
+Query of month roll-ups. Anyone else gets the same 404 as for a meter that does not exist; a linked
+but unconnected meter gets 403 `aiis_not_connected`, telling how to connect.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Iterable, Mapping, Optional
 from chalicelib.accounts.principal import Principal
 from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.errors import field_error, not_found
+from chalicelib.core.errors import ApiError, field_error, not_found
 from chalicelib.core.web import Result
 from chalicelib.metering.service import METER_NOT_FOUND, owns
 
@@ -36,6 +38,8 @@ SEVERITY_TITLES = {"info": "Информация", "warning": "Предупре�
 JOURNAL_TITLES = {"voltage": "Напряжение", "current": "Ток", "power": "Включение и отключение счётчика",
                   "relay": "Реле нагрузки", "tamper": "Внешние воздействия", "diagnostics": "Самодиагностика",
                   "clock": "Часы счётчика"}
+NOT_CONNECTED = ("Сервис АИИС КУЭ не подключён к договору этого счётчика в Вашем личном кабинете. Подключите его "
+                 "в разделе «АИИС КУЭ»: укажите номер договора энергоснабжения и нажмите «Подключить»")
 OTHER_JOURNAL = "Прочие события"
 CSV_STATUS = {"ok": "достоверно", "estimated": "расчётное значение счётчика", "missing": "нет значения в счётчике",
               NO_DATA: "данные не поступили"}
@@ -50,6 +54,8 @@ class AiisReader:
     def _check(self, principal: Principal, meter_id: str) -> None:
         if not owns(principal, meter_id):
             raise not_found(METER_NOT_FOUND)
+        if meter_id not in (principal.user.aiis_meter_ids or set()):
+            raise ApiError(NOT_CONNECTED, status=403, code="aiis_not_connected")
 
     def _today(self) -> date:
         return clock.now().astimezone(self.tz).date()

@@ -70,7 +70,8 @@ class AgentClient:
 
 @dataclass
 class Site:
-    """One contract with two АИИС meters; meter 1 belongs to the agent, meter 2 to nobody."""
+    """One contract with two АИИС meters; meter 1 belongs to the agent, meter 2 to nobody. The owner has
+    linked the contract and connected the АИИС service to it."""
     contract: str
     serials: list[str]
     meter_ids: list[str]
@@ -92,6 +93,9 @@ def make_site(api: Api, assign: int = 1) -> Site:
                             token=owner["token"])
     assert status == 201, tree
     by_serial = {m["serial"]: m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"]}
+    # АИИС data is shown only to an account that has connected the service (seed 000).
+    status, state = api.post(f"/accounts/{contract}/aiis", token=owner["token"])
+    assert status == 200 and state["connected"], state
     admin = staff_token(api, "admin")
     agent_id = f"tp-{uuid.uuid4().hex[:8]}"
     status, created = api.post("/staff/agents", {"id": agent_id, "name": "ТП-17, ул. Ленина, 5",
@@ -100,3 +104,23 @@ def make_site(api: Api, assign: int = 1) -> Site:
     assert status == 201, created
     return Site(contract, serials, [by_serial[s] for s in serials], owner, admin, agent_id, created["secret"],
                 AgentClient(api, agent_id, created["secret"]))
+
+
+def add_co_user(api: Api, contract: str, right: str = "view") -> dict[str, Any]:
+    """A second signed-in account with `right` on the contract, granted the way every grant is staged
+    (metering/access.py) — how the holder's invitation or staff approval ends."""
+    from chalicelib.accounts.repository import UserRepository
+    from chalicelib.core import clock
+    from chalicelib.core.dynamo import transaction
+    from chalicelib.metering.access import stage_grant
+    from chalicelib.metering.repository import MeteringRepository, contract_key
+
+    user = register_and_confirm(api)
+    user["token"] = login(api, user["login"])["access_token"]
+    repo = MeteringRepository()
+    item, objects = repo.contract_with_objects(contract)
+    assert item is not None
+    with transaction() as tx:
+        stage_grant(tx, UserRepository().get(user["user_id"]), item, objects, repo.meters_of(contract_key(contract)),
+                    right, "test", clock.iso(clock.now()))
+    return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 import uuid
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from xml.etree import ElementTree as ET
 import botocore.client
 import pytest
 
-from aiis_support import interval, local_day, make_site, slot_start
+from aiis_support import add_co_user, interval, local_day, make_site, slot_start
 from helpers import billing_meter, load_billing, login, register_and_confirm
 from test_reference import staff_token
 
@@ -201,17 +202,73 @@ def test_a_year_chart_is_one_query_of_at_most_twelve_roll_ups(api, site, setting
                                   "estimated": 0, "missing": 0, "no_data": 0}
 
 
-def test_connecting_the_service_to_a_contract(api, site):
-    token = site.owner["token"]
-    status, state = api.get(f"/accounts/{site.contract}/aiis", token=token)
+DATA = ("registers", "relay", "events", "readings", "profile", "profile.csv", "consumption?scale=year")
+
+
+def data_status(api, meter_id: str, token: str) -> dict[str, tuple[int, Any]]:
+    """Status and error code of every consumer АИИС data endpoint for one meter."""
+    answers = {}
+    for what in DATA:
+        response = api.client.http.get(f"/api/v1/meters/{meter_id}/aiis/{what}",
+                                       headers={"Authorization": f"Bearer {token}"})
+        code = None
+        if response.status_code >= 400:
+            code = json.loads(response.body)["error"]["code"]
+        answers[what] = (response.status_code, code)
+    return answers
+
+
+def test_the_service_is_connected_per_account_and_data_is_refused_until_then(api):
+    fresh = make_site(api)                      # the holder has connected the service
+    meter = fresh.meter_ids[0]
+    relative = add_co_user(api, fresh.contract, "view")   # a view-only co-user of the same contract
+    token = relative["token"]
+
+    # The holder's connection is his own: the co-user sees the contract as not connected, and its data is
+    # refused with a reason and a way to connect, not hidden as if the meter did not exist.
+    status, state = api.get(f"/accounts/{fresh.contract}/aiis", token=token)
     assert status == 200 and state["connected"] is False
-    assert [m["serial"] for m in state["meters"]] == site.serials
-    status, state = api.post(f"/accounts/{site.contract}/aiis", token=token)
+    assert [m["serial"] for m in state["meters"]] == fresh.serials
+    assert set(data_status(api, meter, token).values()) == {(403, "aiis_not_connected")}
+    status, answer = api.get(f"/meters/{meter}/aiis/registers", token=token)
+    assert "Подключить" in answer["error"]["message"] and answer["error"]["fields"] == []
+    assert api.get(f"/accounts/{fresh.contract}/aiis", token=fresh.owner["token"])[1]["connected"] is True
+
+    # A view-only right is enough to connect; then the co-user sees the data, the holder still does.
+    status, state = api.post(f"/accounts/{fresh.contract}/aiis", token=token)
     assert status == 200 and state["connected"] is True
-    assert api.get(f"/accounts/{site.contract}/aiis", token=token)[1]["connected"] is True
-    assert api.call("DELETE", f"/accounts/{site.contract}/aiis", token=token)[0] == 204
-    assert api.get(f"/accounts/{site.contract}/aiis", token=token)[1]["connected"] is False
+    assert {s for s, _ in data_status(api, meter, token).values()} == {200}
+
+    # The holder disconnects: only his own access goes.
+    assert api.call("DELETE", f"/accounts/{fresh.contract}/aiis", token=fresh.owner["token"])[0] == 204
+    assert api.get(f"/accounts/{fresh.contract}/aiis", token=fresh.owner["token"])[1]["connected"] is False
+    assert set(data_status(api, meter, fresh.owner["token"]).values()) == {(403, "aiis_not_connected")}
+    assert {s for s, _ in data_status(api, meter, token).values()} == {200}
+    assert api.get(f"/accounts/{fresh.contract}/aiis", token=token)[1]["connected"] is True
+
+    # And the other way round.
+    assert api.post(f"/accounts/{fresh.contract}/aiis", token=fresh.owner["token"])[0] == 200
+    assert api.call("DELETE", f"/accounts/{fresh.contract}/aiis", token=token)[0] == 204
+    assert set(data_status(api, meter, token).values()) == {(403, "aiis_not_connected")}
+    assert {s for s, _ in data_status(api, meter, fresh.owner["token"]).values()} == {200}
+
+    # Not linked: 404 for the contract and its meters alike, connected elsewhere or not.
+    stranger = register_and_confirm(api)
+    stranger_token = login(api, stranger["login"])["access_token"]
+    assert api.post(f"/accounts/{fresh.contract}/aiis", token=stranger_token)[0] == 404
+    assert set(data_status(api, meter, stranger_token).values()) == {(404, "not_found")}
     assert api.post("/accounts/НЕТ-1/aiis", token=token)[0] == 404
+
+
+def test_the_connection_check_costs_no_read(api, site):
+    """Refused or served, a data request reads the signed-in user once; the АИИС check adds nothing."""
+    relative = add_co_user(api, site.contract, "view")
+    with dynamodb_reads() as calls:
+        assert api.get(f"/meters/{site.meter_ids[0]}/aiis/registers", token=relative["token"])[0] == 403
+    assert [op for op, _ in calls] == ["GetItem"]
+    with dynamodb_reads() as calls:
+        assert get(api, site, "registers")[0] == 200
+    assert [op for op, _ in calls] == ["GetItem", "GetItem"]   # the signed-in user, then the registers
 
 
 def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):

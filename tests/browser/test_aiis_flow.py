@@ -1,6 +1,7 @@
 """АИИС КУЭ in a real browser (seeds 000, 004): a consumer connects the service to his contract with
 «Подключить», opens the meter on АИИС from its card (relay badge), and drills the consumption chart
-down year → month (a click on the month's bar) → day (a click on the day's bar) and back. The
+down year → month (a click on the month's bar) → day (a click on the day's bar) and back; then
+«Отключить» ends his access (the meter card offers to connect again). The
 browser's clock is set more than a year back: the chart still opens on the server's year.
 
 The data is put in through the ingestion service in-process (the stack runs in this process,
@@ -48,7 +49,9 @@ def aiis_consumer(site_url):
     login = f"aiis{tag}"
     user_id = create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
                                  phone=f"+7900{int(tag, 16) % 10_000_000:07d}", kind="person", role="consumer",
-                                 profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович"})
+                                 # The СНИЛС billing names as the holder of ДЭ-1001: linking proves ownership.
+                                 profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович",
+                                          "snils": "112-233-445 95"})
     users = UserRepository()
     MeteringService().link(Principal(user=users.get(user_id), session_id="test"),
                            LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL))
@@ -166,3 +169,13 @@ def test_consumption_chart_drill_down(page: Page, site_url: str, aiis_consumer) 
     page.get_by_role("button", name="← Назад").click()
     expect(chart).to_have_attribute("data-scale", "year")
     expect(page.get_by_role("button", name="← Назад")).to_be_hidden()
+
+    # «Отключить» on the АИИС page ends this account's access: the meter card then offers to connect.
+    page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="АИИС КУЭ").click()
+    page.get_by_role("button", name=f"Отключить АИИС КУЭ от договора № {aiis_consumer['contract']}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Отключить").click()
+    expect(page.get_by_text(f"Услуга АИИС КУЭ отключена от договора № {aiis_consumer['contract']}")).to_be_visible()
+    expect(page.get_by_role("heading", name="Подключение сервиса")).to_be_visible()
+    page.goto(f"{site_url}/#/accounts")
+    page.get_by_role("link", name=f"Счётчик № {aiis_consumer['serial']}").click()
+    expect(page.get_by_role("link", name="Подключить АИИС КУЭ")).to_be_visible()

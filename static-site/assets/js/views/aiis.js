@@ -1,5 +1,5 @@
-// АИИС КУЭ (seeds 000, 003, 004): the service is connected per contract («Подключить» with the contract
-// number); per meter: registers A+ A− R+ R− with the read time, the consumption chart with drill-down
+// АИИС КУЭ (seeds 000, 003, 004): the service is connected per contract in this personal account
+// («Подключить» with the contract number; «Отключить» affects only this account); per meter: registers A+ A− R+ R− with the read time, the consumption chart with drill-down
 // (year → month → day and back; calendar or billing period; energy type), the 30-minute load profile
 // for a chosen period with a CSV download, the readings table with paging, the event journal by
 // severity, and the relay state. Missing and estimated intervals are always marked, never drawn as 0.
@@ -8,6 +8,7 @@
 
 import {
   clearErrors,
+  confirmDialog,
   field,
   fill,
   formAlert,
@@ -166,7 +167,15 @@ export async function aiisCardBlock(ctx, card) {
   let relay = null;
   try {
     relay = await ctx.api.get(`/meters/${enc(card.id)}/aiis/relay`);
-  } catch {
+  } catch (error) {
+    if (error.code === "aiis_not_connected") {
+      return h(
+        "div",
+        { class: "notice aiis-card" },
+        h("p", {}, "Счётчик подключён к АИИС КУЭ, но сервис не подключён к его договору в Вашем личном кабинете."),
+        h("p", { class: "aiis-card__row" }, h("a", { class: "btn btn--primary btn--small", href: "#/aiis" }, "Подключить АИИС КУЭ")),
+      );
+    }
     relay = null;
   }
   return h(
@@ -654,6 +663,39 @@ function connectForm(ctx, contracts) {
   return form;
 }
 
+function disconnectButton(ctx, contract) {
+  const button = h(
+    "button",
+    { type: "button", class: "btn btn--ghost btn--small", "aria-label": `Отключить АИИС КУЭ от договора № ${contract}` },
+    "Отключить",
+  );
+  const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
+  button.addEventListener("click", async () => {
+    const yes = await confirmDialog({
+      title: `Отключить АИИС КУЭ от договора № ${contract}?`,
+      text:
+        "Данные АИИС КУЭ по счётчикам договора перестанут показываться в Вашем личном кабинете. Другие " +
+        "пользователи договора доступ не потеряют. Подключить сервис снова можно в любой момент.",
+      confirm: "Отключить",
+      cancel: "Отмена",
+      danger: true,
+    });
+    if (!yes) return;
+    error.hidden = true;
+    setBusy(button, true, "Отключаем…");
+    try {
+      await ctx.api.delete(`/accounts/${enc(contract)}/aiis`);
+      ctx.flash(`Услуга АИИС КУЭ отключена от договора № ${contract} в Вашем личном кабинете.`, "info");
+      ctx.navigate("/aiis");
+    } catch (e) {
+      setBusy(button, false);
+      error.textContent = e.message;
+      error.hidden = false;
+    }
+  });
+  return [button, error];
+}
+
 export async function aiisView(ctx) {
   const tree = await ctx.api.get("/accounts");
   const numbers = tree.contracts.map((c) => c.number);
@@ -670,6 +712,7 @@ export async function aiisView(ctx) {
         "section",
         { class: "card", "aria-label": `Договор № ${s.contract}` },
         h("h2", { class: "card__title" }, `Договор № ${s.contract}`, " ", h("span", { class: "pill pill--ok" }, "Подключено")),
+        disconnectButton(ctx, s.contract),
         s.meters.some((m) => m.status === "aiis")
           ? h(
               "ul",
@@ -688,7 +731,7 @@ export async function aiisView(ctx) {
           { class: "card", "aria-labelledby": "aiis-connect" },
           h("h2", { id: "aiis-connect", class: "card__title" }, "Подключение сервиса"),
           numbers.length
-            ? [h("p", {}, "Сервис не подключён к договору. Введите номер договора энергоснабжения и нажмите «Подключить»."), connectForm(ctx, notConnected)]
+            ? [h("p", {}, "Сервис не подключён к договору в этом личном кабинете. Введите номер договора энергоснабжения и нажмите «Подключить»."), connectForm(ctx, notConnected)]
             : h("p", {}, "Сначала ", h("a", { href: "#/accounts" }, "привяжите договор"), " к личному кабинету."),
         ),
   );

@@ -7,8 +7,9 @@ from chalicelib.core.web import ApiBlueprint, Request
 
 from .consent import CONSENT_TEXT
 from .models import (ChallengeResponse, ConfirmRequest, ConsentText, ForgotRequest, LoginRequest,
-                     LoginResponse, Message, PasswordChange, Profile, ProfileUpdate, RefreshRequest,
-                     RegisterRequest, ResendConfirmationRequest, ResetRequest, Tokens)
+                     LoginResponse, Message, PasswordChange, PhoneChangeRequest, PhoneChangeStarted,
+                     PhoneConfirmRequest, Profile, ProfileUpdate, RefreshRequest, RegisterRequest,
+                     ResendConfirmationRequest, ResetRequest, Tokens)
 
 api = ApiBlueprint(__name__, tag="Учётная запись")
 
@@ -40,7 +41,7 @@ def consent(req: Request) -> ConsentText:
 
 
 @api.route("/auth/register", "POST", summary="Регистрация (ФЛ, ИП, ЮЛ)", access="public",
-           body=RegisterRequest, response=Message, status=202, errors=(400, 409, 422, 429))
+           body=RegisterRequest, response=Message, status=202, errors=(400, 409, 422, 429), paced=True)
 def register(req: Request) -> Message:
     from . import pow
     from .registration import RegistrationService
@@ -66,7 +67,7 @@ def confirm(req: Request) -> Message:
 @api.route("/auth/confirmation/resend", "POST",
            summary="Повторное письмо для подтверждения регистрации (новая ссылка заменяет прежнюю)",
            access="public", body=ResendConfirmationRequest, response=Message, status=202,
-           errors=(400, 422, 429))
+           errors=(400, 422, 429), paced=True)
 def resend_confirmation(req: Request) -> Message:
     from . import pow
     from .registration import RegistrationService
@@ -77,12 +78,13 @@ def resend_confirmation(req: Request) -> Message:
 
 
 @api.route("/auth/login", "POST", summary="Вход по логину, e-mail или телефону", access="public",
-           body=LoginRequest, response=LoginResponse, errors=(401, 422, 429))
+           body=LoginRequest, response=LoginResponse, errors=(400, 401, 422, 429))
 def login(req: Request) -> LoginResponse:
     from .sessions import SessionService
 
     body = req.body
-    return SessionService().login(body.identifier, body.password, body.remember)
+    challenge = (body.pow.challenge, body.pow.nonce) if body.pow else None
+    return SessionService().login(body.identifier, body.password, body.remember, req.source_ip, challenge)
 
 
 @api.route("/auth/refresh", "POST", summary="Обновление токенов (одноразовый refresh-токен)",
@@ -101,7 +103,7 @@ def logout(req: Request) -> None:
 
 
 @api.route("/auth/password/forgot", "POST", summary="Запрос кода для восстановления пароля",
-           access="public", body=ForgotRequest, response=Message, status=202, errors=(400, 429))
+           access="public", body=ForgotRequest, response=Message, status=202, errors=(400, 429), paced=True)
 def forgot_password(req: Request) -> Message:
     from . import pow
     from .recovery import RecoveryService
@@ -112,7 +114,7 @@ def forgot_password(req: Request) -> Message:
 
 
 @api.route("/auth/password/reset", "POST", summary="Новый пароль по коду из письма", access="public",
-           body=ResetRequest, response=Message, errors=(400, 422, 429))
+           body=ResetRequest, response=Message, errors=(400, 422, 429), paced=True)
 def reset_password(req: Request) -> Message:
     from .recovery import RecoveryService
 
@@ -122,7 +124,7 @@ def reset_password(req: Request) -> Message:
 
 
 @api.route("/auth/login/recover", "POST", summary="Напоминание логина на e-mail", access="public",
-           body=ForgotRequest, response=Message, status=202, errors=(400, 429))
+           body=ForgotRequest, response=Message, status=202, errors=(400, 429), paced=True)
 def recover_login(req: Request) -> Message:
     from . import pow
     from .recovery import RecoveryService
@@ -139,12 +141,30 @@ def me(req: Request) -> Profile:
     return to_profile(req.principal.user)
 
 
-@api.route("/me", "PATCH", summary="Изменение профиля", body=ProfileUpdate, response=Profile,
-           errors=(409, 422))
+@api.route("/me", "PATCH", summary="Изменение профиля (телефон — через me/phone, с кодом из СМС)",
+           body=ProfileUpdate, response=Profile, errors=(409, 422))
 def update_me(req: Request) -> Profile:
     from .profile import ProfileService
 
     return ProfileService().update(req.principal, req.body)
+
+
+@api.route("/me/phone", "POST",
+           summary="Смена телефона, шаг 1: код в СМС на новый номер (новый запрос заменяет прежний код)",
+           body=PhoneChangeRequest, response=PhoneChangeStarted, status=202, errors=(409, 422, 429))
+def request_phone_change(req: Request) -> PhoneChangeStarted:
+    from .profile import PHONE_CODE_SENT, ProfileService
+
+    lifetime = ProfileService().request_phone_change(req.principal, req.body.phone)
+    return PhoneChangeStarted(message=PHONE_CODE_SENT, expires_in=lifetime)
+
+
+@api.route("/me/phone/confirm", "POST", summary="Смена телефона, шаг 2: код из СМС; новый номер вступает в силу",
+           body=PhoneConfirmRequest, response=Profile, errors=(400, 409, 422))
+def confirm_phone_change(req: Request) -> Profile:
+    from .profile import ProfileService
+
+    return ProfileService().confirm_phone_change(req.principal, req.body.code)
 
 
 @api.route("/me/password", "POST", summary="Смена пароля (нужен текущий пароль)", body=PasswordChange,

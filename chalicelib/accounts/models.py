@@ -4,13 +4,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Callable, ClassVar, Literal, Optional, Union
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo,
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from . import identifiers
 from .identifiers import InvalidIdentifier
 from .passwords import policy_problems
+from chalicelib.core.config import get_settings
+from chalicelib.core.types import (EMAIL_PATTERN, KPP_PATTERN, LOGIN_PATTERN, NEW_PASSWORD, PHONE_PATTERN, SNILS,
+                                    IsoDate, documented, inn, ogrn)
 
 Kind = Literal["person", "entrepreneur", "company"]
 Role = Literal["consumer", "operator", "engineer", "admin"]
@@ -28,11 +31,17 @@ def _checked(normalize: Callable[[str], str], code: str) -> AfterValidator:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Email = Annotated[str, StringConstraints(max_length=254), _checked(identifiers.normalize_email, "email")]
-Phone = Annotated[str, StringConstraints(max_length=32), _checked(identifiers.normalize_phone, "phone")]
-Login = Annotated[str, StringConstraints(max_length=32), _checked(identifiers.normalize_login, "login")]
-Snils = Annotated[str, StringConstraints(max_length=20), _checked(identifiers.normalize_snils, "snils")]
+Email = Annotated[str, StringConstraints(max_length=254), _checked(identifiers.normalize_email, "email"),
+                  documented(pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, StringConstraints(max_length=32), _checked(identifiers.normalize_phone, "phone"),
+                  documented(pattern=PHONE_PATTERN)]
+Login = Annotated[str, StringConstraints(max_length=32), _checked(identifiers.normalize_login, "login"),
+                  documented(pattern=LOGIN_PATTERN)]
+Snils = Annotated[str, StringConstraints(max_length=20), _checked(identifiers.normalize_snils, "snils"), SNILS]
+Kpp = Annotated[str, StringConstraints(max_length=20), _checked(identifiers.normalize_kpp, "kpp"),
+                documented(pattern=KPP_PATTERN)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+NewPassword = Annotated[Password, NEW_PASSWORD]  # checked by `_policy` on the model
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
 Token = Annotated[str, StringConstraints(min_length=10, max_length=512)]
 
@@ -50,8 +59,10 @@ class Address(Strict):
 
 
 class Consent(Strict):
-    accepted: bool
-    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    accepted: Annotated[bool, documented(const=True)]
+    # The version of the text the user accepted: the current one (GET /auth/consent).
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        json_schema_extra=lambda schema: schema.update(enum=[get_settings().consent_version]))
 
     @field_validator("accepted")
     @classmethod
@@ -68,19 +79,19 @@ class ProofOfWork(Strict):
 
 class RegisterBase(Strict):
     login: Login
-    password: Password
+    password: NewPassword
     email: Email
     phone: Phone
     address: Address
     consent: Consent
     pow: ProofOfWork
 
-    @model_validator(mode="after")
-    def password_policy(self) -> "RegisterBase":
-        problems = policy_problems(self.password, self.login)
-        if problems:
-            raise PydanticCustomError("kabinet.password", problems[0])
-        return self
+    # On the field, so the error's path is `password`; `login` is declared first, so it is already
+    # in `info.data` when it is valid (an invalid login has its own error).
+    @field_validator("password")
+    @classmethod
+    def password_policy(cls, value: str, info: ValidationInfo) -> str:
+        return _policy(value, info.data.get("login"))
 
 
 class PersonRegistration(RegisterBase):
@@ -99,14 +110,15 @@ class _OrgRegistration(RegisterBase):
 
 class EntrepreneurRegistration(_OrgRegistration):
     kind: Literal["entrepreneur"]
-    inn: Annotated[str, _checked(lambda v: identifiers.normalize_inn(v, 12), "inn")]
-    ogrn: Annotated[str, _checked(lambda v: identifiers.normalize_ogrn(v, 15), "ogrn")]
+    inn: Annotated[str, _checked(lambda v: identifiers.normalize_inn(v, 12), "inn"), inn(12)]
+    ogrn: Annotated[str, _checked(lambda v: identifiers.normalize_ogrn(v, 15), "ogrn"), ogrn(15)]
 
 
 class CompanyRegistration(_OrgRegistration):
     kind: Literal["company"]
-    inn: Annotated[str, _checked(lambda v: identifiers.normalize_inn(v, 10), "inn")]
-    ogrn: Annotated[str, _checked(lambda v: identifiers.normalize_ogrn(v, 13), "ogrn")]
+    inn: Annotated[str, _checked(lambda v: identifiers.normalize_inn(v, 10), "inn"), inn(10)]
+    kpp: Kpp
+    ogrn: Annotated[str, _checked(lambda v: identifiers.normalize_ogrn(v, 13), "ogrn"), ogrn(13)]
 
 
 Registration = Annotated[Union[PersonRegistration, EntrepreneurRegistration, CompanyRegistration],
@@ -154,6 +166,8 @@ class LoginRequest(Strict):
     identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Password
     remember: bool = False
+    # Needed only after repeated failures of this identifier (answer 401 `challenge_required`).
+    pow: Optional[ProofOfWork] = None
 
 
 class RefreshRequest(Strict):
@@ -165,6 +179,13 @@ class ForgotRequest(Strict):
     pow: ProofOfWork
 
 
+def _policy(password: str, login: Optional[str] = None) -> str:
+    problems = policy_problems(password, login)
+    if problems:
+        raise PydanticCustomError("kabinet.password", problems[0])
+    return password
+
+
 def _identifier_given(value: str) -> str:
     if not value:
         raise PydanticCustomError("kabinet.identifier", "Укажите логин, e-mail или телефон")
@@ -174,21 +195,19 @@ def _identifier_given(value: str) -> str:
 class ResendConfirmationRequest(Strict):
     """Whatever sign-in accepts; the letter only ever goes to the address stored on the account."""
     identifier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254),
-                          AfterValidator(_identifier_given)]
+                          AfterValidator(_identifier_given), documented(minLength=1)]
     pow: ProofOfWork
 
 
 class ResetRequest(Strict):
     email: Email
     code: Code
-    password: Password
+    password: NewPassword
 
-    @model_validator(mode="after")
-    def password_policy(self) -> "ResetRequest":
-        problems = policy_problems(self.password)
-        if problems:
-            raise PydanticCustomError("kabinet.password", problems[0])
-        return self
+    @field_validator("password")
+    @classmethod
+    def password_policy(cls, value: str) -> str:
+        return _policy(value)
 
 
 def _document_date(value: date) -> date:
@@ -198,7 +217,9 @@ def _document_date(value: date) -> date:
     return value
 
 
-DocumentDate = Annotated[date, AfterValidator(_document_date)]
+# Documented as a form that is always in range: a year from 1991 to 2025, a day every month has.
+DocumentDate = Annotated[IsoDate, AfterValidator(_document_date),
+                         documented(pattern=r"^(199[1-9]|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
 
 
 class Passport(Strict):
@@ -214,7 +235,8 @@ class EgrRecord(Strict):
 
 
 class ProfileUpdate(Strict):
-    """Editable profile fields; login, kind, СНИЛС, ИНН and ОГРН are fixed at registration."""
+    """Editable profile fields; login, kind, СНИЛС, ИНН and ОГРН are fixed at registration. The phone is
+    changed with an SMS code (`me/phone`): here it is refused unless it is the current one."""
     email: Optional[Email] = None
     phone: Optional[Phone] = None
     address: Optional[Address] = None
@@ -225,14 +247,16 @@ class ProfileUpdate(Strict):
     short_name: Optional[Text] = None
     full_name: Optional[LongText] = None
     head_name: Optional[Text] = None
+    # ЮЛ only: a company that moves to another tax office gets a new КПП (its ИНН stays).
+    kpp: Optional[Kpp] = None
     egr_record: Optional[EgrRecord] = None
 
     # Present only to answer «cannot be changed» on the right field instead of «unknown field».
-    login: Any = None
-    kind: Any = None
-    snils: Any = None
-    inn: Any = None
-    ogrn: Any = None
+    login: Annotated[Any, documented(type="null")] = None
+    kind: Annotated[Any, documented(type="null")] = None
+    snils: Annotated[Any, documented(type="null")] = None
+    inn: Annotated[Any, documented(type="null")] = None
+    ogrn: Annotated[Any, documented(type="null")] = None
 
     @field_validator("login", "kind", "snils", "inn", "ogrn")
     @classmethod
@@ -242,9 +266,27 @@ class ProfileUpdate(Strict):
         return value
 
 
+class PhoneChangeRequest(Strict):
+    phone: Phone
+
+
+class PhoneConfirmRequest(Strict):
+    code: Code
+
+
+class PhoneChangeStarted(BaseModel):
+    message: str
+    expires_in: int = Field(description="Секунд, в течение которых действует код")
+
+
 class PasswordChange(Strict):
     old_password: Password
-    new_password: Password
+    new_password: NewPassword
+
+
+class ConsentRecord(BaseModel):
+    version: str = Field(description="Версия текста согласия, принятая при регистрации")
+    accepted_at: Optional[str] = Field(default=None, description="Когда согласие принято (UTC, ISO 8601)")
 
 
 class Profile(BaseModel):
@@ -265,10 +307,12 @@ class Profile(BaseModel):
     short_name: Optional[str] = None
     full_name: Optional[str] = None
     inn: Optional[str] = None
+    kpp: Optional[str] = None
     ogrn: Optional[str] = None
     head_name: Optional[str] = None
     egr_record: Optional[EgrRecord] = None
     created_at: str
+    consent: Optional[ConsentRecord] = None
 
 
 class Tokens(BaseModel):

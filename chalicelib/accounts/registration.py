@@ -49,7 +49,7 @@ MAX_PENDING = timedelta(days=7)
 _KIND_FIELDS = {
     "person": ("last_name", "first_name", "middle_name", "snils"),
     "entrepreneur": ("short_name", "full_name", "inn", "ogrn", "head_name"),
-    "company": ("short_name", "full_name", "inn", "ogrn", "head_name"),
+    "company": ("short_name", "full_name", "inn", "kpp", "ogrn", "head_name"),
 }
 
 
@@ -76,6 +76,7 @@ class RegistrationService:
         if "login" in live:
             raise conflict("Логин уже занят", [FieldError("login", "Этот логин уже занят, выберите другой")])
         if live:
+            hash_password(reg.password)  # the argon2 work of a new registration: time must not tell
             self._warn_owners({c.user_id for c in live.values()})
             return ACCEPTED
 

@@ -8,6 +8,7 @@ Access patterns (keys in infra/resources.yaml):
 - confirmation link ..... pk=CONFIRM#<sha256(token)>; a pending user keeps the digest of its one
   live registration link (`confirm_digest`), so a resent link can delete and outlive the previous one
 - password-reset code ... pk=USER#<id>, sk=RESET
+- new-phone SMS code .... pk=USER#<id>, sk=PHONE (the number awaiting confirmation and the code's digest)
 Unconfirmed registrations carry `ttl` so abandoned ones free their login, e-mail and phone.
 """
 from __future__ import annotations
@@ -80,6 +81,8 @@ class UserItem(Model):
     # Meters whose АИИС КУЭ data this account has connected (per account, seed 000), for the same reason.
     aiis_meter_ids = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
+    # Set when the account is closed (accounts/privacy.py): the item is then a tombstone without personal data.
+    closed_at = UnicodeAttribute(null=True)
 
     by_login = _ByLogin()
     by_email = _ByEmail()
@@ -110,6 +113,16 @@ class ResetItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default="RESET")
     ttl = NumberAttribute()
+    code_digest = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+
+
+class PhoneChangeItem(Model):
+    Meta = table_meta("identity")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="PHONE")
+    ttl = NumberAttribute()
+    phone = UnicodeAttribute()
     code_digest = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
 
@@ -161,6 +174,12 @@ class UserRepository:
         try:
             return ResetItem.get(user_key(user_id), "RESET", consistent_read=True)
         except ResetItem.DoesNotExist:
+            return None
+
+    def get_phone_change(self, user_id: str) -> Optional[PhoneChangeItem]:
+        try:
+            return PhoneChangeItem.get(user_key(user_id), "PHONE", consistent_read=True)
+        except PhoneChangeItem.DoesNotExist:
             return None
 
     def update(self, user: UserItem, actions: list[Any], condition: Any = None) -> bool:

@@ -1,7 +1,7 @@
 """Sign-in, token refresh with rotation, sign-out, password change.
 
-Sign-in costs two DynamoDB calls: one Query on the identifier's index and one write (the new
-session, or the failure count). Sessions live in the user item, see repository.UserItem.sessions.
+Sign-in costs three DynamoDB calls: the attempt counters (one BatchGet, login_guard.py), one Query
+on the identifier's index and one write (the new session, or the failure counts). Sessions live in the user item, see repository.UserItem.sessions.
 """
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from typing import Any, Optional
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.core import clock, throttle
+from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.errors import ApiError, field_error, rate_limited, unauthorized
+from chalicelib.core.errors import ApiError, field_error, unauthorized
 from chalicelib.core.dynamo import transaction
 from chalicelib.notifications import outbox
 
 from . import tokens
 from .identifiers import classify_identifier
+from .login_guard import LoginGuard
 from .models import LoginResponse, Tokens
 from .passwords import hash_password, policy_problems, verify_password
 from .principal import Principal
@@ -45,48 +46,28 @@ class SessionService:
         self.settings = settings or get_settings()
 
     # --- sign-in -------------------------------------------------------------------------------
-    def login(self, identifier: str, password: str, remember: bool) -> LoginResponse:
+    def login(self, identifier: str, password: str, remember: bool, source_ip: str,
+              challenge: Optional[tuple[str, str]] = None) -> LoginResponse:
         kind, key = classify_identifier(identifier)
+        guard = LoginGuard(self.settings)
+        attempt = guard.admit(key, source_ip, challenge)
         user = self.repo.find_by_identifier(kind, key)
-        now = clock.epoch(clock.now())
-        if user is None:
-            verify_password(None, password)  # same cost as a real check: no timing oracle
-            # Unknown identifiers are throttled like real ones, so lockout reveals nothing.
-            throttle.hit("login-unknown", key, self.settings.login_failures_before_lock,
-                         self.settings.login_lock_minutes * 60)
+        # The same argon2 work, counters and answer for an unknown identifier as for a wrong password.
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            guard.failed(attempt)
             raise unauthorized(WRONG_CREDENTIALS)
-        if int(user.locked_until) > now:
-            raise rate_limited(int(user.locked_until) - now)
-        if not verify_password(user.password_hash, password):
-            self._record_failure(user, now)
         if user.status != "active":
             # Only after the correct password: an unconfirmed account is not revealed to others.
             raise unauthorized("Регистрация не завершена: перейдите по ссылке из письма, отправленного "
                                "на Ваш адрес электронной почты. Если письма нет или ссылка устарела, "
                                "отправьте письмо ещё раз", code="not_confirmed")
+        now = clock.epoch(clock.now())
         session = self._new_session(user.user_id, remember)
-        actions = [UserItem.sessions[session.session_id].set(session.entry),
-                   UserItem.failed_logins.set(0), *self._prune_actions(user, now)]
+        actions = [UserItem.sessions[session.session_id].set(session.entry), *self._prune_actions(user, now)]
         # Guard: a password change between our read and this write must win.
         if not self.repo.update(user, actions, condition=UserItem.password_hash == user.password_hash):
             raise unauthorized(WRONG_CREDENTIALS)
         return LoginResponse(**self._tokens(user, session).model_dump(), user=to_profile(user))
-
-    def _record_failure(self, user: UserItem, now: int) -> None:
-        limit = self.settings.login_failures_before_lock
-        lock_seconds = self.settings.login_lock_minutes * 60
-        failures = int(user.failed_logins) + 1
-        if failures < limit:
-            self.repo.update(user, [UserItem.failed_logins.add(1)])
-            raise unauthorized(WRONG_CREDENTIALS)
-        note = outbox.Notification("account_locked", {"minutes": str(self.settings.login_lock_minutes)},
-                                   user_id=user.user_id, email=user.email)
-        with transaction() as tx:
-            tx.update(user, actions=[UserItem.failed_logins.set(0), UserItem.locked_until.set(now + lock_seconds)])
-            outbox.stage(tx, note)
-        outbox.dispatch([note])
-        logger.info("sign-in locked after %d failures for user %s", failures, user.user_id)
-        raise rate_limited(lock_seconds)
 
     # --- tokens --------------------------------------------------------------------------------
     def refresh(self, raw_token: str) -> Tokens:

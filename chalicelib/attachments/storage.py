@@ -59,3 +59,29 @@ def presigned_get(key: str, content_type: str, disposition: str, expires_in: int
         "get_object", ExpiresIn=expires_in,
         Params={"Bucket": _bucket(), "Key": key, "ResponseContentType": content_type,
                 "ResponseContentDisposition": disposition}))
+
+
+# --- for the person's data export and account closing (chalicelib/accounts/privacy.py) -------------
+
+def copy_to(key: str, target: Any) -> None:
+    """Stream an object into a writable binary file (the export's ZIP); never whole in memory."""
+    client("s3").download_fileobj(_bucket(), key, target)
+
+
+def put_file(key: str, source: Any, content_type: str) -> None:
+    client("s3").upload_fileobj(source, _bucket(), key, ExtraArgs={"ContentType": content_type})
+
+
+def keys_under(prefix: str) -> list[str]:
+    """Every key under a prefix (ListObjectsV2, page by page)."""
+    keys: list[str] = []
+    for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+def delete_many(keys: list[str]) -> None:
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes 1000 keys a call
+        chunk = keys[start:start + 1000]
+        if chunk:
+            client("s3").delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})

@@ -30,8 +30,16 @@ class Settings(BaseModel):
     confirmation_hours: int = 24
     reset_code_minutes: int = 15
     reset_code_attempts: int = 5
-    login_failures_before_lock: int = 5
-    login_lock_minutes: int = 15
+    # Sign-in (accounts/login_guard.py), per auth_window_seconds: failures of one identifier from one
+    # address before each further try waits (doubling up to the cap); failures of one identifier from
+    # anywhere before every try needs a proof-of-work; failures from one address before it is refused.
+    login_failures_before_delay: int = 3
+    login_max_delay_seconds: int = 300
+    login_failures_before_challenge: int = 5
+    login_failures_per_ip: int = 20
+    # Registration and recovery answer no sooner than this, whether or not the account exists: the
+    # known-account path does more work (argon2, a transaction, a letter), and time must not tell.
+    auth_response_floor_ms: int = 800
     # Per client IP, per window: auth endpoints that send mail or create accounts.
     auth_requests_per_ip: int = 20
     auth_window_seconds: int = 900
@@ -42,10 +50,12 @@ class Settings(BaseModel):
     argon2_memory_kib: int = 64 * 1024
     consent_version: str = "2024-01"
     # Reading entry (seed 000): window from this day 00:00 to the month's last day 23:59, local time;
-    # closed while the billing exchange runs; which applicant kinds may submit (seed 002 restricts).
+    # closed while the billing exchange runs; the consumer categories of contracts whose readings are
+    # accepted (seed 002 §4.7 restricts; chalicelib/metering/categories.py). The old values person,
+    # entrepreneur, company still work: person = the three ФЛ categories, company = company + cooperative.
     reading_window_start_day: int = 25
     reading_lock_windows: str = "00:55-01:25,12:55-13:25"
-    reading_submitters: str = "person,entrepreneur,company"
+    reading_submitters: str = "flat_common_meter,flat_no_common_meter,private_house,entrepreneur,company,cooperative"
     # A crashed exchange run must not keep entry locked beyond this.
     exchange_lock_minutes: int = 40
     # The billing-exchange bucket (drops in `inbox/`, exports in `outbox/`); its name contains the
@@ -78,6 +88,9 @@ class Settings(BaseModel):
     connection_status_checks_per_ip: int = 20
     connection_status_window_seconds: int = 3600
     company_code: str = "gorelektroset"
+    # 152-ФЗ: after an account is closed, the appeals, service requests and grid-connection applications
+    # the company must keep are kept (detached from the login) for this many years, then deleted.
+    personal_data_retention_years: int = Field(default=5, ge=1, le=75)
 
     def resource(self, name: str) -> str:
         """Physical name of a resource declared in infra/resources.yaml."""

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Iterator, Literal, Optional
 from urllib.parse import unquote
 
 from chalice import Blueprint, Response
@@ -47,6 +49,7 @@ class RouteSpec:
     raw_body: bool = False
     produces: str = "application/json"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    paced: bool = False
 
 
 @dataclass
@@ -85,17 +88,22 @@ class ApiBlueprint:
               roles: tuple[str, ...] = (), body: Optional[type[BaseModel]] = None,
               query: Optional[type[BaseModel]] = None, response: Optional[type[BaseModel]] = None,
               status: int = 200, errors: tuple[int, ...] = (), raw_body: bool = False,
-              produces: str = "application/json",
-              max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              produces: str = "application/json", max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+              paced: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`raw_body`: the handler gets the body bytes exactly as received (signed or compressed
         bodies); `body` then only documents their decoded shape. `produces`: the success
-        response's media type when it is not JSON. `max_body_bytes`: the largest body accepted."""
+        response's media type when it is not JSON. `max_body_bytes`: the largest body accepted.
+        `paced`: every answer takes at least `auth_response_floor_ms` — for public routes whose work
+        differs with whether an account exists (registration, recovery), so timing tells nothing."""
         spec = RouteSpec(path, method, summary, self.tag, access, roles, body, query, response,
-                         status, errors, raw_body, produces, max_body_bytes)
+                         status, errors, raw_body, produces, max_body_bytes, paced)
         ROUTES.append(spec)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             def view(**path_params: str) -> Response:
+                if spec.paced:
+                    with at_least(_floor_seconds()):
+                        return _dispatch(self.blueprint, spec, handler, path_params)
                 return _dispatch(self.blueprint, spec, handler, path_params)
 
             view.__name__ = handler.__name__
@@ -104,6 +112,24 @@ class ApiBlueprint:
             return handler
 
         return decorator
+
+
+def _floor_seconds() -> float:
+    from .config import get_settings
+
+    return get_settings().auth_response_floor_ms / 1000
+
+
+@contextmanager
+def at_least(seconds: float) -> Iterator[None]:
+    """The block takes at least `seconds` (wall clock), however it ends."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        remaining = seconds - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
 
 
 def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],

@@ -138,3 +138,14 @@ class NotificationRepository:
     def unread_notes(self, user_id: str) -> list[FeedItem]:
         return [n for n in FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"),
                                           filter_condition=FeedItem.read == False)]  # noqa: E712
+
+    # --- for the person's data (chalicelib/accounts/privacy.py) ----------------------------------
+    def all_notes(self, user_id: str) -> list[FeedItem]:
+        """The whole feed, newest first."""
+        return list(FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"), scan_index_forward=False))
+
+    def delete_feed(self, user_id: str) -> None:
+        """Every note and the unread counter."""
+        with FeedItem.batch_write() as batch:
+            for item in FeedItem.query(feed_key(user_id), attributes_to_get=["pk", "sk"]):
+                batch.delete(item)

@@ -275,6 +275,14 @@ class OutageRepository:
         tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(1)],
                   condition=SubscriptionCounter.count.does_not_exist() | (SubscriptionCounter.count < limit))
 
+    def drop_subscriptions(self, user_id: str) -> None:
+        """Every subscription of a closed account (chalicelib/accounts/privacy.py): both sides and the counter."""
+        with SubscriberItem.batch_write() as batch:
+            for item in self.subscriptions(user_id):
+                batch.delete(item)
+                batch.delete(SubscriberItem(subs_pk(item.street_id), subscriber_sk(user_id, item.house)))
+            batch.delete(SubscriptionCounter(user_pk(user_id), COUNTER_SK))
+
     def unsubscribe(self, tx: Any, user_id: str, street_id: str, house: str) -> None:
         """Fails in the caller's transaction if the user has no such subscription."""
         tx.delete(UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),

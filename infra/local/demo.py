@@ -40,7 +40,8 @@ def seed() -> list[DemoAccount]:
                        kind="company", role="consumer",
                        profile={"short_name": "ООО «Ромашка»",
                                 "full_name": "Общество с ограниченной ответственностью «Ромашка»",
-                                "inn": "7707083893", "ogrn": "1027700132195", "head_name": "Петров Пётр Петрович",
+                                "inn": "7707083893", "kpp": "770701001", "ogrn": "1027700132195",
+                                "head_name": "Петров Пётр Петрович",
                                 "address": {**ADDRESS, "house": "1", "flat": None}})
     staff_id = create_active_user(login=staff.login, password=staff.password, email=staff.email,
                                   phone="+74732000001", kind="person", role="admin",

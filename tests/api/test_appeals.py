@@ -88,7 +88,7 @@ def test_submission_is_notified_by_sms_email_and_feed(api, user):
     ({"addressee": "Президент"}, "addressee"), ({"contact_phone": "123"}, "contact_phone"),
     ({"topic": ""}, "topic"), ({"attachments": ["../../etc"]}, "attachments.0"),
     ({"attachments": ["0" * 32]}, "attachments.0"), ({"attachments": ["a" * 32] * 6}, "attachments"),
-    ({"extra": 1}, "extra")])
+    ({"extra": 1}, "body")])
 def test_invalid_appeals_are_refused_in_russian(api, user, overrides, path):
     status, answer = api.post("/appeals", appeal_body(user, **overrides), token=user["token"])
     assert status == 422

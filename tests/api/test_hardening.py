@@ -96,3 +96,38 @@ def test_router_errors_take_the_one_shape_in_russian(api):
     status, answer = api.call("POST", "/auth/login", raw=b"<login/>", headers={"Content-Type": "application/xml"})
     assert status == 415 and error_of(answer)["code"] == "unsupported_media_type"
     assert "xml" not in error_of(answer)["message"].lower().replace("application/json", "")
+
+
+@pytest.fixture
+def response_floor(monkeypatch):
+    from chalicelib.core.config import get_settings
+
+    monkeypatch.setenv("KABINET_AUTH_RESPONSE_FLOOR_MS", "1200")
+    get_settings.cache_clear()
+    yield 1.2
+    get_settings.cache_clear()
+
+
+def test_recovery_and_registration_take_as_long_for_a_known_address_as_for_an_unknown_one(api, response_floor):
+    import time
+
+    from helpers import person_payload, solve_pow
+
+    user = register_and_confirm(api)
+
+    def timed(path, body):
+        started = time.monotonic()
+        status, _ = api.post(path, body)
+        return status, time.monotonic() - started
+
+    for path in ("/auth/password/forgot", "/auth/login/recover"):
+        known = timed(path, {"email": user["email"], "pow": solve_pow(api)})
+        unknown = timed(path, {"email": "nobody-at-all@example.ru", "pow": solve_pow(api)})
+        assert known[0] == unknown[0] == 202
+        assert known[1] >= response_floor and unknown[1] >= response_floor
+        assert abs(known[1] - unknown[1]) < 0.15, (path, known, unknown)
+    taken = timed("/auth/register", person_payload(api, email=user["email"]))
+    fresh = timed("/auth/register", person_payload(api))
+    assert taken[0] == fresh[0] == 202
+    assert taken[1] >= response_floor and fresh[1] >= response_floor
+    assert abs(taken[1] - fresh[1]) < 0.15, (taken, fresh)

@@ -28,9 +28,9 @@ def test_person_registers_confirms_by_link_and_signs_in(api):
 def test_entrepreneur_and_company_register_with_their_own_fields(api):
     org = {"short_name": "ИП Петров", "full_name": "Индивидуальный предприниматель Петров П. П.",
            "head_name": "Петров Пётр Петрович"}
-    for kind, inn, ogrn in (("entrepreneur", "500100732259", "304500116000157"),
-                            ("company", "7707083893", "1027700132195")):
-        body = person_payload(api, kind=kind, inn=inn, ogrn=ogrn, **org)
+    for kind, inn, ogrn, kpp in (("entrepreneur", "500100732259", "304500116000157", None),
+                                 ("company", "7707083893", "1027700132195", "7707 01 001")):
+        body = person_payload(api, kind=kind, inn=inn, ogrn=ogrn, **org, **({"kpp": kpp} if kpp else {}))
         for field in ("last_name", "first_name", "middle_name", "snils"):
             body.pop(field)
         status, answer = api.post("/auth/register", body)
@@ -38,6 +38,62 @@ def test_entrepreneur_and_company_register_with_their_own_fields(api):
         api.post("/auth/confirm", {"token": confirm_link_token(body["email"])})
         user = login(api, body["email"])["user"]
         assert (user["kind"], user["inn"], user["ogrn"], user["snils"]) == (kind, inn, ogrn, None)
+        assert user["kpp"] == ("770701001" if kind == "company" else None)
+
+
+def company_payload(api, **overrides):
+    company = {"kind": "company", "inn": "7707083893", "ogrn": "1027700132195", "short_name": "ООО «Ромашка»",
+               "full_name": "Общество с ограниченной ответственностью «Ромашка»",
+               "head_name": "Петров Пётр Петрович", "kpp": "770701001"}
+    body = person_payload(api, **{**company, **overrides})
+    for field in ("last_name", "first_name", "middle_name", "snils"):
+        body.pop(field)
+    return body
+
+
+def test_a_company_must_give_a_valid_kpp_and_only_a_company_has_one(api):
+    body = company_payload(api)
+    body.pop("kpp")
+    status, answer = api.post("/auth/register", body)
+    assert status == 422 and answer["error"]["fields"] == [{"path": "kpp", "message": "Обязательное поле"}]
+    for wrong in ("77070100", "7707-01-0011", "7707аб001", "77AB01001"):
+        status, answer = api.post("/auth/register", company_payload(api, kpp=wrong))
+        assert status == 422, wrong
+        assert [f["path"] for f in answer["error"]["fields"]] == ["kpp"], wrong
+        assert wrong not in str(answer)
+    status, _ = api.post("/auth/register", company_payload(api, kpp="7707ab001"))   # reason code in Latin letters
+    assert status == 202
+    person = person_payload(api, kpp="770701001")
+    status, answer = api.post("/auth/register", person)
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "body", "message": "В запросе есть поля, которые не предусмотрены"}]
+
+
+def test_a_weak_password_is_reported_on_its_field(api):
+    """Registration, reset by code and change in the profile: the error names the password field."""
+    for password, message in (("short1", "Пароль должен содержать не менее 8 символов"),
+                              ("onlyletters", "Пароль должен содержать буквы и цифры")):
+        status, answer = api.post("/auth/register", person_payload(api, password=password))
+        assert status == 422 and answer["error"]["fields"] == [{"path": "password", "message": message}]
+    body = person_payload(api)
+    body["password"] = body["login"] + "123"
+    status, answer = api.post("/auth/register", body)
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "password", "message": "Пароль не должен содержать логин"}]
+    company = company_payload(api, password="short1")
+    status, answer = api.post("/auth/register", company)
+    assert status == 422 and [f["path"] for f in answer["error"]["fields"]] == ["password"]
+
+    user = register_and_confirm(api)
+    status, answer = api.post("/auth/password/reset", {"email": user["email"], "code": "123456",
+                                                       "password": "short1"})
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "password", "message": "Пароль должен содержать не менее 8 символов"}]
+    token = login(api, user["login"])["access_token"]
+    status, answer = api.post("/me/password", {"old_password": user["password"], "new_password": "short1"},
+                              token=token)
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "new_password", "message": "Пароль должен содержать не менее 8 символов"}]
 
 
 def test_consent_version_and_time_are_recorded(api, aws):

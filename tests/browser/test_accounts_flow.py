@@ -27,10 +27,20 @@ def person():
     }
 
 
-def outbox_messages(page: Page, site_url: str, to: str) -> list[dict]:
+def outbox_messages(page: Page, site_url: str, to: str, channel: str = "email") -> list[dict]:
     response = page.request.get(f"{site_url}/dev/outbox.json")
     assert response.ok, response.status
-    return [m for m in response.json()["messages"] if m["channel"] == "email" and m["to"] == to]
+    return [m for m in response.json()["messages"] if m["channel"] == channel and m["to"] == to]
+
+
+def wait_for_sms_code(page: Page, site_url: str, phone: str) -> str:
+    for _ in range(50):
+        for message in outbox_messages(page, site_url, phone, "sms"):
+            match = re.search(r"\b(\d{6})\b", message["body"])
+            if match:
+                return match.group(1)
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no SMS code to {phone}")
 
 
 def wait_for_mail(page: Page, site_url: str, to: str, pattern: str, after: int = 0) -> re.Match:
@@ -124,7 +134,6 @@ def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, pe
     nav.get_by_role("link", name="Профиль").click()
     expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
     expect(page.locator(".facts")).to_contain_text(person["login"])
-    field(page, "phone").fill("8 (912) 345-67-89")
     field(page, "passport.series").fill("2011")
     field(page, "passport.number").fill("40545")  # one digit short: the server must say so
     field(page, "passport.issued_by").fill("Отделом УФМС России по Воронежской области")
@@ -137,8 +146,25 @@ def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, pe
     page.get_by_role("button", name="Сохранить").click()
     expect(page.get_by_text("Изменения сохранены.")).to_be_visible()
 
+    # A new phone: the code goes by SMS to the new number; until it is typed the old number stays.
+    new_phone = "+7912" + person["phone"][5:]
+    phone_form = page.get_by_role("form", name="Смена телефона")
+    phone_form.locator('[name="phone"]').fill("8 (912) " + person["phone"][5:])
+    phone_form.get_by_role("button", name="Получить код").click()
+    expect(phone_form.get_by_text("На новый номер отправлен СМС-код")).to_be_visible()
+    code = wait_for_sms_code(page, site_url, new_phone)
+    phone_form.locator('[name="code"]').fill(f"{(int(code) + 1) % 10**6:06d}")
+    phone_form.get_by_role("button", name="Подтвердить номер").click()
+    expect(field_error(page, "code")).to_contain_text("Код неверен")
+    old = person["phone"]
+    expect(phone_form).to_contain_text(f"Текущий номер: +7 {old[2:5]} {old[5:8]}-{old[8:10]}-{old[10:]}")
+    phone_form.locator('[name="code"]').fill(code)
+    phone_form.get_by_role("button", name="Подтвердить номер").click()
+    expect(phone_form.get_by_text("Номер телефона изменён.")).to_be_visible()
+
     page.reload()
-    expect(field(page, "phone")).to_have_value("+7 912 345-67-89")
+    expect(page.get_by_role("form", name="Смена телефона")).to_contain_text(
+        f"Текущий номер: +7 912 {person['phone'][5:8]}-{person['phone'][8:10]}-{person['phone'][10:]}")
     expect(field(page, "passport.series")).to_have_value("2011")
     expect(field(page, "passport.number")).to_have_value("405454")
     expect(field(page, "passport.issued_by")).to_have_value("Отделом УФМС России по Воронежской области")
@@ -233,8 +259,10 @@ def test_company_registration_switches_fields(page: Page, site_url: str, person:
     page.get_by_text("Юридическое лицо", exact=True).click()
     expect(field(page, "last_name")).to_be_hidden()
     expect(page.get_by_role("textbox", name="ОГРН", exact=True)).to_be_visible()
+    expect(page.get_by_role("textbox", name="КПП", exact=True)).to_be_visible()
     page.get_by_text("Индивидуальный предприниматель", exact=True).click()
     expect(page.get_by_role("textbox", name="ОГРНИП", exact=True)).to_be_visible()
+    expect(field(page, "kpp")).to_be_hidden()   # ЮЛ only
     page.get_by_text("Физическое лицо", exact=True).click()
     expect(field(page, "last_name")).to_have_value("Иванов")
     page.get_by_text("Юридическое лицо", exact=True).click()
@@ -242,6 +270,7 @@ def test_company_registration_switches_fields(page: Page, site_url: str, person:
     field(page, "short_name").fill("ООО «Ромашка»")
     field(page, "full_name").fill("Общество с ограниченной ответственностью «Ромашка»")
     field(page, "inn").fill("7707083893")
+    field(page, "kpp").fill("770701001")
     field(page, "ogrn").fill("1027700132195")
     field(page, "head_name").fill("Петров Пётр Петрович")
     field(page, "login").fill(person["login"])

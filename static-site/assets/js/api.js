@@ -5,6 +5,8 @@
 // sessionStorage. A refresh token is single-use, so refreshes are serialised: one in flight per tab,
 // and across tabs through the Web Locks API where the browser has it.
 
+import { proofOfWork } from "./pow.js";
+
 const API_BASE = "/api/v1";
 
 const NETWORK_MESSAGE = "Нет связи с сервером. Проверьте подключение к интернету и повторите попытку.";
@@ -178,11 +180,18 @@ export function createClient({ prefix }) {
       return Boolean(accessToken || storedRefresh());
     },
 
+    // After repeated failures of this login the server asks for a proof of work
+    // (challenge_required): solve it in a worker and try once more, without bothering the user.
     async login(identifier, password, remember) {
-      const data = await request("POST", "/auth/login", {
-        body: { identifier, password, remember },
-        auth: false,
-      });
+      const body = { identifier, password, remember };
+      let data;
+      try {
+        data = await request("POST", "/auth/login", { body, auth: false });
+      } catch (error) {
+        if (error.code !== "challenge_required") throw error;
+        const pow = await proofOfWork({ get: (path, options) => request("GET", path, options) });
+        data = await request("POST", "/auth/login", { body: { ...body, pow }, auth: false });
+      }
       saveTokens(data, remember);
       return data.user;
     },

@@ -199,16 +199,27 @@ export function loginView(ctx) {
         "section",
         { class: "card card--muted" },
         h("h2", { class: "card__title" }, "Уважаемые потребители!"),
+        h("p", {}, "В личном кабинете Вы можете:"),
         h(
-          "p",
+          "ul",
           {},
-          "В личном кабинете Вы можете вести свой профиль и контактные данные и получать уведомления компании.",
+          h("li", {}, "привязать договор энергоснабжения и видеть лицевые счета и приборы учёта;"),
+          h("li", {}, "передавать показания счётчиков и смотреть их историю;"),
+          h("li", {}, "смотреть данные АИИС КУЭ: потребление, профиль мощности, журнал событий;"),
+          h("li", {}, "подавать обращения и заявки на дополнительные услуги и следить за ответом;"),
+          h("li", {}, "подать заявку на технологическое присоединение и пройти её этапы;"),
+          h("li", {}, "получать уведомления, в том числе о плановых и аварийных отключениях."),
         ),
         h(
           "p",
           {},
-          "Лицевые счета и приборы учёта, передача показаний, обращения и заявки на технологическое " +
-            "присоединение появятся в следующих версиях кабинета.",
+          "Без входа доступны ",
+          h("a", { href: "#/outages" }, "отключения по адресу"),
+          ", ",
+          h("a", { href: "#/connection/calculator" }, "калькулятор стоимости присоединения"),
+          " и ",
+          h("a", { href: "#/connection/check" }, "проверка заявки на присоединение"),
+          ".",
         ),
       ),
       companyInfo(ctx.company),
@@ -304,6 +315,8 @@ export function registerView(ctx) {
   );
   const innField = field({ name: "inn", label: "ИНН", required: true, inputmode: "numeric", maxlength: "12", hint: "" });
   const ogrnField = field({ name: "ogrn", label: "ОГРН", required: true, inputmode: "numeric", maxlength: "15", hint: "" });
+  // ЮЛ only: the КПП names the company's tax registration along with its ИНН.
+  const kppField = field({ name: "kpp", label: "КПП", required: true, maxlength: "9", hint: "9 символов, например 770701001" });
   const headField = field({ name: "head_name", label: "ФИО руководителя", required: true, size: "wide" });
   const shortField = field({ name: "short_name", label: "Краткое наименование", required: true, size: "wide", hint: "" });
   const org = h(
@@ -312,6 +325,7 @@ export function registerView(ctx) {
     shortField,
     field({ name: "full_name", label: "Полное наименование", required: true, size: "wide", autocomplete: "organization" }),
     innField,
+    kppField,
     ogrnField,
     headField,
   );
@@ -320,6 +334,7 @@ export function registerView(ctx) {
     const kind = form.elements.namedItem("kind").value;
     person.hidden = kind !== "person";
     org.hidden = kind === "person";
+    kppField.hidden = kind !== "company";
     if (kind === "entrepreneur") {
       relabel(shortField, "Краткое наименование", "Например: ИП Иванов И. И.");
       relabel(innField, "ИНН", "12 цифр");

@@ -1,5 +1,5 @@
-// Profile: account facts (read-only), editable contacts, address, names, passport (ФЛ) or
-// ЕГРЮЛ/ЕГРИП record (ИП/ЮЛ), and password change.
+// Profile: account facts (read-only), editable contacts, address, names, КПП (ЮЛ), passport (ФЛ) or
+// ЕГРЮЛ/ЕГРИП record (ИП/ЮЛ); the phone changed with a code sent by SMS to the new number; password change.
 
 import {
   checkRequired,
@@ -26,7 +26,7 @@ const KIND_NAMES = {
 const NAME_FIELDS = {
   person: ["last_name", "first_name", "middle_name"],
   entrepreneur: ["short_name", "full_name", "head_name"],
-  company: ["short_name", "full_name", "head_name"],
+  company: ["short_name", "full_name", "head_name", "kpp"],
 };
 
 const ADDRESS_KEYS = ["postcode", "locality", "street", "house", "flat"];
@@ -51,6 +51,16 @@ function facts(user) {
       rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value || "—")]),
     ),
     h("p", { class: "hint" }, "Эти данные изменить нельзя. Если в них ошибка, обратитесь в службу поддержки."),
+    // 152-ФЗ: the accepted consent, the download of one's data, withdrawing consent (views/privacy.js).
+    h(
+      "p",
+      {},
+      user.consent
+        ? `Согласие на обработку персональных данных: версия ${user.consent.version}` +
+            (user.consent.accepted_at ? `, принято ${formatDate(user.consent.accepted_at)}. ` : ". ")
+        : "",
+      h("a", { href: "#/profile/privacy" }, "Мои данные и согласие"),
+    ),
   );
 }
 
@@ -84,6 +94,15 @@ function nameFieldset(kind) {
         required: true,
         size: "wide",
       }),
+      kind === "company"
+        ? field({
+            name: "kpp",
+            label: "КПП",
+            required: true,
+            maxlength: "9",
+            hint: "При постановке на учёт в другой налоговой инспекции организации присваивается новый КПП.",
+          })
+        : null,
     ),
   );
 }
@@ -131,7 +150,6 @@ function formData(user) {
   const day = (value) => (value ? String(value).slice(0, 10) : "");
   return {
     ...user,
-    phone: formatPhone(user.phone),
     passport: user.passport ? { ...user.passport, issued_on: day(user.passport.issued_on) } : null,
     egr_record: user.egr_record ? { ...user.egr_record, date: day(user.egr_record.date) } : null,
   };
@@ -143,7 +161,7 @@ const orEmpty = (value) => (value === null || value === undefined ? "" : String(
 // sent whole when any part changed.
 function changes(values, shown, kind) {
   const body = {};
-  for (const key of ["email", "phone", ...NAME_FIELDS[kind]]) {
+  for (const key of ["email", ...NAME_FIELDS[kind]]) {
     if (values[key] !== orEmpty(shown[key])) body[key] = values[key];
   }
   const block = (name, keys) => {
@@ -190,7 +208,6 @@ function profileForm(ctx, user) {
           hint: "Новый адрес начнёт действовать после подтверждения по ссылке из письма.",
         }),
         pending,
-        field({ name: "phone", label: "Телефон", type: "tel", required: true, autocomplete: "tel", hint: "Например, +7 900 123-45-67" }),
       ),
     ),
     addressFields(),
@@ -243,6 +260,100 @@ function profileForm(ctx, user) {
       showErrors(form, error.message, error.fields);
     } finally {
       setBusy(save, false);
+    }
+  });
+  return form;
+}
+
+// The phone signs in and receives SMS: a new number takes effect only with the code sent to it.
+// Step 1 sends the code (the old number stays until then), step 2 confirms it.
+function phoneForm(ctx, user) {
+  const current = h("p", { class: "phone-current" }, `Текущий номер: ${formatPhone(user.phone)}`);
+  const send = h("button", { type: "submit", class: "btn btn--primary" }, "Получить код");
+  const confirm = h("button", { type: "button", class: "btn btn--primary" }, "Подтвердить номер");
+  const resend = h("button", { type: "button", class: "btn btn--ghost" }, "Отправить код ещё раз");
+  const cancel = h("button", { type: "button", class: "btn btn--ghost" }, "Отменить");
+  const status = statusLine();
+  const codeStep = h(
+    "div",
+    { class: "form phone-code", hidden: true },
+    h("p", { class: "notice notice--info", role: "status" }),
+    field({ name: "code", label: "Код из СМС", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", hint: "6 цифр" }),
+    h("div", { class: "form__actions" }, confirm, resend, cancel),
+  );
+  const phoneField = field({ name: "phone", label: "Новый номер", type: "tel", required: true, autocomplete: "tel", hint: "Например, +7 900 123-45-67" });
+  const form = h(
+    "form",
+    { class: "form", novalidate: true, "aria-label": "Смена телефона" },
+    formAlert(),
+    h(
+      "fieldset",
+      { class: "fieldset" },
+      h("legend", {}, "Телефон"),
+      h("p", { class: "hint" }, "По номеру телефона можно входить в кабинет, на него приходят СМС-уведомления. Новый номер начнёт действовать после подтверждения кодом из СМС."),
+      current,
+      h("div", { class: "grid" }, phoneField),
+    ),
+    h("div", { class: "form__actions" }, send),
+    codeStep,
+    status,
+  );
+  const codeInput = codeStep.querySelector('[name="code"]');
+  const showStep = (sending) => {
+    phoneField.querySelector("input").readOnly = sending;
+    send.hidden = sending;
+    codeStep.hidden = !sending;
+  };
+
+  const requestCode = async (button) => {
+    const phone = form.elements.namedItem("phone").value.trim();
+    if (!phone) return showErrors(form, "Укажите новый номер.", [{ path: "phone", message: "Заполните это поле." }]);
+    clearErrors(form);
+    status.textContent = "";
+    setBusy(button, true, "Отправляем…");
+    try {
+      const started = await ctx.api.post("/me/phone", { phone });
+      codeStep.querySelector(".notice").textContent =
+        `${started.message}. Код действует ${Math.round(started.expires_in / 60)} мин. Пока номер не подтверждён, действует прежний.`;
+      codeInput.value = "";
+      showStep(true);
+      codeInput.focus();
+    } catch (error) {
+      showErrors(form, error.message, error.fields);
+    } finally {
+      setBusy(button, false);
+    }
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (codeStep.hidden) requestCode(send);
+    else confirm.click();
+  });
+  resend.addEventListener("click", () => requestCode(resend));
+  cancel.addEventListener("click", () => {
+    clearErrors(form);
+    showStep(false);
+    status.textContent = "";
+  });
+  confirm.addEventListener("click", async () => {
+    const code = codeInput.value.trim();
+    if (!/^\d{6}$/.test(code)) {
+      return showErrors(form, "Проверьте код.", [{ path: "code", message: "Введите 6 цифр из СМС." }]);
+    }
+    clearErrors(form);
+    setBusy(confirm, true, "Проверяем…");
+    try {
+      const fresh = await ctx.api.post("/me/phone/confirm", { code });
+      ctx.setUser(fresh);
+      current.textContent = `Текущий номер: ${formatPhone(fresh.phone)}`;
+      form.elements.namedItem("phone").value = "";
+      showStep(false);
+      status.textContent = "Номер телефона изменён.";
+    } catch (error) {
+      showErrors(form, error.message, error.fields);
+    } finally {
+      setBusy(confirm, false);
     }
   });
   return form;
@@ -315,7 +426,7 @@ export async function profileView(ctx) {
         "section",
         { class: "card profile__data", "aria-labelledby": "data-title" },
         h("h2", { id: "data-title", class: "card__title" }, "Мои данные"),
-        profileForm(ctx, user),
+        h("div", { class: "stack" }, profileForm(ctx, user), phoneForm(ctx, user)),
       ),
       h(
         "section",

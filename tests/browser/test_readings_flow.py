@@ -86,9 +86,10 @@ def sign_in(page: Page, site_url: str, login: str, password: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
 
 
-def link_contract(page: Page, contract: str, serial: str) -> None:
+def link_contract(page: Page, contract: str, serial: str, billed_reading: str = "") -> None:
     field(page, "contract_number").fill(contract)
     field(page, "meter_serial").fill(serial)
+    field(page, "billed_reading").fill(billed_reading)
     page.locator("form").get_by_role("button", name="Привязать договор").click()
 
 
@@ -183,7 +184,7 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
 
 def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(phone: Page, site_url, demo_accounts,
                                                                        server_clock):
-    from chalicelib.exchange.demo import COMPANY_CONTRACT, demo_rows
+    from chalicelib.exchange.demo import COMPANY_CONTRACT, COMPANY_LAST_READING, demo_rows
 
     [meter] = [r for r in demo_rows("") if r["contract"] == COMPANY_CONTRACT]
     page = phone
@@ -192,7 +193,7 @@ def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(phone: Pa
     company = demo_accounts["romashka"]
     sign_in(page, site_url, company.login, company.password)
     page.goto(f"{site_url}/#/accounts")
-    link_contract(page, COMPANY_CONTRACT, meter["serial"])
+    link_contract(page, COMPANY_CONTRACT, meter["serial"], COMPANY_LAST_READING)  # the reading on its invoice
     expect(page.get_by_role("heading", name=f"Договор № {COMPANY_CONTRACT}")).to_be_visible()
     page.get_by_role("link", name="Передать показания").click()
     expect(page.get_by_role("heading", name="Передача показаний")).to_be_visible()

@@ -19,6 +19,7 @@ from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, 
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from chalicelib.attachments.repository import FileAttr
 from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.core.dynamo import table_meta
 
@@ -46,19 +47,6 @@ def number_key(number: str) -> str:
 
 def counter_key(year: int) -> str:
     return f"COUNTER#appeal#{year}"
-
-
-class FileAttr(MapAttribute[str, Any]):
-    """chalicelib.attachments.FileRef as stored on a case."""
-    id = UnicodeAttribute()
-    key = UnicodeAttribute()
-    name = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size = NumberAttribute()
-    uploaded_at = UnicodeAttribute()
-    uploaded_by = UnicodeAttribute()
-    from_company = BooleanAttribute()
 
 
 class AddressAttr(MapAttribute[str, Any]):

@@ -5,12 +5,13 @@ from datetime import date
 from typing import Any
 
 from chalicelib.attachments import FileOut, FileRef
+from chalicelib.attachments.repository import FileAttr
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 
 from .models import (AnswerOut, Applicant, Assignee, CaseCard, CaseSummary, HistoryEntry, ObjectAddressOut,
                      StaffCaseCard, StaffCaseSummary, StaffTransition)
-from .repository import AddressAttr, CaseItem, FileAttr, HistoryItem
+from .repository import AddressAttr, CaseItem, HistoryItem
 from .rules import ARCHIVED_STATUSES, STATUS_TITLES, TYPE_TITLES, StaffStep, is_overdue
 
 

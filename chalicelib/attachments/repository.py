@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Optional
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
@@ -22,6 +22,19 @@ OPEN_QUEUE = "UPLOADS#OPEN"
 
 def upload_key(upload_id: str) -> str:
     return f"UPLOAD#{upload_id}"
+
+
+class FileAttr(MapAttribute[str, Any]):
+    """A `FileRef` as stored on whatever it is attached to (an appeal, an application, an access request)."""
+    id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    uploaded_at = UnicodeAttribute()
+    uploaded_by = UnicodeAttribute()
+    from_company = BooleanAttribute(default=False)
 
 
 class UploadItem(Model):

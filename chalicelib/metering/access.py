@@ -33,6 +33,11 @@ def right_of(link: Optional[ContractLinkItem | LinkItem]) -> Optional[str]:
     return link.right or "view"
 
 
+def user_id_of(link: ContractLinkItem | LinkItem) -> str:
+    """Whose link it is: links live in the account's partition `USER#<id>`."""
+    return link.pk.removeprefix("USER#")
+
+
 def may_submit(right: Optional[str]) -> bool:
     return right in ("holder", "submit")
 

@@ -21,7 +21,7 @@ import uuid
 from datetime import timezone
 from typing import Any, Optional, Sequence
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -29,13 +29,14 @@ from pynamodb.models import Model
 from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserItem, UserRepository
 from chalicelib.attachments import DownloadLink, FileRef
+from chalicelib.attachments.repository import FileAttr
 from chalicelib.attachments.service import AttachmentService
 from chalicelib.core import audit, clock, throttle
 from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, forbidden, not_found
 from chalicelib.notifications import outbox
 
-from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant
+from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, user_id_of
 from .ownership import identity_matches, portal_name
 from .repository import ContractItem, ContractLinkItem, MeteringRepository, contract_key
 from .request_models import (RELATION_TITLES, STATUS_TITLES, AccessRequestIn, AccessRequestList, AccessRequestOut,
@@ -96,19 +97,6 @@ class _OfApplicant(GlobalSecondaryIndex["AccessRequestItem"]):
         index_name = "by_linked_meter"
         projection = AllProjection()
     link_meter = UnicodeAttribute(hash_key=True)
-
-
-class FileAttr(MapAttribute[str, Any]):
-    """chalicelib.attachments.FileRef as stored on a request."""
-    id = UnicodeAttribute()
-    key = UnicodeAttribute()
-    name = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size = NumberAttribute()
-    uploaded_at = UnicodeAttribute()
-    uploaded_by = UnicodeAttribute()
-    from_company = BooleanAttribute(default=False)
 
 
 class AccessRequestItem(Model):
@@ -223,10 +211,6 @@ def _holder(contract: ContractItem) -> Holder:
                   inn=contract.holder_inn, kpp=contract.holder_kpp, category=contract.category)
 
 
-def _user_id(link: ContractLinkItem) -> str:
-    return link.pk.removeprefix("USER#")
-
-
 class AccessRequestService:
     def __init__(self, repository: Optional[AccessRequestRepository] = None,
                  metering: Optional[MeteringRepository] = None, users: Optional[UserRepository] = None,
@@ -294,7 +278,7 @@ class AccessRequestService:
         contract, _objects, meters, links = self._billing(item)
         serial_matched = any(_serial_matches(m, item.meter_serial) for m in meters)
         applicant = _applicant(user, item)
-        own = next((link for link in links if _user_id(link) == item.user_id), None)
+        own = next((link for link in links if user_id_of(link) == item.user_id), None)
         approvable = (item.status == "pending" and contract is not None and serial_matched and applicant.active
                       and (own is None or right_of(own) != "holder"))
         return StaffRequestCard(
@@ -303,7 +287,7 @@ class AccessRequestService:
             applicant=applicant, contract_found=contract is not None, serial_matched=serial_matched,
             holder=_holder(contract) if contract is not None else None,
             identity_matches=bool(user is not None and contract is not None and identity_matches(user, contract)),
-            users=[ContractUser(user_id=_user_id(link), name=link.user_name, login=link.user_login,
+            users=[ContractUser(user_id=user_id_of(link), name=link.user_name, login=link.user_login,
                                 right=right_of(link), granted_by=link.granted_by, since=link.linked_at)  # type: ignore[arg-type]
                    for link in sorted(links, key=lambda link: link.linked_at)],
             can_approve=approvable)
@@ -359,7 +343,7 @@ class AccessRequestService:
         contract, objects, meters, links = self._billing(item)
         if contract is None or not any(_serial_matches(m, item.meter_serial) for m in meters):
             raise conflict(NOT_IN_BILLING)
-        own = next((link for link in links if _user_id(link) == item.user_id), None)
+        own = next((link for link in links if user_id_of(link) == item.user_id), None)
         if own is not None and _RANK[right_of(own) or "view"] >= _RANK[right]:
             raise conflict(APPLICANT_HAS_RIGHT)
         if len(meters) > MAX_METERS_PER_APPROVAL:
@@ -369,7 +353,7 @@ class AccessRequestService:
             "contract": item.contract, "right": RIGHT_LABELS[right],
             "note": f" Комментарий сотрудника: {comment}" if comment else ""}, user_id=item.user_id, email=_email(user))
         # The holders hear who now shares their contract: nobody gains access to it unknown to them.
-        holders = sorted({_user_id(link) for link in links if right_of(link) == "holder"} - {item.user_id})
+        holders = sorted({user_id_of(link) for link in links if right_of(link) == "holder"} - {item.user_id})
         notes = [note] + [
             outbox.Notification("contract_access_granted_by_staff",
                                 {"contract": item.contract, "name": portal_name(user), "right": RIGHT_LABELS[right]},

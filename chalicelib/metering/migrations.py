@@ -28,7 +28,7 @@ from chalicelib.core import clock
 from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.notifications import outbox
 
-from .access import stage_revoke
+from .access import stage_revoke, user_id_of
 from .access_requests import AccessRequestItem, migration_request_id, new_request, stamp
 from .ownership import identity_matches, portal_name
 from .repository import ContractItem, ContractLinkItem, LinkItem, MeteringRepository, contract_key
@@ -100,7 +100,7 @@ class LinkMigration:
         return report
 
     def _migrate(self, link: ContractLinkItem, report: MigrationReport) -> None:
-        user_id = link.pk.removeprefix("USER#")
+        user_id = user_id_of(link)
         meter_links = sorted((i for i in self.repo.user_items(user_id)
                               if isinstance(i, LinkItem) and i.contract == link.contract),
                              key=lambda i: str(i.summary.as_dict().get("serial", "")))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Optional
+from typing import Optional
 
 from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserItem

@@ -27,7 +27,8 @@ from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, not_found
 from chalicelib.notifications import outbox
 
-from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, stage_revoke, user_ref
+from .access import (MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, stage_revoke, user_id_of,
+                     user_ref)
 from .models import AcceptInvitationRequest, AccountsOut, CoUserOut, CoUsersOut, InvitationOut, InvitationRequest
 from .ownership import portal_name
 from .repository import ContractLinkItem, InvitationItem, LinkItem, MeteringRepository, contract_key, invitation_key
@@ -43,10 +44,6 @@ INVITATION_INVALID = ("Приглашение недействительно и�
                       "новое приглашение")
 OTHER_EMAIL = ("Приглашение отправлено на другой адрес электронной почты. Войдите в личный кабинет, "
                "зарегистрированный на адрес из письма, и откройте ссылку снова")
-
-
-def _user_id(link: ContractLinkItem) -> str:
-    return link.pk.removeprefix("USER#")
 
 
 def _invitation_out(item: InvitationItem) -> InvitationOut:
@@ -65,7 +62,7 @@ class SharingService:
     def _as_holder(self, principal: Principal, number: str) -> tuple[list[ContractLinkItem], list[InvitationItem]]:
         """The contract's links and live invitations, if the caller holds it; else the 404 of a contract not theirs."""
         links, invitations = self.repo.people_of_contract(number)
-        mine = next((link for link in links if _user_id(link) == principal.user_id), None)
+        mine = next((link for link in links if user_id_of(link) == principal.user_id), None)
         if mine is None or right_of(mine) != "holder":
             raise not_found(NOT_YOURS)
         now = clock.epoch(clock.now())
@@ -103,14 +100,14 @@ class SharingService:
         links, invitations = self._as_holder(principal, number)
         others = [link for link in links if right_of(link) in CO_USER_RIGHTS]
         # Links granted with a bare account reference carry no name: read those accounts (rare).
-        unnamed = {_user_id(link) for link in others if not link.user_login}
+        unnamed = {user_id_of(link) for link in others if not link.user_login}
         accounts = self._accounts(unnamed) if unnamed else {}
         co_users = []
         for link in sorted(others, key=lambda link: link.linked_at):
-            account = accounts.get(_user_id(link))
+            account = accounts.get(user_id_of(link))
             name = link.user_name or (portal_name(account) if account else "")
             login = link.user_login or (account.login if account else "")
-            co_users.append(CoUserOut(user_id=_user_id(link), name=name, login=login, right=right_of(link),  # type: ignore[arg-type]
+            co_users.append(CoUserOut(user_id=user_id_of(link), name=name, login=login, right=right_of(link),  # type: ignore[arg-type]
                                       since=link.linked_at))
         return CoUsersOut(co_users=co_users,
                           invitations=[_invitation_out(i) for i in sorted(invitations, key=lambda i: i.created_at)])
@@ -133,7 +130,7 @@ class SharingService:
     def revoke(self, principal: Principal, number: str, user_id: str) -> None:
         """The co-user loses the contract at once: links, meter set and АИИС set go in one transaction."""
         links, _invitations = self._as_holder(principal, number)
-        target = next((link for link in links if _user_id(link) == user_id and right_of(link) in CO_USER_RIGHTS), None)
+        target = next((link for link in links if user_id_of(link) == user_id and right_of(link) in CO_USER_RIGHTS), None)
         if target is None:
             raise not_found("Такого пользователя у договора нет")
         meter_links = [i for i in self.repo.user_items(user_id) if isinstance(i, LinkItem) and i.contract == number]
@@ -158,11 +155,11 @@ class SharingService:
         contract, objects = self.repo.contract_with_objects(number)
         meters = self.repo.meters_of(contract_key(number))
         links = self.repo.users_of_contract(number)
-        holders = {_user_id(link) for link in links if right_of(link) == "holder"}
+        holders = {user_id_of(link) for link in links if right_of(link) == "holder"}
         # The invitation speaks for its holder only while they hold the contract.
         if contract is None or item.invited_by not in holders:
             raise ApiError(INVITATION_INVALID, status=404, code="invitation_invalid")
-        if any(_user_id(link) == principal.user_id for link in links):
+        if any(user_id_of(link) == principal.user_id for link in links):
             raise conflict("Этот договор уже подключён к Вашему личному кабинету")
         if len(meters) > MAX_METERS_PER_GRANT:
             raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "

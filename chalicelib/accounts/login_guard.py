@@ -5,7 +5,7 @@ Counters are kept in the throttle table under what the caller sent — the ident
 (normalised) and the client address — never under an account, so an unknown identifier and a
 real one count, wait and answer alike. Per `auth_window_seconds`:
 - identifier + address: after `login_failures_before_delay` failures each further try waits
-  1, 2, 4 … seconds (up to `login_max_delay_seconds`). It slows one guesser; the owner signing in
+  5, 10, 20 … seconds (up to `login_max_delay_seconds`). It slows one guesser; the owner signing in
   from another address is not delayed by it.
 - identifier, from anywhere: after `login_failures_before_challenge` failures every try needs a
   solved proof-of-work challenge. A guesser spread over many addresses pays for each try; the
@@ -27,6 +27,8 @@ from chalicelib.core.throttle import ThrottleItem, window_key
 
 from . import pow
 
+# Long enough that a slow answer does not let a rapid guesser past it, short enough for a person.
+FIRST_WAIT_SECONDS = 5
 CHALLENGE_NEEDED = ("Слишком много неудачных попыток входа с этим логином. Подтвердите, что Вы не робот, "
                     "и повторите вход")
 
@@ -36,7 +38,7 @@ def delay_after(failures: int, settings: Settings) -> int:
     excess = failures - settings.login_failures_before_delay
     if excess < 0:
         return 0
-    return min(2 ** excess, settings.login_max_delay_seconds)
+    return min(FIRST_WAIT_SECONDS * 2 ** excess, settings.login_max_delay_seconds)
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def test_an_existing_and_an_unknown_identifier_answer_alike_at_every_attempt(api
     real = [attempt(api, user["login"]) for _ in range(6)]
     ghost = [attempt(api, "ghost98765") for _ in range(6)]
     assert [outcome(r) for r in real] == [outcome(r) for r in ghost]
-    # Three failures are free; after them the next try from this address waits one second.
+    # Three failures are free; after them the next try from this address waits five seconds.
     assert [r[0] for r in real[:4]] == [401] * 3 + [429]
 
 
@@ -80,10 +80,10 @@ def test_waits_double_per_address_and_never_lock_the_owner_out_elsewhere(api, us
         if status == 429:
             wait = int(answer["error"]["message"].split("через ")[1].split()[0])
             waits.append(wait)
-            moving_clock["offset"] += timedelta(seconds=2 ** (len(waits) - 1))
+            moving_clock["offset"] += timedelta(seconds=5 * 2 ** (len(waits) - 1))
         elif status == 401 and answer["error"]["code"] == "challenge_required":
             break
-    assert len(waits) == 2  # 1 s, then 2 s (the message rounds to whole minutes)
+    assert len(waits) == 2  # 5 s, then 10 s (the message rounds to whole minutes)
     # Five failures from anywhere: every further try of this login needs the proof-of-work; the
     # owner's browser solves it and signs in from home at once — there is no lock to abuse.
     status, answer = attempt(api, user["login"], password=user["password"], ip="192.0.2.1")
@@ -101,11 +101,11 @@ def test_a_wait_is_announced_with_retry_after_and_then_served(api, user, moving_
 
     for _ in range(3):
         attempt(api, user["login"])
-    assert retry_after() == (429, "1")
-    moving_clock["offset"] += timedelta(seconds=1)
+    assert retry_after() == (429, "5")
+    moving_clock["offset"] += timedelta(seconds=5)
     assert attempt(api, user["login"])[0] == 401
-    assert retry_after() == (429, "2")
-    moving_clock["offset"] += timedelta(seconds=2)
+    assert retry_after() == (429, "10")
+    moving_clock["offset"] += timedelta(seconds=10)
     from helpers import solve_pow
 
     assert attempt(api, user["login"], password=user["password"], challenge=solve_pow(api))[0] == 200

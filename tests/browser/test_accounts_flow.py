@@ -335,3 +335,30 @@ def test_moments_are_shown_on_the_company_clock_wherever_the_browser_is(browser,
         assert shown == ["01.01.2026, 03:00", "02.01.2026", 10]   # the browser's own clock says 10:00
     finally:
         context.close()
+
+
+def test_after_repeated_failures_the_browser_solves_the_challenge_and_signs_in(page: Page, site_url: str,
+                                                                              demo_accounts: dict, monkeypatch):
+    from chalicelib.core.config import get_settings
+
+    # Two failures of this identifier from anywhere, and every further try needs a proof of work.
+    monkeypatch.setenv("KABINET_LOGIN_FAILURES_BEFORE_CHALLENGE", "2")
+    get_settings.cache_clear()
+    try:
+        company = demo_accounts["romashka"]
+        answers = []
+        page.on("response", lambda r: answers.append(r.status) if r.url.endswith("/auth/login") else None)
+        page.goto(f"{site_url}/#/login")
+        for _ in range(2):
+            field(page, "identifier").fill(company.email)
+            field(page, "password").fill("Wrong12345")
+            page.get_by_role("button", name="Войти").click()
+            expect(page.locator(".form-alert")).to_contain_text("Неверный логин или пароль")
+        field(page, "password").fill(company.password)
+        page.get_by_role("button", name="Войти").click()
+        expect(page.get_by_role("button", name="Выйти")).to_be_visible(timeout=20_000)
+        # The server asked for the challenge once; the page answered it without asking the person.
+        assert answers[-2:] == [401, 200]
+    finally:
+        monkeypatch.delenv("KABINET_LOGIN_FAILURES_BEFORE_CHALLENGE")
+        get_settings.cache_clear()

@@ -21,4 +21,7 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Tests start a fresh moto backend per test; cached clients would keep old state."""
+    from .dynamo import connection
+
     client.cache_clear()
+    connection.cache_clear()

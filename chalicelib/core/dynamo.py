@@ -1,6 +1,7 @@
 """PynamoDB plumbing shared by the repositories."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -21,7 +22,10 @@ def table_meta(name: str) -> type:
     return Meta
 
 
+@lru_cache(maxsize=1)
 def connection() -> Connection:
+    """One connection for the container's transactions: each new one would build a botocore session
+    and client (≈ 0.1 s of loading service models) for every transaction."""
     settings = get_settings()
     return Connection(region=settings.aws_region)
 

@@ -16,15 +16,17 @@ $(STAMP): requirements.txt requirements-dev.txt edge-agent/pyproject.toml
 run: $(STAMP)
 	$(PY) -m infra.local.run
 
-# The browser tests run the whole local stack in their own process: the other suites bind the
-# app's tables and AWS clients to in-process moto, the browser suite to a moto server.
+# The browser tests and the schema fuzz run (schemathesis, about 3 minutes) each run the whole local
+# stack in their own process: the other suites bind the app's tables and AWS clients to in-process
+# moto, these two to a moto server.
 test: test-fast
 	bash tests/browser/ensure-chromium.sh
 	$(PY) -m pytest tests/browser
+	$(PY) -m pytest tests/fuzz
 
-# Everything but the browser, for a quick loop while coding.
+# Everything but the browser and the fuzz run, for a quick loop while coding.
 test-fast: $(STAMP)
-	$(PY) -m pytest --ignore=tests/browser
+	$(PY) -m pytest --ignore=tests/browser --ignore=tests/fuzz
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,7 +1,7 @@
 """Kabinet API: Chalice app wiring. Each capability lives in its own blueprint under chalicelib/."""
 from __future__ import annotations
 
-from chalice import Chalice, Cron, Rate, Response
+from chalice import Chalice, Rate, Response
 from pydantic import BaseModel
 
 from chalicelib.accounts.api import api as accounts_api
@@ -16,20 +16,20 @@ from chalicelib.calculator.api import api as calculator_api
 from chalicelib.connection.api import api as connection_api
 from chalicelib.dashboard.api import api as dashboard_api
 from chalicelib.exchange.api import api as exchange_api
-from chalicelib.exchange.schedule import cron_fields, daily_runs_cron, derive_schedule
 from chalicelib.metering.api import api as metering_api
 from chalicelib.metering.requests_api import api as access_requests_api
 from chalicelib.metering.staff_api import api as access_staff_api
-from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.logging import configure_logging
 from chalicelib.core.openapi import openapi_document
 from chalicelib.core.web import ApiBlueprint, Request, router_errors_in_contract
 from chalicelib.notifications.api import api as notifications_api
 from chalicelib.outages.api import api as outages_api
+from chalicelib.pages.api import api as pages_api
 from chalicelib.readings.api import api as readings_api
-from chalicelib.readings.window import policy
 from chalicelib.reference.api import api as reference_api
+from chalicelib.settings.api import api as settings_api
+from chalicelib.staff_users.api import api as staff_users_api
 
 API_PREFIX = "/api/v1"
 
@@ -37,10 +37,10 @@ settings = get_settings()
 configure_logging()
 app = Chalice(app_name="kabinet")
 # JSON otherwise (uploads go straight to S3); the АТС 80020 export is windows-1251 XML, which only a
-# binary response carries unchanged. Agents' gzip bodies stay application/json: API Gateway, with
+# binary response carries unchanged (several days: a zip of such files). Agents' gzip bodies stay application/json: API Gateway, with
 # compression on (minimum_compression_size in .chalice/config.json), decompresses them on the way in
 # (chalicelib/aiis/signing.py).
-app.api.binary_types = ["application/xml"]
+app.api.binary_types = ["application/xml", "application/zip"]
 app.register_middleware(router_errors_in_contract, "http")
 
 system_api = ApiBlueprint(__name__, tag="Служебное")
@@ -59,7 +59,7 @@ def health(req: Request) -> Health:
 for blueprint in (system_api, accounts_api, privacy_api, notifications_api, dashboard_api, metering_api, readings_api,
                   outages_api, reference_api, attachments_api, exchange_api,
                   appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api, audit_api,
-                  access_requests_api, access_staff_api):
+                  access_requests_api, access_staff_api, pages_api, staff_users_api, settings_api):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 
@@ -95,20 +95,18 @@ def attachments_sweep(event):  # type: ignore[no-untyped-def]
     PrivacyService().sweep_retention()
 
 
-# EventBridge evaluates cron in UTC: the company-local run times are converted once, at import —
-# i.e. at packaging and deployment (chalicelib/exchange/schedule.py explains the DST caveat).
-exchange_schedule = derive_schedule(policy(), clock.now())
-
-
-@app.schedule(Cron(*cron_fields(daily_runs_cron(exchange_schedule.exchange_runs))), name="exchange_run")
+# The exchange and the period close are ticks: each minute they read the company settings in force
+# and decide whether a run or a close is due, once per lock window or period (chalicelib/exchange/
+# schedule.py) — a change in «Настройки» needs no redeployment, and nothing is derived at import.
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="exchange_run")
 def exchange_run(event):  # type: ignore[no-untyped-def]
-    from chalicelib.exchange.run import scheduled_run
+    from chalicelib.exchange.schedule import exchange_tick
 
-    scheduled_run(app.lambda_context)
+    exchange_tick(app.lambda_context)
 
 
-@app.schedule(Cron(*cron_fields(exchange_schedule.period_close)), name="period_close")
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="period_close")
 def period_close(event):  # type: ignore[no-untyped-def]
-    from chalicelib.exchange.periods import close_ended_period
+    from chalicelib.exchange.schedule import period_close_tick
 
-    close_ended_period()
+    period_close_tick()

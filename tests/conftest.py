@@ -54,21 +54,49 @@ def aws():
         os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
         os.environ["KABINET_EXCHANGE_BUCKET"] = outputs["ExchangeBucketName"]
         get_settings.cache_clear()
+        forget_company_settings()  # a document cached from the previous module's stack
+        # A save refreshes the saving process's cache at once; its expiry (which lets other Lambda
+        # containers see a save) would only add a DynamoDB call at random to the counts tests assert.
+        from chalicelib.settings import service as company_settings
+        company_settings.CACHE_SECONDS = 24 * 3600
         secrets.reset_cache()  # the new stack generated a new signing key
         aws_clients.reset_clients()
         yield outputs
 
 
+def forget_company_settings(stored: bool = False) -> None:
+    """Drop the cached company settings document; with `stored`, the stored one and its history too,
+    so the seed (defaults and KABINET_* values) is in force again."""
+    from chalicelib.exchange.schedule import reset_memo
+    from chalicelib.settings import repository, service
+
+    if stored:
+        for item in repository.SettingsItem.query(repository.PK):
+            item.delete()
+    service.reset_cache()
+    reset_memo()
+
+
 @pytest.fixture
 def settings_override(monkeypatch):
-    """Change settings for one test: `settings_override(auth_requests_per_ip=2)`."""
+    """Change settings for one test: `settings_override(auth_requests_per_ip=2)`. A company setting
+    (`company_inn=…`, the former KABINET_* ones) applies as the seed of a fresh settings document."""
     from chalicelib.core.config import get_settings
+    from chalicelib.settings.service import SEED_FIELDS
+
+    company = False
 
     def override(**values):
+        nonlocal company
         for name, value in values.items():
             monkeypatch.setenv(f"KABINET_{name.upper()}", str(value))
         get_settings.cache_clear()
+        if set(values) & set(SEED_FIELDS):
+            company = True
+            forget_company_settings(stored=True)
 
     yield override
     monkeypatch.undo()
     get_settings.cache_clear()
+    if company:
+        forget_company_settings(stored=True)

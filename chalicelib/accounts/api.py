@@ -35,9 +35,11 @@ def challenge(req: Request) -> ChallengeResponse:
 @api.route("/auth/consent", summary="Текст согласия на обработку персональных данных", access="public",
            response=ConsentText)
 def consent(req: Request) -> ConsentText:
+    from chalicelib.settings import company
+
     settings = get_settings()
     return ConsentText(version=settings.consent_version,
-                       text=CONSENT_TEXT.format(company=settings.company_name))
+                       text=CONSENT_TEXT.format(company=company().requisites.name))
 
 
 @api.route("/auth/register", "POST", summary="Регистрация (ФЛ, ИП, ЮЛ)", access="public",
@@ -52,6 +54,11 @@ def register(req: Request) -> Message:
     settings = get_settings()
     if reg.consent.version != settings.consent_version:
         raise field_error("consent.version", "Текст согласия обновился. Ознакомьтесь с ним ещё раз")
+    from chalicelib.pages.service import PageService
+
+    if reg.consent.agreement_version != PageService().current_agreement_version():
+        raise field_error("consent.agreement_version",
+                          "Пользовательское соглашение обновилось. Ознакомьтесь с новой редакцией")
     return Message(message=RegistrationService().register(reg, req.source_ip, reg.consent.version))
 
 
@@ -95,7 +102,7 @@ def refresh(req: Request) -> Tokens:
     return SessionService().refresh(req.body.refresh_token)
 
 
-@api.route("/auth/logout", "POST", summary="Выход: завершение текущего сеанса", status=204)
+@api.route("/auth/logout", "POST", summary="Выход: завершение текущего сеанса", access="any", status=204)
 def logout(req: Request) -> None:
     from .sessions import SessionService
 

@@ -16,8 +16,7 @@ from chalicelib.core.types import (EMAIL_PATTERN, KPP_PATTERN, LOGIN_PATTERN, NE
                                     IsoDate, documented, inn, ogrn)
 
 Kind = Literal["person", "entrepreneur", "company"]
-Role = Literal["consumer", "operator", "engineer", "admin"]
-STAFF_ROLES = ("operator", "engineer", "admin")
+Role = Literal["consumer", "operator", "engineer", "admin", "metering", "billing"]
 
 
 def _checked(normalize: Callable[[str], str], code: str) -> AfterValidator:
@@ -63,6 +62,8 @@ class Consent(Strict):
     # The version of the text the user accepted: the current one (GET /auth/consent).
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
         json_schema_extra=lambda schema: schema.update(enum=[get_settings().consent_version]))
+    # The edition of the user agreement shown with the form: the current one (GET /pages/agreement).
+    agreement_version: int = Field(ge=1, le=999_999)
 
     @field_validator("accepted")
     @classmethod
@@ -218,8 +219,9 @@ def _document_date(value: date) -> date:
 
 
 # Documented as a form that is always in range: a year from 1991 to 2025, a day every month has.
-DocumentDate = Annotated[IsoDate, AfterValidator(_document_date),
-                         documented(pattern=r"^(199[1-9]|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
+DocumentDate = Annotated[
+    IsoDate, AfterValidator(_document_date),
+    documented(pattern=r"^(199[1-9]|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
 
 
 class Passport(Strict):
@@ -313,6 +315,8 @@ class Profile(BaseModel):
     egr_record: Optional[EgrRecord] = None
     created_at: str
     consent: Optional[ConsentRecord] = None
+    # Employees only: all the roles (`role` is the primary one); the console shows the sections of any of them.
+    roles: Optional[list[Role]] = None
 
 
 class Tokens(BaseModel):

@@ -49,6 +49,7 @@ from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
 from chalicelib.core.errors import conflict, field_error, forbidden
 from chalicelib.notifications import outbox
+from chalicelib.settings import company
 
 from .passwords import verify_password
 from .principal import Principal
@@ -226,7 +227,7 @@ class PrivacyService:
         data: dict[str, Any] = {
             "format": EXPORT_FORMAT,
             "generated_at": clock.iso(clock.now()),
-            "operator": self.settings.company_name,
+            "operator": company().requisites.name,
             "account": {**profile, "status": user.status},
             "consent": {"version": consent.get("version"), "accepted_at": consent.get("accepted_at"),
                         "ip": consent.get("ip")},

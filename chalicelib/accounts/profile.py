@@ -23,7 +23,7 @@ from chalicelib.notifications import outbox
 
 from .identifiers import email_key
 from .models import Profile, ProfileUpdate
-from .principal import Principal
+from .principal import Principal, staff_roles_of
 from .repository import (ClaimItem, ConfirmItem, PhoneChangeItem, UserItem, UserRepository, claim_key, confirm_key,
                          user_key)
 from .tokens import secret_digest
@@ -53,7 +53,8 @@ def to_profile(user: UserItem) -> Profile:
                    email_confirmed=user.status == "active", pending_email=user.pending_email,
                    phone=user.phone, created_at=user.created_at,
                    consent=({"version": consent["version"], "accepted_at": consent.get("accepted_at")}
-                            if consent.get("version") else None), **data)
+                            if consent.get("version") else None),
+                   roles=sorted(staff_roles_of(user)) or None, **data)
 
 
 class ProfileService:

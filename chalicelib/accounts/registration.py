@@ -89,7 +89,8 @@ class RegistrationService:
         user = UserItem(user_key(user_id), "PROFILE", user_id=user_id, kind=reg.kind, role="consumer",
                         status="pending", login=reg.login, login_key=keys["login"], email=reg.email,
                         email_key=keys["email"], phone=reg.phone, phone_key=keys["phone"], profile=profile,
-                        consent={"version": consent_version, "accepted_at": clock.iso(now), "ip": ip},
+                        consent={"version": consent_version, "agreement_version": reg.consent.agreement_version,
+                                 "accepted_at": clock.iso(now), "ip": ip},
                         password_hash=hash_password(reg.password), created_at=clock.iso(now), ttl=expires,
                         confirm_digest=link.digest)
         note = link.note

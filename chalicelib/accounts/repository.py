@@ -9,6 +9,8 @@ Access patterns (keys in infra/resources.yaml):
   live registration link (`confirm_digest`), so a resent link can delete and outlive the previous one
 - password-reset code ... pk=USER#<id>, sk=RESET
 - new-phone SMS code .... pk=USER#<id>, sk=PHONE (the number awaiting confirmation and the code's digest)
+- employees ............. Query pk=STAFF (one StaffDirectoryItem each, sk=USER#<id>); their identity keys
+  and claims are in the staff namespace (STAFF_KEY_PREFIX), apart from consumers'
 Unconfirmed registrations carry `ttl` so abandoned ones free their login, e-mail and phone.
 """
 from __future__ import annotations
@@ -83,6 +85,10 @@ class UserItem(Model):
     created_at = UnicodeAttribute()
     # Set when the account is closed (accounts/privacy.py): the item is then a tombstone without personal data.
     closed_at = UnicodeAttribute(null=True)
+    # Employees only (chalicelib/staff_users): all their roles (`role` holds the primary one) and the
+    # last sign-in. Their login/e-mail/phone keys carry STAFF_KEY_PREFIX.
+    staff_roles = UnicodeSetAttribute(null=True)
+    last_login_at = UnicodeAttribute(null=True)
 
     by_login = _ByLogin()
     by_email = _ByEmail()
@@ -125,6 +131,27 @@ class PhoneChangeItem(Model):
     phone = UnicodeAttribute()
     code_digest = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
+
+
+# Staff identities live in their own key namespace (GSI keys and uniqueness claims), so an
+# employee's e-mail, phone or login may also belong to a consumer account. Consumer keys cannot
+# contain ":" (see identifiers.py), so the two never meet.
+STAFF_KEY_PREFIX = "staff:"
+
+
+def staff_identity_key(key: str) -> str:
+    return f"{STAFF_KEY_PREFIX}{key}"
+
+
+class StaffDirectoryItem(Model):
+    """One per employee in the partition STAFF: the employee list is one Query, never a Scan."""
+    Meta = table_meta("identity")
+    pk = UnicodeAttribute(hash_key=True, default="STAFF")
+    sk = UnicodeAttribute(range_key=True)  # USER#<id>
+    user_id = UnicodeAttribute()
+
+
+STAFF_DIRECTORY = "STAFF"
 
 
 def user_key(user_id: str) -> str:

@@ -25,7 +25,7 @@ from .models import LoginResponse, Tokens
 from .passwords import hash_password, policy_problems, verify_password
 from .principal import Principal
 from .profile import to_profile
-from .repository import UserItem, UserRepository, user_key
+from .repository import UserItem, UserRepository, staff_identity_key, user_key
 
 logger = logging.getLogger("kabinet.auth")
 
@@ -47,8 +47,12 @@ class SessionService:
 
     # --- sign-in -------------------------------------------------------------------------------
     def login(self, identifier: str, password: str, remember: bool, source_ip: str,
-              challenge: Optional[tuple[str, str]] = None) -> LoginResponse:
+              challenge: Optional[tuple[str, str]] = None, staff: bool = False) -> LoginResponse:
+        """`staff`: the console's sign-in, which looks only among employees (their own key namespace);
+        the consumer sign-in never finds an employee, and the other way round."""
         kind, key = classify_identifier(identifier)
+        if staff:
+            key = staff_identity_key(key)
         guard = LoginGuard(self.settings)
         attempt = guard.admit(key, source_ip, challenge)
         user = self.repo.find_by_identifier(kind, key)
@@ -56,6 +60,8 @@ class SessionService:
         if not verify_password(user.password_hash if user else None, password) or user is None:
             guard.failed(attempt)
             raise unauthorized(WRONG_CREDENTIALS)
+        if user.status == "disabled":
+            raise unauthorized("Учётная запись отключена. Обратитесь к администратору", code="account_disabled")
         if user.status != "active":
             # Only after the correct password: an unconfirmed account is not revealed to others.
             raise unauthorized("Регистрация не завершена: перейдите по ссылке из письма, отправленного "
@@ -64,6 +70,8 @@ class SessionService:
         now = clock.epoch(clock.now())
         session = self._new_session(user.user_id, remember)
         actions = [UserItem.sessions[session.session_id].set(session.entry), *self._prune_actions(user, now)]
+        if staff:
+            actions.append(UserItem.last_login_at.set(clock.iso(clock.now())))
         # Guard: a password change between our read and this write must win.
         if not self.repo.update(user, actions, condition=UserItem.password_hash == user.password_hash):
             raise unauthorized(WRONG_CREDENTIALS)

@@ -6,12 +6,14 @@ from chalicelib.core.web import ApiBlueprint, Request, Result
 
 from .models import (AgentCreate, AgentCreated, AgentList, AgentMetersIn, AgentOut, AgentPatch, AgentRotate,
                      AgentSecret, AiisContractOut, ConsumptionOut, ConsumptionQuery, EventsOut, EventsQuery,
-                     Export80020Query, ProfileOut, ProfileQuery, ReadingsOut, ReadingsQuery, RegistersOut, RelayOut)
+                     Export80020Query, Export80020RangeQuery, ProfileOut, ProfileQuery, ReadingsOut, ReadingsQuery,
+                     RegistersOut, RelayOut)
 
 api = ApiBlueprint(__name__, tag="АИИС КУЭ")
 
-STAFF = ("operator", "engineer", "admin")
-ASSIGNERS = ("engineer", "admin")
+# The metering (АИИС КУЭ) queue; billing exchange reads the 80020 exports too.
+STAFF = ("metering", "billing", "admin")
+ASSIGNERS = ("metering", "admin")
 ADMINS = ("admin",)
 
 
@@ -159,3 +161,12 @@ def export_80020(req: Request) -> Result:
     from .exports import PointsExport
 
     return PointsExport().day_80020(req.query.date, req.query.points)
+
+
+@api.route("/staff/aiis/80020/range", summary="Выгрузка нескольких суток в макете 80020: zip, по файлу на сутки; "
+                                              "запрос с заголовком Accept: application/zip",
+           access="staff", roles=STAFF, query=Export80020RangeQuery, produces="application/zip", errors=(422,))
+def export_80020_range(req: Request) -> Result:
+    from .exports import PointsExport
+
+    return PointsExport().range_80020(req.query.date_from, req.query.date_to, req.query.points)

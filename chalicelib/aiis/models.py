@@ -281,6 +281,13 @@ class Export80020Query(_Query):
         default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
 
 
+class Export80020RangeQuery(_Query):
+    date_from: IsoDate = Field(alias="from")
+    date_to: IsoDate = Field(alias="to", description="Включительно; не больше 31 суток от начала")
+    points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
+        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
+
+
 # --- agents (documentation of the signed, gzip-compressed bodies) ----------------------------------
 
 class BatchDoc(BaseModel):

@@ -21,6 +21,7 @@ from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import ApiError, field_error, not_found
 from chalicelib.core.web import Result
 from chalicelib.metering.service import METER_NOT_FOUND, owns
+from chalicelib.settings import company
 
 from .days import (CHANNELS, NO_DATA, DayTotals, Slot, day_start, day_totals, decode_channels, format_decimal,
                    month_days, slot_bounds, slots_in_day, slots_of, sum_totals)
@@ -145,7 +146,7 @@ class AiisReader:
         anchor = query.date or self._today()
         if query.scale == "day":
             return self._day_chart(meter_id, anchor, query)
-        end_day = self.settings.aiis_billing_period_end_day
+        end_day = company().billing_period_end_day
         if query.scale == "month":
             span = period_containing(anchor, query.basis, end_day)
             daily = self._daily(meter_id, span.start, span.end)

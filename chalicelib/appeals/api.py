@@ -23,7 +23,7 @@ KIND_ROUTES: tuple[tuple[str, str, type, tuple[str, str, str]], ...] = (
 
 
 @api.route("/cases/options", summary="Справочники форм: виды обращений и услуг, адресаты, статусы, сроки",
-           response=CaseOptions)
+           access="any", response=CaseOptions)
 def options(req: Request) -> CaseOptions:
     from .service import CaseService
 

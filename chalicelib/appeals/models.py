@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.accounts.models import Phone
 from chalicelib.attachments import FileOut, UploadId
+from chalicelib.core.config import get_settings
 from chalicelib.reference.models import StreetId
 
 from .rules import Kind, Need, StaffAction, Status
@@ -22,7 +23,8 @@ ServiceType = Literal["reading_removal", "meter_commissioning", "supply_point_eq
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
 Attachments = Annotated[list[UploadId], Field(default_factory=list, max_length=MAX_FILES,
-                                              description="upload_id подтверждённых загрузок (до 5)")]
+                                              description="upload_id подтверждённых загрузок (до 5)",
+                                              json_schema_extra={"uniqueItems": True})]
 
 
 class Strict(BaseModel):
@@ -34,7 +36,8 @@ class Strict(BaseModel):
 class AppealIn(Strict):
     type: AppealType
     addressee: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="Кому: одно из значений addressees из /appeals/options")
+        description="Кому: одно из значений addressees из /appeals/options",
+        json_schema_extra=lambda schema: schema.update(enum=get_settings().addressees))
     topic: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     text: Text
     contact_phone: Phone
@@ -57,7 +60,8 @@ class ServiceRequestIn(Strict):
 
 class CaseListQuery(Strict):
     number: Optional[Annotated[str, StringConstraints(max_length=20)]] = Field(
-        default=None, description="Рег. номер целиком (2026-000123) или только порядковая часть (123)")
+        default=None, description="Рег. номер целиком (2026-000123) или только порядковая часть (123)",
+        json_schema_extra={"pattern": r"^(([0-9]{4}-)?0{0,5}[1-9][0-9]{0,8})?$"})
     status: Optional[Status] = None
     archived: Optional[bool] = Field(default=None, description="true — только закрытые и отклонённые, "
                                                                 "false — только незакрытые")
@@ -68,9 +72,12 @@ class StaffQueueQuery(Strict):
     type: Optional[Annotated[str, StringConstraints(max_length=40)]] = None
     overdue: bool = False
     number: Optional[Annotated[str, StringConstraints(max_length=20)]] = Field(
-        default=None, description="Найти по рег. номеру целиком (остальные фильтры не применяются)")
+        default=None, description="Найти по рег. номеру целиком (остальные фильтры не применяются)",
+        json_schema_extra={"pattern": r"^([0-9]{4}-0{0,5}[1-9][0-9]{0,8})?$"})
     limit: int = Field(default=50, ge=1, le=100)
-    cursor: Optional[Annotated[str, StringConstraints(max_length=300)]] = None
+    cursor: Optional[Annotated[str, StringConstraints(max_length=300)]] = Field(
+        default=None, description="next_cursor предыдущей страницы",
+        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z_[0-9a-f]{32}$"})
 
 
 class StatusChangeIn(Strict):

@@ -29,6 +29,7 @@ from .service import NOT_FOUND, history_item, valid_case_id
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_([0-9a-f]{32})$")
 CHANGED_MEANWHILE = "Карточку уже изменил другой сотрудник. Обновите её и повторите действие"
 TAKE_ONLY_OPEN = "Взять в работу можно только новое или находящееся в работе обращение"
+HAND_OVER_ONLY_OPEN = "Передать коллеге можно только новое или находящееся в работе дело"
 
 
 class StaffCaseService:
@@ -82,6 +83,22 @@ class StaffCaseService:
         status = step.status if step.status != case.status else None
         return self._change(principal, case, "take", status=status, actions=_assign(principal),
                             details={"previous_assignee": case.assignee_id or "", "previous": case.assignee_login or ""})
+
+    def hand_over(self, principal: Any, kind: str, case_id: str, colleague_id: str,
+                  roles: tuple[str, ...]) -> StaffCaseCard:
+        """«Передать коллеге»: an open case goes to an employee of its queue (`roles`); its status stays."""
+        from chalicelib.staff_users.service import colleague_for
+
+        case, _ = self._load(kind, case_id)
+        if case.status not in OPEN_STATUSES:
+            raise conflict(HAND_OVER_ONLY_OPEN)
+        colleague = colleague_for(colleague_id, roles)
+        if colleague.user_id == case.assignee_id:
+            return self.card(principal, kind, case_id)
+        return self._change(principal, case, "hand_over", status=None,
+                            actions=[CaseItem.assignee_id.set(colleague.user_id),
+                                     CaseItem.assignee_login.set(colleague.login)],
+                            details={"to": colleague.login, "previous": case.assignee_login or ""})
 
     def change_status(self, principal: Any, kind: str, case_id: str, body: StatusChangeIn) -> StaffCaseCard:
         case, _ = self._load(kind, case_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.attachments.models import DownloadLink, DownloadQuery
 from chalicelib.core.web import ApiBlueprint, Request
+from chalicelib.staff_users.models import HandOverIn
 
 from .api import KIND_ROUTES, named
 from .models import AnswerIn, StaffCaseCard, StaffCaseList, StaffQueueQuery, StatusChangeIn
@@ -28,6 +29,11 @@ def _register(kind: str, path: str) -> None:
         from .staff import StaffCaseService
 
         return StaffCaseService().take(req.principal, kind, case_id)
+
+    def hand_over(req: Request, case_id: str) -> StaffCaseCard:
+        from .staff import StaffCaseService
+
+        return StaffCaseService().hand_over(req.principal, kind, case_id, req.body.colleague_id, HANDLERS)
 
     def status(req: Request, case_id: str) -> StaffCaseCard:
         from .staff import StaffCaseService
@@ -54,6 +60,9 @@ def _register(kind: str, path: str) -> None:
         named(f"staff_{kind}_card", card))
     api.route(f"{one}/take", "POST", summary="Взять в работу (назначить на себя)", response=StaffCaseCard,
               errors=(403, 404, 409), access="staff", roles=HANDLERS)(named(f"staff_{kind}_take", take))
+    api.route(f"{one}/hand-over", "POST", summary="Передать коллеге (сотруднику этой очереди)", body=HandOverIn,
+              response=StaffCaseCard, errors=(403, 404, 409, 422), access="staff", roles=HANDLERS)(
+        named(f"staff_{kind}_hand_over", hand_over))
     api.route(f"{one}/status", "POST",
               summary="Сменить статус с комментарием: в работу, отказ (с причиной), закрыть после ответа",
               body=StatusChangeIn, response=StaffCaseCard, errors=(403, 404, 409, 422), access="staff", roles=HANDLERS)(

@@ -10,7 +10,7 @@ api = ApiBlueprint(__name__, tag="Файлы")
 
 @api.route("/attachments/uploads", "POST",
            summary="Получить форму для загрузки файла прямо в хранилище (PDF, JPG, PNG, ZIP, RAR; до 20 МБ)",
-           body=UploadRequest, response=UploadTicket, status=201, errors=(403, 422, 429))
+           access="any", body=UploadRequest, response=UploadTicket, status=201, errors=(403, 422, 429))
 def start_upload(req: Request) -> UploadTicket:
     from .service import AttachmentService
 
@@ -19,7 +19,7 @@ def start_upload(req: Request) -> UploadTicket:
 
 @api.route("/attachments/uploads/{upload_id}/confirm", "POST",
            summary="Подтвердить загрузку: размер, тип и содержимое проверяются, неподходящий файл удаляется",
-           response=FileOut, errors=(404, 409, 422))
+           access="any", response=FileOut, errors=(404, 409, 422))
 def confirm(req: Request, upload_id: str) -> FileOut:
     from .service import AttachmentService
 

@@ -78,10 +78,11 @@ def audit_trail(req: Request) -> AuditPage:
 
 
 def _employee(login: str) -> str:
-    from chalicelib.accounts.repository import UserRepository
+    from chalicelib.accounts.repository import UserRepository, staff_identity_key
     from chalicelib.core.errors import field_error
 
-    user = UserRepository().find_by_identifier("login", login.lower())
+    # Employees' logins are in their own key namespace (a consumer may have the same login).
+    user = UserRepository().find_by_identifier("login", staff_identity_key(login.lower()))
     if user is None or user.role == "consumer":
         raise field_error("actor_login", EMPLOYEE_NOT_FOUND)
     return str(user.user_id)

@@ -6,12 +6,15 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from chalicelib.core.types import decimal_number
+
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
 
 
 class CalculatorRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    power_kw: Decimal = Field(gt=0, le=15000, max_digits=8, decimal_places=3, description="Максимальная мощность, кВт")
+    power_kw: Annotated[Decimal, decimal_number(4, 3, positive=True)] = Field(
+        gt=0, le=15000, max_digits=8, decimal_places=3, description="Максимальная мощность, кВт")
     distance_m: int = Field(ge=0, le=50000, description="Расстояние до сетей нужного класса напряжения, м")
     voltage: Literal["0.23", "0.4", "6", "10", "20", "35", "110"]
     reliability: Literal["I", "II", "III"] = "III"

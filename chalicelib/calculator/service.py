@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import ApiError, field_error
+from chalicelib.settings import company
 
 from . import rates
 from .cost import PREFERENTIAL_CONDITIONS, CalculatorError, Inputs, estimate
@@ -18,7 +19,7 @@ DISCLAIMER = ("Расчёт носит справочный характер и 
 def calculate(request: CalculatorRequest) -> CalculatorResult:
     settings = get_settings()
     year = clock.now().astimezone(settings.tz).year
-    table = rates.for_year(settings.company_code, year)
+    table = rates.for_year(company().connection_rates, year)
     if table is None:
         raise ApiError("Калькулятор временно недоступен: ставки платы не загружены", status=503,
                        code="rates_unavailable")

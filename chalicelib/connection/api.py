@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.attachments.models import DownloadLink, DownloadQuery
 from chalicelib.core.web import ApiBlueprint, Request
+from chalicelib.staff_users.models import HandOverIn
 
 from .models import (ConnectionApplicationCard, ConnectionApplicationCreate, ConnectionApplicationList,
                      ConnectionApplicationUpdate, ConnectionDocumentsIn, ConnectionPublicStatus, ConnectionQuestion,
@@ -145,6 +146,14 @@ def staff_take(req: Request, application_id: str) -> StaffApplicationCard:
     from .staff import StaffConnectionService
 
     return StaffConnectionService().take(req.principal, application_id)
+
+
+@api.route(STAFF_ONE + "/hand-over", "POST", summary="Передать заявку коллеге (инженеру по присоединению)",
+           access="staff", roles=ENGINEERS, body=HandOverIn, response=StaffApplicationCard, errors=(404, 409, 422))
+def staff_hand_over(req: Request, application_id: str) -> StaffApplicationCard:
+    from .staff import StaffConnectionService
+
+    return StaffConnectionService().hand_over(req.principal, application_id, req.body.colleague_id, ENGINEERS)
 
 
 @api.route(STAFF_ONE + "/status", "POST",

@@ -16,13 +16,14 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.accounts.models import EgrRecord, Email, Passport, Phone
 from chalicelib.attachments.models import UploadId
+from chalicelib.core.types import IsoDate, decimal_number, documented
 
 from . import rules
 
 Kw = Annotated[Decimal, Field(ge=0, le=100000, max_digits=9, decimal_places=3),
-               PlainSerializer(float, return_type=float, when_used="json")]
+               PlainSerializer(float, return_type=float, when_used="json"), decimal_number(5, 3)]
 PositiveKw = Annotated[Decimal, Field(gt=0, le=100000, max_digits=9, decimal_places=3),
-                       PlainSerializer(float, return_type=float, when_used="json")]
+                       PlainSerializer(float, return_type=float, when_used="json"), decimal_number(5, 3, positive=True)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
@@ -39,9 +40,10 @@ def _pattern(regex: re.Pattern[str], message: str) -> AfterValidator:
 
 
 Okved = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8),
-                  _pattern(rules.OKVED, "Код ОКВЭД в формате 00.00.00")]
+                  _pattern(rules.OKVED, "Код ОКВЭД в формате 00.00.00"), documented(pattern=rules.OKVED.pattern)]
 Cadastral = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40),
-                      _pattern(rules.CADASTRAL, "Кадастровый номер в формате 00:00:0000000:000")]
+                      _pattern(rules.CADASTRAL, "Кадастровый номер в формате 00:00:0000000:000"),
+                      documented(pattern=rules.CADASTRAL.pattern)]
 
 
 class Strict(BaseModel):
@@ -82,8 +84,8 @@ class ObjectSection(Strict):
 
 
 class ConnectionStage(Strict):
-    design_until: date = Field(description="Окончание проектирования")
-    commissioning: date = Field(description="Ввод в эксплуатацию")
+    design_until: IsoDate = Field(description="Окончание проектирования")
+    commissioning: IsoDate = Field(description="Ввод в эксплуатацию")
     power_kw: PositiveKw
 
 
@@ -131,7 +133,8 @@ class ConnectionDocumentsIn(Strict):
 
 
 class ReadinessReport(Strict):
-    confirm: bool = Field(description="Подтверждаю выполнение технических условий со своей стороны")
+    confirm: bool = Field(description="Подтверждаю выполнение технических условий со своей стороны",
+                          json_schema_extra={"const": True})
 
 
 class ConnectionQuestion(Strict):
@@ -285,7 +288,7 @@ class StaffApplicationCard(ConnectionApplicationCard):
 
 class TechnicalConditionsIn(Strict):
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    date: date
+    date: IsoDate
 
 
 class StaffStatusChange(Strict):

@@ -81,6 +81,31 @@ class StaffConnectionService:
         self._transact(write)
         return self.card(application_id)
 
+    def hand_over(self, principal: Principal, application_id: str, colleague_id: str,
+                  roles: tuple[str, ...]) -> StaffApplicationCard:
+        """«Передать коллеге»: an open application goes to an engineer of the queue (`roles`)."""
+        from chalicelib.staff_users.service import colleague_for
+
+        item = self._record(application_id).application
+        if not rules.is_open(item.status):
+            raise conflict("Заявка уже не в работе")
+        colleague = colleague_for(colleague_id, roles)
+        if colleague.user_id == item.assignee_id:
+            return self.card(application_id)
+        unchanged = (ApplicationItem.assignee_id.does_not_exist() if item.assignee_id is None
+                     else ApplicationItem.assignee_id == item.assignee_id)
+
+        def write(tx: Any) -> None:
+            tx.update(ApplicationItem(application_key(application_id)),
+                      actions=[ApplicationItem.assignee_id.set(colleague.user_id),
+                               ApplicationItem.assignee_login.set(colleague.login)],
+                      condition=unchanged)
+            audit.record(tx, principal, "connection.hand_over", "connection_application", application_id,
+                         {"to": colleague.login, "previous": item.assignee_login or ""})
+
+        self._transact(write)
+        return self.card(application_id)
+
     def change_status(self, principal: Principal, application_id: str, body: StaffStatusChange) -> StaffApplicationCard:
         item = self._record(application_id).application
         if body.version != int(item.version):

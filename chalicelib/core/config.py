@@ -1,4 +1,11 @@
-"""Settings of one deployment, read once from the environment (12-factor)."""
+"""Settings of one deployment, read once from the environment (12-factor).
+
+Company settings (name, requisites, time zone, reading window, lock windows, who may submit, billing
+period end day, appeal addressees, rates table) live in the versioned settings document
+(chalicelib/settings): the KABINET_* variables of those fields below only seed its version 1 when no
+document is stored yet, so an existing deployment keeps its values. Read them through
+`chalicelib.settings.company()`; `tz` and `addressees` here already do.
+"""
 from __future__ import annotations
 
 import os
@@ -18,6 +25,7 @@ class Settings(BaseModel):
     stage: str = "local"
     aws_region: str = "eu-central-1"
     site_url: str = "http://127.0.0.1:8000"
+    # Seed of the settings document only (see the module docstring).
     company_name: str = "АО «Горэлектросеть»"
     company_timezone: str = "Europe/Moscow"
     mail_from: str = "noreply@kabinet.local"
@@ -49,7 +57,7 @@ class Settings(BaseModel):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     consent_version: str = "2024-01"
-    # Reading entry (seed 000): window from this day 00:00 to the month's last day 23:59, local time;
+    # Seeds of the settings document (see the module docstring). Reading entry (seed 000): window from this day 00:00 to the month's last day 23:59, local time;
     # closed while the billing exchange runs; the consumer categories of contracts whose readings are
     # accepted (seed 002 §4.7 restricts; chalicelib/metering/categories.py). The old values person,
     # entrepreneur, company still work: person = the three ФЛ categories, company = company + cooperative.
@@ -69,14 +77,14 @@ class Settings(BaseModel):
     uploads_per_hour: int = 60
     # Appeals and extra-service requests: the regulatory answer term (59-ФЗ: 30 days), the estimated
     # term of a service request shown on submission (seed 003), whom an appeal may be addressed to
-    # («Кому», seed 000; separated by «;»), and submissions per user per hour.
+    # («Кому», seed 000; separated by «;» — a seed of the settings document), and submissions per user per hour.
     appeal_answer_days: int = 30
     service_request_days: int = 30
     appeal_addressees: str = ("Генеральный директор;Главный инженер;"
                               "Начальник отдела по работе с потребителями")
     cases_per_hour: int = 20
     # АИИС КУЭ: the day of the month billing periods close on (seed 004; 0 = the month's last day,
-    # i.e. calendar months); an agent silent longer than this is shown as overdue; meter clocks off
+    # i.e. calendar months; a seed of the settings document, as is company_inn); an agent silent longer than this is shown as overdue; meter clocks off
     # by more than this are flagged; the company INN in АТС 80020 exports (omitted while empty).
     aiis_billing_period_end_day: int = Field(default=0, ge=0, le=31)
     aiis_agent_overdue_minutes: int = 15
@@ -84,7 +92,7 @@ class Settings(BaseModel):
     company_inn: str = ""
     # Grid connection: the public status check per client IP per window (numbers must not be
     # probeable), and the company whose rate table the calculator uses
-    # (chalicelib/calculator/rates/<company_code>-<year>.json).
+    # (chalicelib/calculator/rates/<company_code>-<year>.json; a seed of the settings document).
     connection_status_checks_per_ip: int = 20
     connection_status_window_seconds: int = 3600
     company_code: str = "gorelektroset"
@@ -98,11 +106,17 @@ class Settings(BaseModel):
 
     @property
     def addressees(self) -> list[str]:
-        return [name.strip() for name in self.appeal_addressees.split(";") if name.strip()]
+        """Whom an appeal may be addressed to: from the settings document (cached per container)."""
+        from chalicelib.settings import company
+
+        return list(company().appeal_addressees)
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.company_timezone)
+        """The company's time zone: from the settings document (cached per container)."""
+        from chalicelib.settings import company
+
+        return company().tz
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":

@@ -16,13 +16,15 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from .errors import ApiError, forbidden, unauthorized
+from .errors import ApiError, FieldError, forbidden, unauthorized
 from .jsonlimits import BodyTooDeep, check_depth
 from .validation import to_api_error
 
 logger = logging.getLogger("kabinet.web")
 
-Access = Literal["public", "user", "staff"]
+# "user": consumers only; "staff": employees only (with one of `roles`, if given); "any": either
+# realm — the few routes both use (sign-out, file uploads, form options).
+Access = Literal["public", "user", "staff", "any"]
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 # Bodies are always parsed as JSON; accepting the types clients send by default means a wrong
 # content type gets our error shape (400, in Russian) instead of Chalice's own 415.
@@ -188,7 +190,10 @@ def _parse_query(spec: RouteSpec, params: dict[str, str]) -> Any:
     try:
         return spec.query.model_validate(dict(params))
     except ValidationError as exc:
-        raise to_api_error(exc) from None
+        error = to_api_error(exc)
+        # What concerns no one parameter (an unknown one, a rule across several) is the query's, not a body's.
+        error.fields = [FieldError("query", f.message) if f.path == "body" else f for f in error.fields]
+        raise error from None
 
 
 def _authenticate(spec: RouteSpec, headers: Any) -> Any:
@@ -201,8 +206,11 @@ def _authenticate(spec: RouteSpec, headers: Any) -> Any:
     from chalicelib.accounts.guard import authenticate  # the guard needs the accounts store
 
     principal = authenticate(token.strip())
-    if spec.access == "staff" and (not principal.is_staff or (spec.roles and principal.role not in spec.roles)):
+    if spec.access == "staff" and (not principal.is_staff or (spec.roles and not principal.has_any(spec.roles))):
         raise forbidden()
+    if spec.access == "user" and principal.is_staff:
+        raise forbidden("Сотрудник не может пользоваться личным кабинетом потребителя со своей учётной записью "
+                        "сотрудника")
     return principal
 
 

@@ -7,7 +7,7 @@ from .models import DropUpload, DropUploaded, LockOut, PeriodClosed, RunDetail, 
 
 api = ApiBlueprint(__name__, tag="Обмен с биллингом")
 
-READERS = ("operator", "admin")
+READERS = ("billing", "admin")
 ADMINS = ("admin",)
 
 

@@ -65,7 +65,8 @@ class LockOut(BaseModel):
 class DropUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=5, max_length=100, description="Имя файла: .csv или .json")
+    name: str = Field(min_length=5, max_length=100, description="Имя файла: .csv или .json",
+                      json_schema_extra={"pattern": r"^[0-9A-Za-z_\-]{1,90}\.(csv|json)$"})
     content: str = Field(min_length=1, description="Содержимое файла текстом (не более 5 МБ в UTF-8)")
 
     @field_validator("name")

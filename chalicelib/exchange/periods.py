@@ -1,7 +1,7 @@
 """Closing a billing period: after it, no reading of that period is written (the reading's
 transaction checks the `PERIOD#<YYYY-MM>`/`CLOSED` item).
 
-The schedule closes the period that just ended at the local 1st 00:00. Entry of a period already
+The schedule closes the period that just ended from the local 1st 00:00 (a tick, schedule.py). Entry of a period already
 stops when its window ends; the close also stops a request that chose its period a moment before
 midnight and writes after it, and it is what the period's readings being final rests on.
 Administrators may close the current period early (e.g. when billing is run ahead of time).
@@ -57,5 +57,6 @@ def close_period(period: Period, actor: Optional[Actor] = None) -> ClosedPeriod:
 
 
 def close_ended_period() -> ClosedPeriod:
-    """The scheduled close, run at the local 1st 00:00: the month before the current one."""
+    """Close the month before the current one (the schedule's tick does so from the local 1st 00:00:
+    chalicelib/exchange/schedule.py)."""
     return close_period(current_period().previous())

@@ -34,7 +34,8 @@ def _email(value: str) -> str:
 
 
 BilledReading = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_billed_reading)]
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), documented(pattern=EMAIL_PATTERN)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email),
+                  documented(pattern=EMAIL_PATTERN)]
 
 
 class Strict(BaseModel):

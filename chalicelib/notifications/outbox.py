@@ -16,6 +16,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock
 from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
+from chalicelib.settings import company
 
 from .repository import (COUNTER, PENDING, FeedCounter, FeedItem, NotificationRepository, OutboxItem, feed_key,
                          note_key, outbox_key)
@@ -54,7 +55,7 @@ def _time_ordered_id() -> str:
 
 def _common_params() -> dict[str, str]:
     settings = get_settings()
-    return {"company": settings.company_name, "site_url": settings.site_url}
+    return {"company": company().requisites.name, "site_url": settings.site_url}
 
 
 def stage(tx: TransactWrite, note: Notification) -> None:

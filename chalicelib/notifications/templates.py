@@ -103,6 +103,17 @@ TEMPLATES: dict[str, MessageTemplate] = {
         subject="Ваш логин в личном кабинете",
         email="Здравствуйте!\n\nВаш логин для входа в личный кабинет: $login\n\nВойти можно также по адресу "
               "электронной почты или номеру телефона." + _SIGNATURE),
+    # To a new employee and on a reset by an administrator (chalicelib/staff_users): the link sets the password.
+    "staff_invite": MessageTemplate(
+        subject="Учётная запись сотрудника",
+        email="Здравствуйте!\n\nДля Вас создана учётная запись в консоли сотрудника. Ваш логин: $login\n\n"
+              "Чтобы задать пароль, перейдите по ссылке:\n$password_url\n\nСсылка действует $hours ч и "
+              "срабатывает один раз." + _SIGNATURE),
+    "staff_password_reset": MessageTemplate(
+        subject="Новый пароль для консоли сотрудника",
+        email="Здравствуйте!\n\nАдминистратор сбросил пароль Вашей учётной записи сотрудника (логин $login); "
+              "все сеансы завершены. Чтобы задать новый пароль, перейдите по ссылке:\n$password_url\n\n"
+              "Ссылка действует $hours ч и срабатывает один раз." + _SIGNATURE),
     "password_changed": MessageTemplate(
         subject="Пароль изменён",
         email="Здравствуйте!\n\nПароль от Вашего личного кабинета изменён, все прочие сеансы завершены. "

@@ -13,6 +13,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationInfo, create_model, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
+from chalicelib.core.types import IsoDate, documented
+
 from chalicelib.core.config import get_settings
 from chalicelib.reference.models import Locality, StreetId
 
@@ -81,9 +83,10 @@ def _house(value: str) -> str:
 KindIn = Annotated[Kind, BeforeValidator(_kind)]
 LocalDateTime = Annotated[datetime, BeforeValidator(_datetime), AfterValidator(_utc)]
 # Canonical forms on the way in: «5-11,12 корп 2» is stored and shown as «5–11, 12к2».
-HousesText = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_houses)]
+HousesText = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_houses),
+                       documented(pattern=r"^([1-9][0-9]{0,3}(, [1-9][0-9]{0,3}){0,199})?$")]
 HouseText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
-                      AfterValidator(_house)]
+                      AfterValidator(_house), documented(pattern=r"^[1-9][0-9]{0,3}$")]
 
 
 class Strict(BaseModel):
@@ -237,8 +240,8 @@ class _LookupQuery(Strict):
 
 # `from` and `to` are the contract's parameter names but Python keywords: hence create_model.
 OutageQuery = create_model("OutageQuery", __base__=_LookupQuery,
-                           **{"from": (Optional[date], Field(default=None, description="По умолчанию — сегодня")),
-                              "to": (Optional[date], Field(default=None, description="По умолчанию — через 14 дней; "
+                           **{"from": (Optional[IsoDate], Field(default=None, description="По умолчанию — сегодня")),
+                              "to": (Optional[IsoDate], Field(default=None, description="По умолчанию — через 14 дней; "
                                                                                      "период не длиннее 92 дней"))})
 OutageList = create_model("OutageList", __base__=BaseModel,
                           **{"items": (list[OutagePublic], ...), "from": (date, ...), "to": (date, ...)})

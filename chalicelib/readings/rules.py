@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Collection, Iterable, Mapping, NamedTuple, Protocol, Sequence
+from typing import Collection, Iterable, Mapping, NamedTuple, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.metering.categories import CATEGORIES, CATEGORY_NAMES, PERSON_CATEGORIES
@@ -159,16 +159,6 @@ def parse_timezone(name: str) -> ZoneInfo:
 DEFAULT_LOCK_WINDOWS = parse_lock_windows("00:55-01:25,12:55-13:25")
 
 
-class ReadingSettings(Protocol):
-    """The company settings the window policy is built from (`chalicelib.core.config.Settings`)."""
-    @property
-    def company_timezone(self) -> str: ...
-    @property
-    def reading_window_start_day(self) -> int: ...
-    @property
-    def reading_lock_windows(self) -> str: ...
-
-
 # --- Entry window and exchange locks ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -211,11 +201,6 @@ class ReadingWindowPolicy:
     def __post_init__(self) -> None:
         if not 1 <= self.window_start_day <= 31:
             raise InvalidReadingSettings("День начала приёма показаний должен быть числом от 1 до 31")
-
-    @classmethod
-    def from_settings(cls, settings: ReadingSettings) -> ReadingWindowPolicy:
-        return cls(parse_timezone(settings.company_timezone), settings.reading_window_start_day,
-                   parse_lock_windows(settings.reading_lock_windows))
 
     def window_of(self, period: Period) -> tuple[datetime, datetime]:
         """(opens_at, closes_at) of a period's entry window, aware, in the company zone; end exclusive."""

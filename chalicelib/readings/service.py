@@ -6,7 +6,7 @@ caught by it gets 423 with the window's message. Edits carry the version the use
 concurrent submissions cannot both win, and neither silently overwrites the other.
 
 Who may submit: the meter takes manual readings, the company admits the contract's consumer
-category (`reading_submitters`), and the account's link to the meter carries a right to submit
+category (the settings document's `readings.submitters`), and the account's link to the meter carries a right to submit
 (holder or a co-user allowed to). A reading stores who submitted it; the other users of the
 contract hear about it in the write's own transaction (a co-user's submission → the holders' feed;
 a change of a reading another user had submitted → everyone else's feed and e-mail).
@@ -101,7 +101,9 @@ class Loaded:
 
 
 def allowed_categories() -> frozenset[str]:
-    return rules.parse_submitters(get_settings().reading_submitters)
+    from chalicelib.settings import company
+
+    return company().submitter_categories
 
 
 def local_period_label(period: str) -> str:

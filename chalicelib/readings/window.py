@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 from chalicelib.core import clock
-from chalicelib.core.config import get_settings
+from chalicelib.settings import company
+from chalicelib.settings.model import CompanySettings
 
 from .rules import Period, ReadingWindowPolicy, WindowStatus
 
 
+def policy_of(settings: CompanySettings) -> ReadingWindowPolicy:
+    return ReadingWindowPolicy(settings.tz, settings.readings.window_start_day, settings.readings.lock_ranges)
+
+
 def policy() -> ReadingWindowPolicy:
-    return ReadingWindowPolicy.from_settings(get_settings())
+    """From the settings document in force (cached per container for a few seconds): a change made
+    in «Настройки» applies to the entry form without a redeployment."""
+    return policy_of(company())
 
 
 def current_status() -> WindowStatus:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from chalicelib.core.web import ApiBlueprint, Request
 
-from .models import LocalityList, StreetImport, StreetImportReport, StreetIn, StreetList, StreetOut, StreetQuery
+from .models import (LocalityList, StreetImport, StreetImportReport, StreetIn, StreetList, StreetOut, StreetQuery,
+                     StreetRename)
 
 api = ApiBlueprint(__name__, tag="Справочники")
 
@@ -32,6 +33,15 @@ def add_street(req: Request) -> StreetOut:
     from .service import ReferenceService
 
     return ReferenceService().add(req.principal, req.body)
+
+
+@api.route("/staff/reference/streets/{street_id}", "PATCH",
+           summary="Переименовать улицу: она сохраняет идентификатор, отключения и подписки остаются за ней",
+           access="staff", roles=EDITORS, body=StreetRename, response=StreetOut, errors=(404, 409))
+def rename_street(req: Request, street_id: str) -> StreetOut:
+    from .service import ReferenceService
+
+    return ReferenceService().rename(req.principal, street_id, req.body)
 
 
 @api.route("/staff/reference/streets/import", "POST",

@@ -36,6 +36,10 @@ class StreetIn(Strict):
     name: StreetNameText
 
 
+class StreetRename(Strict):
+    name: StreetNameText
+
+
 class StreetOut(BaseModel):
     id: str
     name: str

@@ -97,11 +97,25 @@ class StreetRepository:
         return {(i.pk, i.sk): _street(i) for i in StreetItem.batch_get(unique)} if unique else {}
 
     def add(self, tx: Any, street: Street) -> None:
-        """Add to the caller's transaction; fails there if the name is already listed."""
+        """Add to the caller's transaction; fails there if the name is already listed, or if its id is
+        taken by a street that was renamed from it (ids derive from the first name and never change)."""
         listing, by_id, locality = _items(street)
         tx.save(listing, condition=StreetItem.pk.does_not_exist())
-        tx.save(by_id)
+        tx.save(by_id, condition=StreetItem.pk.does_not_exist())
         tx.save(locality)
+
+    def rename(self, tx: Any, street: Street, name: str) -> Street:
+        """Add to the caller's transaction: the street keeps its id (outages and subscriptions refer to
+        it) and is listed under the new name; fails there if that name is taken or the street changed."""
+        renamed = Street(street.id, name, street.locality)
+        listing, by_id, _ = _items(renamed)
+        if renamed.name_key == street.name_key:  # only the spelling changed: «ул Мира» → «ул. Мира»
+            tx.save(listing, condition=StreetItem.street_id == street.id)
+        else:
+            tx.delete(StreetItem(*street.name_key), condition=StreetItem.street_id == street.id)
+            tx.save(listing, condition=StreetItem.pk.does_not_exist())
+        tx.save(by_id, condition=StreetItem.name == street.name)
+        return renamed
 
     def write_many(self, streets: Iterable[Street]) -> None:
         """Batch writes, for imports: unconditional, so callers pass only streets not yet listed.

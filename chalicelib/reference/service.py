@@ -1,6 +1,7 @@
-"""The street directory: autocomplete, localities, and staff additions (single and bulk)."""
+"""The street directory: autocomplete, localities, and staff upkeep (additions single and bulk, renames)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Optional
 
 from pydantic import ValidationError
@@ -9,13 +10,16 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.core import audit
 from chalicelib.core.audit import Actor
 from chalicelib.core.dynamo import is_conditional_failure, transaction
-from chalicelib.core.errors import FieldError, conflict
+from chalicelib.core.errors import FieldError, conflict, not_found
 from chalicelib.core.validation import to_api_error
 
-from .models import (MAX_SEARCH_RESULTS, StreetImportError, LocalityList, StreetImportReport, StreetIn, StreetList,
-                     StreetOut)
+from .models import (MAX_SEARCH_RESULTS, STREET_ID_PATTERN, LocalityList, StreetImportError, StreetImportReport,
+                     StreetIn, StreetList, StreetOut, StreetRename)
 from .names import search_prefix
 from .repository import Street, StreetRepository
+
+
+RENAMED_FROM = "Так называлась улица, которую переименовали в справочнике: это название занято ею"
 
 
 def to_out(street: Street) -> StreetOut:
@@ -47,11 +51,30 @@ class ReferenceService:
                            [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")]) from None
         return to_out(street)
 
+    def rename(self, actor: Actor, street_id: str, rename: StreetRename) -> StreetOut:
+        street = self.repo.by_ids([street_id]).get(street_id) if re.fullmatch(STREET_ID_PATTERN, street_id) else None
+        if street is None:
+            raise not_found("Улица не найдена")
+        if rename.name == street.name:
+            return to_out(street)
+        try:
+            with transaction() as tx:
+                renamed = self.repo.rename(tx, street, rename.name)
+                audit.record(tx, actor, "reference.street.rename", "street", street.id,
+                             {"locality": street.locality, "name": renamed.name, "previous_name": street.name})
+        except TransactWriteError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            raise conflict("Улица с таким названием уже есть в справочнике или улицу только что изменили",
+                           [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")]) from None
+        return to_out(renamed)
+
     def import_streets(self, actor: Actor, rows: list[Any]) -> StreetImportReport:
         """Every row is checked; the good ones are written, repeats (in the list or in the directory)
         are skipped, so running the same import twice changes nothing."""
         errors: list[StreetImportError] = []
         wanted: dict[tuple[str, str], Street] = {}
+        first_row: dict[str, int] = {}
         for index, row in enumerate(rows):
             try:
                 street_in = StreetIn.model_validate(row)
@@ -60,9 +83,15 @@ class ReferenceService:
                               for f in to_api_error(exc).fields)
                 continue
             street = Street.new(street_in.locality, street_in.name)
-            wanted.setdefault(street.name_key, street)
+            if street.name_key not in wanted:
+                wanted[street.name_key] = street
+                first_row[street.id] = index
         present = self.repo.by_name_keys(wanted)
         new = [street for key, street in wanted.items() if key not in present]
+        # A name a street was renamed from is not listed, but its id is that street's: not reusable.
+        renamed_from = self.repo.by_ids(s.id for s in new)
+        errors.extend(StreetImportError(index=first_row[i], path="name", message=RENAMED_FROM) for i in renamed_from)
+        new = [street for street in new if street.id not in renamed_from]
         self.repo.write_many(new)
         # Batch writes cannot join a transaction; the audit record follows the write it describes.
         with transaction() as tx:

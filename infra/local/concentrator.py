@@ -42,12 +42,12 @@ class Concentrator:
     def _register(self) -> str:
         """Registers the agent as the demo admin would and assigns the demo АИИС meter; returns the secret."""
         from chalicelib.accounts.principal import Principal
-        from chalicelib.accounts.repository import UserRepository
+        from chalicelib.accounts.repository import UserRepository, staff_identity_key
         from chalicelib.aiis.agents import AgentAdmin
         from chalicelib.aiis.models import AgentCreate, MeterRef
         from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
 
-        staff = UserRepository().find_by_identifier("login", self.staff_login.lower())
+        staff = UserRepository().find_by_identifier("login", staff_identity_key(self.staff_login.lower()))
         if staff is None:
             raise RuntimeError(f"demo staff member {self.staff_login!r} not found")
         actor = Principal(user=staff, session_id="local-concentrator")

@@ -1,5 +1,5 @@
-"""Demo data for `make run`: one individual, one company, one staff member; their contracts and meters
-as billing sends them (not linked: linking is part of the demo); the individual's draft grid-connection
+"""Demo data for `make run`: one individual, one company, two employees (an administrator and an
+operator); their contracts and meters as billing sends them (not linked: linking is part of the demo); the individual's draft grid-connection
 application, an answered appeal and a new service request."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("Физическое лицо", "demo", "Demo12345", "demo@kabinet.local"),
     DemoAccount("Юридическое лицо", "romashka", "Demo12345", "office@romashka.local"),
     DemoAccount("Сотрудник (администратор)", "staff", "Staff12345", "staff@kabinet.local"),
+    DemoAccount("Сотрудник (оператор)", "operator", "Staff12345", "operator@kabinet.local"),
 )
 
 
@@ -31,7 +32,7 @@ def seed() -> list[DemoAccount]:
     from chalicelib.outages.demo import seed_demo_outages
     from chalicelib.reference.demo import seed_demo_streets
 
-    person, company, staff = DEMO_ACCOUNTS
+    person, company, staff, operator = DEMO_ACCOUNTS
     person_id = create_active_user(login=person.login, password=person.password, email=person.email,
                                    phone="+79001112233", kind="person", role="consumer",
                                    profile={"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
@@ -47,6 +48,10 @@ def seed() -> list[DemoAccount]:
                                   phone="+74732000001", kind="person", role="admin",
                                   profile={"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна",
                                            "address": ADDRESS})
+    # An appeals and services operator: the console shows only that role's queues.
+    create_active_user(login=operator.login, password=operator.password, email=operator.email,
+                       phone="+74732000002", kind="person", role="operator",
+                       profile={"last_name": "Орлова", "first_name": "Елена", "middle_name": "Викторовна"})
     seed_demo_streets()
     seed_demo_outages(staff_id=staff_id, subscriber_id=person_id)
     seed_demo_billing()

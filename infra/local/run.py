@@ -11,6 +11,7 @@ Ctrl-C stops everything.
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import json
 import logging
@@ -143,24 +144,14 @@ def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, An
 
 
 def exchange_clock() -> Callable[[], None]:
-    """The exchange and period-close crons of app.py, read off the local wall clock instead: the
-    first check inside a lock window runs the exchange, the first check in a new period closes the
-    one that ended. (Staff can also run the exchange at once: POST /api/v1/staff/exchange/run.)"""
-    from chalicelib.exchange.periods import close_period
-    from chalicelib.exchange.run import run_exchange
-    from chalicelib.readings.window import current_status
-
-    seen: dict[str, Any] = {"window": None, "period": None}
+    """The exchange and period-close ticks of app.py, as Lambda runs them: each decides from the
+    company settings in force whether a run (once per lock window) or a close (once per ended period)
+    is due. (Staff can also run the exchange at once: POST /api/v1/staff/exchange/run.)"""
+    from chalicelib.exchange.schedule import exchange_tick, period_close_tick
 
     def step() -> None:
-        status = current_status()
-        window = status.unlocks_at if status.locked else None  # one value per lock-window occurrence
-        if window is not None and window != seen["window"]:
-            run_exchange("schedule")
-        seen["window"] = window
-        if seen["period"] is not None and status.period != seen["period"]:
-            close_period(seen["period"])
-        seen["period"] = status.period
+        exchange_tick()
+        period_close_tick()
 
     return step
 
@@ -369,7 +360,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, json.dumps(error, ensure_ascii=False).encode(), "application/json; charset=utf-8")
             return
         payload = response.get("body") or b""
-        if isinstance(payload, str):
+        if response.get("isBase64Encoded"):  # binary types (80020 XML, zip), as API Gateway decodes them
+            payload = base64.b64decode(payload)
+        elif isinstance(payload, str):
             payload = payload.encode()
         response_headers = dict(response.get("headers") or {})
         content_type = response_headers.pop("Content-Type", "application/json")
@@ -423,7 +416,8 @@ def main() -> None:
             logger.exception("симулятор УСПД не запущен")
             concentrator.stop()
             concentrator = None
-    print(f"\nKabinet запущен: {url}\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
+    print(f"\nKabinet запущен: {url}\n  Консоль:   {url}/staff.html  (для сотрудников)"
+          f"\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
           f"\n  Исходящие: {url}/dev/outbox\n\nДемо-учётные записи:")
     for account in stack.accounts:
         print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}")

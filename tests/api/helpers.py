@@ -59,7 +59,7 @@ def person_payload(api: Api, **overrides: Any) -> dict[str, Any]:
         "kind": "person", "login": f"user{suffix}", "password": "Secret123pass",
         "email": f"user{suffix}@example.ru", "phone": f"+7900{phone_tail}",
         "address": {"postcode": "394000", "locality": "Воронеж", "street": "ул. Ленина", "house": "1", "flat": "5"},
-        "consent": {"accepted": True, "version": "2024-01"},
+        "consent": {"accepted": True, "version": "2024-01", "agreement_version": 1},
         "last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "snils": "112-233-445 95",
     }
     body.update(overrides)
@@ -189,7 +189,7 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
 
 def staff_user(api: Api, role: str) -> dict[str, Any]:
-    """A company account (operator, engineer or admin) signed in: {"login", "token", "user_id", ...}."""
+    """An employee (role: admin, operator, engineer, metering, billing) signed in: {"login", "token", "user_id", ...}."""
     from chalicelib.accounts.provisioning import create_active_user
 
     suffix = unique_suffix()
@@ -198,8 +198,15 @@ def staff_user(api: Api, role: str) -> dict[str, Any]:
     account["user_id"] = create_active_user(login=account["login"], password="Staff12345pass", email=account["email"],
                                             phone=account["phone"], kind="person", role=role,
                                             profile={"last_name": "Сотрудникова", "first_name": "Анна"})
-    account["token"] = login(api, account["login"], password="Staff12345pass")["access_token"]
+    account["token"] = staff_login(api, account["login"], password="Staff12345pass")["access_token"]
     return account
+
+
+def staff_login(api: Api, identifier: str, password: str = "Staff12345pass") -> dict[str, Any]:
+    """The console's sign-in (employees only): the tokens and the employee's profile."""
+    status, body = api.post("/staff/auth/login", {"identifier": identifier, "password": password})
+    assert status == 200, body
+    return body
 
 
 def post_to_s3(ticket: dict[str, Any], data: bytes, file_name: str = "file") -> int:

@@ -143,7 +143,7 @@ def test_a_body_api_gateway_already_decompressed_still_verifies(site):
 
 
 def test_heartbeats_show_health_in_the_staff_console(api, site):
-    operator = staff_token(api, "operator")
+    operator = staff_token(api, "metering")
     listed = next(a for a in api.get("/staff/agents", token=operator)[1]["agents"] if a["id"] == site.agent_id)
     assert listed["overdue"] is True and listed["last_contact_at"] is None
     heartbeat = {"agent_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "version": "0.1.0", "backlog": 1250,
@@ -164,7 +164,7 @@ def test_heartbeats_show_health_in_the_staff_console(api, site):
 
 
 def test_only_administrators_register_agents_and_the_secret_is_shown_once(api, site):
-    operator = staff_token(api, "operator")
+    operator = staff_token(api, "metering")
     assert api.post("/staff/agents", {"id": "tp-x", "name": "ТП"}, token=operator)[0] == 403
     assert api.post("/staff/agents", {"id": site.agent_id, "name": "ТП"}, token=site.admin)[0] == 409
     assert api.post("/staff/agents", {"id": "-bad id", "name": "ТП"}, token=site.admin)[0] == 422
@@ -250,7 +250,7 @@ def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site)
 
 
 def test_an_edit_made_from_a_stale_page_is_refused(api, site):
-    status, shown = api.get(f"/staff/agents/{site.agent_id}", token=staff_token(api, "operator"))
+    status, shown = api.get(f"/staff/agents/{site.agent_id}", token=staff_token(api, "metering"))
     assert status == 200 and shown["id"] == site.agent_id
     status, renamed = api.patch(f"/staff/agents/{site.agent_id}", {"name": "ТП-17, РУ-0,4 кВ",
                                                                    "revision": shown["revision"]}, token=site.admin)

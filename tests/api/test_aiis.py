@@ -191,6 +191,9 @@ def test_a_year_chart_is_one_query_of_at_most_twelve_roll_ups(api, site, setting
 
     # Billing periods closing on the 14th: the 15th belongs to the next period; still one Query.
     settings_override(aiis_billing_period_end_day=14)
+    from chalicelib.settings import company
+
+    company()  # the changed settings document is read once per container, not per request
     with dynamodb_reads() as calls:
         billing = get(api, site, f"consumption?scale=year&date={year}-06-10&basis=billing")[1]
     assert [op for op, _ in calls] == ["GetItem", "Query"] and calls[1][1] <= 13
@@ -278,7 +281,7 @@ def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
     from chalicelib.aiis.agents_repository import AssignmentItem, assignment_key
 
     code = AssignmentItem.get(assignment_key(site.meter_ids[0]), "ASSIGNMENT").point_code
-    operator = staff_token(api, "operator")
+    operator = staff_token(api, "metering")
     response = api.client.http.get(f"/api/v1/staff/aiis/80020?date={day}&points={code}",
                                    headers={"Authorization": f"Bearer {operator}", "Accept": "application/xml"})
     assert response.status_code == 200, response.body
@@ -323,7 +326,7 @@ def test_a_transformer_coefficient_from_billing_scales_the_profile_and_follows_b
     status, registers = get(api, fresh, "registers")
     assert (registers["values"]["A+"], registers["coefficient"]) == ("1234.5", "40")
 
-    operator = staff_token(api, "operator")
+    operator = staff_token(api, "metering")
     status, answer = api.get(f"/staff/aiis/80020?date={day}&points={old_code}", token=operator,
                              headers={"Accept": "application/xml"})
     assert status == 422

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from helpers import (PDF_BYTES, count_calls, deliver_notifications, login, register_and_confirm, sent_emails, sent_sms,
-                     staff_user, upload)
+                     staff_login, staff_user, upload)
 
 NUMBER = re.compile(r"^\d{4}-\d{6}$")
 
@@ -387,7 +387,7 @@ def test_overdue_cases_are_flagged_and_filtered(api, user, operator):
     clock.set_clock(lambda: later)
     try:
         # Tokens issued a month ago have expired: sign in again "then".
-        operator_token = login(api, operator["login"], password="Staff12345pass")["access_token"]
+        operator_token = staff_login(api, operator["login"], password="Staff12345pass")["access_token"]
         user_token = login(api, user["login"])["access_token"]
         status, found = api.get("/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100",
                                 token=operator_token)
@@ -402,7 +402,7 @@ def test_overdue_cases_are_flagged_and_filtered(api, user, operator):
         assert api.get("/staff/appeals?status=closed&overdue=true", token=operator_token)[1]["items"] == []
     finally:
         clock.set_clock(None)
-    operator_token = login(api, operator["login"], password="Staff12345pass")["access_token"]
+    operator_token = staff_login(api, operator["login"], password="Staff12345pass")["access_token"]
     fresh = api.get("/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100",
                     token=operator_token)[1]
     assert card["id"] not in [i["id"] for i in fresh["items"]]

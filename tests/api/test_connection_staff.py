@@ -10,7 +10,7 @@ import pytest
 
 from connection_helpers import (AFTER_READINESS, FORWARD, complete_draft, create, person, staff_move, submitted,
                                 walk)
-from helpers import deliver_notifications, login, sent_emails, sent_sms, staff_user, upload
+from helpers import deliver_notifications, login, sent_emails, sent_sms, staff_login, staff_user, upload
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def test_overdue_deadlines_are_flagged_and_filtered(api, user, engineer):
     clock.set_clock(lambda: later)
     try:
         # Tokens issued ten days ago have expired: sign in again "then".
-        engineer_token = login(api, engineer["login"], password="Staff12345pass")["access_token"]
+        engineer_token = staff_login(api, engineer["login"], password="Staff12345pass")["access_token"]
         user_token = login(api, user["login"])["access_token"]
         fresh = submitted(api, user_token)
         overdue = queue_ids(api, engineer_token, "&overdue=true")

@@ -20,8 +20,8 @@ from chalicelib.exchange.run import run_exchange
 from chalicelib.metering.repository import (ClosedPeriodItem, ContractItem, LockItem, MeterItem, ReadingItem,
                                             contract_key, meter_key, period_key)
 from chalicelib.metering.service import meter_id_for
-from helpers import (billing_meter, count_calls, load_billing, login, register_and_confirm, unique_contract,
-                     unique_suffix)
+from helpers import (billing_meter, count_calls, load_billing, login, register_and_confirm, staff_login,
+                     unique_contract, unique_suffix)
 
 # 27 November 2026, 10:00 in Moscow: inside the entry window, outside the lock windows.
 IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
@@ -61,7 +61,7 @@ def staff(api, role: str) -> dict:
     create_active_user(login=name, password="Staff12345pass", email=f"{name}@kabinet.local",
                        phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role=role,
                        profile={"last_name": "Сотрудник", "first_name": "Тест"})
-    return {"login": name, "token": login(api, name, password="Staff12345pass")["access_token"]}
+    return {"login": name, "token": staff_login(api, name, password="Staff12345pass")["access_token"]}
 
 
 @pytest.fixture
@@ -240,7 +240,7 @@ def test_an_expired_lock_of_a_crashed_run_is_taken_over(api, admin):
     assert run.status == "ok" and run.taken_over_from == crashed_id
     assert runlog.get(crashed_id).status == "interrupted"
     assert not lock.release(crashed)  # the dead run's late release must not free someone else's lock
-    token = login(api, admin["login"], "Staff12345pass")["access_token"]
+    token = staff_login(api, admin["login"], "Staff12345pass")["access_token"]
     status, detail = api.get(f"/staff/exchange/runs/{run.run_id}", token=token)
     assert status == 200 and detail["taken_over_from"] == crashed_id
 
@@ -454,7 +454,7 @@ def test_a_closed_period_refuses_further_submissions_with_period_closed(api, own
     moment = datetime(2031, 3, 27, 7, 0, tzinfo=timezone.utc)
     at(moment)
     owner["token"] = login(api, owner["user"]["login"])["access_token"]
-    admin["token"] = login(api, admin["login"], "Staff12345pass")["access_token"]
+    admin["token"] = staff_login(api, admin["login"], "Staff12345pass")["access_token"]
     try:
         assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
         status, closed = api.post("/staff/periods/2031-03/close", token=admin["token"])
@@ -489,7 +489,7 @@ def test_the_scheduled_close_at_the_local_first_closes_the_month_that_ended():
 # --- staff console -------------------------------------------------------------------------------
 
 def test_consumers_are_refused_operators_read_and_only_admins_act(api, owner, admin):
-    operator = staff(api, "operator")
+    operator = staff(api, "billing")
     for method, path in (("GET", "/staff/exchange/runs"), ("GET", "/staff/exchange/lock"),
                          ("POST", "/staff/exchange/run"), ("POST", "/staff/periods/2026-10/close")):
         assert api.call(method, path, token=owner["token"])[0] == 403, path
@@ -505,7 +505,7 @@ def test_consumers_are_refused_operators_read_and_only_admins_act(api, owner, ad
 def test_runs_are_listed_newest_first_in_one_query_and_every_staff_action_is_audited(api, admin):
     # The next day: later than every other test's runs, which share the log.
     at(IN_WINDOW + timedelta(days=1))
-    admin["token"] = login(api, admin["login"], "Staff12345pass")["access_token"]
+    admin["token"] = staff_login(api, admin["login"], "Staff12345pass")["access_token"]
     status, first = api.post("/staff/exchange/run", token=admin["token"])
     at(IN_WINDOW + timedelta(days=1, minutes=1))
     status, second = api.post("/staff/exchange/run", token=admin["token"])

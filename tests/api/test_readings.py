@@ -221,9 +221,7 @@ def test_a_view_only_co_user_sees_the_meter_but_cannot_submit(api, owner):
     assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
 
 
-def test_the_rule_is_by_the_contracts_category_not_by_the_accounts_kind(api, owner, monkeypatch):
-    from chalicelib.core.config import get_settings
-
+def test_the_rule_is_by_the_contracts_category_not_by_the_accounts_kind(api, owner, settings_override):
     number = unique_contract()
     load_billing(billing_meter(number, f"C{number[-6:].upper()}1", holder_name="ООО «Ромашка»", holder_kind="company",
                                category="company", holder_snils=None, holder_inn="7707083893", holder_kpp="770701001"))
@@ -233,22 +231,21 @@ def test_the_rule_is_by_the_contracts_category_not_by_the_accounts_kind(api, own
     tree = api.get("/accounts", token=person["token"])[1]
     [company_meter] = [m["id"] for c in tree["contracts"] for o in c["objects"] for m in o["meters"]]
 
-    monkeypatch.setenv("KABINET_READING_SUBMITTERS", "person,entrepreneur")  # the setting's old values
-    get_settings.cache_clear()
-    try:
-        rule = "Показания через личный кабинет принимаются только от индивидуальных предпринимателей и физических лиц"
-        status, form = api.get(f"/meters/{company_meter}/readings/current", token=person["token"])
-        # Said before anything is typed: the rule, and that this contract is not covered by it.
-        assert status == 200 and form["submitters_rule"] == rule and not form["can_submit"]
-        assert form["refusal"] == f"{rule}. Потребитель по этому договору к ним не относится"
-        status, answer = api.post(f"/meters/{company_meter}/readings", {"values": {"T1": "1"}}, token=person["token"])
-        assert status == 403 and answer["error"]["code"] == "category_not_allowed"
-        # The same account's ФЛ contract is covered by the rule.
-        assert form_of(api, owner)["submitters_rule"] == rule and form_of(api, owner)["can_submit"]
-        assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
-    finally:
-        monkeypatch.delenv("KABINET_READING_SUBMITTERS")
-        get_settings.cache_clear()
+    # The former KABINET_READING_SUBMITTERS, in its old values, seeds the settings document.
+    settings_override(reading_submitters="person,entrepreneur")
+    rule = "Показания через личный кабинет принимаются только от индивидуальных предпринимателей и физических лиц"
+    status, form = api.get(f"/meters/{company_meter}/readings/current", token=person["token"])
+    # Said before anything is typed: the rule, and that this contract is not covered by it.
+    assert status == 200 and form["submitters_rule"] == rule and not form["can_submit"]
+    assert form["refusal"] == f"{rule}. Потребитель по этому договору к ним не относится"
+    status, answer = api.post(f"/meters/{company_meter}/readings", {"values": {"T1": "1"}}, token=person["token"])
+    assert status == 403 and answer["error"]["code"] == "category_not_allowed"
+    # The same account's ФЛ contract is covered by the rule.
+    assert form_of(api, owner)["submitters_rule"] == rule and form_of(api, owner)["can_submit"]
+    assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
+    # Every category again: the rule is no longer shown.
+    settings_override(reading_submitters="flat_common_meter,flat_no_common_meter,private_house,entrepreneur,"
+                                         "company,cooperative")
     assert form_of(api, owner)["submitters_rule"] is None
 
 

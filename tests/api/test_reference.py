@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from helpers import count_calls, login, register_and_confirm, unique_suffix
+from helpers import count_calls, login, register_and_confirm, staff_login, unique_suffix
 
 
 def staff_token(api, role: str) -> str:
@@ -15,7 +15,7 @@ def staff_token(api, role: str) -> str:
     create_active_user(login=f"{role}{suffix}", password="Staff12345pass", email=f"{role}{suffix}@kabinet.local",
                        phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role=role,
                        profile={"last_name": "Сотрудник", "first_name": "Тест"})
-    return login(api, f"{role}{suffix}", password="Staff12345pass")["access_token"]
+    return staff_login(api, f"{role}{suffix}", password="Staff12345pass")["access_token"]
 
 
 @pytest.fixture

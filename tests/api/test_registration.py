@@ -164,7 +164,8 @@ def test_consent_text_is_served_with_its_version(api):
 
 
 def test_outdated_consent_version_is_refused(api):
-    status, answer = api.post("/auth/register", person_payload(api, consent={"accepted": True, "version": "2019-01"}))
+    status, answer = api.post("/auth/register", person_payload(api, consent={"accepted": True, "version": "2019-01",
+                                                                                "agreement_version": 1}))
     assert status == 422 and answer["error"]["fields"][0]["path"] == "consent.version"
 
 

@@ -197,8 +197,10 @@ def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_
     expect(page.get_by_role("heading", name=f"Обращение № {number}", level=1)).to_be_visible()
     actions = page.get_by_role("region", name="Действия")
 
-    # A new appeal: take it or refuse it — a refusal needs its reason; closing is not offered yet.
-    expect(actions.get_by_role("button")).to_have_text(["Взять в работу", "Отказать"])
+    # A new appeal: take it, refuse it or hand it to a colleague of the queue (the demo operator) — a
+    # refusal needs its reason; closing is not offered yet.
+    expect(actions.get_by_role("button")).to_have_text(["Взять в работу", "Отказать", "Передать коллеге"])
+    expect(actions.locator('[name="colleague_id"]')).to_contain_text("operator")
     actions.get_by_role("button", name="Отказать").click()
     expect(actions.locator('[data-field="comment"] .field-error')).to_contain_text("Причина придёт заявителю")
     expect(page.locator(".meter__pills")).to_contain_text("Ожидает рассмотрения")

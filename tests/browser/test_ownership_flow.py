@@ -46,7 +46,8 @@ def register_through_the_api(page: Page, site_url: str) -> dict[str, str]:
     body = {"kind": "person", "login": person["login"], "password": PASSWORD, "email": person["email"],
             "phone": "+79" + "".join(str(secrets.randbelow(10)) for _ in range(9)),
             "address": {"postcode": "394000", "locality": "Воронеж", "street": "ул. Ленина", "house": "3", "flat": "7"},
-            "consent": {"accepted": True, "version": page.request.get(f"{api}/auth/consent").json()["version"]},
+            "consent": {"accepted": True, "version": page.request.get(f"{api}/auth/consent").json()["version"],
+                        "agreement_version": page.request.get(f"{api}/pages/agreement").json()["version"]},
             "last_name": "Смирнова", "first_name": "Ольга", "middle_name": "Петровна", "snils": "123-456-789 64",
             "pow": {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}}
     response = page.request.post(f"{api}/auth/register", data=body)

@@ -162,16 +162,17 @@ def engineer(site_url, demo_accounts):
         pytest.skip("the engineer is created through the services of a stack running in this process")
     from chalicelib.accounts.principal import Principal
     from chalicelib.accounts.provisioning import create_active_user
-    from chalicelib.accounts.repository import UserRepository
+    from chalicelib.accounts.repository import UserRepository, staff_identity_key
     from chalicelib.aiis.agents import AgentAdmin
     from chalicelib.aiis.models import AgentCreate, AgentPatch
 
     tag = uuid.uuid4().hex[:6]
     login, password = f"eng{tag}", "Engineer12345"
     create_active_user(login=login, password=password, email=f"{login}@kabinet.local",
-                       phone=f"+7902{int(tag, 16) % 10_000_000:07d}", kind="person", role="engineer",
+                       phone=f"+7902{int(tag, 16) % 10_000_000:07d}", kind="person", role="metering",
                        profile={"last_name": "Инженеров", "first_name": "Иван"})
-    admin = Principal(user=UserRepository().find_by_identifier("login", demo_accounts["staff"].login.lower()),
+    admin = Principal(user=UserRepository().find_by_identifier(
+        "login", staff_identity_key(demo_accounts["staff"].login.lower())),
                       session_id="test")
     agent_id = f"eng-{tag}"
     AgentAdmin().create(admin, AgentCreate(id=agent_id, name=f"ТП-9 ({tag})"))

@@ -349,6 +349,11 @@ GRANTS = [
     ("ExchangeRun", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/processed/r1/drop.csv", False),
     ("ExchangeRun", "s3:DeleteObject", "${ExchangeBucket.Arn}/outbox/readings-r1.csv", False),
     ("ExchangeRun", "dynamodb:GetItem", "${IdentityTable.Arn}", False),
+    # The ticks read the company settings in force (time zone, lock windows); only the API writes them.
+    ("ExchangeRun", "dynamodb:GetItem", "${ReferenceTable.Arn}", True),
+    ("ExchangeRun", "dynamodb:PutItem", "${ReferenceTable.Arn}", False),
+    ("PeriodClose", "dynamodb:GetItem", "${ReferenceTable.Arn}", True),
+    ("AttachmentsSweep", "dynamodb:GetItem", "${ReferenceTable.Arn}", True),
     ("PeriodClose", "dynamodb:PutItem", "${MeteringTable.Arn}", True),
     ("PeriodClose", "dynamodb:DeleteItem", "${MeteringTable.Arn}", False),
     ("PeriodClose", "s3:GetObject", "${ExchangeBucket.Arn}/inbox/drop.csv", False),
@@ -721,18 +726,20 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The scheduled functions and the consumer, run on a moto stack as Lambda runs them: every
     call each one makes is allowed by its role (and each does make calls)."""
-    from datetime import timedelta
+    from datetime import datetime, timedelta
     from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
 
     import boto3
 
     from chalicelib.attachments.models import UploadRequest
+    from chalicelib.accounts.privacy import PrivacyService
     from chalicelib.attachments.service import AttachmentService
     from chalicelib.core import clock
     from chalicelib.core.dynamo import transaction
     from chalicelib.exchange.demo import demo_drop
-    from chalicelib.exchange.periods import close_ended_period
-    from chalicelib.exchange.run import scheduled_run
+    from chalicelib.exchange.schedule import exchange_tick, period_close_tick
+    from chalicelib.settings import service as company_settings
     from chalicelib.notifications import outbox
     from chalicelib.notifications.consumer import handle_batch
     from chalicelib.readings.window import current_period
@@ -748,9 +755,21 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     s3.put_object(Bucket=aws["ExchangeBucketName"], Key="inbox/demo.csv",
                   Body=demo_drop(current_period().previous().key))
     context = SimpleNamespace(get_remaining_time_in_millis=lambda: 300_000)
-    run, made["ExchangeRun"] = recorder.calls_of(lambda: scheduled_run(context))
-    assert run.status == "ok" and run.drops and run.drops[0]["applied"] > 0
-    _, made["PeriodClose"] = recorder.calls_of(close_ended_period)
+    # Each scheduled function reads the company settings itself (a cold container: nothing cached),
+    # and the exchange's tick claims its lock window before running.
+    company_settings.reset_cache()
+    moscow = ZoneInfo("Europe/Moscow")
+    in_lock_window = datetime.now(moscow).replace(hour=12, minute=56)  # today, inside 12:55–13:25
+    clock.set_clock(lambda: in_lock_window)
+    try:
+        run, made["ExchangeRun"] = recorder.calls_of(lambda: exchange_tick(context))
+    finally:
+        clock.set_clock(None)
+    assert run is not None and run.status == "ok" and run.drops and run.drops[0]["applied"] > 0
+    company_settings.reset_cache()
+    closed, made["PeriodClose"] = recorder.calls_of(period_close_tick)
+    assert closed is not None
+    company_settings.reset_cache()
 
     # An upload never attached, a day old, is swept: its record, then its object.
     user = SimpleNamespace(user_id="u-roles", is_staff=False)
@@ -760,7 +779,9 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     later = clock.now() + timedelta(hours=25)
     clock.set_clock(lambda: later)
     try:
-        swept, made["AttachmentsSweep"] = recorder.calls_of(AttachmentService().sweep)
+        # As app.py's attachments_sweep: the uploads, then the retention sweep (in the company's zone).
+        swept, made["AttachmentsSweep"] = recorder.calls_of(
+            lambda: (AttachmentService().sweep(), PrivacyService().sweep_retention())[0])
     finally:
         clock.set_clock(None)
     assert swept >= 1

@@ -74,6 +74,7 @@ def test_a_batch_costs_one_write_per_meter_day_plus_its_roll_up(repo, meter, mon
     records.append(IntervalRecord(meter, DAY, 3, Slot("missing")))
     records.append(RegisterRecord(meter, datetime(2024, 5, 2, 9, tzinfo=timezone.utc), date(2024, 5, 2),
                                   {"A+": Decimal("1000")}, Decimal(1)))
+    repo_tz()  # the company settings (time zone): read once per container, not per batch
     with count_calls("dynamodb") as calls:
         BatchIngest(repo).write(records)
     # 4 meter-days × (day item + roll-up) + the meter's registers item.

@@ -1,7 +1,6 @@
 """Reading entry rules: periods, the 25th–last-day window, exchange locks, digit capacity, rollover."""
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -226,9 +225,14 @@ def test_lock_windows_follow_the_local_wall_clock_across_daylight_saving():
 
 
 def test_policy_from_company_settings():
-    settings = SimpleNamespace(company_timezone="Asia/Yekaterinburg", reading_window_start_day=20,
-                               reading_lock_windows="02:00-02:30")
-    policy = ReadingWindowPolicy.from_settings(settings)
+    from chalicelib.readings.window import policy_of
+    from chalicelib.settings.model import CompanySettings
+    from chalicelib.settings.service import defaults
+
+    document = defaults()
+    document["time_zone"] = "Asia/Yekaterinburg"
+    document["readings"].update(window_start_day=20, lock_windows=[{"start": "02:00", "end": "02:30"}])
+    policy = policy_of(CompanySettings.model_validate(document))
     assert policy.status(utc(2026, 11, 19, 19, 0)).open               # 20th 00:00 at +05
     assert not policy.status(utc(2026, 11, 19, 18, 59, 59)).open
     assert policy.status(utc(2026, 11, 20, 21, 0)).locked            # 21st 02:00 local

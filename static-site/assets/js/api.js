@@ -35,7 +35,8 @@ function safeStorage(kind) {
   }
 }
 
-export function createClient({ prefix }) {
+// `loginPath`: the staff console signs in at its own route (employees are a separate realm).
+export function createClient({ prefix, loginPath = "/auth/login" }) {
   const session = safeStorage("sessionStorage");
   const local = safeStorage("localStorage");
   const keys = {
@@ -69,8 +70,8 @@ export function createClient({ prefix }) {
     local?.removeItem(keys.refresh);
   }
 
-  async function send(method, path, body, token) {
-    const headers = { Accept: "application/json" };
+  async function send(method, path, body, token, accept = "application/json") {
+    const headers = { Accept: accept };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
     let response;
@@ -146,7 +147,8 @@ export function createClient({ prefix }) {
   }
 
   // `raw`: answer a file (CSV) — a successful response comes back as a Blob instead of parsed JSON.
-  async function request(method, path, { body, auth = true, quiet = false, raw = false } = {}) {
+  // `accept`: the file's media type when the API sends it as binary (80020 XML, zip); errors stay JSON.
+  async function request(method, path, { body, auth = true, quiet = false, raw = false, accept } = {}) {
     if (!auth) return parse(await send(method, path, body));
     if (!accessToken && storedRefresh()) await refreshOnce();
     if (!accessToken) {
@@ -154,7 +156,7 @@ export function createClient({ prefix }) {
       throw new ApiError(401, "unauthorized", "Сеанс завершён. Войдите снова.");
     }
     const sentWith = accessToken;
-    let response = await send(method, path, body, sentWith);
+    let response = await send(method, path, body, sentWith, accept);
     if (response.status === 401) {
       // A parallel request may already have refreshed the token.
       const renewed = accessToken !== sentWith ? true : await refreshOnce();
@@ -163,7 +165,7 @@ export function createClient({ prefix }) {
         if (!quiet) notifyExpired();
         throw new ApiError(401, "unauthorized", "Сеанс завершён. Войдите снова.");
       }
-      response = await send(method, path, body, accessToken);
+      response = await send(method, path, body, accessToken, accept);
     }
     if (raw && response.ok) return response.blob();
     return parse(response);
@@ -186,11 +188,11 @@ export function createClient({ prefix }) {
       const body = { identifier, password, remember };
       let data;
       try {
-        data = await request("POST", "/auth/login", { body, auth: false });
+        data = await request("POST", loginPath, { body, auth: false });
       } catch (error) {
         if (error.code !== "challenge_required") throw error;
         const pow = await proofOfWork({ get: (path, options) => request("GET", path, options) });
-        data = await request("POST", "/auth/login", { body: { ...body, pow }, auth: false });
+        data = await request("POST", loginPath, { body: { ...body, pow }, auth: false });
       }
       saveTokens(data, remember);
       return data.user;

@@ -11,6 +11,7 @@ import { appealCardView, casesView, newAppealView, newServiceRequestView, servic
 import { calculatorView, checkView, connectionCardView, connectionListView } from "./views/connection.js";
 import { wizardView } from "./views/connection-wizard.js";
 import { dashboardView } from "./views/dashboard.js";
+import { infoLinks, infoRoutes } from "./views/info.js";
 import { historyView, meterView } from "./views/meter.js";
 import { invitationView } from "./views/invitation.js";
 import { notificationsView } from "./views/notifications.js";
@@ -54,6 +55,8 @@ const routes = {
   "/invitation": { view: invitationView, title: "Приглашение к договору" },
   "/forgot": { view: auth.forgotView, title: "Восстановление пароля", guest: true },
   "/reset": { view: auth.resetView, title: "Новый пароль", guest: true },
+  // Public: the user agreement, help by section, contacts.
+  ...infoRoutes,
   "/recover-login": { view: auth.recoverLoginView, title: "Восстановление логина", guest: true },
 };
 
@@ -167,7 +170,9 @@ function renderChrome(path) {
       h("button", { type: "button", class: "btn btn--ghost btn--small", onclick: logout }, "Выйти"),
     );
   }
-  els.footer.replaceChildren(companyFooter(state.company));
+  const footer = companyFooter(state.company);
+  footer.append(infoLinks(path));
+  els.footer.replaceChildren(footer);
   // On phones the sections scroll sideways: keep the current one in sight.
   const current = els.nav.querySelector("[aria-current]");
   if (current) {
@@ -363,6 +368,8 @@ function errorPage(error) {
 async function start() {
   buildLayout();
   state.company = await loadCompany();
+  // A copy of the company settings that arrives later (slow API, or a newer one) serves the next render.
+  window.addEventListener("kabinet:company", (event) => (state.company = event.detail));
   window.addEventListener("hashchange", render);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && state.user) refreshUnread();

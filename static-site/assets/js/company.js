@@ -1,18 +1,76 @@
-// Company information (name, time zone, support hours and contacts) from assets/company.json — each
-// company deploying the portal edits that file; its "time_zone" must be the API's
-// KABINET_COMPANY_TIMEZONE.
+// Company information (name, time zone, contacts and hours, branding, reading window) from the API's
+// GET /settings/public — the settings an administrator keeps in the console («Настройки»).
+//
+// The page never waits long for it: the copy from the last visit (localStorage) is used at once and
+// refreshed in the background; without one, the page waits at most WAIT_MS and then renders without
+// it (generic title, no contacts block). When a fresh copy arrives later, it is applied to the header
+// and the colours, and announced as a "kabinet:company" event so the next render uses it.
 
 import { h, useCompanyTimeZone } from "./ui.js";
 
-export async function loadCompany() {
+const STORAGE_KEY = "kabinet.company";
+const WAIT_MS = 3000;
+
+// The public settings in the shape the views use (support/emergency blocks, as the old company.json had).
+function fromSettings(settings) {
+  const c = settings.contacts || {};
+  return {
+    name: settings.name,
+    time_zone: settings.time_zone,
+    branding: settings.branding,
+    reading_window: settings.reading_window,
+    support: { title: c.support_title, phone: c.phone, email: c.email, hours: c.hours || [], address: c.address },
+    emergency: c.emergency_phone || c.emergency_hours
+      ? { title: c.emergency_title, phone: c.emergency_phone, hours: c.emergency_hours }
+      : null,
+  };
+}
+
+function stored() {
   try {
-    const response = await fetch(new URL("../company.json", import.meta.url), { cache: "no-cache" });
-    const company = response.ok ? await response.json() : null;
-    if (company?.time_zone) useCompanyTimeZone(company.time_zone);
-    return company;
+    return JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
   } catch {
     return null;
   }
+}
+
+// The header, logo and colours follow the company at once, whichever page is open.
+function applyCompany(company) {
+  if (!company) return;
+  if (company.time_zone) useCompanyTimeZone(company.time_zone);
+  for (const el of document.querySelectorAll(".brand__company")) el.textContent = company.name || "";
+  const branding = company.branding || {};
+  if (branding.logo_url) for (const img of document.querySelectorAll(".brand__logo")) img.src = branding.logo_url;
+  const root = document.documentElement.style;
+  if (branding.primary_color) root.setProperty("--c-primary", branding.primary_color);
+  if (branding.accent_color) root.setProperty("--c-accent", branding.accent_color);
+}
+
+async function fetchCompany() {
+  const response = await fetch("/api/v1/settings/public", { cache: "no-cache" });
+  if (!response.ok) throw new Error(`settings: ${response.status}`);
+  return fromSettings(await response.json());
+}
+
+export async function loadCompany() {
+  const cached = stored();
+  applyCompany(cached);
+  const fresh = fetchCompany().then(
+    (company) => {
+      try {
+        localStorage.setItem(STORAGE_KEY, JSON.stringify(company));
+      } catch {
+        // Private mode or a full storage: the page still has this copy.
+      }
+      applyCompany(company);
+      window.dispatchEvent(new CustomEvent("kabinet:company", { detail: company }));
+      return company;
+    },
+    () => cached,
+  );
+  if (cached) return cached;
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), WAIT_MS));
+  return Promise.race([fresh, timeout]);
 }
 
 const telHref = (phone) => `tel:${phone.replace(/[^\d+]/g, "")}`;

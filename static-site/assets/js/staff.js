@@ -6,11 +6,16 @@ import { createClient } from "./api.js";
 import { loadCompany } from "./company.js";
 import { accessSection } from "./staff/access.js";
 import { agentsSection } from "./staff/agents.js";
+import { aiisSection } from "./staff/aiis.js";
 import { auditSection } from "./staff/audit.js";
 import { appealsSection, serviceRequestsSection } from "./staff/cases.js";
 import { connectionSection } from "./staff/connection.js";
 import { exchangeSection } from "./staff/exchange.js";
 import { outagesSection } from "./staff/outages.js";
+import { ROLE_NAMES, passwordView, usersSection } from "./staff/users.js";
+import { pagesSection } from "./staff/pages.js";
+import { referenceSection } from "./staff/reference.js";
+import { settingsSection } from "./staff/settings.js";
 import {
   checkRequired,
   clearErrors,
@@ -24,32 +29,33 @@ import {
   statusLine,
 } from "./ui.js";
 
-const api = createClient({ prefix: "kabinet.staff" });
+const api = createClient({ prefix: "kabinet.staff", loginPath: "/staff/auth/login" });
 const TITLE = "Консоль сотрудника";
 const NO_ACCESS = "Нет доступа к консоли сотрудника";
 
-const ROLE_NAMES = {
-  operator: "Оператор",
-  engineer: "Инженер по присоединению",
-  admin: "Администратор",
-};
 
 // Console sections. Those with `open` are built; the others arrive in later releases and say so.
 // `roles`: who may use the section — a role sees only its own sections in the menu (the API checks too).
 const OPERATORS = ["operator", "admin"];
 const ENGINEERS = ["engineer", "admin"];
+const METERING = ["metering", "admin"];
+const BILLING = ["billing", "admin"];
 const SECTIONS = [
   { id: "appeals", title: "Обращения", open: appealsSection, roles: OPERATORS },
   { id: "service-requests", title: "Заявки на услуги", open: serviceRequestsSection, roles: OPERATORS },
   { id: "access", title: "Доступ к договорам", open: accessSection, roles: OPERATORS },
   { id: "connections", title: "Технологическое присоединение", open: connectionSection, roles: ENGINEERS },
   { id: "outages", title: "Отключения", open: outagesSection, roles: OPERATORS },
-  { id: "exchange", title: "Обмен с биллингом", open: exchangeSection, roles: OPERATORS },
-  { id: "agents", title: "Агенты УСПД", open: agentsSection, roles: ["operator", "engineer", "admin"] },
-  { id: "reference", title: "Справочники", text: "Улицы, тарифы, ставки платы за присоединение.", roles: OPERATORS },
+  { id: "exchange", title: "Обмен с биллингом", open: exchangeSection, roles: BILLING },
+  { id: "agents", title: "Агенты УСПД", open: agentsSection, roles: METERING },
+  { id: "aiis", title: "АИИС КУЭ", open: aiisSection, roles: [...METERING, "billing"] },
+  { id: "reference", title: "Справочники", open: referenceSection, roles: OPERATORS },
+  { id: "pages", title: "Информация", open: pagesSection, roles: OPERATORS },
+  { id: "users", title: "Сотрудники", open: usersSection, roles: ["admin"] },
+  { id: "settings", title: "Настройки", open: settingsSection, roles: ["admin"] },
   { id: "audit", title: "Журнал действий", open: auditSection, roles: ["admin"] },
 ];
-const allowed = (section) => !section.roles || section.roles.includes(staff.role);
+const allowed = (section) => !section.roles || (staff.roles || [staff.role]).some((role) => section.roles.includes(role));
 
 const els = {};
 let staff = null;
@@ -221,6 +227,17 @@ async function consoleView() {
 let routeSeq = 0;
 
 async function route() {
+  const { id, params } = parseHash();
+  if (id === "password") {
+    // The e-mailed one-time link: set the password, then sign in (replaceState: no hashchange, the notice stays).
+    show(
+      passwordView(api, params.get("token") || "", (message) => {
+        history.replaceState(null, "", location.pathname);
+        show(signInView(message));
+      }),
+    );
+    return;
+  }
   if (!staff) {
     show(signInView());
     return;
@@ -233,6 +250,7 @@ async function route() {
 async function start() {
   layout();
   company = await loadCompany();
+  window.addEventListener("kabinet:company", (event) => (company = event.detail));
   window.addEventListener("hashchange", route);
   if (api.hasSession()) {
     try {

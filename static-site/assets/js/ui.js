@@ -264,7 +264,7 @@ export function holdFor(button, slot, seconds, prefix) {
 }
 
 // Moments the API sends in UTC ("…Z") are shown on the company's clock once useCompanyTimeZone has
-// been given assets/company.json's "time_zone"; until then (or without it), on the browser's.
+// been given the company's "time_zone" (GET /settings/public, company.js); until then, on the browser's.
 const DATE = { day: "2-digit", month: "2-digit", year: "numeric" };
 const DATE_TIME = { ...DATE, hour: "2-digit", minute: "2-digit" };
 let dateFormat = new Intl.DateTimeFormat("ru-RU", DATE);
@@ -275,7 +275,7 @@ export function useCompanyTimeZone(timeZone) {
     dateFormat = new Intl.DateTimeFormat("ru-RU", { ...DATE, timeZone });
     dateTimeFormat = new Intl.DateTimeFormat("ru-RU", { ...DATE_TIME, timeZone });
   } catch {
-    // An unknown zone name in company.json: keep the browser's rather than break every page.
+    // A zone name this browser does not know: keep the browser's rather than break every page.
   }
 }
 

@@ -22,8 +22,8 @@ import {
 
 const enc = encodeURIComponent;
 const ADMINS = ["admin"];
-const ASSIGNERS = ["engineer", "admin"];
-const may = (ctx, roles) => roles.includes(ctx.staff.role);
+const ASSIGNERS = ["metering", "admin"];
+const may = (ctx, roles) => (ctx.staff.roles || [ctx.staff.role]).some((role) => roles.includes(role));
 const agentPath = (id) => `/agents/agent?id=${enc(id)}`;
 const SECRET_WARNING = "Сохраните секрет в файл ключа агента: больше он показан не будет.";
 

@@ -20,9 +20,11 @@ const TARGETS = {
   outage: "Отключение",
   agent: "Агент УСПД",
   street: "Улица",
+  page: "Информационная страница",
   reference: "Справочник",
   period: "Расчётный период",
   exchange: "Обмен с биллингом",
+  staff_user: "Сотрудник",
 };
 const SHOWN_ONLY = { exchange_drop: "Файл от биллинга" };
 const BY_NUMBER = ["appeal", "service_request", "connection_application"];
@@ -35,9 +37,10 @@ const LINKS = {
   exchange: (id) => `#/exchange/run?id=${enc(id)}`,
 };
 
-const CASE_ACTIONS = { take: "Взятие в работу", status: "Смена статуса", answer: "Ответ заявителю" };
+const CASE_ACTIONS = { take: "Взятие в работу", hand_over: "Передача коллеге", status: "Смена статуса", answer: "Ответ заявителю" };
 const ACTIONS = {
   "connection.take": "Взятие в работу",
+  "connection.hand_over": "Передача коллеге",
   "connection.answer": "Ответ на вопрос заявителя",
   "connection.company_document": "Размещение документа сетевой организации",
   "outage.create": "Создание отключения",
@@ -53,8 +56,21 @@ const ACTIONS = {
   "period.close": "Закрытие расчётного периода",
   "reference.street.add": "Добавление улицы в справочник",
   "reference.street.import": "Загрузка улиц в справочник",
+  "reference.street.rename": "Переименование улицы",
+  "pages.save": "Изменение информационной страницы",
+  "staff_user.create": "Создание сотрудника",
+  "staff_user.update": "Изменение сотрудника",
+  "staff_user.disable": "Отключение сотрудника",
+  "staff_user.enable": "Включение сотрудника",
+  "staff_user.password_reset": "Сброс пароля сотрудника",
 };
-const ROLES = { operator: "оператор", engineer: "инженер по присоединению", admin: "администратор" };
+const ROLES = {
+  operator: "оператор обращений и услуг",
+  engineer: "инженер по присоединению",
+  metering: "инженер АИИС КУЭ",
+  billing: "оператор обмена с биллингом",
+  admin: "администратор",
+};
 
 // Details by key; the status change («from», «to») and the number are shown apart.
 const DETAILS = {
@@ -63,6 +79,9 @@ const DETAILS = {
   fields: "Изменены поля",
   meters: "Счётчиков",
   name: "Название",
+  previous_name: "Прежнее название",
+  version: "Редакция",
+  title: "Заголовок",
   kind: "Вид",
   keep_previous_hours: "Прежний ключ действует, ч",
   rows: "Строк",

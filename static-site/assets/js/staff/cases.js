@@ -18,6 +18,10 @@ import {
   showErrors,
 } from "../ui.js";
 import { filterForm, pagedTable } from "./list.js";
+import { handOverForm } from "./handover.js";
+
+// Cases that can still be handed to a colleague (the API's open statuses).
+const OPEN = ["submitted", "in_progress"];
 
 // Button colours by the status a step leads to (the steps themselves come from the card).
 const STEP_BUTTONS = { rejected: "btn--danger" };
@@ -203,6 +207,9 @@ async function caseView(ctx, kind, section) {
       ? h("p", { class: "hint" }, `Ответить можно после того, как ${appeal ? "обращение взято" : "заявка взята"} в работу.`)
       : null,
     statusForm(ctx, kind, card, steps.filter((s) => s.action === "status"), done),
+    OPEN.includes(card.status)
+      ? await handOverForm(ctx, { queue: appeal ? "appeals" : "service_requests", path: `/staff/${path}/${enc(card.id)}`, assignee: card.assignee?.user_id, done })
+      : null,
   ].filter(Boolean);
   if (!actions.length) {
     actions.push(h("p", { class: "hint" }, card.archived ? "Рассмотрение завершено: действий больше нет." : "Действий нет."));

@@ -10,6 +10,7 @@ import { CATEGORIES, COMPANY_DOCUMENTS, STATUSES } from "../connection-rules.js"
 import { fileList, filePicker } from "../uploads.js";
 import { checkRequired, clearErrors, field, formAlert, formatDate, formatDay, formValues, h, setBusy, showErrors } from "../ui.js";
 import { filterForm, pagedTable } from "./list.js";
+import { handOverForm } from "./handover.js";
 
 const base = "/staff/connection-applications";
 const enc = encodeURIComponent;
@@ -222,6 +223,9 @@ async function applicationView(ctx) {
       }
     });
   }
+  const handOver = open && card.status !== "draft"
+    ? await handOverForm(ctx, { queue: "connection", path: `${base}/${enc(card.id)}`, assignee: card.assignee_login, done })
+    : null;
   const a = card.applicant;
   const name = card.applicant_kind === "person" ? [a.last_name, a.first_name, a.middle_name].filter(Boolean).join(" ") : a.short_name;
 
@@ -256,6 +260,7 @@ async function applicationView(ctx) {
         take ? h("div", { class: "form__actions" }, take) : null,
         transitionForm(ctx, card, done) || h("p", { class: "hint" }, "Заявка закрыта: статус больше не меняется."),
         companyDocuments(ctx, card, done),
+        handOver,
       ),
       h("section", { "aria-labelledby": "deadlines-title" }, h("h2", { id: "deadlines-title", class: "card__title" }, "Сроки"), deadlinesTable(card.deadlines, PARTIES)),
       h(

@@ -264,11 +264,21 @@ function kindSelector(onChange) {
 
 function consentBlock(ctx, onLoaded) {
   const text = h("div", { class: "consent__text", tabindex: "0", "aria-label": "Текст согласия" }, "Загрузка текста согласия…");
+  // The edition of the user agreement shown here is the one the registration records.
+  const edition = h("span", { class: "consent__edition" });
   const box = h(
     "div",
     { class: "consent" },
     h("h2", { class: "fieldset__title" }, "Согласие на обработку персональных данных"),
     text,
+    h(
+      "p",
+      { class: "consent__agreement" },
+      "Регистрируясь, Вы принимаете ",
+      h("a", { href: "#/info/agreement", target: "_blank", rel: "noopener" }, "пользовательское соглашение"),
+      edition,
+      ".",
+    ),
     checkbox({
       name: "consent",
       label: "Я даю согласие на обработку моих персональных данных на приведённых выше условиях",
@@ -278,9 +288,13 @@ function consentBlock(ctx, onLoaded) {
   const load = async () => {
     text.textContent = "Загрузка текста согласия…";
     try {
-      const consent = await ctx.api.get("/auth/consent", { auth: false });
+      const [consent, agreement] = await Promise.all([
+        ctx.api.get("/auth/consent", { auth: false }),
+        ctx.api.get("/pages/agreement", { auth: false }),
+      ]);
       text.textContent = consent.text;
-      onLoaded(consent.version);
+      edition.textContent = ` (редакция ${agreement.version})`;
+      onLoaded(consent.version, agreement.version);
     } catch (error) {
       text.replaceChildren(
         h("span", { role: "alert" }, `Не удалось загрузить текст согласия. ${error.message} `),
@@ -294,6 +308,7 @@ function consentBlock(ctx, onLoaded) {
 
 export function registerView(ctx) {
   let consentVersion = null;
+  let agreementVersion = null;
   const button = submitButton("Зарегистрироваться");
   button.disabled = true;
   const status = statusLine();
@@ -420,8 +435,9 @@ export function registerView(ctx) {
       ),
     ),
     addressFields(),
-    consentBlock(ctx, (version) => {
+    consentBlock(ctx, (version, agreement) => {
       consentVersion = version;
+      agreementVersion = agreement;
       updateButton();
     }),
     status,
@@ -454,7 +470,7 @@ export function registerView(ctx) {
     const { password_confirm: _, consent, ...body } = values;
     if (!body.middle_name) delete body.middle_name;
     if (!body.address.flat) delete body.address.flat;
-    body.consent = { accepted: consent, version: consentVersion };
+    body.consent = { accepted: consent, version: consentVersion, agreement_version: agreementVersion };
 
     const result = await postWithProofOfWork(ctx, {
       form,

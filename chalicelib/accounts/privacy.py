@@ -83,7 +83,7 @@ TOMBSTONE_KEEPS = ("pk", "sk", "user_id", "kind", "role", "status", "created_at"
 # classified here (tests/unit/test_privacy_mapping.py fails until it is).
 TOMBSTONE_ERASES = ("ttl", "login", "login_key", "email", "email_key", "pending_email", "confirm_digest", "phone",
                     "phone_key", "profile", "password_hash", "failed_logins", "locked_until", "sessions",
-                    "meter_ids", "aiis_meter_ids")
+                    "meter_ids", "aiis_meter_ids", "staff_roles", "last_login_at")
 
 
 def withdrawn_consent(consent: dict[str, Any], withdrawn_at: str) -> dict[str, Any]:

@@ -44,7 +44,9 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 # Subsets of what accounts/identifiers.py accepts, in the canonical spelling it returns.
-EMAIL_PATTERN = r"^[A-Za-z0-9_%+\-]+(\.[A-Za-z0-9_%+\-]+)*@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$"
+# Bounded parts, so that no value of the pattern is longer than the 254 characters the validator allows.
+EMAIL_PATTERN = (r"^[A-Za-z0-9_%+\-]{1,32}(\.[A-Za-z0-9_%+\-]{1,32}){0,2}"
+                 r"@[A-Za-z0-9\-]{1,40}(\.[A-Za-z0-9\-]{1,40}){0,2}\.[A-Za-z]{2,12}$")
 PHONE_PATTERN = r"^\+7[0-9]{10}$"
 LOGIN_PATTERN = r"^[A-Za-z][A-Za-z0-9]{4,31}$"
 KPP_PATTERN = r"^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$"

@@ -65,9 +65,9 @@ class StaffQueueQuery(Strict):
     status: Status = "pending"
     limit: int = Field(default=30, ge=1, le=100)
     cursor: Optional[Annotated[str, StringConstraints(max_length=100)]] = Field(
-        default=None, description="next_cursor предыдущей страницы",
-        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
-                                      r"_[0-9a-f]{32}$"})
+        default=None, description="next_cursor предыдущей страницы; пусто — первая страница",
+        json_schema_extra={"pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+                                      r"_[0-9a-f]{32})?$"})
 
 
 class StaffRequestSummary(BaseModel):

@@ -16,9 +16,10 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from .errors import ApiError, FieldError, forbidden, unauthorized
+from .errors import ApiError, FieldError, forbidden, unauthorized, validation_error
 from .jsonlimits import BodyTooDeep, check_depth
-from .validation import to_api_error
+from .jsontypes import wrong_json_types
+from .validation import MAX_FIELD_ERRORS, to_api_error
 
 logger = logging.getLogger("kabinet.web")
 
@@ -178,6 +179,9 @@ def _parse_body(spec: RouteSpec, raw: bytes) -> Any:
         raise ApiError(NOT_AN_OBJECT, code="bad_request") from None
     if not isinstance(data, dict):
         raise ApiError(NOT_AN_OBJECT, code="bad_request")
+    wrong_types = wrong_json_types(spec.body, data)
+    if wrong_types:
+        raise validation_error([FieldError(path, message) for path, message in wrong_types[:MAX_FIELD_ERRORS]])
     try:
         return spec.body.model_validate(data)
     except ValidationError as exc:

@@ -8,7 +8,8 @@ What a JSON schema cannot say, so that schema-valid requests are really valid:
 - a throwaway session for POST /auth/logout, so signing out does not end the run's own session.
 
 FUZZ_BASE_URL names the stack, FUZZ_USER_TOKEN the run's consumer session, FUZZ_LOGOUT_LOGIN and
-FUZZ_LOGOUT_PASSWORD the account whose fresh sessions /auth/logout ends instead.
+FUZZ_LOGOUT_PASSWORD the account whose fresh sessions /auth/logout ends instead, FUZZ_CLIENT_IP_HEADER the
+header that carries a client's address to the stack.
 """
 from __future__ import annotations
 
@@ -60,7 +61,9 @@ def _solved_pow() -> dict[str, str]:
 
 
 def _fresh_session() -> str:
+    # From an address of its own: the fuzzer's failed sign-ins must not lock out the session it needs.
     answer = requests.post(f"{_base_url()}/auth/login", timeout=30,
+                           headers={os.environ["FUZZ_CLIENT_IP_HEADER"]: "192.0.2.11"},
                            json={"identifier": os.environ["FUZZ_LOGOUT_LOGIN"],
                                  "password": os.environ["FUZZ_LOGOUT_PASSWORD"]})
     answer.raise_for_status()

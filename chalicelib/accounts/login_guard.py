@@ -13,6 +13,8 @@ real one count, wait and answer alike. Per `auth_window_seconds`:
 - address: after `login_failures_per_ip` failures the address is refused until the window ends,
   which stops spraying many identifiers from one place.
 Reading the three counters is one BatchGetItem; recording a failure is one transaction.
+Employees' second-factor codes count here too, under the employee rather than what was typed
+(staff_users/second_factor.py), so guessing a code is slowed like guessing a password.
 """
 from __future__ import annotations
 
@@ -55,8 +57,10 @@ class LoginGuard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def admit(self, identifier_key: str, source_ip: str, challenge: Optional[tuple[str, str]]) -> Attempt:
-        """Raise unless this try may go on to the password check."""
+    def admit(self, identifier_key: str, source_ip: str, challenge: Optional[tuple[str, str]],
+              solvable: bool = True) -> Attempt:
+        """Raise unless this try may go on to the password (or code) check. `solvable`: False where the
+        client cannot answer a proof of work (a signed-in request): there it waits for the window's end."""
         window = self.settings.auth_window_seconds
         pair_key, window_end = window_key("login-pair", f"{identifier_key}|{source_ip}", window)
         ident_key, _ = window_key("login-id", identifier_key, window)
@@ -72,6 +76,8 @@ class LoginGuard:
         ident = found.get(ident_key)
         if ident is not None and int(ident.hits) >= self.settings.login_failures_before_challenge:
             if challenge is None:
+                if not solvable:
+                    raise rate_limited(window_end - now)
                 raise ApiError(CHALLENGE_NEEDED, status=401, code="challenge_required")
             pow.verify(*challenge)
         return Attempt(pair_key, ident_key, address_key, window_end, int(pair.hits) if pair is not None else 0)

@@ -1,7 +1,9 @@
 """Sign-in, token refresh with rotation, sign-out, password change.
 
 Sign-in costs three DynamoDB calls: the attempt counters (one BatchGet, login_guard.py), one Query
-on the identifier's index and one write (the new session, or the failure counts). Sessions live in the user item, see repository.UserItem.sessions.
+on the identifier's index and one write (the new session, or the failure counts). The console's
+sign-in adds a second factor after the password step (staff_users/second_factor.py).
+Sessions live in the user item, see repository.UserItem.sessions.
 """
 from __future__ import annotations
 
@@ -47,9 +49,19 @@ class SessionService:
 
     # --- sign-in -------------------------------------------------------------------------------
     def login(self, identifier: str, password: str, remember: bool, source_ip: str,
-              challenge: Optional[tuple[str, str]] = None, staff: bool = False) -> LoginResponse:
-        """`staff`: the console's sign-in, which looks only among employees (their own key namespace);
-        the consumer sign-in never finds an employee, and the other way round."""
+              challenge: Optional[tuple[str, str]] = None) -> LoginResponse:
+        user = self.authenticate(identifier, password, source_ip, challenge)
+        session, actions = self.session_actions(user, remember)
+        # Guard: a password change between our read and this write must win.
+        if not self.repo.update(user, actions, condition=UserItem.password_hash == user.password_hash):
+            raise unauthorized(WRONG_CREDENTIALS)
+        return self.signed_in(user, session)
+
+    def authenticate(self, identifier: str, password: str, source_ip: str,
+                     challenge: Optional[tuple[str, str]] = None, staff: bool = False) -> UserItem:
+        """The password step of a sign-in: the active account, or the error to answer. `staff`: the
+        console's sign-in, which looks only among employees (their own key namespace); the consumer
+        sign-in never finds an employee, and the other way round."""
         kind, key = classify_identifier(identifier)
         if staff:
             key = staff_identity_key(key)
@@ -67,14 +79,18 @@ class SessionService:
             raise unauthorized("Регистрация не завершена: перейдите по ссылке из письма, отправленного "
                                "на Ваш адрес электронной почты. Если письма нет или ссылка устарела, "
                                "отправьте письмо ещё раз", code="not_confirmed")
-        now = clock.epoch(clock.now())
+        return user
+
+    def session_actions(self, user: UserItem, remember: bool, staff: bool = False) -> tuple[NewSession, list[Any]]:
+        """A new session and the update that stores it (the caller writes it, with its own condition)."""
         session = self._new_session(user.user_id, remember)
-        actions = [UserItem.sessions[session.session_id].set(session.entry), *self._prune_actions(user, now)]
+        actions = [UserItem.sessions[session.session_id].set(session.entry),
+                   *self._prune_actions(user, clock.epoch(clock.now()))]
         if staff:
             actions.append(UserItem.last_login_at.set(clock.iso(clock.now())))
-        # Guard: a password change between our read and this write must win.
-        if not self.repo.update(user, actions, condition=UserItem.password_hash == user.password_hash):
-            raise unauthorized(WRONG_CREDENTIALS)
+        return session, actions
+
+    def signed_in(self, user: UserItem, session: NewSession) -> LoginResponse:
         return LoginResponse(**self._tokens(user, session).model_dump(), user=to_profile(user))
 
     # --- tokens --------------------------------------------------------------------------------

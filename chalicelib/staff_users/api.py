@@ -1,27 +1,56 @@
 """Routes of `staff/users*` (administrators) and of the console's own sign-in (`staff/auth/*`)."""
 from __future__ import annotations
 
-from chalicelib.accounts.models import LoginRequest, LoginResponse, Message
+from chalicelib.accounts.models import LoginRequest, Message
 from chalicelib.core.config import get_settings
 from chalicelib.core.web import ApiBlueprint, Request
 
-from .models import (ColleagueList, ColleagueQuery, StaffPasswordSet, StaffUserIn, StaffUserList, StaffUserOut,
-                     StaffUserPatch)
+from .models import (ColleagueList, ColleagueQuery, RecoveryCodes, RecoveryCodesIn, SecondFactorIn, StaffLoginChallenge,
+                     StaffPasswordSet, StaffSession, StaffUserIn, StaffUserList, StaffUserOut, StaffUserPatch,
+                     TotpStatus)
 
 api = ApiBlueprint(__name__, tag="Консоль сотрудника: сотрудники")
 
 ADMINS = ("admin",)
 
 
-@api.route("/staff/auth/login", "POST", summary="Вход сотрудника в консоль (логин, e-mail или телефон сотрудника)",
-           access="public", body=LoginRequest, response=LoginResponse, errors=(400, 401, 422, 429))
-def login(req: Request) -> LoginResponse:
-    from chalicelib.accounts.sessions import SessionService
+@api.route("/staff/auth/login", "POST",
+           summary="Вход сотрудника в консоль, шаг 1: логин (e-mail или телефон сотрудника) и пароль. Сеанс выдаёт "
+                   "шаг 2 — код из приложения (POST /staff/auth/login/totp)",
+           access="public", body=LoginRequest, response=StaffLoginChallenge, errors=(400, 401, 422, 429))
+def login(req: Request) -> StaffLoginChallenge:
+    from .second_factor import SecondFactorService
 
     body = req.body
     challenge = (body.pow.challenge, body.pow.nonce) if body.pow else None
-    return SessionService().login(body.identifier, body.password, body.remember, req.source_ip, challenge,
-                                  staff=True)
+    return SecondFactorService().begin(body.identifier, body.password, body.remember, req.source_ip, challenge)
+
+
+@api.route("/staff/auth/login/totp", "POST",
+           summary="Вход сотрудника в консоль, шаг 2: код из приложения (или резервный код) — выдаёт сеанс; при "
+                   "подключении приложения — ещё и резервные коды",
+           access="public", body=SecondFactorIn, response=StaffSession, errors=(400, 401, 422, 429))
+def login_totp(req: Request) -> StaffSession:
+    from .second_factor import SecondFactorService
+
+    return SecondFactorService().complete(req.body, req.source_ip)
+
+
+@api.route("/staff/auth/totp", summary="Двухфакторная защита сотрудника: когда подключена, сколько резервных кодов "
+                                       "осталось", access="staff", response=TotpStatus, errors=(404,))
+def totp_status(req: Request) -> TotpStatus:
+    from .second_factor import SecondFactorService
+
+    return SecondFactorService().status(req.principal)
+
+
+@api.route("/staff/auth/totp/recovery-codes", "POST",
+           summary="Новые резервные коды по текущему коду из приложения (прежние перестают действовать)",
+           access="staff", body=RecoveryCodesIn, response=RecoveryCodes, errors=(404, 429))
+def regenerate_recovery_codes(req: Request) -> RecoveryCodes:
+    from .second_factor import SecondFactorService
+
+    return SecondFactorService().regenerate(req.principal, req.body.code, req.source_ip)
 
 
 @api.route("/staff/auth/password", "POST", summary="Задать пароль сотрудника по одноразовой ссылке из письма",
@@ -90,6 +119,16 @@ def reset_password(req: Request, user_id: str) -> StaffUserOut:
     from .service import StaffUserService
 
     return StaffUserService().reset_password(req.principal, user_id)
+
+
+@api.route("/staff/users/{user_id}/totp-reset", "POST",
+           summary="Сбросить двухфакторную защиту сотрудника: его сеансы завершаются, при следующем входе он "
+                   "подключит приложение заново", access="staff", roles=ADMINS, response=StaffUserOut,
+           errors=(403, 404))
+def reset_totp(req: Request, user_id: str) -> StaffUserOut:
+    from .service import StaffUserService
+
+    return StaffUserService().reset_totp(req.principal, user_id)
 
 
 @api.route("/staff/colleagues", summary="Коллеги, которым можно передать дело очереди (работающие с ней сотрудники)",

@@ -1,12 +1,14 @@
 """Request and response shapes of `staff/users*` and the console sign-in."""
-from __future__ import annotations
-
+import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.accounts.models import Email, Login, NewPassword, Phone, Strict, Text, Token
+from chalicelib.accounts.models import (Email, Login, LoginResponse, NewPassword, Phone, ProofOfWork, Strict, Text,
+                                        Token)
+from chalicelib.core.model import BaseModel
+from chalicelib.core.types import documented
 
 StaffRole = Literal["admin", "operator", "engineer", "metering", "billing"]
 Status = Literal["invited", "active", "disabled"]
@@ -66,6 +68,8 @@ class StaffUserOut(BaseModel):
     status: Status = Field(description="invited — ещё не задал пароль; active — работает; disabled — отключён")
     last_login_at: Optional[str] = Field(default=None, description="Последний вход (UTC, ISO 8601)")
     created_at: str
+    totp_enrolled: Optional[bool] = Field(default=None, description="Подключена ли двухфакторная защита "
+                                                                    "(в карточке сотрудника; в списке не заполняется)")
 
 
 class StaffUserList(BaseModel):
@@ -100,3 +104,81 @@ class ColleagueQuery(Strict):
 class HandOverIn(Strict):
     """«Передать коллеге»: the employee who takes the case over."""
     colleague_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+# --- two-factor sign-in (second_factor.py) -------------------------------------------------------
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper without doubt
+# What the field surely accepts (documented for clients and the schema fuzzer): six digits, or a
+# recovery code as shown. The validator also takes upper case and spaces or no hyphen.
+TOTP_CODE_PATTERN = r"^[0-9]{6}$"
+SECOND_FACTOR_PATTERN = r"^[0-9]{6}$|^[a-hjkmnp-z2-9]{5}-[a-hjkmnp-z2-9]{5}$"
+_RECOVERY = re.compile(f"[{RECOVERY_ALPHABET}]{{10}}")
+
+
+def _second_factor(value: str) -> str:
+    """Six digits stay as they are; a recovery code becomes its canonical `xxxxx-xxxxx`."""
+    if re.fullmatch(r"\d{6}", value):
+        return value
+    compact = re.sub(r"[\s-]", "", value).lower()
+    if _RECOVERY.fullmatch(compact):
+        return f"{compact[:5]}-{compact[5:]}"
+    raise PydanticCustomError("kabinet.totp_code", "Введите шесть цифр из приложения или резервный код")
+
+
+def _totp_code(value: str) -> str:
+    if not re.fullmatch(r"\d{6}", value):
+        raise PydanticCustomError("kabinet.totp_code", "Введите шесть цифр из приложения")
+    return value
+
+
+SecondFactorCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20),
+                             AfterValidator(_second_factor), documented(pattern=SECOND_FACTOR_PATTERN)]
+TotpCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_totp_code),
+                     documented(pattern=TOTP_CODE_PATTERN)]
+ChallengeToken = Annotated[str, StringConstraints(min_length=20, max_length=100),
+                           documented(pattern=r"^[A-Za-z0-9_-]{43}$")]
+
+
+class TotpEnrolment(BaseModel):
+    """What an authenticator app needs; shown only until the employee confirms the first code."""
+    secret: str = Field(description="Секретный ключ (Base32) для ручного ввода в приложение")
+    otpauth_uri: str = Field(description="Ссылка otpauth:// — то же, что в QR-коде")
+    qr_svg: str = Field(description="QR-код ссылки otpauth:// (data:image/svg+xml)")
+
+
+class StaffLoginChallenge(BaseModel):
+    """The password is right; the session is issued by `POST /staff/auth/login/totp`."""
+    second_factor: Literal["totp", "totp_enrolment"] = Field(
+        description="totp — введите код из приложения; totp_enrolment — сначала подключите приложение "
+                    "(QR-код в `enrolment`) и введите первый код")
+    challenge: str = Field(description="Одноразовый ключ второго шага; действует `expires_in` секунд")
+    expires_in: int
+    enrolment: Optional[TotpEnrolment] = None
+
+
+class SecondFactorIn(Strict):
+    challenge: ChallengeToken
+    code: SecondFactorCode = Field(description="Шесть цифр из приложения или резервный код (xxxxx-xxxxx); "
+                                               "при подключении — только код из приложения")
+    # Needed only after repeated failures (answer 401 `challenge_required`), as at the password step.
+    pow: Optional[ProofOfWork] = None
+
+
+class StaffSession(LoginResponse):
+    recovery_codes: Optional[list[str]] = Field(
+        default=None, description="Только при подключении: десять одноразовых резервных кодов, показываются "
+                                  "один раз")
+
+
+class TotpStatus(BaseModel):
+    enrolled_at: str = Field(description="Когда подключена двухфакторная защита (UTC, ISO 8601)")
+    recovery_codes_left: int = Field(description="Сколько резервных кодов ещё не использовано")
+
+
+class RecoveryCodesIn(Strict):
+    code: TotpCode = Field(description="Текущий код из приложения")
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str] = Field(description="Десять новых одноразовых резервных кодов; прежние больше "
+                                                  "не действуют")

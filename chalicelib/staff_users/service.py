@@ -9,6 +9,7 @@ Rules:
 - Disabling ends every session at once (sessions cleared, token version bumped); an administrator
   cannot disable nor demote himself, so the company is never left without one by accident.
 - Every change is audited in the same transaction (target `staff_user`).
+- Sign-in takes a second factor (second_factor.py); an administrator resets it for another employee.
 """
 from __future__ import annotations
 
@@ -59,7 +60,9 @@ class StaffUserService:
         return StaffUserList(users=[to_out(u) for u in users if u.closed_at is None])
 
     def get(self, user_id: str) -> StaffUserOut:
-        return to_out(self._employee(user_id))
+        from .second_factor import is_enrolled
+
+        return to_out(self._employee(user_id)).model_copy(update={"totp_enrolled": is_enrolled(user_id)})
 
     # --- changes -------------------------------------------------------------------------------
     def create(self, actor: Principal, body: StaffUserIn) -> StaffUserOut:
@@ -153,6 +156,21 @@ class StaffUserService:
             tx.update(user, actions=actions)
             audit.record(tx, actor, "staff_user.password_reset", TARGET, user_id)
         outbox.dispatch([note])
+        return self.get(user_id)
+
+    def reset_totp(self, actor: Principal, user_id: str) -> StaffUserOut:
+        """The employee lost the phone (or it may be in other hands): the secret and the recovery codes
+        go and every session ends; the next sign-in enrols anew (second_factor.py)."""
+        from .second_factor import stage_reset
+
+        user = self._employee(user_id)
+        if user_id == actor.user_id:
+            raise forbidden("Собственную двухфакторную защиту сбрасывает другой администратор. Если телефон "
+                            "под рукой, новые резервные коды можно получить самому")
+        with transaction() as tx:
+            stage_reset(tx, user_id)
+            tx.update(user, actions=[UserItem.sessions.set({}), UserItem.token_version.add(1)])
+            audit.record(tx, actor, "staff_user.totp_reset", TARGET, user_id)
         return self.get(user_id)
 
     def set_password(self, body: StaffPasswordSet) -> str:

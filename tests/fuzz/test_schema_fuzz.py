@@ -12,7 +12,7 @@ left out (schemathesis.toml says why). The run is deterministic and bounded: at 
 browser suite does. To fuzz a stack started with `make run` instead:
 
     FUZZ_BASE_URL=http://127.0.0.1:8000 FUZZ_USER_TOKEN=<demo's access_token> \\
-    FUZZ_STAFF_TOKEN=<staff's, from /staff/auth/login> FUZZ_LOGOUT_LOGIN=romashka FUZZ_LOGOUT_PASSWORD=Demo12345 \\
+    FUZZ_STAFF_TOKEN=<staff's, from /staff/auth/login and …/login/totp> FUZZ_LOGOUT_LOGIN=romashka FUZZ_LOGOUT_PASSWORD=Demo12345 \\
     FUZZ_CLIENT_IP_HEADER=X-Fuzz-Client-Address \\
     .venv/bin/schemathesis --config-file tests/fuzz/schemathesis.toml run \\
         http://127.0.0.1:8000/api/v1/openapi.json --workers 1
@@ -60,6 +60,23 @@ def _token(base_url: str, login: str, password: str, path: str = "/auth/login") 
     return answer.json()["access_token"]
 
 
+def _staff_token(base_url: str, login: str) -> str:
+    """The console's sign-in of a demo employee: the password, then a code of its published TOTP secret."""
+    import pyotp
+
+    from infra.local.demo import DEMO_ACCOUNTS
+
+    account = next(a for a in DEMO_ACCOUNTS if a.login == login)
+    headers = {CLIENT_IP_HEADER: "192.0.2.10"}
+    step = requests.post(f"{base_url}/api/v1/staff/auth/login", timeout=30, headers=headers,
+                         json={"identifier": account.login, "password": account.password})
+    step.raise_for_status()
+    answer = requests.post(f"{base_url}/api/v1/staff/auth/login/totp", timeout=30, headers=headers,
+                           json={"challenge": step.json()["challenge"], "code": pyotp.TOTP(account.totp_secret).now()})
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
 def _summary(output: str, seconds: float) -> str:
     tested = re.search(r"Tested: (\d+)", output)
     generated = re.search(r"(\d+) generated", output)
@@ -74,7 +91,7 @@ def test_every_operation_holds_to_its_schema(stack):
         "PYTHONPATH": str(ROOT),
         "FUZZ_BASE_URL": stack,
         "FUZZ_USER_TOKEN": _token(stack, "demo", "Demo12345"),
-        "FUZZ_STAFF_TOKEN": _token(stack, "staff", "Staff12345", path="/staff/auth/login"),
+        "FUZZ_STAFF_TOKEN": _staff_token(stack, "staff"),
         # POST /auth/logout ends a fresh session of another demo account, not the run's own.
         "FUZZ_LOGOUT_LOGIN": "romashka",
         "FUZZ_LOGOUT_PASSWORD": "Demo12345",

@@ -171,6 +171,18 @@ export function createClient({ prefix, loginPath = "/auth/login" }) {
     return parse(response);
   }
 
+  // After repeated failures the server asks for a proof of work (challenge_required): solve it in a
+  // worker and try once more, without bothering the user.
+  async function signInStep(path, body) {
+    try {
+      return await request("POST", path, { body, auth: false });
+    } catch (error) {
+      if (error.code !== "challenge_required") throw error;
+      const pow = await proofOfWork({ get: (p, options) => request("GET", p, options) });
+      return request("POST", path, { body: { ...body, pow }, auth: false });
+    }
+  }
+
   return {
     get: (path, options) => request("GET", path, options),
     post: (path, body, options) => request("POST", path, { ...options, body }),
@@ -182,20 +194,20 @@ export function createClient({ prefix, loginPath = "/auth/login" }) {
       return Boolean(accessToken || storedRefresh());
     },
 
-    // After repeated failures of this login the server asks for a proof of work
-    // (challenge_required): solve it in a worker and try once more, without bothering the user.
+    // The staff console's answer is a second step (`second_factor`, no session yet): returned as it is,
+    // for `secondFactor` to complete.
     async login(identifier, password, remember) {
-      const body = { identifier, password, remember };
-      let data;
-      try {
-        data = await request("POST", loginPath, { body, auth: false });
-      } catch (error) {
-        if (error.code !== "challenge_required") throw error;
-        const pow = await proofOfWork({ get: (path, options) => request("GET", path, options) });
-        data = await request("POST", loginPath, { body: { ...body, pow }, auth: false });
-      }
+      const data = await signInStep(loginPath, { identifier, password, remember });
+      if (data.second_factor) return data;
       saveTokens(data, remember);
       return data.user;
+    },
+
+    // The staff console's second step (a code): the session, and whatever else the answer holds.
+    async secondFactor(path, body, remember) {
+      const data = await signInStep(path, body);
+      saveTokens(data, remember);
+      return data;
     },
 
     // Tokens issued by another call (e.g. POST /me/password); keeps the current «remember» choice.

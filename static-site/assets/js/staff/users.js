@@ -1,7 +1,7 @@
 // Staff console «Сотрудники» (administrators): the employees, their roles, status and last sign-in; a new
 // employee gets a one-time link by e-mail to set the password. An employee's page edits the data and the
-// roles, disables or re-enables the account (disabling ends its sessions at once) and sends a new
-// password link. Also the page that link opens (#/password?token=…), shown without signing in.
+// roles, disables or re-enables the account (disabling ends its sessions at once), sends a new
+// password link and resets the two-factor sign-in. Also the page that link opens (#/password?token=…), shown without signing in.
 
 import { facts } from "../cases-common.js";
 import {
@@ -182,6 +182,18 @@ async function cardView(ctx) {
       act("Отключить", `Сотрудник ${user.login} не сможет войти, его сеансы завершатся сразу.`, "disable", "Сотрудник отключён.", true),
     );
   }
+  // A lost phone: the secret and the recovery codes go, the sessions end, the next sign-in connects the app anew.
+  // Not one's own (another administrator does it).
+  if (user.totp_enrolled && user.id !== ctx.staff.id) {
+    actions.append(
+      act(
+        "Сбросить двухфакторную защиту",
+        `Все сеансы сотрудника завершатся, приложение-аутентификатор и резервные коды перестанут действовать. При следующем входе ${user.login} подключит приложение заново.`,
+        "totp-reset",
+        "Двухфакторная защита сброшена: при следующем входе сотрудник подключит приложение заново.",
+      ),
+    );
+  }
   return h(
     "div",
     { class: "stack" },
@@ -190,6 +202,7 @@ async function cardView(ctx) {
       ["Логин", user.login],
       ["Состояние", statusPill(user)],
       ["Последний вход", user.last_login_at ? formatDateTime(user.last_login_at) : "не входил"],
+      ["Двухфакторная защита", user.totp_enrolled ? "подключена" : "не подключена (подключается при входе)"],
     ]),
     problem,
     actions,

@@ -1,10 +1,10 @@
 """Shapes of the attachments API, and `FileRef` — what a case stores about each of its files."""
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from chalicelib.core.model import BaseModel
 
 from .rules import ALLOWED_CONTENT_TYPES
 

@@ -98,6 +98,14 @@ class UploadRepository:
                            UploadItem.queue_pk.remove(), UploadItem.ttl.remove()],
                   condition=UploadItem.status == "confirmed")
 
+    def release(self, tx: Any, upload_id: str, case_key: str, at: str) -> None:
+        """In the caller's transaction: an upload attached to `case_key` is free again — back in the
+        sweep's queue from `at`, so it is deleted unless attached anew in time."""
+        tx.update(UploadItem(upload_key(upload_id), SK),
+                  actions=[UploadItem.status.set("confirmed"), UploadItem.attached_to.remove(),
+                           UploadItem.queue_pk.set(OPEN_QUEUE), UploadItem.updated_at.set(at)],
+                  condition=(UploadItem.status == "attached") & (UploadItem.attached_to == case_key))
+
     def open_before(self, cutoff: str) -> Iterator[UploadItem]:
         """Oldest first, page by page as the caller consumes them."""
         return iter(UploadItem.by_queue.query(OPEN_QUEUE, UploadItem.updated_at < cutoff))

@@ -133,6 +133,13 @@ class AttachmentService:
         for ref in files:
             self.repo.attach(tx, ref.id, case_key)
 
+    def release(self, tx: Any, case_key: str, files: Sequence[FileRef]) -> None:
+        """Join the caller's transaction: files taken off `case_key` (a deleted draft, a removed file)
+        go back to the owner's unattached uploads, which the sweep deletes after UNATTACHED_LIFETIME."""
+        at = clock.iso(clock.now())
+        for ref in files:
+            self.repo.release(tx, ref.id, case_key, at)
+
     def download_url(self, principal: Any, case_owner_id: str, file: FileRef, inline: bool = False) -> DownloadLink:
         """A presigned GET for the case owner or staff; anyone else gets 404 (the case is not theirs)."""
         if principal.user_id != case_owner_id and not principal.is_staff:

@@ -8,7 +8,7 @@ from chalicelib.staff_users.models import HandOverIn
 
 from .models import (ConnectionApplicationCard, ConnectionApplicationCreate, ConnectionApplicationList,
                      ConnectionApplicationUpdate, ConnectionDocumentsIn, ConnectionPublicStatus, ConnectionQuestion,
-                     ConnectionStatusQuery, ReadinessReport, StaffAnswer, StaffApplicationCard,
+                     ConnectionStatusQuery, ConnectionWithdrawal, ReadinessReport, StaffAnswer, StaffApplicationCard,
                      StaffCompanyDocumentsIn, StaffQueuePage, StaffQueueQuery, StaffStatusChange)
 
 api = ApiBlueprint(__name__, tag="Технологическое присоединение")
@@ -52,6 +52,22 @@ def update(req: Request, application_id: str) -> ConnectionApplicationCard:
     from .service import ConnectionService
 
     return ConnectionService().update(req.principal, application_id, req.body)
+
+
+@api.route(ONE, "DELETE", summary="Удалить черновик заявки вместе с его файлами", status=204, errors=(404, 409))
+def delete(req: Request, application_id: str) -> None:
+    from .service import ConnectionService
+
+    ConnectionService().delete(req.principal, application_id)
+
+
+@api.route(ONE + "/withdraw", "POST",
+           summary="Отозвать поданную заявку (до заключения договора) с указанием причины",
+           body=ConnectionWithdrawal, response=ConnectionApplicationCard, errors=(404, 409))
+def withdraw(req: Request, application_id: str) -> ConnectionApplicationCard:
+    from .service import ConnectionService
+
+    return ConnectionService().withdraw(req.principal, application_id, req.body)
 
 
 @api.route(ONE + "/submit", "POST",
@@ -114,7 +130,8 @@ def ask(req: Request, application_id: str) -> ConnectionApplicationCard:
 
 
 @api.route("/public/connection-applications/status",
-           summary="Проверить заявку по номеру и фамилии (наименованию организации): только статус и даты",
+           summary="Проверить заявку по номеру и ФИО (фамилии) или наименованию организации: статус, даты, "
+                   "тип заявки и основание",
            access="public", query=ConnectionStatusQuery, response=ConnectionPublicStatus, errors=(404, 422, 429))
 def public_status(req: Request) -> ConnectionPublicStatus:
     from .service import ConnectionService

@@ -90,6 +90,19 @@ def add_working_days(start: date, days: int) -> date:
     return day
 
 
+def working_days_before(due: date, days: int) -> date:
+    """The day from which `days` working days remain to `due` inclusive: `add_working_days` of it is `due`
+    when `due` is a working day (every deadline of the Правила ends on one, ГК РФ ст. 193)."""
+    if days < 1:
+        raise ValueError("a term is at least one working day")
+    day, counted = due, 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
 def add_months(start: date, months: int) -> date:
     """The last day of a term of `months` months from `start` (ГК РФ ст. 192 п. 3 and ст. 193)."""
     index = start.month - 1 + months

@@ -4,18 +4,17 @@ Sections are validated for format on every save; whether a section is complete f
 category is `rules.submission_problems`, checked on submit (and shown on the card as `problems`).
 Powers are kW with up to 3 decimals, sent and returned as JSON numbers.
 """
-from __future__ import annotations
-
 import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from chalicelib.accounts.models import EgrRecord, Email, Passport, Phone
 from chalicelib.attachments.models import UploadId
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate, decimal_number, documented
 
 from . import rules
@@ -144,7 +143,12 @@ class ConnectionQuestion(Strict):
 class ConnectionStatusQuery(Strict):
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
-        description="Фамилия (ФЛ) или наименование организации (ЮЛ, ИП)")
+        description="Фамилия или ФИО полностью (ФЛ), наименование организации (ЮЛ, ИП); регистр, «ё» и лишние "
+                    "пробелы не важны")
+
+
+class ConnectionWithdrawal(Strict):
+    reason: Text = Field(description="Причина отзыва заявки")
 
 
 # --- Responses -------------------------------------------------------------------------------------
@@ -238,8 +242,8 @@ class ConnectionApplicationCard(ConnectionApplicationSummary):
     history: list[ConnectionHistoryEntry]
     messages: list[ConnectionMessage]
     deadlines: list[ConnectionDeadline]
-    actions: list[str] = Field(description="Доступные заявителю действия: edit, submit, upload, complete_documents, "
-                                           "report_readiness, ask")
+    actions: list[str] = Field(description="Доступные заявителю действия: edit, submit, delete, upload, "
+                                           "complete_documents, report_readiness, withdraw, ask")
     problems: list[ConnectionProblem] = Field(description="Что мешает подать черновик (пусто — можно подавать)")
     version: int
 
@@ -248,6 +252,10 @@ class ConnectionPublicStatus(BaseModel):
     number: str
     status: str
     status_title: str
+    reason: str
+    reason_title: str = Field(description="«В связи с»")
+    category: str
+    category_title: str = Field(description="«Тип заявки»")
     submitted_on: date
     updated_on: date
 
@@ -257,7 +265,8 @@ class ConnectionPublicStatus(BaseModel):
 class StaffQueueQuery(Strict):
     status: Optional[rules.Status] = Field(default=None, description="По умолчанию — все заявки в работе")
     category: Optional[rules.Category] = None
-    overdue: bool = Field(default=False, description="Только с пропущенным идущим сроком")
+    overdue: bool = Field(default=False, description="Только с пропущенным идущим сроком (отметка ежедневной "
+                                                      "проверки сроков)")
     cursor: Optional[Annotated[str, StringConstraints(max_length=2000)]] = None
     limit: int = Field(default=50, ge=1, le=100)
 
@@ -266,6 +275,7 @@ class StaffQueueItem(ConnectionApplicationSummary):
     applicant_name: str
     assignee_login: Optional[str] = None
     overdue: bool
+    overdue_deadlines: list[str] = Field(description="Пропущенные идущие сроки (названия этапов)")
     next_due: Optional[date] = Field(default=None, description="Ближайший идущий срок")
 
 

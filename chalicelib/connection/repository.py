@@ -4,7 +4,11 @@ Items (pk, sk):
 - application ......... TP#<id>, TP — sections, status, milestones, number, ТУ, account; `version` for
   optimistic locking. GSIs: by_owner (owner_pk=TP#OWNER#<user>, created_at): the user's list, one Query;
   by_queue (queue_pk=TP#OPEN | TP#CLOSED, updated_at): the staff queue (drafts carry no queue_pk, so
-  staff never see them); by_number (number_key=TP#<number>): the public check, one Query.
+  staff never see them); by_number (number_key=TP#<number>): the public check, one Query;
+  by_due (due_pk=TP#DUE, due_on=<local day>): sparse — only applications the deadline watcher has
+  something ahead for, keyed by the next day it has to act (watcher.py, one Query a run). `overdue`
+  holds the codes of running deadlines past due (the staff queue filters on it), `reminded` the
+  reminders already sent (`rules.reminder_key`).
 - status history ...... TP#<id>, HISTORY#<version> — the application version the change produced, so
   the history is in order and a lost race cannot leave an entry behind
 - document ............ TP#<id>, DOC#<upload id> — the attachments FileRef, our document kind, the
@@ -18,10 +22,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
@@ -30,6 +34,7 @@ from chalicelib.core.dynamo import table_meta
 SK = "TP"
 OPEN_QUEUE = "TP#OPEN"
 CLOSED_QUEUE = "TP#CLOSED"
+DUE = "TP#DUE"
 
 
 def application_key(application_id: str) -> str:
@@ -61,6 +66,15 @@ def message_key(moment: datetime) -> str:
     return f"MSG#{moment.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}#{secrets.token_hex(4)}"
 
 
+class ByDue(GlobalSecondaryIndex[Any]):
+    """Applications by the next local day the deadline watcher acts on them (sparse)."""
+    class Meta:
+        index_name = "by_due"
+        projection = AllProjection()
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_on = UnicodeAttribute(range_key=True)
+
+
 class ApplicationItem(Model):
     Meta = table_meta("cases")
     pk = UnicodeAttribute(hash_key=True)
@@ -78,7 +92,6 @@ class ApplicationItem(Model):
     milestones = MapAttribute(default=dict)  # status → ISO instant it was last entered
     number = UnicodeAttribute(null=True)
     number_key = UnicodeAttribute(null=True)
-    public_names = ListAttribute(of=UnicodeAttribute, null=True)  # name keys the public check accepts
     documents_round = NumberAttribute(default=0)
     tu_number = UnicodeAttribute(null=True)
     tu_date = UnicodeAttribute(null=True)
@@ -86,6 +99,10 @@ class ApplicationItem(Model):
     assignee_id = UnicodeAttribute(null=True)
     assignee_login = UnicodeAttribute(null=True)
     queue_pk = UnicodeAttribute(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_on = UnicodeAttribute(null=True)
+    overdue = UnicodeSetAttribute(null=True)
+    reminded = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
     submitted_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
@@ -94,6 +111,7 @@ class ApplicationItem(Model):
     by_owner = ByOwner()
     by_queue = ByQueue()
     by_number = ByNumber()
+    by_due = ByDue()
 
 
 class HistoryItem(Model):
@@ -193,11 +211,11 @@ class ConnectionRepository:
     def by_number(self, number: str) -> Optional[ApplicationItem]:
         return next(iter(ApplicationItem.by_number.query(number_key(number), limit=1)), None)
 
-    def queue(self, closed: bool, status: Optional[str], category: Optional[str], limit: int,
+    def queue(self, closed: bool, status: Optional[str], category: Optional[str], overdue: bool, limit: int,
               cursor: Optional[dict[str, Any]]) -> QueuePage:
-        """Newest change first. Status and category narrow the partition with a filter: the open queue
-        holds only applications in work, so what the filter skips stays small."""
-        condition = None
+        """Newest change first. Status, category and the stored overdue flag narrow the partition with a
+        filter: the open queue holds only applications in work, so what the filter skips stays small."""
+        condition = ApplicationItem.overdue.exists() if overdue else None
         if status is not None:
             condition = ApplicationItem.status == status
         if category is not None:
@@ -208,6 +226,14 @@ class ConnectionRepository:
                                                 last_evaluated_key=cursor)
         items = list(result)
         return QueuePage(items=items, cursor=result.last_evaluated_key if len(items) == limit else None)
+
+    def due_by(self, day: str) -> list[ApplicationItem]:
+        """Applications the watcher has to act on by `day` (a missed day is caught up)."""
+        return list(ApplicationItem.by_due.query(DUE, ApplicationItem.due_on <= day))
+
+    def open_applications(self) -> Iterator[ApplicationItem]:
+        """Every application in work (the migration that gives them their watcher key)."""
+        return iter(ApplicationItem.by_queue.query(OPEN_QUEUE))
 
     def counter(self, day: str) -> int:
         try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Collection, Literal, Mapping, Optional, Sequence
 
@@ -36,7 +36,7 @@ DocumentKind = Literal["location_plan", "ownership", "single_line_diagram", "dev
                        "other"]
 CompanyDocumentKind = Literal["technical_conditions", "contract", "answer", "act", "other"]
 Status = Literal["draft", "checking", "awaiting_documents", "registered", "contract_sent", "contract_concluded",
-                 "works", "readiness_reported", "inspection", "connected", "closed", "annulled"]
+                 "works", "readiness_reported", "inspection", "connected", "closed", "annulled", "withdrawn"]
 Party = Literal["applicant", "company"]
 
 ORGANISATIONS = frozenset({"entrepreneur", "company"})
@@ -328,8 +328,12 @@ STATUS_TITLES: dict[str, str] = {
     "connected": "Присоединение выполнено",
     "closed": "Заявка закрыта",
     "annulled": "Заявка аннулирована",
+    "withdrawn": "Отозвана заявителем",
 }
-TERMINAL = frozenset({"closed", "annulled"})
+TERMINAL = frozenset({"closed", "annulled", "withdrawn"})
+# Before the contract is concluded the applicant may withdraw the application; after it, the contract
+# is terminated with the company instead (ГК РФ ст. 450.1), which is not a status of the application.
+WITHDRAWABLE = ("checking", "awaiting_documents", "registered", "contract_sent")
 
 
 @dataclass(frozen=True)
@@ -365,6 +369,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Annulment: documents not provided in time (Правила п. 15), contract not signed or paid, withdrawal.
     *(_t(source, "annulled", "company", "comment")
       for source in ("checking", "awaiting_documents", "registered", "contract_sent")),
+    # «Отозвать заявку»: the applicant's reason is the comment.
+    *(_t(source, "withdrawn", "applicant", "comment") for source in WITHDRAWABLE),
 )
 _BY_PAIR: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TRANSITIONS}
 
@@ -397,13 +403,15 @@ def applicant_actions(status: str) -> list[str]:
     """What the card offers the applicant now (the front end shows these buttons only)."""
     actions = []
     if status == "draft":
-        actions += ["edit", "submit"]
+        actions += ["edit", "submit", "delete"]
     if documents_editable(status):
         actions.append("upload")
     if status == "awaiting_documents":
         actions.append("complete_documents")
     if (status, "readiness_reported") in _BY_PAIR:
         actions.append("report_readiness")
+    if (status, "withdrawn") in _BY_PAIR:
+        actions.append("withdraw")
     if status != "draft":
         actions.append("ask")
     return actions
@@ -433,10 +441,12 @@ def name_key(text: str) -> str:
 
 
 def public_names(kind: str, applicant: ApplicantSection) -> list[str]:
-    """Name keys the public check accepts: the surname (ФЛ); the short and full organisation names
+    """Name keys the public check accepts (seed 002 §4.6.4: «ФИО» or «Название организации»): the
+    surname, the surname with the name, and the full ФИО (ФЛ); the short and full organisation names
     and the name in quotes alone («Ромашка» for ООО «Ромашка») for ЮЛ/ИП."""
     if kind == "person":
-        names = [applicant.last_name or ""]
+        parts = [applicant.last_name or "", applicant.first_name or "", applicant.middle_name or ""]
+        names = [" ".join(parts[:count]) for count in (1, 2, 3)]
     else:
         names = [applicant.short_name or "", applicant.full_name or ""]
         names += [m.group(1) for n in list(names) for m in _QUOTED.finditer(n)]
@@ -447,6 +457,9 @@ def public_names(kind: str, applicant: ApplicantSection) -> list[str]:
 
 CHECK_WORKING_DAYS = 3       # п. 15: the company tells what is missing within 3 working days of receipt
 DOCUMENTS_WORKING_DAYS = 20  # п. 15: missing documents within 20 working days of the notice, else annulled
+RULES_CITATION = ("Правил технологического присоединения, утв. постановлением Правительства РФ от 27.12.2004 "
+                  "№ 861")
+DOCUMENTS_CLAUSE = f"п. 15 {RULES_CITATION}"
 TEMPORARY_WORKING_DAYS = 15  # п. 16 «б»: temporary connection of mobile installations up to 150 kW
 NEAR_DISTANCE_M = {"urban": 300, "rural": 500}  # п. 16 «б», п. 17: towns / countryside
 
@@ -515,19 +528,20 @@ def _first_on_or_after(milestones: Mapping[str, date], statuses: Sequence[str], 
 def deadlines(category: str, status: str, milestones: Mapping[str, date], voltage: Optional[str] = None,
               settlement: Optional[str] = None, grid_distance_m: Optional[int] = None) -> list[Deadline]:
     """The deadlines that have started, from `milestones` (status → company-local day it was last
-    entered). A later step ends a deadline even when the application was annulled meanwhile."""
+    entered). A later step ends a deadline even when the application was annulled meanwhile; annulment
+    and withdrawal end the deadlines running then."""
     result: list[Deadline] = []
     received = milestones.get("checking")  # submission, or the day missing documents came in
     if received is not None:
         done = None if status == "checking" else _first_on_or_after(
-            milestones, ("awaiting_documents", "registered", "annulled"), received)
+            milestones, ("awaiting_documents", "registered", "annulled", "withdrawn"), received)
         result.append(Deadline("check", "Проверка заявки и уведомление о недостающих документах", "company",
                                "п. 15 Правил", received, calendar.add_working_days(received, CHECK_WORKING_DAYS),
                                done))
     requested = milestones.get("awaiting_documents")
     if requested is not None:
         done = None if status == "awaiting_documents" else _first_on_or_after(
-            milestones, ("checking", "annulled"), requested)
+            milestones, ("checking", "annulled", "withdrawn"), requested)
         result.append(Deadline("documents", "Представление недостающих документов заявителем", "applicant",
                                "п. 15 Правил", requested,
                                calendar.add_working_days(requested, DOCUMENTS_WORKING_DAYS), done))
@@ -551,3 +565,47 @@ def deadlines(category: str, status: str, milestones: Mapping[str, date], voltag
 def estimated_review_due(category: str, received: date) -> date:
     """The «ориентировочный срок рассмотрения» told on submission (seed 003)."""
     return review_term(category).due(received)
+
+
+# --- The deadline watcher (run daily, chalicelib/connection/watcher.py) ---------------------------
+
+@dataclass(frozen=True)
+class Watch:
+    """What the watcher does for one application on `today`, and the next day it has to look again."""
+    reminders: tuple[Deadline, ...]   # running deadlines whose reminder is due now
+    overdue: frozenset[str]           # codes of running deadlines already past due
+    annul: bool                       # the missing documents did not come in time (Правила п. 15)
+    next_on: Optional[date]           # None: nothing ahead (finished, or every step done)
+
+
+def reminder_key(deadline: Deadline) -> str:
+    """One reminder per deadline occurrence: a deadline restarted (a new «checking») is a new one."""
+    return f"{deadline.code}:{deadline.start.isoformat()}"
+
+
+def watch(status: str, running_and_done: Sequence[Deadline], today: date, remind_working_days: int,
+          reminded: Collection[str]) -> Watch:
+    """Reminders go `remind_working_days` working days before a running deadline ends (late ones, for
+    a day the watcher missed, while it has not ended); a running deadline past due is overdue; an
+    application still waiting for documents after their term is annulled."""
+    if status in TERMINAL:  # closed for good: nothing runs any more
+        return Watch((), frozenset(), False, None)
+    running = [d for d in running_and_done if d.done_on is None]
+    overdue = frozenset(d.code for d in running if d.overdue(today))
+    annul = status == "awaiting_documents" and "documents" in overdue
+    ahead: list[date] = []
+    reminders = []
+    for deadline in running:
+        if deadline.overdue(today):
+            continue
+        ahead.append(deadline.due + timedelta(days=1))  # the day it becomes overdue
+        if reminder_key(deadline) in reminded:
+            continue
+        remind_on = calendar.working_days_before(deadline.due, remind_working_days)
+        if remind_on <= today:
+            reminders.append(deadline)
+        else:
+            ahead.append(remind_on)
+    if annul:
+        return Watch((), overdue, True, None)
+    return Watch(tuple(reminders), overdue, False, min(ahead, default=None))

@@ -1,5 +1,6 @@
-"""The applicant's side: drafts, sections, submission with a registration number, documents, missing
-documents, readiness, questions; and the public status check."""
+"""The applicant's side: drafts (deleted with their files released), sections, submission with a
+registration number, documents, missing documents, readiness, withdrawal, questions; and the public
+status check."""
 from __future__ import annotations
 
 import uuid
@@ -9,6 +10,7 @@ from typing import Any, Optional
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.accounts.principal import Principal
+from chalicelib.accounts.repository import UserRepository
 from chalicelib.attachments.models import DownloadLink
 from chalicelib.attachments.service import AttachmentService
 from chalicelib.core import clock, throttle
@@ -20,12 +22,15 @@ from chalicelib.notifications import outbox
 from . import notices, rules, views, workflow
 from .models import (ConnectionApplicationCard, ConnectionApplicationCreate, ConnectionApplicationList,
                      ConnectionApplicationUpdate, ConnectionDocumentsIn, ConnectionPublicStatus, ConnectionQuestion,
-                     ConnectionStatusQuery, ReadinessReport, TechnicalSection)
+                     ConnectionStatusQuery, ConnectionWithdrawal, ReadinessReport, TechnicalSection)
 from .repository import (SK, ApplicationItem, ApplicationRecord, ConnectionRepository, CounterItem, DocumentItem,
                          MessageItem, application_key, counter_key, message_key, number_key, owner_key, precise)
 
 NOT_FOUND = "Заявка не найдена"
 NOT_DRAFT = "Заявку можно изменять только в статусе «Черновик»"
+DELETE_ONLY_DRAFT = "Удалить можно только черновик. Поданную заявку можно отозвать"
+# A transaction holds at most 100 items: a draft's files go in batches (document + upload each).
+DELETE_BATCH = 45
 PUBLIC_NOT_FOUND = "Заявка с таким номером и фамилией (наименованием организации) не найдена"
 # A user's question is an item in the application's partition: the limit keeps a card one Query.
 QUESTIONS_PER_HOUR = 10
@@ -80,6 +85,38 @@ class ConnectionService:
         self._write(item, actions, ApplicationItem.status == "draft", NOT_DRAFT)
         return self.card(principal, application_id)
 
+    def delete(self, principal: Principal, application_id: str) -> None:
+        """A draft goes with its files: their uploads are released to the sweep (attachments). Files
+        beyond one transaction go first, each batch bumping the version so that a concurrent upload or
+        submission fails rather than slipping in; the last batch deletes the application itself."""
+        record = self._own_record(principal, application_id)
+        item = record.application
+        if item.status != "draft":
+            raise conflict(DELETE_ONLY_DRAFT)
+        key = application_key(application_id)
+        documents = record.documents
+        version = int(item.version)
+        try:
+            while True:
+                batch, documents = documents[:DELETE_BATCH], documents[DELETE_BATCH:]
+                current = (ApplicationItem.status == "draft") & (ApplicationItem.version == version)
+                with transaction() as tx:
+                    if documents:
+                        tx.update(ApplicationItem(key, SK), actions=[ApplicationItem.version.set(version + 1)],
+                                  condition=current)
+                    else:
+                        tx.delete(ApplicationItem(key, SK), condition=current)
+                    for document in batch:
+                        tx.delete(document)
+                    self.attachments.release(tx, key, [views.file_of(d) for d in batch])
+                if not documents:
+                    return
+                version += 1
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                raise conflict(workflow.STALE) from None
+            raise
+
     # --- reading -----------------------------------------------------------------------------------
 
     def list(self, principal: Principal) -> ConnectionApplicationList:
@@ -100,13 +137,12 @@ class ConnectionService:
         _refuse(rules.submission_problems(item.kind, item.category, item.reason, applicant, facility, technical,
                                           present), "Заявка заполнена не полностью. Проверьте отмеченные поля")
         day = workflow.today()
-        names = rules.public_names(item.kind, applicant)
         for _ in range(NUMBER_ATTEMPTS):
-            if self._submit_as(item, day, self.repo.counter(day.isoformat()) + 1, names):
+            if self._submit_as(item, day, self.repo.counter(day.isoformat()) + 1):
                 return self.card(principal, application_id)
         raise ApiError("Не удалось присвоить номер заявке. Повторите отправку", status=503, code="busy")
 
-    def _submit_as(self, item: ApplicationItem, day: date, seq: int, names: list[str]) -> bool:
+    def _submit_as(self, item: ApplicationItem, day: date, seq: int) -> bool:
         """One attempt: the day's counter moves from seq−1 to seq in the same transaction that gives the
         application its number. False when another submission took seq first."""
         now = clock.now()
@@ -115,6 +151,9 @@ class ConnectionService:
         note = notices.submitted(item, rules.estimated_review_due(item.category, day))
         counter = counter_key(day.isoformat())
         version = int(item.version)
+        item.status = "checking"
+        item.milestones["checking"] = at
+        watch = workflow.watch_actions(workflow.watch_of(item, self.settings.tz, day), day)
         try:
             with transaction() as tx:
                 if seq == 1:
@@ -125,7 +164,7 @@ class ConnectionService:
                               condition=CounterItem.value == seq - 1)
                 tx.update(ApplicationItem(application_key(item.application_id)), actions=[
                     ApplicationItem.status.set("checking"), ApplicationItem.number.set(number),
-                    ApplicationItem.number_key.set(number_key(number)), ApplicationItem.public_names.set(names),
+                    ApplicationItem.number_key.set(number_key(number)), *watch,
                     ApplicationItem.submitted_at.set(at), ApplicationItem.updated_at.set(at),
                     ApplicationItem.milestones["checking"].set(at),
                     ApplicationItem.queue_pk.set(workflow.queue_of("checking")),
@@ -140,6 +179,7 @@ class ConnectionService:
             fresh = self.repo.get(item.application_id)
             if fresh is None or fresh.status != "draft" or int(fresh.version) != version:
                 raise conflict(workflow.STALE) from None
+            item.status = "draft"
             return False
         outbox.dispatch([note])
         return True
@@ -182,6 +222,7 @@ class ConnectionService:
             with transaction() as tx:
                 _touch(tx, item)
                 tx.delete(document)
+                self.attachments.release(tx, application_key(application_id), [views.file_of(document)])
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise conflict(workflow.STALE) from None
@@ -215,6 +256,20 @@ class ConnectionService:
         workflow.apply(item, workflow.Change("readiness_reported", "applicant", principal.user_id))
         return self.card(principal, application_id)
 
+    def withdraw(self, principal: Principal, application_id: str,
+                 body: ConnectionWithdrawal) -> ConnectionApplicationCard:
+        """«Отозвать заявку»: closed for good, the reason in the history; the responsible employee (if
+        one has taken it) is told by e-mail in the same transaction."""
+        item = self._own_item(principal, application_id)
+        change = workflow.Change("withdrawn", "applicant", principal.user_id, body.reason,
+                                 notice=notices.withdrawn_line(body.reason))
+        workflow.guard(item, change)
+        employee = UserRepository().get(item.assignee_id) if item.assignee_id else None
+        if employee is not None and employee.email and employee.status == "active":
+            change.extra_notes.append(notices.withdrawn_for_employee(item, employee.email, body.reason))
+        workflow.apply(item, change)
+        return self.card(principal, application_id)
+
     def ask(self, principal: Principal, application_id: str, body: ConnectionQuestion) -> ConnectionApplicationCard:
         item = self._own_item(principal, application_id)
         if item.status == "draft":
@@ -234,12 +289,14 @@ class ConnectionService:
                      self.settings.connection_status_window_seconds)
         number = "".join(query.number.split())
         item = self.repo.by_number(number) if rules.is_application_number(number) else None
-        if item is None or rules.name_key(query.name) not in (item.public_names or []):
+        if item is None or rules.name_key(query.name) not in rules.public_names(item.kind, views.applicant_of(item)):
             raise not_found(PUBLIC_NOT_FOUND)
         tz = self.settings.tz
         assert item.submitted_at is not None and item.number is not None
         return ConnectionPublicStatus(number=item.number, status=item.status,
-                                      status_title=rules.STATUS_TITLES[item.status],
+                                      status_title=rules.STATUS_TITLES[item.status], reason=item.reason,
+                                      reason_title=rules.REASON_TITLES[item.reason], category=item.category,
+                                      category_title=rules.CATEGORIES[item.category].title,
                                       submitted_on=views.local_day(item.submitted_at, tz),
                                       updated_on=views.local_day(item.updated_at, tz))
 

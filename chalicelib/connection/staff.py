@@ -45,12 +45,10 @@ class StaffConnectionService:
         if query.status == "draft":
             raise field_error("status", "Черновики видны только заявителю")
         page = self.repo.queue(closed=query.status in rules.TERMINAL, status=query.status, category=query.category,
-                               limit=query.limit, cursor=_decode_cursor(query.cursor))
+                               overdue=query.overdue, limit=query.limit, cursor=_decode_cursor(query.cursor))
         today = workflow.today()
-        rows = [self._row(item, today) for item in page.items]
-        if query.overdue:
-            rows = [row for row in rows if row.overdue]
-        return StaffQueuePage(items=rows, next_cursor=_encode_cursor(page.cursor))
+        return StaffQueuePage(items=[self._row(item, today) for item in page.items],
+                              next_cursor=_encode_cursor(page.cursor))
 
     def card(self, application_id: str) -> StaffApplicationCard:
         record = self._record(application_id)
@@ -215,8 +213,9 @@ class StaffConnectionService:
         applicant = views.applicant_of(item)
         name = (" ".join(p for p in (applicant.last_name, applicant.first_name, applicant.middle_name) if p)
                 if item.kind == "person" else applicant.short_name or "")
+        late = [d.title for d in running if d.overdue(today)]
         return StaffQueueItem(**views.summary(item).model_dump(), applicant_name=name,
-                              assignee_login=item.assignee_login, overdue=any(d.overdue(today) for d in running),
+                              assignee_login=item.assignee_login, overdue=bool(late), overdue_deadlines=late,
                               next_due=min((d.due for d in running), default=None))
 
 

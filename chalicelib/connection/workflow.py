@@ -1,10 +1,11 @@
 """One status change, whoever makes it: checked against `rules.TRANSITIONS`, written with its history
-entry, its notification (outbox) and — for staff — its audit record in one transaction, then the
-notification is handed to the queue."""
+entry, its notifications (outbox), the deadline watcher's keys recomputed for the new state and — for
+staff and the watcher — its audit record in one transaction, then the notifications are handed to
+the queue."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any, Optional
 
 from pynamodb.exceptions import TransactWriteError
@@ -15,9 +16,11 @@ from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, conflict
 from chalicelib.notifications import outbox
+from chalicelib.notifications.outbox import Notification
+from chalicelib.settings import company
 
-from . import calendar, notices, rules
-from .repository import CLOSED_QUEUE, OPEN_QUEUE, ApplicationItem, HistoryItem, application_key, history_key
+from . import calendar, notices, rules, views
+from .repository import DUE, CLOSED_QUEUE, OPEN_QUEUE, ApplicationItem, HistoryItem, application_key, history_key
 
 STALE = "Заявка изменена. Обновите страницу и повторите"
 
@@ -42,6 +45,9 @@ class Change:
     actions: list[Any] = field(default_factory=list)  # extra updates of the application item (ТУ, account)
     staff: Optional[Actor] = None
     audit_details: dict[str, Any] = field(default_factory=dict)
+    # The line the applicant's notice carries instead of «Комментарий специалиста: <comment>».
+    notice: Optional[str] = None
+    extra_notes: list[Notification] = field(default_factory=list)  # e.g. to the responsible employee
 
 
 def guard(item: ApplicationItem, change: Change) -> rules.Transition:
@@ -59,14 +65,17 @@ def apply(item: ApplicationItem, change: Change) -> None:
     source, version = item.status, int(item.version)
     item.status, item.updated_at, item.version = change.target, now, version + 1
     item.queue_pk = queue_of(change.target)
+    item.milestones[change.target] = now
     # Правила п. 15: the applicant has 20 working days from the notice for the missing documents.
     due = (calendar.add_working_days(today(), rules.DOCUMENTS_WORKING_DAYS)
            if change.target == "awaiting_documents" else None)
-    note = notices.status_changed(item, change.target, change.comment, due)
+    note = notices.status_changed(item, change.target, change.comment if change.notice is None else None, due,
+                                  change.notice)
     actions = [ApplicationItem.status.set(change.target), ApplicationItem.updated_at.set(now),
                ApplicationItem.version.set(item.version), ApplicationItem.milestones[change.target].set(now),
-               *change.actions]
+               *change.actions, *watch_actions(watch_of(item, get_settings().tz, today()), today())]
     actions.append(ApplicationItem.queue_pk.set(item.queue_pk) if item.queue_pk else ApplicationItem.queue_pk.remove())
+    notes = [note, *change.extra_notes]
     try:
         with transaction() as tx:
             tx.update(ApplicationItem(application_key(item.application_id)), actions=actions,
@@ -76,12 +85,13 @@ def apply(item: ApplicationItem, change: Change) -> None:
             if change.staff is not None:
                 audit.record(tx, change.staff, f"connection.{change.target}", "connection_application",
                              item.application_id, {"from": source, "to": change.target, **change.audit_details})
-            outbox.stage(tx, note)
+            for each in notes:
+                outbox.stage(tx, each)
     except TransactWriteError as exc:
         if is_conditional_failure(exc):
             raise conflict(STALE) from None
         raise
-    outbox.dispatch([note])
+    outbox.dispatch(notes)
 
 
 def history_item(application_id: str, version: int, at: str, status: str, party: str, actor_id: str,
@@ -92,3 +102,22 @@ def history_item(application_id: str, version: int, at: str, status: str, party:
 
 def today() -> date:
     return clock.now().astimezone(get_settings().tz).date()
+
+
+def watch_of(item: ApplicationItem, tz: tzinfo, day: date) -> rules.Watch:
+    """What the deadline watcher has to do for `item` (as it is in memory) on `day`."""
+    return rules.watch(item.status, views.deadlines_of(item, tz), day, company().connection_reminder_working_days,
+                       item.reminded or set())
+
+
+def watch_actions(watch: rules.Watch, unsent_on: Optional[date] = None) -> list[Any]:
+    """The stored overdue flags and the watcher's index key (absent when nothing is ahead). A caller
+    that does not act on `watch` itself passes the day: what is due then stays due for the watcher."""
+    actions = [ApplicationItem.overdue.set(set(watch.overdue)) if watch.overdue else ApplicationItem.overdue.remove()]
+    if unsent_on is not None and (watch.reminders or watch.annul):
+        actions += [ApplicationItem.due_pk.set(DUE), ApplicationItem.due_on.set(unsent_on.isoformat())]
+    elif watch.next_on is None:
+        actions += [ApplicationItem.due_pk.remove(), ApplicationItem.due_on.remove()]
+    else:
+        actions += [ApplicationItem.due_pk.set(DUE), ApplicationItem.due_on.set(watch.next_on.isoformat())]
+    return actions

@@ -33,7 +33,7 @@ def test_a_draft_is_prefilled_from_the_profile(api, user):
     assert applicant["registration_address"] == "394000, Воронеж, ул. Ленина, д. 1, кв. 5"
     assert applicant["snils"] == "112-233-445 95"  # fixed at registration, shown but not editable
     assert card["technical"]["reliability"] == "III" and card["technical"]["previous_kw"] == 0
-    assert card["actions"] == ["edit", "submit", "upload"] and card["deadlines"] == [] and card["history"] == []
+    assert card["actions"] == ["edit", "submit", "delete", "upload"] and card["deadlines"] == [] and card["history"] == []
     assert {p["path"] for p in card["problems"]} >= {"applicant.passport", "object.address", "technical.requested_kw",
                                                      "documents.location_plan", "documents.ownership"}
 
@@ -113,7 +113,7 @@ def test_submitted_application_gets_a_number_a_term_and_is_notified(api, user):
     assert card["estimated_review_due"] == expected_due.isoformat()
     assert [h["status"] for h in card["history"]] == ["checking"] and card["history"][0]["by"] == "applicant"
     assert {d["code"] for d in card["deadlines"]} == {"check", "contract"}
-    assert card["actions"] == ["ask"] and card["problems"] == []
+    assert card["actions"] == ["withdraw", "ask"] and card["problems"] == []
     assert all(not d["editable"] for d in card["documents"])
 
     deliver_notifications()
@@ -158,7 +158,7 @@ def test_missing_documents_round_trip(api, user, engineer):
     card = staff_move(api, engineer["token"], card, "awaiting_documents", comment="Нет плана с привязкой к улицам")
     own = api.get(f"/connection-applications/{card['id']}", token=user["token"])[1]
     assert own["status_title"] == "Ожидание недостающих документов"
-    assert own["actions"] == ["upload", "complete_documents", "ask"]
+    assert own["actions"] == ["upload", "complete_documents", "withdraw", "ask"]
     assert own["history"][-1]["comment"] == "Нет плана с привязкой к улицам"
     documents = {d["code"]: d for d in own["deadlines"]}["documents"]
     assert documents["party"] == "applicant" and documents["done_on"] is None

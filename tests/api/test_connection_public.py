@@ -31,7 +31,9 @@ def test_status_and_dates_only_for_the_right_surname_in_any_case(api, own_ip):
         status, found = check(api, card["number"], name, own_ip)
         assert status == 200, found
         assert found == {"number": card["number"], "status": "checking", "status_title": "Проверка заявки",
-                         "submitted_on": card["number"][:10], "updated_on": card["number"][:10]}
+                         "submitted_on": card["number"][:10], "updated_on": card["number"][:10],
+                         "reason": "first", "reason_title": "Присоединение впервые", "category": "household_15",
+                         "category_title": "Физические лица до 15 кВт для бытовых нужд"}
     status, found = check(api, f" {card['number']} ", "иванов", own_ip)
     assert status == 200
 

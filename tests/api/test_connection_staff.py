@@ -188,14 +188,18 @@ def test_queue_pages_with_a_cursor(api, user, engineer):
 def test_overdue_deadlines_are_flagged_and_filtered(api, user, engineer):
     from chalicelib.core import clock
 
+    from chalicelib.connection.watcher import watch_deadlines
+
     card = submitted(api, user["token"])
-    later = clock.now() + timedelta(days=10)
+    # Ten days on, at noon company time (the deadline watcher acts from 09:00 local).
+    later = (clock.now() + timedelta(days=10)).replace(hour=9, minute=0)
     clock.set_clock(lambda: later)
     try:
         # Tokens issued ten days ago have expired: sign in again "then".
         engineer_token = staff_login(api, engineer["login"], password="Staff12345pass")["access_token"]
         user_token = login(api, user["login"])["access_token"]
         fresh = submitted(api, user_token)
+        watch_deadlines()  # the queue's overdue filter reads the flag the daily watcher stores
         overdue = queue_ids(api, engineer_token, "&overdue=true")
         assert card["id"] in overdue and fresh["id"] not in overdue
         own = api.get(f"/connection-applications/{card['id']}", token=user_token)[1]

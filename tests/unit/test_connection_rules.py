@@ -191,6 +191,11 @@ EXPECTED = {
     ("awaiting_documents", "annulled"): "company",
     ("registered", "annulled"): "company",
     ("contract_sent", "annulled"): "company",
+    # Withdrawal by the applicant, up to the contract (seed: «Отозвана заявителем»).
+    ("checking", "withdrawn"): "applicant",
+    ("awaiting_documents", "withdrawn"): "applicant",
+    ("registered", "withdrawn"): "applicant",
+    ("contract_sent", "withdrawn"): "applicant",
 }
 
 
@@ -199,8 +204,8 @@ def test_the_transition_table_is_exactly_the_documented_workflow():
     needs = {(t.source, t.target): t.needs for t in rules.TRANSITIONS if t.needs}
     assert needs == {("checking", "awaiting_documents"): {"comment"}, ("registered", "contract_sent"): {"tu"},
                      ("inspection", "works"): {"comment"}, ("inspection", "connected"): {"account_number"},
-                     **{(s, "annulled"): {"comment"} for s in ("checking", "awaiting_documents", "registered",
-                                                               "contract_sent")}}
+                     **{(s, target): {"comment"} for s in ("checking", "awaiting_documents", "registered",
+                                                           "contract_sent") for target in ("annulled", "withdrawn")}}
 
 
 @pytest.mark.parametrize("source,target", list(itertools.product(rules.STATUS_TITLES, repeat=2)))
@@ -227,9 +232,11 @@ def test_terminal_statuses_lead_nowhere():
 
 
 @pytest.mark.parametrize("status,actions", [
-    ("draft", ["edit", "submit", "upload"]),
-    ("checking", ["ask"]),
-    ("awaiting_documents", ["upload", "complete_documents", "ask"]),
+    ("draft", ["edit", "submit", "delete", "upload"]),
+    ("checking", ["withdraw", "ask"]),
+    ("awaiting_documents", ["upload", "complete_documents", "withdraw", "ask"]),
+    ("contract_sent", ["withdraw", "ask"]),
+    ("withdrawn", ["ask"]),
     ("contract_concluded", ["report_readiness", "ask"]),
     ("works", ["report_readiness", "ask"]),
     ("inspection", ["ask"]),
@@ -256,7 +263,9 @@ def test_number_recognition(text, valid):
 
 
 def test_public_names_ignore_case_yo_quotes_and_legal_form():
-    assert rules.public_names("person", PERSON.model_copy(update={"last_name": "Ёлкин"})) == ["елкин"]
+    assert rules.public_names("person", PERSON.model_copy(update={"last_name": "Ёлкин"})) == ["елкин", "елкин иван"]
+    full = rules.public_names("person", PERSON.model_copy(update={"middle_name": "Иванович"}))
+    assert rules.name_key("  ИВАНОВ иван   ИВАНОВИЧ ") in full and rules.name_key("Иван") not in full
     names = rules.public_names("company", COMPANY)
     assert rules.name_key(" ооо  \"РОМАШКА\" ") in names
     assert rules.name_key("Ромашка") in names

@@ -120,6 +120,7 @@ const CONNECTION_PILLS = {
   connected: "pill--ok",
   closed: "pill--muted",
   annulled: "pill--danger",
+  withdrawn: "pill--muted",
 };
 
 export function connectionPill(status, title) {

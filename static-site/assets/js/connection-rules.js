@@ -104,6 +104,7 @@ export const STATUSES = {
   connected: "Присоединение выполнено",
   closed: "Заявка закрыта",
   annulled: "Заявка аннулирована",
+  withdrawn: "Отозвана заявителем",
 };
 
 export const MAX_TEMPORARY_MONTHS = 12;

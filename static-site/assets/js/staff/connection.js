@@ -1,5 +1,7 @@
 // Staff console «Технологическое присоединение» (connection engineers and administrators): the queue
-// with filters by status, category and overdue deadlines; an application: take it, move it along the
+// with filters by status, category and overdue deadlines (flagged daily by the PP 861 deadline
+// watcher, which stages are late shown in the row); an application (a withdrawn one with the
+// applicant's reason, and nothing more to do): take it, move it along the
 // workflow with a comment (only the steps the card's `transitions` allow; missing documents, ТУ number
 // and date, account number where the step needs them), post the company's documents (ТУ, contract,
 // answers, acts), answer the applicant's questions.
@@ -42,6 +44,7 @@ const QUEUE_COLUMNS = [
     cell: (item) => [
       item.next_due ? `до\u00a0${formatDay(item.next_due)}` : "—",
       item.overdue ? h("span", { class: "pill pill--danger pill--inline" }, "Просрочено") : null,
+      item.overdue_deadlines.length ? h("span", { class: "cell-sub" }, item.overdue_deadlines.join("; ")) : null,
     ],
   },
   { title: "Исполнитель", cell: (item) => item.assignee_login || h("span", { class: "muted" }, "не назначен") },
@@ -78,7 +81,8 @@ async function queueView(ctx) {
     caption: "Очередь заявок",
     columns: QUEUE_COLUMNS,
     rowClass: (item) => item.overdue && "row--overdue",
-    // The overdue filter is applied per page by the API: a page may bring nothing while more remain.
+    // The overdue filter (the flag the daily watcher stores) is applied per page by the API: a page
+    // may bring nothing while more remain.
     empty: (more) => (more ? "Подходящих заявок пока не найдено — покажите ещё." : "Заявок нет."),
   });
   return h("div", { class: "stack" }, form, list);
@@ -205,7 +209,8 @@ async function applicationView(ctx) {
   };
   const docPath = (doc) => `${base}/${enc(card.id)}/documents/${enc(doc.id)}/download`;
   const named = (docs) => docs.map((d) => ({ ...d, name: `${d.kind_title}: ${d.name}` }));
-  const open = !["closed", "annulled"].includes(card.status);
+  const open = !["closed", "annulled", "withdrawn"].includes(card.status);
+  const withdrawal = card.status === "withdrawn" ? [...card.history].reverse().find((e) => e.status === "withdrawn") : null;
   const mine = card.assignee_login === ctx.staff.login;
 
   // Taking over a colleague's application is for administrators (the API refuses others).
@@ -242,6 +247,9 @@ async function applicationView(ctx) {
         card.deadlines.some((d) => d.overdue) ? h("span", { class: "pill pill--danger" }, "Есть пропущенный срок") : null,
       ),
       notice,
+      withdrawal
+        ? h("div", { class: "notice", role: "note" }, h("strong", {}, "Заявитель отозвал заявку. "), `Причина: ${withdrawal.comment}`)
+        : null,
       facts([
         ["Заявитель", name],
         ["Категория", card.category_title],

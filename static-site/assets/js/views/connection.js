@@ -1,7 +1,8 @@
 // «Технологическое присоединение» (seeds 000–003): my applications, an application's card (status,
 // history, PP 861 deadlines with the overdue ones flagged, the company's documents, missing documents
-// with «Завершить загрузку», «Сообщить о готовности», questions to a specialist), and two public pages:
-// «Проверить заявку» (number plus surname or organisation name) and the cost calculator.
+// with «Завершить загрузку», «Сообщить о готовности», questions to a specialist, deleting a draft,
+// withdrawing a submitted application with a reason), and two public pages: «Проверить заявку»
+// (number plus ФИО, surname or organisation name; seed 002 §4.6.4) and the cost calculator.
 
 import { connectionPill, dueText, facts, kw, reporter, selectField, textField, timeline } from "../cases-common.js";
 import { applicationData, deadlinesTable, historyEntries, messagesList } from "../connection-common.js";
@@ -246,6 +247,68 @@ function readinessCard(ctx, card, reload, report) {
   );
 }
 
+// «Удалить черновик»: the draft and its files go; the list is shown again.
+function deleteDraftButton(ctx, card, report) {
+  const button = h("button", { type: "button", class: "btn btn--danger" }, "Удалить черновик");
+  button.addEventListener("click", async () => {
+    const yes = await confirmDialog({
+      title: "Удалить черновик?",
+      text: "Черновик и приложенные к нему файлы будут удалены. Восстановить их будет нельзя.",
+      confirm: "Удалить",
+      cancel: "Отмена",
+      danger: true,
+    });
+    if (!yes) return;
+    setBusy(button, true, "Удаляем…");
+    try {
+      await ctx.api.delete(`${base}/${enc(card.id)}`);
+      ctx.flash("Черновик удалён.");
+      ctx.navigate("/connection");
+    } catch (error) {
+      setBusy(button, false);
+      report(error.message, "error");
+    }
+  });
+  return button;
+}
+
+// «Отозвать заявку» (until the contract is concluded): the reason is asked in the dialog and goes to
+// the history and to the specialist.
+function withdrawCard(ctx, card, reload, report) {
+  const button = h("button", { type: "button", class: "btn btn--danger" }, "Отозвать заявку");
+  button.addEventListener("click", async () => {
+    const reason = textField({ name: "reason", label: "Причина отзыва", required: true, max: 1000, rows: 3 });
+    const area = reason.querySelector("textarea");
+    const yes = await confirmDialog({
+      title: "Отозвать заявку?",
+      text: h("div", {}, h("p", {}, "Рассмотрение заявки будет прекращено, возобновить его будет нельзя — только подать новую заявку."), reason),
+      confirm: "Отозвать заявку",
+      cancel: "Не отзывать",
+      danger: true,
+    });
+    if (!yes) return;
+    if (!area.value.trim()) {
+      report("Заявка не отозвана: укажите причину отзыва.", "error");
+      return;
+    }
+    setBusy(button, true, "Отзываем…");
+    try {
+      await ctx.api.post(`${base}/${enc(card.id)}/withdraw`, { reason: area.value.trim() });
+      reload("Заявка отозвана. Сетевая организация получила уведомление.");
+    } catch (error) {
+      setBusy(button, false);
+      report(error.message, "error");
+    }
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "withdraw-title" },
+    h("h2", { id: "withdraw-title", class: "card__title" }, "Отзыв заявки"),
+    h("p", {}, "До заключения договора заявку можно отозвать, указав причину."),
+    h("div", { class: "form__actions" }, button),
+  );
+}
+
 function questionForm(ctx, card, reload) {
   const button = h("button", { type: "submit", class: "btn" }, "Отправить вопрос");
   const form = h(
@@ -302,7 +365,12 @@ export async function connectionCardView(ctx) {
             { class: "card card--warn" },
             h("h2", { class: "card__title" }, "Заявка ещё не отправлена"),
             h("p", {}, "Черновик можно изменять, пока он не отправлен. ", card.problems.length ? "Остались незаполненные поля или документы." : "Всё заполнено — проверьте и отправьте."),
-            h("div", { class: "form__actions" }, h("a", { class: "btn btn--primary", href: wizardHref(card.id, card.problems.length ? "kind" : "preview") }, "Продолжить заполнение")),
+            h(
+              "div",
+              { class: "form__actions" },
+              h("a", { class: "btn btn--primary", href: wizardHref(card.id, card.problems.length ? "kind" : "preview") }, "Продолжить заполнение"),
+              actions.has("delete") ? deleteDraftButton(ctx, card, report) : null,
+            ),
           )
         : null,
       actions.has("complete_documents") ? missingDocuments(ctx, card, reload, report) : null,
@@ -364,6 +432,7 @@ export async function connectionCardView(ctx) {
             h("h2", { id: "history-title", class: "card__title" }, "История"),
             timeline(historyEntries(card, { applicant: "Вы", company: "сетевая организация" })),
           ),
+      actions.has("withdraw") ? withdrawCard(ctx, card, reload, report) : null,
       h(
         "details",
         { class: "card more" },
@@ -388,7 +457,12 @@ export function checkView(ctx) {
       "div",
       { class: "grid grid--single" },
       field({ name: "number", label: "Номер заявки", required: true, hint: "Например, 2026-11-23-1-1" }),
-      field({ name: "name", label: "Фамилия заявителя или наименование организации", required: true, hint: "Как в заявке" }),
+      field({
+        name: "name",
+        label: "ФИО или наименование организации",
+        required: true,
+        hint: "Как в заявке: фамилия или ФИО полностью; для организации — краткое или полное наименование",
+      }),
     ),
     wait,
     h("div", { class: "form__actions" }, button),
@@ -397,7 +471,7 @@ export function checkView(ctx) {
     event.preventDefault();
     result.replaceChildren();
     const problems = checkRequired(form);
-    if (problems.length) return showErrors(form, "Укажите номер заявки и фамилию (наименование).", problems);
+    if (problems.length) return showErrors(form, "Укажите номер заявки и ФИО (наименование организации).", problems);
     clearErrors(form);
     setBusy(button, true, "Проверяем…");
     try {
@@ -411,6 +485,8 @@ export function checkView(ctx) {
           h("h2", { id: "found-title", class: "card__title" }, `Заявка № ${found.number}`),
           facts([
             ["Статус", connectionPill(found.status, found.status_title)],
+            ["В связи с", found.reason_title],
+            ["Тип заявки", found.category_title],
             ["Подана", formatDay(found.submitted_on)],
             ["Последнее изменение", formatDay(found.updated_on)],
           ]),

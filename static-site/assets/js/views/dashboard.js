@@ -96,7 +96,7 @@ function connectionTile(list) {
   const count = (test) => list.items.filter(test).length;
   const waiting = count((a) => a.status === "awaiting_documents");
   const drafts = count((a) => a.status === "draft");
-  const active = count((a) => !["draft", "closed", "annulled"].includes(a.status));
+  const active = count((a) => !["draft", "closed", "annulled", "withdrawn"].includes(a.status));
   const draftsText = drafts ? `Черновиков: ${drafts}.` : "";
   if (waiting) {
     return counterTile("#/connection", title, String(waiting),

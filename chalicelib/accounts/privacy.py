@@ -45,6 +45,7 @@ from pynamodb.models import Model
 from chalicelib.attachments import storage
 from chalicelib.attachments.repository import UploadItem, upload_key
 from chalicelib.core import clock, throttle
+from chalicelib.core.backoff import until_processed
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
 from chalicelib.core.errors import conflict, field_error, forbidden
@@ -83,7 +84,7 @@ TOMBSTONE_KEEPS = ("pk", "sk", "user_id", "kind", "role", "status", "created_at"
 # classified here (tests/unit/test_privacy_mapping.py fails until it is).
 TOMBSTONE_ERASES = ("ttl", "login", "login_key", "email", "email_key", "pending_email", "confirm_digest", "phone",
                     "phone_key", "profile", "password_hash", "failed_logins", "locked_until", "sessions",
-                    "meter_ids", "aiis_meter_ids", "staff_roles", "last_login_at")
+                    "meter_ids", "aiis_meter_ids", "staff_roles", "last_login_at", "notify")
 
 
 def withdrawn_consent(consent: dict[str, Any], withdrawn_at: str) -> dict[str, Any]:
@@ -557,12 +558,14 @@ class RetentionRepository:
 
     def _delete(self, keys: list[tuple[str, str]]) -> None:
         table = RetentionItem.Meta.table_name
+
+        def delete(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            answer = self._client().batch_write_item(RequestItems={table: pending})
+            return list(answer.get("UnprocessedItems", {}).get(table, []))
+
         for start in range(0, len(keys), 25):
-            pending = [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
-                       for pk, sk in keys[start:start + 25]]
-            while pending:
-                answer = self._client().batch_write_item(RequestItems={table: pending})
-                pending = answer.get("UnprocessedItems", {}).get(table, [])
+            until_processed(delete, [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+                                     for pk, sk in keys[start:start + 25]])
 
     def markers(self, pk: str) -> list[RetentionItem]:
         return list(RetentionItem.query(pk))

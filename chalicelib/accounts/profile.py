@@ -22,7 +22,7 @@ from chalicelib.core.secrets import derived_key
 from chalicelib.notifications import outbox
 
 from .identifiers import email_key
-from .models import Profile, ProfileUpdate
+from .models import NotificationChoices, Profile, ProfileUpdate
 from .principal import Principal, staff_roles_of
 from .repository import (ClaimItem, ConfirmItem, PhoneChangeItem, UserItem, UserRepository, claim_key, confirm_key,
                          user_key)
@@ -54,7 +54,12 @@ def to_profile(user: UserItem) -> Profile:
                    phone=user.phone, created_at=user.created_at,
                    consent=({"version": consent["version"], "accepted_at": consent.get("accepted_at")}
                             if consent.get("version") else None),
-                   roles=sorted(staff_roles_of(user)) or None, **data)
+                   roles=sorted(staff_roles_of(user)) or None, notifications=choices_of(user), **data)
+
+
+def choices_of(user: UserItem) -> NotificationChoices:
+    """The account's notice channels; the defaults until it has chosen."""
+    return NotificationChoices(**(user.notify.as_dict() if user.notify else {}))
 
 
 class ProfileService:
@@ -79,6 +84,8 @@ class ProfileService:
             raise field_error("phone", PHONE_BY_CODE)
         profile_fields = {f: getattr(change, f) for f in (*allowed, "address") if f in change.model_fields_set}
         actions: list[Any] = [UserItem.profile[name].set(_plain(value)) for name, value in profile_fields.items()]
+        if change.notifications is not None:
+            actions.append(UserItem.notify.set(change.notifications.model_dump()))
         notes: list[outbox.Notification] = []
         try:
             with transaction() as tx:

@@ -8,8 +8,6 @@ Two formats share the layout. A row with `category` is the new format: it names 
 registration stores an account's identity, because linking compares the two with ==. A row
 without `category` is the old format and carries no identity.
 """
-from __future__ import annotations
-
 import csv
 import io
 import json
@@ -17,11 +15,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Iterator, Literal, Optional
 
-from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator,
+from pydantic import (ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.accounts.identifiers import InvalidIdentifier, normalize_inn, normalize_kpp, normalize_snils
+from chalicelib.core.model import BaseModel
 from chalicelib.core.validation import to_api_error
 from chalicelib.metering.categories import KIND_OF_CATEGORY, Category, categories_of
 
@@ -33,7 +32,12 @@ CSV_COLUMNS = ("contract", "holder_name", "holder_kind", *IDENTITY_COLUMNS, "acc
                "object_address", "serial", "model", "digits", "zones", "coefficient", "install_date", "install_place",
                "verified_on", "next_verification", "seal", "status", "point_code", "aiis_enabled", "last_period",
                "last_T1", "last_T2", "last_T3")
-REQUIRED_CSV_COLUMNS = tuple(c for c in CSV_COLUMNS if c not in IDENTITY_COLUMNS)
+# A replacement of the meter (docs/billing-exchange.md, «Meter replacement»): optional columns, on the
+# new meter's row; files without them import as before.
+REPLACEMENT_COLUMNS = ("replacement_date", "replaced_serial", "replaced_final_T1", "replaced_final_T2",
+                       "replaced_final_T3", "initial_T1", "initial_T2", "initial_T3")
+CSV_COLUMNS += REPLACEMENT_COLUMNS
+REQUIRED_CSV_COLUMNS = tuple(c for c in CSV_COLUMNS if c not in IDENTITY_COLUMNS + REPLACEMENT_COLUMNS)
 # Rows of one contract in one drop must agree on these: the holder is one for the whole contract.
 HOLDER_FIELDS = ("holder_name", "holder_kind", *IDENTITY_COLUMNS)
 
@@ -47,6 +51,27 @@ _IDENTITY_OF_KIND: dict[str, dict[str, bool]] = {"person": {"holder_snils": Fals
                                                  "company": {"holder_inn": True, "holder_kpp": True}}
 _INN_LENGTH = {"entrepreneur": 12, "company": 10}
 Identifier = Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]]
+
+
+ZoneName = Literal["T1", "T2", "T3"]
+
+
+class Replacement(BaseModel):
+    """The meter of this row replaced `old_serial` on `date`: the old meter's final reading and the new
+    one's initial reading, per zone."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: date
+    old_serial: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                                 pattern=r"^[0-9A-Za-z\-]{1,40}$")]
+    old_final: dict[ZoneName, Decimal] = Field(min_length=1)
+    new_initial: dict[ZoneName, Decimal] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def non_negative(self) -> "Replacement":
+        if any(v < 0 for v in (*self.old_final.values(), *self.new_initial.values())):
+            raise PydanticCustomError("kabinet.replacement", "Показания при замене не могут быть отрицательными")
+        return self
 
 
 class BillingMeterRow(BaseModel):
@@ -80,6 +105,7 @@ class BillingMeterRow(BaseModel):
     aiis_enabled: bool = False
     last_period: Optional[Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]] = None
     last_values: dict[Literal["T1", "T2", "T3"], Decimal] = Field(default_factory=dict)
+    replacement: Optional[Replacement] = None
 
     @field_validator(*IDENTITY_COLUMNS, mode="before")
     @classmethod
@@ -142,6 +168,17 @@ class BillingMeterRow(BaseModel):
         capacity = Decimal(10) ** self.digits
         if any(v < 0 or v >= capacity for v in self.last_values.values()):
             raise PydanticCustomError("kabinet.last", "Последнее показание не помещается в разрядность счётчика")
+        replacement = self.replacement
+        if replacement is not None:
+            if replacement.old_serial == self.serial:
+                raise PydanticCustomError("kabinet.replacement", "При замене заводской номер нового счётчика должен "
+                                                                 "отличаться от номера снятого")
+            if set(replacement.new_initial) != set(self.zones):
+                raise PydanticCustomError("kabinet.replacement", "Начальные показания нового счётчика нужны по каждой "
+                                                                 "его зоне")
+            if any(v >= capacity for v in replacement.new_initial.values()):
+                raise PydanticCustomError("kabinet.replacement", "Начальное показание не помещается в разрядность "
+                                                                 "счётчика")
         return self
 
     def holder(self) -> tuple[Any, ...]:
@@ -204,10 +241,26 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, Any]]:
                               if row.get(f"last_{z}") is not None}
         for zone in ("T1", "T2", "T3"):
             row.pop(f"last_{zone}", None)
+        replacement = _csv_replacement(row)
+        if replacement is not None:
+            row["replacement"] = replacement
         row["aiis_enabled"] = (row.get("aiis_enabled") or "").strip().lower() in ("1", "да", "true", "yes")
         if row.get("coefficient") is not None:
             row["coefficient"] = _decimal_text(row["coefficient"])
         yield number, {k: v for k, v in row.items() if v is not None}
+
+
+def _csv_replacement(row: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The replacement columns of a CSV row as the JSON form (`Replacement`), removed from the row;
+    None when the row names no replacement (then all of them must be empty)."""
+    cells = {c: row.pop(c, None) for c in REPLACEMENT_COLUMNS}
+    if not any(v is not None for v in cells.values()):
+        return None
+    return {"date": cells["replacement_date"], "old_serial": cells["replaced_serial"],
+            "old_final": {z: _decimal_text(cells[f"replaced_final_{z}"]) for z in ("T1", "T2", "T3")
+                          if cells[f"replaced_final_{z}"] is not None},
+            "new_initial": {z: _decimal_text(cells[f"initial_{z}"]) for z in ("T1", "T2", "T3")
+                            if cells[f"initial_{z}"] is not None}}
 
 
 def _decimal_text(value: str) -> str:

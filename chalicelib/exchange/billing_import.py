@@ -9,6 +9,9 @@ billing system not yet upgraded) leaves what an earlier new-format drop told us:
 take the holder's way of proving ownership. Only an old-format row naming another holder (another
 name or kind) clears it: the known identity is then someone else's, and keeping it would let the
 previous holder prove ownership of the new holder's contract.
+
+A row may report that its meter replaced another (docs/billing-exchange.md, «Meter replacement»): the
+replacement is recorded on both meters, the old one leaves service, and its users get the new one.
 """
 from __future__ import annotations
 
@@ -17,11 +20,16 @@ from typing import Any, Iterable, Optional
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.accounts.repository import UserItem
 from chalicelib.core import clock
+from chalicelib.core.dynamo import transaction
+from chalicelib.metering import replacements
+from chalicelib.metering.access import meter_summary, right_of, schedule_keys, user_id_of, user_ref
 from chalicelib.metering.repository import (ContractItem, LinkItem, MeterItem, MeteringRepository, ObjectItem,
                                             ReadingItem, contract_key, meter_key, period_key, serial_key)
-from chalicelib.metering.access import meter_summary
 from chalicelib.metering.service import meter_id_for
+
+from chalicelib.reminders.rules import verification_keys
 
 from .billing_format import BillingMeterRow, RowError
 
@@ -38,6 +46,7 @@ class ImportReport:
     links_refreshed: int = 0
     agents_refreshed: int = 0
     categories_followed: int = 0  # meters of a re-categorised contract that were not in the drop
+    replacements: int = 0  # replaced meters taken out of service, their users linked to the new meter
 
     @property
     def skipped(self) -> int:
@@ -49,16 +58,19 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
     repo = repository or MeteringRepository()
     report = ImportReport(rows=len(rows) + len(list(errors)), errors=list(errors))
     now = clock.iso(clock.now())
-    for start in range(0, len(rows), 100):
-        chunk = rows[start:start + 100]
+    for start in range(0, len(rows), 50):  # 50 rows: with the meters they replaced, 100 keys per read
+        chunk = rows[start:start + 50]
         ids = [meter_id_for(r.account, r.serial) for r in chunk]
+        replaced_ids = [meter_id_for(r.account, r.replacement.old_serial) for r in chunk if r.replacement]
         existing = {k[0]: MeterItem.from_raw_data(v) for k, v in
-                    repo.items([(meter_key(i), "METER") for i in ids]).items()}
+                    repo.items([(meter_key(i), "METER") for i in dict.fromkeys(ids + replaced_ids)]).items()}
+        entries = _replacement_entries(chunk, ids, existing, repo)
         readings = repo.items([(meter_key(i), period_key(r.last_period)) for i, r in zip(ids, chunk) if r.last_period])
         contracts = {k[0]: ContractItem.from_raw_data(v) for k, v in
                      repo.items([(contract_key(c), "CONTRACT") for c in sorted({r.contract for r in chunk})]).items()}
-        written, categories = _write_chunk(chunk, ids, existing, readings, contracts, now)
+        written, categories = _write_chunk(chunk, ids, existing, readings, contracts, entries, now)
         report.items_written += written
+        report.replacements += _retire_replaced(entries, existing, repo, now)
         report.categories_followed += _follow_category(categories, contracts, set(ids), repo)
         report.applied += len(chunk)
         report.links_refreshed += _refresh_links(chunk, ids, existing, repo)
@@ -66,11 +78,79 @@ def apply_rows(rows: list[BillingMeterRow], errors: Iterable[RowError] = (),
     return report
 
 
+def _replacement_entries(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem],
+                         repo: MeteringRepository) -> dict[str, dict[str, Any]]:
+    """New meter id → the replacement entry its row reports (chalicelib/metering/replacements.py).
+    The old meter's values before the replacement's period come from its history: one Query per
+    replacement, which drops carry rarely."""
+    from chalicelib.readings.rules import Period
+    from chalicelib.readings.service import previous_values
+
+    entries: dict[str, dict[str, Any]] = {}
+    for meter_id, row in zip(ids, chunk):
+        change = row.replacement
+        if change is None:
+            continue
+        old_id = meter_id_for(row.account, change.old_serial)
+        old = existing.get(meter_key(old_id))
+        period = Period.of(change.date)
+        previous: dict[str, Any] = {}
+        previous_period = None
+        if old is not None:
+            earlier = next((r for r in repo.readings(old_id, 13) if r.period < period.key), None)
+            previous, previous_period = previous_values(old, earlier, period)
+        entries[meter_id] = {
+            "date": change.date.isoformat(), "period": period.key, "old_meter_id": old_id,
+            "old_serial": change.old_serial, "old_final": {z: str(v) for z, v in change.old_final.items()},
+            "old_previous": {z: str(v) for z, v in previous.items()}, "old_previous_period": previous_period or "",
+            "old_digits": int(old.digits) if old is not None else row.digits,
+            "old_coefficient": old.coefficient if old is not None else str(row.coefficient),
+            "new_meter_id": meter_id, "new_serial": row.serial,
+            "new_initial": {z: str(v) for z, v in change.new_initial.items()}}
+    return entries
+
+
+def _retire_replaced(entries: dict[str, dict[str, Any]], existing: dict[str, MeterItem], repo: MeteringRepository,
+                     now: str) -> int:
+    """The replaced meter leaves service and records the replacement; whoever had it linked gets the
+    new meter with the same right, so nobody loses the meter they submit readings for."""
+    retired = 0
+    for entry in entries.values():
+        old = existing.get(meter_key(entry["old_meter_id"]))
+        if old is None:
+            continue
+        old.update(actions=[MeterItem.status.set("decommissioned"),
+                            MeterItem.replacements.set(replacements.merged(replacements.history_of(old), [entry])),
+                            MeterItem.sched_pk.remove(), MeterItem.sched_sk.remove(), MeterItem.updated_at.set(now)],
+                   condition=MeterItem.pk.exists())
+        new_meter = MeterItem.get(meter_key(entry["new_meter_id"]), "METER", consistent_read=True)
+        already = {link.pk for link in repo.links_to_meter(new_meter.meter_id)}
+        for link in repo.links_to_meter(old.meter_id):
+            summary = {**link.summary.as_dict(), "status": "decommissioned"}
+            with transaction() as tx:
+                tx.update(link, actions=[LinkItem.summary.set(summary), LinkItem.sched_pk.remove(),
+                                         LinkItem.sched_sk.remove()], condition=LinkItem.pk.exists())
+                if link.pk not in already:
+                    user_id, right = user_id_of(link), right_of(link)
+                    tx.save(LinkItem(link.pk, meter_key(new_meter.meter_id), link_meter=new_meter.meter_id,
+                                     contract=new_meter.contract, summary={**meter_summary(new_meter),
+                                                                          "object_name": summary.get("object_name")},
+                                     right=right, linked_at=now,
+                                     **schedule_keys(user_id, new_meter.meter_id, new_meter.status, right)),
+                            condition=LinkItem.pk.does_not_exist())
+                    tx.update(user_ref(user_id), actions=[UserItem.meter_ids.add({new_meter.meter_id})],
+                              condition=UserItem.pk.exists())
+        retired += 1
+    return retired
+
+
 def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[str, MeterItem],
                  readings: dict[tuple[str, str], Any], contracts: dict[str, ContractItem],
-                 now: str) -> tuple[int, dict[str, Optional[str]]]:
+                 entries: dict[str, dict[str, Any]], now: str) -> tuple[int, dict[str, Optional[str]]]:
     """Writes the chunk; returns the number of items written and each contract's category after it."""
     items: dict[tuple[str, str], Any] = {}
+    # A replaced meter in the same drop records the replacement on its own item too.
+    replaced_here = {entry["old_meter_id"]: entry for entry in entries.values()}
     for meter_id, row in zip(ids, chunk):
         stored = contracts.get(contract_key(row.contract))
         holder = _holder(row, items.get((contract_key(row.contract), "CONTRACT")) or stored)
@@ -85,6 +165,14 @@ def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[st
             contract_key(row.contract), f"OBJECT#{row.object_id}", object_id=row.object_id, name=row.object_name,
             address=row.object_address, account=row.account)
         before = existing.get(meter_key(meter_id))
+        history = replacements.history_of(before)
+        if meter_id in entries:
+            replaced = existing.get(meter_key(entries[meter_id]["old_meter_id"]))
+            history = replacements.merged(replacements.history_of(replaced), history, [entries[meter_id]])
+        if meter_id in replaced_here:
+            history = replacements.merged(history, [replaced_here[meter_id]])
+        next_verification = _iso(row.next_verification)
+        sent = before.verification_sent if before is not None and before.next_verification == next_verification else None
         items[(meter_key(meter_id), "METER")] = MeterItem(
             meter_key(meter_id), "METER", meter_id=meter_id, contract_pk=contract_key(row.contract),
             meter_sk=serial_key(row.serial), contract=row.contract, account=row.account, object_id=row.object_id,
@@ -92,10 +180,11 @@ def _write_chunk(chunk: list[BillingMeterRow], ids: list[str], existing: dict[st
             zones=list(row.zones), coefficient=str(row.coefficient), install_date=_iso(row.install_date),
             category=holder["category"],
             install_place=row.install_place, verified_on=_iso(row.verified_on),
-            next_verification=_iso(row.next_verification), seal=row.seal, status=row.status,
+            next_verification=next_verification, seal=row.seal, status=row.status,
             point_code=row.point_code, last_billing_values={z: str(v) for z, v in row.last_values.items()},
             last_billing_period=row.last_period, virtual=False, verified=True,
-            declared_by=before.declared_by if before else None, updated_at=now)
+            declared_by=before.declared_by if before else None, updated_at=now, replacements=history,
+            **verification_keys(meter_id, next_verification, row.status, sent))
         reading_key = (meter_key(meter_id), period_key(row.last_period)) if row.last_period else None
         # Billing's reading fills the history of that period unless the user's own reading is there.
         if reading_key and reading_key not in readings:
@@ -166,8 +255,11 @@ def _refresh_links(chunk: list[BillingMeterRow], ids: list[str], existing: dict[
             continue
         for link in repo.links_to_meter(meter_id):
             summary = {**link.summary.as_dict(), **{f: new[f] for f in _SUMMARY_FIELDS}}
+            keys = schedule_keys(user_id_of(link), meter_id, row.status, right_of(link))
+            schedule = [LinkItem.sched_pk.set(keys["sched_pk"]), LinkItem.sched_sk.set(keys["sched_sk"])] \
+                if keys["sched_pk"] else [LinkItem.sched_pk.remove(), LinkItem.sched_sk.remove()]
             try:
-                link.update(actions=[LinkItem.summary.set(summary), LinkItem.contract.set(row.contract)],
+                link.update(actions=[LinkItem.summary.set(summary), LinkItem.contract.set(row.contract), *schedule],
                             condition=LinkItem.pk.exists())
                 refreshed += 1
             except UpdateError:

@@ -65,7 +65,10 @@ def demo_rows(last_period: str) -> list[dict[str, str]]:
         {**_PERSON, "serial": "7654321", "model": "Меркурий 200.02", "digits": "6", "zones": "T1,T2",
          "coefficient": "1", "install_date": "2021-06-10", "install_place": "Прихожая",
          "verified_on": "2021-05-20", "next_verification": "2037-05-20", "seal": "А-654321", "status": "active",
-         "point_code": "ТУ-1001-2", "last_period": last_period, "last_T1": "45210", "last_T2": "18734"},
+         "point_code": "ТУ-1001-2", "last_period": last_period, "last_T1": "45210", "last_T2": "18734",
+         # It replaced the old induction meter below (the meter card's «Замены прибора учёта»).
+         "replacement_date": "2021-06-10", "replaced_serial": "3141592", "replaced_final_T1": "28770",
+         "initial_T1": "0", "initial_T2": "0"},
         {**_PERSON, "serial": "3141592", "model": "СО-505", "digits": "5", "zones": "T1", "coefficient": "1",
          "install_date": "1998-02-01", "verified_on": "2010-01-15", "status": "decommissioned",
          "point_code": "ТУ-1001-3"},

@@ -1,10 +1,10 @@
 """Request and response models of the staff exchange console (`staff/exchange/*`, `staff/periods/*`)."""
-from __future__ import annotations
-
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+
+from chalicelib.core.model import BaseModel
 
 RunStatus = Literal["running", "ok", "failed", "skipped", "interrupted"]
 

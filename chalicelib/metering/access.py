@@ -42,6 +42,17 @@ def may_submit(right: Optional[str]) -> bool:
     return right in ("holder", "submit")
 
 
+def schedule_keys(user_id: str, meter_id: str, status: str, right: Optional[str]) -> dict[str, Optional[str]]:
+    """A meter link's `by_schedule` keys: present while the meter takes manual readings (in service,
+    not on АИИС) and the account may submit them, so reading-window notices find it by Query.
+    The company's category rule is checked when a notice is sent: it changes in «Настройки»."""
+    from chalicelib.reminders.rules import shard_of
+
+    if status != "active" or not may_submit(right):
+        return {"sched_pk": None, "sched_sk": None}
+    return {"sched_pk": f"MANUAL#{shard_of(user_id)}", "sched_sk": f"{user_id}#{meter_id}"}
+
+
 def meter_summary(meter: MeterItem, label: Optional[str] = None) -> dict[str, Any]:
     return {"id": meter.meter_id, "serial": meter.serial, "label": label, "model": meter.model,
             "status": meter.status, "zones": list(meter.zones), "digits": int(meter.digits),
@@ -74,7 +85,8 @@ def stage_grant(tx: Any, user: UserItem, contract: ContractItem, objects: Iterab
         obj = names.get(meter.object_id or "")
         summary["object_name"] = obj.name if obj else None
         tx.save(LinkItem(user_key(user.user_id), meter_key(meter.meter_id), link_meter=meter.meter_id,
-                         contract=contract.number, summary=summary, right=right, linked_at=now))
+                         contract=contract.number, summary=summary, right=right, linked_at=now,
+                         **schedule_keys(user.user_id, meter.meter_id, meter.status, right)))
     if meters:
         meter_ids = {m.meter_id for m in meters}
         actions = [UserItem.meter_ids.add(meter_ids)]

@@ -34,7 +34,7 @@ from chalicelib.attachments.service import AttachmentService
 from chalicelib.core import audit, clock, throttle
 from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, forbidden, not_found
-from chalicelib.notifications import outbox
+from chalicelib.notifications import outbox, targets
 
 from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, user_id_of
 from .ownership import identity_matches, portal_name
@@ -238,7 +238,7 @@ class AccessRequestService:
         item = new_request(principal.user, number, body.meter_serial.upper(), body.relation, body.right, body.comment,
                            files, stamp())
         note = outbox.Notification("access_request_received", {"contract": number}, user_id=principal.user_id,
-                                   email=principal.user.email)
+                                   email=principal.user.email, link=targets.access_requests())
         try:
             with transaction() as tx:
                 tx.save(item, condition=AccessRequestItem.pk.does_not_exist())
@@ -332,7 +332,8 @@ class AccessRequestService:
                 reason: str) -> StaffRequestCard:
         target, actions, _now = self._decided(principal, item, "refused", reason, None)
         notes = [outbox.Notification("access_request_refused", {"contract": item.contract, "reason": reason},
-                                     user_id=item.user_id, email=_email(user))] if user is not None else []
+                                     user_id=item.user_id, email=_email(user),
+                                     link=targets.access_requests())] if user is not None else []
         self._commit(principal, item, target, actions, "refuse", {"reason": reason}, notes)
         return self._card(self._load(item.request_id), user)
 
@@ -351,13 +352,14 @@ class AccessRequestService:
         target, actions, now = self._decided(principal, item, "approved", comment or None, right)
         note = outbox.Notification("access_request_approved", {
             "contract": item.contract, "right": RIGHT_LABELS[right],
-            "note": f" Комментарий сотрудника: {comment}" if comment else ""}, user_id=item.user_id, email=_email(user))
+            "note": f" Комментарий сотрудника: {comment}" if comment else ""}, user_id=item.user_id, email=_email(user),
+            link=targets.contract(item.contract))
         # The holders hear who now shares their contract: nobody gains access to it unknown to them.
         holders = sorted({user_id_of(link) for link in links if right_of(link) == "holder"} - {item.user_id})
         notes = [note] + [
             outbox.Notification("contract_access_granted_by_staff",
                                 {"contract": item.contract, "name": portal_name(user), "right": RIGHT_LABELS[right]},
-                                user_id=holder.user_id, email=_email(holder))
+                                user_id=holder.user_id, email=_email(holder), link=targets.contract(item.contract))
             for holder in (self.users.get(h) for h in holders) if holder is not None]
 
         def grant(tx: Any) -> None:

@@ -26,7 +26,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from chalicelib.accounts.repository import UserItem, UserRepository
 from chalicelib.core import clock
 from chalicelib.core.dynamo import is_conditional_failure, transaction
-from chalicelib.notifications import outbox
+from chalicelib.notifications import outbox, targets
 
 from .access import stage_revoke, user_id_of
 from .access_requests import AccessRequestItem, migration_request_id, new_request, stamp
@@ -164,7 +164,8 @@ class LinkMigration:
         request = new_request(user, link.contract, serial, "holder", "holder", MIGRATION_COMMENT, [], stamp(),
                               origin="migration", request_id=migration_request_id(user.user_id, link.contract))
         note = outbox.Notification("access_request_migrated", {"contract": link.contract}, user_id=user.user_id,
-                                   email=user.email if user.status == "active" else None)
+                                   email=user.email if user.status == "active" else None,
+                                   link=targets.access_requests())
         with transaction() as tx:
             # The link goes only if it is still the old one (a proof meanwhile made it `holder`).
             stage_revoke(tx, user, link, rest, condition=ContractLinkItem.right.does_not_exist())

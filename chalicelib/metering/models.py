@@ -1,13 +1,12 @@
 """Request and response shapes of `accounts` and `meters/{id}`."""
-from __future__ import annotations
-
 import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from chalicelib.accounts.identifiers import InvalidIdentifier, normalize_email
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import EMAIL_PATTERN, documented
 
 ContractNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
@@ -105,6 +104,14 @@ class CurrentReading(BaseModel):
     submitted_at: str
 
 
+class ReplacementOut(BaseModel):
+    date: str = Field(description="Дата замены")
+    old_serial: str = Field(description="Заводской номер снятого счётчика")
+    old_final: dict[str, str] = Field(description="Конечные показания снятого счётчика по зонам")
+    new_serial: str = Field(description="Заводской номер установленного счётчика")
+    new_initial: dict[str, str] = Field(description="Начальные показания установленного счётчика по зонам")
+
+
 class MeterCard(BaseModel):
     id: str
     serial: str
@@ -130,6 +137,8 @@ class MeterCard(BaseModel):
     last_billing_period: Optional[str] = None
     current_reading: Optional[CurrentReading] = None
     right: Right = Field(description="Право пользователя на договор этого счётчика")
+    replacements: list[ReplacementOut] = Field(default_factory=list,
+                                               description="Замены прибора учёта по данным биллинга, новые первыми")
 
 
 class InvitationRequest(Strict):

@@ -9,9 +9,10 @@ from typing import Any, Iterable, Optional
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.core.backoff import until_processed
 from chalicelib.core.dynamo import table_meta
 
 
@@ -61,6 +62,17 @@ class _ByLinkedContract(GlobalSecondaryIndex["ContractLinkItem"]):
         index_name = "by_linked_meter"
         projection = AllProjection()
     link_meter = UnicodeAttribute(hash_key=True)
+
+
+class _BySchedule(GlobalSecondaryIndex["MeterItem"]):
+    """Sparse (keys only): what the reminder ticks look for, never the whole table (chalicelib/reminders).
+    Meter links that take manual readings: `MANUAL#<shard>` / `<user_id>#<meter_id>`; meters with a
+    verification notice still to come: `VERIFY#<shard>` / `<local day it is due>#<meter_id>`."""
+    class Meta:
+        index_name = "by_schedule"
+        projection = KeysOnlyProjection()
+    sched_pk = UnicodeAttribute(hash_key=True)
+    sched_sk = UnicodeAttribute(range_key=True)
 
 
 class ContractItem(Model):
@@ -124,8 +136,16 @@ class MeterItem(Model):
     declared_by = UnicodeAttribute(null=True)
     reconciled_with = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
+    # Verification notices (chalicelib/reminders): the last one sent for `next_verification`, and the
+    # `by_schedule` keys while another is still to come.
+    verification_sent = UnicodeAttribute(null=True)
+    sched_pk = UnicodeAttribute(null=True)
+    sched_sk = UnicodeAttribute(null=True)
+    # Replacements this meter took part in, oldest first (chalicelib/metering/replacements.py).
+    replacements = ListAttribute(default=list)
 
     by_contract = _ByContract()
+    by_schedule = _BySchedule()
 
 
 class ContractLinkItem(Model):
@@ -186,6 +206,9 @@ class LinkItem(Model):
     summary = MapAttribute(default=dict)
     right = UnicodeAttribute(null=True)  # as the contract link's; declared meters: holder
     linked_at = UnicodeAttribute()
+    # On `by_schedule` while the meter takes manual readings from this account (access.schedule_keys).
+    sched_pk = UnicodeAttribute(null=True)
+    sched_sk = UnicodeAttribute(null=True)
 
     by_linked_meter = _ByLinkedMeter()
 
@@ -361,10 +384,12 @@ def _batch_get_raw(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     client = MeterItem._get_connection().connection.client
     table = MeterItem.Meta.table_name
     items: list[dict[str, Any]] = []
+
+    def read(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        response = client.batch_get_item(RequestItems={table: {"Keys": pending, "ConsistentRead": True}})
+        items.extend(response["Responses"].get(table, []))
+        return list(response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", []))
+
     for start in range(0, len(keys), 100):
-        pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[start:start + 100]]
-        while pending:
-            response = client.batch_get_item(RequestItems={table: {"Keys": pending, "ConsistentRead": True}})
-            items.extend(response["Responses"].get(table, []))
-            pending = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        until_processed(read, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[start:start + 100]])
     return items

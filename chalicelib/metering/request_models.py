@@ -1,12 +1,11 @@
 """Request and response shapes of access requests: `accounts/access-requests` (the applicant) and
 `staff/access-requests` (operators and administrators). The service: `access_requests.py`."""
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.attachments.models import FileOut, UploadId
+from chalicelib.core.model import BaseModel
 
 from .models import ContractNumber, Right, Serial
 

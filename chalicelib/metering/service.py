@@ -11,10 +11,11 @@ from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, rate_limited, validation_error
 from chalicelib.core.throttle import ThrottleItem
 
-from .access import MAX_METERS_PER_GRANT, meter_summary, right_of, stage_grant, stage_revoke
+from .access import MAX_METERS_PER_GRANT, meter_summary, right_of, schedule_keys, stage_grant, stage_revoke
 from .models import (AccountsOut, ContractOut, CurrentReading, LinkRequest, MeterCard, MeterSummary, ObjectOut,
                      VirtualMeterRequest)
 from .ownership import proves_ownership
+from .replacements import history_out
 from .repository import (ContractLinkItem, LinkItem, MeterItem, MeteringRepository, account_key, contract_key,
                          meter_key, serial_key, user_key)
 
@@ -141,7 +142,7 @@ class MeteringService:
                          point_code=meter.point_code, virtual=bool(meter.virtual), verified=bool(meter.verified),
                          last_billing_values=meter.last_billing_values.as_dict(),
                          last_billing_period=meter.last_billing_period, current_reading=current,
-                         right=right_of(link) or "view")
+                         right=right_of(link) or "view", replacements=history_out(meter))
 
     def rename(self, principal: Principal, meter_id: str, label: Optional[str]) -> None:
         if not owns(principal, meter_id):
@@ -166,7 +167,8 @@ class MeteringService:
         with transaction() as tx:
             tx.save(meter, condition=MeterItem.pk.does_not_exist())  # a concurrent declaration loses
             tx.save(LinkItem(user_key(principal.user_id), meter_key(meter_id), link_meter=meter_id, contract=None,
-                             summary=meter_summary(meter), right="holder", linked_at=now))
+                             summary=meter_summary(meter), right="holder", linked_at=now,
+                             **schedule_keys(principal.user_id, meter_id, "active", "holder")))
             tx.update(principal.user, actions=[UserItem.meter_ids.add({meter_id})])
         principal.user.meter_ids = (principal.user.meter_ids or set()) | {meter_id}
         from chalicelib.readings.rules import Period

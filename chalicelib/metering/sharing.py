@@ -25,7 +25,7 @@ from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, not_found
-from chalicelib.notifications import outbox
+from chalicelib.notifications import outbox, targets
 
 from .access import (MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, stage_revoke, user_id_of,
                      user_ref)
@@ -165,7 +165,8 @@ class SharingService:
             raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "
                            "Обратитесь в сетевую компанию", status=422, code="too_many_meters")
         params = {"contract": number, "name": portal_name(principal.user), "right": RIGHT_LABELS[item.right]}
-        notes = [outbox.Notification("contract_invitation_accepted", params, user_id=holder.user_id, email=holder.email)
+        notes = [outbox.Notification("contract_invitation_accepted", params, user_id=holder.user_id, email=holder.email,
+                                     link=targets.contract(number))
                  for holder in (self.users.get(h) for h in sorted(holders)) if holder is not None]
         try:
             with transaction() as tx:

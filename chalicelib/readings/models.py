@@ -1,10 +1,9 @@
 """Request and response shapes of reading entry, history and summary."""
-from __future__ import annotations
-
 from typing import Annotated, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate
 
 ReadingValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]

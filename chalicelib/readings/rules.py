@@ -393,6 +393,55 @@ def evaluate(values: Mapping[str, str], previous: Mapping[str, Decimal | None], 
                       total_consumption=_total(z.consumption for z in results))
 
 
+@dataclass(frozen=True)
+class ReplacedMeter:
+    """The meter removed during the period: its reading before the period (`previous`, per zone; a
+    zone absent = unknown) and its final reading at removal; its own capacity and coefficient."""
+    final: Mapping[str, Decimal]
+    previous: Mapping[str, Decimal]
+    digits: int
+    coefficient: Decimal
+
+
+def replaced_difference(old: ReplacedMeter, zone: str) -> tuple[Decimal | None, bool]:
+    """(old final − old previous, rolled over) for one zone; None when it cannot be told: a value is
+    missing, or the final reading is below the previous one by more than a rollover of the old meter
+    explains (billing's data then needs checking, not a guess)."""
+    final, prior = old.final.get(zone), old.previous.get(zone)
+    if final is None or prior is None:
+        return None, False
+    if final >= prior:
+        return final - prior, False
+    capacity = Decimal(10) ** old.digits
+    if prior < capacity and capacity + final - prior <= capacity / 2:
+        return capacity + final - prior, True
+    return None, False
+
+
+def evaluate_across_replacement(values: Mapping[str, str], new_initial: Mapping[str, Decimal],
+                                old: ReplacedMeter, digits: int, zones: Sequence[str], coefficient: Decimal,
+                                rollover_confirmed: bool | Mapping[str, bool] = False) -> Evaluation:
+    """The period's readings of a meter installed during the period, in place of `old`.
+
+    Per zone: difference = (old final − old previous) + (new current − new initial), each meter
+    across its own rollover; consumption = each part × its meter's coefficient. The new meter's
+    value is checked as `evaluate` checks any value, against its initial reading (a rollover of the
+    new meter is asked about as usual). A zone whose old part cannot be told has no difference and
+    no consumption («Расход будет рассчитан после проверки»), like a first reading."""
+    new = evaluate(values, new_initial, digits, zones, coefficient, rollover_confirmed)
+    results = []
+    for part in new.zones:
+        old_difference, old_rollover = replaced_difference(old, part.zone)
+        if old_difference is None or part.difference is None or part.consumption is None:
+            results.append(ZoneEvaluation(part.zone, part.value, part.previous, None, None, part.rollover))
+            continue
+        results.append(ZoneEvaluation(part.zone, part.value, part.previous, old_difference + part.difference,
+                                      old_difference * old.coefficient + part.consumption,
+                                      part.rollover or old_rollover))
+    return Evaluation(zones=tuple(results), total_difference=_total(z.difference for z in results),
+                      total_consumption=_total(z.consumption for z in results))
+
+
 def _total(amounts: Iterable[Decimal | None]) -> Decimal | None:
     total = Decimal(0)
     for amount in amounts:

@@ -26,12 +26,14 @@ from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, not_found
+from chalicelib.core.observability import count
 from chalicelib.metering.access import may_submit, right_of
+from chalicelib.metering import replacements
 from chalicelib.metering.ownership import portal_name
 from chalicelib.metering.repository import (ClosedPeriodItem, LinkItem, LockItem, MeterItem, MeteringRepository,
                                             ReadingItem, meter_key, period_key, user_key)
 from chalicelib.metering.service import METER_NOT_FOUND, owns
-from chalicelib.notifications import outbox
+from chalicelib.notifications import outbox, targets
 
 from . import rules
 from .models import (EntryForm, HistoryOut, ReadingOut, SubmitRequest, SummaryOut, SummaryRow, WindowOut,
@@ -87,6 +89,17 @@ def previous_values(meter: MeterItem, earlier: Optional[ReadingItem], period: ru
     if earlier is not None:
         return {z: Decimal(v) for z, v in earlier.values.as_dict().items()}, earlier.period
     return {}, None
+
+
+def basis(meter: MeterItem, earlier: Optional[ReadingItem], period: rules.Period
+          ) -> tuple[dict[str, Decimal], Optional[str], Optional[dict[str, Any]]]:
+    """What this period's reading is measured from: the previous values and their period, or — for a
+    meter installed in place of another since then — its initial reading and the replacement."""
+    previous, previous_period = previous_values(meter, earlier, period)
+    replacement = replacements.in_force(meter, previous_period, period)
+    if replacement is None:
+        return previous, previous_period, None
+    return replacements.new_initial(replacement), replacement["period"], replacement
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,7 @@ class ReadingService:
         status = policy().status(clock.now())
         loaded = self._load(principal, meter_id, status.period)
         meter, link = loaded.meter, loaded.link
-        previous, previous_period = previous_values(meter, loaded.earlier, status.period)
+        previous, previous_period, _replacement = basis(meter, loaded.earlier, status.period)
         allowed = allowed_categories()
         refusal = self._refusal(meter, link, allowed)
         if refusal is None and loaded.closed:
@@ -191,10 +204,15 @@ class ReadingService:
             raise _locked(status.message_ru)
         if request.reading_date and request.reading_date > now.astimezone(get_settings().tz).date():
             raise field_error("reading_date", FUTURE_DATE)
-        previous, _ = previous_values(meter, loaded.earlier, status.period)
+        previous, _, replacement = basis(meter, loaded.earlier, status.period)
         try:
-            evaluation = rules.evaluate(request.values, previous, int(meter.digits), list(meter.zones),
-                                        Decimal(meter.coefficient), request.rollover_confirmed)
+            if replacement is None:
+                evaluation = rules.evaluate(request.values, previous, int(meter.digits), list(meter.zones),
+                                            Decimal(meter.coefficient), request.rollover_confirmed)
+            else:
+                evaluation = rules.evaluate_across_replacement(
+                    request.values, previous, replacements.replaced_meter(replacement), int(meter.digits),
+                    list(meter.zones), Decimal(meter.coefficient), request.rollover_confirmed)
         except rules.ReadingRejected as exc:
             raise _rejected(exc) from None
         item = self._item(meter, status.period, evaluation, principal, request, now)
@@ -203,6 +221,7 @@ class ReadingService:
         self._write(item, current, request.version, status, now, notes[:NOTES_IN_WRITE])
         self._stage_rest(notes[NOTES_IN_WRITE:])
         outbox.dispatch(notes)
+        count("ReadingsSubmitted")
         return reading_out(item, principal.user_id)
 
     def _item(self, meter: MeterItem, period: rules.Period, evaluation: rules.Evaluation, principal: Principal,
@@ -235,9 +254,10 @@ class ReadingService:
         if overwrite and before is not None:
             accounts = self._accounts(set(others))
             return [outbox.Notification("reading_changed", {**params, "before": values_text(before)}, user_id=user_id,
-                                        email=_email(accounts.get(user_id)))
+                                        email=_email(accounts.get(user_id)), link=targets.meter_history(meter.meter_id))
                     for user_id in sorted(others)]
-        return [outbox.Notification("reading_submitted_by_co_user", params, user_id=user_id)
+        return [outbox.Notification("reading_submitted_by_co_user", params, user_id=user_id,
+                                    link=targets.meter_history(meter.meter_id))
                 for user_id, link in sorted(others.items()) if right_of(link) == "holder"]
 
     @staticmethod

@@ -174,6 +174,7 @@ export async function meterView(ctx) {
         ? h("p", { class: "hint" }, "Счётчик заявлен Вами и ещё не сверен с данными биллинга.")
         : null,
     ),
+    card.replacements?.length ? replacementsBlock(card) : null,
     h(
       "section",
       { class: "card", "aria-labelledby": "rename-title" },
@@ -183,6 +184,50 @@ export async function meterView(ctx) {
         title.textContent = meterName(card);
         document.title = `${meterName(card)} — Личный кабинет`;
       }),
+    ),
+  );
+}
+
+// Seed 004: «информация по поверке и заменах приборов учёта» — each replacement billing reported,
+// newest first, with the readings the period's consumption is counted from.
+function replacementsBlock(card) {
+  const row = (r) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, formatDay(r.date)),
+      h("td", { "data-label": "Снят" }, `№ ${r.old_serial}`),
+      h("td", { class: "num", "data-label": "Конечные показания" }, zoneValues(r.old_final)),
+      h("td", { "data-label": "Установлен" }, `№ ${r.new_serial}`),
+      h("td", { class: "num", "data-label": "Начальные показания" }, zoneValues(r.new_initial)),
+    );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "replacements-title" },
+    h("h2", { id: "replacements-title", class: "card__title" }, "Замены прибора учёта"),
+    h(
+      "table",
+      { class: "table table--stack" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "Дата замены"),
+          h("th", { scope: "col" }, "Снят"),
+          h("th", { scope: "col", class: "num" }, "Конечные показания"),
+          h("th", { scope: "col" }, "Установлен"),
+          h("th", { scope: "col", class: "num" }, "Начальные показания"),
+        ),
+      ),
+      h("tbody", {}, card.replacements.map(row)),
+    ),
+    h(
+      "p",
+      { class: "hint" },
+      "Расход за месяц замены складывается из расхода снятого счётчика (конечные показания минус предыдущие) " +
+        "и установленного (текущие показания минус начальные).",
     ),
   );
 }

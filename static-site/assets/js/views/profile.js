@@ -2,6 +2,7 @@
 // ЕГРЮЛ/ЕГРИП record (ИП/ЮЛ); the phone changed with a code sent by SMS to the new number; password change.
 
 import {
+  checkbox,
   checkRequired,
   clearErrors,
   field,
@@ -411,6 +412,47 @@ function passwordForm(ctx) {
   return form;
 }
 
+// How the account hears of the reading window and meter verification: the feed always; e-mail and
+// SMS as chosen (SMS is off until asked for: it costs the company money); reading reminders may be
+// switched off altogether.
+function remindersForm(ctx, user) {
+  const button = h("button", { type: "submit", class: "btn" }, "Сохранить напоминания");
+  const status = statusLine();
+  const form = h(
+    "form",
+    { class: "form", novalidate: true, "aria-describedby": "reminders-hint" },
+    formAlert(),
+    h(
+      "p",
+      { class: "hint", id: "reminders-hint" },
+      "О начале приёма показаний, о его окончании (если показания ещё не переданы) и о сроке поверки счётчика " +
+        "мы всегда сообщаем в разделе «Уведомления». Дополнительно:",
+    ),
+    checkbox({ name: "reading_reminders", label: "Напоминать о приёме показаний" }),
+    checkbox({ name: "email", label: "Дублировать напоминания на электронную почту" }),
+    checkbox({ name: "sms", label: "Дублировать напоминания в СМС" }),
+    status,
+    h("div", { class: "form__actions" }, button),
+  );
+  setValues(form, user.notifications || {});
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.textContent = "";
+    clearErrors(form);
+    setBusy(button, true, "Сохраняем…");
+    try {
+      const saved = await ctx.api.patch("/me", { notifications: formValues(form) });
+      setValues(form, saved.notifications);
+      status.textContent = "Настройки напоминаний сохранены.";
+    } catch (error) {
+      showErrors(form, error.message, (error.fields || []).map((f) => ({ ...f, path: f.path.replace(/^notifications\./, "") })));
+    } finally {
+      setBusy(button, false);
+    }
+  });
+  return form;
+}
+
 export async function profileView(ctx) {
   const user = await ctx.reloadUser();
 
@@ -427,6 +469,12 @@ export async function profileView(ctx) {
         { class: "card profile__data", "aria-labelledby": "data-title" },
         h("h2", { id: "data-title", class: "card__title" }, "Мои данные"),
         h("div", { class: "stack" }, profileForm(ctx, user), phoneForm(ctx, user)),
+      ),
+      h(
+        "section",
+        { class: "card profile__reminders", "aria-labelledby": "reminders-title" },
+        h("h2", { id: "reminders-title", class: "card__title" }, "Напоминания"),
+        remindersForm(ctx, user),
       ),
       h(
         "section",

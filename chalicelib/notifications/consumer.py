@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLaye
 
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
+from chalicelib.core.observability import correlated, count
 
 from . import channels
 from .repository import NotificationRepository
@@ -44,14 +45,23 @@ def handle_record(record: SQSRecord, repository: NotificationRepository | None =
     outbox_id = json.loads(record.body)["outbox_id"]
     item = repo.get_outbox(outbox_id)
     if item is None or item.delivered_at is not None:
-        return  # delivered already (a relayed duplicate) or expired
-    rendered = render(item.template, item.params.as_dict())
-    for channel in item.channels:
-        to = item.email if channel == "email" else item.phone
-        text = rendered.email if channel == "email" else (rendered.sms or "")
-        deliver(delivery={"key": f"{outbox_id}:{channel}", "channel": channel, "to": to or "",
-                          "subject": rendered.subject, "text": text})
-    repo.mark_delivered(item, clock.iso(clock.now()))
+        logger.info("outbox %s: delivered already or expired", outbox_id)
+        return
+    with correlated(item.correlation_id):
+        rendered = render(item.template, item.params.as_dict())
+        for channel in item.channels:
+            to = item.email if channel == "email" else item.phone
+            text = rendered.email if channel == "email" else (rendered.sms or "")
+            try:
+                deliver(delivery={"key": f"{outbox_id}:{channel}", "channel": channel, "to": to or "",
+                                  "subject": rendered.subject, "text": text})
+            except Exception:
+                logger.warning("outbox %s: %s by %s failed; SQS will retry", outbox_id, item.template, channel)
+                count("NotificationsFailed", channel=channel)
+                raise
+            count("NotificationsSent", channel=channel)
+        repo.mark_delivered(item, clock.iso(clock.now()))
+        logger.info("outbox %s: %s delivered by %s", outbox_id, item.template, ", ".join(item.channels) or "feed")
 
 
 def handle_batch(event: dict[str, Any], context: Any = None) -> PartialItemFailureResponse:

@@ -1,8 +1,10 @@
-from __future__ import annotations
+from typing import Annotated, Literal, Optional
 
-from typing import Annotated, Optional
+from pydantic import ConfigDict, Field, StringConstraints, create_model
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from chalicelib.core.model import BaseModel
+
+from .sections import SECTIONS
 
 
 class NoteOut(BaseModel):
@@ -24,3 +26,23 @@ class FeedQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cursor: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{22}$")]] = None
     limit: int = Field(default=20, ge=1, le=100)
+
+
+_SECTION_TITLES = {"accounts": "Счета и приборы", "readings": "Показания", "appeals": "Обращения",
+                   "connection": "Присоединение", "outages": "Отключения"}
+
+# One field per counted section, so the document lists them all.
+NewInSections = create_model(
+    "NewInSections", __base__=BaseModel,
+    **{s: (int, Field(ge=0, description=f"«{_SECTION_TITLES[s]}»: новых событий с последнего открытия раздела"))
+       for s in SECTIONS})
+
+
+class SectionCounters(BaseModel):
+    unread: int = Field(ge=0, description="Непрочитанных уведомлений (счётчик раздела «Уведомления»)")
+    sections: NewInSections  # type: ignore[valid-type]
+
+
+class SectionSeen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    section: Literal[SECTIONS]  # type: ignore[valid-type]

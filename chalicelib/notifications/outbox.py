@@ -16,10 +16,12 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock
 from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
+from chalicelib.core.observability import correlation_id
 from chalicelib.settings import company
 
 from .repository import (COUNTER, PENDING, FeedCounter, FeedItem, NotificationRepository, OutboxItem, feed_key,
-                         note_key, outbox_key)
+                         new_in, note_key, outbox_key)
+from .sections import section_of
 from .templates import TEMPLATES, render
 
 logger = logging.getLogger("kabinet.outbox")
@@ -37,6 +39,9 @@ class Notification:
     email: Optional[str] = None
     phone: Optional[str] = None
     outbox_id: str = field(default_factory=lambda: _time_ordered_id())
+    # The page of the exact thing the notice is about ("#/appeals/appeal?id=…"), opened from the feed;
+    # without it the feed entry opens the template's section page.
+    link: Optional[str] = None
 
     @property
     def channels(self) -> list[str]:
@@ -64,16 +69,22 @@ def stage(tx: TransactWrite, note: Notification) -> None:
     created = clock.iso(now)
     params = {**_common_params(), **note.params}
     rendered = render(note.template, params)  # fail before commit if a parameter is missing
+    if note.link is not None and not note.link.startswith("#/"):
+        raise ValueError(f"a feed link is a page of this site: {note.link!r}")
     tx.save(OutboxItem(outbox_key(note.outbox_id), "OUTBOX", outbox_id=note.outbox_id, user_id=note.user_id,
                        template=note.template, params=params, email=note.email, phone=note.phone,
                        channels=note.channels, created_at=created, pending_pk=PENDING, pending_at=created,
-                       ttl=clock.epoch(now + OUTBOX_RETENTION)),
+                       ttl=clock.epoch(now + OUTBOX_RETENTION), correlation_id=correlation_id() or None),
             condition=OutboxItem.pk.does_not_exist())
     if note.user_id and rendered.feed_title:
         tx.save(FeedItem(feed_key(note.user_id), note_key(note.outbox_id), note_id=note.outbox_id,
-                         title=rendered.feed_title, body=rendered.feed_body or "", link=rendered.link,
+                         title=rendered.feed_title, body=rendered.feed_body or "", link=note.link or rendered.link,
                          read=False, created_at=created, ttl=clock.epoch(now + FEED_RETENTION)))
-        tx.update(FeedCounter(feed_key(note.user_id), COUNTER), actions=[FeedCounter.unread.add(1)])
+        counts = [FeedCounter.unread.add(1)]
+        section = section_of(rendered.link)
+        if section:
+            counts.append(new_in(section).add(1))
+        tx.update(FeedCounter(feed_key(note.user_id), COUNTER), actions=counts)
 
 
 def _queue_url() -> str:

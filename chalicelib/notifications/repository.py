@@ -6,6 +6,8 @@ Access patterns (keys in infra/resources.yaml):
 - a user's feed, newest first Query pk=FEED#<user>, sk begins_with NOTE#, descending
 - unread counter ........... pk=FEED#<user>, sk=~COUNTER (ADD, so it never races). "~" sorts after
   "NOTE#", so the first page of the descending feed Query returns the counter too: one call.
+- new-event counters of the menu sections (sections.py): attributes `new_<section>` of the same
+  counter item, so the menu's counts are one GetItem.
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from typing import Optional
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.dynamo import table_meta
+from chalicelib.core.dynamo import is_conditional_failure, table_meta
 
 PENDING = "PENDING"
 # Undelivered after this many relays: parked under FAILED (alarmed on, inspected by staff).
@@ -50,6 +53,8 @@ class OutboxItem(Model):
     pending_at = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
     relays = NumberAttribute(default=0)
+    # The request that staged it: its delivery is logged under the same id (core/observability.py).
+    correlation_id = UnicodeAttribute(null=True)
 
     pending = _Pending()
 
@@ -77,6 +82,20 @@ class FeedCounter(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=COUNTER)
     unread = NumberAttribute(default=0)
+    # One per sections.SECTIONS; absent on items written before the counters existed (= nothing new).
+    new_accounts = NumberAttribute(null=True)
+    new_readings = NumberAttribute(null=True)
+    new_appeals = NumberAttribute(null=True)
+    new_connection = NumberAttribute(null=True)
+    new_outages = NumberAttribute(null=True)
+
+    def new(self, section: str) -> int:
+        return max(0, int(getattr(self, f"new_{section}") or 0))
+
+
+def new_in(section: str) -> NumberAttribute:
+    """The counter attribute of a section of sections.SECTIONS."""
+    return getattr(FeedCounter, f"new_{section}")
 
 
 def outbox_key(outbox_id: str) -> str:
@@ -130,10 +149,24 @@ class NotificationRepository:
         return items, (last["sk"]["S"].removeprefix("NOTE#") if last else None), max(0, unread)
 
     def unread_count(self, user_id: str) -> int:
+        counter = self.counter(user_id)
+        return max(0, int(counter.unread or 0)) if counter else 0
+
+    def counter(self, user_id: str) -> Optional[FeedCounter]:
         try:
-            return max(0, int(FeedCounter.get(feed_key(user_id), COUNTER).unread))
+            return FeedCounter.get(feed_key(user_id), COUNTER)
         except FeedCounter.DoesNotExist:
-            return 0
+            return None
+
+    def reset_section(self, user_id: str, section: str) -> None:
+        """Nothing new in the section any more. Written only if there was something: opening a quiet
+        section costs no write."""
+        attribute = new_in(section)
+        try:
+            FeedCounter(feed_key(user_id), COUNTER).update(actions=[attribute.set(0)], condition=attribute > 0)
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
 
     def unread_notes(self, user_id: str) -> list[FeedItem]:
         return [n for n in FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"),

@@ -8,8 +8,9 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import not_found
 
-from .models import FeedPage, NoteOut
+from .models import FeedPage, NewInSections, NoteOut, SectionCounters
 from .repository import COUNTER, FeedCounter, FeedItem, NotificationRepository, feed_key, note_key
+from .sections import SECTIONS
 
 
 class FeedService:
@@ -24,6 +25,15 @@ class FeedService:
 
     def unread(self, user_id: str) -> int:
         return self.repo.unread_count(user_id)
+
+    def sections(self, user_id: str) -> SectionCounters:
+        """The menu's counters: one GetItem."""
+        counter = self.repo.counter(user_id) or FeedCounter()
+        return SectionCounters(unread=max(0, int(counter.unread or 0)),
+                               sections=NewInSections(**{s: counter.new(s) for s in SECTIONS}))
+
+    def section_seen(self, user_id: str, section: str) -> None:
+        self.repo.reset_section(user_id, section)
 
     def mark_read(self, user_id: str, note_id: str) -> None:
         note = FeedItem(feed_key(user_id), note_key(note_id))

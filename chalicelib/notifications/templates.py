@@ -153,6 +153,17 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Отключение электроэнергии отменено",
         feed_body="$address: $period — отключения не будет.",
         link="#/outages"),
+    # To subscribers who chose «все отключения» when an emergency outage at their address is entered.
+    "outage_emergency": MessageTemplate(
+        subject="Аварийное отключение электроэнергии",
+        email="Здравствуйте!\n\nПо адресу $address аварийное отключение электроэнергии: $period.\n"
+              "Причина: $reason.\n\nАварийная бригада работает над восстановлением электроснабжения. Вы получили "
+              "это сообщение, потому что подписаны на уведомления обо всех отключениях по этому адресу. Изменить "
+              "подписку можно в личном кабинете, раздел «Отключения»." + _SIGNATURE,
+        sms="Аварийное отключение электроэнергии: $address, $period. $company",
+        feed_title="Аварийное отключение электроэнергии",
+        feed_body="$address: $period. Причина: $reason.",
+        link="#/outages"),
     # Appeals and extra-service requests (chalicelib/appeals): on registration and on every status
     # change, to the contact phone given in the case (seed 000) and the user's e-mail.
     "appeal_submitted": MessageTemplate(
@@ -160,9 +171,9 @@ TEMPLATES: dict[str, MessageTemplate] = {
         email="Здравствуйте!\n\nВаше обращение «$type» зарегистрировано под номером $number. Ответ будет дан "
               "не позднее $due_on.\n\nХод рассмотрения и ответ — в личном кабинете, раздел «Обращения»."
               + _SIGNATURE,
-        sms="Обращение № $number зарегистрировано. Срок ответа — до $due_on. $company",
+        sms="Обращение № $number зарегистрировано. Срок рассмотрения — до $due_on. $company",
         feed_title="Обращение № $number зарегистрировано",
-        feed_body="$type. Срок ответа — до $due_on.",
+        feed_body="$type. Срок рассмотрения — до $due_on.",
         link="#/appeals"),
     "appeal_status": MessageTemplate(
         subject="Обращение № $number: $status",
@@ -227,6 +238,26 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Документ по заявке на ТП № $number",
         feed_body="$title — в карточке заявки.",
         link="#/connection"),
+    # The PP 861 deadline watcher (chalicelib/connection/watcher.py): to the applicant before the
+    # missing-documents term ends; to the responsible employee (e-mail only, no feed: the console is
+    # theirs) before a company deadline ends, and when the applicant withdraws the application.
+    "tp_documents_reminder": MessageTemplate(
+        subject="Заявка на ТП № $number: документы — до $due_on",
+        email="Здравствуйте!\n\nПо Вашей заявке на технологическое присоединение № $number сетевая организация "
+              "ждёт недостающие документы. $note\n\nЗаявка — в личном кабинете, раздел «Технологическое "
+              "присоединение»." + _SIGNATURE,
+        sms="Заявка на ТП № $number: загрузите документы до $due_on, иначе она будет аннулирована. $company",
+        feed_title="Заявка на ТП № $number: документы — до $due_on",
+        feed_body="$note",
+        link="#/connection"),
+    "tp_staff_deadline": MessageTemplate(
+        subject="Срок по заявке на ТП № $number — до $due_on",
+        email="Здравствуйте!\n\nПо заявке на технологическое присоединение № $number истекает срок: "
+              "«$title» — до $due_on ($basis).\n\nКарточка заявки: $card_url" + _SIGNATURE),
+    "tp_staff_withdrawn": MessageTemplate(
+        subject="Заявка на ТП № $number отозвана заявителем",
+        email="Здравствуйте!\n\nЗаявитель отозвал заявку на технологическое присоединение № $number. "
+              "Причина: $reason\n\nРаботы по заявке прекращаются. Карточка заявки: $card_url" + _SIGNATURE),
     # Co-users by invitation (chalicelib/metering/sharing.py). The invitee may have no account yet: e-mail only.
     "contract_invitation": MessageTemplate(
         subject="Приглашение к договору № $contract в личном кабинете",
@@ -316,6 +347,43 @@ TEMPLATES: dict[str, MessageTemplate] = {
         feed_title="Изменены показания счётчика № $serial",
         feed_body="Показания за $period изменены: было $before, стало $after; передал $name (договор № $contract).",
         link="#/readings"),
+    # Scheduled notices (chalicelib/reminders): feed always, e-mail and SMS as the account chose.
+    "reading_window_open": MessageTemplate(
+        subject="Открыт приём показаний за $period",
+        email="Здравствуйте!\n\nОткрыт приём показаний счётчиков за $period. Передайте показания счётчиков "
+              "$serials до $until включительно: $site_url/#/readings\n\nНапоминания можно отключить в профиле."
+              + _SIGNATURE,
+        sms="Открыт прием показаний за $period до $until: $serials. $site_url",
+        feed_title="Открыт приём показаний за $period",
+        feed_body="Передайте показания счётчиков $serials до $until включительно.",
+        link="#/readings"),
+    "reading_window_closing": MessageTemplate(
+        subject="Осталось два дня: передайте показания за $period",
+        email="Здравствуйте!\n\nПриём показаний за $period заканчивается $until в 23:59. По счётчикам $serials "
+              "показания ещё не переданы: $site_url/#/readings\n\nНапоминания можно отключить в профиле."
+              + _SIGNATURE,
+        sms="Прием показаний за $period заканчивается $until. Не переданы: $serials. $site_url",
+        feed_title="Передайте показания за $period до $until",
+        feed_body="Показания счётчиков $serials ещё не переданы.",
+        link="#/readings"),
+    "meter_verification_soon": MessageTemplate(
+        subject="Приближается срок поверки счётчика $serials",
+        email="Здравствуйте!\n\nСрок очередной поверки счётчика $serials — $date. После этой даты показания "
+              "счётчика не могут учитываться при расчётах: закажите поверку или замену прибора учёта заранее. "
+              "Сведения о счётчике: $site_url/#/accounts" + _SIGNATURE,
+        sms="Срок поверки счетчика $serials - $date. Закажите поверку заранее. $site_url",
+        feed_title="Срок поверки счётчика $serials — $date",
+        feed_body="Закажите поверку или замену прибора учёта до этой даты.",
+        link="#/accounts"),
+    "meter_verification_passed": MessageTemplate(
+        subject="Истёк срок поверки счётчика $serials",
+        email="Здравствуйте!\n\nСрок поверки счётчика $serials истёк $date. Показания непроверенного прибора "
+              "учёта не могут учитываться при расчётах: закажите поверку или замену счётчика. "
+              "Сведения о счётчике: $site_url/#/accounts" + _SIGNATURE,
+        sms="Истек срок поверки счетчика $serials ($date). Закажите поверку или замену. $site_url",
+        feed_title="Истёк срок поверки счётчика $serials",
+        feed_body="Срок поверки истёк $date. Закажите поверку или замену прибора учёта.",
+        link="#/accounts"),
     # To the address of an account being closed (accounts/privacy.py), which is erased with it: e-mail only.
     "account_closed": MessageTemplate(
         subject="Учётная запись закрыта, согласие на обработку персональных данных отозвано",

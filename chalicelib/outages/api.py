@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from chalicelib.core.web import ApiBlueprint, Request
 
 from .models import (MonthQuery, OutageDetail, OutageImport, OutageImportReport, OutageIn, OutageList, OutageMonth,
-                     OutagePatch, OutageQuery, SubscriptionIn, SubscriptionList, SubscriptionOut)
+                     OutagePatch, OutageQuery, SubscriptionChoice, SubscriptionIn, SubscriptionList, SubscriptionOut)
 
 api = ApiBlueprint(__name__, tag="Отключения")
 
@@ -22,7 +22,8 @@ def lookup(req: Request) -> BaseModel:
     return OutageService().lookup(q.street_id, q.house, q.kind, q.date_from, q.date_to)
 
 
-@api.route("/outages/subscriptions", summary="Адреса, об отключениях по которым приходят SMS",
+@api.route("/outages/subscriptions", summary="Адреса, об отключениях по которым приходят SMS, и выбор: только "
+                                            "плановые или все",
            response=SubscriptionList)
 def subscriptions(req: Request) -> SubscriptionList:
     from .subscriptions import SubscriptionService
@@ -30,12 +31,22 @@ def subscriptions(req: Request) -> SubscriptionList:
     return SubscriptionService().list(req.principal.user_id)
 
 
-@api.route("/outages/subscriptions", "POST", summary="Подписаться на SMS о плановых отключениях по адресу (до 10)",
+@api.route("/outages/subscriptions", "POST",
+           summary="Подписаться на SMS об отключениях по адресу (до 10): только о плановых или и об аварийных",
            body=SubscriptionIn, response=SubscriptionOut, status=201, errors=(409,))
 def subscribe(req: Request) -> SubscriptionOut:
     from .subscriptions import SubscriptionService
 
     return SubscriptionService().add(req.principal.user_id, req.body)
+
+
+@api.route("/outages/subscriptions/{street_id}/{house}", "PATCH",
+           summary="Изменить подписку: только плановые отключения или все (номер дома — в URL-кодировке)",
+           body=SubscriptionChoice, response=SubscriptionOut, errors=(404,))
+def choose(req: Request, street_id: str, house: str) -> SubscriptionOut:
+    from .subscriptions import SubscriptionService
+
+    return SubscriptionService().choose(req.principal.user_id, street_id, house, req.body)
 
 
 @api.route("/outages/subscriptions/{street_id}/{house}", "DELETE",

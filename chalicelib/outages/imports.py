@@ -40,7 +40,7 @@ from chalicelib.reference.repository import Street
 from . import rules
 from .csvrows import CsvError, parse_csv
 from .models import ImportRow, OutageImport, OutageImportError, OutageImportReport, OutageImportRow
-from .notices import ITEMS_PER_NOTE, TRANSACTION_ITEMS, Scope
+from .notices import ITEMS_PER_NOTE, TRANSACTION_ITEMS, Scope, unseen
 from .repository import OutageItem, OutageStreetMap
 from .service import OutageService, changed_fields, copy_item, house_list
 
@@ -139,9 +139,11 @@ class Importer:
         if current is None:
             streets = [OutageStreetMap(street_id=street.id, name=street.name, locality=street.locality,
                                        houses=house_list(row.houses))]
-            return Plan(candidate, "new", after=self.service.new(
-                actor, row.kind, row.start, row.end, row.reason, streets, outage_id=candidate.outage_id,
-                number=row.number, import_hash=candidate.fingerprint))
+            new = self.service.new(actor, row.kind, row.start, row.end, row.reason, streets,
+                                   outage_id=candidate.outage_id, number=row.number, import_hash=candidate.fingerprint)
+            notes = self.notices.change(Scope.of(unseen(new)), new)  # an emergency's subscribers to all outages
+            new.notified = len(notes)
+            return Plan(candidate, "new", after=new, notes=notes)
         current = self.notices.finish_pending(current)
         if current.status == "cancelled":
             return Plan(candidate, "unchanged", before=current, message=CANCELLED)
@@ -220,7 +222,9 @@ class Importer:
         self.repo.write(tx, after, before)
         details: dict[str, Any] = {"row": line, "result": plan.result}
         if plan.result == "updated":
-            details.update(fields=plan.fields, notified=len(plan.notes))
+            details.update(fields=plan.fields)
+        if plan.result == "updated" or plan.notes:
+            details.update(notified=len(plan.notes))
         audit.record(tx, actor, "outage.import", "outage", after.outage_id, details)
         for note in plan.notes:
             outbox.stage(tx, note)
@@ -232,11 +236,12 @@ class Importer:
 
     def _alone(self, actor: Actor, plan: Plan) -> Plan:
         try:
-            if plan.result == "updated":
-                assert plan.before is not None and plan.after is not None
-                self.service.commit(actor, plan.before, plan.after, "outage.import",
-                                    {"row": plan.candidate.line, "result": "updated", "fields": plan.fields},
-                                    notes=plan.notes)
+            if plan.result == "updated" or plan.notes:  # a new emergency has notes too
+                assert plan.after is not None
+                details: dict[str, Any] = {"row": plan.candidate.line, "result": plan.result}
+                if plan.result == "updated":
+                    details["fields"] = plan.fields
+                self.service.commit(actor, plan.before, plan.after, "outage.import", details, notes=plan.notes)
             else:
                 with transaction() as tx:
                     self._write(tx, actor, plan)

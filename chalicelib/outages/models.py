@@ -3,16 +3,15 @@
 Times from staff are company local time unless they carry an offset; they are stored in UTC and
 returned in company local time with the offset («2024-03-12T09:00:00+03:00»).
 """
-from __future__ import annotations
-
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+from pydantic import (AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints,
                       ValidationInfo, create_model, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate, documented
 
 from chalicelib.core.config import get_settings
@@ -258,7 +257,8 @@ class OutageDetail(BaseModel):
     status: Literal["active", "cancelled"]
     published: bool = Field(description="Видно потребителям; плановые публикуются отдельно, аварийные — сразу")
     published_at: Optional[datetime] = None
-    notified: int = Field(description="Сколько подписчиков получили SMS о плановом отключении")
+    notified: int = Field(description="Сколько подписчиков получили SMS о плановом отключении (при публикации) "
+                                      "или об аварийном (при вводе)")
     start: datetime
     end: Optional[datetime]
     reason: str
@@ -288,9 +288,18 @@ class MonthQuery(Strict):
         description="ГГГГ-ММ: месяц начала отключения")
 
 
+SubscriptionKinds = Literal["planned", "all"]
+_KINDS_TEXT = "planned — только о плановых отключениях; all — и об аварийных"
+
+
 class SubscriptionIn(Strict):
     street_id: StreetId
     house: HouseText
+    kinds: SubscriptionKinds = Field(default="planned", description=_KINDS_TEXT)
+
+
+class SubscriptionChoice(Strict):
+    kinds: SubscriptionKinds = Field(description=_KINDS_TEXT)
 
 
 class SubscriptionOut(BaseModel):
@@ -298,6 +307,7 @@ class SubscriptionOut(BaseModel):
     street: str
     locality: str
     house: str
+    kinds: SubscriptionKinds = Field(description=_KINDS_TEXT)
     created_at: datetime
 
 

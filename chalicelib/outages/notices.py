@@ -8,7 +8,13 @@ Who is told what (a person hears about an outage once per event, however many of
   - covered only before (houses removed, the outage cancelled) → `outage_cancelled`;
   - nothing for a change of the reason alone, a save that changes nothing, or an outage that was over
     before the change and still is after it.
-Emergencies announce nothing: they are shown at once and the subscriber already knows.
+- an emergency, to subscribers who chose «все» (`SubscriberItem.emergency`; the others, and every
+  subscription made before the choice existed, hear of planned outages only):
+  - entering it (console or import) → `outage_emergency` to every such subscriber of a covered house;
+  - a change that covers them only after (houses added, the emergency brought back) → `outage_emergency`;
+  - nothing for new times or a cancellation: an emergency's end is re-estimated as the repair goes on,
+    and a message each time would be noise.
+Every feed entry opens the outages page searching the (first) subscribed address it concerns.
 
 Exactly once: a notification's outbox id is derived from the outage, the version the change created and
 the user, and the outbox refuses an id it already holds. Notifications are staged in the change's own
@@ -30,7 +36,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts.repository import UserItem, user_key
 from chalicelib.core.dynamo import transaction
-from chalicelib.notifications import outbox
+from chalicelib.notifications import outbox, targets
 from chalicelib.notifications.repository import OutboxItem, outbox_key
 
 from .houses import covers, parse_house, parse_houses
@@ -57,11 +63,29 @@ def notification_id(at: str, salt: str, user_id: str, order: int = 0) -> str:
     return f"{millis:012x}{hashlib.sha256(f'{salt}:{user_id}'.encode()).hexdigest()[:10]}"
 
 
-def period_text(start: datetime, end: datetime, tz: tzinfo) -> str:
+def period_text(start: datetime, end: Optional[datetime], tz: tzinfo) -> str:
+    if end is None:  # an emergency whose end is not known yet
+        return f"с {start.astimezone(tz):%d.%m.%Y %H:%M}, время восстановления уточняется"
     start, end = start.astimezone(tz), end.astimezone(tz)
     if start.date() == end.date():
         return f"{start:%d.%m.%Y} с {start:%H:%M} до {end:%H:%M}"
     return f"с {start:%d.%m.%Y %H:%M} до {end:%d.%m.%Y %H:%M}"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A subscribed address an outage covers."""
+    street_id: str
+    street: str
+    house: str
+
+    @property
+    def link(self) -> str:
+        return targets.outage_address(self.street_id, self.house)
+
+
+def _text(addresses: list[Address]) -> str:
+    return "; ".join(f"{a.street}, д. {a.house}" for a in addresses)
 
 
 @dataclass(frozen=True)
@@ -81,17 +105,17 @@ class Scope:
 
     @property
     def announced(self) -> bool:
-        """Subscribers have been (or are being) told about it."""
-        return self.kind == "planned" and self.published and self.status == "active"
+        """Subscribers have been (or are being) told about it (emergencies: those who chose «все»)."""
+        return self.published and self.status == "active"
 
     @property
     def times(self) -> tuple[str, Optional[str]]:
         return self.start_at, self.end_at
 
     def period(self, tz: tzinfo) -> str:
-        start, end = parse_instant(self.start_at), parse_instant(self.end_at)
-        assert start is not None and end is not None  # planned outages always have both
-        return period_text(start, end, tz)
+        start = parse_instant(self.start_at)
+        assert start is not None
+        return period_text(start, parse_instant(self.end_at), tz)
 
 
 def snapshot(item: OutageItem) -> PendingNotice:
@@ -101,12 +125,21 @@ def snapshot(item: OutageItem) -> PendingNotice:
                                                   houses=list(s.houses)) for s in item.streets])
 
 
+def unseen(item: OutageItem) -> PendingNotice:
+    """What subscribers had been told before an outage was entered: nothing — it covered no house."""
+    blank = snapshot(item)
+    blank.streets = []
+    return blank
+
+
 def notifies(before: Scope, after: Scope, at: datetime) -> bool:
     """Whether a change from `before` to `after`, made at `at`, is news for subscribers at all (cheap:
-    no reads) — a change of times or addresses of an announced outage that is not over."""
+    no reads) — a change of times or addresses of an announced outage that is not over (of an emergency:
+    of addresses, or its return)."""
     if not (before.announced or after.announced):
         return False
-    if before.times == after.times and before.streets == after.streets and before.announced == after.announced:
+    times_matter = after.kind == "planned" and before.times != after.times
+    if not times_matter and before.streets == after.streets and before.announced == after.announced:
         return False
     ends = [parse_instant(before.end_at), parse_instant(after.end_at)]
     return not all(end is not None and end <= at for end in ends)
@@ -119,8 +152,9 @@ class Notices:
 
     # --- who -------------------------------------------------------------------------------------
 
-    def covered(self, scopes: Iterable[Scope]) -> list[dict[str, list[str]]]:
-        """Per scope: user id → the subscribed addresses it covers. Each street is queried once."""
+    def covered(self, scopes: Iterable[Scope]) -> list[dict[str, list[Address]]]:
+        """Per scope: user id → the subscribed addresses it covers (of an emergency: only subscriptions
+        to all outages). Each street is queried once."""
         scopes = list(scopes)
         subscribers: dict[str, list[SubscriberItem]] = {}
         for scope in scopes:
@@ -129,12 +163,14 @@ class Notices:
                     subscribers[street_id] = list(self.repo.subscribers(street_id))
         result = []
         for scope in scopes:
-            addresses: dict[str, list[str]] = {}
+            addresses: dict[str, list[Address]] = {}
             for street_id, name, houses in scope.streets:
                 specs = parse_houses(", ".join(houses))  # stored canonical, so it parses
                 for sub in subscribers[street_id]:
+                    if scope.kind == "emergency" and not sub.emergency:
+                        continue
                     if covers(specs, parse_house(sub.house)):
-                        addresses.setdefault(sub.user_id, []).append(f"{name}, д. {sub.house}")
+                        addresses.setdefault(sub.user_id, []).append(Address(street_id, name, sub.house))
             result.append(addresses)
         return result
 
@@ -155,8 +191,8 @@ class Notices:
         scope = Scope.of(outage)
         addresses = self.covered([scope])[0]
         params = {"period": scope.period(self.tz), "reason": outage.reason}
-        return [outbox.Notification("outage_planned", {"address": "; ".join(addresses[user_id]), **params},
-                                    user_id=user_id, phone=phone,
+        return [outbox.Notification("outage_planned", {"address": _text(addresses[user_id]), **params},
+                                    user_id=user_id, phone=phone, link=addresses[user_id][0].link,
                                     outbox_id=notification_id(outage.published_at, outage.outage_id, user_id))
                 for user_id, phone in sorted(self.phones(addresses).items())]
 
@@ -172,18 +208,26 @@ class Notices:
         notes = []
         for user_id, phone in sorted(self.phones([*old_covered, *new_covered]).items()):
             was, now = old_covered.get(user_id), new_covered.get(user_id)
-            if was and now:
+            covering = now or was
+            assert covering  # phones are looked up for those covered before or after
+            if new.kind == "emergency":
+                if was or not now:
+                    continue  # only the news of it (notices of new times or a cancellation would be noise)
+                template, params = "outage_emergency", {"address": _text(now), "period": new.period(self.tz),
+                                                        "reason": after.reason}
+            elif was and now:
                 if not times_changed:
                     continue
-                template, params = "outage_changed", {"address": "; ".join(now), "period": new.period(self.tz),
+                template, params = "outage_changed", {"address": _text(now), "period": new.period(self.tz),
                                                       "previous": before.period(self.tz), "reason": after.reason}
             elif now:
-                template, params = "outage_planned", {"address": "; ".join(now), "period": new.period(self.tz),
+                template, params = "outage_planned", {"address": _text(now), "period": new.period(self.tz),
                                                       "reason": after.reason}
             else:
                 assert was
-                template, params = "outage_cancelled", {"address": "; ".join(was), "period": before.period(self.tz)}
+                template, params = "outage_cancelled", {"address": _text(was), "period": before.period(self.tz)}
             notes.append(outbox.Notification(template, params, user_id=user_id, phone=phone,
+                                             link=covering[0].link,
                                              outbox_id=notification_id(after.updated_at, salt, user_id, int(after.version))))
         return notes
 

@@ -45,8 +45,7 @@ class Publisher:
             raise conflict("Отменённое отключение нельзя опубликовать")
         if not outage.published:
             outage = self._make_visible(actor, outage)
-        # Emergencies are visible from the start and announce nothing: by the time the SMS arrived the
-        # subscriber would know.
+        # Emergencies are visible from the start and announced as they are entered (service.create).
         if outage.kind == "planned" and outage.notified_at is None:
             count = self._notify(outage)
             self.repo.mark_notified(outage, count)

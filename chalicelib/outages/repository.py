@@ -8,7 +8,8 @@ Access patterns (keys in docs/design-metering.md):
 - outages of a street (lookup) ..... Query pk=STREET#<street_id>, sk between OUTAGE#<from − look-back>
   and OUTAGE#<to>. Per-street copies exist only while the outage is published and not cancelled, so
   what consumers see needs no filter and a draft is invisible by construction.
-- subscribers of a street .......... Query pk=SUBS#<street_id> (publishing)
+- subscribers of a street .......... Query pk=SUBS#<street_id> (publishing); each carries the
+  subscription's choice (`emergency`), so who hears of an emergency needs no further read
 - a user's subscriptions ........... Query pk=USER#<user_id>, sk begins_with SUB#; their count sits in
   pk=USER#<user_id>, sk=SUBS and is checked in the subscribing transaction, so the limit holds under
   concurrent requests.
@@ -162,6 +163,9 @@ class SubscriberItem(Model):
     sk = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
     house = UnicodeAttribute()
+    # True: emergencies too («все»). Absent on subscriptions made before the choice existed, which
+    # meant planned outages only, and still does — no stored item needs rewriting.
+    emergency = BooleanAttribute(null=True)
 
 
 class UserSubscriptionItem(Model):
@@ -173,6 +177,7 @@ class UserSubscriptionItem(Model):
     locality = UnicodeAttribute()
     house = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    emergency = BooleanAttribute(null=True)  # as on SubscriberItem, which it mirrors
 
 
 class SubscriptionCounter(Model):
@@ -271,9 +276,23 @@ class OutageRepository:
         items) if the subscription exists or the user already has `limit` of them."""
         tx.save(item, condition=UserSubscriptionItem.pk.does_not_exist())
         tx.save(SubscriberItem(subs_pk(item.street_id), subscriber_sk(user_id, item.house), user_id=user_id,
-                               house=item.house))
+                               house=item.house, emergency=item.emergency))
         tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(1)],
                   condition=SubscriptionCounter.count.does_not_exist() | (SubscriptionCounter.count < limit))
+
+    def choose(self, tx: Any, user_id: str, street_id: str, house: str, emergency: bool) -> None:
+        """Both sides of a subscription take the choice; fails in the caller's transaction (first item) if
+        the user has no such subscription."""
+        tx.update(UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),
+                  actions=[UserSubscriptionItem.emergency.set(emergency)], condition=UserSubscriptionItem.pk.exists())
+        tx.update(SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house)),
+                  actions=[SubscriberItem.emergency.set(emergency)], condition=SubscriberItem.pk.exists())
+
+    def subscription(self, user_id: str, street_id: str, house: str) -> Optional[UserSubscriptionItem]:
+        try:
+            return UserSubscriptionItem.get(user_pk(user_id), user_sub_sk(street_id, house), consistent_read=True)
+        except UserSubscriptionItem.DoesNotExist:
+            return None
 
     def drop_subscriptions(self, user_id: str) -> None:
         """Every subscription of a closed account (chalicelib/accounts/privacy.py): both sides and the counter."""

@@ -30,7 +30,8 @@ from . import rules
 from .houses import HouseSpec, covers, parse_house, parse_houses
 from .models import (OutageDetail, OutageImport, OutageImportReport, OutageIn, OutageList, OutageMonth, OutagePatch,
                      OutagePublic, OutageStreet, StreetHouses, StreetRef)
-from .notices import ITEMS_PER_NOTE, TRANSACTION_ITEMS, Notices, Scope, parse_instant, snapshot, stage_in_batches
+from .notices import (ITEMS_PER_NOTE, TRANSACTION_ITEMS, Notices, Scope, parse_instant, snapshot, stage_in_batches,
+                      unseen)
 from .repository import (OUTAGE_SK, OutageItem, OutageRepository, OutageStreetMap, StreetOutageItem, month_pk,
                          outage_pk)
 
@@ -141,10 +142,8 @@ class OutageService:
     def create(self, actor: Actor, body: OutageIn) -> OutageDetail:
         streets = self._streets(body.streets)
         outage = self.new(actor, body.kind, body.start, body.end, body.reason, streets)
-        with transaction() as tx:
-            self.repo.write(tx, outage, None)
-            audit.record(tx, actor, "outage.create", "outage", outage.outage_id,
-                         {"kind": outage.kind, "streets": len(streets)})
+        # An emergency is news for subscribers to all outages at once (a planned one waits to be published).
+        self.commit(actor, None, outage, "outage.create", {"kind": outage.kind, "streets": len(streets)})
         return to_detail(outage, self.settings.tz)
 
     def update(self, actor: Actor, outage_id: str, patch: OutagePatch) -> OutageDetail:
@@ -187,18 +186,23 @@ class OutageService:
             if {"start", "end"} & set(changed):
                 after.previous_start_at, after.previous_end_at = before.start_at, before.end_at
 
-    def commit(self, actor: Actor, before: OutageItem, after: OutageItem, action: str,
+    def commit(self, actor: Actor, before: Optional[OutageItem], after: OutageItem, action: str,
                details: dict[str, Any], notes: Optional[list[outbox.Notification]] = None) -> int:
-        """Write a change with its audit record and its subscribers' notifications in one transaction.
-        Notifications that do not fit follow in batches, with `pending_notice` kept until they are all
-        staged (notices.py). Raises TransactWriteError if the outage changed since `before` was read.
-        Returns how many subscribers are notified."""
+        """Write a change (`before` None: a new outage) with its audit record and its subscribers'
+        notifications in one transaction. Notifications that do not fit follow in batches, with
+        `pending_notice` kept until they are all staged (notices.py). Raises TransactWriteError if the
+        outage changed since `before` was read (or, new, exists already). Returns how many subscribers
+        are notified."""
+        previous = snapshot(before) if before is not None else unseen(after)
         if notes is None:
-            notes = self.notices.change(Scope.of(before), after)
+            notes = self.notices.change(Scope.of(previous), after)
         room = max(0, (TRANSACTION_ITEMS - self.repo.write_size(after, before) - 1) // ITEMS_PER_NOTE)
         first, rest = notes[:room], notes[room:]
-        after.change_notified = len(notes)
-        after.pending_notice = snapshot(before) if rest else None
+        if before is None:
+            after.notified = len(notes)
+        else:
+            after.change_notified = len(notes)
+        after.pending_notice = previous if rest else None
         with transaction() as tx:
             self.repo.write(tx, after, before)
             audit.record(tx, actor, action, "outage", after.outage_id, {**details, "notified": len(notes)})

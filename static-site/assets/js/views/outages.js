@@ -1,9 +1,11 @@
 // Outages (seed 001 «Статистика отключений»): for an address and a date range, the planned and emergency
 // outages with start and end. Public — no sign-in needed; signed-in users also manage SMS subscriptions
-// to planned outages at their addresses.
+// to outages at their addresses: planned ones only, or emergencies too. A notification about an outage
+// opens this page with its address (`?street_id=…&house=…`), searched at once.
 
 import { loadLocalities, localitySelect, streetPicker } from "../streets.js";
 import {
+  checkbox,
   clearErrors,
   confirmDialog,
   field,
@@ -17,6 +19,7 @@ import {
 } from "../ui.js";
 
 const DEFAULT_DAYS = 14;
+const KINDS_TEXT = { planned: "только плановые", all: "плановые и аварийные" };
 
 const isoDay = (date) => date.toLocaleDateString("sv-SE");
 
@@ -62,6 +65,8 @@ function subscriptionsCard(ctx, address) {
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const error = h("div", { class: "notice notice--error", role: "alert", hidden: true });
   const subscribe = h("button", { type: "button", class: "btn", disabled: true }, "Подписаться на SMS по этому адресу");
+  const emergencyChoice = checkbox({ name: "emergency", label: "Также об аварийных отключениях" });
+  const emergencyToo = emergencyChoice.querySelector("input");
   const addressHint = h("p", { class: "hint" });
   let items = [];
   let limit = 10;
@@ -96,7 +101,40 @@ function subscriptionsCard(ctx, address) {
             fail(err);
           }
         });
-        return h("li", {}, h("span", {}, `${item.locality}, ${item.street}, д. ${item.house}`), remove);
+        const everything = item.kinds === "all";
+        const switchKinds = h(
+          "button",
+          { type: "button", class: "btn btn--link" },
+          everything ? "Только плановые" : "Также аварийные",
+        );
+        switchKinds.addEventListener("click", async () => {
+          error.hidden = true;
+          setBusy(switchKinds, true);
+          try {
+            const changed = await ctx.api.patch(
+              `/outages/subscriptions/${encodeURIComponent(item.street_id)}/${encodeURIComponent(item.house)}`,
+              { kinds: everything ? "planned" : "all" },
+            );
+            items = items.map((i) => (i === item ? changed : i));
+            status.textContent = `${changed.street}, д. ${changed.house}: ${KINDS_TEXT[changed.kinds]}.`;
+            render();
+          } catch (err) {
+            setBusy(switchKinds, false);
+            fail(err);
+          }
+        });
+        return h(
+          "li",
+          {},
+          h(
+            "span",
+            {},
+            `${item.locality}, ${item.street}, д. ${item.house}`,
+            h("span", { class: "hint" }, ` — ${KINDS_TEXT[item.kinds]}`),
+          ),
+          switchKinds,
+          remove,
+        );
       }),
     );
     list.hidden = !items.length;
@@ -120,9 +158,13 @@ function subscriptionsCard(ctx, address) {
     error.hidden = true;
     setBusy(subscribe, true, "Подписываем…");
     try {
-      const item = await ctx.api.post("/outages/subscriptions", { street_id: current.street.id, house: current.house });
+      const item = await ctx.api.post("/outages/subscriptions", {
+        street_id: current.street.id,
+        house: current.house,
+        kinds: emergencyToo.checked ? "all" : "planned",
+      });
       items = [...items, item];
-      status.textContent = `Готово: SMS о плановых отключениях по адресу ${item.street}, д. ${item.house} придут на Ваш телефон.`;
+      status.textContent = `Готово: SMS ${item.kinds === "all" ? "о плановых и аварийных" : "о плановых"} отключениях по адресу ${item.street}, д. ${item.house} придут на Ваш телефон.`;
     } catch (err) {
       fail(err);
     } finally {
@@ -138,18 +180,20 @@ function subscriptionsCard(ctx, address) {
     h(
       "p",
       { class: "hint" },
-      "О плановых отключениях по выбранным адресам придёт SMS на телефон из Вашего профиля — и ещё одно, если время отключения изменят или его отменят.",
+      "О плановых отключениях по выбранным адресам придёт SMS на телефон из Вашего профиля — и ещё одно, если время отключения изменят или его отменят. По желанию — и об аварийных отключениях, как только они случатся.",
     ),
     list,
     error,
     status,
     addressHint,
+    emergencyChoice,
     h("div", { class: "form__actions" }, subscribe),
   );
 
   return {
     element: card,
     update,
+    find: (streetId, house) => items.find((i) => i.street_id === streetId && i.house === house),
     async load() {
       const answer = await ctx.api.get("/outages/subscriptions");
       items = answer.items;
@@ -254,6 +298,14 @@ export async function outagesView(ctx) {
     try {
       await subscriptions.load();
       aside = subscriptions.element;
+      // Opened from a notification: search the subscribed address it is about.
+      const linked = subscriptions.find(ctx.params.get("street_id"), ctx.params.get("house"));
+      if (linked) {
+        localityControl.value = linked.locality;
+        street.set({ id: linked.street_id, name: linked.street, locality: linked.locality });
+        form.elements.namedItem("house").value = linked.house;
+        setTimeout(() => form.isConnected && form.requestSubmit()); // once the page is on screen
+      }
     } catch (error) {
       aside = h("div", { class: "notice notice--error", role: "alert" }, error.message);
     }

@@ -1,6 +1,6 @@
 """Edge agent: one day of load profile (48 half-hour intervals) read from the simulator at 9600 baud.
 
-Per protocol (DLMS/COSEM HDLC, Mercury 230, IEC 62056-21 mode C), each run is a fresh process
+Per protocol (DLMS/COSEM HDLC, Mercury 230, IEC 62056-21 mode C, Energomera), each run is a fresh process
 that holds only the agent side: it opens the pty slave of a simulated bus the way the agent
 opens its RS-485 port, reads the profile with the driver (session set-up, the profile, the
 session close) and reports its wall time, the bytes it exchanged per baud rate and its own
@@ -47,6 +47,8 @@ METERS: Dict[str, tuple] = {
     "mercury230": ("Меркурий 230", {"serial": "BENCH-M-1", "address": "67", "password": "111111"}),
     "iec62056-21": ("МЭК 62056-21, режим C", {"serial": "BENCH-IEC-1", "address": "1001",
                                               "password": "00000000"}),
+    "energomera": ("Энергомера CE301 (МЭК 61107, сумма по модулю 128)",
+                   {"serial": "BENCH-EM-1", "address": "218054123", "password": "777777", "type": "CE301"}),
 }
 
 # The agent side, run with `python -c` in its own process: only the agent's code is loaded

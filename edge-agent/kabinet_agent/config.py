@@ -19,11 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .protocols.dlms import parse_server_address
 from .signing import KeyFileError, read_secret
 
-PROTOCOLS = ("iec62056-21", "dlms", "mercury230")
+PROTOCOLS = ("iec62056-21", "dlms", "mercury230", "energomera")
 READ_ITEMS = ("clock", "registers", "profile", "events", "relay")
-# What a protocol's driver cannot read at all (IEC 62056-21 mode C and Mercury 230 give no access to
-# a load relay); left out of the default list and refused when listed, instead of failing every poll.
-_UNSUPPORTED = {"iec62056-21": ("relay",), "mercury230": ("relay",)}
+# What a protocol's driver cannot read at all (Mercury 230 and Energomera CE meters give no access to
+# a load relay; the Energomera driver reads no journal); left out of the default list and refused
+# when listed, instead of failing every poll.
+_UNSUPPORTED = {"mercury230": ("relay",), "energomera": ("events", "relay")}
+# What only a few models of a protocol report (an IEC meter's relay, readout line 96.3.10): read only
+# when listed in "read"; a model without it is skipped by the poller, not counted as a failure.
+_OPTIONAL = {"iec62056-21": ("relay",)}
 BAUD_RATES = (300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 PROFILE_MINUTES = (1, 2, 3, 5, 10, 15, 30, 60)
 
@@ -32,7 +36,8 @@ _AGENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # IEC 62056-21 device address: up to 32 printable characters, without the frame's own delimiters.
 _IEC_ADDRESS = re.compile(r"[\x21-\x7e]{0,32}")
 _IEC_FORBIDDEN = set("/!?")
-_MERCURY_ADDRESSES = (1, 247)
+# 0 is the broadcast address every Mercury answers: only for a meter alone on its line (optical port).
+_MERCURY_ADDRESSES = (0, 247)
 _IEC_MAX_BAUD = 19200
 _UTC_OFFSET = re.compile(r"(?:UTC)?([+-])(\d{1,2}):?(\d{2})")
 
@@ -266,8 +271,8 @@ def _meter(item: Dict[str, Any], number: int, default_tz: tzinfo, errors: List[s
         if baud not in BAUD_RATES:
             errors.append(f'{label}: недопустимая скорость "baud" {item["baud"]} '
                           f'(допустимо: {", ".join(map(str, BAUD_RATES))})')
-        elif protocol == "iec62056-21" and baud > _IEC_MAX_BAUD:
-            errors.append(f'{label}: для iec62056-21 скорость "baud" не выше {_IEC_MAX_BAUD} '
+        elif protocol in ("iec62056-21", "energomera") and baud > _IEC_MAX_BAUD:
+            errors.append(f'{label}: для {protocol} скорость "baud" не выше {_IEC_MAX_BAUD} '
                           "(режим C согласует до 19200 бод)")
     poll_minutes = m.integer("poll_minutes", 30, 1, 1440)
     if 1440 % poll_minutes:
@@ -293,7 +298,7 @@ def _address(m: "_Section", raw: Any, protocol: Optional[str], label: str) -> Op
     if raw is None:
         m.error("address", "не указано")
         return None
-    if protocol == "iec62056-21":
+    if protocol in ("iec62056-21", "energomera"):
         text = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if text is None or not _IEC_ADDRESS.fullmatch(text) or _IEC_FORBIDDEN & set(text):
             m.error("address", "адрес IEC 62056-21 — до 32 печатных символов без «/», «!», «?», "
@@ -304,7 +309,8 @@ def _address(m: "_Section", raw: Any, protocol: Optional[str], label: str) -> Op
         low, high = _MERCURY_ADDRESSES
         value = int(raw.strip()) if isinstance(raw, str) and raw.strip().isdigit() else raw
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            m.error("address", f"для протокола mercury230 нужен сетевой адрес от {low} до {high}, "
+            m.error("address", f"для протокола mercury230 нужен сетевой адрес от {low} до {high} "
+                               "(0 — общий, только для счётчика, одного на порту), "
                                f"указано {json.dumps(raw, ensure_ascii=False)}")
             return None
         return str(value)
@@ -323,7 +329,7 @@ def _address(m: "_Section", raw: Any, protocol: Optional[str], label: str) -> Op
 def _read_items(raw: Any, protocol: Optional[str], label: str, errors: List[str]) -> Tuple[str, ...]:
     unsupported = _UNSUPPORTED.get(protocol or "", ())
     if raw is None:
-        return tuple(x for x in READ_ITEMS if x not in unsupported)
+        return tuple(x for x in READ_ITEMS if x not in unsupported + _OPTIONAL.get(protocol or "", ()))
     if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
         errors.append(f'{label}: поле "read" должно быть непустым списком из: {", ".join(READ_ITEMS)}')
         return READ_ITEMS
@@ -354,9 +360,13 @@ def _check_buses(meters: List[MeterConfig], errors: List[str]) -> None:
                 errors.append(f"Счётчик {meter.serial}: адрес {meter.address or '(пустой)'} на порту {port} "
                               f"уже занят счётчиком {seen[key]}")
             seen[key] = meter.serial
-            # An IEC request without an address makes every meter on the bus answer at once.
-            if len(group) > 1 and meter.protocol == "iec62056-21" and not meter.address:
+            # An IEC request without an address, like a Mercury request to address 0, makes every
+            # meter on the bus answer at once.
+            if len(group) > 1 and meter.protocol in ("iec62056-21", "energomera") and not meter.address:
                 errors.append(f"Счётчик {meter.serial}: пустой адрес допустим, только если счётчик "
+                              f"один на порту {port}")
+            if len(group) > 1 and meter.protocol == "mercury230" and meter.address == "0":
+                errors.append(f"Счётчик {meter.serial}: адрес 0 (общий) допустим, только если счётчик "
                               f"один на порту {port}")
 
 

@@ -17,13 +17,16 @@ from typing import Callable, List, Optional
 
 from .config import MeterConfig, PollingSettings
 from .logs import meter_log
-from .protocols.base import AccessDenied, MeterDriver, MeterTimeout, ProtocolError
-from .records import CHANNELS
+from .protocols.base import AccessDenied, MeterDriver, MeterTimeout, NotSupported, ProtocolError
+from .records import CHANNELS, DaySnapshot, RegisterReading, day_start
 from .store import Store
 
 # Profile is requested a day at a time and the cursor committed after each day, so a long catch-up
 # interrupted by an error or a restart resumes where it stopped.
 _PROFILE_CHUNK = timedelta(days=1)
+# Day-start registers are asked for at most this many days back (first poll, or after a gap);
+# meters keep a month or two of them, and billing needs the recent ones.
+_SNAPSHOT_DAYS_MAX = 31
 
 SessionFactory = Callable[[MeterConfig, logging.LoggerAdapter], "AbstractContextManager[MeterDriver]"]
 
@@ -73,7 +76,12 @@ class MeterPoller:
             with self._open_session(meter, log) as driver:
                 for item in meter.read:
                     step = STEP_NAMES[item]
-                    getattr(self, f"_read_{item}")(driver, meter, report, log)
+                    try:
+                        getattr(self, f"_read_{item}")(driver, meter, report, log)
+                    except NotSupported as exc:
+                        # This model does not keep it: not a failed poll, the session goes on.
+                        report.summary.append(f"{step}: нет у счётчика")
+                        log.debug("Пропущено: %s", exc)
         except sqlite3.Error:
             raise
         except Exception as exc:  # whatever a driver raises must not stop the other meters
@@ -106,6 +114,32 @@ class MeterPoller:
         self.store.save([reading])
         shown = [f"{ch} {reading.values[ch]:g}" for ch in CHANNELS if ch in reading.values]
         report.summary.append("показания " + (" ".join(shown) or "пусто"))
+        self._read_snapshots(driver, meter, reading, report)
+
+    def _read_snapshots(self, driver: MeterDriver, meter: MeterConfig, reading: RegisterReading,
+                        report: PollReport) -> None:
+        """Day-start registers, once per meter-local day: the days since the last one stored
+        (all of them after a gap, up to _SNAPSHOT_DAYS_MAX back), taken from the meter's own
+        store where it has one, else today's from this reading, the first after midnight."""
+        today = reading.read_at.astimezone(meter.timezone).date()
+        cursor = self.store.cursor(meter.serial, "snapshots")
+        oldest = today - timedelta(days=min(self.settings.initial_backfill_days, _SNAPSHOT_DAYS_MAX))
+        if cursor is not None:
+            done = cursor.astimezone(meter.timezone).date()
+            if done >= today:
+                return
+            oldest = max(oldest, done + timedelta(days=1))
+        days = [oldest + timedelta(days=k) for k in range((today - oldest).days + 1)]
+        try:
+            snapshots = driver.read_day_snapshots(days)
+        except NotSupported:
+            snapshots = [DaySnapshot(meter.serial, today, day_start(today, meter.timezone),
+                                     dict(reading.values), "first_after_midnight")]
+        if not snapshots:
+            return      # the meter has none yet (e.g. today's not closed): asked again next poll
+        newest = max(s.day_start for s in snapshots)
+        added = self.store.save(snapshots, {(meter.serial, "snapshots"): newest})
+        report.summary.append(f"на начало суток {len(snapshots)} дн. (новых {added})")
 
     def _read_profile(self, driver: MeterDriver, meter: MeterConfig, report: PollReport,
                       log: logging.LoggerAdapter) -> None:

@@ -9,7 +9,9 @@ from typing import List, Optional, Sequence
 
 from .config import MeterConfig
 from .poller import SESSION_STEP, STEP_NAMES, SessionFactory, describe_error, interval_start
-from .records import CHANNELS, ClockReading, Interval, MeterEvent, Record, RegisterReading, RelayState
+from .protocols.base import MeterDriver, NotSupported
+from .records import (CHANNELS, ClockReading, DaySnapshot, Interval, MeterEvent, Record, RegisterReading,
+                      RelayState)
 
 _SEVERITY = {"info": "инфо", "warning": "внимание", "critical": "авария"}
 _JOURNALS = {"voltage": "напряжение", "current": "ток", "relay": "реле", "tamper": "вскрытие",
@@ -27,12 +29,14 @@ class Readout:
     profile: List[Interval] = field(default_factory=list)
     events: List[MeterEvent] = field(default_factory=list)
     relay: Optional[RelayState] = None
+    snapshots: List[DaySnapshot] = field(default_factory=list)
+    unsupported: List[str] = field(default_factory=list)   # what this meter does not keep
     error: Optional[str] = None
 
     def records(self) -> List[Record]:
         """What `--store` puts into the queue (the clock is reported, never stored)."""
         single: List[Record] = [r for r in (self.registers, self.relay) if r is not None]
-        return single + list(self.profile) + list(self.events)
+        return single + list(self.snapshots) + list(self.profile) + list(self.events)
 
 
 def read_once(open_session: SessionFactory, meter: MeterConfig, log: logging.LoggerAdapter,
@@ -46,19 +50,34 @@ def read_once(open_session: SessionFactory, meter: MeterConfig, log: logging.Log
         with open_session(meter, log) as driver:
             for item in meter.read:
                 step = STEP_NAMES[item]
-                if item == "clock":
-                    readout.clock = driver.read_clock()
-                elif item == "registers":
-                    readout.registers = driver.read_registers()
-                elif item == "profile":
-                    readout.profile = driver.read_profile(readout.since, readout.until)
-                elif item == "events":
-                    readout.events = driver.read_events(readout.since)
-                elif item == "relay":
-                    readout.relay = driver.read_relay()
+                try:
+                    _read_item(driver, item, readout)
+                except NotSupported as exc:
+                    readout.unsupported.append(f"{step}: {exc}")
     except Exception as exc:  # shown to the technician together with whatever was read
         readout.error = describe_error(step, exc)
     return readout
+
+
+def _read_item(driver: MeterDriver, item: str, readout: Readout) -> None:
+    if item == "clock":
+        readout.clock = driver.read_clock()
+    elif item == "registers":
+        readout.registers = driver.read_registers()
+        # The day-start registers of the days the period covers, where the meter stores them.
+        tz = readout.meter.timezone
+        first, last = readout.since.astimezone(tz).date(), readout.until.astimezone(tz).date()
+        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+        try:
+            readout.snapshots = driver.read_day_snapshots(days)
+        except NotSupported as exc:     # the registers themselves were read: keep going
+            readout.unsupported.append(str(exc))
+    elif item == "profile":
+        readout.profile = driver.read_profile(readout.since, readout.until)
+    elif item == "events":
+        readout.events = driver.read_events(readout.since)
+    elif item == "relay":
+        readout.relay = driver.read_relay()
 
 
 def render(readout: Readout) -> str:
@@ -73,6 +92,10 @@ def render(readout: Readout) -> str:
         r = readout.registers
         rows = [[ch, f"{r.values[ch]:.3f}", _UNITS[ch]] for ch in CHANNELS if ch in r.values]
         lines += [f"Показания на {_local(r.read_at)}", *table(["Канал", "Значение", "Ед."], rows), ""]
+    if readout.snapshots:
+        rows = [[s.day.strftime("%d.%m.%Y"), *[_value(s.values.get(ch)) for ch in CHANNELS]]
+                for s in readout.snapshots]
+        lines += ["Показания на начало суток (хранит счётчик)", *table(["Сутки", *CHANNELS], rows), ""]
     if "profile" in m.read and (readout.profile or not readout.error):
         rows = [[_local(i.start, seconds=False), str(i.minutes),
                  *[_value(i.values.get(ch)) for ch in CHANNELS], _status(i.status)] for i in readout.profile]
@@ -86,6 +109,8 @@ def render(readout: Readout) -> str:
                   *(table(["Время", "Журнал", "Код", "Важность", "Описание"], rows) if rows else []), ""]
     if readout.relay:
         lines += [f"Реле нагрузки: {'включено' if readout.relay.connected else 'ОТКЛЮЧЕНО'}", ""]
+    if readout.unsupported:
+        lines += ["Нет у счётчика:", *[f"  {text}" for text in readout.unsupported], ""]
     if readout.error:
         lines += [f"ОШИБКА: {readout.error}", ""]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ manufacture; intervals: energy within the interval). The upload JSON is `to_json
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timezone, tzinfo
 from typing import Dict, Optional
 
 # Energy channels, in the order the portal shows them.
@@ -74,6 +74,30 @@ class RelayState:
                 "state": "on" if self.connected else "off"}
 
 
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """UTC instant of the meter-local midnight that starts `day`."""
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class DaySnapshot:
+    """Register totals at the start of a meter-local day (показания на начало суток), the
+    basis of Russian billing. `day_start` is the UTC instant of that day's meter-local
+    midnight. `source` is "meter" when the meter stored them itself (DLMS daily profile,
+    Mercury day arrays, Energomera day-end registers) and "first_after_midnight" when the
+    meter keeps none and the agent took its first register reading after midnight."""
+    meter: str
+    day: date
+    day_start: datetime
+    values: Dict[str, float]
+    source: str = "meter"
+    kind: str = field(default="snapshot", init=False)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "meter": self.meter, "day": self.day.isoformat(),
+                "day_start": _iso(self.day_start), "values": dict(self.values), "source": self.source}
+
+
 @dataclass(frozen=True)
 class ClockReading:
     meter: str
@@ -85,7 +109,7 @@ class ClockReading:
         return (self.meter_time - self.agent_time).total_seconds()
 
 
-Record = object  # RegisterReading | Interval | MeterEvent | RelayState (py3.9: no `X | Y` at runtime)
+Record = object  # RegisterReading | Interval | MeterEvent | RelayState | DaySnapshot (py3.9: no `X | Y`)
 
 
 def record_from_json(data: dict) -> "Record":
@@ -101,6 +125,9 @@ def record_from_json(data: dict) -> "Record":
                           data["severity"], data["text"])
     if kind == "relay":
         return RelayState(data["meter"], _parse(data["at"]), data["state"] == "on")
+    if kind == "snapshot":
+        return DaySnapshot(data["meter"], date.fromisoformat(data["day"]), _parse(data["day_start"]),
+                           dict(data["values"]), data.get("source", "meter"))
     raise ValueError(f"unknown record kind: {kind}")
 
 

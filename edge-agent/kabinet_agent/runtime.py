@@ -74,6 +74,10 @@ def driver_options(meter: MeterConfig) -> Dict[str, Any]:
         if meter.baud:
             options["max_baud"] = meter.baud
         return options
+    if meter.protocol == "energomera":
+        # Energomera keeps its profile without an interval length in the answer; the line speed
+        # is the one the meter's RS-485 interface is set to.
+        return {"profile_minutes": meter.profile_minutes, "baud": meter.baud or 9600}
     return {}
 
 

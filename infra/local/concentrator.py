@@ -7,6 +7,10 @@ serves the meter on a pseudo-terminal (DLMS/COSEM over HDLC), and the real `kabi
 polls it every minute and uploads signed batches to the local API — so what the АИИС pages show
 has travelled meter → pty → agent → HTTP → ingestion. The first poll reads the profile a few days
 back, so the charts have data at once.
+
+A second bus carries an Energomera CE301 (its IEC 62056-21 dialect, `energomera` driver). It is a
+meter of the local demo only: at start-up billing "adds" it to the demo company's contract as an
+АИИС meter (one billing row), so its data are accepted like the first meter's.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 AGENT_ID = "tp-17-uspd-1"
 AGENT_NAME = "ТП-17, ул. Плехановская, 10 (симулятор)"
 BACKFILL_DAYS = 4
+ENERGOMERA_SERIAL = "009218054000123"
+ENERGOMERA_ADDRESS = "218054123"   # the last 9 digits of the serial, the CE meters' default address
 logger = logging.getLogger("kabinet.local.concentrator")
 
 
@@ -47,14 +53,41 @@ class Concentrator:
         from chalicelib.aiis.models import AgentCreate, MeterRef
         from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
 
+        from chalicelib.exchange.demo import COMPANY_CONTRACT
+
         staff = UserRepository().find_by_identifier("login", staff_identity_key(self.staff_login.lower()))
         if staff is None:
             raise RuntimeError(f"demo staff member {self.staff_login!r} not found")
         actor = Principal(user=staff, session_id="local-concentrator")
-        self.serials = [AIIS_SERIAL]
-        created = AgentAdmin().create(actor, AgentCreate(id=AGENT_ID, name=AGENT_NAME,
-                                                         meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]))
+        self._bill_energomera_meter(COMPANY_CONTRACT)
+        self.serials = [AIIS_SERIAL, ENERGOMERA_SERIAL]
+        created = AgentAdmin().create(actor, AgentCreate(id=AGENT_ID, name=AGENT_NAME, meters=[
+            MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL),
+            MeterRef(contract=COMPANY_CONTRACT, serial=ENERGOMERA_SERIAL)]))
         return created.secret
+
+    @staticmethod
+    def _bill_energomera_meter(contract: str) -> None:
+        """One billing row: the CE301 joins the company's contract as an АИИС meter."""
+        import csv
+        import io
+
+        from chalicelib.exchange.billing_format import CSV_COLUMNS, parse_drop
+        from chalicelib.exchange.billing_import import apply_rows
+        from chalicelib.exchange.demo import demo_rows
+
+        [company] = [r for r in demo_rows("") if r["contract"] == contract]
+        row = {**company, "serial": ENERGOMERA_SERIAL, "model": "Энергомера CE301", "zones": "T1,T2",
+               "coefficient": "1", "seal": "Б-000778", "status": "aiis", "point_code": "ТУ-2002-2",
+               "install_place": "ВРУ-0,4 кВ, ввод 2", "last_period": "", "last_T1": "", "last_T2": "", "last_T3": ""}
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, delimiter=";", lineterminator="\r\n", restval="")
+        writer.writeheader()
+        writer.writerow(row)
+        parsed = parse_drop("concentrator.csv", buffer.getvalue().encode("cp1251"))
+        report = apply_rows(parsed.rows, parsed.errors)
+        if report.errors:
+            raise RuntimeError(f"the Energomera meter's billing row has errors: {report.errors}")
 
     def start(self) -> None:
         from kabinet_agent.config import load_config
@@ -69,6 +102,9 @@ class Concentrator:
             {"name": "rs485-1", "protocol": "dlms", "baud": 9600, "wire_time": False,
              "meters": [{"serial": AIIS_SERIAL, "address": "145", "password": "12345678", "relay": "on",
                          "prosumer": True, "drift_seconds": 7}]},
+            {"name": "rs485-2", "protocol": "energomera", "baud": 9600, "wire_time": False,
+             "meters": [{"serial": ENERGOMERA_SERIAL, "address": ENERGOMERA_ADDRESS, "password": "777777",
+                         "type": "CE301", "drift_seconds": -3}]},
         ]}).start()
         key = self.tmp / "agent.key"
         key.write_text(secret + "\n")
@@ -80,7 +116,10 @@ class Concentrator:
             "polling": {"initial_backfill_days": BACKFILL_DAYS, "max_profile_days_per_poll": BACKFILL_DAYS + 1,
                         "settle_s": 2, "jitter_s": 0, "bus_pause_s": 0.05, **self.polling},
             "meters": [{"serial": AIIS_SERIAL, "port": self.simulator.bus("dlms").slave_path, "address": 145,
-                        "protocol": "dlms", "password": "12345678", "baud": 9600, "poll_minutes": 1}],
+                        "protocol": "dlms", "password": "12345678", "baud": 9600, "poll_minutes": 1},
+                       {"serial": ENERGOMERA_SERIAL, "port": self.simulator.bus("energomera").slave_path,
+                        "address": ENERGOMERA_ADDRESS, "protocol": "energomera", "password": "777777",
+                        "poll_minutes": 1}],
         }
         path = self.tmp / "agent.json"
         path.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -99,8 +138,9 @@ class Concentrator:
 
     def describe(self) -> str:
         port = self.simulator.bus("dlms").slave_path if self.simulator else "?"
-        return (f"УСПД {AGENT_ID} (симулятор): счётчик {', '.join(self.serials)} (DLMS/СПОДЭС) на {port}, "
-                f"опрос раз в минуту; очередь и ключ в {self.tmp}")
+        port2 = self.simulator.bus("energomera").slave_path if self.simulator else "?"
+        return (f"УСПД {AGENT_ID} (симулятор): счётчики {self.serials[0]} (DLMS/СПОДЭС) на {port} и "
+                f"{ENERGOMERA_SERIAL} (Энергомера CE301) на {port2}, опрос раз в минуту; очередь и ключ в {self.tmp}")
 
     def stop_agent(self) -> None:
         """Ends the agent only: the simulator, the key and the queue stay until `stop()`."""

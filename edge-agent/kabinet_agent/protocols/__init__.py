@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Dict, Type
 
-from .base import AccessDenied, MeterDriver, MeterTimeout, ProtocolError, Transport
+from .base import AccessDenied, MeterDriver, MeterTimeout, NotSupported, ProtocolError, Transport
 from .dlms import DlmsDriver
+from .energomera import EnergomeraDriver
 from .iec62056_21 import Iec62056Driver
 from .mercury230 import Mercury230Driver
 
@@ -13,6 +14,7 @@ DRIVERS: Dict[str, Type[MeterDriver]] = {
     "iec62056-21": Iec62056Driver,
     "dlms": DlmsDriver,
     "mercury230": Mercury230Driver,
+    "energomera": EnergomeraDriver,
 }
 
 
@@ -24,5 +26,5 @@ def driver_for(protocol: str) -> Type[MeterDriver]:
         raise ValueError(f"неизвестный протокол счётчика {protocol!r} (известны: {known})") from None
 
 
-__all__ = ["AccessDenied", "DRIVERS", "MeterDriver", "MeterTimeout", "ProtocolError",
+__all__ = ["AccessDenied", "DRIVERS", "MeterDriver", "MeterTimeout", "NotSupported", "ProtocolError",
            "Transport", "driver_for"]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import abc
-from datetime import datetime, timezone, tzinfo
-from typing import List, Optional
+from datetime import date, datetime, timezone, tzinfo
+from typing import List, Optional, Sequence
 
-from ..records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
+from ..records import ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState
 
 
 class ProtocolError(Exception):
@@ -18,6 +18,11 @@ class MeterTimeout(ProtocolError):
 
 class AccessDenied(ProtocolError):
     """The meter refused the password / association."""
+
+
+class NotSupported(ProtocolError):
+    """This meter (model, firmware) does not keep that data at all. The poller skips the item
+    and goes on with the session instead of counting it as a failed poll."""
 
 
 class Transport(abc.ABC):
@@ -94,6 +99,13 @@ class MeterDriver(abc.ABC):
 
     @abc.abstractmethod
     def read_clock(self) -> ClockReading: ...
+
+    def read_day_snapshots(self, days: Sequence[date]) -> List[DaySnapshot]:
+        """The registers the meter stored at the start (meter-local midnight) of each of `days`;
+        days the meter no longer (or not yet) holds are left out. A driver of a meter that stores
+        no day-start registers keeps this default: the poller then takes the first register
+        reading after midnight instead."""
+        raise NotSupported("показания на начало суток: счётчик их не хранит")
 
     def close(self) -> None:
         """End the session politely (disconnect frame, break); must not raise."""

@@ -7,6 +7,9 @@
   init 0xFFFF, no final XOR). Check value: crc16_modbus(b"123456789") == 0x4B37.
   On the wire it also goes least significant byte first.
 * BCC — the IEC 62056-21 block check character: XOR of the bytes.
+* 7-bit sum — the block check of Energomera's dialect of IEC 62056-21 (CE102M, CE301,
+  CE303): the arithmetic sum of the same bytes, modulo 0x80. The break `SOH B0 ETX` thus
+  ends in 0x75 there and 0x71 in the standard.
 """
 from __future__ import annotations
 
@@ -51,3 +54,7 @@ def bcc_xor(data: bytes) -> int:
     for byte in data:
         result ^= byte
     return result
+
+
+def bcc_sum7(data: bytes) -> int:
+    return sum(data) & 0x7F

@@ -7,15 +7,22 @@ LLS) when a password is configured and to 0x10 ("public", no authentication) oth
 
 One HDLC connection + association is kept for all reads of a session and released in
 `close()`. Any protocol error drops the connection so the next read starts afresh.
+
+Day-start registers come from the daily profile 1.0.98.2.0.255 (СПОДЭС «профиль суточных
+показаний»): its capture_objects name the clock and the registers (totals x.8.0 of A±, R±
+are taken, tariff columns ignored); rows are selected by a range_descriptor on the clock,
+and a row stamped at the meter's midnight (00:00, or 23:59:xx of the day before, as some
+firmware stamps the closing of the day) is the snapshot of that day.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
-from ..records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
+from ..records import (ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState,
+                       day_start)
 from . import axdr, dlms_apdu, spodes
-from .base import AccessDenied, MeterDriver, ProtocolError, Transport
+from .base import AccessDenied, MeterDriver, NotSupported, ProtocolError, Transport
 from .hdlc import DEFAULT_MAX_INFO, HdlcClient, encode_server_address
 
 T = TypeVar("T")
@@ -268,7 +275,62 @@ class DlmsDriver(MeterDriver):
             return events
         return self._run(action)
 
+    def read_day_snapshots(self, days: Sequence[date]) -> List[DaySnapshot]:
+        if not days:
+            return []
+
+        def action(cosem: CosemClient) -> List[DaySnapshot]:
+            try:
+                columns = cosem.get(7, spodes.DAILY_PROFILE, 3)
+            except DataAccessError as exc:
+                if exc.code in _MISSING_OBJECT:
+                    raise NotSupported("показания на начало суток: нет профиля "
+                                       f"{spodes.DAILY_PROFILE}") from exc
+                raise
+            clock_col, register_cols = self._daily_columns(cosem, columns)
+            first = datetime(min(days).year, min(days).month, min(days).day, tzinfo=self.meter_tz)
+            last = datetime(max(days).year, max(days).month, max(days).day, tzinfo=self.meter_tz)
+            access = dlms_apdu.range_descriptor(
+                axdr.CosemDateTime.from_datetime(first - timedelta(minutes=1), self.meter_tz),
+                axdr.CosemDateTime.from_datetime(last + timedelta(minutes=1), self.meter_tz))
+            wanted = set(days)
+            found: Dict[date, DaySnapshot] = {}
+            for row in _rows(cosem.get(7, spodes.DAILY_PROFILE, 2, access), "суточный профиль"):
+                stamp = _date_time(row[clock_col])
+                if stamp is None:
+                    continue
+                at = stamp.to_utc(self.meter_tz)
+                day = _day_of_midnight(at.astimezone(self.meter_tz))
+                if day is None or day not in wanted:
+                    continue
+                values = {channel: _to_kilo(_number(row[col], channel) * 10 ** scaler, unit, channel)
+                          for col, channel, scaler, unit in register_cols if row[col] is not None}
+                if "A+" in values:
+                    found[day] = DaySnapshot(self.serial, day, day_start(day, self.meter_tz), values)
+            return [found[d] for d in sorted(found)]
+        return self._run(action)
+
     # Helpers -----------------------------------------------------------------------------
+
+    def _daily_columns(self, cosem: CosemClient, columns: Any
+                       ) -> Tuple[int, List[Tuple[int, str, int, int]]]:
+        if not isinstance(columns, list):
+            raise ProtocolError("суточный профиль: capture_objects не массив")
+        clock_col: Optional[int] = None
+        register_cols: List[Tuple[int, str, int, int]] = []
+        for col, item in enumerate(columns):
+            if not (isinstance(item, tuple) and len(item) >= 3 and isinstance(item[1], bytes)):
+                raise ProtocolError("суточный профиль: неверное описание столбца")
+            class_id, ln, attribute = item[0], item[1], item[2]
+            if class_id == 8 and ln == dlms_apdu.obis(spodes.CLOCK):
+                clock_col = col
+            elif class_id in (3, 4) and attribute == 2 and ln[0] == 1 and ln[2] in spodes.PROFILE_CHANNELS \
+                    and ln[3] == 8 and ln[4] == 0:
+                scaler, unit = self._scaler_unit(cosem, class_id, dlms_apdu.obis_text(ln))
+                register_cols.append((col, spodes.PROFILE_CHANNELS[ln[2]], scaler, unit))
+        if clock_col is None or not register_cols:
+            raise ProtocolError("суточный профиль: нет столбца времени или показаний")
+        return clock_col, register_cols
 
     def _scaler_unit(self, cosem: CosemClient, class_id: int, instance: str) -> Tuple[int, int]:
         key = (class_id, instance)
@@ -303,6 +365,15 @@ class DlmsDriver(MeterDriver):
         if not channel_cols:
             raise ProtocolError("профиль нагрузки не содержит столбцов энергии A±/R±")
         return clock_col, channel_cols
+
+
+def _day_of_midnight(local: datetime) -> Optional[date]:
+    """The day whose start `local` stamps: 00:00:xx of that day or 23:59:xx of the day before."""
+    if local.hour == 0 and local.minute == 0:
+        return local.date()
+    if local.hour == 23 and local.minute == 59:
+        return local.date() + timedelta(days=1)
+    return None
 
 
 def _utcnow() -> datetime:

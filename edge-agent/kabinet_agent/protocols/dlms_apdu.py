@@ -13,6 +13,7 @@ from typing import List, Optional, Tuple
 
 from . import axdr
 from .base import ProtocolError
+from .obis import obis_bytes
 
 # Object identifiers (BER-encoded bodies, without the 06 07 header).
 APP_CONTEXT_LN_NO_CIPHER = bytes.fromhex("60857405080101")   # 2.16.756.5.8.1.1
@@ -52,11 +53,8 @@ DATA_ACCESS_RESULTS = {
 
 
 def obis(text: str) -> bytes:
-    """"1.0.1.8.0.255" (also "1-0:1.8.0.255") → 6 bytes."""
-    parts = text.replace("-", ".").replace(":", ".").split(".")
-    if len(parts) != 6:
-        raise ValueError(f"код OBIS из 6 групп, а не {text!r}")
-    return bytes(int(p) for p in parts)
+    """"1.0.1.8.0.255" (also "1-0:1.8.0.255", "1-0:1.8.0*255") → 6 bytes."""
+    return obis_bytes(text)
 
 
 def obis_text(raw: bytes) -> str:

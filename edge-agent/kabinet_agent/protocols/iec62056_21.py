@@ -1,4 +1,4 @@
-"""IEC 62056-21 mode C driver: data readout and the P.01 load profile.
+"""IEC 62056-21 mode C driver: data readout, the P.01 load profile and the P.98 logbook.
 
 Session (7E1, 300 baud to start):
     agent: /?<address>!CR LF                meter: /XXXZ<ident>CR LF
@@ -29,19 +29,29 @@ Status word (hex) → Interval.status, following the VDEW status bits:
     0x08 DST flag, other bits                                     → informational, "ok"
 Slots of the requested period the meter did not return come back as "missing".
 
-Not in mode C: a load-relay state (read_relay raises ProtocolError "не поддерживается")
-and a standard event journal (read_events returns []; P.98 logbooks are vendor-specific).
+Event journal: `R5 P.98(<from>;<to>)` in programming mode, the VDEW logbook. Every line is
+    P.98(ZYYMMDDhhmmss)(SSSSSSSS)()(0)[...]
+and each set bit of the status word is one event (P98_EVENTS; unknown bits keep their code
+with a generic text). A meter without a logbook answers P.98(ERROR) → NotSupported.
+Relay: a readout line 96.3.10 (0-0:96.3.10, the disconnect control output state, 1 = on)
+where the model reports it; otherwise NotSupported.
+
+The block check is a parameter (`block_check`): the Energomera dialect (energomera.py)
+uses the same framing with a 7-bit arithmetic sum.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
-from .base import AccessDenied, MeterDriver, ProtocolError, Transport
+from .base import AccessDenied, MeterDriver, NotSupported, ProtocolError, Transport
 from .crc import bcc_xor
+from .obis import parse_obis
+
+BlockCheck = Callable[[bytes], int]
 
 SOH, STX, ETX, EOT, ACK, NAK = 0x01, 0x02, 0x03, 0x04, 0x06, 0x15
 BAUD_RATES = {"0": 300, "1": 600, "2": 1200, "3": 2400, "4": 4800, "5": 9600, "6": 19200}
@@ -84,22 +94,23 @@ def ack_option(baud_char: str, programming: bool) -> bytes:
     return bytes((ACK,)) + b"0" + baud_char.encode("ascii") + (b"1" if programming else b"0") + b"\r\n"
 
 
-def command(cmd: bytes, data: Optional[bytes] = None) -> bytes:
+def command(cmd: bytes, data: Optional[bytes] = None, check: BlockCheck = bcc_xor) -> bytes:
     """SOH C D [STX data] ETX BCC — e.g. command(b"R5", b"P.01(...)"), command(b"B0")."""
     body = cmd + (bytes((STX,)) + data if data is not None else b"") + bytes((ETX,))
-    return bytes((SOH,)) + body + bytes((bcc_xor(body),))
+    return bytes((SOH,)) + body + bytes((check(body),))
 
 
-def data_block(payload: bytes, final: bool = True) -> bytes:
+def data_block(payload: bytes, final: bool = True, check: BlockCheck = bcc_xor) -> bytes:
     """STX payload ETX|EOT BCC (meter side; also used by the simulator)."""
     tail = payload + bytes((ETX if final else EOT,))
-    return bytes((STX,)) + tail + bytes((bcc_xor(tail),))
+    return bytes((STX,)) + tail + bytes((check(tail),))
 
 
 BREAK = command(b"B0")
 
 
-def read_block(transport: Transport, timeout: float, opener: int = STX) -> Tuple[bytes, bool]:
+def read_block(transport: Transport, timeout: float, opener: int = STX,
+               check: BlockCheck = bcc_xor) -> Tuple[bytes, bool]:
     """Reads STX|SOH ... ETX|EOT BCC; returns (content between opener and end, is_final)."""
     first = transport.read_exact(1, timeout)
     if first[0] == NAK:
@@ -115,7 +126,7 @@ def read_block(transport: Transport, timeout: float, opener: int = STX) -> Tuple
         if len(body) > MAX_BLOCK:
             raise ProtocolError("блок данных счётчика слишком длинный")
     bcc = transport.read_exact(1, timeout)[0]
-    if bcc_xor(body) != bcc:
+    if check(body) != bcc:
         raise ProtocolError("неверная контрольная сумма блока (BCC) — помеха на линии")
     return body[:-1], body[-1] == ETX
 
@@ -136,9 +147,16 @@ def parse_data_lines(text: str) -> Dict[str, List[str]]:
         match = _LINE.match(line)
         if not match:
             continue
-        address = match.group(1).split(":")[-1].split("*")[0]
+        address = _normal_address(match.group(1))
         result.setdefault(address, re.findall(r"\(([^()]*)\)", match.group(2)))
     return result
+
+
+def _normal_address(text: str) -> str:
+    try:
+        return parse_obis(text).cde
+    except ValueError:
+        return text.split(":")[-1].split("*")[0]
 
 
 def parse_quantity(value: str) -> Tuple[float, str]:
@@ -255,10 +273,67 @@ def _parse_p01_header(fields: List[str], tz: tzinfo) -> dict:
             "step": timedelta(minutes=minutes), "status": status_word, "channels": channels}
 
 
+# VDEW logbook status bits → (journal, severity, Russian text), the bits P.01 uses too.
+P98_EVENTS: Dict[int, Tuple[str, str, str]] = {
+    0x80: ("power", "warning", "Выключение питания счётчика"),
+    0x40: ("power", "info", "Включение питания счётчика"),
+    0x20: ("diagnostics", "info", "Часы счётчика переведены"),
+    0x08: ("diagnostics", "info", "Переход на летнее/зимнее время"),
+    0x02: ("diagnostics", "warning", "Часы счётчика недостоверны"),
+    0x01: ("diagnostics", "critical", "Критическая ошибка счётчика"),
+}
+
+
+def parse_logbook(text: str, meter: str, tz: tzinfo) -> List[MeterEvent]:
+    """Events of a P.98 answer: one per set status bit of every entry."""
+    events: List[MeterEvent] = []
+    for raw in text.replace("\r", "").split("\n"):
+        line = raw.strip()
+        if not line.startswith("P.98"):
+            continue
+        fields = re.findall(r"\(([^()]*)\)", line)
+        if fields and "ERROR" in fields[0].upper():
+            raise NotSupported("журнал событий P.98: счётчик его не ведёт")
+        if len(fields) < 2:
+            raise ProtocolError(f"P.98: неполная запись {line!r}")
+        digits = re.sub(r"\D", "", fields[0])
+        if len(digits) in (11, 13):
+            digits = digits[1:]
+        try:
+            local = datetime.strptime(digits, "%y%m%d%H%M%S" if len(digits) == 12 else "%y%m%d%H%M")
+            status = int(fields[1] or "0", 16)
+        except ValueError as exc:
+            raise ProtocolError(f"P.98: неверная запись {line!r}") from exc
+        at = local.replace(tzinfo=tz).astimezone(timezone.utc)
+        bit = 1
+        while bit <= status:
+            if status & bit:
+                journal, severity, text_ru = P98_EVENTS.get(
+                    bit, ("diagnostics", "info", f"Событие журнала P.98, статус 0x{bit:08X}"))
+                events.append(MeterEvent(meter, at, journal, f"{bit:08X}", severity, text_ru))
+            bit <<= 1
+    return events
+
+
+def parse_relay(data: Dict[str, List[str]]) -> Optional[bool]:
+    """Disconnect control output state (96.3.10) from a readout; None when not reported."""
+    items = data.get("96.3.10")
+    if not items:
+        return None
+    value = items[0].split("*")[0].strip().lower()
+    if value in ("1", "on", "01"):
+        return True
+    if value in ("0", "off", "00"):
+        return False
+    raise ProtocolError(f"состояние реле 96.3.10: непонятное значение {items[0]!r}")
+
+
 # --- driver ------------------------------------------------------------------------------
 
 class Iec62056Driver(MeterDriver):
     protocol = "iec62056-21"
+    block_check: BlockCheck = staticmethod(bcc_xor)
+    start_baud = START_BAUD
 
     def __init__(self, transport: Transport, serial: str, address: str,
                  password: Optional[str] = None, timeout: float = 2.0,
@@ -271,7 +346,7 @@ class Iec62056Driver(MeterDriver):
         self._in_programming = False
 
     def _start(self, programming: bool) -> Identification:
-        self.transport.set_baudrate(START_BAUD)
+        self.transport.set_baudrate(self.start_baud)
         self.transport.discard_input()
         self.transport.write(sign_on(self.address or ""))
         ident = parse_identification(self.transport.read_until(b"\n", 128, self.timeout))
@@ -288,14 +363,14 @@ class Iec62056Driver(MeterDriver):
         try:
             self._start(programming=False)
             started = datetime.now(timezone.utc)
-            content, final = read_block(self.transport, self.timeout)
+            content, final = read_block(self.transport, self.timeout, check=self.block_check)
             if not final:
                 raise ProtocolError("режим считывания: блок данных не завершён ETX")
             return parse_data_lines(content.decode("ascii", "replace")), started
         finally:
             # A readout ends the session on the meter's side: back to the sign-on speed.
             self._in_programming = False
-            self.transport.set_baudrate(START_BAUD)
+            self.transport.set_baudrate(self.start_baud)
 
     def read_registers(self) -> RegisterReading:
         data, started = self._readout()
@@ -320,7 +395,7 @@ class Iec62056Driver(MeterDriver):
             request = "P.01({};{})".format(format_p01_time(since, self.meter_tz),
                                            format_p01_time(until + timedelta(hours=1),
                                                            self.meter_tz))
-            self.transport.write(command(b"R5", request.encode("ascii")))
+            self.transport.write(command(b"R5", request.encode("ascii"), self.block_check))
             text = self._read_response()
         finally:
             self._break()
@@ -329,11 +404,27 @@ class Iec62056Driver(MeterDriver):
         return _fill_gaps(self.serial, intervals, since, until, self.profile_minutes)
 
     def read_events(self, since: datetime) -> List[MeterEvent]:
-        # Mode C has no standard event journal; see the module docstring.
-        return []
+        if since.tzinfo is None:
+            raise ValueError("since должен быть со временем UTC")
+        until = datetime.now(timezone.utc) + timedelta(days=1)
+        try:
+            self._start(programming=True)
+            self._login()
+            request = "P.98({};{})".format(format_p01_time(since, self.meter_tz),
+                                           format_p01_time(until, self.meter_tz))
+            self.transport.write(command(b"R5", request.encode("ascii"), self.block_check))
+            text = self._read_response()
+        finally:
+            self._break()
+        events = [e for e in parse_logbook(text, self.serial, self.meter_tz) if e.at >= since]
+        return sorted(events, key=lambda e: (e.at, e.code))
 
     def read_relay(self) -> RelayState:
-        raise ProtocolError("реле нагрузки: не поддерживается протоколом МЭК 62056-21 (режим C)")
+        data, started = self._readout()
+        state = parse_relay(data)
+        if state is None:
+            raise NotSupported("реле нагрузки: счётчик не сообщает его состояние (нет 96.3.10)")
+        return RelayState(self.serial, started, state)
 
     def close(self) -> None:
         try:
@@ -344,12 +435,13 @@ class Iec62056Driver(MeterDriver):
     # Programming-mode helpers ------------------------------------------------------------
 
     def _login(self) -> None:
-        content, _ = read_block(self.transport, self.timeout, opener=SOH)
+        content, _ = read_block(self.transport, self.timeout, opener=SOH, check=self.block_check)
         if not content.startswith(b"P0"):
             raise ProtocolError(f"ожидался запрос пароля P0, пришло {content[:8]!r}")
         if self.password is None:
             return
-        self.transport.write(command(b"P1", b"(" + self.password.encode("ascii") + b")"))
+        self.transport.write(command(b"P1", b"(" + self.password.encode("ascii") + b")",
+                                     self.block_check))
         reply = self.transport.read_exact(1, self.timeout)
         if reply[0] == NAK:
             raise AccessDenied("счётчик отклонил пароль (режим программирования)")
@@ -359,7 +451,7 @@ class Iec62056Driver(MeterDriver):
     def _read_response(self) -> str:
         parts: List[bytes] = []
         while True:
-            content, final = read_block(self.transport, self.timeout)
+            content, final = read_block(self.transport, self.timeout, check=self.block_check)
             parts.append(content)
             if final:
                 return b"".join(parts).decode("ascii", "replace")
@@ -369,9 +461,9 @@ class Iec62056Driver(MeterDriver):
         if self._in_programming:
             self._in_programming = False
             try:
-                self.transport.write(BREAK)
+                self.transport.write(command(b"B0", check=self.block_check))
             finally:
-                self.transport.set_baudrate(START_BAUD)
+                self.transport.set_baudrate(self.start_baud)
 
 
 def _fill_gaps(meter: str, intervals: List[Interval], since: datetime,

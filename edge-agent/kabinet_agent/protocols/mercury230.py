@@ -15,6 +15,9 @@ Commands used (payload after the address):
                             (J=01 power on/off, 03..05 phase 1..3 on/off, 12 case open/close)
     05 00 00                energy from reset, tariff sum: A+ A- R+ R-, 4 bytes each in the
                             order b1 b0 b3 b2, Wh (0.001 kWh); FF FF FF FF = not available
+    05 40 00, 05 50 00      the same for the current and the previous day (array 4 and 5 in
+                            the high nibble): registers at the start of today are
+                            from-reset − today, at the start of yesterday that − yesterday
     08 12                   version/variant: byte 2 low nibble = meter constant A code
                             (0→5000, 1→25000, 2→1250, 3→500, 4→1000, 5→250 imp/kWh)
     08 13                   last power-profile record: address (2 bytes, big-endian),
@@ -31,15 +34,20 @@ interval "estimated". The driver walks back from the last record, one record per
 request, until it passes `since`, so it is robust to gaps (no records are written while
 the meter is off); slots with no record come back "missing".
 
-Mercury 230 has no load relay on most versions: read_relay raises ProtocolError.
+Address 0 is the broadcast address: every meter answers it (with address 0), so it is
+used for a single meter on an optical port or its own line.
+
+Mercury 230 has no load relay on most versions and no public description of a relay status
+read was found: read_relay raises NotSupported (the poller skips it).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Dict, List, Optional, Tuple
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
-from .base import AccessDenied, MeterDriver, ProtocolError, Transport
+from ..records import (ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState,
+                       day_start)
+from .base import AccessDenied, MeterDriver, NotSupported, ProtocolError, Transport
 from .crc import crc16_le, crc16_modbus
 
 STATUS_TEXT = {
@@ -174,9 +182,9 @@ class Mercury230Driver(MeterDriver):
         try:
             self.bus_address = int(address)
         except ValueError:
-            raise ValueError(f"адрес Меркурий 230 — число 1..247, а не {address!r}")
-        if not 1 <= self.bus_address <= 247:
-            raise ValueError(f"адрес Меркурий 230 — число 1..247, а не {address!r}")
+            raise ValueError(f"адрес Меркурий 230 — число 0..247, а не {address!r}")
+        if not 0 <= self.bus_address <= 247:
+            raise ValueError(f"адрес Меркурий 230 — число 0..247, а не {address!r}")
         self.access_level = access_level
         self.password_ascii = password_ascii
         self._open = False
@@ -258,7 +266,33 @@ class Mercury230Driver(MeterDriver):
         return ClockReading(self.serial, meter_time, agent_time)
 
     def read_relay(self) -> RelayState:
-        raise ProtocolError("реле нагрузки: не поддерживается счётчиком Меркурий 230")
+        raise NotSupported("реле нагрузки: не поддерживается счётчиком Меркурий 230")
+
+    def read_day_snapshots(self, days: Sequence[date]) -> List[DaySnapshot]:
+        """Today's and yesterday's day-start registers (the meter keeps the energy of the
+        current and the previous day); other days are not available."""
+        clock = self.read_clock().meter_time.astimezone(self.meter_tz)
+        if clock.hour == 23 and clock.minute == 59 and clock.second >= 50:
+            return []              # the day may turn between the reads: the next poll takes it
+        total = decode_energy(self._run(b"\x05\x00\x00", 16))
+        try:
+            today = decode_energy(self._run(b"\x05\x40\x00", 16))
+            previous = decode_energy(self._run(b"\x05\x50\x00", 16))
+        except StatusError as exc:
+            if exc.code == 0x01:
+                raise NotSupported("показания на начало суток: счётчик не хранит энергию за сутки") from exc
+            raise
+        starts = {}
+        start_today = _subtract(total, today)
+        starts[clock.date()] = start_today
+        starts[clock.date() - timedelta(days=1)] = _subtract(start_today, previous)
+        snapshots = []
+        for day in days:
+            values = {ch: round(v / 1000.0, 3) for ch, v in zip(CHANNELS, starts.get(day) or [])
+                      if v is not None}
+            if "A+" in values:
+                snapshots.append(DaySnapshot(self.serial, day, day_start(day, self.meter_tz), values))
+        return snapshots
 
     def meter_constant(self) -> int:
         if self._constant is None:
@@ -316,6 +350,10 @@ class Mercury230Driver(MeterDriver):
                     code = f"{journal:02X}.{part + 1}"
                     events[(at, code)] = MeterEvent(self.serial, at, name, code, severity, text)
         return [events[key] for key in sorted(events)]
+
+
+def _subtract(a: List[Optional[int]], b: List[Optional[int]]) -> List[Optional[int]]:
+    return [None if x is None or y is None else x - y for x, y in zip(a, b)]
 
 
 def _fill_gaps(meter: str, found: Dict[datetime, Interval], since: datetime,

@@ -1,6 +1,7 @@
 """A Transport over a pyserial port (a real RS-485/optical adapter or a pseudo-terminal).
 
-Framing defaults follow the protocols: IEC 62056-21 mode C starts at 300 baud 7E1;
+Framing defaults follow the protocols: IEC 62056-21 mode C starts at 300 baud 7E1
+(Energomera's dialect at 9600 7E1);
 DLMS over HDLC and Mercury 230 use 8N1 (9600 baud is the usual factory setting).
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ LINE_DEFAULTS: Dict[str, tuple] = {
     "iec62056-21": (300, serial.SEVENBITS, serial.PARITY_EVEN, serial.STOPBITS_ONE),
     "dlms": (9600, serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE),
     "mercury230": (9600, serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE),
+    # Energomera's RS-485 interface signs on at its own speed (9600 from the factory), 7E1.
+    "energomera": (9600, serial.SEVENBITS, serial.PARITY_EVEN, serial.STOPBITS_ONE),
 }
 
 

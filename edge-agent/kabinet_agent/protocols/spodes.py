@@ -22,6 +22,8 @@ from typing import Dict, Tuple
 
 CLOCK = "0.0.1.0.0.255"
 LOAD_PROFILE = "1.0.99.1.0.255"
+# Профиль суточных показаний: registers captured at 00:00 of each day (ГОСТ Р 58940-2020).
+DAILY_PROFILE = "1.0.98.2.0.255"
 DISCONNECT_CONTROL = "0.0.96.3.10.255"
 
 # Cumulative energy registers (class 3): channel → OBIS.

@@ -1,5 +1,5 @@
-"""Meter simulator: Mercury 230, IEC 62056-21 mode C and DLMS/COSEM (HDLC) meters on
-pseudo-terminals, for tests and for the local demo.
+"""Meter simulator: Mercury 230, IEC 62056-21 mode C, Energomera CE102M/CE301/CE303 and
+DLMS/COSEM (HDLC) meters on pseudo-terminals, for tests and for the local demo.
 
 Configuration (JSON), one bus per protocol line; every bus gets its own pty:
 
@@ -11,14 +11,18 @@ Configuration (JSON), one bus per protocol line; every bus gets its own pty:
            {"serial": "0123456789", "address": "17", "password": "12345678",
             "drift_seconds": 4.5, "relay": "on", "prosumer": false,
             "utc_offset_minutes": 180,
-            "faults": {"corrupt_every": 0, "drop_every": 0}}
+            "faults": {"corrupt_every": 0, "drop_every": 0},
+            "reports_relay": false, "keeps_logbook": true,      # IEC only
+            "type": "CE301"}                                     # Energomera only: CE102M, CE301, CE303
          ]}
       ]
     }
 
 A flat {"meters": [{..., "protocol": "mercury230"}]} is also accepted: meters are then
 grouped into one bus per protocol. Addresses: IEC — the device address of the sign-on;
-DLMS — the HDLC physical (lower) address, logical device 1; Mercury — 1..247.
+DLMS — the HDLC physical (lower) address, logical device 1; Mercury — 1..247 (0, the
+broadcast address, reaches a meter alone on its bus); Energomera — the sign-on address,
+at the bus speed (9600 by default) rather than at 300 baud.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from .bus import Bus, Faults, SimMeter
 
 __all__ = ["Simulator", "SimMeter", "Faults", "Bus"]
 
-_PROTOCOLS = ("iec62056-21", "dlms", "mercury230")
+_PROTOCOLS = ("iec62056-21", "dlms", "mercury230", "energomera")
 
 
 class Simulator:
@@ -108,5 +112,8 @@ def _meter(spec: Dict[str, Any], protocol: str, offset: timedelta) -> SimMeter:
         utc_offset_minutes=int(spec.get("utc_offset_minutes", 180)),
         prosumer=bool(spec.get("prosumer", False)),
         max_baud_char=str(spec.get("max_baud_char", "5")),
+        reports_relay=bool(spec.get("reports_relay", False)),
+        keeps_logbook=bool(spec.get("keeps_logbook", True)),
+        meter_type=str(spec.get("type", "CE301")),
         faults=Faults(int(faults.get("corrupt_every", 0)), int(faults.get("drop_every", 0))),
         clock_offset=offset)

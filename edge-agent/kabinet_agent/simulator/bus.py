@@ -43,6 +43,9 @@ class SimMeter:
     utc_offset_minutes: int = 180
     prosumer: bool = False
     max_baud_char: str = "5"          # IEC: fastest speed offered ('5' = 9600)
+    reports_relay: bool = False       # IEC: the readout carries 0-0:96.3.10 (relay state)
+    keeps_logbook: bool = True        # IEC: answers P.98 (else P.98(ERROR))
+    meter_type: str = "CE301"         # Energomera: the model in its identification
     faults: Faults = field(default_factory=Faults)
     clock_offset: timedelta = timedelta(0)   # pins the simulated "now" (see Simulator)
     answers: int = 0

@@ -177,6 +177,7 @@ class DlmsServer(Server):
             (70, spodes.DISCONNECT_CONTROL, 3): lambda: axdr.enc_enum(1 if meter.relay_connected else 0),
             (7, spodes.LOAD_PROFILE, 3): lambda: self._capture_objects(meter),
             (7, spodes.LOAD_PROFILE, 4): lambda: axdr.enc_double_long_unsigned(1800),
+            (7, spodes.DAILY_PROFILE, 3): lambda: self._daily_capture_objects(meter),
         }
         for channel, obis in spodes.REGISTERS.items():
             if channel in ("A+", "R+") or meter.prosumer:
@@ -189,6 +190,8 @@ class DlmsServer(Server):
             return handlers[key](), 0
         if key == (7, spodes.LOAD_PROFILE, 2):
             return self._profile(meter, request), 0
+        if key == (7, spodes.DAILY_PROFILE, 2):
+            return self._daily(meter, request), 0
         for index in (0, 1, 2, 4, 7):
             if request.class_id == 7 and ln == spodes.journal_obis(index) and request.attribute == 2:
                 return self._journal(meter, index, request), 0
@@ -198,14 +201,32 @@ class DlmsServer(Server):
         return ["A+", "A-", "R+", "R-"] if meter.prosumer else ["A+", "R+"]
 
     def _capture_objects(self, meter: SimMeter) -> bytes:
-        def column(class_id: int, obis: str) -> bytes:
-            return axdr.enc_structure([axdr.enc_long_unsigned(class_id),
-                                       axdr.enc_octet_string(dlms_apdu.obis(obis)),
-                                       axdr.enc_integer(2), axdr.enc_long_unsigned(0)])
-        columns = [column(8, spodes.CLOCK)]
+        columns = [_column(8, spodes.CLOCK)]
         for channel in self._profile_channels(meter):
-            columns.append(column(3, spodes.REGISTERS[channel].replace(".8.0.", ".29.0.")))
+            columns.append(_column(3, spodes.REGISTERS[channel].replace(".8.0.", ".29.0.")))
         return axdr.enc_array(columns)
+
+    def _daily_capture_objects(self, meter: SimMeter) -> bytes:
+        columns = [_column(8, spodes.CLOCK)]
+        columns += [_column(3, spodes.REGISTERS[c]) for c in self._profile_channels(meter)]
+        return axdr.enc_array(columns)
+
+    def _daily(self, meter: SimMeter, request: dlms_apdu.GetRequest) -> bytes:
+        """Rows stamped at each meter-local midnight in the range: registers at that instant."""
+        since, until = self._range(meter, request, 7)
+        day = since.astimezone(meter.tz).date()
+        rows = []
+        while True:
+            midnight = datetime.combine(day, datetime.min.time(), meter.tz)
+            if midnight > until:
+                break
+            if midnight >= since:
+                registers = meter.model.registers_at(midnight)
+                cells = [axdr.enc_date_time(axdr.CosemDateTime.from_datetime(midnight, meter.tz))]
+                cells += [axdr.enc_double_long_unsigned(registers[c]) for c in self._profile_channels(meter)]
+                rows.append(axdr.enc_structure(cells))
+            day += timedelta(days=1)
+        return axdr.enc_array(rows)
 
     def _range(self, meter: SimMeter, request: dlms_apdu.GetRequest,
                default_days: int) -> Tuple[datetime, datetime]:
@@ -247,6 +268,12 @@ class DlmsServer(Server):
             rows.append(axdr.enc_structure([axdr.enc_date_time(stamp),
                                             axdr.enc_long_unsigned(code)]))
         return axdr.enc_array(rows)
+
+
+def _column(class_id: int, obis: str) -> bytes:
+    """A capture_objects entry: class, logical name, attribute 2, data index 0."""
+    return axdr.enc_structure([axdr.enc_long_unsigned(class_id), axdr.enc_octet_string(dlms_apdu.obis(obis)),
+                               axdr.enc_integer(2), axdr.enc_long_unsigned(0)])
 
 
 def _register_value(meter: SimMeter, channel: str) -> Callable[[], bytes]:

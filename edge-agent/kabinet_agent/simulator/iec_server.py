@@ -1,4 +1,5 @@
-"""IEC 62056-21 mode C meter side: sign-on, readout, programming mode with P.01."""
+"""IEC 62056-21 mode C meter side: sign-on, readout, programming mode with P.01 and P.98.
+The block check and the sign-on speed are parameters: energomera_server.py reuses it."""
 from __future__ import annotations
 
 import re
@@ -19,17 +20,22 @@ P01_STATUS_POWER_DOWN, P01_STATUS_POWER_UP = 0x80, 0x40
 
 
 class IecServer(Server):
+    check = staticmethod(bcc_xor)
+
     def __init__(self, bus: Bus, meters: List[SimMeter]) -> None:
         super().__init__(bus, meters)
         self.bus.bits_per_char = 10              # 7E1: start + 7 data + parity + stop
         self._reset()
 
+    def sign_on_baud(self) -> int:
+        return 300
+
     def _reset(self) -> None:
         self.state = "idle"
         self.meter: Optional[SimMeter] = None
         self.buffer = b""
-        self.baud = 300
-        self.bus.baud = 300
+        self.baud = self.sign_on_baud()
+        self.bus.baud = self.baud
         self.pending: List[bytes] = []
         self.last_activity = time.monotonic()
 
@@ -43,9 +49,9 @@ class IecServer(Server):
         # answer after the switch goes out only once the agent listens at the new speed.
         self.last_activity = time.monotonic()
         line = self.bus.line_baud()
-        if self.state != "idle" and b"/?" in data and line in (300, None):
+        if self.state != "idle" and b"/?" in data and line in (self.sign_on_baud(), None):
             self._reset()                        # the agent started over
-        if self.state == "idle" and line not in (300, None):
+        if self.state == "idle" and line not in (self.sign_on_baud(), None):
             return                               # sign-on at the wrong speed is noise
         self.buffer += data
         if self.state == "idle":
@@ -73,7 +79,10 @@ class IecServer(Server):
             return                               # another device's address: stay silent
         self.meter = meter
         self.state = "identified"
-        self.bus.answer(meter, f"/KBN{meter.max_baud_char}SIM-{meter.serial}\r\n".encode("ascii"))
+        self.bus.answer(meter, self._identification(meter))
+
+    def _identification(self, meter: SimMeter) -> bytes:
+        return f"/KBN{meter.max_baud_char}SIM-{meter.serial}\r\n".encode("ascii")
 
     def _on_option(self) -> None:
         if len(self.buffer) < 6:
@@ -92,13 +101,13 @@ class IecServer(Server):
             self._reset()
             return
         if option[3:4] == b"0":
-            self.bus.answer(self.meter, data_block(self._readout()))
+            self.bus.answer(self.meter, data_block(self._readout(), check=self.check))
             self._reset()
         else:
             self.state = "login" if self.meter.password else "programming"
             seed = f"({self.meter.serial[-8:]:0>8})".encode("ascii")
             body = b"P0" + bytes((STX,)) + seed + bytes((ETX,))
-            self.bus.answer(self.meter, bytes((SOH,)) + body + bytes((bcc_xor(body),)))
+            self.bus.answer(self.meter, bytes((SOH,)) + body + bytes((self.check(body),)))
 
     def _on_command(self) -> None:
         assert self.meter is not None
@@ -114,7 +123,7 @@ class IecServer(Server):
             return
         self.buffer = self.buffer[match.end():]
         body = match.group(0)[1:-1]
-        if bcc_xor(body) != match.group(3)[0]:
+        if self.check(body) != match.group(3)[0]:
             self._answer(bytes((NAK,)))
             return
         cmd, data = match.group(1), match.group(2) or b""
@@ -127,17 +136,24 @@ class IecServer(Server):
             else:
                 self._answer(bytes((NAK,)))   # wrong password
                 self._reset()
-        elif cmd == b"R5" and data.startswith(b"P.01("):
-            self._send_blocks(self._p01(data.decode("ascii", "replace")))
         elif cmd == b"P1":
             self._answer(bytes((ACK,)))
         else:
-            self._answer(data_block(b"(ERROR)"))
+            self._send_blocks(self._data(cmd, data.decode("ascii", "replace")))
+
+    def _data(self, cmd: bytes, request: str) -> bytes:
+        """The payload answering a read command in programming mode."""
+        if cmd == b"R5" and request.startswith("P.01("):
+            return self._p01(request)
+        if cmd == b"R5" and request.startswith("P.98("):
+            return self._p98(request)
+        return b"(ERROR)"
 
     def _send_blocks(self, payload: bytes) -> None:
         assert self.meter is not None
         chunks = [payload[i:i + BLOCK_SIZE] for i in range(0, len(payload), BLOCK_SIZE)] or [b""]
-        self.pending = [data_block(c, final=(i == len(chunks) - 1)) for i, c in enumerate(chunks)]
+        self.pending = [data_block(c, final=(i == len(chunks) - 1), check=self.check)
+                        for i, c in enumerate(chunks)]
         first = self.pending[0]
         if len(self.pending) == 1:
             self.pending = []
@@ -159,6 +175,7 @@ class IecServer(Server):
             f"2.8.0({reg['A-'] / 1000:011.3f}*kWh)",
             f"3.8.0({reg['R+'] / 1000:011.3f}*kvarh)",
             f"4.8.0({reg['R-'] / 1000:011.3f}*kvarh)",
+            *([f"0-0:96.3.10({1 if meter.relay_connected else 0})"] if meter.reports_relay else []),
             "!",
         ]
         return ("\r\n".join(lines) + "\r\n").encode("ascii")
@@ -193,6 +210,21 @@ class IecServer(Server):
             # Average power over 30 minutes: kW = Wh × 2 / 1000 (exact with 3 decimals).
             lines.append("".join(f"({e[ch] * 2 / 1000:.3f})" for ch in ("A+", "A-", "R+", "R-")))
             previous_end = end
+        return "".join(line + "\r\n" for line in lines).encode("ascii")
+
+
+    def _p98(self, request: str) -> bytes:
+        """The VDEW logbook: power down / up entries of the simulated outages."""
+        assert self.meter is not None
+        meter = self.meter
+        if not meter.keeps_logbook:
+            return b"P.98(ERROR)\r\n"
+        stamps = re.findall(r"\d{10}", request)
+        since = _parse_local(stamps[0], meter) if stamps else meter.now() - timedelta(days=30)
+        until = min(_parse_local(stamps[1], meter) if len(stamps) > 1 else meter.now(), meter.now())
+        status = {"power_off": P01_STATUS_POWER_DOWN, "power_on": P01_STATUS_POWER_UP}
+        lines = [f"P.98(0{e.at.astimezone(meter.tz):%y%m%d%H%M%S})({status[e.kind]:08X})()(0)"
+                 for e in meter.model.events_between(since, until) if e.kind in status]
         return "".join(line + "\r\n" for line in lines).encode("ascii")
 
 

@@ -82,11 +82,8 @@ class MercuryServer(Server):
             return self._times(meter, 0x00, 0)
         if command == 0x04 and len(payload) == 3 and payload[1] != 0x00:
             return self._times(meter, payload[1], payload[2])
-        if command == 0x05 and payload[1:3] == b"\x00\x00":
-            reg = meter.model.registers_at(meter.now())
-            values = [reg["A+"], reg["A-"] if meter.prosumer else None,
-                      reg["R+"], reg["R-"] if meter.prosumer else None]
-            return encode_energy(values)
+        if command == 0x05 and len(payload) == 3 and payload[1] in (0x00, 0x40, 0x50) and payload[2] == 0:
+            return self._energy(meter, payload[1] >> 4)
         if command == 0x08 and payload[1:2] == b"\x12":
             return bytes((0x73, 0x20 | METER_CONSTANT_CODE, 0x41, 0x22, 0x00, 0x02))
         if command == 0x08 and payload[1:2] == b"\x13":
@@ -94,6 +91,19 @@ class MercuryServer(Server):
         if command == 0x06 and len(payload) == 5 and payload[1] == 0x03:
             return self._memory(meter, int.from_bytes(payload[2:4], "big"), payload[4])
         return bytes((BAD_COMMAND,))
+
+    def _energy(self, meter: SimMeter, array: int) -> bytes:
+        """Array 0: from reset; 4: the current (meter-local) day so far; 5: the previous day."""
+        now = meter.now()
+        midnight = datetime.combine(now.astimezone(meter.tz).date(), datetime.min.time(), meter.tz)
+        moments = {0: (None, now), 4: (midnight, now), 5: (midnight - timedelta(days=1), midnight)}
+        since, until = moments[array]
+        reg = meter.model.registers_at(until)
+        if since is not None:
+            before = meter.model.registers_at(since)
+            reg = {ch: reg[ch] - before[ch] for ch in reg}
+        return encode_energy([reg["A+"], reg["A-"] if meter.prosumer else None,
+                              reg["R+"], reg["R-"] if meter.prosumer else None])
 
     def _open(self, meter: SimMeter, level: int, password: bytes) -> int:
         expected = {1: meter.password or "111111", 2: meter.admin_password or "222222"}.get(level)

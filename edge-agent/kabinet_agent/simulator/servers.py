@@ -14,6 +14,9 @@ def make_server(bus: "Bus", protocol: str, meters: "List[SimMeter]") -> "Server"
     if protocol == "dlms":
         from .dlms_server import DlmsServer
         return DlmsServer(bus, meters)
+    if protocol == "energomera":
+        from .energomera_server import EnergomeraServer
+        return EnergomeraServer(bus, meters)
     if protocol == "mercury230":
         from .mercury_server import MercuryServer
         return MercuryServer(bus, meters)

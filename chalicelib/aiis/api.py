@@ -27,7 +27,7 @@ def registers(req: Request, meter_id: str) -> RegistersOut:
     return AiisReader().registers(req.principal, meter_id)
 
 
-@api.route("/meters/{meter_id}/aiis/profile", summary="Профиль мощности: получасовые интервалы за период до 31 дня",
+@api.route("/meters/{meter_id}/aiis/profile", summary="Профиль мощности: интервалы счётчика (1–60 мин) за период до 31 дня",
            query=ProfileQuery, response=ProfileOut, errors=(403, 404, 422))
 def profile(req: Request, meter_id: str) -> ProfileOut:
     from .reader import AiisReader
@@ -44,13 +44,22 @@ def profile_csv(req: Request, meter_id: str) -> Result:
 
 
 @api.route("/meters/{meter_id}/aiis/consumption",
-           summary="График потребления: день (48 получасов), месяц (по дням), год (по месяцам); календарный или "
+           summary="График потребления: день (интервалы профиля счётчика), месяц (по дням), год (по месяцам); календарный или "
                    "расчётный период; канал A+, A-, R+, R- (знак «+» передавайте как %2B)",
            query=ConsumptionQuery, response=ConsumptionOut, errors=(403, 404, 422))
 def consumption(req: Request, meter_id: str) -> ConsumptionOut:
     from .reader import AiisReader
 
     return AiisReader().consumption(req.principal, meter_id, req.query)
+
+
+@api.route("/meters/{meter_id}/aiis/consumption.csv",
+           summary="Данные графика потребления в CSV (Excel): те же параметры, что у графика",
+           query=ConsumptionQuery, produces="text/csv", errors=(403, 404, 422))
+def consumption_csv(req: Request, meter_id: str) -> Result:
+    from .reader import AiisReader
+
+    return AiisReader().consumption_csv(req.principal, meter_id, req.query)
 
 
 @api.route("/meters/{meter_id}/aiis/readings", summary="Таблица показаний по дням, новые сверху, постранично",
@@ -67,6 +76,15 @@ def events(req: Request, meter_id: str) -> EventsOut:
     from .reader import AiisReader
 
     return AiisReader().events(req.principal, meter_id, req.query)
+
+
+@api.route("/meters/{meter_id}/aiis/events.csv",
+           summary="Журнал событий счётчика в CSV (Excel): те же фильтры, что у журнала",
+           query=EventsQuery, produces="text/csv", errors=(403, 404, 422))
+def events_csv(req: Request, meter_id: str) -> Result:
+    from .reader import AiisReader
+
+    return AiisReader().events_csv(req.principal, meter_id, req.query)
 
 
 @api.route("/meters/{meter_id}/aiis/relay", summary="Состояние реле нагрузки (включено/отключено)",
@@ -160,7 +178,7 @@ def rotate_secret(req: Request, agent_id: str) -> AgentSecret:
 def export_80020(req: Request) -> Result:
     from .exports import PointsExport
 
-    return PointsExport().day_80020(req.query.date, req.query.points)
+    return PointsExport().day_80020(req.query.date, req.query.points, req.query.half_hours_only)
 
 
 @api.route("/staff/aiis/80020/range", summary="Выгрузка нескольких суток в макете 80020: zip, по файлу на сутки; "
@@ -169,4 +187,5 @@ def export_80020(req: Request) -> Result:
 def export_80020_range(req: Request) -> Result:
     from .exports import PointsExport
 
-    return PointsExport().range_80020(req.query.date_from, req.query.date_to, req.query.points)
+    return PointsExport().range_80020(req.query.date_from, req.query.date_to, req.query.points,
+                                      req.query.half_hours_only)

@@ -1,12 +1,19 @@
-"""Half-hour slots of a company-local day, their stored form, and day and month totals.
+"""Profile slots of a company-local day, their stored form, and day and month totals.
 
-Pure code (stdlib only). A day item holds one attribute per slot, `s00`…`s47`, so one UpdateItem can
-create the item or merge any subset of slots into it without reading it first (a list attribute
-cannot be created and index-assigned in the same UpdateItem). A slot is stored as
-`<status>|<A+>|<A->|<R+>|<R->`: status `o` (ok), `e` (estimated by the meter) or `m` (the meter has
-no value); a channel the meter does not report is empty, and a missing slot has no values at all —
-a value is never invented. Slots are counted from local midnight in real elapsed time, so a day
-with a daylight-saving change has 46 or 50 of them, and none is lost or doubled.
+Pure code (stdlib only). A meter keeps its load profile in intervals of its own length (1–60
+minutes dividing an hour: 30 for most, 15, 60, 5 …); a day item stores them in that native length,
+named in its `iv` attribute (absent: 30 — every day item written before intervals varied), one
+attribute per slot, `s00`, `s01` … `s1499`, so one UpdateItem can create the item or merge any subset
+of slots into it without reading it first (a list attribute cannot be created and index-assigned in
+the same UpdateItem). A slot is stored as `<status>|<A+>|<A->|<R+>|<R->`: status `o` (ok), `e`
+(estimated by the meter) or `m` (the meter has no value); a channel the meter does not report is
+empty, and a missing slot has no values at all — a value is never invented. Slots are counted from
+local midnight in real elapsed time, so a day with a daylight-saving change has an hour's worth of
+slots more or less, and none is lost or doubled.
+
+A day has one interval length: the first profile data of the day fix it, and data of another length
+for that day are refused (`interval_changed`) — a meter reconfigured mid-day starts its new length
+the next day (upload-protocol.md §3).
 """
 from __future__ import annotations
 
@@ -16,8 +23,9 @@ from decimal import Decimal
 from typing import Iterable, Mapping, Optional
 
 CHANNELS = ("A+", "A-", "R+", "R-")
-SLOT = timedelta(minutes=30)
-SLOT_MINUTES = 30
+SLOT_MINUTES = 30          # the half hour of charts' day scale and of 80020; and of days stored without `iv`
+# Interval lengths a day item may hold: whole minutes dividing an hour, so every hour starts a slot.
+INTERVALS = tuple(m for m in range(1, 61) if 60 % m == 0)
 STATUS_CODES = {"ok": "o", "estimated": "e", "missing": "m"}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
 # What a slot nobody has reported yet is called in answers ("missing" is the meter's own verdict).
@@ -29,9 +37,22 @@ def slot_attribute(index: int) -> str:
 
 
 def slot_index(attribute: str) -> Optional[int]:
-    if len(attribute) == 3 and attribute[0] == "s" and attribute[1:].isdigit():
+    if 3 <= len(attribute) <= 5 and attribute[0] == "s" and attribute[1:].isdigit():
         return int(attribute[1:])
     return None
+
+
+def stored_interval(item: Mapping[str, object]) -> Optional[int]:
+    """The interval length of a stored day item; None while it holds no slots. Items written before
+    `iv` existed hold half hours."""
+    minutes = item.get("iv")
+    if minutes is not None:
+        return int(str(minutes))
+    return SLOT_MINUTES if any(slot_index(name) is not None for name in item) else None
+
+
+def interval_of(item: Mapping[str, object], default: int = SLOT_MINUTES) -> int:
+    return stored_interval(item) or default
 
 
 def day_start(day: date, tz: tzinfo) -> datetime:
@@ -39,23 +60,25 @@ def day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
 
 
-def slots_in_day(day: date, tz: tzinfo) -> int:
-    return int((day_start(day + timedelta(days=1), tz) - day_start(day, tz)) / SLOT)
+def slots_in_day(day: date, tz: tzinfo, minutes: int = SLOT_MINUTES) -> int:
+    return int((day_start(day + timedelta(days=1), tz) - day_start(day, tz)) / timedelta(minutes=minutes))
 
 
-def locate(start: datetime, tz: tzinfo) -> Optional[tuple[date, int]]:
-    """(local day, slot index) of an interval start, or None if it is off the half-hour grid."""
+def locate(start: datetime, tz: tzinfo, minutes: int = SLOT_MINUTES) -> Optional[tuple[date, int]]:
+    """(local day, slot index) of an interval start, or None if it is off the day's grid of `minutes`."""
     day = start.astimezone(tz).date()
     offset = start - day_start(day, tz)
-    if offset % SLOT:
+    length = timedelta(minutes=minutes)
+    if offset % length:
         return None
-    return day, int(offset / SLOT)
+    return day, int(offset / length)
 
 
-def slot_bounds(day: date, index: int, tz: tzinfo) -> tuple[datetime, datetime]:
+def slot_bounds(day: date, index: int, tz: tzinfo, minutes: int = SLOT_MINUTES) -> tuple[datetime, datetime]:
     """UTC start and end of slot `index` of a local day."""
-    start = day_start(day, tz) + index * SLOT
-    return start, start + SLOT
+    length = timedelta(minutes=minutes)
+    start = day_start(day, tz) + index * length
+    return start, start + length
 
 
 def format_decimal(value: Decimal) -> str:

@@ -1,5 +1,10 @@
 """One day of half-hour data for a set of metering points in the АТС 80020 XML layout (version 2).
 
+The layout has half hours only. A meter with a shorter interval dividing 30 minutes (15, 10, 5 …)
+has its intervals summed into half hours: a half hour is commercial only if each of its intervals
+is. A meter whose interval does not divide 30 minutes (60, 20, 12, 4) cannot give half hours without
+inventing them: `half_hourly` says so and the export refuses such a point (exports.py).
+
 Layout: `message` (class="80020", version, number) → `datetime` (timestamp ГГГГММДДччммсс, daylight
 saving flag, day ГГГГММДД) → `sender` (name, inn) → `area` (name, inn) → `measuringpoint` (code,
 name) → `measuringchannel` (code 01 A+ приём, 02 A− отдача, 03 R+ приём, 04 R− отдача; desc) → one
@@ -20,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Mapping, Optional, Sequence
 from xml.etree import ElementTree as ET
 
-from .days import CHANNELS, Slot, slot_bounds, slots_in_day
+from .days import CHANNELS, SLOT_MINUTES, Slot, slot_bounds, slots_in_day
 
 CHANNEL_CODES = {"A+": "01", "A-": "02", "R+": "03", "R-": "04"}
 CHANNEL_TITLES = {"A+": "Активная энергия, приём", "A-": "Активная энергия, отдача",
@@ -34,6 +39,20 @@ class ExportPoint:
     code: str
     name: str
     slots: Mapping[int, Slot]
+    minutes: int = SLOT_MINUTES     # the length of the slots
+
+
+def half_hourly(minutes: int) -> bool:
+    """Whether intervals of `minutes` add up to half hours exactly."""
+    return SLOT_MINUTES % minutes == 0
+
+
+def _half_hour(slots: Sequence[Optional[Slot]], channel: str) -> tuple[Optional[Decimal], bool]:
+    """A half hour's energy on `channel` from its intervals (None: none has a value), and whether it
+    is commercial: every interval received, ok, with a value."""
+    present = [slot.values[channel] for slot in slots if slot is not None and channel in slot.values]
+    commercial = all(slot is not None and slot.status == "ok" and channel in slot.values for slot in slots)
+    return (sum(present, Decimal(0)) if present else None), commercial
 
 
 def carry_rounded(values: Sequence[Optional[Decimal]]) -> list[int]:
@@ -64,15 +83,16 @@ def build_80020(number: int, created: datetime, day: date, tz: tzinfo, sender_na
     for point in points:
         element = ET.SubElement(area, "measuringpoint", {"code": point.code, "name": point.name})
         reported = [c for c in CHANNELS if any(c in slot.values for slot in point.slots.values())] or ["A+"]
+        per = SLOT_MINUTES // point.minutes
+        groups = [[point.slots.get(half * per + k) for k in range(per)] for half in range(count)]
         for channel in reported:
-            slots = [point.slots.get(index) for index in range(count)]
-            exact = [slot.values.get(channel) if slot else None for slot in slots]
+            halves = [_half_hour(group, channel) for group in groups]
+            exact = [value for value, _ in halves]
             channel_element = ET.SubElement(element, "measuringchannel",
                                             {"code": CHANNEL_CODES[channel], "desc": CHANNEL_TITLES[channel]})
-            for (start, end), slot, value, whole in zip(bounds, slots, exact, carry_rounded(exact)):
+            for (start, end), (value, commercial), whole in zip(bounds, halves, carry_rounded(exact)):
                 period = ET.SubElement(channel_element, "period", {"start": f"{start:%H%M}", "end": f"{end:%H%M}"})
-                commercial = slot is not None and slot.status == "ok" and value is not None
-                status = COMMERCIAL if commercial else NOT_COMMERCIAL
+                status = COMMERCIAL if commercial and value is not None else NOT_COMMERCIAL
                 ET.SubElement(period, "value", {"status": status}).text = str(whole if value is not None else 0)
     ET.indent(message)
     # Characters windows-1251 lacks become character references, which any XML reader resolves.

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Optional
 
@@ -25,13 +25,14 @@ from pydantic import ValidationError
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import ApiError, unauthorized
+from chalicelib.core.observability import count
 
 from . import signing
 from .agents_repository import AgentItem, AgentsRepository
-from .days import Slot, day_totals, encode_channels, slots_in_day, slots_of
+from .days import SLOT_MINUTES, Slot, day_totals, encode_channels, interval_of, slots_in_day, slots_of
 from .models import Heartbeat
-from .records import (EventRecord, IntervalRecord, Record, RecordContext, RegisterRecord, Rejected, RelayRecord,
-                      parse_record, serial_map)
+from .records import (INTERVAL_CHANGED, EventRecord, IntervalRecord, Record, RecordContext, RegisterRecord, Rejected,
+                      RelayRecord, SnapshotRecord, parse_record, serial_map)
 from .repository import AiisRepository, BatchOutcome
 
 logger = logging.getLogger("kabinet.aiis")
@@ -157,8 +158,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 
 class BatchIngest:
-    """Applies a batch's records: one UpdateItem per meter-day holding all its slots, one per month
-    roll-up day, one per meter for registers and for relay state, events 25 per BatchWriteItem."""
+    """Applies a batch's records: one UpdateItem per meter-day holding all its slots (of any length
+    down to 5 minutes), its last register reading and its day-start snapshot, one per month roll-up
+    day, one per meter for registers and for relay state, events 25 per BatchWriteItem."""
 
     def __init__(self, repository: Optional[AiisRepository] = None, settings: Optional[Settings] = None) -> None:
         self.repo = repository or AiisRepository()
@@ -184,61 +186,97 @@ class BatchIngest:
         if outcome.rejected:
             logger.info("agent %s batch %s: %d accepted, %d rejected", agent.agent_id, batch_id,
                         outcome.accepted, len(outcome.rejected))
+            for reason in sorted({r["code"] for r in outcome.rejected}):
+                count("AgentRecordsRejected", sum(r["code"] == reason for r in outcome.rejected), reason=reason)
         return {"accepted": outcome.accepted, "duplicate": False, "rejected": outcome.rejected}
 
     def apply(self, agent: AgentItem, records: list[Any]) -> BatchOutcome:
         ctx = RecordContext(serial_map(agent.meters.as_dict()), clock.now(), self.settings.tz)
-        accepted: list[Record] = []
+        accepted: list[tuple[int, Record]] = []
         rejected: list[dict[str, Any]] = []
         for index, data in enumerate(records):
             try:
-                accepted.append(parse_record(data, ctx))
+                accepted.append((index, parse_record(data, ctx)))
             except Rejected as exc:
-                rejected.append({"index": index, "message": str(exc)})
-        self.write(accepted)
-        return BatchOutcome(len(accepted), rejected)
+                rejected.append({"index": index, "code": exc.code, "message": str(exc)})
+        refused = self.write([record for _, record in accepted])
+        rejected.extend({"index": accepted[position][0], "code": "interval_changed", "message": INTERVAL_CHANGED}
+                        for position in refused)
+        rejected.sort(key=lambda r: r["index"])
+        return BatchOutcome(len(accepted) - len(refused), rejected)
 
-    def write(self, records: list[Record]) -> None:
+    def write(self, records: list[Record]) -> list[int]:
+        """Store records; returns the positions (in `records`) of intervals refused because their day
+        already holds intervals of another length."""
         now = clock.iso(clock.now())
-        days: dict[tuple[str, date], dict[int, Slot]] = {}
+        days: dict[tuple[str, date], DayIntervals] = {}
+        refused: list[int] = []
         day_registers: dict[tuple[str, date], RegisterRecord] = {}
+        snapshots: dict[tuple[str, date], SnapshotRecord] = {}
         registers: dict[str, RegisterRecord] = {}
         relays: dict[str, RelayRecord] = {}
         events: list[tuple[EventRecord, str]] = []
-        for record in records:
+        for position, record in enumerate(records):
             if isinstance(record, IntervalRecord):
-                slots = days.setdefault((record.meter_id, record.day), {})
-                earlier = slots.get(record.index)
+                # The batch's first interval of a meter-day sets its length for the batch.
+                group = days.setdefault((record.meter_id, record.day), DayIntervals(record.minutes))
+                if record.minutes != group.minutes:
+                    refused.append(position)
+                    continue
+                group.positions.append(position)
+                earlier = group.slots.get(record.index)
                 # Within a batch too, the absence of a value never replaces a value.
                 if not (record.slot.status == "missing" and earlier is not None and earlier.status != "missing"):
-                    slots[record.index] = record.slot
+                    group.slots[record.index] = record.slot
             elif isinstance(record, RegisterRecord):
                 key = (record.meter_id, record.day)
                 if key not in day_registers or record.read_at >= day_registers[key].read_at:
                     day_registers[key] = record
                 if record.meter_id not in registers or record.read_at >= registers[record.meter_id].read_at:
                     registers[record.meter_id] = record
+            elif isinstance(record, SnapshotRecord):
+                key = (record.meter_id, record.day)
+                # What the meter stored outranks the agent's first reading after midnight.
+                if key not in snapshots or record.source == "meter" or snapshots[key].source != "meter":
+                    snapshots[key] = record
             elif isinstance(record, RelayRecord):
                 if record.meter_id not in relays or record.at >= relays[record.meter_id].at:
                     relays[record.meter_id] = record
             else:
                 events.append((record, clock.iso(record.at)))
 
-        for meter_id, day in sorted(set(days) | set(day_registers)):
-            slots = days.get((meter_id, day), {})
+        for meter_id, day in sorted(set(days) | set(day_registers) | set(snapshots)):
+            group = days.get((meter_id, day))
             register = day_registers.get((meter_id, day))
-            item = self.repo.merge_day(meter_id, day, slots,
-                                       (clock.iso(register.read_at), encode_channels(register.values))
-                                       if register else None, now)
-            if slots:
-                totals = day_totals(slots_of(item), slots_in_day(day, self.settings.tz))
-                self.repo.put_day_totals(meter_id, day, totals, int(item["ver"]), now)
+            snapshot = snapshots.get((meter_id, day))
+            merged = self.repo.merge_day(
+                meter_id, day, group.slots if group else {},
+                (clock.iso(register.read_at), encode_channels(register.values)) if register else None, now,
+                minutes=group.minutes if group else SLOT_MINUTES,
+                snapshot=(snapshot.source, encode_channels(snapshot.values)) if snapshot else None)
+            if group is None:
+                continue
+            if merged.slots_refused:
+                refused.extend(group.positions)
+                continue
+            minutes = interval_of(merged.item)
+            totals = day_totals(slots_of(merged.item), slots_in_day(day, self.settings.tz, minutes))
+            self.repo.put_day_totals(meter_id, day, totals, int(merged.item["ver"]), now)
         for meter_id, register in registers.items():
             self.repo.put_registers(meter_id, clock.iso(register.read_at), register.values, register.coefficient)
         for meter_id, relay in relays.items():
             self.repo.put_relay(meter_id, clock.iso(relay.at), relay.on)
         if events:
             self.repo.put_events(events)
+        return refused
+
+
+@dataclass
+class DayIntervals:
+    """A batch's intervals of one meter-day: their length, slots by index, and batch positions."""
+    minutes: int
+    slots: dict[int, Slot] = field(default_factory=dict)
+    positions: list[int] = field(default_factory=list)
 
 
 # --- heartbeat -------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ Energies are decimal strings (kWh for A±, kvarh for R±) as elsewhere in the AP
 A consumer's data carry company-local times (ISO 8601 with the offset) and dates; the staff agents
 console gets UTC instants (`…Z`), as the other staff pages do, and shows them in the browser's zone.
 """
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
 
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate
 
 Channel = Literal["A+", "A-", "R+", "R-"]
@@ -64,7 +63,8 @@ class ProfileOut(_Ranged):
     meter_id: str
     date_from: dt.date = Field(alias="from")
     date_to: dt.date = Field(alias="to")
-    interval_minutes: int = 30
+    interval_minutes: int = Field(description="Длина интервала профиля счётчика, мин (1–60, делит час): по последним "
+                                              "суткам периода с данными; у каждого интервала свои start и end")
     units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
     summary: Completeness
     intervals: list[IntervalOut]
@@ -104,6 +104,8 @@ class ConsumptionOut(BaseModel):
     basis: Literal["calendar", "billing"]
     channel: Channel
     unit: str
+    interval_minutes: Optional[int] = Field(default=None, description="scale=day: длина интервала профиля счётчика "
+                                                                      "в эти сутки, мин; month, year: null")
     period_start: dt.date
     period_end: dt.date
     total: Optional[str]
@@ -115,8 +117,16 @@ class ReadingsQuery(_Query):
     size: int = Field(default=31, ge=1, le=62)
 
 
+class DayStart(BaseModel):
+    values: dict[str, str] = Field(description="Показания на начало суток (0:00 по времени компании), как на табло")
+    source: Literal["meter", "first_after_midnight"] = Field(
+        description="meter — зафиксированы счётчиком; first_after_midnight — у счётчика нет суточных снимков, "
+                    "это первое показание после полуночи")
+
+
 class ReadingRow(BaseModel):
     date: dt.date
+    day_start: Optional[DayStart] = Field(default=None, description="Показания на начало суток; null — не поступали")
     read_at: Optional[str] = Field(description="Время последнего за день снятия показаний")
     values: dict[str, str] = Field(description="Показания на конец дня по каналам")
     consumption: dict[str, str] = Field(description="Расход за день по каналам (по профилю)")
@@ -275,10 +285,16 @@ class AgentSecret(BaseModel):
                                                             "null — прекратил действовать сразу")
 
 
+HALF_HOURS_ONLY = Field(default=False, description="Пропустить точки, профиль которых не делится на получасы "
+                                                   "(60 минут и т. п.): без этого флага такие точки — ошибка 422 "
+                                                   "с их перечнем")
+
+
 class Export80020Query(_Query):
     date: IsoDate
     points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
         default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
+    half_hours_only: bool = HALF_HOURS_ONLY
 
 
 class Export80020RangeQuery(_Query):
@@ -286,6 +302,7 @@ class Export80020RangeQuery(_Query):
     date_to: IsoDate = Field(alias="to", description="Включительно; не больше 31 суток от начала")
     points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
         default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
+    half_hours_only: bool = HALF_HOURS_ONLY
 
 
 # --- agents (documentation of the signed, gzip-compressed bodies) ----------------------------------
@@ -293,11 +310,15 @@ class Export80020RangeQuery(_Query):
 class BatchDoc(BaseModel):
     batch_id: str
     agent_id: str
-    records: list[dict[str, Any]] = Field(description="register | interval | event | relay, см. upload-protocol.md")
+    records: list[dict[str, Any]] = Field(description="register | interval | event | relay | snapshot, см. "
+                                                      "upload-protocol.md")
 
 
 class RejectedRecord(BaseModel):
     index: int
+    code: Optional[str] = Field(default=None, description="not_assigned, unknown_kind, unsupported_interval, "
+                                                          "interval_changed — агент откладывает запись до retry-parked; "
+                                                          "прочие коды окончательны")
     message: str
 
 

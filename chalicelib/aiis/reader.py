@@ -1,5 +1,9 @@
 """What a consumer sees of a meter on АИИС КУЭ: registers, load profile, consumption charts, the
-readings table, the event journal, relay state, and a CSV of the profile.
+readings table with the day-start registers, the event journal, relay state, and CSV files of the
+profile, of a chart's points and of the journal.
+
+A meter's profile comes in its own interval length (days.py): the profile and the day chart show
+native intervals, each with its start and end; day, month and year sums add whatever length.
 
 Only an account that has linked the meter sees it, and only once that account has connected the
 service to the meter's contract (seed 000; `contracts.py`): both come from the signed-in user's item
@@ -23,12 +27,12 @@ from chalicelib.core.web import Result
 from chalicelib.metering.service import METER_NOT_FOUND, owns
 from chalicelib.settings import company
 
-from .days import (CHANNELS, NO_DATA, DayTotals, Slot, day_start, day_totals, decode_channels, format_decimal,
-                   month_days, slot_bounds, slots_in_day, slots_of, sum_totals)
-from .models import (UNITS, Completeness, ConsumptionOut, ConsumptionPoint, ConsumptionQuery, EventOut, EventsOut,
-                     EventsQuery, IntervalOut, ProfileOut, ReadingRow, ReadingsOut, RegistersOut, RelayOut)
+from .days import (CHANNELS, NO_DATA, SLOT_MINUTES, DayTotals, Slot, day_start, day_totals, decode_channels, format_decimal,
+                   interval_of, month_days, slot_bounds, slots_in_day, slots_of, stored_interval, sum_totals)
+from .models import (UNITS, Completeness, ConsumptionOut, ConsumptionPoint, ConsumptionQuery, DayStart, EventOut,
+                     EventsOut, EventsQuery, IntervalOut, ProfileOut, ReadingRow, ReadingsOut, RegistersOut, RelayOut)
 from .periods import Span, period_containing, year_periods
-from .repository import AiisRepository
+from .repository import SNAPSHOT_SOURCES, AiisRepository
 
 MAX_PROFILE_DAYS = 31
 DEFAULT_PROFILE_DAYS = 3
@@ -43,7 +47,24 @@ NOT_CONNECTED = ("Сервис АИИС КУЭ не подключён к дог
                  "в разделе «АИИС КУЭ»: укажите номер договора энергоснабжения и нажмите «Подключить»")
 OTHER_JOURNAL = "Прочие события"
 CSV_STATUS = {"ok": "достоверно", "estimated": "расчётное значение счётчика", "missing": "нет значения в счётчике",
-              NO_DATA: "данные не поступили"}
+              NO_DATA: "данные не поступили", "partial": "есть пропуски или расчётные интервалы"}
+
+
+def csv_file(name: str, header: list[str], rows: Iterable[list[str]]) -> Result:
+    """A table as a spreadsheet opens it in Russian Excel: UTF-8 with BOM, «;», decimal comma."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Result(body="\ufeff" + out.getvalue(),
+                  headers={"Content-Type": "text/csv; charset=utf-8",
+                           "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def csv_number(value: Optional[str | Decimal]) -> str:
+    if value is None:
+        return ""
+    return (format_decimal(value) if isinstance(value, Decimal) else value).replace(".", ",")
 
 
 class AiisReader:
@@ -97,47 +118,48 @@ class AiisReader:
         if (last - first).days + 1 > limit:
             raise field_error("to", f"{what} показывается не более чем за {limit} дн.")
 
-    def _intervals(self, meter_id: str, first: date, last: date) -> list[tuple[date, int, Optional[Slot]]]:
-        stored = {date.fromisoformat(item["sk"][4:]): slots_of(item) for item in self.repo.days(meter_id, first, last)}
+    def _intervals(self, meter_id: str, first: date, last: date) -> tuple[int, list[tuple[date, int, int, Optional[Slot]]]]:
+        """The period's latest interval length, and (day, index, minutes, slot) of every interval: a
+        day keeps its stored length, a day without data is shown in the period's latest one."""
+        stored = {date.fromisoformat(item["sk"][4:]): item for item in self.repo.days(meter_id, first, last)}
+        lengths = [stored_interval(stored[day]) for day in sorted(stored)]
+        latest = next((m for m in reversed(lengths) if m), SLOT_MINUTES)
         rows = []
         day = first
         while day <= last:
-            slots = stored.get(day, {})
-            rows.extend((day, index, slots.get(index)) for index in range(slots_in_day(day, self.tz)))
+            item = stored.get(day, {})
+            minutes = interval_of(item, latest)
+            slots = slots_of(item)
+            rows.extend((day, index, minutes, slots.get(index)) for index in range(slots_in_day(day, self.tz, minutes)))
             day += timedelta(days=1)
-        return rows
+        return latest, rows
 
     def profile(self, principal: Principal, meter_id: str, first: Optional[date], last: Optional[date]) -> ProfileOut:
         self._check(principal, meter_id)
         first, last = self._profile_period(first, last)
         counts = {"ok": 0, "estimated": 0, "missing": 0, NO_DATA: 0}
         intervals = []
-        for day, index, slot in self._intervals(meter_id, first, last):
-            start, end = slot_bounds(day, index, self.tz)
+        minutes, rows = self._intervals(meter_id, first, last)
+        for day, index, length, slot in rows:
+            start, end = slot_bounds(day, index, self.tz, length)
             status = slot.status if slot else NO_DATA
             counts[status] += 1
             intervals.append(IntervalOut(start=self._local(start), end=self._local(end), status=status,
                                          values={c: format_decimal(v) for c, v in (slot.values if slot else {}).items()}))
-        return ProfileOut(meter_id=meter_id, date_from=first, date_to=last, summary=Completeness(**counts),
-                          intervals=intervals)
+        return ProfileOut(meter_id=meter_id, date_from=first, date_to=last, interval_minutes=minutes,
+                          summary=Completeness(**counts), intervals=intervals)
 
     def profile_csv(self, principal: Principal, meter_id: str, first: Optional[date], last: Optional[date]) -> Result:
-        """The profile as a spreadsheet opens it in Russian Excel: UTF-8 with BOM, «;», decimal comma."""
         self._check(principal, meter_id)
         first, last = self._profile_period(first, last)
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Дата", "Начало", "Окончание", *(f"{c}, {UNITS[c]}" for c in CHANNELS), "Статус"])
-        for day, index, slot in self._intervals(meter_id, first, last):
-            start, end = (moment.astimezone(self.tz) for moment in slot_bounds(day, index, self.tz))
+        rows = []
+        for day, index, length, slot in self._intervals(meter_id, first, last)[1]:
+            start, end = (moment.astimezone(self.tz) for moment in slot_bounds(day, index, self.tz, length))
             values = slot.values if slot else {}
-            writer.writerow([f"{day:%d.%m.%Y}", f"{start:%H:%M}", f"{end:%H:%M}",
-                             *(format_decimal(values[c]).replace(".", ",") if c in values else "" for c in CHANNELS),
-                             CSV_STATUS[slot.status if slot else NO_DATA]])
-        name = f"profile_{meter_id[:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv"
-        return Result(body="\ufeff" + out.getvalue(),
-                      headers={"Content-Type": "text/csv; charset=utf-8",
-                               "Content-Disposition": f'attachment; filename="{name}"'})
+            rows.append([f"{day:%d.%m.%Y}", f"{start:%H:%M}", f"{end:%H:%M}",
+                         *(csv_number(values.get(c)) for c in CHANNELS), CSV_STATUS[slot.status if slot else NO_DATA]])
+        return csv_file(f"profile_{meter_id[:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv",
+                        ["Дата", "Начало", "Окончание", *(f"{c}, {UNITS[c]}" for c in CHANNELS), "Статус"], rows)
 
     # --- consumption charts ---------------------------------------------------------------------
 
@@ -162,11 +184,29 @@ class AiisReader:
                               unit=UNITS[query.channel], period_start=first, period_end=last,
                               total=_total(p.value for p in points), points=points)
 
+    def consumption_csv(self, principal: Principal, meter_id: str, query: ConsumptionQuery) -> Result:
+        """The chart's points as the page shows them (the same query), one row each."""
+        chart = self.consumption(principal, meter_id, query)
+        rows = []
+        for point in chart.points:
+            if chart.scale == "day":
+                start, end = (datetime.fromisoformat(t) for t in (point.start, point.end))
+                when = [f"{start:%d.%m.%Y}", f"{start:%H:%M}", f"{end:%H:%M}"]
+            else:
+                when = [f"{date.fromisoformat(t):%d.%m.%Y}" for t in (point.start, point.end)]
+            rows.append([*when, csv_number(point.value), CSV_STATUS[point.status], str(point.estimated),
+                         str(point.missing), str(point.no_data)])
+        head = ["Дата", "Начало", "Окончание"] if chart.scale == "day" else ["С", "По"]
+        return csv_file(f"consumption_{meter_id[:8]}_{chart.scale}_{chart.period_start:%Y%m%d}-{chart.period_end:%Y%m%d}.csv",
+                        [*head, f"{chart.channel}, {chart.unit}", "Данные", "Расчётных интервалов",
+                         "Без значения в счётчике", "Не поступило"], rows)
+
     def _day_chart(self, meter_id: str, day: date, query: ConsumptionQuery) -> ConsumptionOut:
-        slots = slots_of(self.repo.day(meter_id, day) or {})
+        item = self.repo.day(meter_id, day) or {}
+        minutes, slots = interval_of(item), slots_of(item)
         points = []
-        for index in range(slots_in_day(day, self.tz)):
-            start, end = slot_bounds(day, index, self.tz)
+        for index in range(slots_in_day(day, self.tz, minutes)):
+            start, end = slot_bounds(day, index, self.tz, minutes)
             slot = slots.get(index)
             value = slot.values.get(query.channel) if slot else None
             status = slot.status if slot else NO_DATA
@@ -175,7 +215,7 @@ class AiisReader:
                                            estimated=int(status == "estimated"), missing=int(status == "missing"),
                                            no_data=int(status == NO_DATA)))
         return ConsumptionOut(meter_id=meter_id, scale="day", basis=query.basis, channel=query.channel,
-                              unit=UNITS[query.channel], period_start=day, period_end=day,
+                              unit=UNITS[query.channel], interval_minutes=minutes, period_start=day, period_end=day,
                               total=_total(p.value for p in points), points=points)
 
     def _daily(self, meter_id: str, first: date, last: date) -> dict[date, DayTotals]:
@@ -193,6 +233,7 @@ class AiisReader:
     def _point(self, start: str, end: str, totals: Optional[DayTotals], unreported: list[date],
                channel: str) -> ConsumptionPoint:
         """A chart point of one or more days; `unreported` are days without any stored slot."""
+        # A day nothing arrived for counts its half hours: its meter's interval is not known.
         no_data = sum(slots_in_day(d, self.tz) for d in unreported)
         if totals is None or (totals.ok + totals.estimated + totals.missing == 0 and not totals.values):
             return ConsumptionPoint(start=start, end=end, value=None, status="no_data", estimated=0, missing=0,
@@ -213,9 +254,12 @@ class AiisReader:
         rows = []
         for item in self.repo.days(meter_id, first, last, newest_first=True):
             day = date.fromisoformat(item["sk"][4:])
-            totals = day_totals(slots_of(item), slots_in_day(day, self.tz))
+            totals = day_totals(slots_of(item), slots_in_day(day, self.tz, interval_of(item)))
             registers = decode_channels(item["reg"]) if "reg" in item else {}
-            rows.append(ReadingRow(date=day, read_at=self._local_text(item.get("reg_at")),
+            source, _, channels = item.get("snp", "").partition("|")
+            opening = DayStart(values={c: format_decimal(v) for c, v in decode_channels(channels).items()},
+                               source=SNAPSHOT_SOURCES[source]) if source else None
+            rows.append(ReadingRow(date=day, day_start=opening, read_at=self._local_text(item.get("reg_at")),
                                    values={c: format_decimal(v) for c, v in registers.items()},
                                    consumption={c: format_decimal(v) for c, v in totals.values.items()},
                                    estimated=totals.estimated, missing=totals.missing, no_data=totals.no_data))
@@ -240,6 +284,20 @@ class AiisReader:
         counts = {severity: sum(e.severity == severity for e in events) for severity in SEVERITY_TITLES}
         return EventsOut(meter_id=meter_id, date_from=first, date_to=last, counts=counts, truncated=truncated,
                          events=events)
+
+
+    def events_csv(self, principal: Principal, meter_id: str, query: EventsQuery) -> Result:
+        """The journal as the page shows it (the same filters), newest first."""
+        journal = self.events(principal, meter_id, query)
+        rows = [[f"{datetime.fromisoformat(e.at):%d.%m.%Y %H:%M:%S}", e.severity_title, e.journal_title, e.code,
+                 _text_cell(e.text)] for e in journal.events]
+        return csv_file(f"events_{meter_id[:8]}_{journal.date_from:%Y%m%d}-{journal.date_to:%Y%m%d}.csv",
+                        ["Время", "Важность", "Журнал", "Код события", "Событие"], rows)
+
+
+def _text_cell(text: str) -> str:
+    # The meter's text must stay text: Excel would run a cell starting with = + - @ as a formula.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _total(values: Iterable[Optional[str]]) -> Optional[str]:

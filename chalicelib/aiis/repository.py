@@ -1,8 +1,10 @@
 """The `aiis` table: interval data, roll-ups, registers, relay, events, committed batches.
 
 Keys (pk / sk) and what they hold:
-- `METER#<id>` / `DAY#<YYYY-MM-DD>` (company-local date): slots `s00`… (days.py), `ver` (bumped by
-  every merge), `reg`/`reg_at` — the day's last register reading (the readings table).
+- `METER#<id>` / `DAY#<YYYY-MM-DD>` (company-local date): slots `s00`… of `iv` minutes (days.py;
+  no `iv`: 30), `ver` (bumped by every merge), `reg`/`reg_at` — the day's last register reading,
+  `snp` — the registers at the start of the day, `m|A+|A-|R+|R-` as the meter stored them or
+  `f|…` the agent's first reading after midnight (the readings table).
 - `METER#<id>` / `MONTH#<YYYY-MM>`: per day `dDD` totals (days.DayTotals) and `vDD`, the day item
   version they were computed from; a year chart is one Query over ≤ 12 (13 for billing periods).
 - `METER#<id>` / `REGISTERS`: latest A+ A− R+ R− (`vals`) as the meter shows them, `read_at`, and the
@@ -28,13 +30,23 @@ from typing import Any, Iterable, Mapping, Optional
 from botocore.exceptions import ClientError
 
 from chalicelib.core import aws
+from chalicelib.core.backoff import until_processed
 from chalicelib.core.config import get_settings
 
-from .days import DayTotals, Slot, day_attribute, encode_channels, format_decimal, slot_attribute
+from .days import (SLOT_MINUTES, DayTotals, Slot, day_attribute, encode_channels, format_decimal, slot_attribute,
+                   stored_interval)
 from .records import EventRecord
 
 _WRITE_CHUNK = 25      # BatchWriteItem limit
 _EVENT_PAGES = 10      # a filtered event query reads at most this many pages
+# Of the 4 KB a DynamoDB expression may hold, what a day update gives to slot assignments; and at most
+# this many assignments per update — moto (the local stack and the tests) parses an update expression
+# recursively, about five frames an assignment, and overflows Python's stack at 120–150 of them
+# behind a request's frames. A day of 15-minute slots (96, 100 on a long DST day) is one update.
+_EXPRESSION_BUDGET = 3700
+_MAX_ASSIGNMENTS = 100
+SNAPSHOT_CODES = {"meter": "m", "first_after_midnight": "f"}
+SNAPSHOT_SOURCES = {code: source for source, code in SNAPSHOT_CODES.items()}
 
 
 def meter_pk(meter_id: str) -> str:
@@ -68,6 +80,31 @@ class BatchOutcome:
     rejected: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class DayMerge:
+    item: dict[str, Any]
+    slots_refused: bool    # the day holds slots of another length: these were not written
+
+
+def _slot_names(slots: Mapping[int, Slot]) -> list[tuple[str, bool]]:
+    return [(slot_attribute(index), slot.status == "missing") for index, slot in sorted(slots.items())]
+
+
+def _slot_parts(slots: Mapping[int, Slot]) -> list[dict[int, Slot]]:
+    """Slots cut into groups whose assignments fit one update expression."""
+    parts: list[dict[int, Slot]] = []
+    size = _EXPRESSION_BUDGET
+    for index, slot in sorted(slots.items()):
+        name = slot_attribute(index)
+        cost = 2 + (2 * len(name) + 2 if slot.status != "missing" else 3 * len(name) + 18)
+        if size + cost > _EXPRESSION_BUDGET or len(parts[-1]) >= _MAX_ASSIGNMENTS:
+            parts.append({})
+            size = 0
+        parts[-1][index] = slot
+        size += cost
+    return parts
+
+
 def _conditional_failed(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -80,39 +117,78 @@ class AiisRepository:
     # --- ingestion ----------------------------------------------------------------------------
 
     def merge_day(self, meter_id: str, day: date, slots: Mapping[int, Slot], register: Optional[tuple[str, str]],
-                  now: str) -> dict[str, Any]:
-        """Merge slots (and the day's newest register reading, `(read_at, "A+|A-|R+|R-")`) into a day
-        item in one UpdateItem and return the item as it is afterwards.
+                  now: str, minutes: int = SLOT_MINUTES, snapshot: Optional[tuple[str, str]] = None) -> DayMerge:
+        """Merge slots of `minutes` (the day's newest register reading `(read_at, "A+|A-|R+|R-")` and
+        its day-start snapshot `(source, "A+|A-|R+|R-")`) into a day item in one UpdateItem, and return
+        the item as it is afterwards.
 
         A slot the meter calls missing is written only where nothing is stored yet: a value received
         earlier is never replaced by the absence of one. A register reading older than the stored one
-        loses; then the slots are merged alone (a second call, only when older data is re-sent).
+        loses; so do slots of another length than the day already holds (`DayMerge.slots_refused`).
+        Either is found from the refused update's old item, and the rest is written in a second call
+        (only when older data is re-sent or a meter changed its interval mid-day). A snapshot the
+        meter stored replaces one the agent took as the first reading after midnight, never the
+        reverse. More than 100 slots (a whole day of 1–10-minute ones) take one more UpdateItem per
+        100 (`_slot_parts`); the agent sends what each poll read, so a batch seldom holds that many.
         """
+        key = {"pk": {"S": meter_pk(meter_id)}, "sk": {"S": day_sk(day)}}
+        parts = _slot_parts(slots)
+        head = parts[0] if parts else {}
+        refused = False
+        try:
+            item = self._update_day(key, head, minutes, register, snapshot, now, checked=True)
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            old = plain(exc.response.get("Item") or {})
+            if register is not None and old.get("reg_at", "") > register[0]:
+                register = None
+            if head and stored_interval(old) not in (None, minutes):
+                head, parts, refused = {}, [], True
+            # Only what still holds is written; nothing at all if only refused slots were left.
+            item = (self._update_day(key, head, minutes, register, snapshot, now, checked=False)
+                    if head or register is not None or snapshot is not None else old)
+        for part in parts[1:]:
+            item = self._update_day(key, part, minutes, None, None, now, checked=False)
+        return DayMerge(item, refused)
+
+    def _update_day(self, key: dict[str, Any], slots: Mapping[int, Slot], minutes: int,
+                    register: Optional[tuple[str, str]], snapshot: Optional[tuple[str, str]], now: str,
+                    checked: bool) -> dict[str, Any]:
+        """One UpdateItem; `checked`: with the conditions on the stored interval and register time."""
         names = {"#ver": "ver", "#upd": "updated_at"}
         values: dict[str, Any] = {":one": {"N": "1"}, ":now": {"S": now}}
         sets = ["#upd = :now"]
-        for index, slot in sorted(slots.items()):
-            name = slot_attribute(index)
-            names[f"#{name}"] = name
-            values[f":{name}"] = {"S": slot.encode()}
-            sets.append(f"#{name} = if_not_exists(#{name}, :{name})" if slot.status == "missing"
-                        else f"#{name} = :{name}")
-        request: dict[str, Any] = {"TableName": self.table, "ReturnValues": "ALL_NEW",
-                                   "Key": {"pk": {"S": meter_pk(meter_id)}, "sk": {"S": day_sk(day)}}}
+        conditions = []
+        if slots:
+            names["#iv"] = "iv"
+            values[":iv"] = {"N": str(minutes)}
+            sets.append("#iv = :iv")
+            # Slot names are plain in the expression (no placeholders): a day of 5-minute slots then
+            # fits the 4 KB an expression may have.
+            sets.extend(f"{name}=if_not_exists({name},:{name})" if missing else f"{name}=:{name}"
+                        for name, missing in _slot_names(slots))
+            values.update({f":{slot_attribute(index)}": {"S": slot.encode()} for index, slot in slots.items()})
+            conditions.append("(attribute_not_exists(#iv) OR #iv = :iv)" if minutes == SLOT_MINUTES else
+                              # Before `iv` existed a day item held half hours: such slots are not ours.
+                              "(#iv = :iv OR (attribute_not_exists(#iv) AND "
+                              + " AND ".join(f"attribute_not_exists({slot_attribute(i)})" for i in range(50)) + "))")
         if register is not None:
-            read_at, channels = register
-            try:
-                return plain(self.client.update_item(
-                    **request, UpdateExpression=f"SET {', '.join([*sets, '#reg = :reg', '#rat = :rat'])} ADD #ver :one",
-                    ConditionExpression="attribute_not_exists(#rat) OR #rat <= :rat",
-                    ExpressionAttributeNames={**names, "#reg": "reg", "#rat": "reg_at"},
-                    ExpressionAttributeValues={**values, ":reg": {"S": channels}, ":rat": {"S": read_at}})["Attributes"])
-            except ClientError as exc:
-                if not _conditional_failed(exc):
-                    raise
-        return plain(self.client.update_item(**request, UpdateExpression=f"SET {', '.join(sets)} ADD #ver :one",
-                                             ExpressionAttributeNames=names,
-                                             ExpressionAttributeValues=values)["Attributes"])
+            names.update({"#reg": "reg", "#rat": "reg_at"})
+            values.update({":reg": {"S": register[1]}, ":rat": {"S": register[0]}})
+            sets += ["#reg = :reg", "#rat = :rat"]
+            conditions.append("(attribute_not_exists(#rat) OR #rat <= :rat)")
+        if snapshot is not None:
+            source, channels = snapshot
+            names["#snp"] = "snp"
+            values[":snp"] = {"S": f"{SNAPSHOT_CODES[source]}|{channels}"}
+            sets.append("#snp = :snp" if source == "meter" else "#snp = if_not_exists(#snp, :snp)")
+        request: dict[str, Any] = {"TableName": self.table, "Key": key, "ReturnValues": "ALL_NEW",
+                                   "UpdateExpression": f"SET {', '.join(sets)} ADD #ver :one",
+                                   "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+        if checked and conditions:
+            request.update(ConditionExpression=" AND ".join(conditions), ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        return plain(self.client.update_item(**request)["Attributes"])
 
     def put_day_totals(self, meter_id: str, day: date, totals: DayTotals, version: int, now: str) -> bool:
         """Record a day's totals in its month roll-up unless totals of a later version are there
@@ -163,11 +239,13 @@ class AiisRepository:
             unique[key] = {"pk": {"S": key[0]}, "sk": {"S": key[1]}, "at": {"S": at}, "journal": {"S": event.journal},
                            "code": {"S": event.code}, "severity": {"S": event.severity}, "text": {"S": event.text}}
         items = list(unique.values())
+
+        def write(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            answer = self.client.batch_write_item(RequestItems={self.table: pending})
+            return list(answer.get("UnprocessedItems", {}).get(self.table, []))
+
         for start in range(0, len(items), _WRITE_CHUNK):
-            pending = [{"PutRequest": {"Item": item}} for item in items[start:start + _WRITE_CHUNK]]
-            while pending:
-                answer = self.client.batch_write_item(RequestItems={self.table: pending})
-                pending = answer.get("UnprocessedItems", {}).get(self.table, [])
+            until_processed(write, [{"PutRequest": {"Item": item}} for item in items[start:start + _WRITE_CHUNK]])
 
     def batch(self, agent_id: str, batch_id: str) -> Optional[BatchOutcome]:
         item = self.client.get_item(TableName=self.table, Key=self._batch_key(agent_id, batch_id),
@@ -279,12 +357,14 @@ class AiisRepository:
         """Day items of many meters (BatchGetItem, 100 keys per call); meters without one are absent."""
         keys = [{"pk": {"S": meter_pk(m)}, "sk": {"S": day_sk(day)}} for m in sorted(set(meter_ids))]
         found: dict[str, dict[str, Any]] = {}
+
+        def read(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            answer = self.client.batch_get_item(RequestItems={self.table: {"Keys": pending}})
+            for item in answer["Responses"].get(self.table, []):
+                data = plain(item)
+                found[data["pk"].removeprefix("METER#")] = data
+            return list(answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", []))
+
         for start in range(0, len(keys), 100):
-            pending = keys[start:start + 100]
-            while pending:
-                answer = self.client.batch_get_item(RequestItems={self.table: {"Keys": pending}})
-                for item in answer["Responses"].get(self.table, []):
-                    data = plain(item)
-                    found[data["pk"].removeprefix("METER#")] = data
-                pending = answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+            until_processed(read, keys[start:start + 100])
         return found

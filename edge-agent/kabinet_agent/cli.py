@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     command("status", "очередь, последняя выгрузка, состояние опроса счётчиков", _status)
     check = command("check-config", "проверить файл конфигурации", _check_config, config=False)
     check.add_argument("config", type=Path, metavar="ФАЙЛ")
-    command("retry-parked", "вернуть отложенные пакеты в очередь на отправку", _retry_parked)
+    command("retry-parked", "вернуть в очередь на отправку отложенные пакеты и записи, которые облако не принимало",
+            _retry_parked)
     return parser
 
 
@@ -152,6 +153,11 @@ def _status_lines(config: AgentConfig, store: Store, now: float) -> List[str]:
     if state.get("last_upload_error"):
         lines.append(f"Последняя ошибка выгрузки ({_ago(state.get('last_upload_error_at'), now)}): "
                      f"{state['last_upload_error']}")
+    records = store.parked_records()
+    if records.count:
+        lines += ["", f"Отложенные записи: {records.count} (облако пока их не принимает; самая давняя отложена "
+                      f"{_when(records.oldest)}; вернуть в очередь: kabinet-agent retry-parked). Причины:",
+                  *table(["Записей", "Причина"], [[str(n), reason] for reason, n in records.reasons])]
     parked = store.parked_batches()
     if parked:
         lines += ["", "Отложенные пакеты (вернуть в очередь: kabinet-agent retry-parked):",
@@ -176,10 +182,11 @@ def _retry_parked(args: argparse.Namespace) -> int:
     if store is None:
         return 1
     try:
-        count = store.requeue_parked()
+        batches, records = store.requeue_parked()
     finally:
         store.close()
-    print(f"Возвращено в очередь пакетов: {count}" if count else "Отложенных пакетов нет")
+    print(f"Возвращено в очередь: пакетов {batches}, отдельных записей {records}" if batches or records
+          else "Отложенных пакетов и записей нет")
     return 0
 
 

@@ -9,6 +9,10 @@ Guarantees the rest of the agent relies on:
   the cloud de-duplicates by that key.
 * Records leave the queue only on the cloud's 2xx (`mark_sent`), or when an operator is needed
   (`park`; `requeue_parked` puts them back).
+* A record the cloud refused for a reason a later cloud may lift (an interval length it does not
+  take yet, a meter not yet assigned, …) is parked on its own (`mark_sent(parked=…)`), kept with the
+  reason until `requeue_parked` queues it again; one refused for good is kept as rejected until
+  pruned. Neither disappears unseen: `status` shows both.
 """
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from .records import Interval, MeterEvent, Record, RegisterReading, RelayState, record_from_json
+from .records import (DaySnapshot, Interval, MeterEvent, Record, RegisterReading, RelayState,
+                      record_from_json)
 
 _SCHEMA_VERSION = 1
 # How many of the oldest pending records, in batch sizes, a batch is chosen from (see _cut_by_meter).
@@ -36,7 +41,7 @@ CREATE TABLE IF NOT EXISTS records (
     kind          TEXT NOT NULL,
     payload       TEXT NOT NULL,
     stored_at     REAL NOT NULL,
-    state         TEXT NOT NULL DEFAULT 'pending',  -- pending | batched | sent | rejected
+    state         TEXT NOT NULL DEFAULT 'pending',  -- pending | batched | sent | rejected | parked
     batch_id      TEXT,
     batch_pos     INTEGER,
     done_at       REAL,
@@ -84,8 +89,8 @@ class Batch:
 class Backlog:
     pending: int     # stored, not yet in a batch
     in_flight: int   # in a batch that is being (re)sent
-    parked: int      # in a batch the cloud refused; waits for an operator
-    rejected: int    # the cloud refused these records individually
+    parked: int      # in a batch the cloud refused, or refused alone for now; waits for an operator
+    rejected: int    # the cloud refused these records individually, for good
 
     @property
     def undelivered(self) -> int:
@@ -100,6 +105,14 @@ class MeterStatus:
     last_error: Optional[str]
     last_error_at: Optional[datetime]
     clock_drift_s: Optional[float]
+
+
+@dataclass(frozen=True)
+class ParkedRecords:
+    """Records the cloud refused one by one for a reason it may lift later."""
+    count: int
+    oldest: Optional[datetime]          # when the longest-waiting one was parked
+    reasons: List[Tuple[str, int]]      # reason → records, most frequent first
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,8 @@ def natural_key(record: Record) -> str:
         parts = (_utc(record.at),)
     elif isinstance(record, MeterEvent):
         parts = (_utc(record.at), record.journal, record.code)
+    elif isinstance(record, DaySnapshot):
+        parts = (record.day.isoformat(),)   # one snapshot per meter-day, as the cloud keeps it
     else:
         raise TypeError(f"not a storable record: {record!r}")
     return "|".join((record.meter, record.kind) + parts)  # type: ignore[attr-defined]
@@ -217,14 +232,17 @@ class Store:
             db.execute("UPDATE batches SET attempts = attempts + 1, last_error = ? WHERE batch_id = ?",
                        (error, batch_id))
 
-    def mark_sent(self, batch_id: str, rejected: Mapping[int, str]) -> None:
-        """The cloud answered 2xx: the batch is done; `rejected` maps positions to the cloud's reason."""
+    def mark_sent(self, batch_id: str, rejected: Mapping[int, str],
+                  parked: Optional[Mapping[int, str]] = None) -> None:
+        """The cloud answered 2xx: the batch is done; `rejected` and `parked` map positions to the
+        cloud's reason — refused for good, or for now (kept for `requeue_parked`)."""
         now = self._now()
         with self._transaction() as db:
             db.execute("UPDATE records SET state = 'sent', done_at = ? WHERE batch_id = ?", (now, batch_id))
-            db.executemany("UPDATE records SET state = 'rejected', reject_reason = ? "
-                           "WHERE batch_id = ? AND batch_pos = ?",
-                           [(reason, batch_id, pos) for pos, reason in rejected.items()])
+            for state, refused in (("rejected", rejected), ("parked", parked or {})):
+                db.executemany(f"UPDATE records SET state = '{state}', reject_reason = ? "
+                               "WHERE batch_id = ? AND batch_pos = ?",
+                               [(reason, batch_id, pos) for pos, reason in refused.items()])
             db.execute("UPDATE batches SET state = 'sent', done_at = ? WHERE batch_id = ?", (now, batch_id))
 
     def park(self, batch_id: str, reason: str) -> None:
@@ -240,10 +258,23 @@ class Store:
                 "GROUP BY b.batch_id ORDER BY b.done_at").fetchall()
         return [ParkedBatch(r[0], r[1], r[2] or "", _from_ts(r[3])) for r in rows]
 
-    def requeue_parked(self) -> int:
-        """Give parked batches another go, under their original ids (the cloud may have seen them)."""
+    def parked_records(self) -> ParkedRecords:
+        with self._lock:
+            count, oldest = self._db.execute(
+                "SELECT COUNT(*), MIN(done_at) FROM records WHERE state = 'parked'").fetchone()
+            reasons = self._db.execute(
+                "SELECT reject_reason, COUNT(*) FROM records WHERE state = 'parked' GROUP BY reject_reason "
+                "ORDER BY COUNT(*) DESC, reject_reason").fetchall()
+        return ParkedRecords(count, _from_ts(oldest), [(r[0] or "", r[1]) for r in reasons])
+
+    def requeue_parked(self) -> Tuple[int, int]:
+        """Give parked batches another go, under their original ids (the cloud may have seen them),
+        and queue parked records again (in new batches); returns (batches, records)."""
         with self._transaction() as db:
-            return db.execute("UPDATE batches SET state = 'open', done_at = NULL WHERE state = 'parked'").rowcount
+            batches = db.execute("UPDATE batches SET state = 'open', done_at = NULL WHERE state = 'parked'").rowcount
+            records = db.execute("UPDATE records SET state = 'pending', batch_id = NULL, batch_pos = NULL, "
+                                 "done_at = NULL, reject_reason = NULL WHERE state = 'parked'").rowcount
+        return batches, records
 
     def backlog(self) -> Backlog:
         with self._lock:

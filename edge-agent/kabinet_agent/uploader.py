@@ -25,6 +25,13 @@ from .store import Batch, Store
 
 # 408 and 429 say "not now" rather than "never"; other 4xx will not get better by resending.
 _RETRYABLE_4XX = (408, 429)
+# Refusal codes of single records (docs/upload-protocol.md §3). Final: the record itself is wrong and
+# resending cannot help. Any other code — the ones a later cloud, or staff assigning the meter, may
+# lift (not_assigned, unknown_kind, unsupported_interval, interval_changed) and codes this agent does
+# not know yet — parks the record until `kabinet-agent retry-parked`. A refusal without a code (a
+# cloud older than codes) is final, as that cloud meant it.
+FINAL_CODES = frozenset({"malformed", "bad_time", "future", "too_old", "bad_values", "bad_status",
+                         "missing_with_values", "off_grid", "bad_event", "bad_relay", "bad_snapshot"})
 
 
 @dataclass(frozen=True)
@@ -157,24 +164,30 @@ class Uploader:
 
     def _delivered(self, batch: Batch, response: Response) -> None:
         rejected: Dict[int, str] = {}
+        parked: Dict[int, str] = {}
         try:
             answer = json.loads(response.body.decode("utf-8")) if response.body else {}
             duplicate = bool(answer.get("duplicate"))
             for item in answer.get("rejected") or []:
-                index, message = int(item["index"]), str(item.get("message", ""))
+                index, message, code = int(item["index"]), str(item.get("message", "")), item.get("code")
                 if 0 <= index < len(batch.records):
-                    rejected[index] = message
+                    (rejected if code is None or code in FINAL_CODES else parked)[index] = message
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
             # The cloud said 2xx, so it has the batch; an unreadable answer must not cause a resend.
             self.log.warning("Пакет %s принят, но ответ облака не разобран: %r", batch.batch_id, response.body[:200])
             duplicate = False
-        self.store.mark_sent(batch.batch_id, rejected)
+        self.store.mark_sent(batch.batch_id, rejected, parked)
         self.backoff.reset()
         self.store.set_state({"last_upload_at": _iso_now(self._now()), "last_upload_error": ""})
         for index, message in sorted(rejected.items()):
             self.log.error("Облако отклонило запись %s: %s", _describe(batch.records[index]), message)
-        self.log.info("Пакет %s доставлен: записей %d, отклонено %d%s", batch.batch_id, len(batch.records),
-                      len(rejected), " (облако уже получало этот пакет)" if duplicate else "")
+        for index, message in sorted(parked.items()):
+            self.log.error("Облако пока не принимает запись %s: %s. Запись отложена; после обновления облака или "
+                           "настройки счётчика выполните «kabinet-agent retry-parked»",
+                           _describe(batch.records[index]), message)
+        self.log.info("Пакет %s доставлен: записей %d, отклонено %d, отложено %d%s", batch.batch_id,
+                      len(batch.records), len(rejected), len(parked),
+                      " (облако уже получало этот пакет)" if duplicate else "")
 
     def _retry(self, batch: Batch, reason: str, retry_after: Optional[float]) -> float:
         delay = self.backoff.next_delay(retry_after)
@@ -215,7 +228,7 @@ def _error_text(response: Response) -> str:
 
 def _describe(record: Record) -> str:
     data = record.to_json()  # type: ignore[attr-defined]
-    when = data.get("start") or data.get("read_at") or data.get("at")
+    when = data.get("start") or data.get("read_at") or data.get("at") or data.get("day")
     return f"ПУ {data['meter']} {data['kind']} {when}"
 
 

@@ -126,7 +126,7 @@ def fake_sessions(meters: Dict[str, FakeMeter]) -> Callable[..., Any]:
 
 def natural_key_json(record: Dict[str, Any]) -> str:
     """The cloud side's view of a record's identity (see docs/upload-protocol.md)."""
-    when = record.get("start") or record.get("read_at") or record.get("at")
+    when = record.get("start") or record.get("read_at") or record.get("at") or record.get("day")
     parts = [record["meter"], record["kind"], when]
     if record["kind"] == "event":
         parts += [record["journal"], record["code"]]
@@ -144,7 +144,7 @@ class FakeCloud:
         self.down_until = 0.0                 # answer 503 while clock.now() < down_until
         self.fixed_status: Optional[int] = None
         self.retry_after: Optional[str] = None
-        self.reject: Callable[[Dict[str, Any]], Optional[str]] = lambda record: None
+        self.reject: Callable[[Dict[str, Any]], Any] = lambda record: None   # None, message or (code, message)
         self.drop_next_response = False       # process the batch, then hang up without answering
         self.hold: Optional[threading.Event] = None   # block inside the handler until set
         self.arrived = threading.Event()
@@ -241,7 +241,9 @@ class FakeCloud:
                     for index, record in enumerate(payload["records"]):
                         reason = cloud.reject(record)
                         if reason:
-                            rejected.append({"index": index, "message": reason})
+                            # A (code, message) pair: a refusal with its code (upload-protocol.md §3).
+                            code, message = reason if isinstance(reason, tuple) else (None, reason)
+                            rejected.append({"index": index, "message": message, **({"code": code} if code else {})})
                         else:
                             cloud.keys[natural_key_json(record)] += 1
                 if cloud.drop_next_response:

@@ -41,7 +41,7 @@ def test_check_config_lists_every_error_and_exits_1(tmp_path: Path, capsys: pyte
     assert err.splitlines() == [
         f"Ошибки в конфигурации {path}:",
         '  - Поле "cloud_url": нужен адрес вида https://портал.example.ru, указано "ftp://kabinet"',
-        '  - Счётчик 012345: неизвестный протокол "dlmz" (допустимо: iec62056-21, dlms, mercury230)',
+        '  - Счётчик 012345: неизвестный протокол "dlmz" (допустимо: iec62056-21, dlms, mercury230, energomera)',
         '  - Счётчик 777001: недопустимая скорость "baud" 9601 (допустимо: 300, 600, 1200, 2400, 4800, '
         '9600, 19200, 38400, 57600, 115200)',
     ]
@@ -78,6 +78,10 @@ def test_status_shows_backlog_upload_and_meters(tmp_path: Path, capsys: pytest.C
     parked = store.next_batch(1)
     assert parked is not None
     store.park(parked.batch_id, "HTTP 400 «Неизвестный счётчик»")
+    # One record the cloud refused for now (an interval length it does not take yet): parked alone.
+    sent = store.next_batch(1)
+    assert sent is not None
+    store.mark_sent(sent.batch_id, {}, {0: "Длина интервала профиля не поддерживается"})
     store.record_poll("012345", "/dev/ttyUSB0", None, 3.0)
     store.record_poll("777001", "/dev/ttyUSB0", "показания: счётчик не отвечает: нет ответа", None)
     store.set_state({"last_upload_at": "2024-05-01T00:00:00Z", "last_upload_error": "нет связи с облаком: timed out",
@@ -85,7 +89,9 @@ def test_status_shows_backlog_upload_and_meters(tmp_path: Path, capsys: pytest.C
     store.close()
     assert cli.main(["status", "--config", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Не доставлено записей: 3 (ожидают 2, в отправке 0, отложено 1); отклонено облаком: 0" in out
+    assert "Не доставлено записей: 3 (ожидают 1, в отправке 0, отложено 2); отклонено облаком: 0" in out
+    assert "Отложенные записи: 1 (облако пока их не принимает; самая давняя отложена " in out
+    assert any(line.split()[:2] == ["1", "Длина"] and "не поддерживается" in line for line in out.splitlines())
     assert "Последняя успешная выгрузка: " in out and "назад" in out
     assert "Последняя ошибка выгрузки" in out and "нет связи с облаком: timed out" in out
     assert parked.batch_id in out and "HTTP 400 «Неизвестный счётчик»" in out
@@ -95,9 +101,12 @@ def test_status_shows_backlog_upload_and_meters(tmp_path: Path, capsys: pytest.C
     assert "ещё не опрашивался" in rows["880001"] and "/dev/ttyUSB1" in rows["880001"]
 
     assert cli.main(["retry-parked", "--config", str(path)]) == 0
-    assert "Возвращено в очередь пакетов: 1" in capsys.readouterr().out
+    assert "Возвращено в очередь: пакетов 1, отдельных записей 1" in capsys.readouterr().out
     assert cli.main(["retry-parked", "--config", str(path)]) == 0
-    assert "Отложенных пакетов нет" in capsys.readouterr().out
+    assert "Отложенных пакетов и записей нет" in capsys.readouterr().out
+    store = Store(config.database)
+    assert (store.backlog().pending, store.backlog().in_flight, store.backlog().parked) == (2, 1, 0)
+    store.close()
 
 
 @pytest.fixture

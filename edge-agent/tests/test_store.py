@@ -148,9 +148,34 @@ def test_parked_batches_wait_for_an_operator(tmp_path: Path) -> None:
     assert store.backlog().parked == 1
     [parked] = store.parked_batches()
     assert (parked.batch_id, parked.records, parked.reason) == (batch.batch_id, 1, "HTTP 400 «Неизвестный счётчик»")
-    assert store.requeue_parked() == 1
+    assert store.requeue_parked() == (1, 0)
     retried = store.next_batch(1)
     assert retried is not None and retried.batch_id == batch.batch_id
+    store.close()
+
+
+def test_records_refused_for_now_are_parked_until_retried_and_never_pruned(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = Store(tmp_path / "q.sqlite3", now=clock.now)
+    store.save([interval(n) for n in range(4)])
+    batch = store.next_batch(10)
+    assert batch is not None
+    later = "Длина интервала профиля не поддерживается"
+    store.mark_sent(batch.batch_id, {3: "Время записи указано неверно"}, {0: later, 1: later, 2: "Счётчик не закреплён"})
+    backlog = store.backlog()
+    assert (backlog.parked, backlog.rejected, backlog.undelivered) == (3, 1, 3)
+    parked = store.parked_records()
+    assert parked.count == 3 and parked.oldest == clock.dt()
+    assert parked.reasons == [(later, 2), ("Счётчик не закреплён", 1)]
+    clock.sleep(40 * 86400)
+    assert store.prune(keep_days=30) == 1            # the final refusal goes, the parked ones stay
+    assert store.next_batch(10) is None              # parked records wait for an operator
+    assert store.requeue_parked() == (0, 3)
+    again = store.next_batch(10)
+    assert again is not None and again.batch_id != batch.batch_id
+    assert [r.to_json()["start"] for r in again.records] == [interval(n).to_json()["start"] for n in range(3)]
+    store.mark_sent(again.batch_id, {})
+    assert store.backlog().undelivered == 0 and store.parked_records().count == 0
     store.close()
 
 

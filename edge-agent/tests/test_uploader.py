@@ -100,6 +100,42 @@ def test_rejected_records_are_logged_and_not_retried(store: Store, caplog: pytes
     assert any("доставлен: записей 4, отклонено 1" in m for m in messages)
 
 
+def test_records_refused_for_now_are_parked_and_resent_on_retry_parked(store: Store,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """A 15-minute meter against a cloud that takes only half hours (the refusal code tells the agent a
+    later cloud may take them); a malformed record is refused for good; an uncoded refusal too."""
+    clock: FakeClock = store.clock   # type: ignore[attr-defined]
+    quarter = [Interval("777001", T0 + timedelta(minutes=15 * n), 15, {"A+": 0.1}) for n in range(2)]
+    store.save([interval(0), *quarter, interval(1), interval(2)])
+    with FakeCloud(clock) as cloud:
+        def old_cloud(record):
+            if record["minutes"] == 15:
+                return ("unsupported_interval", "Длина интервала профиля не поддерживается")
+            if record["start"].endswith("T00:30:00Z"):
+                return ("off_grid", "Начало интервала не совпадает с сеткой")
+            return "Запись не распознана" if record["start"].endswith("T01:00:00Z") else None
+
+        cloud.reject = old_cloud
+        uploader = make_uploader(cloud.url, store, clock)
+        with caplog.at_level(logging.INFO, logger="kabinet_agent"):
+            uploader.upload_one()
+        backlog = store.backlog()
+        assert (backlog.parked, backlog.rejected, backlog.undelivered) == (2, 2, 2)
+        assert store.parked_records().reasons == [("Длина интервала профиля не поддерживается", 2)]
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("Облако пока не принимает запись ПУ 777001 interval 2024-05-01T00:15:00Z" in m
+                   and "retry-parked" in m for m in messages)
+        assert any("доставлен: записей 5, отклонено 2, отложено 2" in m for m in messages)
+        assert uploader.upload_one() == 30.0      # parked records are not resent on their own
+
+        cloud.reject = lambda record: None       # the cloud now takes 15-minute intervals
+        assert store.requeue_parked() == (0, 2)
+        uploader.upload_one()
+    assert [(r["meter"], r["start"]) for r in cloud.batches[cloud.batch_posts[-1]]] == \
+        [("777001", "2024-05-01T00:00:00Z"), ("777001", "2024-05-01T00:15:00Z")]
+    assert store.backlog().undelivered == 0 and store.parked_records().count == 0
+
+
 def test_cloud_down_for_a_day_then_back_every_interval_arrives_exactly_once(store: Store) -> None:
     clock: FakeClock = store.clock   # type: ignore[attr-defined]
     produced: List[str] = []

@@ -76,7 +76,8 @@ def test_records_of_meters_not_assigned_to_the_agent_are_refused_one_by_one(api,
     status, answer, _ = site.agent.batch(records)
     assert status == 200
     assert answer["accepted"] == 2
-    assert answer["rejected"] == [{"index": 1, "message": "Счётчик не закреплён за этим агентом (УСПД): данные не приняты"}]
+    assert answer["rejected"] == [{"index": 1, "code": "not_assigned",
+                                   "message": "Счётчик не закреплён за этим агентом (УСПД): данные не приняты"}]
     assert site.serials[1] not in answer["rejected"][0]["message"]
     # Meter 2 got nothing, although its owner could look.
     chart = api.get(f"/meters/{site.meter_ids[1]}/aiis/consumption?scale=day&date={day}", token=site.owner["token"])[1]

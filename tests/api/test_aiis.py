@@ -368,7 +368,9 @@ def test_the_edge_agents_uploader_delivers_over_http(api, tmp_path):
     finally:
         stack.stop()
     backlog = store.backlog()
-    assert (backlog.pending, backlog.in_flight, backlog.parked, backlog.rejected) == (0, 0, 0, 1)
+    # The meter nobody assigned to this agent: parked until staff assign it and `retry-parked`.
+    assert (backlog.pending, backlog.in_flight, backlog.parked, backlog.rejected) == (0, 0, 1, 0)
+    assert store.parked_records().reasons == [("Счётчик не закреплён за этим агентом (УСПД): данные не приняты", 1)]
 
     profile = get(api, site, f"profile?from={day}&to={day}")[1]
     assert [i["status"] for i in profile["intervals"][20:25]] == ["ok"] * 4 + ["missing"]

@@ -30,9 +30,9 @@ def ok(value: str) -> Slot:
 
 
 def test_one_update_creates_the_day_and_later_ones_merge_into_it(repo, meter):
-    first = repo.merge_day(meter, DAY, {0: ok("1"), 1: ok("2")}, None, "t1")
+    first = repo.merge_day(meter, DAY, {0: ok("1"), 1: ok("2")}, None, "t1").item
     assert first["ver"] == 1 and slots_of(first) == {0: ok("1"), 1: ok("2")}
-    second = repo.merge_day(meter, DAY, {1: ok("2.5"), 47: ok("3")}, None, "t2")
+    second = repo.merge_day(meter, DAY, {1: ok("2.5"), 47: ok("3")}, None, "t2").item
     assert second["ver"] == 2
     assert slots_of(second) == {0: ok("1"), 1: ok("2.5"), 47: ok("3")}
     assert slots_of(repo.day(meter, DAY)) == slots_of(second)
@@ -40,13 +40,13 @@ def test_one_update_creates_the_day_and_later_ones_merge_into_it(repo, meter):
 
 def test_missing_never_replaces_a_value_but_a_value_replaces_missing(repo, meter):
     repo.merge_day(meter, DAY, {0: ok("1"), 1: Slot("missing")}, None, "t1")
-    item = repo.merge_day(meter, DAY, {0: Slot("missing"), 1: ok("4"), 2: Slot("missing")}, None, "t2")
+    item = repo.merge_day(meter, DAY, {0: Slot("missing"), 1: ok("4"), 2: Slot("missing")}, None, "t2").item
     assert slots_of(item) == {0: ok("1"), 1: ok("4"), 2: Slot("missing")}
 
 
 def test_the_days_register_snapshot_keeps_the_newest_reading(repo, meter):
     repo.merge_day(meter, DAY, {}, ("2024-05-01T20:00:00Z", "100|||"), "t1")
-    item = repo.merge_day(meter, DAY, {5: ok("1")}, ("2024-05-01T08:00:00Z", "90|||"), "t2")
+    item = repo.merge_day(meter, DAY, {5: ok("1")}, ("2024-05-01T08:00:00Z", "90|||"), "t2").item
     assert (item["reg"], item["reg_at"]) == ("100|||", "2024-05-01T20:00:00Z")
     assert 5 in slots_of(item)  # the slots of a batch carrying an older register still land
 

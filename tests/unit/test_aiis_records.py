@@ -65,7 +65,9 @@ def test_assignments_made_before_coefficients_were_kept_count_as_one():
     (interval(meter="999"), records.NOT_ASSIGNED),
     (interval(kind="power"), records.UNKNOWN_KIND),
     ("not an object", records.MALFORMED),
-    (interval(minutes=15), records.NOT_HALF_HOUR),
+    (interval(minutes=7), records.UNSUPPORTED_INTERVAL),
+    (interval(minutes=True), records.UNSUPPORTED_INTERVAL),
+    (interval(minutes=60, start="2024-05-01T10:30:00Z"), records.OFF_GRID),  # 13:30 local: not on the hour
     (interval(start="2024-05-01T10:10:00Z"), records.OFF_GRID),
     (interval(start="2024-05-01 10:00"), records.BAD_TIME),
     (interval(start="вчера"), records.BAD_TIME),

@@ -1,7 +1,10 @@
 // Staff console «АИИС КУЭ»: the АТС 80020 export of the metering points on АИИС КУЭ. One day downloads
-// as its XML file (windows-1251), several days as a zip with a file per day (at most 31 days).
+// as its XML file (windows-1251), several days as a zip with a file per day (at most 31 days). A point
+// whose meter keeps a 60-minute (or other not half-hourly) profile cannot be in 80020: the API refuses
+// with the point named, shown under «Коды точек измерения»; having read it, staff may tick «Пропустить …»
+// to download the other points.
 
-import { clearErrors, field, formAlert, formValues, h, setBusy, showErrors } from "../ui.js";
+import { checkbox, clearErrors, field, formAlert, formValues, h, setBusy, showErrors } from "../ui.js";
 
 const enc = encodeURIComponent;
 const isoDay = (date) => date.toLocaleDateString("sv-SE");
@@ -33,6 +36,7 @@ function exportForm(ctx) {
       field({ name: "points", label: "Коды точек измерения", size: "wide",
               hint: "Через запятую; пусто — все точки АИИС КУЭ" }),
     ),
+    checkbox({ name: "half_hours_only", label: "Пропустить точки, профиль которых не делится на получасы (60 минут и т. п.)" }),
     h("div", { class: "form__actions" }, button),
     status,
   );
@@ -40,10 +44,10 @@ function exportForm(ctx) {
     event.preventDefault();
     clearErrors(form);
     status.textContent = "";
-    const { from, to, points } = formValues(form);
+    const { from, to, points, half_hours_only: skip } = formValues(form);
     if (!from) return showErrors(form, "Укажите день.", [{ path: "from", message: "Укажите день" }]);
     const oneDay = !to || to === from;
-    const filter = points.trim() ? `&points=${enc(points.trim())}` : "";
+    const filter = (points.trim() ? `&points=${enc(points.trim())}` : "") + (skip ? "&half_hours_only=true" : "");
     setBusy(button, true, "Готовим…");
     try {
       if (oneDay) {
@@ -78,7 +82,8 @@ export async function aiisSection(ctx) {
         "p",
         { class: "lead" },
         "Получасовые данные точек измерения АИИС КУЭ в макете 80020 для АТС. Точки — счётчики, закреплённые " +
-          "за агентами УСПД, с кодом точки из биллинга.",
+          "за агентами УСПД, с кодом точки из биллинга. Профиль с интервалом 15, 10, 5 … минут суммируется в " +
+          "получасы; по точке с 60-минутным профилем выгрузка 80020 невозможна.",
       ),
       exportForm(ctx),
     ),

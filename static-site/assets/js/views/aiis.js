@@ -1,8 +1,10 @@
 // АИИС КУЭ (seeds 000, 003, 004): the service is connected per contract in this personal account
 // («Подключить» with the contract number; «Отключить» affects only this account); per meter: registers A+ A− R+ R− with the read time, the consumption chart with drill-down
-// (year → month → day and back; calendar or billing period; energy type), the 30-minute load profile
-// for a chosen period with a CSV download, the readings table with paging, the event journal by
-// severity, and the relay state. Missing and estimated intervals are always marked, never drawn as 0.
+// (year → month → day and back; calendar or billing period; energy type) with its points as CSV, the
+// load profile in the meter's own interval (1–60 min) for a chosen period with a CSV download, the
+// readings table with the day-start registers (показания на начало суток) and paging, the event
+// journal by severity (and as CSV), and the relay state. Missing and estimated intervals are always
+// marked, never drawn as 0.
 //
 // Charts: Chart.js 4 (MIT), vendored as static-site/vendor/chartjs/chart.umd.min.js, loaded on demand.
 
@@ -54,6 +56,30 @@ const STATUS_TEXT = {
 
 const enc = encodeURIComponent;
 const capital = (s) => s[0].toUpperCase() + s.slice(1);
+
+// A CSV file of the API (UTF-8 with BOM, «;»): fetched with the session's token, saved under `name`.
+async function saveCsv(ctx, path, name) {
+  const blob = await ctx.api.get(path, { raw: true });
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}
+
+function csvButton(onClick) {
+  const button = h("button", { type: "button", class: "btn btn--small" }, "Скачать CSV");
+  button.addEventListener("click", async () => {
+    setBusy(button, true, "Готовим…");
+    try {
+      await onClick();
+    } finally {
+      setBusy(button, false);
+    }
+  });
+  return button;
+}
 
 // --- Chart.js, loaded once on demand -------------------------------------------------------------
 
@@ -259,10 +285,24 @@ function consumptionSection(ctx, meterId) {
   const SCALE_NAME = { year: "Год", month: "Месяц", day: "Сутки" };
   const NEXT = { year: "month", month: "day" };
 
-  async function load() {
-    error.hidden = true;
+  function chartQuery() {
     const query = new URLSearchParams({ scale: state.scale, basis: state.basis, channel: state.channel });
     if (state.date) query.set("date", state.date);
+    return query;
+  }
+  const csv = csvButton(async () => {
+    error.hidden = true;
+    try {
+      await saveCsv(ctx, `/meters/${enc(meterId)}/aiis/consumption.csv?${chartQuery()}`, `consumption_${meterId}_${state.scale}_${canvas.dataset.period || ""}.csv`);
+    } catch (e) {
+      error.hidden = false;
+      error.textContent = e.message;
+    }
+  });
+
+  async function load() {
+    error.hidden = true;
+    const query = chartQuery();
     let data;
     try {
       data = await ctx.api.get(`/meters/${enc(meterId)}/aiis/consumption?${query}`);
@@ -348,7 +388,7 @@ function consumptionSection(ctx, meterId) {
     { class: "card", "aria-labelledby": "aiis-consumption" },
     h("h2", { id: "aiis-consumption", class: "card__title" }, "График потребления"),
     h("p", { class: "hint" }, "Нажмите на столбец, чтобы перейти к месяцу или к суткам; «Назад» — на уровень выше."),
-    h("div", { class: "aiis-controls" }, channel, basis, back),
+    h("div", { class: "aiis-controls" }, channel, basis, back, csv),
     crumbs,
     title,
     error,
@@ -381,7 +421,7 @@ function profileSection(ctx, meterId) {
     h("div", { class: "form__actions" }, h("button", { type: "submit", class: "btn btn--primary" }, "Показать"), h("button", { type: "button", class: "btn", name: "csv" }, "Скачать CSV")),
   );
   const summary = h("p", { class: "aiis-total" });
-  const canvas = h("canvas", { role: "img", "aria-label": "Профиль мощности по получасам" });
+  const canvas = h("canvas", { role: "img", "aria-label": "Профиль мощности по интервалам счётчика" });
   const status = statusLine();
   let last = null;
 
@@ -408,17 +448,15 @@ function profileSection(ctx, meterId) {
     const ch = values.channel;
     const s = data.summary;
     summary.textContent =
-      `Интервалов по 30 мин: достоверных ${s.ok}, расчётных ${s.estimated}, ` +
+      `Интервалов по ${data.interval_minutes} мин: достоверных ${s.ok}, расчётных ${s.estimated}, ` +
       `без значения в счётчике ${s.missing}, не поступило ${s.no_data}.`;
-    const points = data.intervals.map((i) => ({ status: i.status, value: i.values?.[ch] ?? null }));
+    // Energy of an interval (kWh) → mean power (kW): divided by its length in hours. Each interval
+    // carries its own bounds: a meter whose interval changed keeps each day's own length.
+    const hours = (i) => (Date.parse(i.end) - Date.parse(i.start)) / 3600000;
+    const points = data.intervals.map((i) => ({ status: i.status, value: i.values?.[ch] == null ? null : String(Number(i.values[ch]) / hours(i)) }));
     const multiDay = data.from !== data.to;
     const labels = data.intervals.map((i) => (multiDay ? `${i.start.slice(8, 10)}.${i.start.slice(5, 7)} ${i.start.slice(11, 16)}` : i.start.slice(11, 16)));
-    // Energy per half hour (kWh) → mean power (kW) = ×2.
-    await barChart(canvas, {
-      labels,
-      points: points.map((p) => ({ ...p, value: p.value === null ? null : String(Number(p.value) * 2) })),
-      unit: data.units?.[ch] === "kvarh" || ch.startsWith("R") ? "квар" : "кВт",
-    });
+    await barChart(canvas, { labels, points, unit: ch.startsWith("R") ? "квар" : "кВт" });
   }
 
   form.addEventListener("submit", (event) => {
@@ -431,13 +469,7 @@ function profileSection(ctx, meterId) {
     const values = formValues(form);
     setBusy(button, true, "Готовим…");
     try {
-      const blob = await ctx.api.get(`/meters/${enc(meterId)}/aiis/profile.csv?${period(values)}`, { raw: true });
-      const url = URL.createObjectURL(blob);
-      const a = h("a", { href: url, download: `profile_${meterId}_${values.from}_${values.to}.csv` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 5000);
+      await saveCsv(ctx, `/meters/${enc(meterId)}/aiis/profile.csv?${period(values)}`, `profile_${meterId}_${values.from}_${values.to}.csv`);
       status.textContent = "Файл CSV скачан.";
     } catch (e) {
       showErrors(form, e.message, e.fields);
@@ -450,7 +482,7 @@ function profileSection(ctx, meterId) {
     "section",
     { class: "card", "aria-labelledby": "aiis-profile" },
     h("h2", { id: "aiis-profile", class: "card__title" }, "Профиль мощности"),
-    h("p", { class: "hint" }, "Средняя мощность по 30-минутным интервалам за выбранный период (до 31 дня)."),
+    h("p", { class: "hint" }, "Средняя мощность по интервалам профиля счётчика (у большинства счётчиков — 30 минут) за выбранный период (до 31 дня)."),
     form,
     status,
     h("div", { class: "aiis-chart aiis-chart--wide" }, canvas),
@@ -479,12 +511,21 @@ function readingsSection(ctx, meterId) {
       "tr",
       {},
       h("th", {}, "Дата"),
-      h("th", {}, "Снято"),
-      CHANNELS.map(([k]) => h("th", { class: "num" }, `${CHANNEL_SHORT[k]}, показание`)),
+      CHANNELS.map(([k]) => h("th", { class: "num" }, `${CHANNEL_SHORT[k]} на начало суток`)),
       h("th", { class: "num" }, "A+ за сутки"),
+      h("th", { class: "num" }, "Последнее A+"),
       h("th", {}, "Полнота"),
     );
+    let afterMidnight = false;
     const rows = data.rows.map((r) => {
+      // Показания на начало суток: stored by the meter, or (marked «*») its first reading after midnight.
+      const start = r.day_start;
+      const mark = start?.source === "first_after_midnight";
+      afterMidnight = afterMidnight || mark;
+      const opening = (k) =>
+        start?.values?.[k] == null
+          ? "—"
+          : [formatNumber(start.values[k]), mark ? h("abbr", { class: "aiis-mark", title: "первое показание после полуночи" }, "*") : null];
       const flags = [];
       if (r.estimated) flags.push(h("span", { class: "pill pill--warn" }, `расч.: ${r.estimated}`));
       if (r.missing) flags.push(h("span", { class: "pill pill--muted" }, `пропуск: ${r.missing}`));
@@ -493,13 +534,21 @@ function readingsSection(ctx, meterId) {
         "tr",
         {},
         h("th", { scope: "row" }, formatDay(r.date)),
-        h("td", { "data-label": "Снято" }, r.read_at ? formatLocalDateTime(r.read_at).slice(11) : "—"),
-        CHANNELS.map(([k]) => h("td", { class: "num", "data-label": CHANNEL_SHORT[k] }, r.values?.[k] == null ? "—" : formatNumber(r.values[k]))),
+        CHANNELS.map(([k]) => h("td", { class: "num", "data-label": `${CHANNEL_SHORT[k]} на начало суток` }, opening(k))),
         h("td", { class: "num", "data-label": "A+ за сутки" }, r.consumption?.["A+"] == null ? "—" : formatNumber(r.consumption["A+"])),
+        h(
+          "td",
+          { class: "num", "data-label": "Последнее A+" },
+          r.values?.["A+"] == null ? "—" : [formatNumber(r.values["A+"]), h("span", { class: "hint" }, ` (${formatLocalDateTime(r.read_at).slice(11)})`)],
+        ),
         h("td", { "data-label": "Полнота" }, flags.length ? flags : h("span", { class: "pill pill--ok" }, "полные")),
       );
     });
-    fill(body, h("table", { class: "table table--compact table--stack" }, h("thead", {}, head), h("tbody", {}, rows)));
+    fill(
+      body,
+      h("table", { class: "table table--compact table--stack aiis-readings" }, h("thead", {}, head), h("tbody", {}, rows)),
+      afterMidnight ? h("p", { class: "hint" }, "* У счётчика нет суточных снимков: показано первое показание после полуночи.") : null,
+    );
   }
   newer.addEventListener("click", () => {
     page = Math.max(1, page - 1);
@@ -513,6 +562,7 @@ function readingsSection(ctx, meterId) {
     "section",
     { class: "card", "aria-labelledby": "aiis-readings" },
     h("h2", { id: "aiis-readings", class: "card__title" }, "Показания по суткам"),
+    h("p", { class: "hint" }, "Показания на начало суток (0:00) — основа расчёта за электроэнергию; расход за сутки — по профилю мощности."),
     caption,
     body,
     h("div", { class: "aiis-pager" }, newer, older),
@@ -537,16 +587,28 @@ function eventsSection(ctx, meterId) {
   );
   const list = h("div", { class: "table-wrap" });
   const note = h("p", { class: "hint", "aria-live": "polite" });
+  const severities = () => checks.map((c) => c.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+  function filters() {
+    const params = new URLSearchParams({ severity: severities().join(",") });
+    if (journal.value) params.set("journal", journal.value);
+    return params;
+  }
+  const csv = csvButton(async () => {
+    if (!severities().length) return;
+    try {
+      await saveCsv(ctx, `/meters/${enc(meterId)}/aiis/events.csv?${filters()}`, `events_${meterId}.csv`);
+    } catch (e) {
+      note.textContent = e.message;
+    }
+  });
 
   async function load() {
-    const severities = checks.map((c) => c.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
-    if (!severities.length) {
+    if (!severities().length) {
       note.textContent = "Отметьте хотя бы один уровень важности.";
       fill(list);
       return;
     }
-    const params = new URLSearchParams({ severity: severities.join(",") });
-    if (journal.value) params.set("journal", journal.value);
+    const params = filters();
     const data = await ctx.api.get(`/meters/${enc(meterId)}/aiis/events?${params}`);
     for (const c of checks) {
       const span = c.querySelector(".aiis-sev__count");
@@ -584,7 +646,7 @@ function eventsSection(ctx, meterId) {
     "section",
     { class: "card", "aria-labelledby": "aiis-events" },
     h("h2", { id: "aiis-events", class: "card__title" }, "Журнал событий"),
-    h("div", { class: "aiis-controls" }, checks, journal),
+    h("div", { class: "aiis-controls" }, checks, journal, csv),
     note,
     list,
   );

@@ -1,0 +1,131 @@
+"""АИИС КУЭ pages in a real browser with a 15-minute meter: the profile in quarter hours, the
+readings table's day-start registers (marked where they are the first reading after midnight), and
+the CSV downloads of the chart and of the event journal.
+
+Data are put in through the ingestion service in-process, as in test_aiis_flow.py (same demo meter,
+other days: that test fills the last ten days with half hours; snapshots do not collide with them).
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+PASSWORD = "Aiis12345"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture(scope="module")
+def quarter_consumer(site_url):
+    if os.environ.get("BROWSER_TEST_BASE_URL"):
+        pytest.skip("the data is put in through the services of a stack running in this process")
+    from chalicelib.accounts.principal import Principal
+    from chalicelib.accounts.provisioning import create_active_user
+    from chalicelib.accounts.repository import UserRepository
+    from chalicelib.aiis.agents import AgentAdmin
+    from chalicelib.aiis.agents_repository import AgentsRepository
+    from chalicelib.aiis.contracts import AiisContracts
+    from chalicelib.aiis.days import day_start
+    from chalicelib.aiis.ingest import BatchIngest
+    from chalicelib.aiis.models import AgentCreate, MeterRef
+    from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
+    from chalicelib.metering.models import LinkRequest
+    from chalicelib.metering.service import MeteringService
+
+    tag = uuid.uuid4().hex[:8]
+    login = f"aiisq{tag}"
+    user_id = create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
+                                 phone=f"+7901{int(tag, 16) % 10_000_000:07d}", kind="person", role="consumer",
+                                 profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович",
+                                          "snils": "112-233-445 95"})
+    users = UserRepository()
+    MeteringService().link(Principal(user=users.get(user_id), session_id="test"),
+                           LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL))
+    AiisContracts().set_connected(Principal(user=users.get(user_id), session_id="test"), DEMO_CONTRACT, True)
+    admin = create_active_user(login=f"admq{tag}", password=PASSWORD, email=f"admq{tag}@kabinet.local",
+                               phone=f"+7902{int(tag, 16) % 10_000_000:07d}", kind="staff", role="admin",
+                               profile={"last_name": "Админов", "first_name": "Адам"})
+    admin_service = AgentAdmin()
+    holder = next((a.id for a in admin_service.list().agents if AIIS_SERIAL in [m.serial for m in a.meters]), None)
+    if holder is None:
+        holder = f"testq-{tag}"
+        admin_service.create(Principal(user=users.get(admin), session_id="test"),
+                             AgentCreate(id=holder, name="ТП тестовая", meters=[MeterRef(contract=DEMO_CONTRACT,
+                                                                                         serial=AIIS_SERIAL)]))
+    agent = AgentsRepository().get(holder)
+    meter_id = agent.meters.as_dict()[AIIS_SERIAL]["meter_id"]
+    today = datetime.now(MOSCOW).date()
+    quarter_day, snapshot_days = today - timedelta(days=20), [today - timedelta(days=n) for n in (3, 2)]
+    midnight = day_start(quarter_day, MOSCOW)
+    records = [{"kind": "interval", "meter": AIIS_SERIAL, "start": iso(midnight + timedelta(minutes=15 * n)),
+                "minutes": 15, "values": {"A+": 0.2, "A-": 0.0, "R+": 0.05, "R-": 0.0}, "status": "ok"}
+               for n in range(96)]
+    records += [{"kind": "snapshot", "meter": AIIS_SERIAL, "day": d.isoformat(), "day_start": iso(day_start(d, MOSCOW)),
+                 "values": {"A+": 40000.5 + n, "A-": 0.0, "R+": 10000.25, "R-": 0.0},
+                 "source": "first_after_midnight" if n == 0 else "meter"} for n, d in enumerate(snapshot_days)]
+    records.append({"kind": "event", "meter": AIIS_SERIAL, "at": iso(datetime.now(timezone.utc) - timedelta(hours=1)),
+                    "journal": "tamper", "code": "5", "severity": "critical", "text": "Вскрытие клеммной крышки"})
+    outcome = BatchIngest().apply(agent, records)
+    assert not outcome.rejected, outcome.rejected[:3]
+    return {"login": login, "meter_id": meter_id, "quarter_day": quarter_day, "snapshot_days": snapshot_days}
+
+
+def sign_in(page: Page, site_url: str, login: str) -> None:
+    page.goto(f"{site_url}/#/login")
+    page.locator('[name="identifier"]').fill(login)
+    page.locator('[name="password"]').fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="Здравствуйте", exact=False)).to_be_visible()
+
+
+def test_quarter_hours_day_start_registers_and_csv_downloads(page: Page, site_url: str, quarter_consumer) -> None:
+    data = quarter_consumer
+    sign_in(page, site_url, data["login"])
+    page.goto(f"{site_url}/#/aiis/meter?id={data['meter_id']}")
+    expect(page.get_by_role("heading", name="АИИС КУЭ:", exact=False)).to_be_visible()
+
+    # The profile of the 15-minute day: 96 intervals.
+    profile = page.get_by_role("region", name="Профиль мощности")
+    day: date = data["quarter_day"]
+    expect(profile.locator(".aiis-total")).to_contain_text("Интервалов по")   # the first load is done
+    profile.get_by_label("С", exact=True).fill(day.isoformat())
+    profile.get_by_label("По", exact=True).fill(day.isoformat())
+    profile.get_by_role("button", name="Показать").click()
+    expect(profile.locator(".aiis-total")).to_have_text(
+        "Интервалов по 15 мин: достоверных 96, расчётных 0, без значения в счётчике 0, не поступило 0.")
+
+    # Day-start registers for past days; the agent's first reading after midnight is marked.
+    readings = page.get_by_role("region", name="Показания по суткам")
+    earlier, later = (readings.get_by_role("row").filter(has_text=f"{d:%d.%m.%Y}") for d in data["snapshot_days"])
+    expect(later).to_contain_text("40\u00a0001,5")
+    expect(later.locator(".aiis-mark")).to_have_count(0)
+    expect(earlier).to_contain_text("40\u00a0000,5")
+    expect(earlier.locator(".aiis-mark").first).to_have_attribute("title", "первое показание после полуночи")
+    expect(readings).to_contain_text("показано первое показание после полуночи")
+
+    # The journal as CSV, with the page's filters.
+    journal = page.get_by_role("region", name="Журнал событий")
+    expect(journal).to_contain_text("Вскрытие клеммной крышки")
+    with page.expect_download() as download:
+        journal.get_by_role("button", name="Скачать CSV").click()
+    text = open(download.value.path(), encoding="utf-8", newline="").read()
+    assert text.startswith("\ufeffВремя;Важность;Журнал;Код события;Событие\r\n")
+    assert "Авария;Внешние воздействия;5;Вскрытие клеммной крышки" in text
+
+    # The chart's points as CSV (the year the chart opens on).
+    chart = page.get_by_role("region", name="График потребления")
+    expect(page.locator(".aiis-chart canvas").first).to_have_attribute("data-scale", "year")
+    with page.expect_download() as download:
+        chart.get_by_role("button", name="Скачать CSV").click()
+    rows = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert rows[0].startswith("С;По;A+, кВт·ч;Данные") and len(rows) == 13

@@ -1,4 +1,4 @@
-"""Russian identifiers: СНИЛС, ИНН, ОГРН/ОГРНИП, phone numbers, logins.
+"""Russian identifiers: СНИЛС, ИНН, ОГРН/ОГРНИП, phone numbers, logins, e-mail addresses.
 
 Each `normalize_*` returns the canonical form or raises `InvalidIdentifier` with a Russian message.
 ИНН and ОГРН checksums come from python-stdnum; it has no СНИЛС, so that one is here.
@@ -6,10 +6,15 @@ Each `normalize_*` returns the canonical form or raises `InvalidIdentifier` with
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
-from stdnum.ru import inn as stdnum_inn
-from stdnum.ru import ogrn as stdnum_ogrn
+# email-validator and python-stdnum are loaded by the first check that needs them: every cold start
+# imports this module (the request models validate with it), few requests check an address or an ИНН,
+# and email-validator's import alone is a noticeable part of a cold start (bench/cold_start.py).
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 
 class InvalidIdentifier(ValueError):
@@ -46,6 +51,9 @@ def normalize_inn(value: str, length: int) -> str:
     number = _digits(value)
     if not number.isdigit() or len(number) != length:
         raise InvalidIdentifier(f"ИНН состоит из {length} цифр")
+    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.ru import inn as stdnum_inn
+
     try:
         return stdnum_inn.validate(number)
     except InvalidChecksum:
@@ -75,6 +83,9 @@ def normalize_ogrn(value: str, length: int) -> str:
         raise InvalidIdentifier("ОГРНИП начинается с цифры 3")
     if length == 13 and number[0] not in "15":
         raise InvalidIdentifier("ОГРН юридического лица начинается с цифры 1 или 5")
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+    from stdnum.ru import ogrn as stdnum_ogrn
+
     try:
         return stdnum_ogrn.validate(number)
     except InvalidChecksum:
@@ -95,20 +106,58 @@ def normalize_phone(value: str) -> str:
     return "+7" + number
 
 
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+EMAIL_MESSAGE = "Неверный адрес электронной почты"
+
+
+@lru_cache(maxsize=1)
+def _email_validator() -> ModuleType:
+    import email_validator
+
+    # Addresses at .local domains (the demo company's, kabinet.local) were always accepted here and are
+    # stored; the library refuses the other special-use names (test, invalid, localhost, ...) as before.
+    # Its documentation names this list as the setting to change.
+    email_validator.SPECIAL_USE_DOMAIN_NAMES = [name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES
+                                                if name != "local"]
+    return email_validator
+
+
+def _validated_email(value: str) -> ValidatedEmail:
+    """email-validator's reading of an address: internationalised domains (почта.рф, or its punycode
+    xn--80a1acny.xn--p1ai) are accepted; the part before @ must be ASCII, as mail servers (SES) require."""
+    library = _email_validator()
+    try:
+        return library.validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except library.EmailNotValidError:
+        raise InvalidIdentifier(EMAIL_MESSAGE) from None
 
 
 def normalize_email(value: str) -> str:
+    """The address as the user typed it (the domain lowercased), once it is valid."""
     email = value.strip()
-    if len(email) > 254 or not _EMAIL_RE.match(email) or ".." in email:
-        raise InvalidIdentifier("Неверный адрес электронной почты")
+    if len(email) > 254:
+        raise InvalidIdentifier(EMAIL_MESSAGE)
+    parsed = _validated_email(email)
+    if len(parsed.ascii_email) > 254:
+        raise InvalidIdentifier(EMAIL_MESSAGE)
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
+def ascii_email(email: str) -> str:
+    """The form mail is sent to: the domain in punycode (ivanov@почта.рф → ivanov@xn--80a1acny.xn--p1ai).
+    ASCII addresses, which is everything stored before IDN domains were accepted, come back unchanged."""
+    if email.isascii():
+        return email
+    try:
+        return _validated_email(email).ascii_email
+    except InvalidIdentifier:
+        return email
+
+
 def email_key(email: str) -> str:
-    """Uniqueness and look-up key: e-mail addresses are compared case-insensitively."""
-    return email.lower()
+    """Uniqueness and look-up key: the ASCII form, compared case-insensitively, so почта.рф and
+    xn--80a1acny.xn--p1ai are one address. Unchanged for every ASCII address already stored."""
+    return ascii_email(email).lower()
 
 
 def normalize_login(value: str) -> str:

@@ -1,13 +1,12 @@
 """Request and response shapes of appeals, extra-service requests and their staff console."""
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.accounts.models import Phone
 from chalicelib.attachments import FileOut, UploadId
 from chalicelib.core.config import get_settings
+from chalicelib.core.model import BaseModel
 from chalicelib.reference.models import StreetId
 
 from .rules import Kind, Need, StaffAction, Status
@@ -72,8 +71,9 @@ class StaffQueueQuery(Strict):
     type: Optional[Annotated[str, StringConstraints(max_length=40)]] = None
     overdue: bool = False
     number: Optional[Annotated[str, StringConstraints(max_length=20)]] = Field(
-        default=None, description="Найти по рег. номеру целиком (остальные фильтры не применяются)",
-        json_schema_extra={"pattern": r"^([0-9]{4}-0{0,5}[1-9][0-9]{0,8})?$"})
+        default=None, description="Найти по рег. номеру: целиком (2026-000123) или только порядковая часть (123) — "
+                                  "за этот год и четыре предыдущих; остальные фильтры не применяются",
+        json_schema_extra={"pattern": r"^(([0-9]{4}-)?0{0,5}[1-9][0-9]{0,8})?$"})
     limit: int = Field(default=50, ge=1, le=100)
     cursor: Optional[Annotated[str, StringConstraints(max_length=300)]] = Field(
         default=None, description="next_cursor предыдущей страницы",
@@ -121,7 +121,7 @@ class CaseSummary(BaseModel):
     status_title: str
     created_at: str
     updated_at: str
-    due_on: str = Field(description="Срок ответа (дата, часовой пояс компании)")
+    due_on: str = Field(description="Срок рассмотрения (дата, часовой пояс компании)")
     overdue: bool
     archived: bool
 

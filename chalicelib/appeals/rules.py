@@ -19,12 +19,13 @@ APPEAL_TYPES: dict[str, str] = {
     "grid_theft": "Сообщение о хищении объектов электросетевого хозяйства",
     "consultation": "Запрос консультации",
 }
-# Seeds 001 and 003 (заявка на дополнительную услугу).
+# Seeds 001 and 003 (заявка на дополнительную услугу), in seed 001's words. Requests store the code;
+# the title is looked up when shown, so stored requests show these titles too.
 SERVICE_TYPES: dict[str, str] = {
-    "reading_removal": "Снятие показаний прибора учёта",
-    "meter_commissioning": "Ввод прибора учёта в эксплуатацию",
-    "supply_point_equipping": "Оснащение точки поставки прибором учёта",
-    "meter_installation": "Установка / замена прибора учёта",
+    "reading_removal": "Снятие показаний существующего прибора учёта (ПУ)",
+    "meter_commissioning": "Осуществление допуска в эксплуатацию ПУ",
+    "supply_point_equipping": "Оборудование точки поставки приборами учёта",
+    "meter_installation": "Установка, замена и (или) эксплуатация приборов учёта (ПУ)",
 }
 TYPE_TITLES: dict[str, dict[str, str]] = {"appeal": APPEAL_TYPES, "service_request": SERVICE_TYPES}
 

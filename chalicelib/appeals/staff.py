@@ -22,14 +22,16 @@ from chalicelib.notifications import outbox
 from . import notify, views
 from .models import AnswerIn, StaffCaseCard, StaffCaseList, StaffQueueQuery, StatusChangeIn
 from .repository import CASE_SK, AnswerAttr, CaseItem, CaseRepository, HistoryItem, case_key, queue_key
-from .rules import (OPEN_STATUSES, TYPE_TITLES, IllegalTransition, StaffAction, StaffStep, parse_number_query,
-                    staff_step, staff_steps)
+from .rules import (OPEN_STATUSES, TYPE_TITLES, IllegalTransition, StaffAction, StaffStep, format_number,
+                    parse_number_query, staff_step, staff_steps)
 from .service import NOT_FOUND, history_item, valid_case_id
 
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_([0-9a-f]{32})$")
 CHANGED_MEANWHILE = "Карточку уже изменил другой сотрудник. Обновите её и повторите действие"
 TAKE_ONLY_OPEN = "Взять в работу можно только новое или находящееся в работе обращение"
 HAND_OVER_ONLY_OPEN = "Передать коллеге можно только новое или находящееся в работе дело"
+# A number typed without its year is looked up in this year and the ones before: five in all.
+NUMBER_SEARCH_YEARS = 5
 
 
 class StaffCaseService:
@@ -46,9 +48,14 @@ class StaffCaseService:
         today = views.local_today()
         if query.number:
             number = parse_number_query(query.number)
-            if number is None or number.full is None:
-                raise field_error("number", "Введите номер целиком, например 2026-000123")
-            found = [c for c in self.repo.by_number(number.full) if c.kind == kind]
+            if number is None:
+                raise field_error("number", "Введите номер, например 2026-000123 или 123")
+            # The site's rule: a number without its year (123) finds that number of any year; here one
+            # Query of the number index per year, back to the oldest year cases are still looked up in.
+            years = ([number.year] if number.year is not None
+                     else range(today.year, today.year - NUMBER_SEARCH_YEARS, -1))
+            found = [c for year in years for c in self.repo.by_number(format_number(year, number.seq))
+                     if c.kind == kind]
             return StaffCaseList(items=[views.staff_summary(c, today) for c in found])
         if query.type is not None and query.type not in TYPE_TITLES[kind]:
             raise field_error("type", "Недопустимое значение")

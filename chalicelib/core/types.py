@@ -45,8 +45,12 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 # Subsets of what accounts/identifiers.py accepts, in the canonical spelling it returns.
 # Bounded parts, so that no value of the pattern is longer than the 254 characters the validator allows.
+# E-mail: a Latin local part; the domain in Latin or, internationalised, in Cyrillic (почта.рф), whose
+# labels never start or end with a hyphen nor carry "--" (IDNA refuses those), and no special-use
+# top-level domain (test, invalid, ...), which the validator refuses.
 EMAIL_PATTERN = (r"^[A-Za-z0-9_%+\-]{1,32}(\.[A-Za-z0-9_%+\-]{1,32}){0,2}"
-                 r"@[A-Za-z0-9\-]{1,40}(\.[A-Za-z0-9\-]{1,40}){0,2}\.[A-Za-z]{2,12}$")
+                 r"@(([a-z0-9]{1,20}(-[a-z0-9]{1,10}){0,2}\.){1,3}([a-z]{2}|com|org|net|info|online|local)"
+                 r"|([а-яё0-9]{1,12}(-[а-яё0-9]{1,5})?\.){1,2}(рф|рус))$")
 PHONE_PATTERN = r"^\+7[0-9]{10}$"
 LOGIN_PATTERN = r"^[A-Za-z][A-Za-z0-9]{4,31}$"
 KPP_PATTERN = r"^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$"

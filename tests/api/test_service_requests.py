@@ -38,7 +38,7 @@ def test_request_is_registered_with_the_directory_address(api, user, street):
                             token=user["token"])
     assert status == 201, card
     assert card["kind"] == "service_request" and card["type"] == "meter_installation"
-    assert card["type_title"] == card["topic"] == "Установка / замена прибора учёта"
+    assert card["type_title"] == card["topic"] == "Установка, замена и (или) эксплуатация приборов учёта (ПУ)"
     assert card["address"] == {"street_id": street.id, "street": "ул. 1 Мая", "locality": street.locality,
                                "house": "12к1", "flat": "45",
                                "text": f"{street.locality}, ул. 1 Мая, д. 12к1, кв. 45"}

@@ -53,7 +53,8 @@ def sign_in(page: Page, site_url: str, login: str, password: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
 
 
-def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site_url, consumer, demo_accounts):
+def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site_url, consumer, demo_accounts,
+                                              staff_sign_in):
     sign_in(page, site_url, consumer["login"], consumer["password"])
     page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="Обращения").click()
     expect(page.get_by_text("Обращений и заявок пока нет.")).to_be_visible()
@@ -85,10 +86,7 @@ def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     console = context.new_page()
-    console.goto(f"{site_url}/staff.html#/appeals")
-    field(console, "identifier").fill(staff.login)
-    field(console, "password").fill(staff.password)
-    console.get_by_role("button", name="Войти").click()
+    staff_sign_in(console, staff, "#/appeals")
     expect(console.get_by_role("heading", name="Обращения", level=1)).to_be_visible()
     field(console, "number").fill(number)
     console.get_by_role("button", name="Показать").click()
@@ -141,7 +139,7 @@ def test_service_request_listed_with_appeals(page: Page, site_url, consumer):
     field(page, "address.street_id").fill("Плехан")
     page.get_by_role("option", name=re.compile("Плехановская")).click()
     field(page, "address.house").fill("12")
-    field(page, "service").select_option(label="Снятие показаний прибора учёта")
+    field(page, "service").select_option(label="Снятие показаний существующего прибора учёта (ПУ)")
     page.get_by_role("button", name="Отправить заявку").click()
     expect(page.locator('[data-field="text"] .field-error')).to_contain_text("Заполните это поле.")
     field(page, "text").fill("Прошу снять показания: счётчик в подвале, доступ по звонку.")
@@ -153,7 +151,7 @@ def test_service_request_listed_with_appeals(page: Page, site_url, consumer):
 
     page.get_by_role("link", name="Обращения").first.click()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=re.compile(re.escape(number))))
-    expect(row).to_contain_text("Снятие показаний прибора учёта")
+    expect(row).to_contain_text("Снятие показаний существующего прибора учёта (ПУ)")
     expect(row).to_contain_text("Заявка на дополнительную услугу")
     field(page, "number").fill(number.split("-")[1].lstrip("0"))
     page.get_by_role("button", name="Найти").click()
@@ -179,20 +177,13 @@ def submit_appeal(site_url: str, consumer: dict, topic: str) -> dict:
     return answer.json()
 
 
-def console_sign_in(page: Page, site_url: str, login: str, password: str, heading: str) -> None:
-    page.goto(f"{site_url}/staff.html")
-    field(page, "identifier").fill(login)
-    field(page, "password").fill(password)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
-
-
 def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_trail(page: Page, site_url, consumer,
-                                                                                        demo_accounts):
+                                                                                        demo_accounts, staff_sign_in):
     card = submit_appeal(site_url, consumer, "Консультация по тарифу")
     number = card["number"]
     staff = demo_accounts["staff"]  # an administrator
-    console_sign_in(page, site_url, staff.login, staff.password, "Обращения")
+    staff_sign_in(page, staff, "")
+    expect(page.get_by_role("heading", name="Обращения", level=1)).to_be_visible()
     page.goto(f"{site_url}/staff.html#/appeals/case?id={card['id']}")
     expect(page.get_by_role("heading", name=f"Обращение № {number}", level=1)).to_be_visible()
     actions = page.get_by_role("region", name="Действия")
@@ -257,16 +248,9 @@ def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_
     expect(search.locator('[data-field="target_id"] .field-error')).to_have_text("Обращение с таким номером не найдено")
 
 
-def test_the_audit_trail_is_for_administrators_only(page: Page, site_url):
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("accounts are created in the stack's process, which an external stack is not")
-    from chalicelib.accounts.provisioning import create_active_user
-
-    login = f"op{uuid.uuid4().hex[:10]}"
-    create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
-                       phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role="operator",
-                       profile={"last_name": "Операторова", "first_name": "Ольга"})
-    console_sign_in(page, site_url, login, PASSWORD, "Обращения")
+def test_the_audit_trail_is_for_administrators_only(page: Page, site_url, new_employee, staff_sign_in):
+    staff_sign_in(page, new_employee("operator", last_name="Операторова", first_name="Ольга"), "")
+    expect(page.get_by_role("heading", name="Обращения", level=1)).to_be_visible()
     nav = page.get_by_role("navigation", name="Разделы консоли")
     expect(nav.get_by_role("link", name="Обращения")).to_be_visible()
     expect(nav.get_by_role("link", name="Журнал действий")).to_have_count(0)

@@ -2,7 +2,8 @@
 
 import { createClient } from "./api.js";
 import { loadCompany, companyFooter } from "./company.js";
-import { displayName, h } from "./ui.js";
+import { countBadge, focusTarget, loadCounters, newBadge, sectionOf, seeSection } from "./sections.js";
+import { displayName, h, scrollCue } from "./ui.js";
 import { accessRequestView } from "./views/access-request.js";
 import { accountsView, declareView } from "./views/accounts.js";
 import { aiisMeterView, aiisView } from "./views/aiis.js";
@@ -67,6 +68,8 @@ const state = {
   user: null,
   company: null,
   unread: null,
+  // New events per menu section since it was last opened (sections.js).
+  sections: null,
   flash: null,
   renderSeq: 0,
   rendered: false,
@@ -111,6 +114,7 @@ function buildLayout() {
   );
   els.brandCompany = h("span", { class: "brand__company" });
   els.nav = h("nav", { class: "mainnav", "aria-label": "Разделы кабинета", hidden: true });
+  els.navCue = scrollCue(els.nav);
   els.user = h("div", { class: "usermenu", hidden: true });
   const header = h(
     "header",
@@ -146,13 +150,10 @@ function renderChrome(path) {
     );
   }
   if (signedIn) {
-    const badge =
-      state.unread > 0
-        ? h("span", { class: "badge", "aria-label": `непрочитанных: ${state.unread}` }, String(state.unread))
-        : null;
+    const badge = countBadge(state.unread, "непрочитанных");
     // A page belongs to the section of its path's first segment: a meter card is under «Счета и приборы».
-    const section = { "/meter": "/accounts" }[`/${path.split("/")[1]}`] || `/${path.split("/")[1]}`;
-    const link = (href, text, extra) =>
+    const section = `/${sectionOf(path)}`;
+    const link = (href, text, extra = newBadge(state.sections, href.slice(1))) =>
       h("a", { href: `#${href}`, "aria-current": section === href ? "page" : false }, text, extra);
     els.nav.replaceChildren(
       link("/", "Главная"),
@@ -179,6 +180,7 @@ function renderChrome(path) {
     const offset = current.getBoundingClientRect().left - els.nav.getBoundingClientRect().left + els.nav.scrollLeft;
     els.nav.scrollLeft = offset - (els.nav.clientWidth - current.offsetWidth) / 2;
   }
+  els.navCue();
 }
 
 // --- session --------------------------------------------------------------------------------
@@ -188,12 +190,15 @@ async function loadUser() {
   return state.user;
 }
 
-// The header badge is a convenience: when the counter cannot be fetched, the badge just stays as is.
+// The menu's badges are a convenience: when the counters cannot be fetched, the badges just stay as they are.
 async function refreshUnread() {
   if (!api.hasSession()) return;
   try {
-    const summary = await api.get("/me/summary");
-    setUnread(summary.unread_notifications);
+    const counters = await loadCounters(api);
+    state.sections = counters.sections;
+    // Something new arrived in the section on screen: the user is looking at it.
+    seeSection(api, state.sections, parseHash().path);
+    setUnread(counters.unread);
   } catch {
     // The pages themselves report errors.
   }
@@ -208,6 +213,7 @@ async function logout() {
   await api.logout();
   state.user = null;
   state.unread = null;
+  state.sections = null;
   setFlash("Вы вышли из личного кабинета.", "info");
   navigate("/login");
 }
@@ -246,6 +252,7 @@ api.onExpired(() => {
   saveDrafts(path);
   state.user = null;
   state.unread = null;
+  state.sections = null;
   setFlash("Сеанс завершён. Войдите снова — введённые данные сохранены.", "info");
   navigate(`/login?next=${encodeURIComponent(currentPage())}`);
 });
@@ -338,6 +345,7 @@ async function render() {
   if (seq !== state.renderSeq) return;
 
   document.title = `${route?.title || "Страница не найдена"} — ${SITE_TITLE}`;
+  if (state.user) seeSection(api, state.sections, path);
   renderChrome(path);
   const flash = flashBox();
   if (flash) view.prepend(flash);
@@ -349,6 +357,7 @@ async function render() {
   if (heading && state.rendered) heading.focus({ preventScroll: true });
   state.rendered = true;
   window.scrollTo(0, 0);
+  focusTarget(els.main, params);
 }
 
 function errorPage(error) {
@@ -371,6 +380,8 @@ async function start() {
   // A copy of the company settings that arrives later (slow API, or a newer one) serves the next render.
   window.addEventListener("kabinet:company", (event) => (state.company = event.detail));
   window.addEventListener("hashchange", render);
+  // Each move to another page brings the menu's counters up to date (one cheap read).
+  window.addEventListener("hashchange", () => state.user && refreshUnread());
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && state.user) refreshUnread();
   });

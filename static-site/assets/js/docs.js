@@ -38,5 +38,5 @@ async function start() {
   });
 }
 
-// Module scripts run after deferred classic scripts, so the bundle is already loaded here.
+// Deferred scripts run in document order: Swagger UI's bundle is already loaded here.
 start();

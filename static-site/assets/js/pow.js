@@ -4,7 +4,9 @@ export const POW_MESSAGE = "Проверка, что вы не робот…";
 
 export async function proofOfWork(api) {
   const { challenge, difficulty } = await api.get("/auth/challenge", { auth: false });
-  const worker = new Worker(new URL("./pow-worker.js", import.meta.url));
+  // A classic worker by its path from the page (both pages sit at the root): the bundle has no
+  // import.meta, and Firefox before 114 has no module workers.
+  const worker = new Worker("assets/js/pow-worker.js");
   try {
     const nonce = await new Promise((resolve, reject) => {
       worker.onmessage = (event) =>

@@ -3,7 +3,10 @@
 // «Разность» and «Расход» shown while typing match what the server will compute. The server stays the
 // judge: the page always sends what was typed and shows the server's answer.
 //
-// Exact decimal arithmetic on BigInt: a value is {n, s} meaning n / 10^s.
+// Exact decimal arithmetic: a value is {n, s} meaning n / 10^s, n an integer held by big.js (BigInt is
+// missing in Safari before 14 and Chrome before 67); the scale is kept so "220.0" stays "220.0".
+
+import Big from "big.js";
 
 const MAX_DECIMALS = 2;
 const NUMBER = /^(\d+)(?:[.,](\d+))?$/;
@@ -14,11 +17,11 @@ export const ROLLOVER_QUESTION = "Переход электросчётчика 
 function dec(text) {
   const m = /^(\d+)(?:\.(\d+))?$/.exec(String(text));
   if (!m) return null;
-  return { n: BigInt(m[1] + (m[2] || "")), s: (m[2] || "").length };
+  return { n: new Big(m[1] + (m[2] || "")), s: (m[2] || "").length };
 }
 
 function scaled(a, s) {
-  return a.n * 10n ** BigInt(s - a.s);
+  return a.n.times(new Big(10).pow(s - a.s));
 }
 
 function align(a, b) {
@@ -28,22 +31,22 @@ function align(a, b) {
 
 const sub = (a, b) => {
   const [x, y, s] = align(a, b);
-  return { n: x - y, s };
+  return { n: x.minus(y), s };
 };
 const add = (a, b) => {
   const [x, y, s] = align(a, b);
-  return { n: x + y, s };
+  return { n: x.plus(y), s };
 };
-const mul = (a, b) => ({ n: a.n * b.n, s: a.s + b.s });
+const mul = (a, b) => ({ n: a.n.times(b.n), s: a.s + b.s });
 const cmp = (a, b) => {
   const [x, y] = align(a, b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return x.cmp(y);
 };
 
 // Back to the API's string form ("165", "220.0"); formatNumber() turns it into Russian notation.
 export function decString(a) {
-  const negative = a.n < 0n;
-  const digits = (negative ? -a.n : a.n).toString().padStart(a.s + 1, "0");
+  const negative = a.n.lt(0);
+  const digits = a.n.abs().toFixed().padStart(a.s + 1, "0");
   const text = a.s ? `${digits.slice(0, -a.s)}.${digits.slice(-a.s)}` : digits;
   return negative ? `-${text}` : text;
 }
@@ -60,7 +63,7 @@ export function parseReading(raw, digits) {
     return { error: `После запятой допускается не больше ${MAX_DECIMALS} знаков` };
   }
   const whole = dec(m[1]);
-  if (cmp(whole, { n: 10n ** BigInt(digits), s: 0 }) >= 0) {
+  if (cmp(whole, { n: new Big(10).pow(Number(digits)), s: 0 }) >= 0) {
     return { error: `Показание содержит больше цифр, чем разрядность счётчика (${digits})` };
   }
   return { value: dec(m[2] === undefined ? m[1] : `${m[1]}.${m[2]}`) };
@@ -76,14 +79,14 @@ export function evaluateZone(raw, previous, digits, coefficient) {
   const prior = previous === null || previous === undefined ? null : dec(previous);
   const factor = dec(coefficient);
   if (!prior || !factor) return { value, firstReading: true };
-  const capacity = { n: 10n ** BigInt(digits), s: 0 };
+  const capacity = { n: new Big(10).pow(Number(digits)), s: 0 };
   let difference;
   let rollover = false;
   if (cmp(value, prior) >= 0) {
     difference = sub(value, prior);
   } else {
     const wrapped = sub(add(capacity, value), prior);
-    if (cmp(prior, capacity) < 0 && cmp(mul(wrapped, { n: 2n, s: 0 }), capacity) <= 0) {
+    if (cmp(prior, capacity) < 0 && cmp(mul(wrapped, { n: new Big(2), s: 0 }), capacity) <= 0) {
       difference = wrapped;
       rollover = true;
     } else {
@@ -97,7 +100,7 @@ export function evaluateZone(raw, previous, digits, coefficient) {
 
 // Sum of API decimal strings, or null when any is missing (a partial total would understate consumption).
 export function total(amounts) {
-  let sum = { n: 0n, s: 0 };
+  let sum = { n: new Big(0), s: 0 };
   for (const amount of amounts) {
     const a = amount === null || amount === undefined ? null : dec(amount);
     if (!a) return null;

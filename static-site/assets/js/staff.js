@@ -16,6 +16,7 @@ import { ROLE_NAMES, passwordView, usersSection } from "./staff/users.js";
 import { pagesSection } from "./staff/pages.js";
 import { referenceSection } from "./staff/reference.js";
 import { settingsSection } from "./staff/settings.js";
+import { secondFactorView, securitySection } from "./staff/totp.js";
 import {
   checkRequired,
   clearErrors,
@@ -24,6 +25,7 @@ import {
   formValues,
   h,
   holdFor,
+  scrollCue,
   setBusy,
   showErrors,
   statusLine,
@@ -31,7 +33,6 @@ import {
 
 const api = createClient({ prefix: "kabinet.staff", loginPath: "/staff/auth/login" });
 const TITLE = "Консоль сотрудника";
-const NO_ACCESS = "Нет доступа к консоли сотрудника";
 
 
 // Console sections. Those with `open` are built; the others arrive in later releases and say so.
@@ -54,6 +55,7 @@ const SECTIONS = [
   { id: "users", title: "Сотрудники", open: usersSection, roles: ["admin"] },
   { id: "settings", title: "Настройки", open: settingsSection, roles: ["admin"] },
   { id: "audit", title: "Журнал действий", open: auditSection, roles: ["admin"] },
+  { id: "security", title: "Двухфакторная защита", open: securitySection },
 ];
 const allowed = (section) => !section.roles || (staff.roles || [staff.role]).some((role) => section.roles.includes(role));
 
@@ -113,8 +115,16 @@ function show(view) {
   els.main.replaceChildren(view);
   // On phones the section list scrolls sideways: keep the open section in sight.
   els.main.querySelector(".console__nav [aria-current]")?.scrollIntoView({ block: "nearest", inline: "center" });
+  const sections = els.main.querySelector(".console__nav ul");
+  if (sections) scrollCue(sections)();
   const heading = els.main.querySelector("h1");
   if (heading && document.activeElement !== document.body) heading.focus({ preventScroll: true });
+}
+
+async function enterConsole() {
+  staff = await api.get("/staff/me");
+  document.title = TITLE;
+  route();
 }
 
 function signInView(notice) {
@@ -137,22 +147,13 @@ function signInView(notice) {
     clearErrors(form);
     setBusy(button, true, "Вход…");
     try {
-      await api.login(identifier, password, false);
-      staff = await api.get("/staff/me");
-      document.title = TITLE;
-      route();
+      // The password opens the second step (a code from the app); only that one issues the session.
+      const step = await api.login(identifier, password, false);
+      show(secondFactorView(api, step, { onSignedIn: enterConsole, onRestart: (message) => show(signInView(message)) }));
     } catch (error) {
       setBusy(button, false);
-      if (error.status === 403) {
-        await api.logout();
-        showErrors(form, NO_ACCESS, [
-          { path: "", message: "Эта учётная запись не принадлежит сотруднику. Потребители входят в личный кабинет." },
-        ]);
-        form.querySelector(".form-alert").append(h("p", {}, h("a", { href: "./" }, "Перейти в личный кабинет")));
-      } else {
-        showErrors(form, error.message, error.fields);
-        if (error.status === 429 && error.retryAfter) holdFor(button, wait, error.retryAfter, "Повторить вход можно через");
-      }
+      showErrors(form, error.message, error.fields);
+      if (error.status === 429 && error.retryAfter) holdFor(button, wait, error.retryAfter, "Повторить вход можно через");
     }
   });
   document.title = `Вход — ${TITLE}`;
@@ -164,7 +165,11 @@ function signInView(notice) {
       "div",
       { class: "card" },
       h("h1", { tabindex: "-1" }, "Вход для сотрудников"),
-      h("p", { class: "lead" }, "Используйте учётную запись, выданную администратором."),
+      h(
+        "p",
+        { class: "lead" },
+        "Используйте учётную запись, выданную администратором. После пароля введите код из приложения-аутентификатора на телефоне.",
+      ),
       form,
     ),
   );

@@ -60,12 +60,17 @@ export function field(options) {
     control = h("textarea", { ...common, rows: String(options.rows || 3), maxlength: options.maxlength });
     control.value = options.value ?? "";
   } else {
+    // E-mail as a text field with the e-mail keyboard: <input type="email"> turns «почта.рф» into
+    // punycode (Chrome) or refuses it (Firefox); the address is kept as typed and the server judges it.
+    const email = options.type === "email";
+    const inputmode = email ? "email" : options.inputmode;
     control = h("input", {
       ...common,
-      type: options.type || "text",
-      inputmode: options.inputmode,
+      type: email ? "text" : options.type || "text",
+      inputmode,
+      autocapitalize: email ? "off" : undefined,
       maxlength: options.maxlength,
-      spellcheck: options.type === "password" || options.inputmode ? "false" : undefined,
+      spellcheck: options.type === "password" || inputmode ? "false" : undefined,
     });
     control.value = options.value ?? "";
   }
@@ -337,7 +342,28 @@ export function formatNumber(value) {
   return `${m[1]}${whole}${fraction ? `,${fraction}` : ""}`;
 }
 
-// A modal question with two answers (native <dialog>: focus stays inside, Esc answers «no»).
+// A strip that scrolls sideways (the sections menu): `data-more` names the sides where items are out of
+// sight ("left", "right"), and the stylesheet shows an arrow there. Returns the update, for callers that
+// change the strip's content or scroll it themselves.
+export function scrollCue(strip) {
+  const update = () => {
+    // A strip replaced by a new page lets go of the window.
+    if (!strip.isConnected && strip.dataset.more !== undefined) {
+      window.removeEventListener("resize", update);
+      return;
+    }
+    const left = strip.scrollLeft > 1;
+    const right = strip.scrollLeft + strip.clientWidth < strip.scrollWidth - 1;
+    strip.dataset.more = [left && "left", right && "right"].filter(Boolean).join(" ");
+  };
+  strip.addEventListener("scroll", update, { passive: true });
+  window.addEventListener("resize", update);
+  return update;
+}
+
+// A modal question with two answers. Our own modal rather than <dialog>.showModal() (Firefox before 98
+// and Safari before 15.4 lack it): the rest of the page is hidden from assistive tools while it is
+// open, Tab cycles inside it, Esc answers «no», and focus goes back to what opened it.
 // Resolves true for the confirming button, false otherwise.
 export function confirmDialog({ title, text, confirm, cancel, danger = false }) {
   return new Promise((resolve) => {
@@ -346,26 +372,51 @@ export function confirmDialog({ title, text, confirm, cancel, danger = false }) 
     const yes = h("button", { type: "button", class: `btn ${danger ? "btn--danger" : "btn--primary"}` }, confirm);
     const no = h("button", { type: "button", class: "btn btn--ghost" }, cancel);
     const dialog = h(
-      "dialog",
-      { class: "dialog", "aria-labelledby": titleId, "aria-describedby": textId },
+      "div",
+      { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": titleId, "aria-describedby": textId },
       h("h2", { class: "dialog__title", id: titleId }, title),
       h("div", { class: "dialog__text", id: textId }, text),
       h("div", { class: "dialog__actions" }, yes, no),
     );
+    const backdrop = h("div", { class: "dialog-backdrop" }, dialog);
     const opener = document.activeElement;
-    let answer = false;
-    yes.addEventListener("click", () => {
-      answer = true;
-      dialog.close();
-    });
-    no.addEventListener("click", () => dialog.close());
-    dialog.addEventListener("close", () => {
-      dialog.remove();
+    const hidden = [...document.body.children].filter((el) => !el.hasAttribute("aria-hidden"));
+    const onKey = (event) => {
+      if (event.key === "Escape" || event.key === "Esc") {
+        event.preventDefault();
+        close(false);
+      } else if (event.key === "Tab") {
+        const focusable = [...dialog.querySelectorAll("button, [href], input, select, textarea")];
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (!dialog.contains(document.activeElement)) {
+          event.preventDefault();
+          first.focus();
+        } else if (event.shiftKey && document.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && document.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        }
+      }
+    };
+    const close = (answer) => {
+      document.removeEventListener("keydown", onKey);
+      backdrop.remove();
+      for (const el of hidden) el.removeAttribute("aria-hidden");
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
       resolve(answer);
+    };
+    yes.addEventListener("click", () => close(true));
+    no.addEventListener("click", () => close(false));
+    // A click beside the dialog does not take the focus out of it.
+    backdrop.addEventListener("mousedown", (event) => {
+      if (event.target === backdrop) event.preventDefault();
     });
-    document.body.append(dialog);
-    dialog.showModal();
+    document.addEventListener("keydown", onKey);
+    for (const el of hidden) el.setAttribute("aria-hidden", "true");
+    document.body.append(backdrop);
     yes.focus();
   });
 }

@@ -204,6 +204,7 @@ function meterRows(initial) {
 
 async function copyText(input) {
   try {
+    // eslint-disable-next-line compat/compat -- older browsers take the execCommand path below
     await navigator.clipboard.writeText(input.value);
     return true;
   } catch {

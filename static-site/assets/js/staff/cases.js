@@ -59,7 +59,7 @@ async function queueView(ctx, kind, section) {
     controls: [
       selectField({ name: "status", label: "Статус", options: options.statuses.map((s) => [s.code, s.title]), value: status, size: "narrow" }),
       selectField({ name: "type", label: "Вид", options: [["", "Все"], ...types.map((t) => [t.code, t.title])], value: params.get("type") || "", size: "large" }),
-      field({ name: "number", label: "Найти по номеру", value: params.get("number") || "", hint: "Номер целиком, например 2026-000123", size: "narrow" }),
+      field({ name: "number", label: "Найти по номеру", value: params.get("number") || "", hint: "Например, 2026-000123 или 123", size: "narrow" }),
     ],
     checks: [{ name: "overdue", label: "Только просроченные" }],
   });
@@ -225,7 +225,7 @@ async function caseView(ctx, kind, section) {
         "p",
         { class: "meter__pills" },
         casePill(card.status, card.status_title),
-        card.overdue ? h("span", { class: "pill pill--danger" }, "Срок ответа истёк") : null,
+        card.overdue ? h("span", { class: "pill pill--danger" }, "Срок рассмотрения истёк") : null,
       ),
       notice,
       facts([
@@ -236,7 +236,7 @@ async function caseView(ctx, kind, section) {
         ["Адрес объекта", card.address?.text],
         ["Тема", appeal ? card.topic : null],
         ["Поступило", formatDate(card.created_at)],
-        ["Срок ответа", card.archived ? null : dueText(card.due_on, card.overdue)],
+        ["Срок рассмотрения", card.archived ? null : dueText(card.due_on, card.overdue)],
         ["Исполнитель", card.assignee ? (mine ? `${card.assignee.login} (Вы)` : card.assignee.login) : "не назначен"],
       ]),
       h("h2", { class: "card__title" }, "Текст"),

@@ -67,6 +67,7 @@ function payload(form, categories) {
   return {
     ...values,
     billing_period_end_day: wholeNumber(values.billing_period_end_day),
+    connection_reminder_working_days: wholeNumber(values.connection_reminder_working_days),
     appeal_addressees: lines(values.appeal_addressees),
     readings: {
       window_start_day: wholeNumber(values.readings.window_start_day),
@@ -166,6 +167,9 @@ function settingsForm(ctx, data, rerender) {
       null,
       field({ name: "settings.connection_rates", label: "Таблица ставок платы (код)", required: true, value: s.connection_rates,
         hint: "Файлы chalicelib/calculator/rates/<код>-<год>.json" }),
+      field({ name: "settings.connection_reminder_working_days", label: "Напоминать о сроке заявки за, раб. дн.",
+        value: String(s.connection_reminder_working_days), inputmode: "numeric", size: "narrow",
+        hint: "Сотруднику — о сроках сетевой организации, заявителю — о сроке представления документов (ПП РФ № 861)" }),
     ),
     h("div", { class: "form__actions" }, button),
   );

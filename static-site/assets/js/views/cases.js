@@ -51,7 +51,7 @@ function casesTable(items) {
         h(
           "tr",
           {},
-          ["Номер", "Вид и тема", "Статус", "Срок ответа"].map((title) => h("th", { scope: "col" }, title)),
+          ["Номер", "Вид и тема", "Статус", "Срок рассмотрения"].map((title) => h("th", { scope: "col" }, title)),
         ),
       ),
       h(
@@ -74,7 +74,7 @@ function casesTable(items) {
               h("span", { class: "cell-sub" }, item.kind === "appeal" ? item.topic : "Заявка на дополнительную услугу"),
             ),
             h("td", { "data-label": "Статус" }, casePill(item.status, item.status_title)),
-            h("td", { "data-label": "Срок ответа" }, item.archived ? "—" : dueText(item.due_on, item.overdue)),
+            h("td", { "data-label": "Срок рассмотрения" }, item.archived ? "—" : dueText(item.due_on, item.overdue)),
           ),
         ),
       ),
@@ -436,7 +436,7 @@ function caseCardView(kind) {
         "p",
         { class: "meter__pills meter__pills--lead" },
         casePill(card.status, card.status_title),
-        card.overdue ? h("span", { class: "pill pill--danger" }, "Срок ответа истёк") : null,
+        card.overdue ? h("span", { class: "pill pill--danger" }, "Срок рассмотрения истёк") : null,
       ),
       h(
         "div",

@@ -1,8 +1,11 @@
-"""Structured JSON logs in Lambda (powertools Logger), readable lines locally."""
+"""Structured JSON logs in Lambda (powertools formatter), readable lines locally; both carry the
+invocation's ids and never personal data (core/observability.py)."""
 from __future__ import annotations
 
 import logging
 import os
+
+from .observability import InvocationFilter
 
 
 def configure_logging() -> None:
@@ -15,5 +18,7 @@ def configure_logging() -> None:
         handler.setFormatter(LambdaPowertoolsFormatter(
             service=os.environ.get("POWERTOOLS_SERVICE_NAME", "kabinet")))
         logging.basicConfig(level=level, handlers=[handler], force=True)
-        return
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s [%(correlation_id)s]: %(message)s")
+    for root_handler in logging.getLogger().handlers:
+        root_handler.addFilter(InvocationFilter())

@@ -1,6 +1,9 @@
-"""Cold import of the Lambda module (`app`) against a bare `import chalice, boto3`.
+"""Cold start: the import of the Lambda module (`app`) against a bare `import chalice, boto3`, and the
+first request of each capability in a fresh process (bench/first_request.py).
 
-Each figure is the median of fresh interpreter runs; the ratio is the target (≤ 2).
+Each import figure is the median of fresh interpreter runs, the two measured in turn. The target
+(≤ 1.3) is the ratio of processor time: on a machine busy with other work the wall clock also counts
+the time the import waited for a core, which a Lambda function does not share; both are printed.
 """
 from __future__ import annotations
 
@@ -12,27 +15,43 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9
-TARGET_RATIO = 2.0
-_TIMER = "import time; t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)"
+TARGET_RATIO = 1.3
+_TIMER = ("import time; t, c = time.perf_counter(), time.process_time(); import {modules}; "
+          "print(time.process_time() - c, time.perf_counter() - t)")
 
 
-def _median_import_seconds(modules: str) -> float:
-    env = {**os.environ, "KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "PYTHONDONTWRITEBYTECODE": "0"}
-    samples = []
-    for _ in range(RUNS):
-        out = subprocess.run([sys.executable, "-c", _TIMER.format(modules=modules)], cwd=ROOT, env=env,
-                             capture_output=True, text=True, check=True)
-        samples.append(float(out.stdout.strip()))
-    return statistics.median(samples)
+def _environment() -> dict[str, str]:
+    env = {**os.environ, "KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1"}
+    # Any value, even "0", stops Python writing bytecode: the warm-up run must leave it, as a
+    # deployed package has it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _import_seconds(modules: str, env: dict[str, str]) -> tuple[float, float]:
+    """(processor, wall) seconds of the import in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-c", _TIMER.format(modules=modules)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    cpu, wall = out.stdout.split()
+    return float(cpu), float(wall)
 
 
 def run() -> list[str]:
-    _median_import_seconds("app")  # warm the bytecode cache, as a deployed package has it
-    bare = _median_import_seconds("chalice, boto3")
-    full = _median_import_seconds("app")
-    ratio = full / bare
+    env = _environment()
+    _import_seconds("app", env)  # warm the bytecode cache
+    bare_samples, app_samples = [], []
+    for _ in range(RUNS):
+        bare_samples.append(_import_seconds("chalice, boto3", env))
+        app_samples.append(_import_seconds("app", env))
+    bare = [statistics.median(s[i] for s in bare_samples) for i in (0, 1)]
+    full = [statistics.median(s[i] for s in app_samples) for i in (0, 1)]
+    ratio, wall_ratio = full[0] / bare[0], full[1] / bare[1]
     verdict = "OK" if ratio <= TARGET_RATIO else "ВЫШЕ ЦЕЛИ"
-    return ["Холодный импорт (медиана из %d запусков)" % RUNS,
-            f"  import chalice, boto3 ........ {bare * 1000:7.1f} мс",
-            f"  import app ................... {full * 1000:7.1f} мс",
-            f"  отношение .................... {ratio:7.2f}  (цель ≤ {TARGET_RATIO:.0f}) {verdict}"]
+    first = subprocess.run([sys.executable, "-m", "bench.first_request"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, check=True)
+    return ["Холодный импорт (медиана из %d запусков; процессорное время, в скобках — по часам)" % RUNS,
+            f"  import chalice, boto3 ........ {bare[0] * 1000:7.1f} мс  ({bare[1] * 1000:.1f} мс)",
+            f"  import app ................... {full[0] * 1000:7.1f} мс  ({full[1] * 1000:.1f} мс)",
+            f"  отношение .................... {ratio:7.2f}  (цель ≤ {TARGET_RATIO}) {verdict}  "
+            f"(по часам {wall_ratio:.2f})",
+            "", *first.stdout.rstrip("\n").splitlines()]

@@ -1,10 +1,8 @@
 """Request and response shapes of the accounts API (validated at the edge, Russian messages)."""
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated, Any, Callable, ClassVar, Literal, Optional, Union
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo,
+from pydantic import (AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo,
                       field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
@@ -12,6 +10,7 @@ from . import identifiers
 from .identifiers import InvalidIdentifier
 from .passwords import policy_problems
 from chalicelib.core.config import get_settings
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import (EMAIL_PATTERN, KPP_PATTERN, LOGIN_PATTERN, NEW_PASSWORD, PHONE_PATTERN, SNILS,
                                     IsoDate, documented, inn, ogrn)
 
@@ -236,6 +235,14 @@ class EgrRecord(Strict):
     date: DocumentDate
 
 
+class NotificationChoices(Strict):
+    """How the account hears of reading windows and meter verification: the feed always; e-mail and
+    SMS as chosen (SMS costs the company money, so it is off until asked for)."""
+    email: bool = Field(default=True, description="Напоминания по электронной почте")
+    sms: bool = Field(default=False, description="Напоминания в СМС")
+    reading_reminders: bool = Field(default=True, description="Напоминать о приёме показаний")
+
+
 class ProfileUpdate(Strict):
     """Editable profile fields; login, kind, СНИЛС, ИНН and ОГРН are fixed at registration. The phone is
     changed with an SMS code (`me/phone`): here it is refused unless it is the current one."""
@@ -252,6 +259,7 @@ class ProfileUpdate(Strict):
     # ЮЛ only: a company that moves to another tax office gets a new КПП (its ИНН stays).
     kpp: Optional[Kpp] = None
     egr_record: Optional[EgrRecord] = None
+    notifications: Optional[NotificationChoices] = None
 
     # Present only to answer «cannot be changed» on the right field instead of «unknown field».
     login: Annotated[Any, documented(type="null")] = None
@@ -317,6 +325,8 @@ class Profile(BaseModel):
     consent: Optional[ConsentRecord] = None
     # Employees only: all the roles (`role` is the primary one); the console shows the sections of any of them.
     roles: Optional[list[Role]] = None
+    notifications: NotificationChoices = Field(default_factory=NotificationChoices,
+                                               description="Каналы напоминаний о показаниях и поверке")
 
 
 class Tokens(BaseModel):

@@ -1,9 +1,8 @@
 """Routes of the person's own data (152-ФЗ): the export, and withdrawing consent with closing the account."""
-from __future__ import annotations
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from chalicelib.core.model import BaseModel
 from chalicelib.core.web import ApiBlueprint, Request
 
 from .models import Message, Password

@@ -83,6 +83,9 @@ class UserItem(Model):
     # Meters whose АИИС КУЭ data this account has connected (per account, seed 000), for the same reason.
     aiis_meter_ids = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
+    # Channels of scheduled notices (reading window, verification): {"email", "sms", "reading_reminders"};
+    # absent = the defaults of accounts/models.NotificationChoices, so stored accounts need no migration.
+    notify = MapAttribute(null=True)
     # Set when the account is closed (accounts/privacy.py): the item is then a tombstone without personal data.
     closed_at = UnicodeAttribute(null=True)
     # Employees only (chalicelib/staff_users): all their roles (`role` holds the primary one) and the

@@ -4,13 +4,12 @@ A target is named by its kind and id — or, for appeals, extra-service requests
 applications, by the registration number people know it by (`targets.resolve`); an employee by user
 id or by login. Entries come newest first; times are the company's local time.
 """
-from __future__ import annotations
-
 from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from chalicelib.core.model import BaseModel
 from chalicelib.core.web import ApiBlueprint, Request
 
 api = ApiBlueprint(__name__, tag="Консоль сотрудника")

@@ -1,11 +1,10 @@
 """Request and response of `connection-calculator`. Money is text with two decimals (no float rounding)."""
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import ConfigDict, Field, PlainSerializer
 
+from chalicelib.core.model import BaseModel
 from chalicelib.core.types import decimal_number
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]

@@ -5,8 +5,6 @@ Standardised rates follow the structure of the ФАС methodology (приказ 
 a 6(10)/0.4 kV substation, C8 per metering point. C4, C6 and C7 (sectionalising points, distribution
 substations, 35 kV and above) need a project and are left to the company's own estimate.
 """
-from __future__ import annotations
-
 import re
 from datetime import date
 from decimal import Decimal
@@ -14,7 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from chalicelib.core.model import BaseModel
 
 RATES_DIR = Path(__file__).resolve().parent / "rates"
 LineVoltage = Literal["0.4", "6-10", "20"]

@@ -6,14 +6,14 @@ period end day, appeal addressees, rates table) live in the versioned settings d
 document is stored yet, so an existing deployment keeps its values. Read them through
 `chalicelib.settings.company()`; `tz` and `addressees` here already do.
 """
-from __future__ import annotations
-
 import os
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from .model import BaseModel
 
 ENV_PREFIX = "KABINET_"
 
@@ -57,6 +57,9 @@ class Settings(BaseModel):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     consent_version: str = "2024-01"
+    # How long a container keeps the signing secret before reading it again (chalicelib/core/secrets.py):
+    # a rotated key is in use everywhere within this time.
+    secret_max_age_seconds: int = Field(default=300, ge=1, le=3600)
     # Seeds of the settings document (see the module docstring). Reading entry (seed 000): window from this day 00:00 to the month's last day 23:59, local time;
     # closed while the billing exchange runs; the consumer categories of contracts whose readings are
     # accepted (seed 002 §4.7 restricts; chalicelib/metering/categories.py). The old values person,
@@ -102,7 +105,7 @@ class Settings(BaseModel):
 
     def resource(self, name: str) -> str:
         """Physical name of a resource declared in infra/resources.yaml."""
-        return f"kabinet-{self.stage}-{name}"
+        return resource_name(name, self.stage)
 
     @property
     def addressees(self) -> list[str]:
@@ -125,6 +128,13 @@ class Settings(BaseModel):
         if "AWS_REGION" in environ:
             values["aws_region"] = environ["AWS_REGION"]
         return cls.model_validate(values)
+
+
+def resource_name(name: str, stage: Optional[str] = None) -> str:
+    """Physical name of a resource declared in infra/resources.yaml; without `stage`, this deployment's
+    (KABINET_STAGE) — what app.py names its queues by at import, where nothing is validated yet."""
+    stage = stage or os.environ.get(ENV_PREFIX + "STAGE") or Settings.model_fields["stage"].default
+    return f"kabinet-{stage}-{name}"
 
 
 @lru_cache(maxsize=1)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from chalicelib.core.web import ApiBlueprint, Request
 
+from .catalogue import HELP_EDITORS
 from .models import PageIn, PageList, PageOut, PageSource
-from .service import HELP_EDITORS
 
 api = ApiBlueprint(__name__, tag="Информация")
 

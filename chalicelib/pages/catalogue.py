@@ -9,6 +9,10 @@ from dataclasses import dataclass
 
 AGREEMENT = "agreement"
 CONTACTS = "contacts"
+# Operators answer people's questions, so they keep the help up to date; the agreement and the
+# contacts speak for the company.
+HELP_EDITORS = ("operator", "admin")
+EDITORS = ("admin",)
 
 
 @dataclass(frozen=True)

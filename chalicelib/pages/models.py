@@ -1,9 +1,9 @@
 """Request and response shapes of the information pages."""
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from chalicelib.core.model import BaseModel
 
 PageKind = Literal["agreement", "help", "contacts"]
 

@@ -6,10 +6,9 @@ so a page can carry no script whatever the renderer lets through.
 """
 from __future__ import annotations
 
-import nh3
-from markdown_it import MarkdownIt
+from functools import lru_cache
+from typing import Any
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 _TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "code", "pre", "blockquote",
          "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td"}
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
@@ -17,6 +16,16 @@ _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {
 _SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+@lru_cache(maxsize=1)
+def _renderer() -> Any:
+    # Imported on the first render, not by every cold start that imports the pages service.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
 def to_html(markdown: str) -> str:
-    return nh3.clean(_MARKDOWN.render(markdown), tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
+    import nh3
+
+    return nh3.clean(_renderer().render(markdown), tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
                      link_rel="noopener noreferrer", filter_style_properties={"text-align"})

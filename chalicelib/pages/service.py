@@ -11,16 +11,12 @@ from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import conflict, forbidden, not_found
 from chalicelib.settings import company
 
-from .catalogue import AGREEMENT, PAGES, PageDef
+from .catalogue import AGREEMENT, EDITORS, HELP_EDITORS, PAGES, PageDef
 from .models import PageIn, PageList, PageOut, PageSource, PageSummary
 from .render import to_html
 from .repository import Page, PageRepository
 
 NO_PAGE = "Такой страницы нет"
-# Operators answer people's questions, so they keep the help up to date; the agreement and the
-# contacts speak for the company.
-HELP_EDITORS = ("operator", "admin")
-EDITORS = ("admin",)
 
 
 def default_page(definition: PageDef) -> Page:

@@ -1,10 +1,10 @@
 """Request and response shapes of the street directory."""
-from __future__ import annotations
-
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
+
+from chalicelib.core.model import BaseModel
 
 from .names import is_type_only
 

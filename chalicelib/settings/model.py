@@ -5,15 +5,14 @@ exchange lock windows — the exchange runs at the start of each — and who may
 category), the billing period end day, appeal addressees, contacts and hours, branding, and the
 connection-rates table the calculator uses (chalicelib/calculator/rates/<code>-<year>.json).
 """
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from chalicelib.core.model import BaseModel
 from chalicelib.metering.categories import CATEGORIES
 from chalicelib.readings.rules import (InvalidReadingSettings, LocalTimeRange, parse_lock_windows,
                                        parse_submitters, parse_timezone)
@@ -163,6 +162,9 @@ class CompanySettings(_Group):
     contacts: Contacts
     branding: Branding
     connection_rates: str
+    # The PP 861 deadline watcher reminds the responsible employee (and the applicant, of the missing-
+    # documents term) this many working days before a deadline ends (chalicelib/connection/watcher.py).
+    connection_reminder_working_days: int = Field(default=3, ge=1, le=10)
 
     @field_validator("time_zone")
     @classmethod
@@ -191,6 +193,14 @@ class CompanySettings(_Group):
         if any(";" in n for n in names):
             raise _fail("Имя адресата не может содержать «;»")
         return list(dict.fromkeys(names))
+
+    @field_validator("connection_reminder_working_days", mode="wrap")
+    @classmethod
+    def _reminder_days(cls, value: Any, handler: Any) -> int:
+        try:
+            return handler(value)
+        except Exception:
+            raise _fail("Напоминание о сроке — целое число рабочих дней от 1 до 10") from None
 
     @field_validator("connection_rates")
     @classmethod

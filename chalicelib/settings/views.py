@@ -1,9 +1,9 @@
 """Request and response shapes of the settings routes."""
-from __future__ import annotations
-
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from chalicelib.core.model import BaseModel
 
 from .model import CompanySettings, Contacts
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from chalice import Chalice, Rate, Response
-from pydantic import BaseModel
 
 from chalicelib.accounts.api import api as accounts_api
 from chalicelib.accounts.privacy_api import api as privacy_api
@@ -19,10 +18,10 @@ from chalicelib.exchange.api import api as exchange_api
 from chalicelib.metering.api import api as metering_api
 from chalicelib.metering.requests_api import api as access_requests_api
 from chalicelib.metering.staff_api import api as access_staff_api
-from chalicelib.core.config import get_settings
+from chalicelib.core.config import get_settings, resource_name
 from chalicelib.core.logging import configure_logging
-from chalicelib.core.openapi import openapi_document
-from chalicelib.core.web import ApiBlueprint, Request, router_errors_in_contract
+from chalicelib.core.model import BaseModel
+from chalicelib.core.web import ApiBlueprint, Request, observed, router_errors_in_contract
 from chalicelib.notifications.api import api as notifications_api
 from chalicelib.outages.api import api as outages_api
 from chalicelib.pages.api import api as pages_api
@@ -33,7 +32,6 @@ from chalicelib.staff_users.api import api as staff_users_api
 
 API_PREFIX = "/api/v1"
 
-settings = get_settings()
 configure_logging()
 app = Chalice(app_name="kabinet")
 # JSON otherwise (uploads go straight to S3); the АТС 80020 export is windows-1251 XML, which only a
@@ -41,6 +39,7 @@ app = Chalice(app_name="kabinet")
 # compression on (minimum_compression_size in .chalice/config.json), decompresses them on the way in
 # (chalicelib/aiis/signing.py).
 app.api.binary_types = ["application/xml", "application/zip"]
+app.register_middleware(observed, "all")
 app.register_middleware(router_errors_in_contract, "http")
 
 system_api = ApiBlueprint(__name__, tag="Служебное")
@@ -53,7 +52,7 @@ class Health(BaseModel):
 
 @system_api.route("/health", summary="Проверка работоспособности", access="public", response=Health)
 def health(req: Request) -> Health:
-    return Health(status="ok", stage=settings.stage)
+    return Health(status="ok", stage=get_settings().stage)
 
 
 for blueprint in (system_api, accounts_api, privacy_api, notifications_api, dashboard_api, metering_api, readings_api,
@@ -65,12 +64,14 @@ for blueprint in (system_api, accounts_api, privacy_api, notifications_api, dash
 
 @app.route(f"{API_PREFIX}/openapi.json", methods=["GET"])
 def openapi() -> Response:
+    from chalicelib.core.openapi import openapi_document  # the JSON Schema generator: this route only
+
     return Response(body=openapi_document(API_PREFIX), status_code=200,
                     headers={"Content-Type": "application/json; charset=utf-8",
                              "Cache-Control": "public, max-age=300"})
 
 
-@app.on_sqs_message(queue=settings.resource("notifications"), batch_size=10, name="notifications_consumer")
+@app.on_sqs_message(queue=resource_name("notifications"), batch_size=10, name="notifications_consumer")
 def notifications_consumer(event):  # type: ignore[no-untyped-def]
     from chalicelib.notifications.consumer import handle_batch
 
@@ -105,8 +106,33 @@ def exchange_run(event):  # type: ignore[no-untyped-def]
     exchange_tick(app.lambda_context)
 
 
+# ПП 861 deadlines: hourly, acting once a local day has reached the watcher's hour (the company's time
+# zone is read at run time); a repeated or retried run sends and annuls nothing twice.
+@app.schedule(Rate(1, unit=Rate.HOURS), name="connection_deadlines")
+def connection_deadlines(event):  # type: ignore[no-untyped-def]
+    from chalicelib.connection.watcher import watch_deadlines
+
+    watch_deadlines()
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="period_close")
 def period_close(event):  # type: ignore[no-untyped-def]
     from chalicelib.exchange.schedule import period_close_tick
 
     period_close_tick()
+
+
+# Reading-window and meter-verification notices (chalicelib/reminders): the tick reads the settings
+# in force and fans out what is due through the reminders queue; the consumer writes the notices.
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="reminders_tick")
+def reminders_tick(event):  # type: ignore[no-untyped-def]
+    from chalicelib.reminders.service import reminders_tick as tick
+
+    tick()
+
+
+@app.on_sqs_message(queue=resource_name("reminders"), batch_size=10, name="reminders_consumer")
+def reminders_consumer(event):  # type: ignore[no-untyped-def]
+    from chalicelib.reminders.service import handle_batch
+
+    return handle_batch(event.to_dict(), app.lambda_context)

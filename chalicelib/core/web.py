@@ -138,6 +138,7 @@ def at_least(seconds: float) -> Iterator[None]:
 def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
               path_params: dict[str, str]) -> Response:
     chalice_request = bp.current_request
+    principal = None
     try:
         route_path = chalice_request.path
         for name, value in path_params.items():
@@ -157,6 +158,11 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
         # Chalice's local gateway passes path segments as sent; "ДЭ-1001" arrives percent-encoded.
         result = handler(request, **{name: unquote(value) for name, value in path_params.items()})
     except ApiError as exc:
+        # What support is asked about ("why was my reading refused?"): the route, who, and why — field
+        # names only, never what was sent.
+        logger.info("refused %s %s for %s: %s %s%s", spec.method, spec.path,
+                    getattr(principal, "user_id", None) or "anonymous", exc.status, exc.code,
+                    f" fields={[f.path for f in exc.fields]}" if exc.fields else "")
         return error_response(exc)
     except Exception:  # the one place that turns a bug into a clean 500 without details
         logger.exception("unhandled error in %s %s", spec.method, spec.path)
@@ -257,6 +263,22 @@ _ROUTER_ERRORS = {
     "NotFoundError": ("not_found", "Адрес API не найден"),
     "InternalServerError": ("internal_error", "Внутренняя ошибка. Попробуйте позже"),
 }
+
+
+def observed(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Chalice middleware for every kind of invocation: its ids in the logs and the trace
+    (core/observability.py); an HTTP answer names its request id for support."""
+    from chalice.app import Request as ChaliceRequest
+
+    from .observability import invocation
+
+    if isinstance(event, ChaliceRequest):
+        with invocation(event.lambda_context, (event.context or {}).get("requestId")) as correlation:
+            response = get_response(event)
+        response.headers["X-Request-Id"] = correlation
+        return response
+    with invocation(getattr(event, "context", None)):
+        return get_response(event)
 
 
 def router_errors_in_contract(event: Any, get_response: Callable[[Any], Response]) -> Response:

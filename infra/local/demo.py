@@ -14,23 +14,28 @@ class DemoAccount:
     login: str
     password: str
     email: str
+    # Employees sign in with a code from an authenticator app; the demo ones have a fixed, published secret.
+    totp_secret: str = ""
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("Физическое лицо", "demo", "Demo12345", "demo@kabinet.local"),
     DemoAccount("Юридическое лицо", "romashka", "Demo12345", "office@romashka.local"),
-    DemoAccount("Сотрудник (администратор)", "staff", "Staff12345", "staff@kabinet.local"),
-    DemoAccount("Сотрудник (оператор)", "operator", "Staff12345", "operator@kabinet.local"),
+    DemoAccount("Сотрудник (администратор)", "staff", "Staff12345", "staff@kabinet.local",
+                "KABINETDEMOSTAFFADMINSECRETAAAAA"),
+    DemoAccount("Сотрудник (оператор)", "operator", "Staff12345", "operator@kabinet.local",
+                "KABINETDEMOSTAFFOPERATORSECRETAA"),
 )
 
 
 def seed() -> list[DemoAccount]:
     from chalicelib.accounts.provisioning import create_active_user
     from chalicelib.appeals.demo import seed_demo_cases
-    from chalicelib.connection.demo import seed_demo_application
+    from chalicelib.connection.demo import seed_demo_application, seed_demo_overdue_application
     from chalicelib.exchange.demo import seed_demo_billing
     from chalicelib.outages.demo import seed_demo_outages
     from chalicelib.reference.demo import seed_demo_streets
+    from chalicelib.staff_users.second_factor import enrol_with_secret
 
     person, company, staff, operator = DEMO_ACCOUNTS
     person_id = create_active_user(login=person.login, password=person.password, email=person.email,
@@ -49,12 +54,15 @@ def seed() -> list[DemoAccount]:
                                   profile={"last_name": "Сидорова", "first_name": "Анна", "middle_name": "Сергеевна",
                                            "address": ADDRESS})
     # An appeals and services operator: the console shows only that role's queues.
-    create_active_user(login=operator.login, password=operator.password, email=operator.email,
+    operator_id = create_active_user(login=operator.login, password=operator.password, email=operator.email,
                        phone="+74732000002", kind="person", role="operator",
                        profile={"last_name": "Орлова", "first_name": "Елена", "middle_name": "Викторовна"})
+    enrol_with_secret(staff_id, staff.totp_secret)
+    enrol_with_secret(operator_id, operator.totp_secret)
     seed_demo_streets()
     seed_demo_outages(staff_id=staff_id, subscriber_id=person_id)
     seed_demo_billing()
     seed_demo_application(person_id)
+    seed_demo_overdue_application(person_id, staff_id)
     seed_demo_cases(person_id, staff_id)
     return list(DEMO_ACCOUNTS)

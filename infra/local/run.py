@@ -31,7 +31,8 @@ from urllib.parse import unquote, urlsplit
 from infra.local.stack import local_security_headers
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "static-site"
+# What browsers load: static-site/ as built by `make site` (static-site/build.mjs), not its sources.
+SITE = ROOT / "build" / "site"
 REGION = "eu-central-1"
 logger = logging.getLogger("kabinet.local")
 
@@ -205,6 +206,12 @@ class LocalStack:
             from chalicelib.metering.migrations import migrate_links
 
             migrate_links()
+            from chalicelib.connection.migrations import migrate_watch
+
+            migrate_watch()
+            from chalicelib.reminders.migration import migrate_schedules
+
+            migrate_schedules()
         self._start_app_workers()
         self._serve_http()
         return f"http://127.0.0.1:{self.port}"
@@ -226,15 +233,21 @@ class LocalStack:
     def _start_app_workers(self) -> None:
         import app as application
         from chalicelib.attachments.service import AttachmentService
+        from chalicelib.connection.watcher import watch_deadlines as connection_deadlines
         from chalicelib.notifications.consumer import handle_batch
         from chalicelib.notifications.outbox import relay_pending
+        from chalicelib.reminders.service import handle_batch as reminders_batch
+        from chalicelib.reminders.service import reminders_tick
 
-        settings = application.settings
+        settings = application.get_settings()
         self.workers = [
             Worker("notifications-consumer", sqs_poller(settings.resource("notifications"), handle_batch), 0.25),
             Worker("outbox-relay", relay_pending, 60.0),
             Worker("attachments-sweep", AttachmentService().sweep, 3600.0),
             Worker("exchange-schedule", exchange_clock(), 30.0),
+            Worker("connection-deadlines", connection_deadlines, 60.0),
+            Worker("reminders-schedule", reminders_tick, 30.0),
+            Worker("reminders-consumer", sqs_poller(settings.resource("reminders"), reminders_batch), 0.5),
         ]
         for worker in self.workers:
             worker.start()
@@ -369,6 +382,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response["statusCode"], payload, content_type, response_headers)
 
     def _static(self, path: str) -> None:
+        if not SITE.is_dir():  # started without `make run`, which builds the site first
+            self._send(503, "Сайт не собран: выполните make site".encode(), "text/plain; charset=utf-8")
+            return
         relative = unquote(path).lstrip("/") or "index.html"
         target = (SITE / relative).resolve()
         if SITE.resolve() not in target.parents or not target.is_file():
@@ -420,7 +436,14 @@ def main() -> None:
           f"\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
           f"\n  Исходящие: {url}/dev/outbox\n\nДемо-учётные записи:")
     for account in stack.accounts:
-        print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}")
+        print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}"
+              + (f"  ключ TOTP {account.totp_secret}" if account.totp_secret else ""))
+    employees = [account for account in stack.accounts if account.totp_secret]
+    if employees:
+        print("  Сотрудники входят с кодом из приложения-аутентификатора: добавьте в него ключ TOTP или получите код:")
+        for account in employees:
+            print(f"    {account.login + ':':<10} .venv/bin/python -c \"import pyotp; "
+                  f"print(pyotp.TOTP('{account.totp_secret}').now())\"")
     if stack.accounts:
         from chalicelib.exchange.demo import (COMPANY_CONTRACT, COMPANY_LAST_READING, COMPANY_SERIAL, DEMO_CONTRACT,
                                               DEMO_LAST_READING, DEMO_SERIAL, HOUSE_CONTRACT, HOUSE_HOLDER,

@@ -189,7 +189,8 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
 
 def staff_user(api: Api, role: str) -> dict[str, Any]:
-    """An employee (role: admin, operator, engineer, metering, billing) signed in: {"login", "token", "user_id", ...}."""
+    """An employee (role: admin, operator, engineer, metering, billing) signed in, with the authenticator
+    app enrolled at that first sign-in: {"login", "token", "user_id", "totp_secret", ...}."""
     from chalicelib.accounts.provisioning import create_active_user
 
     suffix = unique_suffix()
@@ -199,14 +200,66 @@ def staff_user(api: Api, role: str) -> dict[str, Any]:
                                             phone=account["phone"], kind="person", role=role,
                                             profile={"last_name": "Сотрудникова", "first_name": "Анна"})
     account["token"] = staff_login(api, account["login"], password="Staff12345pass")["access_token"]
+    account["totp_secret"] = ENROLLED[account["user_id"]]["secret"]
     return account
 
 
-def staff_login(api: Api, identifier: str, password: str = "Staff12345pass") -> dict[str, Any]:
-    """The console's sign-in (employees only): the tokens and the employee's profile."""
-    status, body = api.post("/staff/auth/login", {"identifier": identifier, "password": password})
-    assert status == 200, body
-    return body
+# What each employee's enrolment answered, by user id: the secret, the unused recovery codes and the
+# last time step a helper's code used (the server refuses a step that is not after it).
+ENROLLED: dict[str, dict[str, Any]] = {}
+
+
+def second_factor(user_id: str) -> str:
+    """A code the server takes now: the TOTP code of the first step (of the three accepted) after the
+    last one used; when all three are used (quick repeated sign-ins, a clock moved back), a recovery code."""
+    import pyotp
+
+    from chalicelib.core import clock
+    from chalicelib.staff_users.second_factor import STEP_SECONDS
+
+    enrolled = ENROLLED[user_id]
+    now = int(clock.now().timestamp() // STEP_SECONDS)
+    step = max(enrolled["last_step"] + 1, now - 1)
+    if step > now + 1:
+        return str(enrolled["recovery_codes"].pop())
+    enrolled["last_step"] = step
+    return str(pyotp.TOTP(enrolled["secret"], interval=STEP_SECONDS).generate_otp(step))
+
+
+def staff_login(api: Api, identifier: str, password: str = "Staff12345pass", remember: bool = False) -> dict[str, Any]:
+    """The console's sign-in (employees only) as the console makes it: the password, then a code from the
+    authenticator app — enrolling the app at the employee's first sign-in. The tokens and the profile."""
+    status, step1 = api.post("/staff/auth/login", {"identifier": identifier, "password": password,
+                                                   "remember": remember})
+    assert status == 200, step1
+    if step1["second_factor"] == "totp_enrolment":
+        import pyotp
+
+        from chalicelib.core import clock
+        from chalicelib.staff_users.second_factor import STEP_SECONDS
+
+        secret, step = step1["enrolment"]["secret"], int(clock.now().timestamp() // STEP_SECONDS)
+        status, session = api.post("/staff/auth/login/totp", {"challenge": step1["challenge"],
+                                                              "code": pyotp.TOTP(secret).generate_otp(step)})
+        assert status == 200, session
+        ENROLLED[session["user"]["id"]] = {"secret": secret, "recovery_codes": session["recovery_codes"],
+                                           "last_step": step}
+        return dict(session)
+    user_id = _staff_user_id(identifier)
+    status, session = api.post("/staff/auth/login/totp", {"challenge": step1["challenge"],
+                                                          "code": second_factor(user_id)})
+    assert status == 200, session
+    return dict(session)
+
+
+def _staff_user_id(identifier: str) -> str:
+    from chalicelib.accounts.identifiers import classify_identifier
+    from chalicelib.accounts.repository import UserRepository, staff_identity_key
+
+    kind, key = classify_identifier(identifier)
+    user = UserRepository().find_by_identifier(kind, staff_identity_key(key))
+    assert user is not None, identifier
+    return str(user.user_id)
 
 
 def post_to_s3(ticket: dict[str, Any], data: bytes, file_name: str = "file") -> int:

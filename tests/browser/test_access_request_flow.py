@@ -39,7 +39,7 @@ def tenant(site_url):
 
 
 def test_a_request_with_a_document_approved_in_the_console(page: Page, browser: Browser, site_url, tenant,
-                                                           demo_accounts):
+                                                           demo_accounts, staff_sign_in):
     from chalicelib.exchange.demo import OLD_FORMAT_CONTRACT, OLD_FORMAT_SERIAL
 
     page.goto(f"{site_url}/#/login")
@@ -80,10 +80,7 @@ def test_a_request_with_a_document_approved_in_the_console(page: Page, browser: 
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     console = context.new_page()
-    console.goto(f"{site_url}/staff.html#/access")
-    field(console, "identifier").fill(staff.login)
-    field(console, "password").fill(staff.password)
-    console.get_by_role("button", name="Войти").click()
+    staff_sign_in(console, staff, "#/access")
     expect(console.get_by_role("heading", name="Доступ к договорам", level=1)).to_be_visible()
     row = console.get_by_role("row").filter(has_text=tenant["login"])
     expect(row).to_contain_text("Арендатор (наниматель)")

@@ -61,14 +61,11 @@ def sign_in(page: Page, site_url: str, login: str, password: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
 
 
-def staff_page(browser: Browser, site_url: str, staff) -> Page:
+def staff_page(browser: Browser, staff, sign_in) -> Page:
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto(f"{site_url}/staff.html#/connections")
-    field(page, "identifier").fill(staff.login)
-    field(page, "password").fill(staff.password)
-    page.get_by_role("button", name="Войти").click()
+    sign_in(page, staff, "#/connections")
     expect(page.get_by_role("heading", name="Технологическое присоединение", level=1)).to_be_visible()
     return page
 
@@ -204,12 +201,12 @@ def submitted_application(site_url: str, login: str, password: str) -> dict:
 
 
 def test_missing_documents_requested_uploaded_and_completed(page: Page, browser: Browser, site_url, consumer,
-                                                            demo_accounts):
+                                                            demo_accounts, staff_sign_in):
     application = submitted_application(site_url, consumer["login"], consumer["password"])
     number = application["number"]
 
     # The engineer takes the application and asks for what is missing; the comment is required.
-    staff = staff_page(browser, site_url, demo_accounts["staff"])
+    staff = staff_page(browser, demo_accounts["staff"], staff_sign_in)
     link = staff.get_by_role("link", name=re.compile(re.escape(number)))
     row = staff.get_by_role("row").filter(has=link)
     expect(row).to_contain_text("Смирнова Ольга Петровна")
@@ -250,36 +247,3 @@ def test_missing_documents_requested_uploaded_and_completed(page: Page, browser:
     history = page.get_by_role("region", name="История")
     expect(history).to_contain_text("Ожидание недостающих документов")
     expect(history.locator(".timeline__item").last).to_contain_text("Проверка заявки")
-
-
-def test_browser_choices_match_the_server_rules(page: Page, site_url):
-    """connection-rules.js repeats chalicelib/connection/rules.py (the API has no options route)."""
-    from chalicelib.connection import rules
-
-    page.goto(f"{site_url}/#/connection/calculator")
-    expect(page.get_by_role("heading", name="Калькулятор стоимости присоединения")).to_be_visible()
-    browser_rules = page.evaluate("""async () => {
-        const m = await import("./assets/js/connection-rules.js");
-        return {categories: m.CATEGORIES, reasons: m.REASONS, noPower: m.NO_POWER_REASONS, voltages: m.VOLTAGES,
-                voltageTitles: m.VOLTAGES.map(m.voltageTitle), reliability: m.RELIABILITY, contracts: m.CONTRACTS,
-                ownership: m.OWNERSHIP, documents: m.DOCUMENTS, companyDocuments: m.COMPANY_DOCUMENTS,
-                statuses: m.STATUSES, maxMonths: m.MAX_TEMPORARY_MONTHS, maxStages: m.MAX_STAGES};
-    }""")
-    assert {code: {"title": c["title"], "kinds": sorted(c["kinds"]), "max_voltage": c["maxVoltage"],
-                   "reliabilities": c["reliabilities"], "reasons": c["reasons"], "stages": c["stages"]}
-            for code, c in browser_rules["categories"].items()} == {
-        code: {"title": r.title, "kinds": sorted(r.kinds), "max_voltage": r.max_voltage,
-               "reliabilities": list(r.reliabilities), "reasons": list(r.reasons), "stages": r.stages}
-        for code, r in rules.CATEGORIES.items()}
-    assert browser_rules["reasons"] == rules.REASON_TITLES
-    assert set(browser_rules["noPower"]) == rules.NO_POWER_REASONS
-    assert browser_rules["voltages"] == list(rules.VOLTAGE_KV)
-    assert browser_rules["voltageTitles"] == list(rules.VOLTAGE_TITLES.values())
-    assert browser_rules["reliability"] == rules.RELIABILITY_TITLES
-    assert browser_rules["contracts"] == rules.CONTRACT_TITLES
-    assert browser_rules["ownership"] == rules.OWNERSHIP_TITLES
-    assert browser_rules["documents"] == rules.DOCUMENT_TITLES
-    assert browser_rules["companyDocuments"] == rules.COMPANY_DOCUMENT_TITLES
-    assert browser_rules["statuses"] == rules.STATUS_TITLES
-    assert browser_rules["maxMonths"] == rules.MAX_TEMPORARY_MONTHS
-    assert browser_rules["maxStages"] == rules.MAX_STAGES

@@ -11,17 +11,10 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, site_url: str, login: str, password: str, path: str) -> None:
-    page.goto(f"{site_url}/staff.html{path}")
-    page.locator('[name="identifier"]').fill(login)
-    page.locator('[name="password"]').fill(password)
-    page.get_by_role("button", name="Войти").click()
-
-
-def test_staff_edit_help_and_the_site_shows_it(page: Page, site_url, demo_accounts):
+def test_staff_edit_help_and_the_site_shows_it(page: Page, site_url, demo_accounts, staff_sign_in):
     tag = uuid.uuid4().hex[:6]
     staff = demo_accounts["staff"]
-    sign_in(page, site_url, staff.login, staff.password, "#/pages")
+    staff_sign_in(page, staff, "#/pages")
     expect(page.get_by_role("heading", name="Информация", level=1)).to_be_visible()
     page.get_by_role("link", name="Изменить: Помощь: отключения").click()
     expect(page.get_by_role("heading", name="Информация: Помощь: отключения", level=1)).to_be_visible()

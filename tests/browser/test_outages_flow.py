@@ -31,17 +31,14 @@ def find_outages(page: Page, site_url: str, street_start: str, house: str):
     return page.locator(".outages-results")
 
 
-def test_guest_finds_outages_that_staff_entered_and_published(page: Page, site_url, demo_accounts):
+def test_guest_finds_outages_that_staff_entered_and_published(page: Page, site_url, demo_accounts, staff_sign_in):
     results = find_outages(page, site_url, "Плехан", "10")  # the demo: planned works next week, houses 2–16
     expect(results.get_by_role("listitem").filter(has_text="Плановое")).to_contain_text("Плановый ремонт оборудования")
     expect(page.get_by_role("link", name="Войти").first).to_be_visible()
 
     staff = demo_accounts["staff"]
     day = (datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=3)).date()
-    page.goto(f"{site_url}/staff.html#/outages/new")
-    field(page, "identifier").fill(staff.login)
-    field(page, "password").fill(staff.password)
-    page.get_by_role("button", name="Войти").click()
+    staff_sign_in(page, staff, "#/outages/new")
     expect(page.get_by_role("heading", name="Новое отключение")).to_be_visible()
     pick_street(page, "streets.0.street_id", "Хользун")
     field(page, "streets.0.houses").fill("1-9, 11 корп 2")
@@ -92,7 +89,7 @@ def test_signed_in_consumer_subscribes_and_unsubscribes(page: Page, site_url, de
     expect(subscriptions).to_be_hidden()
 
 
-def test_staff_import_a_file_twice_and_change_a_published_outage(page: Page, site_url, demo_accounts):
+def test_staff_import_a_file_twice_and_change_a_published_outage(page: Page, site_url, demo_accounts, staff_sign_in):
     """The daily file uploaded again changes nothing; a changed row updates its outage; a change of a
     published outage is announced to staff before saving and marked «Изменено» for consumers."""
     staff = demo_accounts["staff"]
@@ -105,10 +102,7 @@ def test_staff_import_a_file_twice_and_change_a_published_outage(page: Page, sit
                 f"Д-78;плановое;Воронеж;ул. Несуществующая;1;{when} 09:00;{when} 17:00;Ремонт\r\n")
         return {"name": "otklyucheniya.csv", "mimeType": "text/csv", "buffer": text.encode()}
 
-    page.goto(f"{site_url}/staff.html#/outages?month={day:%Y-%m}")
-    field(page, "identifier").fill(staff.login)
-    field(page, "password").fill(staff.password)
-    page.get_by_role("button", name="Войти").click()
+    staff_sign_in(page, staff, f"#/outages?month={day:%Y-%m}")
     expect(page.get_by_role("heading", name="Загрузка из файла")).to_be_visible()
     report = page.locator("#outage-import-report")
 

@@ -21,12 +21,9 @@ def version_of(page: Page) -> int:
     return int(page.locator("[data-settings-version]").get_attribute("data-settings-version"))
 
 
-def test_admin_changes_the_reading_window_and_sees_the_new_version(page: Page, site_url, demo_accounts):
+def test_admin_changes_the_reading_window_and_sees_the_new_version(page: Page, site_url, demo_accounts, staff_sign_in):
     staff = demo_accounts["staff"]
-    page.goto(f"{site_url}/staff.html#/settings")
-    field(page, "identifier").fill(staff.login)
-    field(page, "password").fill(staff.password)
-    page.get_by_role("button", name="Войти").click()
+    staff_sign_in(page, staff, "#/settings")
     expect(page.get_by_role("heading", name="Настройки", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Настройки")).to_have_attribute("aria-current", "page")
     version = version_of(page)

@@ -10,7 +10,6 @@ takes them off again at the end, so it can run again against the same stack.
 """
 from __future__ import annotations
 
-import os
 import re
 import uuid
 
@@ -32,24 +31,17 @@ def row_error(page: Page, name: str):
     return page.locator(f'[data-field="{name}"] .field-error')
 
 
-def sign_in(page: Page, site_url: str, login: str, password: str, path: str = "#/agents") -> None:
-    page.goto(f"{site_url}/staff.html{path}")
-    field(page, "identifier").fill(login)
-    field(page, "password").fill(password)
-    page.get_by_role("button", name="Войти").click()
-
-
 def confirm(page: Page, answer: str) -> None:
     page.get_by_role("dialog").get_by_role("button", name=answer).click()
     expect(page.get_by_role("dialog")).to_have_count(0)
 
 
-def test_admin_registers_edits_rotates_and_disables_an_agent(page: Page, site_url, demo_accounts):
+def test_admin_registers_edits_rotates_and_disables_an_agent(page: Page, site_url, demo_accounts, staff_sign_in):
     tag = uuid.uuid4().hex[:6]
     agent_id, name = f"uspd-{tag}", f"ТП-5, ул. Кольцовская, 1 ({tag})"
     staff = demo_accounts["staff"]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
-    sign_in(page, site_url, staff.login, staff.password)
+    staff_sign_in(page, staff, "#/agents")
     expect(page.get_by_role("heading", name="Агенты УСПД", level=1)).to_be_visible()
 
     # Registration: one demo meter; the secret is shown once, with the warning and a copy button.
@@ -156,21 +148,15 @@ def test_admin_registers_edits_rotates_and_disables_an_agent(page: Page, site_ur
 
 
 @pytest.fixture
-def engineer(site_url, demo_accounts):
+def engineer(site_url, demo_accounts, new_employee):
     """An engineer, and an agent (registered by the demo administrator) for him to look at."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("the engineer is created through the services of a stack running in this process")
     from chalicelib.accounts.principal import Principal
-    from chalicelib.accounts.provisioning import create_active_user
     from chalicelib.accounts.repository import UserRepository, staff_identity_key
     from chalicelib.aiis.agents import AgentAdmin
     from chalicelib.aiis.models import AgentCreate, AgentPatch
 
     tag = uuid.uuid4().hex[:6]
-    login, password = f"eng{tag}", "Engineer12345"
-    create_active_user(login=login, password=password, email=f"{login}@kabinet.local",
-                       phone=f"+7902{int(tag, 16) % 10_000_000:07d}", kind="person", role="metering",
-                       profile={"last_name": "Инженеров", "first_name": "Иван"})
+    account = new_employee("metering", last_name="Инженеров", first_name="Иван")
     admin = Principal(user=UserRepository().find_by_identifier(
         "login", staff_identity_key(demo_accounts["staff"].login.lower())),
                       session_id="test")
@@ -180,12 +166,11 @@ def engineer(site_url, demo_accounts):
     def rename(name: str) -> None:
         AgentAdmin().patch(admin, agent_id, AgentPatch(name=name))
 
-    return {"login": login, "password": password, "agent_id": agent_id, "agent_name": f"ТП-9 ({tag})",
-            "rename": rename}
+    return {"account": account, "agent_id": agent_id, "agent_name": f"ТП-9 ({tag})", "rename": rename}
 
 
-def test_engineer_edits_meters_only(page: Page, site_url, engineer):
-    sign_in(page, site_url, engineer["login"], engineer["password"])
+def test_engineer_edits_meters_only(page: Page, site_url, engineer, staff_sign_in):
+    staff_sign_in(page, engineer["account"], "#/agents")
     expect(page.get_by_role("heading", name="Агенты УСПД", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Зарегистрировать агента")).to_have_count(0)
 

@@ -16,18 +16,11 @@ pytestmark = pytest.mark.browser
 RUSSIAN = "абвгдежзиклмнопрстуфхцчшэюя"
 
 
-def sign_in(page: Page, site_url: str, login: str, password: str, path: str) -> None:
-    page.goto(f"{site_url}/staff.html{path}")
-    page.locator('[name="identifier"]').fill(login)
-    page.locator('[name="password"]').fill(password)
-    page.get_by_role("button", name="Войти").click()
-
-
-def test_admin_adds_finds_renames_and_imports_streets(page: Page, site_url, demo_accounts):
+def test_admin_adds_finds_renames_and_imports_streets(page: Page, site_url, demo_accounts, staff_sign_in):
     # Street names searched by prefix: a Russian tag keeps this run's streets apart from earlier runs'.
     tag = "".join(RUSSIAN[b % len(RUSSIAN)] for b in uuid.uuid4().bytes[:5])
     staff = demo_accounts["staff"]
-    sign_in(page, site_url, staff.login, staff.password, "#/reference")
+    staff_sign_in(page, staff, "#/reference")
     expect(page.get_by_role("heading", name="Справочники: улицы", level=1)).to_be_visible()
 
     add = page.get_by_role("form", name="Добавить улицу")
@@ -86,9 +79,10 @@ def aiis_point(site_url):
     return AIIS_POINT_CODE
 
 
-def test_admin_downloads_80020_for_a_day_and_for_a_range(page: Page, site_url, demo_accounts, aiis_point, tmp_path):
+def test_admin_downloads_80020_for_a_day_and_for_a_range(page: Page, site_url, demo_accounts, aiis_point, tmp_path,
+                                                         staff_sign_in):
     staff = demo_accounts["staff"]
-    sign_in(page, site_url, staff.login, staff.password, "#/aiis")
+    staff_sign_in(page, staff, "#/aiis")
     expect(page.get_by_role("heading", name="АИИС КУЭ: выгрузка 80020", level=1)).to_be_visible()
     first, last = date.today() - timedelta(days=4), date.today() - timedelta(days=2)
 

@@ -134,6 +134,17 @@ def test_package_contains_template_and_code(package_dir: Path) -> None:
     assert (package_dir / "deployment.zip").stat().st_size > 0
 
 
+def test_the_package_holds_exactly_the_locked_runtime_set(package_dir: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
+        packaged = {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in
+                    (re.match(r"([^/]+)-([^-/]+)\.dist-info/METADATA$", name) for name in archive.namelist()) if m}
+    locked = {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in
+              re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", (REPO / "requirements.lock").read_text(), re.M)}
+    assert packaged == locked
+
+
 def test_cfn_lint_reports_nothing(package_dir: Path) -> None:
     # No suppressions are configured: any finding, warnings included, is to be fixed or
     # suppressed deliberately (with a reason) in infra/resources.yaml.
@@ -238,7 +249,8 @@ def test_functions_run_the_designed_runtime_and_sizes(template: dict[str, Any]) 
         # The stage comes from the Stage parameter (Globals), never from the packaging.
         assert "KABINET_STAGE" not in props.get("Environment", {}).get("Variables", {}), name
         # The exchange imports whole billing drops: it gets Lambda's longest run and more CPU.
-        expected = {"APIHandler": (512, 15), "ExchangeRun": (1024, 900)}.get(name, (256, 60))
+        # The reminders tick fans a notice out to every account (200,000 in a minute or so; Lambda's longest run as margin).
+        expected = {"APIHandler": (512, 15), "ExchangeRun": (1024, 900), "RemindersTick": (512, 900)}.get(name, (256, 60))
         assert (props["MemorySize"], props["Timeout"]) == expected, name
     log_group = template["Globals"]["Function"]["LoggingConfig"]["LogGroup"]
     assert log_group == {"Ref": "AppLogGroup"}
@@ -296,7 +308,7 @@ def test_waf_protects_the_api_stage(template: dict[str, Any]) -> None:
 
 # --- least privilege per function ----------------------------------------------------------------
 
-SCHEDULED = {"OutboxRelay", "AttachmentsSweep", "ExchangeRun", "PeriodClose"}
+SCHEDULED = {"OutboxRelay", "AttachmentsSweep", "ExchangeRun", "PeriodClose", "ConnectionDeadlines", "RemindersTick"}
 TOPIC = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:kabinet-alarms"
 SENDER = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailFrom}"
 
@@ -310,6 +322,7 @@ GRANTS = [
     ("APIHandler", "s3:PutObject", "${AttachmentsBucket.Arn}/uploads/u1/x", True),
     ("APIHandler", "s3:PutObject", "${ExchangeBucket.Arn}/inbox/drop.csv", True),
     ("APIHandler", "secretsmanager:GetSecretValue", "${AppSecret}", True),
+    ("APIHandler", "secretsmanager:GetSecretValue", "${DataKeySecret}", True),
     # The dispute trail and the queue are out of the public function's reach.
     ("APIHandler", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/inbox/drop.csv", True),
     ("APIHandler", "s3:DeleteObjectVersion", "${ExchangeBucket.Arn}/processed/r1/drop.csv", False),
@@ -329,6 +342,14 @@ GRANTS = [
     ("NotificationsConsumer", "sns:Publish", TOPIC, False),
     ("NotificationsConsumer", "dynamodb:GetItem", "${IdentityTable.Arn}", False),
     ("NotificationsConsumer", "secretsmanager:GetSecretValue", "${AppSecret}", False),
+    ("NotificationsConsumer", "secretsmanager:GetSecretValue", "${DataKeySecret}", False),
+    # Reminders find recipients on the sparse index only, and never send mail or SMS themselves.
+    ("RemindersTick", "dynamodb:Query", "${MeteringTable.Arn}/index/by_schedule", True),
+    ("RemindersTick", "dynamodb:Query", "${MeteringTable.Arn}", False),
+    ("RemindersTick", "dynamodb:PutItem", "${MeteringTable.Arn}", False),
+    ("RemindersConsumer", "dynamodb:BatchGetItem", "${IdentityTable.Arn}", True),
+    ("RemindersConsumer", "dynamodb:UpdateItem", "${IdentityTable.Arn}", False),
+    ("RemindersConsumer", "ses:SendEmail", SENDER, False),
     ("OutboxRelay", "dynamodb:Query", "${NotificationsTable.Arn}/index/pending", True),
     ("OutboxRelay", "dynamodb:UpdateItem", "${NotificationsTable.Arn}", True),
     ("OutboxRelay", "sqs:SendMessage", "${NotificationsQueue.Arn}", True),
@@ -362,7 +383,7 @@ GRANTS = [
 
 def test_every_function_has_a_role_of_its_own(template: dict[str, Any]) -> None:
     roles = function_roles(template)
-    assert set(roles) == {"APIHandler", "NotificationsConsumer"} | SCHEDULED
+    assert set(roles) == {"APIHandler", "NotificationsConsumer", "RemindersConsumer"} | SCHEDULED
     assert len(set(roles.values())) == len(roles)
     for function, role in roles.items():
         resource = template["Resources"][role]
@@ -392,8 +413,10 @@ def test_only_the_scheduled_functions_report_failures(template: dict[str, Any]) 
 def test_no_statement_allows_every_resource_but_the_sms_one(template: dict[str, Any]) -> None:
     everything = [(name, statement) for name, statement in policy_statements(template)
                   if statement["Effect"] == "Allow" and "*" in statement_resources(statement)]
-    # SNS authorises a publish to a phone number against no ARN at all (infra/resources.yaml).
+    # SNS authorises a publish to a phone number against no ARN at all, and X-Ray has no resources
+    # (infra/resources.yaml).
     assert [(name, statement["Sid"], statement["Action"]) for name, statement in everything] == [
+        ("FunctionLogsPolicy", "Traces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
         ("NotificationsConsumerRole", "SendSmsToPhoneNumbers", "sns:Publish")]
     consumer = role_statements(template, "NotificationsConsumerRole")
     for target in (TOPIC, "arn:${AWS::Partition}:sns:us-east-1:111122223333:someone-elses-topic",
@@ -718,7 +741,8 @@ def iam_requests(call: tuple[str, str, dict[str, Any]], names: dict[tuple[str, s
     if service == "sns" and operation == "Publish" and "PhoneNumber" in params:
         return [("sns:Publish", "*")]
     if service == "secretsmanager" and operation == "GetSecretValue":
-        return [("secretsmanager:GetSecretValue", "${AppSecret}")]
+        secret = "DataKeySecret" if params["SecretId"].endswith("-data-key") else "AppSecret"
+        return [("secretsmanager:GetSecretValue", "${%s}" % secret)]
     raise AssertionError(f"no IAM mapping for {service}:{operation}; add it to iam_requests")
 
 
@@ -795,6 +819,30 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
                                                  email="roles@example.ru", phone="+79990001122"))
     finally:
         clock.set_clock(None)
+    # The PP 861 deadline watcher at noon company time: one application waiting for documents due
+    # tomorrow (its applicant is reminded), one whose term has passed (annulled, audited).
+    from chalicelib.connection import calendar
+    from chalicelib.connection.repository import ApplicationItem
+    from chalicelib.connection.watcher import watch_deadlines
+
+    noon = datetime.now(moscow).replace(hour=12, minute=0)
+    today = noon.date()
+    for app_id, requested in (("roles-remind", calendar.working_days_before(calendar.add_working_days(today, 1), 20)),
+                              ("roles-annul", today - timedelta(days=60))):
+        at = f"{requested.isoformat()}T09:00:00Z"
+        ApplicationItem(f"TP#{app_id}", "TP", application_id=app_id, owner_id="u-roles", owner_pk="TP#OWNER#u-roles",
+                        kind="person", category="household_15", reason="first", status="awaiting_documents",
+                        applicant={"email": "roles@example.ru", "phone": "+79990001122"},
+                        milestones={"checking": at, "awaiting_documents": at}, number=f"2026-01-01-{app_id}-1",
+                        created_at=at, updated_at=at, version=2, due_pk="TP#DUE", due_on=today.isoformat()).save()
+    company_settings.reset_cache()
+    clock.set_clock(lambda: noon)
+    try:
+        watched, made["ConnectionDeadlines"] = recorder.calls_of(watch_deadlines)
+    finally:
+        clock.set_clock(None)
+    assert watched.reminded == 1 and watched.annulled == 1
+
     relayed, made["OutboxRelay"] = recorder.calls_of(outbox.relay_pending)
     assert relayed >= 1
     url = sqs.get_queue_url(QueueName="kabinet-test-notifications")["QueueUrl"]
@@ -807,6 +855,44 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     assert messages and result == {"batchItemFailures": []}
     assert {(service, operation) for service, operation, _ in made["NotificationsConsumer"]} >= {
         ("ses", "SendEmail"), ("sns", "Publish")}
+
+    # Reminders: an account holding the demo contract hears that the window opened (tick → queue →
+    # consumer), on the company's wall clock.
+    from chalicelib.accounts.provisioning import create_active_user
+    from chalicelib.accounts.repository import UserRepository
+    from chalicelib.exchange.demo import DEMO_CONTRACT
+    from chalicelib.metering.access import stage_grant
+    from chalicelib.metering.repository import MeteringRepository, contract_key
+    from chalicelib.reminders.service import handle_batch as reminders_batch
+    from chalicelib.reminders.service import reminders_tick
+
+    holder_id = create_active_user(login="rolesreminder", password="Secret123pass", email="reminder@example.ru",
+                                   phone="+79990002233", kind="person", role="consumer",
+                                   profile={"last_name": "Иванов", "first_name": "Иван"})
+    metering = MeteringRepository()
+    contract, objects = metering.contract_with_objects(DEMO_CONTRACT)
+    with transaction() as tx:
+        stage_grant(tx, UserRepository().get(holder_id), contract, objects, metering.meters_of(contract_key(DEMO_CONTRACT)),
+                    "holder", "proof", clock.iso(clock.now()))
+    # Next month's window: this month's period may have been closed above.
+    window_open = (datetime.now(moscow).replace(day=1) + timedelta(days=32)).replace(day=25, hour=10, minute=0)
+    clock.set_clock(lambda: window_open)
+    try:
+        company_settings.reset_cache()
+        ran, made["RemindersTick"] = recorder.calls_of(reminders_tick)
+        url = sqs.get_queue_url(QueueName="kabinet-test-reminders")["QueueUrl"]
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        assert messages, ran
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+                              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                              "awsRegion": "eu-central-1"} for m in messages]}
+        company_settings.reset_cache()
+        result, made["RemindersConsumer"] = recorder.calls_of(lambda: reminders_batch(event))
+    finally:
+        clock.set_clock(None)
+    assert f"window_open#{window_open:%Y-%m}" in ran and result == {"batchItemFailures": []}
+    assert ("dynamodb", "TransactWriteItems") in {(service, op) for service, op, _ in made["RemindersConsumer"]}
 
     for function, calls in made.items():
         assert calls, function

@@ -1,11 +1,12 @@
 """The applicant's side: drafts (deleted with their files released), sections, submission with a
 registration number, documents, missing documents, readiness, withdrawal, questions; and the public
 status check."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -20,11 +21,34 @@ from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, 
 from chalicelib.notifications import outbox
 
 from . import notices, rules, views, workflow
-from .models import (ConnectionApplicationCard, ConnectionApplicationCreate, ConnectionApplicationList,
-                     ConnectionApplicationUpdate, ConnectionDocumentsIn, ConnectionPublicStatus, ConnectionQuestion,
-                     ConnectionStatusQuery, ConnectionWithdrawal, ReadinessReport, TechnicalSection)
-from .repository import (SK, ApplicationItem, ApplicationRecord, ConnectionRepository, CounterItem, DocumentItem,
-                         MessageItem, application_key, counter_key, message_key, number_key, owner_key, precise)
+from .models import (
+    ConnectionApplicationCard,
+    ConnectionApplicationCreate,
+    ConnectionApplicationList,
+    ConnectionApplicationUpdate,
+    ConnectionDocumentsIn,
+    ConnectionPublicStatus,
+    ConnectionQuestion,
+    ConnectionStatusQuery,
+    ConnectionWithdrawal,
+    ReadinessReport,
+    TechnicalSection,
+)
+from .repository import (
+    SK,
+    ApplicationItem,
+    ApplicationRecord,
+    ConnectionRepository,
+    CounterItem,
+    DocumentItem,
+    MessageItem,
+    application_key,
+    counter_key,
+    message_key,
+    number_key,
+    owner_key,
+    precise,
+)
 
 NOT_FOUND = "Заявка не найдена"
 NOT_DRAFT = "Заявку можно изменять только в статусе «Черновик»"
@@ -42,8 +66,12 @@ PURPOSE = "connection_application"
 
 
 class ConnectionService:
-    def __init__(self, repository: Optional[ConnectionRepository] = None,
-                 attachments: Optional[AttachmentService] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(
+        self,
+        repository: ConnectionRepository | None = None,
+        attachments: AttachmentService | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.repo = repository or ConnectionRepository()
         self.attachments = attachments or AttachmentService()
         self.settings = settings or get_settings()
@@ -55,25 +83,48 @@ class ConnectionService:
         _refuse(rules.choice_problems(user.kind, body.category, body.reason))
         application_id = uuid.uuid4().hex
         now = clock.iso(clock.now())
-        item = ApplicationItem(application_key(application_id), SK, application_id=application_id,
-                               owner_id=user.user_id, owner_pk=owner_key(user.user_id), kind=user.kind,
-                               category=body.category, reason=body.reason, status="draft",
-                               applicant=prefilled_applicant(user), facility={},
-                               technical=views.stored(TechnicalSection()),
-                               milestones={"draft": now}, created_at=now, updated_at=now, version=1)
+        item = ApplicationItem(
+            application_key(application_id),
+            SK,
+            application_id=application_id,
+            owner_id=user.user_id,
+            owner_pk=owner_key(user.user_id),
+            kind=user.kind,
+            category=body.category,
+            reason=body.reason,
+            status="draft",
+            applicant=prefilled_applicant(user),
+            facility={},
+            technical=views.stored(TechnicalSection()),
+            milestones={"draft": now},
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
         item.save(condition=ApplicationItem.pk.does_not_exist())
         return self.card(principal, application_id)
 
-    def update(self, principal: Principal, application_id: str,
-               body: ConnectionApplicationUpdate) -> ConnectionApplicationCard:
+    def update(
+        self, principal: Principal, application_id: str, body: ConnectionApplicationUpdate
+    ) -> ConnectionApplicationCard:
         item = self._own_item(principal, application_id)
         if item.status != "draft":
             raise conflict(NOT_DRAFT)
         sent = body.model_fields_set
         category = body.category or item.category
         reason = body.reason or item.reason
-        _refuse(rules.choice_problems(item.kind, category, reason) + (
-            rules.foreign_applicant_fields(item.kind, body.applicant.model_fields_set) if body.applicant else []))
+        _refuse(
+            rules.choice_problems(item.kind, category, reason)
+            + (
+                # A null is "not filled" (the form sends every field): only a value is foreign to the kind.
+                rules.foreign_applicant_fields(
+                    item.kind,
+                    {name for name in body.applicant.model_fields_set if getattr(body.applicant, name) is not None},
+                )
+                if body.applicant
+                else []
+            )
+        )
         actions: list[Any] = [ApplicationItem.category.set(category), ApplicationItem.reason.set(reason)]
         if "applicant" in sent and body.applicant is not None:
             fixed = {k: v for k, v in item.applicant.as_dict().items() if k in views.FIXED_IDENTIFIERS}
@@ -102,8 +153,11 @@ class ConnectionService:
                 current = (ApplicationItem.status == "draft") & (ApplicationItem.version == version)
                 with transaction() as tx:
                     if documents:
-                        tx.update(ApplicationItem(key, SK), actions=[ApplicationItem.version.set(version + 1)],
-                                  condition=current)
+                        tx.update(
+                            ApplicationItem(key, SK),
+                            actions=[ApplicationItem.version.set(version + 1)],
+                            condition=current,
+                        )
                     else:
                         tx.delete(ApplicationItem(key, SK), condition=current)
                     for document in batch:
@@ -134,8 +188,10 @@ class ConnectionService:
             raise conflict(NOT_DRAFT)
         applicant, facility, technical = views.applicant_of(item), views.object_of(item), views.technical_of(item)
         present = {d.doc_kind for d in record.documents if not d.from_company}
-        _refuse(rules.submission_problems(item.kind, item.category, item.reason, applicant, facility, technical,
-                                          present), "Заявка заполнена не полностью. Проверьте отмеченные поля")
+        _refuse(
+            rules.submission_problems(item.kind, item.category, item.reason, applicant, facility, technical, present),
+            "Заявка заполнена не полностью. Проверьте отмеченные поля",
+        )
         day = workflow.today()
         for _ in range(NUMBER_ATTEMPTS):
             if self._submit_as(item, day, self.repo.counter(day.isoformat()) + 1):
@@ -157,21 +213,34 @@ class ConnectionService:
         try:
             with transaction() as tx:
                 if seq == 1:
-                    tx.save(CounterItem(counter, "COUNTER", value=1, ttl=clock.epoch(now + COUNTER_LIFETIME)),
-                            condition=CounterItem.pk.does_not_exist())
+                    tx.save(
+                        CounterItem(counter, "COUNTER", value=1, ttl=clock.epoch(now + COUNTER_LIFETIME)),
+                        condition=CounterItem.pk.does_not_exist(),
+                    )
                 else:
-                    tx.update(CounterItem(counter, "COUNTER"), actions=[CounterItem.value.set(seq)],
-                              condition=CounterItem.value == seq - 1)
-                tx.update(ApplicationItem(application_key(item.application_id)), actions=[
-                    ApplicationItem.status.set("checking"), ApplicationItem.number.set(number),
-                    ApplicationItem.number_key.set(number_key(number)), *watch,
-                    ApplicationItem.submitted_at.set(at), ApplicationItem.updated_at.set(at),
-                    ApplicationItem.milestones["checking"].set(at),
-                    ApplicationItem.queue_pk.set(workflow.queue_of("checking")),
-                    ApplicationItem.version.set(version + 1)],
-                    condition=(ApplicationItem.status == "draft") & (ApplicationItem.version == version))
-                tx.save(workflow.history_item(item.application_id, version + 1, at, "checking", "applicant",
-                                              item.owner_id))
+                    tx.update(
+                        CounterItem(counter, "COUNTER"),
+                        actions=[CounterItem.value.set(seq)],
+                        condition=CounterItem.value == seq - 1,
+                    )
+                tx.update(
+                    ApplicationItem(application_key(item.application_id)),
+                    actions=[
+                        ApplicationItem.status.set("checking"),
+                        ApplicationItem.number.set(number),
+                        ApplicationItem.number_key.set(number_key(number)),
+                        *watch,
+                        ApplicationItem.submitted_at.set(at),
+                        ApplicationItem.updated_at.set(at),
+                        ApplicationItem.milestones["checking"].set(at),
+                        ApplicationItem.queue_pk.set(workflow.queue_of("checking")),
+                        ApplicationItem.version.set(version + 1),
+                    ],
+                    condition=(ApplicationItem.status == "draft") & (ApplicationItem.version == version),
+                )
+                tx.save(
+                    workflow.history_item(item.application_id, version + 1, at, "checking", "applicant", item.owner_id)
+                )
                 outbox.stage(tx, note)
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):
@@ -186,8 +255,9 @@ class ConnectionService:
 
     # --- documents -----------------------------------------------------------------------------------
 
-    def add_documents(self, principal: Principal, application_id: str,
-                      body: ConnectionDocumentsIn) -> ConnectionApplicationCard:
+    def add_documents(
+        self, principal: Principal, application_id: str, body: ConnectionDocumentsIn
+    ) -> ConnectionApplicationCard:
         record = self._own_record(principal, application_id)
         item = record.application
         if not rules.documents_editable(item.status):
@@ -200,9 +270,18 @@ class ConnectionService:
             with transaction() as tx:
                 _touch(tx, item)
                 for position, ref in enumerate(files):
-                    tx.save(DocumentItem(application_key(application_id), f"DOC#{ref.id}", doc_kind=body.kind,
-                                         file=ref.to_map(), round=int(item.documents_round), from_company=False,
-                                         added_at=now, position=position))
+                    tx.save(
+                        DocumentItem(
+                            application_key(application_id),
+                            f"DOC#{ref.id}",
+                            doc_kind=body.kind,
+                            file=ref.to_map(),
+                            round=int(item.documents_round),
+                            from_company=False,
+                            added_at=now,
+                            position=position,
+                        )
+                    )
                 self.attachments.attach(tx, application_key(application_id), files)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
@@ -248,21 +327,24 @@ class ConnectionService:
 
     # --- readiness and questions -------------------------------------------------------------------
 
-    def report_readiness(self, principal: Principal, application_id: str,
-                         body: ReadinessReport) -> ConnectionApplicationCard:
+    def report_readiness(
+        self, principal: Principal, application_id: str, body: ReadinessReport
+    ) -> ConnectionApplicationCard:
         if not body.confirm:
             raise field_error("confirm", "Подтвердите выполнение технических условий со своей стороны")
         item = self._own_item(principal, application_id)
         workflow.apply(item, workflow.Change("readiness_reported", "applicant", principal.user_id))
         return self.card(principal, application_id)
 
-    def withdraw(self, principal: Principal, application_id: str,
-                 body: ConnectionWithdrawal) -> ConnectionApplicationCard:
+    def withdraw(
+        self, principal: Principal, application_id: str, body: ConnectionWithdrawal
+    ) -> ConnectionApplicationCard:
         """«Отозвать заявку»: closed for good, the reason in the history; the responsible employee (if
         one has taken it) is told by e-mail in the same transaction."""
         item = self._own_item(principal, application_id)
-        change = workflow.Change("withdrawn", "applicant", principal.user_id, body.reason,
-                                 notice=notices.withdrawn_line(body.reason))
+        change = workflow.Change(
+            "withdrawn", "applicant", principal.user_id, body.reason, notice=notices.withdrawn_line(body.reason)
+        )
         workflow.guard(item, change)
         employee = UserRepository().get(item.assignee_id) if item.assignee_id else None
         if employee is not None and employee.email and employee.status == "active":
@@ -276,8 +358,14 @@ class ConnectionService:
             raise conflict("Вопрос специалисту можно задать после подачи заявки")
         throttle.hit("tp-question", principal.user_id, QUESTIONS_PER_HOUR, 3600)
         now = clock.now()
-        MessageItem(application_key(application_id), message_key(now), at=clock.iso(now), author="applicant",
-                    author_id=principal.user_id, text=body.text).save()
+        MessageItem(
+            application_key(application_id),
+            message_key(now),
+            at=clock.iso(now),
+            author="applicant",
+            author_id=principal.user_id,
+            text=body.text,
+        ).save()
         return self.card(principal, application_id)
 
     # --- public check ------------------------------------------------------------------------------
@@ -285,20 +373,29 @@ class ConnectionService:
     def public_status(self, query: ConnectionStatusQuery, source_ip: str) -> ConnectionPublicStatus:
         """Status and dates only. A wrong name and an unknown number get the same answer, and every
         attempt counts against the caller's address, so numbers cannot be probed."""
-        throttle.hit("tp-status", source_ip, self.settings.connection_status_checks_per_ip,
-                     self.settings.connection_status_window_seconds)
+        throttle.hit(
+            "tp-status",
+            source_ip,
+            self.settings.connection_status_checks_per_ip,
+            self.settings.connection_status_window_seconds,
+        )
         number = "".join(query.number.split())
         item = self.repo.by_number(number) if rules.is_application_number(number) else None
         if item is None or rules.name_key(query.name) not in rules.public_names(item.kind, views.applicant_of(item)):
             raise not_found(PUBLIC_NOT_FOUND)
         tz = self.settings.tz
         assert item.submitted_at is not None and item.number is not None
-        return ConnectionPublicStatus(number=item.number, status=item.status,
-                                      status_title=rules.STATUS_TITLES[item.status], reason=item.reason,
-                                      reason_title=rules.REASON_TITLES[item.reason], category=item.category,
-                                      category_title=rules.CATEGORIES[item.category].title,
-                                      submitted_on=views.local_day(item.submitted_at, tz),
-                                      updated_on=views.local_day(item.updated_at, tz))
+        return ConnectionPublicStatus(
+            number=item.number,
+            status=item.status,
+            status_title=rules.STATUS_TITLES[item.status],
+            reason=item.reason,
+            reason_title=rules.REASON_TITLES[item.reason],
+            category=item.category,
+            category_title=rules.CATEGORIES[item.category].title,
+            submitted_on=views.local_day(item.submitted_at, tz),
+            updated_on=views.local_day(item.updated_at, tz),
+        )
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -319,9 +416,10 @@ class ConnectionService:
         version = int(item.version)
         now = clock.iso(clock.now())
         try:
-            item.update(actions=[*actions, ApplicationItem.updated_at.set(now),
-                                 ApplicationItem.version.set(version + 1)],
-                        condition=condition & (ApplicationItem.version == version))
+            item.update(
+                actions=[*actions, ApplicationItem.updated_at.set(now), ApplicationItem.version.set(version + 1)],
+                condition=condition & (ApplicationItem.version == version),
+            )
         except UpdateError as exc:
             if is_conditional_failure(exc):
                 raise conflict(refused) from None
@@ -331,13 +429,17 @@ class ConnectionService:
 def _touch(tx: Any, item: ApplicationItem) -> None:
     """A change of the document set is a new version of the application: a submission or «Завершить
     загрузку» racing with it then fails instead of passing with a set it did not check."""
-    tx.update(ApplicationItem(application_key(item.application_id)),
-              actions=[ApplicationItem.version.set(int(item.version) + 1),
-                       ApplicationItem.updated_at.set(clock.iso(clock.now()))],
-              condition=(ApplicationItem.status == item.status) & (ApplicationItem.version == item.version))
+    tx.update(
+        ApplicationItem(application_key(item.application_id)),
+        actions=[
+            ApplicationItem.version.set(int(item.version) + 1),
+            ApplicationItem.updated_at.set(clock.iso(clock.now())),
+        ],
+        condition=(ApplicationItem.status == item.status) & (ApplicationItem.version == item.version),
+    )
 
 
-def _refuse(problems: list[rules.Problem], message: Optional[str] = None) -> None:
+def _refuse(problems: list[rules.Problem], message: str | None = None) -> None:
     if problems:
         fields = [FieldError(p.path, p.message) for p in problems]
         raise validation_error(fields, message) if message else validation_error(fields)
@@ -349,22 +451,32 @@ def prefilled_applicant(user: Any) -> dict[str, Any]:
     address = _address_text(profile.get("address"))
     data: dict[str, Any] = {"phone": user.phone, "email": user.email}
     if user.kind == "person":
-        data.update({k: profile[k] for k in ("last_name", "first_name", "middle_name", "passport", "snils")
-                     if profile.get(k)})
+        data.update(
+            {k: profile[k] for k in ("last_name", "first_name", "middle_name", "passport", "snils") if profile.get(k)}
+        )
         if address:
             data["registration_address"] = address
     else:
-        data.update({k: profile[k] for k in ("short_name", "full_name", "head_name", "egr_record", "inn", "ogrn")
-                     if profile.get(k)})
+        data.update(
+            {
+                k: profile[k]
+                for k in ("short_name", "full_name", "head_name", "egr_record", "inn", "ogrn")
+                if profile.get(k)
+            }
+        )
         if address:
             data["legal_address"] = address
     return data
 
 
-def _address_text(address: Optional[dict[str, Any]]) -> Optional[str]:
+def _address_text(address: dict[str, Any] | None) -> str | None:
     if not address:
         return None
-    parts = [address.get("postcode"), address.get("locality"), address.get("street"),
-             f"д. {address['house']}" if address.get("house") else None,
-             f"кв. {address['flat']}" if address.get("flat") else None]
+    parts = [
+        address.get("postcode"),
+        address.get("locality"),
+        address.get("street"),
+        f"д. {address['house']}" if address.get("house") else None,
+        f"кв. {address['flat']}" if address.get("flat") else None,
+    ]
     return ", ".join(p for p in parts if p)

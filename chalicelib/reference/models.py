@@ -1,4 +1,5 @@
 """Request and response shapes of the street directory."""
+
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
@@ -23,8 +24,12 @@ def _has_own_name(value: str) -> str:
     return " ".join(value.split())
 
 
-StreetNameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150),
-                           AfterValidator(_has_own_name)]
+# The pattern says what a schema can (a name has a letter or a digit); «ул.» alone is refused by the rule.
+StreetNameText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=150, pattern=r"[0-9A-Za-zА-Яа-яЁё]"),
+    AfterValidator(_has_own_name),
+]
 
 
 class Strict(BaseModel):
@@ -61,6 +66,7 @@ class LocalityList(BaseModel):
 
 class StreetImport(Strict):
     """Rows are validated one by one in the service, so one bad row does not reject the rest."""
+
     items: list[Any] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
 
 

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench package clean site lock
+.PHONY: run test test-fast bench package clean site lock lint
 
 # Exactly the locked set, every file checked against its hash (pip itself included: chalice 1.34
 # requires pip < 26.3); the agent from its source tree, its one dependency (pyserial) being in the lock.
@@ -43,16 +43,22 @@ run: $(STAMP) site
 # The browser tests and the schema fuzz run (schemathesis, about 3 minutes) each run the whole local
 # stack in their own process: the other suites bind the app's tables and AWS clients to in-process
 # moto, these two to a moto server.
-test: test-fast site
+test: lint test-fast site
 	static-site/node_modules/.bin/eslint --config static-site/eslint.config.js static-site build/site
 	bash tests/browser/ensure-chromium.sh
 	$(PY) -m pytest tests/browser
 	$(PY) -m pytest tests/fuzz
 
+# ruff over the Python code (ruff.toml): the lint rules and the formatting, checked, not applied
+# (`.venv/bin/ruff format . && .venv/bin/ruff check --fix .` applies them).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 # Everything but the browser and the fuzz run, for a quick loop while coding. Each test module has
-# its own moto backend, so modules run on two workers side by side. The site's packages: the rules
-# parity test runs its modules under node (tests/unit/test_rules_parity.py).
-test-fast: $(STAMP) $(NODE_STAMP)
+# its own moto backend, so modules run on two workers side by side. The built site: the rules parity
+# test runs its modules under node (tests/unit/test_rules_parity.py), the package test packs build/site.
+test-fast: $(STAMP) site
 	$(PY) -m pytest -n 2 --dist loadfile --ignore=tests/browser --ignore=tests/fuzz
 
 bench: $(STAMP) site

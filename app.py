@@ -1,4 +1,5 @@
 """Kabinet API: Chalice app wiring. Each capability lives in its own blueprint under chalicelib/."""
+
 from __future__ import annotations
 
 from chalice import Chalice, Rate, Response
@@ -13,15 +14,15 @@ from chalicelib.attachments.api import api as attachments_api
 from chalicelib.audit.api import api as audit_api
 from chalicelib.calculator.api import api as calculator_api
 from chalicelib.connection.api import api as connection_api
+from chalicelib.core.config import get_settings, resource_name
+from chalicelib.core.logging import configure_logging
+from chalicelib.core.model import BaseModel
+from chalicelib.core.web import ApiBlueprint, Request, observed, router_errors_in_contract
 from chalicelib.dashboard.api import api as dashboard_api
 from chalicelib.exchange.api import api as exchange_api
 from chalicelib.metering.api import api as metering_api
 from chalicelib.metering.requests_api import api as access_requests_api
 from chalicelib.metering.staff_api import api as access_staff_api
-from chalicelib.core.config import get_settings, resource_name
-from chalicelib.core.logging import configure_logging
-from chalicelib.core.model import BaseModel
-from chalicelib.core.web import ApiBlueprint, Request, observed, router_errors_in_contract
 from chalicelib.notifications.api import api as notifications_api
 from chalicelib.outages.api import api as outages_api
 from chalicelib.pages.api import api as pages_api
@@ -35,9 +36,9 @@ API_PREFIX = "/api/v1"
 configure_logging()
 app = Chalice(app_name="kabinet")
 # JSON otherwise (uploads go straight to S3); the АТС 80020 export is windows-1251 XML, which only a
-# binary response carries unchanged (several days: a zip of such files). Agents' gzip bodies stay application/json: API Gateway, with
-# compression on (minimum_compression_size in .chalice/config.json), decompresses them on the way in
-# (chalicelib/aiis/signing.py).
+# binary response carries unchanged (several days: a zip of such files). Agents' gzip bodies stay
+# application/json: API Gateway, with compression on (minimum_compression_size in .chalice/config.json),
+# decompresses them on the way in (chalicelib/aiis/signing.py).
 app.api.binary_types = ["application/xml", "application/zip"]
 app.register_middleware(observed, "all")
 app.register_middleware(router_errors_in_contract, "http")
@@ -55,10 +56,31 @@ def health(req: Request) -> Health:
     return Health(status="ok", stage=get_settings().stage)
 
 
-for blueprint in (system_api, accounts_api, privacy_api, notifications_api, dashboard_api, metering_api, readings_api,
-                  outages_api, reference_api, attachments_api, exchange_api,
-                  appeals_api, appeals_staff_api, connection_api, calculator_api, aiis_api, agents_api, audit_api,
-                  access_requests_api, access_staff_api, pages_api, staff_users_api, settings_api):
+for blueprint in (
+    system_api,
+    accounts_api,
+    privacy_api,
+    notifications_api,
+    dashboard_api,
+    metering_api,
+    readings_api,
+    outages_api,
+    reference_api,
+    attachments_api,
+    exchange_api,
+    appeals_api,
+    appeals_staff_api,
+    connection_api,
+    calculator_api,
+    aiis_api,
+    agents_api,
+    audit_api,
+    access_requests_api,
+    access_staff_api,
+    pages_api,
+    staff_users_api,
+    settings_api,
+):
     app.register_blueprint(blueprint.blueprint, url_prefix=API_PREFIX)
 
 
@@ -66,9 +88,11 @@ for blueprint in (system_api, accounts_api, privacy_api, notifications_api, dash
 def openapi() -> Response:
     from chalicelib.core.openapi import openapi_document  # the JSON Schema generator: this route only
 
-    return Response(body=openapi_document(API_PREFIX), status_code=200,
-                    headers={"Content-Type": "application/json; charset=utf-8",
-                             "Cache-Control": "public, max-age=300"})
+    return Response(
+        body=openapi_document(API_PREFIX),
+        status_code=200,
+        headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300"},
+    )
 
 
 @app.on_sqs_message(queue=resource_name("notifications"), batch_size=10, name="notifications_consumer")

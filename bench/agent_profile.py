@@ -20,6 +20,7 @@ Honest accounting of time that is not the agent's:
 Wire time = Σ bytes × 10 bits / baud per baud segment, both directions (8N1 and IEC's 7E1
 are both 10 bits a byte; IEC's sign-on runs at 300 baud, the rest at the negotiated speed).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,9 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 AGENT_SRC = ROOT / "edge-agent"
@@ -42,13 +43,14 @@ TARGET_RSS_MB = 40.0
 BITS_PER_BYTE = 10
 
 # protocol → (label, meter on the simulated bus)
-METERS: Dict[str, tuple] = {
+METERS: dict[str, tuple] = {
     "dlms": ("DLMS/COSEM (HDLC)", {"serial": "BENCH-DL-1", "address": "145", "password": "12345678"}),
     "mercury230": ("Меркурий 230", {"serial": "BENCH-M-1", "address": "67", "password": "111111"}),
-    "iec62056-21": ("МЭК 62056-21, режим C", {"serial": "BENCH-IEC-1", "address": "1001",
-                                              "password": "00000000"}),
-    "energomera": ("Энергомера CE301 (МЭК 61107, сумма по модулю 128)",
-                   {"serial": "BENCH-EM-1", "address": "218054123", "password": "777777", "type": "CE301"}),
+    "iec62056-21": ("МЭК 62056-21, режим C", {"serial": "BENCH-IEC-1", "address": "1001", "password": "00000000"}),
+    "energomera": (
+        "Энергомера CE301 (МЭК 61107, сумма по модулю 128)",
+        {"serial": "BENCH-EM-1", "address": "218054123", "password": "777777", "type": "CE301"},
+    ),
 }
 
 # The agent side, run with `python -c` in its own process: only the agent's code is loaded
@@ -153,42 +155,59 @@ def _day_without_outage() -> date:
     """The latest whole UTC day before today on which no bench meter had an outage, so the
     day has 48 recorded intervals on every protocol."""
     from kabinet_agent.simulator.model import MeterModel
+
     models = [MeterModel(spec["serial"]) for _, spec in METERS.values()]
-    day = datetime.now(timezone.utc).date() - timedelta(days=1)
+    day = datetime.now(UTC).date() - timedelta(days=1)
     while any(m.outage_on(day) for m in models):
         day -= timedelta(days=1)
     return day
 
 
-def _agent_read(protocol: str, port: str, since: datetime) -> Dict[str, Any]:
+def _agent_read(protocol: str, port: str, since: datetime) -> dict[str, Any]:
     _, spec = METERS[protocol]
-    job = {"protocol": protocol, "port": port, "since": since.isoformat(), "serial": spec["serial"],
-           "address": spec["address"], "password": spec["password"]}
+    job = {
+        "protocol": protocol,
+        "port": port,
+        "since": since.isoformat(),
+        "serial": spec["serial"],
+        "address": spec["address"],
+        "password": spec["password"],
+    }
     env = {**os.environ, "PYTHONPATH": str(AGENT_SRC)}
-    out = subprocess.run([sys.executable, "-c", _AGENT_SIDE, json.dumps(job)], cwd=AGENT_SRC, env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", _AGENT_SIDE, json.dumps(job)],
+        cwd=AGENT_SRC,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"агент ({protocol}) завершился с ошибкой:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _wire_seconds(counts: Dict[str, int]) -> float:
+def _wire_seconds(counts: dict[str, int]) -> float:
     return sum(n * BITS_PER_BYTE / int(baud) for baud, n in counts.items())
 
 
-def _measure(runs: int = RUNS) -> Dict[str, List[Dict[str, float]]]:
+def _measure(runs: int = RUNS) -> dict[str, list[dict[str, float]]]:
     if str(AGENT_SRC) not in sys.path:
         sys.path.insert(0, str(AGENT_SRC))
     from kabinet_agent.simulator import Simulator
 
     day = _day_without_outage()
-    since = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    since = datetime(day.year, day.month, day.day, tzinfo=UTC)
     # Pin the simulated "now" just after the day: the read is exactly that day (Mercury 230
     # walks back from the newest record, so a later "now" would add today's records).
-    config = {"clock_start": (since + timedelta(days=1, minutes=5)).isoformat(),
-              "buses": [{"name": f"bench-{p}", "protocol": p, "baud": BAUD, "wire_time": True,
-                         "meters": [dict(spec)]} for p, (_, spec) in METERS.items()]}
-    results: Dict[str, List[Dict[str, float]]] = {p: [] for p in METERS}
+    config = {
+        "clock_start": (since + timedelta(days=1, minutes=5)).isoformat(),
+        "buses": [
+            {"name": f"bench-{p}", "protocol": p, "baud": BAUD, "wire_time": True, "meters": [dict(spec)]}
+            for p, (_, spec) in METERS.items()
+        ],
+    }
+    results: dict[str, list[dict[str, float]]] = {p: [] for p in METERS}
     with Simulator.from_config(config) as simulator:
         reactions = {bus.protocol: _Reaction(bus) for bus in simulator.buses}
         for _ in range(runs):
@@ -197,56 +216,67 @@ def _measure(runs: int = RUNS) -> Dict[str, List[Dict[str, float]]]:
                 reactions[protocol].reset()
                 sent_before, sim_wire_before = bus.sent_bytes, bus.wire_seconds
                 report = _agent_read(protocol, bus.slave_path, since)
-                time.sleep(0.05)                 # let the bus thread settle (port closed → park)
+                time.sleep(0.05)  # let the bus thread settle (port closed → park)
                 if report["intervals"] != 48 or report["ok"] != 48:
-                    raise RuntimeError(f"{protocol}: {report['intervals']} интервалов "
-                                       f"({report['ok']} «ok») вместо 48")
+                    raise RuntimeError(f"{protocol}: {report['intervals']} интервалов ({report['ok']} «ok») вместо 48")
                 received = sum(report["rx"].values())
                 if received != bus.sent_bytes - sent_before:
-                    raise RuntimeError(f"{protocol}: агент принял {received} байт, "
-                                       f"симулятор отправил {bus.sent_bytes - sent_before}")
+                    raise RuntimeError(
+                        f"{protocol}: агент принял {received} байт, симулятор отправил {bus.sent_bytes - sent_before}"
+                    )
                 wire_tx, wire_rx = _wire_seconds(report["tx"]), _wire_seconds(report["rx"])
                 if abs(wire_rx - (bus.wire_seconds - sim_wire_before)) > 1e-6:
-                    raise RuntimeError(f"{protocol}: время линии ответов у агента {wire_rx:.6f} с, "
-                                       f"у симулятора {bus.wire_seconds - sim_wire_before:.6f} с")
+                    raise RuntimeError(
+                        f"{protocol}: время линии ответов у агента {wire_rx:.6f} с, "
+                        f"у симулятора {bus.wire_seconds - sim_wire_before:.6f} с"
+                    )
                 reaction = reactions[protocol].seconds
                 wall = report["wall"]
-                results[protocol].append({
-                    "wall": wall, "wire": wire_tx + wire_rx, "wire_tx": wire_tx, "wire_rx": wire_rx,
-                    "reaction": reaction,
-                    "answers": reactions[protocol].answers,
-                    "bytes": received + sum(report["tx"].values()),
-                    "ratio": (wall - reaction) / (wire_tx + wire_rx),
-                    "raw_ratio": wall / (wire_tx + wire_rx),
-                    "rss_mb": report["peak_rss_kb"] / 1024.0, "cpu": report["cpu"],
-                    "ru_maxrss_mb": report["ru_maxrss_kb"] / 1024.0, "ok": report["ok"],
-                    "segments": {**{f"→{b}": n for b, n in report["tx"].items()},
-                                 **{f"←{b}": n for b, n in report["rx"].items()}},
-                })
+                results[protocol].append(
+                    {
+                        "wall": wall,
+                        "wire": wire_tx + wire_rx,
+                        "wire_tx": wire_tx,
+                        "wire_rx": wire_rx,
+                        "reaction": reaction,
+                        "answers": reactions[protocol].answers,
+                        "bytes": received + sum(report["tx"].values()),
+                        "ratio": (wall - reaction) / (wire_tx + wire_rx),
+                        "raw_ratio": wall / (wire_tx + wire_rx),
+                        "rss_mb": report["peak_rss_kb"] / 1024.0,
+                        "cpu": report["cpu"],
+                        "ru_maxrss_mb": report["ru_maxrss_kb"] / 1024.0,
+                        "ok": report["ok"],
+                        "segments": {
+                            **{f"→{b}": n for b, n in report["tx"].items()},
+                            **{f"←{b}": n for b, n in report["rx"].items()},
+                        },
+                    }
+                )
     return results
 
 
-def _median(samples: List[Dict[str, Any]], key: str) -> float:
+def _median(samples: list[dict[str, Any]], key: str) -> float:
     return statistics.median(s[key] for s in samples)
 
 
-def _segments(counts: Dict[str, int]) -> str:
+def _segments(counts: dict[str, int]) -> str:
     """'37 на 300 бод (1.233 с), 1624 на 9600 бод (1.692 с)' — both directions per speed."""
-    per_baud: Dict[int, int] = {}
+    per_baud: dict[int, int] = {}
     for key, count in counts.items():
         per_baud[int(key[1:])] = per_baud.get(int(key[1:]), 0) + count
-    return ", ".join(f"{n} на {baud} бод ({n * BITS_PER_BYTE / baud:.3f} с)"
-                     for baud, n in sorted(per_baud.items()))
+    return ", ".join(f"{n} на {baud} бод ({n * BITS_PER_BYTE / baud:.3f} с)" for baud, n in sorted(per_baud.items()))
 
 
 def run() -> list[str]:
     started = time.perf_counter()
     results = _measure()
-    lines = [f"Агент УСПД: профиль нагрузки за сутки (48 интервалов) с симулятора, {BAUD} бод, "
-             f"медиана из {RUNS} запусков",
-             "  линия = Σ байт × 10 бит / скорость в обе стороны (симулятор выдерживает время ответов,",
-             "  обёртка порта агента — время запросов); реакция счётчика в симуляторе считается отдельно",
-             "  и вычитается; RSS — VmHWM отдельного процесса агента (модули службы + чтение)"]
+    lines = [
+        f"Агент УСПД: профиль нагрузки за сутки (48 интервалов) с симулятора, {BAUD} бод, медиана из {RUNS} запусков",
+        "  линия = Σ байт × 10 бит / скорость в обе стороны (симулятор выдерживает время ответов,",
+        "  обёртка порта агента — время запросов); реакция счётчика в симуляторе считается отдельно",
+        "  и вычитается; RSS — VmHWM отдельного процесса агента (модули службы + чтение)",
+    ]
     for protocol, (label, _) in METERS.items():
         samples = results[protocol]
         ratio, rss = _median(samples, "ratio"), _median(samples, "rss_mb")

@@ -7,6 +7,7 @@ the time spent in our own code (signature, gzip, JSON, validation, merging) is s
 time inside DynamoDB calls, most of which is moto parsing update expressions (a day item's update
 names its 48 slots).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -16,24 +17,32 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 METERS = 1_000
-BATCH_SIZE = 500   # the agent's default upload.batch_size
+BATCH_SIZE = 500  # the agent's default upload.batch_size
 DAY = date(2026, 3, 10)
-NOW = datetime(2026, 3, 12, 9, 0, tzinfo=timezone.utc)
-TARGET_WRITES_PER_METER_DAY = 2   # the day item + its month roll-up
+NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+TARGET_WRITES_PER_METER_DAY = 2  # the day item + its month roll-up
 TARGET_YEAR_ITEMS = 12
 
 
 def _environment() -> None:
-    os.environ.update({"KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    os.environ.update(
+        {
+            "KABINET_STAGE": "bench",
+            "AWS_REGION": "eu-central-1",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     sys.path.insert(0, str(ROOT))
 
@@ -41,37 +50,51 @@ def _environment() -> None:
 def _queue(store: Any) -> int:
     """A day's profile of every meter into the agent's store, as the poller leaves it after a round
     of reads; returns the number of records."""
-    from kabinet_agent.records import Interval
-
     from chalicelib.aiis.days import slot_bounds
     from chalicelib.core.config import get_settings
+    from kabinet_agent.records import Interval
 
     tz = get_settings().tz
     starts = [slot_bounds(DAY, i, tz)[0] for i in range(48)]
     for meter in range(METERS):
-        store.save([Interval(f"B{meter:06d}", start, 30,
-                             {"A+": round(0.2 + (index % 7) * 0.05, 3), "A-": 0.0, "R+": 0.04, "R-": 0.0})
-                    for index, start in enumerate(starts)])
+        store.save(
+            [
+                Interval(
+                    f"B{meter:06d}",
+                    start,
+                    30,
+                    {"A+": round(0.2 + (index % 7) * 0.05, 3), "A-": 0.0, "R+": 0.04, "R-": 0.0},
+                )
+                for index, start in enumerate(starts)
+            ]
+        )
     return METERS * len(starts)
 
 
 def _agent(secret: bytes) -> Any:
     from chalicelib.aiis.agents_repository import AgentItem, agent_key
 
-    agent = AgentItem(agent_key("bench-tp"), "AGENT", agent_id="bench-tp", name="ТП бенчмарка",
-                      key_digest=hashlib.sha256(secret).hexdigest(), created_at="2026-03-01T00:00:00Z",
-                      key_rotated_at="2026-03-01T00:00:00Z", list_sk="bench-tp",
-                      meters={f"B{m:06d}": {"meter_id": f"bench-{m:06d}", "contract": "Б-1", "point_code": None}
-                              for m in range(METERS)})
+    agent = AgentItem(
+        agent_key("bench-tp"),
+        "AGENT",
+        agent_id="bench-tp",
+        name="ТП бенчмарка",
+        key_digest=hashlib.sha256(secret).hexdigest(),
+        created_at="2026-03-01T00:00:00Z",
+        key_rotated_at="2026-03-01T00:00:00Z",
+        list_sk="bench-tp",
+        meters={
+            f"B{m:06d}": {"meter_id": f"bench-{m:06d}", "contract": "Б-1", "point_code": None} for m in range(METERS)
+        },
+    )
     agent.save()
     return agent
 
 
 def _ingest() -> list[str]:
-    from kabinet_agent.store import Store
-
     from chalicelib.aiis.ingest import AgentAuthenticator, BatchIngest, SignedRequest
     from chalicelib.aiis.signing import signature, signing_key
+    from kabinet_agent.store import Store
 
     secret = os.urandom(32)
     _agent(secret)
@@ -85,12 +108,21 @@ def _ingest() -> list[str]:
         with _dynamodb_calls() as calls:
             started = time.perf_counter()
             while (batch := store.next_batch(BATCH_SIZE)) is not None:
-                body = gzip.compress(json.dumps({"batch_id": batch.batch_id, "agent_id": "bench-tp",
-                                                 "records": [r.to_json() for r in batch.records]},
-                                                separators=(",", ":")).encode(), mtime=0)
+                body = gzip.compress(
+                    json.dumps(
+                        {
+                            "batch_id": batch.batch_id,
+                            "agent_id": "bench-tp",
+                            "records": [r.to_json() for r in batch.records],
+                        },
+                        separators=(",", ":"),
+                    ).encode(),
+                    mtime=0,
+                )
                 stamp = str(int(NOW.timestamp()))
-                request = SignedRequest("bench-tp", stamp, signature(key, "POST", path, stamp, body), (path,),
-                                        body, "gzip", batch.batch_id)
+                request = SignedRequest(
+                    "bench-tp", stamp, signature(key, "POST", path, stamp, body), (path,), body, "gzip", batch.batch_id
+                )
                 agent, plain = authenticator.authenticate("bench-tp", request)
                 accepted += ingest.receive(agent, batch.batch_id, plain)["accepted"]
                 store.mark_sent(batch.batch_id, {})
@@ -101,7 +133,7 @@ def _ingest() -> list[str]:
     meter_days = METERS
     updates = sum(c.operation == "UpdateItem" for c in calls)
     in_calls = sum(c.seconds for c in calls)
-    split = updates - 2 * meter_days   # meter-days whose 48 intervals straddle two batches
+    split = updates - 2 * meter_days  # meter-days whose 48 intervals straddle two batches
     per_meter_day = updates / meter_days
     overhead = len(calls) - updates
     return [
@@ -131,10 +163,16 @@ def _year_chart() -> list[str]:
     first = date(2025, 1, 1)
     repository = AiisRepository()
     for day in range(365):  # the roll-ups a year of ingestion leaves: 48 half-hours of 0.3 kWh a day
-        repository.put_day_totals(meter_id, first + timedelta(days=day),
-                                  DayTotals({"A+": Decimal("14.4")}, 48, 0, 0, 48), 1, "2026-01-01T00:00:00Z")
-    owner = Principal(user=UserItem(user_id="bench", meter_ids={meter_id}, aiis_meter_ids={meter_id}),
-                      session_id="bench")
+        repository.put_day_totals(
+            meter_id,
+            first + timedelta(days=day),
+            DayTotals({"A+": Decimal("14.4")}, 48, 0, 0, 48),
+            1,
+            "2026-01-01T00:00:00Z",
+        )
+    owner = Principal(
+        user=UserItem(user_id="bench", meter_ids={meter_id}, aiis_meter_ids={meter_id}), session_id="bench"
+    )
     reader = AiisReader()
     query = ConsumptionQuery(scale="year", date=date(2025, 6, 1))
     reader.consumption(owner, meter_id, query)  # warm
@@ -156,7 +194,7 @@ def _year_chart() -> list[str]:
 class Call:
     operation: str
     seconds: float
-    items: int   # returned by a Query or GetItem
+    items: int  # returned by a Query or GetItem
 
 
 @contextmanager
@@ -197,7 +235,7 @@ def run() -> list[str]:
         aws.reset_clients()  # a client made under an earlier benchmark's mock would miss this one's tables
         clock.set_clock(lambda: NOW)
         try:
-            return _ingest() + [""] + _year_chart()
+            return [*_ingest(), "", *_year_chart()]
         finally:
             clock.set_clock(None)
 

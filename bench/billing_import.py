@@ -4,6 +4,7 @@ Reports wall time (moto's, so only the call counts carry over to AWS), items wri
 DynamoDB calls per meter — first for a drop of new meters, then for the same drop again, which is
 the daily case: billing resends meters that already exist.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,15 @@ TARGET_CALLS_PER_METER = 0.2
 
 
 def _environment() -> None:
-    os.environ.update({"KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    os.environ.update(
+        {
+            "KABINET_STAGE": "bench",
+            "AWS_REGION": "eu-central-1",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     for path in (ROOT, ROOT / "tests" / "api"):
         sys.path.insert(0, str(path))
@@ -42,14 +50,26 @@ def generated_drop(meters: int, seed: int = 7) -> bytes:
         for index in range(min(rng.randint(1, 3), meters - written)):
             zones = rng.choice((("T1",), ("T1",), ("T1", "T2"), ("T1", "T2", "T3")))
             digits = rng.choice((5, 6, 6, 7, 8))
-            writer.writerow({
-                "contract": f"Б-{contract:06d}", "holder_name": f"Потребитель {contract}", "holder_kind": kind,
-                "account": f"{36_000_000 + contract}", "object_id": "1", "object_name": "Объект",
-                "object_address": f"г. Воронеж, ул. Тестовая, д. {contract % 300 + 1}",
-                "serial": f"S{contract:06d}{index}", "model": "Меркурий 201.5", "digits": digits,
-                "zones": ",".join(zones), "coefficient": rng.choice(("1", "1", "1", "40")), "status": "active",
-                "point_code": f"ТУ-{contract}-{index}", "last_period": "2026-10",
-                **{f"last_{z}": str(rng.randrange(10 ** (digits - 1))) for z in zones}})
+            writer.writerow(
+                {
+                    "contract": f"Б-{contract:06d}",
+                    "holder_name": f"Потребитель {contract}",
+                    "holder_kind": kind,
+                    "account": f"{36_000_000 + contract}",
+                    "object_id": "1",
+                    "object_name": "Объект",
+                    "object_address": f"г. Воронеж, ул. Тестовая, д. {contract % 300 + 1}",
+                    "serial": f"S{contract:06d}{index}",
+                    "model": "Меркурий 201.5",
+                    "digits": digits,
+                    "zones": ",".join(zones),
+                    "coefficient": rng.choice(("1", "1", "1", "40")),
+                    "status": "active",
+                    "point_code": f"ТУ-{contract}-{index}",
+                    "last_period": "2026-10",
+                    **{f"last_{z}": str(rng.randrange(10 ** (digits - 1))) for z in zones},
+                }
+            )
             written += 1
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -64,9 +84,10 @@ def run() -> list[str]:
         from infra.local.stack import create_local_stack
 
         create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
+        from helpers import count_calls
+
         from chalicelib.exchange.billing_format import parse_drop
         from chalicelib.exchange.billing_import import apply_rows
-        from helpers import count_calls
 
         drop = generated_drop(METERS)
         started = time.perf_counter()
@@ -74,8 +95,10 @@ def run() -> list[str]:
         parse_seconds = time.perf_counter() - started
         assert not parsed.errors, parsed.errors[:3]
 
-        lines = [f"Импорт выгрузки биллинга: {METERS:_} счётчиков, {len(drop) / 2**20:.1f} МБ CSV".replace("_", " "),
-                 f"  разбор файла ............... {parse_seconds:6.2f} с"]
+        lines = [
+            f"Импорт выгрузки биллинга: {METERS:_} счётчиков, {len(drop) / 2**20:.1f} МБ CSV".replace("_", " "),
+            f"  разбор файла ............... {parse_seconds:6.2f} с",
+        ]
         for label in ("новые счётчики", "повторная выгрузка"):
             with count_calls("dynamodb") as calls:
                 started = time.perf_counter()
@@ -84,9 +107,11 @@ def run() -> list[str]:
             per_meter = len(calls) / METERS
             verdict = "OK" if per_meter <= TARGET_CALLS_PER_METER else "ВЫШЕ ЦЕЛИ"
             operations = ", ".join(f"{op} {calls.count(op)}" for op in sorted(set(calls)))
-            lines += [f"  {label}:",
-                      f"    время (moto) .............. {seconds:6.2f} с",
-                      f"    записано элементов на счётчик {report.items_written / METERS:5.2f}",
-                      f"    вызовов DynamoDB на счётчик  {per_meter:5.3f}  (цель ≤ {TARGET_CALLS_PER_METER}) "
-                      f"{verdict}  [{operations}]"]
+            lines += [
+                f"  {label}:",
+                f"    время (moto) .............. {seconds:6.2f} с",
+                f"    записано элементов на счётчик {report.items_written / METERS:5.2f}",
+                f"    вызовов DynamoDB на счётчик  {per_meter:5.3f}  (цель ≤ {TARGET_CALLS_PER_METER}) "
+                f"{verdict}  [{operations}]",
+            ]
         return lines

@@ -1,6 +1,7 @@
 """DynamoDB calls of the appeals and service-request hot paths (the user's lists and card, a file link,
 the staff queue and card), counted at the botocore layer under moto, on the demo data (the demo
 consumer's answered complaint and new service request)."""
+
 from __future__ import annotations
 
 import os
@@ -25,40 +26,50 @@ def run() -> list[str]:
         from infra.local.demo import DEMO_ACCOUNTS, seed
 
         seed()
-        from app import app
         from helpers import Api, count_calls, upload
+
+        from app import app
 
         person, _, staff = DEMO_ACCOUNTS
         with Client(app) as client:
             api = Api(client)
             tokens = {}
             for account in (person, staff):
-                status, signed_in = api.post("/auth/login", {"identifier": account.login,
-                                                             "password": account.password})
+                status, signed_in = api.post("/auth/login", {"identifier": account.login, "password": account.password})
                 assert status == 200, signed_in
                 tokens[account.login] = signed_in["access_token"]
             user, employee = tokens[person.login], tokens[staff.login]
             upload_id = upload(api, user)
-            status, appeal = api.post("/appeals", {
-                "type": "information", "addressee": "Генеральный директор", "topic": "Тарифы",
-                "text": "Какой тариф действует с июля?", "contact_phone": "+79001112233",
-                "attachments": [upload_id]}, token=user)
+            status, appeal = api.post(
+                "/appeals",
+                {
+                    "type": "information",
+                    "addressee": "Генеральный директор",
+                    "topic": "Тарифы",
+                    "text": "Какой тариф действует с июля?",
+                    "contact_phone": "+79001112233",
+                    "attachments": [upload_id],
+                },
+                token=user,
+            )
             assert status == 201, appeal
 
             def get(path: str, token: str):  # type: ignore[no-untyped-def]
                 def request() -> None:
                     status, body = api.get(path, token=token)
                     assert status == 200, body
+
                 return request
 
             lines = ["Обращения и заявки: вызовы DynamoDB на запрос (цель ≤ %d, с проверкой входа)" % TARGET]
             for name, request in (
-                    ("обращения и заявки (/cases)", get("/cases", user)),
-                    ("обращения: поиск по номеру", get(f"/appeals?number={appeal['number']}", user)),
-                    ("архив заявок", get("/service-requests?archived=true", user)),
-                    ("карточка обращения", get(f"/appeals/{appeal['id']}", user)),
-                    ("ссылка на файл", get(f"/appeals/{appeal['id']}/files/{upload_id}", user)),
-                    ("очередь (просрочка)", get("/staff/appeals?status=submitted&overdue=true", employee)),
-                    ("карточка сотрудника", get(f"/staff/appeals/{appeal['id']}", employee))):
+                ("обращения и заявки (/cases)", get("/cases", user)),
+                ("обращения: поиск по номеру", get(f"/appeals?number={appeal['number']}", user)),
+                ("архив заявок", get("/service-requests?archived=true", user)),
+                ("карточка обращения", get(f"/appeals/{appeal['id']}", user)),
+                ("ссылка на файл", get(f"/appeals/{appeal['id']}/files/{upload_id}", user)),
+                ("очередь (просрочка)", get("/staff/appeals?status=submitted&overdue=true", employee)),
+                ("карточка сотрудника", get(f"/staff/appeals/{appeal['id']}", employee)),
+            ):
                 lines.append(_measure(name, request, count_calls))
             return lines

@@ -5,6 +5,7 @@ Each import figure is the median of fresh interpreter runs, the two measured in 
 (≤ 1.3) is the ratio of processor time: on a machine busy with other work the wall clock also counts
 the time the import waited for a core, which a Lambda function does not share; both are printed.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9
 TARGET_RATIO = 1.3
-_TIMER = ("import time; t, c = time.perf_counter(), time.process_time(); import {modules}; "
-          "print(time.process_time() - c, time.perf_counter() - t)")
+_TIMER = (
+    "import time; t, c = time.perf_counter(), time.process_time(); import {modules}; "
+    "print(time.process_time() - c, time.perf_counter() - t)"
+)
 
 
 def _environment() -> dict[str, str]:
@@ -30,8 +33,14 @@ def _environment() -> dict[str, str]:
 
 def _import_seconds(modules: str, env: dict[str, str]) -> tuple[float, float]:
     """(processor, wall) seconds of the import in a fresh interpreter."""
-    out = subprocess.run([sys.executable, "-c", _TIMER.format(modules=modules)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMER.format(modules=modules)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     cpu, wall = out.stdout.split()
     return float(cpu), float(wall)
 
@@ -47,11 +56,15 @@ def run() -> list[str]:
     full = [statistics.median(s[i] for s in app_samples) for i in (0, 1)]
     ratio, wall_ratio = full[0] / bare[0], full[1] / bare[1]
     verdict = "OK" if ratio <= TARGET_RATIO else "ВЫШЕ ЦЕЛИ"
-    first = subprocess.run([sys.executable, "-m", "bench.first_request"], cwd=ROOT, env=env, capture_output=True,
-                           text=True, check=True)
-    return ["Холодный импорт (медиана из %d запусков; процессорное время, в скобках — по часам)" % RUNS,
-            f"  import chalice, boto3 ........ {bare[0] * 1000:7.1f} мс  ({bare[1] * 1000:.1f} мс)",
-            f"  import app ................... {full[0] * 1000:7.1f} мс  ({full[1] * 1000:.1f} мс)",
-            f"  отношение .................... {ratio:7.2f}  (цель ≤ {TARGET_RATIO}) {verdict}  "
-            f"(по часам {wall_ratio:.2f})",
-            "", *first.stdout.rstrip("\n").splitlines()]
+    first = subprocess.run(
+        [sys.executable, "-m", "bench.first_request"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return [
+        "Холодный импорт (медиана из %d запусков; процессорное время, в скобках — по часам)" % RUNS,
+        f"  import chalice, boto3 ........ {bare[0] * 1000:7.1f} мс  ({bare[1] * 1000:.1f} мс)",
+        f"  import app ................... {full[0] * 1000:7.1f} мс  ({full[1] * 1000:.1f} мс)",
+        f"  отношение .................... {ratio:7.2f}  (цель ≤ {TARGET_RATIO}) {verdict}  "
+        f"(по часам {wall_ratio:.2f})",
+        "",
+        *first.stdout.rstrip("\n").splitlines(),
+    ]

@@ -1,5 +1,6 @@
 """DynamoDB calls of the grid-connection hot paths (the applicant's list and card, the public check),
 counted at the botocore layer under moto, on the demo data (the demo ФЛ's draft application)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,9 @@ def run() -> list[str]:
         from infra.local.demo import DEMO_ACCOUNTS, seed
 
         seed()
-        from app import app
         from helpers import Api, count_calls
+
+        from app import app
 
         person = DEMO_ACCOUNTS[0]
         with Client(app) as client:

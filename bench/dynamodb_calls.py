@@ -1,10 +1,12 @@
 """DynamoDB calls per request on the hot endpoints, counted at the botocore layer under moto."""
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 2
@@ -13,9 +15,17 @@ SIGN_IN_TARGET = 3
 
 
 def _environment() -> None:
-    os.environ.update({"KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "KABINET_ARGON2_TIME_COST": "1", "KABINET_ARGON2_MEMORY_KIB": "8192"})
+    os.environ.update(
+        {
+            "KABINET_STAGE": "bench",
+            "AWS_REGION": "eu-central-1",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "KABINET_ARGON2_TIME_COST": "1",
+            "KABINET_ARGON2_MEMORY_KIB": "8192",
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     for path in (ROOT, ROOT / "tests" / "api"):
         sys.path.insert(0, str(path))
@@ -35,8 +45,9 @@ def run() -> list[str]:
         from infra.local.demo import DEMO_ACCOUNTS, seed
 
         seed()
-        from app import app
         from helpers import Api, count_calls
+
+        from app import app
 
         person = DEMO_ACCOUNTS[0]
         with Client(app) as client:
@@ -64,23 +75,33 @@ def run() -> list[str]:
             from chalicelib.exchange.demo import DEMO_CONTRACT, DEMO_SERIAL
 
             sign_in()
-            status, tree = api.post("/accounts", {"contract_number": DEMO_CONTRACT, "meter_serial": DEMO_SERIAL},
-                                    token=token["access"])
+            status, tree = api.post(
+                "/accounts", {"contract_number": DEMO_CONTRACT, "meter_serial": DEMO_SERIAL}, token=token["access"]
+            )
             assert status == 201, tree
-            meter = next(m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"]
-                         if m["serial"] == DEMO_SERIAL)
-            for name, path in (("лицевые счета (accounts)", "/accounts"), ("карточка счётчика", f"/meters/{meter}"),
-                               ("история показаний", f"/meters/{meter}/readings"),
-                               ("форма ввода показаний", f"/meters/{meter}/readings/current"),
-                               ("сводка за период", "/readings/summary"),
-                               ("мои запросы доступа", "/accounts/access-requests"),
-                               ("совместный доступ (co-users)", f"/accounts/{quote(DEMO_CONTRACT)}/co-users")):
+            meter = next(
+                m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"] if m["serial"] == DEMO_SERIAL
+            )
+            for name, path in (
+                ("лицевые счета (accounts)", "/accounts"),
+                ("карточка счётчика", f"/meters/{meter}"),
+                ("история показаний", f"/meters/{meter}/readings"),
+                ("форма ввода показаний", f"/meters/{meter}/readings/current"),
+                ("сводка за период", "/readings/summary"),
+                ("мои запросы доступа", "/accounts/access-requests"),
+                ("совместный доступ (co-users)", f"/accounts/{quote(DEMO_CONTRACT)}/co-users"),
+            ):
                 lines.append(_measure(name, lambda path=path: _ok(api.get(path, token=token["access"])), count_calls))
             staff = DEMO_ACCOUNTS[2]
             status, body = api.post("/auth/login", {"identifier": staff.login, "password": staff.password})
             assert status == 200, body
-            lines.append(_measure("очередь запросов доступа", lambda: _ok(
-                api.get("/staff/access-requests", token=body["access_token"])), count_calls))
+            lines.append(
+                _measure(
+                    "очередь запросов доступа",
+                    lambda: _ok(api.get("/staff/access-requests", token=body["access_token"])),
+                    count_calls,
+                )
+            )
             return lines
 
 

@@ -6,6 +6,7 @@ administrator signed in, then runs one route per capability, each in a new inter
 Gateway event — the import, the models the route builds on first use, the AWS clients it creates,
 the secret it fetches and its DynamoDB calls. It prints one line per capability.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 3
 PREFIX = "/api/v1"
 # (capability, method, route, path parameters, query, body, who calls: None | "consumer" | "admin")
-CASES: tuple[tuple[str, str, str, dict[str, str], Optional[dict[str, str]], Any, Optional[str]], ...] = (
+CASES: tuple[tuple[str, str, str, dict[str, str], dict[str, str] | None, Any, str | None], ...] = (
     ("служебное", "GET", "/health", {}, None, None, None),
     ("учётная запись", "GET", "/me", {}, None, None, "consumer"),
     ("персональные данные", "GET", "/me/privacy", {}, None, None, "consumer"),
@@ -32,10 +33,24 @@ CASES: tuple[tuple[str, str, str, dict[str, str], Optional[dict[str, str]], Any,
     ("показания", "GET", "/readings/summary", {}, None, None, "consumer"),
     ("обращения", "GET", "/cases", {}, None, None, "consumer"),
     ("техприсоединение", "GET", "/connection-applications", {}, None, None, "consumer"),
-    ("калькулятор", "POST", "/connection-calculator", {}, None, {"power_kw": "15", "distance_m": 100,
-                                                                 "voltage": "0.4"}, None),
-    ("файлы", "POST", "/attachments/uploads", {}, None, {"file_name": "a.pdf", "content_type": "application/pdf",
-                                                         "size": 100, "purpose": "appeal"}, "consumer"),
+    (
+        "калькулятор",
+        "POST",
+        "/connection-calculator",
+        {},
+        None,
+        {"power_kw": "15", "distance_m": 100, "voltage": "0.4"},
+        None,
+    ),
+    (
+        "файлы",
+        "POST",
+        "/attachments/uploads",
+        {},
+        None,
+        {"file_name": "a.pdf", "content_type": "application/pdf", "size": 100, "purpose": "appeal"},
+        "consumer",
+    ),
     ("отключения", "GET", "/outages/subscriptions", {}, None, None, "consumer"),
     ("справочники", "GET", "/reference/localities", {}, None, None, None),
     ("информация", "GET", "/pages/{slug}", {"slug": "agreement"}, None, None, None),
@@ -50,8 +65,9 @@ CASES: tuple[tuple[str, str, str, dict[str, str], Optional[dict[str, str]], Any,
 )
 
 
-def _event(method: str, route: str, path_params: dict[str, str], query: Optional[dict[str, str]], body: Any,
-           token: Optional[str]) -> dict[str, Any]:
+def _event(
+    method: str, route: str, path_params: dict[str, str], query: dict[str, str] | None, body: Any, token: str | None
+) -> dict[str, Any]:
     """What API Gateway hands the function (the shape chalice's local gateway builds too)."""
     path = route
     for name, value in path_params.items():
@@ -59,11 +75,20 @@ def _event(method: str, route: str, path_params: dict[str, str], query: Optional
     headers = {"content-type": "application/json", "host": "bench.local"}
     if token:
         headers["authorization"] = f"Bearer {token}"
-    return {"requestContext": {"httpMethod": method, "resourcePath": PREFIX + route, "path": PREFIX + path,
-                               "identity": {"sourceIp": "127.0.0.1"}},
-            "headers": headers, "pathParameters": path_params or None, "stageVariables": {},
-            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-            "body": json.dumps(body) if body is not None else None, "isBase64Encoded": False}
+    return {
+        "requestContext": {
+            "httpMethod": method,
+            "resourcePath": PREFIX + route,
+            "path": PREFIX + path,
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "headers": headers,
+        "pathParameters": path_params or None,
+        "stageVariables": {},
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
 
 
 def one(event_json: str) -> None:
@@ -75,12 +100,12 @@ def one(event_json: str) -> None:
     imported = time.perf_counter()
     response = app(event, _Context())
     answered = time.perf_counter()
-    print(json.dumps({"import": imported - started, "request": answered - imported,
-                      "status": response["statusCode"]}))
+    print(json.dumps({"import": imported - started, "request": answered - imported, "status": response["statusCode"]}))
 
 
 class _Context:
     """What Lambda passes as the context object (the fields logging and tracing read)."""
+
     function_name = "kabinet-bench-api"
     function_version = "$LATEST"
     invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:kabinet-bench-api"
@@ -94,9 +119,16 @@ class _Context:
 
 
 def _environment(endpoint: str) -> dict[str, str]:
-    return {"KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1",
-            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_ENDPOINT_URL": endpoint,
-            "KABINET_ARGON2_TIME_COST": "1", "KABINET_ARGON2_MEMORY_KIB": "8192"}
+    return {
+        "KABINET_STAGE": "bench",
+        "AWS_REGION": "eu-central-1",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_ENDPOINT_URL": endpoint,
+        "KABINET_ARGON2_TIME_COST": "1",
+        "KABINET_ARGON2_MEMORY_KIB": "8192",
+    }
 
 
 def _signed_in() -> dict[str, str]:
@@ -129,8 +161,12 @@ def main() -> None:
 
         outputs = create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
         # What the template's Globals pass to the functions in AWS.
-        env.update({"KABINET_ATTACHMENTS_BUCKET": outputs["AttachmentsBucketName"],
-                    "KABINET_EXCHANGE_BUCKET": outputs["ExchangeBucketName"]})
+        env.update(
+            {
+                "KABINET_ATTACHMENTS_BUCKET": outputs["AttachmentsBucketName"],
+                "KABINET_EXCHANGE_BUCKET": outputs["ExchangeBucketName"],
+            }
+        )
         os.environ.update(env)
         tokens = _signed_in()
         child_env = {**os.environ, **env}
@@ -149,8 +185,14 @@ def main() -> None:
 
 
 def _run_one(event: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "bench.first_request", "--one", json.dumps(event)], cwd=ROOT,
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.first_request", "--one", json.dumps(event)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -5,25 +5,34 @@ notice with its marker. Reported: wall time of each part under moto (only the ca
 over to AWS), DynamoDB calls per reminder (target ≤ 2), and the same run again, which must send
 nothing (the markers). A projection to 200,000 accounts uses the calls, not moto's time.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNTS = 10_000
 TARGET_CALLS = 2
-WINDOW_OPEN = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)  # 10:00 in Moscow
+WINDOW_OPEN = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
 
 
 def _environment() -> None:
-    os.environ.update({"KABINET_STAGE": "bench", "AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "eu-central-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    os.environ.update(
+        {
+            "KABINET_STAGE": "bench",
+            "AWS_REGION": "eu-central-1",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     for path in (ROOT, ROOT / "tests" / "api"):
         sys.path.insert(0, str(path))
@@ -34,24 +43,59 @@ def _accounts(count: int) -> None:
     the benchmark is about the reminders, not about registering 10,000 people."""
     from chalicelib.accounts.repository import PROFILE, UserItem, user_key
     from chalicelib.metering.access import schedule_keys
-    from chalicelib.metering.repository import LinkItem, MeterItem, meter_key
-    from chalicelib.metering.repository import user_key as link_user_key
+    from chalicelib.metering.repository import LinkItem, MeterItem, meter_key, user_key as link_user_key
 
     now = "2026-11-01T00:00:00Z"
     with UserItem.batch_write() as users, MeterItem.batch_write() as metering:
         for n in range(count):
             user_id, meter_id = f"bench-user-{n:06d}", f"bench-meter-{n:06d}"
-            users.save(UserItem(user_key(user_id), PROFILE, user_id=user_id, kind="person", status="active",
-                                login=f"bench{n}", login_key=f"bench{n}", email=f"bench{n}@example.ru",
-                                email_key=f"bench{n}@example.ru", phone=f"+7900{n:07d}", phone_key=f"+7900{n:07d}",
-                                password_hash="-", created_at=now, meter_ids={meter_id}))
-            metering.save(MeterItem(meter_key(meter_id), "METER", meter_id=meter_id, contract_pk=f"CONTRACT#B-{n}",
-                                    meter_sk=f"METER#S{n:06d}", contract=f"B-{n}", account=f"{36_000_000 + n}",
-                                    serial=f"S{n:06d}", digits=6, zones=["T1"], status="active",
-                                    category="flat_no_common_meter", updated_at=now))
-            metering.save(LinkItem(link_user_key(user_id), meter_key(meter_id), link_meter=meter_id, contract=f"B-{n}",
-                                   summary={"serial": f"S{n:06d}", "status": "active"}, right="holder", linked_at=now,
-                                   **schedule_keys(user_id, meter_id, "active", "holder")))
+            users.save(
+                UserItem(
+                    user_key(user_id),
+                    PROFILE,
+                    user_id=user_id,
+                    kind="person",
+                    status="active",
+                    login=f"bench{n}",
+                    login_key=f"bench{n}",
+                    email=f"bench{n}@example.ru",
+                    email_key=f"bench{n}@example.ru",
+                    phone=f"+7900{n:07d}",
+                    phone_key=f"+7900{n:07d}",
+                    password_hash="-",
+                    created_at=now,
+                    meter_ids={meter_id},
+                )
+            )
+            metering.save(
+                MeterItem(
+                    meter_key(meter_id),
+                    "METER",
+                    meter_id=meter_id,
+                    contract_pk=f"CONTRACT#B-{n}",
+                    meter_sk=f"METER#S{n:06d}",
+                    contract=f"B-{n}",
+                    account=f"{36_000_000 + n}",
+                    serial=f"S{n:06d}",
+                    digits=6,
+                    zones=["T1"],
+                    status="active",
+                    category="flat_no_common_meter",
+                    updated_at=now,
+                )
+            )
+            metering.save(
+                LinkItem(
+                    link_user_key(user_id),
+                    meter_key(meter_id),
+                    link_meter=meter_id,
+                    contract=f"B-{n}",
+                    summary={"serial": f"S{n:06d}", "status": "active"},
+                    right="holder",
+                    linked_at=now,
+                    **schedule_keys(user_id, meter_id, "active", "holder"),
+                )
+            )
 
 
 @contextmanager
@@ -118,16 +162,30 @@ def _drain(handle_batch: Any, limit: int = 0) -> int:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
             return messages
-        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                              "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:0:q",
-                              "awsRegion": "eu-central-1"} for m in got]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:eu-central-1:0:q",
+                    "awsRegion": "eu-central-1",
+                }
+                for m in got
+            ]
+        }
         assert handle_batch(event) == {"batchItemFailures": []}
         for m in got:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         while dropped := sqs.receive_message(QueueUrl=notifications, MaxNumberOfMessages=10).get("Messages", []):
-            sqs.delete_message_batch(QueueUrl=notifications, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(dropped)])
+            sqs.delete_message_batch(
+                QueueUrl=notifications,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(dropped)],
+            )
         messages += len(got)
         if limit and messages >= limit:
             return messages
@@ -143,13 +201,19 @@ def run() -> list[str]:
         from infra.local.stack import create_local_stack
 
         create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
+        from helpers import count_calls
+
         from chalicelib.core import clock
         from chalicelib.readings.rules import Period
-        from chalicelib.reminders.rules import WINDOW_OPEN as OPEN
-        from chalicelib.reminders.rules import WindowNotice
-        from chalicelib.reminders.service import (RUN_PK, ReminderRun, fan_out_window, handle_batch, reminders_tick,
-                                                  reset_memo)
-        from helpers import count_calls
+        from chalicelib.reminders.rules import WINDOW_OPEN as OPEN, WindowNotice
+        from chalicelib.reminders.service import (
+            RUN_PK,
+            ReminderRun,
+            fan_out_window,
+            handle_batch,
+            reminders_tick,
+            reset_memo,
+        )
 
         _accounts(ACCOUNTS)
         clock.set_clock(lambda: WINDOW_OPEN)
@@ -179,13 +243,15 @@ def run() -> list[str]:
         operations = ", ".join(f"{op} {calls.count(op)}" for op in sorted(set(calls)))
         tick_ops = ", ".join(f"{op} {tick_calls.count(op)}" for op in sorted(set(tick_calls)))
         projected_calls = per_reminder * 200_000
-        return [f"Напоминания о приёме показаний: {ACCOUNTS:_} учётных записей".replace("_", " "),
-                f"  рассылка (tick: Query по by_schedule, {messages} сообщений SQS) {tick_seconds:6.2f} с  [{tick_ops}]",
-                f"  запись уведомлений (moto) ......... {send_seconds:6.2f} с",
-                f"  всего ............................. {tick_seconds + send_seconds:6.2f} с",
-                f"  вызовов DynamoDB на напоминание ... {per_reminder:5.2f}  (цель ≤ {TARGET_CALLS}) {verdict}  "
-                f"[{operations}]",
-                f"  повторная рассылка ({again} адресатов, 10 сообщений обработано): новых уведомлений "
-                f"{outbox - sent}, вызовов DynamoDB {len(repeat_calls)}",
-                f"  200 000 учётных записей: {projected_calls:,.0f} вызовов DynamoDB, "
-                f"{200_000 // 25:,} сообщений SQS — на параллельных экземплярах потребителя".replace(",", " ")]
+        return [
+            f"Напоминания о приёме показаний: {ACCOUNTS:_} учётных записей".replace("_", " "),
+            f"  рассылка (tick: Query по by_schedule, {messages} сообщений SQS) {tick_seconds:6.2f} с  [{tick_ops}]",
+            f"  запись уведомлений (moto) ......... {send_seconds:6.2f} с",
+            f"  всего ............................. {tick_seconds + send_seconds:6.2f} с",
+            f"  вызовов DynamoDB на напоминание ... {per_reminder:5.2f}  (цель ≤ {TARGET_CALLS}) {verdict}  "
+            f"[{operations}]",
+            f"  повторная рассылка ({again} адресатов, 10 сообщений обработано): новых уведомлений "
+            f"{outbox - sent}, вызовов DynamoDB {len(repeat_calls)}",
+            f"  200 000 учётных записей: {projected_calls:,.0f} вызовов DynamoDB, "
+            f"{200_000 // 25:,} сообщений SQS — на параллельных экземплярах потребителя".replace(",", " "),
+        ]

@@ -4,6 +4,7 @@ First load of a page = the page, the stylesheet, the browser check and the page'
 fetched by the АИИС pages only and the proof-of-work worker at sign-in, so they are listed apart.
 Target: the consumer site's first load ≤ 120 KB gzipped.
 """
+
 from __future__ import annotations
 
 import gzip

@@ -3,34 +3,37 @@
 Environment is set before any project import so settings, table names and clients see it.
 Within a module, tests keep apart by creating their own users (unique logins).
 """
+
 from __future__ import annotations
 
 import os
 
-os.environ.update({
-    "KABINET_STAGE": "test",
-    "AWS_REGION": "eu-central-1",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    # Cheaper hashing and proof of work keep the suite fast; production values are the defaults.
-    "KABINET_ARGON2_TIME_COST": "1",
-    "KABINET_ARGON2_MEMORY_KIB": "8192",
-    "KABINET_POW_DIFFICULTY": "6",
-    # The response-time floor of registration and recovery is tested where it matters (test_hardening).
-    "KABINET_AUTH_RESPONSE_FLOOR_MS": "0",
-    # chalice's test client gives every request the same source IP; tests that check the per-IP
-    # limit lower it themselves (see `settings_override`).
-    "KABINET_AUTH_REQUESTS_PER_IP": "100000",
-})
+os.environ.update(
+    {
+        "KABINET_STAGE": "test",
+        "AWS_REGION": "eu-central-1",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        # Cheaper hashing and proof of work keep the suite fast; production values are the defaults.
+        "KABINET_ARGON2_TIME_COST": "1",
+        "KABINET_ARGON2_MEMORY_KIB": "8192",
+        "KABINET_POW_DIFFICULTY": "6",
+        # The response-time floor of registration and recovery is tested where it matters (test_hardening).
+        "KABINET_AUTH_RESPONSE_FLOOR_MS": "0",
+        # chalice's test client gives every request the same source IP; tests that check the per-IP
+        # limit lower it themselves (see `settings_override`).
+        "KABINET_AUTH_REQUESTS_PER_IP": "100000",
+    }
+)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import pytest
+from moto import mock_aws
 
-from infra.local.serial_aws import one_aws_call_at_a_time  # noqa: E402
+from infra.local.serial_aws import one_aws_call_at_a_time
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +46,13 @@ def aws():
     with mock_aws(), one_aws_call_at_a_time():
         import boto3
 
-        from chalicelib.core import aws as aws_clients
-        from chalicelib.core import secrets
+        from chalicelib.core import aws as aws_clients, secrets
         from chalicelib.core.config import get_settings
         from infra.local.stack import create_local_stack
 
-        outputs = create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="test",
-                                     mail_from="noreply@kabinet.local")
+        outputs = create_local_stack(
+            boto3.session.Session(region_name="eu-central-1"), stage="test", mail_from="noreply@kabinet.local"
+        )
         # What the template's Globals pass to the functions in AWS.
         os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
         os.environ["KABINET_EXCHANGE_BUCKET"] = outputs["ExchangeBucketName"]
@@ -58,6 +61,7 @@ def aws():
         # A save refreshes the saving process's cache at once; its expiry (which lets other Lambda
         # containers see a save) would only add a DynamoDB call at random to the counts tests assert.
         from chalicelib.settings import service as company_settings
+
         company_settings.CACHE_SECONDS = 24 * 3600
         secrets.reset_cache()  # the new stack generated a new signing key
         aws_clients.reset_clients()

@@ -1,4 +1,5 @@
 """Routes of `auth/*` and `me*`: parse → service → HTTP."""
+
 from __future__ import annotations
 
 from chalicelib.core.config import get_settings
@@ -6,15 +7,32 @@ from chalicelib.core.errors import field_error
 from chalicelib.core.web import ApiBlueprint, Request
 
 from .consent import CONSENT_TEXT
-from .models import (ChallengeResponse, ConfirmRequest, ConsentText, ForgotRequest, LoginRequest,
-                     LoginResponse, Message, PasswordChange, PhoneChangeRequest, PhoneChangeStarted,
-                     PhoneConfirmRequest, Profile, ProfileUpdate, RefreshRequest, RegisterRequest,
-                     ResendConfirmationRequest, ResetRequest, Tokens)
+from .models import (
+    ChallengeResponse,
+    ConfirmRequest,
+    ConsentText,
+    ForgotRequest,
+    LoginRequest,
+    LoginResponse,
+    Message,
+    PasswordChange,
+    PhoneChangeRequest,
+    PhoneChangeStarted,
+    PhoneConfirmRequest,
+    Profile,
+    ProfileUpdate,
+    RefreshRequest,
+    RegisterRequest,
+    ResendConfirmationRequest,
+    ResetRequest,
+    Tokens,
+)
 
 api = ApiBlueprint(__name__, tag="Учётная запись")
 
 
 # Services and storage are imported inside the handlers: a cold start pays only for the routes.
+
 
 def _limit_ip(req: Request, scope: str) -> None:
     from chalicelib.core import throttle
@@ -23,8 +41,9 @@ def _limit_ip(req: Request, scope: str) -> None:
     throttle.hit(scope, req.source_ip, settings.auth_requests_per_ip, settings.auth_window_seconds)
 
 
-@api.route("/auth/challenge", summary="Задача проверки «не робот» (proof of work)", access="public",
-           response=ChallengeResponse)
+@api.route(
+    "/auth/challenge", summary="Задача проверки «не робот» (proof of work)", access="public", response=ChallengeResponse
+)
 def challenge(req: Request) -> ChallengeResponse:
     from . import pow
 
@@ -32,18 +51,27 @@ def challenge(req: Request) -> ChallengeResponse:
     return ChallengeResponse(challenge=issued.challenge, difficulty=issued.difficulty, expires_in=issued.expires_in)
 
 
-@api.route("/auth/consent", summary="Текст согласия на обработку персональных данных", access="public",
-           response=ConsentText)
+@api.route(
+    "/auth/consent", summary="Текст согласия на обработку персональных данных", access="public", response=ConsentText
+)
 def consent(req: Request) -> ConsentText:
     from chalicelib.settings import company
 
     settings = get_settings()
-    return ConsentText(version=settings.consent_version,
-                       text=CONSENT_TEXT.format(company=company().requisites.name))
+    return ConsentText(version=settings.consent_version, text=CONSENT_TEXT.format(company=company().requisites.name))
 
 
-@api.route("/auth/register", "POST", summary="Регистрация (ФЛ, ИП, ЮЛ)", access="public",
-           body=RegisterRequest, response=Message, status=202, errors=(400, 409, 422, 429), paced=True)
+@api.route(
+    "/auth/register",
+    "POST",
+    summary="Регистрация (ФЛ, ИП, ЮЛ)",
+    access="public",
+    body=RegisterRequest,
+    response=Message,
+    status=202,
+    errors=(400, 409, 422, 429),
+    paced=True,
+)
 def register(req: Request) -> Message:
     from . import pow
     from .registration import RegistrationService
@@ -57,13 +85,21 @@ def register(req: Request) -> Message:
     from chalicelib.pages.service import PageService
 
     if reg.consent.agreement_version != PageService().current_agreement_version():
-        raise field_error("consent.agreement_version",
-                          "Пользовательское соглашение обновилось. Ознакомьтесь с новой редакцией")
+        raise field_error(
+            "consent.agreement_version", "Пользовательское соглашение обновилось. Ознакомьтесь с новой редакцией"
+        )
     return Message(message=RegistrationService().register(reg, req.source_ip, reg.consent.version))
 
 
-@api.route("/auth/confirm", "POST", summary="Подтверждение адреса электронной почты по ссылке из письма",
-           access="public", body=ConfirmRequest, response=Message, errors=(400, 429))
+@api.route(
+    "/auth/confirm",
+    "POST",
+    summary="Подтверждение адреса электронной почты по ссылке из письма",
+    access="public",
+    body=ConfirmRequest,
+    response=Message,
+    errors=(400, 429),
+)
 def confirm(req: Request) -> Message:
     from .registration import RegistrationService
 
@@ -71,10 +107,17 @@ def confirm(req: Request) -> Message:
     return Message(message=RegistrationService().confirm(req.body.token))
 
 
-@api.route("/auth/confirmation/resend", "POST",
-           summary="Повторное письмо для подтверждения регистрации (новая ссылка заменяет прежнюю)",
-           access="public", body=ResendConfirmationRequest, response=Message, status=202,
-           errors=(400, 422, 429), paced=True)
+@api.route(
+    "/auth/confirmation/resend",
+    "POST",
+    summary="Повторное письмо для подтверждения регистрации (новая ссылка заменяет прежнюю)",
+    access="public",
+    body=ResendConfirmationRequest,
+    response=Message,
+    status=202,
+    errors=(400, 422, 429),
+    paced=True,
+)
 def resend_confirmation(req: Request) -> Message:
     from . import pow
     from .registration import RegistrationService
@@ -84,8 +127,15 @@ def resend_confirmation(req: Request) -> Message:
     return Message(message=RegistrationService().resend_confirmation(req.body.identifier))
 
 
-@api.route("/auth/login", "POST", summary="Вход по логину, e-mail или телефону", access="public",
-           body=LoginRequest, response=LoginResponse, errors=(400, 401, 422, 429))
+@api.route(
+    "/auth/login",
+    "POST",
+    summary="Вход по логину, e-mail или телефону",
+    access="public",
+    body=LoginRequest,
+    response=LoginResponse,
+    errors=(400, 401, 422, 429),
+)
 def login(req: Request) -> LoginResponse:
     from .sessions import SessionService
 
@@ -94,8 +144,15 @@ def login(req: Request) -> LoginResponse:
     return SessionService().login(body.identifier, body.password, body.remember, req.source_ip, challenge)
 
 
-@api.route("/auth/refresh", "POST", summary="Обновление токенов (одноразовый refresh-токен)",
-           access="public", body=RefreshRequest, response=Tokens, errors=(401,))
+@api.route(
+    "/auth/refresh",
+    "POST",
+    summary="Обновление токенов (одноразовый refresh-токен)",
+    access="public",
+    body=RefreshRequest,
+    response=Tokens,
+    errors=(401,),
+)
 def refresh(req: Request) -> Tokens:
     from .sessions import SessionService
 
@@ -109,8 +166,17 @@ def logout(req: Request) -> None:
     SessionService().logout(req.principal)
 
 
-@api.route("/auth/password/forgot", "POST", summary="Запрос кода для восстановления пароля",
-           access="public", body=ForgotRequest, response=Message, status=202, errors=(400, 429), paced=True)
+@api.route(
+    "/auth/password/forgot",
+    "POST",
+    summary="Запрос кода для восстановления пароля",
+    access="public",
+    body=ForgotRequest,
+    response=Message,
+    status=202,
+    errors=(400, 429),
+    paced=True,
+)
 def forgot_password(req: Request) -> Message:
     from . import pow
     from .recovery import RecoveryService
@@ -120,8 +186,16 @@ def forgot_password(req: Request) -> Message:
     return Message(message=RecoveryService().forgot_password(req.body.email))
 
 
-@api.route("/auth/password/reset", "POST", summary="Новый пароль по коду из письма", access="public",
-           body=ResetRequest, response=Message, errors=(400, 422, 429), paced=True)
+@api.route(
+    "/auth/password/reset",
+    "POST",
+    summary="Новый пароль по коду из письма",
+    access="public",
+    body=ResetRequest,
+    response=Message,
+    errors=(400, 422, 429),
+    paced=True,
+)
 def reset_password(req: Request) -> Message:
     from .recovery import RecoveryService
 
@@ -130,8 +204,17 @@ def reset_password(req: Request) -> Message:
     return Message(message=RecoveryService().reset_password(body.email, body.code, body.password))
 
 
-@api.route("/auth/login/recover", "POST", summary="Напоминание логина на e-mail", access="public",
-           body=ForgotRequest, response=Message, status=202, errors=(400, 429), paced=True)
+@api.route(
+    "/auth/login/recover",
+    "POST",
+    summary="Напоминание логина на e-mail",
+    access="public",
+    body=ForgotRequest,
+    response=Message,
+    status=202,
+    errors=(400, 429),
+    paced=True,
+)
 def recover_login(req: Request) -> Message:
     from . import pow
     from .recovery import RecoveryService
@@ -148,17 +231,29 @@ def me(req: Request) -> Profile:
     return to_profile(req.principal.user)
 
 
-@api.route("/me", "PATCH", summary="Изменение профиля (телефон — через me/phone, с кодом из СМС)",
-           body=ProfileUpdate, response=Profile, errors=(409, 422))
+@api.route(
+    "/me",
+    "PATCH",
+    summary="Изменение профиля (телефон — через me/phone, с кодом из СМС)",
+    body=ProfileUpdate,
+    response=Profile,
+    errors=(409, 422),
+)
 def update_me(req: Request) -> Profile:
     from .profile import ProfileService
 
     return ProfileService().update(req.principal, req.body)
 
 
-@api.route("/me/phone", "POST",
-           summary="Смена телефона, шаг 1: код в СМС на новый номер (новый запрос заменяет прежний код)",
-           body=PhoneChangeRequest, response=PhoneChangeStarted, status=202, errors=(409, 422, 429))
+@api.route(
+    "/me/phone",
+    "POST",
+    summary="Смена телефона, шаг 1: код в СМС на новый номер (новый запрос заменяет прежний код)",
+    body=PhoneChangeRequest,
+    response=PhoneChangeStarted,
+    status=202,
+    errors=(409, 422, 429),
+)
 def request_phone_change(req: Request) -> PhoneChangeStarted:
     from .profile import PHONE_CODE_SENT, ProfileService
 
@@ -166,16 +261,28 @@ def request_phone_change(req: Request) -> PhoneChangeStarted:
     return PhoneChangeStarted(message=PHONE_CODE_SENT, expires_in=lifetime)
 
 
-@api.route("/me/phone/confirm", "POST", summary="Смена телефона, шаг 2: код из СМС; новый номер вступает в силу",
-           body=PhoneConfirmRequest, response=Profile, errors=(400, 409, 422))
+@api.route(
+    "/me/phone/confirm",
+    "POST",
+    summary="Смена телефона, шаг 2: код из СМС; новый номер вступает в силу",
+    body=PhoneConfirmRequest,
+    response=Profile,
+    errors=(400, 409, 422),
+)
 def confirm_phone_change(req: Request) -> Profile:
     from .profile import ProfileService
 
     return ProfileService().confirm_phone_change(req.principal, req.body.code)
 
 
-@api.route("/me/password", "POST", summary="Смена пароля (нужен текущий пароль)", body=PasswordChange,
-           response=Tokens, errors=(409, 422))
+@api.route(
+    "/me/password",
+    "POST",
+    summary="Смена пароля (нужен текущий пароль)",
+    body=PasswordChange,
+    response=Tokens,
+    errors=(409, 422),
+)
 def change_password(req: Request) -> Tokens:
     from .sessions import SessionService
 
@@ -187,4 +294,3 @@ def staff_me(req: Request) -> Profile:
     from .profile import to_profile
 
     return to_profile(req.principal.user)
-

@@ -3,6 +3,7 @@
 Reading the user item (rather than trusting the JWT alone) makes logout and password change take
 effect at once: the token's session must still exist and its version must be current.
 """
+
 from __future__ import annotations
 
 from chalicelib.core import clock

@@ -3,6 +3,7 @@
 Each `normalize_*` returns the canonical form or raises `InvalidIdentifier` with a Russian message.
 ИНН and ОГРН checksums come from python-stdnum; it has no СНИЛС, so that one is here.
 """
+
 from __future__ import annotations
 
 import re
@@ -116,8 +117,9 @@ def _email_validator() -> ModuleType:
     # Addresses at .local domains (the demo company's, kabinet.local) were always accepted here and are
     # stored; the library refuses the other special-use names (test, invalid, localhost, ...) as before.
     # Its documentation names this list as the setting to change.
-    email_validator.SPECIAL_USE_DOMAIN_NAMES = [name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES
-                                                if name != "local"]
+    email_validator.SPECIAL_USE_DOMAIN_NAMES = [
+        name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES if name != "local"
+    ]
     return email_validator
 
 

@@ -16,10 +16,10 @@ Reading the three counters is one BatchGetItem; recording a failure is one trans
 Employees' second-factor codes count here too, under the employee rather than what was typed
 (staff_users/second_factor.py), so guessing a code is slowed like guessing a password.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from chalicelib.core import clock
 from chalicelib.core.config import Settings
@@ -31,8 +31,9 @@ from . import pow
 
 # Long enough that a slow answer does not let a rapid guesser past it, short enough for a person.
 FIRST_WAIT_SECONDS = 5
-CHALLENGE_NEEDED = ("Слишком много неудачных попыток входа с этим логином. Подтвердите, что Вы не робот, "
-                    "и повторите вход")
+CHALLENGE_NEEDED = (
+    "Слишком много неудачных попыток входа с этим логином. Подтвердите, что Вы не робот, и повторите вход"
+)
 
 
 def delay_after(failures: int, settings: Settings) -> int:
@@ -40,12 +41,13 @@ def delay_after(failures: int, settings: Settings) -> int:
     excess = failures - settings.login_failures_before_delay
     if excess < 0:
         return 0
-    return min(FIRST_WAIT_SECONDS * 2 ** excess, settings.login_max_delay_seconds)
+    return min(FIRST_WAIT_SECONDS * 2**excess, settings.login_max_delay_seconds)
 
 
 @dataclass(frozen=True)
 class Attempt:
     """One admitted try: its counters' keys and how many failures the identifier had from this address."""
+
     pair: str
     identifier: str
     address: str
@@ -57,8 +59,9 @@ class LoginGuard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def admit(self, identifier_key: str, source_ip: str, challenge: Optional[tuple[str, str]],
-              solvable: bool = True) -> Attempt:
+    def admit(
+        self, identifier_key: str, source_ip: str, challenge: tuple[str, str] | None, solvable: bool = True
+    ) -> Attempt:
         """Raise unless this try may go on to the password (or code) check. `solvable`: False where the
         client cannot answer a proof of work (a signed-in request): there it waits for the window's end."""
         window = self.settings.auth_window_seconds

@@ -1,18 +1,38 @@
 """Request and response shapes of the accounts API (validated at the edge, Russian messages)."""
-from datetime import date
-from typing import Annotated, Any, Callable, ClassVar, Literal, Optional, Union
 
-from pydantic import (AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo,
-                      field_validator, model_validator)
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from chalicelib.core.config import get_settings
+from chalicelib.core.model import BaseModel
+from chalicelib.core.types import (
+    EMAIL_PATTERN,
+    KPP_PATTERN,
+    LOGIN_PATTERN,
+    NEW_PASSWORD,
+    PHONE_PATTERN,
+    SNILS,
+    IsoDate,
+    documented,
+    inn,
+    ogrn,
+)
 
 from . import identifiers
 from .identifiers import InvalidIdentifier
 from .passwords import policy_problems
-from chalicelib.core.config import get_settings
-from chalicelib.core.model import BaseModel
-from chalicelib.core.types import (EMAIL_PATTERN, KPP_PATTERN, LOGIN_PATTERN, NEW_PASSWORD, PHONE_PATTERN, SNILS,
-                                    IsoDate, documented, inn, ogrn)
 
 Kind = Literal["person", "entrepreneur", "company"]
 Role = Literal["consumer", "operator", "engineer", "admin", "metering", "billing"]
@@ -24,20 +44,34 @@ def _checked(normalize: Callable[[str], str], code: str) -> AfterValidator:
             return normalize(value)
         except InvalidIdentifier as exc:
             raise PydanticCustomError(f"kabinet.{code}", str(exc)) from None
+
     return AfterValidator(check)
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Email = Annotated[str, StringConstraints(max_length=254), _checked(identifiers.normalize_email, "email"),
-                  documented(pattern=EMAIL_PATTERN)]
-Phone = Annotated[str, StringConstraints(max_length=32), _checked(identifiers.normalize_phone, "phone"),
-                  documented(pattern=PHONE_PATTERN)]
-Login = Annotated[str, StringConstraints(max_length=32), _checked(identifiers.normalize_login, "login"),
-                  documented(pattern=LOGIN_PATTERN)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    _checked(identifiers.normalize_email, "email"),
+    documented(pattern=EMAIL_PATTERN),
+]
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=32),
+    _checked(identifiers.normalize_phone, "phone"),
+    documented(pattern=PHONE_PATTERN),
+]
+Login = Annotated[
+    str,
+    StringConstraints(max_length=32),
+    _checked(identifiers.normalize_login, "login"),
+    documented(pattern=LOGIN_PATTERN),
+]
 Snils = Annotated[str, StringConstraints(max_length=20), _checked(identifiers.normalize_snils, "snils"), SNILS]
-Kpp = Annotated[str, StringConstraints(max_length=20), _checked(identifiers.normalize_kpp, "kpp"),
-                documented(pattern=KPP_PATTERN)]
+Kpp = Annotated[
+    str, StringConstraints(max_length=20), _checked(identifiers.normalize_kpp, "kpp"), documented(pattern=KPP_PATTERN)
+]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 NewPassword = Annotated[Password, NEW_PASSWORD]  # checked by `_policy` on the model
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
@@ -53,14 +87,15 @@ class Address(Strict):
     locality: Text
     street: Text
     house: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    flat: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]] = None
+    flat: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
 
 
 class Consent(Strict):
     accepted: Annotated[bool, documented(const=True)]
     # The version of the text the user accepted: the current one (GET /auth/consent).
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
-        json_schema_extra=lambda schema: schema.update(enum=[get_settings().consent_version]))
+        json_schema_extra=lambda schema: schema.update(enum=[get_settings().consent_version])
+    )
     # The edition of the user agreement shown with the form: the current one (GET /pages/agreement).
     agreement_version: int = Field(ge=1, le=999_999)
 
@@ -98,7 +133,7 @@ class PersonRegistration(RegisterBase):
     kind: Literal["person"]
     last_name: Text
     first_name: Text
-    middle_name: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]] = None
+    middle_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     snils: Snils
 
 
@@ -121,12 +156,14 @@ class CompanyRegistration(_OrgRegistration):
     ogrn: Annotated[str, _checked(lambda v: identifiers.normalize_ogrn(v, 13), "ogrn"), ogrn(13)]
 
 
-Registration = Annotated[Union[PersonRegistration, EntrepreneurRegistration, CompanyRegistration],
-                         Field(discriminator="kind")]
+Registration = Annotated[
+    PersonRegistration | EntrepreneurRegistration | CompanyRegistration, Field(discriminator="kind")
+]
 
 
 class RegisterRequest(BaseModel):
     """Wrapper so the discriminated union validates as one body model."""
+
     model_config = ConfigDict(extra="forbid")
     registration: Registration
     # Location parts pydantic adds for the wrapper and the union branch; the client's paths
@@ -167,7 +204,7 @@ class LoginRequest(Strict):
     password: Password
     remember: bool = False
     # Needed only after repeated failures of this identifier (answer 401 `challenge_required`).
-    pow: Optional[ProofOfWork] = None
+    pow: ProofOfWork | None = None
 
 
 class RefreshRequest(Strict):
@@ -179,7 +216,7 @@ class ForgotRequest(Strict):
     pow: ProofOfWork
 
 
-def _policy(password: str, login: Optional[str] = None) -> str:
+def _policy(password: str, login: str | None = None) -> str:
     problems = policy_problems(password, login)
     if problems:
         raise PydanticCustomError("kabinet.password", problems[0])
@@ -194,8 +231,13 @@ def _identifier_given(value: str) -> str:
 
 class ResendConfirmationRequest(Strict):
     """Whatever sign-in accepts; the letter only ever goes to the address stored on the account."""
-    identifier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254),
-                          AfterValidator(_identifier_given), documented(minLength=1)]
+
+    identifier: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=254),
+        AfterValidator(_identifier_given),
+        documented(minLength=1),
+    ]
     pow: ProofOfWork
 
 
@@ -219,8 +261,10 @@ def _document_date(value: date) -> date:
 
 # Documented as a form that is always in range: a year from 1991 to 2025, a day every month has.
 DocumentDate = Annotated[
-    IsoDate, AfterValidator(_document_date),
-    documented(pattern=r"^(199[1-9]|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
+    IsoDate,
+    AfterValidator(_document_date),
+    documented(pattern=r"^(199[1-9]|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"),
+]
 
 
 class Passport(Strict):
@@ -238,6 +282,7 @@ class EgrRecord(Strict):
 class NotificationChoices(Strict):
     """How the account hears of reading windows and meter verification: the feed always; e-mail and
     SMS as chosen (SMS costs the company money, so it is off until asked for)."""
+
     email: bool = Field(default=True, description="Напоминания по электронной почте")
     sms: bool = Field(default=False, description="Напоминания в СМС")
     reading_reminders: bool = Field(default=True, description="Напоминать о приёме показаний")
@@ -246,20 +291,21 @@ class NotificationChoices(Strict):
 class ProfileUpdate(Strict):
     """Editable profile fields; login, kind, СНИЛС, ИНН and ОГРН are fixed at registration. The phone is
     changed with an SMS code (`me/phone`): here it is refused unless it is the current one."""
-    email: Optional[Email] = None
-    phone: Optional[Phone] = None
-    address: Optional[Address] = None
-    last_name: Optional[Text] = None
-    first_name: Optional[Text] = None
-    middle_name: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]] = None
-    passport: Optional[Passport] = None
-    short_name: Optional[Text] = None
-    full_name: Optional[LongText] = None
-    head_name: Optional[Text] = None
+
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Address | None = None
+    last_name: Text | None = None
+    first_name: Text | None = None
+    middle_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    passport: Passport | None = None
+    short_name: Text | None = None
+    full_name: LongText | None = None
+    head_name: Text | None = None
     # ЮЛ only: a company that moves to another tax office gets a new КПП (its ИНН stays).
-    kpp: Optional[Kpp] = None
-    egr_record: Optional[EgrRecord] = None
-    notifications: Optional[NotificationChoices] = None
+    kpp: Kpp | None = None
+    egr_record: EgrRecord | None = None
+    notifications: NotificationChoices | None = None
 
     # Present only to answer «cannot be changed» on the right field instead of «unknown field».
     login: Annotated[Any, documented(type="null")] = None
@@ -296,7 +342,7 @@ class PasswordChange(Strict):
 
 class ConsentRecord(BaseModel):
     version: str = Field(description="Версия текста согласия, принятая при регистрации")
-    accepted_at: Optional[str] = Field(default=None, description="Когда согласие принято (UTC, ISO 8601)")
+    accepted_at: str | None = Field(default=None, description="Когда согласие принято (UTC, ISO 8601)")
 
 
 class Profile(BaseModel):
@@ -306,27 +352,28 @@ class Profile(BaseModel):
     login: str
     email: str
     email_confirmed: bool
-    pending_email: Optional[str] = None
+    pending_email: str | None = None
     phone: str
-    address: Optional[Address] = None
-    last_name: Optional[str] = None
-    first_name: Optional[str] = None
-    middle_name: Optional[str] = None
-    snils: Optional[str] = None
-    passport: Optional[Passport] = None
-    short_name: Optional[str] = None
-    full_name: Optional[str] = None
-    inn: Optional[str] = None
-    kpp: Optional[str] = None
-    ogrn: Optional[str] = None
-    head_name: Optional[str] = None
-    egr_record: Optional[EgrRecord] = None
+    address: Address | None = None
+    last_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    snils: str | None = None
+    passport: Passport | None = None
+    short_name: str | None = None
+    full_name: str | None = None
+    inn: str | None = None
+    kpp: str | None = None
+    ogrn: str | None = None
+    head_name: str | None = None
+    egr_record: EgrRecord | None = None
     created_at: str
-    consent: Optional[ConsentRecord] = None
+    consent: ConsentRecord | None = None
     # Employees only: all the roles (`role` is the primary one); the console shows the sections of any of them.
-    roles: Optional[list[Role]] = None
-    notifications: NotificationChoices = Field(default_factory=NotificationChoices,
-                                               description="Каналы напоминаний о показаниях и поверке")
+    roles: list[Role] | None = None
+    notifications: NotificationChoices = Field(
+        default_factory=NotificationChoices, description="Каналы напоминаний о показаниях и поверке"
+    )
 
 
 class Tokens(BaseModel):

@@ -1,4 +1,5 @@
 """Password policy and hashing (argon2id)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -17,20 +18,19 @@ _DUMMY_PASSWORD = "kabinet-timing-equaliser"
 
 
 @lru_cache(maxsize=1)
-def _hasher() -> "PasswordHasher":
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher  # deferred: only sign-in and registration hash passwords
 
     # Defaults follow RFC 9106's "second recommended" profile (64 MiB, t=3), sized for a 512 MB
     # Lambda; the cost is a setting so a test run can use a cheaper one.
     settings = get_settings()
-    return PasswordHasher(time_cost=settings.argon2_time_cost,
-                          memory_cost=settings.argon2_memory_kib, parallelism=1)
+    return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1)
 
 
 @lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
     """The list an attacker tries first (origin in the file's header); read once, when a password is set."""
-    lines = (Path(__file__).with_name("common-passwords.txt").read_text(encoding="utf-8").splitlines())
+    lines = Path(__file__).with_name("common-passwords.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 

@@ -3,6 +3,7 @@
 A challenge is `expires.nonce.difficulty.mac`, signed so the server keeps no state until the
 answer arrives; the answer is single-use. Solving costs the client ~2^difficulty SHA-256 hashes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,8 +54,7 @@ def solve(challenge: str, difficulty: int) -> str:
 
 
 def verify(challenge: str, nonce: str) -> None:
-    failed = ApiError("Проверка на робота не пройдена. Обновите страницу и попробуйте ещё раз",
-                      code="captcha_failed")
+    failed = ApiError("Проверка на робота не пройдена. Обновите страницу и попробуйте ещё раз", code="captcha_failed")
     parts = challenge.split(".")
     if len(parts) != 4 or not nonce.isdigit() or len(nonce) > 20:
         raise failed

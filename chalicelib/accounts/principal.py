@@ -1,4 +1,5 @@
 """Who is calling: the authenticated user of a request."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

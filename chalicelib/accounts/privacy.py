@@ -25,6 +25,7 @@ Closing runs in steps, each idempotent; the account is a tombstone only after th
 that fails leaves an account whose owner can sign in and close it again. The first step ends every
 session, so nothing else can be done with the account while the others run.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,10 +34,11 @@ import re
 import secrets
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -78,19 +80,50 @@ WRONG_PASSWORD = "Пароль указан неверно"
 # --- the tombstone: what of the user item stays after closing ------------------------------------
 # Kept: not personal data on their own (a random id, the kind of applicant, dates) and the record the
 # company needs of the consent — which version was accepted, when, and when it was withdrawn.
-TOMBSTONE_KEEPS = ("pk", "sk", "user_id", "kind", "role", "status", "created_at", "closed_at", "consent",
-                   "token_version")
+TOMBSTONE_KEEPS = (
+    "pk",
+    "sk",
+    "user_id",
+    "kind",
+    "role",
+    "status",
+    "created_at",
+    "closed_at",
+    "consent",
+    "token_version",
+)
 # Removed: everything else. Listed rather than derived, so a new attribute of UserItem has to be
 # classified here (tests/unit/test_privacy_mapping.py fails until it is).
-TOMBSTONE_ERASES = ("ttl", "login", "login_key", "email", "email_key", "pending_email", "confirm_digest", "phone",
-                    "phone_key", "profile", "password_hash", "failed_logins", "locked_until", "sessions",
-                    "meter_ids", "aiis_meter_ids", "staff_roles", "last_login_at", "notify")
+TOMBSTONE_ERASES = (
+    "ttl",
+    "login",
+    "login_key",
+    "email",
+    "email_key",
+    "pending_email",
+    "confirm_digest",
+    "phone",
+    "phone_key",
+    "profile",
+    "password_hash",
+    "failed_logins",
+    "locked_until",
+    "sessions",
+    "meter_ids",
+    "aiis_meter_ids",
+    "staff_roles",
+    "last_login_at",
+    "notify",
+)
 
 
 def withdrawn_consent(consent: dict[str, Any], withdrawn_at: str) -> dict[str, Any]:
     """The consent record a tombstone keeps: version and times, not the address it was given from."""
-    return {"version": consent.get("version") or "", "accepted_at": consent.get("accepted_at") or "",
-            "withdrawn_at": withdrawn_at}
+    return {
+        "version": consent.get("version") or "",
+        "accepted_at": consent.get("accepted_at") or "",
+        "withdrawn_at": withdrawn_at,
+    }
 
 
 def retention_until(closed_on: date, years: int) -> date:
@@ -104,15 +137,21 @@ def retention_until(closed_on: date, years: int) -> date:
 def tombstone_actions(user: UserItem, now: str) -> list[Any]:
     consent = user.consent.as_dict() if user.consent else {}
     attributes = UserItem.get_attributes()
-    return [UserItem.status.set("closed"), UserItem.closed_at.set(now),
-            UserItem.consent.set(withdrawn_consent(consent, now)), UserItem.token_version.add(1),
-            *(attributes[name].remove() for name in TOMBSTONE_ERASES)]
+    return [
+        UserItem.status.set("closed"),
+        UserItem.closed_at.set(now),
+        UserItem.consent.set(withdrawn_consent(consent, now)),
+        UserItem.token_version.add(1),
+        *(attributes[name].remove() for name in TOMBSTONE_ERASES),
+    ]
 
 
 # --- retention markers in the cases table ----------------------------------------------------------
 
+
 class RetentionItem(Model):
     """A kept case of a closed account: pk `RETAIN#<YYYY-MM of retain_until>`, sk the case's pk."""
+
     Meta = table_meta("cases")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -160,8 +199,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _iso_epoch(epoch: Any) -> Optional[str]:
-    return clock.iso(datetime.fromtimestamp(int(epoch), timezone.utc)) if epoch is not None else None
+def _iso_epoch(epoch: Any) -> str | None:
+    return clock.iso(datetime.fromtimestamp(int(epoch), UTC)) if epoch is not None else None
 
 
 def _zip_name(file: _File) -> str:
@@ -170,7 +209,7 @@ def _zip_name(file: _File) -> str:
 
 
 class PrivacyService:
-    def __init__(self, repository: Optional[UserRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: UserRepository | None = None, settings: Settings | None = None) -> None:
         self.users = repository or UserRepository()
         self.settings = settings or get_settings()
 
@@ -183,8 +222,9 @@ class PrivacyService:
         data, files = self.collect(user)
         included, omitted = _within_limits(files)
         data["files"] = [{"path": _zip_name(f), "name": f.name, "size": f.size, "case": f.case} for f in included]
-        data["files_not_included"] = [{"name": f.name, "size": f.size, "case": f.case,
-                                       "reason": "Превышен объём выгрузки"} for f in omitted]
+        data["files_not_included"] = [
+            {"name": f.name, "size": f.size, "case": f.case, "reason": "Превышен объём выгрузки"} for f in omitted
+        ]
         export_id = secrets.token_hex(16)
         key = f"exports/{user.user_id}/{export_id}.zip"
         # On disk, not in memory: attachments may add up to EXPORT_MAX_FILE_BYTES.
@@ -204,8 +244,9 @@ class PrivacyService:
         name = f"kabinet-moi-dannye-{clock.now().astimezone(self.settings.tz):%Y-%m-%d}.zip"
         url = storage.presigned_get(key, "application/zip", f'attachment; filename="{name}"', seconds)
         logger.info("data export %s built for user %s (%d files)", export_id, user.user_id, len(included))
-        return ExportLink(url=url, file_name=name, expires_in=seconds, size=size, files=len(included),
-                          files_not_included=len(omitted))
+        return ExportLink(
+            url=url, file_name=name, expires_in=seconds, size=size, files=len(included), files_not_included=len(omitted)
+        )
 
     def collect(self, user: UserItem) -> tuple[dict[str, Any], list[_File]]:
         """Everything about the account, as data.json holds it, and the files that go beside it."""
@@ -215,10 +256,16 @@ class PrivacyService:
         profile = to_profile(user).model_dump(mode="json", exclude={"consent"})
         consent = user.consent.as_dict() if user.consent else {}
         now = clock.epoch(clock.now())
-        sessions = [{"id": sid, "created_at": s.get("created"), "expires_at": _iso_epoch(s.get("expires")),
-                     "remember": bool(s.get("remember"))}
-                    for sid, s in sorted((user.sessions.as_dict() if user.sessions else {}).items())
-                    if int(s.get("expires", 0)) > now]
+        sessions = [
+            {
+                "id": sid,
+                "created_at": s.get("created"),
+                "expires_at": _iso_epoch(s.get("expires")),
+                "remember": bool(s.get("remember")),
+            }
+            for sid, s in sorted((user.sessions.as_dict() if user.sessions else {}).items())
+            if int(s.get("expires", 0)) > now
+        ]
         metering = MeteringRepository()
         items = metering.user_items(uid)
         contract_links = [i for i in items if isinstance(i, ContractLinkItem)]
@@ -230,16 +277,35 @@ class PrivacyService:
             "generated_at": clock.iso(clock.now()),
             "operator": company().requisites.name,
             "account": {**profile, "status": user.status},
-            "consent": {"version": consent.get("version"), "accepted_at": consent.get("accepted_at"),
-                        "ip": consent.get("ip")},
+            "consent": {
+                "version": consent.get("version"),
+                "accepted_at": consent.get("accepted_at"),
+                "ip": consent.get("ip"),
+            },
             "sessions": sessions,
-            "contracts": [{"number": c.contract, "holder_name": c.holder_name, "right": c.right or "view",
-                           "linked_at": c.linked_at, "granted_by": _grant_source(c.granted_by),
-                           "aiis_connected": bool(c.aiis_connected), "objects": _plain(c.objects)}
-                          for c in sorted(contract_links, key=lambda c: c.contract)],
-            "meters": [{"meter_id": m.link_meter, "contract": m.contract, "label": m.label, "right": m.right or "view",
-                        "linked_at": m.linked_at, "meter": _plain(m.summary)}
-                       for m in sorted(meter_links, key=lambda m: m.link_meter)],
+            "contracts": [
+                {
+                    "number": c.contract,
+                    "holder_name": c.holder_name,
+                    "right": c.right or "view",
+                    "linked_at": c.linked_at,
+                    "granted_by": _grant_source(c.granted_by),
+                    "aiis_connected": bool(c.aiis_connected),
+                    "objects": _plain(c.objects),
+                }
+                for c in sorted(contract_links, key=lambda c: c.contract)
+            ],
+            "meters": [
+                {
+                    "meter_id": m.link_meter,
+                    "contract": m.contract,
+                    "label": m.label,
+                    "right": m.right or "view",
+                    "linked_at": m.linked_at,
+                    "meter": _plain(m.summary),
+                }
+                for m in sorted(meter_links, key=lambda m: m.link_meter)
+            ],
             "readings": self._readings(metering, uid, [m.link_meter for m in meter_links]),
             "invitations_sent": self._invitations_sent(metering, uid, contract_links),
             "access_requests": self._access_requests(uid, files),
@@ -259,9 +325,17 @@ class PrivacyService:
             for reading in metering.readings(meter_id):
                 if reading.submitted_by != uid:
                     continue
-                out.append({"meter_id": meter_id, "period": reading.period, "values": _plain(reading.values),
-                            "consumption": _plain(reading.consumption), "reading_date": reading.reading_date,
-                            "submitted_at": reading.submitted_at, "submitted_by_name": reading.submitted_by_name})
+                out.append(
+                    {
+                        "meter_id": meter_id,
+                        "period": reading.period,
+                        "values": _plain(reading.values),
+                        "consumption": _plain(reading.consumption),
+                        "reading_date": reading.reading_date,
+                        "submitted_at": reading.submitted_at,
+                        "submitted_by_name": reading.submitted_by_name,
+                    }
+                )
         return out
 
     def _invitations_sent(self, metering: Any, uid: str, contract_links: list[Any]) -> list[dict[str, Any]]:
@@ -270,8 +344,17 @@ class PrivacyService:
             if link.right != "holder":
                 continue
             _links, invitations = metering.people_of_contract(link.contract)
-            out += [{"contract": i.contract, "email": i.email, "right": i.right, "created_at": i.created_at,
-                     "expires_at": _iso_epoch(i.expires_at)} for i in invitations if i.invited_by == uid]
+            out += [
+                {
+                    "contract": i.contract,
+                    "email": i.email,
+                    "right": i.right,
+                    "created_at": i.created_at,
+                    "expires_at": _iso_epoch(i.expires_at),
+                }
+                for i in invitations
+                if i.invited_by == uid
+            ]
         return out
 
     def _access_requests(self, uid: str, files: list[_File]) -> list[dict[str, Any]]:
@@ -280,13 +363,25 @@ class PrivacyService:
 
         out = []
         for item in AccessRequestRepository().of_user(uid):
-            out.append({"contract": item.contract, "meter_serial": item.meter_serial, "relation": item.relation,
-                        "right": item.right, "comment": item.comment, "status": item.status, "reason": item.reason,
-                        "granted_right": item.granted_right, "created_at": item.created_at,
-                        "decided_at": item.decided_at, "files": [f.name for f in item.files or []]})
+            out.append(
+                {
+                    "contract": item.contract,
+                    "meter_serial": item.meter_serial,
+                    "relation": item.relation,
+                    "right": item.right,
+                    "comment": item.comment,
+                    "status": item.status,
+                    "reason": item.reason,
+                    "granted_right": item.granted_right,
+                    "created_at": item.created_at,
+                    "decided_at": item.decided_at,
+                    "files": [f.name for f in item.files or []],
+                }
+            )
             for ref in item.files or []:
-                files.append(_File(ref.key, ref.name, int(ref.size), ref.id,
-                                   f"запрос доступа к договору {item.contract}"))
+                files.append(
+                    _File(ref.key, ref.name, int(ref.size), ref.id, f"запрос доступа к договору {item.contract}")
+                )
         return out
 
     def _appeals(self, uid: str, files: list[_File]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -328,14 +423,18 @@ class PrivacyService:
     def _feed(self, uid: str) -> list[dict[str, Any]]:
         from chalicelib.notifications.repository import NotificationRepository
 
-        return [{"created_at": n.created_at, "title": n.title, "body": n.body, "read": bool(n.read)}
-                for n in NotificationRepository().all_notes(uid)]
+        return [
+            {"created_at": n.created_at, "title": n.title, "body": n.body, "read": bool(n.read)}
+            for n in NotificationRepository().all_notes(uid)
+        ]
 
     def _subscriptions(self, uid: str) -> list[dict[str, Any]]:
         from chalicelib.outages.repository import OutageRepository
 
-        return [{"locality": s.locality, "street": s.street_name, "house": s.house, "created_at": s.created_at}
-                for s in OutageRepository().subscriptions(uid)]
+        return [
+            {"locality": s.locality, "street": s.street_name, "house": s.house, "created_at": s.created_at}
+            for s in OutageRepository().subscriptions(uid)
+        ]
 
     def _uploads(self, uid: str, files: list[_File]) -> list[dict[str, Any]]:
         """Every upload record of the account (attached to a case or not), by its S3 prefix."""
@@ -346,9 +445,17 @@ class PrivacyService:
         for record in sorted(records.values(), key=lambda r: r.created_at):
             if record.owner_id != uid:
                 continue
-            out.append({"id": record.upload_id, "name": record.name, "content_type": record.content_type,
-                        "size": int(record.size), "purpose": record.purpose, "status": record.status,
-                        "created_at": record.created_at})
+            out.append(
+                {
+                    "id": record.upload_id,
+                    "name": record.name,
+                    "content_type": record.content_type,
+                    "size": int(record.size),
+                    "purpose": record.purpose,
+                    "status": record.status,
+                    "created_at": record.created_at,
+                }
+            )
             if record.status == "confirmed" and record.key not in known:  # not yet attached to a case
                 files.append(_File(record.key, record.name, int(record.size), record.upload_id, ""))
         return out
@@ -365,12 +472,15 @@ class PrivacyService:
             raise field_error("password", WRONG_PASSWORD)
         uid = user.user_id
         closed = clock.now()
-        keep_until = retention_until(closed.astimezone(self.settings.tz).date(),
-                                     self.settings.personal_data_retention_years)
+        keep_until = retention_until(
+            closed.astimezone(self.settings.tz).date(), self.settings.personal_data_retention_years
+        )
         # 1. Every session and token ends now; the password check above stays the gate to what follows.
-        if not self.users.update(user, [UserItem.token_version.add(1), UserItem.sessions.set({})],
-                                 condition=(UserItem.password_hash == user.password_hash)
-                                 & (UserItem.status == "active")):
+        if not self.users.update(
+            user,
+            [UserItem.token_version.add(1), UserItem.sessions.set({})],
+            condition=(UserItem.password_hash == user.password_hash) & (UserItem.status == "active"),
+        ):
             raise conflict("Учётная запись изменена в другом сеансе. Войдите снова и повторите")
         # 2. Contracts and meters, invitations and requests; readings lose the submitter's name.
         self._release_metering(uid)
@@ -385,16 +495,26 @@ class PrivacyService:
         self._drop_uploads(uid)
         storage.delete_many(storage.keys_under(f"exports/{uid}/"))
         # 5. The tombstone, the claims and codes, and the letter to the address being erased.
-        note = outbox.Notification("account_closed", {
-            "closed_on": closed.astimezone(self.settings.tz).strftime("%d.%m.%Y"),
-            "retain_until": keep_until.strftime("%d.%m.%Y")}, email=user.email)
+        note = outbox.Notification(
+            "account_closed",
+            {
+                "closed_on": closed.astimezone(self.settings.tz).strftime("%d.%m.%Y"),
+                "retain_until": keep_until.strftime("%d.%m.%Y"),
+            },
+            email=user.email,
+        )
         try:
             with transaction() as tx:
-                tx.update(user, actions=tombstone_actions(user, clock.iso(closed)),
-                          condition=(UserItem.status == "active") & (UserItem.password_hash == user.password_hash))
+                tx.update(
+                    user,
+                    actions=tombstone_actions(user, clock.iso(closed)),
+                    condition=(UserItem.status == "active") & (UserItem.password_hash == user.password_hash),
+                )
                 for kind, key in (("login", user.login_key), ("email", user.email_key), ("phone", user.phone_key)):
-                    tx.delete(ClaimItem(claim_key(kind, key), "CLAIM"),
-                              condition=ClaimItem.pk.does_not_exist() | (ClaimItem.user_id == uid))
+                    tx.delete(
+                        ClaimItem(claim_key(kind, key), "CLAIM"),
+                        condition=ClaimItem.pk.does_not_exist() | (ClaimItem.user_id == uid),
+                    )
                 tx.delete(ResetItem(user_key(uid), "RESET"))
                 tx.delete(PhoneChangeItem(user_key(uid), "PHONE"))
                 outbox.stage(tx, note)
@@ -402,9 +522,11 @@ class PrivacyService:
             raise conflict("Учётная запись изменена в другом сеансе. Войдите снова и повторите") from None
         outbox.dispatch([note])
         logger.info("account %s closed; %d cases kept until %s", uid, kept, keep_until.isoformat())
-        return ("Согласие отозвано, учётная запись закрыта. Персональные данные удалены; обращения и заявки "
-                f"хранятся без привязки к учётной записи до {keep_until:%d.%m.%Y}. Подтверждение отправлено "
-                "на Ваш адрес электронной почты.")
+        return (
+            "Согласие отозвано, учётная запись закрыта. Персональные данные удалены; обращения и заявки "
+            f"хранятся без привязки к учётной записи до {keep_until:%d.%m.%Y}. Подтверждение отправлено "
+            "на Ваш адрес электронной почты."
+        )
 
     def _release_metering(self, uid: str) -> None:
         from chalicelib.metering.access import stage_revoke, user_ref
@@ -437,7 +559,7 @@ class PrivacyService:
         from chalicelib.connection.repository import ApplicationItem, ConnectionRepository
 
         cases = RetentionRepository()
-        ttl = clock.epoch(datetime.combine(keep_until, datetime.min.time(), timezone.utc) + TTL_GRACE)
+        ttl = clock.epoch(datetime.combine(keep_until, datetime.min.time(), UTC) + TTL_GRACE)
         kept = 0
         appeals = CaseRepository()
         for summary in appeals.of_owner(uid):
@@ -462,8 +584,9 @@ class PrivacyService:
                 cases.drop_uploads([r.id for r in refs])
                 continue
             kept += 1
-            cases.retain(record.application, ApplicationItem, uid, keep_until, ttl, [r.key for r in refs],
-                         [r.id for r in refs])
+            cases.retain(
+                record.application, ApplicationItem, uid, keep_until, ttl, [r.key for r in refs], [r.id for r in refs]
+            )
         return kept
 
     def _drop_uploads(self, uid: str) -> None:
@@ -472,8 +595,9 @@ class PrivacyService:
         files of cases an earlier attempt already detached."""
         keys = storage.keys_under(f"uploads/{uid}/")
         records = _uploads_by_id([key.rsplit("/", 1)[-1] for key in keys])
-        kept = {r.key for r in records.values()
-                if r.status == "attached" and (r.attached_to or "").startswith(CASE_KEYS)}
+        kept = {
+            r.key for r in records.values() if r.status == "attached" and (r.attached_to or "").startswith(CASE_KEYS)
+        }
         RetentionRepository().drop_uploads([r.upload_id for r in records.values() if r.key not in kept])
         storage.delete_many([key for key in keys if key not in kept])
 
@@ -510,10 +634,13 @@ class RetentionRepository:
     def partition(self, pk: str) -> list[dict[str, Any]]:
         keys, start = [], None
         while True:
-            args: dict[str, Any] = {"TableName": RetentionItem.Meta.table_name,
-                                    "KeyConditionExpression": "pk = :pk",
-                                    "ExpressionAttributeValues": {":pk": {"S": pk}},
-                                    "ProjectionExpression": "pk, sk", "ConsistentRead": True}
+            args: dict[str, Any] = {
+                "TableName": RetentionItem.Meta.table_name,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": pk}},
+                "ProjectionExpression": "pk, sk",
+                "ConsistentRead": True,
+            }
             if start:
                 args["ExclusiveStartKey"] = start
             page = self._client().query(**args)
@@ -522,8 +649,16 @@ class RetentionRepository:
             if not start:
                 return keys
 
-    def retain(self, case: Any, model: type[Model], uid: str, keep_until: date, ttl: int, file_keys: list[str],
-               upload_ids: list[str]) -> None:
+    def retain(
+        self,
+        case: Any,
+        model: type[Model],
+        uid: str,
+        keep_until: date,
+        ttl: int,
+        file_keys: list[str],
+        upload_ids: list[str],
+    ) -> None:
         """Give every item of the case's partition, and its upload records, the retention date; then detach
         the case from the account and write its marker, conditional on it still being the account's. In
         this order a repeated close finds a case an interrupted one left attached and finishes it."""
@@ -532,15 +667,18 @@ class RetentionRepository:
         for pk, sk in keys:
             try:
                 self._client().update_item(
-                    TableName=RetentionItem.Meta.table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                    TableName=RetentionItem.Meta.table_name,
+                    Key={"pk": {"S": pk}, "sk": {"S": sk}},
                     UpdateExpression="SET #ttl = :ttl, retain_until = :until",
                     ConditionExpression="attribute_exists(pk)",  # an upload record may be gone: do not create one
                     ExpressionAttributeNames={"#ttl": "ttl"},
-                    ExpressionAttributeValues={":ttl": {"N": str(ttl)}, ":until": {"S": keep_until.isoformat()}})
+                    ExpressionAttributeValues={":ttl": {"N": str(ttl)}, ":until": {"S": keep_until.isoformat()}},
+                )
             except self._client().exceptions.ConditionalCheckFailedException:
                 pass
-        marker = RetentionItem(retention_key(keep_until), case.pk, retain_until=keep_until.isoformat(),
-                               files=file_keys, uploads=upload_ids)
+        marker = RetentionItem(
+            retention_key(keep_until), case.pk, retain_until=keep_until.isoformat(), files=file_keys, uploads=upload_ids
+        )
         try:
             with transaction() as tx:
                 owner_pk, owner_id = model.owner_pk, model.owner_id  # type: ignore[attr-defined]
@@ -564,8 +702,10 @@ class RetentionRepository:
             return list(answer.get("UnprocessedItems", {}).get(table, []))
 
         for start in range(0, len(keys), 25):
-            until_processed(delete, [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
-                                     for pk, sk in keys[start:start + 25]])
+            until_processed(
+                delete,
+                [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in keys[start : start + 25]],
+            )
 
     def markers(self, pk: str) -> list[RetentionItem]:
         return list(RetentionItem.query(pk))
@@ -574,13 +714,13 @@ class RetentionRepository:
 def _uploads_by_id(ids: list[str]) -> dict[str, UploadItem]:
     found: dict[str, UploadItem] = {}
     for start in range(0, len(ids), 100):
-        keys = [(upload_key(i), "UPLOAD") for i in ids[start:start + 100]]
+        keys = [(upload_key(i), "UPLOAD") for i in ids[start : start + 100]]
         found.update({u.upload_id: u for u in UploadItem.batch_get(keys, consistent_read=True)})
     return found
 
 
-def _grant_source(granted_by: Optional[str]) -> Optional[str]:
-    """"invitation:<id>" / "staff:<id>" name other accounts: the export says only how access came."""
+def _grant_source(granted_by: str | None) -> str | None:
+    """ "invitation:<id>" / "staff:<id>" name other accounts: the export says only how access came."""
     return granted_by.split(":", 1)[0] if granted_by else None
 
 
@@ -596,4 +736,3 @@ def _within_limits(files: list[_File]) -> tuple[list[_File], list[_File]]:
         else:
             omitted.append(file)
     return included, omitted
-

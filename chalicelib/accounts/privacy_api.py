@@ -1,4 +1,5 @@
 """Routes of the person's own data (152-ФЗ): the export, and withdrawing consent with closing the account."""
+
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -22,15 +23,17 @@ class DataExport(BaseModel):
 class CloseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     password: Password
-    confirm: bool = Field(description="Подтверждение: учётная запись закрывается безвозвратно (true)",
-                          json_schema_extra={"const": True})
+    confirm: bool = Field(
+        description="Подтверждение: учётная запись закрывается безвозвратно (true)", json_schema_extra={"const": True}
+    )
 
     @field_validator("confirm")
     @classmethod
     def confirmed(cls, value: bool) -> bool:
         if not value:
-            raise PydanticCustomError("kabinet.confirm",
-                                      "Подтвердите, что понимаете последствия закрытия учётной записи")
+            raise PydanticCustomError(
+                "kabinet.confirm", "Подтвердите, что понимаете последствия закрытия учётной записи"
+            )
         return value
 
 
@@ -40,32 +43,53 @@ class PrivacyTerms(BaseModel):
     export_link_seconds: int = Field(description="Сколько секунд действует ссылка на архив")
 
 
-@api.route("/me/privacy", summary="Условия: срок хранения обращений и заявок после закрытия, лимиты выгрузки",
-           response=PrivacyTerms)
+@api.route(
+    "/me/privacy",
+    summary="Условия: срок хранения обращений и заявок после закрытия, лимиты выгрузки",
+    response=PrivacyTerms,
+)
 def privacy_terms(req: Request) -> PrivacyTerms:
     from chalicelib.core.config import get_settings
 
     from .privacy import EXPORTS_PER_HOUR
 
     settings = get_settings()
-    return PrivacyTerms(retention_years=settings.personal_data_retention_years, exports_per_hour=EXPORTS_PER_HOUR,
-                        export_link_seconds=settings.download_url_seconds)
+    return PrivacyTerms(
+        retention_years=settings.personal_data_retention_years,
+        exports_per_hour=EXPORTS_PER_HOUR,
+        export_link_seconds=settings.download_url_seconds,
+    )
 
 
-@api.route("/me/data-export", "POST",
-           summary="Выгрузка всех моих данных: ZIP (data.json и файлы) по короткой ссылке (не чаще 3 раз в час)",
-           response=DataExport, errors=(429,))
+@api.route(
+    "/me/data-export",
+    "POST",
+    summary="Выгрузка всех моих данных: ZIP (data.json и файлы) по короткой ссылке (не чаще 3 раз в час)",
+    response=DataExport,
+    errors=(429,),
+)
 def data_export(req: Request) -> DataExport:
     from .privacy import PrivacyService
 
     link = PrivacyService().export(req.principal)
-    return DataExport(url=link.url, file_name=link.file_name, expires_in=link.expires_in, size=link.size,
-                      files=link.files, files_not_included=link.files_not_included)
+    return DataExport(
+        url=link.url,
+        file_name=link.file_name,
+        expires_in=link.expires_in,
+        size=link.size,
+        files=link.files,
+        files_not_included=link.files_not_included,
+    )
 
 
-@api.route("/me/close", "POST",
-           summary="Отзыв согласия на обработку персональных данных и закрытие учётной записи (нужен пароль)",
-           body=CloseRequest, response=Message, errors=(403, 409, 422, 429))
+@api.route(
+    "/me/close",
+    "POST",
+    summary="Отзыв согласия на обработку персональных данных и закрытие учётной записи (нужен пароль)",
+    body=CloseRequest,
+    response=Message,
+    errors=(403, 409, 422, 429),
+)
 def close_account(req: Request) -> Message:
     from .privacy import PrivacyService
 

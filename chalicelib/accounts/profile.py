@@ -4,43 +4,63 @@ The phone signs in and receives SMS, so a new number is taken only once its owne
 to it (`request_phone_change` → `confirm_phone_change`); until then the old number and its claim stay.
 A new e-mail works the same way with a link; the old address is told of the request at once.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, validation_error
 from chalicelib.core.dynamo import transaction
+from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, validation_error
 from chalicelib.core.secrets import derived_key
 from chalicelib.notifications import outbox
 
 from .identifiers import email_key
 from .models import NotificationChoices, Profile, ProfileUpdate
 from .principal import Principal, staff_roles_of
-from .repository import (ClaimItem, ConfirmItem, PhoneChangeItem, UserItem, UserRepository, claim_key, confirm_key,
-                         user_key)
+from .repository import (
+    ClaimItem,
+    ConfirmItem,
+    PhoneChangeItem,
+    UserItem,
+    UserRepository,
+    claim_key,
+    confirm_key,
+    user_key,
+)
 from .tokens import secret_digest
 
 PERSON_FIELDS = ("last_name", "first_name", "middle_name", "passport")
 ORG_FIELDS = ("short_name", "full_name", "head_name", "egr_record")
 COMPANY_FIELDS = ("kpp",)  # ЮЛ only, not ИП
 # Given at registration and never removable; the others (patronymic, passport, ЕГРЮЛ record) may be cleared.
-REQUIRED_FIELDS = ("email", "phone", "address", "last_name", "first_name", "short_name", "full_name", "head_name",
-                   "kpp")
+REQUIRED_FIELDS = (
+    "email",
+    "phone",
+    "address",
+    "last_name",
+    "first_name",
+    "short_name",
+    "full_name",
+    "head_name",
+    "kpp",
+)
 
 PHONE_CODE_MINUTES = 10
 PHONE_CODE_ATTEMPTS = 5
 # Codes per account, and per receiving number, per auth window: an account cannot SMS-bomb a number.
 PHONE_CODES_PER_WINDOW = 3
-PHONE_BY_CODE = ("Телефон меняется с подтверждением: код отправляется в СМС на новый номер "
-                 "(в профиле — блок «Телефон», кнопка «Получить код»)")
+PHONE_BY_CODE = (
+    "Телефон меняется с подтверждением: код отправляется в СМС на новый номер "
+    "(в профиле — блок «Телефон», кнопка «Получить код»)"
+)
 PHONE_TAKEN = "Этот номер уже используется другой учётной записью"
 PHONE_CODE_SENT = "На новый номер отправлен СМС-код. Введите его, чтобы подтвердить смену телефона"
 BAD_PHONE_CODE = "Код неверен или устарел. Запросите новый код"
@@ -49,12 +69,25 @@ BAD_PHONE_CODE = "Код неверен или устарел. Запросит�
 def to_profile(user: UserItem) -> Profile:
     data = user.profile.as_dict() if user.profile else {}
     consent = user.consent.as_dict() if user.consent else {}
-    return Profile(id=user.user_id, kind=user.kind, role=user.role, login=user.login, email=user.email,
-                   email_confirmed=user.status == "active", pending_email=user.pending_email,
-                   phone=user.phone, created_at=user.created_at,
-                   consent=({"version": consent["version"], "accepted_at": consent.get("accepted_at")}
-                            if consent.get("version") else None),
-                   roles=sorted(staff_roles_of(user)) or None, notifications=choices_of(user), **data)
+    return Profile(
+        id=user.user_id,
+        kind=user.kind,
+        role=user.role,
+        login=user.login,
+        email=user.email,
+        email_confirmed=user.status == "active",
+        pending_email=user.pending_email,
+        phone=user.phone,
+        created_at=user.created_at,
+        consent=(
+            {"version": consent["version"], "accepted_at": consent.get("accepted_at")}
+            if consent.get("version")
+            else None
+        ),
+        roles=sorted(staff_roles_of(user)) or None,
+        notifications=choices_of(user),
+        **data,
+    )
 
 
 def choices_of(user: UserItem) -> NotificationChoices:
@@ -63,7 +96,7 @@ def choices_of(user: UserItem) -> NotificationChoices:
 
 
 class ProfileService:
-    def __init__(self, repository: Optional[UserRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: UserRepository | None = None, settings: Settings | None = None) -> None:
         self.repo = repository or UserRepository()
         self.settings = settings or get_settings()
 
@@ -72,11 +105,11 @@ class ProfileService:
         allowed = PERSON_FIELDS if user.kind == "person" else ORG_FIELDS
         if user.kind == "company":
             allowed += COMPANY_FIELDS
-        foreign = [f for f in PERSON_FIELDS + ORG_FIELDS + COMPANY_FIELDS
-                   if f not in allowed and f in change.model_fields_set]
+        foreign = [
+            f for f in PERSON_FIELDS + ORG_FIELDS + COMPANY_FIELDS if f not in allowed and f in change.model_fields_set
+        ]
         if foreign:
-            raise validation_error([FieldError(f, "Поле не относится к Вашему виду учётной записи")
-                                    for f in foreign])
+            raise validation_error([FieldError(f, "Поле не относится к Вашему виду учётной записи") for f in foreign])
         cleared = [f for f in REQUIRED_FIELDS if f in change.model_fields_set and getattr(change, f) is None]
         if cleared:
             raise validation_error([FieldError(f, "Обязательное поле") for f in cleared])
@@ -106,16 +139,29 @@ class ProfileService:
         address is told at once, so a hijacked session cannot move the account's mail unnoticed."""
         token = secrets.token_urlsafe(32)
         expires = clock.now() + timedelta(hours=self.settings.confirmation_hours)
-        tx.save(ConfirmItem(confirm_key(secret_digest(token)), "CONFIRM", ttl=clock.epoch(expires),
-                            user_id=user.user_id, purpose="email_change", email=new_email))
+        tx.save(
+            ConfirmItem(
+                confirm_key(secret_digest(token)),
+                "CONFIRM",
+                ttl=clock.epoch(expires),
+                user_id=user.user_id,
+                purpose="email_change",
+                email=new_email,
+            )
+        )
         notes = [
             outbox.Notification(
                 "email_change_confirm",
-                {"confirm_url": f"{self.settings.site_url}/#/confirm?token={token}",
-                 "hours": str(self.settings.confirmation_hours)},
-                user_id=user.user_id, email=new_email),
-            outbox.Notification("email_change_requested", {"new_email": mask_email(new_email)},
-                                user_id=user.user_id, email=user.email),
+                {
+                    "confirm_url": f"{self.settings.site_url}/#/confirm?token={token}",
+                    "hours": str(self.settings.confirmation_hours),
+                },
+                user_id=user.user_id,
+                email=new_email,
+            ),
+            outbox.Notification(
+                "email_change_requested", {"new_email": mask_email(new_email)}, user_id=user.user_id, email=user.email
+            ),
         ]
         for note in notes:
             outbox.stage(tx, note)
@@ -135,12 +181,20 @@ class ProfileService:
         code = f"{secrets.randbelow(10**6):06d}"
         lifetime = PHONE_CODE_MINUTES * 60
         # SMS only, to the new number: whoever holds it proves it by typing the code.
-        note = outbox.Notification("phone_change_code", {"code": code, "minutes": str(PHONE_CODE_MINUTES)},
-                                   user_id=user.user_id, phone=phone)
+        note = outbox.Notification(
+            "phone_change_code", {"code": code, "minutes": str(PHONE_CODE_MINUTES)}, user_id=user.user_id, phone=phone
+        )
         with transaction() as tx:
-            tx.save(PhoneChangeItem(user_key(user.user_id), "PHONE", ttl=clock.epoch(clock.now()) + lifetime,
-                                    phone=phone, code_digest=_phone_code_digest(user.user_id, phone, code),
-                                    attempts=0))
+            tx.save(
+                PhoneChangeItem(
+                    user_key(user.user_id),
+                    "PHONE",
+                    ttl=clock.epoch(clock.now()) + lifetime,
+                    phone=phone,
+                    code_digest=_phone_code_digest(user.user_id, phone, code),
+                    attempts=0,
+                )
+            )
             outbox.stage(tx, note)
         outbox.dispatch([note])
         return lifetime
@@ -160,18 +214,29 @@ class ProfileService:
         if self._taken(user, pending.phone):  # taken by someone else since the code was sent
             pending.delete()
             raise conflict(PHONE_TAKEN, [FieldError("phone", PHONE_TAKEN)])
-        note = outbox.Notification("phone_changed", {"phone": mask_phone(pending.phone)}, user_id=user.user_id,
-                                   email=user.email, phone=user.phone)  # the SMS goes to the old number
+        note = outbox.Notification(
+            "phone_changed",
+            {"phone": mask_phone(pending.phone)},
+            user_id=user.user_id,
+            email=user.email,
+            phone=user.phone,
+        )  # the SMS goes to the old number
         now = clock.epoch(clock.now())
         try:
             with transaction() as tx:
                 tx.delete(pending, condition=PhoneChangeItem.code_digest == digest)  # single use, even under races
-                tx.save(ClaimItem(claim_key("phone", pending.phone), "CLAIM", user_id=user.user_id, confirmed=True),
-                        condition=ClaimItem.pk.does_not_exist() | (ClaimItem.ttl < now))
-                tx.delete(ClaimItem(claim_key("phone", user.phone_key), "CLAIM"),
-                          condition=ClaimItem.user_id == user.user_id)
-                tx.update(user, actions=[UserItem.phone.set(pending.phone), UserItem.phone_key.set(pending.phone)],
-                          condition=UserItem.phone_key == user.phone_key)
+                tx.save(
+                    ClaimItem(claim_key("phone", pending.phone), "CLAIM", user_id=user.user_id, confirmed=True),
+                    condition=ClaimItem.pk.does_not_exist() | (ClaimItem.ttl < now),
+                )
+                tx.delete(
+                    ClaimItem(claim_key("phone", user.phone_key), "CLAIM"), condition=ClaimItem.user_id == user.user_id
+                )
+                tx.update(
+                    user,
+                    actions=[UserItem.phone.set(pending.phone), UserItem.phone_key.set(pending.phone)],
+                    condition=UserItem.phone_key == user.phone_key,
+                )
                 outbox.stage(tx, note)
         except TransactWriteError:
             raise _bad_code() from None

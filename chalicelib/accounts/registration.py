@@ -7,6 +7,7 @@ A lost or expired link is replaced through `resend_confirmation`: one answer for
 and confirmed accounts alike; a pending account gets a new link that supersedes the previous one
 (the user item names the digest of its only live link), a confirmed one a "sign in instead" letter.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,14 +15,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Optional, Union
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.errors import ApiError, FieldError, conflict
 from chalicelib.core.dynamo import transaction
+from chalicelib.core.errors import ApiError, FieldError, conflict
 from chalicelib.notifications import outbox
 
 from .identifiers import classify_identifier, email_key
@@ -32,12 +33,16 @@ from .tokens import secret_digest
 
 logger = logging.getLogger("kabinet.registration")
 
-AnyRegistration = Union[PersonRegistration, EntrepreneurRegistration, CompanyRegistration]
-ACCEPTED = ("Мы отправили письмо со ссылкой для подтверждения на указанный адрес электронной почты. "
-            "Перейдите по ссылке, чтобы завершить регистрацию.")
+AnyRegistration = PersonRegistration | EntrepreneurRegistration | CompanyRegistration
+ACCEPTED = (
+    "Мы отправили письмо со ссылкой для подтверждения на указанный адрес электронной почты. "
+    "Перейдите по ссылке, чтобы завершить регистрацию."
+)
 LINK_INVALID = "Ссылка недействительна или устарела. Зарегистрируйтесь заново или запросите новую ссылку"
-RESENT = ("Если регистрация с этими данными есть, на указанный в ней адрес электронной почты отправлено "
-          "новое письмо. Ссылки из прежних писем больше не действуют.")
+RESENT = (
+    "Если регистрация с этими данными есть, на указанный в ней адрес электронной почты отправлено "
+    "новое письмо. Ссылки из прежних писем больше не действуют."
+)
 # Letters per account (and per identifier typed) per auth window through the resend form: stops
 # mail-bombing one mailbox. The same figure as recovery.MAILS_PER_ADDRESS.
 RESENDS_PER_ACCOUNT = 3
@@ -54,7 +59,7 @@ _KIND_FIELDS = {
 
 
 class RegistrationService:
-    def __init__(self, repository: Optional[UserRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: UserRepository | None = None, settings: Settings | None = None) -> None:
         self.repo = repository or UserRepository()
         self.settings = settings or get_settings()
 
@@ -63,16 +68,19 @@ class RegistrationService:
         for attempt in range(2):  # a lost race re-reads the claims once and answers from them
             try:
                 return self._register(reg, keys, ip, consent_version)
-            except TransactWriteError:
+            except TransactWriteError as exc:
                 if attempt:
-                    raise conflict("Регистрация с этими данными уже выполняется. Повторите попытку позже")
+                    raise conflict("Регистрация с этими данными уже выполняется. Повторите попытку позже") from exc
         raise AssertionError("unreachable")
 
     def _register(self, reg: AnyRegistration, keys: dict[str, str], ip: str, consent_version: str) -> str:
         now = clock.now()
         claims = self.repo.claims([claim_key(k, v) for k, v in keys.items()])
-        live = {kind: claims[claim_key(kind, key)] for kind, key in keys.items()
-                if claim_key(kind, key) in claims and _is_live(claims[claim_key(kind, key)], now)}
+        live = {
+            kind: claims[claim_key(kind, key)]
+            for kind, key in keys.items()
+            if claim_key(kind, key) in claims and _is_live(claims[claim_key(kind, key)], now)
+        }
         if "login" in live:
             raise conflict("Логин уже занят", [FieldError("login", "Этот логин уже занят, выберите другой")])
         if live:
@@ -86,23 +94,46 @@ class RegistrationService:
         data = reg.model_dump(mode="json")
         profile = {f: data[f] for f in _KIND_FIELDS[reg.kind] if data.get(f) is not None}
         profile["address"] = data["address"]
-        user = UserItem(user_key(user_id), "PROFILE", user_id=user_id, kind=reg.kind, role="consumer",
-                        status="pending", login=reg.login, login_key=keys["login"], email=reg.email,
-                        email_key=keys["email"], phone=reg.phone, phone_key=keys["phone"], profile=profile,
-                        consent={"version": consent_version, "agreement_version": reg.consent.agreement_version,
-                                 "accepted_at": clock.iso(now), "ip": ip},
-                        password_hash=hash_password(reg.password), created_at=clock.iso(now), ttl=expires,
-                        confirm_digest=link.digest)
+        user = UserItem(
+            user_key(user_id),
+            "PROFILE",
+            user_id=user_id,
+            kind=reg.kind,
+            role="consumer",
+            status="pending",
+            login=reg.login,
+            login_key=keys["login"],
+            email=reg.email,
+            email_key=keys["email"],
+            phone=reg.phone,
+            phone_key=keys["phone"],
+            profile=profile,
+            consent={
+                "version": consent_version,
+                "agreement_version": reg.consent.agreement_version,
+                "accepted_at": clock.iso(now),
+                "ip": ip,
+            },
+            password_hash=hash_password(reg.password),
+            created_at=clock.iso(now),
+            ttl=expires,
+            confirm_digest=link.digest,
+        )
         note = link.note
         stale_users = {c.user_id for c in claims.values()}
         with transaction() as tx:
             tx.save(user, condition=UserItem.pk.does_not_exist())
             for kind, key in keys.items():
                 previous = claims.get(claim_key(kind, key))
-                condition = (ClaimItem.pk.does_not_exist() if previous is None
-                             else (ClaimItem.user_id == previous.user_id) & (ClaimItem.confirmed == False))  # noqa: E712
-                tx.save(ClaimItem(claim_key(kind, key), "CLAIM", user_id=user_id, confirmed=False, ttl=expires),
-                        condition=condition)
+                condition = (
+                    ClaimItem.pk.does_not_exist()
+                    if previous is None
+                    else (ClaimItem.user_id == previous.user_id) & (ClaimItem.confirmed == False)  # noqa: E712 - a PynamoDB condition, not a comparison
+                )
+                tx.save(
+                    ClaimItem(claim_key(kind, key), "CLAIM", user_id=user_id, confirmed=False, ttl=expires),
+                    condition=condition,
+                )
             for stale in stale_users:  # abandoned registrations whose claims we take over
                 tx.delete(UserItem(user_key(stale), "PROFILE"), condition=UserItem.status == "pending")
             tx.save(link.item)
@@ -111,7 +142,7 @@ class RegistrationService:
         logger.info("registered user %s (%s), awaiting confirmation", user_id, reg.kind)
         return ACCEPTED
 
-    def _new_link(self, user_id: str, email: str, now: datetime, not_after: Optional[datetime] = None) -> "_Link":
+    def _new_link(self, user_id: str, email: str, now: datetime, not_after: datetime | None = None) -> _Link:
         """A fresh single-use registration link: its stored item (by digest) and the letter."""
         token = secrets.token_urlsafe(32)
         digest = secret_digest(token)
@@ -120,12 +151,15 @@ class RegistrationService:
             ends = not_after
         expires = clock.epoch(ends)
         hours = max(1, -(-(expires - clock.epoch(now)) // 3600))  # as the letter states it: whole hours, rounded up
-        item = ConfirmItem(confirm_key(digest), "CONFIRM", ttl=expires, user_id=user_id,
-                           purpose="registration", email=email)
+        item = ConfirmItem(
+            confirm_key(digest), "CONFIRM", ttl=expires, user_id=user_id, purpose="registration", email=email
+        )
         note = outbox.Notification(
             "registration_confirm",
             {"confirm_url": f"{self.settings.site_url}/#/confirm?token={token}", "hours": str(hours)},
-            user_id=user_id, email=email)
+            user_id=user_id,
+            email=email,
+        )
         return _Link(item, digest, expires, note)
 
     def _warn_owners(self, user_ids: set[str]) -> None:
@@ -158,8 +192,7 @@ class RegistrationService:
             self._replace_link(user)
         elif user.status == "active":
             # As for a taken e-mail at registration: tell the owner how to get in instead.
-            self._send_one(outbox.Notification("confirmation_not_needed", {}, user_id=user.user_id,
-                                               email=user.email))
+            self._send_one(outbox.Notification("confirmation_not_needed", {}, user_id=user.user_id, email=user.email))
         return RESENT
 
     def _replace_link(self, user: UserItem) -> None:
@@ -182,11 +215,17 @@ class RegistrationService:
                 if previous:
                     tx.delete(ConfirmItem(confirm_key(previous), "CONFIRM"))
                 tx.save(link.item, condition=ConfirmItem.pk.does_not_exist())
-                tx.update(user, actions=[UserItem.confirm_digest.set(link.digest), UserItem.ttl.set(link.expires)],
-                          condition=(UserItem.status == "pending") & current)
+                tx.update(
+                    user,
+                    actions=[UserItem.confirm_digest.set(link.digest), UserItem.ttl.set(link.expires)],
+                    condition=(UserItem.status == "pending") & current,
+                )
                 for kind, key in (("login", user.login_key), ("email", user.email_key), ("phone", user.phone_key)):
-                    tx.update(ClaimItem(claim_key(kind, key), "CLAIM"), actions=[ClaimItem.ttl.set(link.expires)],
-                              condition=(ClaimItem.user_id == user.user_id) & (ClaimItem.confirmed == False))  # noqa: E712
+                    tx.update(
+                        ClaimItem(claim_key(kind, key), "CLAIM"),
+                        actions=[ClaimItem.ttl.set(link.expires)],
+                        condition=(ClaimItem.user_id == user.user_id) & (ClaimItem.confirmed == False),  # noqa: E712 - a PynamoDB condition, not a comparison
+                    )
                 outbox.stage(tx, link.note)
         except TransactWriteError:
             logger.info("confirmation resend for user %s lost a race or its claims; nothing sent", user.user_id)
@@ -222,13 +261,17 @@ class RegistrationService:
         latest = UserItem.confirm_digest.does_not_exist() | (UserItem.confirm_digest == digest)
         with transaction() as tx:
             tx.delete(item, condition=ConfirmItem.pk.exists())
-            tx.update(user, actions=[UserItem.status.set("active"), UserItem.ttl.remove(),
-                                     UserItem.confirm_digest.remove()],
-                      condition=(UserItem.status == "pending") & latest)
+            tx.update(
+                user,
+                actions=[UserItem.status.set("active"), UserItem.ttl.remove(), UserItem.confirm_digest.remove()],
+                condition=(UserItem.status == "pending") & latest,
+            )
             for kind, key in (("login", user.login_key), ("email", user.email_key), ("phone", user.phone_key)):
-                tx.update(ClaimItem(claim_key(kind, key), "CLAIM"),
-                          actions=[ClaimItem.confirmed.set(True), ClaimItem.ttl.remove()],
-                          condition=ClaimItem.user_id == user.user_id)
+                tx.update(
+                    ClaimItem(claim_key(kind, key), "CLAIM"),
+                    actions=[ClaimItem.confirmed.set(True), ClaimItem.ttl.remove()],
+                    condition=ClaimItem.user_id == user.user_id,
+                )
             outbox.stage(tx, note)
         outbox.dispatch([note])
         return "Регистрация завершена. Теперь Вы можете войти в личный кабинет."
@@ -237,17 +280,27 @@ class RegistrationService:
         new_key = email_key(item.email)
         claim = self.repo.get_claim(claim_key("email", new_key))
         if claim is not None and claim.user_id != user.user_id and _is_live(claim, now):
-            raise ApiError("Этот адрес электронной почты уже используется другой учётной записью",
-                           status=409, code="conflict")
+            raise ApiError(
+                "Этот адрес электронной почты уже используется другой учётной записью", status=409, code="conflict"
+            )
         note = outbox.Notification("email_changed", {}, user_id=user.user_id, email=item.email)
         with transaction() as tx:
             tx.delete(item, condition=ConfirmItem.pk.exists())
-            tx.save(ClaimItem(claim_key("email", new_key), "CLAIM", user_id=user.user_id, confirmed=True),
-                    condition=ClaimItem.pk.does_not_exist() | (ClaimItem.confirmed == False))  # noqa: E712
-            tx.delete(ClaimItem(claim_key("email", user.email_key), "CLAIM"),
-                      condition=ClaimItem.user_id == user.user_id)
-            tx.update(user, actions=[UserItem.email.set(item.email), UserItem.email_key.set(new_key),
-                                     UserItem.pending_email.remove()])
+            tx.save(
+                ClaimItem(claim_key("email", new_key), "CLAIM", user_id=user.user_id, confirmed=True),
+                condition=ClaimItem.pk.does_not_exist() | (ClaimItem.confirmed == False),  # noqa: E712 - a PynamoDB condition, not a comparison
+            )
+            tx.delete(
+                ClaimItem(claim_key("email", user.email_key), "CLAIM"), condition=ClaimItem.user_id == user.user_id
+            )
+            tx.update(
+                user,
+                actions=[
+                    UserItem.email.set(item.email),
+                    UserItem.email_key.set(new_key),
+                    UserItem.pending_email.remove(),
+                ],
+            )
             outbox.stage(tx, note)
         outbox.dispatch([note])
         return "Новый адрес электронной почты подтверждён."

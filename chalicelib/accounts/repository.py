@@ -13,12 +13,13 @@ Access patterns (keys in infra/resources.yaml):
   and claims are in the staff namespace (STAFF_KEY_PREFIX), apart from consumers'
 Unconfirmed registrations carry `ttl` so abandoned ones free their login, e-mail and phone.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
-from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
-                                 UnicodeSetAttribute)
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -32,6 +33,7 @@ class _ByLogin(GlobalSecondaryIndex["UserItem"]):
     class Meta:
         index_name = "by_login"
         projection = AllProjection()
+
     login_key = UnicodeAttribute(hash_key=True)
 
 
@@ -39,6 +41,7 @@ class _ByEmail(GlobalSecondaryIndex["UserItem"]):
     class Meta:
         index_name = "by_email"
         projection = AllProjection()
+
     email_key = UnicodeAttribute(hash_key=True)
 
 
@@ -46,6 +49,7 @@ class _ByPhone(GlobalSecondaryIndex["UserItem"]):
     class Meta:
         index_name = "by_phone"
         projection = AllProjection()
+
     phone_key = UnicodeAttribute(hash_key=True)
 
 
@@ -148,6 +152,7 @@ def staff_identity_key(key: str) -> str:
 
 class StaffDirectoryItem(Model):
     """One per employee in the partition STAFF: the employee list is one Query, never a Scan."""
+
     Meta = table_meta("identity")
     pk = UnicodeAttribute(hash_key=True, default="STAFF")
     sk = UnicodeAttribute(range_key=True)  # USER#<id>
@@ -172,13 +177,13 @@ def confirm_key(digest: str) -> str:
 class UserRepository:
     """All reads and writes of identity items. Writes that must not race are conditional."""
 
-    def get(self, user_id: str) -> Optional[UserItem]:
+    def get(self, user_id: str) -> UserItem | None:
         try:
             return UserItem.get(user_key(user_id), PROFILE, consistent_read=True)
         except UserItem.DoesNotExist:
             return None
 
-    def find_by_identifier(self, kind: str, key: str) -> Optional[UserItem]:
+    def find_by_identifier(self, kind: str, key: str) -> UserItem | None:
         index = {"login": UserItem.by_login, "email": UserItem.by_email, "phone": UserItem.by_phone}[kind]
         candidates = list(index.query(key, limit=2))
         # A confirmed account wins over an abandoned registration that has not expired yet.
@@ -188,25 +193,25 @@ class UserRepository:
     def claims(self, keys: Iterable[str]) -> dict[str, ClaimItem]:
         return {c.pk: c for c in ClaimItem.batch_get([(k, "CLAIM") for k in keys])}
 
-    def get_claim(self, key: str) -> Optional[ClaimItem]:
+    def get_claim(self, key: str) -> ClaimItem | None:
         try:
             return ClaimItem.get(key, "CLAIM", consistent_read=True)
         except ClaimItem.DoesNotExist:
             return None
 
-    def get_confirm(self, digest: str) -> Optional[ConfirmItem]:
+    def get_confirm(self, digest: str) -> ConfirmItem | None:
         try:
             return ConfirmItem.get(confirm_key(digest), "CONFIRM", consistent_read=True)
         except ConfirmItem.DoesNotExist:
             return None
 
-    def get_reset(self, user_id: str) -> Optional[ResetItem]:
+    def get_reset(self, user_id: str) -> ResetItem | None:
         try:
             return ResetItem.get(user_key(user_id), "RESET", consistent_read=True)
         except ResetItem.DoesNotExist:
             return None
 
-    def get_phone_change(self, user_id: str) -> Optional[PhoneChangeItem]:
+    def get_phone_change(self, user_id: str) -> PhoneChangeItem | None:
         try:
             return PhoneChangeItem.get(user_key(user_id), "PHONE", consistent_read=True)
         except PhoneChangeItem.DoesNotExist:
@@ -221,5 +226,3 @@ class UserRepository:
             if is_conditional_failure(exc):
                 return False
             raise
-
-

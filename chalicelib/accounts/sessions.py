@@ -5,19 +5,20 @@ on the identifier's index and one write (the new session, or the failure counts)
 sign-in adds a second factor after the password step (staff_users/second_factor.py).
 Sessions live in the user item, see repository.UserItem.sessions.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.errors import ApiError, field_error, unauthorized
 from chalicelib.core.dynamo import transaction
+from chalicelib.core.errors import ApiError, field_error, unauthorized
 from chalicelib.notifications import outbox
 
 from . import tokens
@@ -43,13 +44,14 @@ class NewSession:
 
 
 class SessionService:
-    def __init__(self, repository: Optional[UserRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: UserRepository | None = None, settings: Settings | None = None) -> None:
         self.repo = repository or UserRepository()
         self.settings = settings or get_settings()
 
     # --- sign-in -------------------------------------------------------------------------------
-    def login(self, identifier: str, password: str, remember: bool, source_ip: str,
-              challenge: Optional[tuple[str, str]] = None) -> LoginResponse:
+    def login(
+        self, identifier: str, password: str, remember: bool, source_ip: str, challenge: tuple[str, str] | None = None
+    ) -> LoginResponse:
         user = self.authenticate(identifier, password, source_ip, challenge)
         session, actions = self.session_actions(user, remember)
         # Guard: a password change between our read and this write must win.
@@ -57,8 +59,14 @@ class SessionService:
             raise unauthorized(WRONG_CREDENTIALS)
         return self.signed_in(user, session)
 
-    def authenticate(self, identifier: str, password: str, source_ip: str,
-                     challenge: Optional[tuple[str, str]] = None, staff: bool = False) -> UserItem:
+    def authenticate(
+        self,
+        identifier: str,
+        password: str,
+        source_ip: str,
+        challenge: tuple[str, str] | None = None,
+        staff: bool = False,
+    ) -> UserItem:
         """The password step of a sign-in: the active account, or the error to answer. `staff`: the
         console's sign-in, which looks only among employees (their own key namespace); the consumer
         sign-in never finds an employee, and the other way round."""
@@ -76,16 +84,21 @@ class SessionService:
             raise unauthorized("Учётная запись отключена. Обратитесь к администратору", code="account_disabled")
         if user.status != "active":
             # Only after the correct password: an unconfirmed account is not revealed to others.
-            raise unauthorized("Регистрация не завершена: перейдите по ссылке из письма, отправленного "
-                               "на Ваш адрес электронной почты. Если письма нет или ссылка устарела, "
-                               "отправьте письмо ещё раз", code="not_confirmed")
+            raise unauthorized(
+                "Регистрация не завершена: перейдите по ссылке из письма, отправленного "
+                "на Ваш адрес электронной почты. Если письма нет или ссылка устарела, "
+                "отправьте письмо ещё раз",
+                code="not_confirmed",
+            )
         return user
 
     def session_actions(self, user: UserItem, remember: bool, staff: bool = False) -> tuple[NewSession, list[Any]]:
         """A new session and the update that stores it (the caller writes it, with its own condition)."""
         session = self._new_session(user.user_id, remember)
-        actions = [UserItem.sessions[session.session_id].set(session.entry),
-                   *self._prune_actions(user, clock.epoch(clock.now()))]
+        actions = [
+            UserItem.sessions[session.session_id].set(session.entry),
+            *self._prune_actions(user, clock.epoch(clock.now())),
+        ]
         if staff:
             actions.append(UserItem.last_login_at.set(clock.iso(clock.now())))
         return session, actions
@@ -108,14 +121,17 @@ class SessionService:
         fresh = self._new_session(token.user_id, remember, session_id=token.session_id)
         entry = {**fresh.entry, "previous": token.digest}
         ok = self.repo.update(
-            user, [session_path.set(entry)],
-            condition=(session_path["digest"] == token.digest) & (session_path["expires"] > now)
-            & (UserItem.status == "active"))
+            user,
+            [session_path.set(entry)],
+            condition=(session_path["digest"] == token.digest)
+            & (session_path["expires"] > now)
+            & (UserItem.status == "active"),
+        )
         if not ok:
             raise unauthorized("Сеанс завершён. Войдите снова")
         return self._tokens(user, fresh)
 
-    def _remembered(self, token: tokens.RefreshToken) -> Optional[bool]:
+    def _remembered(self, token: tokens.RefreshToken) -> bool | None:
         """Look at the stored session once: detects reuse of a spent token (then revokes it)."""
         user = self.repo.get(token.user_id)
         session = (user.sessions.as_dict() if user and user.sessions else {}).get(token.session_id)
@@ -142,30 +158,40 @@ class SessionService:
             raise field_error("new_password", "Новый пароль совпадает с текущим")
         remember = bool((user.sessions.as_dict().get(principal.session_id) or {}).get("remember"))
         session = self._new_session(user.user_id, remember)
-        note = outbox.Notification("password_changed", {}, user_id=user.user_id, email=user.email,
-                                   phone=user.phone)
+        note = outbox.Notification("password_changed", {}, user_id=user.user_id, email=user.email, phone=user.phone)
         try:
             with transaction() as tx:
-                tx.update(user, actions=[UserItem.password_hash.set(hash_password(new)),
-                                         UserItem.token_version.add(1),
-                                         UserItem.sessions.set({session.session_id: session.entry})],
-                          condition=UserItem.password_hash == user.password_hash)
+                tx.update(
+                    user,
+                    actions=[
+                        UserItem.password_hash.set(hash_password(new)),
+                        UserItem.token_version.add(1),
+                        UserItem.sessions.set({session.session_id: session.entry}),
+                    ],
+                    condition=UserItem.password_hash == user.password_hash,
+                )
                 outbox.stage(tx, note)
         except TransactWriteError:
-            raise ApiError("Пароль был изменён в другом сеансе. Войдите снова", status=409,
-                           code="conflict") from None
+            raise ApiError("Пароль был изменён в другом сеансе. Войдите снова", status=409, code="conflict") from None
         outbox.dispatch([note])
         user.token_version = int(user.token_version) + 1
         return self._tokens(user, session)
 
     # --- helpers -------------------------------------------------------------------------------
-    def _new_session(self, user_id: str, remember: bool, session_id: Optional[str] = None) -> NewSession:
+    def _new_session(self, user_id: str, remember: bool, session_id: str | None = None) -> NewSession:
         sid = session_id or tokens.new_session_id()
-        lifetime = (timedelta(days=self.settings.remember_me_days) if remember
-                    else timedelta(hours=self.settings.refresh_token_hours))
+        lifetime = (
+            timedelta(days=self.settings.remember_me_days)
+            if remember
+            else timedelta(hours=self.settings.refresh_token_hours)
+        )
         refresh = tokens.new_refresh_token(user_id, sid)
-        entry = {"digest": refresh.digest, "expires": clock.epoch(clock.now() + lifetime),
-                 "remember": remember, "created": clock.iso(clock.now())}
+        entry = {
+            "digest": refresh.digest,
+            "expires": clock.epoch(clock.now() + lifetime),
+            "remember": remember,
+            "created": clock.iso(clock.now()),
+        }
         return NewSession(sid, refresh, entry, lifetime)
 
     def _prune_actions(self, user: UserItem, now: int) -> list[Any]:
@@ -174,14 +200,17 @@ class SessionService:
         live = sorted(((s.get("created", ""), sid) for sid, s in sessions.items() if int(s["expires"]) > now))
         drop = {sid for sid, s in sessions.items() if int(s["expires"]) <= now}
         excess = len(live) + 1 - self.settings.max_sessions_per_user
-        drop.update(sid for _, sid in live[:max(0, excess)])
+        drop.update(sid for _, sid in live[: max(0, excess)])
         return [UserItem.sessions[sid].remove() for sid in sorted(drop)]
 
     def _tokens(self, user: UserItem, session: NewSession) -> Tokens:
         access_lifetime = timedelta(minutes=self.settings.access_token_minutes)
         access = tokens.issue_access_token(
-            tokens.AccessClaims(user.user_id, session.session_id, user.role, int(user.token_version)),
-            access_lifetime)
-        return Tokens(access_token=access, refresh_token=session.refresh.encode(),
-                      expires_in=int(access_lifetime.total_seconds()),
-                      refresh_expires_in=int(session.lifetime.total_seconds()))
+            tokens.AccessClaims(user.user_id, session.session_id, user.role, int(user.token_version)), access_lifetime
+        )
+        return Tokens(
+            access_token=access,
+            refresh_token=session.refresh.encode(),
+            expires_in=int(access_lifetime.total_seconds()),
+            refresh_expires_in=int(session.lifetime.total_seconds()),
+        )

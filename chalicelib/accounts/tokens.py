@@ -1,4 +1,5 @@
 """Access tokens (JWT, short-lived) and refresh tokens (opaque, rotated, stored hashed)."""
+
 from __future__ import annotations
 
 import base64
@@ -30,17 +31,28 @@ class InvalidToken(Exception):
 
 def issue_access_token(claims: AccessClaims, lifetime: timedelta) -> str:
     now = clock.now()
-    payload = {"iss": _ISSUER, "sub": claims.user_id, "sid": claims.session_id, "role": claims.role,
-               "ver": claims.token_version, "iat": clock.epoch(now), "exp": clock.epoch(now + lifetime)}
+    payload = {
+        "iss": _ISSUER,
+        "sub": claims.user_id,
+        "sid": claims.session_id,
+        "role": claims.role,
+        "ver": claims.token_version,
+        "iat": clock.epoch(now),
+        "exp": clock.epoch(now + lifetime),
+    }
     return jwt.encode(payload, derived_key("jwt"), algorithm=_ALGORITHM)
 
 
 def decode_access_token(token: str) -> AccessClaims:
     try:
-        payload = jwt.decode(token, derived_key("jwt"), algorithms=[_ALGORITHM], issuer=_ISSUER,
-                             # Expiry is checked below against our clock, which tests can move.
-                             options={"require": ["exp", "sub", "sid", "ver"], "verify_exp": False,
-                                      "verify_iat": False})
+        payload = jwt.decode(
+            token,
+            derived_key("jwt"),
+            algorithms=[_ALGORITHM],
+            issuer=_ISSUER,
+            # Expiry is checked below against our clock, which tests can move.
+            options={"require": ["exp", "sub", "sid", "ver"], "verify_exp": False, "verify_iat": False},
+        )
     except jwt.PyJWTError:
         raise InvalidToken() from None
     if payload["exp"] <= clock.epoch(clock.now()):
@@ -86,5 +98,3 @@ def secret_digest(value: str) -> str:
 
 def new_session_id() -> str:
     return secrets.token_hex(8)
-
-

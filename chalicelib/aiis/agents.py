@@ -2,13 +2,14 @@
 health, choose the meters each may write, rotate the secret, disable. Every change is audited in
 the same transaction as the change itself.
 """
+
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -20,8 +21,18 @@ from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, va
 from chalicelib.metering.repository import MeteringRepository, contract_key
 
 from .agents_repository import POINTS_LIST, AgentItem, AgentsRepository, AssignmentItem, agent_key, assignment_key
-from .models import (AgentCreate, AgentCreated, AgentList, AgentMeterOut, AgentMetersIn, AgentOut, AgentPatch,
-                     AgentRotate, AgentSecret, MeterRef)
+from .models import (
+    AgentCreate,
+    AgentCreated,
+    AgentList,
+    AgentMeterOut,
+    AgentMetersIn,
+    AgentOut,
+    AgentPatch,
+    AgentRotate,
+    AgentSecret,
+    MeterRef,
+)
 
 SECRET_BYTES = 32
 # A transaction holds 100 items: the agent, the audit record and the assignments that change.
@@ -35,16 +46,21 @@ TAKEN = "Счётчик уже закреплён за другим агенто
 @dataclass(frozen=True)
 class Planned:
     """A meter as it will be assigned."""
+
     meter_id: str
     serial: str
     contract: str
-    point_code: Optional[str]
+    point_code: str | None
     point_name: str
     coefficient: str
 
     def info(self) -> dict[str, Any]:
-        return {"meter_id": self.meter_id, "contract": self.contract, "point_code": self.point_code,
-                "coefficient": self.coefficient}
+        return {
+            "meter_id": self.meter_id,
+            "contract": self.contract,
+            "point_code": self.point_code,
+            "coefficient": self.coefficient,
+        }
 
 
 def new_secret() -> tuple[str, str]:
@@ -54,8 +70,12 @@ def new_secret() -> tuple[str, str]:
 
 
 class AgentAdmin:
-    def __init__(self, agents: Optional[AgentsRepository] = None, metering: Optional[MeteringRepository] = None,
-                 settings: Optional[Settings] = None) -> None:
+    def __init__(
+        self,
+        agents: AgentsRepository | None = None,
+        metering: MeteringRepository | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.agents = agents or AgentsRepository()
         self.metering = metering or MeteringRepository()
         self.settings = settings or get_settings()
@@ -74,15 +94,26 @@ class AgentAdmin:
         planned = self._resolve(body.meters)
         secret, digest = new_secret()
         now = clock.iso(clock.now())
-        agent = AgentItem(agent_key(body.id), "AGENT", agent_id=body.id, name=body.name, key_digest=digest,
-                          enabled=True, meters={}, revision=1, created_at=now, key_rotated_at=now, list_sk=body.id)
+        agent = AgentItem(
+            agent_key(body.id),
+            "AGENT",
+            agent_id=body.id,
+            name=body.name,
+            key_digest=digest,
+            enabled=True,
+            meters={},
+            revision=1,
+            created_at=now,
+            key_rotated_at=now,
+            list_sk=body.id,
+        )
         self._assign(actor, agent, planned, "agent.create", {"name": body.name, "meters": len(planned)}, create=True)
         return AgentCreated(agent=self.out(self._agent(body.id), clock.now()), secret=secret)
 
     def get(self, agent_id: str) -> AgentOut:
         return self.out(self._agent(agent_id), clock.now())
 
-    def _editable(self, agent_id: str, seen_revision: Optional[int]) -> AgentItem:
+    def _editable(self, agent_id: str, seen_revision: int | None) -> AgentItem:
         """The agent, unless it changed since the staff member's page showed revision `seen_revision`."""
         agent = self._agent(agent_id)
         if seen_revision is not None and seen_revision != agent.revision:
@@ -116,16 +147,28 @@ class AgentAdmin:
         secret, digest = new_secret()
         now = clock.now()
         valid_until = clock.iso(now + timedelta(hours=body.keep_previous_hours)) if body.keep_previous_hours else None
-        grace = ([AgentItem.previous_key_digest.set(agent.key_digest), AgentItem.previous_key_valid_until.set(valid_until)]
-                 if valid_until else
-                 [AgentItem.previous_key_digest.remove(), AgentItem.previous_key_valid_until.remove()])
-        self._update(actor, agent, [AgentItem.key_digest.set(digest), AgentItem.key_rotated_at.set(clock.iso(now)),
-                                    *grace, AgentItem.revision.add(1)],
-                     "agent.rotate_secret", {"keep_previous_hours": body.keep_previous_hours})
+        grace = (
+            [AgentItem.previous_key_digest.set(agent.key_digest), AgentItem.previous_key_valid_until.set(valid_until)]
+            if valid_until
+            else [AgentItem.previous_key_digest.remove(), AgentItem.previous_key_valid_until.remove()]
+        )
+        self._update(
+            actor,
+            agent,
+            [
+                AgentItem.key_digest.set(digest),
+                AgentItem.key_rotated_at.set(clock.iso(now)),
+                *grace,
+                AgentItem.revision.add(1),
+            ],
+            "agent.rotate_secret",
+            {"keep_previous_hours": body.keep_previous_hours},
+        )
         return AgentSecret(agent_id=agent_id, secret=secret, previous_valid_until=valid_until)
 
-    def _update(self, actor: Principal, agent: AgentItem, actions: list[Any], action: str,
-                details: dict[str, Any]) -> None:
+    def _update(
+        self, actor: Principal, agent: AgentItem, actions: list[Any], action: str, details: dict[str, Any]
+    ) -> None:
         try:
             with transaction() as tx:
                 tx.update(agent, actions=actions, condition=AgentItem.revision == agent.revision)
@@ -148,8 +191,9 @@ class AgentAdmin:
             names = {o.object_id: o.name for o in objects}
             for meter in self.metering.meters_of(contract_key(contract)):
                 name = f"{names.get(meter.object_id or '', 'Объект')}, ПУ {meter.serial}"[:200]
-                found[(contract, meter.serial.upper())] = Planned(meter.meter_id, meter.serial, contract,
-                                                                  meter.point_code, name, meter.coefficient)
+                found[(contract, meter.serial.upper())] = Planned(
+                    meter.meter_id, meter.serial, contract, meter.point_code, name, meter.coefficient
+                )
         planned: dict[str, Planned] = {}
         errors = []
         for index, ref in enumerate(refs):
@@ -167,15 +211,25 @@ class AgentAdmin:
             raise validation_error(errors)
         return planned
 
-    def _assign(self, actor: Principal, agent: AgentItem, planned: dict[str, Planned], action: str,
-                details: dict[str, Any], create: bool) -> None:
+    def _assign(
+        self,
+        actor: Principal,
+        agent: AgentItem,
+        planned: dict[str, Planned],
+        action: str,
+        details: dict[str, Any],
+        create: bool,
+    ) -> None:
         current = {info["meter_id"]: info for info in agent.meters.as_dict().values()}
         wanted = {p.meter_id: p for p in planned.values()}
         saves = [p for p in wanted.values() if current.get(p.meter_id) != p.info()]
         removals = [meter_id for meter_id in current if meter_id not in wanted]
         if len(saves) + len(removals) > MAX_CHANGES:
-            raise ApiError(f"За один раз можно изменить не больше {MAX_CHANGES} счётчиков агента", status=422,
-                           code="too_many_changes")
+            raise ApiError(
+                f"За один раз можно изменить не больше {MAX_CHANGES} счётчиков агента",
+                status=422,
+                code="too_many_changes",
+            )
         meters = {p.serial: p.info() for p in planned.values()}
         try:
             with transaction() as tx:
@@ -183,21 +237,39 @@ class AgentAdmin:
                     agent.meters = meters
                     tx.save(agent, condition=AgentItem.pk.does_not_exist())
                 else:
-                    tx.update(agent, actions=[AgentItem.meters.set(meters), AgentItem.revision.add(1)],
-                              condition=AgentItem.revision == agent.revision)
+                    tx.update(
+                        agent,
+                        actions=[AgentItem.meters.set(meters), AgentItem.revision.add(1)],
+                        condition=AgentItem.revision == agent.revision,
+                    )
                 for p in saves:
-                    tx.save(AssignmentItem(assignment_key(p.meter_id), "ASSIGNMENT", meter_id=p.meter_id,
-                                           agent_id=agent.agent_id, serial=p.serial, contract=p.contract,
-                                           point_code=p.point_code, point_name=p.point_name,
-                                           list_pk=POINTS_LIST if p.point_code else None, list_sk=p.point_code),
-                            condition=AssignmentItem.pk.does_not_exist() | (AssignmentItem.agent_id == agent.agent_id))
+                    tx.save(
+                        AssignmentItem(
+                            assignment_key(p.meter_id),
+                            "ASSIGNMENT",
+                            meter_id=p.meter_id,
+                            agent_id=agent.agent_id,
+                            serial=p.serial,
+                            contract=p.contract,
+                            point_code=p.point_code,
+                            point_name=p.point_name,
+                            list_pk=POINTS_LIST if p.point_code else None,
+                            list_sk=p.point_code,
+                        ),
+                        condition=AssignmentItem.pk.does_not_exist() | (AssignmentItem.agent_id == agent.agent_id),
+                    )
                 for meter_id in removals:
-                    tx.delete(AssignmentItem(assignment_key(meter_id), "ASSIGNMENT"),
-                              condition=AssignmentItem.agent_id == agent.agent_id)
+                    tx.delete(
+                        AssignmentItem(assignment_key(meter_id), "ASSIGNMENT"),
+                        condition=AssignmentItem.agent_id == agent.agent_id,
+                    )
                 audit.record(tx, actor, action, "agent", agent.agent_id, details)
         except TransactWriteError as exc:
-            failed = {i for i, r in enumerate(exc.cancellation_reasons or [])
-                      if getattr(r, "code", None) == "ConditionalCheckFailed"}
+            failed = {
+                i
+                for i, r in enumerate(exc.cancellation_reasons or [])
+                if getattr(r, "code", None) == "ConditionalCheckFailed"
+            }
             if not failed:
                 raise
             # PynamoDB sends deletes, then puts, then updates, whatever order they were added in.
@@ -221,23 +293,39 @@ class AgentAdmin:
         for serial, info in sorted(agent.meters.as_dict().items()):
             polled = status_by_serial.get(serial.upper()) or {}
             drift = polled.get("clock_drift_s")
-            meters.append(AgentMeterOut(serial=serial, meter_id=info["meter_id"], contract=info["contract"],
-                                        point_code=info.get("point_code"), coefficient=info.get("coefficient") or "1",
-                                        last_read_at=polled.get("last_read_at"),
-                                        last_error=polled.get("last_error"),
-                                        clock_drift_s=float(drift) if drift is not None else None,
-                                        drift_alarm=drift is not None and abs(float(drift)) > limit))
+            meters.append(
+                AgentMeterOut(
+                    serial=serial,
+                    meter_id=info["meter_id"],
+                    contract=info["contract"],
+                    point_code=info.get("point_code"),
+                    coefficient=info.get("coefficient") or "1",
+                    last_read_at=polled.get("last_read_at"),
+                    last_error=polled.get("last_error"),
+                    clock_drift_s=float(drift) if drift is not None else None,
+                    drift_alarm=drift is not None and abs(float(drift)) > limit,
+                )
+            )
         assigned = {serial.upper() for serial in agent.meters.as_dict()}
         contact = agent.last_contact_at
         overdue = contact is None or now - datetime.fromisoformat(contact.replace("Z", "+00:00")) > timedelta(
-            minutes=self.settings.aiis_agent_overdue_minutes)
+            minutes=self.settings.aiis_agent_overdue_minutes
+        )
         grace_until = agent.previous_key_valid_until if agent.previous_key_digest else None
-        return AgentOut(id=agent.agent_id, name=agent.name, enabled=bool(agent.enabled), revision=int(agent.revision),
-                        created_at=agent.created_at, key_rotated_at=agent.key_rotated_at,
-                        previous_key_valid_until=grace_until if grace_until and grace_until > clock.iso(now) else None,
-                        last_contact_at=contact, overdue=overdue,
-                        agent_time=agent.agent_time,
-                        clock_skew_s=float(agent.clock_skew_s) if agent.clock_skew_s is not None else None,
-                        version=agent.agent_version,
-                        backlog=int(agent.backlog) if agent.backlog is not None else None, meters=meters,
-                        unassigned_serials=sorted(s for s in status if s.upper() not in assigned))
+        return AgentOut(
+            id=agent.agent_id,
+            name=agent.name,
+            enabled=bool(agent.enabled),
+            revision=int(agent.revision),
+            created_at=agent.created_at,
+            key_rotated_at=agent.key_rotated_at,
+            previous_key_valid_until=grace_until if grace_until and grace_until > clock.iso(now) else None,
+            last_contact_at=contact,
+            overdue=overdue,
+            agent_time=agent.agent_time,
+            clock_skew_s=float(agent.clock_skew_s) if agent.clock_skew_s is not None else None,
+            version=agent.agent_version,
+            backlog=int(agent.backlog) if agent.backlog is not None else None,
+            meters=meters,
+            unassigned_serials=sorted(s for s in status if s.upper() not in assigned),
+        )

@@ -9,9 +9,8 @@
   meter from being assigned twice), with its АТС point code; those with a code are listed under
   `POINTS` in `listing`, which is how an 80020 export finds meters by point code.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -36,6 +35,7 @@ class _Listing(GlobalSecondaryIndex["Model"]):
     class Meta:
         index_name = "listing"
         projection = AllProjection()
+
     list_pk = UnicodeAttribute(hash_key=True)
     list_sk = UnicodeAttribute(range_key=True)
 
@@ -50,16 +50,16 @@ class AgentItem(Model):
     previous_key_digest = UnicodeAttribute(null=True)
     previous_key_valid_until = UnicodeAttribute(null=True)
     enabled = BooleanAttribute(default=True)
-    meters = MapAttribute(default=dict)          # serial -> {"meter_id", "contract", "point_code", "coefficient"}
+    meters = MapAttribute(default=dict)  # serial -> {"meter_id", "contract", "point_code", "coefficient"}
     revision = NumberAttribute(default=1)
     created_at = UnicodeAttribute()
     key_rotated_at = UnicodeAttribute()
     last_contact_at = UnicodeAttribute(null=True)
     agent_time = UnicodeAttribute(null=True)
-    clock_skew_s = NumberAttribute(null=True)    # agent clock minus server clock at the last heartbeat
+    clock_skew_s = NumberAttribute(null=True)  # agent clock minus server clock at the last heartbeat
     agent_version = UnicodeAttribute(null=True)
     backlog = NumberAttribute(null=True)
-    meter_status = MapAttribute(default=dict)    # serial -> {"last_read_at", "last_error", "clock_drift_s"}
+    meter_status = MapAttribute(default=dict)  # serial -> {"last_read_at", "last_error", "clock_drift_s"}
     list_pk = UnicodeAttribute(default=AGENTS_LIST)
     list_sk = UnicodeAttribute()
 
@@ -83,7 +83,7 @@ class AssignmentItem(Model):
 
 
 class AgentsRepository:
-    def get(self, agent_id: str) -> Optional[AgentItem]:
+    def get(self, agent_id: str) -> AgentItem | None:
         # Consistent: a disabled agent or a rotated key must stop working at once.
         try:
             return AgentItem.get(agent_key(agent_id), "AGENT", consistent_read=True)
@@ -93,13 +93,15 @@ class AgentsRepository:
     def end_key_grace(self, agent: AgentItem) -> None:
         """Forget the previous key, unless the key changed again meanwhile."""
         try:
-            agent.update(actions=[AgentItem.previous_key_digest.remove(), AgentItem.previous_key_valid_until.remove()],
-                         condition=AgentItem.key_digest == agent.key_digest)
+            agent.update(
+                actions=[AgentItem.previous_key_digest.remove(), AgentItem.previous_key_valid_until.remove()],
+                condition=AgentItem.key_digest == agent.key_digest,
+            )
         except UpdateError as exc:
             if not is_conditional_failure(exc):
                 raise
 
-    def follow_billing(self, meter_id: str, coefficient: str, point_code: Optional[str]) -> bool:
+    def follow_billing(self, meter_id: str, coefficient: str, point_code: str | None) -> bool:
         """Billing changed a meter's calculation coefficient or АТС point code: the assigned agent's copy
         follows, so the next intervals are multiplied right and exports find the point. False when no
         agent has the meter (or it was moved meanwhile: the new assignment read billing afresh)."""
@@ -108,16 +110,26 @@ class AgentsRepository:
         except AssignmentItem.DoesNotExist:
             return False
         entry = AgentItem.meters[assignment.serial]
-        code_actions = ([AssignmentItem.point_code.set(point_code), AssignmentItem.list_pk.set(POINTS_LIST),
-                         AssignmentItem.list_sk.set(point_code)] if point_code else
-                        [AssignmentItem.point_code.remove(), AssignmentItem.list_pk.remove(),
-                         AssignmentItem.list_sk.remove()])
+        code_actions = (
+            [
+                AssignmentItem.point_code.set(point_code),
+                AssignmentItem.list_pk.set(POINTS_LIST),
+                AssignmentItem.list_sk.set(point_code),
+            ]
+            if point_code
+            else [AssignmentItem.point_code.remove(), AssignmentItem.list_pk.remove(), AssignmentItem.list_sk.remove()]
+        )
         try:
             with transaction() as tx:
-                tx.update(AgentItem(agent_key(assignment.agent_id), "AGENT"),
-                          actions=[entry["coefficient"].set(coefficient), entry["point_code"].set(point_code),
-                                   AgentItem.revision.add(1)],
-                          condition=entry["meter_id"] == meter_id)
+                tx.update(
+                    AgentItem(agent_key(assignment.agent_id), "AGENT"),
+                    actions=[
+                        entry["coefficient"].set(coefficient),
+                        entry["point_code"].set(point_code),
+                        AgentItem.revision.add(1),
+                    ],
+                    condition=entry["meter_id"] == meter_id,
+                )
                 tx.update(assignment, actions=code_actions, condition=AssignmentItem.agent_id == assignment.agent_id)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):

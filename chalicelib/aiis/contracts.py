@@ -8,9 +8,10 @@ The connection is the account's, not the contract's: the caller's link to the co
 (no extra read). Connecting or disconnecting never touches another account's link. Any right on the
 contract is enough: a view-only co-user may view the data.
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -26,7 +27,7 @@ NOT_LINKED = "Договор не привязан к Вашему личном�
 
 
 class AiisContracts:
-    def __init__(self, repository: Optional[MeteringRepository] = None) -> None:
+    def __init__(self, repository: MeteringRepository | None = None) -> None:
         self.repo = repository or MeteringRepository()
 
     def _linked(self, principal: Principal, contract: str) -> tuple[ContractLinkItem, list[LinkItem]]:
@@ -35,8 +36,10 @@ class AiisContracts:
         link = next((i for i in items if isinstance(i, ContractLinkItem) and i.contract == contract), None)
         if link is None:
             raise not_found(NOT_LINKED)
-        meters = sorted((i for i in items if isinstance(i, LinkItem) and i.contract == contract),
-                        key=lambda m: m.summary.as_dict().get("serial", ""))
+        meters = sorted(
+            (i for i in items if isinstance(i, LinkItem) and i.contract == contract),
+            key=lambda m: m.summary.as_dict().get("serial", ""),
+        )
         return link, meters
 
     def status(self, principal: Principal, contract: str) -> AiisContractOut:
@@ -48,13 +51,17 @@ class AiisContracts:
         meter_ids = {m.link_meter for m in meters}
         user_actions: list[Any] = []
         if meter_ids:
-            user_actions.append(UserItem.aiis_meter_ids.add(meter_ids) if connected
-                                else UserItem.aiis_meter_ids.delete(meter_ids))
+            user_actions.append(
+                UserItem.aiis_meter_ids.add(meter_ids) if connected else UserItem.aiis_meter_ids.delete(meter_ids)
+            )
         try:
             with transaction() as tx:
                 # Conditional: a link revoked meanwhile must not come back as a bare АИИС flag.
-                tx.update(link, actions=[ContractLinkItem.aiis_connected.set(connected)],
-                          condition=ContractLinkItem.pk.exists())
+                tx.update(
+                    link,
+                    actions=[ContractLinkItem.aiis_connected.set(connected)],
+                    condition=ContractLinkItem.pk.exists(),
+                )
                 if user_actions:
                     tx.update(principal.user, actions=user_actions, condition=UserItem.pk.exists())
         except TransactWriteError:
@@ -63,6 +70,16 @@ class AiisContracts:
 
 
 def _out(contract: str, connected: bool, meters: list[LinkItem]) -> AiisContractOut:
-    return AiisContractOut(contract=contract, connected=connected, meters=[
-        AiisMeter(id=m.link_meter, serial=m.summary.as_dict()["serial"], label=m.label,
-                  status=m.summary.as_dict()["status"]) for m in meters])
+    return AiisContractOut(
+        contract=contract,
+        connected=connected,
+        meters=[
+            AiisMeter(
+                id=m.link_meter,
+                serial=m.summary.as_dict()["serial"],
+                label=m.label,
+                status=m.summary.as_dict()["status"],
+            )
+            for m in meters
+        ],
+    )

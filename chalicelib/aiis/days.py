@@ -15,15 +15,16 @@ A day has one interval length: the first profile data of the day fix it, and dat
 for that day are refused (`interval_changed`) — a meter reconfigured mid-day starts its new length
 the next day (upload-protocol.md §3).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from typing import Iterable, Mapping, Optional
 
 CHANNELS = ("A+", "A-", "R+", "R-")
-SLOT_MINUTES = 30          # the half hour of charts' day scale and of 80020; and of days stored without `iv`
+SLOT_MINUTES = 30  # the half hour of charts' day scale and of 80020; and of days stored without `iv`
 # Interval lengths a day item may hold: whole minutes dividing an hour, so every hour starts a slot.
 INTERVALS = tuple(m for m in range(1, 61) if 60 % m == 0)
 STATUS_CODES = {"ok": "o", "estimated": "e", "missing": "m"}
@@ -36,13 +37,13 @@ def slot_attribute(index: int) -> str:
     return f"s{index:02d}"
 
 
-def slot_index(attribute: str) -> Optional[int]:
+def slot_index(attribute: str) -> int | None:
     if 3 <= len(attribute) <= 5 and attribute[0] == "s" and attribute[1:].isdigit():
         return int(attribute[1:])
     return None
 
 
-def stored_interval(item: Mapping[str, object]) -> Optional[int]:
+def stored_interval(item: Mapping[str, object]) -> int | None:
     """The interval length of a stored day item; None while it holds no slots. Items written before
     `iv` existed hold half hours."""
     minutes = item.get("iv")
@@ -57,14 +58,14 @@ def interval_of(item: Mapping[str, object], default: int = SLOT_MINUTES) -> int:
 
 def day_start(day: date, tz: tzinfo) -> datetime:
     """Local midnight of `day` as an aware UTC instant."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def slots_in_day(day: date, tz: tzinfo, minutes: int = SLOT_MINUTES) -> int:
     return int((day_start(day + timedelta(days=1), tz) - day_start(day, tz)) / timedelta(minutes=minutes))
 
 
-def locate(start: datetime, tz: tzinfo, minutes: int = SLOT_MINUTES) -> Optional[tuple[date, int]]:
+def locate(start: datetime, tz: tzinfo, minutes: int = SLOT_MINUTES) -> tuple[date, int] | None:
     """(local day, slot index) of an interval start, or None if it is off the day's grid of `minutes`."""
     day = start.astimezone(tz).date()
     offset = start - day_start(day, tz)
@@ -88,7 +89,7 @@ def format_decimal(value: Decimal) -> str:
 
 
 def encode_channels(values: Mapping[str, Decimal]) -> str:
-    """"A+|A-|R+|R-" with an empty field for a channel that has no value."""
+    """ "A+|A-|R+|R-" with an empty field for a channel that has no value."""
     return "|".join(format_decimal(values[c]) if c in values else "" for c in CHANNELS)
 
 
@@ -98,14 +99,14 @@ def decode_channels(text: str) -> dict[str, Decimal]:
 
 @dataclass(frozen=True)
 class Slot:
-    status: str                              # ok | estimated | missing
+    status: str  # ok | estimated | missing
     values: Mapping[str, Decimal] = field(default_factory=dict)
 
     def encode(self) -> str:
         return f"{STATUS_CODES[self.status]}|{encode_channels(self.values)}"
 
     @classmethod
-    def decode(cls, text: str) -> "Slot":
+    def decode(cls, text: str) -> Slot:
         code, _, channels = text.partition("|")
         return cls(STATUS_NAMES[code], decode_channels(channels))
 
@@ -127,6 +128,7 @@ class DayTotals:
     A channel no slot reported is absent from `values` (no data is not zero). `no_data` slots are
     those nobody has reported yet; `missing` ones the meter itself had no value for.
     """
+
     values: Mapping[str, Decimal]
     ok: int
     estimated: int
@@ -145,7 +147,7 @@ class DayTotals:
         return f"{encode_channels(self.values)}|{self.ok}|{self.estimated}|{self.missing}|{self.slots}"
 
     @classmethod
-    def decode(cls, text: str) -> "DayTotals":
+    def decode(cls, text: str) -> DayTotals:
         channels, ok, estimated, missing, slots = text.rsplit("|", 4)
         return cls(decode_channels(channels), int(ok), int(estimated), int(missing), int(slots))
 
@@ -169,8 +171,12 @@ def sum_totals(days: Iterable[DayTotals]) -> DayTotals:
     for day in days:
         for channel, value in day.values.items():
             sums[channel] = sums.get(channel, Decimal(0)) + value
-        ok, estimated, missing, slots = (ok + day.ok, estimated + day.estimated, missing + day.missing,
-                                         slots + day.slots)
+        ok, estimated, missing, slots = (
+            ok + day.ok,
+            estimated + day.estimated,
+            missing + day.missing,
+            slots + day.slots,
+        )
     return DayTotals(sums, ok, estimated, missing, slots)
 
 

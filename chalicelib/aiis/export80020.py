@@ -17,19 +17,24 @@ equals the rounded day total instead of drifting. Status "0" is commercial data 
 value); "1" marks what is not: an estimated value, or — with value 0, since the layout has a period
 for every half hour — one the meter had no value for or that was never received.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Mapping, Optional, Sequence
 from xml.etree import ElementTree as ET
 
 from .days import CHANNELS, SLOT_MINUTES, Slot, slot_bounds, slots_in_day
 
 CHANNEL_CODES = {"A+": "01", "A-": "02", "R+": "03", "R-": "04"}
-CHANNEL_TITLES = {"A+": "Активная энергия, приём", "A-": "Активная энергия, отдача",
-                  "R+": "Реактивная энергия, приём", "R-": "Реактивная энергия, отдача"}
+CHANNEL_TITLES = {
+    "A+": "Активная энергия, приём",
+    "A-": "Активная энергия, отдача",
+    "R+": "Реактивная энергия, приём",
+    "R-": "Реактивная энергия, отдача",
+}
 COMMERCIAL, NOT_COMMERCIAL = "0", "1"
 ENCODING = "windows-1251"
 
@@ -39,7 +44,7 @@ class ExportPoint:
     code: str
     name: str
     slots: Mapping[int, Slot]
-    minutes: int = SLOT_MINUTES     # the length of the slots
+    minutes: int = SLOT_MINUTES  # the length of the slots
 
 
 def half_hourly(minutes: int) -> bool:
@@ -47,7 +52,7 @@ def half_hourly(minutes: int) -> bool:
     return SLOT_MINUTES % minutes == 0
 
 
-def _half_hour(slots: Sequence[Optional[Slot]], channel: str) -> tuple[Optional[Decimal], bool]:
+def _half_hour(slots: Sequence[Slot | None], channel: str) -> tuple[Decimal | None, bool]:
     """A half hour's energy on `channel` from its intervals (None: none has a value), and whether it
     is commercial: every interval received, ok, with a value."""
     present = [slot.values[channel] for slot in slots if slot is not None and channel in slot.values]
@@ -55,7 +60,7 @@ def _half_hour(slots: Sequence[Optional[Slot]], channel: str) -> tuple[Optional[
     return (sum(present, Decimal(0)) if present else None), commercial
 
 
-def carry_rounded(values: Sequence[Optional[Decimal]]) -> list[int]:
+def carry_rounded(values: Sequence[Decimal | None]) -> list[int]:
     """Whole units per half hour whose running sum follows the exact running sum (None counts 0)."""
     exact, sent, result = Decimal(0), 0, []
     for value in values:
@@ -66,8 +71,15 @@ def carry_rounded(values: Sequence[Optional[Decimal]]) -> list[int]:
     return result
 
 
-def build_80020(number: int, created: datetime, day: date, tz: tzinfo, sender_name: str, sender_inn: str,
-                points: Sequence[ExportPoint]) -> bytes:
+def build_80020(
+    number: int,
+    created: datetime,
+    day: date,
+    tz: tzinfo,
+    sender_name: str,
+    sender_inn: str,
+    points: Sequence[ExportPoint],
+) -> bytes:
     local = created.astimezone(tz)
     message = ET.Element("message", {"class": "80020", "version": "2", "number": str(number)})
     stamp = ET.SubElement(message, "datetime")
@@ -88,8 +100,9 @@ def build_80020(number: int, created: datetime, day: date, tz: tzinfo, sender_na
         for channel in reported:
             halves = [_half_hour(group, channel) for group in groups]
             exact = [value for value, _ in halves]
-            channel_element = ET.SubElement(element, "measuringchannel",
-                                            {"code": CHANNEL_CODES[channel], "desc": CHANNEL_TITLES[channel]})
+            channel_element = ET.SubElement(
+                element, "measuringchannel", {"code": CHANNEL_CODES[channel], "desc": CHANNEL_TITLES[channel]}
+            )
             for (start, end), (value, commercial), whole in zip(bounds, halves, carry_rounded(exact)):
                 period = ET.SubElement(channel_element, "period", {"start": f"{start:%H%M}", "end": f"{end:%H%M}"})
                 status = COMMERCIAL if commercial and value is not None else NOT_COMMERCIAL

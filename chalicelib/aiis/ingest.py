@@ -10,6 +10,7 @@ upsert by its natural key, so a batch cut short by a crash (records written, id 
 converges to the same state when the agent re-sends it. That is what stands in for one transaction
 over a batch: 10 000 records touch far more than the 100 items a DynamoDB transaction may hold.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -31,17 +32,28 @@ from . import signing
 from .agents_repository import AgentItem, AgentsRepository
 from .days import SLOT_MINUTES, Slot, day_totals, encode_channels, interval_of, slots_in_day, slots_of
 from .models import Heartbeat
-from .records import (INTERVAL_CHANGED, EventRecord, IntervalRecord, Record, RecordContext, RegisterRecord, Rejected,
-                      RelayRecord, SnapshotRecord, parse_record, serial_map)
+from .records import (
+    INTERVAL_CHANGED,
+    EventRecord,
+    IntervalRecord,
+    Record,
+    RecordContext,
+    RegisterRecord,
+    Rejected,
+    RelayRecord,
+    SnapshotRecord,
+    parse_record,
+    serial_map,
+)
 from .repository import AiisRepository, BatchOutcome
 
 logger = logging.getLogger("kabinet.aiis")
 
-MAX_COMPRESSED_BYTES = 4 * 1024 * 1024     # the protocol asks for at least 2 MiB
-MAX_PLAIN_BYTES = 32 * 1024 * 1024         # 10 000 records are about 2.5 MB of JSON
+MAX_COMPRESSED_BYTES = 4 * 1024 * 1024  # the protocol asks for at least 2 MiB
+MAX_PLAIN_BYTES = 32 * 1024 * 1024  # 10 000 records are about 2.5 MB of JSON
 MAX_RECORDS = 10_000
 CLOCK_TOLERANCE_S = 300
-BATCH_KEEP_DAYS = 35                       # the protocol asks for at least 30
+BATCH_KEEP_DAYS = 35  # the protocol asks for at least 30
 _BATCH_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 NOT_SIGNED = "Запрос агента не подписан"
@@ -58,19 +70,26 @@ TOO_MANY_RECORDS = f"В пакете не может быть больше {MAX_
 @dataclass(frozen=True)
 class SignedRequest:
     """What the protocol signs, as the API received it."""
+
     agent_header: str
     timestamp: str
     signature: str
-    paths: tuple[str, ...]        # the path as sent, and as routed (see web.Request)
+    paths: tuple[str, ...]  # the path as sent, and as routed (see web.Request)
     body: bytes
     content_encoding: str
     idempotency_key: str = ""
 
     @classmethod
-    def from_headers(cls, headers: dict[str, str], paths: tuple[str, ...], body: bytes) -> "SignedRequest":
-        return cls(headers.get("x-kabinet-agent", "").strip(), headers.get("x-kabinet-timestamp", "").strip(),
-                   headers.get("x-kabinet-signature", "").strip(), paths, body,
-                   headers.get("content-encoding", "").strip().lower(), headers.get("idempotency-key", "").strip())
+    def from_headers(cls, headers: dict[str, str], paths: tuple[str, ...], body: bytes) -> SignedRequest:
+        return cls(
+            headers.get("x-kabinet-agent", "").strip(),
+            headers.get("x-kabinet-timestamp", "").strip(),
+            headers.get("x-kabinet-signature", "").strip(),
+            paths,
+            body,
+            headers.get("content-encoding", "").strip().lower(),
+            headers.get("idempotency-key", "").strip(),
+        )
 
 
 def _too_large(message: str) -> ApiError:
@@ -82,14 +101,15 @@ def _bad_request(message: str) -> ApiError:
 
 
 class AgentAuthenticator:
-    def __init__(self, agents: Optional[AgentsRepository] = None) -> None:
+    def __init__(self, agents: AgentsRepository | None = None) -> None:
         self.agents = agents or AgentsRepository()
 
     def authenticate(self, path_agent_id: str, request: SignedRequest) -> tuple[AgentItem, bytes]:
         """The agent and the decompressed body, or the protocol's refusal."""
         if len(request.body) > MAX_COMPRESSED_BYTES:
-            raise _too_large(f"Пакет больше {MAX_COMPRESSED_BYTES // (1024 * 1024)} МБ в сжатом виде: "
-                             "уменьшите upload.batch_size")
+            raise _too_large(
+                f"Пакет больше {MAX_COMPRESSED_BYTES // (1024 * 1024)} МБ в сжатом виде: уменьшите upload.batch_size"
+            )
         if not (request.agent_header and request.timestamp and request.signature):
             raise unauthorized(NOT_SIGNED, code="agent_unauthorized")
         agent = self.agents.get(request.agent_header) if len(request.agent_header) <= 64 else None
@@ -105,8 +125,9 @@ class AgentAuthenticator:
         # Within the clock window a captured request could be sent again: each signature counts once.
         # 429 rather than 401: an agent retrying within the same second after a failure then tries
         # again with a fresh timestamp instead of parking the batch.
-        if not throttle.claim_once("agent-signature", f"{agent.agent_id}:{request.signature}",
-                                   int(request.timestamp) + 2 * CLOCK_TOLERANCE_S):
+        if not throttle.claim_once(
+            "agent-signature", f"{agent.agent_id}:{request.signature}", int(request.timestamp) + 2 * CLOCK_TOLERANCE_S
+        ):
             raise ApiError(REPLAYED, status=429, code="replayed_request", headers={"Retry-After": "1"})
         return agent, self._plain(request)
 
@@ -116,16 +137,21 @@ class AgentAuthenticator:
         paths, digests = list(dict.fromkeys(request.paths)), self._body_digests(request)
 
         def signed_with(key_digest: str) -> bool:
-            return signing.verify(bytes.fromhex(key_digest), "POST", paths, request.timestamp, digests,
-                                  request.signature)
+            return signing.verify(
+                bytes.fromhex(key_digest), "POST", paths, request.timestamp, digests, request.signature
+            )
 
         if signed_with(agent.key_digest):
             if agent.previous_key_digest:
                 self.agents.end_key_grace(agent)
             return True
         valid_until = agent.previous_key_valid_until
-        return bool(agent.previous_key_digest and valid_until and clock.iso(clock.now()) < valid_until
-                    and signed_with(agent.previous_key_digest))
+        return bool(
+            agent.previous_key_digest
+            and valid_until
+            and clock.iso(clock.now()) < valid_until
+            and signed_with(agent.previous_key_digest)
+        )
 
     @staticmethod
     def _body_digests(request: SignedRequest) -> list[str]:
@@ -162,15 +188,20 @@ class BatchIngest:
     down to 5 minutes), its last register reading and its day-start snapshot, one per month roll-up
     day, one per meter for registers and for relay state, events 25 per BatchWriteItem."""
 
-    def __init__(self, repository: Optional[AiisRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: AiisRepository | None = None, settings: Settings | None = None) -> None:
         self.repo = repository or AiisRepository()
         self.settings = settings or get_settings()
 
     def receive(self, agent: AgentItem, idempotency_key: str, body: bytes) -> dict[str, Any]:
         payload = _json_object(body)
         batch_id, records = payload.get("batch_id"), payload.get("records")
-        if not (isinstance(batch_id, str) and _BATCH_ID.match(batch_id) and batch_id == idempotency_key
-                and payload.get("agent_id") == agent.agent_id and isinstance(records, list)):
+        if not (
+            isinstance(batch_id, str)
+            and _BATCH_ID.match(batch_id)
+            and batch_id == idempotency_key
+            and payload.get("agent_id") == agent.agent_id
+            and isinstance(records, list)
+        ):
             raise _bad_request(BAD_BATCH)
         if len(records) > MAX_RECORDS:
             raise _too_large(TOO_MANY_RECORDS)
@@ -181,11 +212,17 @@ class BatchIngest:
             return {"accepted": committed.accepted, "duplicate": True, "rejected": committed.rejected}
         outcome = self.apply(agent, records)
         now = clock.now()
-        self.repo.put_batch(agent.agent_id, batch_id, outcome, clock.iso(now),
-                            clock.epoch(now + timedelta(days=BATCH_KEEP_DAYS)))
+        self.repo.put_batch(
+            agent.agent_id, batch_id, outcome, clock.iso(now), clock.epoch(now + timedelta(days=BATCH_KEEP_DAYS))
+        )
         if outcome.rejected:
-            logger.info("agent %s batch %s: %d accepted, %d rejected", agent.agent_id, batch_id,
-                        outcome.accepted, len(outcome.rejected))
+            logger.info(
+                "agent %s batch %s: %d accepted, %d rejected",
+                agent.agent_id,
+                batch_id,
+                outcome.accepted,
+                len(outcome.rejected),
+            )
             for reason in sorted({r["code"] for r in outcome.rejected}):
                 count("AgentRecordsRejected", sum(r["code"] == reason for r in outcome.rejected), reason=reason)
         return {"accepted": outcome.accepted, "duplicate": False, "rejected": outcome.rejected}
@@ -200,8 +237,10 @@ class BatchIngest:
             except Rejected as exc:
                 rejected.append({"index": index, "code": exc.code, "message": str(exc)})
         refused = self.write([record for _, record in accepted])
-        rejected.extend({"index": accepted[position][0], "code": "interval_changed", "message": INTERVAL_CHANGED}
-                        for position in refused)
+        rejected.extend(
+            {"index": accepted[position][0], "code": "interval_changed", "message": INTERVAL_CHANGED}
+            for position in refused
+        )
         rejected.sort(key=lambda r: r["index"])
         return BatchOutcome(len(accepted) - len(refused), rejected)
 
@@ -250,10 +289,14 @@ class BatchIngest:
             register = day_registers.get((meter_id, day))
             snapshot = snapshots.get((meter_id, day))
             merged = self.repo.merge_day(
-                meter_id, day, group.slots if group else {},
-                (clock.iso(register.read_at), encode_channels(register.values)) if register else None, now,
+                meter_id,
+                day,
+                group.slots if group else {},
+                (clock.iso(register.read_at), encode_channels(register.values)) if register else None,
+                now,
                 minutes=group.minutes if group else SLOT_MINUTES,
-                snapshot=(snapshot.source, encode_channels(snapshot.values)) if snapshot else None)
+                snapshot=(snapshot.source, encode_channels(snapshot.values)) if snapshot else None,
+            )
             if group is None:
                 continue
             if merged.slots_refused:
@@ -274,6 +317,7 @@ class BatchIngest:
 @dataclass
 class DayIntervals:
     """A batch's intervals of one meter-day: their length, slots by index, and batch positions."""
+
     minutes: int
     slots: dict[int, Slot] = field(default_factory=dict)
     positions: list[int] = field(default_factory=list)
@@ -290,15 +334,23 @@ def record_heartbeat(agent: AgentItem, body: bytes) -> dict[str, str]:
     except ValidationError:
         raise _bad_request(BAD_HEARTBEAT) from None
     now = clock.now()
-    status = {m.serial: {"last_read_at": clock.iso(m.last_read_at) if m.last_read_at else None,
-                         "last_error": m.last_error, "clock_drift_s": m.clock_drift_s}
-              for m in heartbeat.meters}
-    agent.update(actions=[
-        AgentItem.last_contact_at.set(clock.iso(now)),
-        AgentItem.agent_time.set(clock.iso(heartbeat.agent_time)),
-        AgentItem.clock_skew_s.set(round((heartbeat.agent_time - now).total_seconds(), 1)),
-        AgentItem.agent_version.set(heartbeat.version) if heartbeat.version else AgentItem.agent_version.remove(),
-        AgentItem.backlog.set(heartbeat.backlog),
-        AgentItem.meter_status.set(status),
-    ], condition=AgentItem.pk.exists())
+    status = {
+        m.serial: {
+            "last_read_at": clock.iso(m.last_read_at) if m.last_read_at else None,
+            "last_error": m.last_error,
+            "clock_drift_s": m.clock_drift_s,
+        }
+        for m in heartbeat.meters
+    }
+    agent.update(
+        actions=[
+            AgentItem.last_contact_at.set(clock.iso(now)),
+            AgentItem.agent_time.set(clock.iso(heartbeat.agent_time)),
+            AgentItem.clock_skew_s.set(round((heartbeat.agent_time - now).total_seconds(), 1)),
+            AgentItem.agent_version.set(heartbeat.version) if heartbeat.version else AgentItem.agent_version.remove(),
+            AgentItem.backlog.set(heartbeat.backlog),
+            AgentItem.meter_status.set(status),
+        ],
+        condition=AgentItem.pk.exists(),
+    )
     return {"received_at": clock.iso(now)}

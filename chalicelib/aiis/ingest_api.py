@@ -3,6 +3,7 @@
 Public at the wrapper level — there is no user — and authenticated by the request signature
 instead. Bodies are gzip and signed as sent, hence `raw_body`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,9 +23,16 @@ def _signed(req: Request) -> Any:
     return SignedRequest.from_headers(req.headers, (req.path, req.route_path), req.body or b"")
 
 
-@api.route("/agents/{agent_id}/batches", "POST", access="public", raw_body=True, body=BatchDoc,
-           response=BatchAnswer, errors=_ERRORS,
-           summary="Пакет записей агента (показания, профиль, события, реле): подписан, сжат gzip, идемпотентен")
+@api.route(
+    "/agents/{agent_id}/batches",
+    "POST",
+    access="public",
+    raw_body=True,
+    body=BatchDoc,
+    response=BatchAnswer,
+    errors=_ERRORS,
+    summary="Пакет записей агента (показания, профиль, события, реле): подписан, сжат gzip, идемпотентен",
+)
 def batches(req: Request, agent_id: str) -> dict[str, Any]:
     from .ingest import AgentAuthenticator, BatchIngest
 
@@ -33,9 +41,16 @@ def batches(req: Request, agent_id: str) -> dict[str, Any]:
     return BatchIngest().receive(agent, request.idempotency_key, body)
 
 
-@api.route("/agents/{agent_id}/heartbeat", "POST", access="public", raw_body=True, body=Heartbeat,
-           response=HeartbeatAnswer,
-           errors=_ERRORS, summary="Сигнал «агент на связи»: очередь, версия, состояние опроса и часы счётчиков")
+@api.route(
+    "/agents/{agent_id}/heartbeat",
+    "POST",
+    access="public",
+    raw_body=True,
+    body=Heartbeat,
+    response=HeartbeatAnswer,
+    errors=_ERRORS,
+    summary="Сигнал «агент на связи»: очередь, версия, состояние опроса и часы счётчиков",
+)
 def heartbeat(req: Request, agent_id: str) -> dict[str, str]:
     from .ingest import AgentAuthenticator, record_heartbeat
 

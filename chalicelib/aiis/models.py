@@ -4,8 +4,9 @@ Energies are decimal strings (kWh for A±, kvarh for R±) as elsewhere in the AP
 A consumer's data carry company-local times (ISO 8601 with the offset) and dates; the staff agents
 console gets UTC instants (`…Z`), as the other staff pages do, and shows them in the browser's zone.
 """
+
 import datetime as dt
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
 
@@ -24,31 +25,38 @@ class _Query(BaseModel):
 
 class _Ranged(BaseModel):
     """Answers covering `from`…`to`: keys that are Python keywords, hence aliases."""
+
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
 # --- consumer ------------------------------------------------------------------------------------
 
+
 class RegistersOut(BaseModel):
     meter_id: str
-    read_at: Optional[str] = Field(description="Когда счётчик показал эти значения; null — данных ещё нет")
+    read_at: str | None = Field(description="Когда счётчик показал эти значения; null — данных ещё нет")
     values: dict[str, str] = Field(description="Канал (A+, A-, R+, R-) → накопленное значение, как на табло счётчика")
-    coefficient: str = Field(description="Расчётный коэффициент (Ктт × Ктн): профиль, графики и потребление уже "
-                                         "умножены на него, показания табло — нет")
+    coefficient: str = Field(
+        description="Расчётный коэффициент (Ктт × Ктн): профиль, графики и потребление уже "
+        "умножены на него, показания табло — нет"
+    )
     units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
 
 
 class ProfileQuery(_Query):
-    date_from: Optional[IsoDate] = Field(default=None, alias="from",
-                                         description="По умолчанию — за два дня до окончания периода")
-    date_to: Optional[IsoDate] = Field(default=None, alias="to", description="По умолчанию — сегодня")
+    date_from: IsoDate | None = Field(
+        default=None, alias="from", description="По умолчанию — за два дня до окончания периода"
+    )
+    date_to: IsoDate | None = Field(default=None, alias="to", description="По умолчанию — сегодня")
 
 
 class IntervalOut(BaseModel):
     start: str
     end: str
-    status: SlotStatus = Field(description="ok; estimated — расчётное значение счётчика; missing — у счётчика "
-                                           "нет значения; no_data — данные ещё не поступили")
+    status: SlotStatus = Field(
+        description="ok; estimated — расчётное значение счётчика; missing — у счётчика "
+        "нет значения; no_data — данные ещё не поступили"
+    )
     values: dict[str, str]
 
 
@@ -63,8 +71,10 @@ class ProfileOut(_Ranged):
     meter_id: str
     date_from: dt.date = Field(alias="from")
     date_to: dt.date = Field(alias="to")
-    interval_minutes: int = Field(description="Длина интервала профиля счётчика, мин (1–60, делит час): по последним "
-                                              "суткам периода с данными; у каждого интервала свои start и end")
+    interval_minutes: int = Field(
+        description="Длина интервала профиля счётчика, мин (1–60, делит час): по последним "
+        "суткам периода с данными; у каждого интервала свои start и end"
+    )
     units: dict[str, str] = Field(default_factory=lambda: dict(UNITS))
     summary: Completeness
     intervals: list[IntervalOut]
@@ -72,7 +82,7 @@ class ProfileOut(_Ranged):
 
 class ConsumptionQuery(_Query):
     scale: Literal["day", "month", "year"] = "month"
-    date: Optional[IsoDate] = Field(default=None, description="Любой день нужного периода; по умолчанию — сегодня")
+    date: IsoDate | None = Field(default=None, description="Любой день нужного периода; по умолчанию — сегодня")
     basis: Literal["calendar", "billing"] = "calendar"
     channel: Channel = "A+"
 
@@ -86,13 +96,16 @@ class ConsumptionQuery(_Query):
 
 
 class ConsumptionPoint(BaseModel):
-    start: str = Field(description="Начало: время получаса (day) или дата (month, year); для детализации "
-                                   "передайте его как date следующего масштаба")
+    start: str = Field(
+        description="Начало: время получаса (day) или дата (month, year); для детализации "
+        "передайте его как date следующего масштаба"
+    )
     end: str
-    value: Optional[str] = Field(description="Энергия за точку; null — по каналу нет данных")
+    value: str | None = Field(description="Энергия за точку; null — по каналу нет данных")
     status: Literal["ok", "estimated", "missing", "no_data", "partial"] = Field(
         description="day: ok | estimated | missing | no_data; month, year: ok (все получасы достоверны) | "
-                    "partial | no_data")
+        "partial | no_data"
+    )
     estimated: int
     missing: int
     no_data: int
@@ -104,11 +117,12 @@ class ConsumptionOut(BaseModel):
     basis: Literal["calendar", "billing"]
     channel: Channel
     unit: str
-    interval_minutes: Optional[int] = Field(default=None, description="scale=day: длина интервала профиля счётчика "
-                                                                      "в эти сутки, мин; month, year: null")
+    interval_minutes: int | None = Field(
+        default=None, description="scale=day: длина интервала профиля счётчика в эти сутки, мин; month, year: null"
+    )
     period_start: dt.date
     period_end: dt.date
-    total: Optional[str]
+    total: str | None
     points: list[ConsumptionPoint]
 
 
@@ -121,13 +135,14 @@ class DayStart(BaseModel):
     values: dict[str, str] = Field(description="Показания на начало суток (0:00 по времени компании), как на табло")
     source: Literal["meter", "first_after_midnight"] = Field(
         description="meter — зафиксированы счётчиком; first_after_midnight — у счётчика нет суточных снимков, "
-                    "это первое показание после полуночи")
+        "это первое показание после полуночи"
+    )
 
 
 class ReadingRow(BaseModel):
     date: dt.date
-    day_start: Optional[DayStart] = Field(default=None, description="Показания на начало суток; null — не поступали")
-    read_at: Optional[str] = Field(description="Время последнего за день снятия показаний")
+    day_start: DayStart | None = Field(default=None, description="Показания на начало суток; null — не поступали")
+    read_at: str | None = Field(description="Время последнего за день снятия показаний")
     values: dict[str, str] = Field(description="Показания на конец дня по каналам")
     consumption: dict[str, str] = Field(description="Расход за день по каналам (по профилю)")
     estimated: int
@@ -147,11 +162,12 @@ class ReadingsOut(_Ranged):
 
 
 class EventsQuery(_Query):
-    severity: Optional[Annotated[str, StringConstraints(pattern=r"^(info|warning|critical)(,(info|warning|critical))*$")]] = Field(
-        default=None, description="Через запятую: info, warning, critical")
-    journal: Optional[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]] = None
-    date_from: Optional[IsoDate] = Field(default=None, alias="from")
-    date_to: Optional[IsoDate] = Field(default=None, alias="to")
+    severity: (
+        Annotated[str, StringConstraints(pattern=r"^(info|warning|critical)(,(info|warning|critical))*$")] | None
+    ) = Field(default=None, description="Через запятую: info, warning, critical")
+    journal: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")] | None = None
+    date_from: IsoDate | None = Field(default=None, alias="from")
+    date_to: IsoDate | None = Field(default=None, alias="to")
 
 
 class EventOut(BaseModel):
@@ -175,15 +191,15 @@ class EventsOut(_Ranged):
 
 class RelayOut(BaseModel):
     meter_id: str
-    state: Optional[Literal["on", "off"]]
+    state: Literal["on", "off"] | None
     state_title: str
-    at: Optional[str]
+    at: str | None
 
 
 class AiisMeter(BaseModel):
     id: str
     serial: str
-    label: Optional[str] = None
+    label: str | None = None
     status: str
 
 
@@ -210,17 +226,24 @@ class MeterRef(_Strict):
 class AgentCreate(_Strict):
     id: AgentId
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="Где стоит УСПД, например «ТП-17, ул. Ленина, 5»")
+        description="Где стоит УСПД, например «ТП-17, ул. Ленина, 5»"
+    )
     meters: list[MeterRef] = Field(default_factory=list, max_length=500)
 
 
-SeenRevision = Annotated[Optional[int], Field(ge=1, description="revision агента, который видел сотрудник: если "
-                                                                "агента изменили после этого — 409, ничего не меняется")]
+SeenRevision = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        description="revision агента, который видел сотрудник: если "
+        "агента изменили после этого — 409, ничего не меняется",
+    ),
+]
 
 
 class AgentPatch(_Strict):
-    name: Optional[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = None
-    enabled: Optional[bool] = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    enabled: bool | None = None
     revision: SeenRevision = None
 
 
@@ -233,11 +256,11 @@ class AgentMeterOut(BaseModel):
     serial: str
     meter_id: str
     contract: str
-    point_code: Optional[str]
+    point_code: str | None
     coefficient: str = Field(description="Расчётный коэффициент (Ктт × Ктн) из биллинга: на него умножается профиль")
-    last_read_at: Optional[str]
-    last_error: Optional[str]
-    clock_drift_s: Optional[float]
+    last_read_at: str | None
+    last_error: str | None
+    clock_drift_s: float | None
     drift_alarm: bool
 
 
@@ -245,21 +268,24 @@ class AgentOut(BaseModel):
     id: str
     name: str
     enabled: bool
-    revision: int = Field(description="Номер изменения: передаётся в PATCH и PUT meters для защиты от "
-                                      "одновременной правки")
+    revision: int = Field(
+        description="Номер изменения: передаётся в PATCH и PUT meters для защиты от одновременной правки"
+    )
     created_at: str
     key_rotated_at: str
-    previous_key_valid_until: Optional[str] = Field(
-        description="До какого времени ещё принимается прежний секрет после смены (null — не принимается)")
-    last_contact_at: Optional[str]
+    previous_key_valid_until: str | None = Field(
+        description="До какого времени ещё принимается прежний секрет после смены (null — не принимается)"
+    )
+    last_contact_at: str | None
     overdue: bool = Field(description="Агент не выходил на связь дольше допустимого (или ни разу)")
-    agent_time: Optional[str]
-    clock_skew_s: Optional[float] = Field(description="Часы УСПД минус часы сервера при последнем сигнале")
-    version: Optional[str]
-    backlog: Optional[int] = Field(description="Записей на УСПД, ещё не доставленных в облако")
+    agent_time: str | None
+    clock_skew_s: float | None = Field(description="Часы УСПД минус часы сервера при последнем сигнале")
+    version: str | None
+    backlog: int | None = Field(description="Записей на УСПД, ещё не доставленных в облако")
     meters: list[AgentMeterOut]
-    unassigned_serials: list[str] = Field(description="Счётчики, которые агент опрашивает, но которые "
-                                                      "за ним не закреплены: их данные не принимаются")
+    unassigned_serials: list[str] = Field(
+        description="Счётчики, которые агент опрашивает, но которые за ним не закреплены: их данные не принимаются"
+    )
 
 
 class AgentList(BaseModel):
@@ -273,52 +299,66 @@ class AgentCreated(BaseModel):
 
 class AgentRotate(_Strict):
     keep_previous_hours: int = Field(
-        default=24, ge=0, le=72,
+        default=24,
+        ge=0,
+        le=72,
         description="Сколько часов прежний секрет ещё действует, пока на УСПД меняют файл ключа; 0 — если секрет "
-                    "скомпрометирован. Первый запрос с новым секретом прекращает действие прежнего")
+        "скомпрометирован. Первый запрос с новым секретом прекращает действие прежнего",
+    )
 
 
 class AgentSecret(BaseModel):
     agent_id: str
     secret: str = Field(description="Новый секрет (hex); показывается только один раз")
-    previous_valid_until: Optional[str] = Field(description="До какого времени действует прежний секрет; "
-                                                            "null — прекратил действовать сразу")
+    previous_valid_until: str | None = Field(
+        description="До какого времени действует прежний секрет; null — прекратил действовать сразу"
+    )
 
 
-HALF_HOURS_ONLY = Field(default=False, description="Пропустить точки, профиль которых не делится на получасы "
-                                                   "(60 минут и т. п.): без этого флага такие точки — ошибка 422 "
-                                                   "с их перечнем")
+HALF_HOURS_ONLY = Field(
+    default=False,
+    description="Пропустить точки, профиль которых не делится на получасы "
+    "(60 минут и т. п.): без этого флага такие точки — ошибка 422 "
+    "с их перечнем",
+)
 
 
 class Export80020Query(_Query):
     date: IsoDate
-    points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
-        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
+    points: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
+        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС"
+    )
     half_hours_only: bool = HALF_HOURS_ONLY
 
 
 class Export80020RangeQuery(_Query):
     date_from: IsoDate = Field(alias="from")
     date_to: IsoDate = Field(alias="to", description="Включительно; не больше 31 суток от начала")
-    points: Optional[Annotated[str, StringConstraints(max_length=4000)]] = Field(
-        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС")
+    points: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
+        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС"
+    )
     half_hours_only: bool = HALF_HOURS_ONLY
 
 
 # --- agents (documentation of the signed, gzip-compressed bodies) ----------------------------------
 
+
 class BatchDoc(BaseModel):
     batch_id: str
     agent_id: str
-    records: list[dict[str, Any]] = Field(description="register | interval | event | relay | snapshot, см. "
-                                                      "upload-protocol.md")
+    records: list[dict[str, Any]] = Field(
+        description="register | interval | event | relay | snapshot, см. upload-protocol.md"
+    )
 
 
 class RejectedRecord(BaseModel):
     index: int
-    code: Optional[str] = Field(default=None, description="not_assigned, unknown_kind, unsupported_interval, "
-                                                          "interval_changed — агент откладывает запись до retry-parked; "
-                                                          "прочие коды окончательны")
+    code: str | None = Field(
+        default=None,
+        description="not_assigned, unknown_kind, unsupported_interval, "
+        "interval_changed — агент откладывает запись до retry-parked; "
+        "прочие коды окончательны",
+    )
     message: str
 
 
@@ -335,13 +375,14 @@ def _clip(limit: int) -> AfterValidator:
 class HeartbeatMeter(BaseModel):
     model_config = ConfigDict(extra="ignore")
     serial: Annotated[str, Field(min_length=1, max_length=40)]
-    last_read_at: Optional[AwareDatetime] = None
-    last_error: Annotated[Optional[str], _clip(500)] = None
-    clock_drift_s: Optional[float] = Field(default=None, allow_inf_nan=False)
+    last_read_at: AwareDatetime | None = None
+    last_error: Annotated[str | None, _clip(500)] = None
+    clock_drift_s: float | None = Field(default=None, allow_inf_nan=False)
 
 
 class Heartbeat(BaseModel):
     """upload-protocol.md §4; fields added by newer agents are ignored."""
+
     model_config = ConfigDict(extra="ignore")
     agent_time: AwareDatetime
     version: Annotated[str, Field(max_length=40)] = ""

@@ -7,6 +7,7 @@ day (`aiis_billing_period_end_day`; 0 means the month's last day, i.e. calendar 
 day 24 the period «май» runs from 25 April to 24 May. A closing day past a short month's end is that
 month's last day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ Basis = Literal["calendar", "billing"]
 @dataclass(frozen=True)
 class Span:
     """Inclusive range of local days named by the month `key` ("YYYY-MM")."""
+
     key: str
     start: date
     end: date

@@ -11,13 +11,14 @@ service to the meter's contract (seed 000; `contracts.py`): both come from the s
 Query of month roll-ups. Anyone else gets the same 404 as for a meter that does not exist; a linked
 but unconnected meter gets 403 `aiis_not_connected`, telling how to connect.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterable, Mapping, Optional
 
 from chalicelib.accounts.principal import Principal
 from chalicelib.core import clock
@@ -27,10 +28,41 @@ from chalicelib.core.web import Result
 from chalicelib.metering.service import METER_NOT_FOUND, owns
 from chalicelib.settings import company
 
-from .days import (CHANNELS, NO_DATA, SLOT_MINUTES, DayTotals, Slot, day_start, day_totals, decode_channels, format_decimal,
-                   interval_of, month_days, slot_bounds, slots_in_day, slots_of, stored_interval, sum_totals)
-from .models import (UNITS, Completeness, ConsumptionOut, ConsumptionPoint, ConsumptionQuery, DayStart, EventOut,
-                     EventsOut, EventsQuery, IntervalOut, ProfileOut, ReadingRow, ReadingsOut, RegistersOut, RelayOut)
+from .days import (
+    CHANNELS,
+    NO_DATA,
+    SLOT_MINUTES,
+    DayTotals,
+    Slot,
+    day_start,
+    day_totals,
+    decode_channels,
+    format_decimal,
+    interval_of,
+    month_days,
+    slot_bounds,
+    slots_in_day,
+    slots_of,
+    stored_interval,
+    sum_totals,
+)
+from .models import (
+    UNITS,
+    Completeness,
+    ConsumptionOut,
+    ConsumptionPoint,
+    ConsumptionQuery,
+    DayStart,
+    EventOut,
+    EventsOut,
+    EventsQuery,
+    IntervalOut,
+    ProfileOut,
+    ReadingRow,
+    ReadingsOut,
+    RegistersOut,
+    RelayOut,
+)
 from .periods import Span, period_containing, year_periods
 from .repository import SNAPSHOT_SOURCES, AiisRepository
 
@@ -40,14 +72,27 @@ MAX_EVENT_DAYS = 366
 DEFAULT_EVENT_DAYS = 30
 MAX_EVENTS = 500
 SEVERITY_TITLES = {"info": "Информация", "warning": "Предупреждение", "critical": "Авария"}
-JOURNAL_TITLES = {"voltage": "Напряжение", "current": "Ток", "power": "Включение и отключение счётчика",
-                  "relay": "Реле нагрузки", "tamper": "Внешние воздействия", "diagnostics": "Самодиагностика",
-                  "clock": "Часы счётчика"}
-NOT_CONNECTED = ("Сервис АИИС КУЭ не подключён к договору этого счётчика в Вашем личном кабинете. Подключите его "
-                 "в разделе «АИИС КУЭ»: укажите номер договора энергоснабжения и нажмите «Подключить»")
+JOURNAL_TITLES = {
+    "voltage": "Напряжение",
+    "current": "Ток",
+    "power": "Включение и отключение счётчика",
+    "relay": "Реле нагрузки",
+    "tamper": "Внешние воздействия",
+    "diagnostics": "Самодиагностика",
+    "clock": "Часы счётчика",
+}
+NOT_CONNECTED = (
+    "Сервис АИИС КУЭ не подключён к договору этого счётчика в Вашем личном кабинете. Подключите его "
+    "в разделе «АИИС КУЭ»: укажите номер договора энергоснабжения и нажмите «Подключить»"
+)
 OTHER_JOURNAL = "Прочие события"
-CSV_STATUS = {"ok": "достоверно", "estimated": "расчётное значение счётчика", "missing": "нет значения в счётчике",
-              NO_DATA: "данные не поступили", "partial": "есть пропуски или расчётные интервалы"}
+CSV_STATUS = {
+    "ok": "достоверно",
+    "estimated": "расчётное значение счётчика",
+    "missing": "нет значения в счётчике",
+    NO_DATA: "данные не поступили",
+    "partial": "есть пропуски или расчётные интервалы",
+}
 
 
 def csv_file(name: str, header: list[str], rows: Iterable[list[str]]) -> Result:
@@ -56,19 +101,20 @@ def csv_file(name: str, header: list[str], rows: Iterable[list[str]]) -> Result:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
-    return Result(body="\ufeff" + out.getvalue(),
-                  headers={"Content-Type": "text/csv; charset=utf-8",
-                           "Content-Disposition": f'attachment; filename="{name}"'})
+    return Result(
+        body="\ufeff" + out.getvalue(),
+        headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
-def csv_number(value: Optional[str | Decimal]) -> str:
+def csv_number(value: str | Decimal | None) -> str:
     if value is None:
         return ""
     return (format_decimal(value) if isinstance(value, Decimal) else value).replace(".", ",")
 
 
 class AiisReader:
-    def __init__(self, repository: Optional[AiisRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: AiisRepository | None = None, settings: Settings | None = None) -> None:
         self.repo = repository or AiisRepository()
         self.settings = settings or get_settings()
         self.tz = self.settings.tz
@@ -85,7 +131,7 @@ class AiisReader:
     def _local(self, instant: datetime) -> str:
         return instant.astimezone(self.tz).isoformat()
 
-    def _local_text(self, stored: Optional[str]) -> Optional[str]:
+    def _local_text(self, stored: str | None) -> str | None:
         return self._local(datetime.fromisoformat(stored.replace("Z", "+00:00"))) if stored else None
 
     # --- registers and relay --------------------------------------------------------------------
@@ -94,8 +140,12 @@ class AiisReader:
         self._check(principal, meter_id)
         item = self.repo.item(meter_id, "REGISTERS") or {}
         values = decode_channels(item["vals"]) if "vals" in item else {}
-        return RegistersOut(meter_id=meter_id, read_at=self._local_text(item.get("read_at")),
-                            values={c: format_decimal(v) for c, v in values.items()}, coefficient=item.get("k", "1"))
+        return RegistersOut(
+            meter_id=meter_id,
+            read_at=self._local_text(item.get("read_at")),
+            values={c: format_decimal(v) for c, v in values.items()},
+            coefficient=item.get("k", "1"),
+        )
 
     def relay(self, principal: Principal, meter_id: str) -> RelayOut:
         self._check(principal, meter_id)
@@ -106,7 +156,7 @@ class AiisReader:
 
     # --- load profile ---------------------------------------------------------------------------
 
-    def _profile_period(self, first: Optional[date], last: Optional[date]) -> tuple[date, date]:
+    def _profile_period(self, first: date | None, last: date | None) -> tuple[date, date]:
         last = last or self._today()
         first = first or last - timedelta(days=DEFAULT_PROFILE_DAYS - 1)
         self._range(first, last, MAX_PROFILE_DAYS, "Профиль мощности")
@@ -118,7 +168,9 @@ class AiisReader:
         if (last - first).days + 1 > limit:
             raise field_error("to", f"{what} показывается не более чем за {limit} дн.")
 
-    def _intervals(self, meter_id: str, first: date, last: date) -> tuple[int, list[tuple[date, int, int, Optional[Slot]]]]:
+    def _intervals(
+        self, meter_id: str, first: date, last: date
+    ) -> tuple[int, list[tuple[date, int, int, Slot | None]]]:
         """The period's latest interval length, and (day, index, minutes, slot) of every interval: a
         day keeps its stored length, a day without data is shown in the period's latest one."""
         stored = {date.fromisoformat(item["sk"][4:]): item for item in self.repo.days(meter_id, first, last)}
@@ -134,7 +186,7 @@ class AiisReader:
             day += timedelta(days=1)
         return latest, rows
 
-    def profile(self, principal: Principal, meter_id: str, first: Optional[date], last: Optional[date]) -> ProfileOut:
+    def profile(self, principal: Principal, meter_id: str, first: date | None, last: date | None) -> ProfileOut:
         self._check(principal, meter_id)
         first, last = self._profile_period(first, last)
         counts = {"ok": 0, "estimated": 0, "missing": 0, NO_DATA: 0}
@@ -144,22 +196,44 @@ class AiisReader:
             start, end = slot_bounds(day, index, self.tz, length)
             status = slot.status if slot else NO_DATA
             counts[status] += 1
-            intervals.append(IntervalOut(start=self._local(start), end=self._local(end), status=status,
-                                         values={c: format_decimal(v) for c, v in (slot.values if slot else {}).items()}))
-        return ProfileOut(meter_id=meter_id, date_from=first, date_to=last, interval_minutes=minutes,
-                          summary=Completeness(**counts), intervals=intervals)
+            intervals.append(
+                IntervalOut(
+                    start=self._local(start),
+                    end=self._local(end),
+                    status=status,
+                    values={c: format_decimal(v) for c, v in (slot.values if slot else {}).items()},
+                )
+            )
+        return ProfileOut(
+            meter_id=meter_id,
+            date_from=first,
+            date_to=last,
+            interval_minutes=minutes,
+            summary=Completeness(**counts),
+            intervals=intervals,
+        )
 
-    def profile_csv(self, principal: Principal, meter_id: str, first: Optional[date], last: Optional[date]) -> Result:
+    def profile_csv(self, principal: Principal, meter_id: str, first: date | None, last: date | None) -> Result:
         self._check(principal, meter_id)
         first, last = self._profile_period(first, last)
         rows = []
         for day, index, length, slot in self._intervals(meter_id, first, last)[1]:
             start, end = (moment.astimezone(self.tz) for moment in slot_bounds(day, index, self.tz, length))
             values = slot.values if slot else {}
-            rows.append([f"{day:%d.%m.%Y}", f"{start:%H:%M}", f"{end:%H:%M}",
-                         *(csv_number(values.get(c)) for c in CHANNELS), CSV_STATUS[slot.status if slot else NO_DATA]])
-        return csv_file(f"profile_{meter_id[:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv",
-                        ["Дата", "Начало", "Окончание", *(f"{c}, {UNITS[c]}" for c in CHANNELS), "Статус"], rows)
+            rows.append(
+                [
+                    f"{day:%d.%m.%Y}",
+                    f"{start:%H:%M}",
+                    f"{end:%H:%M}",
+                    *(csv_number(values.get(c)) for c in CHANNELS),
+                    CSV_STATUS[slot.status if slot else NO_DATA],
+                ]
+            )
+        return csv_file(
+            f"profile_{meter_id[:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv",
+            ["Дата", "Начало", "Окончание", *(f"{c}, {UNITS[c]}" for c in CHANNELS), "Статус"],
+            rows,
+        )
 
     # --- consumption charts ---------------------------------------------------------------------
 
@@ -172,17 +246,27 @@ class AiisReader:
         if query.scale == "month":
             span = period_containing(anchor, query.basis, end_day)
             daily = self._daily(meter_id, span.start, span.end)
-            points = [self._point(d.isoformat(), d.isoformat(), daily.get(d), [] if d in daily else [d],
-                                  query.channel) for d in span.days()]
+            points = [
+                self._point(d.isoformat(), d.isoformat(), daily.get(d), [] if d in daily else [d], query.channel)
+                for d in span.days()
+            ]
             first, last = span.start, span.end
         else:
             spans = year_periods(anchor, query.basis, end_day)
             first, last = spans[0].start, spans[-1].end
             daily = self._daily(meter_id, first, last)
             points = [self._span_point(span, daily, query.channel) for span in spans]
-        return ConsumptionOut(meter_id=meter_id, scale=query.scale, basis=query.basis, channel=query.channel,
-                              unit=UNITS[query.channel], period_start=first, period_end=last,
-                              total=_total(p.value for p in points), points=points)
+        return ConsumptionOut(
+            meter_id=meter_id,
+            scale=query.scale,
+            basis=query.basis,
+            channel=query.channel,
+            unit=UNITS[query.channel],
+            period_start=first,
+            period_end=last,
+            total=_total(p.value for p in points),
+            points=points,
+        )
 
     def consumption_csv(self, principal: Principal, meter_id: str, query: ConsumptionQuery) -> Result:
         """The chart's points as the page shows them (the same query), one row each."""
@@ -194,12 +278,29 @@ class AiisReader:
                 when = [f"{start:%d.%m.%Y}", f"{start:%H:%M}", f"{end:%H:%M}"]
             else:
                 when = [f"{date.fromisoformat(t):%d.%m.%Y}" for t in (point.start, point.end)]
-            rows.append([*when, csv_number(point.value), CSV_STATUS[point.status], str(point.estimated),
-                         str(point.missing), str(point.no_data)])
+            rows.append(
+                [
+                    *when,
+                    csv_number(point.value),
+                    CSV_STATUS[point.status],
+                    str(point.estimated),
+                    str(point.missing),
+                    str(point.no_data),
+                ]
+            )
         head = ["Дата", "Начало", "Окончание"] if chart.scale == "day" else ["С", "По"]
-        return csv_file(f"consumption_{meter_id[:8]}_{chart.scale}_{chart.period_start:%Y%m%d}-{chart.period_end:%Y%m%d}.csv",
-                        [*head, f"{chart.channel}, {chart.unit}", "Данные", "Расчётных интервалов",
-                         "Без значения в счётчике", "Не поступило"], rows)
+        return csv_file(
+            f"consumption_{meter_id[:8]}_{chart.scale}_{chart.period_start:%Y%m%d}-{chart.period_end:%Y%m%d}.csv",
+            [
+                *head,
+                f"{chart.channel}, {chart.unit}",
+                "Данные",
+                "Расчётных интервалов",
+                "Без значения в счётчике",
+                "Не поступило",
+            ],
+            rows,
+        )
 
     def _day_chart(self, meter_id: str, day: date, query: ConsumptionQuery) -> ConsumptionOut:
         item = self.repo.day(meter_id, day) or {}
@@ -210,13 +311,29 @@ class AiisReader:
             slot = slots.get(index)
             value = slot.values.get(query.channel) if slot else None
             status = slot.status if slot else NO_DATA
-            points.append(ConsumptionPoint(start=self._local(start), end=self._local(end),
-                                           value=format_decimal(value) if value is not None else None, status=status,
-                                           estimated=int(status == "estimated"), missing=int(status == "missing"),
-                                           no_data=int(status == NO_DATA)))
-        return ConsumptionOut(meter_id=meter_id, scale="day", basis=query.basis, channel=query.channel,
-                              unit=UNITS[query.channel], interval_minutes=minutes, period_start=day, period_end=day,
-                              total=_total(p.value for p in points), points=points)
+            points.append(
+                ConsumptionPoint(
+                    start=self._local(start),
+                    end=self._local(end),
+                    value=format_decimal(value) if value is not None else None,
+                    status=status,
+                    estimated=int(status == "estimated"),
+                    missing=int(status == "missing"),
+                    no_data=int(status == NO_DATA),
+                )
+            )
+        return ConsumptionOut(
+            meter_id=meter_id,
+            scale="day",
+            basis=query.basis,
+            channel=query.channel,
+            unit=UNITS[query.channel],
+            interval_minutes=minutes,
+            period_start=day,
+            period_end=day,
+            total=_total(p.value for p in points),
+            points=points,
+        )
 
     def _daily(self, meter_id: str, first: date, last: date) -> dict[date, DayTotals]:
         """Day totals from the month roll-ups covering first…last: one Query."""
@@ -227,22 +344,42 @@ class AiisReader:
 
     def _span_point(self, span: Span, daily: Mapping[date, DayTotals], channel: str) -> ConsumptionPoint:
         days = span.days()
-        return self._point(span.start.isoformat(), span.end.isoformat(), sum_totals(
-            daily[d] for d in days if d in daily), [d for d in days if d not in daily], channel)
+        return self._point(
+            span.start.isoformat(),
+            span.end.isoformat(),
+            sum_totals(daily[d] for d in days if d in daily),
+            [d for d in days if d not in daily],
+            channel,
+        )
 
-    def _point(self, start: str, end: str, totals: Optional[DayTotals], unreported: list[date],
-               channel: str) -> ConsumptionPoint:
+    def _point(
+        self, start: str, end: str, totals: DayTotals | None, unreported: list[date], channel: str
+    ) -> ConsumptionPoint:
         """A chart point of one or more days; `unreported` are days without any stored slot."""
         # A day nothing arrived for counts its half hours: its meter's interval is not known.
         no_data = sum(slots_in_day(d, self.tz) for d in unreported)
         if totals is None or (totals.ok + totals.estimated + totals.missing == 0 and not totals.values):
-            return ConsumptionPoint(start=start, end=end, value=None, status="no_data", estimated=0, missing=0,
-                                    no_data=no_data + (totals.no_data if totals else 0))
+            return ConsumptionPoint(
+                start=start,
+                end=end,
+                value=None,
+                status="no_data",
+                estimated=0,
+                missing=0,
+                no_data=no_data + (totals.no_data if totals else 0),
+            )
         value = totals.values.get(channel)
         status = "ok" if totals.complete and not no_data else "partial"
         no_data += totals.no_data
-        return ConsumptionPoint(start=start, end=end, value=format_decimal(value) if value is not None else None,
-                                status=status, estimated=totals.estimated, missing=totals.missing, no_data=no_data)
+        return ConsumptionPoint(
+            start=start,
+            end=end,
+            value=format_decimal(value) if value is not None else None,
+            status=status,
+            estimated=totals.estimated,
+            missing=totals.missing,
+            no_data=no_data,
+        )
 
     # --- readings table -------------------------------------------------------------------------
 
@@ -257,14 +394,35 @@ class AiisReader:
             totals = day_totals(slots_of(item), slots_in_day(day, self.tz, interval_of(item)))
             registers = decode_channels(item["reg"]) if "reg" in item else {}
             source, _, channels = item.get("snp", "").partition("|")
-            opening = DayStart(values={c: format_decimal(v) for c, v in decode_channels(channels).items()},
-                               source=SNAPSHOT_SOURCES[source]) if source else None
-            rows.append(ReadingRow(date=day, day_start=opening, read_at=self._local_text(item.get("reg_at")),
-                                   values={c: format_decimal(v) for c, v in registers.items()},
-                                   consumption={c: format_decimal(v) for c, v in totals.values.items()},
-                                   estimated=totals.estimated, missing=totals.missing, no_data=totals.no_data))
-        return ReadingsOut(meter_id=meter_id, page=page, size=size, date_from=first, date_to=last,
-                           has_more=self.repo.has_day_before(meter_id, first), rows=rows)
+            opening = (
+                DayStart(
+                    values={c: format_decimal(v) for c, v in decode_channels(channels).items()},
+                    source=SNAPSHOT_SOURCES[source],
+                )
+                if source
+                else None
+            )
+            rows.append(
+                ReadingRow(
+                    date=day,
+                    day_start=opening,
+                    read_at=self._local_text(item.get("reg_at")),
+                    values={c: format_decimal(v) for c, v in registers.items()},
+                    consumption={c: format_decimal(v) for c, v in totals.values.items()},
+                    estimated=totals.estimated,
+                    missing=totals.missing,
+                    no_data=totals.no_data,
+                )
+            )
+        return ReadingsOut(
+            meter_id=meter_id,
+            page=page,
+            size=size,
+            date_from=first,
+            date_to=last,
+            has_more=self.repo.has_day_before(meter_id, first),
+            rows=rows,
+        )
 
     # --- event journal --------------------------------------------------------------------------
 
@@ -274,25 +432,49 @@ class AiisReader:
         first = query.date_from or last - timedelta(days=DEFAULT_EVENT_DAYS - 1)
         self._range(first, last, MAX_EVENT_DAYS, "Журнал событий")
         severities = query.severity.split(",") if query.severity else []
-        found, truncated = self.repo.events(meter_id, clock.iso(day_start(first, self.tz)),
-                                            clock.iso(day_start(last + timedelta(days=1), self.tz)), severities,
-                                            query.journal, MAX_EVENTS)
-        events = [EventOut(at=self._local_text(item["at"]) or "", journal=item["journal"],
-                           journal_title=JOURNAL_TITLES.get(item["journal"], OTHER_JOURNAL), code=item["code"],
-                           severity=item["severity"], severity_title=SEVERITY_TITLES[item["severity"]],
-                           text=item["text"]) for item in found]
+        found, truncated = self.repo.events(
+            meter_id,
+            clock.iso(day_start(first, self.tz)),
+            clock.iso(day_start(last + timedelta(days=1), self.tz)),
+            severities,
+            query.journal,
+            MAX_EVENTS,
+        )
+        events = [
+            EventOut(
+                at=self._local_text(item["at"]) or "",
+                journal=item["journal"],
+                journal_title=JOURNAL_TITLES.get(item["journal"], OTHER_JOURNAL),
+                code=item["code"],
+                severity=item["severity"],
+                severity_title=SEVERITY_TITLES[item["severity"]],
+                text=item["text"],
+            )
+            for item in found
+        ]
         counts = {severity: sum(e.severity == severity for e in events) for severity in SEVERITY_TITLES}
-        return EventsOut(meter_id=meter_id, date_from=first, date_to=last, counts=counts, truncated=truncated,
-                         events=events)
-
+        return EventsOut(
+            meter_id=meter_id, date_from=first, date_to=last, counts=counts, truncated=truncated, events=events
+        )
 
     def events_csv(self, principal: Principal, meter_id: str, query: EventsQuery) -> Result:
         """The journal as the page shows it (the same filters), newest first."""
         journal = self.events(principal, meter_id, query)
-        rows = [[f"{datetime.fromisoformat(e.at):%d.%m.%Y %H:%M:%S}", e.severity_title, e.journal_title, e.code,
-                 _text_cell(e.text)] for e in journal.events]
-        return csv_file(f"events_{meter_id[:8]}_{journal.date_from:%Y%m%d}-{journal.date_to:%Y%m%d}.csv",
-                        ["Время", "Важность", "Журнал", "Код события", "Событие"], rows)
+        rows = [
+            [
+                f"{datetime.fromisoformat(e.at):%d.%m.%Y %H:%M:%S}",
+                e.severity_title,
+                e.journal_title,
+                e.code,
+                _text_cell(e.text),
+            ]
+            for e in journal.events
+        ]
+        return csv_file(
+            f"events_{meter_id[:8]}_{journal.date_from:%Y%m%d}-{journal.date_to:%Y%m%d}.csv",
+            ["Время", "Важность", "Журнал", "Код события", "Событие"],
+            rows,
+        )
 
 
 def _text_cell(text: str) -> str:
@@ -300,6 +482,6 @@ def _text_cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _total(values: Iterable[Optional[str]]) -> Optional[str]:
+def _total(values: Iterable[str | None]) -> str | None:
     present = [Decimal(v) for v in values if v is not None]
     return format_decimal(sum(present, Decimal(0))) if present else None

@@ -11,14 +11,16 @@ A meter behind current or voltage transformers measures the secondary side: inte
 multiplied by the meter's calculation coefficient (Ктт × Ктн, from billing) into what the point
 really consumed. Registers stay as the meter shows them, the way readings are entered by hand.
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any, Mapping, Optional, Union
+from typing import Any
 
 from .days import CHANNELS, INTERVALS, SLOT_MINUTES, Slot, day_start, locate
 
@@ -38,18 +40,24 @@ BAD_TIME = "Время записи указано неверно: нужен ф
 FUTURE = "Время записи ещё не наступило: проверьте часы счётчика и УСПД"
 TOO_OLD = "Запись старше пяти лет: проверьте часы счётчика"
 BAD_VALUES = "Значения энергии указаны неверно: нужны неотрицательные числа по каналам A+, A-, R+, R-"
-UNSUPPORTED_INTERVAL = ("Длина интервала профиля не поддерживается: принимаются 1–60 минут, делящие час "
-                        "(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)")
+UNSUPPORTED_INTERVAL = (
+    "Длина интервала профиля не поддерживается: принимаются 1–60 минут, делящие час "
+    "(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
+)
 OFF_GRID = "Начало интервала не совпадает с сеткой интервалов от полуночи"
-INTERVAL_CHANGED = ("Длина интервала профиля изменилась в течение суток: за эти сутки уже приняты интервалы "
-                    "другой длины, новая длина принимается со следующих суток")
+INTERVAL_CHANGED = (
+    "Длина интервала профиля изменилась в течение суток: за эти сутки уже приняты интервалы "
+    "другой длины, новая длина принимается со следующих суток"
+)
 MISSING_WITH_VALUES = "У интервала без данных («missing») не должно быть значений"
 BAD_STATUS = "Статус интервала должен быть ok, estimated или missing"
 BAD_EVENT = "Событие журнала описано неверно (журнал, код, важность или текст)"
 BAD_RELAY = "Состояние реле должно быть on или off"
 UNKNOWN_KIND = "Неизвестный тип записи"
-BAD_SNAPSHOT = ("Снимок показаний на начало суток описан неверно: нужны день ГГГГ-ММ-ДД, его начало (полночь по "
-                "времени компании), показания и источник meter или first_after_midnight")
+BAD_SNAPSHOT = (
+    "Снимок показаний на начало суток описан неверно: нужны день ГГГГ-ММ-ДД, его начало (полночь по "
+    "времени компании), показания и источник meter или first_after_midnight"
+)
 
 # Refusals that a later cloud (or staff assigning the meter) may lift: the agent parks these records.
 LATER = frozenset({"not_assigned", "unknown_kind", "unsupported_interval", "interval_changed"})
@@ -60,7 +68,7 @@ SNAPSHOT_SOURCES = ("meter", "first_after_midnight")
 class IntervalRecord:
     meter_id: str
     day: date
-    index: int          # in intervals of `minutes` from local midnight
+    index: int  # in intervals of `minutes` from local midnight
     slot: Slot
     minutes: int = SLOT_MINUTES
 
@@ -70,7 +78,7 @@ class RegisterRecord:
     meter_id: str
     read_at: datetime
     day: date
-    values: Mapping[str, Decimal]   # as the meter shows them
+    values: Mapping[str, Decimal]  # as the meter shows them
     coefficient: Decimal
 
 
@@ -95,13 +103,14 @@ class RelayRecord:
 class SnapshotRecord:
     """The registers at the start of a company-local day (показания на начало суток), as the meter
     shows them: stored by the meter itself (`meter`), or the agent's first reading after midnight."""
+
     meter_id: str
     day: date
     values: Mapping[str, Decimal]
     source: str
 
 
-Record = Union[IntervalRecord, RegisterRecord, EventRecord, RelayRecord, SnapshotRecord]
+Record = IntervalRecord | RegisterRecord | EventRecord | RelayRecord | SnapshotRecord
 
 
 class Rejected(ValueError):
@@ -115,13 +124,14 @@ class Rejected(ValueError):
 @dataclass(frozen=True)
 class MeterTarget:
     """Where an agent's serial goes."""
+
     meter_id: str
     coefficient: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True)
 class RecordContext:
-    meters: Mapping[str, MeterTarget]   # upper-cased serial -> meter, the agent's assignments
+    meters: Mapping[str, MeterTarget]  # upper-cased serial -> meter, the agent's assignments
     now: datetime
     tz: tzinfo
 
@@ -164,15 +174,23 @@ def _interval(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> 
 
 def _register(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> RegisterRecord:
     read_at = _instant(data.get("read_at"), ctx)
-    return RegisterRecord(target.meter_id, read_at, read_at.astimezone(ctx.tz).date(), _energies(data.get("values")),
-                          target.coefficient)
+    return RegisterRecord(
+        target.meter_id, read_at, read_at.astimezone(ctx.tz).date(), _energies(data.get("values")), target.coefficient
+    )
 
 
 def _event(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> EventRecord:
     at = _instant(data.get("at"), ctx)
     journal, code, severity, text = (data.get(k) for k in ("journal", "code", "severity", "text"))
-    if not (isinstance(journal, str) and _JOURNAL.match(journal) and isinstance(code, str) and _CODE.match(code)
-            and severity in SEVERITIES and isinstance(text, str) and 0 < len(text.strip()) <= MAX_TEXT):
+    if not (
+        isinstance(journal, str)
+        and _JOURNAL.match(journal)
+        and isinstance(code, str)
+        and _CODE.match(code)
+        and severity in SEVERITIES
+        and isinstance(text, str)
+        and 0 < len(text.strip()) <= MAX_TEXT
+    ):
         raise Rejected(BAD_EVENT, "bad_event")
     return EventRecord(target.meter_id, at, journal, code, severity, text.strip())
 
@@ -235,7 +253,9 @@ def _energy(value: Any) -> Decimal:
     return number
 
 
-def serial_map(meters: Optional[Mapping[str, Any]]) -> dict[str, MeterTarget]:
+def serial_map(meters: Mapping[str, Any] | None) -> dict[str, MeterTarget]:
     """Upper-cased serial -> meter from an agent's assignments (serial -> {"meter_id", "coefficient", …})."""
-    return {serial.upper(): MeterTarget(info["meter_id"], Decimal(info.get("coefficient") or 1))
-            for serial, info in (meters or {}).items()}
+    return {
+        serial.upper(): MeterTarget(info["meter_id"], Decimal(info.get("coefficient") or 1))
+        for serial, info in (meters or {}).items()
+    }

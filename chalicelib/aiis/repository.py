@@ -18,14 +18,16 @@ Keys (pk / sk) and what they hold:
 
 Dynamic attribute names (one per slot, one per day) are why this module speaks the low-level API.
 """
+
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -33,12 +35,20 @@ from chalicelib.core import aws
 from chalicelib.core.backoff import until_processed
 from chalicelib.core.config import get_settings
 
-from .days import (SLOT_MINUTES, DayTotals, Slot, day_attribute, encode_channels, format_decimal, slot_attribute,
-                   stored_interval)
+from .days import (
+    SLOT_MINUTES,
+    DayTotals,
+    Slot,
+    day_attribute,
+    encode_channels,
+    format_decimal,
+    slot_attribute,
+    stored_interval,
+)
 from .records import EventRecord
 
-_WRITE_CHUNK = 25      # BatchWriteItem limit
-_EVENT_PAGES = 10      # a filtered event query reads at most this many pages
+_WRITE_CHUNK = 25  # BatchWriteItem limit
+_EVENT_PAGES = 10  # a filtered event query reads at most this many pages
 # Of the 4 KB a DynamoDB expression may hold, what a day update gives to slot assignments; and at most
 # this many assignments per update — moto (the local stack and the tests) parses an update expression
 # recursively, about five frames an assignment, and overflows Python's stack at 120–150 of them
@@ -83,7 +93,7 @@ class BatchOutcome:
 @dataclass(frozen=True)
 class DayMerge:
     item: dict[str, Any]
-    slots_refused: bool    # the day holds slots of another length: these were not written
+    slots_refused: bool  # the day holds slots of another length: these were not written
 
 
 def _slot_names(slots: Mapping[int, Slot]) -> list[tuple[str, bool]]:
@@ -110,14 +120,22 @@ def _conditional_failed(exc: ClientError) -> bool:
 
 
 class AiisRepository:
-    def __init__(self, client: Any = None, table: Optional[str] = None) -> None:
+    def __init__(self, client: Any = None, table: str | None = None) -> None:
         self.client = client or aws.client("dynamodb")
         self.table = table or get_settings().resource("aiis")
 
     # --- ingestion ----------------------------------------------------------------------------
 
-    def merge_day(self, meter_id: str, day: date, slots: Mapping[int, Slot], register: Optional[tuple[str, str]],
-                  now: str, minutes: int = SLOT_MINUTES, snapshot: Optional[tuple[str, str]] = None) -> DayMerge:
+    def merge_day(
+        self,
+        meter_id: str,
+        day: date,
+        slots: Mapping[int, Slot],
+        register: tuple[str, str] | None,
+        now: str,
+        minutes: int = SLOT_MINUTES,
+        snapshot: tuple[str, str] | None = None,
+    ) -> DayMerge:
         """Merge slots of `minutes` (the day's newest register reading `(read_at, "A+|A-|R+|R-")` and
         its day-start snapshot `(source, "A+|A-|R+|R-")`) into a day item in one UpdateItem, and return
         the item as it is afterwards.
@@ -146,15 +164,25 @@ class AiisRepository:
             if head and stored_interval(old) not in (None, minutes):
                 head, parts, refused = {}, [], True
             # Only what still holds is written; nothing at all if only refused slots were left.
-            item = (self._update_day(key, head, minutes, register, snapshot, now, checked=False)
-                    if head or register is not None or snapshot is not None else old)
+            item = (
+                self._update_day(key, head, minutes, register, snapshot, now, checked=False)
+                if head or register is not None or snapshot is not None
+                else old
+            )
         for part in parts[1:]:
             item = self._update_day(key, part, minutes, None, None, now, checked=False)
         return DayMerge(item, refused)
 
-    def _update_day(self, key: dict[str, Any], slots: Mapping[int, Slot], minutes: int,
-                    register: Optional[tuple[str, str]], snapshot: Optional[tuple[str, str]], now: str,
-                    checked: bool) -> dict[str, Any]:
+    def _update_day(
+        self,
+        key: dict[str, Any],
+        slots: Mapping[int, Slot],
+        minutes: int,
+        register: tuple[str, str] | None,
+        snapshot: tuple[str, str] | None,
+        now: str,
+        checked: bool,
+    ) -> dict[str, Any]:
         """One UpdateItem; `checked`: with the conditions on the stored interval and register time."""
         names = {"#ver": "ver", "#upd": "updated_at"}
         values: dict[str, Any] = {":one": {"N": "1"}, ":now": {"S": now}}
@@ -166,13 +194,19 @@ class AiisRepository:
             sets.append("#iv = :iv")
             # Slot names are plain in the expression (no placeholders): a day of 5-minute slots then
             # fits the 4 KB an expression may have.
-            sets.extend(f"{name}=if_not_exists({name},:{name})" if missing else f"{name}=:{name}"
-                        for name, missing in _slot_names(slots))
+            sets.extend(
+                f"{name}=if_not_exists({name},:{name})" if missing else f"{name}=:{name}"
+                for name, missing in _slot_names(slots)
+            )
             values.update({f":{slot_attribute(index)}": {"S": slot.encode()} for index, slot in slots.items()})
-            conditions.append("(attribute_not_exists(#iv) OR #iv = :iv)" if minutes == SLOT_MINUTES else
-                              # Before `iv` existed a day item held half hours: such slots are not ours.
-                              "(#iv = :iv OR (attribute_not_exists(#iv) AND "
-                              + " AND ".join(f"attribute_not_exists({slot_attribute(i)})" for i in range(50)) + "))")
+            conditions.append(
+                "(attribute_not_exists(#iv) OR #iv = :iv)"
+                if minutes == SLOT_MINUTES
+                # Before `iv` existed a day item held half hours: such slots are not ours.
+                else "(#iv = :iv OR (attribute_not_exists(#iv) AND "
+                + " AND ".join(f"attribute_not_exists({slot_attribute(i)})" for i in range(50))
+                + "))"
+            )
         if register is not None:
             names.update({"#reg": "reg", "#rat": "reg_at"})
             values.update({":reg": {"S": register[1]}, ":rat": {"S": register[0]}})
@@ -183,9 +217,14 @@ class AiisRepository:
             names["#snp"] = "snp"
             values[":snp"] = {"S": f"{SNAPSHOT_CODES[source]}|{channels}"}
             sets.append("#snp = :snp" if source == "meter" else "#snp = if_not_exists(#snp, :snp)")
-        request: dict[str, Any] = {"TableName": self.table, "Key": key, "ReturnValues": "ALL_NEW",
-                                   "UpdateExpression": f"SET {', '.join(sets)} ADD #ver :one",
-                                   "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": key,
+            "ReturnValues": "ALL_NEW",
+            "UpdateExpression": f"SET {', '.join(sets)} ADD #ver :one",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
         if checked and conditions:
             request.update(ConditionExpression=" AND ".join(conditions), ReturnValuesOnConditionCheckFailure="ALL_OLD")
         return plain(self.client.update_item(**request)["Attributes"])
@@ -196,12 +235,13 @@ class AiisRepository:
         totals_name, version_name = day_attribute(day)
         try:
             self.client.update_item(
-                TableName=self.table, Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": month_sk(f"{day:%Y-%m}")}},
+                TableName=self.table,
+                Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": month_sk(f"{day:%Y-%m}")}},
                 UpdateExpression="SET #d = :d, #v = :v, #upd = :now",
                 ConditionExpression="attribute_not_exists(#v) OR #v < :v",
                 ExpressionAttributeNames={"#d": totals_name, "#v": version_name, "#upd": "updated_at"},
-                ExpressionAttributeValues={":d": {"S": totals.encode()}, ":v": {"N": str(version)},
-                                           ":now": {"S": now}})
+                ExpressionAttributeValues={":d": {"S": totals.encode()}, ":v": {"N": str(version)}, ":now": {"S": now}},
+            )
             return True
         except ClientError as exc:
             if _conditional_failed(exc):
@@ -209,8 +249,13 @@ class AiisRepository:
             raise
 
     def put_registers(self, meter_id: str, read_at: str, values: Mapping[str, Any], coefficient: Decimal) -> bool:
-        return self._put_latest(meter_id, "REGISTERS", "read_at", read_at,
-                                {"vals": encode_channels(values), "k": format_decimal(coefficient)})
+        return self._put_latest(
+            meter_id,
+            "REGISTERS",
+            "read_at",
+            read_at,
+            {"vals": encode_channels(values), "k": format_decimal(coefficient)},
+        )
 
     def put_relay(self, meter_id: str, at: str, on: bool) -> bool:
         return self._put_latest(meter_id, "RELAY", "at", at, {"state": "on" if on else "off"})
@@ -222,9 +267,13 @@ class AiisRepository:
         assignments = ", ".join(["#t = :t", *(f"#{name} = :{name}" for name in fields)])
         try:
             self.client.update_item(
-                TableName=self.table, Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": sk}},
-                UpdateExpression=f"SET {assignments}", ConditionExpression="attribute_not_exists(#t) OR #t < :t",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+                TableName=self.table,
+                Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": sk}},
+                UpdateExpression=f"SET {assignments}",
+                ConditionExpression="attribute_not_exists(#t) OR #t < :t",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
             return True
         except ClientError as exc:
             if _conditional_failed(exc):
@@ -236,8 +285,15 @@ class AiisRepository:
         unique: dict[tuple[str, str], dict[str, Any]] = {}
         for event, at in events:
             key = (meter_pk(event.meter_id), event_sk(at, event.journal, event.code))
-            unique[key] = {"pk": {"S": key[0]}, "sk": {"S": key[1]}, "at": {"S": at}, "journal": {"S": event.journal},
-                           "code": {"S": event.code}, "severity": {"S": event.severity}, "text": {"S": event.text}}
+            unique[key] = {
+                "pk": {"S": key[0]},
+                "sk": {"S": key[1]},
+                "at": {"S": at},
+                "journal": {"S": event.journal},
+                "code": {"S": event.code},
+                "severity": {"S": event.severity},
+                "text": {"S": event.text},
+            }
         items = list(unique.values())
 
         def write(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -245,11 +301,12 @@ class AiisRepository:
             return list(answer.get("UnprocessedItems", {}).get(self.table, []))
 
         for start in range(0, len(items), _WRITE_CHUNK):
-            until_processed(write, [{"PutRequest": {"Item": item}} for item in items[start:start + _WRITE_CHUNK]])
+            until_processed(write, [{"PutRequest": {"Item": item}} for item in items[start : start + _WRITE_CHUNK]])
 
-    def batch(self, agent_id: str, batch_id: str) -> Optional[BatchOutcome]:
-        item = self.client.get_item(TableName=self.table, Key=self._batch_key(agent_id, batch_id),
-                                    ConsistentRead=True).get("Item")
+    def batch(self, agent_id: str, batch_id: str) -> BatchOutcome | None:
+        item = self.client.get_item(
+            TableName=self.table, Key=self._batch_key(agent_id, batch_id), ConsistentRead=True
+        ).get("Item")
         if item is None:
             return None
         data = plain(item)
@@ -263,9 +320,15 @@ class AiisRepository:
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item={**self._batch_key(agent_id, batch_id), "accepted": {"N": str(outcome.accepted)},
-                      "rejected": {"B": rejected}, "committed_at": {"S": now}, "ttl": {"N": str(expires_at)}},
-                ConditionExpression="attribute_not_exists(pk)")
+                Item={
+                    **self._batch_key(agent_id, batch_id),
+                    "accepted": {"N": str(outcome.accepted)},
+                    "rejected": {"B": rejected},
+                    "committed_at": {"S": now},
+                    "ttl": {"N": str(expires_at)},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
@@ -276,12 +339,13 @@ class AiisRepository:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def item(self, meter_id: str, sk: str) -> Optional[dict[str, Any]]:
-        found = self.client.get_item(TableName=self.table,
-                                     Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": sk}}).get("Item")
+    def item(self, meter_id: str, sk: str) -> dict[str, Any] | None:
+        found = self.client.get_item(TableName=self.table, Key={"pk": {"S": meter_pk(meter_id)}, "sk": {"S": sk}}).get(
+            "Item"
+        )
         return plain(found) if found else None
 
-    def day(self, meter_id: str, day: date) -> Optional[dict[str, Any]]:
+    def day(self, meter_id: str, day: date) -> dict[str, Any] | None:
         return self.item(meter_id, day_sk(day))
 
     def days(self, meter_id: str, first: date, last: date, newest_first: bool = False) -> list[dict[str, Any]]:
@@ -289,10 +353,17 @@ class AiisRepository:
 
     def has_day_before(self, meter_id: str, day: date) -> bool:
         found = self.client.query(
-            TableName=self.table, KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": "DAY#"},
-                                       ":hi": {"S": day_sk(day - timedelta(days=1))}},
-            ProjectionExpression="sk", ScanIndexForward=False, Limit=1)
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": meter_pk(meter_id)},
+                ":lo": {"S": "DAY#"},
+                ":hi": {"S": day_sk(day - timedelta(days=1))},
+            },
+            ProjectionExpression="sk",
+            ScanIndexForward=False,
+            Limit=1,
+        )
         return bool(found.get("Items"))
 
     def months(self, meter_id: str, first: str, last: str) -> list[dict[str, Any]]:
@@ -301,9 +372,11 @@ class AiisRepository:
     def _between(self, meter_id: str, low: str, high: str, newest_first: bool) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         request: dict[str, Any] = {
-            "TableName": self.table, "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
             "ExpressionAttributeValues": {":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": low}, ":hi": {"S": high}},
-            "ScanIndexForward": not newest_first}
+            "ScanIndexForward": not newest_first,
+        }
         while True:
             page = self.client.query(**request)
             items.extend(plain(i) for i in page.get("Items", []))
@@ -311,12 +384,16 @@ class AiisRepository:
                 return items
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def events(self, meter_id: str, since: str, until: str, severities: Iterable[str], journal: Optional[str],
-               limit: int) -> tuple[list[dict[str, Any]], bool]:
+    def events(
+        self, meter_id: str, since: str, until: str, severities: Iterable[str], journal: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
         """Events at `since` ≤ at < `until`, newest first, at most `limit`; True if more exist."""
         names: dict[str, str] = {}
-        values: dict[str, Any] = {":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": f"EVENT#{since}"},
-                                  ":hi": {"S": f"EVENT#{until}"}}
+        values: dict[str, Any] = {
+            ":pk": {"S": meter_pk(meter_id)},
+            ":lo": {"S": f"EVENT#{since}"},
+            ":hi": {"S": f"EVENT#{until}"},
+        }
         filters = []
         severity_list = sorted(set(severities))
         if severity_list:
@@ -330,9 +407,13 @@ class AiisRepository:
             names["#jr"] = "journal"
             values[":jr"] = {"S": journal}
             filters.append("#jr = :jr")
-        request: dict[str, Any] = {"TableName": self.table, "ScanIndexForward": False,
-                                   "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
-                                   "ExpressionAttributeValues": values, "Limit": limit + 1}
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "ScanIndexForward": False,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": values,
+            "Limit": limit + 1,
+        }
         if filters:
             request.update(FilterExpression=" AND ".join(filters), ExpressionAttributeNames=names)
         found: list[dict[str, Any]] = []
@@ -348,9 +429,13 @@ class AiisRepository:
 
     def next_export_number(self) -> int:
         answer = self.client.update_item(
-            TableName=self.table, Key={"pk": {"S": "EXPORT#80020"}, "sk": {"S": "COUNTER"}},
-            UpdateExpression="ADD #n :one", ExpressionAttributeNames={"#n": "n"},
-            ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="UPDATED_NEW")
+            TableName=self.table,
+            Key={"pk": {"S": "EXPORT#80020"}, "sk": {"S": "COUNTER"}},
+            UpdateExpression="ADD #n :one",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
         return int(answer["Attributes"]["n"]["N"])
 
     def days_of_meters(self, meter_ids: Iterable[str], day: date) -> dict[str, dict[str, Any]]:
@@ -366,5 +451,5 @@ class AiisRepository:
             return list(answer.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", []))
 
         for start in range(0, len(keys), 100):
-            until_processed(read, keys[start:start + 100])
+            until_processed(read, keys[start : start + 100])
         return found

@@ -10,13 +10,14 @@ not always the bytes we get. The agent compresses canonically (`gzip.compress(bo
 OS byte is the only part that differs between Python versions (255 from `gzip`'s own writer up to
 3.10, the platform's code from zlib since 3.11), so both are tried.
 """
+
 from __future__ import annotations
 
 import gzip
 import hashlib
 import hmac
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 GZIP_MAGIC = b"\x1f\x8b"
 _HEADER_OS_BYTE = 9
@@ -40,12 +41,14 @@ def string_to_sign(method: str, path: str, timestamp: str, body_digest: str) -> 
 
 
 def signature(key: bytes, method: str, path: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(key, string_to_sign(method, path, timestamp, hashlib.sha256(body).hexdigest()),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, string_to_sign(method, path, timestamp, hashlib.sha256(body).hexdigest()), hashlib.sha256
+    ).hexdigest()
 
 
-def verify(key: bytes, method: str, paths: Iterable[str], timestamp: str, body_digests: Iterable[str],
-           given: str) -> bool:
+def verify(
+    key: bytes, method: str, paths: Iterable[str], timestamp: str, body_digests: Iterable[str], given: str
+) -> bool:
     """True if `given` signs any (path, body) candidate. Every candidate is computed and compared in
     constant time, so timing says nothing about which part was wrong."""
     given_bytes = given.strip().lower().encode("ascii", "replace")

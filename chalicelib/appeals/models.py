@@ -1,5 +1,6 @@
 """Request and response shapes of appeals, extra-service requests and their staff console."""
-from typing import Annotated, Literal, Optional
+
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -21,9 +22,15 @@ ServiceType = Literal["reading_removal", "meter_commissioning", "supply_point_eq
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
-Attachments = Annotated[list[UploadId], Field(default_factory=list, max_length=MAX_FILES,
-                                              description="upload_id подтверждённых загрузок (до 5)",
-                                              json_schema_extra={"uniqueItems": True})]
+Attachments = Annotated[
+    list[UploadId],
+    Field(
+        default_factory=list,
+        max_length=MAX_FILES,
+        description="upload_id подтверждённых загрузок (до 5)",
+        json_schema_extra={"uniqueItems": True},
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -32,11 +39,13 @@ class Strict(BaseModel):
 
 # --- requests ---------------------------------------------------------------------------------
 
+
 class AppealIn(Strict):
     type: AppealType
     addressee: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Кому: одно из значений addressees из /appeals/options",
-        json_schema_extra=lambda schema: schema.update(enum=get_settings().addressees))
+        json_schema_extra=lambda schema: schema.update(enum=get_settings().addressees),
+    )
     topic: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     text: Text
     contact_phone: Phone
@@ -46,7 +55,7 @@ class AppealIn(Strict):
 class ObjectAddressIn(Strict):
     street_id: StreetId = Field(description="Улица из справочника (/reference/streets)")
     house: Annotated[str, StringConstraints(min_length=1, max_length=25)]
-    flat: Optional[Annotated[str, StringConstraints(max_length=25)]] = None
+    flat: Annotated[str, StringConstraints(max_length=25)] | None = None
 
 
 class ServiceRequestIn(Strict):
@@ -58,41 +67,51 @@ class ServiceRequestIn(Strict):
 
 
 class CaseListQuery(Strict):
-    number: Optional[Annotated[str, StringConstraints(max_length=20)]] = Field(
-        default=None, description="Рег. номер целиком (2026-000123) или только порядковая часть (123)",
-        json_schema_extra={"pattern": r"^(([0-9]{4}-)?0{0,5}[1-9][0-9]{0,8})?$"})
-    status: Optional[Status] = None
-    archived: Optional[bool] = Field(default=None, description="true — только закрытые и отклонённые, "
-                                                                "false — только незакрытые")
+    number: Annotated[str, StringConstraints(max_length=20)] | None = Field(
+        default=None,
+        description="Рег. номер целиком (2026-000123) или только порядковая часть (123)",
+        json_schema_extra={"pattern": r"^(([0-9]{4}-)?0{0,5}[1-9][0-9]{0,8})?$"},
+    )
+    status: Status | None = None
+    archived: bool | None = Field(
+        default=None, description="true — только закрытые и отклонённые, false — только незакрытые"
+    )
 
 
 class StaffQueueQuery(Strict):
     status: Status = "submitted"
-    type: Optional[Annotated[str, StringConstraints(max_length=40)]] = None
+    type: Annotated[str, StringConstraints(max_length=40)] | None = None
     overdue: bool = False
-    number: Optional[Annotated[str, StringConstraints(max_length=20)]] = Field(
-        default=None, description="Найти по рег. номеру: целиком (2026-000123) или только порядковая часть (123) — "
-                                  "за этот год и четыре предыдущих; остальные фильтры не применяются",
-        json_schema_extra={"pattern": r"^(([0-9]{4}-)?0{0,5}[1-9][0-9]{0,8})?$"})
+    number: Annotated[str, StringConstraints(max_length=20)] | None = Field(
+        default=None,
+        description="Найти по рег. номеру: целиком (2026-000123) или только порядковая часть (123) — "
+        "за этот год и четыре предыдущих; остальные фильтры не применяются",
+        json_schema_extra={"pattern": r"^(([0-9]{4}-)?0{0,5}[1-9][0-9]{0,8})?$"},
+    )
     limit: int = Field(default=50, ge=1, le=100)
-    cursor: Optional[Annotated[str, StringConstraints(max_length=300)]] = Field(
-        default=None, description="next_cursor предыдущей страницы",
-        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z_[0-9a-f]{32}$"})
+    cursor: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None,
+        description="next_cursor предыдущей страницы",
+        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z_[0-9a-f]{32}$"},
+    )
 
 
 class StatusChangeIn(Strict):
     status: Literal["in_progress", "rejected", "closed"] = Field(
-        description="Ответ даётся через /answer; in_progress назначает обращение на Вас, если оно ничьё")
+        description="Ответ даётся через /answer; in_progress назначает обращение на Вас, если оно ничьё"
+    )
     comment: Comment = ""
 
 
 class AnswerIn(Strict):
     text: Text
-    attachments: Attachments = Field(default_factory=list, max_length=MAX_FILES,
-                                     description="upload_id файлов с purpose=company_document")
+    attachments: Attachments = Field(
+        default_factory=list, max_length=MAX_FILES, description="upload_id файлов с purpose=company_document"
+    )
 
 
 # --- responses --------------------------------------------------------------------------------
+
 
 class Option(BaseModel):
     code: str
@@ -135,7 +154,7 @@ class ObjectAddressOut(BaseModel):
     street: str
     locality: str
     house: str
-    flat: Optional[str] = None
+    flat: str | None = None
     text: str = Field(description="Адрес одной строкой")
 
 
@@ -143,7 +162,7 @@ class HistoryEntry(BaseModel):
     at: str
     status: Status
     status_title: str
-    comment: Optional[str] = None
+    comment: str | None = None
     by_company: bool
 
 
@@ -154,13 +173,13 @@ class AnswerOut(BaseModel):
 
 
 class CaseCard(CaseSummary):
-    addressee: Optional[str] = None
-    address: Optional[ObjectAddressOut] = None
+    addressee: str | None = None
+    address: ObjectAddressOut | None = None
     text: str
     contact_phone: str
     files: list[FileOut]
     history: list[HistoryEntry]
-    answer: Optional[AnswerOut] = None
+    answer: AnswerOut | None = None
 
 
 class Applicant(BaseModel):
@@ -175,18 +194,21 @@ class Assignee(BaseModel):
 
 
 class StaffCaseSummary(CaseSummary):
-    assignee: Optional[Assignee] = None
+    assignee: Assignee | None = None
 
 
 class StaffCaseList(BaseModel):
     items: list[StaffCaseSummary]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
 
 class StaffTransition(BaseModel):
     """One step the employee may take now (the shape of the connection card's `transitions`)."""
-    action: StaffAction = Field(description="Запрос, которым выполняется шаг: take — POST …/take, "
-                                            "status — POST …/status, answer — POST …/answer")
+
+    action: StaffAction = Field(
+        description="Запрос, которым выполняется шаг: take — POST …/take, "
+        "status — POST …/status, answer — POST …/answer"
+    )
     status: Status = Field(description="Статус после шага (при передаче себе обращения в работе он не меняется)")
     title: str = Field(description="Надпись кнопки: «Взять в работу», «Ответить», «Отказать»…")
     needs: list[Need] = Field(description="Что обязательно передать: comment — причину, text — текст ответа")
@@ -194,7 +216,8 @@ class StaffTransition(BaseModel):
 
 class StaffCaseCard(CaseCard):
     applicant: Applicant
-    assignee: Optional[Assignee] = None
+    assignee: Assignee | None = None
     transitions: list[StaffTransition] = Field(
         description="Что этот сотрудник может сделать сейчас; остальные действия API отклонит (409). "
-                    "У закрытого и отклонённого — пусто")
+        "У закрытого и отклонённого — пусто"
+    )

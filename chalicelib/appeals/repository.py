@@ -10,12 +10,12 @@ Items and access patterns:
 - counters ........... pk=COUNTER#appeal#<year>, sk=COUNTER: one sequence for appeals and service
   requests, as the seeds list both in one numbered table (001, рис. 17)
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
@@ -131,10 +131,9 @@ class CaseRepository:
         caller derived from `seen` is then its own, and the transaction carrying the case fails
         (to be retried with a fresh read) otherwise."""
         condition = CounterItem.value == seen if seen else CounterItem.pk.does_not_exist()
-        tx.update(CounterItem(counter_key(year), COUNTER_SK), actions=[CounterItem.value.add(1)],
-                  condition=condition)
+        tx.update(CounterItem(counter_key(year), COUNTER_SK), actions=[CounterItem.value.add(1)], condition=condition)
 
-    def card(self, kind: str, case_id: str) -> tuple[Optional[CaseItem], list[HistoryItem]]:
+    def card(self, kind: str, case_id: str) -> tuple[CaseItem | None, list[HistoryItem]]:
         """The case and its history, oldest first: one Query of the case's partition."""
         connection = CaseItem._get_connection()
         case, history = None, []
@@ -152,15 +151,20 @@ class CaseRepository:
                 return case, history
 
     def of_owner(self, user_id: str) -> list[CaseItem]:
-        return list(CaseItem.by_owner.query(owner_key(user_id), filter_condition=CaseItem.kind.is_in(*KINDS),
-                                            scan_index_forward=False))
+        return list(
+            CaseItem.by_owner.query(
+                owner_key(user_id), filter_condition=CaseItem.kind.is_in(*KINDS), scan_index_forward=False
+            )
+        )
 
-    def queue(self, kind: str, status: str, condition: Optional[Condition], limit: int,
-              start_key: Optional[dict[str, Any]]) -> tuple[list[CaseItem], Optional[dict[str, Any]]]:
+    def queue(
+        self, kind: str, status: str, condition: Condition | None, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[CaseItem], dict[str, Any] | None]:
         """One Query call of a staff queue, oldest change first; with a filter the page may hold fewer
         than `limit` items and still have a next key (DynamoDB filters after reading)."""
-        pages = CaseItem.by_queue.query(queue_key(kind, status), filter_condition=condition,
-                                        last_evaluated_key=start_key, page_size=limit).page_iter
+        pages = CaseItem.by_queue.query(
+            queue_key(kind, status), filter_condition=condition, last_evaluated_key=start_key, page_size=limit
+        ).page_iter
         page = next(pages)
         return [CaseItem.from_raw_data(i) for i in page.get("Items", [])], pages.last_evaluated_key
 

@@ -1,11 +1,12 @@
 """Rules of appeals and extra-service requests: types, the status workflow, registration numbers,
 answer deadlines. Pure functions, no AWS."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, Optional
+from typing import Literal
 
 Kind = Literal["appeal", "service_request"]
 KINDS: tuple[Kind, ...] = ("appeal", "service_request")
@@ -57,8 +58,9 @@ class IllegalTransition(ValueError):
 
 def check_transition(current: str, target: str) -> None:
     if target not in TRANSITIONS[current]:
-        raise IllegalTransition(f"Нельзя перевести из статуса «{STATUS_TITLES[current]}» "
-                                f"в статус «{STATUS_TITLES[target]}»")
+        raise IllegalTransition(
+            f"Нельзя перевести из статуса «{STATUS_TITLES[current]}» в статус «{STATUS_TITLES[target]}»"
+        )
 
 
 # --- what an employee may do with a case now ---------------------------------------------------
@@ -89,7 +91,7 @@ _STEPS: dict[str, StaffStep] = {
 TAKE_OVER = StaffStep("take", "in_progress", "Взять на себя")
 
 
-def staff_steps(status: str, assignee_id: Optional[str], employee_id: str) -> list[StaffStep]:
+def staff_steps(status: str, assignee_id: str | None, employee_id: str) -> list[StaffStep]:
     """The steps `employee_id` may take with a case in `status` assigned to `assignee_id`: the
     workflow's next statuses, and taking over a case a colleague has in work (allowed to every
     operator and administrator, and audited). No step for a closed or refused case."""
@@ -99,8 +101,7 @@ def staff_steps(status: str, assignee_id: Optional[str], employee_id: str) -> li
     return steps
 
 
-def staff_step(status: str, assignee_id: Optional[str], employee_id: str, action: StaffAction,
-               target: str) -> StaffStep:
+def staff_step(status: str, assignee_id: str | None, employee_id: str, action: StaffAction, target: str) -> StaffStep:
     """The listed step a request makes, or IllegalTransition. `POST …/status` into work is the take
     step of a new case with a comment for the applicant (what the API has always accepted)."""
     for step in staff_steps(status, assignee_id, employee_id):
@@ -125,18 +126,19 @@ def format_number(year: int, seq: int) -> str:
 @dataclass(frozen=True)
 class NumberQuery:
     """What a user typed into «Номер»: a full number or only its sequence part."""
-    year: Optional[int]
+
+    year: int | None
     seq: int
 
     def matches(self, year: int, seq: int) -> bool:
         return seq == self.seq and (self.year is None or year == self.year)
 
     @property
-    def full(self) -> Optional[str]:
+    def full(self) -> str | None:
         return format_number(self.year, self.seq) if self.year is not None else None
 
 
-def parse_number_query(text: str) -> Optional[NumberQuery]:
+def parse_number_query(text: str) -> NumberQuery | None:
     found = _NUMBER_QUERY.match(text)
     if not found or int(found.group(2)) == 0:
         return None
@@ -144,6 +146,7 @@ def parse_number_query(text: str) -> Optional[NumberQuery]:
 
 
 # --- deadlines ------------------------------------------------------------------------------
+
 
 def due_date(submitted_on: date, days: int) -> date:
     """Calendar days from registration (59-ФЗ counts the answer term that way)."""

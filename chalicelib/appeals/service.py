@@ -1,12 +1,14 @@
 """A user's appeals and extra-service requests: submission with a registration number, the lists
 (search by number, archive), the card with its history and answer, and file downloads."""
+
 from __future__ import annotations
 
 import random
 import re
 import time
 import uuid
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -20,12 +22,17 @@ from chalicelib.notifications import outbox
 from chalicelib.reference.repository import StreetRepository
 
 from . import notify, views
-from .models import (CASE_ID_PATTERN, AppealIn, CaseCard, CaseList, CaseListQuery, CaseOptions, Option,
-                     ServiceRequestIn)
-from .repository import (AddressAttr, CaseItem, CaseRepository, HistoryItem, case_key, number_key, owner_key,
-                         queue_key)
-from .rules import (APPEAL_TYPES, ARCHIVED_STATUSES, SERVICE_TYPES, STATUS_TITLES, due_date, format_number,
-                    parse_number_query)
+from .models import CASE_ID_PATTERN, AppealIn, CaseCard, CaseList, CaseListQuery, CaseOptions, Option, ServiceRequestIn
+from .repository import AddressAttr, CaseItem, CaseRepository, HistoryItem, case_key, number_key, owner_key, queue_key
+from .rules import (
+    APPEAL_TYPES,
+    ARCHIVED_STATUSES,
+    SERVICE_TYPES,
+    STATUS_TITLES,
+    due_date,
+    format_number,
+    parse_number_query,
+)
 
 NOT_FOUND = {"appeal": "Обращение не найдено", "service_request": "Заявка не найдена"}
 FILE_NOT_FOUND = "Файл не найден"
@@ -34,12 +41,20 @@ FILE_NOT_FOUND = "Файл не найден"
 MAX_NUMBER_ATTEMPTS = 25
 
 
-def history_item(case: CaseItem, rev: int, status: str, at: str, actor_id: str, by_company: bool,
-                 comment: Optional[str] = None) -> HistoryItem:
+def history_item(
+    case: CaseItem, rev: int, status: str, at: str, actor_id: str, by_company: bool, comment: str | None = None
+) -> HistoryItem:
     """Keyed by the case revision it creates: ordered even within one second, and a revision can
     only ever get one entry (the case update is conditional on the previous revision)."""
-    return HistoryItem(case.pk, f"HIST#{rev:09d}", status=status, at=at, comment=comment or None,
-                       by_company=by_company, actor_id=actor_id)
+    return HistoryItem(
+        case.pk,
+        f"HIST#{rev:09d}",
+        status=status,
+        at=at,
+        comment=comment or None,
+        by_company=by_company,
+        actor_id=actor_id,
+    )
 
 
 def _conflicted(exc: TransactWriteError) -> bool:
@@ -60,9 +75,12 @@ def valid_case_id(case_id: str) -> bool:
 
 
 class CaseService:
-    def __init__(self, repository: Optional[CaseRepository] = None,
-                 attachments: Optional[AttachmentService] = None,
-                 streets: Optional[StreetRepository] = None) -> None:
+    def __init__(
+        self,
+        repository: CaseRepository | None = None,
+        attachments: AttachmentService | None = None,
+        streets: StreetRepository | None = None,
+    ) -> None:
         self.repo = repository or CaseRepository()
         self.attachments = attachments or AttachmentService()
         self.streets = streets or StreetRepository()
@@ -75,7 +93,9 @@ class CaseService:
             service_types=[Option(code=k, title=v) for k, v in SERVICE_TYPES.items()],
             addressees=settings.addressees,
             statuses=[Option(code=k, title=v) for k, v in STATUS_TITLES.items()],
-            appeal_answer_days=settings.appeal_answer_days, service_request_days=settings.service_request_days)
+            appeal_answer_days=settings.appeal_answer_days,
+            service_request_days=settings.service_request_days,
+        )
 
     # --- submission -----------------------------------------------------------------------------
 
@@ -84,8 +104,9 @@ class CaseService:
             raise field_error("addressee", "Выберите адресата из списка")
         self._throttle(principal)
         files = self.attachments.require_confirmed(principal, body.attachments, purpose="appeal")
-        case = self._new_case(principal, "appeal", body.type, body.topic, body.text, body.contact_phone,
-                              get_settings().appeal_answer_days)
+        case = self._new_case(
+            principal, "appeal", body.type, body.topic, body.text, body.contact_phone, get_settings().appeal_answer_days
+        )
         case.addressee = body.addressee
         return self._register(principal, case, files)
 
@@ -95,10 +116,22 @@ class CaseService:
             raise field_error("address.street_id", "Выберите улицу из справочника")
         self._throttle(principal)
         files = self.attachments.require_confirmed(principal, body.attachments, purpose="service_request")
-        case = self._new_case(principal, "service_request", body.service, SERVICE_TYPES[body.service], body.text,
-                              body.contact_phone, get_settings().service_request_days)
-        case.address = AddressAttr(street_id=street.id, street=street.name, locality=street.locality,
-                                   house=body.address.house, flat=body.address.flat or None)
+        case = self._new_case(
+            principal,
+            "service_request",
+            body.service,
+            SERVICE_TYPES[body.service],
+            body.text,
+            body.contact_phone,
+            get_settings().service_request_days,
+        )
+        case.address = AddressAttr(
+            street_id=street.id,
+            street=street.name,
+            locality=street.locality,
+            house=body.address.house,
+            flat=body.address.flat or None,
+        )
         return self._register(principal, case, files)
 
     @staticmethod
@@ -110,11 +143,24 @@ class CaseService:
         now = clock.iso(clock.now())
         case_id = uuid.uuid4().hex
         user = principal.user
-        return CaseItem(case_key(kind, case_id), case_id=case_id, kind=kind, owner_pk=owner_key(principal.user_id),
-                        owner_id=principal.user_id, created_at=now, updated_at=now, status="submitted",
-                        queue_pk=queue_key(kind, "submitted"), type=type_, topic=topic, text=text,
-                        contact_phone=phone, applicant_name=applicant_name(user), applicant_email=user.email,
-                        due_on=due_date(views.local_today(), days).isoformat())
+        return CaseItem(
+            case_key(kind, case_id),
+            case_id=case_id,
+            kind=kind,
+            owner_pk=owner_key(principal.user_id),
+            owner_id=principal.user_id,
+            created_at=now,
+            updated_at=now,
+            status="submitted",
+            queue_pk=queue_key(kind, "submitted"),
+            type=type_,
+            topic=topic,
+            text=text,
+            contact_phone=phone,
+            applicant_name=applicant_name(user),
+            applicant_email=user.email,
+            due_on=due_date(views.local_today(), days).isoformat(),
+        )
 
     def _register(self, principal: Any, case: CaseItem, files: Sequence[FileRef]) -> CaseCard:
         """Give the case the next number of the year and write it, its first history entry, its files
@@ -123,7 +169,7 @@ class CaseService:
         case.files = [views.file_attr(f) for f in files]
         history = history_item(case, 1, "submitted", case.created_at, principal.user_id, by_company=False)
         year = views.local_today().year
-        previous: Optional[int] = None
+        previous: int | None = None
         for attempt in range(MAX_NUMBER_ATTEMPTS):
             seen = self.repo.counter(year)
             if previous is not None and seen == previous and files:
@@ -155,7 +201,7 @@ class CaseService:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def list(self, principal: Any, query: CaseListQuery, kind: Optional[str] = None) -> CaseList:
+    def list(self, principal: Any, query: CaseListQuery, kind: str | None = None) -> CaseList:
         """One Query of the user's cases (both kinds); filters apply here, the list is small."""
         number = None
         if query.number:
@@ -188,8 +234,9 @@ class CaseService:
             raise not_found(NOT_FOUND[kind])  # someone else's case does not exist for this user
         return case, history
 
-    def download(self, principal: Any, kind: str, case_id: str, file_id: str, inline: bool,
-                 staff: bool = False) -> DownloadLink:
+    def download(
+        self, principal: Any, kind: str, case_id: str, file_id: str, inline: bool, staff: bool = False
+    ) -> DownloadLink:
         """The user's own case (or any, for staff): its files and its answer's files."""
         case, _ = self.repo.card(kind, case_id) if valid_case_id(case_id) else (None, [])
         if case is None or (not staff and case.owner_id != principal.user_id):

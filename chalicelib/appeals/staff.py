@@ -2,10 +2,12 @@
 with a comment, answers. The card lists the steps the employee may take (`rules.staff_steps`) and each
 change is made only if it is one of them (`rules.staff_step`). Every change is conditional on the
 revision the employee saw, audited and notified in the same transaction."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -22,8 +24,17 @@ from chalicelib.notifications import outbox
 from . import notify, views
 from .models import AnswerIn, StaffCaseCard, StaffCaseList, StaffQueueQuery, StatusChangeIn
 from .repository import CASE_SK, AnswerAttr, CaseItem, CaseRepository, HistoryItem, case_key, queue_key
-from .rules import (OPEN_STATUSES, TYPE_TITLES, IllegalTransition, StaffAction, StaffStep, format_number,
-                    parse_number_query, staff_step, staff_steps)
+from .rules import (
+    OPEN_STATUSES,
+    TYPE_TITLES,
+    IllegalTransition,
+    StaffAction,
+    StaffStep,
+    format_number,
+    parse_number_query,
+    staff_step,
+    staff_steps,
+)
 from .service import NOT_FOUND, history_item, valid_case_id
 
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_([0-9a-f]{32})$")
@@ -35,9 +46,12 @@ NUMBER_SEARCH_YEARS = 5
 
 
 class StaffCaseService:
-    def __init__(self, repository: Optional[CaseRepository] = None,
-                 attachments: Optional[AttachmentService] = None,
-                 users: Optional[UserRepository] = None) -> None:
+    def __init__(
+        self,
+        repository: CaseRepository | None = None,
+        attachments: AttachmentService | None = None,
+        users: UserRepository | None = None,
+    ) -> None:
         self.repo = repository or CaseRepository()
         self.attachments = attachments or AttachmentService()
         self.users = users or UserRepository()
@@ -52,25 +66,29 @@ class StaffCaseService:
                 raise field_error("number", "Введите номер, например 2026-000123 или 123")
             # The site's rule: a number without its year (123) finds that number of any year; here one
             # Query of the number index per year, back to the oldest year cases are still looked up in.
-            years = ([number.year] if number.year is not None
-                     else range(today.year, today.year - NUMBER_SEARCH_YEARS, -1))
-            found = [c for year in years for c in self.repo.by_number(format_number(year, number.seq))
-                     if c.kind == kind]
+            years = (
+                [number.year] if number.year is not None else range(today.year, today.year - NUMBER_SEARCH_YEARS, -1)
+            )
+            found = [
+                c for year in years for c in self.repo.by_number(format_number(year, number.seq)) if c.kind == kind
+            ]
             return StaffCaseList(items=[views.staff_summary(c, today) for c in found])
         if query.type is not None and query.type not in TYPE_TITLES[kind]:
             raise field_error("type", "Недопустимое значение")
         if query.overdue and query.status not in OPEN_STATUSES:
             return StaffCaseList(items=[])  # only open cases can be overdue
-        condition: Optional[Condition] = None
+        condition: Condition | None = None
         if query.type is not None:
             condition = CaseItem.type == query.type
         if query.overdue:
             late = CaseItem.due_on < today.isoformat()
             condition = late if condition is None else condition & late
-        items, last = self.repo.queue(kind, query.status, condition, query.limit,
-                                      _start_key(kind, query.status, query.cursor))
-        return StaffCaseList(items=[views.staff_summary(c, today) for c in items],
-                             next_cursor=_cursor(last) if last else None)
+        items, last = self.repo.queue(
+            kind, query.status, condition, query.limit, _start_key(kind, query.status, query.cursor)
+        )
+        return StaffCaseList(
+            items=[views.staff_summary(c, today) for c in items], next_cursor=_cursor(last) if last else None
+        )
 
     def card(self, principal: Any, kind: str, case_id: str) -> StaffCaseCard:
         case, history = self._load(kind, case_id)
@@ -88,11 +106,18 @@ class StaffCaseService:
                 return self.card(principal, kind, case_id)  # already mine: a repeated click changes nothing
             raise conflict(TAKE_ONLY_OPEN) from None
         status = step.status if step.status != case.status else None
-        return self._change(principal, case, "take", status=status, actions=_assign(principal),
-                            details={"previous_assignee": case.assignee_id or "", "previous": case.assignee_login or ""})
+        return self._change(
+            principal,
+            case,
+            "take",
+            status=status,
+            actions=_assign(principal),
+            details={"previous_assignee": case.assignee_id or "", "previous": case.assignee_login or ""},
+        )
 
-    def hand_over(self, principal: Any, kind: str, case_id: str, colleague_id: str,
-                  roles: tuple[str, ...]) -> StaffCaseCard:
+    def hand_over(
+        self, principal: Any, kind: str, case_id: str, colleague_id: str, roles: tuple[str, ...]
+    ) -> StaffCaseCard:
         """«Передать коллеге»: an open case goes to an employee of its queue (`roles`); its status stays."""
         from chalicelib.staff_users.service import colleague_for
 
@@ -102,10 +127,14 @@ class StaffCaseService:
         colleague = colleague_for(colleague_id, roles)
         if colleague.user_id == case.assignee_id:
             return self.card(principal, kind, case_id)
-        return self._change(principal, case, "hand_over", status=None,
-                            actions=[CaseItem.assignee_id.set(colleague.user_id),
-                                     CaseItem.assignee_login.set(colleague.login)],
-                            details={"to": colleague.login, "previous": case.assignee_login or ""})
+        return self._change(
+            principal,
+            case,
+            "hand_over",
+            status=None,
+            actions=[CaseItem.assignee_id.set(colleague.user_id), CaseItem.assignee_login.set(colleague.login)],
+            details={"to": colleague.login, "previous": case.assignee_login or ""},
+        )
 
     def change_status(self, principal: Any, kind: str, case_id: str, body: StatusChangeIn) -> StaffCaseCard:
         case, _ = self._load(kind, case_id)
@@ -120,11 +149,13 @@ class StaffCaseService:
         _step(case, principal, "answer", "answered")
         files = self.attachments.require_confirmed(principal, body.attachments, purpose="company_document")
         now = clock.iso(clock.now())
-        answer = AnswerAttr(text=body.text, answered_at=now, answered_by=principal.user_id,
-                            files=[views.file_attr(f) for f in files])
+        answer = AnswerAttr(
+            text=body.text, answered_at=now, answered_by=principal.user_id, files=[views.file_attr(f) for f in files]
+        )
         actions = [CaseItem.answer.set(answer)] + ([] if case.assignee_id else _assign(principal))
-        return self._change(principal, case, "answer", status="answered", actions=actions, files=files,
-                            details={"files": len(files)})
+        return self._change(
+            principal, case, "answer", status="answered", actions=actions, files=files, details={"files": len(files)}
+        )
 
     def _load(self, kind: str, case_id: str) -> tuple[CaseItem, list[HistoryItem]]:
         case, history = self.repo.card(kind, case_id) if valid_case_id(case_id) else (None, [])
@@ -132,17 +163,27 @@ class StaffCaseService:
             raise not_found(NOT_FOUND[kind])
         return case, history
 
-    def _change(self, principal: Any, case: CaseItem, action: str, *, status: Optional[str],
-                actions: list[Action], comment: str = "", files: Sequence[FileRef] = (),
-                details: Optional[dict[str, Any]] = None) -> StaffCaseCard:
+    def _change(
+        self,
+        principal: Any,
+        case: CaseItem,
+        action: str,
+        *,
+        status: str | None,
+        actions: list[Action],
+        comment: str = "",
+        files: Sequence[FileRef] = (),
+        details: dict[str, Any] | None = None,
+    ) -> StaffCaseCard:
         now = clock.iso(clock.now())
         updates: list[Action] = [*actions, CaseItem.updated_at.set(now), CaseItem.rev.add(1)]
         note = None
         history = None
         if status is not None:
             updates += [CaseItem.status.set(status), CaseItem.queue_pk.set(queue_key(case.kind, status))]
-            history = history_item(case, int(case.rev) + 1, status, now, principal.user_id, by_company=True,
-                                   comment=comment)
+            history = history_item(
+                case, int(case.rev) + 1, status, now, principal.user_id, by_company=True, comment=comment
+            )
             owner = self.users.get(case.owner_id)
             email = owner.email if owner is not None and owner.status == "active" else None
             note = notify.status_changed(case, status, email, comment)
@@ -152,9 +193,14 @@ class StaffCaseService:
                 if history is not None:
                     tx.save(history)
                 self.attachments.attach(tx, case.pk, files)
-                audit.record(tx, principal, f"{case.kind}.{action}", case.kind, case.case_id,
-                             {"number": case.number, "from": case.status, "to": status or case.status,
-                              **(details or {})})
+                audit.record(
+                    tx,
+                    principal,
+                    f"{case.kind}.{action}",
+                    case.kind,
+                    case.case_id,
+                    {"number": case.number, "from": case.status, "to": status or case.status, **(details or {})},
+                )
                 if note is not None:
                     outbox.stage(tx, note)
         except TransactWriteError as exc:
@@ -187,12 +233,16 @@ def _cursor(last: dict[str, Any]) -> str:
     return f"{last['updated_at']['S']}_{last['pk']['S'].split('#', 1)[1]}"
 
 
-def _start_key(kind: str, status: str, cursor: Optional[str]) -> Optional[dict[str, Any]]:
+def _start_key(kind: str, status: str, cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
     found = _CURSOR.match(cursor)
     if not found:
         raise field_error("cursor", "Неверный формат")
     updated_at, case_id = found.groups()
-    return {"pk": {"S": case_key(kind, case_id)}, "sk": {"S": CASE_SK},
-            "queue_pk": {"S": queue_key(kind, status)}, "updated_at": {"S": updated_at}}
+    return {
+        "pk": {"S": case_key(kind, case_id)},
+        "sk": {"S": CASE_SK},
+        "queue_pk": {"S": queue_key(kind, status)},
+        "updated_at": {"S": updated_at},
+    }

@@ -1,5 +1,6 @@
 """Routes of `staff/appeals*` and `staff/service-requests*`: operators and administrators only
 (a connection engineer has no access to appeals)."""
+
 from __future__ import annotations
 
 from chalicelib.attachments.models import DownloadLink, DownloadQuery
@@ -52,26 +53,71 @@ def _register(kind: str, path: str) -> None:
 
     base = f"/staff/{path}"
     one = f"{base}/{{case_id}}"
-    api.route(base, summary="Очередь по статусу (по умолчанию новые), фильтры по виду и просрочке; поиск по номеру",
-              query=StaffQueueQuery, response=StaffCaseList, errors=(403, 422), access="staff", roles=HANDLERS)(
-        named(f"staff_{kind}_queue", queue))
-    api.route(one, summary="Карточка с заявителем, исполнителем, историей, ответом и доступными сотруднику шагами",
-              response=StaffCaseCard, errors=(403, 404), access="staff", roles=HANDLERS)(
-        named(f"staff_{kind}_card", card))
-    api.route(f"{one}/take", "POST", summary="Взять в работу (назначить на себя)", response=StaffCaseCard,
-              errors=(403, 404, 409), access="staff", roles=HANDLERS)(named(f"staff_{kind}_take", take))
-    api.route(f"{one}/hand-over", "POST", summary="Передать коллеге (сотруднику этой очереди)", body=HandOverIn,
-              response=StaffCaseCard, errors=(403, 404, 409, 422), access="staff", roles=HANDLERS)(
-        named(f"staff_{kind}_hand_over", hand_over))
-    api.route(f"{one}/status", "POST",
-              summary="Сменить статус с комментарием: в работу, отказ (с причиной), закрыть после ответа",
-              body=StatusChangeIn, response=StaffCaseCard, errors=(403, 404, 409, 422), access="staff", roles=HANDLERS)(
-        named(f"staff_{kind}_status", status))
-    api.route(f"{one}/answer", "POST", summary="Ответить (текст и файлы компании): статус «Дан ответ»",
-              body=AnswerIn, response=StaffCaseCard, errors=(403, 404, 409, 422), access="staff", roles=HANDLERS)(
-        named(f"staff_{kind}_answer", answer))
-    api.route(f"{one}/files/{{file_id}}", summary="Ссылка на скачивание файла (до 60 секунд)", query=DownloadQuery,
-              response=DownloadLink, errors=(403, 404), access="staff", roles=HANDLERS)(named(f"staff_{kind}_file", download))
+    api.route(
+        base,
+        summary="Очередь по статусу (по умолчанию новые), фильтры по виду и просрочке; поиск по номеру",
+        query=StaffQueueQuery,
+        response=StaffCaseList,
+        errors=(403, 422),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_queue", queue))
+    api.route(
+        one,
+        summary="Карточка с заявителем, исполнителем, историей, ответом и доступными сотруднику шагами",
+        response=StaffCaseCard,
+        errors=(403, 404),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_card", card))
+    api.route(
+        f"{one}/take",
+        "POST",
+        summary="Взять в работу (назначить на себя)",
+        response=StaffCaseCard,
+        errors=(403, 404, 409),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_take", take))
+    api.route(
+        f"{one}/hand-over",
+        "POST",
+        summary="Передать коллеге (сотруднику этой очереди)",
+        body=HandOverIn,
+        response=StaffCaseCard,
+        errors=(403, 404, 409, 422),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_hand_over", hand_over))
+    api.route(
+        f"{one}/status",
+        "POST",
+        summary="Сменить статус с комментарием: в работу, отказ (с причиной), закрыть после ответа",
+        body=StatusChangeIn,
+        response=StaffCaseCard,
+        errors=(403, 404, 409, 422),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_status", status))
+    api.route(
+        f"{one}/answer",
+        "POST",
+        summary="Ответить (текст и файлы компании): статус «Дан ответ»",
+        body=AnswerIn,
+        response=StaffCaseCard,
+        errors=(403, 404, 409, 422),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_answer", answer))
+    api.route(
+        f"{one}/files/{{file_id}}",
+        summary="Ссылка на скачивание файла (до 60 секунд)",
+        query=DownloadQuery,
+        response=DownloadLink,
+        errors=(403, 404),
+        access="staff",
+        roles=HANDLERS,
+    )(named(f"staff_{kind}_file", download))
 
 
 for _kind, _path, _body, _names in KIND_ROUTES:

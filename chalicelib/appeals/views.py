@@ -1,4 +1,5 @@
 """Case items → response shapes, for the user's and the staff's views alike."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +10,18 @@ from chalicelib.attachments.repository import FileAttr
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 
-from .models import (AnswerOut, Applicant, Assignee, CaseCard, CaseSummary, HistoryEntry, ObjectAddressOut,
-                     StaffCaseCard, StaffCaseSummary, StaffTransition)
+from .models import (
+    AnswerOut,
+    Applicant,
+    Assignee,
+    CaseCard,
+    CaseSummary,
+    HistoryEntry,
+    ObjectAddressOut,
+    StaffCaseCard,
+    StaffCaseSummary,
+    StaffTransition,
+)
 from .repository import AddressAttr, CaseItem, HistoryItem
 from .rules import ARCHIVED_STATUSES, STATUS_TITLES, TYPE_TITLES, StaffStep, is_overdue
 
@@ -37,11 +48,21 @@ def address_text(address: AddressAttr) -> str:
 
 
 def summary_fields(case: CaseItem, today: date) -> dict[str, Any]:
-    return {"id": case.case_id, "kind": case.kind, "number": case.number, "type": case.type,
-            "type_title": TYPE_TITLES[case.kind][case.type], "topic": case.topic, "status": case.status,
-            "status_title": STATUS_TITLES[case.status], "created_at": case.created_at,
-            "updated_at": case.updated_at, "due_on": case.due_on,
-            "overdue": is_overdue(case.status, case.due_on, today), "archived": case.status in ARCHIVED_STATUSES}
+    return {
+        "id": case.case_id,
+        "kind": case.kind,
+        "number": case.number,
+        "type": case.type,
+        "type_title": TYPE_TITLES[case.kind][case.type],
+        "topic": case.topic,
+        "status": case.status,
+        "status_title": STATUS_TITLES[case.status],
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "due_on": case.due_on,
+        "overdue": is_overdue(case.status, case.due_on, today),
+        "archived": case.status in ARCHIVED_STATUSES,
+    }
 
 
 def summary(case: CaseItem, today: date) -> CaseSummary:
@@ -51,17 +72,37 @@ def summary(case: CaseItem, today: date) -> CaseSummary:
 def _card_fields(case: CaseItem, history: list[HistoryItem], today: date) -> dict[str, Any]:
     address = None
     if case.address is not None:
-        address = ObjectAddressOut(street_id=case.address.street_id, street=case.address.street,
-                                   locality=case.address.locality, house=case.address.house,
-                                   flat=case.address.flat, text=address_text(case.address))
+        address = ObjectAddressOut(
+            street_id=case.address.street_id,
+            street=case.address.street,
+            locality=case.address.locality,
+            house=case.address.house,
+            flat=case.address.flat,
+            text=address_text(case.address),
+        )
     answer = None
     if case.answer is not None:
-        answer = AnswerOut(text=case.answer.text, answered_at=case.answer.answered_at,
-                           files=_files(case.answer.files))
-    entries = [HistoryEntry(at=h.at, status=h.status, status_title=STATUS_TITLES[h.status], comment=h.comment,
-                            by_company=bool(h.by_company)) for h in sorted(history, key=lambda h: h.sk)]
-    return {**summary_fields(case, today), "addressee": case.addressee, "address": address, "text": case.text,
-            "contact_phone": case.contact_phone, "files": _files(case.files), "history": entries, "answer": answer}
+        answer = AnswerOut(text=case.answer.text, answered_at=case.answer.answered_at, files=_files(case.answer.files))
+    entries = [
+        HistoryEntry(
+            at=h.at,
+            status=h.status,
+            status_title=STATUS_TITLES[h.status],
+            comment=h.comment,
+            by_company=bool(h.by_company),
+        )
+        for h in sorted(history, key=lambda h: h.sk)
+    ]
+    return {
+        **summary_fields(case, today),
+        "addressee": case.addressee,
+        "address": address,
+        "text": case.text,
+        "contact_phone": case.contact_phone,
+        "files": _files(case.files),
+        "history": entries,
+        "answer": answer,
+    }
 
 
 def card(case: CaseItem, history: list[HistoryItem], today: date) -> CaseCard:
@@ -77,8 +118,11 @@ def staff_summary(case: CaseItem, today: date) -> StaffCaseSummary:
 
 
 def staff_card(case: CaseItem, history: list[HistoryItem], today: date, steps: list[StaffStep]) -> StaffCaseCard:
-    return StaffCaseCard(**_card_fields(case, history, today), assignee=_assignee(case),
-                         applicant=Applicant(user_id=case.owner_id, name=case.applicant_name,
-                                             email=case.applicant_email),
-                         transitions=[StaffTransition(action=s.action, status=s.status, title=s.title,
-                                                      needs=list(s.needs)) for s in steps])
+    return StaffCaseCard(
+        **_card_fields(case, history, today),
+        assignee=_assignee(case),
+        applicant=Applicant(user_id=case.owner_id, name=case.applicant_name, email=case.applicant_email),
+        transitions=[
+            StaffTransition(action=s.action, status=s.status, title=s.title, needs=list(s.needs)) for s in steps
+        ],
+    )

@@ -41,6 +41,7 @@ Python API (other capabilities)
 Staff files (answers, ТУ, contracts): the staff member uploads with ``purpose="company_document"``;
 ``FileRef.from_company`` is then true. Upload records live in the cases table as ``UPLOAD#<id>``.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Shapes of the attachments API, and `FileRef` — what a case stores about each of its files."""
+
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -24,11 +25,13 @@ class Strict(BaseModel):
 class UploadRequest(Strict):
     file_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
         description="Имя файла на устройстве пользователя; путь отбрасывается. Расширение должно "
-                    "соответствовать content_type",
-        json_schema_extra={"pattern": r"^[^\\/]*[0-9A-Za-zА-Яа-яЁё_\-][^\\/]*\.(pdf|jpg|jpeg|png|zip|rar)$"})
+        "соответствовать content_type",
+        json_schema_extra={"pattern": r"^[^\\/]*[0-9A-Za-zА-Яа-яЁё_\-][^\\/]*\.(pdf|jpg|jpeg|png|zip|rar)$"},
+    )
     content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
         description="MIME-тип: application/pdf, image/jpeg, image/png, application/zip, application/vnd.rar",
-        json_schema_extra={"enum": list(ALLOWED_CONTENT_TYPES)})
+        json_schema_extra={"enum": list(ALLOWED_CONTENT_TYPES)},
+    )
     size: int = Field(ge=1, description="Размер в байтах, не более 20 МБ")
     purpose: Purpose
 
@@ -62,6 +65,7 @@ class DownloadQuery(Strict):
 @dataclass(frozen=True)
 class FileRef:
     """A confirmed file as a case keeps it (`to_map()` into a MapAttribute list, `from_map()` back)."""
+
     id: str
     key: str
     name: str
@@ -73,16 +77,38 @@ class FileRef:
     from_company: bool
 
     def to_map(self) -> dict[str, Any]:
-        return {"id": self.id, "key": self.key, "name": self.name, "kind": self.kind,
-                "content_type": self.content_type, "size": self.size, "uploaded_at": self.uploaded_at,
-                "uploaded_by": self.uploaded_by, "from_company": self.from_company}
+        return {
+            "id": self.id,
+            "key": self.key,
+            "name": self.name,
+            "kind": self.kind,
+            "content_type": self.content_type,
+            "size": self.size,
+            "uploaded_at": self.uploaded_at,
+            "uploaded_by": self.uploaded_by,
+            "from_company": self.from_company,
+        }
 
     @classmethod
     def from_map(cls, data: dict[str, Any]) -> "FileRef":
-        return cls(id=data["id"], key=data["key"], name=data["name"], kind=data["kind"],
-                   content_type=data["content_type"], size=int(data["size"]), uploaded_at=data["uploaded_at"],
-                   uploaded_by=data["uploaded_by"], from_company=bool(data["from_company"]))
+        return cls(
+            id=data["id"],
+            key=data["key"],
+            name=data["name"],
+            kind=data["kind"],
+            content_type=data["content_type"],
+            size=int(data["size"]),
+            uploaded_at=data["uploaded_at"],
+            uploaded_by=data["uploaded_by"],
+            from_company=bool(data["from_company"]),
+        )
 
     def out(self) -> FileOut:
-        return FileOut(id=self.id, name=self.name, content_type=self.content_type, size=self.size,
-                       uploaded_at=self.uploaded_at, from_company=self.from_company)
+        return FileOut(
+            id=self.id,
+            name=self.name,
+            content_type=self.content_type,
+            size=self.size,
+            uploaded_at=self.uploaded_at,
+            from_company=self.from_company,
+        )

@@ -5,9 +5,11 @@
   deletes. The key is removed when the upload is attached, so attached files leave the index.
 Uploads carry no owner_pk, so they never appear in a user's case list (GSI by_owner).
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
@@ -26,6 +28,7 @@ def upload_key(upload_id: str) -> str:
 
 class FileAttr(MapAttribute[str, Any]):
     """A `FileRef` as stored on whatever it is attached to (an appeal, an application, an access request)."""
+
     id = UnicodeAttribute()
     key = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -65,7 +68,7 @@ class UploadRepository:
     def create(self, item: UploadItem) -> None:
         item.save(condition=UploadItem.pk.does_not_exist())
 
-    def get(self, upload_id: str) -> Optional[UploadItem]:
+    def get(self, upload_id: str) -> UploadItem | None:
         try:
             return UploadItem.get(upload_key(upload_id), SK, consistent_read=True)
         except UploadItem.DoesNotExist:
@@ -76,8 +79,10 @@ class UploadRepository:
         return {i.upload_id: i for i in UploadItem.batch_get(keys, consistent_read=True)} if keys else {}
 
     def mark_confirmed(self, item: UploadItem, at: str) -> None:
-        item.update(actions=[UploadItem.status.set("confirmed"), UploadItem.confirmed_at.set(at)],
-                    condition=UploadItem.status == "pending")
+        item.update(
+            actions=[UploadItem.status.set("confirmed"), UploadItem.confirmed_at.set(at)],
+            condition=UploadItem.status == "pending",
+        )
 
     def delete(self, item: UploadItem) -> None:
         item.delete()
@@ -93,18 +98,30 @@ class UploadRepository:
 
     def attach(self, tx: Any, upload_id: str, case_key: str) -> None:
         """In the caller's transaction: fails it if the upload is not (or no longer) free to attach."""
-        tx.update(UploadItem(upload_key(upload_id), SK),
-                  actions=[UploadItem.status.set("attached"), UploadItem.attached_to.set(case_key),
-                           UploadItem.queue_pk.remove(), UploadItem.ttl.remove()],
-                  condition=UploadItem.status == "confirmed")
+        tx.update(
+            UploadItem(upload_key(upload_id), SK),
+            actions=[
+                UploadItem.status.set("attached"),
+                UploadItem.attached_to.set(case_key),
+                UploadItem.queue_pk.remove(),
+                UploadItem.ttl.remove(),
+            ],
+            condition=UploadItem.status == "confirmed",
+        )
 
     def release(self, tx: Any, upload_id: str, case_key: str, at: str) -> None:
         """In the caller's transaction: an upload attached to `case_key` is free again — back in the
         sweep's queue from `at`, so it is deleted unless attached anew in time."""
-        tx.update(UploadItem(upload_key(upload_id), SK),
-                  actions=[UploadItem.status.set("confirmed"), UploadItem.attached_to.remove(),
-                           UploadItem.queue_pk.set(OPEN_QUEUE), UploadItem.updated_at.set(at)],
-                  condition=(UploadItem.status == "attached") & (UploadItem.attached_to == case_key))
+        tx.update(
+            UploadItem(upload_key(upload_id), SK),
+            actions=[
+                UploadItem.status.set("confirmed"),
+                UploadItem.attached_to.remove(),
+                UploadItem.queue_pk.set(OPEN_QUEUE),
+                UploadItem.updated_at.set(at),
+            ],
+            condition=(UploadItem.status == "attached") & (UploadItem.attached_to == case_key),
+        )
 
     def open_before(self, cutoff: str) -> Iterator[UploadItem]:
         """Oldest first, page by page as the caller consumes them."""

@@ -1,10 +1,10 @@
 """What a file may be: allowed kinds (extension + declared type + magic bytes), safe names, and the
 Content-Disposition it is downloaded with. Pure functions, no AWS."""
+
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
 from urllib.parse import quote
 
 MAX_NAME_LENGTH = 120
@@ -35,8 +35,12 @@ KINDS: tuple[FileKind, ...] = (
     # An empty archive (PK\x05\x06) carries no document, so only a local file header is accepted.
     FileKind("zip", ("zip",), ("application/zip", "application/x-zip-compressed"), (b"PK\x03\x04",)),
     # RAR 4 and RAR 5 share this prefix.
-    FileKind("rar", ("rar",), ("application/vnd.rar", "application/x-rar-compressed", "application/x-rar"),
-             (b"Rar!\x1a\x07",)),
+    FileKind(
+        "rar",
+        ("rar",),
+        ("application/vnd.rar", "application/x-rar-compressed", "application/x-rar"),
+        (b"Rar!\x1a\x07",),
+    ),
 )
 _BY_EXTENSION = {ext: kind for kind in KINDS for ext in kind.extensions}
 ALLOWED_EXTENSIONS = tuple(_BY_EXTENSION)
@@ -62,8 +66,9 @@ def sanitize_file_name(raw: str) -> str:
     """
     name = unicodedata.normalize("NFC", raw or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(" " if unicodedata.category(ch)[0] == "Z" else ch for ch in name
-                   if unicodedata.category(ch)[0] != "C")
+    name = "".join(
+        " " if unicodedata.category(ch)[0] == "Z" else ch for ch in name if unicodedata.category(ch)[0] != "C"
+    )
     name = "".join("_" if ch in _FORBIDDEN else ch for ch in name)
     name = " ".join(name.split()).strip(". ")
     stem, dot, extension = name.rpartition(".")
@@ -75,7 +80,7 @@ def sanitize_file_name(raw: str) -> str:
     return f"{stem[:room].rstrip('. ')}.{extension}"
 
 
-def kind_of(file_name: str, content_type: str) -> Optional[FileKind]:
+def kind_of(file_name: str, content_type: str) -> FileKind | None:
     """The kind when the extension and the declared type agree on an allowed one, else None."""
     extension = file_name.rpartition(".")[2].lower()
     kind = _BY_EXTENSION.get(extension)

@@ -1,11 +1,13 @@
 """Uploads: ticket → browser POSTs to S3 → confirm (checked here) → attached to a case → downloads."""
+
 from __future__ import annotations
 
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -17,8 +19,7 @@ from chalicelib.core.errors import ApiError, FieldError, field_error, forbidden,
 from . import storage
 from .models import STAFF_PURPOSES, UPLOAD_ID_PATTERN, DownloadLink, FileOut, FileRef, UploadRequest, UploadTicket
 from .repository import OPEN_QUEUE, UploadItem, UploadRepository
-from .rules import (MAGIC_BYTES, PREVIEWABLE, BadFileName, content_disposition, kind_named, kind_of,
-                    sanitize_file_name)
+from .rules import MAGIC_BYTES, PREVIEWABLE, BadFileName, content_disposition, kind_named, kind_of, sanitize_file_name
 
 logger = logging.getLogger("kabinet.attachments")
 
@@ -37,7 +38,7 @@ def _too_big() -> str:
 
 
 class AttachmentService:
-    def __init__(self, repository: Optional[UploadRepository] = None) -> None:
+    def __init__(self, repository: UploadRepository | None = None) -> None:
         self.repo = repository or UploadRepository()
 
     # --- the API's own flow ---------------------------------------------------------------------
@@ -62,11 +63,25 @@ class AttachmentService:
         key = f"uploads/{principal.user_id}/{upload_id}"
         now = clock.now()
         content_type = request.content_type.split(";", 1)[0].strip().lower()
-        self.repo.create(UploadItem(
-            f"UPLOAD#{upload_id}", upload_id=upload_id, owner_id=principal.user_id, key=key, name=name,
-            kind=kind.name, content_type=content_type, size=request.size, purpose=request.purpose,
-            from_company=bool(principal.is_staff), status="pending", created_at=clock.iso(now),
-            queue_pk=OPEN_QUEUE, updated_at=clock.iso(now), ttl=clock.epoch(now + RECORD_TTL)))
+        self.repo.create(
+            UploadItem(
+                f"UPLOAD#{upload_id}",
+                upload_id=upload_id,
+                owner_id=principal.user_id,
+                key=key,
+                name=name,
+                kind=kind.name,
+                content_type=content_type,
+                size=request.size,
+                purpose=request.purpose,
+                from_company=bool(principal.is_staff),
+                status="pending",
+                created_at=clock.iso(now),
+                queue_pk=OPEN_QUEUE,
+                updated_at=clock.iso(now),
+                ttl=clock.epoch(now + RECORD_TTL),
+            )
+        )
         url, fields = storage.presigned_post(key, content_type, request.size, settings.upload_url_seconds)
         return UploadTicket(upload_id=upload_id, url=url, fields=fields, expires_in=settings.upload_url_seconds)
 
@@ -81,8 +96,7 @@ class AttachmentService:
             return _ref(item).out()
         stored = storage.head(item.key)
         if stored is None:
-            raise ApiError("Файл ещё не загружен в хранилище. Повторите загрузку", status=409,
-                           code="upload_incomplete")
+            raise ApiError("Файл ещё не загружен в хранилище. Повторите загрузку", status=409, code="upload_incomplete")
         problem = self._problem(item, stored)
         if problem is not None:
             storage.delete(item.key)
@@ -96,7 +110,7 @@ class AttachmentService:
         return _ref(item).out()
 
     @staticmethod
-    def _problem(item: UploadItem, stored: storage.StoredObject) -> Optional[str]:
+    def _problem(item: UploadItem, stored: storage.StoredObject) -> str | None:
         if stored.size > get_settings().attachment_max_bytes:
             return _too_big()
         if stored.size != int(item.size):
@@ -109,8 +123,9 @@ class AttachmentService:
 
     # --- for other capabilities ---------------------------------------------------------------
 
-    def require_confirmed(self, principal: Any, upload_ids: Sequence[str], purpose: str,
-                          field: str = "attachments") -> list[FileRef]:
+    def require_confirmed(
+        self, principal: Any, upload_ids: Sequence[str], purpose: str, field: str = "attachments"
+    ) -> list[FileRef]:
         """The caller's confirmed, not yet attached uploads made for `purpose`, in the given order.
         One BatchGetItem. Anything else is a 422 on `field` that does not tell which reason."""
         if not upload_ids:
@@ -121,8 +136,12 @@ class AttachmentService:
         refs = []
         for index, upload_id in enumerate(upload_ids):
             item = found.get(upload_id)
-            if (item is None or item.owner_id != principal.user_id or item.status != "confirmed"
-                    or item.purpose != purpose):
+            if (
+                item is None
+                or item.owner_id != principal.user_id
+                or item.status != "confirmed"
+                or item.purpose != purpose
+            ):
                 raise field_error(f"{field}.{index}", FILE_NOT_READY)
             refs.append(_ref(item))
         return refs
@@ -166,6 +185,14 @@ class AttachmentService:
 
 
 def _ref(item: UploadItem) -> FileRef:
-    return FileRef(id=item.upload_id, key=item.key, name=item.name, kind=item.kind, content_type=item.content_type,
-                   size=int(item.size), uploaded_at=item.created_at, uploaded_by=item.owner_id,
-                   from_company=bool(item.from_company))
+    return FileRef(
+        id=item.upload_id,
+        key=item.key,
+        name=item.name,
+        kind=item.kind,
+        content_type=item.content_type,
+        size=int(item.size),
+        uploaded_at=item.created_at,
+        uploaded_by=item.owner_id,
+        from_company=bool(item.from_company),
+    )

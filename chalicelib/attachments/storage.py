@@ -1,9 +1,10 @@
 """The attachments bucket: presigned POST/GET, and the few reads the API itself makes (HEAD and the
 first bytes). File bodies never pass through the API."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
@@ -25,13 +26,16 @@ def _bucket() -> str:
 def presigned_post(key: str, content_type: str, size: int, expires_in: int) -> tuple[str, dict[str, str]]:
     """A form that S3 accepts only for this key, this type and exactly this many bytes."""
     post: dict[str, Any] = client("s3").generate_presigned_post(
-        Bucket=_bucket(), Key=key, Fields={"Content-Type": content_type},
+        Bucket=_bucket(),
+        Key=key,
+        Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
-        ExpiresIn=expires_in)
+        ExpiresIn=expires_in,
+    )
     return post["url"], {name: str(value) for name, value in post["fields"].items()}
 
 
-def head(key: str) -> Optional[StoredObject]:
+def head(key: str) -> StoredObject | None:
     s3 = client("s3")
     try:
         found = s3.head_object(Bucket=_bucket(), Key=key)
@@ -55,13 +59,22 @@ def delete(key: str) -> None:
 
 
 def presigned_get(key: str, content_type: str, disposition: str, expires_in: int) -> str:
-    return str(client("s3").generate_presigned_url(
-        "get_object", ExpiresIn=expires_in,
-        Params={"Bucket": _bucket(), "Key": key, "ResponseContentType": content_type,
-                "ResponseContentDisposition": disposition}))
+    return str(
+        client("s3").generate_presigned_url(
+            "get_object",
+            ExpiresIn=expires_in,
+            Params={
+                "Bucket": _bucket(),
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition,
+            },
+        )
+    )
 
 
 # --- for the person's data export and account closing (chalicelib/accounts/privacy.py) -------------
+
 
 def copy_to(key: str, target: Any) -> None:
     """Stream an object into a writable binary file (the export's ZIP); never whole in memory."""
@@ -82,6 +95,8 @@ def keys_under(prefix: str) -> list[str]:
 
 def delete_many(keys: list[str]) -> None:
     for start in range(0, len(keys), 1000):  # DeleteObjects takes 1000 keys a call
-        chunk = keys[start:start + 1000]
+        chunk = keys[start : start + 1000]
         if chunk:
-            client("s3").delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+            client("s3").delete_objects(
+                Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+            )

@@ -4,7 +4,8 @@ A target is named by its kind and id — or, for appeals, extra-service requests
 applications, by the registration number people know it by (`targets.resolve`); an employee by user
 id or by login. Entries come newest first; times are the company's local time.
 """
-from typing import Annotated, Any, Optional
+
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -14,23 +15,29 @@ from chalicelib.core.web import ApiBlueprint, Request
 
 api = ApiBlueprint(__name__, tag="Консоль сотрудника")
 
-Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
-                                         pattern=r"^[0-9A-Za-zА-Яа-яЁё_.:\-]+$")]
-Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
-                                         pattern=r"^[0-9A-Za-z]+$")]
+Ident = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[0-9A-Za-zА-Яа-яЁё_.:\-]+$")
+]
+Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[0-9A-Za-z]+$")]
 EMPLOYEE_NOT_FOUND = "Сотрудник с таким логином не найден"
 
 
 class AuditQuery(BaseModel):
     """Either a target (`target_kind` + `target_id`, e.g. appeal / its id or number) or an employee
     (`actor` or `actor_login`)."""
+
     model_config = ConfigDict(extra="forbid")
-    target_kind: Optional[Ident] = Field(default=None, description="Вид объекта: appeal, service_request, "
-                                         "connection_application, outage, agent, street, period, exchange…")
-    target_id: Optional[Ident] = Field(default=None, description="Идентификатор объекта; для обращений, заявок "
-                                       "на услуги и на присоединение — также рег. номер")
-    actor: Optional[Ident] = Field(default=None, description="Идентификатор сотрудника")
-    actor_login: Optional[Login] = Field(default=None, description="Логин сотрудника")
+    target_kind: Ident | None = Field(
+        default=None,
+        description="Вид объекта: appeal, service_request, "
+        "connection_application, outage, agent, street, period, exchange…",
+    )
+    target_id: Ident | None = Field(
+        default=None,
+        description="Идентификатор объекта; для обращений, заявок на услуги и на присоединение — также рег. номер",
+    )
+    actor: Ident | None = Field(default=None, description="Идентификатор сотрудника")
+    actor_login: Login | None = Field(default=None, description="Логин сотрудника")
     limit: int = Field(default=50, ge=1, le=200)
 
     @model_validator(mode="after")
@@ -58,9 +65,16 @@ class AuditPage(BaseModel):
     items: list[AuditEntryOut]
 
 
-@api.route("/staff/audit", summary="Журнал действий сотрудников: по объекту (вид и идентификатор или рег. номер) "
-           "или по сотруднику (идентификатор или логин), новые сверху", access="staff", roles=("admin",),
-           query=AuditQuery, response=AuditPage, errors=(403, 422))
+@api.route(
+    "/staff/audit",
+    summary="Журнал действий сотрудников: по объекту (вид и идентификатор или рег. номер) "
+    "или по сотруднику (идентификатор или логин), новые сверху",
+    access="staff",
+    roles=("admin",),
+    query=AuditQuery,
+    response=AuditPage,
+    errors=(403, 422),
+)
 def audit_trail(req: Request) -> AuditPage:
     from chalicelib.core import audit
     from chalicelib.core.config import get_settings
@@ -92,5 +106,13 @@ def _out(entry: Any, tz: Any) -> AuditEntryOut:
 
     kind, _, target_id = entry.target.partition("#")
     at = datetime.fromisoformat(entry.at.replace("Z", "+00:00")).astimezone(tz).isoformat(timespec="seconds")
-    return AuditEntryOut(at=at, actor_login=entry.actor_login, role=entry.role, action=entry.action,
-                         target=entry.target, target_kind=kind, target_id=target_id, details=entry.details)
+    return AuditEntryOut(
+        at=at,
+        actor_login=entry.actor_login,
+        role=entry.role,
+        action=entry.action,
+        target=entry.target,
+        target_kind=kind,
+        target_id=target_id,
+        details=entry.details,
+    )

@@ -4,6 +4,7 @@ Appeals, extra-service requests and grid-connection applications are known to pe
 registration numbers («2026-000123», «2026-03-12-702-5»), while their audit records name them by id;
 everything else (outages, agents, streets, periods, exchange runs) is named by its id.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,17 +12,18 @@ import re
 from chalicelib.core.errors import field_error
 
 _CASE_ID = re.compile(r"^[0-9a-f]{32}$")
-_NOT_FOUND = {"appeal": "Обращение с таким номером не найдено",
-              "service_request": "Заявка на услугу с таким номером не найдена",
-              "connection_application": "Заявка на присоединение с таким номером не найдена"}
+_NOT_FOUND = {
+    "appeal": "Обращение с таким номером не найдено",
+    "service_request": "Заявка на услугу с таким номером не найдена",
+    "connection_application": "Заявка на присоединение с таким номером не найдена",
+}
 
 
 def resolve(target_kind: str, reference: str) -> str:
     """The id for `reference`: an id as it is, a registration number → the id of what has it."""
     if target_kind not in _NOT_FOUND or _CASE_ID.match(reference):
         return reference
-    found = _case_id(target_kind, reference) if target_kind != "connection_application" else \
-        _application_id(reference)
+    found = _case_id(target_kind, reference) if target_kind != "connection_application" else _application_id(reference)
     if found is None:
         raise field_error("target_id", _NOT_FOUND[target_kind])
     return found

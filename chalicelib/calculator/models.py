@@ -1,6 +1,7 @@
 """Request and response of `connection-calculator`. Money is text with two decimals (no float rounding)."""
+
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, PlainSerializer
 
@@ -13,7 +14,8 @@ Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str
 class CalculatorRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     power_kw: Annotated[Decimal, decimal_number(4, 3, positive=True)] = Field(
-        gt=0, le=15000, max_digits=8, decimal_places=3, description="Максимальная мощность, кВт")
+        gt=0, le=15000, max_digits=8, decimal_places=3, description="Максимальная мощность, кВт"
+    )
     distance_m: int = Field(ge=0, le=50000, description="Расстояние до сетей нужного класса напряжения, м")
     voltage: Literal["0.23", "0.4", "6", "10", "20", "35", "110"]
     reliability: Literal["I", "II", "III"] = "III"
@@ -46,7 +48,7 @@ class PerKwCost(BaseModel):
 
 class PreferentialCost(BaseModel):
     applies: bool
-    amount_with_vat: Optional[Money] = Field(default=None, description="Плата по льготному правилу")
+    amount_with_vat: Money | None = Field(default=None, description="Плата по льготному правилу")
     rate_per_kw_with_vat: Money
     basis: str
     conditions: str

@@ -5,12 +5,13 @@ Standardised rates follow the structure of the ФАС methodology (приказ 
 a 6(10)/0.4 kV substation, C8 per metering point. C4, C6 and C7 (sectionalising points, distribution
 substations, 35 kV and above) need a project and are left to the company's own estimate.
 """
+
 import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -35,8 +36,7 @@ class Standardised(_Data):
 
 class PerKwRate(_Data):
     voltage: LineVoltage
-    up_to_kw: Optional[Decimal] = Field(description="Верхняя граница диапазона мощности включительно; "
-                                                    "null — без границы")
+    up_to_kw: Decimal | None = Field(description="Верхняя граница диапазона мощности включительно; null — без границы")
     rate: Decimal
 
 
@@ -59,7 +59,7 @@ class RateTable(_Data):
     per_kw: list[PerKwRate]
     preferential: Preferential
 
-    def per_kw_rate(self, voltage: str, power_kw: Decimal) -> Optional[Decimal]:
+    def per_kw_rate(self, voltage: str, power_kw: Decimal) -> Decimal | None:
         """The rate of the first band (in file order) of this voltage whose upper bound covers the power."""
         for band in self.per_kw:
             if band.voltage == voltage and (band.up_to_kw is None or power_kw <= band.up_to_kw):
@@ -77,7 +77,7 @@ def years(company: str) -> list[int]:
     return sorted(int(m["year"]) for m in found if m is not None and m["company"] == company)
 
 
-def for_year(company: str, year: int) -> Optional[RateTable]:
+def for_year(company: str, year: int) -> RateTable | None:
     """The table of `year`, or — while next year's decision is not published — the latest earlier one."""
     earlier = [y for y in years(company) if y <= year]
     return table(company, earlier[-1]) if earlier else None

@@ -14,6 +14,7 @@ Deadline arithmetic follows Гражданский кодекс РФ: a term in 
 (ст. 191); a term in months ends on the same date of the last month, or that month's last day
 (ст. 192 п. 3); an end on a non-working day moves to the next working day (ст. 193).
 """
+
 from __future__ import annotations
 
 import calendar as _calendar
@@ -29,14 +30,16 @@ OTHER_HOLIDAYS = ((2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4))
 @dataclass(frozen=True)
 class Decree:
     """A year's government decree: days off moved onto working days, and weekends made working."""
+
     source: str
     days_off: tuple[date, ...] = ()
     working_weekends: tuple[date, ...] = ()
 
 
 DECREES: dict[int, Decree] = {
-    2026: Decree(source="Постановление Правительства РФ от 24.09.2025 № 1466",
-                 days_off=(date(2026, 1, 9), date(2026, 12, 31))),
+    2026: Decree(
+        source="Постановление Правительства РФ от 24.09.2025 № 1466", days_off=(date(2026, 1, 9), date(2026, 12, 31))
+    ),
 }
 PROVISIONAL_YEARS = frozenset({2027})
 

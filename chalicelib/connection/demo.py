@@ -8,6 +8,7 @@
   Their term has passed, so the watcher (a local worker, from 09:00 company time) annuls it, and the
   notice citing п. 15 of the Правила shows up at /dev/outbox.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,15 @@ from chalicelib.attachments.models import UploadRequest
 from chalicelib.attachments.service import AttachmentService
 from chalicelib.core import clock
 
-from .models import (ApplicantSection, ConnectionApplicationCreate, ConnectionApplicationUpdate,
-                     ConnectionDocumentsIn, ObjectSection, StaffStatusChange, TechnicalSection)
+from .models import (
+    ApplicantSection,
+    ConnectionApplicationCreate,
+    ConnectionApplicationUpdate,
+    ConnectionDocumentsIn,
+    ObjectSection,
+    StaffStatusChange,
+    TechnicalSection,
+)
 from .service import ConnectionService
 from .staff import StaffConnectionService
 
@@ -37,17 +45,39 @@ def seed_demo_application(person_id: str) -> str:
     service = ConnectionService()
     draft = service.create(principal, ConnectionApplicationCreate(category="household_15"))
     applicant = draft.applicant.model_dump(exclude_none=True, exclude={"snils", "inn", "ogrn"})
-    service.update(principal, draft.id, ConnectionApplicationUpdate(
-        applicant=ApplicantSection.model_validate({
-            **applicant, "passport": {"series": "2005", "number": "123456",
-                                      "issued_by": "Отделом УФМС России по Воронежской области",
-                                      "issued_on": "2015-06-01"}}),
-        object=ObjectSection(name="Индивидуальный жилой дом", address="Воронеж, СНТ «Дружба», участок 15",
-                             cadastral_number="36:34:0605001:215", ownership="owner", settlement="urban",
-                             grid_distance_m=120),
-        technical=TechnicalSection.model_validate({
-            "requested_kw": "15", "voltage": "0.4", "contract_type": "supply",
-            "retail_company": "ПАО «ТНС энерго Воронеж»"})))
+    service.update(
+        principal,
+        draft.id,
+        ConnectionApplicationUpdate(
+            applicant=ApplicantSection.model_validate(
+                {
+                    **applicant,
+                    "passport": {
+                        "series": "2005",
+                        "number": "123456",
+                        "issued_by": "Отделом УФМС России по Воронежской области",
+                        "issued_on": "2015-06-01",
+                    },
+                }
+            ),
+            object=ObjectSection(
+                name="Индивидуальный жилой дом",
+                address="Воронеж, СНТ «Дружба», участок 15",
+                cadastral_number="36:34:0605001:215",
+                ownership="owner",
+                settlement="urban",
+                grid_distance_m=120,
+            ),
+            technical=TechnicalSection.model_validate(
+                {
+                    "requested_kw": "15",
+                    "voltage": "0.4",
+                    "contract_type": "supply",
+                    "retail_company": "ПАО «ТНС энерго Воронеж»",
+                }
+            ),
+        ),
+    )
     return draft.id
 
 
@@ -62,16 +92,30 @@ def seed_demo_overdue_application(person_id: str, staff_id: str) -> str:
         application_id = seed_demo_application(person_id)
         uploads, service = AttachmentService(), ConnectionService()
         for kind in ("location_plan", "ownership"):
-            ticket = uploads.start_upload(person, UploadRequest(file_name=f"{kind}.pdf", content_type="application/pdf",
-                                                                size=len(DEMO_PDF), purpose="connection_application"))
+            ticket = uploads.start_upload(
+                person,
+                UploadRequest(
+                    file_name=f"{kind}.pdf",
+                    content_type="application/pdf",
+                    size=len(DEMO_PDF),
+                    purpose="connection_application",
+                ),
+            )
             storage.put_file(f"uploads/{person_id}/{ticket.upload_id}", io.BytesIO(DEMO_PDF), "application/pdf")
             uploads.confirm(person, ticket.upload_id)
-            service.add_documents(person, application_id,
-                                  ConnectionDocumentsIn(kind=kind, upload_ids=[ticket.upload_id]))
+            service.add_documents(
+                person, application_id, ConnectionDocumentsIn(kind=kind, upload_ids=[ticket.upload_id])
+            )
         card = service.submit(person, application_id)
-        StaffConnectionService().change_status(staff, application_id, StaffStatusChange(
-            status="awaiting_documents", version=card.version,
-            comment="Приложите план расположения энергопринимающих устройств с привязкой к улицам"))
+        StaffConnectionService().change_status(
+            staff,
+            application_id,
+            StaffStatusChange(
+                status="awaiting_documents",
+                version=card.version,
+                comment="Приложите план расположения энергопринимающих устройств с привязкой к улицам",
+            ),
+        )
     finally:
         clock.set_clock(None)
     return application_id

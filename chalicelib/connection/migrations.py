@@ -8,10 +8,10 @@ read, so a change made meanwhile (which sets the keys itself) wins.
 
     KABINET_STAGE=prod AWS_REGION=<region> .venv/bin/python -m chalicelib.connection.migrations
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from pynamodb.exceptions import UpdateError
 
@@ -24,7 +24,7 @@ from .repository import ApplicationItem, ConnectionRepository
 logger = logging.getLogger("kabinet.connection.migrations")
 
 
-def migrate_watch(repository: Optional[ConnectionRepository] = None) -> int:
+def migrate_watch(repository: ConnectionRepository | None = None) -> int:
     """Returns how many applications got their keys."""
     repo = repository or ConnectionRepository()
     tz, today = get_settings().tz, workflow.today()

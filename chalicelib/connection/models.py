@@ -4,10 +4,11 @@ Sections are validated for format on every save; whether a section is complete f
 category is `rules.submission_problems`, checked on submit (and shown on the card as `problems`).
 Powers are kW with up to 3 decimals, sent and returned as JSON numbers.
 """
+
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -19,10 +20,18 @@ from chalicelib.core.types import IsoDate, decimal_number, documented
 
 from . import rules
 
-Kw = Annotated[Decimal, Field(ge=0, le=100000, max_digits=9, decimal_places=3),
-               PlainSerializer(float, return_type=float, when_used="json"), decimal_number(5, 3)]
-PositiveKw = Annotated[Decimal, Field(gt=0, le=100000, max_digits=9, decimal_places=3),
-                       PlainSerializer(float, return_type=float, when_used="json"), decimal_number(5, 3, positive=True)]
+Kw = Annotated[
+    Decimal,
+    Field(ge=0, le=100000, max_digits=9, decimal_places=3),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    decimal_number(5, 3),
+]
+PositiveKw = Annotated[
+    Decimal,
+    Field(gt=0, le=100000, max_digits=9, decimal_places=3),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    decimal_number(5, 3, positive=True),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
@@ -35,14 +44,22 @@ def _pattern(regex: re.Pattern[str], message: str) -> AfterValidator:
         if not regex.match(value):
             raise PydanticCustomError("kabinet.format", message)
         return value
+
     return AfterValidator(check)
 
 
-Okved = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8),
-                  _pattern(rules.OKVED, "Код ОКВЭД в формате 00.00.00"), documented(pattern=rules.OKVED.pattern)]
-Cadastral = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40),
-                      _pattern(rules.CADASTRAL, "Кадастровый номер в формате 00:00:0000000:000"),
-                      documented(pattern=rules.CADASTRAL.pattern)]
+Okved = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=8),
+    _pattern(rules.OKVED, "Код ОКВЭД в формате 00.00.00"),
+    documented(pattern=rules.OKVED.pattern),
+]
+Cadastral = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=40),
+    _pattern(rules.CADASTRAL, "Кадастровый номер в формате 00:00:0000000:000"),
+    documented(pattern=rules.CADASTRAL.pattern),
+]
 
 
 class Strict(BaseModel):
@@ -51,35 +68,38 @@ class Strict(BaseModel):
 
 # --- Sections --------------------------------------------------------------------------------------
 
+
 class ApplicantSection(Strict):
     """Applicant and contacts, prefilled from the profile. ФЛ fill the personal fields, ИП/ЮЛ the
     organisation fields; ИНН, ОГРН and СНИЛС come from the profile and are not edited here."""
-    last_name: Optional[Name] = None
-    first_name: Optional[Name] = None
-    middle_name: Optional[Name] = None
-    passport: Optional[Passport] = None
-    registration_address: Optional[AddressText] = Field(default=None, description="Адрес регистрации (ФЛ)")
-    actual_address: Optional[AddressText] = Field(default=None, description="Фактический адрес проживания (ФЛ)")
-    short_name: Optional[Name] = None
-    full_name: Optional[LongName] = None
-    head_name: Optional[Name] = Field(default=None, description="ФИО руководителя (ЮЛ)")
-    egr_record: Optional[EgrRecord] = Field(default=None, description="Номер и дата записи ЕГРЮЛ/ЕГРИП")
-    legal_address: Optional[AddressText] = None
-    postal_address: Optional[AddressText] = None
+
+    last_name: Name | None = None
+    first_name: Name | None = None
+    middle_name: Name | None = None
+    passport: Passport | None = None
+    registration_address: AddressText | None = Field(default=None, description="Адрес регистрации (ФЛ)")
+    actual_address: AddressText | None = Field(default=None, description="Фактический адрес проживания (ФЛ)")
+    short_name: Name | None = None
+    full_name: LongName | None = None
+    head_name: Name | None = Field(default=None, description="ФИО руководителя (ЮЛ)")
+    egr_record: EgrRecord | None = Field(default=None, description="Номер и дата записи ЕГРЮЛ/ЕГРИП")
+    legal_address: AddressText | None = None
+    postal_address: AddressText | None = None
     representative: bool = Field(default=False, description="Заявка подаётся представителем (нужна доверенность)")
-    representative_name: Optional[Name] = None
-    phone: Optional[Phone] = None
-    email: Optional[Email] = None
+    representative_name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
 
 
 class ObjectSection(Strict):
-    name: Optional[Name] = Field(default=None, description="Объект: жилой дом, нежилое помещение, стройплощадка…")
-    address: Optional[AddressText] = None
-    cadastral_number: Optional[Cadastral] = None
-    ownership: Optional[rules.Ownership] = None
-    settlement: Optional[rules.Settlement] = Field(default=None, description="Город (urban) или сельская местность")
-    grid_distance_m: Optional[int] = Field(default=None, ge=0, le=100000,
-                                           description="Расстояние до ближайших сетей, м, если известно")
+    name: Name | None = Field(default=None, description="Объект: жилой дом, нежилое помещение, стройплощадка…")
+    address: AddressText | None = None
+    cadastral_number: Cadastral | None = None
+    ownership: rules.Ownership | None = None
+    settlement: rules.Settlement | None = Field(default=None, description="Город (urban) или сельская местность")
+    grid_distance_m: int | None = Field(
+        default=None, ge=0, le=100000, description="Расстояние до ближайших сетей, м, если известно"
+    )
 
 
 class ConnectionStage(Strict):
@@ -89,27 +109,29 @@ class ConnectionStage(Strict):
 
 
 class TechnicalSection(Strict):
-    requested_kw: Optional[Kw] = Field(default=None, description="Запрашиваемая максимальная мощность")
+    requested_kw: Kw | None = Field(default=None, description="Запрашиваемая максимальная мощность")
     previous_kw: Kw = Field(default=Decimal(0), description="Ранее присоединённая мощность")
-    voltage: Optional[rules.Voltage] = None
+    voltage: rules.Voltage | None = None
     reliability: rules.Reliability = Field(default="III", description="III категория по умолчанию (seed 001)")
-    reliability_justification: Optional[Text] = None
-    okved: Optional[Okved] = Field(default=None, description="Вид нагрузки (ОКВЭД), для ЮЛ и ИП")
-    temporary_months: Optional[int] = Field(default=None, ge=1, le=rules.MAX_TEMPORARY_MONTHS)
-    stages: Optional[list[ConnectionStage]] = Field(default=None, max_length=rules.MAX_STAGES)
-    contract_type: Optional[rules.ContractType] = None
-    retail_company: Optional[Name] = Field(default=None, description="Энергосбытовая организация")
+    reliability_justification: Text | None = None
+    okved: Okved | None = Field(default=None, description="Вид нагрузки (ОКВЭД), для ЮЛ и ИП")
+    temporary_months: int | None = Field(default=None, ge=1, le=rules.MAX_TEMPORARY_MONTHS)
+    stages: list[ConnectionStage] | None = Field(default=None, max_length=rules.MAX_STAGES)
+    contract_type: rules.ContractType | None = None
+    retail_company: Name | None = Field(default=None, description="Энергосбытовая организация")
     instalments: bool = Field(default=False, description="Рассрочка платежа (ЮЛ и ИП свыше 15 до 150 кВт)")
 
 
 class ApplicantOut(ApplicantSection):
     """The section as shown, with the identifiers fixed at registration."""
-    snils: Optional[str] = None
-    inn: Optional[str] = None
-    ogrn: Optional[str] = None
+
+    snils: str | None = None
+    inn: str | None = None
+    ogrn: str | None = None
 
 
 # --- Requests --------------------------------------------------------------------------------------
+
 
 class ConnectionApplicationCreate(Strict):
     category: rules.Category
@@ -118,22 +140,25 @@ class ConnectionApplicationCreate(Strict):
 
 class ConnectionApplicationUpdate(Strict):
     """Each section sent replaces that section; sections not sent stay as they are."""
-    category: Optional[rules.Category] = None
-    reason: Optional[rules.Reason] = None
-    applicant: Optional[ApplicantSection] = None
-    object: Optional[ObjectSection] = None
-    technical: Optional[TechnicalSection] = None
+
+    category: rules.Category | None = None
+    reason: rules.Reason | None = None
+    applicant: ApplicantSection | None = None
+    object: ObjectSection | None = None
+    technical: TechnicalSection | None = None
 
 
 class ConnectionDocumentsIn(Strict):
     kind: rules.DocumentKind
-    upload_ids: list[UploadId] = Field(min_length=1, max_length=10,
-                                       description="Подтверждённые загрузки (назначение connection_application)")
+    upload_ids: list[UploadId] = Field(
+        min_length=1, max_length=10, description="Подтверждённые загрузки (назначение connection_application)"
+    )
 
 
 class ReadinessReport(Strict):
-    confirm: bool = Field(description="Подтверждаю выполнение технических условий со своей стороны",
-                          json_schema_extra={"const": True})
+    confirm: bool = Field(
+        description="Подтверждаю выполнение технических условий со своей стороны", json_schema_extra={"const": True}
+    )
 
 
 class ConnectionQuestion(Strict):
@@ -144,7 +169,8 @@ class ConnectionStatusQuery(Strict):
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
         description="Фамилия или ФИО полностью (ФЛ), наименование организации (ЮЛ, ИП); регистр, «ё» и лишние "
-                    "пробелы не важны")
+        "пробелы не важны"
+    )
 
 
 class ConnectionWithdrawal(Strict):
@@ -152,6 +178,7 @@ class ConnectionWithdrawal(Strict):
 
 
 # --- Responses -------------------------------------------------------------------------------------
+
 
 class ConnectionProblem(BaseModel):
     path: str
@@ -181,7 +208,7 @@ class ConnectionHistoryEntry(BaseModel):
     status: str
     status_title: str
     by: rules.Party
-    comment: Optional[str] = None
+    comment: str | None = None
 
 
 class ConnectionMessage(BaseModel):
@@ -198,7 +225,7 @@ class ConnectionDeadline(BaseModel):
     basis: str = Field(description="Пункт Правил технологического присоединения (ПП РФ № 861)")
     start: date
     due: date
-    done_on: Optional[date] = None
+    done_on: date | None = None
     overdue: bool = Field(description="Срок идёт и уже пропущен")
     late: bool = Field(description="Выполнено позже срока")
 
@@ -210,20 +237,20 @@ class TechnicalConditions(BaseModel):
 
 class ConnectionApplicationSummary(BaseModel):
     id: str
-    number: Optional[str] = None
+    number: str | None = None
     status: str
     status_title: str
     category: str
     category_title: str
     reason: str
     reason_title: str
-    object_address: Optional[str] = None
-    total_kw: Optional[Kw] = None
+    object_address: str | None = None
+    total_kw: Kw | None = None
     created_at: str
-    submitted_at: Optional[str] = None
+    submitted_at: str | None = None
     updated_at: str
-    technical_conditions: Optional[TechnicalConditions] = None
-    account_number: Optional[str] = None
+    technical_conditions: TechnicalConditions | None = None
+    account_number: str | None = None
 
 
 class ConnectionApplicationList(BaseModel):
@@ -235,15 +262,17 @@ class ConnectionApplicationCard(ConnectionApplicationSummary):
     applicant: ApplicantOut
     object: ObjectSection
     technical: TechnicalSection
-    estimated_review_due: Optional[date] = Field(default=None, description="Ориентировочный срок рассмотрения")
+    estimated_review_due: date | None = Field(default=None, description="Ориентировочный срок рассмотрения")
     required_documents: list[ConnectionRequiredDocument]
     documents: list[ConnectionDocument]
     company_documents: list[ConnectionDocument]
     history: list[ConnectionHistoryEntry]
     messages: list[ConnectionMessage]
     deadlines: list[ConnectionDeadline]
-    actions: list[str] = Field(description="Доступные заявителю действия: edit, submit, delete, upload, "
-                                           "complete_documents, report_readiness, withdraw, ask")
+    actions: list[str] = Field(
+        description="Доступные заявителю действия: edit, submit, delete, upload, "
+        "complete_documents, report_readiness, withdraw, ask"
+    )
     problems: list[ConnectionProblem] = Field(description="Что мешает подать черновик (пусто — можно подавать)")
     version: int
 
@@ -262,26 +291,28 @@ class ConnectionPublicStatus(BaseModel):
 
 # --- Staff console ---------------------------------------------------------------------------------
 
+
 class StaffQueueQuery(Strict):
-    status: Optional[rules.Status] = Field(default=None, description="По умолчанию — все заявки в работе")
-    category: Optional[rules.Category] = None
-    overdue: bool = Field(default=False, description="Только с пропущенным идущим сроком (отметка ежедневной "
-                                                      "проверки сроков)")
-    cursor: Optional[Annotated[str, StringConstraints(max_length=2000)]] = None
+    status: rules.Status | None = Field(default=None, description="По умолчанию — все заявки в работе")
+    category: rules.Category | None = None
+    overdue: bool = Field(
+        default=False, description="Только с пропущенным идущим сроком (отметка ежедневной проверки сроков)"
+    )
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
     limit: int = Field(default=50, ge=1, le=100)
 
 
 class StaffQueueItem(ConnectionApplicationSummary):
     applicant_name: str
-    assignee_login: Optional[str] = None
+    assignee_login: str | None = None
     overdue: bool
     overdue_deadlines: list[str] = Field(description="Пропущенные идущие сроки (названия этапов)")
-    next_due: Optional[date] = Field(default=None, description="Ближайший идущий срок")
+    next_due: date | None = Field(default=None, description="Ближайший идущий срок")
 
 
 class StaffQueuePage(BaseModel):
     items: list[StaffQueueItem]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
 
 class StaffTransition(BaseModel):
@@ -292,7 +323,7 @@ class StaffTransition(BaseModel):
 
 class StaffApplicationCard(ConnectionApplicationCard):
     owner_id: str
-    assignee_login: Optional[str] = None
+    assignee_login: str | None = None
     transitions: list[StaffTransition] = Field(description="Куда сотрудник может перевести заявку сейчас")
 
 
@@ -304,11 +335,13 @@ class TechnicalConditionsIn(Strict):
 class StaffStatusChange(Strict):
     status: rules.Status
     version: int = Field(ge=1, description="Версия карточки, с которой работал сотрудник")
-    comment: Optional[Text] = None
-    technical_conditions: Optional[TechnicalConditionsIn] = Field(
-        default=None, description="Для статуса «Направлены договор и технические условия»")
-    account_number: Optional[Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")]] = (
-        Field(default=None, description="Для статуса «Присоединение выполнено»"))
+    comment: Text | None = None
+    technical_conditions: TechnicalConditionsIn | None = Field(
+        default=None, description="Для статуса «Направлены договор и технические условия»"
+    )
+    account_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")] | None = Field(
+        default=None, description="Для статуса «Присоединение выполнено»"
+    )
 
 
 class StaffAnswer(Strict):
@@ -317,5 +350,6 @@ class StaffAnswer(Strict):
 
 class StaffCompanyDocumentsIn(Strict):
     kind: rules.CompanyDocumentKind
-    upload_ids: list[UploadId] = Field(min_length=1, max_length=10,
-                                       description="Подтверждённые загрузки сотрудника (назначение company_document)")
+    upload_ids: list[UploadId] = Field(
+        min_length=1, max_length=10, description="Подтверждённые загрузки сотрудника (назначение company_document)"
+    )

@@ -1,9 +1,9 @@
 """Notifications of an application: on submission (number and estimated term, seed 003) and on every
 status change (SMS and e-mail, seed 000), to the contacts given in the application; plus the feed."""
+
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from chalicelib.notifications import targets
 from chalicelib.notifications.outbox import Notification
@@ -18,17 +18,27 @@ def ru_date(day: date) -> str:
 
 def _to(item: ApplicationItem, template: str, params: dict[str, str]) -> Notification:
     contacts = item.applicant.as_dict() if item.applicant else {}
-    return Notification(template, {"number": item.number or "", **params}, user_id=item.owner_id,
-                        email=contacts.get("email"), phone=contacts.get("phone"),
-                        link=targets.application(item.application_id))
+    return Notification(
+        template,
+        {"number": item.number or "", **params},
+        user_id=item.owner_id,
+        email=contacts.get("email"),
+        phone=contacts.get("phone"),
+        link=targets.application(item.application_id),
+    )
 
 
 def submitted(item: ApplicationItem, review_due: date) -> Notification:
     return _to(item, "tp_submitted", {"category": rules.CATEGORIES[item.category].title, "due_on": ru_date(review_due)})
 
 
-def status_changed(item: ApplicationItem, status: str, comment: Optional[str] = None,
-                   documents_due: Optional[date] = None, notice: Optional[str] = None) -> Notification:
+def status_changed(
+    item: ApplicationItem,
+    status: str,
+    comment: str | None = None,
+    documents_due: date | None = None,
+    notice: str | None = None,
+) -> Notification:
     """`item` already carries what the change set (ТУ, account number); `notice` is a line of our own
     (the watcher's annulment, the applicant's withdrawal) where staff would write a comment."""
     lines = []
@@ -56,13 +66,17 @@ def company_document(item: ApplicationItem, kind: str) -> Notification:
 
 def documents_line(due: date) -> str:
     """The one wording of the missing-documents term: in the request, the reminder and the annulment."""
-    return ("Загрузите недостающие документы в карточке заявки и нажмите «Завершить загрузку» "
-            f"до {ru_date(due)}, иначе заявка будет аннулирована ({rules.DOCUMENTS_CLAUSE}).")
+    return (
+        "Загрузите недостающие документы в карточке заявки и нажмите «Завершить загрузку» "
+        f"до {ru_date(due)}, иначе заявка будет аннулирована ({rules.DOCUMENTS_CLAUSE})."
+    )
 
 
 def annulment_line(due: date) -> str:
-    return (f"Недостающие документы не представлены до {ru_date(due)} — в течение {rules.DOCUMENTS_WORKING_DAYS} "
-            f"рабочих дней со дня уведомления, поэтому заявка аннулирована ({rules.DOCUMENTS_CLAUSE}).")
+    return (
+        f"Недостающие документы не представлены до {ru_date(due)} — в течение {rules.DOCUMENTS_WORKING_DAYS} "
+        f"рабочих дней со дня уведомления, поэтому заявка аннулирована ({rules.DOCUMENTS_CLAUSE})."
+    )
 
 
 def documents_reminder(item: ApplicationItem, due: date) -> Notification:
@@ -82,8 +96,12 @@ def to_employee(item: ApplicationItem, template: str, email: str, params: dict[s
 
 
 def deadline_reminder(item: ApplicationItem, email: str, deadline: rules.Deadline) -> Notification:
-    return to_employee(item, "tp_staff_deadline", email, {"title": deadline.title, "due_on": ru_date(deadline.due),
-                                                          "basis": deadline.basis})
+    return to_employee(
+        item,
+        "tp_staff_deadline",
+        email,
+        {"title": deadline.title, "due_on": ru_date(deadline.due), "basis": deadline.basis},
+    )
 
 
 def withdrawn_for_employee(item: ApplicationItem, email: str, reason: str) -> Notification:

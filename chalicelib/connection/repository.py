@@ -17,12 +17,14 @@ Items (pk, sk):
 - day counter ......... COUNTER#tp#<YYYY-MM-DD>, COUNTER — the last sequence number of that day
 A card is one Query on TP#<id> (with the auth guard's GetItem: two calls).
 """
+
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -58,19 +60,21 @@ def history_key(version: int) -> str:
 
 
 def precise(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def message_key(moment: datetime) -> str:
     """Chronological and unique within the application."""
-    return f"MSG#{moment.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}#{secrets.token_hex(4)}"
+    return f"MSG#{moment.astimezone(UTC):%Y%m%dT%H%M%S%f}#{secrets.token_hex(4)}"
 
 
 class ByDue(GlobalSecondaryIndex[Any]):
     """Applications by the next local day the deadline watcher acts on them (sparse)."""
+
     class Meta:
         index_name = "by_due"
         projection = AllProjection()
+
     due_pk = UnicodeAttribute(hash_key=True)
     due_on = UnicodeAttribute(range_key=True)
 
@@ -158,6 +162,7 @@ class CounterItem(Model):
 @dataclass
 class ApplicationRecord:
     """Everything under TP#<id>, read in one Query."""
+
     application: ApplicationItem
     history: list[HistoryItem] = field(default_factory=list)
     documents: list[DocumentItem] = field(default_factory=list)
@@ -167,29 +172,30 @@ class ApplicationRecord:
 @dataclass(frozen=True)
 class QueuePage:
     items: list[ApplicationItem]
-    cursor: Optional[dict[str, Any]]
+    cursor: dict[str, Any] | None
 
 
 _PARTS: dict[str, Any] = {"HISTORY#": HistoryItem, "DOC#": DocumentItem, "MSG#": MessageItem}
 
 
 class ConnectionRepository:
-    def get(self, application_id: str) -> Optional[ApplicationItem]:
+    def get(self, application_id: str) -> ApplicationItem | None:
         try:
             return ApplicationItem.get(application_key(application_id), SK, consistent_read=True)
         except ApplicationItem.DoesNotExist:
             return None
 
-    def record(self, application_id: str) -> Optional[ApplicationRecord]:
+    def record(self, application_id: str) -> ApplicationRecord | None:
         """The application with its history, documents and messages: one Query (more pages only for
         an application with a very long history)."""
         connection = ApplicationItem._get_connection()
-        found: Optional[ApplicationRecord] = None
+        found: ApplicationRecord | None = None
         parts: dict[Any, list[Any]] = {HistoryItem: [], DocumentItem: [], MessageItem: []}
         start_key = None
         while True:
-            page = connection.query(application_key(application_id), exclusive_start_key=start_key,
-                                    consistent_read=True)
+            page = connection.query(
+                application_key(application_id), exclusive_start_key=start_key, consistent_read=True
+            )
             for data in page.get("Items", []):
                 sk = data["sk"]["S"]
                 if sk == SK:
@@ -208,11 +214,18 @@ class ConnectionRepository:
     def of_owner(self, user_id: str) -> list[ApplicationItem]:
         return list(ApplicationItem.by_owner.query(owner_key(user_id), scan_index_forward=False))
 
-    def by_number(self, number: str) -> Optional[ApplicationItem]:
+    def by_number(self, number: str) -> ApplicationItem | None:
         return next(iter(ApplicationItem.by_number.query(number_key(number), limit=1)), None)
 
-    def queue(self, closed: bool, status: Optional[str], category: Optional[str], overdue: bool, limit: int,
-              cursor: Optional[dict[str, Any]]) -> QueuePage:
+    def queue(
+        self,
+        closed: bool,
+        status: str | None,
+        category: str | None,
+        overdue: bool,
+        limit: int,
+        cursor: dict[str, Any] | None,
+    ) -> QueuePage:
         """Newest change first. Status, category and the stored overdue flag narrow the partition with a
         filter: the open queue holds only applications in work, so what the filter skips stays small."""
         condition = ApplicationItem.overdue.exists() if overdue else None
@@ -221,9 +234,13 @@ class ConnectionRepository:
         if category is not None:
             by_category = ApplicationItem.category == category
             condition = by_category if condition is None else condition & by_category
-        result = ApplicationItem.by_queue.query(CLOSED_QUEUE if closed else OPEN_QUEUE, filter_condition=condition,
-                                                scan_index_forward=False, limit=limit,
-                                                last_evaluated_key=cursor)
+        result = ApplicationItem.by_queue.query(
+            CLOSED_QUEUE if closed else OPEN_QUEUE,
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=cursor,
+        )
         items = list(result)
         return QueuePage(items=items, cursor=result.last_evaluated_key if len(items) == limit else None)
 

@@ -11,13 +11,15 @@ public check), 003 (number and estimated term on submit).
 Every function takes the data it judges; the service maps `Problem`s and `TransitionError`s to HTTP.
 Messages are Russian and never contain what the user typed.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Collection, Literal, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from . import calendar
 
@@ -32,11 +34,25 @@ Reliability = Literal["I", "II", "III"]
 ContractType = Literal["supply", "sale"]
 Ownership = Literal["owner", "lease", "other"]
 Settlement = Literal["urban", "rural"]
-DocumentKind = Literal["location_plan", "ownership", "single_line_diagram", "devices_list", "power_of_attorney",
-                       "other"]
+DocumentKind = Literal[
+    "location_plan", "ownership", "single_line_diagram", "devices_list", "power_of_attorney", "other"
+]
 CompanyDocumentKind = Literal["technical_conditions", "contract", "answer", "act", "other"]
-Status = Literal["draft", "checking", "awaiting_documents", "registered", "contract_sent", "contract_concluded",
-                 "works", "readiness_reported", "inspection", "connected", "closed", "annulled", "withdrawn"]
+Status = Literal[
+    "draft",
+    "checking",
+    "awaiting_documents",
+    "registered",
+    "contract_sent",
+    "contract_concluded",
+    "works",
+    "readiness_reported",
+    "inspection",
+    "connected",
+    "closed",
+    "annulled",
+    "withdrawn",
+]
 Party = Literal["applicant", "company"]
 
 ORGANISATIONS = frozenset({"entrepreneur", "company"})
@@ -56,8 +72,10 @@ NO_POWER_REASONS = frozenset({"reliability_change", "point_change", "activity_ch
 VOLTAGE_KV: dict[str, Decimal] = {v: Decimal(v) for v in ("0.23", "0.4", "6", "10", "20", "35", "110")}
 VOLTAGE_TITLES: dict[str, str] = {v: f"{v.replace('.', ',')} кВ" for v in VOLTAGE_KV}
 RELIABILITY_TITLES = {"I": "I категория", "II": "II категория", "III": "III категория"}
-CONTRACT_TITLES = {"supply": "Договор энергоснабжения",
-                   "sale": "Договор купли-продажи (поставки) электрической энергии (мощности)"}
+CONTRACT_TITLES = {
+    "supply": "Договор энергоснабжения",
+    "sale": "Договор купли-продажи (поставки) электрической энергии (мощности)",
+}
 OWNERSHIP_TITLES = {"owner": "Право собственности", "lease": "Аренда", "other": "Иное законное основание"}
 
 DOCUMENT_TITLES: dict[str, str] = {
@@ -65,7 +83,7 @@ DOCUMENT_TITLES: dict[str, str] = {
     "ownership": "Документ, подтверждающий право собственности или иное законное основание на объект",
     "single_line_diagram": "Однолинейная схема электрических сетей заявителя",
     "devices_list": "Перечень и мощность энергопринимающих устройств, присоединяемых к устройствам "
-                    "противоаварийной автоматики",
+    "противоаварийной автоматики",
     "power_of_attorney": "Доверенность представителя заявителя",
     "other": "Прочие документы",
 }
@@ -88,14 +106,19 @@ MAX_STAGES = 10
 @dataclass(frozen=True)
 class PowerRange:
     """Bounds on the total maximum power, kW (each optional)."""
-    at_least: Optional[Decimal] = None
-    above: Optional[Decimal] = None
-    at_most: Optional[Decimal] = None
-    below: Optional[Decimal] = None
+
+    at_least: Decimal | None = None
+    above: Decimal | None = None
+    at_most: Decimal | None = None
+    below: Decimal | None = None
 
     def __contains__(self, total: Decimal) -> bool:
-        return ((self.at_least is None or total >= self.at_least) and (self.above is None or total > self.above)
-                and (self.at_most is None or total <= self.at_most) and (self.below is None or total < self.below))
+        return (
+            (self.at_least is None or total >= self.at_least)
+            and (self.above is None or total > self.above)
+            and (self.at_most is None or total <= self.at_most)
+            and (self.below is None or total < self.below)
+        )
 
     @property
     def message(self) -> str:
@@ -113,7 +136,7 @@ class PowerRange:
 
 @dataclass(frozen=True)
 class CategoryRule:
-    code: str                    # last part of the registration number
+    code: str  # last part of the registration number
     title: str
     kinds: frozenset[str]
     power: PowerRange
@@ -121,8 +144,8 @@ class CategoryRule:
     reliabilities: tuple[str, ...]
     reasons: tuple[str, ...]
     stages: Literal["required", "optional", "forbidden"]
-    documents: tuple[str, ...]   # required on top of ALWAYS_REQUIRED
-    review_working_days: int     # contract and ТУ after a complete application (Правила п. 15)
+    documents: tuple[str, ...]  # required on top of ALWAYS_REQUIRED
+    review_working_days: int  # contract and ТУ after a complete application (Правила п. 15)
 
 
 _ALL_REASONS = tuple(REASON_TITLES)
@@ -131,24 +154,68 @@ _SCHEMES = ("single_line_diagram", "devices_list")
 CATEGORIES: dict[str, CategoryRule] = {
     # Правила п. 14: ФЛ, household needs, up to 15 kW with what is already connected, one source (III).
     "household_15": CategoryRule(
-        "1", "Физические лица до 15 кВт для бытовых нужд", frozenset({"person"}), PowerRange(at_most=Decimal(15)),
+        "1",
+        "Физические лица до 15 кВт для бытовых нужд",
+        frozenset({"person"}),
+        PowerRange(at_most=Decimal(15)),
         "0.4",
-        ("III",), ("first", "capacity_increase", "reliability_change", "point_change"), "forbidden", (), 10),
+        ("III",),
+        ("first", "capacity_increase", "reliability_change", "point_change"),
+        "forbidden",
+        (),
+        10,
+    ),
     # Правила п. 12(1): up to 150 kW by one source (III); online filing up to 10 kV (ПП РФ № 1131).
     # Seed 002 offers this category to ФЛ too (non-household use).
     "upto_150": CategoryRule(
-        "2", "До 150 кВт включительно", ALL_KINDS, PowerRange(at_most=Decimal(150)), "10", ("III",), _ALL_REASONS,
-        "optional", (), 10),
+        "2",
+        "До 150 кВт включительно",
+        ALL_KINDS,
+        PowerRange(at_most=Decimal(150)),
+        "10",
+        ("III",),
+        _ALL_REASONS,
+        "optional",
+        (),
+        10,
+    ),
     "from_150_to_670": CategoryRule(
-        "3", "Свыше 150 кВт и менее 670 кВт", ALL_KINDS, PowerRange(above=Decimal(150), below=Decimal(670)), "110",
-        ("I", "II", "III"), _ALL_REASONS, "optional", _SCHEMES, 20),
+        "3",
+        "Свыше 150 кВт и менее 670 кВт",
+        ALL_KINDS,
+        PowerRange(above=Decimal(150), below=Decimal(670)),
+        "110",
+        ("I", "II", "III"),
+        _ALL_REASONS,
+        "optional",
+        _SCHEMES,
+        20,
+    ),
     "over_670": CategoryRule(
-        "4", "670 кВт и более", ALL_KINDS, PowerRange(at_least=Decimal(670)), "110", ("I", "II", "III"),
-        _ALL_REASONS, "required", _SCHEMES, 20),
+        "4",
+        "670 кВт и более",
+        ALL_KINDS,
+        PowerRange(at_least=Decimal(670)),
+        "110",
+        ("I", "II", "III"),
+        _ALL_REASONS,
+        "required",
+        _SCHEMES,
+        20,
+    ),
     # Раздел VII Правил; seed 001: «Временное технологическое присоединение до 150 кВт включительно».
     "temporary": CategoryRule(
-        "5", "Временное присоединение до 150 кВт", ALL_KINDS, PowerRange(at_most=Decimal(150)), "10", ("III",),
-        ("first",), "forbidden", (), 10),
+        "5",
+        "Временное присоединение до 150 кВт",
+        ALL_KINDS,
+        PowerRange(at_most=Decimal(150)),
+        "10",
+        ("III",),
+        ("first",),
+        "forbidden",
+        (),
+        10,
+    ),
 }
 CATEGORY_BY_CODE = {rule.code: name for name, rule in CATEGORIES.items()}
 
@@ -163,7 +230,7 @@ def kind_allowed(category: str, kind: str) -> bool:
     return kind in CATEGORIES[category].kinds
 
 
-def total_kw(technical: TechnicalSection) -> Optional[Decimal]:
+def total_kw(technical: TechnicalSection) -> Decimal | None:
     """Total maximum power = requested + previously connected (form field «Общая максимальная мощность»)."""
     return None if technical.requested_kw is None else technical.requested_kw + technical.previous_kw
 
@@ -172,18 +239,36 @@ def total_kw(technical: TechnicalSection) -> Optional[Decimal]:
 
 REQUIRED = "Обязательное поле"
 
-PERSON_FIELDS = ("last_name", "first_name", "middle_name", "passport", "registration_address", "actual_address",
-                 "representative", "representative_name")
-ORGANISATION_FIELDS = ("short_name", "full_name", "head_name", "egr_record", "legal_address", "postal_address",
-                       "representative", "representative_name")
+PERSON_FIELDS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "passport",
+    "registration_address",
+    "actual_address",
+    "representative",
+    "representative_name",
+)
+ORGANISATION_FIELDS = (
+    "short_name",
+    "full_name",
+    "head_name",
+    "egr_record",
+    "legal_address",
+    "postal_address",
+    "representative",
+    "representative_name",
+)
 
 
 def foreign_applicant_fields(kind: str, fields_set: Collection[str]) -> list[Problem]:
     """Fields of the other applicant kind: refused rather than stored and ignored."""
     own = PERSON_FIELDS if kind == "person" else ORGANISATION_FIELDS
     foreign = (set(PERSON_FIELDS) | set(ORGANISATION_FIELDS)) - set(own)
-    return [Problem(f"applicant.{name}", "Поле не относится к Вашему виду заявителя")
-            for name in sorted(foreign & set(fields_set))]
+    return [
+        Problem(f"applicant.{name}", "Поле не относится к Вашему виду заявителя")
+        for name in sorted(foreign & set(fields_set))
+    ]
 
 
 def applicant_problems(kind: str, applicant: ApplicantSection) -> list[Problem]:
@@ -193,7 +278,8 @@ def applicant_problems(kind: str, applicant: ApplicantSection) -> list[Problem]:
     else:
         # Seed 001: organisation names, ЕГРЮЛ record and date (ИНН and ОГРН come fixed from the profile).
         required = ["short_name", "full_name", "egr_record", "legal_address"] + (
-            ["head_name"] if kind == "company" else [])
+            ["head_name"] if kind == "company" else []
+        )
     required += ["phone", "email"]
     found = [Problem(f"applicant.{name}", REQUIRED) for name in required if getattr(applicant, name) is None]
     if applicant.representative and not applicant.representative_name:
@@ -222,8 +308,11 @@ def technical_problems(kind: str, category: str, reason: str, technical: Technic
     requested, previous = technical.requested_kw, technical.previous_kw
     if requested is not None:
         if reason in NO_POWER_REASONS and requested != 0:
-            need("requested_kw", "При этом основании мощность не увеличивается: укажите 0, а ранее присоединённую — "
-                                 "в соответствующем поле")
+            need(
+                "requested_kw",
+                "При этом основании мощность не увеличивается: укажите 0, а ранее присоединённую — "
+                "в соответствующем поле",
+            )
         elif reason not in NO_POWER_REASONS and requested <= 0:
             need("requested_kw", "Укажите запрашиваемую мощность больше 0")
         total = requested + previous
@@ -252,33 +341,48 @@ def technical_problems(kind: str, category: str, reason: str, technical: Technic
 
     found += _stage_problems(rule, technical, requested)
     if technical.instalments and not _instalments_allowed(kind, category, requested, previous):
-        need("instalments", "Рассрочка платежа предоставляется только юридическим лицам и индивидуальным "
-                            "предпринимателям при мощности свыше 15 до 150 кВт")
+        need(
+            "instalments",
+            "Рассрочка платежа предоставляется только юридическим лицам и индивидуальным "
+            "предпринимателям при мощности свыше 15 до 150 кВт",
+        )
     return found
 
 
-def _instalments_allowed(kind: str, category: str, requested: Optional[Decimal], previous: Decimal) -> bool:
+def _instalments_allowed(kind: str, category: str, requested: Decimal | None, previous: Decimal) -> bool:
     if kind not in ORGANISATIONS or category != "upto_150" or requested is None:
         return False
     return Decimal(15) < requested + previous <= Decimal(150)
 
 
-def _stage_problems(rule: CategoryRule, technical: TechnicalSection, requested: Optional[Decimal]) -> list[Problem]:
+def _stage_problems(rule: CategoryRule, technical: TechnicalSection, requested: Decimal | None) -> list[Problem]:
     stages = technical.stages or []
     if rule.stages == "forbidden":
         return [Problem("technical.stages", "Поэтапный ввод для этой категории не предусмотрен")] if stages else []
     if not stages:
         needed = rule.stages == "required" and requested is not None and requested > 0
-        return [Problem("technical.stages", "Укажите этапы проектирования и ввода в эксплуатацию с мощностью "
-                                            "каждого этапа")] if needed else []
+        return (
+            [
+                Problem(
+                    "technical.stages", "Укажите этапы проектирования и ввода в эксплуатацию с мощностью каждого этапа"
+                )
+            ]
+            if needed
+            else []
+        )
     found = []
     for index, stage in enumerate(stages):
         if stage.commissioning < stage.design_until:
-            found.append(Problem(f"technical.stages.{index}.commissioning",
-                                 "Ввод в эксплуатацию не может быть раньше окончания проектирования"))
+            found.append(
+                Problem(
+                    f"technical.stages.{index}.commissioning",
+                    "Ввод в эксплуатацию не может быть раньше окончания проектирования",
+                )
+            )
         if index and stage.commissioning < stages[index - 1].commissioning:
-            found.append(Problem(f"technical.stages.{index}.commissioning",
-                                 "Этапы перечисляются в порядке ввода в эксплуатацию"))
+            found.append(
+                Problem(f"technical.stages.{index}.commissioning", "Этапы перечисляются в порядке ввода в эксплуатацию")
+            )
     if requested is not None and sum((s.power_kw for s in stages), Decimal(0)) != requested:
         found.append(Problem("technical.stages", "Сумма мощностей этапов должна равняться запрашиваемой мощности"))
     return found
@@ -290,8 +394,11 @@ def required_documents(category: str, applicant: ApplicantSection) -> list[str]:
 
 
 def document_problems(category: str, applicant: ApplicantSection, present: Collection[str]) -> list[Problem]:
-    return [Problem(f"documents.{kind}", f"Приложите документ: {DOCUMENT_TITLES[kind].lower()}")
-            for kind in required_documents(category, applicant) if kind not in present]
+    return [
+        Problem(f"documents.{kind}", f"Приложите документ: {DOCUMENT_TITLES[kind].lower()}")
+        for kind in required_documents(category, applicant)
+        if kind not in present
+    ]
 
 
 def choice_problems(kind: str, category: str, reason: str) -> list[Problem]:
@@ -304,13 +411,23 @@ def choice_problems(kind: str, category: str, reason: str) -> list[Problem]:
     return found
 
 
-def submission_problems(kind: str, category: str, reason: str, applicant: ApplicantSection, facility: ObjectSection,
-                        technical: TechnicalSection, present_documents: Collection[str]) -> list[Problem]:
+def submission_problems(
+    kind: str,
+    category: str,
+    reason: str,
+    applicant: ApplicantSection,
+    facility: ObjectSection,
+    technical: TechnicalSection,
+    present_documents: Collection[str],
+) -> list[Problem]:
     """Everything that stops an application from being submitted, in wizard order."""
-    return (choice_problems(kind, category, reason) + applicant_problems(kind, applicant)
-            + object_problems(category, facility)
-            + technical_problems(kind, category, reason, technical)
-            + document_problems(category, applicant, present_documents))
+    return (
+        choice_problems(kind, category, reason)
+        + applicant_problems(kind, applicant)
+        + object_problems(category, facility)
+        + technical_problems(kind, category, reason, technical)
+        + document_problems(category, applicant, present_documents)
+    )
 
 
 # --- Status workflow -----------------------------------------------------------------------------
@@ -351,10 +468,10 @@ def _t(source: str, target: str, party: Party, *needs: str) -> Transition:
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("draft", "checking", "applicant"),                              # «Отправить» (seed 000)
-    _t("checking", "awaiting_documents", "company", "comment"),        # what is missing (Правила п. 15)
+    _t("draft", "checking", "applicant"),  # «Отправить» (seed 000)
+    _t("checking", "awaiting_documents", "company", "comment"),  # what is missing (Правила п. 15)
     _t("checking", "registered", "company"),
-    _t("awaiting_documents", "checking", "applicant"),                 # «Завершить загрузку» (seed 001)
+    _t("awaiting_documents", "checking", "applicant"),  # «Завершить загрузку» (seed 001)
     _t("registered", "contract_sent", "company", "tu"),
     _t("contract_sent", "contract_concluded", "company"),
     _t("contract_concluded", "works", "company"),
@@ -363,12 +480,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("contract_concluded", "readiness_reported", "applicant"),
     _t("works", "readiness_reported", "applicant"),
     _t("readiness_reported", "inspection", "company"),
-    _t("inspection", "works", "company", "comment"),                   # remarks: fix and report again
+    _t("inspection", "works", "company", "comment"),  # remarks: fix and report again
     _t("inspection", "connected", "company", "account_number"),
     _t("connected", "closed", "company"),
     # Annulment: documents not provided in time (Правила п. 15), contract not signed or paid, withdrawal.
-    *(_t(source, "annulled", "company", "comment")
-      for source in ("checking", "awaiting_documents", "registered", "contract_sent")),
+    *(
+        _t(source, "annulled", "company", "comment")
+        for source in ("checking", "awaiting_documents", "registered", "contract_sent")
+    ),
     # «Отозвать заявку»: the applicant's reason is the comment.
     *(_t(source, "withdrawn", "applicant", "comment") for source in WITHDRAWABLE),
 )
@@ -382,11 +501,13 @@ class TransitionError(ValueError):
 def transition(source: str, target: str, party: Party) -> Transition:
     step = _BY_PAIR.get((source, target))
     if step is None:
-        raise TransitionError(f"Заявку в статусе «{STATUS_TITLES[source]}» нельзя перевести в статус "
-                              f"«{STATUS_TITLES[target]}»")
+        raise TransitionError(
+            f"Заявку в статусе «{STATUS_TITLES[source]}» нельзя перевести в статус «{STATUS_TITLES[target]}»"
+        )
     if step.party != party:
-        raise TransitionError("Этот шаг выполняет заявитель" if step.party == "applicant"
-                              else "Этот шаг выполняет сетевая организация")
+        raise TransitionError(
+            "Этот шаг выполняет заявитель" if step.party == "applicant" else "Этот шаг выполняет сетевая организация"
+        )
     return step
 
 
@@ -455,10 +576,9 @@ def public_names(kind: str, applicant: ApplicantSection) -> list[str]:
 
 # --- Deadlines (Правила, working days per the production calendar) ------------------------------
 
-CHECK_WORKING_DAYS = 3       # п. 15: the company tells what is missing within 3 working days of receipt
+CHECK_WORKING_DAYS = 3  # п. 15: the company tells what is missing within 3 working days of receipt
 DOCUMENTS_WORKING_DAYS = 20  # п. 15: missing documents within 20 working days of the notice, else annulled
-RULES_CITATION = ("Правил технологического присоединения, утв. постановлением Правительства РФ от 27.12.2004 "
-                  "№ 861")
+RULES_CITATION = "Правил технологического присоединения, утв. постановлением Правительства РФ от 27.12.2004 № 861"
 DOCUMENTS_CLAUSE = f"п. 15 {RULES_CITATION}"
 TEMPORARY_WORKING_DAYS = 15  # п. 16 «б»: temporary connection of mobile installations up to 150 kW
 NEAR_DISTANCE_M = {"urban": 300, "rural": 500}  # п. 16 «б», п. 17: towns / countryside
@@ -471,8 +591,11 @@ class Term:
     basis: str = ""
 
     def due(self, start: date) -> date:
-        return (calendar.add_working_days(start, self.working_days) if self.working_days
-                else calendar.add_months(start, self.months))
+        return (
+            calendar.add_working_days(start, self.working_days)
+            if self.working_days
+            else calendar.add_months(start, self.months)
+        )
 
     @property
     def title(self) -> str:
@@ -485,13 +608,17 @@ def review_term(category: str) -> Term:
     return Term(working_days=CATEGORIES[category].review_working_days, basis="п. 15 Правил")
 
 
-def connection_term(category: str, voltage: Optional[str], settlement: Optional[str],
-                    grid_distance_m: Optional[int]) -> Term:
+def connection_term(category: str, voltage: str | None, settlement: str | None, grid_distance_m: int | None) -> Term:
     """How long the company has for the connection after the contract (Правила п. 16 «б»)."""
     if category == "temporary":
         return Term(working_days=TEMPORARY_WORKING_DAYS, basis="п. 16 «б» Правил")
-    near = (voltage is not None and VOLTAGE_KV[voltage] <= 20 and settlement is not None
-            and grid_distance_m is not None and grid_distance_m <= NEAR_DISTANCE_M[settlement])
+    near = (
+        voltage is not None
+        and VOLTAGE_KV[voltage] <= 20
+        and settlement is not None
+        and grid_distance_m is not None
+        and grid_distance_m <= NEAR_DISTANCE_M[settlement]
+    )
     if category in ("household_15", "upto_150"):
         # Up to 20 kV: 4 months within 300 m (towns) / 500 m (countryside) of the grid, otherwise 6.
         return Term(months=4 if near else 6, basis="п. 16 «б» Правил")
@@ -508,7 +635,7 @@ class Deadline:
     basis: str
     start: date
     due: date
-    done_on: Optional[date]
+    done_on: date | None
 
     def overdue(self, today: date) -> bool:
         """Still running and past due."""
@@ -520,45 +647,90 @@ class Deadline:
         return self.done_on is not None and self.done_on > self.due
 
 
-def _first_on_or_after(milestones: Mapping[str, date], statuses: Sequence[str], start: date) -> Optional[date]:
+def _first_on_or_after(milestones: Mapping[str, date], statuses: Sequence[str], start: date) -> date | None:
     found = [milestones[s] for s in statuses if s in milestones and milestones[s] >= start]
     return min(found) if found else None
 
 
-def deadlines(category: str, status: str, milestones: Mapping[str, date], voltage: Optional[str] = None,
-              settlement: Optional[str] = None, grid_distance_m: Optional[int] = None) -> list[Deadline]:
+def deadlines(
+    category: str,
+    status: str,
+    milestones: Mapping[str, date],
+    voltage: str | None = None,
+    settlement: str | None = None,
+    grid_distance_m: int | None = None,
+) -> list[Deadline]:
     """The deadlines that have started, from `milestones` (status → company-local day it was last
     entered). A later step ends a deadline even when the application was annulled meanwhile; annulment
     and withdrawal end the deadlines running then."""
     result: list[Deadline] = []
     received = milestones.get("checking")  # submission, or the day missing documents came in
     if received is not None:
-        done = None if status == "checking" else _first_on_or_after(
-            milestones, ("awaiting_documents", "registered", "annulled", "withdrawn"), received)
-        result.append(Deadline("check", "Проверка заявки и уведомление о недостающих документах", "company",
-                               "п. 15 Правил", received, calendar.add_working_days(received, CHECK_WORKING_DAYS),
-                               done))
+        done = (
+            None
+            if status == "checking"
+            else _first_on_or_after(milestones, ("awaiting_documents", "registered", "annulled", "withdrawn"), received)
+        )
+        result.append(
+            Deadline(
+                "check",
+                "Проверка заявки и уведомление о недостающих документах",
+                "company",
+                "п. 15 Правил",
+                received,
+                calendar.add_working_days(received, CHECK_WORKING_DAYS),
+                done,
+            )
+        )
     requested = milestones.get("awaiting_documents")
     if requested is not None:
-        done = None if status == "awaiting_documents" else _first_on_or_after(
-            milestones, ("checking", "annulled", "withdrawn"), requested)
-        result.append(Deadline("documents", "Представление недостающих документов заявителем", "applicant",
-                               "п. 15 Правил", requested,
-                               calendar.add_working_days(requested, DOCUMENTS_WORKING_DAYS), done))
+        done = (
+            None
+            if status == "awaiting_documents"
+            else _first_on_or_after(milestones, ("checking", "annulled", "withdrawn"), requested)
+        )
+        result.append(
+            Deadline(
+                "documents",
+                "Представление недостающих документов заявителем",
+                "applicant",
+                "п. 15 Правил",
+                requested,
+                calendar.add_working_days(requested, DOCUMENTS_WORKING_DAYS),
+                done,
+            )
+        )
     if received is not None:
         # Counted from the complete application (п. 15): paused while documents are awaited, and
         # restarted from the day they come in (the last entry into «checking»).
         done = _first_on_or_after(milestones, ("contract_sent",), received)
         if done is not None or (status != "awaiting_documents" and status not in TERMINAL):
             term = review_term(category)
-            result.append(Deadline("contract", "Направление договора и технических условий", "company", term.basis,
-                                   received, term.due(received), done))
+            result.append(
+                Deadline(
+                    "contract",
+                    "Направление договора и технических условий",
+                    "company",
+                    term.basis,
+                    received,
+                    term.due(received),
+                    done,
+                )
+            )
     concluded = milestones.get("contract_concluded")
     if concluded is not None:
         term = connection_term(category, voltage, settlement, grid_distance_m)
-        result.append(Deadline("connection", f"Выполнение мероприятий по присоединению ({term.title})", "company",
-                               term.basis, concluded, term.due(concluded),
-                               _first_on_or_after(milestones, ("connected",), concluded)))
+        result.append(
+            Deadline(
+                "connection",
+                f"Выполнение мероприятий по присоединению ({term.title})",
+                "company",
+                term.basis,
+                concluded,
+                term.due(concluded),
+                _first_on_or_after(milestones, ("connected",), concluded),
+            )
+        )
     return result
 
 
@@ -569,13 +741,15 @@ def estimated_review_due(category: str, received: date) -> date:
 
 # --- The deadline watcher (run daily, chalicelib/connection/watcher.py) ---------------------------
 
+
 @dataclass(frozen=True)
 class Watch:
     """What the watcher does for one application on `today`, and the next day it has to look again."""
-    reminders: tuple[Deadline, ...]   # running deadlines whose reminder is due now
-    overdue: frozenset[str]           # codes of running deadlines already past due
-    annul: bool                       # the missing documents did not come in time (Правила п. 15)
-    next_on: Optional[date]           # None: nothing ahead (finished, or every step done)
+
+    reminders: tuple[Deadline, ...]  # running deadlines whose reminder is due now
+    overdue: frozenset[str]  # codes of running deadlines already past due
+    annul: bool  # the missing documents did not come in time (Правила п. 15)
+    next_on: date | None  # None: nothing ahead (finished, or every step done)
 
 
 def reminder_key(deadline: Deadline) -> str:
@@ -583,8 +757,9 @@ def reminder_key(deadline: Deadline) -> str:
     return f"{deadline.code}:{deadline.start.isoformat()}"
 
 
-def watch(status: str, running_and_done: Sequence[Deadline], today: date, remind_working_days: int,
-          reminded: Collection[str]) -> Watch:
+def watch(
+    status: str, running_and_done: Sequence[Deadline], today: date, remind_working_days: int, reminded: Collection[str]
+) -> Watch:
     """Reminders go `remind_working_days` working days before a running deadline ends (late ones, for
     a day the watcher missed, while it has not ended); a running deadline past due is overdue; an
     application still waiting for documents after their term is annulled."""

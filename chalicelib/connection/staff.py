@@ -1,13 +1,14 @@
 """The staff console (connection engineers and administrators): the queue, taking an application,
 status changes with a comment, requests for missing documents, ТУ and contract files, the account
 number at connection, answers. Every action is audited in its own transaction."""
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -21,22 +22,45 @@ from chalicelib.core.errors import FieldError, conflict, field_error, not_found,
 from chalicelib.notifications import outbox
 
 from . import notices, rules, views, workflow
-from .models import (StaffAnswer, StaffApplicationCard, StaffCompanyDocumentsIn, StaffQueueItem, StaffQueuePage,
-                     StaffQueueQuery, StaffStatusChange, StaffTransition)
-from .repository import (SK, ApplicationItem, ApplicationRecord, ConnectionRepository, DocumentItem, MessageItem,
-                         application_key, message_key, precise)
+from .models import (
+    StaffAnswer,
+    StaffApplicationCard,
+    StaffCompanyDocumentsIn,
+    StaffQueueItem,
+    StaffQueuePage,
+    StaffQueueQuery,
+    StaffStatusChange,
+    StaffTransition,
+)
+from .repository import (
+    SK,
+    ApplicationItem,
+    ApplicationRecord,
+    ConnectionRepository,
+    DocumentItem,
+    MessageItem,
+    application_key,
+    message_key,
+    precise,
+)
 
 NOT_FOUND = "Заявка не найдена"
 TAKEN = "Заявку уже взял в работу другой сотрудник"
-NEED_MESSAGES = {"comment": ("comment", "Укажите комментарий для заявителя"),
-                 "tu": ("technical_conditions", "Укажите номер и дату технических условий"),
-                 "account_number": ("account_number", "Укажите номер лицевого счёта")}
+NEED_MESSAGES = {
+    "comment": ("comment", "Укажите комментарий для заявителя"),
+    "tu": ("technical_conditions", "Укажите номер и дату технических условий"),
+    "account_number": ("account_number", "Укажите номер лицевого счёта"),
+}
 NOT_FOR_STEP = "Для этого шага поле не заполняется"
 
 
 class StaffConnectionService:
-    def __init__(self, repository: Optional[ConnectionRepository] = None,
-                 attachments: Optional[AttachmentService] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(
+        self,
+        repository: ConnectionRepository | None = None,
+        attachments: AttachmentService | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.repo = repository or ConnectionRepository()
         self.attachments = attachments or AttachmentService()
         self.settings = settings or get_settings()
@@ -44,20 +68,33 @@ class StaffConnectionService:
     def queue(self, query: StaffQueueQuery) -> StaffQueuePage:
         if query.status == "draft":
             raise field_error("status", "Черновики видны только заявителю")
-        page = self.repo.queue(closed=query.status in rules.TERMINAL, status=query.status, category=query.category,
-                               overdue=query.overdue, limit=query.limit, cursor=_decode_cursor(query.cursor))
+        page = self.repo.queue(
+            closed=query.status in rules.TERMINAL,
+            status=query.status,
+            category=query.category,
+            overdue=query.overdue,
+            limit=query.limit,
+            cursor=_decode_cursor(query.cursor),
+        )
         today = workflow.today()
-        return StaffQueuePage(items=[self._row(item, today) for item in page.items],
-                              next_cursor=_encode_cursor(page.cursor))
+        return StaffQueuePage(
+            items=[self._row(item, today) for item in page.items], next_cursor=_encode_cursor(page.cursor)
+        )
 
     def card(self, application_id: str) -> StaffApplicationCard:
         record = self._record(application_id)
         item = record.application
-        transitions = [StaffTransition(status=t.target, title=rules.STATUS_TITLES[t.target], needs=sorted(t.needs))
-                       for t in rules.TRANSITIONS if t.source == item.status and t.party == "company"]
-        return StaffApplicationCard(**views.card_fields(record, self.settings.tz, workflow.today()),
-                                    owner_id=item.owner_id, assignee_login=item.assignee_login,
-                                    transitions=transitions)
+        transitions = [
+            StaffTransition(status=t.target, title=rules.STATUS_TITLES[t.target], needs=sorted(t.needs))
+            for t in rules.TRANSITIONS
+            if t.source == item.status and t.party == "company"
+        ]
+        return StaffApplicationCard(
+            **views.card_fields(record, self.settings.tz, workflow.today()),
+            owner_id=item.owner_id,
+            assignee_login=item.assignee_login,
+            transitions=transitions,
+        )
 
     def take(self, principal: Principal, application_id: str) -> StaffApplicationCard:
         item = self._record(application_id).application
@@ -65,22 +102,36 @@ class StaffConnectionService:
             raise conflict("Заявка уже не в работе")
         if item.assignee_id not in (None, principal.user_id) and principal.role != "admin":
             raise conflict(TAKEN)
-        unchanged = (ApplicationItem.assignee_id.does_not_exist() if item.assignee_id is None
-                     else ApplicationItem.assignee_id == item.assignee_id)
+        unchanged = (
+            ApplicationItem.assignee_id.does_not_exist()
+            if item.assignee_id is None
+            else ApplicationItem.assignee_id == item.assignee_id
+        )
 
         def write(tx: Any) -> None:
-            tx.update(ApplicationItem(application_key(application_id)),
-                      actions=[ApplicationItem.assignee_id.set(principal.user_id),
-                               ApplicationItem.assignee_login.set(principal.user.login)],
-                      condition=unchanged)
-            audit.record(tx, principal, "connection.take", "connection_application", application_id,
-                         {"previous": item.assignee_login or ""})
+            tx.update(
+                ApplicationItem(application_key(application_id)),
+                actions=[
+                    ApplicationItem.assignee_id.set(principal.user_id),
+                    ApplicationItem.assignee_login.set(principal.user.login),
+                ],
+                condition=unchanged,
+            )
+            audit.record(
+                tx,
+                principal,
+                "connection.take",
+                "connection_application",
+                application_id,
+                {"previous": item.assignee_login or ""},
+            )
 
         self._transact(write)
         return self.card(application_id)
 
-    def hand_over(self, principal: Principal, application_id: str, colleague_id: str,
-                  roles: tuple[str, ...]) -> StaffApplicationCard:
+    def hand_over(
+        self, principal: Principal, application_id: str, colleague_id: str, roles: tuple[str, ...]
+    ) -> StaffApplicationCard:
         """«Передать коллеге»: an open application goes to an engineer of the queue (`roles`)."""
         from chalicelib.staff_users.service import colleague_for
 
@@ -90,16 +141,29 @@ class StaffConnectionService:
         colleague = colleague_for(colleague_id, roles)
         if colleague.user_id == item.assignee_id:
             return self.card(application_id)
-        unchanged = (ApplicationItem.assignee_id.does_not_exist() if item.assignee_id is None
-                     else ApplicationItem.assignee_id == item.assignee_id)
+        unchanged = (
+            ApplicationItem.assignee_id.does_not_exist()
+            if item.assignee_id is None
+            else ApplicationItem.assignee_id == item.assignee_id
+        )
 
         def write(tx: Any) -> None:
-            tx.update(ApplicationItem(application_key(application_id)),
-                      actions=[ApplicationItem.assignee_id.set(colleague.user_id),
-                               ApplicationItem.assignee_login.set(colleague.login)],
-                      condition=unchanged)
-            audit.record(tx, principal, "connection.hand_over", "connection_application", application_id,
-                         {"to": colleague.login, "previous": item.assignee_login or ""})
+            tx.update(
+                ApplicationItem(application_key(application_id)),
+                actions=[
+                    ApplicationItem.assignee_id.set(colleague.user_id),
+                    ApplicationItem.assignee_login.set(colleague.login),
+                ],
+                condition=unchanged,
+            )
+            audit.record(
+                tx,
+                principal,
+                "connection.hand_over",
+                "connection_application",
+                application_id,
+                {"to": colleague.login, "previous": item.assignee_login or ""},
+            )
 
         self._transact(write)
         return self.card(application_id)
@@ -127,8 +191,12 @@ class StaffConnectionService:
             # A new round: what the applicant uploads now is a new set, locked by «Завершить загрузку».
             item.documents_round = int(item.documents_round) + 1
             actions.append(ApplicationItem.documents_round.set(item.documents_round))
-        workflow.apply(item, workflow.Change(body.status, "company", principal.user_id, body.comment, actions,
-                                             staff=principal, audit_details=details))
+        workflow.apply(
+            item,
+            workflow.Change(
+                body.status, "company", principal.user_id, body.comment, actions, staff=principal, audit_details=details
+            ),
+        )
         return self.card(application_id)
 
     def answer(self, principal: Principal, application_id: str, body: StaffAnswer) -> StaffApplicationCard:
@@ -137,8 +205,16 @@ class StaffConnectionService:
         note = notices.answered(item)
 
         def write(tx: Any) -> None:
-            tx.save(MessageItem(application_key(application_id), message_key(now), at=clock.iso(now),
-                                author="company", author_id=principal.user_id, text=body.text))
+            tx.save(
+                MessageItem(
+                    application_key(application_id),
+                    message_key(now),
+                    at=clock.iso(now),
+                    author="company",
+                    author_id=principal.user_id,
+                    text=body.text,
+                )
+            )
             audit.record(tx, principal, "connection.answer", "connection_application", application_id)
             outbox.stage(tx, note)
 
@@ -146,23 +222,40 @@ class StaffConnectionService:
         outbox.dispatch([note])
         return self.card(application_id)
 
-    def add_company_documents(self, principal: Principal, application_id: str,
-                              body: StaffCompanyDocumentsIn) -> StaffApplicationCard:
+    def add_company_documents(
+        self, principal: Principal, application_id: str, body: StaffCompanyDocumentsIn
+    ) -> StaffApplicationCard:
         item = self._record(application_id).application
         files = self.attachments.require_confirmed(principal, body.upload_ids, "company_document", "upload_ids")
         at = precise(clock.now())
         note = notices.company_document(item, body.kind)
 
         def write(tx: Any) -> None:
-            tx.condition_check(ApplicationItem, application_key(application_id), SK,
-                               condition=ApplicationItem.status != "draft")
+            tx.condition_check(
+                ApplicationItem, application_key(application_id), SK, condition=ApplicationItem.status != "draft"
+            )
             for position, ref in enumerate(files):
-                tx.save(DocumentItem(application_key(application_id), f"DOC#{ref.id}", doc_kind=body.kind,
-                                     file=ref.to_map(), round=int(item.documents_round), from_company=True,
-                                     added_at=at, position=position))
+                tx.save(
+                    DocumentItem(
+                        application_key(application_id),
+                        f"DOC#{ref.id}",
+                        doc_kind=body.kind,
+                        file=ref.to_map(),
+                        round=int(item.documents_round),
+                        from_company=True,
+                        added_at=at,
+                        position=position,
+                    )
+                )
             self.attachments.attach(tx, application_key(application_id), files)
-            audit.record(tx, principal, "connection.company_document", "connection_application", application_id,
-                         {"kind": body.kind, "files": len(files)})
+            audit.record(
+                tx,
+                principal,
+                "connection.company_document",
+                "connection_application",
+                application_id,
+                {"kind": body.kind, "files": len(files)},
+            )
             outbox.stage(tx, note)
 
         self._transact(write)
@@ -187,8 +280,11 @@ class StaffConnectionService:
 
     @staticmethod
     def _check_fields(step: rules.Transition, body: StaffStatusChange) -> None:
-        problems = [FieldError(*NEED_MESSAGES[need]) for need in sorted(step.needs)
-                    if getattr(body, NEED_MESSAGES[need][0]) is None]
+        problems = [
+            FieldError(*NEED_MESSAGES[need])
+            for need in sorted(step.needs)
+            if getattr(body, NEED_MESSAGES[need][0]) is None
+        ]
         for need in ("tu", "account_number"):
             name = NEED_MESSAGES[need][0]
             if need not in step.needs and getattr(body, name) is not None:
@@ -211,19 +307,27 @@ class StaffConnectionService:
     def _row(self, item: ApplicationItem, today: date) -> StaffQueueItem:
         running = [d for d in views.deadlines_of(item, self.settings.tz) if d.done_on is None]
         applicant = views.applicant_of(item)
-        name = (" ".join(p for p in (applicant.last_name, applicant.first_name, applicant.middle_name) if p)
-                if item.kind == "person" else applicant.short_name or "")
+        name = (
+            " ".join(p for p in (applicant.last_name, applicant.first_name, applicant.middle_name) if p)
+            if item.kind == "person"
+            else applicant.short_name or ""
+        )
         late = [d.title for d in running if d.overdue(today)]
-        return StaffQueueItem(**views.summary(item).model_dump(), applicant_name=name,
-                              assignee_login=item.assignee_login, overdue=bool(late), overdue_deadlines=late,
-                              next_due=min((d.due for d in running), default=None))
+        return StaffQueueItem(
+            **views.summary(item).model_dump(),
+            applicant_name=name,
+            assignee_login=item.assignee_login,
+            overdue=bool(late),
+            overdue_deadlines=late,
+            next_due=min((d.due for d in running), default=None),
+        )
 
 
-def _encode_cursor(key: Optional[dict[str, Any]]) -> Optional[str]:
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
 
 
-def _decode_cursor(cursor: Optional[str]) -> Optional[dict[str, Any]]:
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
     try:

@@ -1,20 +1,32 @@
 """Stored items → response shapes (the card, list rows), shared by the applicant's and staff routes."""
+
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel
 
 from chalicelib.attachments.models import FileRef
 
 from . import rules
-from .models import (ApplicantOut, ApplicantSection, ConnectionApplicationCard, ConnectionApplicationSummary,
-                     ConnectionDeadline, ConnectionDocument, ConnectionHistoryEntry, ConnectionMessage,
-                     ConnectionProblem, ConnectionRequiredDocument, ObjectSection, TechnicalConditions,
-                     TechnicalSection)
+from .models import (
+    ApplicantOut,
+    ApplicantSection,
+    ConnectionApplicationCard,
+    ConnectionApplicationSummary,
+    ConnectionDeadline,
+    ConnectionDocument,
+    ConnectionHistoryEntry,
+    ConnectionMessage,
+    ConnectionProblem,
+    ConnectionRequiredDocument,
+    ObjectSection,
+    TechnicalConditions,
+    TechnicalSection,
+)
 from .repository import ApplicationItem, ApplicationRecord, DocumentItem
 
 FIXED_IDENTIFIERS = ("snils", "inn", "ogrn")
@@ -51,8 +63,14 @@ def milestones_of(item: ApplicationItem, tz: tzinfo) -> dict[str, date]:
 
 def deadlines_of(item: ApplicationItem, tz: tzinfo) -> list[rules.Deadline]:
     technical, facility = technical_of(item), object_of(item)
-    return rules.deadlines(item.category, item.status, milestones_of(item, tz), technical.voltage, facility.settlement,
-                           facility.grid_distance_m)
+    return rules.deadlines(
+        item.category,
+        item.status,
+        milestones_of(item, tz),
+        technical.voltage,
+        facility.settlement,
+        facility.grid_distance_m,
+    )
 
 
 def summary(item: ApplicationItem) -> ConnectionApplicationSummary:
@@ -60,15 +78,29 @@ def summary(item: ApplicationItem) -> ConnectionApplicationSummary:
 
 
 def _summary_fields(item: ApplicationItem) -> dict[str, Any]:
-    total: Optional[Decimal] = rules.total_kw(technical_of(item))
-    tu = (TechnicalConditions(number=item.tu_number, date=date.fromisoformat(item.tu_date))
-          if item.tu_number and item.tu_date else None)
-    return dict(id=item.application_id, number=item.number, status=item.status,
-                status_title=rules.STATUS_TITLES[item.status], category=item.category,
-                category_title=rules.CATEGORIES[item.category].title, reason=item.reason,
-                reason_title=rules.REASON_TITLES[item.reason], object_address=item.facility.as_dict().get("address"),
-                total_kw=total, created_at=item.created_at, submitted_at=item.submitted_at,
-                updated_at=item.updated_at, technical_conditions=tu, account_number=item.account_number)
+    total: Decimal | None = rules.total_kw(technical_of(item))
+    tu = (
+        TechnicalConditions(number=item.tu_number, date=date.fromisoformat(item.tu_date))
+        if item.tu_number and item.tu_date
+        else None
+    )
+    return dict(
+        id=item.application_id,
+        number=item.number,
+        status=item.status,
+        status_title=rules.STATUS_TITLES[item.status],
+        category=item.category,
+        category_title=rules.CATEGORIES[item.category].title,
+        reason=item.reason,
+        reason_title=rules.REASON_TITLES[item.reason],
+        object_address=item.facility.as_dict().get("address"),
+        total_kw=total,
+        created_at=item.created_at,
+        submitted_at=item.submitted_at,
+        updated_at=item.updated_at,
+        technical_conditions=tu,
+        account_number=item.account_number,
+    )
 
 
 def file_of(document: DocumentItem) -> FileRef:
@@ -83,9 +115,17 @@ def document_out(document: DocumentItem, item: ApplicationItem) -> ConnectionDoc
         title = rules.DOCUMENT_TITLES[document.doc_kind]
         # Files of the set being assembled only; «Завершить загрузку» and submission lock the set.
         editable = rules.documents_editable(item.status) and int(document.round) == int(item.documents_round)
-    return ConnectionDocument(id=ref.id, kind=document.doc_kind, kind_title=title, name=ref.name,
-                              content_type=ref.content_type, size=ref.size, uploaded_at=ref.uploaded_at,
-                              from_company=document.from_company, editable=editable)
+    return ConnectionDocument(
+        id=ref.id,
+        kind=document.doc_kind,
+        kind_title=title,
+        name=ref.name,
+        content_type=ref.content_type,
+        size=ref.size,
+        uploaded_at=ref.uploaded_at,
+        from_company=document.from_company,
+        editable=editable,
+    )
 
 
 def card_fields(record: ApplicationRecord, tz: tzinfo, today: date) -> dict[str, Any]:
@@ -95,28 +135,40 @@ def card_fields(record: ApplicationRecord, tz: tzinfo, today: date) -> dict[str,
     present = {d.doc_kind for d in own}
     problems: list[rules.Problem] = []
     if item.status == "draft":
-        problems = rules.submission_problems(item.kind, item.category, item.reason, applicant, facility, technical,
-                                             present)
+        problems = rules.submission_problems(
+            item.kind, item.category, item.reason, applicant, facility, technical, present
+        )
     received = item.milestones.as_dict().get("checking")
     fixed = {k: v for k, v in item.applicant.as_dict().items() if k in FIXED_IDENTIFIERS}
     by_time = sorted(record.documents, key=lambda d: (d.added_at, int(d.position)))
     return dict(
-        **_summary_fields(item), applicant_kind=item.kind,
-        applicant=ApplicantOut(**applicant.model_dump(exclude_none=True), **fixed), object=facility,
+        **_summary_fields(item),
+        applicant_kind=item.kind,
+        applicant=ApplicantOut(**applicant.model_dump(exclude_none=True), **fixed),
+        object=facility,
         technical=technical,
         estimated_review_due=rules.estimated_review_due(item.category, local_day(received, tz)) if received else None,
-        required_documents=[ConnectionRequiredDocument(kind=k, title=rules.DOCUMENT_TITLES[k], present=k in present)
-                            for k in rules.required_documents(item.category, applicant)],
+        required_documents=[
+            ConnectionRequiredDocument(kind=k, title=rules.DOCUMENT_TITLES[k], present=k in present)
+            for k in rules.required_documents(item.category, applicant)
+        ],
         documents=[document_out(d, item) for d in by_time if not d.from_company],
         company_documents=[document_out(d, item) for d in by_time if d.from_company],
-        history=[ConnectionHistoryEntry(at=h.at, status=h.status, status_title=rules.STATUS_TITLES[h.status],
-                                        by=h.party, comment=h.comment) for h in record.history],
-        messages=[ConnectionMessage(id=m.sk.removeprefix("MSG#"), at=m.at, author=m.author, text=m.text)
-                  for m in record.messages],
+        history=[
+            ConnectionHistoryEntry(
+                at=h.at, status=h.status, status_title=rules.STATUS_TITLES[h.status], by=h.party, comment=h.comment
+            )
+            for h in record.history
+        ],
+        messages=[
+            ConnectionMessage(id=m.sk.removeprefix("MSG#"), at=m.at, author=m.author, text=m.text)
+            for m in record.messages
+        ],
         deadlines=[deadline_out(d, today) for d in deadlines_of(item, tz)],
         actions=rules.applicant_actions(item.status),
         problems=[ConnectionProblem(path=p.path, message=p.message) for p in problems],
-        version=int(item.version))
+        version=int(item.version),
+    )
 
 
 def card(record: ApplicationRecord, tz: tzinfo, today: date) -> ConnectionApplicationCard:
@@ -124,6 +176,14 @@ def card(record: ApplicationRecord, tz: tzinfo, today: date) -> ConnectionApplic
 
 
 def deadline_out(deadline: rules.Deadline, today: date) -> ConnectionDeadline:
-    return ConnectionDeadline(code=deadline.code, title=deadline.title, party=deadline.party, basis=deadline.basis,
-                              start=deadline.start, due=deadline.due, done_on=deadline.done_on,
-                              overdue=deadline.overdue(today), late=deadline.late)
+    return ConnectionDeadline(
+        code=deadline.code,
+        title=deadline.title,
+        party=deadline.party,
+        basis=deadline.basis,
+        start=deadline.start,
+        due=deadline.due,
+        done_on=deadline.done_on,
+        overdue=deadline.overdue(today),
+        late=deadline.late,
+    )

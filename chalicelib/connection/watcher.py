@@ -15,13 +15,14 @@ Run twice, or retried after a partial run, it sends nothing twice and annuls not
 is written only on the condition that its key is not yet in `reminded`, and the annulment is a status
 change conditioned on the version it judged. The index key moves to the next day anything is due.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import date, time
 from types import SimpleNamespace
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -44,6 +45,7 @@ SYSTEM_ID = "system"
 
 class _System:
     """The audit's actor for what the watcher does by itself."""
+
     user_id = SYSTEM_ID
     role = "system"
     user = SimpleNamespace(login="система")
@@ -57,9 +59,9 @@ class WatchReport:
 
 
 class DeadlineWatcher:
-    def __init__(self, repository: Optional[ConnectionRepository] = None) -> None:
+    def __init__(self, repository: ConnectionRepository | None = None) -> None:
         self.repo = repository or ConnectionRepository()
-        self._engineers: Optional[list[str]] = None
+        self._engineers: list[str] | None = None
 
     def run(self) -> WatchReport:
         tz = get_settings().tz
@@ -73,18 +75,31 @@ class DeadlineWatcher:
                 self._handle(item, tz, today, report)
             except ApiError:  # the application changed since the index was read: its own change re-keyed it
                 logger.info("application %s changed while watched; skipped", item.application_id)
-        logger.info("deadline watcher %s: %d reminders, %d flagged, %d annulled", today, report.reminded,
-                    report.flagged, report.annulled)
+        logger.info(
+            "deadline watcher %s: %d reminders, %d flagged, %d annulled",
+            today,
+            report.reminded,
+            report.flagged,
+            report.annulled,
+        )
         return report
 
     def _handle(self, item: ApplicationItem, tz: Any, today: date, report: WatchReport) -> None:
         watch = workflow.watch_of(item, tz, today)
         if watch.annul:
             documents = next(d for d in views.deadlines_of(item, tz) if d.code == "documents")
-            workflow.apply(item, workflow.Change("annulled", "company", SYSTEM_ID,
-                                                 notices.annulment_line(documents.due), staff=_System(),
-                                                 notice=notices.annulment_line(documents.due),
-                                                 audit_details={"reason": "documents_overdue"}))
+            workflow.apply(
+                item,
+                workflow.Change(
+                    "annulled",
+                    "company",
+                    SYSTEM_ID,
+                    notices.annulment_line(documents.due),
+                    staff=_System(),
+                    notice=notices.annulment_line(documents.due),
+                    audit_details={"reason": "documents_overdue"},
+                ),
+            )
             report.annulled += 1
             return
         notes = [note for deadline in watch.reminders for note in self._reminders(item, deadline)]
@@ -123,8 +138,11 @@ class DeadlineWatcher:
         if self._engineers is None:  # once a run: one Query and one BatchGet of the staff directory
             from chalicelib.staff_users.service import StaffUserService
 
-            self._engineers = [u.email for u in StaffUserService().list().users
-                               if u.status == "active" and set(u.roles) & set(ENGINEERS) and u.email]
+            self._engineers = [
+                u.email
+                for u in StaffUserService().list().users
+                if u.status == "active" and set(u.roles) & set(ENGINEERS) and u.email
+            ]
         return self._engineers
 
 

@@ -2,11 +2,12 @@
 entry, its notifications (outbox), the deadline watcher's keys recomputed for the new state and — for
 staff and the watcher — its audit record in one transaction, then the notifications are handed to
 the queue."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -20,7 +21,7 @@ from chalicelib.notifications.outbox import Notification
 from chalicelib.settings import company
 
 from . import calendar, notices, rules, views
-from .repository import DUE, CLOSED_QUEUE, OPEN_QUEUE, ApplicationItem, HistoryItem, application_key, history_key
+from .repository import CLOSED_QUEUE, DUE, OPEN_QUEUE, ApplicationItem, HistoryItem, application_key, history_key
 
 STALE = "Заявка изменена. Обновите страницу и повторите"
 
@@ -29,7 +30,7 @@ def refused(exc: rules.TransitionError) -> ApiError:
     return conflict(str(exc))
 
 
-def queue_of(status: str) -> Optional[str]:
+def queue_of(status: str) -> str | None:
     if status == "draft":
         return None
     return CLOSED_QUEUE if status in rules.TERMINAL else OPEN_QUEUE
@@ -38,15 +39,16 @@ def queue_of(status: str) -> Optional[str]:
 @dataclass
 class Change:
     """A status change and what travels with it."""
+
     target: str
     party: rules.Party
     actor_id: str
-    comment: Optional[str] = None
+    comment: str | None = None
     actions: list[Any] = field(default_factory=list)  # extra updates of the application item (ТУ, account)
-    staff: Optional[Actor] = None
+    staff: Actor | None = None
     audit_details: dict[str, Any] = field(default_factory=dict)
     # The line the applicant's notice carries instead of «Комментарий специалиста: <comment>».
-    notice: Optional[str] = None
+    notice: str | None = None
     extra_notes: list[Notification] = field(default_factory=list)  # e.g. to the responsible employee
 
 
@@ -67,24 +69,45 @@ def apply(item: ApplicationItem, change: Change) -> None:
     item.queue_pk = queue_of(change.target)
     item.milestones[change.target] = now
     # Правила п. 15: the applicant has 20 working days from the notice for the missing documents.
-    due = (calendar.add_working_days(today(), rules.DOCUMENTS_WORKING_DAYS)
-           if change.target == "awaiting_documents" else None)
-    note = notices.status_changed(item, change.target, change.comment if change.notice is None else None, due,
-                                  change.notice)
-    actions = [ApplicationItem.status.set(change.target), ApplicationItem.updated_at.set(now),
-               ApplicationItem.version.set(item.version), ApplicationItem.milestones[change.target].set(now),
-               *change.actions, *watch_actions(watch_of(item, get_settings().tz, today()), today())]
+    due = (
+        calendar.add_working_days(today(), rules.DOCUMENTS_WORKING_DAYS)
+        if change.target == "awaiting_documents"
+        else None
+    )
+    note = notices.status_changed(
+        item, change.target, change.comment if change.notice is None else None, due, change.notice
+    )
+    actions = [
+        ApplicationItem.status.set(change.target),
+        ApplicationItem.updated_at.set(now),
+        ApplicationItem.version.set(item.version),
+        ApplicationItem.milestones[change.target].set(now),
+        *change.actions,
+        *watch_actions(watch_of(item, get_settings().tz, today()), today()),
+    ]
     actions.append(ApplicationItem.queue_pk.set(item.queue_pk) if item.queue_pk else ApplicationItem.queue_pk.remove())
     notes = [note, *change.extra_notes]
     try:
         with transaction() as tx:
-            tx.update(ApplicationItem(application_key(item.application_id)), actions=actions,
-                      condition=(ApplicationItem.status == source) & (ApplicationItem.version == version))
-            tx.save(history_item(item.application_id, item.version, now, change.target, change.party,
-                                 change.actor_id, change.comment))
+            tx.update(
+                ApplicationItem(application_key(item.application_id)),
+                actions=actions,
+                condition=(ApplicationItem.status == source) & (ApplicationItem.version == version),
+            )
+            tx.save(
+                history_item(
+                    item.application_id, item.version, now, change.target, change.party, change.actor_id, change.comment
+                )
+            )
             if change.staff is not None:
-                audit.record(tx, change.staff, f"connection.{change.target}", "connection_application",
-                             item.application_id, {"from": source, "to": change.target, **change.audit_details})
+                audit.record(
+                    tx,
+                    change.staff,
+                    f"connection.{change.target}",
+                    "connection_application",
+                    item.application_id,
+                    {"from": source, "to": change.target, **change.audit_details},
+                )
             for each in notes:
                 outbox.stage(tx, each)
     except TransactWriteError as exc:
@@ -94,10 +117,18 @@ def apply(item: ApplicationItem, change: Change) -> None:
     outbox.dispatch(notes)
 
 
-def history_item(application_id: str, version: int, at: str, status: str, party: str, actor_id: str,
-                 comment: Optional[str] = None) -> HistoryItem:
-    return HistoryItem(application_key(application_id), history_key(version), at=at, status=status, party=party,
-                       actor_id=actor_id, comment=comment)
+def history_item(
+    application_id: str, version: int, at: str, status: str, party: str, actor_id: str, comment: str | None = None
+) -> HistoryItem:
+    return HistoryItem(
+        application_key(application_id),
+        history_key(version),
+        at=at,
+        status=status,
+        party=party,
+        actor_id=actor_id,
+        comment=comment,
+    )
 
 
 def today() -> date:
@@ -106,11 +137,16 @@ def today() -> date:
 
 def watch_of(item: ApplicationItem, tz: tzinfo, day: date) -> rules.Watch:
     """What the deadline watcher has to do for `item` (as it is in memory) on `day`."""
-    return rules.watch(item.status, views.deadlines_of(item, tz), day, company().connection_reminder_working_days,
-                       item.reminded or set())
+    return rules.watch(
+        item.status,
+        views.deadlines_of(item, tz),
+        day,
+        company().connection_reminder_working_days,
+        item.reminded or set(),
+    )
 
 
-def watch_actions(watch: rules.Watch, unsent_on: Optional[date] = None) -> list[Any]:
+def watch_actions(watch: rules.Watch, unsent_on: date | None = None) -> list[Any]:
     """The stored overdue flags and the watcher's index key (absent when nothing is ahead). A caller
     that does not act on `watch` itself passes the day: what is due then stays due for the watcher."""
     actions = [ApplicationItem.overdue.set(set(watch.overdue)) if watch.overdue else ApplicationItem.overdue.remove()]

@@ -1,14 +1,15 @@
 """boto3 clients. Region and endpoint come from the environment (AWS_REGION, AWS_ENDPOINT_URL),
 which boto3 reads itself — nothing here names an endpoint."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from .config import get_settings
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     import boto3  # deferred: routes that never touch boto3 directly don't pay its import
     from botocore.config import Config

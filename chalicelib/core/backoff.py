@@ -6,11 +6,13 @@ at once only adds load. Each wait is random between zero and a cap that doubles 
 writers throttled together do not come back together; after MAX_ATTEMPTS the call fails rather than
 spin, and whatever runs it (the agent's resend, SQS, the next schedule tick) tries later.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from random import uniform
 from time import sleep
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 Request = TypeVar("Request")
 
@@ -25,7 +27,7 @@ class StillUnprocessed(RuntimeError):
 
 def wait_cap(attempt: int) -> float:
     """The longest wait after the `attempt`-th call (0-based) left something unprocessed."""
-    return min(CAP_SECONDS, BASE_SECONDS * 2 ** attempt)
+    return min(CAP_SECONDS, BASE_SECONDS * 2**attempt)
 
 
 def until_processed(call: Callable[[list[Request]], list[Request]], pending: list[Request]) -> None:

@@ -6,9 +6,11 @@ period end day, appeal addressees, rates table) live in the versioned settings d
 document is stored yet, so an existing deployment keeps its values. Read them through
 `chalicelib.settings.company()`; `tz` and `addressees` here already do.
 """
+
 import os
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
@@ -20,6 +22,7 @@ ENV_PREFIX = "KABINET_"
 
 class Settings(BaseModel):
     """Every field can be set as KABINET_<FIELD> (AWS_REGION for the region)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stage: str = "local"
@@ -60,7 +63,8 @@ class Settings(BaseModel):
     # How long a container keeps the signing secret before reading it again (chalicelib/core/secrets.py):
     # a rotated key is in use everywhere within this time.
     secret_max_age_seconds: int = Field(default=300, ge=1, le=3600)
-    # Seeds of the settings document (see the module docstring). Reading entry (seed 000): window from this day 00:00 to the month's last day 23:59, local time;
+    # Seeds of the settings document (see the module docstring). Reading entry (seed 000): window from
+    # this day 00:00 to the month's last day 23:59, local time;
     # closed while the billing exchange runs; the consumer categories of contracts whose readings are
     # accepted (seed 002 §4.7 restricts; chalicelib/metering/categories.py). The old values person,
     # entrepreneur, company still work: person = the three ФЛ categories, company = company + cooperative.
@@ -83,11 +87,11 @@ class Settings(BaseModel):
     # («Кому», seed 000; separated by «;» — a seed of the settings document), and submissions per user per hour.
     appeal_answer_days: int = 30
     service_request_days: int = 30
-    appeal_addressees: str = ("Генеральный директор;Главный инженер;"
-                              "Начальник отдела по работе с потребителями")
+    appeal_addressees: str = "Генеральный директор;Главный инженер;Начальник отдела по работе с потребителями"
     cases_per_hour: int = 20
     # АИИС КУЭ: the day of the month billing periods close on (seed 004; 0 = the month's last day,
-    # i.e. calendar months; a seed of the settings document, as is company_inn); an agent silent longer than this is shown as overdue; meter clocks off
+    # i.e. calendar months; a seed of the settings document, as is company_inn); an agent silent longer
+    # than this is shown as overdue; meter clocks off
     # by more than this are flagged; the company INN in АТС 80020 exports (omitted while empty).
     aiis_billing_period_end_day: int = Field(default=0, ge=0, le=31)
     aiis_agent_overdue_minutes: int = 15
@@ -123,14 +127,17 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
-        values: dict[str, Any] = {name: environ[ENV_PREFIX + name.upper()] for name in cls.model_fields
-                                  if ENV_PREFIX + name.upper() in environ}
+        values: dict[str, Any] = {
+            name: environ[ENV_PREFIX + name.upper()]
+            for name in cls.model_fields
+            if ENV_PREFIX + name.upper() in environ
+        }
         if "AWS_REGION" in environ:
             values["aws_region"] = environ["AWS_REGION"]
         return cls.model_validate(values)
 
 
-def resource_name(name: str, stage: Optional[str] = None) -> str:
+def resource_name(name: str, stage: str | None = None) -> str:
     """Physical name of a resource declared in infra/resources.yaml; without `stage`, this deployment's
     (KABINET_STAGE) — what app.py names its queues by at import, where nothing is validated yet."""
     stage = stage or os.environ.get(ENV_PREFIX + "STAGE") or Settings.model_fields["stage"].default

@@ -1,4 +1,5 @@
 """PynamoDB plumbing shared by the repositories."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -38,5 +39,6 @@ def transaction() -> TransactWrite:
 def is_conditional_failure(exc: BaseException) -> bool:
     cause: Any = getattr(exc, "cause", None)
     code = getattr(exc, "cause_response_code", None) or (
-        cause.response.get("Error", {}).get("Code") if cause is not None and hasattr(cause, "response") else None)
+        cause.response.get("Error", {}).get("Code") if cause is not None and hasattr(cause, "response") else None
+    )
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")

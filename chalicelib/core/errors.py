@@ -3,10 +3,12 @@
 `{"error": {"code", "message", "fields": [{"path", "message"}]}}` — messages in Russian and never
 containing what the user sent (no personal data echoed back).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,18 @@ class ApiError(Exception):
         super().__init__(self.message)
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message,
-                          "fields": [{"path": f.path, "message": f.message} for f in self.fields]}}
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "fields": [{"path": f.path, "message": f.message} for f in self.fields],
+            }
+        }
 
 
-def validation_error(fields: Iterable[FieldError],
-                     message: str = "Проверьте правильность заполнения полей") -> ApiError:
+def validation_error(
+    fields: Iterable[FieldError], message: str = "Проверьте правильность заполнения полей"
+) -> ApiError:
     return ApiError(message, list(fields), status=422, code="validation_error")
 
 
@@ -56,9 +64,9 @@ def conflict(message: str, fields: Iterable[FieldError] = ()) -> ApiError:
     return ApiError(message, list(fields), status=409, code="conflict")
 
 
-def rate_limited(retry_after_seconds: int,
-                 message: str = "Слишком много попыток. Повторите позже") -> ApiError:
+def rate_limited(retry_after_seconds: int, message: str = "Слишком много попыток. Повторите позже") -> ApiError:
     seconds = max(1, int(retry_after_seconds))
     minutes = (seconds + 59) // 60
-    return ApiError(f"{message} (через {minutes} мин.)", status=429, code="rate_limited",
-                    headers={"Retry-After": str(seconds)})
+    return ApiError(
+        f"{message} (через {minutes} мин.)", status=429, code="rate_limited", headers={"Retry-After": str(seconds)}
+    )

@@ -4,6 +4,7 @@ Python's parser recurses per nesting level: 1,100 levels of `[[[…]]]` (2 KB) e
 so depth is measured on the raw bytes first. Size is bounded so that no body can cost more than the
 largest legitimate one.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,10 +5,11 @@ Pydantic (lax) takes `false` or `"12"` for an integer and `"yes"` for a boolean;
 silently converted value. Only scalar kinds pydantic would coerce are checked here; everything else is
 still pydantic's to judge. The schema is built once per body model, on its first request.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Optional
+from functools import cache
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -19,10 +20,10 @@ _EXPECTED = {
 }
 # A problem is (path, message); message None means "another JSON type than this branch wants" —
 # decisive only inside a union, where it rules the branch out.
-Problem = tuple[str, Optional[str]]
+Problem = tuple[str, str | None]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema()
 
@@ -30,8 +31,7 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 def wrong_json_types(model: type[BaseModel], data: Any) -> list[tuple[str, str]]:
     """(path, Russian message) for each value whose JSON type is not the documented number or boolean."""
     schema = _schema(model)
-    return [(path or "body", message) for path, message in _problems(schema, schema, data, "")
-            if message is not None]
+    return [(path or "body", message) for path, message in _problems(schema, schema, data, "") if message is not None]
 
 
 def _resolve(root: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +48,8 @@ def _fits(kind: str, value: Any) -> bool:
     if kind == "boolean":
         return isinstance(value, bool)
     return {"string": str, "object": dict, "array": list}.get(kind, type(None)) is type(value) or (
-        kind == "null" and value is None)
+        kind == "null" and value is None
+    )
 
 
 def _problems(root: dict[str, Any], schema: dict[str, Any], value: Any, path: str) -> list[Problem]:
@@ -67,7 +68,7 @@ def _problems(root: dict[str, Any], schema: dict[str, Any], value: Any, path: st
     if kind is None:
         return problems
     if not _fits(kind, value):
-        return problems + [(path, _EXPECTED.get(kind))]
+        return [*problems, (path, _EXPECTED.get(kind))]
     if kind == "object":
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties")

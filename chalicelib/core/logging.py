@@ -1,5 +1,6 @@
 """Structured JSON logs in Lambda (powertools formatter), readable lines locally; both carry the
 invocation's ids and never personal data (core/observability.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,7 @@ def configure_logging() -> None:
 
         # Every `logging.getLogger("kabinet.*")` line becomes one JSON object for CloudWatch.
         handler = logging.StreamHandler()
-        handler.setFormatter(LambdaPowertoolsFormatter(
-            service=os.environ.get("POWERTOOLS_SERVICE_NAME", "kabinet")))
+        handler.setFormatter(LambdaPowertoolsFormatter(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "kabinet")))
         logging.basicConfig(level=level, handlers=[handler], force=True)
     else:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s [%(correlation_id)s]: %(message)s")

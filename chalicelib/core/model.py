@@ -9,6 +9,7 @@ few (bench/cold_start.py measures both):
   compile and evaluate again, which cost about a tenth of the import. A field's type must therefore
   be defined above the model that uses it.
 """
+
 import pydantic
 from pydantic import ConfigDict
 

@@ -7,15 +7,17 @@ the same correlation id. An HTTP request's id is API Gateway's request id (answe
 delivers the notice logs under that id too. Log lines never carry personal data: e-mail addresses,
 phone numbers and СНИЛС in a message are masked before it is written.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator, Optional
+from typing import Any
 
 NAMESPACE = "Kabinet"
 _correlation: ContextVar[str] = ContextVar("correlation_id", default="")
@@ -34,7 +36,7 @@ def new_correlation_id() -> str:
 
 
 @contextmanager
-def invocation(lambda_context: Any = None, correlation: Optional[str] = None) -> Iterator[str]:
+def invocation(lambda_context: Any = None, correlation: str | None = None) -> Iterator[str]:
     """One Lambda invocation (or one SQS record of it): its ids, for the log lines and the trace."""
     request_id = getattr(lambda_context, "aws_request_id", "") or _lambda_request.get()
     cold = _cold.get()
@@ -52,15 +54,16 @@ def invocation(lambda_context: Any = None, correlation: Optional[str] = None) ->
 
 
 @contextmanager
-def correlated(correlation: Optional[str]) -> Iterator[str]:
+def correlated(correlation: str | None) -> Iterator[str]:
     """Work done for an earlier request (an outbox item it staged): logged under that request's id."""
     with invocation(correlation=correlation) as value:
         yield value
 
 
 def _tracing_on() -> bool:
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and \
-        os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true")
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and os.environ.get(
+        "POWERTOOLS_TRACE_DISABLED", ""
+    ).lower() not in ("1", "true")
 
 
 @contextmanager
@@ -110,10 +113,13 @@ class InvocationFilter(logging.Filter):
 
 # --- metrics ----------------------------------------------------------------------------------------
 
+
 def count(metric: str, value: int = 1, **dimensions: str) -> None:
     """A business event as a CloudWatch metric (EMF, written to the log: no API call at run time)."""
-    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or \
-            os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in (
+        "1",
+        "true",
+    ):
         logging.getLogger("kabinet.metrics").debug("metric %s %s %s", metric, value, dimensions)
         return
     from aws_lambda_powertools.metrics import MetricUnit, single_metric

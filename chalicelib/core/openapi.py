@@ -11,6 +11,7 @@ for a method a path does not have, so it is not listed (schema fuzzers expect ex
 A field's schema describes values its validator accepts (chalicelib/core/types.py), so a client that
 sends a schema-valid value is not refused for its form.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,28 +28,50 @@ _REF = "#/components/schemas/{model}"
 _ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {
-        "type": "object",
-        "required": ["code", "message", "fields"],
-        "properties": {
-            "code": {"type": "string"},
-            "message": {"type": "string", "description": "Сообщение для пользователя, на русском"},
-            "fields": {"type": "array", "items": {
-                "type": "object", "required": ["path", "message"],
-                "properties": {"path": {"type": "string"}, "message": {"type": "string"}}}},
-        }}},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string", "description": "Сообщение для пользователя, на русском"},
+                "fields": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["path", "message"],
+                        "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
 }
-_STATUS_TEXT = {200: "Успешно", 201: "Создано", 202: "Принято", 204: "Без содержимого",
-                400: "Неверный запрос: тело не JSON-объект или вложено глубже 32 уровней",
-                401: "Требуется вход", 403: "Нет прав", 404: "Не найдено", 409: "Конфликт",
-                413: "Слишком большой запрос", 415: "Тело не в формате JSON (Content-Type)",
-                422: "Ошибка в полях", 423: "Заблокировано", 429: "Слишком много запросов",
-                503: "Сервис временно недоступен"}
+_STATUS_TEXT = {
+    200: "Успешно",
+    201: "Создано",
+    202: "Принято",
+    204: "Без содержимого",
+    400: "Неверный запрос: тело не JSON-объект или вложено глубже 32 уровней",
+    401: "Требуется вход",
+    403: "Нет прав",
+    404: "Не найдено",
+    409: "Конфликт",
+    413: "Слишком большой запрос",
+    415: "Тело не в формате JSON (Content-Type)",
+    422: "Ошибка в полях",
+    423: "Заблокировано",
+    429: "Слишком много запросов",
+    503: "Сервис временно недоступен",
+}
 # Path parameters whose format the route checks itself (422 when it does not match); the others are
 # identifiers looked up as they are (404 when unknown).
 _PATH_PARAMETERS: dict[str, dict[str, Any]] = {
-    "period": {"type": "string", "description": "Расчётный период ГГГГ-ММ (год от 0001)",
-               "pattern": r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(0[1-9]|1[0-2])$"},
+    "period": {
+        "type": "string",
+        "description": "Расчётный период ГГГГ-ММ (год от 0001)",
+        "pattern": r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(0[1-9]|1[0-2])$",
+    },
 }
 
 
@@ -67,8 +90,7 @@ def _trimmed(node: Any) -> None:
             _trimmed(value)
 
 
-def _query_parameters(model: type[BaseModel], components: dict[str, Any],
-                      ref: dict[str, Any]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel], components: dict[str, Any], ref: dict[str, Any]) -> list[dict[str, Any]]:
     schema = components[ref["$ref"].rsplit("/", 1)[1]]
     params = []
     for name, field in model.model_fields.items():
@@ -103,11 +125,20 @@ def _errors(spec: RouteSpec) -> set[int]:
 
 
 def _operation(spec: RouteSpec, components: dict[str, Any], refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag],
-                          "operationId": re.sub(r"\W+", "_", f"{spec.method}_{spec.path}").strip("_").lower()}
-    params = [{"name": name, "in": "path", "required": True,
-               "schema": _PATH_PARAMETERS.get(name, {"type": "string", "minLength": 1})}
-              for name in re.findall(r"{(\w+)}", spec.path)]
+    op: dict[str, Any] = {
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "operationId": re.sub(r"\W+", "_", f"{spec.method}_{spec.path}").strip("_").lower(),
+    }
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": _PATH_PARAMETERS.get(name, {"type": "string", "minLength": 1}),
+        }
+        for name in re.findall(r"{(\w+)}", spec.path)
+    ]
     if spec.query is not None:
         params += _query_parameters(spec.query, components, refs[(spec.query, "validation")])
     if params:
@@ -118,8 +149,9 @@ def _operation(spec: RouteSpec, components: dict[str, Any], refs: dict[Any, dict
             body_schema = components[body_schema["$ref"].rsplit("/", 1)[1]]["properties"]["registration"]
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
         if spec.raw_body:
-            op["requestBody"]["description"] = ("Тело сжато gzip (Content-Encoding: gzip) и подписано: "
-                                                "edge-agent/docs/upload-protocol.md")
+            op["requestBody"]["description"] = (
+                "Тело сжато gzip (Content-Encoding: gzip) и подписано: edge-agent/docs/upload-protocol.md"
+            )
     success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "Успешно")}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
@@ -129,8 +161,10 @@ def _operation(spec: RouteSpec, components: dict[str, Any], refs: dict[Any, dict
     if spec.access != "public":
         op["security"] = [{"bearer": []}]
     for status in sorted(_errors(spec)):
-        responses[str(status)] = {"description": _STATUS_TEXT.get(status, "Ошибка"),
-                                  "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}}
+        responses[str(status)] = {
+            "description": _STATUS_TEXT.get(status, "Ошибка"),
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
+        }
     op["responses"] = responses
     return op
 
@@ -140,8 +174,9 @@ def openapi_document(prefix: str) -> str:
     # One pass over every model, so two models of one name in different modules get distinct names.
     models = {(model, "validation") for spec in ROUTES for model in (spec.body, spec.query) if model is not None}
     models |= {(spec.response, "serialization") for spec in ROUTES if spec.response is not None}
-    refs, schemas = models_json_schema(sorted(models, key=lambda m: (m[0].__module__, m[0].__qualname__, m[1])),
-                                       ref_template=_REF)
+    refs, schemas = models_json_schema(
+        sorted(models, key=lambda m: (m[0].__module__, m[0].__qualname__, m[1])), ref_template=_REF
+    )
     components: dict[str, Any] = {**schemas.get("$defs", {}), "Error": _ERROR_SCHEMA}
     paths: dict[str, Any] = {}
     for spec in ROUTES:
@@ -156,11 +191,16 @@ def openapi_document(prefix: str) -> str:
     _trimmed(paths)
     document = {
         "openapi": "3.1.0",
-        "info": {"title": "Kabinet API", "version": "1",
-                 "description": "API личного кабинета потребителя: сайт, мобильные приложения, агенты УСПД."},
+        "info": {
+            "title": "Kabinet API",
+            "version": "1",
+            "description": "API личного кабинета потребителя: сайт, мобильные приложения, агенты УСПД.",
+        },
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
     }
     return json.dumps(document, ensure_ascii=False)

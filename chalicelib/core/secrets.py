@@ -6,6 +6,7 @@ container: a rotated key is in use in every container within that time, at one S
 per container per period. Each purpose gets its own key via HMAC so a leak of one derived key does
 not expose the others.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,7 @@ def _provider() -> Any:
 
 def _root_key(secret_name: str, field: str) -> bytes:
     settings = get_settings()
-    secret = _provider().get(settings.resource(secret_name), transform="json",
-                             max_age=settings.secret_max_age_seconds)
+    secret = _provider().get(settings.resource(secret_name), transform="json", max_age=settings.secret_max_age_seconds)
     return str(secret[field]).encode()
 
 

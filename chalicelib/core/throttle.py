@@ -2,6 +2,7 @@
 
 One UpdateItem per hit: ADD is atomic, so concurrent Lambdas never lose a count.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,7 +49,8 @@ def claim_once(scope: str, subject: str, expires_at: int) -> bool:
     """True the first time `subject` is claimed in `scope` (until it expires)."""
     try:
         ThrottleItem(f"{scope}#{opaque(subject)}", hits=1, ttl=expires_at).save(
-            condition=ThrottleItem.pk.does_not_exist())
+            condition=ThrottleItem.pk.does_not_exist()
+        )
         return True
     except PutError as exc:
         if is_conditional_failure(exc):

@@ -1,4 +1,5 @@
 """Pydantic validation errors → Russian field messages that never echo the input."""
+
 from __future__ import annotations
 
 import re
@@ -58,14 +59,14 @@ def _path(loc: tuple[Any, ...], err_type: str) -> str:
     # path does not contain it.
     parts = [p for p in loc if not (isinstance(p, str) and p.startswith("__tag"))]
     if "[key]" in parts:
-        parts = parts[:max(parts.index("[key]") - 1, 0)]
+        parts = parts[: max(parts.index("[key]") - 1, 0)]
     elif err_type == "extra_forbidden":
         parts = parts[:-1]
     kept: list[str] = []
     for part in parts:
-        if isinstance(part, int) or not _SAFE_SEGMENT.match(str(part)):
-            if not isinstance(part, int):
-                break
+        # List indexes are kept; a name that could not be one of our fields ends the path.
+        if not isinstance(part, int) and not _SAFE_SEGMENT.match(str(part)):
+            break
         kept.append(str(part))
     return ".".join(kept) or "body"
 

@@ -3,14 +3,16 @@
 `ApiBlueprint.route` wraps a Chalice route so every handler gets a parsed, validated request and
 every failure leaves as the one error shape. The declared models feed the OpenAPI generator.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Literal, Optional
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from chalice import Blueprint, Response
@@ -44,9 +46,9 @@ class RouteSpec:
     tag: str
     access: Access
     roles: tuple[str, ...]
-    body: Optional[type[BaseModel]]
-    query: Optional[type[BaseModel]]
-    response: Optional[type[BaseModel]]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
     status: int
     errors: tuple[int, ...]
     raw_body: bool = False
@@ -74,6 +76,7 @@ class Result:
 
     A `str` or `bytes` body is sent as it is (a download: CSV, XML); `headers` then name its
     Content-Type, and a bytes type must be in the app's `api.binary_types`."""
+
     body: Any = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -87,19 +90,46 @@ class ApiBlueprint:
         self.blueprint = Blueprint(import_name)
         self.tag = tag
 
-    def route(self, path: str, method: str = "GET", *, summary: str, access: Access = "user",
-              roles: tuple[str, ...] = (), body: Optional[type[BaseModel]] = None,
-              query: Optional[type[BaseModel]] = None, response: Optional[type[BaseModel]] = None,
-              status: int = 200, errors: tuple[int, ...] = (), raw_body: bool = False,
-              produces: str = "application/json", max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-              paced: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def route(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        summary: str,
+        access: Access = "user",
+        roles: tuple[str, ...] = (),
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: tuple[int, ...] = (),
+        raw_body: bool = False,
+        produces: str = "application/json",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        paced: bool = False,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`raw_body`: the handler gets the body bytes exactly as received (signed or compressed
         bodies); `body` then only documents their decoded shape. `produces`: the success
         response's media type when it is not JSON. `max_body_bytes`: the largest body accepted.
         `paced`: every answer takes at least `auth_response_floor_ms` — for public routes whose work
         differs with whether an account exists (registration, recovery), so timing tells nothing."""
-        spec = RouteSpec(path, method, summary, self.tag, access, roles, body, query, response,
-                         status, errors, raw_body, produces, max_body_bytes, paced)
+        spec = RouteSpec(
+            path,
+            method,
+            summary,
+            self.tag,
+            access,
+            roles,
+            body,
+            query,
+            response,
+            status,
+            errors,
+            raw_body,
+            produces,
+            max_body_bytes,
+            paced,
+        )
         ROUTES.append(spec)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,8 +165,7 @@ def at_least(seconds: float) -> Iterator[None]:
             time.sleep(remaining)
 
 
-def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
-              path_params: dict[str, str]) -> Response:
+def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
     chalice_request = bp.current_request
     principal = None
     try:
@@ -160,14 +189,19 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any],
     except ApiError as exc:
         # What support is asked about ("why was my reading refused?"): the route, who, and why — field
         # names only, never what was sent.
-        logger.info("refused %s %s for %s: %s %s%s", spec.method, spec.path,
-                    getattr(principal, "user_id", None) or "anonymous", exc.status, exc.code,
-                    f" fields={[f.path for f in exc.fields]}" if exc.fields else "")
+        logger.info(
+            "refused %s %s for %s: %s %s%s",
+            spec.method,
+            spec.path,
+            getattr(principal, "user_id", None) or "anonymous",
+            exc.status,
+            exc.code,
+            f" fields={[f.path for f in exc.fields]}" if exc.fields else "",
+        )
         return error_response(exc)
     except Exception:  # the one place that turns a bug into a clean 500 without details
         logger.exception("unhandled error in %s %s", spec.method, spec.path)
-        return error_response(ApiError("Внутренняя ошибка. Попробуйте позже", status=500,
-                                       code="internal_error"))
+        return error_response(ApiError("Внутренняя ошибка. Попробуйте позже", status=500, code="internal_error"))
     return _success(spec, result)
 
 
@@ -219,12 +253,13 @@ def _authenticate(spec: RouteSpec, headers: Any) -> Any:
     if spec.access == "staff" and (not principal.is_staff or (spec.roles and not principal.has_any(spec.roles))):
         raise forbidden()
     if spec.access == "user" and principal.is_staff:
-        raise forbidden("Сотрудник не может пользоваться личным кабинетом потребителя со своей учётной записью "
-                        "сотрудника")
+        raise forbidden(
+            "Сотрудник не может пользоваться личным кабинетом потребителя со своей учётной записью сотрудника"
+        )
     return principal
 
 
-def _source_ip(context: Optional[dict[str, Any]], headers: Any) -> str:
+def _source_ip(context: dict[str, Any] | None, headers: Any) -> str:
     from .config import get_settings
 
     header = get_settings().client_ip_header
@@ -242,16 +277,16 @@ def _success(spec: RouteSpec, result: Any) -> Response:
         if isinstance(result, (str, bytes)):
             return Response(body=result, status_code=status, headers=headers)
     if result is None:
-        return Response(body="", status_code=204 if status == 200 else status,
-                        headers={"Cache-Control": "no-store"})
+        return Response(body="", status_code=204 if status == 200 else status, headers={"Cache-Control": "no-store"})
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json")
     return Response(body=json.dumps(result, ensure_ascii=False), status_code=status, headers=headers)
 
 
 def error_response(exc: ApiError) -> Response:
-    return Response(body=json.dumps(exc.body(), ensure_ascii=False), status_code=exc.status,
-                    headers={**JSON_HEADERS, **exc.headers})
+    return Response(
+        body=json.dumps(exc.body(), ensure_ascii=False), status_code=exc.status, headers={**JSON_HEADERS, **exc.headers}
+    )
 
 
 # Chalice answers some requests itself, before any route runs, in its own English shape

@@ -1,5 +1,6 @@
 """`me/summary`: the counters behind the home-page tiles. Each capability adds its own counter
 here as it arrives; a section without one is simply absent (the site shows it as not yet available)."""
+
 from chalicelib.core.model import BaseModel
 from chalicelib.core.web import ApiBlueprint, Request
 

@@ -10,17 +10,19 @@ loads by (period, serial, zone) and the later `submitted_at` wins.
 
 Values are the Decimal strings the readings hold, written in plain notation — never floats.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 import logging
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import UpdateError
@@ -34,10 +36,25 @@ from chalicelib.readings.service import EXPORT_PENDING
 from . import storage
 
 JSON_FORMAT = "kabinet-readings/1"
-CSV_HEADER = ("period", "contract", "account", "serial", "point_code", "zone", "value", "previous", "difference",
-              "consumption", "rollover", "reading_date", "submitted_at", "source",
-              # Added with issue 9, at the end so loaders reading columns by position keep working.
-              "submitted_by", "submitted_by_name")
+CSV_HEADER = (
+    "period",
+    "contract",
+    "account",
+    "serial",
+    "point_code",
+    "zone",
+    "value",
+    "previous",
+    "difference",
+    "consumption",
+    "rollover",
+    "reading_date",
+    "submitted_at",
+    "source",
+    # Added with issue 9, at the end so loaders reading columns by position keep working.
+    "submitted_by",
+    "submitted_by_name",
+)
 # Clearing markers is one conditional UpdateItem per reading (a transaction would fail as a whole on
 # one edited reading); in parallel, thousands take seconds.
 CLEAR_WORKERS = 8
@@ -49,12 +66,14 @@ class _Changed(GlobalSecondaryIndex["PendingReading"]):
     class Meta:
         index_name = "changed"
         projection = AllProjection()
+
     export_pk = UnicodeAttribute(hash_key=True)
     changed_at = UnicodeAttribute(range_key=True)
 
 
 class PendingReading(ReadingItem):
     """A reading as the export sees it: the same item, reached through the sparse index of pending ones."""
+
     # PynamoDB caches one connection per class, inherited by subclasses; the parent's was built
     # from a schema without this index, and queries through it are refused.
     _connection = None
@@ -65,9 +84,9 @@ class PendingReading(ReadingItem):
 class ZoneValue:
     zone: str
     value: str
-    previous: Optional[str]
-    difference: Optional[str]
-    consumption: Optional[str]
+    previous: str | None
+    difference: str | None
+    consumption: str | None
     rollover: bool
 
 
@@ -75,39 +94,58 @@ class ZoneValue:
 class ExportedReading:
     meter_id: str
     period: str
-    contract: Optional[str]
-    account: Optional[str]
-    serial: Optional[str]
-    point_code: Optional[str]
+    contract: str | None
+    account: str | None
+    serial: str | None
+    point_code: str | None
     declared: bool  # a meter the user declared and billing does not know yet
     zones: tuple[ZoneValue, ...]
-    reading_date: Optional[str]
+    reading_date: str | None
     submitted_at: str
     source: str
-    submitted_by: Optional[str]  # the portal account (user id) of a `user` reading
-    submitted_by_name: Optional[str]  # as the portal shows it: «Иванов И. И.», «ООО «Ромашка»»
+    submitted_by: str | None  # the portal account (user id) of a `user` reading
+    submitted_by_name: str | None  # as the portal shows it: «Иванов И. И.», «ООО «Ромашка»»
     # The version seen: clearing the marker is conditional on it.
     pk: str
     sk: str
     version: int
-    changed_at: Optional[str]
+    changed_at: str | None
 
     @classmethod
-    def of(cls, reading: ReadingItem, meter: Optional[MeterItem]) -> ExportedReading:
+    def of(cls, reading: ReadingItem, meter: MeterItem | None) -> ExportedReading:
         values, previous = reading.values.as_dict(), reading.previous.as_dict()
         difference, consumption = reading.difference.as_dict(), reading.consumption.as_dict()
         rollover = reading.rollover.as_dict()
-        zones = tuple(ZoneValue(zone=z, value=values[z], previous=previous.get(z), difference=difference.get(z),
-                                consumption=consumption.get(z), rollover=bool(rollover.get(z)))
-                      for z in sorted(values))
-        return cls(meter_id=reading.meter_id, period=reading.period,
-                   contract=meter.contract if meter else None, account=meter.account if meter else None,
-                   serial=meter.serial if meter else None, point_code=meter.point_code if meter else None,
-                   declared=bool(meter.virtual) if meter else False, zones=zones,
-                   reading_date=reading.reading_date, submitted_at=reading.submitted_at, source=reading.source,
-                   submitted_by=reading.submitted_by if reading.source == "user" else None,
-                   submitted_by_name=reading.submitted_by_name if reading.source == "user" else None,
-                   pk=reading.pk, sk=reading.sk, version=int(reading.version), changed_at=reading.changed_at)
+        zones = tuple(
+            ZoneValue(
+                zone=z,
+                value=values[z],
+                previous=previous.get(z),
+                difference=difference.get(z),
+                consumption=consumption.get(z),
+                rollover=bool(rollover.get(z)),
+            )
+            for z in sorted(values)
+        )
+        return cls(
+            meter_id=reading.meter_id,
+            period=reading.period,
+            contract=meter.contract if meter else None,
+            account=meter.account if meter else None,
+            serial=meter.serial if meter else None,
+            point_code=meter.point_code if meter else None,
+            declared=bool(meter.virtual) if meter else False,
+            zones=zones,
+            reading_date=reading.reading_date,
+            submitted_at=reading.submitted_at,
+            source=reading.source,
+            submitted_by=reading.submitted_by if reading.source == "user" else None,
+            submitted_by_name=reading.submitted_by_name if reading.source == "user" else None,
+            pk=reading.pk,
+            sk=reading.sk,
+            version=int(reading.version),
+            changed_at=reading.changed_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -116,12 +154,12 @@ class ExportResult:
     keys: tuple[str, ...]
 
 
-def decimal_text(value: Optional[str]) -> str:
+def decimal_text(value: str | None) -> str:
     """Plain notation ("100", not "1E+2"), the stored precision kept ("0.50"); "" for no value."""
     return "" if value is None else format(Decimal(value), "f")
 
 
-def _optional_decimal(value: Optional[str]) -> Optional[str]:
+def _optional_decimal(value: str | None) -> str | None:
     return None if value is None else decimal_text(value)
 
 
@@ -132,12 +170,26 @@ def render_csv(readings: Iterable[ExportedReading]) -> bytes:
     writer.writerow(CSV_HEADER)
     for reading in readings:
         for zone in reading.zones:
-            writer.writerow((reading.period, reading.contract or "", reading.account or "", reading.serial or "",
-                             reading.point_code or "", zone.zone, decimal_text(zone.value),
-                             decimal_text(zone.previous), decimal_text(zone.difference),
-                             decimal_text(zone.consumption), "1" if zone.rollover else "0",
-                             reading.reading_date or "", reading.submitted_at, reading.source,
-                             reading.submitted_by or "", reading.submitted_by_name or ""))
+            writer.writerow(
+                (
+                    reading.period,
+                    reading.contract or "",
+                    reading.account or "",
+                    reading.serial or "",
+                    reading.point_code or "",
+                    zone.zone,
+                    decimal_text(zone.value),
+                    decimal_text(zone.previous),
+                    decimal_text(zone.difference),
+                    decimal_text(zone.consumption),
+                    "1" if zone.rollover else "0",
+                    reading.reading_date or "",
+                    reading.submitted_at,
+                    reading.source,
+                    reading.submitted_by or "",
+                    reading.submitted_by_name or "",
+                )
+            )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -153,14 +205,29 @@ def render_json(readings: Iterable[ExportedReading], run_id: str, generated_at: 
 
 def _json_reading(reading: ExportedReading) -> dict[str, Any]:
     return {
-        "meter_id": reading.meter_id, "period": reading.period, "contract": reading.contract,
-        "account": reading.account, "serial": reading.serial, "point_code": reading.point_code,
-        "declared": reading.declared, "reading_date": reading.reading_date, "submitted_at": reading.submitted_at,
-        "source": reading.source, "submitted_by": reading.submitted_by,
+        "meter_id": reading.meter_id,
+        "period": reading.period,
+        "contract": reading.contract,
+        "account": reading.account,
+        "serial": reading.serial,
+        "point_code": reading.point_code,
+        "declared": reading.declared,
+        "reading_date": reading.reading_date,
+        "submitted_at": reading.submitted_at,
+        "source": reading.source,
+        "submitted_by": reading.submitted_by,
         "submitted_by_name": reading.submitted_by_name,
-        "zones": [{"zone": z.zone, "value": decimal_text(z.value), "previous": _optional_decimal(z.previous),
-                   "difference": _optional_decimal(z.difference), "consumption": _optional_decimal(z.consumption),
-                   "rollover": z.rollover} for z in reading.zones],
+        "zones": [
+            {
+                "zone": z.zone,
+                "value": decimal_text(z.value),
+                "previous": _optional_decimal(z.previous),
+                "difference": _optional_decimal(z.difference),
+                "consumption": _optional_decimal(z.consumption),
+                "rollover": z.rollover,
+            }
+            for z in reading.zones
+        ],
     }
 
 
@@ -180,10 +247,14 @@ def clear_markers(readings: list[ExportedReading]) -> int:
 
     def clear(reading: ExportedReading) -> bool:
         try:
-            connection.update_item(reading.pk, reading.sk, actions=[ReadingItem.export_pk.remove()],
-                                   condition=(ReadingItem.export_pk == EXPORT_PENDING)
-                                   & (ReadingItem.version == reading.version)
-                                   & (ReadingItem.changed_at == reading.changed_at))
+            connection.update_item(
+                reading.pk,
+                reading.sk,
+                actions=[ReadingItem.export_pk.remove()],
+                condition=(ReadingItem.export_pk == EXPORT_PENDING)
+                & (ReadingItem.version == reading.version)
+                & (ReadingItem.changed_at == reading.changed_at),
+            )
             return True
         except UpdateError as exc:
             if is_conditional_failure(exc):

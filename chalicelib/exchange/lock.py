@@ -10,12 +10,13 @@ is at most that plus a margin, so a killed run blocks entry for seconds, not for
 `exchange_lock_minutes`. Releasing deletes the item only if it is still ours — after an expiry
 another run may hold it, and deleting that would let readings in under it.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Optional
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -41,20 +42,22 @@ class Lease:
 @dataclass(frozen=True)
 class LockState:
     """What staff see. `held`: a run holds it now; an expired item is shown but does not block."""
+
     held: bool
-    run_id: Optional[str]
-    acquired_at: Optional[str]
-    expires_at: Optional[datetime]
+    run_id: str | None
+    acquired_at: str | None
+    expires_at: datetime | None
 
 
 class LockHeld(Exception):
-    def __init__(self, holder: Optional[LockItem]) -> None:
+    def __init__(self, holder: LockItem | None) -> None:
         super().__init__("the sync lock is held")
         self.holder = holder
 
 
-def acquire(run_id: str, now: datetime, seconds_left: Optional[float] = None,
-            also: Optional[Callable[[TransactWrite], None]] = None) -> tuple[Lease, Optional[str]]:
+def acquire(
+    run_id: str, now: datetime, seconds_left: float | None = None, also: Callable[[TransactWrite], None] | None = None
+) -> tuple[Lease, str | None]:
     """Take the lock for `run_id`, or raise `LockHeld`.
 
     `seconds_left`: the caller's remaining run time, if bounded (a Lambda invocation). `also` adds
@@ -70,8 +73,10 @@ def acquire(run_id: str, now: datetime, seconds_left: Optional[float] = None,
     lease = Lease(run_id=run_id, acquired_at=clock.iso(now), expires_at=epoch + lifetime)
     try:
         with transaction() as tx:
-            tx.save(LockItem(run_id=lease.run_id, acquired_at=lease.acquired_at, expires_at=lease.expires_at),
-                    condition=LockItem.pk.does_not_exist() | (LockItem.expires_at < epoch))
+            tx.save(
+                LockItem(run_id=lease.run_id, acquired_at=lease.acquired_at, expires_at=lease.expires_at),
+                condition=LockItem.pk.does_not_exist() | (LockItem.expires_at < epoch),
+            )
             if also is not None:
                 also(tx)
     except TransactWriteError as exc:
@@ -80,8 +85,9 @@ def acquire(run_id: str, now: datetime, seconds_left: Optional[float] = None,
             raise LockHeld(MeteringRepository().lock()) from None
         raise
     if before is not None and before.expires_at < epoch:
-        logger.warning("exchange %s took over the sync lock of run %s, expired at %s", run_id, before.run_id,
-                       before.expires_at)
+        logger.warning(
+            "exchange %s took over the sync lock of run %s, expired at %s", run_id, before.run_id, before.expires_at
+        )
         return lease, before.run_id
     return lease, None
 
@@ -90,7 +96,8 @@ def release(lease: Lease) -> bool:
     """Delete the lock if this lease still holds it. False: it expired and another run took it."""
     try:
         LockItem(run_id=lease.run_id, acquired_at=lease.acquired_at, expires_at=lease.expires_at).delete(
-            condition=LockItem.run_id == lease.run_id)
+            condition=LockItem.run_id == lease.run_id
+        )
         return True
     except DeleteError as exc:
         if is_conditional_failure(exc):
@@ -103,5 +110,9 @@ def state(now: datetime) -> LockState:
     item = MeteringRepository().lock()
     if item is None:
         return LockState(held=False, run_id=None, acquired_at=None, expires_at=None)
-    return LockState(held=item.expires_at >= clock.epoch(now), run_id=item.run_id, acquired_at=item.acquired_at,
-                     expires_at=datetime.fromtimestamp(int(item.expires_at), timezone.utc))
+    return LockState(
+        held=item.expires_at >= clock.epoch(now),
+        run_id=item.run_id,
+        acquired_at=item.acquired_at,
+        expires_at=datetime.fromtimestamp(int(item.expires_at), UTC),
+    )

@@ -1,5 +1,6 @@
 """Request and response models of the staff exchange console (`staff/exchange/*`, `staff/periods/*`)."""
-from typing import Literal, Optional
+
+from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -20,13 +21,13 @@ class RunSummary(BaseModel):
     trigger: Literal["schedule", "manual"]
     status: RunStatus
     started_at: str
-    finished_at: Optional[str]
-    started_by: Optional[str] = Field(description="Логин сотрудника, запустившего обмен вручную")
+    finished_at: str | None
+    started_by: str | None = Field(description="Логин сотрудника, запустившего обмен вручную")
     exported: int = Field(description="Выгружено показаний")
     imported: int = Field(description="Загружено строк из файлов биллинга")
     skipped: int = Field(description="Пропущено ошибочных строк")
     error_count: int
-    message: Optional[str] = Field(description="Причина сбоя или пропуска запуска")
+    message: str | None = Field(description="Причина сбоя или пропуска запуска")
 
 
 class RunList(BaseModel):
@@ -35,7 +36,9 @@ class RunList(BaseModel):
 
 class RowErrorOut(BaseModel):
     drop: str = Field(description="Ключ файла в inbox/")
-    row: int = Field(description="Номер строки: в CSV с заголовком — строка файла, в JSON — номер элемента; 0 — файл целиком")
+    row: int = Field(
+        description="Номер строки: в CSV с заголовком — строка файла, в JSON — номер элемента; 0 — файл целиком"
+    )
     message: str
 
 
@@ -49,7 +52,7 @@ class DropOut(BaseModel):
 
 
 class RunDetail(RunSummary):
-    taken_over_from: Optional[str] = Field(description="Прерванный запуск, блокировку которого принял этот")
+    taken_over_from: str | None = Field(description="Прерванный запуск, блокировку которого принял этот")
     export_keys: list[str]
     drops: list[DropOut]
     errors: list[RowErrorOut] = Field(description="Первые ошибки строк (не более 100); всего — error_count")
@@ -57,16 +60,20 @@ class RunDetail(RunSummary):
 
 class LockOut(BaseModel):
     held: bool = Field(description="Идёт обмен: ввод показаний заблокирован")
-    run_id: Optional[str]
-    acquired_at: Optional[str]
-    expires_at: Optional[str] = Field(description="Когда блокировка истечёт, если запуск не снимет её сам")
+    run_id: str | None
+    acquired_at: str | None
+    expires_at: str | None = Field(description="Когда блокировка истечёт, если запуск не снимет её сам")
 
 
 class DropUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=5, max_length=100, description="Имя файла: .csv или .json",
-                      json_schema_extra={"pattern": r"^[0-9A-Za-z_\-]{1,90}\.(csv|json)$"})
+    name: str = Field(
+        min_length=5,
+        max_length=100,
+        description="Имя файла: .csv или .json",
+        json_schema_extra={"pattern": r"^[0-9A-Za-z_\-]{1,90}\.(csv|json)$"},
+    )
     content: str = Field(min_length=1, description="Содержимое файла текстом (не более 5 МБ в UTF-8)")
 
     @field_validator("name")

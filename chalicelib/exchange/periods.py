@@ -6,11 +6,11 @@ stops when its window ends; the close also stops a request that chose its period
 midnight and writes after it, and it is what the period's readings being final rests on.
 Administrators may close the current period early (e.g. when billing is run ahead of time).
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Optional
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -35,15 +35,17 @@ class ClosedPeriod:
     already_closed: bool
 
 
-def close_period(period: Period, actor: Optional[Actor] = None) -> ClosedPeriod:
+def close_period(period: Period, actor: Actor | None = None) -> ClosedPeriod:
     """Close `period` (idempotent: closing it again changes nothing and reports when it was closed)."""
     if period > current_period():
         raise FuturePeriod(period.key)
     now = clock.iso(clock.now())
     try:
         with transaction() as tx:
-            tx.save(ClosedPeriodItem(period_key(period.key), "CLOSED", closed_at=now),
-                    condition=ClosedPeriodItem.pk.does_not_exist())
+            tx.save(
+                ClosedPeriodItem(period_key(period.key), "CLOSED", closed_at=now),
+                condition=ClosedPeriodItem.pk.does_not_exist(),
+            )
             if actor is not None:
                 audit.record(tx, actor, "period.close", "period", period.key)
     except TransactWriteError as exc:

@@ -10,11 +10,13 @@ skipping an older drop in favour of a newer one could lose a change. A drop is m
 run applies it again (the import is an idempotent upsert). With a bounded run time (a Lambda),
 a run stops taking new drops when little time is left and leaves them for the next run.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Literal
 
 from pynamodb.transactions import TransactWrite
 
@@ -42,6 +44,7 @@ class ExchangeFailed(Exception):
 @dataclass
 class _Progress:
     """What a run has done so far; written to its log item when it ends, whatever happened."""
+
     exported: int = 0
     export_keys: tuple[str, ...] = ()
     imported: int = 0
@@ -58,8 +61,9 @@ class _Progress:
         self.skipped += record["skipped"]
 
 
-def run_exchange(trigger: Trigger, actor: Optional[Actor] = None,
-                 seconds_left: Optional[Callable[[], float]] = None) -> runlog.RunItem:
+def run_exchange(
+    trigger: Trigger, actor: Actor | None = None, seconds_left: Callable[[], float] | None = None
+) -> runlog.RunItem:
     """Run the exchange once and return its log item.
 
     Raises `lock.LockHeld` for a manual run if another run holds the lock; a scheduled run is then
@@ -81,8 +85,9 @@ def run_exchange(trigger: Trigger, actor: Optional[Actor] = None,
         if trigger == "manual":
             raise
         holder = held.holder.run_id if held.holder else "—"
-        skipped = runlog.new_run(run_id, trigger, clock.iso(now), status=runlog.SKIPPED,
-                                 message=f"Пропущен: идёт запуск {holder}")
+        skipped = runlog.new_run(
+            run_id, trigger, clock.iso(now), status=runlog.SKIPPED, message=f"Пропущен: идёт запуск {holder}"
+        )
         skipped.save()
         logger.warning("exchange %s skipped: the sync lock is held by %s", run_id, holder)
         return skipped
@@ -106,7 +111,7 @@ def run_exchange(trigger: Trigger, actor: Optional[Actor] = None,
     return item
 
 
-def _import_drops(run_id: str, progress: _Progress, seconds_left: Optional[Callable[[], float]]) -> None:
+def _import_drops(run_id: str, progress: _Progress, seconds_left: Callable[[], float] | None) -> None:
     for drop in storage.waiting_drops():
         if seconds_left is not None and seconds_left() < DROP_RESERVE_SECONDS:
             logger.warning("exchange %s leaves %s for the next run: out of time", run_id, drop.key)
@@ -120,8 +125,17 @@ def _import_drops(run_id: str, progress: _Progress, seconds_left: Optional[Calla
             report = apply_rows(parsed.rows, parsed.errors)
             errors, applied, rows = report.errors, report.applied, report.rows
         processed_key = storage.archive(drop, version, run_id)
-        progress.add_drop({"key": drop.key, "etag": drop.etag, "processed_key": processed_key, "rows": rows,
-                           "applied": applied, "skipped": len(errors)}, errors)
+        progress.add_drop(
+            {
+                "key": drop.key,
+                "etag": drop.etag,
+                "processed_key": processed_key,
+                "rows": rows,
+                "applied": applied,
+                "skipped": len(errors),
+            },
+            errors,
+        )
         logger.info("exchange %s imported %s: %d applied, %d skipped", run_id, drop.key, applied, len(errors))
 
 

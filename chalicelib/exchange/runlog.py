@@ -3,12 +3,13 @@
 Run ids begin with the start time (`20261127T215500Z-1a2b3c`), so the sort key follows from the id:
 a run's report is one GetItem, and the list of runs is one Query, newest first.
 """
+
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
@@ -33,12 +34,12 @@ class RunItem(Model):
     pk = UnicodeAttribute(hash_key=True, default=RUNS_PK)
     sk = UnicodeAttribute(range_key=True)
     run_id = UnicodeAttribute()
-    trigger = UnicodeAttribute()                 # schedule | manual
-    started_by = UnicodeAttribute(null=True)     # staff login of a manual run
+    trigger = UnicodeAttribute()  # schedule | manual
+    started_by = UnicodeAttribute(null=True)  # staff login of a manual run
     started_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()                  # running | ok | failed | skipped | interrupted
-    message = UnicodeAttribute(null=True)        # why a run failed or was skipped
+    status = UnicodeAttribute()  # running | ok | failed | skipped | interrupted
+    message = UnicodeAttribute(null=True)  # why a run failed or was skipped
     taken_over_from = UnicodeAttribute(null=True)
     exported = NumberAttribute(default=0)
     export_keys = ListAttribute(of=UnicodeAttribute, default=list)
@@ -46,34 +47,50 @@ class RunItem(Model):
     skipped = NumberAttribute(default=0)
     error_count = NumberAttribute(default=0)
     errors = ListAttribute(of=MapAttribute, default=list)  # {"drop", "row", "message"}
-    drops = ListAttribute(of=MapAttribute, default=list)   # {"key", "etag", "processed_key", "rows", "applied", "skipped"}
+    drops = ListAttribute(
+        of=MapAttribute, default=list
+    )  # {"key", "etag", "processed_key", "rows", "applied", "skipped"}
 
 
 def new_run_id(now: datetime) -> str:
-    return f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 def run_sk(run_id: str, started_at: str) -> str:
     return f"RUN#{started_at}#{run_id}"
 
 
-def started_at_of(run_id: str) -> Optional[str]:
+def started_at_of(run_id: str) -> str | None:
     """The start time encoded in a run id, as the ISO text the sort key holds; None if not a run id."""
     match = _RUN_ID.match(run_id)
     if match is None:
         return None
-    started = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    started = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     return clock.iso(started)
 
 
-def new_run(run_id: str, trigger: str, started_at: str, status: str = RUNNING,
-            started_by: Optional[str] = None, message: Optional[str] = None) -> RunItem:
-    return RunItem(RUNS_PK, run_sk(run_id, started_at), run_id=run_id, trigger=trigger, started_by=started_by,
-                   started_at=started_at, status=status, message=message,
-                   finished_at=started_at if status != RUNNING else None)
+def new_run(
+    run_id: str,
+    trigger: str,
+    started_at: str,
+    status: str = RUNNING,
+    started_by: str | None = None,
+    message: str | None = None,
+) -> RunItem:
+    return RunItem(
+        RUNS_PK,
+        run_sk(run_id, started_at),
+        run_id=run_id,
+        trigger=trigger,
+        started_by=started_by,
+        started_at=started_at,
+        status=status,
+        message=message,
+        finished_at=started_at if status != RUNNING else None,
+    )
 
 
-def get(run_id: str) -> Optional[RunItem]:
+def get(run_id: str) -> RunItem | None:
     started_at = started_at_of(run_id)
     if started_at is None:
         return None
@@ -94,9 +111,14 @@ def mark_interrupted(run_id: str, by_run: str) -> None:
         return
     item = RunItem(RUNS_PK, run_sk(run_id, started_at))
     try:
-        item.update(actions=[RunItem.status.set(INTERRUPTED), RunItem.finished_at.set(clock.iso(clock.now())),
-                             RunItem.message.set(f"Запуск прерван: блокировка истекла и перешла к запуску {by_run}")],
-                    condition=RunItem.status == RUNNING)
+        item.update(
+            actions=[
+                RunItem.status.set(INTERRUPTED),
+                RunItem.finished_at.set(clock.iso(clock.now())),
+                RunItem.message.set(f"Запуск прерван: блокировка истекла и перешла к запуску {by_run}"),
+            ],
+            condition=RunItem.status == RUNNING,
+        )
     except UpdateError as exc:
         if not is_conditional_failure(exc):
             raise
@@ -104,4 +126,4 @@ def mark_interrupted(run_id: str, by_run: str) -> None:
 
 def row_errors(drop_key: str, errors: list[Any], room: int) -> list[dict[str, Any]]:
     """At most `room` of a drop's row errors, in the stored shape."""
-    return [{"drop": drop_key, "row": e.row, "message": e.message[:MAX_ERROR_MESSAGE]} for e in errors[:max(room, 0)]]
+    return [{"drop": drop_key, "row": e.row, "message": e.message[:MAX_ERROR_MESSAGE]} for e in errors[: max(room, 0)]]

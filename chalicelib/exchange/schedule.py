@@ -13,11 +13,12 @@ time). Every lock-window layout the settings accept can be scheduled — windows
 within one day, at least a minute long, so a one-minute tick always lands in each of them; anything
 else is refused by the settings validation with a Russian message.
 """
+
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
@@ -35,6 +36,7 @@ MARKER_DAYS = 7
 
 class ExchangeTickItem(Model):
     """One per lock-window occurrence in which the scheduled exchange was started."""
+
     Meta = table_meta("metering")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -42,7 +44,7 @@ class ExchangeTickItem(Model):
     ttl = NumberAttribute()
 
 
-def exchange_due(policy: ReadingWindowPolicy, now: datetime) -> Optional[tuple[str, LocalTimeRange]]:
+def exchange_due(policy: ReadingWindowPolicy, now: datetime) -> tuple[str, LocalTimeRange] | None:
     """(local date, window) when `now` is inside a lock window, else None."""
     local = now.astimezone(policy.timezone)
     moment = local.time().replace(tzinfo=None)
@@ -54,8 +56,12 @@ def exchange_due(policy: ReadingWindowPolicy, now: datetime) -> Optional[tuple[s
 
 def claim_window(day: str, window: LocalTimeRange, now: datetime) -> bool:
     """True for the first claim of this window occurrence; False if a tick already claimed it."""
-    item = ExchangeTickItem(f"EXCHANGE_TICK#{day}", f"{window.start:%H:%M}", claimed_at=clock.iso(now),
-                            ttl=int((now + timedelta(days=MARKER_DAYS)).timestamp()))
+    item = ExchangeTickItem(
+        f"EXCHANGE_TICK#{day}",
+        f"{window.start:%H:%M}",
+        claimed_at=clock.iso(now),
+        ttl=int((now + timedelta(days=MARKER_DAYS)).timestamp()),
+    )
     try:
         item.save(condition=ExchangeTickItem.pk.does_not_exist())
     except PutError as exc:
@@ -65,7 +71,7 @@ def claim_window(day: str, window: LocalTimeRange, now: datetime) -> bool:
     return True
 
 
-def exchange_tick(context: Any = None) -> Optional[Any]:
+def exchange_tick(context: Any = None) -> Any | None:
     """The scheduled exchange: run it if a lock window has begun and no tick has run it in this one.
     Returns the run's log item, or None when nothing was due. `context`: the Lambda context (its
     remaining time bounds the run); None runs unbounded (the local runner)."""
@@ -84,7 +90,7 @@ def exchange_tick(context: Any = None) -> Optional[Any]:
 _closed_seen: dict[str, bool] = {}
 
 
-def period_close_tick() -> Optional[Any]:
+def period_close_tick() -> Any | None:
     """The scheduled period close: the month before the current (local) one, once. A container
     remembers a period it saw closed, so later ticks make no call until the month turns."""
     from chalicelib.metering.repository import ClosedPeriodItem, period_key

@@ -1,10 +1,12 @@
 """The staff console of the billing exchange: run log, lock state, run now, drop upload, period close."""
+
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import timezone
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
 
 from pynamodb.attributes import MapAttribute
 
@@ -16,8 +18,7 @@ from chalicelib.readings.rules import InvalidPeriod, Period
 
 from . import lock, runlog, storage
 from .billing_format import parse_drop
-from .models import (DropUpload, DropUploaded, LockOut, PeriodClosed, RowErrorOut, RunDetail, RunList,
-                     RunSummary)
+from .models import DropUpload, DropUploaded, LockOut, PeriodClosed, RowErrorOut, RunDetail, RunList, RunSummary
 from .periods import FuturePeriod, close_period
 from .run import run_exchange
 
@@ -31,17 +32,31 @@ def run_summary(item: runlog.RunItem) -> RunSummary:
 
 
 def run_detail(item: runlog.RunItem) -> RunDetail:
-    return RunDetail.model_validate({**_summary_fields(item), "taken_over_from": item.taken_over_from,
-                                     "export_keys": list(item.export_keys),
-                                     "drops": [_plain(d) for d in item.drops],
-                                     "errors": [_plain(e) for e in item.errors]})
+    return RunDetail.model_validate(
+        {
+            **_summary_fields(item),
+            "taken_over_from": item.taken_over_from,
+            "export_keys": list(item.export_keys),
+            "drops": [_plain(d) for d in item.drops],
+            "errors": [_plain(e) for e in item.errors],
+        }
+    )
 
 
 def _summary_fields(item: runlog.RunItem) -> dict[str, Any]:
-    return {"run_id": item.run_id, "trigger": item.trigger, "status": item.status, "started_at": item.started_at,
-            "finished_at": item.finished_at, "started_by": item.started_by, "exported": int(item.exported),
-            "imported": int(item.imported), "skipped": int(item.skipped), "error_count": int(item.error_count),
-            "message": item.message}
+    return {
+        "run_id": item.run_id,
+        "trigger": item.trigger,
+        "status": item.status,
+        "started_at": item.started_at,
+        "finished_at": item.finished_at,
+        "started_by": item.started_by,
+        "exported": int(item.exported),
+        "imported": int(item.imported),
+        "skipped": int(item.skipped),
+        "error_count": int(item.error_count),
+        "message": item.message,
+    }
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -61,16 +76,23 @@ class ExchangeService:
 
     def lock(self) -> LockOut:
         state = lock.state(clock.now())
-        return LockOut(held=state.held, run_id=state.run_id, acquired_at=state.acquired_at,
-                       expires_at=clock.iso(state.expires_at) if state.expires_at else None)
+        return LockOut(
+            held=state.held,
+            run_id=state.run_id,
+            acquired_at=state.acquired_at,
+            expires_at=clock.iso(state.expires_at) if state.expires_at else None,
+        )
 
-    def run_now(self, actor: Actor, seconds_left: Optional[Callable[[], float]]) -> RunDetail:
+    def run_now(self, actor: Actor, seconds_left: Callable[[], float] | None) -> RunDetail:
         try:
             return run_detail(run_exchange("manual", actor=actor, seconds_left=seconds_left))
         except lock.LockHeld as held:
             holder = f" (запуск {held.holder.run_id})" if held.holder else ""
-            raise ApiError(f"Обмен с биллингом уже идёт{holder}. Повторите после его завершения", status=409,
-                           code="exchange_locked") from None
+            raise ApiError(
+                f"Обмен с биллингом уже идёт{holder}. Повторите после его завершения",
+                status=409,
+                code="exchange_locked",
+            ) from None
 
     def upload_drop(self, actor: Actor, body: DropUpload) -> DropUploaded:
         """Put a drop into the inbox for the next run, after checking it can be read at all.
@@ -85,20 +107,31 @@ class ExchangeService:
             raise validation_error(unreadable, "Файл не удалось прочитать")
         if not parsed.rows:
             raise field_error("content", "В файле нет ни одной правильной строки")
-        stamp = clock.now().astimezone(timezone.utc)
+        stamp = clock.now().astimezone(UTC)
         key = f"{storage.INBOX}{stamp:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}-{_UNSAFE_NAME.sub('_', body.name)}"
         storage.put(key, content, "application/json" if key.endswith(".json") else "text/csv; charset=utf-8")
         rows = len(parsed.rows) + len(parsed.errors)
         try:
             with transaction() as tx:
-                audit.record(tx, actor, "exchange.drop_upload", "exchange_drop", key,
-                             {"rows": rows, "errors": len(parsed.errors)})
+                audit.record(
+                    tx,
+                    actor,
+                    "exchange.drop_upload",
+                    "exchange_drop",
+                    key,
+                    {"rows": rows, "errors": len(parsed.errors)},
+                )
         except Exception:
             storage.delete(key)  # no drop without its audit record
             raise
-        return DropUploaded(key=key, rows=rows, valid=len(parsed.rows),
-                            errors=[RowErrorOut(drop=key, row=e.row, message=e.message)
-                                    for e in parsed.errors[:runlog.MAX_STORED_ERRORS]])
+        return DropUploaded(
+            key=key,
+            rows=rows,
+            valid=len(parsed.rows),
+            errors=[
+                RowErrorOut(drop=key, row=e.row, message=e.message) for e in parsed.errors[: runlog.MAX_STORED_ERRORS]
+            ],
+        )
 
     def close_period(self, actor: Actor, period: str) -> PeriodClosed:
         try:

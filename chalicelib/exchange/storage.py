@@ -5,11 +5,12 @@ Layout (docs/billing-exchange.md):
   processed/<run_id>/<name>       drops an exchange run has imported, kept for a year
   outbox/readings-<run_id>.csv    readings exported by a run (and the same as .json), kept 90 days
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator, Optional
 
 from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
@@ -51,20 +52,21 @@ def _list(prefix: str) -> Iterator[Drop]:
             yield Drop(key=obj["Key"], etag=obj["ETag"].strip('"'), size=obj["Size"], modified=obj["LastModified"])
 
 
-def read(drop: Drop) -> tuple[bytes, Optional[str]]:
+def read(drop: Drop) -> tuple[bytes, str | None]:
     """The drop's bytes and version. IfMatch: what is imported is what was listed (and recorded in
     the run log) even if billing overwrote the object meanwhile."""
     response = client("s3").get_object(Bucket=bucket(), Key=drop.key, IfMatch=drop.etag)
     return response["Body"].read(), response.get("VersionId")
 
 
-def archive(drop: Drop, version_id: Optional[str], run_id: str) -> str:
+def archive(drop: Drop, version_id: str | None, run_id: str) -> str:
     """Move an imported drop out of the inbox; returns its new key. Deleting the version that was
     read, not the key: a newer drop billing wrote under the same name stays for the next run."""
     target = f"{PROCESSED}{run_id}/{drop.name}"
     s3 = client("s3")
-    s3.copy_object(Bucket=bucket(), Key=target, CopySource={"Bucket": bucket(), "Key": drop.key},
-                   CopySourceIfMatch=drop.etag)
+    s3.copy_object(
+        Bucket=bucket(), Key=target, CopySource={"Bucket": bucket(), "Key": drop.key}, CopySourceIfMatch=drop.etag
+    )
     if version_id is not None:
         s3.delete_object(Bucket=bucket(), Key=drop.key, VersionId=version_id)
     else:

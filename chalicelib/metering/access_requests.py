@@ -13,13 +13,15 @@ is accepted (201) and the comparison with billing is shown to staff only. An app
 through `access.stage_grant` in the same transaction as the status change (conditional on the request
 being still pending), the audit record and the applicant's notification.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import uuid
-from datetime import timezone
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -39,9 +41,21 @@ from chalicelib.notifications import outbox, targets
 from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, user_id_of
 from .ownership import identity_matches, portal_name
 from .repository import ContractItem, ContractLinkItem, MeteringRepository, contract_key
-from .request_models import (RELATION_TITLES, STATUS_TITLES, AccessRequestIn, AccessRequestList, AccessRequestOut,
-                             Applicant, ContractUser, DecisionIn, Holder, StaffQueueQuery, StaffRequestCard,
-                             StaffRequestList, StaffRequestSummary)
+from .request_models import (
+    RELATION_TITLES,
+    STATUS_TITLES,
+    AccessRequestIn,
+    AccessRequestList,
+    AccessRequestOut,
+    Applicant,
+    ContractUser,
+    DecisionIn,
+    Holder,
+    StaffQueueQuery,
+    StaffRequestCard,
+    StaffRequestList,
+    StaffRequestSummary,
+)
 
 REQUEST_SK = "REQUEST"
 # Requests an account may file per day: each one is work for staff.
@@ -57,17 +71,20 @@ NOT_FOUND = "Запрос не найден"
 ALREADY_DECIDED = "Запрос уже рассмотрен. Обновите карточку"
 ALREADY_PENDING = "Запрос доступа к этому договору уже рассматривается"
 ALREADY_LINKED = "Этот договор уже подключён к Вашему личному кабинету с таким или большим правом"
-NOT_IN_BILLING = ("Договора или счётчика из запроса нет в биллинге, либо счётчик снят с учёта: такой запрос можно "
-                  "только отклонить")
+NOT_IN_BILLING = (
+    "Договора или счётчика из запроса нет в биллинге, либо счётчик снят с учёта: такой запрос можно только отклонить"
+)
 APPLICANT_GONE = "Учётная запись заявителя удалена или не подтверждена: запрос можно только отклонить"
 APPLICANT_HAS_RIGHT = "Заявитель уже подключён к договору с таким или большим правом: запрос можно только отклонить"
-TOO_MANY_METERS = ("В договоре слишком много приборов учёта, чтобы подключить его через личный кабинет: подключите "
-                   "заявителя через биллинг")
+TOO_MANY_METERS = (
+    "В договоре слишком много приборов учёта, чтобы подключить его через личный кабинет: подключите "
+    "заявителя через биллинг"
+)
 
 
 def stamp() -> str:
     """Microseconds: the queue is ordered by it, and requests often arrive within one second."""
-    return clock.now().astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return clock.now().astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def request_key(request_id: str) -> str:
@@ -84,18 +101,22 @@ def applicant_key(user_id: str) -> str:
 
 class _Queue(GlobalSecondaryIndex["AccessRequestItem"]):
     """`by_contract`, read as the staff queue of one status."""
+
     class Meta:
         index_name = "by_contract"
         projection = AllProjection()
+
     contract_pk = UnicodeAttribute(hash_key=True)
     meter_sk = UnicodeAttribute(range_key=True)
 
 
 class _OfApplicant(GlobalSecondaryIndex["AccessRequestItem"]):
     """`by_linked_meter`, read as one applicant's requests."""
+
     class Meta:
         index_name = "by_linked_meter"
         projection = AllProjection()
+
     link_meter = UnicodeAttribute(hash_key=True)
 
 
@@ -130,7 +151,7 @@ class AccessRequestItem(Model):
 
 
 class AccessRequestRepository:
-    def get(self, request_id: str) -> Optional[AccessRequestItem]:
+    def get(self, request_id: str) -> AccessRequestItem | None:
         if not _ID.match(request_id):
             return None
         try:
@@ -143,26 +164,55 @@ class AccessRequestRepository:
         items = list(AccessRequestItem.of_applicant.query(applicant_key(user_id)))
         return sorted(items, key=lambda i: i.created_at, reverse=True)
 
-    def queue(self, status: str, limit: int, start_key: Optional[dict[str, Any]],
-              oldest_first: bool) -> tuple[list[AccessRequestItem], Optional[dict[str, Any]]]:
+    def queue(
+        self, status: str, limit: int, start_key: dict[str, Any] | None, oldest_first: bool
+    ) -> tuple[list[AccessRequestItem], dict[str, Any] | None]:
         """One Query call: a page of a status's queue."""
-        pages = AccessRequestItem.queue.query(queue_key(status), scan_index_forward=oldest_first,
-                                              last_evaluated_key=start_key, page_size=limit, limit=limit).page_iter
+        pages = AccessRequestItem.queue.query(
+            queue_key(status),
+            scan_index_forward=oldest_first,
+            last_evaluated_key=start_key,
+            page_size=limit,
+            limit=limit,
+        ).page_iter
         page = next(pages, {"Items": []})
         return [AccessRequestItem.from_raw_data(i) for i in page.get("Items", [])], page.get("LastEvaluatedKey")
 
 
-def new_request(user: UserItem, contract: str, meter_serial: str, relation: str, right: str, comment: str,
-                files: Sequence[FileRef], now: str, origin: str = "portal",
-                request_id: Optional[str] = None) -> AccessRequestItem:
+def new_request(
+    user: UserItem,
+    contract: str,
+    meter_serial: str,
+    relation: str,
+    right: str,
+    comment: str,
+    files: Sequence[FileRef],
+    now: str,
+    origin: str = "portal",
+    request_id: str | None = None,
+) -> AccessRequestItem:
     """A pending request; the migration passes a request id derived from the link it replaces."""
     request_id = request_id or uuid.uuid4().hex
     return AccessRequestItem(
-        request_key(request_id), REQUEST_SK, request_id=request_id, user_id=user.user_id,
-        applicant_name=portal_name(user), applicant_login=user.login, contract=contract, meter_serial=meter_serial,
-        relation=relation, right=right, comment=comment, files=[FileAttr(**f.to_map()) for f in files], origin=origin,
-        status="pending", created_at=now, contract_pk=queue_key("pending"), meter_sk=f"{now}#{request_id}",
-        link_meter=applicant_key(user.user_id))
+        request_key(request_id),
+        REQUEST_SK,
+        request_id=request_id,
+        user_id=user.user_id,
+        applicant_name=portal_name(user),
+        applicant_login=user.login,
+        contract=contract,
+        meter_serial=meter_serial,
+        relation=relation,
+        right=right,
+        comment=comment,
+        files=[FileAttr(**f.to_map()) for f in files],
+        origin=origin,
+        status="pending",
+        created_at=now,
+        contract_pk=queue_key("pending"),
+        meter_sk=f"{now}#{request_id}",
+        link_meter=applicant_key(user.user_id),
+    )
 
 
 def migration_request_id(user_id: str, contract: str) -> str:
@@ -175,24 +225,42 @@ def _files(item: AccessRequestItem) -> list[FileRef]:
 
 
 def _out(item: AccessRequestItem) -> AccessRequestOut:
-    return AccessRequestOut(id=item.request_id, contract_number=item.contract, meter_serial=item.meter_serial,
-                            relation=item.relation, relation_title=RELATION_TITLES[item.relation],  # type: ignore[arg-type]
-                            right=item.right, comment=item.comment or "",  # type: ignore[arg-type]
-                            files=[f.out() for f in _files(item)], status=item.status,  # type: ignore[arg-type]
-                            status_title=STATUS_TITLES[item.status], reason=item.reason,
-                            granted_right=item.granted_right, created_at=item.created_at,  # type: ignore[arg-type]
-                            decided_at=item.decided_at)
+    return AccessRequestOut(
+        id=item.request_id,
+        contract_number=item.contract,
+        meter_serial=item.meter_serial,
+        relation=item.relation,
+        relation_title=RELATION_TITLES[item.relation],  # type: ignore[arg-type]
+        right=item.right,
+        comment=item.comment or "",  # type: ignore[arg-type]
+        files=[f.out() for f in _files(item)],
+        status=item.status,  # type: ignore[arg-type]
+        status_title=STATUS_TITLES[item.status],
+        reason=item.reason,
+        granted_right=item.granted_right,
+        created_at=item.created_at,  # type: ignore[arg-type]
+        decided_at=item.decided_at,
+    )
 
 
 def _summary(item: AccessRequestItem) -> dict[str, Any]:
-    return dict(id=item.request_id, created_at=item.created_at, contract_number=item.contract,
-                meter_serial=item.meter_serial, applicant_name=item.applicant_name,
-                applicant_login=item.applicant_login, relation=item.relation,
-                relation_title=RELATION_TITLES[item.relation], right=item.right, status=item.status,
-                status_title=STATUS_TITLES[item.status], from_migration=item.origin == "migration")
+    return dict(
+        id=item.request_id,
+        created_at=item.created_at,
+        contract_number=item.contract,
+        meter_serial=item.meter_serial,
+        applicant_name=item.applicant_name,
+        applicant_login=item.applicant_login,
+        relation=item.relation,
+        relation_title=RELATION_TITLES[item.relation],
+        right=item.right,
+        status=item.status,
+        status_title=STATUS_TITLES[item.status],
+        from_migration=item.origin == "migration",
+    )
 
 
-def _applicant(user: Optional[UserItem], item: AccessRequestItem) -> Applicant:
+def _applicant(user: UserItem | None, item: AccessRequestItem) -> Applicant:
     if user is None:
         return Applicant(user_id=item.user_id, login=item.applicant_login, name=item.applicant_name, active=False)
     profile = user.profile.as_dict() if user.profile else {}
@@ -200,21 +268,40 @@ def _applicant(user: Optional[UserItem], item: AccessRequestItem) -> Applicant:
         name = " ".join(str(profile[k]) for k in ("last_name", "first_name", "middle_name") if profile.get(k))
     else:
         name = str(profile.get("full_name") or profile.get("short_name") or "")
-    return Applicant(user_id=user.user_id, login=user.login, email=user.email, phone=user.phone,
-                     active=user.status == "active", kind=user.kind, name=name or None,
-                     snils=profile.get("snils"), inn=profile.get("inn"), kpp=profile.get("kpp"),
-                     ogrn=profile.get("ogrn"))
+    return Applicant(
+        user_id=user.user_id,
+        login=user.login,
+        email=user.email,
+        phone=user.phone,
+        active=user.status == "active",
+        kind=user.kind,
+        name=name or None,
+        snils=profile.get("snils"),
+        inn=profile.get("inn"),
+        kpp=profile.get("kpp"),
+        ogrn=profile.get("ogrn"),
+    )
 
 
 def _holder(contract: ContractItem) -> Holder:
-    return Holder(kind=contract.holder_kind, name=contract.holder_name, snils=contract.holder_snils,
-                  inn=contract.holder_inn, kpp=contract.holder_kpp, category=contract.category)
+    return Holder(
+        kind=contract.holder_kind,
+        name=contract.holder_name,
+        snils=contract.holder_snils,
+        inn=contract.holder_inn,
+        kpp=contract.holder_kpp,
+        category=contract.category,
+    )
 
 
 class AccessRequestService:
-    def __init__(self, repository: Optional[AccessRequestRepository] = None,
-                 metering: Optional[MeteringRepository] = None, users: Optional[UserRepository] = None,
-                 attachments: Optional[AttachmentService] = None) -> None:
+    def __init__(
+        self,
+        repository: AccessRequestRepository | None = None,
+        metering: MeteringRepository | None = None,
+        users: UserRepository | None = None,
+        attachments: AttachmentService | None = None,
+    ) -> None:
         self.repo = repository or AccessRequestRepository()
         self.metering = metering or MeteringRepository()
         self.users = users or UserRepository()
@@ -235,10 +322,16 @@ class AccessRequestService:
         link = self.metering.contract_link(principal.user_id, number)
         if link is not None and _RANK[right_of(link) or "view"] >= _RANK[body.right]:
             raise conflict(ALREADY_LINKED)
-        item = new_request(principal.user, number, body.meter_serial.upper(), body.relation, body.right, body.comment,
-                           files, stamp())
-        note = outbox.Notification("access_request_received", {"contract": number}, user_id=principal.user_id,
-                                   email=principal.user.email, link=targets.access_requests())
+        item = new_request(
+            principal.user, number, body.meter_serial.upper(), body.relation, body.right, body.comment, files, stamp()
+        )
+        note = outbox.Notification(
+            "access_request_received",
+            {"contract": number},
+            user_id=principal.user_id,
+            email=principal.user.email,
+            link=targets.access_requests(),
+        )
         try:
             with transaction() as tx:
                 tx.save(item, condition=AccessRequestItem.pk.does_not_exist())
@@ -259,10 +352,12 @@ class AccessRequestService:
 
     def queue(self, query: StaffQueueQuery) -> StaffRequestList:
         """Pending: oldest first (the queue); decided: the latest decisions first."""
-        items, last = self.repo.queue(query.status, query.limit, _start_key(query.status, query.cursor),
-                                      oldest_first=query.status == "pending")
-        return StaffRequestList(items=[StaffRequestSummary(**_summary(i)) for i in items],
-                                next_cursor=_cursor(last) if last else None)
+        items, last = self.repo.queue(
+            query.status, query.limit, _start_key(query.status, query.cursor), oldest_first=query.status == "pending"
+        )
+        return StaffRequestList(
+            items=[StaffRequestSummary(**_summary(i)) for i in items], next_cursor=_cursor(last) if last else None
+        )
 
     def card(self, request_id: str) -> StaffRequestCard:
         item = self._load(request_id)
@@ -274,31 +369,57 @@ class AccessRequestService:
             raise not_found(NOT_FOUND)
         return item
 
-    def _card(self, item: AccessRequestItem, user: Optional[UserItem]) -> StaffRequestCard:
+    def _card(self, item: AccessRequestItem, user: UserItem | None) -> StaffRequestCard:
         contract, _objects, meters, links = self._billing(item)
         serial_matched = any(_serial_matches(m, item.meter_serial) for m in meters)
         applicant = _applicant(user, item)
         own = next((link for link in links if user_id_of(link) == item.user_id), None)
-        approvable = (item.status == "pending" and contract is not None and serial_matched and applicant.active
-                      and (own is None or right_of(own) != "holder"))
+        approvable = (
+            item.status == "pending"
+            and contract is not None
+            and serial_matched
+            and applicant.active
+            and (own is None or right_of(own) != "holder")
+        )
         return StaffRequestCard(
-            **_summary(item), comment=item.comment or "", files=[f.out() for f in _files(item)], reason=item.reason,
-            granted_right=item.granted_right, decided_at=item.decided_at, decided_by=item.decided_by,  # type: ignore[arg-type]
-            applicant=applicant, contract_found=contract is not None, serial_matched=serial_matched,
+            **_summary(item),
+            comment=item.comment or "",
+            files=[f.out() for f in _files(item)],
+            reason=item.reason,
+            granted_right=item.granted_right,
+            decided_at=item.decided_at,
+            decided_by=item.decided_by,  # type: ignore[arg-type]
+            applicant=applicant,
+            contract_found=contract is not None,
+            serial_matched=serial_matched,
             holder=_holder(contract) if contract is not None else None,
             identity_matches=bool(user is not None and contract is not None and identity_matches(user, contract)),
-            users=[ContractUser(user_id=user_id_of(link), name=link.user_name, login=link.user_login,
-                                right=right_of(link), granted_by=link.granted_by, since=link.linked_at)  # type: ignore[arg-type]
-                   for link in sorted(links, key=lambda link: link.linked_at)],
-            can_approve=approvable)
+            users=[
+                ContractUser(
+                    user_id=user_id_of(link),
+                    name=link.user_name,
+                    login=link.user_login,
+                    right=right_of(link),
+                    granted_by=link.granted_by,
+                    since=link.linked_at,
+                )  # type: ignore[arg-type]
+                for link in sorted(links, key=lambda link: link.linked_at)
+            ],
+            can_approve=approvable,
+        )
 
-    def _billing(self, item: AccessRequestItem) -> tuple[Optional[ContractItem], list[Any], list[Any],
-                                                         list[ContractLinkItem]]:
+    def _billing(
+        self, item: AccessRequestItem
+    ) -> tuple[ContractItem | None, list[Any], list[Any], list[ContractLinkItem]]:
         contract, objects = self.metering.contract_with_objects(item.contract)
         if contract is None:
             return None, [], [], []
-        return (contract, objects, self.metering.meters_of(contract_key(item.contract)),
-                self.metering.users_of_contract(item.contract))
+        return (
+            contract,
+            objects,
+            self.metering.meters_of(contract_key(item.contract)),
+            self.metering.users_of_contract(item.contract),
+        )
 
     def download(self, principal: Principal, request_id: str, file_id: str, inline: bool = False) -> DownloadLink:
         item = self._load(request_id)
@@ -318,27 +439,44 @@ class AccessRequestService:
             return self._refuse(principal, item, user, body.reason)
         return self._approve(principal, item, user, body.right or item.right, body.reason)  # type: ignore[arg-type]
 
-    def _decided(self, principal: Principal, item: AccessRequestItem, status: str, reason: Optional[str],
-                 granted: Optional[str]) -> tuple[AccessRequestItem, list[Any], str]:
+    def _decided(
+        self, principal: Principal, item: AccessRequestItem, status: str, reason: str | None, granted: str | None
+    ) -> tuple[AccessRequestItem, list[Any], str]:
         now = stamp()
-        actions = [AccessRequestItem.status.set(status), AccessRequestItem.contract_pk.set(queue_key(status)),
-                   AccessRequestItem.meter_sk.set(f"{now}#{item.request_id}"), AccessRequestItem.decided_at.set(now),
-                   AccessRequestItem.decided_by.set(principal.user.login)]
+        actions = [
+            AccessRequestItem.status.set(status),
+            AccessRequestItem.contract_pk.set(queue_key(status)),
+            AccessRequestItem.meter_sk.set(f"{now}#{item.request_id}"),
+            AccessRequestItem.decided_at.set(now),
+            AccessRequestItem.decided_by.set(principal.user.login),
+        ]
         actions += [AccessRequestItem.reason.set(reason)] if reason else []
         actions += [AccessRequestItem.granted_right.set(granted)] if granted else []
         return AccessRequestItem(item.pk, item.sk), actions, now
 
-    def _refuse(self, principal: Principal, item: AccessRequestItem, user: Optional[UserItem],
-                reason: str) -> StaffRequestCard:
+    def _refuse(
+        self, principal: Principal, item: AccessRequestItem, user: UserItem | None, reason: str
+    ) -> StaffRequestCard:
         target, actions, _now = self._decided(principal, item, "refused", reason, None)
-        notes = [outbox.Notification("access_request_refused", {"contract": item.contract, "reason": reason},
-                                     user_id=item.user_id, email=_email(user),
-                                     link=targets.access_requests())] if user is not None else []
+        notes = (
+            [
+                outbox.Notification(
+                    "access_request_refused",
+                    {"contract": item.contract, "reason": reason},
+                    user_id=item.user_id,
+                    email=_email(user),
+                    link=targets.access_requests(),
+                )
+            ]
+            if user is not None
+            else []
+        )
         self._commit(principal, item, target, actions, "refuse", {"reason": reason}, notes)
         return self._card(self._load(item.request_id), user)
 
-    def _approve(self, principal: Principal, item: AccessRequestItem, user: Optional[UserItem], right: str,
-                 comment: str) -> StaffRequestCard:
+    def _approve(
+        self, principal: Principal, item: AccessRequestItem, user: UserItem | None, right: str, comment: str
+    ) -> StaffRequestCard:
         if user is None or user.status != "active":
             raise conflict(APPLICANT_GONE)
         contract, objects, meters, links = self._billing(item)
@@ -350,28 +488,58 @@ class AccessRequestService:
         if len(meters) > MAX_METERS_PER_APPROVAL:
             raise ApiError(TOO_MANY_METERS, status=422, code="too_many_meters")
         target, actions, now = self._decided(principal, item, "approved", comment or None, right)
-        note = outbox.Notification("access_request_approved", {
-            "contract": item.contract, "right": RIGHT_LABELS[right],
-            "note": f" Комментарий сотрудника: {comment}" if comment else ""}, user_id=item.user_id, email=_email(user),
-            link=targets.contract(item.contract))
+        note = outbox.Notification(
+            "access_request_approved",
+            {
+                "contract": item.contract,
+                "right": RIGHT_LABELS[right],
+                "note": f" Комментарий сотрудника: {comment}" if comment else "",
+            },
+            user_id=item.user_id,
+            email=_email(user),
+            link=targets.contract(item.contract),
+        )
         # The holders hear who now shares their contract: nobody gains access to it unknown to them.
         holders = sorted({user_id_of(link) for link in links if right_of(link) == "holder"} - {item.user_id})
         notes = [note] + [
-            outbox.Notification("contract_access_granted_by_staff",
-                                {"contract": item.contract, "name": portal_name(user), "right": RIGHT_LABELS[right]},
-                                user_id=holder.user_id, email=_email(holder), link=targets.contract(item.contract))
-            for holder in (self.users.get(h) for h in holders) if holder is not None]
+            outbox.Notification(
+                "contract_access_granted_by_staff",
+                {"contract": item.contract, "name": portal_name(user), "right": RIGHT_LABELS[right]},
+                user_id=holder.user_id,
+                email=_email(holder),
+                link=targets.contract(item.contract),
+            )
+            for holder in (self.users.get(h) for h in holders)
+            if holder is not None
+        ]
 
         def grant(tx: Any) -> None:
-            stage_grant(tx, user, contract, objects, meters, right, f"staff:{principal.user_id}", now,  # type: ignore[arg-type]
-                        replace=own)
+            stage_grant(
+                tx,
+                user,
+                contract,
+                objects,
+                meters,
+                right,
+                f"staff:{principal.user_id}",
+                now,  # type: ignore[arg-type]
+                replace=own,
+            )
 
         self._commit(principal, item, target, actions, "approve", {"right": right}, notes, grant)
         return self._card(self._load(item.request_id), user)
 
-    def _commit(self, principal: Principal, item: AccessRequestItem, target: AccessRequestItem, actions: list[Any],
-                decision: str, details: dict[str, Any], notes: list[outbox.Notification],
-                also: Optional[Any] = None) -> None:
+    def _commit(
+        self,
+        principal: Principal,
+        item: AccessRequestItem,
+        target: AccessRequestItem,
+        actions: list[Any],
+        decision: str,
+        details: dict[str, Any],
+        notes: list[outbox.Notification],
+        also: Any | None = None,
+    ) -> None:
         """The status change (only from pending), the grant if any, the audit record and the notification:
         all or nothing. Two employees deciding at once: the second gets 409."""
         try:
@@ -379,9 +547,14 @@ class AccessRequestService:
                 tx.update(target, actions=actions, condition=AccessRequestItem.status == "pending")
                 if also is not None:
                     also(tx)
-                audit.record(tx, principal, f"access_request.{decision}", "access_request", item.request_id,
-                             {"contract": item.contract, "applicant": item.applicant_login,
-                              "requested": item.right, **details})
+                audit.record(
+                    tx,
+                    principal,
+                    f"access_request.{decision}",
+                    "access_request",
+                    item.request_id,
+                    {"contract": item.contract, "applicant": item.applicant_login, "requested": item.right, **details},
+                )
                 for note in notes:
                     outbox.stage(tx, note)
         except TransactWriteError as exc:
@@ -395,7 +568,7 @@ def _serial_matches(meter: Any, serial: str) -> bool:
     return meter.serial.upper() == serial.upper() and meter.status != "decommissioned"
 
 
-def _email(user: Optional[UserItem]) -> Optional[str]:
+def _email(user: UserItem | None) -> str | None:
     return user.email if user is not None and user.status == "active" else None
 
 
@@ -404,12 +577,16 @@ def _cursor(last: dict[str, Any]) -> str:
     return f"{at}_{request_id}"
 
 
-def _start_key(status: str, cursor: Optional[str]) -> Optional[dict[str, Any]]:
+def _start_key(status: str, cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
     found = _CURSOR.match(cursor)
     if not found:
         raise field_error("cursor", "Неверный формат")
     at, request_id = found.groups()
-    return {"pk": {"S": request_key(request_id)}, "sk": {"S": REQUEST_SK}, "contract_pk": {"S": queue_key(status)},
-            "meter_sk": {"S": f"{at}#{request_id}"}}
+    return {
+        "pk": {"S": request_key(request_id)},
+        "sk": {"S": REQUEST_SK},
+        "contract_pk": {"S": queue_key(status)},
+        "meter_sk": {"S": f"{at}#{request_id}"},
+    }

@@ -15,11 +15,13 @@ every change removes the item from that set, conditionally, so a second run find
 
     python -m chalicelib.metering.migrations
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -35,8 +37,10 @@ from .repository import ContractItem, ContractLinkItem, LinkItem, MeteringReposi
 
 logger = logging.getLogger("kabinet.migrations")
 
-MIGRATION_COMMENT = ("Договор был привязан к личному кабинету до того, как стали проверять владельца; данные "
-                     "учётной записи не совпали с данными владельца в биллинге. Запрос создан автоматически.")
+MIGRATION_COMMENT = (
+    "Договор был привязан к личному кабинету до того, как стали проверять владельца; данные "
+    "учётной записи не совпали с данными владельца в биллинге. Запрос создан автоматически."
+)
 # Items per TransactWriteItems (DynamoDB's limit is 100); a final revocation adds the contract link, the
 # user update, the request and the notification's three items to the meter links it carries.
 _TX_ITEMS = 100
@@ -45,37 +49,46 @@ _FINAL_EXTRA = 6
 
 @dataclass
 class MigrationReport:
-    kept: int = 0       # old links whose account is the holder: now `holder`
-    revoked: int = 0    # old links turned into pending access requests
-    orphaned: int = 0   # old links of accounts that no longer exist: removed
-    declared: int = 0   # meter links of declared meters: now `holder`
-    skipped: int = 0    # changed by someone else meanwhile: left for the next run
+    kept: int = 0  # old links whose account is the holder: now `holder`
+    revoked: int = 0  # old links turned into pending access requests
+    orphaned: int = 0  # old links of accounts that no longer exist: removed
+    declared: int = 0  # meter links of declared meters: now `holder`
+    skipped: int = 0  # changed by someone else meanwhile: left for the next run
 
     def __str__(self) -> str:
-        return (f"kept as holder: {self.kept}, turned into access requests: {self.revoked}, "
-                f"removed (account gone): {self.orphaned}, declared meters: {self.declared}, "
-                f"skipped: {self.skipped}")
+        return (
+            f"kept as holder: {self.kept}, turned into access requests: {self.revoked}, "
+            f"removed (account gone): {self.orphaned}, declared meters: {self.declared}, "
+            f"skipped: {self.skipped}"
+        )
 
 
 def _old_contract_links() -> Iterator[ContractLinkItem]:
-    condition = (ContractLinkItem.pk.startswith("USER#") & ContractLinkItem.sk.startswith("CONTRACT#")
-                 & ContractLinkItem.right.does_not_exist())
+    condition = (
+        ContractLinkItem.pk.startswith("USER#")
+        & ContractLinkItem.sk.startswith("CONTRACT#")
+        & ContractLinkItem.right.does_not_exist()
+    )
     return ContractLinkItem.scan(condition, page_size=200)
 
 
 def _old_declared_links() -> Iterator[LinkItem]:
-    condition = (LinkItem.pk.startswith("USER#") & LinkItem.sk.startswith("METER#") & LinkItem.right.does_not_exist()
-                 & LinkItem.contract.does_not_exist())
+    condition = (
+        LinkItem.pk.startswith("USER#")
+        & LinkItem.sk.startswith("METER#")
+        & LinkItem.right.does_not_exist()
+        & LinkItem.contract.does_not_exist()
+    )
     return LinkItem.scan(condition, page_size=200)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class LinkMigration:
-    def __init__(self, repository: Optional[MeteringRepository] = None, users: Optional[UserRepository] = None) -> None:
+    def __init__(self, repository: MeteringRepository | None = None, users: UserRepository | None = None) -> None:
         self.repo = repository or MeteringRepository()
         self.users = users or UserRepository()
 
@@ -101,9 +114,10 @@ class LinkMigration:
 
     def _migrate(self, link: ContractLinkItem, report: MigrationReport) -> None:
         user_id = user_id_of(link)
-        meter_links = sorted((i for i in self.repo.user_items(user_id)
-                              if isinstance(i, LinkItem) and i.contract == link.contract),
-                             key=lambda i: str(i.summary.as_dict().get("serial", "")))
+        meter_links = sorted(
+            (i for i in self.repo.user_items(user_id) if isinstance(i, LinkItem) and i.contract == link.contract),
+            key=lambda i: str(i.summary.as_dict().get("serial", "")),
+        )
         user = self.users.get(user_id)
         if user is None:
             self._remove(link, meter_links)
@@ -126,19 +140,27 @@ class LinkMigration:
                 for meter_link in chunk:
                     tx.update(meter_link, actions=[LinkItem.right.set("holder")], condition=LinkItem.pk.exists())
         with transaction() as tx:
-            tx.update(link, actions=[ContractLinkItem.right.set("holder"),
-                                     ContractLinkItem.link_meter.set(contract_key(contract.number)),
-                                     ContractLinkItem.granted_by.set("migration"),
-                                     ContractLinkItem.aiis_connected.set(aiis),
-                                     ContractLinkItem.user_name.set(portal_name(user)),
-                                     ContractLinkItem.user_login.set(user.login)],
-                      condition=ContractLinkItem.right.does_not_exist())
+            tx.update(
+                link,
+                actions=[
+                    ContractLinkItem.right.set("holder"),
+                    ContractLinkItem.link_meter.set(contract_key(contract.number)),
+                    ContractLinkItem.granted_by.set("migration"),
+                    ContractLinkItem.aiis_connected.set(aiis),
+                    ContractLinkItem.user_name.set(portal_name(user)),
+                    ContractLinkItem.user_login.set(user.login),
+                ],
+                condition=ContractLinkItem.right.does_not_exist(),
+            )
             if aiis and meter_links:
-                tx.update(user, actions=[UserItem.aiis_meter_ids.add({m.link_meter for m in meter_links})],
-                          condition=UserItem.pk.exists())
+                tx.update(
+                    user,
+                    actions=[UserItem.aiis_meter_ids.add({m.link_meter for m in meter_links})],
+                    condition=UserItem.pk.exists(),
+                )
 
     @staticmethod
-    def _shed(user: Optional[UserItem], meter_links: list[LinkItem], keep: int) -> list[LinkItem]:
+    def _shed(user: UserItem | None, meter_links: list[LinkItem], keep: int) -> list[LinkItem]:
         """Revoke meter links beyond what the final transaction can carry, in transactions of their own."""
         surplus, rest = meter_links[keep:], meter_links[:keep]
         for chunk in _chunks(surplus, _TX_ITEMS - 1):
@@ -161,11 +183,25 @@ class LinkMigration:
         """The access goes, a pending request takes its place, the account is told: one transaction."""
         rest = self._shed(user, meter_links, _TX_ITEMS - _FINAL_EXTRA)
         serial = str(meter_links[0].summary.as_dict().get("serial", "")) if meter_links else ""
-        request = new_request(user, link.contract, serial, "holder", "holder", MIGRATION_COMMENT, [], stamp(),
-                              origin="migration", request_id=migration_request_id(user.user_id, link.contract))
-        note = outbox.Notification("access_request_migrated", {"contract": link.contract}, user_id=user.user_id,
-                                   email=user.email if user.status == "active" else None,
-                                   link=targets.access_requests())
+        request = new_request(
+            user,
+            link.contract,
+            serial,
+            "holder",
+            "holder",
+            MIGRATION_COMMENT,
+            [],
+            stamp(),
+            origin="migration",
+            request_id=migration_request_id(user.user_id, link.contract),
+        )
+        note = outbox.Notification(
+            "access_request_migrated",
+            {"contract": link.contract},
+            user_id=user.user_id,
+            email=user.email if user.status == "active" else None,
+            link=targets.access_requests(),
+        )
         with transaction() as tx:
             # The link goes only if it is still the old one (a proof meanwhile made it `holder`).
             stage_revoke(tx, user, link, rest, condition=ContractLinkItem.right.does_not_exist())

@@ -1,6 +1,7 @@
 """Request and response shapes of `accounts` and `meters/{id}`."""
+
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -9,10 +10,12 @@ from chalicelib.accounts.identifiers import InvalidIdentifier, normalize_email
 from chalicelib.core.model import BaseModel
 from chalicelib.core.types import EMAIL_PATTERN, documented
 
-ContractNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
-                                                  pattern=r"^[0-9A-Za-zА-Яа-яЁё/\-\.]+$")]
-Serial = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
-                                          pattern=r"^[0-9A-Za-z\-]+$")]
+ContractNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[0-9A-Za-zА-Яа-яЁё/\-\.]+$")
+]
+Serial = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[0-9A-Za-z\-]+$")
+]
 MeterStatus = Literal["active", "decommissioned", "aiis"]
 Right = Literal["holder", "submit", "view"]
 CoUserRight = Literal["submit", "view"]
@@ -20,8 +23,9 @@ CoUserRight = Literal["submit", "view"]
 
 def _billed_reading(value: str) -> str:
     if not re.fullmatch(r"\d{1,9}([.,]\d{1,6})?", value):
-        raise PydanticCustomError("kabinet.billed_reading",
-                                  "Показание из квитанции: только цифры, до 9 знаков до запятой")
+        raise PydanticCustomError(
+            "kabinet.billed_reading", "Показание из квитанции: только цифры, до 9 знаков до запятой"
+        )
     return value
 
 
@@ -33,8 +37,7 @@ def _email(value: str) -> str:
 
 
 BilledReading = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_billed_reading)]
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email),
-                  documented(pattern=EMAIL_PATTERN)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), documented(pattern=EMAIL_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -44,21 +47,24 @@ class Strict(BaseModel):
 class LinkRequest(Strict):
     contract_number: ContractNumber
     meter_serial: Serial
-    billed_reading: Optional[BilledReading] = Field(
-        default=None, description="Последнее показание этого счётчика из счёта или квитанции (для ЮЛ и ИП; для ФЛ — если "
-                                  "в договоре нет СНИЛС)")
+    billed_reading: BilledReading | None = Field(
+        default=None,
+        description="Последнее показание этого счётчика из счёта или квитанции (для ЮЛ и ИП; для ФЛ — если "
+        "в договоре нет СНИЛС)",
+    )
 
 
 class RenameRequest(Strict):
-    label: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]] = None
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
 
 
 class VirtualMeterRequest(Strict):
     """A meter the user declares (seed 001): checked by billing at the next exchange."""
+
     location: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
     account_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9\-]{4,20}$")]
     serial: Serial
-    model: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]] = None
+    model: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     digits: int = Field(default=6, ge=4, le=9)
     zones: Literal[1, 2, 3] = 1
 
@@ -66,15 +72,15 @@ class VirtualMeterRequest(Strict):
 class MeterSummary(BaseModel):
     id: str
     serial: str
-    label: Optional[str] = None
-    model: Optional[str] = None
+    label: str | None = None
+    model: str | None = None
     status: MeterStatus
     zones: list[str]
     digits: int
     virtual: bool
     verified: bool
-    account: Optional[str] = None
-    location: Optional[str] = Field(default=None, description="Место установки заявленного счётчика")
+    account: str | None = None
+    location: str | None = Field(default=None, description="Место установки заявленного счётчика")
 
 
 class ObjectOut(BaseModel):
@@ -115,30 +121,31 @@ class ReplacementOut(BaseModel):
 class MeterCard(BaseModel):
     id: str
     serial: str
-    label: Optional[str] = None
-    model: Optional[str] = None
+    label: str | None = None
+    model: str | None = None
     status: MeterStatus
-    contract: Optional[str] = None
+    contract: str | None = None
     account: str
-    object_name: Optional[str] = None
-    location: Optional[str] = None
+    object_name: str | None = None
+    location: str | None = None
     digits: int
     zones: list[str]
     coefficient: str
-    install_date: Optional[str] = None
-    install_place: Optional[str] = None
-    verified_on: Optional[str] = None
-    next_verification: Optional[str] = None
-    seal: Optional[str] = None
-    point_code: Optional[str] = None
+    install_date: str | None = None
+    install_place: str | None = None
+    verified_on: str | None = None
+    next_verification: str | None = None
+    seal: str | None = None
+    point_code: str | None = None
     virtual: bool
     verified: bool
     last_billing_values: dict[str, str]
-    last_billing_period: Optional[str] = None
-    current_reading: Optional[CurrentReading] = None
+    last_billing_period: str | None = None
+    current_reading: CurrentReading | None = None
     right: Right = Field(description="Право пользователя на договор этого счётчика")
-    replacements: list[ReplacementOut] = Field(default_factory=list,
-                                               description="Замены прибора учёта по данным биллинга, новые первыми")
+    replacements: list[ReplacementOut] = Field(
+        default_factory=list, description="Замены прибора учёта по данным биллинга, новые первыми"
+    )
 
 
 class InvitationRequest(Strict):

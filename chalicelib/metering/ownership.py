@@ -7,11 +7,11 @@ Pure rules over the stored items (docs/design-ownership.md, «Proof of ownership
 - ФЛ whose billing record has no СНИЛС: the same surname and the last billed reading.
 A contract from an old-format drop (no `category`) carries no identity and is never proven here.
 """
+
 from __future__ import annotations
 
 import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Optional
 
 from chalicelib.accounts.repository import UserItem
 
@@ -26,7 +26,7 @@ def _profile(user: UserItem) -> dict[str, object]:
     return user.profile.as_dict() if user.profile else {}
 
 
-def _canonical(value: object) -> Optional[str]:
+def _canonical(value: object) -> str | None:
     """An identifier as compared: no separators, Latin letters upper-case; None when empty."""
     if not isinstance(value, str):
         return None
@@ -34,7 +34,7 @@ def _canonical(value: object) -> Optional[str]:
     return text or None
 
 
-def _same(account_value: object, holder_value: Optional[str]) -> bool:
+def _same(account_value: object, holder_value: str | None) -> bool:
     ours, theirs = _canonical(account_value), _canonical(holder_value)
     return ours is not None and ours == theirs
 
@@ -45,8 +45,11 @@ def identity_matches(user: UserItem, contract: ContractItem) -> bool:
         return False
     profile = _profile(user)
     if contract.holder_kind == "company":
-        return (user.kind == "company" and _same(profile.get("inn"), contract.holder_inn)
-                and _same(profile.get("kpp"), contract.holder_kpp))
+        return (
+            user.kind == "company"
+            and _same(profile.get("inn"), contract.holder_inn)
+            and _same(profile.get("kpp"), contract.holder_kpp)
+        )
     if contract.holder_kind == "entrepreneur":
         return user.kind == "entrepreneur" and _same(profile.get("inn"), contract.holder_inn)
     if contract.holder_kind == "person":
@@ -66,7 +69,7 @@ def holder_surname(holder_name: str) -> str:
     return words[0] if words else ""
 
 
-def billed_integer(value: object) -> Optional[int]:
+def billed_integer(value: object) -> int | None:
     """The integer part of a billed value as billing stores it ("12345", "8456.12", "8456,12")."""
     if not isinstance(value, str):
         return None
@@ -79,7 +82,7 @@ def billed_integer(value: object) -> Optional[int]:
     return int(number.to_integral_value(rounding=ROUND_DOWN))
 
 
-def billed_reading_matches(meter: Optional[MeterItem], billed_reading: Optional[str]) -> bool:
+def billed_reading_matches(meter: MeterItem | None, billed_reading: str | None) -> bool:
     """`billed_reading` is the named meter's last billed value (zone T1, integer part: what the bill,
     invoice or акт сверки shows)."""
     if meter is None or billed_reading is None:
@@ -89,8 +92,9 @@ def billed_reading_matches(meter: Optional[MeterItem], billed_reading: Optional[
     return billed is not None and typed is not None and billed == typed
 
 
-def proves_ownership(user: UserItem, contract: ContractItem, meter: Optional[MeterItem],
-                     billed_reading: Optional[str]) -> bool:
+def proves_ownership(
+    user: UserItem, contract: ContractItem, meter: MeterItem | None, billed_reading: str | None
+) -> bool:
     """- ФЛ whose billing record has a СНИЛС: `identity_matches` (a СНИЛС is on no public record);
     - ЮЛ and ИП: `identity_matches` AND the billed reading — ИНН and КПП are public in ЕГРЮЛ/ЕГРИП and
       registration does not verify them, so they only tie the account to the holder, while the reading
@@ -107,16 +111,20 @@ def proves_ownership(user: UserItem, contract: ContractItem, meter: Optional[Met
     surname = _profile(user).get("last_name")
     if not isinstance(surname, str) or not surname.strip():
         return False
-    return (surname_key(surname) == holder_surname(contract.holder_name)
-            and billed_reading_matches(meter, billed_reading))
+    return surname_key(surname) == holder_surname(contract.holder_name) and billed_reading_matches(
+        meter, billed_reading
+    )
 
 
 def portal_name(user: UserItem) -> str:
     """A person as the portal shows people: «Фамилия И. О.»; an organisation or ИП by its short name."""
     profile = _profile(user)
     if user.kind == "person":
-        initials = " ".join(f"{str(part).strip()[0]}." for part in (profile.get("first_name"), profile.get("middle_name"))
-                            if isinstance(part, str) and part.strip())
+        initials = " ".join(
+            f"{str(part).strip()[0]}."
+            for part in (profile.get("first_name"), profile.get("middle_name"))
+            if isinstance(part, str) and part.strip()
+        )
         surname = str(profile.get("last_name") or "").strip()
         return " ".join(p for p in (surname, initials) if p) or user.login
     return str(profile.get("short_name") or user.login)

@@ -8,10 +8,12 @@ Entry: `date`, `period` (of the date), `old_meter_id`, `old_serial`, `old_final`
 `old_previous` (the old meter's last known values before that period; may be empty),
 `old_previous_period`, `old_digits`, `old_coefficient`, `new_meter_id`, `new_serial`, `new_initial`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from chalicelib.readings.rules import Period, ReplacedMeter
 
@@ -32,13 +34,13 @@ def merged(*histories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [entries[key] for key in sorted(entries)]
 
 
-def history_of(meter: Optional[MeterItem]) -> list[dict[str, Any]]:
+def history_of(meter: MeterItem | None) -> list[dict[str, Any]]:
     if meter is None or not meter.replacements:
         return []
     return [_plain(e) for e in meter.replacements]
 
 
-def in_force(meter: MeterItem, previous_period: Optional[str], period: Period) -> Optional[dict[str, Any]]:
+def in_force(meter: MeterItem, previous_period: str | None, period: Period) -> dict[str, Any] | None:
     """The replacement that installed this meter and bears on `period`'s reading: made in this period
     or earlier, with no value of the new meter known since (else that value is the previous one)."""
     mine = [e for e in history_of(meter) if e["new_meter_id"] == meter.meter_id and e["period"] <= period.key]
@@ -51,9 +53,12 @@ def in_force(meter: MeterItem, previous_period: Optional[str], period: Period) -
 
 
 def replaced_meter(entry: dict[str, Any]) -> ReplacedMeter:
-    return ReplacedMeter(final={z: Decimal(v) for z, v in entry["old_final"].items()},
-                         previous={z: Decimal(v) for z, v in (entry.get("old_previous") or {}).items()},
-                         digits=int(entry["old_digits"]), coefficient=Decimal(entry["old_coefficient"]))
+    return ReplacedMeter(
+        final={z: Decimal(v) for z, v in entry["old_final"].items()},
+        previous={z: Decimal(v) for z, v in (entry.get("old_previous") or {}).items()},
+        digits=int(entry["old_digits"]),
+        coefficient=Decimal(entry["old_coefficient"]),
+    )
 
 
 def new_initial(entry: dict[str, Any]) -> dict[str, Decimal]:
@@ -62,9 +67,16 @@ def new_initial(entry: dict[str, Any]) -> dict[str, Decimal]:
 
 def history_out(meter: MeterItem) -> list[ReplacementOut]:
     """The card's «Замены прибора учёта», newest first."""
-    return [ReplacementOut(date=e["date"], old_serial=e["old_serial"], old_final=e["old_final"],
-                           new_serial=e["new_serial"], new_initial=e["new_initial"])
-            for e in reversed(history_of(meter))]
+    return [
+        ReplacementOut(
+            date=e["date"],
+            old_serial=e["old_serial"],
+            old_final=e["old_final"],
+            new_serial=e["new_serial"],
+            new_initial=e["new_initial"],
+        )
+        for e in reversed(history_of(meter))
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -3,12 +3,13 @@
 Keys and access patterns: docs/design-metering.md. Readings and the sync lock live here too so
 that a reading write and the lock check are one transaction in one table.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -45,6 +46,7 @@ class _ByContract(GlobalSecondaryIndex["MeterItem"]):
     class Meta:
         index_name = "by_contract"
         projection = AllProjection()
+
     contract_pk = UnicodeAttribute(hash_key=True)
     meter_sk = UnicodeAttribute(range_key=True)
 
@@ -53,14 +55,17 @@ class _ByLinkedMeter(GlobalSecondaryIndex["LinkItem"]):
     class Meta:
         index_name = "by_linked_meter"
         projection = AllProjection()
+
     link_meter = UnicodeAttribute(hash_key=True)
 
 
 class _ByLinkedContract(GlobalSecondaryIndex["ContractLinkItem"]):
     """The same index as `_ByLinkedMeter`, read as contract links (`link_meter` = `CONTRACT#<number>`)."""
+
     class Meta:
         index_name = "by_linked_meter"
         projection = AllProjection()
+
     link_meter = UnicodeAttribute(hash_key=True)
 
 
@@ -68,9 +73,11 @@ class _BySchedule(GlobalSecondaryIndex["MeterItem"]):
     """Sparse (keys only): what the reminder ticks look for, never the whole table (chalicelib/reminders).
     Meter links that take manual readings: `MANUAL#<shard>` / `<user_id>#<meter_id>`; meters with a
     verification notice still to come: `VERIFY#<shard>` / `<local day it is due>#<meter_id>`."""
+
     class Meta:
         index_name = "by_schedule"
         projection = KeysOnlyProjection()
+
     sched_pk = UnicodeAttribute(hash_key=True)
     sched_sk = UnicodeAttribute(range_key=True)
 
@@ -150,6 +157,7 @@ class MeterItem(Model):
 
 class ContractLinkItem(Model):
     """A user's access to a contract: as its holder, or as a co-user the holder invited or staff approved."""
+
     Meta = table_meta("metering")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -180,6 +188,7 @@ class InvitationItem(Model):
     pk `CONTRACT#<number>`, sk `INVITE#<sha256(token)>`; `link_meter` = `CONTRACT#<number>` puts it on the
     `by_linked_meter` index beside the contract's links, so the holder's list of co-users and
     invitations is one Query. Removed when accepted or cancelled; `ttl` removes an expired one."""
+
     Meta = table_meta("metering")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -197,6 +206,7 @@ class InvitationItem(Model):
 
 class LinkItem(Model):
     """A user's link to one meter, with a copy of what the `accounts` list shows."""
+
     Meta = table_meta("metering")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -219,11 +229,11 @@ class ReadingItem(Model):
     sk = UnicodeAttribute(range_key=True)
     meter_id = UnicodeAttribute()
     period = UnicodeAttribute()
-    values = MapAttribute(default=dict)       # zone -> value (text)
-    previous = MapAttribute(default=dict)     # zone -> previous value (text) or absent
-    difference = MapAttribute(default=dict)   # zone -> difference (text)
+    values = MapAttribute(default=dict)  # zone -> value (text)
+    previous = MapAttribute(default=dict)  # zone -> previous value (text) or absent
+    difference = MapAttribute(default=dict)  # zone -> difference (text)
     consumption = MapAttribute(default=dict)  # zone -> difference × coefficient (text)
-    rollover = MapAttribute(default=dict)     # zone -> bool
+    rollover = MapAttribute(default=dict)  # zone -> bool
     reading_date = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="user")  # user | billing | aiis
     submitted_by = UnicodeAttribute(null=True)  # user id of a portal submission
@@ -231,7 +241,7 @@ class ReadingItem(Model):
     submitted_by_name = UnicodeAttribute(null=True)
     submitted_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
-    export_pk = UnicodeAttribute(null=True)   # "PENDING" until the exchange has exported it
+    export_pk = UnicodeAttribute(null=True)  # "PENDING" until the exchange has exported it
     changed_at = UnicodeAttribute(null=True)
 
 
@@ -252,7 +262,7 @@ class ClosedPeriodItem(Model):
 
 
 class MeteringRepository:
-    def contract_with_objects(self, number: str) -> tuple[Optional[ContractItem], list[ObjectItem]]:
+    def contract_with_objects(self, number: str) -> tuple[ContractItem | None, list[ObjectItem]]:
         """One Query: the contract item and its objects share the partition."""
         contract, objects = None, []
         page = ContractItem._get_connection().query(contract_key(number), consistent_read=True)
@@ -280,28 +290,37 @@ class MeteringRepository:
             if not start_key:
                 return items
 
-    def card(self, user_id: str, meter_id: str, period: str) -> tuple[Optional[MeterItem], Optional[LinkItem],
-                                                                       Optional[ReadingItem]]:
+    def card(
+        self, user_id: str, meter_id: str, period: str
+    ) -> tuple[MeterItem | None, LinkItem | None, ReadingItem | None]:
         """Meter, the user's link and the current reading in one BatchGetItem."""
-        keys = [(meter_key(meter_id), "METER"), (user_key(user_id), meter_key(meter_id)),
-                (meter_key(meter_id), period_key(period))]
+        keys = [
+            (meter_key(meter_id), "METER"),
+            (user_key(user_id), meter_key(meter_id)),
+            (meter_key(meter_id), period_key(period)),
+        ]
         found = self.items(keys)
         meter = found.get(keys[0])
         link = found.get(keys[1])
         reading = found.get(keys[2])
-        return (MeterItem.from_raw_data(meter) if meter else None,
-                LinkItem.from_raw_data(link) if link else None,
-                ReadingItem.from_raw_data(reading) if reading else None)
+        return (
+            MeterItem.from_raw_data(meter) if meter else None,
+            LinkItem.from_raw_data(link) if link else None,
+            ReadingItem.from_raw_data(reading) if reading else None,
+        )
 
     def items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """Raw items of any kinds by (pk, sk), one BatchGetItem per 100 keys; absent keys are absent."""
         return {(i["pk"]["S"], i["sk"]["S"]): i for i in _batch_get_raw(keys)}
 
     def readings(self, meter_id: str, limit: int = 120) -> list[ReadingItem]:
-        return list(ReadingItem.query(meter_key(meter_id), ReadingItem.sk.startswith("PERIOD#"),
-                                      scan_index_forward=False, limit=limit))
+        return list(
+            ReadingItem.query(
+                meter_key(meter_id), ReadingItem.sk.startswith("PERIOD#"), scan_index_forward=False, limit=limit
+            )
+        )
 
-    def reading(self, meter_id: str, period: str) -> Optional[ReadingItem]:
+    def reading(self, meter_id: str, period: str) -> ReadingItem | None:
         try:
             return ReadingItem.get(meter_key(meter_id), period_key(period), consistent_read=True)
         except ReadingItem.DoesNotExist:
@@ -339,13 +358,13 @@ class MeteringRepository:
             if not start_key:
                 return links, invitations
 
-    def contract_link(self, user_id: str, number: str) -> Optional[ContractLinkItem]:
+    def contract_link(self, user_id: str, number: str) -> ContractLinkItem | None:
         try:
             return ContractLinkItem.get(user_key(user_id), contract_key(number), consistent_read=True)
         except ContractLinkItem.DoesNotExist:
             return None
 
-    def invitation(self, number: str, digest: str) -> Optional[InvitationItem]:
+    def invitation(self, number: str, digest: str) -> InvitationItem | None:
         try:
             return InvitationItem.get(contract_key(number), invitation_key(digest), consistent_read=True)
         except InvitationItem.DoesNotExist:
@@ -356,8 +375,9 @@ class MeteringRepository:
         """The meter's readings this account submitted keep the account id but show `label` as the submitter."""
         for reading in self.readings(meter_id):
             if reading.submitted_by == user_id and reading.submitted_by_name != label:
-                reading.update(actions=[ReadingItem.submitted_by_name.set(label)],
-                               condition=ReadingItem.submitted_by == user_id)
+                reading.update(
+                    actions=[ReadingItem.submitted_by_name.set(label)], condition=ReadingItem.submitted_by == user_id
+                )
 
     def delete_links(self, links: Iterable[LinkItem]) -> None:
         with LinkItem.batch_write() as batch:
@@ -370,7 +390,7 @@ class MeteringRepository:
             for pk, sk in keys:
                 batch.delete(MeterItem(pk, sk))
 
-    def lock(self) -> Optional[LockItem]:
+    def lock(self) -> LockItem | None:
         try:
             return LockItem.get("SYNC", "LOCK", consistent_read=True)
         except LockItem.DoesNotExist:
@@ -391,5 +411,5 @@ def _batch_get_raw(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
         return list(response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", []))
 
     for start in range(0, len(keys), 100):
-        until_processed(read, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[start:start + 100]])
+        until_processed(read, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[start : start + 100]])
     return items

@@ -1,8 +1,8 @@
 """Linking contracts and meters to a user; the `accounts` tree; meter cards; declared meters."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Optional
 
 from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserItem
@@ -12,12 +12,29 @@ from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, ra
 from chalicelib.core.throttle import ThrottleItem
 
 from .access import MAX_METERS_PER_GRANT, meter_summary, right_of, schedule_keys, stage_grant, stage_revoke
-from .models import (AccountsOut, ContractOut, CurrentReading, LinkRequest, MeterCard, MeterSummary, ObjectOut,
-                     VirtualMeterRequest)
+from .models import (
+    AccountsOut,
+    ContractOut,
+    CurrentReading,
+    LinkRequest,
+    MeterCard,
+    MeterSummary,
+    ObjectOut,
+    VirtualMeterRequest,
+)
 from .ownership import proves_ownership
 from .replacements import history_out
-from .repository import (ContractLinkItem, LinkItem, MeterItem, MeteringRepository, account_key, contract_key,
-                         meter_key, serial_key, user_key)
+from .repository import (
+    ContractLinkItem,
+    LinkItem,
+    MeteringRepository,
+    MeterItem,
+    account_key,
+    contract_key,
+    meter_key,
+    serial_key,
+    user_key,
+)
 
 # Linking attempts per account per hour: guessing contract numbers must stay impractical.
 LINK_ATTEMPTS_PER_HOUR = 10
@@ -28,8 +45,10 @@ CONTRACT_FAILURE_WINDOW = 24 * 3600
 OWNERSHIP_NOT_PROVEN = (
     "Не удалось подтвердить, что Вы — владелец этого договора. Проверьте номер договора и заводской номер "
     "счётчика. Организациям и индивидуальным предпринимателям, а также физическим лицам, в договоре которых "
-    "не указан СНИЛС, нужно указать последнее показание этого счётчика из счёта или квитанции. Если договор оформлен на другого человека или организацию, попросите владельца "
-    "пригласить Вас или запросите доступ у сетевой компании: «Запросить доступ».")
+    "не указан СНИЛС, нужно указать последнее показание этого счётчика из счёта или квитанции. "
+    "Если договор оформлен на другого человека или организацию, попросите владельца "
+    "пригласить Вас или запросите доступ у сетевой компании: «Запросить доступ»."
+)
 METER_NOT_FOUND = "Прибор учёта не найден"
 
 
@@ -64,7 +83,7 @@ def _refuse_if_contract_exhausted(number: str) -> None:
 
 
 class MeteringService:
-    def __init__(self, repository: Optional[MeteringRepository] = None) -> None:
+    def __init__(self, repository: MeteringRepository | None = None) -> None:
         self.repo = repository or MeteringRepository()
 
     def link(self, principal: Principal, request: LinkRequest) -> AccountsOut:
@@ -78,8 +97,11 @@ class MeteringService:
         meters = self.repo.meters_of(contract_key(number))
         serial = request.meter_serial.upper()
         named = next((m for m in meters if m.serial.upper() == serial and m.status != "decommissioned"), None)
-        if contract is None or named is None or not proves_ownership(principal.user, contract, named,
-                                                                      request.billed_reading):
+        if (
+            contract is None
+            or named is None
+            or not proves_ownership(principal.user, contract, named, request.billed_reading)
+        ):
             throttle.hit("link-contract-failed", number, CONTRACT_FAILURES_PER_DAY, CONTRACT_FAILURE_WINDOW)
             raise not_proven()
         replace = None
@@ -88,17 +110,32 @@ class MeteringService:
             if replace is not None and right_of(replace) == "holder":
                 raise conflict("Этот договор уже привязан к Вашему личному кабинету")
         if len(meters) > MAX_METERS_PER_GRANT:
-            raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "
-                           "Обратитесь в сетевую компанию", status=422, code="too_many_meters")
+            raise ApiError(
+                "В договоре слишком много приборов учёта для подключения через личный кабинет. "
+                "Обратитесь в сетевую компанию",
+                status=422,
+                code="too_many_meters",
+            )
         with transaction() as tx:
             # A co-user who proves ownership becomes the holder: their link changes right in place.
-            stage_grant(tx, principal.user, contract, objects, meters, "holder", "proof", clock.iso(clock.now()),
-                        replace=replace)
+            stage_grant(
+                tx,
+                principal.user,
+                contract,
+                objects,
+                meters,
+                "holder",
+                "proof",
+                clock.iso(clock.now()),
+                replace=replace,
+            )
         return self.accounts(principal.user_id)
 
     def unlink(self, principal: Principal, contract_number: str) -> None:
         items = self.repo.user_items(principal.user_id)
-        contract_link = next((i for i in items if isinstance(i, ContractLinkItem) and i.contract == contract_number), None)
+        contract_link = next(
+            (i for i in items if isinstance(i, ContractLinkItem) and i.contract == contract_number), None
+        )
         if contract_link is None:
             raise not_found("Договор не привязан к Вашему личному кабинету")
         links = [i for i in items if isinstance(i, LinkItem) and i.contract == contract_number]
@@ -113,12 +150,24 @@ class MeteringService:
         for contract in sorted((i for i in items if isinstance(i, ContractLinkItem)), key=lambda c: c.contract):
             objects = []
             for object_id, obj in sorted(contract.objects.as_dict().items(), key=lambda kv: kv[1]["name"]):
-                meters = [_summary(link) for link in links
-                          if link.contract == contract.contract and link.summary["object_id"] == object_id]
-                objects.append(ObjectOut(id=object_id, name=obj["name"], address=obj["address"],
-                                         account=obj["account"], meters=meters))
-            contracts.append(ContractOut(number=contract.contract, holder_name=contract.holder_name,
-                                         right=right_of(contract) or "view", objects=objects))
+                meters = [
+                    _summary(link)
+                    for link in links
+                    if link.contract == contract.contract and link.summary["object_id"] == object_id
+                ]
+                objects.append(
+                    ObjectOut(
+                        id=object_id, name=obj["name"], address=obj["address"], account=obj["account"], meters=meters
+                    )
+                )
+            contracts.append(
+                ContractOut(
+                    number=contract.contract,
+                    holder_name=contract.holder_name,
+                    right=right_of(contract) or "view",
+                    objects=objects,
+                )
+            )
         # Meters the user declared: unverified, or confirmed by billing under a contract not linked here.
         declared = [_summary(link) for link in links if link.contract not in linked_contracts]
         return AccountsOut(contracts=contracts, declared_meters=declared)
@@ -131,20 +180,41 @@ class MeteringService:
             raise not_found(METER_NOT_FOUND)
         current = None
         if reading is not None:
-            current = CurrentReading(period=reading.period, values=reading.values.as_dict(),
-                                     consumption=reading.consumption.as_dict(), submitted_at=reading.submitted_at)
-        return MeterCard(id=meter.meter_id, serial=meter.serial, label=link.label, model=meter.model,
-                         status=meter.status, contract=meter.contract, account=meter.account,
-                         object_name=link.summary.as_dict().get("object_name"), location=meter.location,
-                         digits=int(meter.digits), zones=list(meter.zones), coefficient=meter.coefficient,
-                         install_date=meter.install_date, install_place=meter.install_place,
-                         verified_on=meter.verified_on, next_verification=meter.next_verification, seal=meter.seal,
-                         point_code=meter.point_code, virtual=bool(meter.virtual), verified=bool(meter.verified),
-                         last_billing_values=meter.last_billing_values.as_dict(),
-                         last_billing_period=meter.last_billing_period, current_reading=current,
-                         right=right_of(link) or "view", replacements=history_out(meter))
+            current = CurrentReading(
+                period=reading.period,
+                values=reading.values.as_dict(),
+                consumption=reading.consumption.as_dict(),
+                submitted_at=reading.submitted_at,
+            )
+        return MeterCard(
+            id=meter.meter_id,
+            serial=meter.serial,
+            label=link.label,
+            model=meter.model,
+            status=meter.status,
+            contract=meter.contract,
+            account=meter.account,
+            object_name=link.summary.as_dict().get("object_name"),
+            location=meter.location,
+            digits=int(meter.digits),
+            zones=list(meter.zones),
+            coefficient=meter.coefficient,
+            install_date=meter.install_date,
+            install_place=meter.install_place,
+            verified_on=meter.verified_on,
+            next_verification=meter.next_verification,
+            seal=meter.seal,
+            point_code=meter.point_code,
+            virtual=bool(meter.virtual),
+            verified=bool(meter.verified),
+            last_billing_values=meter.last_billing_values.as_dict(),
+            last_billing_period=meter.last_billing_period,
+            current_reading=current,
+            right=right_of(link) or "view",
+            replacements=history_out(meter),
+        )
 
-    def rename(self, principal: Principal, meter_id: str, label: Optional[str]) -> None:
+    def rename(self, principal: Principal, meter_id: str, label: str | None) -> None:
         if not owns(principal, meter_id):
             raise not_found(METER_NOT_FOUND)
         link = LinkItem(user_key(principal.user_id), meter_key(meter_id))
@@ -155,20 +225,44 @@ class MeteringService:
         holder = account_key(request.account_number)
         meter_id = meter_id_for(request.account_number, request.serial)
         if self.repo.meters([meter_id]):
-            raise validation_error([FieldError("serial", "Этот счётчик уже известен: если он есть в Вашем договоре, "
-                                                         "привяжите договор")])
+            raise validation_error(
+                [FieldError("serial", "Этот счётчик уже известен: если он есть в Вашем договоре, привяжите договор")]
+            )
         now = clock.iso(clock.now())
         zones = [f"T{i}" for i in range(1, request.zones + 1)]
-        meter = MeterItem(meter_key(meter_id), "METER", meter_id=meter_id, contract_pk=holder,
-                          meter_sk=serial_key(request.serial.upper()), account=request.account_number,
-                          location=request.location, serial=request.serial.upper(), model=request.model,
-                          digits=request.digits, zones=zones, coefficient="1", status="active", virtual=True,
-                          verified=False, declared_by=principal.user_id, updated_at=now)
+        meter = MeterItem(
+            meter_key(meter_id),
+            "METER",
+            meter_id=meter_id,
+            contract_pk=holder,
+            meter_sk=serial_key(request.serial.upper()),
+            account=request.account_number,
+            location=request.location,
+            serial=request.serial.upper(),
+            model=request.model,
+            digits=request.digits,
+            zones=zones,
+            coefficient="1",
+            status="active",
+            virtual=True,
+            verified=False,
+            declared_by=principal.user_id,
+            updated_at=now,
+        )
         with transaction() as tx:
             tx.save(meter, condition=MeterItem.pk.does_not_exist())  # a concurrent declaration loses
-            tx.save(LinkItem(user_key(principal.user_id), meter_key(meter_id), link_meter=meter_id, contract=None,
-                             summary=meter_summary(meter), right="holder", linked_at=now,
-                             **schedule_keys(principal.user_id, meter_id, "active", "holder")))
+            tx.save(
+                LinkItem(
+                    user_key(principal.user_id),
+                    meter_key(meter_id),
+                    link_meter=meter_id,
+                    contract=None,
+                    summary=meter_summary(meter),
+                    right="holder",
+                    linked_at=now,
+                    **schedule_keys(principal.user_id, meter_id, "active", "holder"),
+                )
+            )
             tx.update(principal.user, actions=[UserItem.meter_ids.add({meter_id})])
         principal.user.meter_ids = (principal.user.meter_ids or set()) | {meter_id}
         from chalicelib.readings.rules import Period
@@ -178,7 +272,16 @@ class MeteringService:
 
 def _summary(link: LinkItem) -> MeterSummary:
     data = link.summary.as_dict()
-    return MeterSummary(id=link.link_meter, serial=data["serial"], label=link.label, model=data.get("model"),
-                        status=data["status"], zones=data["zones"], digits=int(data["digits"]),
-                        virtual=bool(data.get("virtual")), verified=bool(data.get("verified", True)),
-                        account=data.get("account"), location=data.get("location"))
+    return MeterSummary(
+        id=link.link_meter,
+        serial=data["serial"],
+        label=link.label,
+        model=data.get("model"),
+        status=data["status"],
+        zones=data["zones"],
+        digits=int(data["digits"]),
+        virtual=bool(data.get("virtual")),
+        verified=bool(data.get("verified", True)),
+        account=data.get("account"),
+        location=data.get("location"),
+    )

@@ -6,20 +6,19 @@ the `by_linked_meter` index beside the contract's links, so the holder's list is
 itself is only in the letter. Routes for a contract answer 404 to anyone but its holder, as for any
 contract that is not theirs (docs/design-ownership.md, «Co-users by invitation»).
 """
+
 from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Optional
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
 from chalicelib.accounts.identifiers import email_key
 from chalicelib.accounts.principal import Principal
-from chalicelib.accounts.repository import PROFILE, UserItem, UserRepository
-from chalicelib.accounts.repository import user_key as identity_key
+from chalicelib.accounts.repository import PROFILE, UserItem, UserRepository, user_key as identity_key
 from chalicelib.accounts.tokens import secret_digest
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
@@ -27,8 +26,7 @@ from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, not_found
 from chalicelib.notifications import outbox, targets
 
-from .access import (MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, stage_revoke, user_id_of,
-                     user_ref)
+from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, stage_revoke, user_id_of, user_ref
 from .models import AcceptInvitationRequest, AccountsOut, CoUserOut, CoUsersOut, InvitationOut, InvitationRequest
 from .ownership import portal_name
 from .repository import ContractLinkItem, InvitationItem, LinkItem, MeteringRepository, contract_key, invitation_key
@@ -40,21 +38,30 @@ INVITATIONS_PER_DAY = 20
 ACCEPTS_PER_HOUR = 10
 CO_USER_RIGHTS = ("submit", "view")
 NOT_YOURS = "Договор не привязан к Вашему личному кабинету"
-INVITATION_INVALID = ("Приглашение недействительно или устарело. Попросите владельца договора прислать "
-                      "новое приглашение")
-OTHER_EMAIL = ("Приглашение отправлено на другой адрес электронной почты. Войдите в личный кабинет, "
-               "зарегистрированный на адрес из письма, и откройте ссылку снова")
+INVITATION_INVALID = "Приглашение недействительно или устарело. Попросите владельца договора прислать новое приглашение"
+OTHER_EMAIL = (
+    "Приглашение отправлено на другой адрес электронной почты. Войдите в личный кабинет, "
+    "зарегистрированный на адрес из письма, и откройте ссылку снова"
+)
 
 
 def _invitation_out(item: InvitationItem) -> InvitationOut:
-    return InvitationOut(id=item.invitation_id, email=item.email, right=item.right,  # type: ignore[arg-type]
-                         created_at=item.created_at,
-                         expires_at=clock.iso(datetime.fromtimestamp(int(item.expires_at), timezone.utc)))
+    return InvitationOut(
+        id=item.invitation_id,
+        email=item.email,
+        right=item.right,  # type: ignore[arg-type]
+        created_at=item.created_at,
+        expires_at=clock.iso(datetime.fromtimestamp(int(item.expires_at), UTC)),
+    )
 
 
 class SharingService:
-    def __init__(self, repository: Optional[MeteringRepository] = None, users: Optional[UserRepository] = None,
-                 settings: Optional[Settings] = None) -> None:
+    def __init__(
+        self,
+        repository: MeteringRepository | None = None,
+        users: UserRepository | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.repo = repository or MeteringRepository()
         self.users = users or UserRepository()
         self.settings = settings or get_settings()
@@ -77,15 +84,32 @@ class SharingService:
         now = clock.now()
         token = secrets.token_urlsafe(32)
         expires = clock.epoch(now + timedelta(days=INVITATION_DAYS))
-        item = InvitationItem(contract_key(number), invitation_key(secret_digest(token)),
-                              link_meter=contract_key(number), invitation_id=uuid.uuid4().hex, contract=number,
-                              email=request.email, email_key=email_key(request.email), right=request.right,
-                              invited_by=principal.user_id, created_at=clock.iso(now), expires_at=expires,
-                              ttl=expires)
+        item = InvitationItem(
+            contract_key(number),
+            invitation_key(secret_digest(token)),
+            link_meter=contract_key(number),
+            invitation_id=uuid.uuid4().hex,
+            contract=number,
+            email=request.email,
+            email_key=email_key(request.email),
+            right=request.right,
+            invited_by=principal.user_id,
+            created_at=clock.iso(now),
+            expires_at=expires,
+            ttl=expires,
+        )
         url = f"{self.settings.site_url}/#/invitation?contract={quote(number, safe='')}&token={token}"
-        note = outbox.Notification("contract_invitation", {
-            "contract": number, "inviter": portal_name(principal.user), "right": RIGHT_LABELS[request.right],
-            "accept_url": url, "days": str(INVITATION_DAYS)}, email=request.email)
+        note = outbox.Notification(
+            "contract_invitation",
+            {
+                "contract": number,
+                "inviter": portal_name(principal.user),
+                "right": RIGHT_LABELS[request.right],
+                "accept_url": url,
+                "days": str(INVITATION_DAYS),
+            },
+            email=request.email,
+        )
         with transaction() as tx:
             # A new invitation to the same address replaces the earlier one: one live link per address.
             for earlier in invitations:
@@ -107,10 +131,18 @@ class SharingService:
             account = accounts.get(user_id_of(link))
             name = link.user_name or (portal_name(account) if account else "")
             login = link.user_login or (account.login if account else "")
-            co_users.append(CoUserOut(user_id=user_id_of(link), name=name, login=login, right=right_of(link),  # type: ignore[arg-type]
-                                      since=link.linked_at))
-        return CoUsersOut(co_users=co_users,
-                          invitations=[_invitation_out(i) for i in sorted(invitations, key=lambda i: i.created_at)])
+            co_users.append(
+                CoUserOut(
+                    user_id=user_id_of(link),
+                    name=name,
+                    login=login,
+                    right=right_of(link),  # type: ignore[arg-type]
+                    since=link.linked_at,
+                )
+            )
+        return CoUsersOut(
+            co_users=co_users, invitations=[_invitation_out(i) for i in sorted(invitations, key=lambda i: i.created_at)]
+        )
 
     def _accounts(self, user_ids: set[str]) -> dict[str, UserItem]:
         return {u.user_id: u for u in UserItem.batch_get([(identity_key(i), PROFILE) for i in sorted(user_ids)])}
@@ -130,7 +162,9 @@ class SharingService:
     def revoke(self, principal: Principal, number: str, user_id: str) -> None:
         """The co-user loses the contract at once: links, meter set and АИИС set go in one transaction."""
         links, _invitations = self._as_holder(principal, number)
-        target = next((link for link in links if user_id_of(link) == user_id and right_of(link) in CO_USER_RIGHTS), None)
+        target = next(
+            (link for link in links if user_id_of(link) == user_id and right_of(link) in CO_USER_RIGHTS), None
+        )
         if target is None:
             raise not_found("Такого пользователя у договора нет")
         meter_links = [i for i in self.repo.user_items(user_id) if isinstance(i, LinkItem) and i.contract == number]
@@ -162,18 +196,38 @@ class SharingService:
         if any(user_id_of(link) == principal.user_id for link in links):
             raise conflict("Этот договор уже подключён к Вашему личному кабинету")
         if len(meters) > MAX_METERS_PER_GRANT:
-            raise ApiError("В договоре слишком много приборов учёта для подключения через личный кабинет. "
-                           "Обратитесь в сетевую компанию", status=422, code="too_many_meters")
+            raise ApiError(
+                "В договоре слишком много приборов учёта для подключения через личный кабинет. "
+                "Обратитесь в сетевую компанию",
+                status=422,
+                code="too_many_meters",
+            )
         params = {"contract": number, "name": portal_name(principal.user), "right": RIGHT_LABELS[item.right]}
-        notes = [outbox.Notification("contract_invitation_accepted", params, user_id=holder.user_id, email=holder.email,
-                                     link=targets.contract(number))
-                 for holder in (self.users.get(h) for h in sorted(holders)) if holder is not None]
+        notes = [
+            outbox.Notification(
+                "contract_invitation_accepted",
+                params,
+                user_id=holder.user_id,
+                email=holder.email,
+                link=targets.contract(number),
+            )
+            for holder in (self.users.get(h) for h in sorted(holders))
+            if holder is not None
+        ]
         try:
             with transaction() as tx:
                 # Single use: of two accepts of one link only the first finds the invitation.
                 tx.delete(item, condition=InvitationItem.pk.exists())
-                stage_grant(tx, principal.user, contract, objects, meters, item.right,  # type: ignore[arg-type]
-                            f"invitation:{item.invited_by}", clock.iso(clock.now()))
+                stage_grant(
+                    tx,
+                    principal.user,
+                    contract,
+                    objects,
+                    meters,
+                    item.right,  # type: ignore[arg-type]
+                    f"invitation:{item.invited_by}",
+                    clock.iso(clock.now()),
+                )
                 for note in notes:
                     outbox.stage(tx, note)
         except TransactWriteError:

@@ -1,4 +1,5 @@
 """Routes of the in-app notification feed (`me/notifications`) and the menu's counters (`me/sections`)."""
+
 from __future__ import annotations
 
 from chalicelib.core.web import ApiBlueprint, Request
@@ -15,8 +16,9 @@ def feed(req: Request) -> FeedPage:
     return FeedService().page(req.principal.user_id, req.query.limit, req.query.cursor)
 
 
-@api.route("/me/notifications/{note_id}/read", "POST", summary="Отметить уведомление прочитанным",
-           status=204, errors=(404,))
+@api.route(
+    "/me/notifications/{note_id}/read", "POST", summary="Отметить уведомление прочитанным", status=204, errors=(404,)
+)
 def mark_read(req: Request, note_id: str) -> None:
     from .service import FeedService
 
@@ -30,16 +32,24 @@ def mark_all_read(req: Request) -> None:
     FeedService().mark_all_read(req.principal.user_id)
 
 
-@api.route("/me/sections", summary="Счётчики разделов меню: новые события с последнего открытия раздела и "
-                                   "непрочитанные уведомления", response=SectionCounters)
+@api.route(
+    "/me/sections",
+    summary="Счётчики разделов меню: новые события с последнего открытия раздела и непрочитанные уведомления",
+    response=SectionCounters,
+)
 def sections(req: Request) -> SectionCounters:
     from .service import FeedService
 
     return FeedService().sections(req.principal.user_id)
 
 
-@api.route("/me/sections/seen", "POST", summary="Раздел открыт: его счётчик новых событий обнуляется",
-           body=SectionSeen, status=204)
+@api.route(
+    "/me/sections/seen",
+    "POST",
+    summary="Раздел открыт: его счётчик новых событий обнуляется",
+    body=SectionSeen,
+    status=204,
+)
 def section_seen(req: Request) -> None:
     from .service import FeedService
 

@@ -1,4 +1,5 @@
 """Delivery channels: e-mail through SES, SMS through SNS."""
+
 from __future__ import annotations
 
 from chalicelib.accounts.identifiers import ascii_email
@@ -11,13 +12,18 @@ def send_email(to: str, subject: str, text: str) -> str:
     response = client("ses").send_email(
         Source=get_settings().mail_from,
         Destination={"ToAddresses": [ascii_email(to)]},
-        Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}})
+        Message={
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+        },
+    )
     return response["MessageId"]
 
 
 def send_sms(phone: str, text: str) -> str:
     response = client("sns").publish(
-        PhoneNumber=phone, Message=text,
-        MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}})
+        PhoneNumber=phone,
+        Message=text,
+        MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+    )
     return response["MessageId"]

@@ -4,6 +4,7 @@ A redelivered message (SQS is at-least-once) finds each channel's send already r
 powertools idempotency layer and sends nothing again. Failures are reported per record, so one bad
 message is retried alone and reaches the dead-letter queue after the queue's maxReceiveCount.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
-                                                         idempotent_function)
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
@@ -53,8 +53,15 @@ def handle_record(record: SQSRecord, repository: NotificationRepository | None =
             to = item.email if channel == "email" else item.phone
             text = rendered.email if channel == "email" else (rendered.sms or "")
             try:
-                deliver(delivery={"key": f"{outbox_id}:{channel}", "channel": channel, "to": to or "",
-                                  "subject": rendered.subject, "text": text})
+                deliver(
+                    delivery={
+                        "key": f"{outbox_id}:{channel}",
+                        "channel": channel,
+                        "to": to or "",
+                        "subject": rendered.subject,
+                        "text": text,
+                    }
+                )
             except Exception:
                 logger.warning("outbox %s: %s by %s failed; SQS will retry", outbox_id, item.template, channel)
                 count("NotificationsFailed", channel=channel)
@@ -69,5 +76,4 @@ def handle_batch(event: dict[str, Any], context: Any = None) -> PartialItemFailu
         _config.register_lambda_context(context)  # in-progress records expire with the invocation
     # Report failures per record even when all fail, so SQS retries exactly those.
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor,
-                                    context=context)
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

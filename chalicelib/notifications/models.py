@@ -1,4 +1,4 @@
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, create_model
 
@@ -13,29 +13,38 @@ class NoteOut(BaseModel):
     title: str
     body: str
     read: bool
-    link: Optional[str] = None
+    link: str | None = None
 
 
 class FeedPage(BaseModel):
     items: list[NoteOut]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
     unread: int
 
 
 class FeedQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cursor: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{22}$")]] = None
+    cursor: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{22}$")] | None = None
     limit: int = Field(default=20, ge=1, le=100)
 
 
-_SECTION_TITLES = {"accounts": "Счета и приборы", "readings": "Показания", "appeals": "Обращения",
-                   "connection": "Присоединение", "outages": "Отключения"}
+_SECTION_TITLES = {
+    "accounts": "Счета и приборы",
+    "readings": "Показания",
+    "appeals": "Обращения",
+    "connection": "Присоединение",
+    "outages": "Отключения",
+}
 
 # One field per counted section, so the document lists them all.
 NewInSections = create_model(
-    "NewInSections", __base__=BaseModel,
-    **{s: (int, Field(ge=0, description=f"«{_SECTION_TITLES[s]}»: новых событий с последнего открытия раздела"))
-       for s in SECTIONS})
+    "NewInSections",
+    __base__=BaseModel,
+    **{
+        s: (int, Field(ge=0, description=f"«{_SECTION_TITLES[s]}»: новых событий с последнего открытия раздела"))
+        for s in SECTIONS
+    },
+)
 
 
 class SectionCounters(BaseModel):

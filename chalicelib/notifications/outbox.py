@@ -2,6 +2,7 @@
 that causes it, then handed to SQS. If that hand-off fails, the relay schedule finds the item on the
 sparse `pending` index and sends it again, so a committed change never loses its notification.
 """
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Optional
 
 from pynamodb.transactions import TransactWrite
 
@@ -19,8 +19,18 @@ from chalicelib.core.config import get_settings
 from chalicelib.core.observability import correlation_id
 from chalicelib.settings import company
 
-from .repository import (COUNTER, PENDING, FeedCounter, FeedItem, NotificationRepository, OutboxItem, feed_key,
-                         new_in, note_key, outbox_key)
+from .repository import (
+    COUNTER,
+    PENDING,
+    FeedCounter,
+    FeedItem,
+    NotificationRepository,
+    OutboxItem,
+    feed_key,
+    new_in,
+    note_key,
+    outbox_key,
+)
 from .sections import section_of
 from .templates import TEMPLATES, render
 
@@ -35,13 +45,13 @@ RELAY_GRACE = timedelta(seconds=60)
 class Notification:
     template: str
     params: dict[str, str]
-    user_id: Optional[str] = None
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    user_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
     outbox_id: str = field(default_factory=lambda: _time_ordered_id())
     # The page of the exact thing the notice is about ("#/appeals/appeal?id=…"), opened from the feed;
     # without it the feed entry opens the template's section page.
-    link: Optional[str] = None
+    link: str | None = None
 
     @property
     def channels(self) -> list[str]:
@@ -71,15 +81,39 @@ def stage(tx: TransactWrite, note: Notification) -> None:
     rendered = render(note.template, params)  # fail before commit if a parameter is missing
     if note.link is not None and not note.link.startswith("#/"):
         raise ValueError(f"a feed link is a page of this site: {note.link!r}")
-    tx.save(OutboxItem(outbox_key(note.outbox_id), "OUTBOX", outbox_id=note.outbox_id, user_id=note.user_id,
-                       template=note.template, params=params, email=note.email, phone=note.phone,
-                       channels=note.channels, created_at=created, pending_pk=PENDING, pending_at=created,
-                       ttl=clock.epoch(now + OUTBOX_RETENTION), correlation_id=correlation_id() or None),
-            condition=OutboxItem.pk.does_not_exist())
+    tx.save(
+        OutboxItem(
+            outbox_key(note.outbox_id),
+            "OUTBOX",
+            outbox_id=note.outbox_id,
+            user_id=note.user_id,
+            template=note.template,
+            params=params,
+            email=note.email,
+            phone=note.phone,
+            channels=note.channels,
+            created_at=created,
+            pending_pk=PENDING,
+            pending_at=created,
+            ttl=clock.epoch(now + OUTBOX_RETENTION),
+            correlation_id=correlation_id() or None,
+        ),
+        condition=OutboxItem.pk.does_not_exist(),
+    )
     if note.user_id and rendered.feed_title:
-        tx.save(FeedItem(feed_key(note.user_id), note_key(note.outbox_id), note_id=note.outbox_id,
-                         title=rendered.feed_title, body=rendered.feed_body or "", link=note.link or rendered.link,
-                         read=False, created_at=created, ttl=clock.epoch(now + FEED_RETENTION)))
+        tx.save(
+            FeedItem(
+                feed_key(note.user_id),
+                note_key(note.outbox_id),
+                note_id=note.outbox_id,
+                title=rendered.feed_title,
+                body=rendered.feed_body or "",
+                link=note.link or rendered.link,
+                read=False,
+                created_at=created,
+                ttl=clock.epoch(now + FEED_RETENTION),
+            )
+        )
         counts = [FeedCounter.unread.add(1)]
         section = section_of(rendered.link)
         if section:
@@ -96,8 +130,12 @@ def _send(outbox_ids: list[str]) -> None:
     url = _queue_url()
     for start in range(0, len(outbox_ids), 10):
         client("sqs").send_message_batch(
-            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": json.dumps({"outbox_id": outbox_id})}
-                                   for i, outbox_id in enumerate(outbox_ids[start:start + 10])])
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "MessageBody": json.dumps({"outbox_id": outbox_id})}
+                for i, outbox_id in enumerate(outbox_ids[start : start + 10])
+            ],
+        )
 
 
 def dispatch(notes: list[Notification]) -> None:
@@ -110,7 +148,7 @@ def dispatch(notes: list[Notification]) -> None:
         logger.warning("outbox hand-off to SQS failed; the relay will retry", exc_info=True)
 
 
-def relay_pending(repository: Optional[NotificationRepository] = None) -> int:
+def relay_pending(repository: NotificationRepository | None = None) -> int:
     """Scheduled: re-send outbox items still undelivered after a grace period. Returns the count."""
     repo = repository or NotificationRepository()
     cutoff = clock.iso(clock.now() - RELAY_GRACE)

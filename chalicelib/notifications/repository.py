@@ -9,12 +9,10 @@ Access patterns (keys in infra/resources.yaml):
 - new-event counters of the menu sections (sections.py): attributes `new_<section>` of the same
   counter item, so the menu's counts are one GetItem.
 """
+
 from __future__ import annotations
 
-from typing import Optional
-
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -31,6 +29,7 @@ class _Pending(GlobalSecondaryIndex["OutboxItem"]):
     class Meta:
         index_name = "pending"
         projection = AllProjection()
+
     pending_pk = UnicodeAttribute(hash_key=True)
     pending_at = UnicodeAttribute(range_key=True)
 
@@ -111,7 +110,7 @@ def note_key(note_id: str) -> str:
 
 
 class NotificationRepository:
-    def get_outbox(self, outbox_id: str) -> Optional[OutboxItem]:
+    def get_outbox(self, outbox_id: str) -> OutboxItem | None:
         try:
             return OutboxItem.get(outbox_key(outbox_id), "OUTBOX", consistent_read=True)
         except OutboxItem.DoesNotExist:
@@ -121,8 +120,14 @@ class NotificationRepository:
         return list(OutboxItem.pending.query(PENDING, OutboxItem.pending_at < cutoff_iso, limit=limit))
 
     def mark_delivered(self, item: OutboxItem, delivered_at: str) -> None:
-        item.update(actions=[OutboxItem.params.remove(), OutboxItem.pending_pk.remove(),
-                             OutboxItem.pending_at.remove(), OutboxItem.delivered_at.set(delivered_at)])
+        item.update(
+            actions=[
+                OutboxItem.params.remove(),
+                OutboxItem.pending_pk.remove(),
+                OutboxItem.pending_at.remove(),
+                OutboxItem.delivered_at.set(delivered_at),
+            ]
+        )
 
     def mark_relayed(self, item: OutboxItem, now_iso: str) -> None:
         if item.relays + 1 >= MAX_RELAYS:
@@ -130,18 +135,23 @@ class NotificationRepository:
         else:
             item.update(actions=[OutboxItem.pending_at.set(now_iso), OutboxItem.relays.add(1)])
 
-    def feed_page(self, user_id: str, limit: int, after: Optional[str]) -> tuple[list[FeedItem], Optional[str], int]:
+    def feed_page(self, user_id: str, limit: int, after: str | None) -> tuple[list[FeedItem], str | None, int]:
         """A page of notes, newest first, the cursor of the next page, and the unread count."""
         if after:
-            result = FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"), scan_index_forward=False,
-                                    limit=limit, last_evaluated_key={"pk": {"S": feed_key(user_id)},
-                                                                     "sk": {"S": note_key(after)}})
+            result = FeedItem.query(
+                feed_key(user_id),
+                FeedItem.sk.startswith("NOTE#"),
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key={"pk": {"S": feed_key(user_id)}, "sk": {"S": note_key(after)}},
+            )
             items = list(result)
             unread = self.unread_count(user_id)
         else:
             # The counter sorts last, so a descending Query starts with it: counter + page in one call.
-            result = FeedItem.query(feed_key(user_id), FeedItem.sk <= COUNTER, scan_index_forward=False,
-                                    limit=limit + 1)
+            result = FeedItem.query(
+                feed_key(user_id), FeedItem.sk <= COUNTER, scan_index_forward=False, limit=limit + 1
+            )
             raw = list(result)
             unread = int(raw[0].unread or 0) if raw and raw[0].sk == COUNTER else 0
             items = [item for item in raw if item.sk != COUNTER]
@@ -152,7 +162,7 @@ class NotificationRepository:
         counter = self.counter(user_id)
         return max(0, int(counter.unread or 0)) if counter else 0
 
-    def counter(self, user_id: str) -> Optional[FeedCounter]:
+    def counter(self, user_id: str) -> FeedCounter | None:
         try:
             return FeedCounter.get(feed_key(user_id), COUNTER)
         except FeedCounter.DoesNotExist:
@@ -169,8 +179,14 @@ class NotificationRepository:
                 raise
 
     def unread_notes(self, user_id: str) -> list[FeedItem]:
-        return [n for n in FeedItem.query(feed_key(user_id), FeedItem.sk.startswith("NOTE#"),
-                                          filter_condition=FeedItem.read == False)]  # noqa: E712
+        return [
+            n
+            for n in FeedItem.query(
+                feed_key(user_id),
+                FeedItem.sk.startswith("NOTE#"),
+                filter_condition=FeedItem.read == False,  # noqa: E712 - a PynamoDB condition, not a comparison
+            )
+        ]
 
     # --- for the person's data (chalicelib/accounts/privacy.py) ----------------------------------
     def all_notes(self, user_id: str) -> list[FeedItem]:

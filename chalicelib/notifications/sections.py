@@ -7,14 +7,13 @@ transaction that writes the entry, and set to zero when the user opens the secti
 are one GetItem. Sections that no template links to have no counter (the home page, «Уведомления»,
 which shows the unread count, and «Профиль», whose entries are the user's own changes).
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 SECTIONS = ("accounts", "readings", "appeals", "connection", "outages")
 
 
-def section_of(link: Optional[str]) -> Optional[str]:
+def section_of(link: str | None) -> str | None:
     """The counted section a site link belongs to: "#/accounts/request?x=1" → "accounts"."""
     if not link or not link.startswith("#/"):
         return None

@@ -1,7 +1,6 @@
 """The in-app feed: list, unread count, mark read."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -14,14 +13,19 @@ from .sections import SECTIONS
 
 
 class FeedService:
-    def __init__(self, repository: Optional[NotificationRepository] = None) -> None:
+    def __init__(self, repository: NotificationRepository | None = None) -> None:
         self.repo = repository or NotificationRepository()
 
-    def page(self, user_id: str, limit: int, cursor: Optional[str]) -> FeedPage:
+    def page(self, user_id: str, limit: int, cursor: str | None) -> FeedPage:
         items, next_cursor, unread = self.repo.feed_page(user_id, limit, cursor)
-        return FeedPage(items=[NoteOut(id=i.note_id, created_at=i.created_at, title=i.title, body=i.body,
-                                       read=i.read, link=i.link) for i in items],
-                        next_cursor=next_cursor, unread=unread)
+        return FeedPage(
+            items=[
+                NoteOut(id=i.note_id, created_at=i.created_at, title=i.title, body=i.body, read=i.read, link=i.link)
+                for i in items
+            ],
+            next_cursor=next_cursor,
+            unread=unread,
+        )
 
     def unread(self, user_id: str) -> int:
         return self.repo.unread_count(user_id)
@@ -29,8 +33,9 @@ class FeedService:
     def sections(self, user_id: str) -> SectionCounters:
         """The menu's counters: one GetItem."""
         counter = self.repo.counter(user_id) or FeedCounter()
-        return SectionCounters(unread=max(0, int(counter.unread or 0)),
-                               sections=NewInSections(**{s: counter.new(s) for s in SECTIONS}))
+        return SectionCounters(
+            unread=max(0, int(counter.unread or 0)), sections=NewInSections(**{s: counter.new(s) for s in SECTIONS})
+        )
 
     def section_seen(self, user_id: str, section: str) -> None:
         self.repo.reset_section(user_id, section)
@@ -39,8 +44,11 @@ class FeedService:
         note = FeedItem(feed_key(user_id), note_key(note_id))
         try:
             with transaction() as tx:
-                tx.update(note, actions=[FeedItem.read.set(True)],
-                          condition=FeedItem.pk.exists() & (FeedItem.read == False))  # noqa: E712
+                tx.update(
+                    note,
+                    actions=[FeedItem.read.set(True)],
+                    condition=FeedItem.pk.exists() & (FeedItem.read == False),  # noqa: E712 - a PynamoDB condition, not a comparison
+                )
                 tx.update(FeedCounter(feed_key(user_id), COUNTER), actions=[FeedCounter.unread.add(-1)])
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):

@@ -4,6 +4,7 @@ Producers pass one of these as `Notification(link=...)`; the routes are the cons
 (static-site/assets/js/app.js). `?focus=` names the element a list page scrolls to and highlights
 (static-site/assets/js/sections.js).
 """
+
 from __future__ import annotations
 
 import re

@@ -13,6 +13,7 @@ the outage by it, so a row whose times changed updates the outage it made before
 - start, end — «ДД.ММ.ГГГГ ЧЧ:ММ» (or ISO), company local time; end may be empty for an emergency.
 Line numbers are those Excel shows: the header is line 1.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,11 @@ from dataclasses import dataclass
 HEADER = ("kind", "locality", "street", "houses", "start", "end", "reason")
 OPTIONAL = ("number",)
 MAX_ROWS = 1000
-HEADER_MESSAGE = ("Первая строка должна быть заголовком: " + ";".join(HEADER)
-                  + " (и, если есть номер отключения в диспетчерской системе, столбец number)")
+HEADER_MESSAGE = (
+    "Первая строка должна быть заголовком: "
+    + ";".join(HEADER)
+    + " (и, если есть номер отключения в диспетчерской системе, столбец number)"
+)
 
 
 class CsvError(ValueError):
@@ -58,8 +62,9 @@ def parse_csv(text: str) -> tuple[list[CsvRow], list[CsvProblem]]:
             if len(rows) + len(problems) >= MAX_ROWS:
                 raise CsvError(f"Не более {MAX_ROWS} строк за одну загрузку")
             if len(cells) != len(columns):
-                problems.append(CsvProblem(first_line, f"Ожидается {len(columns)} столбцов через «;», "
-                                                       f"а в строке {len(cells)}"))
+                problems.append(
+                    CsvProblem(first_line, f"Ожидается {len(columns)} столбцов через «;», а в строке {len(cells)}")
+                )
                 continue
             rows.append(CsvRow(first_line, dict(zip(columns, (cell.strip() for cell in cells)))))
     except csv.Error:
@@ -71,8 +76,7 @@ def _columns(header: list[str] | None) -> tuple[str, ...]:
     """The column names, in the file's order: the seven of HEADER in that order, plus optional ones anywhere."""
     names = tuple(cell.strip().lower() for cell in _trimmed(header or [], len(HEADER)))
     extra = [name for name in names if name in OPTIONAL]
-    if (header is None or tuple(n for n in names if n not in OPTIONAL) != HEADER
-            or len(set(extra)) != len(extra)):
+    if header is None or tuple(n for n in names if n not in OPTIONAL) != HEADER or len(set(extra)) != len(extra):
         raise CsvError(HEADER_MESSAGE)
     return names
 

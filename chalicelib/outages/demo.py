@@ -3,6 +3,7 @@
 The demo consumer is subscribed to his own house, so publishing next week's outage sends him an SMS
 that shows up at /dev/outbox.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -35,12 +36,28 @@ def seed_demo_outages(staff_id: str, subscriber_id: str) -> None:
     SubscriptionService().add(subscriber_id, SubscriptionIn(street_id=plekhanovskaya, house="10"))
     outages, publisher = OutageService(), Publisher()
     for days, houses in ((-6, "2–16"), (7, "2–16, 18к1")):  # last week's (history) and next week's
-        entered = outages.create(actor, OutageIn.model_validate({
-            "kind": "planned", "streets": [{"street_id": plekhanovskaya, "houses": houses}],
-            "start": _at(days, 9), "end": _at(days, 17),
-            "reason": "Плановый ремонт оборудования ТП-1234"}))
+        entered = outages.create(
+            actor,
+            OutageIn.model_validate(
+                {
+                    "kind": "planned",
+                    "streets": [{"street_id": plekhanovskaya, "houses": houses}],
+                    "start": _at(days, 9),
+                    "end": _at(days, 17),
+                    "reason": "Плановый ремонт оборудования ТП-1234",
+                }
+            ),
+        )
         publisher.publish(actor, entered.id)
-    outages.create(actor, OutageIn.model_validate({
-        "kind": "emergency", "streets": [{"street_id": koltsovskaya, "houses": "24–40"}],
-        "start": (clock.now() - timedelta(hours=1)).replace(second=0, microsecond=0), "end": None,
-        "reason": "Повреждение кабельной линии 6 кВ, ведутся аварийно-восстановительные работы"}))
+    outages.create(
+        actor,
+        OutageIn.model_validate(
+            {
+                "kind": "emergency",
+                "streets": [{"street_id": koltsovskaya, "houses": "24–40"}],
+                "start": (clock.now() - timedelta(hours=1)).replace(second=0, microsecond=0),
+                "end": None,
+                "reason": "Повреждение кабельной линии 6 кВ, ведутся аварийно-восстановительные работы",
+            }
+        ),
+    )

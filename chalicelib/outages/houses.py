@@ -7,18 +7,20 @@ Coverage rules (an outage notice errs on the side of telling too many rather tha
 - no houses at all means the whole street.
 Messages never repeat what was typed: they point at the element by its position.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 MAX_ELEMENTS = 200
 EXAMPLE = "Пример: 1, 3, 5–11, 12к2"
 
 _DASHES = re.compile(r"[-‐‑‒–—―]")
-_HOUSE = re.compile(r"(?P<number>\d{1,4})(?P<letter>[а-я])?(?:/(?P<fraction>\d{1,4}[а-я]?))?"
-                    r"(?:к(?P<building>\d{1,3}))?(?:с(?P<structure>\d{1,3}))?")
+_HOUSE = re.compile(
+    r"(?P<number>\d{1,4})(?P<letter>[а-я])?(?:/(?P<fraction>\d{1,4}[а-я]?))?"
+    r"(?:к(?P<building>\d{1,3}))?(?:с(?P<structure>\d{1,3}))?"
+)
 _RANGE = re.compile(r"(\d{1,4})-(\d{1,4})")
 
 
@@ -44,7 +46,7 @@ class HouseRange:
         return f"{self.first}–{self.last}"
 
 
-HouseSpec = Union[House, HouseRange]
+HouseSpec = House | HouseRange
 
 
 def _squeeze(text: str) -> str:
@@ -61,8 +63,8 @@ def _house(squeezed: str) -> House | None:
     if not found:
         return None
     suffix = (found["letter"] or "") + (f"/{found['fraction']}" if found["fraction"] else "")
-    suffix += (f"к{found['building']}" if found["building"] else "")
-    suffix += (f"с{found['structure']}" if found["structure"] else "")
+    suffix += f"к{found['building']}" if found["building"] else ""
+    suffix += f"с{found['structure']}" if found["structure"] else ""
     return House(int(found["number"]), suffix)
 
 

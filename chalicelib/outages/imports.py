@@ -18,13 +18,14 @@ Writes are packed into transactions of at most 100 items, each row whole (outage
 notifications). If a packed transaction is cancelled (someone changed one of its outages meanwhile), its
 rows are read and applied again one by one; a row that still cannot be written is reported as an error.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
@@ -66,14 +67,22 @@ def outage_id_for(key: str) -> str:
 
 
 def fingerprint(row: ImportRow, street_id: str) -> str:
-    values = [dispatch_number(row.number) if row.number else None, row.kind, street_id, row.houses,
-              clock.iso(row.start), clock.iso(row.end) if row.end else None, row.reason]
+    values = [
+        dispatch_number(row.number) if row.number else None,
+        row.kind,
+        street_id,
+        row.houses,
+        clock.iso(row.start),
+        clock.iso(row.end) if row.end else None,
+        row.reason,
+    ]
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A valid row with its street found."""
+
     line: int
     row: ImportRow
     street: Street
@@ -85,11 +94,11 @@ class Candidate:
 class Plan:
     candidate: Candidate
     result: str  # new | unchanged | updated | error
-    before: Optional[OutageItem] = None
-    after: Optional[OutageItem] = None
+    before: OutageItem | None = None
+    after: OutageItem | None = None
     fields: list[str] = field(default_factory=list)
     notes: list[outbox.Notification] = field(default_factory=list)
-    message: Optional[str] = None
+    message: str | None = None
     path: str = "row"
     remember: bool = False  # unchanged values, but a new fingerprint to keep
 
@@ -127,20 +136,38 @@ class Importer:
                 continue
             key = natural_key(row, street.id)
             if key in seen:
-                problems.append(_error(line, row, f"Повторяет строку {seen[key]}: то же отключение "
-                                                  f"{'(тот же номер и улица)' if row.number else '(вид, улица, дома и начало)'}"))
+                problems.append(
+                    _error(
+                        line,
+                        row,
+                        f"Повторяет строку {seen[key]}: то же отключение "
+                        f"{'(тот же номер и улица)' if row.number else '(вид, улица, дома и начало)'}",
+                    )
+                )
                 continue
             seen[key] = line
             candidates.append(Candidate(line, row, street, outage_id_for(key), fingerprint(row, street.id)))
         return candidates, problems
 
-    def _plan(self, actor: Actor, candidate: Candidate, current: Optional[OutageItem]) -> Plan:
+    def _plan(self, actor: Actor, candidate: Candidate, current: OutageItem | None) -> Plan:
         row, street = candidate.row, candidate.street
         if current is None:
-            streets = [OutageStreetMap(street_id=street.id, name=street.name, locality=street.locality,
-                                       houses=house_list(row.houses))]
-            new = self.service.new(actor, row.kind, row.start, row.end, row.reason, streets,
-                                   outage_id=candidate.outage_id, number=row.number, import_hash=candidate.fingerprint)
+            streets = [
+                OutageStreetMap(
+                    street_id=street.id, name=street.name, locality=street.locality, houses=house_list(row.houses)
+                )
+            ]
+            new = self.service.new(
+                actor,
+                row.kind,
+                row.start,
+                row.end,
+                row.reason,
+                streets,
+                outage_id=candidate.outage_id,
+                number=row.number,
+                import_hash=candidate.fingerprint,
+            )
             notes = self.notices.change(Scope.of(unseen(new)), new)  # an emergency's subscribers to all outages
             new.notified = len(notes)
             return Plan(candidate, "new", after=new, notes=notes)
@@ -150,9 +177,14 @@ class Importer:
         if current.import_hash == candidate.fingerprint:
             return Plan(candidate, "unchanged", before=current)
         if current.kind != row.kind:
-            return Plan(candidate, "error", before=current, path="kind",
-                        message=f"Отключение с этим номером уже загружено как «{rules.KIND_TITLES[current.kind]}»: "
-                                f"вид менять нельзя")
+            return Plan(
+                candidate,
+                "error",
+                before=current,
+                path="kind",
+                message=f"Отключение с этим номером уже загружено как «{rules.KIND_TITLES[current.kind]}»: "
+                f"вид менять нельзя",
+            )
         after = copy_item(current)
         after.import_hash = candidate.fingerprint
         after.end_at = clock.iso(row.end) if row.end else None
@@ -216,8 +248,11 @@ class Importer:
         assert after is not None
         if plan.remember:
             assert before is not None
-            tx.update(before, actions=[OutageItem.import_hash.set(after.import_hash)],
-                      condition=(OutageItem.version == before.version) & OutageItem.pending_notice.does_not_exist())
+            tx.update(
+                before,
+                actions=[OutageItem.import_hash.set(after.import_hash)],
+                condition=(OutageItem.version == before.version) & OutageItem.pending_notice.does_not_exist(),
+            )
             return
         self.repo.write(tx, after, before)
         details: dict[str, Any] = {"row": line, "result": plan.result}
@@ -269,14 +304,12 @@ def parse_rows(body: OutageImport) -> tuple[list[tuple[int, ImportRow]], list[Ou
         try:
             rows.append((number, ImportRow.model_validate(data)))
         except ValidationError as exc:
-            errors += [OutageImportError(row=number, path=f.path, message=f.message)
-                       for f in to_api_error(exc).fields]
+            errors += [OutageImportError(row=number, path=f.path, message=f.message) for f in to_api_error(exc).fields]
     return rows, errors
 
 
 def _error(line: int, row: ImportRow, message: str, path: str = "row") -> Plan:
-    return Plan(Candidate(line, row, Street.new(row.locality, row.street), "", ""), "error", message=message,
-                path=path)
+    return Plan(Candidate(line, row, Street.new(row.locality, row.street), "", ""), "error", message=message, path=path)
 
 
 def _report(plans: list[Plan], problems: list[Plan], errors: list[OutageImportError]) -> OutageImportReport:
@@ -285,22 +318,41 @@ def _report(plans: list[Plan], problems: list[Plan], errors: list[OutageImportEr
         line, row = plan.candidate.line, plan.candidate.row
         if plan.result == "error":
             errors.append(OutageImportError(row=line, path=plan.path, message=plan.message or ""))
-            results[line] = OutageImportRow(row=line, result="error", number=row.number, message=plan.message,
-                                            id=plan.before.outage_id if plan.before is not None else None)
+            results[line] = OutageImportRow(
+                row=line,
+                result="error",
+                number=row.number,
+                message=plan.message,
+                id=plan.before.outage_id if plan.before is not None else None,
+            )
             continue
         outage = plan.after or plan.before
         assert outage is not None
-        results[line] = OutageImportRow(row=line, result=plan.result, id=outage.outage_id, number=row.number,
-                                        fields=plan.fields, notified=len(plan.notes), message=plan.message)
+        results[line] = OutageImportRow(
+            row=line,
+            result=plan.result,
+            id=outage.outage_id,
+            number=row.number,
+            fields=plan.fields,
+            notified=len(plan.notes),
+            message=plan.message,
+        )
     errors.sort(key=lambda e: e.row)
     for line in {e.row for e in errors} - set(results):
-        results[line] = OutageImportRow(row=line, result="error",
-                                        message="; ".join(e.message for e in errors if e.row == line))
+        results[line] = OutageImportRow(
+            row=line, result="error", message="; ".join(e.message for e in errors if e.row == line)
+        )
     rows = [results[line] for line in sorted(results)]
 
     def count(result: str) -> int:
         return sum(1 for r in rows if r.result == result)
 
-    return OutageImportReport(created=count("new"), updated=count("updated"), unchanged=count("unchanged"),
-                              rejected=count("error"), ids=[r.id for r in rows if r.result == "new" and r.id],
-                              rows=rows, errors=errors)
+    return OutageImportReport(
+        created=count("new"),
+        updated=count("updated"),
+        unchanged=count("unchanged"),
+        rejected=count("error"),
+        ids=[r.id for r in rows if r.result == "new" and r.id],
+        rows=rows,
+        errors=errors,
+    )

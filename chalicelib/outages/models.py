@@ -3,18 +3,27 @@
 Times from staff are company local time unless they carry an offset; they are stored in UTC and
 returned in company local time with the offset («2024-03-12T09:00:00+03:00»).
 """
+
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints,
-                      ValidationInfo, create_model, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from chalicelib.core.config import get_settings
 from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate, documented
-
-from chalicelib.core.config import get_settings
 from chalicelib.reference.models import Locality, StreetId
 
 from . import rules
@@ -82,10 +91,18 @@ def _house(value: str) -> str:
 KindIn = Annotated[Kind, BeforeValidator(_kind)]
 LocalDateTime = Annotated[datetime, BeforeValidator(_datetime), AfterValidator(_utc)]
 # Canonical forms on the way in: «5-11,12 корп 2» is stored and shown as «5–11, 12к2».
-HousesText = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_houses),
-                       documented(pattern=r"^([1-9][0-9]{0,3}(, [1-9][0-9]{0,3}){0,199})?$")]
-HouseText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
-                      AfterValidator(_house), documented(pattern=r"^[1-9][0-9]{0,3}$")]
+HousesText = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_houses),
+    documented(pattern=r"^([1-9][0-9]{0,3}(, [1-9][0-9]{0,3}){0,199})?$"),
+]
+HouseText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
+    AfterValidator(_house),
+    documented(pattern=r"^[1-9][0-9]{0,3}$"),
+]
 
 
 class Strict(BaseModel):
@@ -94,15 +111,16 @@ class Strict(BaseModel):
 
 class _Schedule(Strict):
     """Kind and times, validated together: end after start, within the maximum duration."""
+
     kind: KindIn
     start: LocalDateTime
-    end: Annotated[Optional[LocalDateTime], BeforeValidator(_blank_is_none)] = Field(
-        default=None, validate_default=True,
-        description="Пусто — окончание ещё неизвестно (только для аварийных)")
+    end: Annotated[LocalDateTime | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, validate_default=True, description="Пусто — окончание ещё неизвестно (только для аварийных)"
+    )
 
     @field_validator("end")
     @classmethod
-    def end_fits(cls, end: Optional[datetime], info: ValidationInfo) -> Optional[datetime]:
+    def end_fits(cls, end: datetime | None, info: ValidationInfo) -> datetime | None:
         problem = rules.end_problem(info.data.get("kind"), info.data.get("start"), end)
         if problem:
             raise PydanticCustomError("kabinet.end", problem)
@@ -116,12 +134,15 @@ class StreetHouses(Strict):
 
 def _distinct_streets(streets: list[StreetHouses]) -> list[StreetHouses]:
     if len({s.street_id for s in streets}) != len(streets):
-        raise PydanticCustomError("kabinet.streets", "Каждая улица указывается один раз; дома перечислите через запятую")
+        raise PydanticCustomError(
+            "kabinet.streets", "Каждая улица указывается один раз; дома перечислите через запятую"
+        )
     return streets
 
 
-OutageStreets = Annotated[list[StreetHouses], Field(min_length=1, max_length=MAX_STREETS),
-                       AfterValidator(_distinct_streets)]
+OutageStreets = Annotated[
+    list[StreetHouses], Field(min_length=1, max_length=MAX_STREETS), AfterValidator(_distinct_streets)
+]
 
 
 class OutageIn(_Schedule):
@@ -132,23 +153,29 @@ class OutageIn(_Schedule):
 class OutagePatch(Strict):
     """Only the fields sent change. `end: null` clears the end (emergencies only); cancelling hides
     the outage from consumers, `status: active` brings it back."""
+
     version: int = Field(ge=1, description="Версия, с которой начиналась правка (защита от одновременных правок)")
-    streets: Optional[OutageStreets] = None
-    start: Optional[LocalDateTime] = None
-    end: Annotated[Optional[LocalDateTime], BeforeValidator(_blank_is_none)] = None
-    reason: Optional[Reason] = None
-    status: Optional[Literal["active", "cancelled"]] = None
+    streets: OutageStreets | None = None
+    start: LocalDateTime | None = None
+    end: Annotated[LocalDateTime | None, BeforeValidator(_blank_is_none)] = None
+    reason: Reason | None = None
+    status: Literal["active", "cancelled"] | None = None
 
 
-DispatchNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
-                                                  pattern=r"^[0-9A-Za-zА-Яа-яЁё№#/._\- ]+$")]
+DispatchNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[0-9A-Za-zА-Яа-яЁё№#/._\- ]+$"),
+]
 
 
 class ImportRow(_Schedule):
     """One row of an import, CSV or JSON: the street is named, not referenced by id."""
-    number: Annotated[Optional[DispatchNumber], BeforeValidator(_blank_is_none)] = Field(
-        default=None, description="Номер отключения в диспетчерской системе, если есть: по нему повторная "
-                                  "загрузка находит отключение (иначе — по виду, улице, домам и началу)")
+
+    number: Annotated[DispatchNumber | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None,
+        description="Номер отключения в диспетчерской системе, если есть: по нему повторная "
+        "загрузка находит отключение (иначе — по виду, улице, домам и началу)",
+    )
     locality: Locality
     street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
     houses: HousesText = ""
@@ -156,12 +183,17 @@ class ImportRow(_Schedule):
 
 
 class OutageImport(Strict):
-    items: Optional[list[Any]] = Field(default=None, min_length=1, max_length=MAX_IMPORT_ROWS,
-                                       description="Строки как объекты: kind, locality, street, houses, start, "
-                                                   "end, reason и, если есть, number")
-    csv: Optional[Annotated[str, StringConstraints(min_length=1, max_length=1_000_000)]] = Field(
-        default=None, description="Текст CSV: заголовок kind;locality;street;houses;start;end;reason "
-                                  "(и, если есть, столбец number), разделитель «;», время — ДД.ММ.ГГГГ ЧЧ:ММ")
+    items: list[Any] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_IMPORT_ROWS,
+        description="Строки как объекты: kind, locality, street, houses, start, end, reason и, если есть, number",
+    )
+    csv: Annotated[str, StringConstraints(min_length=1, max_length=1000000)] | None = Field(
+        default=None,
+        description="Текст CSV: заголовок kind;locality;street;houses;start;end;reason "
+        "(и, если есть, столбец number), разделитель «;», время — ДД.ММ.ГГГГ ЧЧ:ММ",
+    )
 
     @model_validator(mode="after")
     def one_source(self) -> "OutageImport":
@@ -183,16 +215,18 @@ class OutageImportRow(BaseModel):
     row: int = Field(description="Как в errors: номер строки файла или индекс в items")
     result: Literal["new", "unchanged", "updated", "error"] = Field(
         description="new — создано отключение; unchanged — такая строка уже загружена (ничего не изменено); "
-                    "updated — строка изменилась, отключение обновлено; error — строка не загружена (см. errors)")
-    id: Optional[str] = None
-    number: Optional[str] = None
+        "updated — строка изменилась, отключение обновлено; error — строка не загружена (см. errors)"
+    )
+    id: str | None = None
+    number: str | None = None
     fields: list[ChangedField] = Field(default_factory=list, description="Что изменила строка (для updated)")
     notified: int = Field(default=0, description="Сколько подписчиков уведомлены об изменении (для updated)")
-    message: Optional[str] = None
+    message: str | None = None
 
 
 class OutageImportReport(BaseModel):
     """Importing the same file again changes nothing: every row comes back `unchanged`."""
+
     created: int
     updated: int
     unchanged: int
@@ -213,37 +247,46 @@ class OutagePublic(BaseModel):
     kind: Kind
     kind_title: str
     start: datetime
-    end: Optional[datetime] = Field(description="null — время окончания ещё неизвестно")
+    end: datetime | None = Field(description="null — время окончания ещё неизвестно")
     street: StreetRef
     houses: str = Field(description="Пусто — вся улица")
     reason: str
-    changed_at: Optional[datetime] = Field(
-        default=None, description="Когда после публикации изменились время или адреса планового отключения")
-    previous_start: Optional[datetime] = Field(default=None, description="Начало до последнего изменения времени")
-    previous_end: Optional[datetime] = Field(default=None, description="Окончание до последнего изменения времени")
+    changed_at: datetime | None = Field(
+        default=None, description="Когда после публикации изменились время или адреса планового отключения"
+    )
+    previous_start: datetime | None = Field(default=None, description="Начало до последнего изменения времени")
+    previous_end: datetime | None = Field(default=None, description="Окончание до последнего изменения времени")
 
 
 class _LookupQuery(Strict):
     street_id: StreetId
-    house: Optional[HouseText] = Field(default=None, description="Без дома — все отключения улицы")
-    kind: Optional[Kind] = None
+    house: HouseText | None = Field(default=None, description="Без дома — все отключения улицы")
+    kind: Kind | None = None
 
     @property
-    def date_from(self) -> Optional[date]:
+    def date_from(self) -> date | None:
         return getattr(self, "from")
 
     @property
-    def date_to(self) -> Optional[date]:
-        return getattr(self, "to")
+    def date_to(self) -> date | None:
+        return self.to
 
 
 # `from` and `to` are the contract's parameter names but Python keywords: hence create_model.
-OutageQuery = create_model("OutageQuery", __base__=_LookupQuery,
-                           **{"from": (Optional[IsoDate], Field(default=None, description="По умолчанию — сегодня")),
-                              "to": (Optional[IsoDate], Field(default=None, description="По умолчанию — через 14 дней; "
-                                                                                     "период не длиннее 92 дней"))})
-OutageList = create_model("OutageList", __base__=BaseModel,
-                          **{"items": (list[OutagePublic], ...), "from": (date, ...), "to": (date, ...)})
+OutageQuery = create_model(
+    "OutageQuery",
+    __base__=_LookupQuery,
+    **{
+        "from": (IsoDate | None, Field(default=None, description="По умолчанию — сегодня")),
+        "to": (
+            IsoDate | None,
+            Field(default=None, description="По умолчанию — через 14 дней; период не длиннее 92 дней"),
+        ),
+    },
+)
+OutageList = create_model(
+    "OutageList", __base__=BaseModel, **{"items": (list[OutagePublic], ...), "from": (date, ...), "to": (date, ...)}
+)
 
 
 class OutageStreet(StreetRef):
@@ -256,27 +299,34 @@ class OutageDetail(BaseModel):
     kind_title: str
     status: Literal["active", "cancelled"]
     published: bool = Field(description="Видно потребителям; плановые публикуются отдельно, аварийные — сразу")
-    published_at: Optional[datetime] = None
-    notified: int = Field(description="Сколько подписчиков получили SMS о плановом отключении (при публикации) "
-                                      "или об аварийном (при вводе)")
+    published_at: datetime | None = None
+    notified: int = Field(
+        description="Сколько подписчиков получили SMS о плановом отключении (при публикации) "
+        "или об аварийном (при вводе)"
+    )
     start: datetime
-    end: Optional[datetime]
+    end: datetime | None
     reason: str
     streets: list[OutageStreet]
     created_at: datetime
     created_by: str
     updated_at: datetime
     version: int
-    number: Optional[str] = Field(default=None, description="Номер в диспетчерской системе (из загрузки)")
-    changed_at: Optional[datetime] = None
-    previous_start: Optional[datetime] = None
-    previous_end: Optional[datetime] = None
-    change_notified: int = Field(default=0, description="Сколько подписчиков уведомлены о последнем изменении "
-                                                        "(SMS «Изменено время отключения» или об отмене)")
+    number: str | None = Field(default=None, description="Номер в диспетчерской системе (из загрузки)")
+    changed_at: datetime | None = None
+    previous_start: datetime | None = None
+    previous_end: datetime | None = None
+    change_notified: int = Field(
+        default=0,
+        description="Сколько подписчиков уведомлены о последнем изменении "
+        "(SMS «Изменено время отключения» или об отмене)",
+    )
     notice_pending: bool = Field(default=False, description="Уведомления о последнем изменении ещё рассылаются")
     notifies_subscribers: bool = Field(
-        default=False, description="Изменение времени или адресов, отмена или возврат разошлют SMS подписчикам: "
-                                   "плановое, опубликовано и ещё не закончилось")
+        default=False,
+        description="Изменение времени или адресов, отмена или возврат разошлют SMS подписчикам: "
+        "плановое, опубликовано и ещё не закончилось",
+    )
 
 
 class OutageMonth(BaseModel):
@@ -285,7 +335,8 @@ class OutageMonth(BaseModel):
 
 class MonthQuery(Strict):
     month: Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")] = Field(
-        description="ГГГГ-ММ: месяц начала отключения")
+        description="ГГГГ-ММ: месяц начала отключения"
+    )
 
 
 SubscriptionKinds = Literal["planned", "all"]

@@ -24,13 +24,14 @@ change also stores `pending_notice` — what was covered before — and the rest
 afterwards; if that stops half-way, the next edit, publish or import of the outage finishes the job
 (`finish_pending`) before anything else happens to it, and only the missing notifications are written.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Iterable, Optional
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -50,7 +51,7 @@ ITEMS_PER_NOTE = 3
 NOTES_PER_TRANSACTION = TRANSACTION_ITEMS // ITEMS_PER_NOTE
 
 
-def parse_instant(value: Optional[str]) -> Optional[datetime]:
+def parse_instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
@@ -63,7 +64,7 @@ def notification_id(at: str, salt: str, user_id: str, order: int = 0) -> str:
     return f"{millis:012x}{hashlib.sha256(f'{salt}:{user_id}'.encode()).hexdigest()[:10]}"
 
 
-def period_text(start: datetime, end: Optional[datetime], tz: tzinfo) -> str:
+def period_text(start: datetime, end: datetime | None, tz: tzinfo) -> str:
     if end is None:  # an emergency whose end is not known yet
         return f"с {start.astimezone(tz):%d.%m.%Y %H:%M}, время восстановления уточняется"
     start, end = start.astimezone(tz), end.astimezone(tz)
@@ -75,6 +76,7 @@ def period_text(start: datetime, end: Optional[datetime], tz: tzinfo) -> str:
 @dataclass(frozen=True)
 class Address:
     """A subscribed address an outage covers."""
+
     street_id: str
     street: str
     house: str
@@ -91,17 +93,24 @@ def _text(addresses: list[Address]) -> str:
 @dataclass(frozen=True)
 class Scope:
     """The part of an outage that subscribers are told about."""
+
     kind: str
     status: str
     published: bool
     start_at: str
-    end_at: Optional[str]
+    end_at: str | None
     streets: tuple[tuple[str, str, tuple[str, ...]], ...]  # (street id, name, canonical houses)
 
     @classmethod
-    def of(cls, item: OutageItem | PendingNotice) -> "Scope":
-        return cls(kind=item.kind, status=item.status, published=bool(item.published), start_at=item.start_at,
-                   end_at=item.end_at, streets=tuple((s.street_id, s.name, tuple(s.houses)) for s in item.streets))
+    def of(cls, item: OutageItem | PendingNotice) -> Scope:
+        return cls(
+            kind=item.kind,
+            status=item.status,
+            published=bool(item.published),
+            start_at=item.start_at,
+            end_at=item.end_at,
+            streets=tuple((s.street_id, s.name, tuple(s.houses)) for s in item.streets),
+        )
 
     @property
     def announced(self) -> bool:
@@ -109,7 +118,7 @@ class Scope:
         return self.published and self.status == "active"
 
     @property
-    def times(self) -> tuple[str, Optional[str]]:
+    def times(self) -> tuple[str, str | None]:
         return self.start_at, self.end_at
 
     def period(self, tz: tzinfo) -> str:
@@ -119,10 +128,18 @@ class Scope:
 
 
 def snapshot(item: OutageItem) -> PendingNotice:
-    return PendingNotice(version=int(item.version), kind=item.kind, status=item.status,
-                         published=bool(item.published), start_at=item.start_at, end_at=item.end_at,
-                         streets=[OutageStreetMap(street_id=s.street_id, name=s.name, locality=s.locality,
-                                                  houses=list(s.houses)) for s in item.streets])
+    return PendingNotice(
+        version=int(item.version),
+        kind=item.kind,
+        status=item.status,
+        published=bool(item.published),
+        start_at=item.start_at,
+        end_at=item.end_at,
+        streets=[
+            OutageStreetMap(street_id=s.street_id, name=s.name, locality=s.locality, houses=list(s.houses))
+            for s in item.streets
+        ],
+    )
 
 
 def unseen(item: OutageItem) -> PendingNotice:
@@ -191,18 +208,26 @@ class Notices:
         scope = Scope.of(outage)
         addresses = self.covered([scope])[0]
         params = {"period": scope.period(self.tz), "reason": outage.reason}
-        return [outbox.Notification("outage_planned", {"address": _text(addresses[user_id]), **params},
-                                    user_id=user_id, phone=phone, link=addresses[user_id][0].link,
-                                    outbox_id=notification_id(outage.published_at, outage.outage_id, user_id))
-                for user_id, phone in sorted(self.phones(addresses).items())]
+        return [
+            outbox.Notification(
+                "outage_planned",
+                {"address": _text(addresses[user_id]), **params},
+                user_id=user_id,
+                phone=phone,
+                link=addresses[user_id][0].link,
+                outbox_id=notification_id(outage.published_at, outage.outage_id, user_id),
+            )
+            for user_id, phone in sorted(self.phones(addresses).items())
+        ]
 
     def change(self, before: Scope, after: OutageItem) -> list[outbox.Notification]:
         """The notifications of the change that made `after` (its version, its `updated_at`) out of `before`."""
         new = Scope.of(after)
         if not notifies(before, new, datetime.fromisoformat(after.updated_at)):
             return []
-        old_covered, new_covered = self.covered([before if before.announced else _nothing(before),
-                                                 new if new.announced else _nothing(new)])
+        old_covered, new_covered = self.covered(
+            [before if before.announced else _nothing(before), new if new.announced else _nothing(new)]
+        )
         times_changed = before.times != new.times
         salt = f"{after.outage_id}:v{int(after.version)}"
         notes = []
@@ -213,22 +238,40 @@ class Notices:
             if new.kind == "emergency":
                 if was or not now:
                     continue  # only the news of it (notices of new times or a cancellation would be noise)
-                template, params = "outage_emergency", {"address": _text(now), "period": new.period(self.tz),
-                                                        "reason": after.reason}
+                template, params = (
+                    "outage_emergency",
+                    {"address": _text(now), "period": new.period(self.tz), "reason": after.reason},
+                )
             elif was and now:
                 if not times_changed:
                     continue
-                template, params = "outage_changed", {"address": _text(now), "period": new.period(self.tz),
-                                                      "previous": before.period(self.tz), "reason": after.reason}
+                template, params = (
+                    "outage_changed",
+                    {
+                        "address": _text(now),
+                        "period": new.period(self.tz),
+                        "previous": before.period(self.tz),
+                        "reason": after.reason,
+                    },
+                )
             elif now:
-                template, params = "outage_planned", {"address": _text(now), "period": new.period(self.tz),
-                                                      "reason": after.reason}
+                template, params = (
+                    "outage_planned",
+                    {"address": _text(now), "period": new.period(self.tz), "reason": after.reason},
+                )
             else:
                 assert was
                 template, params = "outage_cancelled", {"address": _text(was), "period": before.period(self.tz)}
-            notes.append(outbox.Notification(template, params, user_id=user_id, phone=phone,
-                                             link=covering[0].link,
-                                             outbox_id=notification_id(after.updated_at, salt, user_id, int(after.version))))
+            notes.append(
+                outbox.Notification(
+                    template,
+                    params,
+                    user_id=user_id,
+                    phone=phone,
+                    link=covering[0].link,
+                    outbox_id=notification_id(after.updated_at, salt, user_id, int(after.version)),
+                )
+            )
         return notes
 
     # --- staging ---------------------------------------------------------------------------------
@@ -249,8 +292,14 @@ class Notices:
 
 
 def _nothing(scope: Scope) -> Scope:
-    return Scope(kind=scope.kind, status=scope.status, published=scope.published, start_at=scope.start_at,
-                 end_at=scope.end_at, streets=())
+    return Scope(
+        kind=scope.kind,
+        status=scope.status,
+        published=scope.published,
+        start_at=scope.start_at,
+        end_at=scope.end_at,
+        streets=(),
+    )
 
 
 def stage_in_batches(notes: list[outbox.Notification]) -> int:
@@ -258,7 +307,7 @@ def stage_in_batches(notes: list[outbox.Notification]) -> int:
     are written and handed to the queue. Returns how many were new."""
     count = 0
     for start in range(0, len(notes), NOTES_PER_TRANSACTION):
-        count += _stage(notes[start:start + NOTES_PER_TRANSACTION])
+        count += _stage(notes[start : start + NOTES_PER_TRANSACTION])
     return count
 
 
@@ -288,8 +337,10 @@ def _stage(notes: list[outbox.Notification]) -> int:
 def _not_staged(notes: list[outbox.Notification]) -> list[outbox.Notification]:
     """Those of `notes` the outbox does not hold yet: one BatchGetItem (consistent)."""
     keys = [(outbox_key(note.outbox_id), "OUTBOX") for note in notes]
-    present = {item.outbox_id for item in OutboxItem.batch_get(keys, consistent_read=True,
-                                                                attributes_to_get=["pk", "sk", "outbox_id"])}
+    present = {
+        item.outbox_id
+        for item in OutboxItem.batch_get(keys, consistent_read=True, attributes_to_get=["pk", "sk", "outbox_id"])
+    }
     return [note for note in notes if note.outbox_id not in present]
 
 
@@ -306,5 +357,6 @@ def _stage_one(note: outbox.Notification) -> bool:
 
 def already_staged(exc: TransactWriteError) -> bool:
     """Only outbox items carry a condition in these transactions (their id must be new)."""
-    return any(reason is not None and reason.code == "ConditionalCheckFailed"
-               for reason in (exc.cancellation_reasons or []))
+    return any(
+        reason is not None and reason.code == "ConditionalCheckFailed" for reason in (exc.cancellation_reasons or [])
+    )

@@ -10,10 +10,10 @@ How "once" holds:
 - `notified_at` marks the end: after it, publishing again changes and sends nothing.
 Later changes of the outage are announced by the edit itself (service.py, notices.py).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -34,7 +34,7 @@ logger = logging.getLogger("kabinet.outages")
 
 
 class Publisher:
-    def __init__(self, repository: Optional[OutageRepository] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, repository: OutageRepository | None = None, settings: Settings | None = None) -> None:
         self.repo = repository or OutageRepository()
         self.settings = settings or get_settings()
         self.notices = Notices(self.repo, self.settings.tz)

@@ -18,13 +18,14 @@ Access patterns (keys in docs/design-metering.md):
   is written with `attribute_not_exists(pk)`, so the same file imported twice (or by two people at
   once) cannot produce two outages.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator, Optional
+from typing import Any
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
-                                 UnicodeAttribute)
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -80,6 +81,7 @@ class OutageStreetMap(MapAttribute[str, Any]):
 class PendingNotice(MapAttribute[str, Any]):
     """What subscribers had been told before a change whose notifications did not fit in the change's own
     transaction: enough to work out the rest of them again (`notices.finish_pending`)."""
+
     version = NumberAttribute()
     kind = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -93,6 +95,7 @@ class _ByMonth(GlobalSecondaryIndex["OutageItem"]):
     class Meta:
         index_name = "by_month"
         projection = AllProjection()
+
     month_pk = UnicodeAttribute(hash_key=True)
     start_at = UnicodeAttribute(range_key=True)
 
@@ -140,6 +143,7 @@ class OutageItem(Model):
 
 class StreetOutageItem(Model):
     """What the address lookup reads: one copy per street of a visible outage."""
+
     Meta = table_meta("outages")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -191,16 +195,30 @@ def street_copies(outage: OutageItem) -> list[StreetOutageItem]:
     """The per-street items an outage should have in its current state (none unless visible)."""
     if not outage.visible:
         return []
-    return [StreetOutageItem(street_pk(s.street_id), street_sk(outage.start_at, outage.outage_id),
-                             outage_id=outage.outage_id, kind=outage.kind, start_at=outage.start_at,
-                             end_at=outage.end_at, street_id=s.street_id, street_name=s.name, locality=s.locality,
-                             houses=list(s.houses), reason=outage.reason, changed_at=outage.changed_at,
-                             previous_start_at=outage.previous_start_at, previous_end_at=outage.previous_end_at)
-            for s in outage.streets]
+    return [
+        StreetOutageItem(
+            street_pk(s.street_id),
+            street_sk(outage.start_at, outage.outage_id),
+            outage_id=outage.outage_id,
+            kind=outage.kind,
+            start_at=outage.start_at,
+            end_at=outage.end_at,
+            street_id=s.street_id,
+            street_name=s.name,
+            locality=s.locality,
+            houses=list(s.houses),
+            reason=outage.reason,
+            changed_at=outage.changed_at,
+            previous_start_at=outage.previous_start_at,
+            previous_end_at=outage.previous_end_at,
+        )
+        for s in outage.streets
+    ]
 
 
-def _copy_writes(outage: OutageItem, before: Optional[OutageItem]) -> tuple[list[StreetOutageItem],
-                                                                                list[StreetOutageItem]]:
+def _copy_writes(
+    outage: OutageItem, before: OutageItem | None
+) -> tuple[list[StreetOutageItem], list[StreetOutageItem]]:
     """(copies to delete, copies to save) to bring the per-street items from `before` to `outage`."""
     wanted = {(c.pk, c.sk): c for c in street_copies(outage)}
     stale = [old for old in (street_copies(before) if before is not None else []) if (old.pk, old.sk) not in wanted]
@@ -208,7 +226,7 @@ def _copy_writes(outage: OutageItem, before: Optional[OutageItem]) -> tuple[list
 
 
 class OutageRepository:
-    def get(self, outage_id: str) -> Optional[OutageItem]:
+    def get(self, outage_id: str) -> OutageItem | None:
         try:
             return OutageItem.get(outage_pk(outage_id), OUTAGE_SK, consistent_read=True)
         except OutageItem.DoesNotExist:
@@ -219,7 +237,7 @@ class OutageRepository:
         found: dict[str, OutageItem] = {}
         unique = list(dict.fromkeys(outage_ids))
         for start in range(0, len(unique), BATCH_GET_KEYS):
-            keys = [(outage_pk(i), OUTAGE_SK) for i in unique[start:start + BATCH_GET_KEYS]]
+            keys = [(outage_pk(i), OUTAGE_SK) for i in unique[start : start + BATCH_GET_KEYS]]
             for item in OutageItem.batch_get(keys, consistent_read=True):
                 found[item.outage_id] = item
         return found
@@ -232,15 +250,16 @@ class OutageRepository:
         high = f"OUTAGE#{clock.iso(starts_before)}"  # exclusive: a start at the bound sorts after it
         return list(StreetOutageItem.query(street_pk(street_id), StreetOutageItem.sk.between(low, high)))
 
-    def write(self, tx: Any, outage: OutageItem, before: Optional[OutageItem]) -> None:
+    def write(self, tx: Any, outage: OutageItem, before: OutageItem | None) -> None:
         """Save the outage and bring its per-street copies in line, in the caller's transaction.
         `before` is the state read for this edit: the save succeeds only if nobody changed it since
         and no earlier change is still notifying its subscribers."""
         if before is None:
             tx.save(outage, condition=OutageItem.pk.does_not_exist())
         else:
-            tx.save(outage, condition=(OutageItem.version == before.version)
-                    & OutageItem.pending_notice.does_not_exist())
+            tx.save(
+                outage, condition=(OutageItem.version == before.version) & OutageItem.pending_notice.does_not_exist()
+            )
         stale, wanted = _copy_writes(outage, before)
         for old in stale:
             tx.delete(old)
@@ -248,7 +267,7 @@ class OutageRepository:
             tx.save(copy)
 
     @staticmethod
-    def write_size(outage: OutageItem, before: Optional[OutageItem]) -> int:
+    def write_size(outage: OutageItem, before: OutageItem | None) -> int:
         """How many transaction items `write` takes."""
         stale, wanted = _copy_writes(outage, before)
         return 1 + len(stale) + len(wanted)
@@ -256,8 +275,10 @@ class OutageRepository:
     def clear_pending(self, outage: OutageItem) -> None:
         """The change `outage.version` has notified everyone: drop its marker (if still there)."""
         try:
-            outage.update(actions=[OutageItem.pending_notice.remove()],
-                          condition=(OutageItem.version == outage.version) & OutageItem.pending_notice.exists())
+            outage.update(
+                actions=[OutageItem.pending_notice.remove()],
+                condition=(OutageItem.version == outage.version) & OutageItem.pending_notice.exists(),
+            )
         except UpdateError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -275,20 +296,36 @@ class OutageRepository:
         """Both sides and the counter in the caller's transaction. Fails there (in this order of
         items) if the subscription exists or the user already has `limit` of them."""
         tx.save(item, condition=UserSubscriptionItem.pk.does_not_exist())
-        tx.save(SubscriberItem(subs_pk(item.street_id), subscriber_sk(user_id, item.house), user_id=user_id,
-                               house=item.house, emergency=item.emergency))
-        tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(1)],
-                  condition=SubscriptionCounter.count.does_not_exist() | (SubscriptionCounter.count < limit))
+        tx.save(
+            SubscriberItem(
+                subs_pk(item.street_id),
+                subscriber_sk(user_id, item.house),
+                user_id=user_id,
+                house=item.house,
+                emergency=item.emergency,
+            )
+        )
+        tx.update(
+            SubscriptionCounter(user_pk(user_id), COUNTER_SK),
+            actions=[SubscriptionCounter.count.add(1)],
+            condition=SubscriptionCounter.count.does_not_exist() | (SubscriptionCounter.count < limit),
+        )
 
     def choose(self, tx: Any, user_id: str, street_id: str, house: str, emergency: bool) -> None:
         """Both sides of a subscription take the choice; fails in the caller's transaction (first item) if
         the user has no such subscription."""
-        tx.update(UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),
-                  actions=[UserSubscriptionItem.emergency.set(emergency)], condition=UserSubscriptionItem.pk.exists())
-        tx.update(SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house)),
-                  actions=[SubscriberItem.emergency.set(emergency)], condition=SubscriberItem.pk.exists())
+        tx.update(
+            UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),
+            actions=[UserSubscriptionItem.emergency.set(emergency)],
+            condition=UserSubscriptionItem.pk.exists(),
+        )
+        tx.update(
+            SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house)),
+            actions=[SubscriberItem.emergency.set(emergency)],
+            condition=SubscriberItem.pk.exists(),
+        )
 
-    def subscription(self, user_id: str, street_id: str, house: str) -> Optional[UserSubscriptionItem]:
+    def subscription(self, user_id: str, street_id: str, house: str) -> UserSubscriptionItem | None:
         try:
             return UserSubscriptionItem.get(user_pk(user_id), user_sub_sk(street_id, house), consistent_read=True)
         except UserSubscriptionItem.DoesNotExist:
@@ -304,8 +341,9 @@ class OutageRepository:
 
     def unsubscribe(self, tx: Any, user_id: str, street_id: str, house: str) -> None:
         """Fails in the caller's transaction if the user has no such subscription."""
-        tx.delete(UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),
-                  condition=UserSubscriptionItem.pk.exists())
+        tx.delete(
+            UserSubscriptionItem(user_pk(user_id), user_sub_sk(street_id, house)),
+            condition=UserSubscriptionItem.pk.exists(),
+        )
         tx.delete(SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house)))
         tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(-1)])
-

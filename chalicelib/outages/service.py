@@ -8,12 +8,14 @@ nothing, notifies nobody and keeps the version. A request retried after its firs
 (the answer was lost) finds the outage one version ahead with exactly its values and gets that answer
 again instead of a conflict; every other stale version is a 409.
 """
+
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from pydantic import BaseModel
 from pynamodb.exceptions import TransactWriteError
@@ -28,12 +30,30 @@ from chalicelib.reference.service import ReferenceService
 
 from . import rules
 from .houses import HouseSpec, covers, parse_house, parse_houses
-from .models import (OutageDetail, OutageImport, OutageImportReport, OutageIn, OutageList, OutageMonth, OutagePatch,
-                     OutagePublic, OutageStreet, StreetHouses, StreetRef)
-from .notices import (ITEMS_PER_NOTE, TRANSACTION_ITEMS, Notices, Scope, parse_instant, snapshot, stage_in_batches,
-                      unseen)
-from .repository import (OUTAGE_SK, OutageItem, OutageRepository, OutageStreetMap, StreetOutageItem, month_pk,
-                         outage_pk)
+from .models import (
+    OutageDetail,
+    OutageImport,
+    OutageImportReport,
+    OutageIn,
+    OutageList,
+    OutageMonth,
+    OutagePatch,
+    OutagePublic,
+    OutageStreet,
+    StreetHouses,
+    StreetRef,
+)
+from .notices import (
+    ITEMS_PER_NOTE,
+    TRANSACTION_ITEMS,
+    Notices,
+    Scope,
+    parse_instant,
+    snapshot,
+    stage_in_batches,
+    unseen,
+)
+from .repository import OUTAGE_SK, OutageItem, OutageRepository, OutageStreetMap, StreetOutageItem, month_pk, outage_pk
 
 STALE = "Отключение изменено другим сотрудником. Обновите страницу и повторите"
 # Compared to tell a real change from a save of the same values; reported in audit and import results.
@@ -53,7 +73,7 @@ def copy_item(item: OutageItem) -> OutageItem:
     return OutageItem.from_raw_data(item.serialize())
 
 
-def _local(value: Optional[str], tz: tzinfo) -> Optional[datetime]:
+def _local(value: str | None, tz: tzinfo) -> datetime | None:
     instant = parse_instant(value)
     return instant.astimezone(tz) if instant else None
 
@@ -65,20 +85,36 @@ def notifies_subscribers(item: OutageItem) -> bool:
 
 
 def to_detail(item: OutageItem, tz: tzinfo) -> OutageDetail:
-    def local(value: Optional[str]) -> Optional[datetime]:
+    def local(value: str | None) -> datetime | None:
         return _local(value, tz)
 
     return OutageDetail(
-        id=item.outage_id, kind=item.kind, kind_title=rules.KIND_TITLES[item.kind], status=item.status,
-        published=item.published, published_at=local(item.published_at), notified=int(item.notified),
-        start=local(item.start_at), end=local(item.end_at), reason=item.reason,
-        streets=[OutageStreet(id=s.street_id, name=s.name, locality=s.locality, houses=", ".join(s.houses))
-                 for s in item.streets],
-        created_at=local(item.created_at), created_by=item.created_by, updated_at=local(item.updated_at),
-        version=int(item.version), number=item.number, changed_at=local(item.changed_at),
-        previous_start=local(item.previous_start_at), previous_end=local(item.previous_end_at),
-        change_notified=int(item.change_notified or 0), notice_pending=item.pending_notice is not None,
-        notifies_subscribers=notifies_subscribers(item))
+        id=item.outage_id,
+        kind=item.kind,
+        kind_title=rules.KIND_TITLES[item.kind],
+        status=item.status,
+        published=item.published,
+        published_at=local(item.published_at),
+        notified=int(item.notified),
+        start=local(item.start_at),
+        end=local(item.end_at),
+        reason=item.reason,
+        streets=[
+            OutageStreet(id=s.street_id, name=s.name, locality=s.locality, houses=", ".join(s.houses))
+            for s in item.streets
+        ],
+        created_at=local(item.created_at),
+        created_by=item.created_by,
+        updated_at=local(item.updated_at),
+        version=int(item.version),
+        number=item.number,
+        changed_at=local(item.changed_at),
+        previous_start=local(item.previous_start_at),
+        previous_end=local(item.previous_end_at),
+        change_notified=int(item.change_notified or 0),
+        notice_pending=item.pending_notice is not None,
+        notifies_subscribers=notifies_subscribers(item),
+    )
 
 
 def _streets_key(item: OutageItem) -> list[tuple[str, tuple[str, ...]]]:
@@ -86,14 +122,23 @@ def _streets_key(item: OutageItem) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def changed_fields(before: OutageItem, after: OutageItem) -> list[str]:
-    values = {"start": lambda i: i.start_at, "end": lambda i: i.end_at, "streets": _streets_key,
-              "reason": lambda i: i.reason, "status": lambda i: i.status}
+    values = {
+        "start": lambda i: i.start_at,
+        "end": lambda i: i.end_at,
+        "streets": _streets_key,
+        "reason": lambda i: i.reason,
+        "status": lambda i: i.status,
+    }
     return [name for name in CHANGE_FIELDS if values[name](before) != values[name](after)]
 
 
 class OutageService:
-    def __init__(self, repository: Optional[OutageRepository] = None, reference: Optional[ReferenceService] = None,
-                 settings: Optional[Settings] = None) -> None:
+    def __init__(
+        self,
+        repository: OutageRepository | None = None,
+        reference: ReferenceService | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.repo = repository or OutageRepository()
         self.reference = reference or ReferenceService()
         self.settings = settings or get_settings()
@@ -101,8 +146,9 @@ class OutageService:
 
     # --- consumers --------------------------------------------------------------------------
 
-    def lookup(self, street_id: str, house: Optional[str], kind: Optional[str], date_from: Optional[date],
-               date_to: Optional[date]) -> BaseModel:
+    def lookup(
+        self, street_id: str, house: str | None, kind: str | None, date_from: date | None, date_to: date | None
+    ) -> BaseModel:
         """Outages of an address overlapping the days asked for, by start: one Query."""
         tz = self.settings.tz
         try:
@@ -123,13 +169,20 @@ class OutageService:
         return OutageList(items=found, **{"from": first, "to": last})
 
     @staticmethod
-    def _public(copy: StreetOutageItem, start: datetime, end: Optional[datetime], tz: tzinfo) -> OutagePublic:
-        return OutagePublic(id=copy.outage_id, kind=copy.kind, kind_title=rules.KIND_TITLES[copy.kind],
-                            start=start.astimezone(tz), end=end.astimezone(tz) if end else None,
-                            street=StreetRef(id=copy.street_id, name=copy.street_name, locality=copy.locality),
-                            houses=", ".join(copy.houses), reason=copy.reason,
-                            changed_at=_local(copy.changed_at, tz), previous_start=_local(copy.previous_start_at, tz),
-                            previous_end=_local(copy.previous_end_at, tz))
+    def _public(copy: StreetOutageItem, start: datetime, end: datetime | None, tz: tzinfo) -> OutagePublic:
+        return OutagePublic(
+            id=copy.outage_id,
+            kind=copy.kind,
+            kind_title=rules.KIND_TITLES[copy.kind],
+            start=start.astimezone(tz),
+            end=end.astimezone(tz) if end else None,
+            street=StreetRef(id=copy.street_id, name=copy.street_name, locality=copy.locality),
+            houses=", ".join(copy.houses),
+            reason=copy.reason,
+            changed_at=_local(copy.changed_at, tz),
+            previous_start=_local(copy.previous_start_at, tz),
+            previous_end=_local(copy.previous_end_at, tz),
+        )
 
     # --- staff ------------------------------------------------------------------------------
 
@@ -186,8 +239,15 @@ class OutageService:
             if {"start", "end"} & set(changed):
                 after.previous_start_at, after.previous_end_at = before.start_at, before.end_at
 
-    def commit(self, actor: Actor, before: Optional[OutageItem], after: OutageItem, action: str,
-               details: dict[str, Any], notes: Optional[list[outbox.Notification]] = None) -> int:
+    def commit(
+        self,
+        actor: Actor,
+        before: OutageItem | None,
+        after: OutageItem,
+        action: str,
+        details: dict[str, Any],
+        notes: list[outbox.Notification] | None = None,
+    ) -> int:
         """Write a change (`before` None: a new outage) with its audit record and its subscribers'
         notifications in one transaction. Notifications that do not fit follow in batches, with
         `pending_notice` kept until they are all staged (notices.py). Raises TransactWriteError if the
@@ -246,27 +306,59 @@ class OutageService:
 
     def _streets(self, wanted: list[StreetHouses]) -> list[OutageStreetMap]:
         found = self.reference.by_ids(s.street_id for s in wanted)
-        missing = [FieldError(f"streets.{i}.street_id", "Улица не найдена в справочнике")
-                   for i, s in enumerate(wanted) if s.street_id not in found]
+        missing = [
+            FieldError(f"streets.{i}.street_id", "Улица не найдена в справочнике")
+            for i, s in enumerate(wanted)
+            if s.street_id not in found
+        ]
         if missing:
             raise validation_error(missing)
-        return [OutageStreetMap(street_id=s.street_id, name=found[s.street_id].name,
-                                locality=found[s.street_id].locality, houses=house_list(s.houses))
-                for s in wanted]
+        return [
+            OutageStreetMap(
+                street_id=s.street_id,
+                name=found[s.street_id].name,
+                locality=found[s.street_id].locality,
+                houses=house_list(s.houses),
+            )
+            for s in wanted
+        ]
 
-    def new(self, actor: Actor, kind: str, start: datetime, end: Optional[datetime], reason: str,
-            streets: list[OutageStreetMap], outage_id: Optional[str] = None, number: Optional[str] = None,
-            import_hash: Optional[str] = None) -> OutageItem:
+    def new(
+        self,
+        actor: Actor,
+        kind: str,
+        start: datetime,
+        end: datetime | None,
+        reason: str,
+        streets: list[OutageStreetMap],
+        outage_id: str | None = None,
+        number: str | None = None,
+        import_hash: str | None = None,
+    ) -> OutageItem:
         outage_id = outage_id or uuid.uuid4().hex
         now = clock.iso(clock.now())
         # Emergencies are shown at once: there is nothing to prepare and people are already without power.
         emergency = kind == "emergency"
-        return OutageItem(outage_pk(outage_id), OUTAGE_SK, outage_id=outage_id, kind=kind, status="active",
-                          start_at=clock.iso(start), end_at=clock.iso(end) if end else None, reason=reason,
-                          streets=streets, published=emergency, published_at=now if emergency else None,
-                          month_pk=month_pk(rules.month_of(start, self.settings.tz)), created_at=now,
-                          created_by=actor.user.login, updated_at=now, version=1, number=number,
-                          import_hash=import_hash)
+        return OutageItem(
+            outage_pk(outage_id),
+            OUTAGE_SK,
+            outage_id=outage_id,
+            kind=kind,
+            status="active",
+            start_at=clock.iso(start),
+            end_at=clock.iso(end) if end else None,
+            reason=reason,
+            streets=streets,
+            published=emergency,
+            published_at=now if emergency else None,
+            month_pk=month_pk(rules.month_of(start, self.settings.tz)),
+            created_at=now,
+            created_by=actor.user.login,
+            updated_at=now,
+            version=1,
+            number=number,
+            import_hash=import_hash,
+        )
 
 
 def load(repository: OutageRepository, outage_id: str) -> OutageItem:
@@ -276,4 +368,3 @@ def load(repository: OutageRepository, outage_id: str) -> OutageItem:
     if item is None:
         raise not_found("Отключение не найдено")
     return item
-

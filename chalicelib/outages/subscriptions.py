@@ -1,10 +1,10 @@
 """Address subscriptions: a user asks to be told by SMS about outages at a house — planned ones only, or
 emergencies too (the subscription's `kinds`)."""
+
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Optional
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -23,14 +23,23 @@ _NOT_FOUND = "Подписка не найдена"
 
 
 def _out(item: UserSubscriptionItem, settings: Settings) -> SubscriptionOut:
-    return SubscriptionOut(street_id=item.street_id, street=item.street_name, locality=item.locality,
-                           house=item.house, kinds="all" if item.emergency else "planned",
-                           created_at=datetime.fromisoformat(item.created_at).astimezone(settings.tz))
+    return SubscriptionOut(
+        street_id=item.street_id,
+        street=item.street_name,
+        locality=item.locality,
+        house=item.house,
+        kinds="all" if item.emergency else "planned",
+        created_at=datetime.fromisoformat(item.created_at).astimezone(settings.tz),
+    )
 
 
 class SubscriptionService:
-    def __init__(self, repository: Optional[OutageRepository] = None, reference: Optional[ReferenceService] = None,
-                 settings: Optional[Settings] = None) -> None:
+    def __init__(
+        self,
+        repository: OutageRepository | None = None,
+        reference: ReferenceService | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.repo = repository or OutageRepository()
         self.reference = reference or ReferenceService()
         self.settings = settings or get_settings()
@@ -42,9 +51,16 @@ class SubscriptionService:
         street = self.reference.by_ids([body.street_id]).get(body.street_id)
         if street is None:
             raise field_error("street_id", "Улица не найдена в справочнике")
-        item = UserSubscriptionItem(user_pk(user_id), user_sub_sk(street.id, body.house), street_id=street.id,
-                                    street_name=street.name, locality=street.locality, house=body.house,
-                                    created_at=clock.iso(clock.now()), emergency=body.kinds == "all")
+        item = UserSubscriptionItem(
+            user_pk(user_id),
+            user_sub_sk(street.id, body.house),
+            street_id=street.id,
+            street_name=street.name,
+            locality=street.locality,
+            house=body.house,
+            created_at=clock.iso(clock.now()),
+            emergency=body.kinds == "all",
+        )
         try:
             with transaction() as tx:
                 self.repo.subscribe(tx, item, user_id, MAX_SUBSCRIPTIONS)

@@ -1,4 +1,5 @@
 """Request and response shapes of the information pages."""
+
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints

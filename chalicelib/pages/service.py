@@ -1,7 +1,6 @@
 """Information pages: reading (public) and saving by staff (audited; the agreement keeps every edition)."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -27,12 +26,17 @@ def default_page(definition: PageDef) -> Page:
 
 
 def _summary(definition: PageDef, page: Page) -> dict:
-    return {"slug": page.slug, "kind": definition.kind, "title": page.title, "version": page.version,
-            "updated_at": page.updated_at}
+    return {
+        "slug": page.slug,
+        "kind": definition.kind,
+        "title": page.title,
+        "version": page.version,
+        "updated_at": page.updated_at,
+    }
 
 
 class PageService:
-    def __init__(self, repository: Optional[PageRepository] = None) -> None:
+    def __init__(self, repository: PageRepository | None = None) -> None:
         self.repo = repository or PageRepository()
 
     def _definition(self, slug: str) -> PageDef:
@@ -47,8 +51,9 @@ class PageService:
 
     def list(self) -> PageList:
         saved = self.repo.saved()
-        return PageList(items=[PageSummary(**_summary(d, saved.get(slug) or default_page(d)))
-                               for slug, d in PAGES.items()])
+        return PageList(
+            items=[PageSummary(**_summary(d, saved.get(slug) or default_page(d))) for slug, d in PAGES.items()]
+        )
 
     def page(self, slug: str) -> PageOut:
         definition, page = self._current(slug)
@@ -78,8 +83,15 @@ class PageService:
         current = stored or default_page(definition)
         if page_in.version != current.version:
             raise conflict("Страницу уже изменил другой сотрудник. Откройте её заново, чтобы не потерять правки")
-        page = Page(slug, page_in.title, page_in.markdown, to_html(page_in.markdown), current.version + 1,
-                    clock.iso(clock.now()), actor.user.login)
+        page = Page(
+            slug,
+            page_in.title,
+            page_in.markdown,
+            to_html(page_in.markdown),
+            current.version + 1,
+            clock.iso(clock.now()),
+            actor.user.login,
+        )
         try:
             with transaction() as tx:
                 self.repo.save(tx, page, stored.version if stored else None)
@@ -91,6 +103,7 @@ class PageService:
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):
                 raise
-            raise conflict("Страницу уже изменил другой сотрудник. Откройте её заново, чтобы не потерять правки") \
-                from None
+            raise conflict(
+                "Страницу уже изменил другой сотрудник. Откройте её заново, чтобы не потерять правки"
+            ) from None
         return PageSource(**_summary(definition, page), html=page.html, markdown=page.markdown)

@@ -1,5 +1,6 @@
 """Request and response shapes of reading entry, history and summary."""
-from typing import Annotated, Optional, Union
+
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -12,23 +13,24 @@ Zone = Annotated[str, StringConstraints(pattern=r"^T[1-3]$")]
 
 class SubmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    values: dict[Zone, ReadingValue] = Field(max_length=3, description="Показание по каждой тарифной зоне",
-                                             json_schema_extra={"additionalProperties": False})
-    rollover_confirmed: Union[bool, dict[Zone, bool]] = Field(
-        default=False, description="Ответ «да» на вопрос «Переход электросчётчика через ноль?»")
-    version: Optional[int] = Field(default=None, ge=1,
-                                   description="Версия сохранённых показаний, которые исправляются")
-    reading_date: Optional[IsoDate] = Field(default=None, description="Дата снятия (для заявленных счётчиков)")
+    values: dict[Zone, ReadingValue] = Field(
+        max_length=3, description="Показание по каждой тарифной зоне", json_schema_extra={"additionalProperties": False}
+    )
+    rollover_confirmed: bool | dict[Zone, bool] = Field(
+        default=False, description="Ответ «да» на вопрос «Переход электросчётчика через ноль?»"
+    )
+    version: int | None = Field(default=None, ge=1, description="Версия сохранённых показаний, которые исправляются")
+    reading_date: IsoDate | None = Field(default=None, description="Дата снятия (для заявленных счётчиков)")
 
 
 class ZoneResult(BaseModel):
     zone: str
     value: str
-    previous: Optional[str]
-    difference: Optional[str]
-    consumption: Optional[str]
+    previous: str | None
+    difference: str | None
+    consumption: str | None
     rollover: bool
-    note: Optional[str] = None
+    note: str | None = None
 
 
 class WindowOut(BaseModel):
@@ -41,7 +43,7 @@ class WindowOut(BaseModel):
     opens_at: str
     closes_at: str
     days_left: int
-    unlocks_at: Optional[str]
+    unlocks_at: str | None
     message: str
     closed: bool = Field(default=False, description="Сетевая компания закрыла расчётный период: приём окончен")
 
@@ -50,10 +52,11 @@ class ReadingOut(BaseModel):
     meter_id: str
     period: str
     zones: list[ZoneResult]
-    total_consumption: Optional[str]
+    total_consumption: str | None
     source: str = Field(description="Откуда показания: user — личный кабинет, billing — биллинг, aiis — АИИС КУЭ")
-    submitted_by_name: Optional[str] = Field(
-        default=None, description="Кто передал через личный кабинет: «Фамилия И. О.» или краткое наименование")
+    submitted_by_name: str | None = Field(
+        default=None, description="Кто передал через личный кабинет: «Фамилия И. О.» или краткое наименование"
+    )
     submitted_by_you: bool = Field(default=False, description="Передано из этого личного кабинета")
     submitted_at: str
     version: int
@@ -61,23 +64,25 @@ class ReadingOut(BaseModel):
 
 class EntryForm(BaseModel):
     """Everything the entry page needs: the window, the meter's zones, previous and current values."""
+
     meter_id: str
     serial: str
-    label: Optional[str] = None
-    model: Optional[str] = None
+    label: str | None = None
+    model: str | None = None
     status: str
     virtual: bool
     digits: int
     zones: list[str]
     coefficient: str
-    previous: dict[str, Optional[str]]
-    previous_period: Optional[str]
-    current: Optional[ReadingOut]
+    previous: dict[str, str | None]
+    previous_period: str | None
+    current: ReadingOut | None
     window: WindowOut
-    submitters_rule: Optional[str] = Field(
-        default=None, description="Правило компании, от кого принимаются показания (нет — от всех)")
+    submitters_rule: str | None = Field(
+        default=None, description="Правило компании, от кого принимаются показания (нет — от всех)"
+    )
     can_submit: bool
-    refusal: Optional[str] = None
+    refusal: str | None = None
 
 
 class HistoryOut(BaseModel):
@@ -88,13 +93,15 @@ class HistoryOut(BaseModel):
 class SummaryRow(BaseModel):
     meter_id: str
     serial: str
-    label: Optional[str] = None
+    label: str | None = None
     status: str
     zones: list[str]
-    accepts_manual: bool = Field(description="Может ли этот пользователь передать показания счётчика вручную "
-                                             "(счётчик в работе и не на АИИС, категория потребителя допущена, "
-                                             "право передачи есть)")
-    reading: Optional[ReadingOut]
+    accepts_manual: bool = Field(
+        description="Может ли этот пользователь передать показания счётчика вручную "
+        "(счётчик в работе и не на АИИС, категория потребителя допущена, "
+        "право передачи есть)"
+    )
+    reading: ReadingOut | None
 
 
 class SummaryOut(BaseModel):

@@ -1,30 +1,57 @@
 """Rules of meter-reading entry: billing periods, the entry window, exchange locks, value checks.
 
-Pure domain code (stdlib and the category names only; no AWS, no clock): every function takes "now" or the data it judges,
-so the service layer, the exchange and the tests share one definition of each rule. Errors are this
-module's own exception types with Russian messages; the service layer maps them to HTTP.
+Pure domain code (stdlib and the category names only; no AWS, no clock): every function takes "now"
+or the data it judges, so the service layer, the exchange and the tests share one definition of
+each rule. Errors are this module's own exception types with Russian messages; the service layer maps them to HTTP.
 
 Sources: seed 000 (window 25th 00:00 – last day 23:59 local, exchange locks 00:55–01:25 and
 12:55–13:25, digit-capacity check, «Переход электросчётчика через ноль?», 99958 → 00123 = 165 kWh on
 a 5-digit meter), 002 (decommissioned and АИИС meters, categories allowed to submit), 003 (one value
 per tariff zone).
 """
+
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Collection, Iterable, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.metering.categories import CATEGORIES, CATEGORY_NAMES, PERSON_CATEGORIES
 
-MONTHS_NOMINATIVE = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
-                     "Сентябрь", "Октябрь", "Ноябрь", "Декабрь")
-MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-                   "сентября", "октября", "ноября", "декабря")
+MONTHS_NOMINATIVE = (
+    "Январь",
+    "Февраль",
+    "Март",
+    "Апрель",
+    "Май",
+    "Июнь",
+    "Июль",
+    "Август",
+    "Сентябрь",
+    "Октябрь",
+    "Ноябрь",
+    "Декабрь",
+)
+MONTHS_GENITIVE = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
 
 
 class InvalidPeriod(ValueError):
@@ -43,6 +70,7 @@ _PERIOD_KEY = re.compile(r"^(\d{4})-(\d{2})$")
 @dataclass(frozen=True, order=True)
 class Period:
     """A billing period (calendar month). Ordered, so "is this the current period or history" is `<`."""
+
     year: int
     month: int
 
@@ -64,7 +92,7 @@ class Period:
 
     @property
     def key(self) -> str:
-        """"YYYY-MM": sorts lexically in time order, which the `PERIOD#<key>` sort keys rely on."""
+        """ "YYYY-MM": sorts lexically in time order, which the `PERIOD#<key>` sort keys rely on."""
         return f"{self.year:04d}-{self.month:02d}"
 
     @property
@@ -104,13 +132,15 @@ class LocalTimeRange:
     reads. A range never crosses midnight: that keeps "unlocks at" on the same day, hence always inside
     the reading window when the lock started inside it.
     """
+
     start: time
     end: time
 
     def __post_init__(self) -> None:
         if self.start >= self.end:
             raise InvalidReadingSettings(
-                f"Окно блокировки «{self}» должно заканчиваться позже, чем начинается, в пределах суток")
+                f"Окно блокировки «{self}» должно заканчиваться позже, чем начинается, в пределах суток"
+            )
 
     def contains(self, moment: time) -> bool:
         return self.start <= moment < self.end
@@ -120,7 +150,7 @@ class LocalTimeRange:
 
 
 def parse_lock_windows(spec: str) -> tuple[LocalTimeRange, ...]:
-    """"00:55-01:25,12:55-13:25" → ranges sorted by start; "" → no locks (a company without exchange).
+    """ "00:55-01:25,12:55-13:25" → ranges sorted by start; "" → no locks (a company without exchange).
 
     Overlapping or touching ranges are refused rather than merged: each range is one exchange run
     with its own schedule, so two of them sharing time is a typo in the setting.
@@ -132,18 +162,19 @@ def parse_lock_windows(spec: str) -> tuple[LocalTimeRange, ...]:
         match = _LOCK_WINDOW.match(item)
         if match is None:
             raise InvalidReadingSettings(
-                f"Окно блокировки «{item}» задано неверно: нужно ЧЧ:ММ-ЧЧ:ММ, например 00:55-01:25")
+                f"Окно блокировки «{item}» задано неверно: нужно ЧЧ:ММ-ЧЧ:ММ, например 00:55-01:25"
+            )
         hours = (int(match[1]), int(match[3]))
         minutes = (int(match[2]), int(match[4]))
         if max(hours) > 23 or max(minutes) > 59:
             raise InvalidReadingSettings(f"Окно блокировки «{item}»: такого времени суток нет")
         ranges.append(LocalTimeRange(time(hours[0], minutes[0]), time(hours[1], minutes[1])))
     ranges.sort(key=lambda r: r.start)
-    for earlier, later in zip(ranges, ranges[1:]):
+    for earlier, later in itertools.pairwise(ranges):
         if later.start <= earlier.end:
             raise InvalidReadingSettings(
-                f"Окна блокировки «{earlier}» и «{later}» пересекаются или примыкают друг к другу: "
-                "объедините их")
+                f"Окна блокировки «{earlier}» и «{later}» пересекаются или примыкают друг к другу: объедините их"
+            )
     return tuple(ranges)
 
 
@@ -153,13 +184,15 @@ def parse_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidReadingSettings(
-            f"Неизвестный часовой пояс «{name}»: укажите имя из базы IANA, например Europe/Moscow") from None
+            f"Неизвестный часовой пояс «{name}»: укажите имя из базы IANA, например Europe/Moscow"
+        ) from None
 
 
 DEFAULT_LOCK_WINDOWS = parse_lock_windows("00:55-01:25,12:55-13:25")
 
 
 # --- Entry window and exchange locks ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WindowStatus:
@@ -173,6 +206,7 @@ class WindowStatus:
     after the window (the 1st, 00:00 local), the moment the period closes. `days_left` counts calendar
     days including today while open, 0 when closed. `unlocks_at` is set exactly when `locked`.
     """
+
     open: bool
     locked: bool
     period: Period
@@ -194,6 +228,7 @@ class ReadingWindowPolicy:
     A start day past the end of a short month (30 or 31 in February, 31 in April) is clamped to the
     month's last day, so the window then lasts that one day instead of silently not opening at all.
     """
+
     timezone: ZoneInfo
     window_start_day: int = 25
     lock_windows: tuple[LocalTimeRange, ...] = DEFAULT_LOCK_WINDOWS
@@ -224,18 +259,28 @@ class ReadingWindowPolicy:
         days_left = (period.last_day - local.date()).days + 1 if is_open else 0
 
         if not is_open:
-            message = (f"Приём показаний с {self.window_start_day} по последнее число месяца. "
-                       f"Следующий приём откроется {_day_month(opens_at)} в 00:00.")
+            message = (
+                f"Приём показаний с {self.window_start_day} по последнее число месяца. "
+                f"Следующий приём откроется {_day_month(opens_at)} в 00:00."
+            )
         elif unlocks_at is not None:
-            message = ("Идёт обмен данными с биллинговой системой. "
-                       f"Ввод показаний будет доступен в {unlocks_at:%H:%M}. "
-                       "Введённые значения сохранены на странице.")
+            message = (
+                "Идёт обмен данными с биллинговой системой. "
+                f"Ввод показаний будет доступен в {unlocks_at:%H:%M}. "
+                "Введённые значения сохранены на странице."
+            )
         else:
-            message = (f"Приём показаний открыт до {_day_month(period.last_day)} 23:59. "
-                       f"{_days_left_ru(days_left)}")
-        return WindowStatus(open=is_open, locked=lock is not None, period=period, opens_at=opens_at,
-                            closes_at=closes_at, days_left=days_left, unlocks_at=unlocks_at,
-                            message_ru=message)
+            message = f"Приём показаний открыт до {_day_month(period.last_day)} 23:59. {_days_left_ru(days_left)}"
+        return WindowStatus(
+            open=is_open,
+            locked=lock is not None,
+            period=period,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            days_left=days_left,
+            unlocks_at=unlocks_at,
+            message_ru=message,
+        )
 
 
 def _day_month(day: date) -> str:
@@ -271,6 +316,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 class Problem(NamedTuple):
     """One complaint about one field: `path` is the request field (`values.T1`)."""
+
     path: str
     message: str
 
@@ -299,6 +345,7 @@ class ReadingRejected(Exception):
 class ZoneEvaluation:
     """One tariff zone's reading. `difference` is in meter units, `consumption` = difference × coefficient;
     both are None for a first reading (no previous value to subtract)."""
+
     zone: str
     value: Decimal
     previous: Decimal | None
@@ -315,6 +362,7 @@ class ZoneEvaluation:
 class Evaluation:
     """Accepted readings of one meter, zones in the meter's order. Totals are the sums over zones, or
     None if any zone has no previous value (a partial sum would understate consumption)."""
+
     zones: tuple[ZoneEvaluation, ...]
     total_difference: Decimal | None
     total_consumption: Decimal | None
@@ -327,9 +375,14 @@ def _path(zone: str) -> str:
     return f"values.{zone}"
 
 
-def evaluate(values: Mapping[str, str], previous: Mapping[str, Decimal | None], digits: int,
-             zones: Sequence[str], coefficient: Decimal,
-             rollover_confirmed: bool | Mapping[str, bool] = False) -> Evaluation:
+def evaluate(
+    values: Mapping[str, str],
+    previous: Mapping[str, Decimal | None],
+    digits: int,
+    zones: Sequence[str],
+    coefficient: Decimal,
+    rollover_confirmed: bool | Mapping[str, bool] = False,
+) -> Evaluation:
     """Check the readings of one meter and compute difference and consumption per zone.
 
     Rules, per zone (`values.<zone>` in errors):
@@ -370,33 +423,44 @@ def evaluate(values: Mapping[str, str], previous: Mapping[str, Decimal | None], 
             if value >= prior:
                 difference = value - prior
             elif prior < capacity and capacity + value - prior <= capacity / 2:
-                confirmed = (rollover_confirmed if isinstance(rollover_confirmed, bool)
-                             else rollover_confirmed.get(zone, False))
+                confirmed = (
+                    rollover_confirmed if isinstance(rollover_confirmed, bool) else rollover_confirmed.get(zone, False)
+                )
                 if not confirmed:
                     errors.append(Problem(_path(zone), ROLLOVER_QUESTION))
                     questions.append(zone)
                     continue
                 difference, rollover = capacity + value - prior, True
             else:
-                errors.append(Problem(_path(zone), "Показание меньше предыдущего, и переход счётчика через "
-                                                   "ноль этого не объясняет. Проверьте показание"))
+                errors.append(
+                    Problem(
+                        _path(zone),
+                        "Показание меньше предыдущего, и переход счётчика через "
+                        "ноль этого не объясняет. Проверьте показание",
+                    )
+                )
                 continue
         consumption = difference * coefficient if difference is not None else None
         results.append(ZoneEvaluation(zone, value, prior, difference, consumption, rollover))
 
-    errors.extend(Problem(_path(extra), "У этого счётчика нет такой тарифной зоны")
-                  for extra in sorted(set(values) - set(zones)))
+    errors.extend(
+        Problem(_path(extra), "У этого счётчика нет такой тарифной зоны") for extra in sorted(set(values) - set(zones))
+    )
     if errors:
         raise ReadingRejected(errors, questions)
 
-    return Evaluation(zones=tuple(results), total_difference=_total(z.difference for z in results),
-                      total_consumption=_total(z.consumption for z in results))
+    return Evaluation(
+        zones=tuple(results),
+        total_difference=_total(z.difference for z in results),
+        total_consumption=_total(z.consumption for z in results),
+    )
 
 
 @dataclass(frozen=True)
 class ReplacedMeter:
     """The meter removed during the period: its reading before the period (`previous`, per zone; a
     zone absent = unknown) and its final reading at removal; its own capacity and coefficient."""
+
     final: Mapping[str, Decimal]
     previous: Mapping[str, Decimal]
     digits: int
@@ -418,9 +482,15 @@ def replaced_difference(old: ReplacedMeter, zone: str) -> tuple[Decimal | None, 
     return None, False
 
 
-def evaluate_across_replacement(values: Mapping[str, str], new_initial: Mapping[str, Decimal],
-                                old: ReplacedMeter, digits: int, zones: Sequence[str], coefficient: Decimal,
-                                rollover_confirmed: bool | Mapping[str, bool] = False) -> Evaluation:
+def evaluate_across_replacement(
+    values: Mapping[str, str],
+    new_initial: Mapping[str, Decimal],
+    old: ReplacedMeter,
+    digits: int,
+    zones: Sequence[str],
+    coefficient: Decimal,
+    rollover_confirmed: bool | Mapping[str, bool] = False,
+) -> Evaluation:
     """The period's readings of a meter installed during the period, in place of `old`.
 
     Per zone: difference = (old final − old previous) + (new current − new initial), each meter
@@ -435,11 +505,21 @@ def evaluate_across_replacement(values: Mapping[str, str], new_initial: Mapping[
         if old_difference is None or part.difference is None or part.consumption is None:
             results.append(ZoneEvaluation(part.zone, part.value, part.previous, None, None, part.rollover))
             continue
-        results.append(ZoneEvaluation(part.zone, part.value, part.previous, old_difference + part.difference,
-                                      old_difference * old.coefficient + part.consumption,
-                                      part.rollover or old_rollover))
-    return Evaluation(zones=tuple(results), total_difference=_total(z.difference for z in results),
-                      total_consumption=_total(z.consumption for z in results))
+        results.append(
+            ZoneEvaluation(
+                part.zone,
+                part.value,
+                part.previous,
+                old_difference + part.difference,
+                old_difference * old.coefficient + part.consumption,
+                part.rollover or old_rollover,
+            )
+        )
+    return Evaluation(
+        zones=tuple(results),
+        total_difference=_total(z.difference for z in results),
+        total_consumption=_total(z.consumption for z in results),
+    )
 
 
 def _total(amounts: Iterable[Decimal | None]) -> Decimal | None:
@@ -470,6 +550,7 @@ def _parse_value(raw: str, capacity: Decimal, digits: int) -> tuple[Decimal | No
 
 # --- Who and which meters may submit --------------------------------------------------------------------
 
+
 class MeterStatus(StrEnum):
     ACTIVE = "active"
     DECOMMISSIONED = "decommissioned"
@@ -496,7 +577,7 @@ class SubmissionNotAllowed(Exception):
 
 
 def parse_submitters(spec: str) -> frozenset[str]:
-    """"company,cooperative,private_house" → the consumer categories whose readings are accepted;
+    """ "company,cooperative,private_house" → the consumer categories whose readings are accepted;
     "person", "entrepreneur", "company" (the setting's old values) stand for their categories;
     "" → nobody (manual entry off)."""
     categories: set[str] = set()
@@ -513,7 +594,8 @@ def parse_submitters(spec: str) -> frozenset[str]:
     if unknown:
         raise InvalidReadingSettings(
             f"Неизвестные категории потребителей: {', '.join(sorted(unknown))}; "
-            f"допустимы {', '.join(CATEGORIES)} (а также person, entrepreneur, company)")
+            f"допустимы {', '.join(CATEGORIES)} (а также person, entrepreneur, company)"
+        )
     return frozenset(categories)
 
 
@@ -544,8 +626,7 @@ def assert_submittable(meter_status: str, category: str | None, allowed: Collect
     """
     status = MeterStatus(meter_status)
     if status is MeterStatus.DECOMMISSIONED:
-        raise SubmissionNotAllowed("decommissioned",
-                                   "Счётчик выведен из эксплуатации: показания не принимаются")
+        raise SubmissionNotAllowed("decommissioned", "Счётчик выведен из эксплуатации: показания не принимаются")
     if status is MeterStatus.AIIS:
         raise SubmissionNotAllowed("aiis", "Показания этого счётчика передаются автоматически (АИИС КУЭ)")
     rule = submitters_rule(allowed)
@@ -554,7 +635,9 @@ def assert_submittable(meter_status: str, category: str | None, allowed: Collect
     if not allowed:
         raise SubmissionNotAllowed("category_not_allowed", rule)
     if category is None:
-        raise SubmissionNotAllowed("category_not_allowed",
-                                   f"{rule}. Категория потребителя по этому договору ещё не получена из "
-                                   "биллинга: обратитесь в сетевую компанию")
+        raise SubmissionNotAllowed(
+            "category_not_allowed",
+            f"{rule}. Категория потребителя по этому договору ещё не получена из "
+            "биллинга: обратитесь в сетевую компанию",
+        )
     raise SubmissionNotAllowed("category_not_allowed", f"{rule}. Потребитель по этому договору к ним не относится")

@@ -11,38 +11,48 @@ category (the settings document's `readings.submitters`), and the account's link
 contract hear about it in the write's own transaction (a co-user's submission → the holders' feed;
 a change of a reading another user had submitted → everyone else's feed and e-mail).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts.principal import Principal
-from chalicelib.accounts.repository import PROFILE, UserItem
-from chalicelib.accounts.repository import user_key as identity_key
+from chalicelib.accounts.repository import PROFILE, UserItem, user_key as identity_key
 from chalicelib.core import clock
 from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, not_found
 from chalicelib.core.observability import count
-from chalicelib.metering.access import may_submit, right_of
 from chalicelib.metering import replacements
+from chalicelib.metering.access import may_submit, right_of
 from chalicelib.metering.ownership import portal_name
-from chalicelib.metering.repository import (ClosedPeriodItem, LinkItem, LockItem, MeterItem, MeteringRepository,
-                                            ReadingItem, meter_key, period_key, user_key)
+from chalicelib.metering.repository import (
+    ClosedPeriodItem,
+    LinkItem,
+    LockItem,
+    MeteringRepository,
+    MeterItem,
+    ReadingItem,
+    meter_key,
+    period_key,
+    user_key,
+)
 from chalicelib.metering.service import METER_NOT_FOUND, owns
 from chalicelib.notifications import outbox, targets
 
 from . import rules
-from .models import (EntryForm, HistoryOut, ReadingOut, SubmitRequest, SummaryOut, SummaryRow, WindowOut,
-                     ZoneResult)
+from .models import EntryForm, HistoryOut, ReadingOut, SubmitRequest, SummaryOut, SummaryRow, WindowOut, ZoneResult
 from .window import policy
 
 EXPORT_PENDING = "PENDING"
-VIEW_ONLY = ("Вам открыт только просмотр этого договора. Передавать показания может его владелец или тот, "
-             "кому владелец разрешил передачу")
+VIEW_ONLY = (
+    "Вам открыт только просмотр этого договора. Передавать показания может его владелец или тот, "
+    "кому владелец разрешил передачу"
+)
 FUTURE_DATE = "Дата снятия показаний не может быть позже сегодняшнего дня"
 # A reading write is 3 items (lock check, period check, reading); each note adds 3 (outbox, feed entry,
 # unread counter). The rest of a very shared contract's notes follow in transactions of their own.
@@ -56,43 +66,73 @@ def closed_message(period: rules.Period) -> str:
 
 def window_out(status: rules.WindowStatus, closed: bool = False) -> WindowOut:
     """The entry window; a period staff have closed is reported as closed whatever the calendar says."""
-    return WindowOut(now=clock.iso(clock.now()), open=status.open and not closed, locked=status.locked,
-                     accepts_entry=status.accepts_entry and not closed,
-                     period=status.period.key, period_label=status.period.label_ru,
-                     opens_at=clock.iso(status.opens_at), closes_at=clock.iso(status.closes_at),
-                     days_left=0 if closed else status.days_left,
-                     unlocks_at=clock.iso(status.unlocks_at) if status.unlocks_at else None,
-                     message=closed_message(status.period) if closed else status.message_ru, closed=closed)
+    return WindowOut(
+        now=clock.iso(clock.now()),
+        open=status.open and not closed,
+        locked=status.locked,
+        accepts_entry=status.accepts_entry and not closed,
+        period=status.period.key,
+        period_label=status.period.label_ru,
+        opens_at=clock.iso(status.opens_at),
+        closes_at=clock.iso(status.closes_at),
+        days_left=0 if closed else status.days_left,
+        unlocks_at=clock.iso(status.unlocks_at) if status.unlocks_at else None,
+        message=closed_message(status.period) if closed else status.message_ru,
+        closed=closed,
+    )
 
 
 def reading_out(item: ReadingItem, viewer_id: str) -> ReadingOut:
     values = item.values.as_dict()
     previous, difference = item.previous.as_dict(), item.difference.as_dict()
     consumption, rollover = item.consumption.as_dict(), item.rollover.as_dict()
-    zones = [ZoneResult(zone=z, value=values[z], previous=previous.get(z), difference=difference.get(z),
-                        consumption=consumption.get(z), rollover=bool(rollover.get(z)),
-                        note=rules.FIRST_READING_NOTE if difference.get(z) is None else None)
-             for z in sorted(values)]
+    zones = [
+        ZoneResult(
+            zone=z,
+            value=values[z],
+            previous=previous.get(z),
+            difference=difference.get(z),
+            consumption=consumption.get(z),
+            rollover=bool(rollover.get(z)),
+            note=rules.FIRST_READING_NOTE if difference.get(z) is None else None,
+        )
+        for z in sorted(values)
+    ]
     total = None if any(z.consumption is None for z in zones) else str(sum(Decimal(z.consumption) for z in zones))
-    return ReadingOut(meter_id=item.meter_id, period=item.period, zones=zones, total_consumption=total,
-                      source=item.source, submitted_by_name=item.submitted_by_name,
-                      submitted_by_you=item.source == "user" and item.submitted_by == viewer_id,
-                      submitted_at=item.submitted_at, version=int(item.version))
+    return ReadingOut(
+        meter_id=item.meter_id,
+        period=item.period,
+        zones=zones,
+        total_consumption=total,
+        source=item.source,
+        submitted_by_name=item.submitted_by_name,
+        submitted_by_you=item.source == "user" and item.submitted_by == viewer_id,
+        submitted_at=item.submitted_at,
+        version=int(item.version),
+    )
 
 
-def previous_values(meter: MeterItem, earlier: Optional[ReadingItem], period: rules.Period) -> tuple[dict[str, Decimal], Optional[str]]:
+def previous_values(
+    meter: MeterItem, earlier: ReadingItem | None, period: rules.Period
+) -> tuple[dict[str, Decimal], str | None]:
     """The latest known values before `period`: last period's reading, or what billing last reported."""
     billing_period = meter.last_billing_period
     billing = meter.last_billing_values.as_dict() if meter.last_billing_values else {}
-    if billing and billing_period and billing_period < period.key and (earlier is None or billing_period > earlier.period):
+    if (
+        billing
+        and billing_period
+        and billing_period < period.key
+        and (earlier is None or billing_period > earlier.period)
+    ):
         return {z: Decimal(v) for z, v in billing.items()}, billing_period
     if earlier is not None:
         return {z: Decimal(v) for z, v in earlier.values.as_dict().items()}, earlier.period
     return {}, None
 
 
-def basis(meter: MeterItem, earlier: Optional[ReadingItem], period: rules.Period
-          ) -> tuple[dict[str, Decimal], Optional[str], Optional[dict[str, Any]]]:
+def basis(
+    meter: MeterItem, earlier: ReadingItem | None, period: rules.Period
+) -> tuple[dict[str, Decimal], str | None, dict[str, Any] | None]:
     """What this period's reading is measured from: the previous values and their period, or — for a
     meter installed in place of another since then — its initial reading and the replacement."""
     previous, previous_period = previous_values(meter, earlier, period)
@@ -106,10 +146,11 @@ def basis(meter: MeterItem, earlier: Optional[ReadingItem], period: rules.Period
 class Loaded:
     """What one BatchGetItem brings for a meter's entry: the meter, the user's link, this period's and
     last period's readings, and whether staff have closed this period."""
+
     meter: MeterItem
-    link: Optional[LinkItem]
-    current: Optional[ReadingItem]
-    earlier: Optional[ReadingItem]
+    link: LinkItem | None
+    current: ReadingItem | None
+    earlier: ReadingItem | None
     closed: bool
 
 
@@ -135,24 +176,30 @@ def values_text(item: ReadingItem) -> str:
 
 
 class ReadingService:
-    def __init__(self, repository: Optional[MeteringRepository] = None) -> None:
+    def __init__(self, repository: MeteringRepository | None = None) -> None:
         self.repo = repository or MeteringRepository()
 
     def _load(self, principal: Principal, meter_id: str, period: rules.Period) -> Loaded:
         if not owns(principal, meter_id):
             raise not_found(METER_NOT_FOUND)
-        keys = [(meter_key(meter_id), "METER"), (user_key(principal.user_id), meter_key(meter_id)),
-                (meter_key(meter_id), period_key(period.key)), (meter_key(meter_id), period_key(period.previous().key)),
-                (period_key(period.key), "CLOSED")]
+        keys = [
+            (meter_key(meter_id), "METER"),
+            (user_key(principal.user_id), meter_key(meter_id)),
+            (meter_key(meter_id), period_key(period.key)),
+            (meter_key(meter_id), period_key(period.previous().key)),
+            (period_key(period.key), "CLOSED"),
+        ]
         found = self.repo.items(keys)
         meter = found.get(keys[0])
         if meter is None:
             raise not_found(METER_NOT_FOUND)
-        return Loaded(MeterItem.from_raw_data(meter),
-                      LinkItem.from_raw_data(found[keys[1]]) if keys[1] in found else None,
-                      ReadingItem.from_raw_data(found[keys[2]]) if keys[2] in found else None,
-                      ReadingItem.from_raw_data(found[keys[3]]) if keys[3] in found else None,
-                      keys[4] in found)
+        return Loaded(
+            MeterItem.from_raw_data(meter),
+            LinkItem.from_raw_data(found[keys[1]]) if keys[1] in found else None,
+            ReadingItem.from_raw_data(found[keys[2]]) if keys[2] in found else None,
+            ReadingItem.from_raw_data(found[keys[3]]) if keys[3] in found else None,
+            keys[4] in found,
+        )
 
     def entry_form(self, principal: Principal, meter_id: str) -> EntryForm:
         status = policy().status(clock.now())
@@ -165,16 +212,27 @@ class ReadingService:
             refusal = closed_message(status.period)
         if refusal is None and not status.accepts_entry:
             refusal = status.message_ru
-        return EntryForm(meter_id=meter_id, serial=meter.serial, label=link.label if link else None,
-                         model=meter.model, status=meter.status, virtual=bool(meter.virtual), digits=int(meter.digits), zones=list(meter.zones), coefficient=meter.coefficient,
-                         previous={z: (str(previous[z]) if z in previous else None) for z in meter.zones},
-                         previous_period=previous_period,
-                         current=reading_out(loaded.current, principal.user_id) if loaded.current else None,
-                         window=window_out(status, loaded.closed), submitters_rule=rules.submitters_rule(allowed),
-                         can_submit=refusal is None, refusal=refusal)
+        return EntryForm(
+            meter_id=meter_id,
+            serial=meter.serial,
+            label=link.label if link else None,
+            model=meter.model,
+            status=meter.status,
+            virtual=bool(meter.virtual),
+            digits=int(meter.digits),
+            zones=list(meter.zones),
+            coefficient=meter.coefficient,
+            previous={z: (str(previous[z]) if z in previous else None) for z in meter.zones},
+            previous_period=previous_period,
+            current=reading_out(loaded.current, principal.user_id) if loaded.current else None,
+            window=window_out(status, loaded.closed),
+            submitters_rule=rules.submitters_rule(allowed),
+            can_submit=refusal is None,
+            refusal=refusal,
+        )
 
     @staticmethod
-    def _refusal_error(meter: MeterItem, link: Optional[LinkItem], allowed: frozenset[str]) -> Optional[ApiError]:
+    def _refusal_error(meter: MeterItem, link: LinkItem | None, allowed: frozenset[str]) -> ApiError | None:
         """Why this user may not submit readings of this meter at all (whatever the window), or None."""
         try:
             rules.assert_submittable(meter.status, meter.category, allowed)
@@ -184,7 +242,7 @@ class ReadingService:
             return ApiError(VIEW_ONLY, status=403, code="view_only")
         return None
 
-    def _refusal(self, meter: MeterItem, link: Optional[LinkItem], allowed: frozenset[str]) -> Optional[str]:
+    def _refusal(self, meter: MeterItem, link: LinkItem | None, allowed: frozenset[str]) -> str | None:
         error = self._refusal_error(meter, link, allowed)
         return error.message if error else None
 
@@ -207,12 +265,24 @@ class ReadingService:
         previous, _, replacement = basis(meter, loaded.earlier, status.period)
         try:
             if replacement is None:
-                evaluation = rules.evaluate(request.values, previous, int(meter.digits), list(meter.zones),
-                                            Decimal(meter.coefficient), request.rollover_confirmed)
+                evaluation = rules.evaluate(
+                    request.values,
+                    previous,
+                    int(meter.digits),
+                    list(meter.zones),
+                    Decimal(meter.coefficient),
+                    request.rollover_confirmed,
+                )
             else:
                 evaluation = rules.evaluate_across_replacement(
-                    request.values, previous, replacements.replaced_meter(replacement), int(meter.digits),
-                    list(meter.zones), Decimal(meter.coefficient), request.rollover_confirmed)
+                    request.values,
+                    previous,
+                    replacements.replaced_meter(replacement),
+                    int(meter.digits),
+                    list(meter.zones),
+                    Decimal(meter.coefficient),
+                    request.rollover_confirmed,
+                )
         except rules.ReadingRejected as exc:
             raise _rejected(exc) from None
         item = self._item(meter, status.period, evaluation, principal, request, now)
@@ -224,22 +294,40 @@ class ReadingService:
         count("ReadingsSubmitted")
         return reading_out(item, principal.user_id)
 
-    def _item(self, meter: MeterItem, period: rules.Period, evaluation: rules.Evaluation, principal: Principal,
-              request: SubmitRequest, now: Any) -> ReadingItem:
+    def _item(
+        self,
+        meter: MeterItem,
+        period: rules.Period,
+        evaluation: rules.Evaluation,
+        principal: Principal,
+        request: SubmitRequest,
+        now: Any,
+    ) -> ReadingItem:
         def column(attr: str) -> dict[str, Any]:
             return {z.zone: str(getattr(z, attr)) for z in evaluation.zones if getattr(z, attr) is not None}
 
-        return ReadingItem(meter_key(meter.meter_id), period_key(period.key), meter_id=meter.meter_id,
-                           period=period.key, values=column("value"), previous=column("previous"),
-                           difference=column("difference"), consumption=column("consumption"),
-                           rollover={z.zone: z.rollover for z in evaluation.zones},
-                           reading_date=request.reading_date.isoformat() if request.reading_date else None,
-                           source="user", submitted_by=principal.user_id,
-                           submitted_by_name=portal_name(principal.user), submitted_at=clock.iso(now),
-                           export_pk=EXPORT_PENDING, changed_at=clock.iso(now))
+        return ReadingItem(
+            meter_key(meter.meter_id),
+            period_key(period.key),
+            meter_id=meter.meter_id,
+            period=period.key,
+            values=column("value"),
+            previous=column("previous"),
+            difference=column("difference"),
+            consumption=column("consumption"),
+            rollover={z.zone: z.rollover for z in evaluation.zones},
+            reading_date=request.reading_date.isoformat() if request.reading_date else None,
+            source="user",
+            submitted_by=principal.user_id,
+            submitted_by_name=portal_name(principal.user),
+            submitted_at=clock.iso(now),
+            export_pk=EXPORT_PENDING,
+            changed_at=clock.iso(now),
+        )
 
-    def _notes(self, principal: Principal, meter: MeterItem, right: Optional[str], current: Optional[ReadingItem],
-               item: ReadingItem) -> list[outbox.Notification]:
+    def _notes(
+        self, principal: Principal, meter: MeterItem, right: str | None, current: ReadingItem | None, item: ReadingItem
+    ) -> list[outbox.Notification]:
         """Who hears about this submission. A change of a reading another account had submitted: every
         other user of the contract, by feed and e-mail. Otherwise a co-user's submission: the holders'
         feed. The contract's users are read only then (one Query)."""
@@ -249,16 +337,32 @@ class ReadingService:
             return []
         others = {link.pk.removeprefix("USER#"): link for link in self.repo.users_of_contract(meter.contract)}
         others.pop(principal.user_id, None)
-        params = {"serial": meter.serial, "period": local_period_label(item.period), "contract": meter.contract,
-                  "name": item.submitted_by_name or "", "after": values_text(item)}
+        params = {
+            "serial": meter.serial,
+            "period": local_period_label(item.period),
+            "contract": meter.contract,
+            "name": item.submitted_by_name or "",
+            "after": values_text(item),
+        }
         if overwrite and before is not None:
             accounts = self._accounts(set(others))
-            return [outbox.Notification("reading_changed", {**params, "before": values_text(before)}, user_id=user_id,
-                                        email=_email(accounts.get(user_id)), link=targets.meter_history(meter.meter_id))
-                    for user_id in sorted(others)]
-        return [outbox.Notification("reading_submitted_by_co_user", params, user_id=user_id,
-                                    link=targets.meter_history(meter.meter_id))
-                for user_id, link in sorted(others.items()) if right_of(link) == "holder"]
+            return [
+                outbox.Notification(
+                    "reading_changed",
+                    {**params, "before": values_text(before)},
+                    user_id=user_id,
+                    email=_email(accounts.get(user_id)),
+                    link=targets.meter_history(meter.meter_id),
+                )
+                for user_id in sorted(others)
+            ]
+        return [
+            outbox.Notification(
+                "reading_submitted_by_co_user", params, user_id=user_id, link=targets.meter_history(meter.meter_id)
+            )
+            for user_id, link in sorted(others.items())
+            if right_of(link) == "holder"
+        ]
 
     @staticmethod
     def _accounts(user_ids: set[str]) -> dict[str, UserItem]:
@@ -268,38 +372,54 @@ class ReadingService:
         return {u.user_id: u for u in UserItem.batch_get([(identity_key(i), PROFILE) for i in sorted(user_ids)])}
 
     @staticmethod
-    def _check_version(current: Optional[ReadingItem], version: Optional[int]) -> None:
+    def _check_version(current: ReadingItem | None, version: int | None) -> None:
         if current is not None and version is None:
             raise conflict("Показания за этот период уже переданы. Чтобы исправить их, откройте форму заново")
         if current is None and version is not None:
             raise conflict("Исправляемые показания не найдены. Обновите страницу")
 
-    def _write(self, item: ReadingItem, current: Optional[ReadingItem], version: Optional[int],
-               status: rules.WindowStatus, now: Any, notes: list[outbox.Notification]) -> None:
+    def _write(
+        self,
+        item: ReadingItem,
+        current: ReadingItem | None,
+        version: int | None,
+        status: rules.WindowStatus,
+        now: Any,
+        notes: list[outbox.Notification],
+    ) -> None:
         item.version = (version or 0) + 1
-        condition = (ReadingItem.pk.does_not_exist() if current is None else ReadingItem.version == version)
+        condition = ReadingItem.pk.does_not_exist() if current is None else ReadingItem.version == version
         epoch = clock.epoch(now)
         try:
             with transaction() as tx:
-                tx.condition_check(LockItem, "SYNC", "LOCK",
-                                   condition=LockItem.pk.does_not_exist() | (LockItem.expires_at < epoch))
-                tx.condition_check(ClosedPeriodItem, period_key(status.period.key), "CLOSED",
-                                   condition=ClosedPeriodItem.pk.does_not_exist())
+                tx.condition_check(
+                    LockItem, "SYNC", "LOCK", condition=LockItem.pk.does_not_exist() | (LockItem.expires_at < epoch)
+                )
+                tx.condition_check(
+                    ClosedPeriodItem,
+                    period_key(status.period.key),
+                    "CLOSED",
+                    condition=ClosedPeriodItem.pk.does_not_exist(),
+                )
                 tx.save(item, condition=condition)
                 for note in notes:
                     outbox.stage(tx, note)
         except TransactWriteError as exc:
             reasons = [getattr(r, "code", None) if r is not None else None for r in (exc.cancellation_reasons or [])]
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                raise _locked(policy().status(clock.now()).message_ru if status.locked else
-                              "Идёт обмен данными с биллинговой системой. Повторите ввод через несколько минут. "
-                              "Введённые значения сохранены на странице.") from None
+                raise _locked(
+                    policy().status(clock.now()).message_ru
+                    if status.locked
+                    else "Идёт обмен данными с биллинговой системой. Повторите ввод через несколько минут. "
+                    "Введённые значения сохранены на странице."
+                ) from None
             if reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise ApiError(closed_message(status.period), status=409, code="period_closed") from None
             # DynamoDB cancels one of two transactions touching the same item at once.
             if reasons[2:3] == ["ConditionalCheckFailed"] or "TransactionConflict" in reasons:
-                raise conflict("Показания этого счётчика только что изменены в другом окне. Обновите страницу "
-                               "и проверьте значения") from None
+                raise conflict(
+                    "Показания этого счётчика только что изменены в другом окне. Обновите страницу и проверьте значения"
+                ) from None
             raise
 
     @staticmethod
@@ -307,7 +427,7 @@ class ReadingService:
         """Notes beyond one write's 100 items: after the reading is committed, in their own transactions."""
         for start in range(0, len(notes), NOTES_PER_TRANSACTION):
             with transaction() as tx:
-                for note in notes[start:start + NOTES_PER_TRANSACTION]:
+                for note in notes[start : start + NOTES_PER_TRANSACTION]:
                     outbox.stage(tx, note)
 
     def history(self, principal: Principal, meter_id: str, limit: int) -> HistoryOut:
@@ -315,8 +435,9 @@ class ReadingService:
             raise not_found(METER_NOT_FOUND)
         current = policy().status(clock.now()).period.key
         # The current period is not history (seed 000): it appears here once the period is over.
-        items = [reading_out(i, principal.user_id) for i in self.repo.readings(meter_id, limit + 1)
-                 if i.period != current]
+        items = [
+            reading_out(i, principal.user_id) for i in self.repo.readings(meter_id, limit + 1) if i.period != current
+        ]
         return HistoryOut(meter_id=meter_id, items=items[:limit])
 
     def summary(self, principal: Principal) -> SummaryOut:
@@ -325,8 +446,11 @@ class ReadingService:
         closed_key = (period_key(status.period.key), "CLOSED")
         keys: list[tuple[str, str]] = [closed_key]
         for meter_id in meter_ids:
-            keys += [(meter_key(meter_id), "METER"), (user_key(principal.user_id), meter_key(meter_id)),
-                     (meter_key(meter_id), period_key(status.period.key))]
+            keys += [
+                (meter_key(meter_id), "METER"),
+                (user_key(principal.user_id), meter_key(meter_id)),
+                (meter_key(meter_id), period_key(status.period.key)),
+            ]
         found = self.repo.items(keys)
         allowed = allowed_categories()
         rows = []
@@ -338,18 +462,29 @@ class ReadingService:
             link = LinkItem.from_raw_data(raw_link) if raw_link else None
             reading = found.get((meter_key(meter_id), period_key(status.period.key)))
             meter_item = MeterItem.from_raw_data(meter)
-            rows.append(SummaryRow(meter_id=meter_id, serial=meter_item.serial, label=link.label if link else None,
-                                   status=meter_item.status, zones=list(meter_item.zones),
-                                   accepts_manual=self._refusal(meter_item, link, allowed) is None,
-                                   reading=reading_out(ReadingItem.from_raw_data(reading), principal.user_id)
-                                   if reading else None))
+            rows.append(
+                SummaryRow(
+                    meter_id=meter_id,
+                    serial=meter_item.serial,
+                    label=link.label if link else None,
+                    status=meter_item.status,
+                    zones=list(meter_item.zones),
+                    accepts_manual=self._refusal(meter_item, link, allowed) is None,
+                    reading=reading_out(ReadingItem.from_raw_data(reading), principal.user_id) if reading else None,
+                )
+            )
         manual = [r for r in rows if r.accepts_manual]
-        return SummaryOut(period=status.period.key, period_label=status.period.label_ru,
-                          window=window_out(status, closed_key in found),
-                          meters=rows, submitted=sum(1 for r in manual if r.reading), total=len(manual))
+        return SummaryOut(
+            period=status.period.key,
+            period_label=status.period.label_ru,
+            window=window_out(status, closed_key in found),
+            meters=rows,
+            submitted=sum(1 for r in manual if r.reading),
+            total=len(manual),
+        )
 
 
-def _email(account: Optional[UserItem]) -> Optional[str]:
+def _email(account: UserItem | None) -> str | None:
     """A closed or unconfirmed account gets no e-mail (as appeals do): only its feed note."""
     return account.email if account is not None and account.status == "active" else None
 
@@ -363,4 +498,3 @@ def _rejected(exc: rules.ReadingRejected) -> ApiError:
     if exc.only_needs_confirmation:
         return ApiError(rules.ROLLOVER_QUESTION, fields, status=422, code="rollover_confirmation_required")
     return ApiError("Проверьте показания", fields, status=422, code="validation_error")
-

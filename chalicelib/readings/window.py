@@ -1,4 +1,5 @@
 """The company's reading-window policy and the current billing period, from settings and the clock."""
+
 from __future__ import annotations
 
 from chalicelib.core import clock

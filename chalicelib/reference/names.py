@@ -6,6 +6,7 @@ followed by its canonical type: `плехановская#ул`. Putting the typ
 on the name work with one `begins_with`; keeping it in the key keeps «ул. Ленина» and «пер. Ленина»
 apart.
 """
+
 from __future__ import annotations
 
 import re

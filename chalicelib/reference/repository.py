@@ -7,10 +7,12 @@ Access patterns (keys in docs/design-metering.md):
 - localities .......... Query pk=LOCALITIES: one item per locality, written with its streets, so the
   list never needs a Scan.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
@@ -37,6 +39,7 @@ def by_id_pk(street_id_: str) -> str:
 
 class StreetItem(Model):
     """Both copies of a street (the listing under its locality and the one by id) share this shape."""
+
     Meta = table_meta("reference")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -59,7 +62,7 @@ class Street:
     locality: str
 
     @classmethod
-    def new(cls, locality: str, name: str) -> "Street":
+    def new(cls, locality: str, name: str) -> Street:
         return cls(street_id(locality, name), name, locality)
 
     @property
@@ -74,10 +77,8 @@ def _street(item: StreetItem) -> Street:
 
 def _items(street: Street) -> tuple[StreetItem, StreetItem, LocalityItem]:
     listing = StreetItem(*street.name_key, street_id=street.id, name=street.name, locality=street.locality)
-    by_id = StreetItem(by_id_pk(street.id), BY_ID_SK, street_id=street.id, name=street.name,
-                       locality=street.locality)
-    return listing, by_id, LocalityItem(LOCALITIES, f"LOCALITY#{locality_key(street.locality)}",
-                                        name=street.locality)
+    by_id = StreetItem(by_id_pk(street.id), BY_ID_SK, street_id=street.id, name=street.name, locality=street.locality)
+    return listing, by_id, LocalityItem(LOCALITIES, f"LOCALITY#{locality_key(street.locality)}", name=street.locality)
 
 
 class StreetRepository:

@@ -1,8 +1,10 @@
 """The street directory: autocomplete, localities, and staff upkeep (additions single and bulk, renames)."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
@@ -13,11 +15,19 @@ from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import FieldError, conflict, not_found
 from chalicelib.core.validation import to_api_error
 
-from .models import (MAX_SEARCH_RESULTS, STREET_ID_PATTERN, LocalityList, StreetImportError, StreetImportReport,
-                     StreetIn, StreetList, StreetOut, StreetRename)
+from .models import (
+    MAX_SEARCH_RESULTS,
+    STREET_ID_PATTERN,
+    LocalityList,
+    StreetImportError,
+    StreetImportReport,
+    StreetIn,
+    StreetList,
+    StreetOut,
+    StreetRename,
+)
 from .names import search_prefix
 from .repository import Street, StreetRepository
-
 
 RENAMED_FROM = "Так называлась улица, которую переименовали в справочнике: это название занято ею"
 
@@ -27,7 +37,7 @@ def to_out(street: Street) -> StreetOut:
 
 
 class ReferenceService:
-    def __init__(self, repository: Optional[StreetRepository] = None) -> None:
+    def __init__(self, repository: StreetRepository | None = None) -> None:
         self.repo = repository or StreetRepository()
 
     def search(self, locality: str, query: str) -> StreetList:
@@ -42,13 +52,21 @@ class ReferenceService:
         try:
             with transaction() as tx:
                 self.repo.add(tx, street)
-                audit.record(tx, actor, "reference.street.add", "street", street.id,
-                             {"locality": street.locality, "name": street.name})
+                audit.record(
+                    tx,
+                    actor,
+                    "reference.street.add",
+                    "street",
+                    street.id,
+                    {"locality": street.locality, "name": street.name},
+                )
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):
                 raise
-            raise conflict("Такая улица уже есть в справочнике",
-                           [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")]) from None
+            raise conflict(
+                "Такая улица уже есть в справочнике",
+                [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")],
+            ) from None
         return to_out(street)
 
     def rename(self, actor: Actor, street_id: str, rename: StreetRename) -> StreetOut:
@@ -60,13 +78,21 @@ class ReferenceService:
         try:
             with transaction() as tx:
                 renamed = self.repo.rename(tx, street, rename.name)
-                audit.record(tx, actor, "reference.street.rename", "street", street.id,
-                             {"locality": street.locality, "name": renamed.name, "previous_name": street.name})
+                audit.record(
+                    tx,
+                    actor,
+                    "reference.street.rename",
+                    "street",
+                    street.id,
+                    {"locality": street.locality, "name": renamed.name, "previous_name": street.name},
+                )
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):
                 raise
-            raise conflict("Улица с таким названием уже есть в справочнике или улицу только что изменили",
-                           [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")]) from None
+            raise conflict(
+                "Улица с таким названием уже есть в справочнике или улицу только что изменили",
+                [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")],
+            ) from None
         return to_out(renamed)
 
     def import_streets(self, actor: Actor, rows: list[Any]) -> StreetImportReport:
@@ -79,8 +105,9 @@ class ReferenceService:
             try:
                 street_in = StreetIn.model_validate(row)
             except ValidationError as exc:
-                errors.extend(StreetImportError(index=index, path=f.path, message=f.message)
-                              for f in to_api_error(exc).fields)
+                errors.extend(
+                    StreetImportError(index=index, path=f.path, message=f.message) for f in to_api_error(exc).fields
+                )
                 continue
             street = Street.new(street_in.locality, street_in.name)
             if street.name_key not in wanted:
@@ -95,9 +122,18 @@ class ReferenceService:
         self.repo.write_many(new)
         # Batch writes cannot join a transaction; the audit record follows the write it describes.
         with transaction() as tx:
-            audit.record(tx, actor, "reference.street.import", "reference", "streets",
-                         {"created": len(new), "existing": len(wanted) - len(new), "rejected_rows": len(
-                             {e.index for e in errors})})
+            audit.record(
+                tx,
+                actor,
+                "reference.street.import",
+                "reference",
+                "streets",
+                {
+                    "created": len(new),
+                    "existing": len(wanted) - len(new),
+                    "rejected_rows": len({e.index for e in errors}),
+                },
+            )
         return StreetImportReport(created=len(new), existing=len(wanted) - len(new), errors=errors)
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Street]:

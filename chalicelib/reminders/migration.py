@@ -12,6 +12,7 @@ an import wrote meanwhile.
 
     python -m chalicelib.reminders.migration
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,27 +43,40 @@ class ScheduleReport:
 
 def migrate_schedules() -> ScheduleReport:
     report = ScheduleReport()
-    links = LinkItem.scan(LinkItem.pk.startswith("USER#") & LinkItem.sk.startswith("METER#")
-                          & LinkItem.sched_pk.does_not_exist(), page_size=200)
+    links = LinkItem.scan(
+        LinkItem.pk.startswith("USER#") & LinkItem.sk.startswith("METER#") & LinkItem.sched_pk.does_not_exist(),
+        page_size=200,
+    )
     for link in links:
-        keys = schedule_keys(user_id_of(link), link.link_meter, str(link.summary.as_dict().get("status", "")),
-                             right_of(link))
+        keys = schedule_keys(
+            user_id_of(link), link.link_meter, str(link.summary.as_dict().get("status", "")), right_of(link)
+        )
         if keys["sched_pk"] is None:
             continue
-        if _update(link, [LinkItem.sched_pk.set(keys["sched_pk"]), LinkItem.sched_sk.set(keys["sched_sk"])],
-                   LinkItem.sched_pk.does_not_exist()):
+        if _update(
+            link,
+            [LinkItem.sched_pk.set(keys["sched_pk"]), LinkItem.sched_sk.set(keys["sched_sk"])],
+            LinkItem.sched_pk.does_not_exist(),
+        ):
             report.links += 1
         else:
             report.skipped += 1
-    meters = MeterItem.scan((MeterItem.sk == "METER") & MeterItem.next_verification.exists()
-                            & MeterItem.sched_pk.does_not_exist() & MeterItem.verification_sent.does_not_exist(),
-                            page_size=200)
+    meters = MeterItem.scan(
+        (MeterItem.sk == "METER")
+        & MeterItem.next_verification.exists()
+        & MeterItem.sched_pk.does_not_exist()
+        & MeterItem.verification_sent.does_not_exist(),
+        page_size=200,
+    )
     for meter in meters:
         keys = verification_keys(meter.meter_id, meter.next_verification, meter.status, None)
         if keys["sched_pk"] is None:
             continue
-        if _update(meter, [MeterItem.sched_pk.set(keys["sched_pk"]), MeterItem.sched_sk.set(keys["sched_sk"])],
-                   MeterItem.sched_pk.does_not_exist()):
+        if _update(
+            meter,
+            [MeterItem.sched_pk.set(keys["sched_pk"]), MeterItem.sched_sk.set(keys["sched_sk"])],
+            MeterItem.sched_pk.does_not_exist(),
+        ):
             report.meters += 1
         else:
             report.skipped += 1

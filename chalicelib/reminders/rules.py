@@ -9,12 +9,12 @@ Pure code (no AWS, no clock): the tick passes "now" and the company's reading-wi
 - `verification_soon`: from VERIFICATION_NOTICE_DAYS before a meter's verification date
   (дата очередной поверки); `verification_passed`: from the day after it. Each once per date.
 """
+
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Optional
 
 from chalicelib.readings.rules import Period, ReadingWindowPolicy
 
@@ -40,7 +40,7 @@ class WindowNotice:
     period: Period
 
 
-def window_notice_due(policy: ReadingWindowPolicy, now: datetime) -> Optional[WindowNotice]:
+def window_notice_due(policy: ReadingWindowPolicy, now: datetime) -> WindowNotice | None:
     """The window notice due at `now`, if any. Exactly one of open / closing applies at a time, so a
     window that opens within its last two days (a late start day) sends only the reminder."""
     if now.tzinfo is None:
@@ -71,7 +71,7 @@ def verification_due_on(next_verification: date, kind: str) -> date:
     return next_verification + timedelta(days=1)
 
 
-def verification_stage(next_verification: date, today: date, sent: Optional[str]) -> Optional[str]:
+def verification_stage(next_verification: date, today: date, sent: str | None) -> str | None:
     """Which verification notice is due `today` for a meter whose last notice sent was `sent`
     (None, `verification_soon` or `verification_passed`). A date already past when it first
     arrives gets only the «passed» notice: «soon» would be wrong by then."""
@@ -84,7 +84,7 @@ def verification_stage(next_verification: date, today: date, sent: Optional[str]
     return None
 
 
-def next_check_on(next_verification: date, sent: Optional[str]) -> Optional[date]:
+def next_check_on(next_verification: date, sent: str | None) -> date | None:
     """The day a meter must next be looked at (its `by_schedule` sort key), or None once both are sent."""
     if sent == VERIFICATION_PASSED:
         return None
@@ -98,12 +98,18 @@ def shard_of(key: str) -> int:
     return zlib.crc32(key.encode()) % SHARDS
 
 
-def verification_keys(meter_id: str, next_verification: Optional[str], status: str,
-                      sent: Optional[str]) -> dict[str, Optional[str]]:
+def verification_keys(
+    meter_id: str, next_verification: str | None, status: str, sent: str | None
+) -> dict[str, str | None]:
     """A meter item's verification-notice attributes: which notice was sent for this date and its
     `by_schedule` keys while another is to come (none for a meter out of service or without a date)."""
-    day = next_check_on(date.fromisoformat(next_verification), sent) \
-        if next_verification and status != "decommissioned" else None
-    return {"verification_sent": sent,
-            "sched_pk": f"VERIFY#{shard_of(meter_id)}" if day else None,
-            "sched_sk": f"{day.isoformat()}#{meter_id}" if day else None}
+    day = (
+        next_check_on(date.fromisoformat(next_verification), sent)
+        if next_verification and status != "decommissioned"
+        else None
+    )
+    return {
+        "verification_sent": sent,
+        "sched_pk": f"VERIFY#{shard_of(meter_id)}" if day else None,
+        "sched_sk": f"{day.isoformat()}#{meter_id}" if day else None,
+    }

@@ -13,12 +13,14 @@ a message delivered twice, a retried batch or a second fan-out never sends anyon
 The notice itself goes through the transactional outbox: feed always, e-mail and SMS as the account
 chose (accounts/models.NotificationChoices).
 """
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -28,15 +30,13 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.accounts.profile import choices_of
-from chalicelib.accounts.repository import PROFILE, UserItem
-from chalicelib.accounts.repository import user_key as identity_key
+from chalicelib.accounts.repository import PROFILE, UserItem, user_key as identity_key
 from chalicelib.core import clock
 from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
 from chalicelib.metering.access import may_submit, right_of, user_id_of
-from chalicelib.metering.repository import (ClosedPeriodItem, MeterItem, MeteringRepository, meter_key,
-                                            period_key)
+from chalicelib.metering.repository import ClosedPeriodItem, MeteringRepository, MeterItem, meter_key, period_key
 from chalicelib.notifications import outbox
 from chalicelib.readings import rules as reading_rules
 from chalicelib.settings import company
@@ -51,13 +51,17 @@ RUN_LEASE_SECONDS = 15 * 60
 MARK_RETENTION = timedelta(days=400)
 RUN_PK = "REMIND_RUN"
 
-TEMPLATES = {rules.WINDOW_OPEN: "reading_window_open", rules.WINDOW_CLOSING: "reading_window_closing",
-             rules.VERIFICATION_SOON: "meter_verification_soon",
-             rules.VERIFICATION_PASSED: "meter_verification_passed"}
+TEMPLATES = {
+    rules.WINDOW_OPEN: "reading_window_open",
+    rules.WINDOW_CLOSING: "reading_window_closing",
+    rules.VERIFICATION_SOON: "meter_verification_soon",
+    rules.VERIFICATION_PASSED: "meter_verification_passed",
+}
 
 
 class ReminderRun(Model):
     """One fan-out: `<kind>#<period>` of a window notice, `verification#<local day>`."""
+
     Meta = table_meta("notifications")
     pk = UnicodeAttribute(hash_key=True, default=RUN_PK)
     sk = UnicodeAttribute(range_key=True)
@@ -69,6 +73,7 @@ class ReminderRun(Model):
 
 class ReminderMark(Model):
     """A notice sent to an account: `REMIND#<user>` / `<kind>#<period>` or `<kind>#<meter>#<date>`."""
+
     Meta = table_meta("notifications")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -123,11 +128,12 @@ def _period_closed(period: reading_rules.Period) -> bool:
 
 def _claim(run: str, now: datetime) -> bool:
     epoch = clock.epoch(now)
-    item = ReminderRun(RUN_PK, run, lease_until=epoch + RUN_LEASE_SECONDS,
-                       ttl=clock.epoch(now + MARK_RETENTION))
+    item = ReminderRun(RUN_PK, run, lease_until=epoch + RUN_LEASE_SECONDS, ttl=clock.epoch(now + MARK_RETENTION))
     try:
-        item.save(condition=ReminderRun.pk.does_not_exist()
-                  | (ReminderRun.done_at.does_not_exist() & (ReminderRun.lease_until < epoch)))
+        item.save(
+            condition=ReminderRun.pk.does_not_exist()
+            | (ReminderRun.done_at.does_not_exist() & (ReminderRun.lease_until < epoch))
+        )
     except PutError as exc:
         if not is_conditional_failure(exc):
             raise
@@ -138,20 +144,22 @@ def _claim(run: str, now: datetime) -> bool:
 
 
 def _finish(run: str, recipients: int) -> None:
-    ReminderRun(RUN_PK, run).update(actions=[ReminderRun.done_at.set(clock.iso(clock.now())),
-                                             ReminderRun.recipients.set(recipients)])
+    ReminderRun(RUN_PK, run).update(
+        actions=[ReminderRun.done_at.set(clock.iso(clock.now())), ReminderRun.recipients.set(recipients)]
+    )
     _done.add(run)
     logger.info("reminders %s: %d recipients queued", run, recipients)
 
 
-def _schedule_keys(partition: str, upper: Optional[str] = None) -> Iterator[tuple[str, str, str]]:
+def _schedule_keys(partition: str, upper: str | None = None) -> Iterator[tuple[str, str, str]]:
     """(pk, sk, sched_sk) of the `by_schedule` partition, in key order, page by page."""
     connection = MeterItem._get_connection()
     condition = MeterItem.sched_sk <= upper if upper is not None else None
     start_key = None
     while True:
-        page = connection.query(partition, range_key_condition=condition, index_name="by_schedule",
-                                exclusive_start_key=start_key)
+        page = connection.query(
+            partition, range_key_condition=condition, index_name="by_schedule", exclusive_start_key=start_key
+        )
         for data in page.get("Items", []):
             yield data["pk"]["S"], data["sk"]["S"], data["sched_sk"]["S"]
         start_key = page.get("LastEvaluatedKey")
@@ -163,7 +171,7 @@ def window_recipients() -> Iterator[dict[str, Any]]:
     """Every account with a meter link that takes manual readings, with those meters: the links of
     one account sort together (`<user>#<meter>`) within its shard."""
     for shard in range(rules.SHARDS):
-        current: Optional[dict[str, Any]] = None
+        current: dict[str, Any] | None = None
         for _pk, _sk, sched_sk in _schedule_keys(f"MANUAL#{shard}"):
             user_id, _, meter_id = sched_sk.partition("#")
             if current is not None and current["user"] != user_id:
@@ -191,24 +199,34 @@ def fan_out_verification(today: date) -> int:
     for shard in range(rules.SHARDS):
         meter_ids = [pk.removeprefix("METER#") for pk, _sk, _ in _schedule_keys(f"VERIFY#{shard}", upper)]
         for start in range(0, len(meter_ids), 100):
-            for meter in repo.meters(meter_ids[start:start + 100]):
-                stage = rules.verification_stage(date.fromisoformat(meter.next_verification), today,
-                                                 meter.verification_sent) if meter.next_verification else None
+            for meter in repo.meters(meter_ids[start : start + 100]):
+                stage = (
+                    rules.verification_stage(
+                        date.fromisoformat(meter.next_verification), today, meter.verification_sent
+                    )
+                    if meter.next_verification
+                    else None
+                )
                 if stage is not None:
-                    users = sorted({user_id_of(link) for link in repo.links_to_meter(meter.meter_id)
-                                    if may_submit(right_of(link))})
+                    users = sorted(
+                        {user_id_of(link) for link in repo.links_to_meter(meter.meter_id) if may_submit(right_of(link))}
+                    )
                     for user_id in users:
-                        sender.add({"kind": stage, "meter": meter.meter_id, "date": meter.next_verification},
-                                   {"user": user_id, "meters": [meter.meter_id]})
+                        sender.add(
+                            {"kind": stage, "meter": meter.meter_id, "date": meter.next_verification},
+                            {"user": user_id, "meters": [meter.meter_id]},
+                        )
                 _advance(meter, stage or meter.verification_sent)
     return sender.close()
 
 
-def _advance(meter: MeterItem, sent: Optional[str]) -> None:
+def _advance(meter: MeterItem, sent: str | None) -> None:
     """The meter's next place on the index (or off it), unless billing changed its date meanwhile."""
     keys = rules.verification_keys(meter.meter_id, meter.next_verification, meter.status, sent)
-    actions = [getattr(MeterItem, name).set(value) if value is not None else getattr(MeterItem, name).remove()
-               for name, value in keys.items()]
+    actions = [
+        getattr(MeterItem, name).set(value) if value is not None else getattr(MeterItem, name).remove()
+        for name, value in keys.items()
+    ]
     try:
         meter.update(actions=actions, condition=MeterItem.next_verification == meter.next_verification)
     except UpdateError as exc:  # a changed date re-enters the index with the import
@@ -243,11 +261,13 @@ class _Sender:
     def _flush(self, minimum: int) -> None:
         while len(self.ready) >= minimum and self.ready:
             batch, self.ready = self.ready[:10], self.ready[10:]
-            client("sqs").send_message_batch(QueueUrl=self.url, Entries=[
-                {"Id": str(i), "MessageBody": body} for i, body in enumerate(batch)])
+            client("sqs").send_message_batch(
+                QueueUrl=self.url, Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(batch)]
+            )
 
 
 # --- the consumer ----------------------------------------------------------------------------------
+
 
 def send(message: dict[str, Any]) -> int:
     """Write the notices of one message; returns how many were sent now (not before)."""
@@ -259,8 +279,11 @@ def send(message: dict[str, Any]) -> int:
     if kind == rules.WINDOW_CLOSING:
         keys += [(meter_key(m), period_key(message["period"])) for m in meter_ids]
     found = MeteringRepository().items(keys)
-    meters = {m: MeterItem.from_raw_data(found[(meter_key(m), "METER")]) for m in meter_ids
-              if (meter_key(m), "METER") in found}
+    meters = {
+        m: MeterItem.from_raw_data(found[(meter_key(m), "METER")])
+        for m in meter_ids
+        if (meter_key(m), "METER") in found
+    }
     notes = []
     for recipient in recipients:
         user = users.get(recipient["user"])
@@ -269,14 +292,24 @@ def send(message: dict[str, Any]) -> int:
         choices = choices_of(user)
         if kind in rules.WINDOW_KINDS and not choices.reading_reminders:
             continue
-        concerned = [meters[m] for m in recipient["meters"] if m in meters and _concerns(kind, message, meters[m], found)]
+        concerned = [
+            meters[m] for m in recipient["meters"] if m in meters and _concerns(kind, message, meters[m], found)
+        ]
         if not concerned:
             continue
-        note = outbox.Notification(TEMPLATES[kind], _params(kind, message, concerned), user_id=user.user_id,
-                                   email=user.email if choices.email else None,
-                                   phone=user.phone if choices.sms else None)
-        mark = ReminderMark(mark_key(user.user_id), _mark_sort_key(kind, message), sent_at=clock.iso(clock.now()),
-                            ttl=clock.epoch(clock.now() + MARK_RETENTION))
+        note = outbox.Notification(
+            TEMPLATES[kind],
+            _params(kind, message, concerned),
+            user_id=user.user_id,
+            email=user.email if choices.email else None,
+            phone=user.phone if choices.sms else None,
+        )
+        mark = ReminderMark(
+            mark_key(user.user_id),
+            _mark_sort_key(kind, message),
+            sent_at=clock.iso(clock.now()),
+            ttl=clock.epoch(clock.now() + MARK_RETENTION),
+        )
         try:
             with transaction() as tx:
                 tx.save(mark, condition=ReminderMark.pk.does_not_exist())
@@ -312,8 +345,11 @@ def _params(kind: str, message: dict[str, Any], meters: list[MeterItem]) -> dict
     if kind in rules.WINDOW_KINDS:
         period = reading_rules.Period.parse(message["period"])
         last = period.last_day
-        return {"period": period.label_ru[:1].lower() + period.label_ru[1:], "serials": serials,
-                "until": f"{last.day} {reading_rules.MONTHS_GENITIVE[last.month - 1]}"}
+        return {
+            "period": period.label_ru[:1].lower() + period.label_ru[1:],
+            "serials": serials,
+            "until": f"{last.day} {reading_rules.MONTHS_GENITIVE[last.month - 1]}",
+        }
     return {"serials": serials, "date": date.fromisoformat(message["date"]).strftime("%d.%m.%Y")}
 
 
@@ -324,5 +360,4 @@ def handle_record(record: SQSRecord) -> None:
 def handle_batch(event: dict[str, Any], context: Any = None) -> PartialItemFailureResponse:
     # Failures per record: SQS retries exactly those, and the markers make the retry harmless.
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor,
-                                    context=context)
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,4 +1,5 @@
 """Company settings in one place: a versioned document in DynamoDB with defaults in the repository."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

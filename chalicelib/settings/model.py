@@ -5,6 +5,7 @@ exchange lock windows — the exchange runs at the start of each — and who may
 category), the billing period end day, appeal addressees, contacts and hours, branding, and the
 connection-rates table the calculator uses (chalicelib/calculator/rates/<code>-<year>.json).
 """
+
 import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -14,8 +15,13 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.core.model import BaseModel
 from chalicelib.metering.categories import CATEGORIES
-from chalicelib.readings.rules import (InvalidReadingSettings, LocalTimeRange, parse_lock_windows,
-                                       parse_submitters, parse_timezone)
+from chalicelib.readings.rules import (
+    InvalidReadingSettings,
+    LocalTimeRange,
+    parse_lock_windows,
+    parse_submitters,
+    parse_timezone,
+)
 
 _ERROR = "kabinet.settings"
 
@@ -29,6 +35,7 @@ def _digits(count: tuple[int, ...], what: str):  # type: ignore[no-untyped-def]
         if value and not (value.isdigit() and len(value) in count):
             raise _fail(f"{what}: {' или '.join(map(str, count))} цифр")
         return value
+
     return check
 
 
@@ -123,7 +130,8 @@ class Contacts(_Group):
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
     address: Text = ""
     hours: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=14)
+        default_factory=list, max_length=14
+    )
     emergency_title: Text = ""
     emergency_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     emergency_hours: Text = ""
@@ -145,8 +153,9 @@ class Contacts(_Group):
 
 class Branding(_Group):
     site_name: Name
-    logo_url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-                        AfterValidator(_logo)]
+    logo_url: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_logo)
+    ]
     primary_color: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_colour)]
     accent_color: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_colour)]
 
@@ -158,7 +167,8 @@ class CompanySettings(_Group):
     # АИИС КУЭ billing periods close on this day (0 = the month's last day, i.e. calendar months).
     billing_period_end_day: int = Field(ge=0, le=31)
     appeal_addressees: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = (
-        Field(min_length=1, max_length=20))
+        Field(min_length=1, max_length=20)
+    )
     contacts: Contacts
     branding: Branding
     connection_rates: str

@@ -3,9 +3,8 @@
 `CURRENT` holds the version in force; `V#<000001>` one item per saved version (the history). A save
 writes both in one transaction, conditioned on the version it was edited from.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -30,7 +29,7 @@ class SettingsItem(Model):
     saved_by = UnicodeAttribute()  # an employee's login, or «начальные значения» for the seed
 
 
-def current_item() -> Optional[SettingsItem]:
+def current_item() -> SettingsItem | None:
     try:
         return SettingsItem.get(PK, CURRENT, consistent_read=True)
     except SettingsItem.DoesNotExist:

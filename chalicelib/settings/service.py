@@ -7,6 +7,7 @@ defaults in defaults.json overlaid with the deployment's former KABINET_* values
 existing deployment keeps its name, zone, window and the rest; the first read of the console
 page stores that seed as version 1.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
 from pydantic import ValidationError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
@@ -35,21 +36,31 @@ DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.json"
 CACHE_SECONDS = 30.0
 SEED_AUTHOR = "начальные значения"
 # The KABINET_* fields (chalicelib/core/config.py) whose values seed version 1.
-SEED_FIELDS = ("company_name", "company_inn", "company_timezone", "reading_window_start_day", "reading_lock_windows",
-               "reading_submitters", "aiis_billing_period_end_day", "appeal_addressees", "company_code")
+SEED_FIELDS = (
+    "company_name",
+    "company_inn",
+    "company_timezone",
+    "reading_window_start_day",
+    "reading_lock_windows",
+    "reading_submitters",
+    "aiis_billing_period_end_day",
+    "appeal_addressees",
+    "company_code",
+)
 
 
 @dataclass(frozen=True)
 class Stored:
     """A version of the document. `version` 0: nothing stored yet (the seed is in force)."""
+
     version: int
     settings: CompanySettings
-    saved_at: Optional[str]
-    saved_by: Optional[str]
+    saved_at: str | None
+    saved_by: str | None
 
 
 _lock = threading.Lock()
-_cached: Optional[tuple[float, Stored]] = None
+_cached: tuple[float, Stored] | None = None
 
 
 def defaults() -> dict[str, Any]:
@@ -57,7 +68,7 @@ def defaults() -> dict[str, Any]:
     return data
 
 
-def seed(env: Optional[Settings] = None) -> CompanySettings:
+def seed(env: Settings | None = None) -> CompanySettings:
     """Version 1: the defaults, with what the deployment set in KABINET_* variables before settings
     moved here. An env value the document would refuse is left out (logged), never a failure."""
     env = env or get_settings()
@@ -68,13 +79,22 @@ def seed(env: Optional[Settings] = None) -> CompanySettings:
         (("requisites", "inn"), "company_inn", env.company_inn),
         (("time_zone",), "company_timezone", env.company_timezone),
         (("readings", "window_start_day"), "reading_window_start_day", env.reading_window_start_day),
-        (("readings", "lock_windows"), "reading_lock_windows",
-         [{"start": w.split("-")[0].strip(), "end": w.split("-")[-1].strip()}
-          for w in env.reading_lock_windows.split(",") if w.strip()]),
+        (
+            ("readings", "lock_windows"),
+            "reading_lock_windows",
+            [
+                {"start": w.split("-")[0].strip(), "end": w.split("-")[-1].strip()}
+                for w in env.reading_lock_windows.split(",")
+                if w.strip()
+            ],
+        ),
         (("readings", "submitters"), "reading_submitters", None),
         (("billing_period_end_day",), "aiis_billing_period_end_day", env.aiis_billing_period_end_day),
-        (("appeal_addressees",), "appeal_addressees",
-         [n.strip() for n in env.appeal_addressees.split(";") if n.strip()]),
+        (
+            ("appeal_addressees",),
+            "appeal_addressees",
+            [n.strip() for n in env.appeal_addressees.split(";") if n.strip()],
+        ),
         (("connection_rates",), "company_code", env.company_code),
     ]
     for path, field, value in overlay:
@@ -82,12 +102,14 @@ def seed(env: Optional[Settings] = None) -> CompanySettings:
             continue
         if field == "reading_submitters":
             from chalicelib.readings.rules import InvalidReadingSettings, parse_submitters
+
             try:
                 allowed = parse_submitters(env.reading_submitters)
             except InvalidReadingSettings:
                 logger.warning("KABINET_READING_SUBMITTERS is not valid: the default is used")
                 continue
             from chalicelib.metering.categories import CATEGORIES
+
             value = [c for c in CATEGORIES if c in allowed]
         candidate = json.loads(json.dumps(data))
         target = candidate
@@ -104,8 +126,12 @@ def seed(env: Optional[Settings] = None) -> CompanySettings:
 
 
 def _from_item(item: repository.SettingsItem) -> Stored:
-    return Stored(version=int(item.version), settings=CompanySettings.model_validate_json(item.document),
-                  saved_at=item.saved_at, saved_by=item.saved_by)
+    return Stored(
+        version=int(item.version),
+        settings=CompanySettings.model_validate_json(item.document),
+        saved_at=item.saved_at,
+        saved_by=item.saved_by,
+    )
 
 
 def stored() -> Stored:
@@ -149,17 +175,22 @@ def ensure_stored() -> Stored:
     try:
         with transaction() as tx:
             for sk in (repository.CURRENT, repository.version_sk(1)):
-                tx.save(repository.SettingsItem(repository.PK, sk, version=1, document=document, saved_at=now,
-                                                saved_by=SEED_AUTHOR),
-                        condition=repository.SettingsItem.pk.does_not_exist())
+                tx.save(
+                    repository.SettingsItem(
+                        repository.PK, sk, version=1, document=document, saved_at=now, saved_by=SEED_AUTHOR
+                    ),
+                    condition=repository.SettingsItem.pk.does_not_exist(),
+                )
     except TransactWriteError as exc:
         if not is_conditional_failure(exc):
             raise
     return ensure_stored()
 
 
-STALE_VERSION = ("Настройки уже изменены другим сотрудником (сохранена более новая версия). "
-                 "Обновите страницу и внесите изменения заново")
+STALE_VERSION = (
+    "Настройки уже изменены другим сотрудником (сохранена более новая версия). "
+    "Обновите страницу и внесите изменения заново"
+)
 
 
 def _stale() -> ApiError:
@@ -178,12 +209,31 @@ def save(actor: Actor, version: int, settings: CompanySettings) -> Stored:
     Item = repository.SettingsItem
     try:
         with transaction() as tx:
-            tx.save(Item(repository.PK, repository.CURRENT, version=new_version, document=document, saved_at=now,
-                         saved_by=actor.user.login), condition=Item.version == version)
-            tx.save(Item(repository.PK, repository.version_sk(new_version), version=new_version, document=document,
-                         saved_at=now, saved_by=actor.user.login), condition=Item.pk.does_not_exist())
-            audit.record(tx, actor, "settings.update", "settings", "company",
-                         {"version": new_version, "changed": changed[:50]})
+            tx.save(
+                Item(
+                    repository.PK,
+                    repository.CURRENT,
+                    version=new_version,
+                    document=document,
+                    saved_at=now,
+                    saved_by=actor.user.login,
+                ),
+                condition=Item.version == version,
+            )
+            tx.save(
+                Item(
+                    repository.PK,
+                    repository.version_sk(new_version),
+                    version=new_version,
+                    document=document,
+                    saved_at=now,
+                    saved_by=actor.user.login,
+                ),
+                condition=Item.pk.does_not_exist(),
+            )
+            audit.record(
+                tx, actor, "settings.update", "settings", "company", {"version": new_version, "changed": changed[:50]}
+            )
     except TransactWriteError as exc:
         if not is_conditional_failure(exc):
             raise

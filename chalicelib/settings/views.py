@@ -1,5 +1,4 @@
 """Request and response shapes of the settings routes."""
-from typing import Optional
 
 from pydantic import ConfigDict, Field
 
@@ -16,8 +15,8 @@ class SettingsVersion(BaseModel):
 
 class StaffSettings(BaseModel):
     version: int = Field(description="Версия в силе: её передают в PUT, чтобы не затереть чужие изменения")
-    saved_at: Optional[str]
-    saved_by: Optional[str]
+    saved_at: str | None
+    saved_by: str | None
     settings: CompanySettings
     history: list[SettingsVersion]
     categories: dict[str, str] = Field(description="Категории потребителей: код → название")
@@ -48,6 +47,7 @@ class PublicBranding(BaseModel):
 
 class PublicSettings(BaseModel):
     """What the site shows: no requisites beyond the name, nothing internal."""
+
     name: str
     time_zone: str
     contacts: Contacts

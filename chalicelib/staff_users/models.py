@@ -1,23 +1,29 @@
 """Request and response shapes of `staff/users*` and the console sign-in."""
+
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.accounts.models import (Email, Login, LoginResponse, NewPassword, Phone, ProofOfWork, Strict, Text,
-                                        Token)
+from chalicelib.accounts.models import Email, Login, LoginResponse, NewPassword, Phone, ProofOfWork, Strict, Text, Token
 from chalicelib.core.model import BaseModel
 from chalicelib.core.types import documented
 
 StaffRole = Literal["admin", "operator", "engineer", "metering", "billing"]
 Status = Literal["invited", "active", "disabled"]
 MiddleName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Roles = Annotated[list[StaffRole], Field(min_length=1, max_length=5,
-                                         description="Роли: admin — администратор; operator — оператор "
-                                                     "обращений и услуг; engineer — инженер по технологическому "
-                                                     "присоединению; metering — инженер АИИС КУЭ; billing — "
-                                                     "оператор обмена с биллингом")]
+Roles = Annotated[
+    list[StaffRole],
+    Field(
+        min_length=1,
+        max_length=5,
+        description="Роли: admin — администратор; operator — оператор "
+        "обращений и услуг; engineer — инженер по технологическому "
+        "присоединению; metering — инженер АИИС КУЭ; billing — "
+        "оператор обмена с биллингом",
+    ),
+]
 
 
 def _some(roles: object) -> object:
@@ -34,7 +40,7 @@ class StaffUserIn(Strict):
     login: Login
     last_name: Text
     first_name: Text
-    middle_name: Optional[MiddleName] = None
+    middle_name: MiddleName | None = None
     email: Email
     phone: Phone
     roles: Roles
@@ -45,12 +51,13 @@ class StaffUserIn(Strict):
 
 class StaffUserPatch(Strict):
     """What an administrator may change; the login stays."""
-    last_name: Optional[Text] = None
-    first_name: Optional[Text] = None
-    middle_name: Optional[MiddleName] = None
-    email: Optional[Email] = None
-    phone: Optional[Phone] = None
-    roles: Optional[Roles] = None
+
+    last_name: Text | None = None
+    first_name: Text | None = None
+    middle_name: MiddleName | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    roles: Roles | None = None
 
     _some = field_validator("roles", mode="before")(_some)
     _roles = field_validator("roles")(lambda roles: None if roles is None else _distinct(roles))
@@ -61,15 +68,16 @@ class StaffUserOut(BaseModel):
     login: str
     last_name: str
     first_name: str
-    middle_name: Optional[str] = None
+    middle_name: str | None = None
     email: str
     phone: str
     roles: list[StaffRole]
     status: Status = Field(description="invited — ещё не задал пароль; active — работает; disabled — отключён")
-    last_login_at: Optional[str] = Field(default=None, description="Последний вход (UTC, ISO 8601)")
+    last_login_at: str | None = Field(default=None, description="Последний вход (UTC, ISO 8601)")
     created_at: str
-    totp_enrolled: Optional[bool] = Field(default=None, description="Подключена ли двухфакторная защита "
-                                                                    "(в карточке сотрудника; в списке не заполняется)")
+    totp_enrolled: bool | None = Field(
+        default=None, description="Подключена ли двухфакторная защита (в карточке сотрудника; в списке не заполняется)"
+    )
 
 
 class StaffUserList(BaseModel):
@@ -82,6 +90,7 @@ class PasswordLinkSent(BaseModel):
 
 class StaffPasswordSet(Strict):
     """The one-time link's token and the new password (a link of `POST /staff/users` or of a reset)."""
+
     token: Token
     password: NewPassword  # the policy, which needs the employee's login, is checked by the service
 
@@ -98,11 +107,13 @@ class ColleagueList(BaseModel):
 
 class ColleagueQuery(Strict):
     queue: Literal["appeals", "service_requests", "connection"] = Field(
-        description="Очередь: обращения, заявки на услуги, технологическое присоединение")
+        description="Очередь: обращения, заявки на услуги, технологическое присоединение"
+    )
 
 
 class HandOverIn(Strict):
     """«Передать коллеге»: the employee who takes the case over."""
+
     colleague_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -131,16 +142,26 @@ def _totp_code(value: str) -> str:
     return value
 
 
-SecondFactorCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20),
-                             AfterValidator(_second_factor), documented(pattern=SECOND_FACTOR_PATTERN)]
-TotpCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_totp_code),
-                     documented(pattern=TOTP_CODE_PATTERN)]
-ChallengeToken = Annotated[str, StringConstraints(min_length=20, max_length=100),
-                           documented(pattern=r"^[A-Za-z0-9_-]{43}$")]
+SecondFactorCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    AfterValidator(_second_factor),
+    documented(pattern=SECOND_FACTOR_PATTERN),
+]
+TotpCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    AfterValidator(_totp_code),
+    documented(pattern=TOTP_CODE_PATTERN),
+]
+ChallengeToken = Annotated[
+    str, StringConstraints(min_length=20, max_length=100), documented(pattern=r"^[A-Za-z0-9_-]{43}$")
+]
 
 
 class TotpEnrolment(BaseModel):
     """What an authenticator app needs; shown only until the employee confirms the first code."""
+
     secret: str = Field(description="Секретный ключ (Base32) для ручного ввода в приложение")
     otpauth_uri: str = Field(description="Ссылка otpauth:// — то же, что в QR-коде")
     qr_svg: str = Field(description="QR-код ссылки otpauth:// (data:image/svg+xml)")
@@ -148,26 +169,30 @@ class TotpEnrolment(BaseModel):
 
 class StaffLoginChallenge(BaseModel):
     """The password is right; the session is issued by `POST /staff/auth/login/totp`."""
+
     second_factor: Literal["totp", "totp_enrolment"] = Field(
         description="totp — введите код из приложения; totp_enrolment — сначала подключите приложение "
-                    "(QR-код в `enrolment`) и введите первый код")
+        "(QR-код в `enrolment`) и введите первый код"
+    )
     challenge: str = Field(description="Одноразовый ключ второго шага; действует `expires_in` секунд")
     expires_in: int
-    enrolment: Optional[TotpEnrolment] = None
+    enrolment: TotpEnrolment | None = None
 
 
 class SecondFactorIn(Strict):
     challenge: ChallengeToken
-    code: SecondFactorCode = Field(description="Шесть цифр из приложения или резервный код (xxxxx-xxxxx); "
-                                               "при подключении — только код из приложения")
+    code: SecondFactorCode = Field(
+        description="Шесть цифр из приложения или резервный код (xxxxx-xxxxx); "
+        "при подключении — только код из приложения"
+    )
     # Needed only after repeated failures (answer 401 `challenge_required`), as at the password step.
-    pow: Optional[ProofOfWork] = None
+    pow: ProofOfWork | None = None
 
 
 class StaffSession(LoginResponse):
-    recovery_codes: Optional[list[str]] = Field(
-        default=None, description="Только при подключении: десять одноразовых резервных кодов, показываются "
-                                  "один раз")
+    recovery_codes: list[str] | None = Field(
+        default=None, description="Только при подключении: десять одноразовых резервных кодов, показываются один раз"
+    )
 
 
 class TotpStatus(BaseModel):
@@ -180,5 +205,6 @@ class RecoveryCodesIn(Strict):
 
 
 class RecoveryCodes(BaseModel):
-    recovery_codes: list[str] = Field(description="Десять новых одноразовых резервных кодов; прежние больше "
-                                                  "не действуют")
+    recovery_codes: list[str] = Field(
+        description="Десять новых одноразовых резервных кодов; прежние больше не действуют"
+    )

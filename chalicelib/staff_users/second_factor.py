@@ -17,19 +17,21 @@ no setting to turn it off (docs/staff-sign-in.md):
   identifier was typed, so the delays, proof of work and per-address limit of the password step slow
   code guessing too; a challenge dies after MAX_ATTEMPTS wrong codes (the password is asked again).
 - The secret is stored encrypted (AES-GCM, a key derived from the data key — not the signing key, so
-  rotating that leaves enrolments readable — bound to the employee) and never answered after enrolment; an administrator's reset deletes it with the
-  recovery codes and ends the employee's sessions; the employee enrols again at the next sign-in.
+  rotating that leaves enrolments readable — bound to the employee) and never answered after
+  enrolment; an administrator's reset deletes it with the recovery codes and ends the employee's
+  sessions; the employee enrols again at the next sign-in.
 
 Storage in the identity table: `USER#<id>` / `TOTP` (the secret, the last step used, the recovery
 hashes) and `STAFF2FA#<sha256(challenge)>` / `CHALLENGE` (expiring by TTL).
 """
+
 from __future__ import annotations
 
 import base64
 import hmac
 import os
 import secrets
-from typing import NoReturn, Optional
+from typing import NoReturn
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -47,8 +49,15 @@ from chalicelib.core.dynamo import is_conditional_failure, table_meta, transacti
 from chalicelib.core.errors import ApiError, FieldError, field_error, unauthorized
 from chalicelib.core.secrets import data_key
 
-from .models import (RECOVERY_ALPHABET, RecoveryCodes, SecondFactorIn, StaffLoginChallenge, StaffSession,
-                     TotpEnrolment, TotpStatus)
+from .models import (
+    RECOVERY_ALPHABET,
+    RecoveryCodes,
+    SecondFactorIn,
+    StaffLoginChallenge,
+    StaffSession,
+    TotpEnrolment,
+    TotpStatus,
+)
 
 CHALLENGE_SECONDS = 300
 ENROL_SECONDS = 900
@@ -116,7 +125,7 @@ def _enrolment(user: UserItem, secret: str) -> TotpEnrolment:
     return TotpEnrolment(secret=secret, otpauth_uri=uri, qr_svg=segno.make(uri, error="m").svg_data_uri(scale=4))
 
 
-def _matching_step(secret: str, code: str) -> Optional[int]:
+def _matching_step(secret: str, code: str) -> int | None:
     """The time step (now, or one either side) whose code this is; compared in constant time."""
     import pyotp
 
@@ -141,19 +150,29 @@ class SecondFactorService:
         self.users = UserRepository()
 
     # --- step 1: the password ------------------------------------------------------------------
-    def begin(self, identifier: str, password: str, remember: bool, source_ip: str,
-              pow_answer: Optional[tuple[str, str]]) -> StaffLoginChallenge:
+    def begin(
+        self, identifier: str, password: str, remember: bool, source_ip: str, pow_answer: tuple[str, str] | None
+    ) -> StaffLoginChallenge:
         user = self.sessions.authenticate(identifier, password, source_ip, pow_answer, staff=True)
         item = self._totp(user.user_id) or self._pending(user.user_id)
         enrol = item.enrolled_at is None
         token = secrets.token_urlsafe(32)
         lifetime = ENROL_SECONDS if enrol else CHALLENGE_SECONDS
-        ChallengeItem(f"STAFF2FA#{secret_digest(token)}", "CHALLENGE", user_id=user.user_id, enrol=enrol,
-                      remember=remember, token_version=int(user.token_version),
-                      ttl=clock.epoch(clock.now()) + lifetime).save()
-        return StaffLoginChallenge(second_factor="totp_enrolment" if enrol else "totp", challenge=token,
-                                   expires_in=lifetime,
-                                   enrolment=_enrolment(user, _open(user.user_id, item.secret)) if enrol else None)
+        ChallengeItem(
+            f"STAFF2FA#{secret_digest(token)}",
+            "CHALLENGE",
+            user_id=user.user_id,
+            enrol=enrol,
+            remember=remember,
+            token_version=int(user.token_version),
+            ttl=clock.epoch(clock.now()) + lifetime,
+        ).save()
+        return StaffLoginChallenge(
+            second_factor="totp_enrolment" if enrol else "totp",
+            challenge=token,
+            expires_in=lifetime,
+            enrolment=_enrolment(user, _open(user.user_id, item.secret)) if enrol else None,
+        )
 
     def _pending(self, user_id: str) -> TotpItem:
         """A new secret awaiting its first code; a concurrent sign-in's, if it stored one first."""
@@ -177,25 +196,34 @@ class SecondFactorService:
         attempt = guard.admit(f"staff-2fa:{user_id}", source_ip, pow_answer)
         user = self.users.get(user_id)
         item = self._totp(user_id)
-        if (user is None or user.status != "active" or not staff_roles_of(user) or item is None
-                or int(user.token_version) != int(challenge.token_version)
-                or challenge.enrol != (item.enrolled_at is None)):
+        if (
+            user is None
+            or user.status != "active"
+            or not staff_roles_of(user)
+            or item is None
+            or int(user.token_version) != int(challenge.token_version)
+            or challenge.enrol != (item.enrolled_at is None)
+        ):
             # Disabled, password reset, 2FA reset or enrolled elsewhere since the password step.
             challenge.delete()
             raise unauthorized(CHALLENGE_GONE, code="challenge_invalid")
         secret = _open(user_id, item.secret)
-        recovery_codes: Optional[list[str]] = None
+        recovery_codes: list[str] | None = None
         if challenge.enrol:
             if not body.code.isdigit():
-                raise field_error("code", "Введите шесть цифр из приложения: резервные коды появятся после "
-                                          "подключения")
+                raise field_error("code", "Введите шесть цифр из приложения: резервные коды появятся после подключения")
             step = _matching_step(secret, body.code)
             if step is None:
                 self._wrong(guard, attempt, challenge, WRONG_CODE, "wrong_code")
             recovery_codes = new_recovery_codes()
-            totp_update = ([TotpItem.enrolled_at.set(clock.iso(clock.now())), TotpItem.last_step.set(step),
-                            TotpItem.recovery.set({hash_password(c) for c in recovery_codes})],
-                           TotpItem.enrolled_at.does_not_exist() & (TotpItem.secret == item.secret))
+            totp_update = (
+                [
+                    TotpItem.enrolled_at.set(clock.iso(clock.now())),
+                    TotpItem.last_step.set(step),
+                    TotpItem.recovery.set({hash_password(c) for c in recovery_codes}),
+                ],
+                TotpItem.enrolled_at.does_not_exist() & (TotpItem.secret == item.secret),
+            )
         elif body.code.isdigit():
             step = _matching_step(secret, body.code)
             if step is None:
@@ -213,8 +241,11 @@ class SecondFactorService:
             with transaction() as tx:
                 tx.delete(challenge, condition=ChallengeItem.pk.exists())
                 tx.update(item, actions=totp_update[0], condition=totp_update[1])
-                tx.update(user, actions=actions,
-                          condition=(UserItem.token_version == user.token_version) & (UserItem.status == "active"))
+                tx.update(
+                    user,
+                    actions=actions,
+                    condition=(UserItem.token_version == user.token_version) & (UserItem.status == "active"),
+                )
         except TransactWriteError:
             # Another request used this challenge or this code a moment ago.
             raise unauthorized(USED_CODE, code="code_used") from None
@@ -230,7 +261,9 @@ class SecondFactorService:
             raise unauthorized(CHALLENGE_GONE, code="challenge_invalid")
         return challenge
 
-    def _wrong(self, guard: LoginGuard, attempt: Attempt, challenge: ChallengeItem, message: str, code: str) -> NoReturn:
+    def _wrong(
+        self, guard: LoginGuard, attempt: Attempt, challenge: ChallengeItem, message: str, code: str
+    ) -> NoReturn:
         """Count a wrong code (guard and challenge) and answer it; the challenge dies at MAX_ATTEMPTS."""
         guard.failed(attempt)
         if int(challenge.attempts) + 1 >= MAX_ATTEMPTS:
@@ -245,7 +278,7 @@ class SecondFactorService:
         raise ApiError(message, [FieldError("code", message)], status=401, code=code)
 
     @staticmethod
-    def _totp(user_id: str) -> Optional[TotpItem]:
+    def _totp(user_id: str) -> TotpItem | None:
         try:
             return TotpItem.get(*totp_key(user_id), consistent_read=True)
         except TotpItem.DoesNotExist:
@@ -273,9 +306,11 @@ class SecondFactorService:
         codes = new_recovery_codes()
         try:
             with transaction() as tx:
-                tx.update(item, actions=[TotpItem.last_step.set(step),
-                                         TotpItem.recovery.set({hash_password(c) for c in codes})],
-                          condition=TotpItem.last_step < step)
+                tx.update(
+                    item,
+                    actions=[TotpItem.last_step.set(step), TotpItem.recovery.set({hash_password(c) for c in codes})],
+                    condition=TotpItem.last_step < step,
+                )
                 audit.record(tx, principal, "staff_user.recovery_codes", TARGET, principal.user_id)
         except TransactWriteError:
             raise ApiError(USED_CODE, [FieldError("code", USED_CODE)], status=422, code="validation_error") from None

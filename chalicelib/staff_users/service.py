@@ -11,20 +11,29 @@ Rules:
 - Every change is audited in the same transaction (target `staff_user`).
 - Sign-in takes a second factor (second_factor.py); an administrator resets it for another employee.
 """
+
 from __future__ import annotations
 
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts.passwords import hash_password, policy_problems
 from chalicelib.accounts.principal import ADMIN, Principal, primary_role, staff_roles_of
 from chalicelib.accounts.provisioning import create_active_user, identity_keys
-from chalicelib.accounts.repository import (STAFF_DIRECTORY, ClaimItem, ConfirmItem, StaffDirectoryItem, UserItem,
-                                            UserRepository, claim_key, confirm_key)
+from chalicelib.accounts.repository import (
+    STAFF_DIRECTORY,
+    ClaimItem,
+    ConfirmItem,
+    StaffDirectoryItem,
+    UserItem,
+    UserRepository,
+    claim_key,
+    confirm_key,
+)
 from chalicelib.accounts.tokens import secret_digest
 from chalicelib.core import audit, clock
 from chalicelib.core.config import get_settings
@@ -32,21 +41,22 @@ from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, forbidden, not_found
 from chalicelib.notifications import outbox
 
-from .models import (Colleague, ColleagueList, StaffPasswordSet, StaffUserIn, StaffUserList, StaffUserOut,
-                     StaffUserPatch)
+from .models import Colleague, ColleagueList, StaffPasswordSet, StaffUserIn, StaffUserList, StaffUserOut, StaffUserPatch
 
 PASSWORD_LINK_HOURS = 72
 PURPOSE = "staff_password"
 TARGET = "staff_user"
 NOT_FOUND = "Сотрудник не найден"
 LINK_INVALID = "Ссылка недействительна или устарела. Попросите администратора прислать новую"
-TAKEN = {"login": "Этот логин уже занят другим сотрудником",
-         "email": "Этот адрес уже указан у другого сотрудника",
-         "phone": "Этот телефон уже указан у другого сотрудника"}
+TAKEN = {
+    "login": "Этот логин уже занят другим сотрудником",
+    "email": "Этот адрес уже указан у другого сотрудника",
+    "phone": "Этот телефон уже указан у другого сотрудника",
+}
 
 
 class StaffUserService:
-    def __init__(self, repository: Optional[UserRepository] = None) -> None:
+    def __init__(self, repository: UserRepository | None = None) -> None:
         self.repo = repository or UserRepository()
 
     # --- reading -------------------------------------------------------------------------------
@@ -55,7 +65,7 @@ class StaffUserService:
         ids = [entry.user_id for entry in StaffDirectoryItem.query(STAFF_DIRECTORY)]
         users = []
         for start in range(0, len(ids), 100):
-            users += UserItem.batch_get([(f"USER#{i}", "PROFILE") for i in ids[start:start + 100]])
+            users += UserItem.batch_get([(f"USER#{i}", "PROFILE") for i in ids[start : start + 100]])
         users.sort(key=lambda u: (u.profile.as_dict().get("last_name", ""), u.login.lower()))
         return StaffUserList(users=[to_out(u) for u in users if u.closed_at is None])
 
@@ -75,12 +85,28 @@ class StaffUserService:
             with transaction() as tx:
                 token, note = self._stage_link(tx, user_id, body.email, "staff_invite", body.login)
                 # The password is random and never told: only the e-mailed link sets a usable one.
-                create_active_user(login=body.login, password=secrets.token_urlsafe(32), email=body.email,
-                                   phone=body.phone, kind="person", role=body.roles[0], roles=body.roles,
-                                   profile=profile, tx=tx, status="invited", user_id=user_id,
-                                   confirm_digest=secret_digest(token))
-                audit.record(tx, actor, "staff_user.create", TARGET, user_id,
-                             {"login": body.login, "roles": ", ".join(body.roles)})
+                create_active_user(
+                    login=body.login,
+                    password=secrets.token_urlsafe(32),
+                    email=body.email,
+                    phone=body.phone,
+                    kind="person",
+                    role=body.roles[0],
+                    roles=body.roles,
+                    profile=profile,
+                    tx=tx,
+                    status="invited",
+                    user_id=user_id,
+                    confirm_digest=secret_digest(token),
+                )
+                audit.record(
+                    tx,
+                    actor,
+                    "staff_user.create",
+                    TARGET,
+                    user_id,
+                    {"login": body.login, "roles": ", ".join(body.roles)},
+                )
         except TransactWriteError:
             # A concurrent creation took one of the identifiers after our check.
             raise conflict("Логин, e-mail или телефон уже заняты другим сотрудником") from None
@@ -111,12 +137,18 @@ class StaffUserService:
         details = {k: (", ".join(v) if isinstance(v, list) else v) for k, v in changes.items()}
         try:
             with transaction() as tx:
-                tx.update(user, actions=actions, condition=(UserItem.email == user.email) & (UserItem.phone == user.phone))
+                tx.update(
+                    user, actions=actions, condition=(UserItem.email == user.email) & (UserItem.phone == user.phone)
+                )
                 for kind in moved:
-                    tx.delete(ClaimItem(claim_key(kind, getattr(user, f"{kind}_key")), "CLAIM"),
-                              condition=ClaimItem.user_id == user_id)
-                    tx.save(ClaimItem(claim_key(kind, new_keys[kind]), "CLAIM", user_id=user_id, confirmed=True),
-                            condition=ClaimItem.pk.does_not_exist())
+                    tx.delete(
+                        ClaimItem(claim_key(kind, getattr(user, f"{kind}_key")), "CLAIM"),
+                        condition=ClaimItem.user_id == user_id,
+                    )
+                    tx.save(
+                        ClaimItem(claim_key(kind, new_keys[kind]), "CLAIM", user_id=user_id, confirmed=True),
+                        condition=ClaimItem.pk.does_not_exist(),
+                    )
                 audit.record(tx, actor, "staff_user.update", TARGET, user_id, details)
         except TransactWriteError:
             raise conflict("Данные сотрудника изменились или e-mail/телефон заняты. Обновите страницу") from None
@@ -148,9 +180,12 @@ class StaffUserService:
             raise ApiError("Сотрудник отключён: сначала включите учётную запись", status=409, code="conflict")
         with transaction() as tx:
             token, note = self._stage_link(tx, user_id, user.email, "staff_password_reset", user.login)
-            actions = [UserItem.password_hash.set(hash_password(secrets.token_urlsafe(32))),
-                       UserItem.confirm_digest.set(secret_digest(token)), UserItem.sessions.set({}),
-                       UserItem.token_version.add(1)]
+            actions = [
+                UserItem.password_hash.set(hash_password(secrets.token_urlsafe(32))),
+                UserItem.confirm_digest.set(secret_digest(token)),
+                UserItem.sessions.set({}),
+                UserItem.token_version.add(1),
+            ]
             if user.confirm_digest:
                 tx.delete(ConfirmItem(confirm_key(user.confirm_digest), "CONFIRM"))
             tx.update(user, actions=actions)
@@ -165,8 +200,10 @@ class StaffUserService:
 
         user = self._employee(user_id)
         if user_id == actor.user_id:
-            raise forbidden("Собственную двухфакторную защиту сбрасывает другой администратор. Если телефон "
-                            "под рукой, новые резервные коды можно получить самому")
+            raise forbidden(
+                "Собственную двухфакторную защиту сбрасывает другой администратор. Если телефон "
+                "под рукой, новые резервные коды можно получить самому"
+            )
         with transaction() as tx:
             stage_reset(tx, user_id)
             tx.update(user, actions=[UserItem.sessions.set({}), UserItem.token_version.add(1)])
@@ -187,10 +224,17 @@ class StaffUserService:
             raise field_error("password", problems[0])
         try:
             with transaction() as tx:
-                tx.update(user, actions=[UserItem.password_hash.set(hash_password(body.password)),
-                                         UserItem.status.set("active"), UserItem.confirm_digest.remove(),
-                                         UserItem.sessions.set({}), UserItem.token_version.add(1)],
-                          condition=UserItem.confirm_digest == digest)
+                tx.update(
+                    user,
+                    actions=[
+                        UserItem.password_hash.set(hash_password(body.password)),
+                        UserItem.status.set("active"),
+                        UserItem.confirm_digest.remove(),
+                        UserItem.sessions.set({}),
+                        UserItem.token_version.add(1),
+                    ],
+                    condition=UserItem.confirm_digest == digest,
+                )
                 tx.delete(ConfirmItem(confirm_key(digest), "CONFIRM"))
         except TransactWriteError:
             raise ApiError(LINK_INVALID, status=400, code="link_invalid") from None
@@ -211,17 +255,23 @@ class StaffUserService:
         wanted = {claim_key(kind, keys[kind]): kind for kind in values}
         taken = self.repo.claims(wanted)
         if taken:
-            raise conflict("Сотрудник с такими данными уже есть",
-                           [FieldError(wanted[key], TAKEN[wanted[key]]) for key in sorted(taken)])
+            raise conflict(
+                "Сотрудник с такими данными уже есть",
+                [FieldError(wanted[key], TAKEN[wanted[key]]) for key in sorted(taken)],
+            )
 
     def _stage_link(self, tx: Any, user_id: str, email: str, template: str, login: str) -> tuple[str, Any]:
         token = secrets.token_urlsafe(32)
         expires = clock.epoch(clock.now() + timedelta(hours=PASSWORD_LINK_HOURS))
-        tx.save(ConfirmItem(confirm_key(secret_digest(token)), "CONFIRM", ttl=expires, user_id=user_id,
-                            purpose=PURPOSE, email=email))
+        tx.save(
+            ConfirmItem(
+                confirm_key(secret_digest(token)), "CONFIRM", ttl=expires, user_id=user_id, purpose=PURPOSE, email=email
+            )
+        )
         url = f"{get_settings().site_url}/staff.html#/password?token={token}"
-        note = outbox.Notification(template, {"password_url": url, "hours": str(PASSWORD_LINK_HOURS),
-                                              "login": login}, email=email)
+        note = outbox.Notification(
+            template, {"password_url": url, "hours": str(PASSWORD_LINK_HOURS), "login": login}, email=email
+        )
         outbox.stage(tx, note)
         return token, note
 
@@ -237,14 +287,27 @@ def colleague_for(user_id: str, roles: tuple[str, ...]) -> UserItem:
 def colleagues(roles: tuple[str, ...]) -> ColleagueList:
     """Active employees working a queue: one Query on the staff partition and one BatchGet."""
     users = StaffUserService().list().users
-    return ColleagueList(colleagues=[Colleague(id=u.id, login=u.login, name=f"{u.last_name} {u.first_name}".strip())
-                                     for u in users if u.status == "active" and set(u.roles) & set(roles)])
+    return ColleagueList(
+        colleagues=[
+            Colleague(id=u.id, login=u.login, name=f"{u.last_name} {u.first_name}".strip())
+            for u in users
+            if u.status == "active" and set(u.roles) & set(roles)
+        ]
+    )
 
 
 def to_out(user: UserItem) -> StaffUserOut:
     profile = user.profile.as_dict()
-    return StaffUserOut(id=user.user_id, login=user.login, last_name=profile.get("last_name", ""),
-                        first_name=profile.get("first_name", ""), middle_name=profile.get("middle_name"),
-                        email=user.email, phone=user.phone, roles=sorted(staff_roles_of(user)),
-                        status=user.status if user.status in ("invited", "disabled") else "active",
-                        last_login_at=user.last_login_at, created_at=user.created_at)
+    return StaffUserOut(
+        id=user.user_id,
+        login=user.login,
+        last_name=profile.get("last_name", ""),
+        first_name=profile.get("first_name", ""),
+        middle_name=profile.get("middle_name"),
+        email=user.email,
+        phone=user.phone,
+        roles=sorted(staff_roles_of(user)),
+        status=user.status if user.status in ("invited", "disabled") else "active",
+        last_login_at=user.last_login_at,
+        created_at=user.created_at,
+    )

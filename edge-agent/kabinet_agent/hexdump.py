@@ -1,4 +1,5 @@
 """`--verbose` frame tracing: a Transport wrapper that logs every byte exchanged with the bus."""
+
 from __future__ import annotations
 
 import logging

@@ -1,16 +1,23 @@
 """Log lines a field technician can read: Russian, one line per event, local time with offset, and
 the meter's serial and port in every line about a meter (other lines name their component)."""
+
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from datetime import datetime
-from typing import IO, Any, MutableMapping, Optional, Tuple
+from typing import IO, Any
 
 LOGGER = "kabinet_agent"
 
-_LEVELS = {logging.DEBUG: "ОТЛАДКА", logging.INFO: "ИНФО", logging.WARNING: "ВНИМАНИЕ",
-           logging.ERROR: "ОШИБКА", logging.CRITICAL: "АВАРИЯ"}
+_LEVELS = {
+    logging.DEBUG: "ОТЛАДКА",
+    logging.INFO: "ИНФО",
+    logging.WARNING: "ВНИМАНИЕ",
+    logging.ERROR: "ОШИБКА",
+    logging.CRITICAL: "АВАРИЯ",
+}
 
 
 class FieldFormatter(logging.Formatter):
@@ -31,7 +38,7 @@ class FieldFormatter(logging.Formatter):
 
 
 class _Where(logging.LoggerAdapter):
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> Tuple[Any, MutableMapping[str, Any]]:
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
         kwargs["extra"] = {**(kwargs.get("extra") or {}), "where": self.extra["where"]}  # type: ignore[index]
         return msg, kwargs
 
@@ -44,7 +51,7 @@ def component_log(name: str) -> logging.LoggerAdapter:
     return _Where(logging.getLogger(f"{LOGGER}.{name}"), {"where": name})
 
 
-def setup_logging(verbose: bool, stream: Optional[IO[str]] = None) -> None:
+def setup_logging(verbose: bool, stream: IO[str] | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(FieldFormatter(tracebacks=verbose))
     root = logging.getLogger(LOGGER)

@@ -5,6 +5,7 @@ later in the session loses nothing already read. The first error ends the sessio
 or a garbled frame the meter's protocol state is unknown, and on a shared half-duplex bus it is
 better to give the bus to the next meter than to spend timeouts on one that does not answer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,7 @@ import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, List, Optional
+from typing import Callable
 
 from .config import MeterConfig, PollingSettings
 from .logs import meter_log
@@ -31,8 +32,13 @@ _SNAPSHOT_DAYS_MAX = 31
 SessionFactory = Callable[[MeterConfig, logging.LoggerAdapter], "AbstractContextManager[MeterDriver]"]
 
 SESSION_STEP = "сеанс связи"
-STEP_NAMES = {"clock": "часы", "registers": "показания", "profile": "профиль мощности",
-              "events": "журнал событий", "relay": "состояние реле"}
+STEP_NAMES = {
+    "clock": "часы",
+    "registers": "показания",
+    "profile": "профиль мощности",
+    "events": "журнал событий",
+    "relay": "состояние реле",
+}
 
 
 def describe_error(step: str, exc: BaseException) -> str:
@@ -51,14 +57,19 @@ def describe_error(step: str, exc: BaseException) -> str:
 @dataclass
 class PollReport:
     serial: str
-    error: Optional[str] = None
-    clock_drift_s: Optional[float] = None
-    summary: List[str] = field(default_factory=list)
+    error: str | None = None
+    clock_drift_s: float | None = None
+    summary: list[str] = field(default_factory=list)
 
 
 class MeterPoller:
-    def __init__(self, store: Store, settings: PollingSettings, open_session: SessionFactory,
-                 now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: PollingSettings,
+        open_session: SessionFactory,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.settings = settings
         self._open_session = open_session
@@ -91,33 +102,44 @@ class MeterPoller:
         self.store.record_poll(meter.serial, meter.port, report.error, report.clock_drift_s)
         elapsed = self._now() - started
         if report.error:
-            log.error("Опрос не удался за %.1f с (%s)%s", elapsed, report.error,
-                      f"; успели прочитать: {', '.join(report.summary)}" if report.summary else "")
+            log.error(
+                "Опрос не удался за %.1f с (%s)%s",
+                elapsed,
+                report.error,
+                f"; успели прочитать: {', '.join(report.summary)}" if report.summary else "",
+            )
         else:
             log.info("Опрос завершён за %.1f с: %s", elapsed, ", ".join(report.summary))
         return report
 
-    def _read_clock(self, driver: MeterDriver, meter: MeterConfig, report: PollReport,
-                    log: logging.LoggerAdapter) -> None:
+    def _read_clock(
+        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
+    ) -> None:
         reading = driver.read_clock()
         drift = reading.drift_seconds
         report.clock_drift_s = drift
         report.summary.append(f"часы {drift:+.0f} с")
         if abs(drift) > self.settings.clock_drift_threshold_s:
-            log.warning("Часы счётчика расходятся с УСПД на %+.0f с (порог %g с): счётчик %s, УСПД %s",
-                        drift, self.settings.clock_drift_threshold_s, _local(reading.meter_time),
-                        _local(reading.agent_time))
+            log.warning(
+                "Часы счётчика расходятся с УСПД на %+.0f с (порог %g с): счётчик %s, УСПД %s",
+                drift,
+                self.settings.clock_drift_threshold_s,
+                _local(reading.meter_time),
+                _local(reading.agent_time),
+            )
 
-    def _read_registers(self, driver: MeterDriver, meter: MeterConfig, report: PollReport,
-                        log: logging.LoggerAdapter) -> None:
+    def _read_registers(
+        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
+    ) -> None:
         reading = driver.read_registers()
         self.store.save([reading])
         shown = [f"{ch} {reading.values[ch]:g}" for ch in CHANNELS if ch in reading.values]
         report.summary.append("показания " + (" ".join(shown) or "пусто"))
         self._read_snapshots(driver, meter, reading, report)
 
-    def _read_snapshots(self, driver: MeterDriver, meter: MeterConfig, reading: RegisterReading,
-                        report: PollReport) -> None:
+    def _read_snapshots(
+        self, driver: MeterDriver, meter: MeterConfig, reading: RegisterReading, report: PollReport
+    ) -> None:
         """Day-start registers, once per meter-local day: the days since the last one stored
         (all of them after a gap, up to _SNAPSHOT_DAYS_MAX back), taken from the meter's own
         store where it has one, else today's from this reading, the first after midnight."""
@@ -133,23 +155,28 @@ class MeterPoller:
         try:
             snapshots = driver.read_day_snapshots(days)
         except NotSupported:
-            snapshots = [DaySnapshot(meter.serial, today, day_start(today, meter.timezone),
-                                     dict(reading.values), "first_after_midnight")]
+            snapshots = [
+                DaySnapshot(
+                    meter.serial, today, day_start(today, meter.timezone), dict(reading.values), "first_after_midnight"
+                )
+            ]
         if not snapshots:
-            return      # the meter has none yet (e.g. today's not closed): asked again next poll
+            return  # the meter has none yet (e.g. today's not closed): asked again next poll
         newest = max(s.day_start for s in snapshots)
         added = self.store.save(snapshots, {(meter.serial, "snapshots"): newest})
         report.summary.append(f"на начало суток {len(snapshots)} дн. (новых {added})")
 
-    def _read_profile(self, driver: MeterDriver, meter: MeterConfig, report: PollReport,
-                      log: logging.LoggerAdapter) -> None:
+    def _read_profile(
+        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
+    ) -> None:
         now = datetime.fromtimestamp(self._now(), timezone.utc)
         # A meter whose clock is behind has not closed the interval our clock says is closed;
         # asking for it would store an unfinished value, and the first stored value wins.
         lag = timedelta(seconds=min(0.0, report.clock_drift_s or 0.0))
         until = interval_start(now + lag, meter.profile_minutes)
         since = self.store.cursor(meter.serial, "profile") or interval_start(
-            now - timedelta(days=self.settings.initial_backfill_days), meter.profile_minutes)
+            now - timedelta(days=self.settings.initial_backfill_days), meter.profile_minutes
+        )
         end = min(until, since + timedelta(days=self.settings.max_profile_days_per_poll))
         read = added = 0
         while since < end:
@@ -162,10 +189,12 @@ class MeterPoller:
         if end < until:
             log.info("Профиль догоняется: прочитано по %s, осталось до %s", _local(end), _local(until))
 
-    def _read_events(self, driver: MeterDriver, meter: MeterConfig, report: PollReport,
-                     log: logging.LoggerAdapter) -> None:
+    def _read_events(
+        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
+    ) -> None:
         since = self.store.cursor(meter.serial, "events") or datetime.fromtimestamp(
-            self._now(), timezone.utc) - timedelta(days=self.settings.initial_backfill_days)
+            self._now(), timezone.utc
+        ) - timedelta(days=self.settings.initial_backfill_days)
         events = driver.read_events(since)
         # The cursor stays at the newest event seen: the next read repeats that instant and the
         # store drops what it already has, so an event logged in the same second is not missed.
@@ -173,8 +202,9 @@ class MeterPoller:
         added = self.store.save(events, {(meter.serial, "events"): cursor})
         report.summary.append(f"событий {len(events)} (новых {added})")
 
-    def _read_relay(self, driver: MeterDriver, meter: MeterConfig, report: PollReport,
-                    log: logging.LoggerAdapter) -> None:
+    def _read_relay(
+        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
+    ) -> None:
         state = driver.read_relay()
         self.store.save([state])
         report.summary.append("реле " + ("включено" if state.connected else "ОТКЛЮЧЕНО"))

@@ -1,21 +1,20 @@
 """`kabinet-agent read-once`: read one meter now and show the result as tables a technician can
 compare with the meter's display."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import List, Optional, Sequence
 
 from .config import MeterConfig
 from .poller import SESSION_STEP, STEP_NAMES, SessionFactory, describe_error, interval_start
 from .protocols.base import MeterDriver, NotSupported
-from .records import (CHANNELS, ClockReading, DaySnapshot, Interval, MeterEvent, Record, RegisterReading,
-                      RelayState)
+from .records import CHANNELS, ClockReading, DaySnapshot, Interval, MeterEvent, Record, RegisterReading, RelayState
 
 _SEVERITY = {"info": "инфо", "warning": "внимание", "critical": "авария"}
-_JOURNALS = {"voltage": "напряжение", "current": "ток", "relay": "реле", "tamper": "вскрытие",
-             "power": "питание"}
+_JOURNALS = {"voltage": "напряжение", "current": "ток", "relay": "реле", "tamper": "вскрытие", "power": "питание"}
 _UNITS = {"A+": "кВт·ч", "A-": "кВт·ч", "R+": "квар·ч", "R-": "квар·ч"}
 
 
@@ -24,23 +23,24 @@ class Readout:
     meter: MeterConfig
     since: datetime
     until: datetime
-    clock: Optional[ClockReading] = None
-    registers: Optional[RegisterReading] = None
-    profile: List[Interval] = field(default_factory=list)
-    events: List[MeterEvent] = field(default_factory=list)
-    relay: Optional[RelayState] = None
-    snapshots: List[DaySnapshot] = field(default_factory=list)
-    unsupported: List[str] = field(default_factory=list)   # what this meter does not keep
-    error: Optional[str] = None
+    clock: ClockReading | None = None
+    registers: RegisterReading | None = None
+    profile: list[Interval] = field(default_factory=list)
+    events: list[MeterEvent] = field(default_factory=list)
+    relay: RelayState | None = None
+    snapshots: list[DaySnapshot] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # what this meter does not keep
+    error: str | None = None
 
-    def records(self) -> List[Record]:
+    def records(self) -> list[Record]:
         """What `--store` puts into the queue (the clock is reported, never stored)."""
-        single: List[Record] = [r for r in (self.registers, self.relay) if r is not None]
+        single: list[Record] = [r for r in (self.registers, self.relay) if r is not None]
         return single + list(self.snapshots) + list(self.profile) + list(self.events)
 
 
-def read_once(open_session: SessionFactory, meter: MeterConfig, log: logging.LoggerAdapter,
-              hours: int, now: datetime) -> Readout:
+def read_once(
+    open_session: SessionFactory, meter: MeterConfig, log: logging.LoggerAdapter, hours: int, now: datetime
+) -> Readout:
     """Everything the meter's `read` list names, for the last `hours` (completed intervals only).
     A failure keeps what was read before it and sets `error`."""
     until = interval_start(now, meter.profile_minutes)
@@ -70,7 +70,7 @@ def _read_item(driver: MeterDriver, item: str, readout: Readout) -> None:
         days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
         try:
             readout.snapshots = driver.read_day_snapshots(days)
-        except NotSupported as exc:     # the registers themselves were read: keep going
+        except NotSupported as exc:  # the registers themselves were read: keep going
             readout.unsupported.append(str(exc))
     elif item == "profile":
         readout.profile = driver.read_profile(readout.since, readout.until)
@@ -85,28 +85,52 @@ def render(readout: Readout) -> str:
     lines = [f"Счётчик {m.serial}: протокол {m.protocol}, адрес {m.address or '(общий)'}, порт {m.port}", ""]
     if readout.clock:
         c = readout.clock
-        lines += ["Часы", *table(["", ""], [["Время счётчика", _local(c.meter_time)],
-                                            ["Время УСПД", _local(c.agent_time)],
-                                            ["Расхождение", f"{c.drift_seconds:+.0f} с"]], header=False), ""]
+        lines += [
+            "Часы",
+            *table(
+                ["", ""],
+                [
+                    ["Время счётчика", _local(c.meter_time)],
+                    ["Время УСПД", _local(c.agent_time)],
+                    ["Расхождение", f"{c.drift_seconds:+.0f} с"],
+                ],
+                header=False,
+            ),
+            "",
+        ]
     if readout.registers:
         r = readout.registers
         rows = [[ch, f"{r.values[ch]:.3f}", _UNITS[ch]] for ch in CHANNELS if ch in r.values]
         lines += [f"Показания на {_local(r.read_at)}", *table(["Канал", "Значение", "Ед."], rows), ""]
     if readout.snapshots:
-        rows = [[s.day.strftime("%d.%m.%Y"), *[_value(s.values.get(ch)) for ch in CHANNELS]]
-                for s in readout.snapshots]
+        rows = [[s.day.strftime("%d.%m.%Y"), *[_value(s.values.get(ch)) for ch in CHANNELS]] for s in readout.snapshots]
         lines += ["Показания на начало суток (хранит счётчик)", *table(["Сутки", *CHANNELS], rows), ""]
     if "profile" in m.read and (readout.profile or not readout.error):
-        rows = [[_local(i.start, seconds=False), str(i.minutes),
-                 *[_value(i.values.get(ch)) for ch in CHANNELS], _status(i.status)] for i in readout.profile]
-        lines += [f"Профиль мощности с {_local(readout.since, seconds=False)} по "
-                  f"{_local(readout.until, seconds=False)}: интервалов {len(readout.profile)}",
-                  *(table(["Начало", "Мин", *CHANNELS, "Статус"], rows) if rows else []), ""]
+        rows = [
+            [
+                _local(i.start, seconds=False),
+                str(i.minutes),
+                *[_value(i.values.get(ch)) for ch in CHANNELS],
+                _status(i.status),
+            ]
+            for i in readout.profile
+        ]
+        lines += [
+            f"Профиль мощности с {_local(readout.since, seconds=False)} по "
+            f"{_local(readout.until, seconds=False)}: интервалов {len(readout.profile)}",
+            *(table(["Начало", "Мин", *CHANNELS, "Статус"], rows) if rows else []),
+            "",
+        ]
     if "events" in m.read and (readout.events or not readout.error):
-        rows = [[_local(e.at), _JOURNALS.get(e.journal, e.journal), e.code, _SEVERITY.get(e.severity, e.severity),
-                 e.text] for e in readout.events]
-        lines += [f"Журнал событий с {_local(readout.since, seconds=False)}: событий {len(readout.events)}",
-                  *(table(["Время", "Журнал", "Код", "Важность", "Описание"], rows) if rows else []), ""]
+        rows = [
+            [_local(e.at), _JOURNALS.get(e.journal, e.journal), e.code, _SEVERITY.get(e.severity, e.severity), e.text]
+            for e in readout.events
+        ]
+        lines += [
+            f"Журнал событий с {_local(readout.since, seconds=False)}: событий {len(readout.events)}",
+            *(table(["Время", "Журнал", "Код", "Важность", "Описание"], rows) if rows else []),
+            "",
+        ]
     if readout.relay:
         lines += [f"Реле нагрузки: {'включено' if readout.relay.connected else 'ОТКЛЮЧЕНО'}", ""]
     if readout.unsupported:
@@ -116,7 +140,7 @@ def render(readout: Readout) -> str:
     return "\n".join(lines)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], header: bool = True) -> List[str]:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], header: bool = True) -> list[str]:
     shown = ([list(headers)] if header else []) + [list(r) for r in rows]
     if not shown:
         return []
@@ -124,7 +148,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], header: bool = 
     return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in shown]
 
 
-def _value(value: Optional[float]) -> str:
+def _value(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 

@@ -4,6 +4,7 @@ The key file holds a per-agent secret in hex. Requests are signed with SHA-256(s
 the secret itself, so the cloud only ever stores the digest: a leak of the cloud's table does not let
 anyone recompute the secret that sits on the concentrator.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,9 @@ def read_secret(path: Path) -> bytes:
     except ValueError:
         raise KeyFileError(f"файл ключа {path} должен содержать секрет в шестнадцатеричном виде (hex)") from None
     if len(secret) < MIN_SECRET_BYTES:
-        raise KeyFileError(f"секрет в файле ключа {path} слишком короткий: {len(secret)} байт, "
-                           f"нужно не меньше {MIN_SECRET_BYTES}")
+        raise KeyFileError(
+            f"секрет в файле ключа {path} слишком короткий: {len(secret)} байт, нужно не меньше {MIN_SECRET_BYTES}"
+        )
     return secret
 
 

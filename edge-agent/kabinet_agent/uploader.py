@@ -1,5 +1,6 @@
 """Delivers stored records to the cloud: signed, gzip-compressed, idempotent batch uploads with
 backoff, plus periodic heartbeats. The wire protocol is specified in docs/upload-protocol.md."""
+
 from __future__ import annotations
 
 import gzip
@@ -10,11 +11,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from .backoff import Backoff
@@ -30,8 +32,21 @@ _RETRYABLE_4XX = (408, 429)
 # lift (not_assigned, unknown_kind, unsupported_interval, interval_changed) and codes this agent does
 # not know yet — parks the record until `kabinet-agent retry-parked`. A refusal without a code (a
 # cloud older than codes) is final, as that cloud meant it.
-FINAL_CODES = frozenset({"malformed", "bad_time", "future", "too_old", "bad_values", "bad_status",
-                         "missing_with_values", "off_grid", "bad_event", "bad_relay", "bad_snapshot"})
+FINAL_CODES = frozenset(
+    {
+        "malformed",
+        "bad_time",
+        "future",
+        "too_old",
+        "bad_values",
+        "bad_status",
+        "missing_with_values",
+        "off_grid",
+        "bad_event",
+        "bad_relay",
+        "bad_snapshot",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +70,15 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class CloudClient:
     """Signed POSTs to `{cloud_url}/api/v1/agents/{agent_id}/...`."""
 
-    def __init__(self, cloud_url: str, agent_id: str, key: bytes, timeout_s: float,
-                 ca_file: Optional[Path] = None, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        cloud_url: str,
+        agent_id: str,
+        key: bytes,
+        timeout_s: float,
+        ca_file: Path | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.base_url = f"{cloud_url}/api/v1/agents/{agent_id}"
         self.agent_id = agent_id
         self._key = key
@@ -65,20 +87,25 @@ class CloudClient:
         context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
         self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect())
 
-    def post(self, endpoint: str, payload: Dict[str, Any], headers: Optional[Mapping[str, str]] = None) -> Response:
+    def post(self, endpoint: str, payload: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
         url = f"{self.base_url}/{endpoint}"
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         # mtime=0 makes the compressed bytes (and so the signature) identical on every resend.
         body = gzip.compress(raw, mtime=0)
         timestamp = str(int(self._now()))
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/json",
-            "Content-Encoding": "gzip",
-            "X-Kabinet-Agent": self.agent_id,
-            "X-Kabinet-Timestamp": timestamp,
-            "X-Kabinet-Signature": signature(self._key, "POST", urlsplit(url).path, timestamp, body),
-            **(headers or {}),
-        })
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+                "X-Kabinet-Agent": self.agent_id,
+                "X-Kabinet-Timestamp": timestamp,
+                "X-Kabinet-Signature": signature(self._key, "POST", urlsplit(url).path, timestamp, body),
+                **(headers or {}),
+            },
+        )
         try:
             with self._opener.open(request, timeout=self._timeout) as reply:
                 return Response(reply.status, dict(reply.headers.items()), reply.read())
@@ -94,9 +121,17 @@ class Uploader:
     """One upload loop per agent. `step` does what is due and says how long to sleep, so tests can
     drive a simulated day with a fake clock instead of waiting."""
 
-    def __init__(self, client: CloudClient, store: Store, batch_size: int, backoff: Backoff,
-                 heartbeat: Callable[[], Dict[str, Any]], heartbeat_s: float, idle_s: float,
-                 now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: CloudClient,
+        store: Store,
+        batch_size: int,
+        backoff: Backoff,
+        heartbeat: Callable[[], dict[str, Any]],
+        heartbeat_s: float,
+        idle_s: float,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
         self.store = store
         self.batch_size = batch_size
@@ -109,7 +144,7 @@ class Uploader:
         self._next_heartbeat = 0.0
         self.log = component_log("выгрузка")
 
-    def run(self, stop: threading.Event, sleep: Optional[Callable[[float], Any]] = None) -> None:
+    def run(self, stop: threading.Event, sleep: Callable[[float], Any] | None = None) -> None:
         wait = sleep or stop.wait
         while not stop.is_set():
             wait(self.step())
@@ -129,11 +164,15 @@ class Uploader:
         if batch is None:
             return self._idle_s
         try:
-            response = self.client.post("batches", {
-                "batch_id": batch.batch_id,
-                "agent_id": self.client.agent_id,
-                "records": [record.to_json() for record in batch.records],  # type: ignore[attr-defined]
-            }, {"Idempotency-Key": batch.batch_id})
+            response = self.client.post(
+                "batches",
+                {
+                    "batch_id": batch.batch_id,
+                    "agent_id": self.client.agent_id,
+                    "records": [record.to_json() for record in batch.records],  # type: ignore[attr-defined]
+                },
+                {"Idempotency-Key": batch.batch_id},
+            )
         except NetworkError as exc:
             return self._retry(batch, f"нет связи с облаком: {exc}", None)
         status = response.status
@@ -142,12 +181,18 @@ class Uploader:
             return 0.0
         reason = f"HTTP {status}{_error_text(response)}"
         if status >= 500 or status in _RETRYABLE_4XX or 300 <= status < 400:
-            return self._retry(batch, f"облако временно не принимает данные: {reason}", _retry_after(response, self._now()))
+            return self._retry(
+                batch, f"облако временно не принимает данные: {reason}", _retry_after(response, self._now())
+            )
         self.store.park(batch.batch_id, reason)
         self._record_failure(reason)
-        self.log.error("Пакет %s (%d записей) отложен: облако отказало (%s). Данные сохранены; после "
-                       "устранения причины выполните «kabinet-agent retry-parked»",
-                       batch.batch_id, len(batch.records), reason)
+        self.log.error(
+            "Пакет %s (%d записей) отложен: облако отказало (%s). Данные сохранены; после "
+            "устранения причины выполните «kabinet-agent retry-parked»",
+            batch.batch_id,
+            len(batch.records),
+            reason,
+        )
         return 0.0
 
     def send_heartbeat(self) -> bool:
@@ -163,8 +208,8 @@ class Uploader:
         return False
 
     def _delivered(self, batch: Batch, response: Response) -> None:
-        rejected: Dict[int, str] = {}
-        parked: Dict[int, str] = {}
+        rejected: dict[int, str] = {}
+        parked: dict[int, str] = {}
         try:
             answer = json.loads(response.body.decode("utf-8")) if response.body else {}
             duplicate = bool(answer.get("duplicate"))
@@ -182,26 +227,40 @@ class Uploader:
         for index, message in sorted(rejected.items()):
             self.log.error("Облако отклонило запись %s: %s", _describe(batch.records[index]), message)
         for index, message in sorted(parked.items()):
-            self.log.error("Облако пока не принимает запись %s: %s. Запись отложена; после обновления облака или "
-                           "настройки счётчика выполните «kabinet-agent retry-parked»",
-                           _describe(batch.records[index]), message)
-        self.log.info("Пакет %s доставлен: записей %d, отклонено %d, отложено %d%s", batch.batch_id,
-                      len(batch.records), len(rejected), len(parked),
-                      " (облако уже получало этот пакет)" if duplicate else "")
+            self.log.error(
+                "Облако пока не принимает запись %s: %s. Запись отложена; после обновления облака или "
+                "настройки счётчика выполните «kabinet-agent retry-parked»",
+                _describe(batch.records[index]),
+                message,
+            )
+        self.log.info(
+            "Пакет %s доставлен: записей %d, отклонено %d, отложено %d%s",
+            batch.batch_id,
+            len(batch.records),
+            len(rejected),
+            len(parked),
+            " (облако уже получало этот пакет)" if duplicate else "",
+        )
 
-    def _retry(self, batch: Batch, reason: str, retry_after: Optional[float]) -> float:
+    def _retry(self, batch: Batch, reason: str, retry_after: float | None) -> float:
         delay = self.backoff.next_delay(retry_after)
         self.store.note_attempt(batch.batch_id, reason)
         self._record_failure(reason)
-        self.log.warning("Пакет %s (%d записей) не доставлен, попытка %d: %s; следующая через %s",
-                         batch.batch_id, len(batch.records), batch.attempts + 1, reason, _duration(delay))
+        self.log.warning(
+            "Пакет %s (%d записей) не доставлен, попытка %d: %s; следующая через %s",
+            batch.batch_id,
+            len(batch.records),
+            batch.attempts + 1,
+            reason,
+            _duration(delay),
+        )
         return delay
 
     def _record_failure(self, reason: str) -> None:
         self.store.set_state({"last_upload_error": reason, "last_upload_error_at": _iso_now(self._now())})
 
 
-def _retry_after(response: Response, now: float) -> Optional[float]:
+def _retry_after(response: Response, now: float) -> float | None:
     value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
     if value is None:
         return None
@@ -241,23 +300,23 @@ def _iso(value: datetime) -> str:
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     minutes, sec = divmod(seconds, 60)
     return f"{minutes} мин {sec} с" if minutes else f"{sec} с"
 
 
-def heartbeat_payload(store: Store, serials: Sequence[str], version: str, now: float) -> Dict[str, Any]:
+def heartbeat_payload(store: Store, serials: Sequence[str], version: str, now: float) -> dict[str, Any]:
     """The heartbeat body: backlog and, per configured meter, the last poll outcome."""
     statuses = store.meter_statuses()
     meters = []
     for serial in serials:
         status = statuses.get(serial)
-        meters.append({
-            "serial": serial,
-            "last_read_at": _iso(status.last_read_at) if status and status.last_read_at else None,
-            "last_error": status.last_error if status else None,
-            "clock_drift_s": status.clock_drift_s if status else None,
-        })
-    return {"agent_time": _iso_now(now), "version": version, "backlog": store.backlog().undelivered,
-            "meters": meters}
-
+        meters.append(
+            {
+                "serial": serial,
+                "last_read_at": _iso(status.last_read_at) if status and status.last_read_at else None,
+                "last_error": status.last_error if status else None,
+                "clock_drift_s": status.clock_drift_s if status else None,
+            }
+        )
+    return {"agent_time": _iso_now(now), "version": version, "backlog": store.backlog().undelivered, "meters": meters}

@@ -1,5 +1,6 @@
 """Test doubles for the runtime tests: a fake clock, a scriptable meter driver (our own
 MeterDriver interface), a fake cloud that verifies the upload protocol, and config files."""
+
 from __future__ import annotations
 
 import gzip
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from kabinet_agent.protocols.base import MeterDriver, Transport
 from kabinet_agent.records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
@@ -28,7 +29,7 @@ class FakeClock:
 
     def __init__(self, start: datetime = T0) -> None:
         self.t = start.timestamp()
-        self.sleeps: List[float] = []
+        self.sleeps: list[float] = []
 
     def now(self) -> float:
         return self.t
@@ -45,15 +46,16 @@ class FakeClock:
 class FakeMeter:
     """What the fake driver reports. Profile values are a function of the interval start, so a
     re-read returns the same data, as a real meter would."""
+
     serial: str
     clock: FakeClock
     drift_s: float = 0.0
     relay_on: bool = True
-    events: List[MeterEvent] = field(default_factory=list)
-    fail: Dict[str, Exception] = field(default_factory=dict)   # method name -> exception to raise
-    leak_open_interval: bool = False   # also return the interval starting at `until` (a driver bug)
-    profile_calls: List[Tuple[datetime, datetime]] = field(default_factory=list)
-    event_calls: List[datetime] = field(default_factory=list)
+    events: list[MeterEvent] = field(default_factory=list)
+    fail: dict[str, Exception] = field(default_factory=dict)  # method name -> exception to raise
+    leak_open_interval: bool = False  # also return the interval starting at `until` (a driver bug)
+    profile_calls: list[tuple[datetime, datetime]] = field(default_factory=list)
+    event_calls: list[datetime] = field(default_factory=list)
     sessions: int = 0
     closed: int = 0
 
@@ -65,7 +67,7 @@ class FakeMeter:
 class FakeDriver(MeterDriver):
     protocol = "fake"
 
-    def __init__(self, transport: Optional[Transport], meter: FakeMeter) -> None:
+    def __init__(self, transport: Transport | None, meter: FakeMeter) -> None:
         super().__init__(transport, meter.serial, "1")  # type: ignore[arg-type]
         self.meter = meter
 
@@ -77,7 +79,7 @@ class FakeDriver(MeterDriver):
         self._check("registers")
         return RegisterReading(self.serial, self.meter.clock.dt(), {"A+": 1234.5, "A-": 0.0, "R+": 12.25, "R-": 1.0})
 
-    def read_profile(self, since: datetime, until: datetime) -> List[Interval]:
+    def read_profile(self, since: datetime, until: datetime) -> list[Interval]:
         self._check("profile")
         self.meter.profile_calls.append((since, until))
         out = []
@@ -89,7 +91,7 @@ class FakeDriver(MeterDriver):
             out.append(self.meter.interval(until))
         return out
 
-    def read_events(self, since: datetime) -> List[MeterEvent]:
+    def read_events(self, since: datetime) -> list[MeterEvent]:
         self._check("events")
         self.meter.event_calls.append(since)
         return [e for e in self.meter.events if e.at >= since]
@@ -107,7 +109,7 @@ class FakeDriver(MeterDriver):
         self.meter.closed += 1
 
 
-def fake_sessions(meters: Dict[str, FakeMeter]) -> Callable[..., Any]:
+def fake_sessions(meters: dict[str, FakeMeter]) -> Callable[..., Any]:
     """A poller SessionFactory backed by FakeDrivers."""
 
     @contextmanager
@@ -121,10 +123,11 @@ def fake_sessions(meters: Dict[str, FakeMeter]) -> Callable[..., Any]:
             yield driver
         finally:
             driver.close()
+
     return session
 
 
-def natural_key_json(record: Dict[str, Any]) -> str:
+def natural_key_json(record: dict[str, Any]) -> str:
     """The cloud side's view of a record's identity (see docs/upload-protocol.md)."""
     when = record.get("start") or record.get("read_at") or record.get("at") or record.get("day")
     parts = [record["meter"], record["kind"], when]
@@ -141,19 +144,19 @@ class FakeCloud:
         self.clock = clock
         self.agent_id = agent_id
         self.key = key
-        self.down_until = 0.0                 # answer 503 while clock.now() < down_until
-        self.fixed_status: Optional[int] = None
-        self.retry_after: Optional[str] = None
-        self.reject: Callable[[Dict[str, Any]], Any] = lambda record: None   # None, message or (code, message)
-        self.drop_next_response = False       # process the batch, then hang up without answering
-        self.hold: Optional[threading.Event] = None   # block inside the handler until set
+        self.down_until = 0.0  # answer 503 while clock.now() < down_until
+        self.fixed_status: int | None = None
+        self.retry_after: str | None = None
+        self.reject: Callable[[dict[str, Any]], Any] = lambda record: None  # None, message or (code, message)
+        self.drop_next_response = False  # process the batch, then hang up without answering
+        self.hold: threading.Event | None = None  # block inside the handler until set
         self.arrived = threading.Event()
-        self.batches: Dict[str, List[Dict[str, Any]]] = {}
-        self.keys: Counter = Counter()          # natural key -> times accepted (non-duplicate batches)
-        self.batch_posts: List[str] = []        # idempotency keys of every batch POST that got through auth
-        self.heartbeats: List[Dict[str, Any]] = []
-        self.violations: List[str] = []         # protocol rules broken: signature, headers, batch key
-        self.requests: List[Tuple[str, Dict[str, str], bytes]] = []
+        self.batches: dict[str, list[dict[str, Any]]] = {}
+        self.keys: Counter = Counter()  # natural key -> times accepted (non-duplicate batches)
+        self.batch_posts: list[str] = []  # idempotency keys of every batch POST that got through auth
+        self.heartbeats: list[dict[str, Any]] = []
+        self.violations: list[str] = []  # protocol rules broken: signature, headers, batch key
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -162,7 +165,7 @@ class FakeCloud:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> "FakeCloud":
+    def __enter__(self) -> FakeCloud:
         self._thread.start()
         return self
 
@@ -172,7 +175,7 @@ class FakeCloud:
         self._server.shutdown()
         self._server.server_close()
 
-    def verify(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Optional[str]:
+    def verify(self, method: str, path: str, headers: dict[str, str], body: bytes) -> str | None:
         if headers.get("Content-Type") != "application/json" or headers.get("Content-Encoding") != "gzip":
             return "content headers"
         if headers.get("X-Kabinet-Agent") != self.agent_id or f"/agents/{self.agent_id}/" not in path:
@@ -193,7 +196,7 @@ class FakeCloud:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _reply(self, status: int, payload: Dict[str, Any], headers: Optional[Dict[str, str]] = None) -> None:
+            def _reply(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 raw = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -250,15 +253,21 @@ class FakeCloud:
                     cloud.drop_next_response = False
                     self.close_connection = True
                     return
-                self._reply(200, {"accepted": 0 if duplicate else len(payload["records"]) - len(rejected),
-                                  "duplicate": duplicate, "rejected": rejected})
+                self._reply(
+                    200,
+                    {
+                        "accepted": 0 if duplicate else len(payload["records"]) - len(rejected),
+                        "duplicate": duplicate,
+                        "rejected": rejected,
+                    },
+                )
 
         return Handler
 
 
-def agent_config(tmp: Path, cloud_url: str = "http://127.0.0.1:9", **overrides: Any) -> Dict[str, Any]:
+def agent_config(tmp: Path, cloud_url: str = "http://127.0.0.1:9", **overrides: Any) -> dict[str, Any]:
     (tmp / "agent.key").write_text(SECRET_HEX + "\n")
-    config: Dict[str, Any] = {
+    config: dict[str, Any] = {
         "agent_id": "tp-17",
         "cloud_url": cloud_url,
         "key_file": "agent.key",
@@ -266,19 +275,36 @@ def agent_config(tmp: Path, cloud_url: str = "http://127.0.0.1:9", **overrides: 
         "meter_timezone": "Europe/Moscow",
         "upload": {"batch_size": 100},
         "meters": [
-            {"serial": "012345", "port": "/dev/ttyUSB0", "address": "012345", "protocol": "iec62056-21",
-             "password": "00000000"},
-            {"serial": "777001", "port": "/dev/ttyUSB0", "address": 17, "protocol": "mercury230",
-             "password": "111111", "baud": 9600, "poll_minutes": 30},
-            {"serial": "880001", "port": "/dev/ttyUSB1", "address": 145, "protocol": "dlms",
-             "read": ["clock", "registers", "profile"]},
+            {
+                "serial": "012345",
+                "port": "/dev/ttyUSB0",
+                "address": "012345",
+                "protocol": "iec62056-21",
+                "password": "00000000",
+            },
+            {
+                "serial": "777001",
+                "port": "/dev/ttyUSB0",
+                "address": 17,
+                "protocol": "mercury230",
+                "password": "111111",
+                "baud": 9600,
+                "poll_minutes": 30,
+            },
+            {
+                "serial": "880001",
+                "port": "/dev/ttyUSB1",
+                "address": 145,
+                "protocol": "dlms",
+                "read": ["clock", "registers", "profile"],
+            },
         ],
     }
     config.update(overrides)
     return config
 
 
-def write_config(tmp: Path, config: Dict[str, Any]) -> Path:
+def write_config(tmp: Path, config: dict[str, Any]) -> Path:
     path = tmp / "agent.json"
     path.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
     return path

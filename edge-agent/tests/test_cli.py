@@ -1,4 +1,5 @@
 """The command line: exit codes and what a technician reads."""
+
 from __future__ import annotations
 
 import json
@@ -7,16 +8,16 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
+from runtime_fakes import T0, FakeClock, FakeMeter, agent_config, fake_sessions, write_config
 
 from kabinet_agent import cli
 from kabinet_agent.config import load_config
 from kabinet_agent.protocols.base import MeterTimeout
 from kabinet_agent.records import Interval
 from kabinet_agent.store import Store
-from runtime_fakes import T0, FakeClock, FakeMeter, agent_config, fake_sessions, write_config
 
 EDGE_AGENT = Path(__file__).resolve().parents[1]
 
@@ -43,18 +44,28 @@ def test_check_config_lists_every_error_and_exits_1(tmp_path: Path, capsys: pyte
         '  - Поле "cloud_url": нужен адрес вида https://портал.example.ru, указано "ftp://kabinet"',
         '  - Счётчик 012345: неизвестный протокол "dlmz" (допустимо: iec62056-21, dlms, mercury230, energomera)',
         '  - Счётчик 777001: недопустимая скорость "baud" 9601 (допустимо: 300, 600, 1200, 2400, 4800, '
-        '9600, 19200, 38400, 57600, 115200)',
+        "9600, 19200, 38400, 57600, 115200)",
     ]
 
 
 def test_check_config_as_a_real_process(tmp_path: Path) -> None:
     path = write_config(tmp_path, agent_config(tmp_path, agent_id=""))
-    result = subprocess.run([sys.executable, "-m", "kabinet_agent", "check-config", str(path)],
-                            cwd=EDGE_AGENT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "kabinet_agent", "check-config", str(path)],
+        cwd=EDGE_AGENT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert 'Поле "agent_id": не может быть пустым' in result.stderr
-    missing = subprocess.run([sys.executable, "-m", "kabinet_agent", "check-config", str(tmp_path / "no.json")],
-                             cwd=EDGE_AGENT, capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "kabinet_agent", "check-config", str(tmp_path / "no.json")],
+        cwd=EDGE_AGENT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 1 and "не найден" in missing.stderr
 
 
@@ -84,8 +95,13 @@ def test_status_shows_backlog_upload_and_meters(tmp_path: Path, capsys: pytest.C
     store.mark_sent(sent.batch_id, {}, {0: "Длина интервала профиля не поддерживается"})
     store.record_poll("012345", "/dev/ttyUSB0", None, 3.0)
     store.record_poll("777001", "/dev/ttyUSB0", "показания: счётчик не отвечает: нет ответа", None)
-    store.set_state({"last_upload_at": "2024-05-01T00:00:00Z", "last_upload_error": "нет связи с облаком: timed out",
-                     "last_upload_error_at": "2024-05-01T00:05:00Z"})
+    store.set_state(
+        {
+            "last_upload_at": "2024-05-01T00:00:00Z",
+            "last_upload_error": "нет связи с облаком: timed out",
+            "last_upload_error_at": "2024-05-01T00:05:00Z",
+        }
+    )
     store.close()
     assert cli.main(["status", "--config", str(path)]) == 0
     out = capsys.readouterr().out
@@ -110,7 +126,7 @@ def test_status_shows_backlog_upload_and_meters(tmp_path: Path, capsys: pytest.C
 
 
 @pytest.fixture
-def fake_bus(monkeypatch: pytest.MonkeyPatch) -> Dict[str, FakeMeter]:
+def fake_bus(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeMeter]:
     clock = FakeClock(T0 + timedelta(hours=2, minutes=3))
     meters = {s: FakeMeter(s, clock) for s in ("012345", "777001", "880001")}
     monkeypatch.setattr(cli, "session_factory", lambda opener, verbose: fake_sessions(meters))
@@ -118,8 +134,9 @@ def fake_bus(monkeypatch: pytest.MonkeyPatch) -> Dict[str, FakeMeter]:
     return meters
 
 
-def test_read_once_prints_tables_and_stores_nothing(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                                    fake_bus: Dict[str, FakeMeter]) -> None:
+def test_read_once_prints_tables_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture, fake_bus: dict[str, FakeMeter]
+) -> None:
     path = write_config(tmp_path, agent_config(tmp_path))
     fake_bus["012345"].drift_s = 4
     assert cli.main(["read-once", "012345", "--config", str(path), "--hours", "2"]) == 0
@@ -128,26 +145,27 @@ def test_read_once_prints_tables_and_stores_nothing(tmp_path: Path, capsys: pyte
     assert re.search(r"Расхождение\s+\+4 с", out)
     assert re.search(r"A\+\s+1234\.500\s+кВт·ч", out)
     assert "интервалов 4" in out and "Начало" in out
-    assert "Реле" not in out      # IEC 62056-21 mode C has no relay to read
+    assert "Реле" not in out  # IEC 62056-21 mode C has no relay to read
     assert not load_config(path).database.exists()
 
 
-def test_read_once_store_and_failure(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                     fake_bus: Dict[str, FakeMeter]) -> None:
+def test_read_once_store_and_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture, fake_bus: dict[str, FakeMeter]
+) -> None:
     path = write_config(tmp_path, agent_config(tmp_path))
     assert cli.main(["read-once", "012345", "--config", str(path), "--hours", "1", "--store"]) == 0
-    assert "новых записей 3 из 3" in capsys.readouterr().out     # registers, 2 intervals, no events
+    assert "новых записей 3 из 3" in capsys.readouterr().out  # registers, 2 intervals, no events
     fake_bus["012345"].fail["events"] = MeterTimeout("нет ответа")
     assert cli.main(["read-once", "012345", "--config", str(path), "--hours", "1", "--store"]) == 1
     out = capsys.readouterr().out
     assert "ОШИБКА: журнал событий: счётчик не отвечает: нет ответа" in out
-    assert "новых записей 0 из 3" in out       # the same registers time and intervals: nothing new
+    assert "новых записей 0 из 3" in out  # the same registers time and intervals: nothing new
     assert cli.main(["read-once", "999", "--config", str(path)]) == 1
     assert "Счётчик 999 не найден в конфигурации (есть: 012345, 777001, 880001)" in capsys.readouterr().err
 
 
 def test_example_config_passes_check_config_with_its_key(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    example: Dict[str, Any] = json.loads((EDGE_AGENT / "examples" / "agent.json").read_text(encoding="utf-8"))
+    example: dict[str, Any] = json.loads((EDGE_AGENT / "examples" / "agent.json").read_text(encoding="utf-8"))
     example.update(key_file=str(tmp_path / "agent.key"), data_dir=str(tmp_path / "data"))
     (tmp_path / "agent.key").write_text("ab" * 32)
     path = write_config(tmp_path, example)

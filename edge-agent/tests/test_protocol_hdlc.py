@@ -1,5 +1,4 @@
 """HDLC framing, addressing, segmentation and sequence numbers (scripted peer)."""
-from typing import List
 
 import pytest
 
@@ -13,9 +12,9 @@ SERVER = hdlc.encode_server_address(1, 17)
 class ScriptedTransport(Transport):
     """Answers each written frame with the next scripted list of frames."""
 
-    def __init__(self, script: List[List[bytes]]) -> None:
+    def __init__(self, script: list[list[bytes]]) -> None:
         self.script = list(script)
-        self.written: List[bytes] = []
+        self.written: list[bytes] = []
         self.inbox = b""
 
     def write(self, data: bytes) -> None:
@@ -35,9 +34,9 @@ def frame(control: int, info: bytes = b"", segmented: bool = False) -> bytes:
     return hdlc.encode_frame(hdlc.HdlcFrame(CLIENT, SERVER, control, info, segmented))
 
 
-def connected_client(script: List[List[bytes]]) -> hdlc.HdlcClient:
+def connected_client(script: list[list[bytes]]) -> hdlc.HdlcClient:
     ua = frame(hdlc.UA, hdlc.encode_parameters(64, 32, 1, 1))
-    transport = ScriptedTransport([[ua]] + script)
+    transport = ScriptedTransport([[ua], *script])
     client = hdlc.HdlcClient(transport, 0x20, SERVER, timeout=0.2)
     client.connect()
     return client
@@ -59,17 +58,17 @@ def test_negotiation_uses_server_limits():
 
 
 def test_segmented_request_and_response():
-    response = b"\xE6\xE7\x00" + bytes(range(100))
+    response = b"\xe6\xe7\x00" + bytes(range(100))
     parts = [response[:40], response[40:80], response[80:]]
     script = [
-        [frame(hdlc.rr_control(1))],                                  # RR after 1st segment
-        [frame(hdlc.rr_control(2))],                                  # RR after 2nd segment
-        [frame(hdlc.i_control(0, 3), parts[0], segmented=True)],      # answer, segment 1
-        [frame(hdlc.i_control(1, 3), parts[1], segmented=True)],      # after our RR(1)
-        [frame(hdlc.i_control(2, 3), parts[2])],                      # after our RR(2), last
+        [frame(hdlc.rr_control(1))],  # RR after 1st segment
+        [frame(hdlc.rr_control(2))],  # RR after 2nd segment
+        [frame(hdlc.i_control(0, 3), parts[0], segmented=True)],  # answer, segment 1
+        [frame(hdlc.i_control(1, 3), parts[1], segmented=True)],  # after our RR(1)
+        [frame(hdlc.i_control(2, 3), parts[2])],  # after our RR(2), last
     ]
     client = connected_client(script)
-    apdu = bytes(range(70))                  # 73 bytes with LLC → 3 frames of ≤ 32
+    apdu = bytes(range(70))  # 73 bytes with LLC → 3 frames of ≤ 32
     assert client.request(apdu) == bytes(range(100))
     sent = [hdlc.decode_frame(raw) for raw in client.transport.written[1:]]
     assert [f.segmented for f in sent[:3]] == [True, True, False]
@@ -80,13 +79,13 @@ def test_segmented_request_and_response():
 
 
 def test_sequence_error_is_reported():
-    client = connected_client([[frame(hdlc.i_control(5, 1), b"\xE6\xE7\x00\x01")]])
+    client = connected_client([[frame(hdlc.i_control(5, 1), b"\xe6\xe7\x00\x01")]])
     with pytest.raises(ProtocolError, match="нумерация"):
         client.request(b"\x01")
 
 
 def test_bad_fcs_and_hcs():
-    raw = bytearray(frame(hdlc.i_control(0, 0), b"\xE6\xE7\x00hello"))
+    raw = bytearray(frame(hdlc.i_control(0, 0), b"\xe6\xe7\x00hello"))
     damaged = bytes(raw[:12]) + bytes((raw[12] ^ 1,)) + bytes(raw[13:])
     with pytest.raises(ProtocolError, match="FCS"):
         hdlc.decode_frame(damaged)

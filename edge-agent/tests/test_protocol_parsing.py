@@ -1,4 +1,5 @@
 """IEC 62056-21 text parsing and Mercury 230 record decoding."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,25 +18,29 @@ def test_identification():
 
 
 def test_readout_registers_and_clock():
-    text = ("0.0.0(12345678)\r\n1-0:1.8.0(012345.678*kWh)\r\n1.8.1(000001.000*kWh)\r\n"
-            "2.8.0(1500*Wh)\r\n3.8.0(000100.5*kvarh)\r\n4.8.0*03(000002.000*kvarh)\r\n"
-            "0.9.1(23:59:58)\r\n0.9.2(1240229)\r\n!\r\n")
+    text = (
+        "0.0.0(12345678)\r\n1-0:1.8.0(012345.678*kWh)\r\n1.8.1(000001.000*kWh)\r\n"
+        "2.8.0(1500*Wh)\r\n3.8.0(000100.5*kvarh)\r\n4.8.0*03(000002.000*kvarh)\r\n"
+        "0.9.1(23:59:58)\r\n0.9.2(1240229)\r\n!\r\n"
+    )
     data = iec.parse_data_lines(text)
     assert iec.parse_registers(data) == {"A+": 12345.678, "A-": 1.5, "R+": 100.5, "R-": 2.0}
     assert iec.parse_clock(data, MSK) == datetime(2024, 2, 29, 20, 59, 58, tzinfo=timezone.utc)
 
 
 def test_p01_blocks_statuses_and_units():
-    text = ("P.01(02405170030)(00000000)(30)(2)(1.5)(kW)(3.5)(kvar)\r\n"
-            "(1.000)(0.200)\r\n(2.000)(0.400)\r\n"
-            "P.01(0240517020000)(00000080)(30)(2)(1.5)(kW)(3.5)(kvar)\r\n"     # power down
-            "(0.500)(0.100)\r\n(4.000)(0.000)\r\n"
-            "P.01(02405170300)(00000004)(30)(2)(1.5)(W)(3.5)(var)\r\n"       # data invalid
-            "(900)(10)\r\n")
+    text = (
+        "P.01(02405170030)(00000000)(30)(2)(1.5)(kW)(3.5)(kvar)\r\n"
+        "(1.000)(0.200)\r\n(2.000)(0.400)\r\n"
+        "P.01(0240517020000)(00000080)(30)(2)(1.5)(kW)(3.5)(kvar)\r\n"  # power down
+        "(0.500)(0.100)\r\n(4.000)(0.000)\r\n"
+        "P.01(02405170300)(00000004)(30)(2)(1.5)(W)(3.5)(var)\r\n"  # data invalid
+        "(900)(10)\r\n"
+    )
     intervals = iec.parse_profile(text, "m1", MSK)
     starts = [i.start.astimezone(MSK).strftime("%H:%M") for i in intervals]
     assert starts == ["00:00", "00:30", "01:30", "02:00", "02:30"]
-    assert intervals[0].values == {"A+": 0.5, "R+": 0.1}          # 1 kW × 30 min
+    assert intervals[0].values == {"A+": 0.5, "R+": 0.1}  # 1 kW × 30 min
     assert [i.status for i in intervals] == ["ok", "ok", "estimated", "ok", "missing"]
     assert intervals[4].values == {}
 
@@ -46,13 +51,18 @@ def test_p01_error_answer():
 
 
 def test_mercury_profile_record():
-    raw = bytes((0x02, 0x13, 0x30, 0x17, 0x05, 0x24, 30)) + (1000).to_bytes(2, "little") \
-        + b"\xFF\xFF" + (250).to_bytes(2, "little") + b"\xFF\xFF"
+    raw = (
+        bytes((0x02, 0x13, 0x30, 0x17, 0x05, 0x24, 30))
+        + (1000).to_bytes(2, "little")
+        + b"\xff\xff"
+        + (250).to_bytes(2, "little")
+        + b"\xff\xff"
+    )
     record = m230.ProfileRecord(raw, MSK)
     assert record.valid and record.status & m230.STATUS_PARTIAL
     assert record.end == datetime(2024, 5, 17, 10, 30, tzinfo=timezone.utc)
     assert record.raw_values == [1000, None, 250, None]
-    assert not m230.ProfileRecord(b"\xFF" * 15, MSK).valid
+    assert not m230.ProfileRecord(b"\xff" * 15, MSK).valid
 
 
 def test_mercury_password_bytes():

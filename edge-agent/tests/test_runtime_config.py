@@ -1,4 +1,5 @@
 """Config validation: every problem reported at once, in Russian, naming the field and the meter."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from runtime_fakes import agent_config, write_config
 
 from kabinet_agent.config import ConfigError, load_config
-from runtime_fakes import agent_config, write_config
 
 
 def errors_for(tmp_path: Path, config: dict) -> list:
@@ -26,7 +27,7 @@ def test_valid_config_is_parsed_with_defaults(tmp_path: Path) -> None:
     assert config.polling.clock_drift_threshold_s == 30
     iec, mercury, dlms = config.meters
     assert (iec.protocol, iec.address, iec.baud, iec.poll_minutes) == ("iec62056-21", "012345", None, 30)
-    assert iec.read == mercury.read == ("clock", "registers", "profile", "events")   # neither has a relay
+    assert iec.read == mercury.read == ("clock", "registers", "profile", "events")  # neither has a relay
     assert (mercury.address, mercury.baud, mercury.password) == ("17", 9600, "111111")
     assert dlms.read == ("clock", "registers", "profile")
     assert iec.timezone.utcoffset(datetime(2024, 1, 1)) == timedelta(hours=3)
@@ -54,8 +55,8 @@ def test_many_errors_are_reported_together(tmp_path: Path) -> None:
         'Счётчик 777001: интервал опроса "poll_minutes" 7 мин должен делить сутки',
         'Счётчик 777001: в поле "read" неизвестный вид данных "profil"',
         'Счётчик 012345: неизвестный параметр "protocl"',
-        'Счётчик 012345: поле "address": адрес DLMS-счётчика должен быть числом или L:P[:N], а не \'1:x\' '
-        '(пример: 145 или 1:145)',
+        "Счётчик 012345: поле \"address\": адрес DLMS-счётчика должен быть числом или L:P[:N], а не '1:x' "
+        "(пример: 145 или 1:145)",
     ]
     for fragment in expected:
         assert any(fragment in e for e in errors), (fragment, errors)
@@ -64,11 +65,13 @@ def test_many_errors_are_reported_together(tmp_path: Path) -> None:
 
 def test_bus_conflicts_and_duplicate_serials(tmp_path: Path) -> None:
     config = agent_config(tmp_path)
-    config["meters"][1].update(serial="012345")                      # same serial as meter 1
-    config["meters"].append({"serial": "777002", "port": "/dev/ttyUSB0", "address": 17,
-                             "protocol": "mercury230"})              # same bus address as meter 2
-    config["meters"].append({"serial": "777003", "port": "/dev/ttyUSB0", "address": "",
-                             "protocol": "iec62056-21"})             # "any meter" on a shared bus
+    config["meters"][1].update(serial="012345")  # same serial as meter 1
+    config["meters"].append(
+        {"serial": "777002", "port": "/dev/ttyUSB0", "address": 17, "protocol": "mercury230"}
+    )  # same bus address as meter 2
+    config["meters"].append(
+        {"serial": "777003", "port": "/dev/ttyUSB0", "address": "", "protocol": "iec62056-21"}
+    )  # "any meter" on a shared bus
     errors = errors_for(tmp_path, config)
     assert "Счётчик 012345: серийный номер повторяется (счётчики №1 и №2 в списке)" in errors
     assert "Счётчик 777002: адрес 17 на порту /dev/ttyUSB0 уже занят счётчиком 012345" in errors
@@ -115,19 +118,20 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "agent.json"
     data = json.loads(example.read_text(encoding="utf-8"))
     assert data["meters"], "the example shows meters"
-    with pytest.raises(ConfigError) as caught:   # its key file lives on the concentrator, not here
+    with pytest.raises(ConfigError) as caught:  # its key file lives on the concentrator, not here
         load_config(example)
     assert [e for e in caught.value.errors if "key_file" not in e] == []
 
 
 def test_protocol_specific_checks(tmp_path: Path) -> None:
     config = agent_config(tmp_path)
-    config["meters"][0]["baud"] = 38400                       # IEC mode C negotiates up to 19200
+    config["meters"][0]["baud"] = 38400  # IEC mode C negotiates up to 19200
     config["meters"][1].update(address=250, read=["registers", "relay"])
     errors = errors_for(tmp_path, config)
     assert errors == [
         'Счётчик 012345: для iec62056-21 скорость "baud" не выше 19200 (режим C согласует до 19200 бод)',
-        'Счётчик 777001: поле "address": для протокола mercury230 нужен сетевой адрес от 0 до 247 (0 — общий, только для счётчика, одного на порту), указано 250',
+        'Счётчик 777001: поле "address": для протокола mercury230 нужен сетевой адрес от 0 до 247 '
+        "(0 — общий, только для счётчика, одного на порту), указано 250",
         'Счётчик 777001: протокол mercury230 не позволяет читать "relay" — уберите из поля "read"',
     ]
     del config["meters"][1]["read"]

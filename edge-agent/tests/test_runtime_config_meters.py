@@ -1,17 +1,23 @@
 """Config for the Energomera driver, Mercury's broadcast address and an IEC relay, and the driver
 options the runtime derives from it."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from runtime_fakes import agent_config, write_config
 
 from kabinet_agent.config import ConfigError, load_config
 from kabinet_agent.runtime import driver_options
-from runtime_fakes import agent_config, write_config
 
-ENERGOMERA = {"serial": "009218054000123", "port": "/dev/ttyUSB2", "address": "218054123",
-              "protocol": "energomera", "password": "777777"}
+ENERGOMERA = {
+    "serial": "009218054000123",
+    "port": "/dev/ttyUSB2",
+    "address": "218054123",
+    "protocol": "energomera",
+    "password": "777777",
+}
 
 
 def test_energomera_meter_defaults(tmp_path: Path) -> None:
@@ -41,8 +47,9 @@ def test_mercury_address_0_only_alone_on_its_port(tmp_path: Path) -> None:
     config["meters"].append({"serial": "777002", "port": "/dev/ttyUSB3", "address": 18, "protocol": "mercury230"})
     with pytest.raises(ConfigError) as caught:
         load_config(write_config(tmp_path, config))
-    assert caught.value.errors == ["Счётчик 777001: адрес 0 (общий) допустим, только если счётчик один на порту "
-                                   "/dev/ttyUSB3"]
+    assert caught.value.errors == [
+        "Счётчик 777001: адрес 0 (общий) допустим, только если счётчик один на порту /dev/ttyUSB3"
+    ]
 
 
 def test_iec_relay_is_read_only_when_asked(tmp_path: Path) -> None:

@@ -1,12 +1,13 @@
 """Log lines for field technicians, `--verbose` frame dumps, and Python 3.9 compatibility."""
+
 from __future__ import annotations
 
 import ast
 import io
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_verbose_hex_dumps_frames() -> None:
     transport = HexDumpTransport(loop, meter_log("012345", "/dev/ttyUSB0"))
     transport.write(b"/?012345!\r\n")
     assert transport.read(64, 0.1) == b"/?012345!\r\n"
-    assert transport.read(64, 0.1) == b""     # silence is not logged
+    assert transport.read(64, 0.1) == b""  # silence is not logged
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     assert lines[0].endswith("[ПУ 012345 /dev/ttyUSB0] → 2F 3F 30 31 32 33 34 35 21 0D 0A |/?012345!..|")

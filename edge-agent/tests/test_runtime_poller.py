@@ -1,31 +1,42 @@
 """One poll of one meter: what is read, cursors, clock drift, and errors that stay contained."""
+
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Dict, Tuple
 
 import pytest
+from runtime_fakes import T0, FakeClock, FakeMeter, fake_sessions
 
 from kabinet_agent.config import READ_ITEMS, MeterConfig, PollingSettings
 from kabinet_agent.poller import MeterPoller
 from kabinet_agent.protocols.base import AccessDenied, MeterTimeout
 from kabinet_agent.records import Interval, MeterEvent
 from kabinet_agent.store import Store
-from runtime_fakes import T0, FakeClock, FakeMeter, fake_sessions
 
 SETTINGS = PollingSettings(initial_backfill_days=1, max_profile_days_per_poll=2)
 
 
-def meter_cfg(serial: str, port: str = "/dev/ttyUSB0", read: Tuple[str, ...] = READ_ITEMS) -> MeterConfig:
-    return MeterConfig(serial=serial, port=port, address="1", protocol="mercury230", password="111111",
-                       baud=None, poll_minutes=30, read=read, profile_minutes=30, timeout_s=1.0,
-                       timezone=timezone.utc)
+def meter_cfg(serial: str, port: str = "/dev/ttyUSB0", read: tuple[str, ...] = READ_ITEMS) -> MeterConfig:
+    return MeterConfig(
+        serial=serial,
+        port=port,
+        address="1",
+        protocol="mercury230",
+        password="111111",
+        baud=None,
+        poll_minutes=30,
+        read=read,
+        profile_minutes=30,
+        timeout_s=1.0,
+        timezone=timezone.utc,
+    )
 
 
-def setup(tmp_path: Path, start: datetime, settings: PollingSettings = SETTINGS,
-          **meters_kw: Dict) -> Tuple[FakeClock, Store, Dict[str, FakeMeter], MeterPoller]:
+def setup(
+    tmp_path: Path, start: datetime, settings: PollingSettings = SETTINGS, **meters_kw: dict
+) -> tuple[FakeClock, Store, dict[str, FakeMeter], MeterPoller]:
     clock = FakeClock(start)
     store = Store(tmp_path / "q.sqlite3", now=clock.now)
     meters = {s: FakeMeter(s, clock) for s in ("012345", "777001")}
@@ -59,23 +70,26 @@ def test_long_catch_up_is_spread_over_polls_in_daily_chunks(tmp_path: Path, capl
     clock, store, meters, poller = setup(tmp_path, T0 + timedelta(days=5, minutes=5), settings)
     with caplog.at_level(logging.INFO, logger="kabinet_agent"):
         poller.poll(meter_cfg("012345", read=("profile",)))
-    assert meters["012345"].profile_calls == [(T0, T0 + timedelta(days=1)),
-                                              (T0 + timedelta(days=1), T0 + timedelta(days=2))]
+    assert meters["012345"].profile_calls == [
+        (T0, T0 + timedelta(days=1)),
+        (T0 + timedelta(days=1), T0 + timedelta(days=2)),
+    ]
     assert store.cursor("012345", "profile") == T0 + timedelta(days=2)
     assert any("Профиль догоняется" in r.getMessage() for r in caplog.records)
 
 
-def test_clock_drift_is_warned_reported_and_bounds_the_profile(tmp_path: Path,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_clock_drift_is_warned_reported_and_bounds_the_profile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     clock, store, meters, poller = setup(tmp_path, T0 + timedelta(hours=10, minutes=5))
-    meters["012345"].drift_s = -600   # the meter is 10 minutes behind
+    meters["012345"].drift_s = -600  # the meter is 10 minutes behind
     with caplog.at_level(logging.WARNING, logger="kabinet_agent"):
         report = poller.poll(meter_cfg("012345"))
     assert report.clock_drift_s == -600
     # By its own clock the meter is at 09:55: the 09:30-10:00 interval is still open there.
     assert meters["012345"].profile_calls[-1][1] == T0 + timedelta(hours=9, minutes=30)
     [warning] = caplog.records
-    assert warning.where == "ПУ 012345 /dev/ttyUSB0"   # type: ignore[attr-defined]
+    assert warning.where == "ПУ 012345 /dev/ttyUSB0"  # type: ignore[attr-defined]
     assert "Часы счётчика расходятся с УСПД на -600 с (порог 30 с)" in warning.getMessage()
     assert store.meter_statuses()["012345"].clock_drift_s == -600
     meters["012345"].drift_s = 12
@@ -92,22 +106,27 @@ def test_error_ends_the_session_but_keeps_what_was_read(tmp_path: Path, caplog: 
         report = poller.poll(meter_cfg("012345"))
     assert report.error == "журнал событий: счётчик не отвечает: нет ответа за 1.0 с"
     assert meters["012345"].closed == 1
-    kinds = {r.kind for r in store.next_batch(1000).records}   # type: ignore[union-attr,attr-defined]
+    kinds = {r.kind for r in store.next_batch(1000).records}  # type: ignore[union-attr,attr-defined]
     # read before the failure (the fake keeps no day-start registers: the first reading after
     # midnight stands in); the relay was not asked
     assert kinds == {"register", "snapshot", "interval"}
     status = store.meter_statuses()["012345"]
     assert status.last_error == report.error and status.last_read_at is None
     [line] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert "Опрос не удался" in line.getMessage() and "успели прочитать: часы +0 с, показания A+ 1234.5" \
-        in line.getMessage()
+    assert (
+        "Опрос не удался" in line.getMessage()
+        and "успели прочитать: часы +0 с, показания A+ 1234.5" in line.getMessage()
+    )
 
 
-@pytest.mark.parametrize("failure, expected", [
-    (AccessDenied("пароль 1-го уровня"), "сеанс связи: счётчик отклонил пароль или доступ: пароль 1-го уровня"),
-    (OSError(2, "No such file or directory"), "сеанс связи: порт недоступен: No such file or directory"),
-    (RuntimeError("driver bug"), "сеанс связи: внутренняя ошибка RuntimeError: driver bug"),
-])
+@pytest.mark.parametrize(
+    "failure, expected",
+    [
+        (AccessDenied("пароль 1-го уровня"), "сеанс связи: счётчик отклонил пароль или доступ: пароль 1-го уровня"),
+        (OSError(2, "No such file or directory"), "сеанс связи: порт недоступен: No such file or directory"),
+        (RuntimeError("driver bug"), "сеанс связи: внутренняя ошибка RuntimeError: driver bug"),
+    ],
+)
 def test_any_failure_is_contained(tmp_path: Path, failure: Exception, expected: str) -> None:
     clock, store, meters, poller = setup(tmp_path, T0 + timedelta(hours=1))
     meters["012345"].fail["open"] = failure

@@ -1,15 +1,16 @@
 """Poll timing: wall-clock alignment, stable per-meter offsets, one session at a time per bus."""
+
 from __future__ import annotations
 
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import List, Tuple
+
+from runtime_fakes import T0, FakeClock
+from test_runtime_poller import meter_cfg
 
 from kabinet_agent.config import PollingSettings
 from kabinet_agent.scheduler import BusSchedule, BusWorker, meter_offset_s, next_due
-from runtime_fakes import T0, FakeClock
-from test_runtime_poller import meter_cfg
 
 
 def at(hours: int, minutes: int, seconds: int = 0) -> float:
@@ -19,7 +20,7 @@ def at(hours: int, minutes: int, seconds: int = 0) -> float:
 def test_next_due_is_aligned_to_the_local_wall_clock() -> None:
     msk = 3 * 3600.0
     assert next_due(at(7, 7), 30, 40, msk) == at(7, 30, 40)
-    assert next_due(at(7, 30, 40), 30, 40, msk) == at(8, 0, 40)        # strictly after now
+    assert next_due(at(7, 30, 40), 30, 40, msk) == at(8, 0, 40)  # strictly after now
     assert next_due(at(7, 30, 39), 30, 40, msk) == at(7, 30, 40)
     # A daily poll runs after local midnight (21:00 UTC in Moscow), not after UTC midnight.
     assert next_due(at(7, 7), 1440, 60, msk) == at(21, 1)
@@ -41,12 +42,12 @@ def test_bus_polls_meters_one_at_a_time_at_their_slots() -> None:
     fast, slow = meter_cfg("012345"), meter_cfg("777001")
     slow = replace(slow, poll_minutes=60)
     schedule = BusSchedule([fast, slow], "tp-17", settings, clock.now(), utc_offset=lambda _: 0.0)
-    sessions: List[Tuple[str, float, float]] = []
+    sessions: list[tuple[str, float, float]] = []
     stop = threading.Event()
 
     def poll(meter) -> None:
         start = clock.now()
-        clock.sleep(20)   # a session takes 20 s of bus time
+        clock.sleep(20)  # a session takes 20 s of bus time
         sessions.append((meter.serial, start, clock.now()))
 
     def wait(seconds: float) -> None:

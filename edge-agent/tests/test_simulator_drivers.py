@@ -1,4 +1,5 @@
 """Every driver against the simulator over a real pty pair (pyserial on the slave side)."""
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -10,35 +11,62 @@ from kabinet_agent.simulator import Simulator
 
 MSK = timezone(timedelta(hours=3))
 
-CONFIG = {"buses": [
-    {"name": "iec", "protocol": "iec62056-21", "meters": [
-        {"serial": "IEC-1001", "address": "1001", "password": "00000000", "drift_seconds": -20},
-        {"serial": "IEC-1002", "address": "1002", "faults": {"corrupt_every": 2}},
-        {"serial": "IEC-1003", "address": "1003", "faults": {"drop_every": 1}},
-        {"serial": "IEC-1004", "address": "1004", "reports_relay": True, "relay": "off",
-         "keeps_logbook": False},
-    ]},
-    {"name": "energomera", "protocol": "energomera", "meters": [
-        {"serial": "009218054000123", "address": "218054123", "password": "777777", "type": "CE301",
-         "drift_seconds": -12},
-        {"serial": "EM-102", "address": "102", "type": "CE102M"},
-        {"serial": "EM-103", "address": "103", "faults": {"corrupt_every": 2}},
-        {"serial": "EM-104", "address": "104", "faults": {"drop_every": 1}},
-    ]},
-    {"name": "dlms", "protocol": "dlms", "meters": [
-        {"serial": "DL-17", "address": "17", "password": "12345678", "drift_seconds": 4.5,
-         "prosumer": True},
-        {"serial": "DL-18", "address": "18", "relay": "off"},
-        {"serial": "DL-19", "address": "19", "faults": {"corrupt_every": 3}},
-        {"serial": "DL-20", "address": "20", "faults": {"drop_every": 2}},
-    ]},
-    {"name": "m230", "protocol": "mercury230", "meters": [
-        {"serial": "M-45", "address": "45", "drift_seconds": 30},
-        {"serial": "M-46", "address": "46", "password": "123456"},
-        {"serial": "M-47", "address": "47", "faults": {"corrupt_every": 2}},
-        {"serial": "M-48", "address": "48", "faults": {"drop_every": 1}},
-    ]},
-]}
+CONFIG = {
+    "buses": [
+        {
+            "name": "iec",
+            "protocol": "iec62056-21",
+            "meters": [
+                {"serial": "IEC-1001", "address": "1001", "password": "00000000", "drift_seconds": -20},
+                {"serial": "IEC-1002", "address": "1002", "faults": {"corrupt_every": 2}},
+                {"serial": "IEC-1003", "address": "1003", "faults": {"drop_every": 1}},
+                {
+                    "serial": "IEC-1004",
+                    "address": "1004",
+                    "reports_relay": True,
+                    "relay": "off",
+                    "keeps_logbook": False,
+                },
+            ],
+        },
+        {
+            "name": "energomera",
+            "protocol": "energomera",
+            "meters": [
+                {
+                    "serial": "009218054000123",
+                    "address": "218054123",
+                    "password": "777777",
+                    "type": "CE301",
+                    "drift_seconds": -12,
+                },
+                {"serial": "EM-102", "address": "102", "type": "CE102M"},
+                {"serial": "EM-103", "address": "103", "faults": {"corrupt_every": 2}},
+                {"serial": "EM-104", "address": "104", "faults": {"drop_every": 1}},
+            ],
+        },
+        {
+            "name": "dlms",
+            "protocol": "dlms",
+            "meters": [
+                {"serial": "DL-17", "address": "17", "password": "12345678", "drift_seconds": 4.5, "prosumer": True},
+                {"serial": "DL-18", "address": "18", "relay": "off"},
+                {"serial": "DL-19", "address": "19", "faults": {"corrupt_every": 3}},
+                {"serial": "DL-20", "address": "20", "faults": {"drop_every": 2}},
+            ],
+        },
+        {
+            "name": "m230",
+            "protocol": "mercury230",
+            "meters": [
+                {"serial": "M-45", "address": "45", "drift_seconds": 30},
+                {"serial": "M-46", "address": "46", "password": "123456"},
+                {"serial": "M-47", "address": "47", "faults": {"corrupt_every": 2}},
+                {"serial": "M-48", "address": "48", "faults": {"drop_every": 1}},
+            ],
+        },
+    ]
+}
 # (protocol, serial, address, password) of the healthy meter of each bus
 GOOD = {
     "iec62056-21": ("IEC-1001", "1001", "00000000"),
@@ -59,8 +87,7 @@ def sim():
 @pytest.fixture(scope="module")
 def ports(sim):
     """One open port per bus for the whole module, as the agent keeps its RS-485 port."""
-    opened = {bus.protocol: SerialTransport(bus.slave_path, protocol=bus.protocol)
-              for bus in sim.buses}
+    opened = {bus.protocol: SerialTransport(bus.slave_path, protocol=bus.protocol) for bus in sim.buses}
     yield opened
     for transport in opened.values():
         transport.close()
@@ -77,6 +104,7 @@ def connect(ports):
         driver = driver_for(protocol)(transport, serial, address, password, timeout, MSK)
         drivers.append(driver)
         return driver
+
     yield make
     for driver in drivers:
         driver.close()
@@ -131,8 +159,9 @@ def test_profile_of_one_day(sim, connect, protocol):
 def test_profile_with_outage_has_missing_and_estimated(sim, connect):
     """Finds a recent day with an outage for DL-17 and checks the gap is explicit."""
     model = sim_meter(sim, "DL-17").model
-    day = next(d for d in (datetime.now(timezone.utc).date() - timedelta(days=k) for k in range(1, 60))
-               if model.outage_on(d))
+    day = next(
+        d for d in (datetime.now(timezone.utc).date() - timedelta(days=k) for k in range(1, 60)) if model.outage_on(d)
+    )
     since = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     intervals = connect("dlms", "DL-17", "17", "12345678").read_profile(since, since + timedelta(days=1))
     statuses = [i.status for i in intervals]
@@ -148,8 +177,11 @@ def test_events(sim, connect, protocol):
     assert events, "за 12 дней симулятор всегда даёт события"
     assert all(e.at >= since and e.meter == serial for e in events)
     assert all(e.severity in ("info", "warning", "critical") and e.text for e in events)
-    expected = {e.at.replace(microsecond=0) for e in sim_meter(sim, serial).model.events_between(
-        since, datetime.now(timezone.utc)) if e.kind in ("power_off", "power_on")}
+    expected = {
+        e.at.replace(microsecond=0)
+        for e in sim_meter(sim, serial).model.events_between(since, datetime.now(timezone.utc))
+        if e.kind in ("power_off", "power_on")
+    }
     power = {e.at for e in events if e.journal == "power"}
     assert power == expected
 
@@ -157,26 +189,30 @@ def test_events(sim, connect, protocol):
 def test_iec_logbook_p98_gives_power_events(sim, connect):
     since = datetime.now(timezone.utc) - timedelta(days=12)
     events = connect("iec62056-21", *GOOD["iec62056-21"]).read_events(since)
-    expected = {e.at.replace(microsecond=0): e.kind for e in sim_meter(sim, "IEC-1001").model.events_between(
-        since, datetime.now(timezone.utc)) if e.kind in ("power_off", "power_on")}
-    assert {e.at: e.code for e in events} == {at: "00000080" if kind == "power_off" else "00000040"
-                                              for at, kind in expected.items()}
+    expected = {
+        e.at.replace(microsecond=0): e.kind
+        for e in sim_meter(sim, "IEC-1001").model.events_between(since, datetime.now(timezone.utc))
+        if e.kind in ("power_off", "power_on")
+    }
+    assert {e.at: e.code for e in events} == {
+        at: "00000080" if kind == "power_off" else "00000040" for at, kind in expected.items()
+    }
     assert all(e.journal == "power" for e in events)
 
 
 def test_iec_meter_without_logbook_or_relay_is_not_supported(connect):
     with pytest.raises(NotSupported):
         connect("iec62056-21", "IEC-1001", "1001", "00000000").read_relay()
-    with pytest.raises(NotSupported, match="P.98"):
+    with pytest.raises(NotSupported, match=r"P.98"):
         connect("iec62056-21", "IEC-1004", "1004").read_events(datetime.now(timezone.utc) - timedelta(days=3))
 
 
 def test_relay(connect):
     assert connect("dlms", "DL-17", "17", "12345678").read_relay().connected is True
     assert connect("dlms", "DL-18", "18").read_relay().connected is False
-    assert connect("iec62056-21", "IEC-1004", "1004").read_relay().connected is False   # readout 96.3.10
+    assert connect("iec62056-21", "IEC-1004", "1004").read_relay().connected is False  # readout 96.3.10
     for protocol in ("mercury230", "energomera"):
-        with pytest.raises(NotSupported, match="не поддерживается|нет"):
+        with pytest.raises(NotSupported, match=r"не поддерживается|нет"):
             connect(protocol, *GOOD[protocol]).read_relay()
 
 
@@ -187,18 +223,21 @@ def test_clock_drift(connect, protocol):
     assert reading.drift_seconds == pytest.approx(DRIFT[protocol], abs=1.2)
 
 
-@pytest.mark.parametrize("protocol,serial,address,password", [
-    ("iec62056-21", "IEC-1001", "1001", "11111111"),
-    ("dlms", "DL-17", "17", "87654321"),
-    ("mercury230", "M-46", "46", "111111"),
-    ("energomera", "009218054000123", "218054123", "123456"),
-])
+@pytest.mark.parametrize(
+    "protocol,serial,address,password",
+    [
+        ("iec62056-21", "IEC-1001", "1001", "11111111"),
+        ("dlms", "DL-17", "17", "87654321"),
+        ("mercury230", "M-46", "46", "111111"),
+        ("energomera", "009218054000123", "218054123", "123456"),
+    ],
+)
 def test_wrong_password_is_refused(connect, protocol, serial, address, password):
     driver = connect(protocol, serial, address, password)
     since, until = yesterday()
     with pytest.raises(AccessDenied):
         if protocol == "iec62056-21":
-            driver.read_profile(since, until)     # the password guards programming mode
+            driver.read_profile(since, until)  # the password guards programming mode
         else:
             driver.read_registers()
 
@@ -207,24 +246,30 @@ def test_right_password_of_second_mercury(connect):
     assert "A+" in connect("mercury230", "M-46", "46", "123456").read_registers().values
 
 
-@pytest.mark.parametrize("protocol,serial,address", [
-    ("iec62056-21", "IEC-1002", "1002"),
-    ("dlms", "DL-19", "19"),
-    ("mercury230", "M-47", "47"),
-    ("energomera", "EM-103", "103"),
-])
+@pytest.mark.parametrize(
+    "protocol,serial,address",
+    [
+        ("iec62056-21", "IEC-1002", "1002"),
+        ("dlms", "DL-19", "19"),
+        ("mercury230", "M-47", "47"),
+        ("energomera", "EM-103", "103"),
+    ],
+)
 def test_corrupted_answer_is_a_checksum_error(connect, protocol, serial, address):
-    with pytest.raises(ProtocolError, match="контрольная сумма|CRC|BCC") as info:
+    with pytest.raises(ProtocolError, match=r"контрольная сумма|CRC|BCC") as info:
         connect(protocol, serial, address).read_registers()
     assert not isinstance(info.value, MeterTimeout)
 
 
-@pytest.mark.parametrize("protocol,serial,address", [
-    ("iec62056-21", "IEC-1003", "1003"),
-    ("dlms", "DL-20", "20"),
-    ("mercury230", "M-48", "48"),
-    ("energomera", "EM-104", "104"),
-])
+@pytest.mark.parametrize(
+    "protocol,serial,address",
+    [
+        ("iec62056-21", "IEC-1003", "1003"),
+        ("dlms", "DL-20", "20"),
+        ("mercury230", "M-48", "48"),
+        ("energomera", "EM-104", "104"),
+    ],
+)
 def test_dropped_answer_is_a_timeout(connect, protocol, serial, address):
     with pytest.raises(MeterTimeout):
         connect(protocol, serial, address, timeout=0.3).read_registers()
@@ -268,8 +313,11 @@ def test_session_survives_several_reads(connect):
 
 
 def test_wire_time_emulation():
-    config = {"buses": [{"protocol": "mercury230", "baud": 9600, "wire_time": True,
-                         "meters": [{"serial": "W-1", "address": "5"}]}]}
+    config = {
+        "buses": [
+            {"protocol": "mercury230", "baud": 9600, "wire_time": True, "meters": [{"serial": "W-1", "address": "5"}]}
+        ]
+    }
     with Simulator.from_config(config) as simulator:
         bus = simulator.buses[0]
         transport = SerialTransport(bus.slave_path, protocol="mercury230")
@@ -343,7 +391,7 @@ def test_energomera_optical_port_signs_on_at_300_and_switches():
         driver = driver_for("energomera")(transport, "EM-OPT", "", None, 5.0, MSK, baud=300)
         try:
             assert "A+" in driver.read_registers().values
-            assert transport.baudrate == 9600          # the session runs at the offered speed
+            assert transport.baudrate == 9600  # the session runs at the offered speed
         finally:
             driver.close()
             transport.close()

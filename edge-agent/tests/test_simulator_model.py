@@ -1,4 +1,5 @@
 """The simulator's data model and its command-line entry point."""
+
 import json
 import os
 import subprocess
@@ -28,17 +29,16 @@ def test_model_is_deterministic_and_registers_are_the_running_sum():
 
 def test_daily_curve_is_plausible():
     model = MeterModel("SER-3", utc_offset_minutes=180)
-    day = datetime(2024, 5, 15, tzinfo=timezone.utc)   # a Wednesday
+    day = datetime(2024, 5, 15, tzinfo=timezone.utc)  # a Wednesday
     slots = [s for s in model.day_intervals(day.date()) if s]
     by_local_hour = {(s.start + timedelta(hours=3)).hour: s.energy["A+"] for s in slots}
-    assert by_local_hour[19] > by_local_hour[3]         # evening peak above the night
+    assert by_local_hour[19] > by_local_hour[3]  # evening peak above the night
     assert all(0 < s.energy["A+"] < 5000 for s in slots)
 
 
 def test_outage_days_have_gaps_and_events():
     model = MeterModel("SER-4")
-    day = next(d for d in (datetime(2024, 1, 1).date() + timedelta(days=k) for k in range(60))
-               if model.outage_on(d))
+    day = next(d for d in (datetime(2024, 1, 1).date() + timedelta(days=k) for k in range(60)) if model.outage_on(d))
     slots = model.day_intervals(day)
     assert None in slots and sum(1 for s in slots if s and s.partial) == 2
     kinds = [e.kind for e in model.events_on(day)]
@@ -54,7 +54,7 @@ def test_iec_partial_blocks_for_a_long_profile():
         intervals = driver.read_profile(today - timedelta(days=3), today)
         driver.close()
         transport.close()
-    assert len(intervals) == 144                       # answered in several EOT blocks
+    assert len(intervals) == 144  # answered in several EOT blocks
 
 
 def test_command_line_entry_point(tmp_path: Path):
@@ -62,8 +62,12 @@ def test_command_line_entry_point(tmp_path: Path):
     path = tmp_path / "meters.json"
     path.write_text(json.dumps(config), encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    process = subprocess.Popen([sys.executable, "-m", "kabinet_agent.simulator", "--meters", str(path)],
-                               stdout=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kabinet_agent.simulator", "--meters", str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = process.stdout.readline().strip().split("\t")
         assert line[1] == "mercury230" and line[2].startswith("/dev/")
@@ -80,7 +84,12 @@ def test_command_line_entry_point(tmp_path: Path):
 
 def test_bad_configuration_is_reported(tmp_path: Path):
     with pytest.raises(ValueError, match="повторяющиеся адреса"):
-        Simulator.from_config({"buses": [{"protocol": "dlms", "meters": [
-            {"serial": "a", "address": "1"}, {"serial": "b", "address": "1"}]}]})
+        Simulator.from_config(
+            {
+                "buses": [
+                    {"protocol": "dlms", "meters": [{"serial": "a", "address": "1"}, {"serial": "b", "address": "1"}]}
+                ]
+            }
+        )
     with pytest.raises(ValueError, match="протокол"):
         Simulator.from_config({"meters": [{"protocol": "modbus", "serial": "x"}]})

@@ -1,13 +1,15 @@
 """Store-and-forward queue: de-duplication, cursors, stable batches, rejection, pruning."""
+
 from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta, timezone
 from pathlib import Path
 
+from runtime_fakes import T0, FakeClock
+
 from kabinet_agent.records import Interval, MeterEvent, RegisterReading, RelayState
 from kabinet_agent.store import Store, natural_key
-from runtime_fakes import T0, FakeClock
 
 MSK = timezone(timedelta(hours=3))
 
@@ -19,7 +21,7 @@ def interval(n: int, meter: str = "012345") -> Interval:
 def test_durability_settings(tmp_path: Path) -> None:
     store = Store(tmp_path / "q.sqlite3")
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2   # FULL
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
 
 
@@ -93,9 +95,11 @@ def test_a_meter_with_more_than_a_batch_waiting_fills_batches_oldest_first(tmp_p
     store = Store(tmp_path / "q.sqlite3")
     store.save([interval(n, "A") for n in range(7)] + [interval(0, "B")])
     batches = _drain(store, 3)
-    assert batches == [[("A", interval(n).start) for n in range(3)],
-                       [("A", interval(n).start) for n in range(3, 6)],
-                       [("A", interval(6).start), ("B", interval(0).start)]]
+    assert batches == [
+        [("A", interval(n).start) for n in range(3)],
+        [("A", interval(n).start) for n in range(3, 6)],
+        [("A", interval(6).start), ("B", interval(0).start)],
+    ]
     store.close()
 
 
@@ -105,7 +109,7 @@ def test_batch_id_is_stable_until_sent(tmp_path: Path) -> None:
     store.save([interval(n) for n in range(5)])
     batch = store.next_batch(3)
     assert batch is not None and len(batch.records) == 3
-    store.save([interval(9)])   # new data must not change a batch already cut
+    store.save([interval(9)])  # new data must not change a batch already cut
     again = store.next_batch(3)
     assert again is not None and again.batch_id == batch.batch_id and again.records == batch.records
     store.note_attempt(batch.batch_id, "HTTP 503")
@@ -161,15 +165,17 @@ def test_records_refused_for_now_are_parked_until_retried_and_never_pruned(tmp_p
     batch = store.next_batch(10)
     assert batch is not None
     later = "Длина интервала профиля не поддерживается"
-    store.mark_sent(batch.batch_id, {3: "Время записи указано неверно"}, {0: later, 1: later, 2: "Счётчик не закреплён"})
+    store.mark_sent(
+        batch.batch_id, {3: "Время записи указано неверно"}, {0: later, 1: later, 2: "Счётчик не закреплён"}
+    )
     backlog = store.backlog()
     assert (backlog.parked, backlog.rejected, backlog.undelivered) == (3, 1, 3)
     parked = store.parked_records()
     assert parked.count == 3 and parked.oldest == clock.dt()
     assert parked.reasons == [(later, 2), ("Счётчик не закреплён", 1)]
     clock.sleep(40 * 86400)
-    assert store.prune(keep_days=30) == 1            # the final refusal goes, the parked ones stay
-    assert store.next_batch(10) is None              # parked records wait for an operator
+    assert store.prune(keep_days=30) == 1  # the final refusal goes, the parked ones stay
+    assert store.next_batch(10) is None  # parked records wait for an operator
     assert store.requeue_parked() == (0, 3)
     again = store.next_batch(10)
     assert again is not None and again.batch_id != batch.batch_id
@@ -190,7 +196,7 @@ def test_prune_forgets_only_old_delivered_records(tmp_path: Path) -> None:
     assert store.prune(keep_days=7) == 0
     clock.sleep(5 * 86400)
     assert store.prune(keep_days=7) == 1
-    assert store.backlog().pending == 1   # undelivered data is never pruned
+    assert store.backlog().pending == 1  # undelivered data is never pruned
     count = store._db.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
     assert count == 0
     store.close()

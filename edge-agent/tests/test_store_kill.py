@@ -1,5 +1,6 @@
 """Durability across kill -9: what was acknowledged is on disk, and an upload interrupted
 mid-flight is re-sent later as the same batch with the same idempotency key."""
+
 from __future__ import annotations
 
 import os
@@ -11,11 +12,12 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+from runtime_fakes import SIGNING_KEY, T0, FakeClock, FakeCloud
+
 from kabinet_agent.backoff import Backoff
 from kabinet_agent.records import Interval
 from kabinet_agent.store import Store
 from kabinet_agent.uploader import CloudClient, Uploader
-from runtime_fakes import SIGNING_KEY, T0, FakeClock, FakeCloud
 
 EDGE_AGENT = Path(__file__).resolve().parents[1]
 
@@ -52,8 +54,9 @@ UPLOADER = textwrap.dedent("""
 
 def test_every_acknowledged_record_survives_sigkill(tmp_path: Path) -> None:
     db = tmp_path / "q.sqlite3"
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(EDGE_AGENT), str(db)],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(EDGE_AGENT), str(db)], stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout is not None
     acknowledged = -1
     for line in child.stdout:
@@ -65,12 +68,12 @@ def test_every_acknowledged_record_survives_sigkill(tmp_path: Path) -> None:
     store = Store(db)
     batch = store.next_batch(10_000)
     assert batch is not None
-    values = sorted(int(r.values["A+"]) for r in batch.records)   # type: ignore[attr-defined]
+    values = sorted(int(r.values["A+"]) for r in batch.records)  # type: ignore[attr-defined]
     # Everything acknowledged is there, with no gaps; at most the one record in flight beyond it.
     assert values[: acknowledged + 1] == list(range(acknowledged + 1))
     assert values == list(range(len(values)))
     # The cursor is committed with its records: it points right after the last stored interval.
-    last = max(r.start for r in batch.records)   # type: ignore[attr-defined]
+    last = max(r.start for r in batch.records)  # type: ignore[attr-defined]
     cursor = store.cursor("012345", "profile")
     assert cursor is not None and cursor.timestamp() - last.timestamp() == 1800
     store.close()
@@ -84,9 +87,10 @@ def test_upload_killed_mid_flight_is_resent_with_the_same_batch_id(tmp_path: Pat
 
     clock = FakeClock()
     with FakeCloud(clock) as cloud:
-        cloud.hold = threading.Event()   # the cloud receives the batch but never answers
-        child = subprocess.Popen([sys.executable, "-c", UPLOADER, str(EDGE_AGENT), str(db), cloud.url,
-                                  SIGNING_KEY.hex(), str(clock.now())])
+        cloud.hold = threading.Event()  # the cloud receives the batch but never answers
+        child = subprocess.Popen(
+            [sys.executable, "-c", UPLOADER, str(EDGE_AGENT), str(db), cloud.url, SIGNING_KEY.hex(), str(clock.now())]
+        )
         assert cloud.arrived.wait(20), "the child never sent its batch"
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -98,8 +102,7 @@ def test_upload_killed_mid_flight_is_resent_with_the_same_batch_id(tmp_path: Pat
         store = Store(db)
         assert store.backlog().in_flight == 4 and store.backlog().pending == 6
         client = CloudClient(cloud.url, "tp-17", SIGNING_KEY, timeout_s=10, now=clock.now)
-        uploader = Uploader(client, store, 4, Backoff(), heartbeat=dict, heartbeat_s=1e9, idle_s=1,
-                            now=clock.now)
+        uploader = Uploader(client, store, 4, Backoff(), heartbeat=dict, heartbeat_s=1e9, idle_s=1, now=clock.now)
         assert uploader.upload_one() == 0.0
         assert cloud.batch_posts[:2] == [first_key, first_key]
         # Byte-identical body: the cloud may compare it with what it saw under this key.

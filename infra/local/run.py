@@ -8,6 +8,7 @@
 
 Ctrl-C stops everything.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,11 +22,12 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from infra.local.stack import local_security_headers
@@ -58,12 +60,16 @@ class Outbox:
         found = []
         for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
             for to in message.destinations.get("ToAddresses", []):
-                found.append((f"email:{message.id}:{to}", {"channel": "email", "to": to, "subject": message.subject,
-                                                           "body": message.body}))
+                found.append(
+                    (
+                        f"email:{message.id}:{to}",
+                        {"channel": "email", "to": to, "subject": message.subject, "body": message.body},
+                    )
+                )
         for message_id, (phone, text, *_rest) in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.items():
             found.append((f"sms:{message_id}", {"channel": "sms", "to": phone, "subject": None, "body": text}))
         with self._lock:
-            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+            now = datetime.now(UTC).isoformat(timespec="milliseconds")
             result = []
             for order, (key, message) in enumerate(found):
                 stamp = self._seen.setdefault(key, f"{now}#{order:06d}")
@@ -78,8 +84,10 @@ class Outbox:
             subject = f"<strong>{html.escape(m['subject'])}</strong><br>" if m["subject"] else ""
             body = html.escape(m["body"])
             body = _linkify(body)
-            rows.append(f"<article><header>{channel} → {html.escape(m['to'])} <time>{m['sent_at']}</time></header>"
-                        f"{subject}<pre>{body}</pre></article>")
+            rows.append(
+                f"<article><header>{channel} → {html.escape(m['to'])} <time>{m['sent_at']}</time></header>"
+                f"{subject}<pre>{body}</pre></article>"
+            )
         items = "\n".join(rows) or "<p>Пока ничего не отправлено.</p>"
         return f"""<!doctype html><html lang="ru"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -128,14 +136,27 @@ def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, An
     def poll() -> None:
         # A short poll: AWS calls of this process go one at a time (serial_aws), and a long poll
         # would hold every API request up behind it.
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                       AttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             return
-        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                              "attributes": m.get("Attributes", {}), "messageAttributes": {},
-                              "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
-                              "awsRegion": REGION} for m in messages]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": arn,
+                    "awsRegion": REGION,
+                }
+                for m in messages
+            ]
+        }
         failed = {f["itemIdentifier"] for f in handler(event).get("batchItemFailures", [])}
         for m in messages:
             if m["MessageId"] not in failed:
@@ -165,8 +186,8 @@ class LocalStack:
         self.outbox = Outbox()
         self.workers: list[Worker] = []
         self.moto: Any = None
-        self.httpd: Optional[ThreadingHTTPServer] = None
-        self.http_thread: Optional[threading.Thread] = None
+        self.httpd: ThreadingHTTPServer | None = None
+        self.http_thread: threading.Thread | None = None
         self._serialised = ExitStack()
         self.accounts: list[Any] = []
 
@@ -180,11 +201,16 @@ class LocalStack:
         moto_port = self.moto_port or _free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
-        os.environ.update({
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}", "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "KABINET_STAGE": "local",
-        })
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "KABINET_STAGE": "local",
+            }
+        )
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
         self.port = self.httpd.server_address[1]
         os.environ["KABINET_SITE_URL"] = f"http://127.0.0.1:{self.port}"
@@ -193,8 +219,9 @@ class LocalStack:
 
         from infra.local.stack import create_local_stack
 
-        outputs = create_local_stack(boto3.session.Session(region_name=REGION), stage="local",
-                                     site_origin=os.environ["KABINET_SITE_URL"])
+        outputs = create_local_stack(
+            boto3.session.Session(region_name=REGION), stage="local", site_origin=os.environ["KABINET_SITE_URL"]
+        )
         # What the template's Globals pass to the functions in AWS.
         os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
         os.environ["KABINET_EXCHANGE_BUCKET"] = outputs["ExchangeBucketName"]
@@ -236,8 +263,7 @@ class LocalStack:
         from chalicelib.connection.watcher import watch_deadlines as connection_deadlines
         from chalicelib.notifications.consumer import handle_batch
         from chalicelib.notifications.outbox import relay_pending
-        from chalicelib.reminders.service import handle_batch as reminders_batch
-        from chalicelib.reminders.service import reminders_tick
+        from chalicelib.reminders.service import handle_batch as reminders_batch, reminders_tick
 
         settings = application.get_settings()
         self.workers = [
@@ -314,18 +340,22 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._dispatch("HEAD")
 
-    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What http.server answers itself (an unknown method such as TRACE, a malformed request line)
         leaves in the API's error shape, in Russian, as everything else this origin says."""
         if code == 501 and urlsplit(self.path).path.startswith("/api/"):
             self._api(self.command)  # any other method (TRACE, QUERY …): the router's 405, with `Allow`
             return
         if code == 501:  # "Unsupported method": no do_<METHOD>
-            code, error = 405, {"code": "method_not_allowed",
-                                "message": "Этот метод не поддерживается для данного адреса"}
+            code, error = (
+                405,
+                {"code": "method_not_allowed", "message": "Этот метод не поддерживается для данного адреса"},
+            )
         else:
-            error = {"code": "bad_request" if code < 500 else "internal_error",
-                     "message": "Неверный запрос" if code < 500 else "Внутренняя ошибка. Попробуйте позже"}
+            error = {
+                "code": "bad_request" if code < 500 else "internal_error",
+                "message": "Неверный запрос" if code < 500 else "Внутренняя ошибка. Попробуйте позже",
+            }
         body = json.dumps({"error": {**error, "fields": []}}, ensure_ascii=False).encode()
         self.close_connection = True
         try:
@@ -339,8 +369,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._api(method)
         elif path in ("/dev/outbox", "/dev/outbox.json") and method == "GET":
             if path.endswith(".json"):
-                self._send(200, json.dumps({"messages": self.local.outbox.messages()}, ensure_ascii=False).encode(),
-                           "application/json; charset=utf-8")
+                self._send(
+                    200,
+                    json.dumps({"messages": self.local.outbox.messages()}, ensure_ascii=False).encode(),
+                    "application/json; charset=utf-8",
+                )
             else:
                 self._send(200, self.local.outbox.render_html().encode(), "text/html; charset=utf-8")
         elif method in ("GET", "HEAD"):
@@ -398,7 +431,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type += "; charset=utf-8"
         self._send(200, target.read_bytes(), content_type, {"Cache-Control": "no-cache"})
 
-    def _send(self, status: int, body: bytes, content_type: str, headers: Optional[dict[str, str]] = None) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -432,41 +465,61 @@ def main() -> None:
             logger.exception("симулятор УСПД не запущен")
             concentrator.stop()
             concentrator = None
-    print(f"\nKabinet запущен: {url}\n  Консоль:   {url}/staff.html  (для сотрудников)"
-          f"\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
-          f"\n  Исходящие: {url}/dev/outbox\n\nДемо-учётные записи:")
+    print(
+        f"\nKabinet запущен: {url}\n  Консоль:   {url}/staff.html  (для сотрудников)"
+        f"\n  API:       {url}/api/v1  (документация: {url}/docs.html)"
+        f"\n  Исходящие: {url}/dev/outbox\n\nДемо-учётные записи:"
+    )
     for account in stack.accounts:
-        print(f"  {account.title:<28} логин {account.login:<10} пароль {account.password}"
-              + (f"  ключ TOTP {account.totp_secret}" if account.totp_secret else ""))
+        print(
+            f"  {account.title:<28} логин {account.login:<10} пароль {account.password}"
+            + (f"  ключ TOTP {account.totp_secret}" if account.totp_secret else "")
+        )
     employees = [account for account in stack.accounts if account.totp_secret]
     if employees:
         print("  Сотрудники входят с кодом из приложения-аутентификатора: добавьте в него ключ TOTP или получите код:")
         for account in employees:
-            print(f"    {account.login + ':':<10} .venv/bin/python -c \"import pyotp; "
-                  f"print(pyotp.TOTP('{account.totp_secret}').now())\"")
+            print(
+                f'    {account.login + ":":<10} .venv/bin/python -c "import pyotp; '
+                f"print(pyotp.TOTP('{account.totp_secret}').now())\""
+            )
     if stack.accounts:
-        from chalicelib.exchange.demo import (COMPANY_CONTRACT, COMPANY_LAST_READING, COMPANY_SERIAL, DEMO_CONTRACT,
-                                              DEMO_LAST_READING, DEMO_SERIAL, HOUSE_CONTRACT, HOUSE_HOLDER,
-                                              HOUSE_LAST_READING, HOUSE_SERIAL, OLD_FORMAT_CONTRACT,
-                                              OLD_FORMAT_SERIAL)
+        from chalicelib.exchange.demo import (
+            COMPANY_CONTRACT,
+            COMPANY_LAST_READING,
+            COMPANY_SERIAL,
+            DEMO_CONTRACT,
+            DEMO_LAST_READING,
+            DEMO_SERIAL,
+            HOUSE_CONTRACT,
+            HOUSE_HOLDER,
+            HOUSE_LAST_READING,
+            HOUSE_SERIAL,
+            OLD_FORMAT_CONTRACT,
+            OLD_FORMAT_SERIAL,
+        )
 
-        print(f"\nПривязка договоров (владелец подтверждается по данным биллинга):"
-              f"\n  demo:     договор {DEMO_CONTRACT}, заводской номер {DEMO_SERIAL} (СНИЛС demo совпадает)"
-              f"\n  romashka: договор {COMPANY_CONTRACT}, заводской номер {COMPANY_SERIAL}, показание из счёта"
-              f" {COMPANY_LAST_READING} (ИНН и КПП совпадают)"
-              f"\n  ФЛ без СНИЛС в биллинге: {HOUSE_CONTRACT}, {HOUSE_SERIAL}, фамилия {HOUSE_HOLDER.split()[0]},"
-              f" показание {HOUSE_LAST_READING}"
-              f"\n  договор старого формата {OLD_FORMAT_CONTRACT} ({OLD_FORMAT_SERIAL}): только «Запросить доступ»,"
-              f" решение — staff, «Доступ к договорам»"
-              f"\n  последнее показание биллинга {DEMO_LAST_READING} счётчика {DEMO_SERIAL}: введите 00123 —"
-              f" кабинет спросит «Переход электросчётчика через ноль?»"
-              f"\n  обмен с биллингом без ожидания 00:55: staff → POST {url}/api/v1/staff/exchange/run")
+        print(
+            f"\nПривязка договоров (владелец подтверждается по данным биллинга):"
+            f"\n  demo:     договор {DEMO_CONTRACT}, заводской номер {DEMO_SERIAL} (СНИЛС demo совпадает)"
+            f"\n  romashka: договор {COMPANY_CONTRACT}, заводской номер {COMPANY_SERIAL}, показание из счёта"
+            f" {COMPANY_LAST_READING} (ИНН и КПП совпадают)"
+            f"\n  ФЛ без СНИЛС в биллинге: {HOUSE_CONTRACT}, {HOUSE_SERIAL}, фамилия {HOUSE_HOLDER.split()[0]},"
+            f" показание {HOUSE_LAST_READING}"
+            f"\n  договор старого формата {OLD_FORMAT_CONTRACT} ({OLD_FORMAT_SERIAL}): только «Запросить доступ»,"
+            f" решение — staff, «Доступ к договорам»"
+            f"\n  последнее показание биллинга {DEMO_LAST_READING} счётчика {DEMO_SERIAL}: введите 00123 —"
+            f" кабинет спросит «Переход электросчётчика через ноль?»"
+            f"\n  обмен с биллингом без ожидания 00:55: staff → POST {url}/api/v1/staff/exchange/run"
+        )
     if concentrator is not None:
         from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
 
-        print(f"\nАИИС КУЭ: работает {concentrator.describe()}"
-              f"\n  счётчик {AIIS_SERIAL} договора {DEMO_CONTRACT}: после привязки договора — «АИИС КУЭ» →"
-              f" «Подключить»; staff: «Агенты УСПД»")
+        print(
+            f"\nАИИС КУЭ: работает {concentrator.describe()}"
+            f"\n  счётчик {AIIS_SERIAL} договора {DEMO_CONTRACT}: после привязки договора — «АИИС КУЭ» →"
+            f" «Подключить»; staff: «Агенты УСПД»"
+        )
     print("\nОстановка: Ctrl-C\n", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

@@ -2,11 +2,13 @@
 moto server) changes tables while a transaction in another thread deep-copies them. Serialising
 each AWS API call of this process keeps every interleaving of *our* code that concurrency tests and
 parallel browser requests exercise, without moto's own races. Never used in AWS."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import botocore.client
 

@@ -15,14 +15,16 @@ a resource type in the template that is in neither list is an error, so adding o
 decision here. No endpoint is named: boto3 honours AWS_ENDPOINT_URL (a moto server for the local
 run) and `moto.mock_aws()` intercepts the same calls in tests.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -32,31 +34,35 @@ from chalicelib.core.config import get_settings
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "resources.yaml"
 
 # Created by moto's CloudFormation.
-_VIA_CLOUDFORMATION = frozenset({
-    "AWS::DynamoDB::Table",
-    "AWS::SQS::Queue",
-    "AWS::S3::Bucket",
-    "AWS::SNS::Topic",
-})
+_VIA_CLOUDFORMATION = frozenset(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::S3::Bucket",
+        "AWS::SNS::Topic",
+    }
+)
 
 # No local counterpart: the application never calls them, and moto's CloudFormation skips them.
 # The local server plays the edge's part itself (infra/local/run.py sends SecurityHeadersPolicy's
 # headers, see security_headers below).
-_NOT_LOCAL = frozenset({
-    "AWS::WAFv2::WebACL",
-    "AWS::WAFv2::WebACLAssociation",
-    "AWS::CloudWatch::Alarm",
-    "AWS::SNS::Subscription",
-    "AWS::S3::BucketPolicy",
-    "AWS::IAM::Role",
-    "AWS::IAM::ManagedPolicy",
-    "AWS::Logs::LogGroup",
-    "AWS::ApiGateway::Account",
-    "AWS::CloudFront::Distribution",
-    "AWS::CloudFront::OriginAccessControl",
-    "AWS::CloudFront::Function",
-    "AWS::CloudFront::ResponseHeadersPolicy",
-})
+_NOT_LOCAL = frozenset(
+    {
+        "AWS::WAFv2::WebACL",
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::CloudWatch::Alarm",
+        "AWS::SNS::Subscription",
+        "AWS::S3::BucketPolicy",
+        "AWS::IAM::Role",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::Logs::LogGroup",
+        "AWS::ApiGateway::Account",
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::Function",
+        "AWS::CloudFront::ResponseHeadersPolicy",
+    }
+)
 
 _PSEUDO_PREFIX = "AWS::"
 # Where the site's presigned uploads go in AWS (SecurityHeadersPolicy's connect-src).
@@ -90,9 +96,12 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506 - SafeLoader subclass
 
 
-def create_local_stack(session_or_clients: Any, stage: str = "local",
-                       mail_from: str = "noreply@kabinet.local",
-                       site_origin: str = "http://127.0.0.1:8000") -> dict[str, str]:
+def create_local_stack(
+    session_or_clients: Any,
+    stage: str = "local",
+    mail_from: str = "noreply@kabinet.local",
+    site_origin: str = "http://127.0.0.1:8000",
+) -> dict[str, str]:
     """Create (or complete) stack `kabinet-<stage>` and return its outputs by name.
 
     `session_or_clients` is a boto3 Session or a mapping of service name to client. Calling it
@@ -102,26 +111,32 @@ def create_local_stack(session_or_clients: Any, stage: str = "local",
     template = load_template()
     parameters = {"Stage": stage, "MailFrom": mail_from, "SiteOrigin": site_origin}
 
-    resources = {logical_id: resource for logical_id, resource in template["Resources"].items()
-                 # Entries without a type amend Chalice-generated resources (see resources.yaml).
-                 if "Type" in resource}
+    resources = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        # Entries without a type amend Chalice-generated resources (see resources.yaml).
+        if "Type" in resource
+    }
     for logical_id, resource in resources.items():
         kind = resource["Type"]
         if kind not in _VIA_CLOUDFORMATION and kind not in _DIRECT and kind not in _NOT_LOCAL:
-            raise ValueError(f"{logical_id}: {kind} is neither created nor deliberately skipped by "
-                             f"infra/local/stack.py; classify it there")
+            raise ValueError(
+                f"{logical_id}: {kind} is neither created nor deliberately skipped by "
+                f"infra/local/stack.py; classify it there"
+            )
     stacked = {k: v for k, v in resources.items() if v["Type"] in _VIA_CLOUDFORMATION}
     direct = {k: v for k, v in resources.items() if v["Type"] in _DIRECT}
     known = set(template.get("Parameters", {}))
     for logical_id, resource in stacked.items():
         unknown = _references(resource) - known - set(stacked)
         if unknown:
-            raise ValueError(f"{logical_id} refers to {sorted(unknown)}, which the local stack "
-                             f"does not create through CloudFormation")
+            raise ValueError(
+                f"{logical_id} refers to {sorted(unknown)}, which the local stack "
+                f"does not create through CloudFormation"
+            )
 
     outputs = template.get("Outputs", {})
-    stack_outputs = {k: v for k, v in outputs.items()
-                     if _references(v) <= known | set(stacked)}
+    stack_outputs = {k: v for k, v in outputs.items() if _references(v) <= known | set(stacked)}
     cfn = clients("cloudformation")
     stack_name = f"kabinet-{stage}"
     stack = _existing_stack(cfn, stack_name)
@@ -134,19 +149,23 @@ def create_local_stack(session_or_clients: Any, stage: str = "local",
             "Outputs": stack_outputs,
         }
         cfn.create_stack(
-            StackName=stack_name, TemplateBody=json.dumps(body),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
+            StackName=stack_name,
+            TemplateBody=json.dumps(body),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        )
         cfn.get_waiter("stack_create_complete").wait(StackName=stack_name)
         stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
 
     # What `Ref` means for every name the template may use locally.
     _, partition, _, region, account, _ = stack["StackId"].split(":", 5)
     refs: dict[str, str] = {
-        **{name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items()
-           if "Default" in spec},
+        **{name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items() if "Default" in spec},
         **parameters,
-        "AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": partition,
-        "AWS::StackName": stack_name, "AWS::URLSuffix": "amazonaws.com",
+        "AWS::Region": region,
+        "AWS::AccountId": account,
+        "AWS::Partition": partition,
+        "AWS::StackName": stack_name,
+        "AWS::URLSuffix": "amazonaws.com",
     }
     for summary in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]:
         refs[summary["LogicalResourceId"]] = summary["PhysicalResourceId"]
@@ -156,8 +175,7 @@ def create_local_stack(session_or_clients: Any, stage: str = "local",
         if completion is not None:
             completion(clients, refs[logical_id], resource.get("Properties", {}), refs)
     for logical_id, resource in direct.items():
-        refs[logical_id] = _DIRECT[resource["Type"]](
-            clients, _resolve(resource.get("Properties", {}), refs))
+        refs[logical_id] = _DIRECT[resource["Type"]](clients, _resolve(resource.get("Properties", {}), refs))
 
     result = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
     for key, output in outputs.items():
@@ -177,11 +195,13 @@ def security_headers(s3_origin: str) -> dict[str, str]:
     hsts = security["StrictTransportSecurity"]
     csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"].replace(_BUCKET_ENDPOINT, s3_origin)
     if _SUB_VARIABLE.search(csp):
-        raise ValueError(f"the CSP of SecurityHeadersPolicy names more than {_BUCKET_ENDPOINT}; "
-                         f"decide its local counterpart in infra/local/stack.py")
+        raise ValueError(
+            f"the CSP of SecurityHeadersPolicy names more than {_BUCKET_ENDPOINT}; "
+            f"decide its local counterpart in infra/local/stack.py"
+        )
     headers = {
         "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
-                                     + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else ""),
+        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else ""),
         "Content-Security-Policy": csp,
         "X-Frame-Options": security["FrameOptions"]["FrameOption"],
         "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
@@ -195,8 +215,10 @@ def local_security_headers() -> dict[str, str]:
     """`security_headers` for this process: presigned uploads go to the endpoint boto3 uses
     (AWS_ENDPOINT_URL, the moto server of the local run), else to the bucket's regional endpoint."""
     settings = get_settings()
-    endpoint = (os.environ.get("AWS_ENDPOINT_URL")
-                or f"https://{settings.attachments_bucket}.s3.{settings.aws_region}.amazonaws.com")
+    endpoint = (
+        os.environ.get("AWS_ENDPOINT_URL")
+        or f"https://{settings.attachments_bucket}.s3.{settings.aws_region}.amazonaws.com"
+    )
     return _cached_security_headers(endpoint)
 
 
@@ -232,6 +254,7 @@ def _existing_stack(cfn: Any, name: str) -> dict[str, Any] | None:
 
 
 # --- references and a resolver for the intrinsics the completions need ------------------------
+
 
 def _references(value: Any) -> set[str]:
     """Parameters and resources a template fragment refers to (pseudo parameters excluded)."""
@@ -283,27 +306,26 @@ def _resolve(value: Any, refs: Mapping[str, str]) -> Any:
 
 # --- properties moto's CloudFormation ignores ------------------------------------------------
 
-def _complete_table(clients: Clients, table_name: str, properties: dict[str, Any],
-                    refs: Mapping[str, str]) -> None:
+
+def _complete_table(clients: Clients, table_name: str, properties: dict[str, Any], refs: Mapping[str, str]) -> None:
     spec = properties.get("TimeToLiveSpecification")
     if not spec or not spec.get("Enabled"):
         return
     dynamodb = clients("dynamodb")
     current = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
     if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
-            "AttributeName": spec["AttributeName"], "Enabled": True})
+        dynamodb.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"AttributeName": spec["AttributeName"], "Enabled": True}
+        )
 
 
-def _complete_bucket(clients: Clients, bucket_name: str, properties: dict[str, Any],
-                     refs: Mapping[str, str]) -> None:
+def _complete_bucket(clients: Clients, bucket_name: str, properties: dict[str, Any], refs: Mapping[str, str]) -> None:
     cors = _resolve(properties.get("CorsConfiguration"), refs)
     if not cors:
         return
     # CloudFormation's CORS rule names differ from the S3 API's.
     renamed = {"Id": "ID", "ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"}
-    rules = [{renamed.get(key, key): value for key, value in rule.items()}
-             for rule in cors["CorsRules"]]
+    rules = [{renamed.get(key, key): value for key, value in rule.items()} for rule in cors["CorsRules"]]
     clients("s3").put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": rules})
 
 
@@ -315,6 +337,7 @@ _COMPLETIONS: dict[str, Callable[[Clients, str, dict[str, Any], Mapping[str, str
 
 # --- types moto's CloudFormation lacks ----------------------------------------------------------
 # Each returns what `Ref` of the resource returns in CloudFormation.
+
 
 def _verify_sender(clients: Clients, properties: dict[str, Any]) -> str:
     """moto accepts the address as verified at once, which the application needs to send."""
@@ -335,8 +358,9 @@ def _create_secret(clients: Clients, properties: dict[str, Any]) -> str:
     key = generate.pop("GenerateStringKey")
     # The remaining GenerateSecretString fields are GetRandomPassword's parameters.
     template[key] = secrets.get_random_password(**generate)["RandomPassword"]
-    return secrets.create_secret(Name=name, Description=properties.get("Description", ""),
-                                 SecretString=json.dumps(template))["ARN"]
+    return secrets.create_secret(
+        Name=name, Description=properties.get("Description", ""), SecretString=json.dumps(template)
+    )["ARN"]
 
 
 _DIRECT: dict[str, Callable[[Clients, dict[str, Any]], str]] = {

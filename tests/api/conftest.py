@@ -1,9 +1,9 @@
 """Fixtures for API tests through chalice.test.Client."""
+
 from __future__ import annotations
 
 import pytest
 from chalice.test import Client
-
 from helpers import Api
 
 

@@ -1,12 +1,14 @@
 """Helpers for API tests: a JSON client wrapper, test users, moto's sent mail and SMS."""
+
 from __future__ import annotations
 
 import itertools
-import zlib
 import json
 import uuid
+import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import botocore.client
 from chalice.test import Client
@@ -20,8 +22,15 @@ class Api:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
@@ -56,11 +65,17 @@ def person_payload(api: Api, **overrides: Any) -> dict[str, Any]:
     suffix = unique_suffix()
     phone_tail = f"{int(uuid.uuid4().int % 10**7):07d}"
     body = {
-        "kind": "person", "login": f"user{suffix}", "password": "Secret123pass",
-        "email": f"user{suffix}@example.ru", "phone": f"+7900{phone_tail}",
+        "kind": "person",
+        "login": f"user{suffix}",
+        "password": "Secret123pass",
+        "email": f"user{suffix}@example.ru",
+        "phone": f"+7900{phone_tail}",
         "address": {"postcode": "394000", "locality": "Воронеж", "street": "ул. Ленина", "house": "1", "flat": "5"},
         "consent": {"accepted": True, "version": "2024-01", "agreement_version": 1},
-        "last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "snils": "112-233-445 95",
+        "last_name": "Иванов",
+        "first_name": "Иван",
+        "middle_name": "Иванович",
+        "snils": "112-233-445 95",
     }
     body.update(overrides)
     if "pow" not in overrides:
@@ -98,10 +113,22 @@ def deliver_notifications() -> int:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
         if not got:
             return processed
-        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                              "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                              "awsRegion": "eu-central-1"} for m in got]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                    "awsRegion": "eu-central-1",
+                }
+                for m in got
+            ]
+        }
         failed = {f["itemIdentifier"] for f in handle_batch(event)["batchItemFailures"]}
         for m in got:
             if m["MessageId"] not in failed:
@@ -161,13 +188,28 @@ def count_calls(service: str) -> Iterator[list[str]]:
 def billing_meter(contract: str, serial: str, **overrides: Any) -> dict[str, Any]:
     """One row of a billing drop (chalicelib/exchange/billing_format.BillingMeterRow)."""
     # The holder is the test users' identity (person_payload: Иванов, СНИЛС 112-233-445 95).
-    row = {"contract": contract, "holder_name": "Иванов Иван Иванович", "holder_kind": "person",
-           "holder_snils": "112-233-445 95", "category": "flat_no_common_meter",
-           "account": f"{zlib.crc32(contract.encode()) % 10**8:08d}", "object_id": "1", "object_name": "Квартира",
-           "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15", "serial": serial, "model": "Меркурий 201.5",
-           "digits": 5, "zones": ["T1"], "coefficient": "1", "status": "active",
-           "install_date": "2019-04-01", "verified_on": "2019-03-15", "next_verification": "2035-03-15",
-           "seal": "А-123456", "point_code": f"PT-{serial}"}
+    row = {
+        "contract": contract,
+        "holder_name": "Иванов Иван Иванович",
+        "holder_kind": "person",
+        "holder_snils": "112-233-445 95",
+        "category": "flat_no_common_meter",
+        "account": f"{zlib.crc32(contract.encode()) % 10**8:08d}",
+        "object_id": "1",
+        "object_name": "Квартира",
+        "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15",
+        "serial": serial,
+        "model": "Меркурий 201.5",
+        "digits": 5,
+        "zones": ["T1"],
+        "coefficient": "1",
+        "status": "active",
+        "install_date": "2019-04-01",
+        "verified_on": "2019-03-15",
+        "next_verification": "2035-03-15",
+        "seal": "А-123456",
+        "point_code": f"PT-{serial}",
+    }
     row.update(overrides)
     return row
 
@@ -194,11 +236,20 @@ def staff_user(api: Api, role: str) -> dict[str, Any]:
     from chalicelib.accounts.provisioning import create_active_user
 
     suffix = unique_suffix()
-    account = {"login": f"{role}{suffix}", "email": f"{role}{suffix}@kabinet.local",
-               "phone": f"+7473{uuid.uuid4().int % 10**7:07d}"}
-    account["user_id"] = create_active_user(login=account["login"], password="Staff12345pass", email=account["email"],
-                                            phone=account["phone"], kind="person", role=role,
-                                            profile={"last_name": "Сотрудникова", "first_name": "Анна"})
+    account = {
+        "login": f"{role}{suffix}",
+        "email": f"{role}{suffix}@kabinet.local",
+        "phone": f"+7473{uuid.uuid4().int % 10**7:07d}",
+    }
+    account["user_id"] = create_active_user(
+        login=account["login"],
+        password="Staff12345pass",
+        email=account["email"],
+        phone=account["phone"],
+        kind="person",
+        role=role,
+        profile={"last_name": "Сотрудникова", "first_name": "Анна"},
+    )
     account["token"] = staff_login(api, account["login"], password="Staff12345pass")["access_token"]
     account["totp_secret"] = ENROLLED[account["user_id"]]["secret"]
     return account
@@ -229,8 +280,9 @@ def second_factor(user_id: str) -> str:
 def staff_login(api: Api, identifier: str, password: str = "Staff12345pass", remember: bool = False) -> dict[str, Any]:
     """The console's sign-in (employees only) as the console makes it: the password, then a code from the
     authenticator app — enrolling the app at the employee's first sign-in. The tokens and the profile."""
-    status, step1 = api.post("/staff/auth/login", {"identifier": identifier, "password": password,
-                                                   "remember": remember})
+    status, step1 = api.post(
+        "/staff/auth/login", {"identifier": identifier, "password": password, "remember": remember}
+    )
     assert status == 200, step1
     if step1["second_factor"] == "totp_enrolment":
         import pyotp
@@ -239,15 +291,20 @@ def staff_login(api: Api, identifier: str, password: str = "Staff12345pass", rem
         from chalicelib.staff_users.second_factor import STEP_SECONDS
 
         secret, step = step1["enrolment"]["secret"], int(clock.now().timestamp() // STEP_SECONDS)
-        status, session = api.post("/staff/auth/login/totp", {"challenge": step1["challenge"],
-                                                              "code": pyotp.TOTP(secret).generate_otp(step)})
+        status, session = api.post(
+            "/staff/auth/login/totp", {"challenge": step1["challenge"], "code": pyotp.TOTP(secret).generate_otp(step)}
+        )
         assert status == 200, session
-        ENROLLED[session["user"]["id"]] = {"secret": secret, "recovery_codes": session["recovery_codes"],
-                                           "last_step": step}
+        ENROLLED[session["user"]["id"]] = {
+            "secret": secret,
+            "recovery_codes": session["recovery_codes"],
+            "last_step": step,
+        }
         return dict(session)
     user_id = _staff_user_id(identifier)
-    status, session = api.post("/staff/auth/login/totp", {"challenge": step1["challenge"],
-                                                          "code": second_factor(user_id)})
+    status, session = api.post(
+        "/staff/auth/login/totp", {"challenge": step1["challenge"], "code": second_factor(user_id)}
+    )
     assert status == 200, session
     return dict(session)
 
@@ -270,11 +327,20 @@ def post_to_s3(ticket: dict[str, Any], data: bytes, file_name: str = "file") -> 
     return response.status_code
 
 
-def upload(api: Api, token: str, data: bytes = PDF_BYTES, file_name: str = "Заявление.pdf",
-           content_type: str = "application/pdf", purpose: str = "appeal") -> str:
+def upload(
+    api: Api,
+    token: str,
+    data: bytes = PDF_BYTES,
+    file_name: str = "Заявление.pdf",
+    content_type: str = "application/pdf",
+    purpose: str = "appeal",
+) -> str:
     """Ticket → POST to S3 → confirm; returns the upload id, ready to attach."""
-    status, ticket = api.post("/attachments/uploads", {"file_name": file_name, "content_type": content_type,
-                                                       "size": len(data), "purpose": purpose}, token=token)
+    status, ticket = api.post(
+        "/attachments/uploads",
+        {"file_name": file_name, "content_type": content_type, "size": len(data), "purpose": purpose},
+        token=token,
+    )
     assert status == 201, ticket
     assert post_to_s3(ticket, data, file_name) in (200, 201, 204)
     status, confirmed = api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=token)
@@ -289,10 +355,20 @@ def consumer(api: Api, kind: str = "person", **profile: Any) -> dict[str, Any]:
     from chalicelib.accounts.provisioning import create_active_user
 
     suffix = unique_suffix()
-    account = {"login": f"{kind[:6]}{suffix}", "email": f"{kind[:6]}{suffix}@example.ru",
-               "phone": f"+7901{uuid.uuid4().int % 10**7:07d}"}
-    account["user_id"] = create_active_user(login=account["login"], password="Secret123pass", email=account["email"],
-                                            phone=account["phone"], kind=kind, role="consumer", profile=profile)
+    account = {
+        "login": f"{kind[:6]}{suffix}",
+        "email": f"{kind[:6]}{suffix}@example.ru",
+        "phone": f"+7901{uuid.uuid4().int % 10**7:07d}",
+    }
+    account["user_id"] = create_active_user(
+        login=account["login"],
+        password="Secret123pass",
+        email=account["email"],
+        phone=account["phone"],
+        kind=kind,
+        role="consumer",
+        profile=profile,
+    )
     account["token"] = login(api, account["login"])["access_token"]
     return account
 
@@ -311,5 +387,13 @@ def grant_contract(user_id: str, contract: str, right: str) -> None:
     user = UserRepository().get(user_id)
     assert item is not None and user is not None
     with transaction() as tx:
-        stage_grant(tx, user, item, objects, repo.meters_of(contract_key(contract)), right,  # type: ignore[arg-type]
-                    "test", clock.iso(clock.now()))
+        stage_grant(
+            tx,
+            user,
+            item,
+            objects,
+            repo.meters_of(contract_key(contract)),
+            right,  # type: ignore[arg-type]
+            "test",
+            clock.iso(clock.now()),
+        )

@@ -1,12 +1,22 @@
 """Access requests: a consumer who cannot prove ownership asks the company with a document; staff approve
 it with a right or refuse it with a reason (docs/design-ownership.md, «Access requests»)."""
+
 from __future__ import annotations
 
 import pytest
 import requests
-
-from helpers import (billing_meter, count_calls, deliver_notifications, load_billing, login, register_and_confirm,
-                     sent_emails, staff_user, unique_contract, upload)
+from helpers import (
+    billing_meter,
+    count_calls,
+    deliver_notifications,
+    load_billing,
+    login,
+    register_and_confirm,
+    sent_emails,
+    staff_user,
+    unique_contract,
+    upload,
+)
 
 # Another person's valid СНИЛС: the test users (helpers.person_payload) are the holders billing_meter names.
 STRANGER_SNILS = "123-456-789 64"
@@ -34,9 +44,14 @@ def contract():
 
 
 def file_request(api, user, number, serial, **overrides):
-    body = {"contract_number": number, "meter_serial": serial, "relation": "tenant", "right": "submit",
-            "comment": "Снимаю квартиру, договор аренды прилагаю",
-            "files": [upload(api, user["token"], file_name="Договор аренды.pdf", purpose="access_request")]}
+    body = {
+        "contract_number": number,
+        "meter_serial": serial,
+        "relation": "tenant",
+        "right": "submit",
+        "comment": "Снимаю квартиру, договор аренды прилагаю",
+        "files": [upload(api, user["token"], file_name="Договор аренды.pdf", purpose="access_request")],
+    }
     body.update(overrides)
     return api.post("/accounts/access-requests", body, token=user["token"])
 
@@ -157,14 +172,17 @@ def test_the_card_puts_the_applicant_beside_the_holder(api, stranger, operator, 
 def test_approval_grants_the_right_and_tells_the_applicant(api, stranger, operator, contract):
     number, serial = contract
     request_id = submitted(api, stranger, number, serial, right="holder")["id"]
-    status, card = api.post(f"/staff/access-requests/{request_id}/decision",
-                            {"decision": "approve", "right": "submit", "reason": "Договор аренды проверен"},
-                            token=operator["token"])
+    status, card = api.post(
+        f"/staff/access-requests/{request_id}/decision",
+        {"decision": "approve", "right": "submit", "reason": "Договор аренды проверен"},
+        token=operator["token"],
+    )
     assert status == 200, card
     assert card["status"] == "approved" and card["granted_right"] == "submit"
     assert card["decided_by"] == operator["login"]
     assert [(u["login"], u["right"], u["granted_by"]) for u in card["users"]] == [
-        (stranger["login"], "submit", f"staff:{operator['user_id']}")]
+        (stranger["login"], "submit", f"staff:{operator['user_id']}")
+    ]
 
     status, accounts = api.get("/accounts", token=stranger["token"])
     assert [(c["number"], c["right"]) for c in accounts["contracts"]] == [(number, "submit")]
@@ -183,7 +201,8 @@ def test_approval_grants_the_right_and_tells_the_applicant(api, stranger, operat
 
     entries = audit.for_target("access_request", request_id)
     assert [(e.action, e.actor_login, e.details["right"]) for e in entries] == [
-        ("access_request.approve", operator["login"], "submit")]
+        ("access_request.approve", operator["login"], "submit")
+    ]
 
     # Decided once: a second decision, either way, is refused.
     for body in ({"decision": "approve"}, {"decision": "refuse", "reason": "Повторно"}):
@@ -198,8 +217,9 @@ def test_the_holder_hears_whom_staff_let_into_the_contract(api, stranger, operat
     holder["token"] = login(api, holder["login"])["access_token"]
     assert api.post("/accounts", {"contract_number": number, "meter_serial": serial}, token=holder["token"])[0] == 201
     request_id = submitted(api, stranger, number, serial, right="view")["id"]
-    status, _ = api.post(f"/staff/access-requests/{request_id}/decision", {"decision": "approve"},
-                         token=operator["token"])
+    status, _ = api.post(
+        f"/staff/access-requests/{request_id}/decision", {"decision": "approve"}, token=operator["token"]
+    )
     assert status == 200
     deliver_notifications()
     letter = next(m for m in sent_emails(holder["email"]) if "открыла доступ" in m.subject)

@@ -1,4 +1,5 @@
 """The agent upload protocol end to end through the API, and the staff console for agents."""
+
 from __future__ import annotations
 
 import gzip
@@ -8,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-
 from aiis_support import AgentClient, interval, local_day, make_site
 from helpers import count_calls
 from test_reference import staff_token
@@ -29,8 +29,9 @@ def test_a_signed_batch_is_accepted_and_its_data_reaches_the_owner(api, site):
     status, answer, _ = site.agent.batch([interval(site.serials[0], day, i) for i in range(48)])
     assert status == 200, answer
     assert answer == {"accepted": 48, "duplicate": False, "rejected": []}
-    status, chart = api.get(f"/meters/{site.meter_ids[0]}/aiis/consumption?scale=day&date={day}",
-                            token=site.owner["token"])
+    status, chart = api.get(
+        f"/meters/{site.meter_ids[0]}/aiis/consumption?scale=day&date={day}", token=site.owner["token"]
+    )
     assert status == 200 and chart["total"] == "24" and len(chart["points"]) == 48
 
 
@@ -40,8 +41,9 @@ def test_wrong_signature_unknown_or_disabled_agent_are_unauthorised(api, site):
     assert (status, answer["error"]["code"]) == (401, "bad_signature")
     stranger = AgentClient(api, "no-such-agent", site.secret)
     assert stranger.batch([])[0] == 401
-    unsigned = api.client.http.post(f"/api/v1/agents/{site.agent_id}/heartbeat",
-                                    headers={"Content-Type": "application/json"}, body=b"{}")
+    unsigned = api.client.http.post(
+        f"/api/v1/agents/{site.agent_id}/heartbeat", headers={"Content-Type": "application/json"}, body=b"{}"
+    )
     assert unsigned.status_code == 401
     assert api.patch(f"/staff/agents/{site.agent_id}", {"enabled": False}, token=site.admin)[0] == 200
     status, answer, _ = site.agent.post("heartbeat", {"agent_time": "2024-05-01T10:31:00Z"})
@@ -76,8 +78,13 @@ def test_records_of_meters_not_assigned_to_the_agent_are_refused_one_by_one(api,
     status, answer, _ = site.agent.batch(records)
     assert status == 200
     assert answer["accepted"] == 2
-    assert answer["rejected"] == [{"index": 1, "code": "not_assigned",
-                                   "message": "Счётчик не закреплён за этим агентом (УСПД): данные не приняты"}]
+    assert answer["rejected"] == [
+        {
+            "index": 1,
+            "code": "not_assigned",
+            "message": "Счётчик не закреплён за этим агентом (УСПД): данные не приняты",
+        }
+    ]
     assert site.serials[1] not in answer["rejected"][0]["message"]
     # Meter 2 got nothing, although its owner could look.
     chart = api.get(f"/meters/{site.meter_ids[1]}/aiis/consumption?scale=day&date={day}", token=site.owner["token"])[1]
@@ -90,8 +97,13 @@ def test_malformed_records_are_reported_by_position_and_the_rest_is_kept(api, si
         interval(site.serials[0], day, 0),
         {"kind": "interval", "meter": site.serials[0], "start": "вчера", "minutes": 30, "values": {}},
         interval(site.serials[0], day, 1, status="missing"),
-        {"kind": "interval", "meter": site.serials[0], "start": interval(site.serials[0], day, 2)["start"],
-         "minutes": 15, "values": {"A+": 1}},
+        {
+            "kind": "interval",
+            "meter": site.serials[0],
+            "start": interval(site.serials[0], day, 2)["start"],
+            "minutes": 15,
+            "values": {"A+": 1},
+        },
         "garbage",
         interval(site.serials[0], day, 3, status="estimated"),
     ]
@@ -113,7 +125,7 @@ def test_a_batch_sent_again_is_answered_as_duplicate_and_writes_nothing(api, sit
         again = site.agent.post("batches", payload, headers={"Idempotency-Key": batch_id})
     assert first[1]["duplicate"] is False and again[0] == 200
     assert again[1] == {"accepted": 1, "duplicate": True, "rejected": first[1]["rejected"]}
-    assert calls == ["GetItem", "PutItem", "GetItem"]   # agent, signature claim, committed batch
+    assert calls == ["GetItem", "PutItem", "GetItem"]  # agent, signature claim, committed batch
 
 
 def test_the_batch_envelope_must_match_the_protocol(site):
@@ -121,7 +133,9 @@ def test_the_batch_envelope_must_match_the_protocol(site):
     assert site.agent.post("batches", payload, headers={"Idempotency-Key": "other"})[0] == 400
     assert site.agent.post("batches", {**payload, "agent_id": "x"}, headers={"Idempotency-Key": batch_id})[0] == 400
     assert site.agent.post("batches", [1, 2], headers={"Idempotency-Key": batch_id})[0] == 400
-    status, answer, _ = site.agent.post("batches", body=b"\x1f\x8bnot gzip at all", headers={"Idempotency-Key": batch_id})
+    status, answer, _ = site.agent.post(
+        "batches", body=b"\x1f\x8bnot gzip at all", headers={"Idempotency-Key": batch_id}
+    )
     assert (status, answer["error"]["code"]) == (400, "bad_request")
 
 
@@ -138,8 +152,9 @@ def test_a_body_api_gateway_already_decompressed_still_verifies(site):
     # API Gateway inflates Content-Encoding: gzip bodies before the function sees them.
     batch_id, payload = batch_payload(site, [interval(site.serials[0], local_day(), 5)])
     plain = json.dumps(payload, ensure_ascii=False).encode()
-    status, answer, _ = site.agent.post("batches", body=plain, signed_body=gzip.compress(plain, mtime=0),
-                                        headers={"Idempotency-Key": batch_id})
+    status, answer, _ = site.agent.post(
+        "batches", body=plain, signed_body=gzip.compress(plain, mtime=0), headers={"Idempotency-Key": batch_id}
+    )
     assert (status, answer["accepted"]) == (200, 1)
 
 
@@ -147,11 +162,25 @@ def test_heartbeats_show_health_in_the_staff_console(api, site):
     operator = staff_token(api, "metering")
     listed = next(a for a in api.get("/staff/agents", token=operator)[1]["agents"] if a["id"] == site.agent_id)
     assert listed["overdue"] is True and listed["last_contact_at"] is None
-    heartbeat = {"agent_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "version": "0.1.0", "backlog": 1250,
-                 "meters": [{"serial": site.serials[0], "last_read_at": "2024-05-01T10:30:41Z", "last_error": None,
-                             "clock_drift_s": 42.5},
-                            {"serial": "41234567", "last_read_at": None,
-                             "last_error": "показания: счётчик не отвечает", "clock_drift_s": None}]}
+    heartbeat = {
+        "agent_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "version": "0.1.0",
+        "backlog": 1250,
+        "meters": [
+            {
+                "serial": site.serials[0],
+                "last_read_at": "2024-05-01T10:30:41Z",
+                "last_error": None,
+                "clock_drift_s": 42.5,
+            },
+            {
+                "serial": "41234567",
+                "last_read_at": None,
+                "last_error": "показания: счётчик не отвечает",
+                "clock_drift_s": None,
+            },
+        ],
+    }
     status, answer, _ = site.agent.post("heartbeat", heartbeat)
     assert status == 200 and answer["received_at"]
     listed = next(a for a in api.get("/staff/agents", token=operator)[1]["agents"] if a["id"] == site.agent_id)
@@ -159,7 +188,11 @@ def test_heartbeats_show_health_in_the_staff_console(api, site):
     assert abs(listed["clock_skew_s"]) < 5
     [meter] = listed["meters"]
     assert (meter["serial"], meter["meter_id"], meter["clock_drift_s"], meter["drift_alarm"]) == (
-        site.serials[0], site.meter_ids[0], 42.5, True)
+        site.serials[0],
+        site.meter_ids[0],
+        42.5,
+        True,
+    )
     assert listed["unassigned_serials"] == ["41234567"]
     assert "secret" not in json.dumps(listed) and "key_digest" not in json.dumps(listed)
 
@@ -170,8 +203,7 @@ def test_only_administrators_register_agents_and_the_secret_is_shown_once(api, s
     assert api.post("/staff/agents", {"id": site.agent_id, "name": "ТП"}, token=site.admin)[0] == 409
     assert api.post("/staff/agents", {"id": "-bad id", "name": "ТП"}, token=site.admin)[0] == 422
     # A leaked secret is replaced with no grace.
-    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 0},
-                               token=site.admin)
+    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 0}, token=site.admin)
     assert status == 200 and rotated["secret"] != site.secret and len(bytes.fromhex(rotated["secret"])) == 32
     assert rotated["previous_valid_until"] is None
     assert site.agent.batch([])[0] == 401  # the old key stopped working
@@ -195,7 +227,8 @@ def test_after_a_rotation_the_old_key_works_until_the_concentrator_uses_the_new_
 
     until = clock.now() + timedelta(hours=24)
     assert abs(datetime.fromisoformat(rotated["previous_valid_until"].replace("Z", "+00:00")) - until) < timedelta(
-        minutes=1)
+        minutes=1
+    )
     assert listed_agent(api, site)["previous_key_valid_until"] == rotated["previous_valid_until"]
     day = local_day()
     assert site.agent.batch([interval(site.serials[0], day, 0)])[1]["accepted"] == 1
@@ -208,8 +241,7 @@ def test_after_a_rotation_the_old_key_works_until_the_concentrator_uses_the_new_
 
 
 def test_the_old_key_stops_when_its_grace_ends(api, site):
-    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 1},
-                               token=site.admin)
+    status, rotated = api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 1}, token=site.admin)
     assert status == 200
     from chalicelib.core import clock
 
@@ -220,8 +252,7 @@ def test_the_old_key_stops_when_its_grace_ends(api, site):
         assert (status, answer["error"]["code"]) == (401, "bad_signature")
     finally:
         clock.set_clock(None)
-    assert api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 73},
-                    token=site.admin)[0] == 422
+    assert api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 73}, token=site.admin)[0] == 422
 
 
 def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site):
@@ -231,13 +262,25 @@ def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site)
     assert site.agent.batch([interval(site.serials[1], local_day(), 0)])[1]["accepted"] == 1
 
     other = make_site(api, assign=0)
-    status, answer = api.call("PUT", f"/staff/agents/{other.agent_id}/meters",
-                              {"meters": [{"contract": site.contract, "serial": site.serials[1]}]}, token=site.admin)
+    status, answer = api.call(
+        "PUT",
+        f"/staff/agents/{other.agent_id}/meters",
+        {"meters": [{"contract": site.contract, "serial": site.serials[1]}]},
+        token=site.admin,
+    )
     assert (status, answer["error"]["code"]) == (409, "conflict")
     assert answer["error"]["fields"] == [{"path": "meters.0.serial", "message": answer["error"]["message"]}]
-    status, answer = api.call("PUT", f"/staff/agents/{other.agent_id}/meters",
-                              {"meters": [{"contract": site.contract, "serial": "NOPE"},
-                                          {"contract": "НЕТ-ТАКОГО", "serial": site.serials[1]}]}, token=site.admin)
+    status, answer = api.call(
+        "PUT",
+        f"/staff/agents/{other.agent_id}/meters",
+        {
+            "meters": [
+                {"contract": site.contract, "serial": "NOPE"},
+                {"contract": "НЕТ-ТАКОГО", "serial": site.serials[1]},
+            ]
+        },
+        token=site.admin,
+    )
     assert status == 422 and [f["path"] for f in answer["error"]["fields"]] == ["meters.0.serial", "meters.1.contract"]
 
     # Taken off the first agent, the meter may move; the first agent's data for it is refused again.
@@ -253,15 +296,18 @@ def test_assigning_meters_replaces_the_list_and_a_meter_has_one_agent(api, site)
 def test_an_edit_made_from_a_stale_page_is_refused(api, site):
     status, shown = api.get(f"/staff/agents/{site.agent_id}", token=staff_token(api, "metering"))
     assert status == 200 and shown["id"] == site.agent_id
-    status, renamed = api.patch(f"/staff/agents/{site.agent_id}", {"name": "ТП-17, РУ-0,4 кВ",
-                                                                   "revision": shown["revision"]}, token=site.admin)
+    status, renamed = api.patch(
+        f"/staff/agents/{site.agent_id}", {"name": "ТП-17, РУ-0,4 кВ", "revision": shown["revision"]}, token=site.admin
+    )
     assert status == 200 and renamed["revision"] == shown["revision"] + 1
     # A colleague's page still shows the revision before the rename.
-    status, answer = api.patch(f"/staff/agents/{site.agent_id}", {"enabled": False, "revision": shown["revision"]},
-                               token=site.admin)
+    status, answer = api.patch(
+        f"/staff/agents/{site.agent_id}", {"enabled": False, "revision": shown["revision"]}, token=site.admin
+    )
     assert (status, answer["error"]["code"]) == (409, "conflict")
-    status, answer = api.call("PUT", f"/staff/agents/{site.agent_id}/meters",
-                              {"meters": [], "revision": shown["revision"]}, token=site.admin)
+    status, answer = api.call(
+        "PUT", f"/staff/agents/{site.agent_id}/meters", {"meters": [], "revision": shown["revision"]}, token=site.admin
+    )
     assert status == 409 and answer["error"]["fields"] == []
     status, current = api.get(f"/staff/agents/{site.agent_id}", token=site.admin)
     assert (current["name"], current["enabled"], len(current["meters"])) == ("ТП-17, РУ-0,4 кВ", True, 1)
@@ -270,9 +316,8 @@ def test_an_edit_made_from_a_stale_page_is_refused(api, site):
 
 def test_an_expired_grace_is_not_shown_as_current(api, site):
     assert api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 1}, token=site.admin)[0] == 200
-    from chalicelib.core import clock
-
     from chalicelib.aiis.agents import AgentAdmin
+    from chalicelib.core import clock
 
     assert AgentAdmin().get(site.agent_id).previous_key_valid_until is not None
     later = clock.now() + timedelta(hours=2)

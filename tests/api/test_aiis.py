@@ -1,5 +1,6 @@
 """What the owner of a meter on АИИС КУЭ sees, the staff 80020 export, and the real edge agent's
 uploader delivering into it over HTTP."""
+
 from __future__ import annotations
 
 import csv
@@ -7,15 +8,15 @@ import io
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import botocore.client
 import pytest
-
 from aiis_support import add_co_user, interval, local_day, make_site, slot_start
 from helpers import billing_meter, load_billing, login, register_and_confirm
 from test_reference import staff_token
@@ -55,33 +56,67 @@ def test_only_the_owner_sees_a_meters_aiis_data(api, site):
     stranger = register_and_confirm(api)
     token = login(api, stranger["login"])["access_token"]
     day = local_day()
-    for what in ("registers", "relay", "events", "readings", f"profile?from={day}&to={day}",
-                 f"profile.csv?from={day}&to={day}", "consumption?scale=year"):
-        response = api.client.http.get(f"/api/v1/meters/{site.meter_ids[0]}/aiis/{what}",
-                                       headers={"Authorization": f"Bearer {token}"})
+    for what in (
+        "registers",
+        "relay",
+        "events",
+        "readings",
+        f"profile?from={day}&to={day}",
+        f"profile.csv?from={day}&to={day}",
+        "consumption?scale=year",
+    ):
+        response = api.client.http.get(
+            f"/api/v1/meters/{site.meter_ids[0]}/aiis/{what}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 404, what
         assert api.client.http.get(f"/api/v1/meters/{site.meter_ids[0]}/aiis/{what}").status_code == 401
     assert api.get(f"/accounts/{site.contract}/aiis", token=token)[0] == 404
 
 
 def test_registers_relay_and_events_as_the_agent_reported_them(api, site):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     older, newer = (now - timedelta(hours=2)).isoformat(), (now - timedelta(minutes=5)).isoformat()
     serial = site.serials[0]
     records = [
-        {"kind": "register", "meter": serial, "read_at": newer, "values": {"A+": 12345.678, "A-": 0, "R+": 2345.1, "R-": 12}},
+        {
+            "kind": "register",
+            "meter": serial,
+            "read_at": newer,
+            "values": {"A+": 12345.678, "A-": 0, "R+": 2345.1, "R-": 12},
+        },
         {"kind": "register", "meter": serial, "read_at": older, "values": {"A+": 12000, "A-": 0, "R+": 2000, "R-": 10}},
         {"kind": "relay", "meter": serial, "at": older, "state": "on"},
         {"kind": "relay", "meter": serial, "at": newer, "state": "off"},
-        {"kind": "event", "meter": serial, "at": older, "journal": "voltage", "code": "17", "severity": "warning",
-         "text": "Пропадание напряжения фазы A"},
-        {"kind": "event", "meter": serial, "at": newer, "journal": "tamper", "code": "5", "severity": "critical",
-         "text": "Вскрытие клеммной крышки"},
-        {"kind": "event", "meter": serial, "at": newer, "journal": "power", "code": "1", "severity": "info",
-         "text": "Включение питания счётчика"},
+        {
+            "kind": "event",
+            "meter": serial,
+            "at": older,
+            "journal": "voltage",
+            "code": "17",
+            "severity": "warning",
+            "text": "Пропадание напряжения фазы A",
+        },
+        {
+            "kind": "event",
+            "meter": serial,
+            "at": newer,
+            "journal": "tamper",
+            "code": "5",
+            "severity": "critical",
+            "text": "Вскрытие клеммной крышки",
+        },
+        {
+            "kind": "event",
+            "meter": serial,
+            "at": newer,
+            "journal": "power",
+            "code": "1",
+            "severity": "info",
+            "text": "Включение питания счётчика",
+        },
     ]
     assert site.agent.batch(records)[1]["accepted"] == 7
-    assert site.agent.batch(records[1:2])[1]["accepted"] == 1   # an older reading sent again changes nothing
+    assert site.agent.batch(records[1:2])[1]["accepted"] == 1  # an older reading sent again changes nothing
 
     status, registers = get(api, site, "registers")
     assert status == 200
@@ -98,7 +133,8 @@ def test_registers_relay_and_events_as_the_agent_reported_them(api, site):
     assert {e["severity"] for e in critical} == {"critical", "warning"}
     voltage = get(api, site, "events?journal=voltage")[1]["events"]
     assert [(e["journal_title"], e["severity_title"], e["text"]) for e in voltage] == [
-        ("Напряжение", "Предупреждение", "Пропадание напряжения фазы A")]
+        ("Напряжение", "Предупреждение", "Пропадание напряжения фазы A")
+    ]
     assert get(api, site, "events?severity=fatal")[0] == 422
     long_ago = (local_day(0) - timedelta(days=400)).isoformat()
     assert get(api, site, f"events?from={long_ago}")[0] == 422
@@ -118,8 +154,12 @@ def test_profile_flags_missing_estimated_and_unreceived_intervals(api, site):
     first = profile["intervals"][0]
     assert first["start"] == f"{day}T00:00:00+03:00" and first["end"] == f"{day}T00:30:00+03:00"
     assert first["values"] == {"A+": "0.25", "A-": "0", "R+": "0.05", "R-": "0"}
-    assert profile["intervals"][10] == {"start": f"{day}T05:00:00+03:00", "end": f"{day}T05:30:00+03:00",
-                                        "status": "missing", "values": {}}
+    assert profile["intervals"][10] == {
+        "start": f"{day}T05:00:00+03:00",
+        "end": f"{day}T05:30:00+03:00",
+        "status": "missing",
+        "values": {},
+    }
     assert profile["intervals"][11]["status"] == "estimated"
     assert get(api, site, f"profile?from={day}&to={day + timedelta(days=31)}")[0] == 422
     # Without a period: the last three days by the company's calendar, whatever the browser's clock says.
@@ -128,8 +168,10 @@ def test_profile_flags_missing_estimated_and_unreceived_intervals(api, site):
     assert len(recent["intervals"]) == 3 * 48
     assert get(api, site, f"profile?from={day}&to={day - timedelta(days=1)}")[0] == 422
 
-    response = api.client.http.get(f"/api/v1/meters/{site.meter_ids[0]}/aiis/profile.csv?from={day}&to={day}",
-                                   headers={"Authorization": f"Bearer {site.owner['token']}"})
+    response = api.client.http.get(
+        f"/api/v1/meters/{site.meter_ids[0]}/aiis/profile.csv?from={day}&to={day}",
+        headers={"Authorization": f"Bearer {site.owner['token']}"},
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="profile_')
@@ -166,28 +208,36 @@ def test_day_and_month_charts_and_the_readings_table(api, site):
     readings = get(api, site, "readings?size=7")[1]
     row = next(r for r in readings["rows"] if r["date"] == day.isoformat())
     assert row["values"] == {"A+": "500.5"} and row["consumption"]["A+"] == "24" and row["no_data"] == 0
-    assert readings["from"] == (local_day(0) - timedelta(days=6)).isoformat() and readings["to"] == local_day(0).isoformat()
+    assert (
+        readings["from"] == (local_day(0) - timedelta(days=6)).isoformat()
+        and readings["to"] == local_day(0).isoformat()
+    )
     assert [r["date"] for r in readings["rows"]] == sorted((r["date"] for r in readings["rows"]), reverse=True)
     older = get(api, site, "readings?page=2&size=7")[1]
     assert older["to"] == (local_day(0) - timedelta(days=7)).isoformat() and older["has_more"] in (True, False)
 
 
 def test_a_year_chart_is_one_query_of_at_most_twelve_roll_ups(api, site, settings_override):
+    from chalicelib.aiis.days import Slot
     from chalicelib.aiis.ingest import BatchIngest
     from chalicelib.aiis.records import IntervalRecord
-    from chalicelib.aiis.days import Slot
 
     year = local_day(0).year - 1
-    BatchIngest().write([IntervalRecord(site.meter_ids[0], date(year, month, 15), index, Slot("ok", {"A+": Decimal("1")}))
-                         for month in range(1, 13) for index in range(48)])
+    BatchIngest().write(
+        [
+            IntervalRecord(site.meter_ids[0], date(year, month, 15), index, Slot("ok", {"A+": Decimal("1")}))
+            for month in range(1, 13)
+            for index in range(48)
+        ]
+    )
     with dynamodb_reads() as calls:
         status, chart = get(api, site, f"consumption?scale=year&date={year}-06-15")
     assert status == 200
-    assert [op for op, _ in calls] == ["GetItem", "Query"]   # the signed-in user, then the roll-ups
+    assert [op for op, _ in calls] == ["GetItem", "Query"]  # the signed-in user, then the roll-ups
     assert calls[1][1] <= 12
     assert [p["start"] for p in chart["points"]] == [f"{year}-{m:02d}-01" for m in range(1, 13)]
     assert {p["value"] for p in chart["points"]} == {"48"} and chart["total"] == "576"
-    assert {p["status"] for p in chart["points"]} == {"partial"}   # one day of each month reported
+    assert {p["status"] for p in chart["points"]} == {"partial"}  # one day of each month reported
 
     # Billing periods closing on the 14th: the 15th belongs to the next period; still one Query.
     settings_override(aiis_billing_period_end_day=14)
@@ -201,8 +251,15 @@ def test_a_year_chart_is_one_query_of_at_most_twelve_roll_ups(api, site, setting
     assert [p["value"] for p in billing["points"]] == [None] + ["48"] * 11
     month = get(api, site, f"consumption?scale=month&date={year}-03-01&basis=billing")[1]
     assert (month["period_start"], month["period_end"]) == (f"{year}-02-15", f"{year}-03-14")
-    assert month["points"][0] == {"start": f"{year}-02-15", "end": f"{year}-02-15", "value": "48", "status": "ok",
-                                  "estimated": 0, "missing": 0, "no_data": 0}
+    assert month["points"][0] == {
+        "start": f"{year}-02-15",
+        "end": f"{year}-02-15",
+        "value": "48",
+        "status": "ok",
+        "estimated": 0,
+        "missing": 0,
+        "no_data": 0,
+    }
 
 
 DATA = ("registers", "relay", "events", "readings", "profile", "profile.csv", "consumption?scale=year")
@@ -212,8 +269,9 @@ def data_status(api, meter_id: str, token: str) -> dict[str, tuple[int, Any]]:
     """Status and error code of every consumer АИИС data endpoint for one meter."""
     answers = {}
     for what in DATA:
-        response = api.client.http.get(f"/api/v1/meters/{meter_id}/aiis/{what}",
-                                       headers={"Authorization": f"Bearer {token}"})
+        response = api.client.http.get(
+            f"/api/v1/meters/{meter_id}/aiis/{what}", headers={"Authorization": f"Bearer {token}"}
+        )
         code = None
         if response.status_code >= 400:
             code = json.loads(response.body)["error"]["code"]
@@ -222,9 +280,9 @@ def data_status(api, meter_id: str, token: str) -> dict[str, tuple[int, Any]]:
 
 
 def test_the_service_is_connected_per_account_and_data_is_refused_until_then(api):
-    fresh = make_site(api)                      # the holder has connected the service
+    fresh = make_site(api)  # the holder has connected the service
     meter = fresh.meter_ids[0]
-    relative = add_co_user(api, fresh.contract, "view")   # a view-only co-user of the same contract
+    relative = add_co_user(api, fresh.contract, "view")  # a view-only co-user of the same contract
     token = relative["token"]
 
     # The holder's connection is his own: the co-user sees the contract as not connected, and its data is
@@ -271,7 +329,7 @@ def test_the_connection_check_costs_no_read(api, site):
     assert [op for op, _ in calls] == ["GetItem"]
     with dynamodb_reads() as calls:
         assert get(api, site, "registers")[0] == 200
-    assert [op for op, _ in calls] == ["GetItem", "GetItem"]   # the signed-in user, then the registers
+    assert [op for op, _ in calls] == ["GetItem", "GetItem"]  # the signed-in user, then the registers
 
 
 def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
@@ -282,8 +340,10 @@ def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
 
     code = AssignmentItem.get(assignment_key(site.meter_ids[0]), "ASSIGNMENT").point_code
     operator = staff_token(api, "metering")
-    response = api.client.http.get(f"/api/v1/staff/aiis/80020?date={day}&points={code}",
-                                   headers={"Authorization": f"Bearer {operator}", "Accept": "application/xml"})
+    response = api.client.http.get(
+        f"/api/v1/staff/aiis/80020?date={day}&points={code}",
+        headers={"Authorization": f"Bearer {operator}", "Accept": "application/xml"},
+    )
     assert response.status_code == 200, response.body
     assert response.headers["Content-Type"] == "application/xml; charset=windows-1251"
     assert response.headers["Content-Disposition"].startswith(f'attachment; filename="80020_3664000000_{day:%Y%m%d}_')
@@ -296,11 +356,14 @@ def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
     assert sum(int(p.find("value").text) for p in active.findall("period")) == 36
     assert {p.find("value").get("status") for p in active.findall("period")} == {"0"}
 
-    consumer = api.client.http.get(f"/api/v1/staff/aiis/80020?date={day}",
-                                   headers={"Authorization": f"Bearer {site.owner['token']}", "Accept": "*/*"})
+    consumer = api.client.http.get(
+        f"/api/v1/staff/aiis/80020?date={day}",
+        headers={"Authorization": f"Bearer {site.owner['token']}", "Accept": "*/*"},
+    )
     assert consumer.status_code == 403
-    status, answer = api.get(f"/staff/aiis/80020?date={day}&points=NO-SUCH-POINT", token=operator,
-                             headers={"Accept": "application/xml"})
+    status, answer = api.get(
+        f"/staff/aiis/80020?date={day}&points=NO-SUCH-POINT", token=operator, headers={"Accept": "application/xml"}
+    )
     assert status == 422 and "NO-SUCH-POINT" not in answer["error"]["fields"][0]["message"]
 
 
@@ -311,27 +374,42 @@ def test_a_transformer_coefficient_from_billing_scales_the_profile_and_follows_b
 
     old_code = AssignmentItem.get(assignment_key(fresh.meter_ids[0]), "ASSIGNMENT").point_code
     new_code = f"PT{uuid.uuid4().hex[:10].upper()}"
-    report = load_billing(billing_meter(fresh.contract, fresh.serials[0], status="aiis", coefficient="40",
-                                        point_code=new_code))
+    report = load_billing(
+        billing_meter(fresh.contract, fresh.serials[0], status="aiis", coefficient="40", point_code=new_code)
+    )
     assert report.agents_refreshed == 1
     agent = next(a for a in api.get("/staff/agents", token=fresh.admin)[1]["agents"] if a["id"] == fresh.agent_id)
     assert [(m["coefficient"], m["point_code"]) for m in agent["meters"]] == [("40", new_code)]
 
     day = local_day(2)
-    assert fresh.agent.batch([interval(fresh.serials[0], day, i, 0.5) for i in range(48)] + [
-        {"kind": "register", "meter": fresh.serials[0], "read_at": slot_start(day, 47), "values": {"A+": 1234.5}},
-    ])[1]["accepted"] == 49
+    assert (
+        fresh.agent.batch(
+            [interval(fresh.serials[0], day, i, 0.5) for i in range(48)]
+            + [
+                {
+                    "kind": "register",
+                    "meter": fresh.serials[0],
+                    "read_at": slot_start(day, 47),
+                    "values": {"A+": 1234.5},
+                },
+            ]
+        )[1]["accepted"]
+        == 49
+    )
     status, chart = get(api, fresh, f"consumption?scale=day&date={day}")
     assert status == 200 and chart["total"] == "960" and chart["points"][0]["value"] == "20"
     status, registers = get(api, fresh, "registers")
     assert (registers["values"]["A+"], registers["coefficient"]) == ("1234.5", "40")
 
     operator = staff_token(api, "metering")
-    status, answer = api.get(f"/staff/aiis/80020?date={day}&points={old_code}", token=operator,
-                             headers={"Accept": "application/xml"})
+    status, answer = api.get(
+        f"/staff/aiis/80020?date={day}&points={old_code}", token=operator, headers={"Accept": "application/xml"}
+    )
     assert status == 422
-    response = api.client.http.get(f"/api/v1/staff/aiis/80020?date={day}&points={new_code}",
-                                   headers={"Authorization": f"Bearer {operator}", "Accept": "application/xml"})
+    response = api.client.http.get(
+        f"/api/v1/staff/aiis/80020?date={day}&points={new_code}",
+        headers={"Authorization": f"Bearer {operator}", "Accept": "application/xml"},
+    )
     assert response.status_code == 200
     active = ET.fromstring(response.body).find("area/measuringpoint/measuringchannel[@code='01']")
     assert sum(int(p.find("value").text) for p in active.findall("period")) == 960
@@ -339,31 +417,41 @@ def test_a_transformer_coefficient_from_billing_scales_the_profile_and_follows_b
 
 def test_the_edge_agents_uploader_delivers_over_http(api, tmp_path):
     """The real `kabinet_agent.uploader` against the API served over HTTP by the local stack."""
+    from infra.local.run import LocalStack
     from kabinet_agent.backoff import Backoff
     from kabinet_agent.records import Interval, MeterEvent, RegisterReading, RelayState
     from kabinet_agent.signing import signing_key
     from kabinet_agent.store import Store
     from kabinet_agent.uploader import CloudClient, Uploader, heartbeat_payload
 
-    from infra.local.run import LocalStack
-
     site = make_site(api)
     serial = site.serials[0]
     day = local_day()
     start = datetime.fromisoformat(slot_start(day, 20).replace("Z", "+00:00"))
     store = Store(tmp_path / f"agent-{uuid.uuid4().hex}.db")
-    store.save([Interval(serial, start + timedelta(minutes=30 * n), 30, {"A+": 0.5, "R+": 0.1}) for n in range(4)]
-               + [Interval(serial, start + timedelta(hours=2), 30, {}, "missing"),
-                  RegisterReading(serial, start, {"A+": 4321.5, "A-": 0.0}),
-                  MeterEvent(serial, start, "relay", "17", "warning", "Отключение нагрузки по лимиту"),
-                  RelayState(serial, start, False),
-                  Interval("NOT-MINE", start, 30, {"A+": 1.0})])
+    store.save(
+        [Interval(serial, start + timedelta(minutes=30 * n), 30, {"A+": 0.5, "R+": 0.1}) for n in range(4)]
+        + [
+            Interval(serial, start + timedelta(hours=2), 30, {}, "missing"),
+            RegisterReading(serial, start, {"A+": 4321.5, "A-": 0.0}),
+            MeterEvent(serial, start, "relay", "17", "warning", "Отключение нагрузки по лимиту"),
+            RelayState(serial, start, False),
+            Interval("NOT-MINE", start, 30, {"A+": 1.0}),
+        ]
+    )
     stack = LocalStack(port=0, seed=False)
     url = stack.serve()
     try:
         client = CloudClient(url, site.agent_id, signing_key(bytes.fromhex(site.secret)), timeout_s=30)
-        uploader = Uploader(client, store, batch_size=500, backoff=Backoff(), idle_s=60, heartbeat_s=300,
-                            heartbeat=lambda: heartbeat_payload(store, [serial], "0.1.0", time.time()))
+        uploader = Uploader(
+            client,
+            store,
+            batch_size=500,
+            backoff=Backoff(),
+            idle_s=60,
+            heartbeat_s=300,
+            heartbeat=lambda: heartbeat_payload(store, [serial], "0.1.0", time.time()),
+        )
         uploader.step()
     finally:
         stack.stop()

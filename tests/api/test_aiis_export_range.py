@@ -1,4 +1,5 @@
 """The staff 80020 export of several days: a zip with one 80020 file per day."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,6 @@ from datetime import timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from aiis_support import interval, local_day, make_site
 from test_reference import staff_token
 
@@ -35,7 +35,8 @@ def test_a_range_of_days_downloads_as_a_zip_of_80020_files(api, site, settings_o
     assert response.status_code == 200, response.body
     assert response.headers["Content-Type"] == "application/zip"
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="80020_3664000000_{first:%Y%m%d}-{last:%Y%m%d}.zip"')
+        f'attachment; filename="80020_3664000000_{first:%Y%m%d}-{last:%Y%m%d}.zip"'
+    )
 
     archive = zipfile.ZipFile(io.BytesIO(response.body))
     names = sorted(archive.namelist())
@@ -61,8 +62,9 @@ def test_a_range_is_checked_before_anything_is_built(api, site):
         (f"from={day}&to={day}&points=NO-SUCH-POINT", "points", "Точек измерения АИИС с такими кодами нет: 1 из 1"),
     ]
     for query, path, message in cases:
-        status, answer = api.get(f"/staff/aiis/80020/range?{query}", token=engineer,
-                                 headers={"Accept": "application/zip"})
+        status, answer = api.get(
+            f"/staff/aiis/80020/range?{query}", token=engineer, headers={"Accept": "application/zip"}
+        )
         assert status == 422, query
         assert answer["error"]["fields"] == [{"path": path, "message": message}]
 

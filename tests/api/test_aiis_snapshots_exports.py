@@ -1,14 +1,14 @@
 """Day-start register snapshots (показания на начало суток) kept in the day item and shown in the
 readings table for past days; the consumer's CSV files of the event journal and of a chart."""
+
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-
 from aiis_support import interval, local_day, make_site
 from helpers import count_calls, login, register_and_confirm
 
@@ -28,8 +28,15 @@ def midnight(day: date) -> str:
 
 
 def snapshot(serial: str, day: date, a_plus: float, source: str = "meter", **overrides: Any) -> dict[str, Any]:
-    return {"kind": "snapshot", "meter": serial, "day": day.isoformat(), "day_start": midnight(day),
-            "values": {"A+": a_plus, "R+": 10.5}, "source": source, **overrides}
+    return {
+        "kind": "snapshot",
+        "meter": serial,
+        "day": day.isoformat(),
+        "day_start": midnight(day),
+        "values": {"A+": a_plus, "R+": 10.5},
+        "source": source,
+        **overrides,
+    }
 
 
 def readings_row(api, site, day: date) -> dict[str, Any]:
@@ -39,8 +46,10 @@ def readings_row(api, site, day: date) -> dict[str, Any]:
 
 
 def download(api, site, what: str, token: str = ""):
-    return api.client.http.get(f"/api/v1/meters/{site.meter_ids[0]}/aiis/{what}",
-                               headers={"Authorization": f"Bearer {token or site.owner['token']}"})
+    return api.client.http.get(
+        f"/api/v1/meters/{site.meter_ids[0]}/aiis/{what}",
+        headers={"Authorization": f"Bearer {token or site.owner['token']}"},
+    )
 
 
 def table_of(response) -> list[list[str]]:
@@ -53,8 +62,10 @@ def table_of(response) -> list[list[str]]:
 def test_the_meters_snapshot_outranks_the_first_reading_after_midnight_in_any_order(api, site):
     serial, day = site.serials[0], local_day(5)
     assert site.agent.batch([snapshot(serial, day, 1000.0, "first_after_midnight")])[1]["accepted"] == 1
-    assert readings_row(api, site, day)["day_start"] == {"values": {"A+": "1000", "R+": "10.5"},
-                                                         "source": "first_after_midnight"}
+    assert readings_row(api, site, day)["day_start"] == {
+        "values": {"A+": "1000", "R+": "10.5"},
+        "source": "first_after_midnight",
+    }
     assert site.agent.batch([snapshot(serial, day, 999.5)])[1]["accepted"] == 1
     assert readings_row(api, site, day)["day_start"]["values"]["A+"] == "999.5"
     # An agent's first reading after midnight arriving later does not replace what the meter stored …
@@ -62,8 +73,9 @@ def test_the_meters_snapshot_outranks_the_first_reading_after_midnight_in_any_or
     assert readings_row(api, site, day)["day_start"] == {"values": {"A+": "999.5", "R+": "10.5"}, "source": "meter"}
     # … nor within one batch, in either order.
     other = local_day(6)
-    status, answer, _ = site.agent.batch([snapshot(serial, other, 500.0), snapshot(serial, other, 501.0,
-                                                                                   "first_after_midnight")])
+    status, answer, _ = site.agent.batch(
+        [snapshot(serial, other, 500.0), snapshot(serial, other, 501.0, "first_after_midnight")]
+    )
     assert answer == {"accepted": 2, "duplicate": False, "rejected": []}
     assert readings_row(api, site, other)["day_start"]["source"] == "meter"
 
@@ -71,8 +83,9 @@ def test_the_meters_snapshot_outranks_the_first_reading_after_midnight_in_any_or
 def test_every_past_day_shows_its_day_start_registers(api, site):
     serial = site.serials[0]
     days = [local_day(n) for n in (9, 8, 7)]
-    records = [snapshot(serial, d, 100.0 + n * 12.25, "meter" if n else "first_after_midnight")
-               for n, d in enumerate(days)]
+    records = [
+        snapshot(serial, d, 100.0 + n * 12.25, "meter" if n else "first_after_midnight") for n, d in enumerate(days)
+    ]
     records += [interval(serial, days[1], i, 0.25) for i in range(48)]
     with count_calls("dynamodb") as calls:
         status, answer, _ = site.agent.batch(records)
@@ -90,7 +103,7 @@ def test_a_snapshot_must_name_its_day_and_that_days_local_midnight(api, site):
     serial, day = site.serials[0], local_day(4)
     tomorrow = local_day(-1)
     bad = [
-        snapshot(serial, day, 1.0, day_start=f"{day}T00:00:00Z"),           # UTC, not company, midnight
+        snapshot(serial, day, 1.0, day_start=f"{day}T00:00:00Z"),  # UTC, not company, midnight
         snapshot(serial, day, 1.0, source="estimate"),
         {**snapshot(serial, day, 1.0), "day": "04.12.2026"},
         snapshot(serial, day, -1.0),
@@ -104,27 +117,49 @@ def test_a_snapshot_must_name_its_day_and_that_days_local_midnight(api, site):
 
 def test_the_journal_downloads_as_csv_with_the_pages_filters(api, site):
     serial = site.serials[0]
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     events = [
-        {"kind": "event", "meter": serial, "at": (now - timedelta(hours=3)).isoformat(), "journal": "voltage",
-         "code": "17", "severity": "warning", "text": "Пропадание напряжения фазы A"},
-        {"kind": "event", "meter": serial, "at": (now - timedelta(hours=2)).isoformat(), "journal": "tamper",
-         "code": "5", "severity": "critical", "text": "=Вскрытие клеммной крышки"},
-        {"kind": "event", "meter": serial, "at": (now - timedelta(hours=1)).isoformat(), "journal": "power",
-         "code": "1", "severity": "critical", "text": "Отключение питания"},
+        {
+            "kind": "event",
+            "meter": serial,
+            "at": (now - timedelta(hours=3)).isoformat(),
+            "journal": "voltage",
+            "code": "17",
+            "severity": "warning",
+            "text": "Пропадание напряжения фазы A",
+        },
+        {
+            "kind": "event",
+            "meter": serial,
+            "at": (now - timedelta(hours=2)).isoformat(),
+            "journal": "tamper",
+            "code": "5",
+            "severity": "critical",
+            "text": "=Вскрытие клеммной крышки",
+        },
+        {
+            "kind": "event",
+            "meter": serial,
+            "at": (now - timedelta(hours=1)).isoformat(),
+            "journal": "power",
+            "code": "1",
+            "severity": "critical",
+            "text": "Отключение питания",
+        },
     ]
     assert site.agent.batch(events)[1]["accepted"] == 3
     rows = table_of(download(api, site, "events.csv?severity=critical"))
     assert rows[0] == ["Время", "Важность", "Журнал", "Код события", "Событие"]
     assert [r[1:] for r in rows[1:]] == [
         ["Авария", "Включение и отключение счётчика", "1", "Отключение питания"],
-        ["Авария", "Внешние воздействия", "5", "'=Вскрытие клеммной крышки"],   # text, never a formula
+        ["Авария", "Внешние воздействия", "5", "'=Вскрытие клеммной крышки"],  # text, never a formula
     ]
     local = (now - timedelta(hours=1)).astimezone(timezone(timedelta(hours=3)))
     assert rows[1][0] == f"{local:%d.%m.%Y %H:%M:%S}"
-    first, last = local_day(29), local_day(0)           # the journal's default: the last 30 days
+    first, last = local_day(29), local_day(0)  # the journal's default: the last 30 days
     assert download(api, site, "events.csv").headers["Content-Disposition"] == (
-        f'attachment; filename="events_{site.meter_ids[0][:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv"')
+        f'attachment; filename="events_{site.meter_ids[0][:8]}_{first:%Y%m%d}-{last:%Y%m%d}.csv"'
+    )
     assert download(api, site, "events.csv?from=2026-13-01").status_code == 422
 
 
@@ -132,8 +167,16 @@ def test_a_charts_points_download_as_csv(api, site):
     serial, day = site.serials[0], local_day(12)
     assert site.agent.batch([interval(serial, day, i, 0.125) for i in range(48)])[1]["accepted"] == 48
     rows = table_of(download(api, site, f"consumption.csv?scale=day&date={day}&channel=A%2B"))
-    assert rows[0] == ["Дата", "Начало", "Окончание", "A+, кВт·ч", "Данные", "Расчётных интервалов",
-                       "Без значения в счётчике", "Не поступило"]
+    assert rows[0] == [
+        "Дата",
+        "Начало",
+        "Окончание",
+        "A+, кВт·ч",
+        "Данные",
+        "Расчётных интервалов",
+        "Без значения в счётчике",
+        "Не поступило",
+    ]
     assert len(rows) == 49 and rows[1] == [f"{day:%d.%m.%Y}", "00:00", "00:30", "0,125", "достоверно", "0", "0", "0"]
     rows = table_of(download(api, site, f"consumption.csv?scale=month&date={day}&channel=R%2B"))
     assert rows[0][:3] == ["С", "По", "R+, квар·ч"]

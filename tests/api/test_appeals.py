@@ -1,4 +1,5 @@
 """Appeals: submission with a registration number, lists, the card, the staff console, notifications."""
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
-
-from helpers import (PDF_BYTES, count_calls, deliver_notifications, login, register_and_confirm, sent_emails, sent_sms,
-                     staff_login, staff_user, upload)
+from helpers import (
+    PDF_BYTES,
+    count_calls,
+    deliver_notifications,
+    login,
+    register_and_confirm,
+    sent_emails,
+    sent_sms,
+    staff_login,
+    staff_user,
+    upload,
+)
 
 NUMBER = re.compile(r"^\d{4}-\d{6}$")
 
@@ -28,8 +38,14 @@ def operator(api):
 
 
 def appeal_body(user, **overrides):
-    body = {"type": "complaint", "addressee": "Главный инженер", "topic": "Перепады напряжения",
-            "text": "Вечером напряжение падает до 180 В.", "contact_phone": user["phone"], "attachments": []}
+    body = {
+        "type": "complaint",
+        "addressee": "Главный инженер",
+        "topic": "Перепады напряжения",
+        "text": "Вечером напряжение падает до 180 В.",
+        "contact_phone": user["phone"],
+        "attachments": [],
+    }
     body.update(overrides)
     return body
 
@@ -44,10 +60,19 @@ def test_options_list_types_addressees_and_terms(api, user):
     status, options = api.get("/cases/options", token=user["token"])
     assert status == 200
     assert [o["code"] for o in options["appeal_types"]] == [
-        "information", "complaint", "unmetered_consumption", "grid_theft", "consultation"]
+        "information",
+        "complaint",
+        "unmetered_consumption",
+        "grid_theft",
+        "consultation",
+    ]
     assert options["appeal_types"][1]["title"] == "Жалоба"
     assert [o["code"] for o in options["service_types"]] == [
-        "reading_removal", "meter_commissioning", "supply_point_equipping", "meter_installation"]
+        "reading_removal",
+        "meter_commissioning",
+        "supply_point_equipping",
+        "meter_installation",
+    ]
     assert "Главный инженер" in options["addressees"]
     assert options["appeal_answer_days"] == 30 and options["max_text"] == 1000
 
@@ -83,12 +108,21 @@ def test_submission_is_notified_by_sms_email_and_feed(api, user):
     assert feed["items"][0]["title"] == f"Обращение № {card['number']} зарегистрировано"
 
 
-@pytest.mark.parametrize("overrides,path", [
-    ({"text": "я" * 1001}, "text"), ({"text": "   "}, "text"), ({"type": "praise"}, "type"),
-    ({"addressee": "Президент"}, "addressee"), ({"contact_phone": "123"}, "contact_phone"),
-    ({"topic": ""}, "topic"), ({"attachments": ["../../etc"]}, "attachments.0"),
-    ({"attachments": ["0" * 32]}, "attachments.0"), ({"attachments": ["a" * 32] * 6}, "attachments"),
-    ({"extra": 1}, "body")])
+@pytest.mark.parametrize(
+    "overrides,path",
+    [
+        ({"text": "я" * 1001}, "text"),
+        ({"text": "   "}, "text"),
+        ({"type": "praise"}, "type"),
+        ({"addressee": "Президент"}, "addressee"),
+        ({"contact_phone": "123"}, "contact_phone"),
+        ({"topic": ""}, "topic"),
+        ({"attachments": ["../../etc"]}, "attachments.0"),
+        ({"attachments": ["0" * 32]}, "attachments.0"),
+        ({"attachments": ["a" * 32] * 6}, "attachments"),
+        ({"extra": 1}, "body"),
+    ],
+)
 def test_invalid_appeals_are_refused_in_russian(api, user, overrides, path):
     status, answer = api.post("/appeals", appeal_body(user, **overrides), token=user["token"])
     assert status == 422
@@ -97,8 +131,11 @@ def test_invalid_appeals_are_refused_in_russian(api, user, overrides, path):
 
 
 def test_unconfirmed_or_foreign_uploads_cannot_be_attached(api, user):
-    status, ticket = api.post("/attachments/uploads", {"file_name": "a.pdf", "content_type": "application/pdf",
-                                                       "size": 10, "purpose": "appeal"}, token=user["token"])
+    status, ticket = api.post(
+        "/attachments/uploads",
+        {"file_name": "a.pdf", "content_type": "application/pdf", "size": 10, "purpose": "appeal"},
+        token=user["token"],
+    )
     status, answer = api.post("/appeals", appeal_body(user, attachments=[ticket["upload_id"]]), token=user["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "attachments.0"
     other = register_and_confirm(api)
@@ -150,8 +187,9 @@ def test_search_by_number_status_and_archive(api, user, operator):
     assert status == 422 and answer["error"]["fields"][0]["path"] == "number"
     # Newest first; the archive holds closed and rejected ones only.
     assert [i["id"] for i in api.get("/appeals", token=user["token"])[1]["items"]] == [second["id"], first["id"]]
-    api.post(f"/staff/appeals/{second['id']}/status", {"status": "rejected", "comment": "Дубль"},
-             token=operator["token"])
+    api.post(
+        f"/staff/appeals/{second['id']}/status", {"status": "rejected", "comment": "Дубль"}, token=operator["token"]
+    )
     archive = api.get("/appeals?archived=true", token=user["token"])[1]["items"]
     assert [(i["id"], i["archived"], i["status_title"]) for i in archive] == [(second["id"], True, "Отказано")]
     assert [i["id"] for i in api.get("/appeals?archived=false", token=user["token"])[1]["items"]] == [first["id"]]
@@ -173,12 +211,15 @@ def test_staff_take_answer_and_close_with_history_audit_and_notifications(api, u
     assert taken["applicant"]["name"] == "Иванов Иван Иванович" and taken["applicant"]["email"] == user["email"]
 
     answer_file = upload(api, operator["token"], file_name="Ответ.pdf", purpose="company_document")
-    status, answered = api.post(f"/staff/appeals/{card['id']}/answer",
-                                {"text": "Проведён замер, напряжение в норме.", "attachments": [answer_file]},
-                                token=operator["token"])
+    status, answered = api.post(
+        f"/staff/appeals/{card['id']}/answer",
+        {"text": "Проведён замер, напряжение в норме.", "attachments": [answer_file]},
+        token=operator["token"],
+    )
     assert status == 200 and answered["status"] == "answered"
-    status, closed = api.post(f"/staff/appeals/{card['id']}/status", {"status": "closed", "comment": "Готово"},
-                              token=operator["token"])
+    status, closed = api.post(
+        f"/staff/appeals/{card['id']}/status", {"status": "closed", "comment": "Готово"}, token=operator["token"]
+    )
     assert status == 200 and closed["status"] == "closed" and closed["archived"] is True
 
     status, seen = api.get(f"/appeals/{card['id']}", token=user["token"])
@@ -192,16 +233,22 @@ def test_staff_take_answer_and_close_with_history_audit_and_notifications(api, u
 
     deliver_notifications()
     sms = sent_sms(user["phone"])[before:]
-    assert sms == [f"Обращение № {card['number']}: статус «В работе». АО «Горэлектросеть»",
-                   f"Обращение № {card['number']}: статус «Дан ответ». АО «Горэлектросеть»",
-                   f"Обращение № {card['number']}: статус «Рассмотрение завершено». АО «Горэлектросеть»"]
+    assert sms == [
+        f"Обращение № {card['number']}: статус «В работе». АО «Горэлектросеть»",
+        f"Обращение № {card['number']}: статус «Дан ответ». АО «Горэлектросеть»",
+        f"Обращение № {card['number']}: статус «Рассмотрение завершено». АО «Горэлектросеть»",
+    ]
     mail = [m for m in sent_emails(user["email"]) if "Дан ответ" in m.subject]
     assert mail and "Ответ можно прочитать в личном кабинете" in mail[0].body
 
     actions = [(e.action, e.actor_login, e.details["to"]) for e in audit.for_target("appeal", card["id"])]
-    assert sorted(actions) == sorted([("appeal.take", operator["login"], "in_progress"),
-                                      ("appeal.answer", operator["login"], "answered"),
-                                      ("appeal.status", operator["login"], "closed")])
+    assert sorted(actions) == sorted(
+        [
+            ("appeal.take", operator["login"], "in_progress"),
+            ("appeal.answer", operator["login"], "answered"),
+            ("appeal.status", operator["login"], "closed"),
+        ]
+    )
 
 
 def test_illegal_transitions_are_refused_clearly(api, user, operator):
@@ -209,27 +256,32 @@ def test_illegal_transitions_are_refused_clearly(api, user, operator):
     path = f"/staff/appeals/{card['id']}"
     status, answer = api.post(f"{path}/status", {"status": "closed"}, token=operator["token"])
     assert status == 409 and answer["error"] == {
-        "code": "illegal_transition", "fields": [],
-        "message": "Нельзя перевести из статуса «Ожидает рассмотрения» в статус «Рассмотрение завершено»"}
+        "code": "illegal_transition",
+        "fields": [],
+        "message": "Нельзя перевести из статуса «Ожидает рассмотрения» в статус «Рассмотрение завершено»",
+    }
     assert api.post(f"{path}/answer", {"text": "Ответ"}, token=operator["token"])[0] == 409
     status, answer = api.post(f"{path}/status", {"status": "answered"}, token=operator["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "status"
     status, answer = api.post(f"{path}/status", {"status": "rejected"}, token=operator["token"])
     assert status == 422 and answer["error"]["fields"] == [{"path": "comment", "message": "Укажите причину отказа"}]
-    assert api.post(f"{path}/status", {"status": "in_progress"}, token=operator["token"])[1]["assignee"]["login"] == \
-        operator["login"]
-    assert api.post(f"{path}/status", {"status": "rejected", "comment": "Не по адресу"},
-                    token=operator["token"])[0] == 200
+    assert (
+        api.post(f"{path}/status", {"status": "in_progress"}, token=operator["token"])[1]["assignee"]["login"]
+        == operator["login"]
+    )
+    assert (
+        api.post(f"{path}/status", {"status": "rejected", "comment": "Не по адресу"}, token=operator["token"])[0] == 200
+    )
     status, answer = api.post(f"{path}/take", token=operator["token"])
     assert status == 409
     assert api.post(f"/staff/appeals/{'0' * 32}/take", token=operator["token"])[0] == 404
 
 
 def test_a_colleague_may_take_over_and_stale_changes_are_refused(api, user, operator):
+    from chalicelib.accounts.guard import authenticate
     from chalicelib.appeals.models import StatusChangeIn
     from chalicelib.appeals.repository import CaseRepository
     from chalicelib.appeals.staff import StaffCaseService
-    from chalicelib.accounts.guard import authenticate
 
     card = submit(api, user)
     api.post(f"/staff/appeals/{card['id']}/take", token=operator["token"])
@@ -247,12 +299,14 @@ def test_a_colleague_may_take_over_and_stale_changes_are_refused(api, user, oper
 
     service = StaffCaseService(repository=StaleRepository())
     with pytest.raises(Exception) as caught:
-        service.change_status(authenticate(operator["token"]), "appeal", card["id"],
-                              StatusChangeIn(status="rejected", comment="Повтор"))
+        service.change_status(
+            authenticate(operator["token"]), "appeal", card["id"], StatusChangeIn(status="rejected", comment="Повтор")
+        )
     assert getattr(caught.value, "status", None) == 409
 
 
 # --- the steps the staff card offers ---------------------------------------------------------
+
 
 def steps_of(card):
     return [(t["action"], t["status"], t["title"], t["needs"]) for t in card["transitions"]]
@@ -269,9 +323,13 @@ def case_in(api, user, operator, state):
     """A new appeal brought to `state` by `operator` (who is then its assignee)."""
     card = submit(api, user)
     path = f"/staff/appeals/{card['id']}"
-    moves = {"submitted": [], "in_progress": [("take", None)], "rejected": [("status", {"status": "rejected", "comment": "Не по адресу"})],
-             "answered": [("take", None), ("answer", {"text": "Ответ"})],
-             "closed": [("take", None), ("answer", {"text": "Ответ"}), ("status", {"status": "closed"})]}[state]
+    moves = {
+        "submitted": [],
+        "in_progress": [("take", None)],
+        "rejected": [("status", {"status": "rejected", "comment": "Не по адресу"})],
+        "answered": [("take", None), ("answer", {"text": "Ответ"})],
+        "closed": [("take", None), ("answer", {"text": "Ответ"}), ("status", {"status": "closed"})],
+    }[state]
     for action, body in moves:
         status, answer = api.post(f"{path}/{action}", body, token=operator["token"])
         assert status == 200, answer
@@ -285,7 +343,9 @@ def perform(api, path, step, token):
         return api.post(f"{path}/take", token=token)
     if action == "answer":
         return api.post(f"{path}/answer", {"text": "Ответ заявителю"}, token=token)
-    return api.post(f"{path}/status", {"status": target, "comment": "Причина" if "comment" in needs else ""}, token=token)
+    return api.post(
+        f"{path}/status", {"status": target, "comment": "Причина" if "comment" in needs else ""}, token=token
+    )
 
 
 def test_the_staff_card_lists_the_steps_of_each_status_for_this_employee(api, user, operator, settings_override):
@@ -319,15 +379,29 @@ def test_the_staff_card_lists_the_steps_of_each_status_for_this_employee(api, us
     assert "transitions" not in api.get(f"/appeals/{card['id']}", token=user["token"])[1]
 
 
-CANDIDATES = [("take", "in_progress"), ("answer", "answered"), ("status", "in_progress"), ("status", "rejected"),
-              ("status", "closed")]
+CANDIDATES = [
+    ("take", "in_progress"),
+    ("answer", "answered"),
+    ("status", "in_progress"),
+    ("status", "rejected"),
+    ("status", "closed"),
+]
 
 
-@pytest.mark.parametrize("state,who", [("submitted", "operator"), ("in_progress", "operator"),
-                                       ("in_progress", "admin"), ("answered", "admin"), ("closed", "operator"),
-                                       ("rejected", "admin")])
-def test_every_listed_step_succeeds_and_every_other_request_is_refused(api, user, operator, settings_override,
-                                                                        state, who):
+@pytest.mark.parametrize(
+    "state,who",
+    [
+        ("submitted", "operator"),
+        ("in_progress", "operator"),
+        ("in_progress", "admin"),
+        ("answered", "admin"),
+        ("closed", "operator"),
+        ("rejected", "admin"),
+    ],
+)
+def test_every_listed_step_succeeds_and_every_other_request_is_refused(
+    api, user, operator, settings_override, state, who
+):
     settings_override(cases_per_hour=100)
     actor = operator if who == "operator" else staff_user(api, "admin")
     probe = case_in(api, user, operator, state)
@@ -336,15 +410,17 @@ def test_every_listed_step_succeeds_and_every_other_request_is_refused(api, user
     for step in listed:  # each on a case of its own in the same state
         card = case_in(api, user, operator, state)
         path = f"/staff/appeals/{card['id']}"
-        status, after = perform(api, path, (step["action"], step["status"], step["title"], step["needs"]),
-                                actor["token"])
+        status, after = perform(
+            api, path, (step["action"], step["status"], step["title"], step["needs"]), actor["token"]
+        )
         assert status == 200 and after["status"] == step["status"], (state, who, step, after)
         if step["action"] == "take":
             assert after["assignee"]["user_id"] == actor["user_id"]
         if step["needs"] == ["comment"]:  # and without what it needs it is refused
             other = case_in(api, user, operator, state)
-            status, answer = api.post(f"/staff/appeals/{other['id']}/status", {"status": step["status"]},
-                                      token=actor["token"])
+            status, answer = api.post(
+                f"/staff/appeals/{other['id']}/status", {"status": step["status"]}, token=actor["token"]
+            )
             assert status == 422 and answer["error"]["fields"][0]["path"] == "comment"
 
     path = f"/staff/appeals/{probe['id']}"
@@ -355,8 +431,9 @@ def test_every_listed_step_succeeds_and_every_other_request_is_refused(api, user
         if (action, target) == ("status", "in_progress") and ("take", "in_progress") in offered and state != target:
             continue  # a new case goes into work by «Взять в работу»; POST …/status in_progress is that same step
         before = api.get(path, token=actor["token"])[1]
-        status, answer = perform(api, path, (action, target, "", ["comment"] if action == "status" else []),
-                                 actor["token"])
+        status, answer = perform(
+            api, path, (action, target, "", ["comment"] if action == "status" else []), actor["token"]
+        )
         if status == 200:  # only taking one's own open case again, which is not offered and changes nothing
             assert action == "take" and before["assignee"]["user_id"] == actor["user_id"], (state, who, action, target)
             assert answer["updated_at"] == before["updated_at"] and answer["history"] == before["history"]
@@ -370,11 +447,14 @@ def test_every_listed_step_succeeds_and_every_other_request_is_refused(api, user
 def test_engineers_and_consumers_have_no_staff_appeal_routes(api, user, role):
     card = submit(api, user)
     token = user["token"] if role == "consumer" else staff_user(api, role)["token"]
-    for method, path, body in (("GET", "/staff/appeals", None), ("GET", f"/staff/appeals/{card['id']}", None),
-                               ("POST", f"/staff/appeals/{card['id']}/take", None),
-                               ("POST", f"/staff/appeals/{card['id']}/status", {"status": "in_progress"}),
-                               ("POST", f"/staff/appeals/{card['id']}/answer", {"text": "x"}),
-                               ("GET", "/staff/service-requests", None)):
+    for method, path, body in (
+        ("GET", "/staff/appeals", None),
+        ("GET", f"/staff/appeals/{card['id']}", None),
+        ("POST", f"/staff/appeals/{card['id']}/take", None),
+        ("POST", f"/staff/appeals/{card['id']}/status", {"status": "in_progress"}),
+        ("POST", f"/staff/appeals/{card['id']}/answer", {"text": "x"}),
+        ("GET", "/staff/service-requests", None),
+    ):
         status, answer = api.call(method, path, body, token=token)
         assert status == 403 and answer["error"]["code"] == "forbidden", path
 
@@ -389,13 +469,16 @@ def test_overdue_cases_are_flagged_and_filtered(api, user, operator):
         # Tokens issued a month ago have expired: sign in again "then".
         operator_token = staff_login(api, operator["login"], password="Staff12345pass")["access_token"]
         user_token = login(api, user["login"])["access_token"]
-        status, found = api.get("/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100",
-                                token=operator_token)
+        status, found = api.get(
+            "/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100", token=operator_token
+        )
         assert status == 200, found
         items = {i["id"]: i for i in found["items"]}
         while found["next_cursor"] and card["id"] not in items:
-            found = api.get(f"/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100"
-                            f"&cursor={found['next_cursor']}", token=operator_token)[1]
+            found = api.get(
+                f"/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100&cursor={found['next_cursor']}",
+                token=operator_token,
+            )[1]
             items.update({i["id"]: i for i in found["items"]})
         assert items[card["id"]]["overdue"] is True
         assert api.get(f"/appeals/{card['id']}", token=user_token)[1]["overdue"] is True
@@ -403,8 +486,7 @@ def test_overdue_cases_are_flagged_and_filtered(api, user, operator):
     finally:
         clock.set_clock(None)
     operator_token = staff_login(api, operator["login"], password="Staff12345pass")["access_token"]
-    fresh = api.get("/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100",
-                    token=operator_token)[1]
+    fresh = api.get("/staff/appeals?status=submitted&overdue=true&type=grid_theft&limit=100", token=operator_token)[1]
     assert card["id"] not in [i["id"] for i in fresh["items"]]
 
 
@@ -429,11 +511,15 @@ def test_staff_queue_pages_with_a_cursor_and_finds_by_number(api, user, operator
 def test_lists_and_cards_cost_at_most_two_dynamodb_calls(api, user, operator):
     upload_id = upload(api, user["token"])
     card = submit(api, user, attachments=[upload_id])
-    for path, token in (("/appeals", user["token"]), ("/cases", user["token"]),
-                        ("/appeals?archived=true&number=1", user["token"]), (f"/appeals/{card['id']}", user["token"]),
-                        (f"/appeals/{card['id']}/files/{upload_id}", user["token"]),
-                        ("/staff/appeals?status=submitted&overdue=true", operator["token"]),
-                        (f"/staff/appeals/{card['id']}", operator["token"])):
+    for path, token in (
+        ("/appeals", user["token"]),
+        ("/cases", user["token"]),
+        ("/appeals?archived=true&number=1", user["token"]),
+        (f"/appeals/{card['id']}", user["token"]),
+        (f"/appeals/{card['id']}/files/{upload_id}", user["token"]),
+        ("/staff/appeals?status=submitted&overdue=true", operator["token"]),
+        (f"/staff/appeals/{card['id']}", operator["token"]),
+    ):
         with count_calls("dynamodb") as calls:
             status, _ = api.get(path, token=token)
         assert status == 200 and len(calls) <= 2 and not any(c.startswith("Scan") for c in calls), (path, calls)

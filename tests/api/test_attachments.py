@@ -1,4 +1,5 @@
 """Uploads through presigned POST, checked on confirmation; nothing unsafe stays in the bucket."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,6 @@ from datetime import timedelta
 
 import boto3
 import pytest
-
 from helpers import PDF_BYTES, PNG_BYTES, login, post_to_s3, register_and_confirm, staff_user, upload
 
 
@@ -19,8 +19,13 @@ def user(api):
 
 
 def ticket_for(api, token, data=PDF_BYTES, **overrides):
-    body = {"file_name": "Скан.pdf", "content_type": "application/pdf", "size": len(data), "purpose": "appeal",
-            **overrides}
+    body = {
+        "file_name": "Скан.pdf",
+        "content_type": "application/pdf",
+        "size": len(data),
+        "purpose": "appeal",
+        **overrides,
+    }
     return api.post("/attachments/uploads", body, token=token)
 
 
@@ -48,28 +53,55 @@ def test_presigned_post_uploads_bytes_and_confirm_checks_them(api, aws, user):
     assert post_to_s3(ticket, PDF_BYTES) == 204
     status, file = api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=user["token"])
     assert status == 200
-    assert file == {"id": ticket["upload_id"], "name": "Скан.pdf", "content_type": "application/pdf",
-                    "size": len(PDF_BYTES), "uploaded_at": file["uploaded_at"], "from_company": False}
+    assert file == {
+        "id": ticket["upload_id"],
+        "name": "Скан.pdf",
+        "content_type": "application/pdf",
+        "size": len(PDF_BYTES),
+        "uploaded_at": file["uploaded_at"],
+        "from_company": False,
+    }
     # Confirming twice is harmless.
     assert api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=user["token"]) == (200, file)
     assert stored(aws, key) == [key]
 
 
-@pytest.mark.parametrize("name,content_type", [
-    ("scan.png", "image/png"), ("photo.JPG", "image/jpeg"), ("фото.jpeg", "image/jpeg"),
-    ("docs.zip", "application/zip"), ("docs.zip", "application/x-zip-compressed"),
-    ("docs.rar", "application/vnd.rar"), ("docs.rar", "application/x-rar-compressed")])
+@pytest.mark.parametrize(
+    "name,content_type",
+    [
+        ("scan.png", "image/png"),
+        ("photo.JPG", "image/jpeg"),
+        ("фото.jpeg", "image/jpeg"),
+        ("docs.zip", "application/zip"),
+        ("docs.zip", "application/x-zip-compressed"),
+        ("docs.rar", "application/vnd.rar"),
+        ("docs.rar", "application/x-rar-compressed"),
+    ],
+)
 def test_every_allowed_kind_is_accepted(api, user, name, content_type):
-    data = {"image/png": PNG_BYTES, "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
-            "application/zip": b"PK\x03\x04\x14\x00\x00\x00", "application/x-zip-compressed": b"PK\x03\x04\x14\x00",
-            "application/vnd.rar": b"Rar!\x1a\x07\x01\x00\x00", "application/x-rar-compressed": b"Rar!\x1a\x07\x00"}
+    data = {
+        "image/png": PNG_BYTES,
+        "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+        "application/zip": b"PK\x03\x04\x14\x00\x00\x00",
+        "application/x-zip-compressed": b"PK\x03\x04\x14\x00",
+        "application/vnd.rar": b"Rar!\x1a\x07\x01\x00\x00",
+        "application/x-rar-compressed": b"Rar!\x1a\x07\x00",
+    }
     upload(api, user["token"], data=data[content_type] + b"\x00" * 100, file_name=name, content_type=content_type)
 
 
-@pytest.mark.parametrize("name,content_type", [
-    ("program.exe", "application/octet-stream"), ("скан.pdf", "image/png"), ("image.png", "application/pdf"),
-    ("page.html", "text/html"), ("archive.7z", "application/x-7z-compressed"), ("no-extension", "application/pdf"),
-    ("scan.pdf", "application/octet-stream")])
+@pytest.mark.parametrize(
+    "name,content_type",
+    [
+        ("program.exe", "application/octet-stream"),
+        ("скан.pdf", "image/png"),
+        ("image.png", "application/pdf"),
+        ("page.html", "text/html"),
+        ("archive.7z", "application/x-7z-compressed"),
+        ("no-extension", "application/pdf"),
+        ("scan.pdf", "application/octet-stream"),
+    ],
+)
 def test_wrong_types_are_refused_before_any_upload(api, user, name, content_type):
     status, answer = ticket_for(api, user["token"], file_name=name, content_type=content_type)
     assert status == 422
@@ -78,8 +110,12 @@ def test_wrong_types_are_refused_before_any_upload(api, user, name, content_type
 
 
 def test_path_like_names_are_reduced_to_their_last_part(api, aws, user):
-    for raw, expected in (("../../etc/Договор.pdf", "Договор.pdf"), ("C:\\Users\\Иван\\скан.pdf", "скан.pdf"),
-                          ("evil\u202egpj.pdf", "evilgpj.pdf"), ("a\x00b\nc.pdf", "abc.pdf")):
+    for raw, expected in (
+        ("../../etc/Договор.pdf", "Договор.pdf"),
+        ("C:\\Users\\Иван\\скан.pdf", "скан.pdf"),
+        ("evil\u202egpj.pdf", "evilgpj.pdf"),
+        ("a\x00b\nc.pdf", "abc.pdf"),
+    ):
         status, ticket = ticket_for(api, user["token"], file_name=raw)
         assert status == 201, raw
         assert ticket["fields"]["key"].endswith(ticket["upload_id"])  # the name never reaches the key
@@ -104,8 +140,7 @@ def test_real_oversize_is_deleted_and_refused(api, aws, user, settings_override)
     assert status == 201
     post_to_s3(ticket, big)
     status, answer = api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=user["token"])
-    assert status == 422 and answer["error"] == {"code": "upload_rejected", "message": "Файл больше 1 МБ",
-                                                 "fields": []}
+    assert status == 422 and answer["error"] == {"code": "upload_rejected", "message": "Файл больше 1 МБ", "fields": []}
     assert stored(aws, ticket["fields"]["key"]) == []
     assert api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=user["token"])[0] == 404
 
@@ -124,8 +159,9 @@ def test_content_not_matching_its_type_is_deleted_and_refused(api, aws, user, da
     post_to_s3(ticket, data)
     status, answer = api.post(f"/attachments/uploads/{ticket['upload_id']}/confirm", token=user["token"])
     assert status == 422
-    assert answer["error"]["message"] == ("Содержимое файла не соответствует его типу. "
-                                          "Допустимы файлы PDF, JPG, PNG, ZIP и RAR")
+    assert answer["error"]["message"] == (
+        "Содержимое файла не соответствует его типу. Допустимы файлы PDF, JPG, PNG, ZIP и RAR"
+    )
     assert stored(aws, ticket["fields"]["key"]) == []
 
 

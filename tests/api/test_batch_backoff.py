@@ -1,8 +1,9 @@
 """Meter events DynamoDB leaves unprocessed (over a partition's throughput) are all stored in the end,
 after jittered waits (chalicelib/core/backoff.py)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ class _Throttled:
     def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
         if self.times:
             self.times -= 1
-            (table, requests), = RequestItems.items()
+            ((table, requests),) = RequestItems.items()
             if requests[:-1]:
                 self._client.batch_write_item(RequestItems={table: requests[:-1]})
             return {"UnprocessedItems": {table: requests[-1:]}}
@@ -43,8 +44,13 @@ def test_meter_events_throttled_by_dynamodb_are_all_stored(aws: Any, waits: list
     from chalicelib.core.aws import client
 
     repo = AiisRepository(client=_Throttled(client("dynamodb"), times=3))
-    events = [(EventRecord("backoff-meter", datetime(2026, 3, 1, 0, i, tzinfo=timezone.utc), "power", f"E{i}",
-                           "info", "Событие"), f"2026-03-01T00:{i:02d}:00Z") for i in range(30)]
+    events = [
+        (
+            EventRecord("backoff-meter", datetime(2026, 3, 1, 0, i, tzinfo=UTC), "power", f"E{i}", "info", "Событие"),
+            f"2026-03-01T00:{i:02d}:00Z",
+        )
+        for i in range(30)
+    ]
     repo.put_events(events)
 
     stored, more = repo.events("backoff-meter", "2026-03-01", "2026-03-02", (), None, 100)

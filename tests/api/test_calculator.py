@@ -1,7 +1,8 @@
 """The public connection-cost calculator (seed 002, «Калькулятор»)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def test_anyone_gets_both_costs_the_preferential_fee_and_the_disclaimer(api):
@@ -18,9 +19,17 @@ def test_anyone_gets_both_costs_the_preferential_fee_and_the_disclaimer(api):
 
 
 def test_companies_get_no_preferential_fee(api):
-    status, result = api.post("/connection-calculator", {"power_kw": 120, "distance_m": 800, "voltage": "10",
-                                                         "applicant_kind": "company", "reliability": "II",
-                                                         "construction": "cable"})
+    status, result = api.post(
+        "/connection-calculator",
+        {
+            "power_kw": 120,
+            "distance_m": 800,
+            "voltage": "10",
+            "applicant_kind": "company",
+            "reliability": "II",
+            "construction": "cable",
+        },
+    )
     assert status == 200 and result["preferential"]["applies"] is False
     assert result["preferential"]["amount_with_vat"] is None
     assert "физическим лицам" in result["preferential"]["conditions"]
@@ -32,13 +41,14 @@ def test_input_is_checked_in_russian(api):
     assert {f["path"] for f in answer["error"]["fields"]} == {"power_kw", "distance_m", "voltage"}
     status, answer = api.post("/connection-calculator", {"power_kw": 500, "distance_m": 100, "voltage": "110"})
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "voltage", "message": "Для напряжения 35 кВ и выше плата рассчитывается по индивидуальному проекту"}]
+        {"path": "voltage", "message": "Для напряжения 35 кВ и выше плата рассчитывается по индивидуальному проекту"}
+    ]
 
 
 def test_next_year_uses_the_latest_published_rates_and_says_so(api):
     from chalicelib.core import clock
 
-    clock.set_clock(lambda: datetime(2027, 2, 1, 9, 0, tzinfo=timezone.utc))
+    clock.set_clock(lambda: datetime(2027, 2, 1, 9, 0, tzinfo=UTC))
     try:
         status, result = api.post("/connection-calculator", {"power_kw": 10, "distance_m": 0, "voltage": "0.23"})
     finally:

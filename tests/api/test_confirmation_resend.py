@@ -1,13 +1,22 @@
 """«Отправить письмо ещё раз»: a new registration link replaces a lost or expired one, without
 revealing which accounts exist."""
+
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
+from helpers import (
+    confirm_link_token,
+    deliver_notifications,
+    login,
+    person_payload,
+    register_and_confirm,
+    sent_emails,
+    solve_pow,
+)
+
 from chalicelib.core import clock
-from helpers import (confirm_link_token, deliver_notifications, login, person_payload, register_and_confirm,
-                     sent_emails, solve_pow)
 
 RESEND = "/auth/confirmation/resend"
 SUBJECT_CONFIRM = "Подтверждение регистрации в личном кабинете"
@@ -87,9 +96,12 @@ def test_same_answer_for_unknown_confirmed_and_unconfirmed_accounts(api):
 def test_letter_goes_only_to_the_address_stored_on_the_account(api):
     user = register_pending(api)
     # The body cannot name a destination: unknown members are refused, not used.
-    status, answer = api.post(RESEND, {"identifier": user["login"], "email": "attacker@example.ru",
-                                       "pow": solve_pow(api)})
-    assert status == 422 and answer["error"]["fields"] == [{"path": "body", "message": "В запросе есть поля, которые не предусмотрены"}]
+    status, answer = api.post(
+        RESEND, {"identifier": user["login"], "email": "attacker@example.ru", "pow": solve_pow(api)}
+    )
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "body", "message": "В запросе есть поля, которые не предусмотрены"}
+    ]
     assert resend(api, user["login"].upper())[0] == 202
     assert subjects(user["email"]) == [SUBJECT_CONFIRM, SUBJECT_CONFIRM]
     assert sent_emails("attacker@example.ru") == []

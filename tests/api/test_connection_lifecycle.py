@@ -2,6 +2,7 @@
 released; a submitted application is withdrawn with a reason (the responsible employee told, staff
 can do nothing more with it); the public check finds it by the full ФИО or the organisation's name
 and shows «Тип заявки» and «В связи с» (seed 002 §4.6.4, рис. 16)."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,9 +10,17 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-
-from connection_helpers import (FORWARD, attach, complete_draft, create, organisation, person, staff_move, submitted,
-                                walk)
+from connection_helpers import (
+    FORWARD,
+    attach,
+    complete_draft,
+    create,
+    organisation,
+    person,
+    staff_move,
+    submitted,
+    walk,
+)
 from helpers import deliver_notifications, sent_emails, staff_user
 
 
@@ -33,6 +42,7 @@ def uploads_of(card) -> list:
 
 
 # --- deleting a draft ------------------------------------------------------------------------------
+
 
 def test_a_draft_is_deleted_gone_from_the_list_and_its_files_released_to_the_sweep(api, user):
     from chalicelib.attachments.service import AttachmentService
@@ -90,26 +100,34 @@ def test_only_the_owners_draft_can_be_deleted(api, user):
 def test_a_removed_file_of_a_draft_is_released_too(api, user):
     card = complete_draft(api, user["token"])
     document = card["documents"][0]
-    assert api.call("DELETE", f"/connection-applications/{card['id']}/documents/{document['id']}",
-                    token=user["token"])[0] == 204
+    assert (
+        api.call("DELETE", f"/connection-applications/{card['id']}/documents/{document['id']}", token=user["token"])[0]
+        == 204
+    )
     [upload] = _still_there([document["id"]])
     assert upload.status == "confirmed" and upload.attached_to is None
 
 
 # --- withdrawal ------------------------------------------------------------------------------------
 
+
 def test_withdrawal_closes_the_application_tells_the_employee_and_ends_staff_work(api, user, engineer):
     card = submitted(api, user["token"])
     assert "withdraw" in card["actions"]
     api.post(f"/staff/connection-applications/{card['id']}/take", token=engineer["token"])
     deliver_notifications()
-    status, card = api.post(f"/connection-applications/{card['id']}/withdraw",
-                            {"reason": "Передумали строить дом"}, token=user["token"])
+    status, card = api.post(
+        f"/connection-applications/{card['id']}/withdraw", {"reason": "Передумали строить дом"}, token=user["token"]
+    )
     assert status == 200, card
     assert (card["status"], card["status_title"]) == ("withdrawn", "Отозвана заявителем")
-    assert card["history"][-1] | {"at": None} == {"at": None, "status": "withdrawn",
-                                                    "status_title": "Отозвана заявителем", "by": "applicant",
-                                                    "comment": "Передумали строить дом"}
+    assert card["history"][-1] | {"at": None} == {
+        "at": None,
+        "status": "withdrawn",
+        "status_title": "Отозвана заявителем",
+        "by": "applicant",
+        "comment": "Передумали строить дом",
+    }
     assert "withdraw" not in card["actions"]
     deliver_notifications()
     [told] = [m for m in sent_emails(engineer["email"]) if "отозвана заявителем" in m.subject]
@@ -121,9 +139,11 @@ def test_withdrawal_closes_the_application_tells_the_employee_and_ends_staff_wor
     staff_card = api.get(f"/staff/connection-applications/{card['id']}", token=engineer["token"])[1]
     assert staff_card["transitions"] == []
     for target in ("registered", "annulled", "checking"):
-        status, answer = api.post(f"/staff/connection-applications/{card['id']}/status",
-                                  {"status": target, "version": staff_card["version"], "comment": "x"},
-                                  token=engineer["token"])
+        status, answer = api.post(
+            f"/staff/connection-applications/{card['id']}/status",
+            {"status": target, "version": staff_card["version"], "comment": "x"},
+            token=engineer["token"],
+        )
         assert status == 409, (target, answer)
     assert api.post(f"/staff/connection-applications/{card['id']}/take", token=engineer["token"])[0] == 409
     open_queue = api.get("/staff/connection-applications?limit=100", token=engineer["token"])[1]["items"]
@@ -144,35 +164,42 @@ def test_withdrawal_needs_a_reason_and_ends_with_the_contract(api, user, enginee
     assert status == 422
     card = walk(api, engineer["token"], card, FORWARD[:3])
     assert card["status"] == "contract_concluded"
-    status, answer = api.post(f"/connection-applications/{card['id']}/withdraw", {"reason": "Дорого"},
-                              token=user["token"])
+    status, answer = api.post(
+        f"/connection-applications/{card['id']}/withdraw", {"reason": "Дорого"}, token=user["token"]
+    )
     assert status == 409
-    assert answer["error"]["message"] == ("Заявку в статусе «Договор заключён» нельзя перевести в статус "
-                                          "«Отозвана заявителем»")
+    assert answer["error"]["message"] == (
+        "Заявку в статусе «Договор заключён» нельзя перевести в статус «Отозвана заявителем»"
+    )
     draft = create(api, user["token"])
     assert api.post(f"/connection-applications/{draft['id']}/withdraw", {"reason": "x"}, token=user["token"])[0] == 409
     stranger = person(api)
     other = submitted(api, user["token"])
-    assert api.post(f"/connection-applications/{other['id']}/withdraw", {"reason": "x"},
-                    token=stranger["token"])[0] == 404
+    assert (
+        api.post(f"/connection-applications/{other['id']}/withdraw", {"reason": "x"}, token=stranger["token"])[0] == 404
+    )
 
 
 def test_staff_cannot_withdraw_for_the_applicant(api, user, engineer):
     card = submitted(api, user["token"])
-    status, answer = api.post(f"/staff/connection-applications/{card['id']}/status",
-                              {"status": "withdrawn", "version": card["version"], "comment": "x"},
-                              token=engineer["token"])
+    status, answer = api.post(
+        f"/staff/connection-applications/{card['id']}/status",
+        {"status": "withdrawn", "version": card["version"], "comment": "x"},
+        token=engineer["token"],
+    )
     assert status == 409 and answer["error"]["message"] == "Этот шаг выполняет заявитель"
 
 
 def test_withdrawing_while_awaiting_documents_is_allowed(api, user, engineer):
     card = staff_move(api, engineer["token"], submitted(api, user["token"]), "awaiting_documents", comment="Нет плана")
-    status, card = api.post(f"/connection-applications/{card['id']}/withdraw", {"reason": "Продали участок"},
-                            token=user["token"])
+    status, card = api.post(
+        f"/connection-applications/{card['id']}/withdraw", {"reason": "Продали участок"}, token=user["token"]
+    )
     assert status == 200 and card["status"] == "withdrawn"
 
 
 # --- the public check ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def own_ip(settings_override):
@@ -181,15 +208,15 @@ def own_ip(settings_override):
 
 
 def check(api, number: str, name: str, headers: dict[str, str]):
-    return api.get("/public/connection-applications/status?" + urlencode({"number": number, "name": name}),
-                   headers=headers)
+    return api.get(
+        "/public/connection-applications/status?" + urlencode({"number": number, "name": name}), headers=headers
+    )
 
 
 def test_the_public_check_accepts_the_full_name_ignoring_case_yo_and_spaces(api, own_ip):
     user = person(api)
     card = submitted(api, user["token"], last_name="Ёлкин", first_name="Пётр", middle_name="Семёнович")
-    for name in ("Ёлкин Пётр Семёнович", "елкин петр семенович", "  ЕЛКИН   Пётр  семёнович ", "Елкин",
-                 "Ёлкин Пётр"):
+    for name in ("Ёлкин Пётр Семёнович", "елкин петр семенович", "  ЕЛКИН   Пётр  семёнович ", "Елкин", "Ёлкин Пётр"):
         status, found = check(api, card["number"], name, own_ip)
         assert status == 200, name
     assert found["category_title"] == "Физические лица до 15 кВт для бытовых нужд"
@@ -200,9 +227,18 @@ def test_the_public_check_accepts_the_full_name_ignoring_case_yo_and_spaces(api,
 
 def test_the_public_check_of_an_organisation_shows_type_and_reason(api, own_ip):
     company = organisation(api)
-    card = submitted(api, company["token"], category="upto_150",
-                     technical={"requested_kw": 100, "voltage": "0.4", "okved": "47.11", "contract_type": "supply",
-                                "retail_company": "ПАО «ТНС энерго»"})
+    card = submitted(
+        api,
+        company["token"],
+        category="upto_150",
+        technical={
+            "requested_kw": 100,
+            "voltage": "0.4",
+            "okved": "47.11",
+            "contract_type": "supply",
+            "retail_company": "ПАО «ТНС энерго»",
+        },
+    )
     status, found = check(api, card["number"], "  общество с ограниченной ответственностью «РОМАШКА» ", own_ip)
     assert status == 200
     assert (found["category"], found["category_title"]) == ("upto_150", "До 150 кВт включительно")

@@ -1,12 +1,12 @@
 """The public «Проверить заявку» (seed 002): number plus surname or organisation name; status and dates
 only; a wrong name is indistinguishable from an unknown number; limited per client IP."""
+
 from __future__ import annotations
 
 import uuid
 from urllib.parse import urlencode
 
 import pytest
-
 from connection_helpers import create, organisation, person, submitted
 
 NOT_FOUND = "Заявка с таким номером и фамилией (наименованием организации) не найдена"
@@ -20,8 +20,9 @@ def own_ip(settings_override):
 
 
 def check(api, number: str, name: str, headers: dict[str, str]) -> tuple[int, dict]:
-    return api.get("/public/connection-applications/status?" + urlencode({"number": number, "name": name}),
-                   headers=headers)
+    return api.get(
+        "/public/connection-applications/status?" + urlencode({"number": number, "name": name}), headers=headers
+    )
 
 
 def test_status_and_dates_only_for_the_right_surname_in_any_case(api, own_ip):
@@ -30,10 +31,17 @@ def test_status_and_dates_only_for_the_right_surname_in_any_case(api, own_ip):
     for name in ("Иванов", "иванов", " ИВАНОВ "):
         status, found = check(api, card["number"], name, own_ip)
         assert status == 200, found
-        assert found == {"number": card["number"], "status": "checking", "status_title": "Проверка заявки",
-                         "submitted_on": card["number"][:10], "updated_on": card["number"][:10],
-                         "reason": "first", "reason_title": "Присоединение впервые", "category": "household_15",
-                         "category_title": "Физические лица до 15 кВт для бытовых нужд"}
+        assert found == {
+            "number": card["number"],
+            "status": "checking",
+            "status_title": "Проверка заявки",
+            "submitted_on": card["number"][:10],
+            "updated_on": card["number"][:10],
+            "reason": "first",
+            "reason_title": "Присоединение впервые",
+            "category": "household_15",
+            "category_title": "Физические лица до 15 кВт для бытовых нужд",
+        }
     status, found = check(api, f" {card['number']} ", "иванов", own_ip)
     assert status == 200
 
@@ -41,20 +49,30 @@ def test_status_and_dates_only_for_the_right_surname_in_any_case(api, own_ip):
 def test_a_wrong_name_and_an_unknown_number_get_the_same_answer(api, own_ip):
     user = person(api)
     card = submitted(api, user["token"])
-    answers = [check(api, card["number"], "Петров", own_ip),
-               check(api, "2020-01-10-702-5", "Иванов", own_ip),
-               check(api, "7874", "Иванов", own_ip),
-               check(api, card["number"], "Иван", own_ip)]
+    answers = [
+        check(api, card["number"], "Петров", own_ip),
+        check(api, "2020-01-10-702-5", "Иванов", own_ip),
+        check(api, "7874", "Иванов", own_ip),
+        check(api, card["number"], "Иван", own_ip),
+    ]
     assert all(a == (404, {"error": {"code": "not_found", "message": NOT_FOUND, "fields": []}}) for a in answers)
 
 
 def test_organisations_are_found_by_short_or_full_name(api, own_ip):
     company = organisation(api)
-    card = submitted(api, company["token"], category="upto_150",
-                     technical={"requested_kw": 100, "voltage": "0.4", "okved": "47.11", "contract_type": "supply",
-                                "retail_company": "ПАО «ТНС энерго»"})
-    for name in ("ООО «Ромашка»", "ооо \"ромашка\"", "Ромашка",
-                 "Общество с ограниченной ответственностью «Ромашка»"):
+    card = submitted(
+        api,
+        company["token"],
+        category="upto_150",
+        technical={
+            "requested_kw": 100,
+            "voltage": "0.4",
+            "okved": "47.11",
+            "contract_type": "supply",
+            "retail_company": "ПАО «ТНС энерго»",
+        },
+    )
+    for name in ("ООО «Ромашка»", 'ооо "ромашка"', "Ромашка", "Общество с ограниченной ответственностью «Ромашка»"):
         assert check(api, card["number"], name, own_ip)[0] == 200, name
     assert check(api, card["number"], "Лютик", own_ip)[0] == 404
 

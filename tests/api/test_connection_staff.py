@@ -1,15 +1,14 @@
 """Grid-connection applications in the staff console: queue, take, every status step with its
 notification and audit record, ТУ and account numbers, company documents, overdue deadlines,
 concurrent numbering."""
+
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
 import pytest
-
-from connection_helpers import (AFTER_READINESS, FORWARD, complete_draft, create, person, staff_move, submitted,
-                                walk)
+from connection_helpers import AFTER_READINESS, FORWARD, complete_draft, create, person, staff_move, submitted, walk
 from helpers import deliver_notifications, login, sent_emails, sent_sms, staff_login, staff_user, upload
 
 
@@ -35,8 +34,7 @@ def queue_rows(api, token: str, query: str) -> list[dict]:
     page = api.get(f"/staff/connection-applications?limit=100{query}", token=token)[1]
     rows = list(page["items"])
     while page["next_cursor"]:
-        page = api.get(f"/staff/connection-applications?limit=100{query}&cursor={page['next_cursor']}",
-                       token=token)[1]
+        page = api.get(f"/staff/connection-applications?limit=100{query}&cursor={page['next_cursor']}", token=token)[1]
         rows += page["items"]
     return rows
 
@@ -57,8 +55,16 @@ def test_the_whole_way_with_a_notification_and_an_audit_record_at_every_step(api
     card = walk(api, engineer["token"], card, AFTER_READINESS)
     assert card["status"] == "closed" and card["account_number"] == "3600123456"
     assert [h["status"] for h in card["history"]] == [
-        "checking", "registered", "contract_sent", "contract_concluded", "works", "readiness_reported", "inspection",
-        "connected", "closed"]
+        "checking",
+        "registered",
+        "contract_sent",
+        "contract_concluded",
+        "works",
+        "readiness_reported",
+        "inspection",
+        "connected",
+        "closed",
+    ]
     assert [h["by"] for h in card["history"]] == ["applicant"] + ["company"] * 4 + ["applicant"] + ["company"] * 3
     assert card["transitions"] == []
     # Every change is notified: 8 changes after submission, each by SMS, e-mail and in the feed.
@@ -81,27 +87,41 @@ def test_steps_need_their_data_and_illegal_ones_are_refused_in_russian(api, user
     card = submitted(api, user["token"])
     path = f"/staff/connection-applications/{card['id']}/status"
     status, answer = api.post(path, {"status": "contract_sent", "version": card["version"]}, token=engineer["token"])
-    assert status == 409 and answer["error"]["message"] == ("Заявку в статусе «Проверка заявки» нельзя перевести в "
-                                                            "статус «Направлены договор и технические условия»")
-    status, answer = api.post(path, {"status": "awaiting_documents", "version": card["version"]},
-                              token=engineer["token"])
+    assert status == 409 and answer["error"]["message"] == (
+        "Заявку в статусе «Проверка заявки» нельзя перевести в статус «Направлены договор и технические условия»"
+    )
+    status, answer = api.post(
+        path, {"status": "awaiting_documents", "version": card["version"]}, token=engineer["token"]
+    )
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "comment", "message": "Укажите комментарий для заявителя"}]
-    status, answer = api.post(path, {"status": "registered", "version": card["version"],
-                                     "account_number": "3600123456"}, token=engineer["token"])
+        {"path": "comment", "message": "Укажите комментарий для заявителя"}
+    ]
+    status, answer = api.post(
+        path,
+        {"status": "registered", "version": card["version"], "account_number": "3600123456"},
+        token=engineer["token"],
+    )
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "account_number", "message": "Для этого шага поле не заполняется"}]
+        {"path": "account_number", "message": "Для этого шага поле не заполняется"}
+    ]
     card = staff_move(api, engineer["token"], card, "registered", comment="Документы в порядке")
     status, answer = api.post(path, {"status": "contract_sent", "version": card["version"]}, token=engineer["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "technical_conditions"
-    status, answer = api.post(path, {"status": "contract_sent", "version": card["version"],
-                                     "technical_conditions": {"number": "ТУ-1", "date": "2099-01-01"}},
-                              token=engineer["token"])
+    status, answer = api.post(
+        path,
+        {
+            "status": "contract_sent",
+            "version": card["version"],
+            "technical_conditions": {"number": "ТУ-1", "date": "2099-01-01"},
+        },
+        token=engineer["token"],
+    )
     assert status == 422 and answer["error"]["fields"][0]["path"] == "technical_conditions.date"
     # Steps that are the applicant's own cannot be made for him.
     card = walk(api, engineer["token"], card, FORWARD[1:3])
-    status, answer = api.post(path, {"status": "readiness_reported", "version": card["version"]},
-                              token=engineer["token"])
+    status, answer = api.post(
+        path, {"status": "readiness_reported", "version": card["version"]}, token=engineer["token"]
+    )
     assert status == 409 and answer["error"]["message"] == "Этот шаг выполняет заявитель"
     status, answer = api.post(path, {"status": "unknown", "version": card["version"]}, token=engineer["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "status"
@@ -112,8 +132,10 @@ def test_inspection_remarks_send_the_work_back(api, user, engineer):
     api.post(f"/connection-applications/{card['id']}/readiness", {"confirm": True}, token=user["token"])
     card = api.get(f"/staff/connection-applications/{card['id']}", token=engineer["token"])[1]
     card = staff_move(api, engineer["token"], card, "inspection")
-    assert {t["status"]: t["needs"] for t in card["transitions"]} == {"works": ["comment"],
-                                                                      "connected": ["account_number"]}
+    assert {t["status"]: t["needs"] for t in card["transitions"]} == {
+        "works": ["comment"],
+        "connected": ["account_number"],
+    }
     card = staff_move(api, engineer["token"], card, "works", comment="Нет заземления ВРУ")
     own = api.get(f"/connection-applications/{card['id']}", token=user["token"])[1]
     assert own["status"] == "works" and "report_readiness" in own["actions"]
@@ -124,9 +146,11 @@ def test_stale_versions_are_refused(api, user, engineer):
     card = submitted(api, user["token"])
     colleague = staff_user(api, "admin")
     staff_move(api, colleague["token"], card, "registered")
-    status, answer = api.post(f"/staff/connection-applications/{card['id']}/status",
-                              {"status": "annulled", "version": card["version"], "comment": "Дубль"},
-                              token=engineer["token"])
+    status, answer = api.post(
+        f"/staff/connection-applications/{card['id']}/status",
+        {"status": "annulled", "version": card["version"], "comment": "Дубль"},
+        token=engineer["token"],
+    )
     assert status == 409 and answer["error"]["message"] == "Заявка изменена. Обновите страницу и повторите"
 
 
@@ -156,9 +180,18 @@ def test_take_assigns_and_a_colleague_may_not_take_over_unless_admin(api, user, 
 def test_queue_filters_and_hides_drafts(api, user, engineer):
     draft = create(api, user["token"])
     household = submitted(api, user["token"])
-    temporary = submitted(api, user["token"], category="temporary",
-                          technical={"requested_kw": 30, "voltage": "0.4", "temporary_months": 6,
-                                     "contract_type": "supply", "retail_company": "ПАО «ТНС энерго»"})
+    temporary = submitted(
+        api,
+        user["token"],
+        category="temporary",
+        technical={
+            "requested_kw": 30,
+            "voltage": "0.4",
+            "temporary_months": 6,
+            "contract_type": "supply",
+            "retail_company": "ПАО «ТНС энерго»",
+        },
+    )
     staff_move(api, engineer["token"], household, "registered")
     everything = queue_ids(api, engineer["token"], "")
     assert household["id"] in everything and temporary["id"] in everything and draft["id"] not in everything
@@ -178,17 +211,17 @@ def test_queue_pages_with_a_cursor(api, user, engineer):
         submitted(api, user["token"])
     first = api.get("/staff/connection-applications?limit=2", token=engineer["token"])[1]
     assert len(first["items"]) == 2 and first["next_cursor"]
-    second = api.get(f"/staff/connection-applications?limit=2&cursor={first['next_cursor']}",
-                     token=engineer["token"])[1]
+    second = api.get(f"/staff/connection-applications?limit=2&cursor={first['next_cursor']}", token=engineer["token"])[
+        1
+    ]
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     status, answer = api.get("/staff/connection-applications?cursor=%%%", token=engineer["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "cursor"
 
 
 def test_overdue_deadlines_are_flagged_and_filtered(api, user, engineer):
-    from chalicelib.core import clock
-
     from chalicelib.connection.watcher import watch_deadlines
+    from chalicelib.core import clock
 
     card = submitted(api, user["token"])
     # Ten days on, at noon company time (the deadline watcher acts from 09:00 local).
@@ -213,25 +246,33 @@ def test_company_documents_are_attached_listed_notified_and_downloadable(api, us
     card = walk(api, engineer["token"], submitted(api, user["token"]), FORWARD[:2])
     tu = upload(api, engineer["token"], file_name="ТУ-1180.pdf", purpose="company_document")
     contract = upload(api, engineer["token"], file_name="Договор.pdf", purpose="company_document")
-    status, staff_card = api.post(f"/staff/connection-applications/{card['id']}/company-documents",
-                                  {"kind": "technical_conditions", "upload_ids": [tu, contract]},
-                                  token=engineer["token"])
+    status, staff_card = api.post(
+        f"/staff/connection-applications/{card['id']}/company-documents",
+        {"kind": "technical_conditions", "upload_ids": [tu, contract]},
+        token=engineer["token"],
+    )
     assert status == 201 and [d["name"] for d in staff_card["company_documents"]] == ["ТУ-1180.pdf", "Договор.pdf"]
     own = api.get(f"/connection-applications/{card['id']}", token=user["token"])[1]
     document = own["company_documents"][0]
     assert document["from_company"] and document["kind_title"] == "Технические условия" and not document["editable"]
-    status, link = api.get(f"/connection-applications/{card['id']}/documents/{document['id']}/download",
-                           token=user["token"])
+    status, link = api.get(
+        f"/connection-applications/{card['id']}/documents/{document['id']}/download", token=user["token"]
+    )
     assert status == 200 and link["name"] == "ТУ-1180.pdf"
-    status, link = api.get(f"/staff/connection-applications/{card['id']}/documents/{own['documents'][0]['id']}"
-                           "/download", token=engineer["token"])
+    status, link = api.get(
+        f"/staff/connection-applications/{card['id']}/documents/{own['documents'][0]['id']}/download",
+        token=engineer["token"],
+    )
     assert status == 200
     deliver_notifications()
     assert any("размещён документ «Технические условия»" in m for m in sent_sms(user["phone"]))
     assert "connection.company_document" in audit_actions(card["id"])
     # A consumer's upload is not a company document, and an upload goes to one case only.
-    status, answer = api.post(f"/staff/connection-applications/{card['id']}/company-documents",
-                              {"kind": "answer", "upload_ids": [tu]}, token=engineer["token"])
+    status, answer = api.post(
+        f"/staff/connection-applications/{card['id']}/company-documents",
+        {"kind": "answer", "upload_ids": [tu]},
+        token=engineer["token"],
+    )
     assert status == 422 and answer["error"]["fields"][0]["path"] == "upload_ids.0"
 
 

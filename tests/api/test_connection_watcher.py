@@ -2,13 +2,13 @@
 queue, reminders to the responsible employee and to the applicant a set number of working days
 before a deadline, annulment when the missing documents did not come in time — each once, however
 often the watcher runs; recipients found by a Query, never a Scan."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from connection_helpers import person, staff_move, submitted
 from helpers import count_calls, deliver_notifications, login, sent_emails, sent_sms, staff_login, staff_user
 
@@ -64,8 +64,7 @@ def awaiting_documents(api, user, engineer) -> dict:
     return staff_move(api, engineer["token"], card, "awaiting_documents", comment="Нет плана расположения")
 
 
-def test_the_applicant_is_reminded_once_and_the_application_is_annulled_once_citing_the_clause(api, user, engineer,
-                                                                                              at):
+def test_the_applicant_is_reminded_once_and_the_application_is_annulled_once_citing_the_clause(api, user, engineer, at):
     from chalicelib.connection import calendar
     from chalicelib.core import audit
 
@@ -107,8 +106,10 @@ def test_the_applicant_is_reminded_once_and_the_application_is_annulled_once_cit
     assert len(annulments) == 1
     assert annulments[0]["by"] == "company"
     assert f"не представлены до {ru_due}" in annulments[0]["comment"]
-    assert "п. 15 Правил технологического присоединения, утв. постановлением Правительства РФ от 27.12.2004 № 861" \
+    assert (
+        "п. 15 Правил технологического присоединения, утв. постановлением Правительства РФ от 27.12.2004 № 861"
         in annulments[0]["comment"]
+    )
     deliver_notifications()
     notices = [m for m in sent_emails(user["email"]) if m.subject.endswith("Заявка аннулирована")]
     assert len(notices) == 1 and "п. 15 Правил технологического присоединения" in notices[0].body
@@ -222,11 +223,14 @@ def test_the_reminder_lead_is_a_company_setting_with_a_russian_message(api):
     status, current = api.get("/staff/settings", token=admin["token"])
     assert status == 200 and current["settings"]["connection_reminder_working_days"] == 3
     document = {**current["settings"], "connection_reminder_working_days": 0}
-    status, answer = api.call("PUT", "/staff/settings", {"version": current["version"], "settings": document},
-                              token=admin["token"])
+    status, answer = api.call(
+        "PUT", "/staff/settings", {"version": current["version"], "settings": document}, token=admin["token"]
+    )
     assert status == 422
-    assert {"path": "settings.connection_reminder_working_days",
-            "message": "Напоминание о сроке — целое число рабочих дней от 1 до 10"} in answer["error"]["fields"]
+    assert {
+        "path": "settings.connection_reminder_working_days",
+        "message": "Напоминание о сроке — целое число рабочих дней от 1 до 10",
+    } in answer["error"]["fields"]
 
 
 def test_the_demo_application_with_overdue_documents_is_annulled_by_the_watcher(api, user, at):

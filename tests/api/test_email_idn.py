@@ -1,9 +1,17 @@
 """E-mail addresses on internationalised domains (issue 14): ivanov@почта.рф and its punycode form
 a@xn--80a1acny.xn--p1ai are accepted, kept as typed, mailed at their ASCII form, and are one address."""
+
 from __future__ import annotations
 
-from helpers import (confirm_link_token, deliver_notifications, login, person_payload, register_and_confirm,
-                      sent_emails, unique_suffix)
+from helpers import (
+    confirm_link_token,
+    deliver_notifications,
+    login,
+    person_payload,
+    register_and_confirm,
+    sent_emails,
+    unique_suffix,
+)
 
 PUNYCODE = "xn--80a1acny.xn--p1ai"  # почта.рф
 

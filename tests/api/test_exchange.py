@@ -1,15 +1,26 @@
 """The billing exchange: sync lock, export of changed readings, import of drops, run log, period close,
 and the staff console around them."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from helpers import (
+    billing_meter,
+    count_calls,
+    load_billing,
+    login,
+    register_and_confirm,
+    staff_login,
+    unique_contract,
+    unique_suffix,
+)
 
 from chalicelib.core import audit, clock
 from chalicelib.exchange import export, lock, runlog
@@ -17,18 +28,46 @@ from chalicelib.exchange.billing_format import parse_drop
 from chalicelib.exchange.billing_import import apply_rows
 from chalicelib.exchange.periods import close_ended_period
 from chalicelib.exchange.run import run_exchange
-from chalicelib.metering.repository import (ClosedPeriodItem, ContractItem, LockItem, MeterItem, ReadingItem,
-                                            contract_key, meter_key, period_key)
+from chalicelib.metering.repository import (
+    ClosedPeriodItem,
+    ContractItem,
+    LockItem,
+    MeterItem,
+    ReadingItem,
+    contract_key,
+    meter_key,
+    period_key,
+)
 from chalicelib.metering.service import meter_id_for
-from helpers import (billing_meter, count_calls, load_billing, login, register_and_confirm, staff_login,
-                     unique_contract, unique_suffix)
 
 # 27 November 2026, 10:00 in Moscow: inside the entry window, outside the lock windows.
-IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
-CSV_HEADER = ["contract", "holder_name", "holder_kind", "account", "object_id", "object_name", "object_address",
-              "serial", "model", "digits", "zones", "coefficient", "install_date", "install_place", "verified_on",
-              "next_verification", "seal", "status", "point_code", "aiis_enabled", "last_period", "last_T1",
-              "last_T2", "last_T3"]
+IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+CSV_HEADER = [
+    "contract",
+    "holder_name",
+    "holder_kind",
+    "account",
+    "object_id",
+    "object_name",
+    "object_address",
+    "serial",
+    "model",
+    "digits",
+    "zones",
+    "coefficient",
+    "install_date",
+    "install_place",
+    "verified_on",
+    "next_verification",
+    "seal",
+    "status",
+    "point_code",
+    "aiis_enabled",
+    "last_period",
+    "last_T1",
+    "last_T2",
+    "last_T3",
+]
 
 
 def at(moment: datetime) -> None:
@@ -58,9 +97,15 @@ def staff(api, role: str) -> dict:
     from chalicelib.accounts.provisioning import create_active_user
 
     name = f"{role}{unique_suffix()}"
-    create_active_user(login=name, password="Staff12345pass", email=f"{name}@kabinet.local",
-                       phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role=role,
-                       profile={"last_name": "Сотрудник", "first_name": "Тест"})
+    create_active_user(
+        login=name,
+        password="Staff12345pass",
+        email=f"{name}@kabinet.local",
+        phone=f"+7473{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role=role,
+        profile={"last_name": "Сотрудник", "first_name": "Тест"},
+    )
     return {"login": name, "token": staff_login(api, name, password="Staff12345pass")["access_token"]}
 
 
@@ -75,8 +120,16 @@ def owner(api):
     prefix = f"X{number[-6:].upper()}"
     load_billing(
         billing_meter(number, f"{prefix}1", last_period="2026-10", last_values={"T1": "99958"}),
-        billing_meter(number, f"{prefix}2", zones=["T1", "T2"], coefficient="40", digits=6,
-                      last_period="2026-10", last_values={"T1": "1000", "T2": "500"}))
+        billing_meter(
+            number,
+            f"{prefix}2",
+            zones=["T1", "T2"],
+            coefficient="40",
+            digits=6,
+            last_period="2026-10",
+            last_values={"T1": "1000", "T2": "500"},
+        ),
+    )
     user = register_and_confirm(api)
     token = login(api, user["login"])["access_token"]
     tree = api.post("/accounts", {"contract_number": number, "meter_serial": f"{prefix}1"}, token=token)[1]
@@ -94,6 +147,7 @@ def stored_reading(owner, meter: str, period: str = "2026-11") -> ReadingItem:
 
 # --- export --------------------------------------------------------------------------------------
 
+
 def test_a_run_exports_changed_readings_to_s3_and_clears_their_markers(api, owner, admin, exchange, aws):
     assert submit(api, owner, "1", {"T1": "00123"}, rollover_confirmed=True)[0] == 201
     assert submit(api, owner, "2", {"T1": "1010", "T2": "505,5"})[0] == 201
@@ -110,9 +164,15 @@ def test_a_run_exports_changed_readings_to_s3_and_clears_their_markers(api, owne
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     ours = {(r["serial"], r["zone"]): r for r in rows if r["contract"] == owner["contract"]}
     rollover = ours[(f"{owner['prefix']}1", "T1")]
-    assert (rollover["period"], rollover["value"], rollover["previous"], rollover["difference"],
-            rollover["consumption"], rollover["rollover"], rollover["source"]) == \
-        ("2026-11", "123", "99958", "165", "165", "1", "user")
+    assert (
+        rollover["period"],
+        rollover["value"],
+        rollover["previous"],
+        rollover["difference"],
+        rollover["consumption"],
+        rollover["rollover"],
+        rollover["source"],
+    ) == ("2026-11", "123", "99958", "165", "165", "1", "user")
     assert rollover["point_code"] == f"PT-{owner['prefix']}1" and rollover["submitted_at"] == clock.iso(IN_WINDOW)
     # Who submitted: the portal account and its name as the portal shows it (the last two columns).
     assert (rollover["submitted_by"], rollover["submitted_by_name"]) == (owner["user"]["user_id"], "Иванов И. И.")
@@ -121,12 +181,29 @@ def test_a_run_exports_changed_readings_to_s3_and_clears_their_markers(api, owne
     document = json.loads(s3_text(exchange, aws, json_key))
     assert document["format"] == "kabinet-readings/1" and document["run_id"] == run["run_id"]
     [reading] = [r for r in document["readings"] if r["meter_id"] == owner["meters"]["2"]]
-    assert (reading["source"], reading["submitted_by"], reading["submitted_by_name"]) == \
-        ("user", owner["user"]["user_id"], "Иванов И. И.")
+    assert (reading["source"], reading["submitted_by"], reading["submitted_by_name"]) == (
+        "user",
+        owner["user"]["user_id"],
+        "Иванов И. И.",
+    )
     assert reading["zones"] == [
-        {"zone": "T1", "value": "1010", "previous": "1000", "difference": "10", "consumption": "400", "rollover": False},
-        {"zone": "T2", "value": "505.5", "previous": "500", "difference": "5.5", "consumption": "220.0",
-         "rollover": False}]
+        {
+            "zone": "T1",
+            "value": "1010",
+            "previous": "1000",
+            "difference": "10",
+            "consumption": "400",
+            "rollover": False,
+        },
+        {
+            "zone": "T2",
+            "value": "505.5",
+            "previous": "500",
+            "difference": "5.5",
+            "consumption": "220.0",
+            "rollover": False,
+        },
+    ]
 
     assert stored_reading(owner, "1").export_pk is None and stored_reading(owner, "2").export_pk is None
     status, again = api.post("/staff/exchange/run", token=admin["token"])
@@ -141,9 +218,13 @@ def test_a_reading_edited_during_the_export_stays_pending_for_the_next_run(api, 
     def stale_index():
         # The GSI lags: it lists version 1 while the table already holds the user's correction.
         found = listed()
-        stored_reading(owner, "1").update(actions=[ReadingItem.values.set({"T1": "99995"}),
-                                                   ReadingItem.version.set(2),
-                                                   ReadingItem.changed_at.set(clock.iso(IN_WINDOW + timedelta(seconds=1)))])
+        stored_reading(owner, "1").update(
+            actions=[
+                ReadingItem.values.set({"T1": "99995"}),
+                ReadingItem.version.set(2),
+                ReadingItem.changed_at.set(clock.iso(IN_WINDOW + timedelta(seconds=1))),
+            ]
+        )
         return found
 
     monkeypatch.setattr(export, "pending", stale_index)
@@ -189,8 +270,11 @@ class FakeContext:
 
 
 def test_a_run_short_of_time_leaves_drops_for_the_next_run(exchange, aws):
-    exchange.put_object(Bucket=aws["ExchangeBucketName"], Key="inbox/late.json",
-                        Body=json.dumps({"format": "kabinet-billing/1", "meters": []}).encode())
+    exchange.put_object(
+        Bucket=aws["ExchangeBucketName"],
+        Key="inbox/late.json",
+        Body=json.dumps({"format": "kabinet-billing/1", "meters": []}).encode(),
+    )
     run = run_exchange("schedule", seconds_left=lambda: 8.0)
     assert run.status == "ok" and run.drops == []
     assert exchange.list_objects_v2(Bucket=aws["ExchangeBucketName"], Prefix="inbox/")["KeyCount"] == 1
@@ -198,6 +282,7 @@ def test_a_run_short_of_time_leaves_drops_for_the_next_run(exchange, aws):
 
 
 # --- the lock ------------------------------------------------------------------------------------
+
 
 def test_a_reading_racing_the_lock_gets_423_until_the_lock_is_released(api, owner, admin):
     lease, _ = lock.acquire(runlog.new_run_id(IN_WINDOW), IN_WINDOW)
@@ -211,7 +296,11 @@ def test_a_reading_racing_the_lock_gets_423_until_the_lock_is_released(api, owne
     assert lock.release(lease)
     assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
     assert api.get("/staff/exchange/lock", token=admin["token"])[1] == {
-        "held": False, "run_id": None, "acquired_at": None, "expires_at": None}
+        "held": False,
+        "run_id": None,
+        "acquired_at": None,
+        "expires_at": None,
+    }
 
 
 def test_a_run_while_the_lock_is_held_is_skipped_and_logged(api, admin):
@@ -230,8 +319,9 @@ def test_a_run_while_the_lock_is_held_is_skipped_and_logged(api, admin):
 
 def test_an_expired_lock_of_a_crashed_run_is_taken_over(api, admin):
     crashed_id = runlog.new_run_id(IN_WINDOW)
-    crashed, _ = lock.acquire(crashed_id, IN_WINDOW, also=lambda tx: tx.save(
-        runlog.new_run(crashed_id, "schedule", clock.iso(IN_WINDOW))))
+    crashed, _ = lock.acquire(
+        crashed_id, IN_WINDOW, also=lambda tx: tx.save(runlog.new_run(crashed_id, "schedule", clock.iso(IN_WINDOW)))
+    )
     at(IN_WINDOW + timedelta(minutes=30))
     assert run_exchange("schedule").status == "skipped"  # not expired yet
 
@@ -255,6 +345,7 @@ def test_a_lease_never_outlives_the_invocation_holding_it():
 
 # --- import --------------------------------------------------------------------------------------
 
+
 def drop_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_HEADER, delimiter=";", restval="")
@@ -264,18 +355,33 @@ def drop_csv(rows: list[dict]) -> str:
 
 
 def csv_row(contract: str, serial: str, **extra) -> dict:
-    return {"contract": contract, "holder_name": "Петров Пётр Петрович", "holder_kind": "person",
-            "account": "4400100101", "object_id": "1", "object_name": "Дом", "object_address": "г. Воронеж, ул. Кирова, д. 5",
-            "serial": serial, "model": "Меркурий 201", "digits": "5", "zones": "T1", "coefficient": "1",
-            "status": "active", "last_period": "2026-10", "last_T1": "1234,5", **extra}
+    return {
+        "contract": contract,
+        "holder_name": "Петров Пётр Петрович",
+        "holder_kind": "person",
+        "account": "4400100101",
+        "object_id": "1",
+        "object_name": "Дом",
+        "object_address": "г. Воронеж, ул. Кирова, д. 5",
+        "serial": serial,
+        "model": "Меркурий 201",
+        "digits": "5",
+        "zones": "T1",
+        "coefficient": "1",
+        "status": "active",
+        "last_period": "2026-10",
+        "last_T1": "1234,5",
+        **extra,
+    }
 
 
 def test_a_malformed_drop_applies_the_good_rows_and_reports_the_bad_ones_by_number(api, admin, exchange, aws):
     good, bad, other = unique_contract(), unique_contract(), unique_contract()
     serial = f"G{unique_suffix()}".upper()
     content = drop_csv([csv_row(good, serial), csv_row(bad, "B1", digits="пять"), csv_row(other, "O1", zones="T2,T1")])
-    status, uploaded = api.post("/staff/exchange/drops", {"name": "billing.csv", "content": content},
-                                token=admin["token"])
+    status, uploaded = api.post(
+        "/staff/exchange/drops", {"name": "billing.csv", "content": content}, token=admin["token"]
+    )
     assert status == 201, uploaded
     assert (uploaded["rows"], uploaded["valid"]) == (3, 1) and [e["row"] for e in uploaded["errors"]] == [3, 4]
     assert uploaded["key"].startswith("inbox/") and uploaded["key"].endswith("-billing.csv")
@@ -287,7 +393,9 @@ def test_a_malformed_drop_applies_the_good_rows_and_reports_the_bad_ones_by_numb
     assert status == 200 and run["status"] == "ok"
     assert (run["imported"], run["skipped"], run["error_count"]) == (2, 2, 2)
     assert [(d["key"], d["applied"], d["skipped"]) for d in run["drops"]] == [
-        (uploaded["key"], 1, 2), ("inbox/zz-bridge.csv", 1, 0)]  # oldest first
+        (uploaded["key"], 1, 2),
+        ("inbox/zz-bridge.csv", 1, 0),
+    ]  # oldest first
     assert [(e["drop"], e["row"]) for e in run["errors"]] == [(uploaded["key"], 3), (uploaded["key"], 4)]
     assert "digits" in run["errors"][0]["message"] and "T1,T2,T3" in run["errors"][1]["message"]
 
@@ -308,11 +416,13 @@ def test_a_malformed_drop_applies_the_good_rows_and_reports_the_bad_ones_by_numb
 
 
 def test_an_unreadable_drop_is_refused_at_upload(api, admin):
-    for body, path in (({"name": "billing.csv", "content": "a;b\n1;2\n"}, "content"),
-                       ({"name": "billing.json", "content": "{\"meters\": 1}"}, "content"),
-                       ({"name": "billing.xlsx", "content": "x"}, "name"),
-                       # Fewer than 5 M characters, but more than 5 MB in UTF-8.
-                       ({"name": "billing.csv", "content": "я" * (2700 * 1024)}, "content")):
+    for body, path in (
+        ({"name": "billing.csv", "content": "a;b\n1;2\n"}, "content"),
+        ({"name": "billing.json", "content": '{"meters": 1}'}, "content"),
+        ({"name": "billing.xlsx", "content": "x"}, "name"),
+        # Fewer than 5 M characters, but more than 5 MB in UTF-8.
+        ({"name": "billing.csv", "content": "я" * (2700 * 1024)}, "content"),
+    ):
         # Sent as a browser sends JSON (UTF-8, not \u-escaped), which the 6 MB body limit allows for.
         raw = json.dumps(body, ensure_ascii=False).encode()
         status, answer = api.post("/staff/exchange/drops", raw=raw, token=admin["token"])
@@ -322,8 +432,9 @@ def test_an_unreadable_drop_is_refused_at_upload(api, admin):
 def test_a_json_drop_reports_bad_elements_by_their_number(api, admin):
     meters = [billing_meter(unique_contract(), "J1"), billing_meter(unique_contract(), "J2", digits=12)]
     content = json.dumps({"format": "kabinet-billing/1", "meters": meters}, ensure_ascii=False)
-    status, uploaded = api.post("/staff/exchange/drops", {"name": "drop.json", "content": content},
-                                token=admin["token"])
+    status, uploaded = api.post(
+        "/staff/exchange/drops", {"name": "drop.json", "content": content}, token=admin["token"]
+    )
     assert status == 201 and uploaded["valid"] == 1 and [e["row"] for e in uploaded["errors"]] == [2]
 
 
@@ -348,8 +459,9 @@ def test_an_old_format_redrop_keeps_the_holder_identity_and_a_new_format_drop_re
 
     # Billing's old system sends the same contract again: an old CSV layout, no identity columns at all.
     old = csv_row(number, "K1", holder_name="ИВАНОВ  Иван Иванович", account=first["account"], last_T1="4321")
-    uploaded = api.post("/staff/exchange/drops", {"name": "old.csv", "content": drop_csv([old])},
-                        token=admin["token"])[1]
+    uploaded = api.post("/staff/exchange/drops", {"name": "old.csv", "content": drop_csv([old])}, token=admin["token"])[
+        1
+    ]
     assert (uploaded["valid"], uploaded["errors"]) == (1, [])
     run = api.post("/staff/exchange/run", token=admin["token"])[1]
     assert run["status"] == "ok" and run["errors"] == []
@@ -375,29 +487,66 @@ def test_an_old_format_redrop_keeps_the_holder_identity_and_a_new_format_drop_re
     assert identity(number) == ("person", None, None, None, None)
     assert stored_meter(first).category is None and stored_meter(second).category is None
     load_billing(billing_meter(number, "K1", holder_name="Петрова Анна Ивановна"))
-    load_billing(billing_meter(number, "K1", holder_name="Петрова Анна Ивановна", holder_kind="entrepreneur",
-                               holder_snils=None, category=None))
+    load_billing(
+        billing_meter(
+            number,
+            "K1",
+            holder_name="Петрова Анна Ивановна",
+            holder_kind="entrepreneur",
+            holder_snils=None,
+            category=None,
+        )
+    )
     assert identity(number) == ("entrepreneur", None, None, None, None)
 
 
 def test_a_company_drop_with_identity_columns_is_stored_as_registration_stores_it(api, admin):
     number = unique_contract()
-    columns = CSV_HEADER + ["category", "holder_inn", "holder_kpp", "holder_snils"]
-    rows = [csv_row(number, "R1", holder_name="ООО «Ромашка»", holder_kind="company", category="company",
-                    holder_inn="7707 083 893", holder_kpp="7707ab001"),
-            csv_row(number, "R2", holder_name="ООО «Ромашка»", holder_kind="company", category="company",
-                    holder_inn="7707083893", holder_kpp="7707AB001"),
-            csv_row(number, "R3", holder_name="ООО «Ромашка»", holder_kind="company", category="company",
-                    holder_inn="7707083893", holder_kpp="770701001")]
+    columns = [*CSV_HEADER, "category", "holder_inn", "holder_kpp", "holder_snils"]
+    rows = [
+        csv_row(
+            number,
+            "R1",
+            holder_name="ООО «Ромашка»",
+            holder_kind="company",
+            category="company",
+            holder_inn="7707 083 893",
+            holder_kpp="7707ab001",
+        ),
+        csv_row(
+            number,
+            "R2",
+            holder_name="ООО «Ромашка»",
+            holder_kind="company",
+            category="company",
+            holder_inn="7707083893",
+            holder_kpp="7707AB001",
+        ),
+        csv_row(
+            number,
+            "R3",
+            holder_name="ООО «Ромашка»",
+            holder_kind="company",
+            category="company",
+            holder_inn="7707083893",
+            holder_kpp="770701001",
+        ),
+    ]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=";", restval="")
     writer.writeheader()
     writer.writerows(rows)
-    status, uploaded = api.post("/staff/exchange/drops", {"name": "ul.csv", "content": buffer.getvalue()},
-                                token=admin["token"])
+    status, uploaded = api.post(
+        "/staff/exchange/drops", {"name": "ul.csv", "content": buffer.getvalue()}, token=admin["token"]
+    )
     assert status == 201 and uploaded["valid"] == 2
-    assert uploaded["errors"] == [{"drop": uploaded["key"], "row": 4, "message":
-                                   f"Договор {number}: владелец или категория потребителя расходятся со строкой 2"}]
+    assert uploaded["errors"] == [
+        {
+            "drop": uploaded["key"],
+            "row": 4,
+            "message": f"Договор {number}: владелец или категория потребителя расходятся со строкой 2",
+        }
+    ]
     run = api.post("/staff/exchange/run", token=admin["token"])[1]
     assert [(e["row"], e["message"]) for e in run["errors"]] == [(4, uploaded["errors"][0]["message"])]
     assert identity(number) == ("company", "company", None, "7707083893", "7707AB001")
@@ -413,15 +562,35 @@ def test_contracts_stored_before_holder_identity_existed_still_load_and_import(a
     meter_id = meter_id_for(row["account"], "P1")
     client = boto3.client("dynamodb", region_name="eu-central-1")
     table = ContractItem.Meta.table_name
-    client.put_item(TableName=table, Item={
-        "pk": {"S": contract_key(number)}, "sk": {"S": "CONTRACT"}, "number": {"S": number},
-        "holder_name": {"S": "Иванов Иван Иванович"}, "holder_kind": {"S": "person"},
-        "accounts": {"L": [{"S": row["account"]}]}, "aiis_enabled": {"BOOL": False}, "updated_at": {"S": "2026-01-01"}})
-    client.put_item(TableName=table, Item={
-        "pk": {"S": meter_key(meter_id)}, "sk": {"S": "METER"}, "meter_id": {"S": meter_id},
-        "contract_pk": {"S": contract_key(number)}, "meter_sk": {"S": "SERIAL#P1"}, "contract": {"S": number},
-        "account": {"S": row["account"]}, "serial": {"S": "P1"}, "digits": {"N": "5"}, "zones": {"L": [{"S": "T1"}]},
-        "updated_at": {"S": "2026-01-01"}})
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": contract_key(number)},
+            "sk": {"S": "CONTRACT"},
+            "number": {"S": number},
+            "holder_name": {"S": "Иванов Иван Иванович"},
+            "holder_kind": {"S": "person"},
+            "accounts": {"L": [{"S": row["account"]}]},
+            "aiis_enabled": {"BOOL": False},
+            "updated_at": {"S": "2026-01-01"},
+        },
+    )
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": meter_key(meter_id)},
+            "sk": {"S": "METER"},
+            "meter_id": {"S": meter_id},
+            "contract_pk": {"S": contract_key(number)},
+            "meter_sk": {"S": "SERIAL#P1"},
+            "contract": {"S": number},
+            "account": {"S": row["account"]},
+            "serial": {"S": "P1"},
+            "digits": {"N": "5"},
+            "zones": {"L": [{"S": "T1"}]},
+            "updated_at": {"S": "2026-01-01"},
+        },
+    )
     assert identity(number) == ("person", None, None, None, None)
     assert stored_meter(row).category is None
 
@@ -449,17 +618,21 @@ def test_the_demo_drop_names_a_holder_for_each_way_of_proving_ownership():
 
 # --- period close ----------------------------------------------------------------------------------
 
+
 def test_a_closed_period_refuses_further_submissions_with_period_closed(api, owner, admin):
     # A month of its own: the suite shares one backend, and other tests submit in November 2026.
-    moment = datetime(2031, 3, 27, 7, 0, tzinfo=timezone.utc)
+    moment = datetime(2031, 3, 27, 7, 0, tzinfo=UTC)
     at(moment)
     owner["token"] = login(api, owner["user"]["login"])["access_token"]
     admin["token"] = staff_login(api, admin["login"], "Staff12345pass")["access_token"]
     try:
         assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
         status, closed = api.post("/staff/periods/2031-03/close", token=admin["token"])
-        assert status == 200 and closed == {"period": "2031-03", "closed_at": clock.iso(moment),
-                                             "already_closed": False}
+        assert status == 200 and closed == {
+            "period": "2031-03",
+            "closed_at": clock.iso(moment),
+            "already_closed": False,
+        }
         form = api.get(f"/meters/{owner['meters']['1']}/readings/current", token=owner["token"])[1]
         status, answer = submit(api, owner, "1", {"T1": "99995"}, version=form["current"]["version"])
         assert status == 409 and answer["error"]["code"] == "period_closed"
@@ -477,7 +650,7 @@ def test_a_closed_period_refuses_further_submissions_with_period_closed(api, own
 
 
 def test_the_scheduled_close_at_the_local_first_closes_the_month_that_ended():
-    at(datetime(2031, 5, 31, 21, 0, 5, tzinfo=timezone.utc))  # 1 June 2031, 00:00:05 in Moscow
+    at(datetime(2031, 5, 31, 21, 0, 5, tzinfo=UTC))  # 1 June 2031, 00:00:05 in Moscow
     try:
         closed = close_ended_period()
         assert (closed.period, closed.already_closed) == ("2031-05", False)
@@ -488,10 +661,15 @@ def test_the_scheduled_close_at_the_local_first_closes_the_month_that_ended():
 
 # --- staff console -------------------------------------------------------------------------------
 
+
 def test_consumers_are_refused_operators_read_and_only_admins_act(api, owner, admin):
     operator = staff(api, "billing")
-    for method, path in (("GET", "/staff/exchange/runs"), ("GET", "/staff/exchange/lock"),
-                         ("POST", "/staff/exchange/run"), ("POST", "/staff/periods/2026-10/close")):
+    for method, path in (
+        ("GET", "/staff/exchange/runs"),
+        ("GET", "/staff/exchange/lock"),
+        ("POST", "/staff/exchange/run"),
+        ("POST", "/staff/periods/2026-10/close"),
+    ):
         assert api.call(method, path, token=owner["token"])[0] == 403, path
     assert api.post("/staff/exchange/drops", {"name": "a.csv", "content": "x"}, token=owner["token"])[0] == 403
     assert api.get("/staff/exchange/runs", token=operator["token"])[0] == 200

@@ -1,11 +1,11 @@
 """What a penetration test sends first: bodies built to crash or amplify, routes probed without a
 token, methods and media types the router refuses itself. Every answer is ours: 4xx, one shape, Russian."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from helpers import login, register_and_confirm, staff_user
 
 NESTED = "[" * 1100 + "]" * 1100
@@ -29,7 +29,7 @@ def test_deeply_nested_body_is_a_400_not_a_crash(api, path):
 
 
 def test_brackets_inside_strings_are_not_nesting(api):
-    status, answer = api.post("/auth/login", {"identifier": "[" * 60 + "{" * 60 + "\\\"[", "password": "x"})
+    status, answer = api.post("/auth/login", {"identifier": "[" * 60 + "{" * 60 + '\\"[', "password": "x"})
     assert status == 401, answer
 
 
@@ -50,10 +50,11 @@ def test_many_unknown_keys_give_a_small_answer_that_echoes_none_of_them(api):
 
 
 def test_invalid_keys_of_a_map_are_reported_on_the_map(api):
+    from typing import Literal
+
     from pydantic import BaseModel, ValidationError
 
     from chalicelib.core.validation import to_api_error
-    from typing import Literal
 
     class Values(BaseModel):
         values: dict[Literal["T1", "T2"], int]
@@ -67,8 +68,12 @@ def test_invalid_keys_of_a_map_are_reported_on_the_map(api):
 
 
 def test_without_a_token_no_route_says_anything_about_its_fields(api):
-    for method, path in (("POST", "/appeals"), ("POST", "/accounts"), ("GET", "/staff/audit?limit=abc"),
-                         ("POST", "/connection-applications")):
+    for method, path in (
+        ("POST", "/appeals"),
+        ("POST", "/accounts"),
+        ("GET", "/staff/audit?limit=abc"),
+        ("POST", "/connection-applications"),
+    ):
         status, answer = api.call(method, path, raw=b"{}")
         assert status == 401, (path, answer)
         assert error_of(answer)["fields"] == []

@@ -1,11 +1,19 @@
 """The migration of links made before ownership was checked (chalicelib/metering/migrations.py): the
 holder's links are kept as `holder`, every other one becomes a pending access request; twice is once."""
+
 from __future__ import annotations
 
 import pytest
-
-from helpers import (billing_meter, deliver_notifications, load_billing, login, register_and_confirm, sent_emails,
-                     staff_user, unique_contract)
+from helpers import (
+    billing_meter,
+    deliver_notifications,
+    load_billing,
+    login,
+    register_and_confirm,
+    sent_emails,
+    staff_user,
+    unique_contract,
+)
 
 STRANGER_SNILS = "123-456-789 64"
 
@@ -34,34 +42,73 @@ def old_link(user_id: str, number: str) -> list[str]:
     contract, objects = repo.contract_with_objects(number)
     meters = repo.meters_of(contract_key(number))
     client, table = _client_and_table()
-    objects_map = {o.object_id: {"M": {"name": {"S": o.name}, "address": {"S": o.address}, "account": {"S": o.account}}}
-                   for o in objects}
-    client.put_item(TableName=table, Item={
-        "pk": {"S": f"USER#{user_id}"}, "sk": {"S": f"CONTRACT#{number}"}, "contract": {"S": number},
-        "holder_name": {"S": contract.holder_name}, "linked_at": {"S": "2025-05-01T10:00:00Z"},
-        "objects": {"M": objects_map}})
+    objects_map = {
+        o.object_id: {"M": {"name": {"S": o.name}, "address": {"S": o.address}, "account": {"S": o.account}}}
+        for o in objects
+    }
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"USER#{user_id}"},
+            "sk": {"S": f"CONTRACT#{number}"},
+            "contract": {"S": number},
+            "holder_name": {"S": contract.holder_name},
+            "linked_at": {"S": "2025-05-01T10:00:00Z"},
+            "objects": {"M": objects_map},
+        },
+    )
     for meter in meters:
         summary = meter_summary(meter)
-        client.put_item(TableName=table, Item={
-            "pk": {"S": f"USER#{user_id}"}, "sk": {"S": f"METER#{meter.meter_id}"}, "link_meter": {"S": meter.meter_id},
-            "contract": {"S": number}, "linked_at": {"S": "2025-05-01T10:00:00Z"},
-            "summary": {"M": {"serial": {"S": summary["serial"]}, "status": {"S": summary["status"]},
-                              "zones": {"L": [{"S": z} for z in summary["zones"]]},
-                              "digits": {"N": str(summary["digits"])},
-                              "virtual": {"BOOL": False}, "verified": {"BOOL": True}, "object_id": {"S": "1"},
-                              "object_name": {"S": "Квартира"}, "account": {"S": meter.account}}}})
+        client.put_item(
+            TableName=table,
+            Item={
+                "pk": {"S": f"USER#{user_id}"},
+                "sk": {"S": f"METER#{meter.meter_id}"},
+                "link_meter": {"S": meter.meter_id},
+                "contract": {"S": number},
+                "linked_at": {"S": "2025-05-01T10:00:00Z"},
+                "summary": {
+                    "M": {
+                        "serial": {"S": summary["serial"]},
+                        "status": {"S": summary["status"]},
+                        "zones": {"L": [{"S": z} for z in summary["zones"]]},
+                        "digits": {"N": str(summary["digits"])},
+                        "virtual": {"BOOL": False},
+                        "verified": {"BOOL": True},
+                        "object_id": {"S": "1"},
+                        "object_name": {"S": "Квартира"},
+                        "account": {"S": meter.account},
+                    }
+                },
+            },
+        )
     UserItem(user_key(user_id), "PROFILE").update(actions=[UserItem.meter_ids.add({m.meter_id for m in meters})])
     return [m.meter_id for m in meters]
 
 
 def old_declared_link(user_id: str, meter_id: str) -> None:
     client, table = _client_and_table()
-    client.put_item(TableName=table, Item={
-        "pk": {"S": f"USER#{user_id}"}, "sk": {"S": f"METER#{meter_id}"}, "link_meter": {"S": meter_id},
-        "linked_at": {"S": "2025-05-01T10:00:00Z"},
-        "summary": {"M": {"serial": {"S": "DECL1"}, "status": {"S": "active"}, "zones": {"L": [{"S": "T1"}]},
-                          "digits": {"N": "6"}, "virtual": {"BOOL": True}, "verified": {"BOOL": False},
-                          "account": {"S": "1234"}, "location": {"S": "Гараж"}}}})
+    client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": f"USER#{user_id}"},
+            "sk": {"S": f"METER#{meter_id}"},
+            "link_meter": {"S": meter_id},
+            "linked_at": {"S": "2025-05-01T10:00:00Z"},
+            "summary": {
+                "M": {
+                    "serial": {"S": "DECL1"},
+                    "status": {"S": "active"},
+                    "zones": {"L": [{"S": "T1"}]},
+                    "digits": {"N": "6"},
+                    "virtual": {"BOOL": True},
+                    "verified": {"BOOL": False},
+                    "account": {"S": "1234"},
+                    "location": {"S": "Гараж"},
+                }
+            },
+        },
+    )
 
 
 def migrate():
@@ -84,19 +131,33 @@ def world(aws, client):
     api = Api(client)
     holder, stranger, careful = signed_in(api), signed_in(api, snils=STRANGER_SNILS), signed_in(api)
     own, aiis_contract, someone_elses, old_format = (unique_contract() for _ in range(4))
-    load_billing(billing_meter(own, f"S{own[-6:]}"),
-                 billing_meter(aiis_contract, f"A{aiis_contract[-6:]}", aiis_enabled=True),
-                 billing_meter(aiis_contract, f"B{aiis_contract[-6:]}", aiis_enabled=True),
-                 billing_meter(someone_elses, f"E{someone_elses[-6:]}"),
-                 billing_meter(old_format, f"O{old_format[-6:]}", category=None, holder_snils=None))
-    meters = {"own": old_link(holder["user_id"], own), "aiis": old_link(holder["user_id"], aiis_contract),
-              "someone_elses": old_link(stranger["user_id"], someone_elses),
-              "old_format": old_link(careful["user_id"], old_format)}
+    load_billing(
+        billing_meter(own, f"S{own[-6:]}"),
+        billing_meter(aiis_contract, f"A{aiis_contract[-6:]}", aiis_enabled=True),
+        billing_meter(aiis_contract, f"B{aiis_contract[-6:]}", aiis_enabled=True),
+        billing_meter(someone_elses, f"E{someone_elses[-6:]}"),
+        billing_meter(old_format, f"O{old_format[-6:]}", category=None, holder_snils=None),
+    )
+    meters = {
+        "own": old_link(holder["user_id"], own),
+        "aiis": old_link(holder["user_id"], aiis_contract),
+        "someone_elses": old_link(stranger["user_id"], someone_elses),
+        "old_format": old_link(careful["user_id"], old_format),
+    }
     old_declared_link(holder["user_id"], "declared-meter-1")
     report = migrate()
-    return {"api": api, "holder": holder, "stranger": stranger, "careful": careful, "own": own,
-            "aiis": aiis_contract, "someone_elses": someone_elses, "old_format": old_format, "meters": meters,
-            "report": report}
+    return {
+        "api": api,
+        "holder": holder,
+        "stranger": stranger,
+        "careful": careful,
+        "own": own,
+        "aiis": aiis_contract,
+        "someone_elses": someone_elses,
+        "old_format": old_format,
+        "meters": meters,
+        "report": report,
+    }
 
 
 def test_the_holders_links_are_kept_as_holder(world):
@@ -104,7 +165,8 @@ def test_the_holders_links_are_kept_as_holder(world):
     status, accounts = api.get("/accounts", token=holder["token"])
     assert status == 200
     assert sorted((c["number"], c["right"]) for c in accounts["contracts"]) == sorted(
-        [(world["own"], "holder"), (world["aiis"], "holder")])
+        [(world["own"], "holder"), (world["aiis"], "holder")]
+    )
     # Now listed among the contract's users and able to invite: a holder in full.
     from chalicelib.metering.repository import MeteringRepository
 
@@ -139,7 +201,8 @@ def test_other_links_become_pending_requests(world, who, contract):
     assert api.get(f"/meters/{world['meters'][contract][0]}", token=person["token"])[0] == 404
     mine = api.get("/accounts/access-requests", token=person["token"])[1]["items"]
     assert [(r["contract_number"], r["status"], r["relation"], r["right"]) for r in mine] == [
-        (number, "pending", "holder", "holder")]
+        (number, "pending", "holder", "holder")
+    ]
     assert "до того, как стали проверять владельца" in mine[0]["comment"]
     deliver_notifications()
     assert [m.subject for m in sent_emails(person["email"])].count(f"Договор № {number} отключён до проверки") == 1
@@ -153,8 +216,11 @@ def test_staff_see_a_migrated_request_and_may_approve_it(world):
     queue = api.get("/staff/access-requests?limit=100", token=operator["token"])[1]["items"]
     row = next(r for r in queue if r["contract_number"] == world["someone_elses"])
     assert row["from_migration"] and row["applicant_login"] == stranger["login"]
-    status, card = api.post(f"/staff/access-requests/{row['id']}/decision", {"decision": "approve", "right": "view"},
-                            token=operator["token"])
+    status, card = api.post(
+        f"/staff/access-requests/{row['id']}/decision",
+        {"decision": "approve", "right": "view"},
+        token=operator["token"],
+    )
     assert status == 200, card
     contracts = api.get("/accounts", token=stranger["token"])[1]["contracts"]
     assert [(c["number"], c["right"]) for c in contracts] == [(world["someone_elses"], "view")]

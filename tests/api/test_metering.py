@@ -1,8 +1,8 @@
 """Linking contracts by contract number + one meter, the accounts tree, meter cards, declared meters."""
+
 from __future__ import annotations
 
 import pytest
-
 from helpers import billing_meter, count_calls, load_billing, login, register_and_confirm, unique_contract
 
 
@@ -16,16 +16,25 @@ def user(api):
 @pytest.fixture
 def contract():
     number = unique_contract()
-    load_billing(billing_meter(number, f"A{number[-6:].upper()}1", last_period="2026-10", last_values={"T1": "12000"}),
-                 billing_meter(number, f"A{number[-6:].upper()}2", zones=["T1", "T2"], object_id="2",
-                               object_name="Гараж", object_address="г. Воронеж, ГСК «Волна», бокс 7"),
-                 billing_meter(number, f"A{number[-6:].upper()}3", status="decommissioned"))
+    load_billing(
+        billing_meter(number, f"A{number[-6:].upper()}1", last_period="2026-10", last_values={"T1": "12000"}),
+        billing_meter(
+            number,
+            f"A{number[-6:].upper()}2",
+            zones=["T1", "T2"],
+            object_id="2",
+            object_name="Гараж",
+            object_address="г. Воронеж, ГСК «Волна», бокс 7",
+        ),
+        billing_meter(number, f"A{number[-6:].upper()}3", status="decommissioned"),
+    )
     return number
 
 
 def test_link_by_contract_and_one_meter_attaches_every_meter_of_the_contract(api, user, contract):
-    status, tree = api.post("/accounts", {"contract_number": contract, "meter_serial": f"a{contract[-6:]}2"},
-                            token=user["token"])
+    status, tree = api.post(
+        "/accounts", {"contract_number": contract, "meter_serial": f"a{contract[-6:]}2"}, token=user["token"]
+    )
     assert status == 201, tree
     [linked] = tree["contracts"]
     assert linked["number"] == contract and linked["right"] == "holder"
@@ -37,8 +46,10 @@ def test_link_by_contract_and_one_meter_attaches_every_meter_of_the_contract(api
 
 def test_wrong_pair_is_refused_without_saying_which_half_is_wrong(api, user, contract):
     answers = []
-    for body in ({"contract_number": contract, "meter_serial": "NOPE1"},
-                 {"contract_number": "НЕТ-1", "meter_serial": f"A{contract[-6:].upper()}1"}):
+    for body in (
+        {"contract_number": contract, "meter_serial": "NOPE1"},
+        {"contract_number": "НЕТ-1", "meter_serial": f"A{contract[-6:].upper()}1"},
+    ):
         status, answer = api.post("/accounts", body, token=user["token"])
         assert status == 422 and answer["error"]["code"] == "ownership_not_proven"
         answers.append(answer)
@@ -48,12 +59,22 @@ def test_wrong_pair_is_refused_without_saying_which_half_is_wrong(api, user, con
 
 def test_repeated_wrong_tries_are_rate_limited(api, user, contract):
     # Each try names another contract number: this is the account's own limit, not a contract's.
-    statuses = [api.post("/accounts", {"contract_number": f"НЕТ-{i}{contract[-6:]}", "meter_serial": "X1"},
-                         token=user["token"])[0] for i in range(11)]
+    statuses = [
+        api.post(
+            "/accounts", {"contract_number": f"НЕТ-{i}{contract[-6:]}", "meter_serial": "X1"}, token=user["token"]
+        )[0]
+        for i in range(11)
+    ]
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
     # The right pair is refused too while the limit lasts: guessing must not pay off.
-    assert api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"},
-                    token=user["token"])[0] == 429
+    assert (
+        api.post(
+            "/accounts",
+            {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"},
+            token=user["token"],
+        )[0]
+        == 429
+    )
 
 
 def test_linking_twice_is_a_conflict_and_unlinking_removes_access(api, user, contract):
@@ -67,8 +88,9 @@ def test_linking_twice_is_a_conflict_and_unlinking_removes_access(api, user, con
 
 
 def test_meter_card_shows_billing_data_and_the_owners_label(api, user, contract):
-    tree = api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"},
-                    token=user["token"])[1]
+    tree = api.post(
+        "/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"]
+    )[1]
     flat = next(o for o in tree["contracts"][0]["objects"] if o["name"] == "Квартира")
     meter_id = next(m["id"] for m in flat["meters"] if m["serial"].endswith("1"))
     assert api.patch(f"/meters/{meter_id}", {"label": "Счётчик в коридоре"}, token=user["token"])[0] == 204
@@ -81,23 +103,30 @@ def test_meter_card_shows_billing_data_and_the_owners_label(api, user, contract)
 
 
 def test_another_users_meter_is_not_found(api, user, contract):
-    tree = api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"},
-                    token=user["token"])[1]
+    tree = api.post(
+        "/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"]
+    )[1]
     meter_id = tree["contracts"][0]["objects"][0]["meters"][0]["id"]
     stranger = register_and_confirm(api)
     token = login(api, stranger["login"])["access_token"]
-    for method, path, body in (("GET", f"/meters/{meter_id}", None), ("PATCH", f"/meters/{meter_id}", {"label": "x"}),
-                               ("GET", f"/meters/{meter_id}/readings", None),
-                               ("GET", f"/meters/{meter_id}/readings/current", None),
-                               ("POST", f"/meters/{meter_id}/readings", {"values": {"T1": "1"}})):
+    for method, path, body in (
+        ("GET", f"/meters/{meter_id}", None),
+        ("PATCH", f"/meters/{meter_id}", {"label": "x"}),
+        ("GET", f"/meters/{meter_id}/readings", None),
+        ("GET", f"/meters/{meter_id}/readings/current", None),
+        ("POST", f"/meters/{meter_id}/readings", {"values": {"T1": "1"}}),
+    ):
         status, answer = api.call(method, path, body, token=token)
         assert status == 404, (method, path, answer)
     assert api.call("DELETE", f"/accounts/{contract}", token=token)[0] == 404
 
 
 def test_declared_meter_is_unverified_until_billing_confirms_it(api, user):
-    status, card = api.post("/meters/virtual", {"location": "Дача, СНТ «Рассвет», уч. 12", "account_number": "55501234",
-                                                "serial": "v-777", "digits": 6}, token=user["token"])
+    status, card = api.post(
+        "/meters/virtual",
+        {"location": "Дача, СНТ «Рассвет», уч. 12", "account_number": "55501234", "serial": "v-777", "digits": 6},
+        token=user["token"],
+    )
     assert status == 201 and card["virtual"] and not card["verified"] and card["serial"] == "V-777"
     declared = api.get("/accounts", token=user["token"])[1]["declared_meters"]
     assert [m["id"] for m in declared] == [card["id"]] and not declared[0]["verified"]
@@ -109,7 +138,9 @@ def test_declared_meter_is_unverified_until_billing_confirms_it(api, user):
 
 
 def test_accounts_and_meter_card_cost_at_most_two_dynamodb_calls(api, user, contract):
-    api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"])
+    api.post(
+        "/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"]
+    )
     meter_id = api.get("/accounts", token=user["token"])[1]["contracts"][0]["objects"][0]["meters"][0]["id"]
     for path in ("/accounts", f"/meters/{meter_id}"):
         with count_calls("dynamodb") as calls:
@@ -125,7 +156,9 @@ def test_bad_input_gets_russian_field_messages(api, user):
 
 
 def test_contract_numbers_in_cyrillic_work_in_paths(api, user, contract):
-    api.post("/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"])
+    api.post(
+        "/accounts", {"contract_number": contract, "meter_serial": f"A{contract[-6:].upper()}1"}, token=user["token"]
+    )
     from urllib.parse import quote
 
     assert api.call("DELETE", f"/accounts/{quote(contract)}", token=user["token"])[0] == 204

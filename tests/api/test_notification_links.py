@@ -1,14 +1,14 @@
 """Feed entries open the exact case, application, meter, contract or address they are about; entries stored
 before they carried such a link still open their section."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
 
 import pytest
-
-from chalicelib.core import clock
 from connection_helpers import person as connection_applicant, staff_move, submitted as submitted_application
 from helpers import login, staff_user
+
 # Fixtures of other modules, used here by name.
 from test_access_requests import contract, stranger, submitted as access_request  # noqa: F401
 from test_appeals import submit as submit_appeal, user  # noqa: F401
@@ -16,6 +16,8 @@ from test_outages import create as create_outage, planned, quick_subscribers, to
 from test_reference import staff_token
 from test_service_requests import request_body, street  # noqa: F401
 from test_sharing import IN_WINDOW, holder, invited_and_accepted, invitee  # noqa: F401
+
+from chalicelib.core import clock
 
 
 def feed(api, token: str) -> list[dict]:
@@ -40,8 +42,10 @@ def test_appeal_notices_open_the_appeal(api, user):
 def test_service_request_notices_open_the_request(api, user, street):
     status, card = api.post("/service-requests", request_body(user, street), token=user["token"])
     assert status == 201, card
-    assert (link_of(api, user["token"], f"Заявка № {card['number']} зарегистрирована")
-            == f"#/appeals/service-request?id={card['id']}")
+    assert (
+        link_of(api, user["token"], f"Заявка № {card['number']} зарегистрирована")
+        == f"#/appeals/service-request?id={card['id']}"
+    )
 
 
 def test_connection_notices_open_the_application(api):
@@ -75,14 +79,21 @@ def test_a_co_users_reading_opens_the_meters_history_for_the_holder(api, holder,
 def test_access_request_notices_open_my_requests_and_then_the_contract(api, stranger, contract):
     number, serial = contract
     request_id = access_request(api, stranger, number, serial)["id"]
-    assert (link_of(api, stranger["token"], f"Запрос доступа к договору № {number} принят")
-            == "#/accounts/request?focus=my-requests-title")
+    assert (
+        link_of(api, stranger["token"], f"Запрос доступа к договору № {number} принят")
+        == "#/accounts/request?focus=my-requests-title"
+    )
     operator = staff_user(api, "operator")
-    status, _ = api.post(f"/staff/access-requests/{request_id}/decision", {"decision": "approve", "right": "submit"},
-                         token=operator["token"])
+    status, _ = api.post(
+        f"/staff/access-requests/{request_id}/decision",
+        {"decision": "approve", "right": "submit"},
+        token=operator["token"],
+    )
     assert status == 200
-    assert (link_of(api, stranger["token"], f"Доступ к договору № {number} предоставлен")
-            == f"#/accounts?focus={quote('contract-' + number)}")
+    assert (
+        link_of(api, stranger["token"], f"Доступ к договору № {number} предоставлен")
+        == f"#/accounts?focus={quote('contract-' + number)}"
+    )
 
 
 def test_outage_notices_open_the_outages_of_the_subscribed_address(api, town):
@@ -93,7 +104,9 @@ def test_outage_notices_open_the_outages_of_the_subscribed_address(api, town):
     assert api.post(f"/staff/outages/{outage['id']}/publish", token=operator)[0] == 200
     from chalicelib.notifications.repository import NotificationRepository
 
-    (note,) = [n for n in NotificationRepository().all_notes(user_id) if n.title == "Плановое отключение электроэнергии"]
+    (note,) = [
+        n for n in NotificationRepository().all_notes(user_id) if n.title == "Плановое отключение электроэнергии"
+    ]
     assert note.link == f"#/outages?street_id={street_id}&house=7%D0%BA1"
 
 
@@ -113,15 +126,31 @@ def test_a_notice_without_a_target_opens_its_section_and_old_entries_keep_workin
     with transaction() as tx:
         outbox.stage(tx, outbox.Notification("password_changed", {}, user_id=user["user_id"]))
     # As stored before targets existed: the template's section link, or (older still) none at all.
-    FeedItem(feed_key(user["user_id"]), note_key("000000000001aaaaaaaaaa"), note_id="000000000001aaaaaaaaaa",
-             title="Обращение № 2024-000001 зарегистрировано", body="Жалоба.", link="#/appeals", read=False,
-             created_at="2024-01-01T00:00:00Z").save()
-    FeedItem(feed_key(user["user_id"]), note_key("000000000000aaaaaaaaaa"), note_id="000000000000aaaaaaaaaa",
-             title="Старое уведомление", body="", read=True, created_at="2023-01-01T00:00:00Z").save()
+    FeedItem(
+        feed_key(user["user_id"]),
+        note_key("000000000001aaaaaaaaaa"),
+        note_id="000000000001aaaaaaaaaa",
+        title="Обращение № 2024-000001 зарегистрировано",
+        body="Жалоба.",
+        link="#/appeals",
+        read=False,
+        created_at="2024-01-01T00:00:00Z",
+    ).save()
+    FeedItem(
+        feed_key(user["user_id"]),
+        note_key("000000000000aaaaaaaaaa"),
+        note_id="000000000000aaaaaaaaaa",
+        title="Старое уведомление",
+        body="",
+        read=True,
+        created_at="2023-01-01T00:00:00Z",
+    ).save()
     items = feed(api, user["token"])
     assert link_of(api, user["token"], "Пароль изменён") == "#/profile"
-    assert [(n["title"], n["link"]) for n in items[-2:]] == [("Обращение № 2024-000001 зарегистрировано", "#/appeals"),
-                                                              ("Старое уведомление", None)]
+    assert [(n["title"], n["link"]) for n in items[-2:]] == [
+        ("Обращение № 2024-000001 зарегистрировано", "#/appeals"),
+        ("Старое уведомление", None),
+    ]
 
 
 def test_a_target_is_always_a_page_of_this_site(aws):

@@ -1,4 +1,5 @@
 """Outbox → SQS → consumer → SES/SNS: exactly once, never lost, dead-lettered when hopeless."""
+
 from __future__ import annotations
 
 import json
@@ -6,12 +7,12 @@ from datetime import timedelta
 
 import boto3
 import pytest
+from helpers import deliver_notifications, login, register_and_confirm, sent_emails, sent_sms
 
 from chalicelib.core import clock
 from chalicelib.notifications import outbox
 from chalicelib.notifications.consumer import handle_batch
 from chalicelib.notifications.repository import NotificationRepository
-from helpers import deliver_notifications, login, register_and_confirm, sent_emails, sent_sms
 
 QUEUE = "kabinet-test-notifications"
 
@@ -21,10 +22,22 @@ def queue_url() -> str:
 
 
 def sqs_event(*bodies: str) -> dict:
-    return {"Records": [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": body, "attributes": {},
-                         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                         "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q", "awsRegion": "eu-central-1"}
-                        for i, body in enumerate(bodies)]}
+    return {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "receiptHandle": f"r{i}",
+                "body": body,
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                "awsRegion": "eu-central-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
 
 
 def change_password(api, user, new="Changed123"):
@@ -116,7 +129,17 @@ def test_one_bad_message_fails_alone_and_reaches_the_dead_letter_queue(api):
 def test_templates_render_in_russian_without_leftover_placeholders(template):
     from chalicelib.notifications.templates import render
 
-    rendered = render(template, {"confirm_url": "https://x/#/confirm?token=t", "hours": "24", "code": "123456",
-                                 "minutes": "15", "company": "АО «Сеть»", "site_url": "https://x", "login": "l"})
+    rendered = render(
+        template,
+        {
+            "confirm_url": "https://x/#/confirm?token=t",
+            "hours": "24",
+            "code": "123456",
+            "minutes": "15",
+            "company": "АО «Сеть»",
+            "site_url": "https://x",
+            "login": "l",
+        },
+    )
     assert "$" not in rendered.email and rendered.subject
     assert any("а" <= ch <= "я" for ch in rendered.email)

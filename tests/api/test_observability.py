@@ -1,5 +1,6 @@
 """One request followed through the logs: its id in the API's refusal line, in the outbox item it staged
 and in the consumer's delivery line — and no personal data in any of them (docs/observability.md)."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,9 @@ import logging
 from contextlib import redirect_stdout
 
 import pytest
+from helpers import deliver_notifications, person_payload
 
 from chalicelib.core.observability import InvocationFilter, count, mask_personal
-from helpers import deliver_notifications, person_payload, register_and_confirm
 
 
 @pytest.fixture
@@ -24,8 +25,9 @@ def logs(caplog):
 
 def test_a_refusal_is_logged_under_the_id_the_client_is_given_without_what_was_sent(client, logs):
     payload = {"identifier": "ivanov@example.ru", "password": "x"}
-    answer = client.http.post("/api/v1/auth/login", body=json.dumps(payload),
-                              headers={"Content-Type": "application/json"})
+    answer = client.http.post(
+        "/api/v1/auth/login", body=json.dumps(payload), headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code in (401, 422)
     request_id = answer.headers["X-Request-Id"]
     refusals = [r for r in logs.records if r.name == "kabinet.web" and r.getMessage().startswith("refused")]
@@ -44,16 +46,22 @@ def test_the_notice_a_request_staged_is_delivered_under_that_requests_id(client,
     from chalicelib.notifications.repository import OutboxItem
 
     payload = person_payload(api)
-    answer = client.http.post("/api/v1/auth/register", body=json.dumps(payload),
-                              headers={"Content-Type": "application/json"})
+    answer = client.http.post(
+        "/api/v1/auth/register", body=json.dumps(payload), headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 202, answer.body
     request_id = answer.headers["X-Request-Id"]
     staged = [item for item in OutboxItem.scan() if item.correlation_id == request_id]
     assert len(staged) == 1 and staged[0].delivered_at is None
 
     assert deliver_notifications() >= 1
-    delivered = [r for r in logs.records if r.name == "kabinet.notifications" and staged[0].outbox_id in r.getMessage()
-                 and "delivered by" in r.getMessage()]
+    delivered = [
+        r
+        for r in logs.records
+        if r.name == "kabinet.notifications"
+        and staged[0].outbox_id in r.getMessage()
+        and "delivered by" in r.getMessage()
+    ]
     assert delivered and delivered[-1].correlation_id == request_id
     assert all(payload["email"] not in r.getMessage() for r in logs.records)
 

@@ -1,14 +1,13 @@
 """The OpenAPI document is generated from the routes and is a valid OpenAPI 3.1 document."""
+
 from __future__ import annotations
 
 import json
 import re
 
 import pytest
-from helpers import login as login_as
-from helpers import register_and_confirm, staff_user
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from helpers import login as login_as, register_and_confirm, staff_user
+from hypothesis import HealthCheck, given, settings, strategies as st
 from openapi_spec_validator import validate
 
 
@@ -19,8 +18,12 @@ def test_openapi_document_is_valid_and_covers_every_route(api):
     assert status == 200
     validate(document)
     documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
-    routed = {(path, method) for path, entry in app.routes.items() for method in entry
-              if path not in ("/api/v1/openapi.json",)}
+    routed = {
+        (path, method)
+        for path, entry in app.routes.items()
+        for method in entry
+        if path not in ("/api/v1/openapi.json",)
+    }
     assert routed <= documented
 
 
@@ -35,6 +38,7 @@ def test_registration_body_documents_each_applicant_kind(api):
 
 
 # --- every status a route answers is in the document ------------------------------------------------
+
 
 def _documented(document, method, path):
     return set(document["paths"][f"/api/v1{path}"][method]["responses"])
@@ -71,7 +75,8 @@ def test_models_of_one_name_in_two_modules_are_documented_apart(api):
     document = api.get("/openapi.json")[1]
     schemas = document["components"]["schemas"]
     card = document["paths"]["/api/v1/staff/appeals/{case_id}"]["get"]["responses"]["200"]["content"][
-        "application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        "application/json"
+    ]["schema"]["$ref"].rsplit("/", 1)[1]
     applicant = schemas[card]["properties"]["applicant"]["$ref"].rsplit("/", 1)[1]
     assert set(schemas[applicant]["properties"]) == {"user_id", "name", "email"}
     names = {ref.rsplit("/", 1)[1] for ref in re.findall(r'"\$ref": "([^"]+)"', json.dumps(document))}
@@ -79,6 +84,7 @@ def test_models_of_one_name_in_two_modules_are_documented_apart(api):
 
 
 # --- a date is YYYY-MM-DD, never a unix time -----------------------------------------------------------
+
 
 def test_a_day_given_as_a_number_is_refused_not_read_as_1970(api):
     staff = staff_user(api, "admin")
@@ -103,8 +109,11 @@ def _date_fields(model, seen):
         while stack:
             tp = stack.pop()
             if tp is dt.date:
-                yield model, name, (Annotated[(field.annotation, *field.metadata)] if field.metadata
-                                    else field.annotation)
+                yield (
+                    model,
+                    name,
+                    (Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation),
+                )
             elif isinstance(tp, type) and issubclass(tp, BaseModel):
                 yield from _date_fields(tp, seen)
             else:
@@ -117,8 +126,13 @@ def test_every_date_a_request_takes_refuses_a_unix_time(client):  # the app, wit
     from chalicelib.core.web import ROUTES
 
     seen: set = set()
-    fields = [found for spec in ROUTES for model in (spec.body, spec.query) if model is not None
-              for found in _date_fields(model, seen)]
+    fields = [
+        found
+        for spec in ROUTES
+        for model in (spec.body, spec.query)
+        if model is not None
+        for found in _date_fields(model, seen)
+    ]
     assert len(fields) >= 8  # АИИС and outage queries, readings, grid connection, passport, ЕГР record
     for model, name, annotation in fields:
         adapter = TypeAdapter(annotation)
@@ -130,6 +144,7 @@ def test_every_date_a_request_takes_refuses_a_unix_time(client):  # the app, wit
 
 
 # --- what the document calls valid, the validators accept -------------------------------------------
+
 
 def _accepts(annotation):
     from pydantic import TypeAdapter
@@ -150,8 +165,16 @@ def test_values_of_every_documented_form_are_accepted(data):
     from chalicelib.metering import models as metering
     from chalicelib.outages.models import HousesText, HouseText
 
-    for annotation in (accounts.Email, accounts.Phone, accounts.Login, accounts.Kpp, accounts.DocumentDate,
-                       metering.Email, HouseText, HousesText):
+    for annotation in (
+        accounts.Email,
+        accounts.Phone,
+        accounts.Login,
+        accounts.Kpp,
+        accounts.DocumentDate,
+        metering.Email,
+        HouseText,
+        HousesText,
+    ):
         value = data.draw(st.from_regex(_pattern(annotation), fullmatch=True))
         _accepts(annotation)(value)
 
@@ -164,12 +187,14 @@ def test_query_and_path_forms_are_accepted(client, data):
     from chalicelib.core.openapi import _PATH_PARAMETERS
     from chalicelib.readings.rules import Period
 
-    short = data.draw(st.from_regex(CaseListQuery.model_json_schema()["properties"]["number"]["pattern"],
-                                    fullmatch=True))
+    short = data.draw(
+        st.from_regex(CaseListQuery.model_json_schema()["properties"]["number"]["pattern"], fullmatch=True)
+    )
     assert short == "" or parse_number_query(short) is not None  # empty: no filter
     # The console searches by number with the site's rule (a part of the number: its sequence).
-    staff = data.draw(st.from_regex(StaffQueueQuery.model_json_schema()["properties"]["number"]["pattern"],
-                                    fullmatch=True))
+    staff = data.draw(
+        st.from_regex(StaffQueueQuery.model_json_schema()["properties"]["number"]["pattern"], fullmatch=True)
+    )
     assert staff == "" or parse_number_query(staff) is not None
     Period.parse(data.draw(st.from_regex(_PATH_PARAMETERS["period"]["pattern"], fullmatch=True)))
 
@@ -187,10 +212,11 @@ def test_a_required_text_documented_as_non_blank_is_accepted(data):
 @given(st.data())
 def test_the_fuzzers_identifier_generators_make_valid_identifiers(data):
     """tests/fuzz/hooks.py stands in for the checksum a JSON schema cannot state: its values must pass."""
+    from schemathesis.specs.openapi.formats import STRING_FORMATS
+
     from chalicelib.accounts import identifiers
     from chalicelib.accounts.passwords import policy_problems
     from tests.fuzz import hooks  # noqa: F401 - registers the formats
-    from schemathesis.specs.openapi.formats import STRING_FORMATS
 
     identifiers.normalize_snils(data.draw(STRING_FORMATS["snils"]))
     identifiers.normalize_inn(data.draw(STRING_FORMATS["inn-10"]), 10)

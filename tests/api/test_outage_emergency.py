@@ -1,19 +1,23 @@
 """Emergency outages reach the subscribers who chose «все отключения»; «только плановые» (and every
 subscription made before the choice existed) still hears of planned outages only."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
 
 from helpers import login, register_and_confirm, sent_sms
-from test_outages import (create, day_text, import_csv, local, operator, planned, quick_subscribers, texts,  # noqa: F401
-                          town)
+from test_outages import create, day_text, import_csv, local, operator, planned, quick_subscribers, texts, town  # noqa: F401
 
 EMERGENCY_SMS = "Аварийное отключение электроэнергии: "
 
 
 def emergency(street_id: str, houses: str = "", **overrides) -> dict:
-    body = {"kind": "emergency", "streets": [{"street_id": street_id, "houses": houses}], "start": local(-0.1),
-            "reason": "Повреждение кабеля"}
+    body = {
+        "kind": "emergency",
+        "streets": [{"street_id": street_id, "houses": houses}],
+        "start": local(-0.1),
+        "reason": "Повреждение кабеля",
+    }
     body.update(overrides)
     return body
 
@@ -44,8 +48,9 @@ def test_the_choice_is_made_when_subscribing_and_can_be_changed(api, town):
     street = town["ул. Плехановская"]
     user = subscriber(api, street, "7")
     assert user["subscription"]["kinds"] == "planned"  # the default: as every subscription meant before
-    status, sub = api.post("/outages/subscriptions", {"street_id": street, "house": "9", "kinds": "all"},
-                           token=user["token"])
+    status, sub = api.post(
+        "/outages/subscriptions", {"street_id": street, "house": "9", "kinds": "all"}, token=user["token"]
+    )
     assert status == 201 and sub["kinds"] == "all"
 
     path = f"/outages/subscriptions/{street}/7"
@@ -59,8 +64,12 @@ def test_the_choice_is_made_when_subscribing_and_can_be_changed(api, town):
     other = register_and_confirm(api)
     other_token = login(api, other["login"])["access_token"]
     assert api.patch(path, {"kinds": "planned"}, token=other_token)[0] == 404  # not theirs
-    assert api.patch(f"/outages/subscriptions/{street}/{quote('нет дома', safe='')}", {"kinds": "all"},
-                     token=user["token"])[0] == 404
+    assert (
+        api.patch(
+            f"/outages/subscriptions/{street}/{quote('нет дома', safe='')}", {"kinds": "all"}, token=user["token"]
+        )[0]
+        == 404
+    )
     assert api.patch(path, {"kinds": "all"})[0] == 401
 
 
@@ -104,12 +113,16 @@ def test_an_emergency_reaching_more_houses_tells_only_the_newly_covered(api, ope
     outage = create(api, operator, emergency(street, "21"))
     assert [len(t) for t in texts(first, added)] == [1, 0]
 
-    status, grown = api.patch(f"/staff/outages/{outage['id']}", {"version": outage["version"], "streets": [
-        {"street_id": street, "houses": "21, 23"}]}, token=operator)
+    status, grown = api.patch(
+        f"/staff/outages/{outage['id']}",
+        {"version": outage["version"], "streets": [{"street_id": street, "houses": "21, 23"}]},
+        token=operator,
+    )
     assert status == 200 and grown["change_notified"] == 1
     # New estimates of the end tell nobody: the repair goes on, and a message each time would be noise.
-    status, later = api.patch(f"/staff/outages/{outage['id']}", {"version": grown["version"], "end": local(0.3)},
-                              token=operator)
+    status, later = api.patch(
+        f"/staff/outages/{outage['id']}", {"version": grown["version"], "end": local(0.3)}, token=operator
+    )
     assert status == 200 and later["change_notified"] == 0
     assert [len(t) for t in texts(first, added)] == [1, 1]
     assert sent_sms(added)[0].startswith(f"{EMERGENCY_SMS}ул. Плехановская, д. 23")
@@ -150,16 +163,28 @@ def test_an_emergency_already_over_when_entered_tells_nobody(api, operator, town
 
 
 def test_a_subscription_stored_before_the_choice_reads_as_planned_only_and_can_be_changed(api, town):
-    from chalicelib.outages.repository import (SubscriberItem, UserSubscriptionItem, subs_pk, subscriber_sk, user_pk,
-                                               user_sub_sk)
+    from chalicelib.outages.repository import (
+        SubscriberItem,
+        UserSubscriptionItem,
+        subs_pk,
+        subscriber_sk,
+        user_pk,
+        user_sub_sk,
+    )
 
     street = town["ул. Плехановская"]
     user = register_and_confirm(api)
     token = login(api, user["login"])["access_token"]
     # Exactly the items a subscription was before the choice existed: no `emergency` attribute.
-    UserSubscriptionItem(user_pk(user["user_id"]), user_sub_sk(street, "12"), street_id=street,
-                         street_name="ул. Плехановская", locality=town["locality"], house="12",
-                         created_at="2024-01-01T00:00:00Z").save()
+    UserSubscriptionItem(
+        user_pk(user["user_id"]),
+        user_sub_sk(street, "12"),
+        street_id=street,
+        street_name="ул. Плехановская",
+        locality=town["locality"],
+        house="12",
+        created_at="2024-01-01T00:00:00Z",
+    ).save()
     SubscriberItem(subs_pk(street), subscriber_sk(user["user_id"], "12"), user_id=user["user_id"], house="12").save()
     assert [i["kinds"] for i in api.get("/outages/subscriptions", token=token)[1]["items"]] == ["planned"]
     status, changed = api.patch(f"/outages/subscriptions/{street}/12", {"kinds": "all"}, token=token)

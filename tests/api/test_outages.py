@@ -1,4 +1,5 @@
 """Outages: the public address lookup, subscriptions, the staff console, SMS on publishing, imports."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
-
-from helpers import (count_calls, deliver_notifications, login, register_and_confirm, sent_sms, unique_suffix)
+from helpers import count_calls, deliver_notifications, login, register_and_confirm, sent_sms, unique_suffix
 from test_reference import staff_token
 
 MSK_DATE = "%Y-%m-%d"
@@ -53,8 +53,13 @@ def consumer(api) -> dict:
 
 
 def planned(street_id: str, houses: str = "", days: float = 7, **overrides) -> dict:
-    body = {"kind": "planned", "streets": [{"street_id": street_id, "houses": houses}],
-            "start": local(days, 9), "end": local(days, 17), "reason": "Плановый ремонт ТП-12"}
+    body = {
+        "kind": "planned",
+        "streets": [{"street_id": street_id, "houses": houses}],
+        "start": local(days, 9),
+        "end": local(days, 17),
+        "reason": "Плановый ремонт ТП-12",
+    }
     body.update(overrides)
     return body
 
@@ -71,12 +76,16 @@ def create(api, token: str, body: dict) -> dict:
 
 # --- public lookup ------------------------------------------------------------------------------
 
+
 def test_anyone_looks_up_published_outages_of_an_address(api, operator, town):
     street = town["ул. Плехановская"]
     week = create(api, operator, planned(street, "1, 3, 5–11"))
     api.post(f"/staff/outages/{week['id']}/publish", token=operator)
-    emergency = create(api, operator, {"kind": "emergency", "streets": [{"street_id": street}],
-                                       "start": local(-0.1), "reason": "Повреждение кабеля"})
+    emergency = create(
+        api,
+        operator,
+        {"kind": "emergency", "streets": [{"street_id": street}], "start": local(-0.1), "reason": "Повреждение кабеля"},
+    )
     draft = create(api, operator, planned(street, "7", days=3))
     create(api, operator, planned(town["ул. Кольцовская"], "7"))  # another street
 
@@ -115,7 +124,8 @@ def test_lookup_input_is_checked_with_russian_messages_that_do_not_echo_it(api, 
     street = town["ул. Плехановская"]
     status, answer = lookup(api, street, **{"from": "2024-03-10", "to": "2024-03-01"})
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "to", "message": "Дата окончания периода раньше даты начала"}]
+        {"path": "to", "message": "Дата окончания периода раньше даты начала"}
+    ]
     status, answer = lookup(api, street, **{"from": "2024-01-01", "to": "2024-04-02"})
     assert status == 422 and answer["error"]["fields"][0]["message"] == "Период не может быть длиннее 92 дней"
     status, answer = lookup(api, "нет-такой", house="дом-сорок-два", kind="любое", **{"from": "вчера"})
@@ -126,6 +136,7 @@ def test_lookup_input_is_checked_with_russian_messages_that_do_not_echo_it(api, 
 
 # --- subscriptions ------------------------------------------------------------------------------
 
+
 def test_subscriptions_are_per_user_limited_and_removable(api, town, consumer):
     street = town["ул. Плехановская"]
     token = consumer["token"]
@@ -135,8 +146,9 @@ def test_subscriptions_are_per_user_limited_and_removable(api, town, consumer):
     status, answer = api.post("/outages/subscriptions", {"street_id": street, "house": "12к2"}, token=token)
     assert status == 409 and answer["error"]["message"] == "Вы уже подписаны на этот адрес"
     status, answer = api.post("/outages/subscriptions", {"street_id": "f" * 32, "house": "1"}, token=token)
-    assert status == 422 and answer["error"]["fields"] == [{"path": "street_id",
-                                                            "message": "Улица не найдена в справочнике"}]
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "street_id", "message": "Улица не найдена в справочнике"}
+    ]
 
     other = register_and_confirm(api)
     other_token = login(api, other["login"])["access_token"]
@@ -167,15 +179,18 @@ def test_a_house_number_with_a_slash_travels_url_encoded(api, town, consumer):
 
 # --- publishing -------------------------------------------------------------------------------
 
+
 def test_publishing_a_planned_outage_texts_covered_subscribers_once(api, operator, town):
     street, other_street = town["ул. Плехановская"], town["ул. Кольцовская"]
     covered = [register_and_confirm(api) for _ in range(2)]
     uncovered = [register_and_confirm(api) for _ in range(2)]
-    for user, (street_id, house) in zip(covered + uncovered, [(street, "7"), (street, "12к2"), (street, "12"),
-                                                              (other_street, "7")]):
+    for user, (street_id, house) in zip(
+        covered + uncovered, [(street, "7"), (street, "12к2"), (street, "12"), (other_street, "7")]
+    ):
         user["token"] = login(api, user["login"])["access_token"]
-        assert api.post("/outages/subscriptions", {"street_id": street_id, "house": house},
-                        token=user["token"])[0] == 201
+        assert (
+            api.post("/outages/subscriptions", {"street_id": street_id, "house": house}, token=user["token"])[0] == 201
+        )
     outage = create(api, operator, planned(street, "5–11, 12к2"))
     assert outage["published"] is False and outage["notified"] == 0
     deliver_notifications()
@@ -229,12 +244,26 @@ def test_many_subscribers_are_notified_in_batches(api, operator, town):
     with UserItem.batch_write() as users, SubscriberItem.batch_write() as subscribers:
         for number, phone in enumerate(phones, start=1):
             user_id = str(uuid.uuid4())
-            users.save(UserItem(user_key(user_id), "PROFILE", user_id=user_id, kind="person", status="active",
-                                login=user_id, login_key=user_id, email=f"{user_id}@example.ru",
-                                email_key=f"{user_id}@example.ru", phone=phone, phone_key=phone, password_hash="-",
-                                created_at="2024-01-01T00:00:00Z"))
-            subscribers.save(SubscriberItem(subs_pk(street), subscriber_sk(user_id, str(number)), user_id=user_id,
-                                            house=str(number)))
+            users.save(
+                UserItem(
+                    user_key(user_id),
+                    "PROFILE",
+                    user_id=user_id,
+                    kind="person",
+                    status="active",
+                    login=user_id,
+                    login_key=user_id,
+                    email=f"{user_id}@example.ru",
+                    email_key=f"{user_id}@example.ru",
+                    phone=phone,
+                    phone_key=phone,
+                    password_hash="-",
+                    created_at="2024-01-01T00:00:00Z",
+                )
+            )
+            subscribers.save(
+                SubscriberItem(subs_pk(street), subscriber_sk(user_id, str(number)), user_id=user_id, house=str(number))
+            )
     outage = create(api, operator, planned(street, f"1–{count}"))
     assert api.post(f"/staff/outages/{outage['id']}/publish", token=operator)[1]["notified"] == count
     deliver_notifications()
@@ -242,6 +271,7 @@ def test_many_subscribers_are_notified_in_batches(api, operator, town):
 
 
 # --- staff console --------------------------------------------------------------------------------
+
 
 def test_only_operators_and_administrators_manage_outages(api, town, consumer):
     engineer = staff_token(api, "engineer")
@@ -261,23 +291,33 @@ def test_only_operators_and_administrators_manage_outages(api, town, consumer):
 
 def test_bad_outage_input_gets_russian_field_messages(api, operator, town):
     street = town["ул. Плехановская"]
-    status, answer = api.post("/staff/outages", {
-        "kind": "плановое-ночное", "streets": [{"street_id": street, "houses": "1, Ж-13"}],
-        "start": "завтра утром", "reason": ""}, token=operator)
+    status, answer = api.post(
+        "/staff/outages",
+        {
+            "kind": "плановое-ночное",
+            "streets": [{"street_id": street, "houses": "1, Ж-13"}],
+            "start": "завтра утром",
+            "reason": "",
+        },
+        token=operator,
+    )
     assert status == 422
     assert {f["path"]: f["message"] for f in answer["error"]["fields"]} == {
         "kind": "Недопустимое значение",
         "start": "Ожидаются дата и время: ДД.ММ.ГГГГ ЧЧ:ММ",
         "streets.0.houses": "Номера домов, элемент 2: неверный формат. Пример: 1, 3, 5–11, 12к2",
-        "reason": "Слишком короткое значение: не менее 1 символов"}
+        "reason": "Слишком короткое значение: не менее 1 символов",
+    }
     assert not any(bad in json.dumps(answer, ensure_ascii=False) for bad in ("Ж-13", "завтра утром", "ночное"))
 
     status, answer = api.post("/staff/outages", planned(street, end=local(7, 8)), token=operator)
-    assert status == 422 and answer["error"]["fields"] == [{"path": "end",
-                                                            "message": "Окончание должно быть позже начала"}]
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "end", "message": "Окончание должно быть позже начала"}
+    ]
     status, answer = api.post("/staff/outages", planned("a" * 32), token=operator)
-    assert status == 422 and answer["error"]["fields"] == [{"path": "streets.0.street_id",
-                                                            "message": "Улица не найдена в справочнике"}]
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "streets.0.street_id", "message": "Улица не найдена в справочнике"}
+    ]
     assert api.get("/staff/outages/not-an-id", token=operator)[0] == 404
     assert api.get("/staff/outages?month=2024-13", token=operator)[0] == 422
 
@@ -286,14 +326,24 @@ def test_staff_edit_close_and_cancel_outages_with_an_audit_trail(api, operator, 
     from chalicelib.core import audit
 
     street = town["ул. Кольцовская"]
-    outage = create(api, operator, {"kind": "emergency", "streets": [{"street_id": street, "houses": "1–9"}],
-                                    "start": local(-0.05), "reason": "Авария на ВЛ-0,4 кВ"})
+    outage = create(
+        api,
+        operator,
+        {
+            "kind": "emergency",
+            "streets": [{"street_id": street, "houses": "1–9"}],
+            "start": local(-0.05),
+            "reason": "Авария на ВЛ-0,4 кВ",
+        },
+    )
     assert outage["published"] is True and outage["end"] is None and outage["version"] == 1
     assert [o["id"] for o in lookup(api, street, house="5")[1]["items"]] == [outage["id"]]
 
-    status, closed = api.patch(f"/staff/outages/{outage['id']}", {"version": 1, "end": local(0.1),
-                                                                 "streets": [{"street_id": street, "houses": "2–4"}]},
-                               token=operator)
+    status, closed = api.patch(
+        f"/staff/outages/{outage['id']}",
+        {"version": 1, "end": local(0.1), "streets": [{"street_id": street, "houses": "2–4"}]},
+        token=operator,
+    )
     assert status == 200 and closed["end"] is not None and closed["version"] == 2
     assert closed["streets"][0]["houses"] == "2–4"
     assert lookup(api, street, house="5")[1]["items"] == []
@@ -304,8 +354,9 @@ def test_staff_edit_close_and_cancel_outages_with_an_audit_trail(api, operator, 
     status, answer = api.patch(f"/staff/outages/{outage['id']}", {"version": 2, "end": local(-1)}, token=operator)
     assert status == 422 and answer["error"]["fields"][0]["path"] == "end"
 
-    status, cancelled = api.patch(f"/staff/outages/{outage['id']}", {"version": 2, "status": "cancelled"},
-                                  token=operator)
+    status, cancelled = api.patch(
+        f"/staff/outages/{outage['id']}", {"version": 2, "status": "cancelled"}, token=operator
+    )
     assert status == 200 and cancelled["status"] == "cancelled"
     assert lookup(api, street)[1]["items"] == []
     assert api.post(f"/staff/outages/{outage['id']}/publish", token=operator)[0] == 409
@@ -318,25 +369,30 @@ def test_staff_edit_close_and_cancel_outages_with_an_audit_trail(api, operator, 
 
     planned_one = create(api, operator, planned(street))
     status, answer = api.patch(f"/staff/outages/{planned_one['id']}", {"version": 1, "end": None}, token=operator)
-    assert status == 422 and answer["error"]["fields"] == [{"path": "end",
-                                                            "message": "Укажите окончание планового отключения"}]
+    assert status == 422 and answer["error"]["fields"] == [
+        {"path": "end", "message": "Укажите окончание планового отключения"}
+    ]
 
 
 # --- import -----------------------------------------------------------------------------------
+
 
 def test_csv_import_stores_good_rows_and_reports_bad_ones_by_line(api, operator, town):
     loc = town["locality"]
     day = (local_now() + timedelta(days=5)).strftime("%d.%m.%Y")
     today = local_now().strftime("%d.%m.%Y")
-    csv_text = "\r\n".join([
-        "kind;locality;street;houses;start;end;reason",
-        f"плановое;{loc};ул. Плехановская;1, 3, 5–11;{day} 09:00;{day} 17:00;Ремонт ТП-12",
-        f"аварийное;{loc};Кольцовская ул.;;{today} 00:05;;\"Повреждение кабеля; работы ведутся\"",
-        f"плановое;{loc};ул. Несуществующая;1;{day} 09:00;{day} 17:00;Ремонт",
-        f"плановое;{loc};ул. Плехановская;1, x;{day} 09:00;{day} 08:00;Ремонт",
-        f"плановое;{loc};ул. Плехановская",
-        f"плановое;{loc};пр-т Революции;2;32.01.2024 09:00;{day} 17:00;Ремонт",
-        ""])
+    csv_text = "\r\n".join(
+        [
+            "kind;locality;street;houses;start;end;reason",
+            f"плановое;{loc};ул. Плехановская;1, 3, 5–11;{day} 09:00;{day} 17:00;Ремонт ТП-12",
+            f'аварийное;{loc};Кольцовская ул.;;{today} 00:05;;"Повреждение кабеля; работы ведутся"',
+            f"плановое;{loc};ул. Несуществующая;1;{day} 09:00;{day} 17:00;Ремонт",
+            f"плановое;{loc};ул. Плехановская;1, x;{day} 09:00;{day} 08:00;Ремонт",
+            f"плановое;{loc};ул. Плехановская",
+            f"плановое;{loc};пр-т Революции;2;32.01.2024 09:00;{day} 17:00;Ремонт",
+            "",
+        ]
+    )
     status, report = api.post("/staff/outages/import", {"csv": csv_text}, token=operator)
     assert status == 200 and report["created"] == 2 and len(report["ids"]) == 2
     assert report["errors"] == [
@@ -344,7 +400,8 @@ def test_csv_import_stores_good_rows_and_reports_bad_ones_by_line(api, operator,
         {"row": 5, "path": "end", "message": "Окончание должно быть позже начала"},
         {"row": 5, "path": "houses", "message": "Номера домов, элемент 2: неверный формат. Пример: 1, 3, 5–11, 12к2"},
         {"row": 6, "path": "row", "message": "Ожидается 7 столбцов через «;», а в строке 3"},
-        {"row": 7, "path": "start", "message": "Ожидаются дата и время: ДД.ММ.ГГГГ ЧЧ:ММ"}]
+        {"row": 7, "path": "start", "message": "Ожидаются дата и время: ДД.ММ.ГГГГ ЧЧ:ММ"},
+    ]
     planned_id, emergency_id = report["ids"]
     stored = api.get(f"/staff/outages/{planned_id}", token=operator)[1]
     assert stored["published"] is False and stored["streets"][0]["houses"] == "1, 3, 5–11"
@@ -355,19 +412,32 @@ def test_csv_import_stores_good_rows_and_reports_bad_ones_by_line(api, operator,
 
 
 def test_json_import_reports_rows_by_index(api, operator, town):
-    row = {"kind": "planned", "locality": town["locality"], "street": "пр-т Революции", "houses": "",
-           "start": local(4, 10), "end": local(4, 12), "reason": "Замена опор"}
+    row = {
+        "kind": "planned",
+        "locality": town["locality"],
+        "street": "пр-т Революции",
+        "houses": "",
+        "start": local(4, 10),
+        "end": local(4, 12),
+        "reason": "Замена опор",
+    }
     status, report = api.post("/staff/outages/import", {"items": [row, {**row, "end": None}, 7]}, token=operator)
     assert status == 200 and report["created"] == 1
-    assert report["errors"] == [{"row": 1, "path": "end", "message": "Укажите окончание планового отключения"},
-                                {"row": 2, "path": "body", "message": "Ожидается объект"}]
+    assert report["errors"] == [
+        {"row": 1, "path": "end", "message": "Укажите окончание планового отключения"},
+        {"row": 2, "path": "body", "message": "Ожидается объект"},
+    ]
 
 
 def test_an_import_needs_exactly_one_readable_source(api, operator):
     status, answer = api.post("/staff/outages/import", {"csv": "kind,locality\nplanned,Воронеж"}, token=operator)
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "csv", "message": "Первая строка должна быть заголовком: kind;locality;street;houses;start;end;reason "
-                                   "(и, если есть номер отключения в диспетчерской системе, столбец number)"}]
+        {
+            "path": "csv",
+            "message": "Первая строка должна быть заголовком: kind;locality;street;houses;start;end;reason "
+            "(и, если есть номер отключения в диспетчерской системе, столбец number)",
+        }
+    ]
     status, answer = api.post("/staff/outages/import", {"csv": "x", "items": [{}]}, token=operator)
     assert status == 422 and answer["error"]["fields"][0]["message"] == "Передайте либо список items, либо текст csv"
 
@@ -395,9 +465,11 @@ def test_importing_the_same_file_twice_creates_each_outage_once(api, operator, t
     from chalicelib.core import audit
 
     loc, day, today = town["locality"], day_text(5), day_text(0)
-    lines = [f"плановое;{loc};ул. Плехановская;1, 3, 5–11;{day} 09:00;{day} 17:00;Ремонт ТП-12",
-             f"аварийное;{loc};Кольцовская ул.;;{today} 00:05;;Повреждение кабеля",
-             f"плановое;{loc};ул. Несуществующая;1;{day} 09:00;{day} 17:00;Ремонт"]
+    lines = [
+        f"плановое;{loc};ул. Плехановская;1, 3, 5–11;{day} 09:00;{day} 17:00;Ремонт ТП-12",
+        f"аварийное;{loc};Кольцовская ул.;;{today} 00:05;;Повреждение кабеля",
+        f"плановое;{loc};ул. Несуществующая;1;{day} 09:00;{day} 17:00;Ремонт",
+    ]
     first = import_csv(api, operator, *lines)
     assert (first["created"], first["updated"], first["unchanged"], first["rejected"]) == (2, 0, 0, 1)
     assert results(first) == [(2, "new"), (3, "new"), (4, "error")]
@@ -412,8 +484,12 @@ def test_importing_the_same_file_twice_creates_each_outage_once(api, operator, t
     assert not any(c.startswith(("Scan", "TransactWrite", "PutItem", "UpdateItem")) for c in calls), calls
 
     months = {local_now().strftime("%Y-%m"), (local_now() + timedelta(days=5)).strftime("%Y-%m")}
-    mine = [o["id"] for month in sorted(months) for o in api.get(f"/staff/outages?month={month}", token=operator)[1]["items"]
-            if o["streets"][0]["locality"] == loc]
+    mine = [
+        o["id"]
+        for month in sorted(months)
+        for o in api.get(f"/staff/outages?month={month}", token=operator)[1]["items"]
+        if o["streets"][0]["locality"] == loc
+    ]
     assert sorted(mine) == sorted(first["ids"])
     assert len(lookup(api, town["ул. Кольцовская"])[1]["items"]) == 1
     for outage_id in first["ids"]:
@@ -423,23 +499,33 @@ def test_importing_the_same_file_twice_creates_each_outage_once(api, operator, t
 def test_a_changed_row_updates_the_outage_it_made(api, operator, town):
     loc, day, today = town["locality"], day_text(6), day_text(0)
     header = "number;" + CSV_HEADER
-    first = import_csv(api, operator,
-                       f"ОП-101;плановое;{loc};ул. Плехановская;1–9;{day} 09:00;{day} 17:00;Замена опор",
-                       f";аварийное;{loc};ул. Кольцовская;2;{today} 00:10;;Авария на ВЛ-0,4 кВ",
-                       f";плановое;{loc};пр-т Революции;;{day} 10:00;{day} 12:00;Ремонт", header=header)
+    first = import_csv(
+        api,
+        operator,
+        f"ОП-101;плановое;{loc};ул. Плехановская;1–9;{day} 09:00;{day} 17:00;Замена опор",
+        f";аварийное;{loc};ул. Кольцовская;2;{today} 00:10;;Авария на ВЛ-0,4 кВ",
+        f";плановое;{loc};пр-т Революции;;{day} 10:00;{day} 12:00;Ремонт",
+        header=header,
+    )
     numbered, emergency, unnumbered = first["ids"]
     assert first["rows"][0]["number"] == "ОП-101"
 
     # The next day's file: the dispatcher moved his outage and narrowed it, the emergency has its end,
     # the other planned one is extended; numbers are spelt a little differently.
-    second = import_csv(api, operator,
-                        f"№ оп-101;плановое;{loc};ул. Плехановская;1–5;{day} 10:00;{day} 18:00;Замена опор",
-                        f";аварийное;{loc};ул. Кольцовская;2;{today} 00:10;{today} 23:00;Авария на ВЛ-0,4 кВ",
-                        f";плановое;{loc};пр-т Революции;;{day} 10:00;{day} 15:00;Ремонт", header=header)
+    second = import_csv(
+        api,
+        operator,
+        f"№ оп-101;плановое;{loc};ул. Плехановская;1–5;{day} 10:00;{day} 18:00;Замена опор",
+        f";аварийное;{loc};ул. Кольцовская;2;{today} 00:10;{today} 23:00;Авария на ВЛ-0,4 кВ",
+        f";плановое;{loc};пр-т Революции;;{day} 10:00;{day} 15:00;Ремонт",
+        header=header,
+    )
     assert (second["created"], second["updated"], second["unchanged"]) == (0, 3, 0)
     assert [(r["id"], r["result"], r["fields"]) for r in second["rows"]] == [
-        (numbered, "updated", ["start", "end", "streets"]), (emergency, "updated", ["end"]),
-        (unnumbered, "updated", ["end"])]
+        (numbered, "updated", ["start", "end", "streets"]),
+        (emergency, "updated", ["end"]),
+        (unnumbered, "updated", ["end"]),
+    ]
     moved = api.get(f"/staff/outages/{numbered}", token=operator)[1]
     assert moved["version"] == 2 and moved["start"][11:16] == "10:00" and moved["end"][11:16] == "18:00"
     assert moved["streets"][0]["houses"] == "1–5" and moved["number"] == "ОП-101"
@@ -447,10 +533,14 @@ def test_a_changed_row_updates_the_outage_it_made(api, operator, town):
 
     # Staff correct the reason by hand; the same file again does not undo it.
     api.patch(f"/staff/outages/{unnumbered}", {"version": 2, "reason": "Ремонт КЛ-10 кВ"}, token=operator)
-    third = import_csv(api, operator,
-                       f"№ оп-101;плановое;{loc};ул. Плехановская;1–5;{day} 10:00;{day} 18:00;Замена опор",
-                       f";аварийное;{loc};ул. Кольцовская;2;{today} 00:10;{today} 23:00;Авария на ВЛ-0,4 кВ",
-                       f";плановое;{loc};пр-т Революции;;{day} 10:00;{day} 15:00;Ремонт", header=header)
+    third = import_csv(
+        api,
+        operator,
+        f"№ оп-101;плановое;{loc};ул. Плехановская;1–5;{day} 10:00;{day} 18:00;Замена опор",
+        f";аварийное;{loc};ул. Кольцовская;2;{today} 00:10;{today} 23:00;Авария на ВЛ-0,4 кВ",
+        f";плановое;{loc};пр-т Революции;;{day} 10:00;{day} 15:00;Ремонт",
+        header=header,
+    )
     assert results(third) == [(2, "unchanged"), (3, "unchanged"), (4, "unchanged")]
     assert api.get(f"/staff/outages/{unnumbered}", token=operator)[1]["reason"] == "Ремонт КЛ-10 кВ"
     # The dispatcher then writes what staff already entered: nothing to change (the row is remembered, so
@@ -467,24 +557,45 @@ def test_import_rows_that_repeat_or_contradict_are_reported(api, operator, town)
     loc, day = town["locality"], day_text(8)
     header = CSV_HEADER + ";number"
     row = f"плановое;{loc};ул. Плехановская;4;{day} 09:00;{day} 17:00;Ремонт"
-    report = import_csv(api, operator, row + ";", row + ";", row + ";77",
-                        f"аварийное;{loc};ул. Плехановская;4;{day} 09:00;;Авария;77", header=header)
+    report = import_csv(
+        api,
+        operator,
+        row + ";",
+        row + ";",
+        row + ";77",
+        f"аварийное;{loc};ул. Плехановская;4;{day} 09:00;;Авария;77",
+        header=header,
+    )
     assert results(report) == [(2, "new"), (3, "error"), (4, "new"), (5, "error")]
     assert report["rows"][1]["message"] == "Повторяет строку 2: то же отключение (вид, улица, дома и начало)"
     assert report["rows"][3]["message"] == "Повторяет строку 4: то же отключение (тот же номер и улица)"
     again = import_csv(api, operator, f"аварийное;{loc};ул. Плехановская;4;{day} 09:00;;Авария;77", header=header)
     assert results(again) == [(2, "error")]
-    assert again["errors"] == [{"row": 2, "path": "kind",
-                                "message": "Отключение с этим номером уже загружено как «Плановое»: вид менять нельзя"}]
+    assert again["errors"] == [
+        {
+            "row": 2,
+            "path": "kind",
+            "message": "Отключение с этим номером уже загружено как «Плановое»: вид менять нельзя",
+        }
+    ]
 
     # Cancelled in the console: the file does not bring it back or change it.
     outage_id = report["rows"][2]["id"]
     assert api.patch(f"/staff/outages/{outage_id}", {"version": 1, "status": "cancelled"}, token=operator)[0] == 200
-    moved = import_csv(api, operator, f"плановое;{loc};ул. Плехановская;4;{day} 09:00;{day} 19:00;Ремонт;77",
-                       header=header)
-    assert moved["rows"] == [{"row": 2, "result": "unchanged", "id": outage_id, "number": "77", "fields": [],
-                              "notified": 0,
-                              "message": "Отключение отменено в кабинете — изменения из файла не применяются"}]
+    moved = import_csv(
+        api, operator, f"плановое;{loc};ул. Плехановская;4;{day} 09:00;{day} 19:00;Ремонт;77", header=header
+    )
+    assert moved["rows"] == [
+        {
+            "row": 2,
+            "result": "unchanged",
+            "id": outage_id,
+            "number": "77",
+            "fields": [],
+            "notified": 0,
+            "message": "Отключение отменено в кабинете — изменения из файла не применяются",
+        }
+    ]
     stored = api.get(f"/staff/outages/{outage_id}", token=operator)[1]
     assert stored["status"] == "cancelled" and stored["end"][11:16] == "17:00"
 
@@ -503,8 +614,16 @@ def test_two_imports_of_one_file_at_once_make_one_outage(api, operator, town, mo
 
 
 def test_json_import_takes_the_number_too(api, operator, town):
-    row = {"number": "А-55", "kind": "planned", "locality": town["locality"], "street": "пр-т Революции",
-           "houses": "", "start": local(4, 10), "end": local(4, 12), "reason": "Замена опор"}
+    row = {
+        "number": "А-55",
+        "kind": "planned",
+        "locality": town["locality"],
+        "street": "пр-т Революции",
+        "houses": "",
+        "start": local(4, 10),
+        "end": local(4, 12),
+        "reason": "Замена опор",
+    }
     first = api.post("/staff/outages/import", {"items": [row]}, token=operator)[1]
     again = api.post("/staff/outages/import", {"items": [{**row, "end": local(4, 13)}]}, token=operator)[1]
     assert results(first) == [(0, "new")] and results(again) == [(0, "updated")]
@@ -515,6 +634,7 @@ def test_json_import_takes_the_number_too(api, operator, town):
 
 # --- notifying subscribers of changes -------------------------------------------------------------
 
+
 def quick_subscribers(street_id: str, houses: list[str]) -> list[str]:
     """Active users subscribed to houses of a street, written directly (no claims, no counters): their phones."""
     from chalicelib.accounts.repository import UserItem, user_key
@@ -524,12 +644,26 @@ def quick_subscribers(street_id: str, houses: list[str]) -> list[str]:
     with UserItem.batch_write() as users, SubscriberItem.batch_write() as subscribers:
         for house in houses:
             user_id, phone = str(uuid.uuid4()), f"+7906{uuid.uuid4().int % 10**7:07d}"
-            users.save(UserItem(user_key(user_id), "PROFILE", user_id=user_id, kind="person", status="active",
-                                login=user_id, login_key=user_id, email=f"{user_id}@example.ru",
-                                email_key=f"{user_id}@example.ru", phone=phone, phone_key=phone, password_hash="-",
-                                created_at="2024-01-01T00:00:00Z"))
-            subscribers.save(SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house), user_id=user_id,
-                                            house=house))
+            users.save(
+                UserItem(
+                    user_key(user_id),
+                    "PROFILE",
+                    user_id=user_id,
+                    kind="person",
+                    status="active",
+                    login=user_id,
+                    login_key=user_id,
+                    email=f"{user_id}@example.ru",
+                    email_key=f"{user_id}@example.ru",
+                    phone=phone,
+                    phone_key=phone,
+                    password_hash="-",
+                    created_at="2024-01-01T00:00:00Z",
+                )
+            )
+            subscribers.save(
+                SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house), user_id=user_id, house=house)
+            )
             phones.append(phone)
     return phones
 
@@ -575,20 +709,29 @@ def test_a_new_time_of_a_published_outage_is_texted_to_each_subscriber_once(api,
     assert sent_sms(user["phone"])[1].startswith(f"Изменено время отключения: ул. Плехановская, д. 7, {new_period}. ")
     assert sent_sms(other)[1].startswith(f"Изменено время отключения: ул. Плехановская, д. 9, {new_period}")
     # (Feed entries of one millisecond may come in either order on a loaded machine: find it by title.)
-    [feed] = [n for n in api.get("/me/notifications", token=user["token"])[1]["items"]
-              if n["title"] == "Изменено время отключения электроэнергии"]
+    [feed] = [
+        n
+        for n in api.get("/me/notifications", token=user["token"])[1]["items"]
+        if n["title"] == "Изменено время отключения электроэнергии"
+    ]
     assert feed["body"] == f"ул. Плехановская, д. 7: {new_period} (ранее: {period(outage['start'], outage['end'])})."
 
     # The same request again (its answer was lost): the same answer, nothing written, nobody texted.
     status, again = api.patch(f"/staff/outages/{outage['id']}", edit, token=operator)
     assert status == 200 and again["version"] == moved["version"]
     # A save of the form as it is: no new version, no SMS. A new reason only: a version, no SMS.
-    same = {"version": moved["version"], "streets": [{"street_id": street, "houses": "5-11"}],
-            "start": moved["start"], "end": moved["end"], "reason": moved["reason"]}
+    same = {
+        "version": moved["version"],
+        "streets": [{"street_id": street, "houses": "5-11"}],
+        "start": moved["start"],
+        "end": moved["end"],
+        "reason": moved["reason"],
+    }
     status, kept = api.patch(f"/staff/outages/{outage['id']}", same, token=operator)
     assert status == 200 and kept["version"] == moved["version"]
-    status, reasoned = api.patch(f"/staff/outages/{outage['id']}", {**same, "reason": "Замена трансформатора"},
-                                 token=operator)
+    status, reasoned = api.patch(
+        f"/staff/outages/{outage['id']}", {**same, "reason": "Замена трансформатора"}, token=operator
+    )
     assert status == 200 and reasoned["version"] == moved["version"] + 1 and reasoned["change_notified"] == 0
     assert [len(t) for t in texts(user["phone"], other, outside)] == [2, 2, 0]
     # A stale version that is not a replay is still a conflict.
@@ -603,8 +746,9 @@ def test_consumers_see_that_a_published_outage_was_changed(api, operator, town):
     outage = published(api, operator, planned(street, "1–9"))
     found = lookup(api, street, house="5")[1]["items"][0]
     assert found["changed_at"] is None and found["previous_start"] is None
-    moved = api.patch(f"/staff/outages/{outage['id']}", {"version": outage["version"], "start": local(7, 8)},
-                      token=operator)[1]
+    moved = api.patch(
+        f"/staff/outages/{outage['id']}", {"version": outage["version"], "start": local(7, 8)}, token=operator
+    )[1]
     with count_calls("dynamodb") as calls:
         found = lookup(api, street, house="5")[1]["items"][0]
     assert len(calls) == 1 and calls == ["Query"]
@@ -621,28 +765,34 @@ def test_changed_houses_tell_those_added_and_those_left_out(api, operator, town)
     stays, dropped, added = quick_subscribers(street, ["3", "8", "12"])
     outage = published(api, operator, planned(street, "1–9"))
     assert outage["notified"] == 2
-    status, narrowed = api.patch(f"/staff/outages/{outage['id']}", {
-        "version": outage["version"], "streets": [{"street_id": street, "houses": "1–5, 12"}]}, token=operator)
+    status, narrowed = api.patch(
+        f"/staff/outages/{outage['id']}",
+        {"version": outage["version"], "streets": [{"street_id": street, "houses": "1–5, 12"}]},
+        token=operator,
+    )
     assert status == 200 and narrowed["change_notified"] == 2
     stays_sms, dropped_sms, added_sms = texts(stays, dropped, added)
     the_period = period(outage["start"], outage["end"])
     assert len(stays_sms) == 1  # the same time at the same house: nothing new for them
     assert dropped_sms[1].startswith(f"Отменено отключение электроэнергии: ул. Кольцовская, д. 8, {the_period}")
     assert added_sms == [sent_sms(added)[0]] and added_sms[0].startswith(
-        f"Плановое отключение электроэнергии: ул. Кольцовская, д. 12, {the_period}")
+        f"Плановое отключение электроэнергии: ул. Кольцовская, д. 12, {the_period}"
+    )
 
 
 def test_cancelling_and_bringing_back_a_published_outage_is_texted(api, operator, town):
     street = town["ул. Плехановская"]
     (phone,) = quick_subscribers(street, ["40"])
     outage = published(api, operator, planned(street, "40"))
-    status, cancelled = api.patch(f"/staff/outages/{outage['id']}", {"version": outage["version"],
-                                                                      "status": "cancelled"}, token=operator)
+    status, cancelled = api.patch(
+        f"/staff/outages/{outage['id']}", {"version": outage["version"], "status": "cancelled"}, token=operator
+    )
     assert status == 200 and cancelled["change_notified"] == 1 and cancelled["notifies_subscribers"] is True
     assert texts(phone)[0][1].startswith("Отменено отключение электроэнергии: ул. Плехановская, д. 40, ")
     assert lookup(api, street, house="40")[1]["items"] == []
-    status, back = api.patch(f"/staff/outages/{outage['id']}", {"version": cancelled["version"], "status": "active"},
-                             token=operator)
+    status, back = api.patch(
+        f"/staff/outages/{outage['id']}", {"version": cancelled["version"], "status": "active"}, token=operator
+    )
     assert status == 200 and back["change_notified"] == 1
     assert texts(phone)[0][2].startswith("Плановое отключение электроэнергии: ул. Плехановская, д. 40, ")
 
@@ -651,21 +801,40 @@ def test_drafts_emergencies_and_finished_outages_text_nobody_on_change(api, oper
     street = town["пр-т Революции"]
     (phone,) = quick_subscribers(street, ["2"])
     draft = create(api, operator, planned(street, "2"))
-    assert api.patch(f"/staff/outages/{draft['id']}", {"version": 1, "end": local(7, 18)},
-                     token=operator)[1]["change_notified"] == 0
-    emergency = create(api, operator, {"kind": "emergency", "streets": [{"street_id": street, "houses": "2"}],
-                                       "start": local(-0.1), "reason": "Авария"})
-    assert api.patch(f"/staff/outages/{emergency['id']}", {"version": 1, "end": local(0.2)},
-                     token=operator)[1]["change_notified"] == 0
+    assert (
+        api.patch(f"/staff/outages/{draft['id']}", {"version": 1, "end": local(7, 18)}, token=operator)[1][
+            "change_notified"
+        ]
+        == 0
+    )
+    emergency = create(
+        api,
+        operator,
+        {
+            "kind": "emergency",
+            "streets": [{"street_id": street, "houses": "2"}],
+            "start": local(-0.1),
+            "reason": "Авария",
+        },
+    )
+    assert (
+        api.patch(f"/staff/outages/{emergency['id']}", {"version": 1, "end": local(0.2)}, token=operator)[1][
+            "change_notified"
+        ]
+        == 0
+    )
     over = published(api, operator, planned(street, "2", days=-3))
     assert over["notified"] == 0 and over["notifies_subscribers"] is False
-    assert api.patch(f"/staff/outages/{over['id']}", {"version": over["version"], "end": local(-3, 18)},
-                     token=operator)[1]["change_notified"] == 0
+    assert (
+        api.patch(f"/staff/outages/{over['id']}", {"version": over["version"], "end": local(-3, 18)}, token=operator)[
+            1
+        ]["change_notified"]
+        == 0
+    )
     assert texts(phone) == [[]]
 
 
-def test_a_change_for_many_subscribers_that_stopped_half_way_is_finished_by_the_retry(api, operator, town,
-                                                                                     monkeypatch):
+def test_a_change_for_many_subscribers_that_stopped_half_way_is_finished_by_the_retry(api, operator, town, monkeypatch):
     """More subscribers than the change's own transaction holds (the limit made small here, as moto copies
     whole tables per transaction): the rest follow in batches; if that stops, the retry finishes it."""
     from chalicelib.outages import notices, service
@@ -701,8 +870,9 @@ def test_a_changed_row_of_a_published_outage_is_texted_once(api, operator, town)
     loc, street = town["locality"], town["ул. Плехановская"]
     (phone,) = quick_subscribers(street, ["21"])
     day, header = day_text(10), "number;" + CSV_HEADER
-    first = import_csv(api, operator, f"Д-9;плановое;{loc};ул. Плехановская;21;{day} 09:00;{day} 17:00;Ремонт",
-                       header=header)
+    first = import_csv(
+        api, operator, f"Д-9;плановое;{loc};ул. Плехановская;21;{day} 09:00;{day} 17:00;Ремонт", header=header
+    )
     api.post(f"/staff/outages/{first['ids'][0]}/publish", token=operator)
     assert len(texts(phone)[0]) == 1
     changed = f"Д-9;плановое;{loc};ул. Плехановская;21;{day} 09:00;{day} 20:00;Ремонт"
@@ -710,4 +880,6 @@ def test_a_changed_row_of_a_published_outage_is_texted_once(api, operator, town)
     assert report["rows"][0]["result"] == "updated" and report["rows"][0]["notified"] == 1
     assert import_csv(api, operator, changed, header=header)["rows"][0]["result"] == "unchanged"
     sms = texts(phone)[0]
-    assert len(sms) == 2 and sms[1].startswith(f"Изменено время отключения: ул. Плехановская, д. 21, {day} с 09:00 до 20:00")
+    assert len(sms) == 2 and sms[1].startswith(
+        f"Изменено время отключения: ул. Плехановская, д. 21, {day} с 09:00 до 20:00"
+    )

@@ -1,10 +1,10 @@
 """Linking a contract proves ownership (issue 9, item 2): only the consumer billing names as the holder
 links it, every refusal is the same answer without any of the holder's data, and failed attempts are
 limited per account and per contract."""
+
 from __future__ import annotations
 
 import pytest
-
 from helpers import billing_meter, consumer, count_calls, load_billing, unique_contract
 
 SNILS = "112-233-445 95"
@@ -21,8 +21,10 @@ def serial_of(number: str, i: int = 1) -> str:
 def person_contract():
     """ФЛ Иванов Иван Иванович with СНИЛС in billing; meter 1 active, meter 2 decommissioned."""
     number = unique_contract()
-    load_billing(billing_meter(number, serial_of(number, 1), last_period="2026-10", last_values={"T1": "12000"}),
-                 billing_meter(number, serial_of(number, 2), status="decommissioned"))
+    load_billing(
+        billing_meter(number, serial_of(number, 1), last_period="2026-10", last_values={"T1": "12000"}),
+        billing_meter(number, serial_of(number, 2), status="decommissioned"),
+    )
     return number
 
 
@@ -31,8 +33,17 @@ def person(api, snils=SNILS, last_name="Иванов"):
 
 
 def company(api, inn=INN, kpp=KPP):
-    return consumer(api, "company", short_name="ООО «Ромашка»", full_name="Общество «Ромашка»", inn=inn, kpp=kpp,
-                    ogrn="1027700132195", head_name="Петров Пётр Петрович", snils=SNILS)
+    return consumer(
+        api,
+        "company",
+        short_name="ООО «Ромашка»",
+        full_name="Общество «Ромашка»",
+        inn=inn,
+        kpp=kpp,
+        ogrn="1027700132195",
+        head_name="Петров Пётр Петрович",
+        snils=SNILS,
+    )
 
 
 def link(api, account, number, serial, **extra):
@@ -61,11 +72,11 @@ def test_wrong_serial_unknown_contract_wrong_identity_old_format_and_removed_met
     old_format = unique_contract()
     load_billing(billing_meter(old_format, serial_of(old_format), holder_snils=None, category=None))
     attempts = [
-        (person(api), person_contract, "NOPE1"),                          # wrong serial
+        (person(api), person_contract, "NOPE1"),  # wrong serial
         (person(api), "НЕТ-" + person_contract, serial_of(person_contract)),  # unknown contract
         (person(api, snils=OTHER_SNILS), person_contract, serial_of(person_contract)),  # another person
-        (person(api), old_format, serial_of(old_format)),                 # no identity in billing
-        (person(api), person_contract, serial_of(person_contract, 2)),     # a meter taken out of service
+        (person(api), old_format, serial_of(old_format)),  # no identity in billing
+        (person(api), person_contract, serial_of(person_contract, 2)),  # a meter taken out of service
     ]
     answers, reads = [], []
     for account, number, serial in attempts:
@@ -96,15 +107,25 @@ def test_failed_attempts_are_limited_per_contract_across_accounts(api, person_co
 
 def test_person_without_snils_in_billing_proves_by_surname_and_the_billed_reading(api):
     number = unique_contract()
-    load_billing(billing_meter(number, serial_of(number), holder_snils=None, category="private_house",
-                               holder_name="Петрова  Мария Сергеевна", last_period="2026-10",
-                               last_values={"T1": "12345.6"}))
+    load_billing(
+        billing_meter(
+            number,
+            serial_of(number),
+            holder_snils=None,
+            category="private_house",
+            holder_name="Петрова  Мария Сергеевна",
+            last_period="2026-10",
+            last_values={"T1": "12345.6"},
+        )
+    )
     petrova = person(api, snils=OTHER_SNILS, last_name="ПЕТРОВА")
     refused = link(api, petrova, number, serial_of(number))
     assert refused[0] == 422 and refused[1]["error"]["code"] == "ownership_not_proven"
     assert link(api, petrova, number, serial_of(number), billed_reading="12346")[1] == refused[1]
     # Another surname with the right reading is the same refusal.
-    assert link(api, person(api, last_name="Иванова"), number, serial_of(number), billed_reading="12345")[1] == refused[1]
+    assert (
+        link(api, person(api, last_name="Иванова"), number, serial_of(number), billed_reading="12345")[1] == refused[1]
+    )
     status, tree = link(api, petrova, number, serial_of(number), billed_reading="012345,6")
     assert status == 201, tree
     assert tree["contracts"][0]["right"] == "holder"
@@ -118,9 +139,20 @@ def test_billed_reading_must_be_digits(api, person_contract):
 
 def test_company_proves_by_inn_kpp_and_the_reading_on_its_invoice(api):
     number = unique_contract()
-    load_billing(billing_meter(number, serial_of(number), holder_kind="company", category="company",
-                               holder_name="ООО «Ромашка»", holder_snils=None, holder_inn=INN, holder_kpp=KPP,
-                               last_period="2026-10", last_values={"T1": "8456.12"}))
+    load_billing(
+        billing_meter(
+            number,
+            serial_of(number),
+            holder_kind="company",
+            category="company",
+            holder_name="ООО «Ромашка»",
+            holder_snils=None,
+            holder_inn=INN,
+            holder_kpp=KPP,
+            last_period="2026-10",
+            last_values={"T1": "8456.12"},
+        )
+    )
     serial = serial_of(number)
     assert link(api, company(api, kpp="770702001"), number, serial, billed_reading="8456")[0] == 422  # a branch
     assert link(api, person(api), number, serial, billed_reading="8456")[0] == 422

@@ -1,9 +1,9 @@
 """Information pages: public reading, staff editing by role, sanitising, agreement editions, and the
 agreement edition recorded at registration."""
+
 from __future__ import annotations
 
 import pytest
-
 from helpers import count_calls, person_payload, register_and_confirm, staff_user
 
 
@@ -32,16 +32,25 @@ def elements(html: str) -> list[tuple[str, str | None]]:
 
 
 def save(api, token, slug, markdown, version, title="Заголовок"):
-    return api.call("PUT", f"/staff/pages/{slug}", {"title": title, "markdown": markdown, "version": version},
-                    token=token)
+    return api.call(
+        "PUT", f"/staff/pages/{slug}", {"title": title, "markdown": markdown, "version": version}, token=token
+    )
 
 
 def test_pages_are_public_with_defaults_for_every_section(api):
     status, listing = api.get("/pages")
     assert status == 200
     slugs = {p["slug"]: p for p in listing["items"]}
-    assert {"agreement", "contacts", "help-accounts", "help-readings", "help-aiis", "help-appeals",
-            "help-connection", "help-outages"} <= set(slugs)
+    assert {
+        "agreement",
+        "contacts",
+        "help-accounts",
+        "help-readings",
+        "help-aiis",
+        "help-appeals",
+        "help-connection",
+        "help-outages",
+    } <= set(slugs)
     assert slugs["agreement"]["version"] == 1 and slugs["agreement"]["updated_at"] is None
 
     with count_calls("dynamodb") as calls:
@@ -54,8 +63,10 @@ def test_pages_are_public_with_defaults_for_every_section(api):
 
 def test_an_operator_edits_help_and_the_site_shows_it_sanitised(api):
     operator = staff_user(api, "operator")["token"]
-    markdown = ("## Как передать показания\n\nОткройте [прибор](#/accounts).\n\n<script>alert(1)</script>\n\n"
-                "[ловушка](javascript:alert(1)) и <a href=\"javascript:alert(2)\">ещё</a> [сайт](https://example.ru)")
+    markdown = (
+        "## Как передать показания\n\nОткройте [прибор](#/accounts).\n\n<script>alert(1)</script>\n\n"
+        '[ловушка](javascript:alert(1)) и <a href="javascript:alert(2)">ещё</a> [сайт](https://example.ru)'
+    )
     status, saved = save(api, operator, "help-readings", markdown, 1, "Помощь: показания")
     assert status == 200 and saved["version"] == 2 and saved["markdown"] == markdown
 
@@ -120,12 +131,16 @@ def test_registration_records_the_agreement_edition_and_refuses_another(api):
     admin = staff_user(api, "admin")["token"]
     assert save(api, admin, "agreement", "Редакция вторая", 1)[0] == 200
 
-    status, answer = api.post("/auth/register", person_payload(
-        api, consent={"accepted": True, "version": "2024-01", "agreement_version": 1}))
+    status, answer = api.post(
+        "/auth/register", person_payload(api, consent={"accepted": True, "version": "2024-01", "agreement_version": 1})
+    )
     assert status == 422
-    assert answer["error"]["fields"] == [{"path": "consent.agreement_version",
-                                          "message": "Пользовательское соглашение обновилось. "
-                                                     "Ознакомьтесь с новой редакцией"}]
+    assert answer["error"]["fields"] == [
+        {
+            "path": "consent.agreement_version",
+            "message": "Пользовательское соглашение обновилось. Ознакомьтесь с новой редакцией",
+        }
+    ]
     status, answer = api.post("/auth/register", person_payload(api, consent={"accepted": True, "version": "2024-01"}))
     assert status == 422 and answer["error"]["fields"][0]["path"] == "consent.agreement_version"
 

@@ -1,24 +1,37 @@
 """The person's own data (152-ФЗ): the export, withdrawing consent and closing the account, retention."""
+
 from __future__ import annotations
 
 import io
 import json
 import re
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from connection_helpers import create as create_draft, submitted as submitted_application
+from helpers import (
+    PDF_BYTES,
+    billing_meter,
+    count_calls,
+    deliver_notifications,
+    load_billing,
+    login,
+    person_payload,
+    register_and_confirm,
+    sent_emails,
+    staff_user,
+    unique_contract,
+    unique_suffix,
+    upload,
+)
 
 from chalicelib.core import clock
-from connection_helpers import create as create_draft
-from connection_helpers import submitted as submitted_application
-from helpers import (PDF_BYTES, billing_meter, count_calls, deliver_notifications, load_billing, login, person_payload,
-                     register_and_confirm, sent_emails, staff_user, unique_contract, unique_suffix, upload)
 
 # 27 November 2026, 10:00 in Moscow: inside the reading entry window, outside the lock windows.
-IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 PASSWORD = "Secret123pass"
 
 
@@ -45,8 +58,10 @@ def linked_contract(api, user):
     """A contract of the test identity (Иванов, СНИЛС of person_payload) linked by `user`; its meter ids."""
     number = unique_contract()
     prefix = f"P{number[-6:].upper()}"
-    load_billing(billing_meter(number, f"{prefix}1", last_period="2026-10", last_values={"T1": "12000"}),
-                 billing_meter(number, f"{prefix}2"))
+    load_billing(
+        billing_meter(number, f"{prefix}1", last_period="2026-10", last_values={"T1": "12000"}),
+        billing_meter(number, f"{prefix}2"),
+    )
     status, tree = api.post("/accounts", {"contract_number": number, "meter_serial": f"{prefix}1"}, token=user["token"])
     assert status == 201, tree
     return number, [m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"]]
@@ -54,10 +69,18 @@ def linked_contract(api, user):
 
 def file_appeal(api, user, topic="Перепады напряжения", data=PDF_BYTES, file_name="Фото щитка.pdf"):
     upload_id = upload(api, user["token"], data=data, file_name=file_name)
-    status, card = api.post("/appeals", {"type": "complaint", "addressee": "Главный инженер", "topic": topic,
-                                         "text": "Вечером напряжение падает до 180 В.",
-                                         "contact_phone": user["phone"], "attachments": [upload_id]},
-                            token=user["token"])
+    status, card = api.post(
+        "/appeals",
+        {
+            "type": "complaint",
+            "addressee": "Главный инженер",
+            "topic": topic,
+            "text": "Вечером напряжение падает до 180 В.",
+            "contact_phone": user["phone"],
+            "attachments": [upload_id],
+        },
+        token=user["token"],
+    )
     assert status == 201, card
     return card
 
@@ -89,11 +112,13 @@ def raw_item(table, pk, sk):
     import boto3
 
     found = boto3.client("dynamodb", region_name="eu-central-1").get_item(
-        TableName=f"kabinet-test-{table}", Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+        TableName=f"kabinet-test-{table}", Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+    )
     return found.get("Item")
 
 
 # --- consent in the profile ------------------------------------------------------------------------
+
 
 def test_the_profile_shows_the_accepted_consent_whose_text_is_published(api, user):
     status, me = api.get("/me", token=user["token"])
@@ -110,6 +135,7 @@ def test_the_profile_shows_the_accepted_consent_whose_text_is_published(api, use
 
 
 # --- export -----------------------------------------------------------------------------------------
+
 
 def test_the_export_holds_the_accounts_data_and_files_and_nothing_of_another_account(api, user):
     number, meters = linked_contract(api, user)
@@ -129,8 +155,9 @@ def test_the_export_holds_the_accounts_data_and_files_and_nothing_of_another_acc
     assert len(data["sessions"]) == 1 and set(data["sessions"][0]) == {"id", "created_at", "expires_at", "remember"}
     assert [c["number"] for c in data["contracts"]] == [number] and data["contracts"][0]["right"] == "holder"
     assert sorted(m["meter_id"] for m in data["meters"]) == sorted(meters)
-    assert [(r["meter_id"], r["period"], r["values"]) for r in data["readings"]] == [(meters[0], "2026-11",
-                                                                                     {"T1": "12100"})]
+    assert [(r["meter_id"], r["period"], r["values"]) for r in data["readings"]] == [
+        (meters[0], "2026-11", {"T1": "12100"})
+    ]
     assert [a["number"] for a in data["appeals"]] == [appeal["number"]]
     assert data["appeals"][0]["history"] and data["appeals"][0]["topic"] == "Перепады напряжения"
     assert [s["house"] for s in data["outage_subscriptions"]] == ["7"]
@@ -164,6 +191,7 @@ def test_the_export_link_is_short_lived_and_exports_are_limited(api, user):
 
 # --- closing: refusals ------------------------------------------------------------------------------
 
+
 def test_a_wrong_password_or_no_confirmation_closes_nothing(api, user):
     status, answer = close(api, user, password="Wrong123pass")
     assert status == 422 and [f["path"] for f in answer["error"]["fields"]] == ["password"]
@@ -181,6 +209,7 @@ def test_staff_accounts_are_not_closed_by_themselves(api):
 
 
 # --- closing: what happens --------------------------------------------------------------------------
+
 
 def test_closing_ends_sign_in_and_tokens_frees_the_identifiers_and_tells_the_old_address(api, user):
     linked_contract(api, user)
@@ -239,17 +268,19 @@ def test_closing_revokes_links_and_invitations_but_not_the_co_users_access(api):
     holder = signed_in(api)
     number, meters = linked_contract(api, holder)
     co_user = signed_in(api)
-    status, _ = api.post(f"/accounts/{number}/invitations", {"email": co_user["email"], "right": "submit"},
-                         token=holder["token"])
+    status, _ = api.post(
+        f"/accounts/{number}/invitations", {"email": co_user["email"], "right": "submit"}, token=holder["token"]
+    )
     assert status == 201
     deliver_notifications()
     token = re.search(r"token=([\w\-]+)", sent_emails(co_user["email"])[-1].body).group(1)
-    status, tree = api.post("/invitations/accept", {"contract_number": number, "token": token},
-                            token=co_user["token"])
+    status, tree = api.post("/invitations/accept", {"contract_number": number, "token": token}, token=co_user["token"])
     assert status == 200, tree
     pending = f"someone{unique_suffix()}@example.ru"
-    assert api.post(f"/accounts/{number}/invitations", {"email": pending, "right": "view"},
-                    token=holder["token"])[0] == 201
+    assert (
+        api.post(f"/accounts/{number}/invitations", {"email": pending, "right": "view"}, token=holder["token"])[0]
+        == 201
+    )
 
     assert close(api, holder)[0] == 200
 
@@ -273,8 +304,9 @@ def test_a_co_user_closing_leaves_the_holder_untouched_and_readings_without_a_na
     api.post(f"/accounts/{number}/invitations", {"email": co_user["email"], "right": "submit"}, token=holder["token"])
     deliver_notifications()
     token = re.search(r"token=([\w\-]+)", sent_emails(co_user["email"])[-1].body).group(1)
-    assert api.post("/invitations/accept", {"contract_number": number, "token": token},
-                    token=co_user["token"])[0] == 200
+    assert (
+        api.post("/invitations/accept", {"contract_number": number, "token": token}, token=co_user["token"])[0] == 200
+    )
     assert api.post(f"/meters/{meters[0]}/readings", {"values": {"T1": "12100"}}, token=co_user["token"])[0] == 201
 
     assert close(api, co_user)[0] == 200
@@ -336,7 +368,7 @@ def test_appeals_and_applications_are_kept_without_the_login_until_the_retention
     # When the date comes, the sweep deletes the case, its history and its file.
     from chalicelib.accounts.privacy import PrivacyService
 
-    clock.set_clock(lambda: datetime(2031, 11, 27, 9, 0, tzinfo=timezone.utc))
+    clock.set_clock(lambda: datetime(2031, 11, 27, 9, 0, tzinfo=UTC))
     assert PrivacyService().sweep_retention() >= 2
     assert CaseRepository().by_number(appeal["number"]) == []
     assert CaseRepository().card(case.kind, case.case_id) == (None, [])
@@ -352,7 +384,7 @@ def test_a_retention_date_not_yet_come_is_left_alone(api, user):
     from chalicelib.accounts.privacy import PrivacyService
     from chalicelib.appeals.repository import CaseRepository
 
-    clock.set_clock(lambda: datetime(2031, 11, 25, 9, 0, tzinfo=timezone.utc))
+    clock.set_clock(lambda: datetime(2031, 11, 25, 9, 0, tzinfo=UTC))
     PrivacyService().sweep_retention()
     assert [c.number for c in CaseRepository().by_number(appeal["number"])] == [appeal["number"]]
 
@@ -375,9 +407,18 @@ def test_an_email_change_link_sent_before_closing_no_longer_works(api, user):
 def test_access_requests_are_exported_with_their_scan_and_deleted_on_closing(api, user):
     scan = PDF_BYTES.replace(b"endobj", b"endobj %doverennost")
     upload_id = upload(api, user["token"], data=scan, file_name="Доверенность.pdf", purpose="access_request")
-    status, request = api.post("/accounts/access-requests", {
-        "contract_number": unique_contract(), "meter_serial": "Z12345", "relation": "tenant", "right": "submit",
-        "comment": "Снимаю квартиру", "files": [upload_id]}, token=user["token"])
+    status, request = api.post(
+        "/accounts/access-requests",
+        {
+            "contract_number": unique_contract(),
+            "meter_serial": "Z12345",
+            "relation": "tenant",
+            "right": "submit",
+            "comment": "Снимаю квартиру",
+            "files": [upload_id],
+        },
+        token=user["token"],
+    )
     assert status == 201, request
 
     _link, archive, data = export(api, user)

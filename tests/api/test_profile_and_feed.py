@@ -1,19 +1,34 @@
 """Profile editing, notification feed, and that nobody sees another user's data."""
+
 from __future__ import annotations
 
 import re
 
-from helpers import (confirm_link_token, deliver_notifications, login, person_payload, register_and_confirm,
-                     sent_emails, sent_sms)
+from helpers import (
+    confirm_link_token,
+    deliver_notifications,
+    login,
+    person_payload,
+    register_and_confirm,
+    sent_emails,
+    sent_sms,
+)
 
 
 def test_person_edits_contacts_and_passport_but_not_login(api):
     user = register_and_confirm(api)
     token = login(api, user["login"])["access_token"]
-    passport = {"series": "2004", "number": "123456", "issued_by": "ГУ МВД России по Воронежской области",
-                "issued_on": "2015-06-01"}
-    status, me = api.patch("/me", {"passport": passport, "middle_name": "Петрович",
-                                   "address": {**user["address"], "flat": "7"}}, token=token)
+    passport = {
+        "series": "2004",
+        "number": "123456",
+        "issued_by": "ГУ МВД России по Воронежской области",
+        "issued_on": "2015-06-01",
+    }
+    status, me = api.patch(
+        "/me",
+        {"passport": passport, "middle_name": "Петрович", "address": {**user["address"], "flat": "7"}},
+        token=token,
+    )
     assert status == 200
     assert me["passport"] == passport and me["middle_name"] == "Петрович" and me["address"]["flat"] == "7"
     status, answer = api.patch("/me", {"login": "another1"}, token=token)
@@ -40,11 +55,11 @@ def test_a_new_phone_takes_effect_only_with_the_code_sent_to_it(api):
     status, answer = api.patch("/me", {"phone": new_phone}, token=token)
     assert status == 422 and answer["error"]["fields"][0]["path"] == "phone"
     assert "СМС" in answer["error"]["fields"][0]["message"]
-    assert api.patch("/me", {"phone": user["phone"]}, token=token)[0] == 200   # the current number: nothing to do
+    assert api.patch("/me", {"phone": user["phone"]}, token=token)[0] == 200  # the current number: nothing to do
 
     status, started = api.post("/me/phone", {"phone": "8 (901) " + user["phone"][5:]}, token=token)
     assert status == 202 and started["expires_in"] == 600
-    code = sms_code(new_phone)   # to the new number only
+    code = sms_code(new_phone)  # to the new number only
     assert sent_sms(user["phone"]) == []
     # Until confirmed, the old number stays and the new one signs in nobody.
     assert api.get("/me", token=token)[1]["phone"] == user["phone"]
@@ -56,7 +71,7 @@ def test_a_new_phone_takes_effect_only_with_the_code_sent_to_it(api):
     assert answer["error"]["fields"][0]["path"] == "code"
     status, me = api.post("/me/phone/confirm", {"code": code}, token=token)
     assert status == 200 and me["phone"] == new_phone
-    assert api.post("/me/phone/confirm", {"code": code}, token=token)[0] == 400   # single use
+    assert api.post("/me/phone/confirm", {"code": code}, token=token)[0] == 400  # single use
     assert login(api, new_phone)
     # The account's e-mail, the old number and the feed are told.
     deliver_notifications()
@@ -87,7 +102,7 @@ def test_guessing_spends_the_code_and_a_new_request_replaces_it(api):
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
         assert api.post("/me/phone/confirm", {"code": wrong}, token=token)[0] == 400
-    assert api.post("/me/phone/confirm", {"code": code}, token=token)[0] == 400   # spent by the guesses
+    assert api.post("/me/phone/confirm", {"code": code}, token=token)[0] == 400  # spent by the guesses
 
     api.post("/me/phone", {"phone": new_phone}, token=token)
     first = sms_code(new_phone)
@@ -167,9 +182,16 @@ def test_email_change_takes_effect_after_the_new_address_confirms(api):
 
 
 def test_a_company_edits_its_kpp_and_a_person_has_none(api):
-    company = person_payload(api, kind="company", inn="7707083893", ogrn="1027700132195", kpp="770701001",
-                             short_name="ООО «Ромашка»", head_name="Петров Пётр Петрович",
-                             full_name="Общество с ограниченной ответственностью «Ромашка»")
+    company = person_payload(
+        api,
+        kind="company",
+        inn="7707083893",
+        ogrn="1027700132195",
+        kpp="770701001",
+        short_name="ООО «Ромашка»",
+        head_name="Петров Пётр Петрович",
+        full_name="Общество с ограниченной ответственностью «Ромашка»",
+    )
     for field in ("last_name", "first_name", "middle_name", "snils"):
         company.pop(field)
     assert api.post("/auth/register", company)[0] == 202
@@ -189,7 +211,8 @@ def test_a_company_edits_its_kpp_and_a_person_has_none(api):
     token = login(api, person["login"])["access_token"]
     status, answer = api.patch("/me", {"kpp": "770701001"}, token=token)
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "kpp", "message": "Поле не относится к Вашему виду учётной записи"}]
+        {"path": "kpp", "message": "Поле не относится к Вашему виду учётной записи"}
+    ]
     assert api.get("/me", token=token)[1]["kpp"] is None
 
 
@@ -227,7 +250,8 @@ def test_feed_pages_by_cursor(api):
     assert len(first["items"]) == 2 and first["next_cursor"]
     second = api.get(f"/me/notifications?limit=2&cursor={first['next_cursor']}", token=token)[1]
     assert [n["id"] for n in second["items"]] and not set(n["id"] for n in first["items"]) & set(
-        n["id"] for n in second["items"])
+        n["id"] for n in second["items"]
+    )
     status, answer = api.get("/me/notifications?limit=500", token=token)
     assert status == 422 and answer["error"]["fields"][0]["path"] == "limit"
 

@@ -1,22 +1,32 @@
 """Reading-window notices and reminders, channel choices and opt-out, verification notices: each
 arrives once, however often the tick runs, the fan-out repeats or a queue message comes back."""
+
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
+from helpers import (
+    billing_meter,
+    consumer,
+    count_calls,
+    deliver_notifications,
+    grant_contract,
+    load_billing,
+    sent_emails,
+    sent_sms,
+    unique_contract,
+)
 
 from chalicelib.core import clock
-from helpers import (billing_meter, consumer, count_calls, deliver_notifications, grant_contract, load_billing,
-                     sent_emails, sent_sms, unique_contract)
 
 # Moscow is UTC+3: the default window opens on the 25th, the reminder is due from the 29th (November).
-BEFORE_WINDOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-WINDOW_OPEN_NIGHT = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # 06:00: too early for a notice
-WINDOW_OPEN = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)  # 10:00
-CLOSING = datetime(2026, 11, 29, 7, 0, tzinfo=timezone.utc)  # 10:00, two days left
+BEFORE_WINDOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+WINDOW_OPEN_NIGHT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 06:00: too early for a notice
+WINDOW_OPEN = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 10:00
+CLOSING = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)  # 10:00, two days left
 
 
 def at(moment: datetime) -> None:
@@ -55,10 +65,19 @@ def queued() -> list[dict]:
         if not got:
             return records
         for m in got:
-            records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                            "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                            "awsRegion": "eu-central-1"})
+            records.append(
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                    "awsRegion": "eu-central-1",
+                }
+            )
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
@@ -66,7 +85,7 @@ def consume(records: list[dict]) -> None:
     from chalicelib.reminders.service import handle_batch
 
     for start in range(0, len(records), 10):
-        assert handle_batch({"Records": records[start:start + 10]}) == {"batchItemFailures": []}
+        assert handle_batch({"Records": records[start : start + 10]}) == {"batchItemFailures": []}
 
 
 def run_schedule() -> list[dict]:
@@ -97,7 +116,8 @@ def holder(api, *serial_suffixes: str, **meter) -> dict:
     person = consumer(api, last_name="Иванов", first_name="Иван", snils="11223344595")
     grant_contract(person["user_id"], number, "holder")
     person["token"] = api.post("/auth/login", {"identifier": person["login"], "password": "Secret123pass"})[1][
-        "access_token"]
+        "access_token"
+    ]
     tree = api.get("/accounts", token=person["token"])[1]
     person["meters"] = {m["serial"]: m["id"] for o in tree["contracts"][0]["objects"] for m in o["meters"]}
     person["prefix"], person["contract"] = prefix, number
@@ -107,7 +127,8 @@ def holder(api, *serial_suffixes: str, **meter) -> dict:
 def sign_in_again(api, person) -> None:
     """Access tokens last 15 minutes: after moving the clock by days, sign in again."""
     person["token"] = api.post("/auth/login", {"identifier": person["login"], "password": "Secret123pass"})[1][
-        "access_token"]
+        "access_token"
+    ]
 
 
 def test_the_window_open_notice_arrives_once_by_feed_and_e_mail(api):
@@ -145,8 +166,9 @@ def test_a_repeated_fan_out_and_a_redelivered_message_send_nothing_twice(api):
     consume(first)
     consume(first)  # SQS delivered the same messages again
     # A tick that died after fanning out: its lease expires and the next tick fans out again.
-    ReminderRun(RUN_PK, "window_open#2026-11").update(actions=[ReminderRun.done_at.remove(),
-                                                               ReminderRun.lease_until.set(0)])
+    ReminderRun(RUN_PK, "window_open#2026-11").update(
+        actions=[ReminderRun.done_at.remove(), ReminderRun.lease_until.set(0)]
+    )
     reset_memo()
     assert tick() == ["window_open#2026-11"]
     consume(queued())
@@ -205,8 +227,9 @@ def test_channels_and_opt_out_are_the_accounts_choice(api):
     opted_out = holder(api, "1")
     profile = api.get("/me", token=sms_only["token"])[1]
     assert profile["notifications"] == {"email": True, "sms": False, "reading_reminders": True}
-    status, profile = api.patch("/me", {"notifications": {"email": False, "sms": True, "reading_reminders": True}},
-                                token=sms_only["token"])
+    status, profile = api.patch(
+        "/me", {"notifications": {"email": False, "sms": True, "reading_reminders": True}}, token=sms_only["token"]
+    )
     assert status == 200 and profile["notifications"] == {"email": False, "sms": True, "reading_reminders": True}
     status, _ = api.patch("/me", {"notifications": {"reading_reminders": False}}, token=opted_out["token"])
     assert status == 200
@@ -230,18 +253,20 @@ def test_a_bad_choice_is_refused_in_russian_on_its_field(api):
 
 
 def test_a_window_moved_in_the_settings_moves_the_notices(api):
-    from chalicelib.settings import service as company_settings
     from helpers import staff_user
 
-    at(datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc))
+    from chalicelib.settings import service as company_settings
+
+    at(datetime(2026, 11, 20, 7, 0, tzinfo=UTC))
     person = holder(api, "1")
     assert tick() == []  # the 20th: the window opens on the 25th
     admin = staff_user(api, "admin")
     current = api.get("/staff/settings", token=admin["token"])[1]
     document = current["settings"]
     document["readings"]["window_start_day"] = 20
-    status, _ = api.call("PUT", "/staff/settings", {"version": current["version"], "settings": document},
-                         token=admin["token"])
+    status, _ = api.call(
+        "PUT", "/staff/settings", {"version": current["version"], "settings": document}, token=admin["token"]
+    )
     assert status == 200
     try:
         run_schedule()
@@ -271,9 +296,10 @@ def test_a_reminder_costs_at_most_two_dynamodb_calls(api):
 
 # --- verification ---------------------------------------------------------------------------------
 
+
 def test_verification_notices_arrive_sixty_days_before_and_once_passed(api):
     today = date(2026, 12, 3)
-    at(datetime(2026, 12, 3, 7, 0, tzinfo=timezone.utc))
+    at(datetime(2026, 12, 3, 7, 0, tzinfo=UTC))
     due = today + timedelta(days=59)
     person = holder(api, "1", next_verification=due.isoformat())
     later = holder(api, "1", next_verification=(today + timedelta(days=120)).isoformat())
@@ -283,42 +309,43 @@ def test_verification_notices_arrive_sixty_days_before_and_once_passed(api):
     assert titled(api, later, "Срок поверки") == []
     assert len([m for m in sent_emails(person["email"]) if "Приближается срок поверки" in m.subject]) == 1
 
-    at(datetime(2026, 12, 4, 7, 0, tzinfo=timezone.utc))  # the next day's run
+    at(datetime(2026, 12, 4, 7, 0, tzinfo=UTC))  # the next day's run
     run_schedule()
     assert len(titled(api, person, "Срок поверки")) == 1
 
     passed = due + timedelta(days=1)
-    at(datetime(passed.year, passed.month, passed.day, 7, 0, tzinfo=timezone.utc))
+    at(datetime(passed.year, passed.month, passed.day, 7, 0, tzinfo=UTC))
     run_schedule()
     assert len(titled(api, person, "Истёк срок поверки счётчика")) == 1
-    at(datetime(passed.year, passed.month, passed.day + 1, 7, 0, tzinfo=timezone.utc))
+    at(datetime(passed.year, passed.month, passed.day + 1, 7, 0, tzinfo=UTC))
     run_schedule()
     assert len(titled(api, person, "Истёк срок поверки")) == 1
     assert len(titled(api, person, "Срок поверки")) == 1
 
 
 def test_a_new_verification_date_from_billing_starts_the_notices_again(api):
-    at(datetime(2026, 12, 3, 7, 0, tzinfo=timezone.utc))
+    at(datetime(2026, 12, 3, 7, 0, tzinfo=UTC))
     person = holder(api, "1", next_verification="2027-01-10")
     run_schedule()
     assert len(titled(api, person, "Срок поверки")) == 1
     # The meter was verified: billing sends the next date, eight years on.
     load_billing(billing_meter(person["contract"], f"{person['prefix']}1", next_verification="2034-12-20"))
-    at(datetime(2034, 10, 25, 7, 0, tzinfo=timezone.utc))
+    at(datetime(2034, 10, 25, 7, 0, tzinfo=UTC))
     run_schedule()
-    assert [n["title"] for n in titled(api, person, "Срок поверки")][0].endswith("20.12.2034")
+    assert next(n["title"] for n in titled(api, person, "Срок поверки")).endswith("20.12.2034")
 
 
 def test_the_migration_puts_stored_links_and_meters_on_the_schedule_index(api):
     from chalicelib.metering.repository import LinkItem, MeterItem, meter_key, user_key
     from chalicelib.reminders.migration import migrate_schedules
 
-    at(datetime(2026, 12, 3, 7, 0, tzinfo=timezone.utc))
+    at(datetime(2026, 12, 3, 7, 0, tzinfo=UTC))
     person = holder(api, "1", next_verification="2027-01-20")
     meter_id = next(iter(person["meters"].values()))
     # As stored before this release: no index keys.
     LinkItem(user_key(person["user_id"]), meter_key(meter_id)).update(
-        actions=[LinkItem.sched_pk.remove(), LinkItem.sched_sk.remove()])
+        actions=[LinkItem.sched_pk.remove(), LinkItem.sched_sk.remove()]
+    )
     MeterItem(meter_key(meter_id), "METER").update(actions=[MeterItem.sched_pk.remove(), MeterItem.sched_sk.remove()])
     report = migrate_schedules()
     assert report.links >= 1 and report.meters >= 1

@@ -1,15 +1,16 @@
 """A meter replaced by billing: the replaced meter leaves service, its users get the new one, both cards
 show the replacement, and the period's consumption spans both meters."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
-from chalicelib.core import clock
 from helpers import billing_meter, consumer, grant_contract, load_billing, unique_contract
 
-IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)  # 10:00 in Moscow
+from chalicelib.core import clock
+
+IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
 
 
 @pytest.fixture(autouse=True)
@@ -35,27 +36,45 @@ def test_the_new_meter_is_linked_and_the_period_spans_both_meters(api):
     grant_contract(co_user["user_id"], number, "submit")
     for who in (person, co_user):
         who["token"] = api.post("/auth/login", {"identifier": who["login"], "password": "Secret123pass"})[1][
-            "access_token"]
+            "access_token"
+        ]
     old_id = meters_of(api, person)[old_serial]["id"]
 
     # On 10 November the meter rolled over to 00123 and was replaced by one starting at 5.
-    drop = billing_meter(number, new_serial, digits=6, next_verification="2042-11-01",
-                         replacement={"date": "2026-11-10", "old_serial": old_serial, "old_final": {"T1": "123"},
-                                      "new_initial": {"T1": "5"}})
+    drop = billing_meter(
+        number,
+        new_serial,
+        digits=6,
+        next_verification="2042-11-01",
+        replacement={
+            "date": "2026-11-10",
+            "old_serial": old_serial,
+            "old_final": {"T1": "123"},
+            "new_initial": {"T1": "5"},
+        },
+    )
     report = load_billing(drop)
     assert report.replacements == 1
     load_billing(drop)  # the same drop again changes nothing
 
     for who in (person, co_user):
         who["token"] = api.post("/auth/login", {"identifier": who["login"], "password": "Secret123pass"})[1][
-            "access_token"]
+            "access_token"
+        ]
         meters = meters_of(api, who)
         assert meters[old_serial]["status"] == "decommissioned"
         assert meters[new_serial]["status"] == "active"
     new_id = meters_of(api, person)[new_serial]["id"]
 
-    expected = [{"date": "2026-11-10", "old_serial": old_serial, "old_final": {"T1": "123"},
-                 "new_serial": new_serial, "new_initial": {"T1": "5"}}]
+    expected = [
+        {
+            "date": "2026-11-10",
+            "old_serial": old_serial,
+            "old_final": {"T1": "123"},
+            "new_serial": new_serial,
+            "new_initial": {"T1": "5"},
+        }
+    ]
     for meter in (new_id, old_id):
         status, card = api.get(f"/meters/{meter}", token=person["token"])
         assert status == 200 and card["replacements"] == expected
@@ -76,13 +95,23 @@ def test_the_new_meter_is_linked_and_the_period_spans_both_meters(api):
 def test_a_drop_naming_a_meter_the_portal_does_not_know_records_the_replacement_on_the_new_one(api):
     number = unique_contract()
     new_serial = f"N{number[-6:]}".upper()
-    load_billing(billing_meter(number, new_serial, replacement={"date": "2026-11-02", "old_serial": "GONE-1",
-                                                                "old_final": {"T1": "500"},
-                                                                "new_initial": {"T1": "0"}}))
+    load_billing(
+        billing_meter(
+            number,
+            new_serial,
+            replacement={
+                "date": "2026-11-02",
+                "old_serial": "GONE-1",
+                "old_final": {"T1": "500"},
+                "new_initial": {"T1": "0"},
+            },
+        )
+    )
     person = consumer(api, last_name="Иванов", first_name="Иван", snils="11223344595")
     grant_contract(person["user_id"], number, "holder")
     person["token"] = api.post("/auth/login", {"identifier": person["login"], "password": "Secret123pass"})[1][
-        "access_token"]
+        "access_token"
+    ]
     new_id = meters_of(api, person)[new_serial]["id"]
     card = api.get(f"/meters/{new_id}", token=person["token"])[1]
     assert [r["old_serial"] for r in card["replacements"]] == ["GONE-1"]
@@ -95,14 +124,24 @@ def test_a_drop_naming_a_meter_the_portal_does_not_know_records_the_replacement_
 def test_both_meters_in_one_drop_both_show_the_replacement(api):
     number = unique_contract()
     old_serial, new_serial = f"O{number[-6:]}".upper(), f"N{number[-6:]}".upper()
-    load_billing(billing_meter(number, old_serial, status="decommissioned"),
-                 billing_meter(number, new_serial, replacement={"date": "2021-06-10", "old_serial": old_serial,
-                                                                "old_final": {"T1": "28770"},
-                                                                "new_initial": {"T1": "0"}}))
+    load_billing(
+        billing_meter(number, old_serial, status="decommissioned"),
+        billing_meter(
+            number,
+            new_serial,
+            replacement={
+                "date": "2021-06-10",
+                "old_serial": old_serial,
+                "old_final": {"T1": "28770"},
+                "new_initial": {"T1": "0"},
+            },
+        ),
+    )
     person = consumer(api, last_name="Иванов", first_name="Иван", snils="11223344595")
     grant_contract(person["user_id"], number, "holder")
     person["token"] = api.post("/auth/login", {"identifier": person["login"], "password": "Secret123pass"})[1][
-        "access_token"]
+        "access_token"
+    ]
     meters = meters_of(api, person)
     for serial in (old_serial, new_serial):
         card = api.get(f"/meters/{meters[serial]['id']}", token=person["token"])[1]

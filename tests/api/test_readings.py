@@ -1,17 +1,28 @@
 """Reading entry inside the window, rollover, lock, concurrency, history and summary."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from helpers import (
+    billing_meter,
+    consumer,
+    count_calls,
+    deliver_notifications,
+    grant_contract,
+    load_billing,
+    login,
+    register_and_confirm,
+    sent_emails,
+    unique_contract,
+)
 
 from chalicelib.core import clock
-from helpers import (billing_meter, consumer, count_calls, deliver_notifications, grant_contract, load_billing, login,
-                     register_and_confirm, sent_emails, unique_contract)
 
 # 27 November 2026, 10:00 in Moscow: inside the entry window, outside the lock windows.
-IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 
 
 def at(moment: datetime):
@@ -31,10 +42,18 @@ def owner(api):
     prefix = f"R{number[-6:].upper()}"
     load_billing(
         billing_meter(number, f"{prefix}1", last_period="2026-10", last_values={"T1": "99958"}),
-        billing_meter(number, f"{prefix}2", zones=["T1", "T2"], coefficient="40", digits=6,
-                      last_period="2026-10", last_values={"T1": "1000", "T2": "500"}),
+        billing_meter(
+            number,
+            f"{prefix}2",
+            zones=["T1", "T2"],
+            coefficient="40",
+            digits=6,
+            last_period="2026-10",
+            last_values={"T1": "1000", "T2": "500"},
+        ),
         billing_meter(number, f"{prefix}3", status="decommissioned"),
-        billing_meter(number, f"{prefix}4", status="aiis"))
+        billing_meter(number, f"{prefix}4", status="aiis"),
+    )
     user = register_and_confirm(api)
     token = login(api, user["login"])["access_token"]
     tree = api.post("/accounts", {"contract_number": number, "meter_serial": f"{prefix}1"}, token=token)[1]
@@ -59,8 +78,13 @@ def test_rollover_is_asked_then_computed_with_ten_to_the_digits(api, owner):
     status, reading = submit(api, owner, "1", {"T1": "00123"}, rollover_confirmed=True)
     assert status == 201, reading
     [zone] = reading["zones"]
-    assert (zone["previous"], zone["value"], zone["difference"], zone["consumption"], zone["rollover"]) == \
-        ("99958", "123", "165", "165", True)
+    assert (zone["previous"], zone["value"], zone["difference"], zone["consumption"], zone["rollover"]) == (
+        "99958",
+        "123",
+        "165",
+        "165",
+        True,
+    )
 
 
 def test_two_zone_meter_takes_one_value_per_zone_and_multiplies_by_the_coefficient(api, owner):
@@ -85,19 +109,19 @@ def test_decommissioned_and_aiis_meters_refuse_manual_readings(api, owner):
 
 
 def test_outside_the_window_entry_is_closed_with_the_next_opening(api, owner):
-    later(api, owner, datetime(2026, 11, 24, 20, 59, 59, tzinfo=timezone.utc))  # 24th 23:59:59 Moscow
+    later(api, owner, datetime(2026, 11, 24, 20, 59, 59, tzinfo=UTC))  # 24th 23:59:59 Moscow
     status, answer = submit(api, owner, "1", {"T1": "99990"})
     assert status == 409 and answer["error"]["code"] == "window_closed"
     assert "25 ноября" in answer["error"]["message"]
-    at(datetime(2026, 11, 24, 21, 0, tzinfo=timezone.utc))  # 25th 00:00 Moscow
+    at(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))  # 25th 00:00 Moscow
     assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
 
 
 def test_during_the_exchange_lock_window_entry_gets_423(api, owner):
-    later(api, owner, datetime(2026, 11, 27, 9, 55, tzinfo=timezone.utc))  # 12:55 Moscow
+    later(api, owner, datetime(2026, 11, 27, 9, 55, tzinfo=UTC))  # 12:55 Moscow
     status, answer = submit(api, owner, "1", {"T1": "99990"})
     assert status == 423 and answer["error"]["code"] == "sync_locked" and "13:25" in answer["error"]["message"]
-    later(api, owner, datetime(2026, 11, 27, 10, 25, tzinfo=timezone.utc))  # 13:25 Moscow
+    later(api, owner, datetime(2026, 11, 27, 10, 25, tzinfo=UTC))  # 13:25 Moscow
     assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
 
 
@@ -164,7 +188,7 @@ def test_summary_lists_this_periods_readings_and_history_starts_after_the_period
     assert [r["accepts_manual"] for r in summary["meters"]].count(False) == 2
     history = api.get(f"/meters/{owner['meters']['1']}/readings", token=owner["token"])[1]
     assert [i["period"] for i in history["items"]] == ["2026-10"]  # billing's, not the current one
-    later(api, owner, datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc))
+    later(api, owner, datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     history = api.get(f"/meters/{owner['meters']['1']}/readings", token=owner["token"])[1]
     assert [i["period"] for i in history["items"]] == ["2026-11", "2026-10"]
     assert history["items"][0]["zones"][0]["consumption"] == "165"
@@ -180,14 +204,21 @@ def test_hot_reading_endpoints_cost_at_most_two_dynamodb_calls(api, owner):
 
 def test_malformed_reading_bodies_are_4xx_in_russian(api, owner):
     meter = owner["meters"]["1"]
-    for body in ({"values": {"T9": "1"}}, {"values": "12345"}, {"values": {"T1": "-5"}}, {"values": {"T1": "abc"}},
-                 {"values": {"T1": "1"}, "version": 0}, {}):
+    for body in (
+        {"values": {"T9": "1"}},
+        {"values": "12345"},
+        {"values": {"T1": "-5"}},
+        {"values": {"T1": "abc"}},
+        {"values": {"T1": "1"}, "version": 0},
+        {},
+    ):
         status, answer = api.post(f"/meters/{meter}/readings", body, token=owner["token"])
         assert status == 422, body
         assert answer["error"]["fields"], body
 
 
 # --- who may submit, who submitted, no silent overwrites (issue 9) ------------------------------------
+
 
 def co_user(api, owner, right: str, last_name: str = "Петров") -> dict:
     """Another signed-in account with `right` on the owner's contract, keyed like `owner` for `submit`."""
@@ -223,8 +254,18 @@ def test_a_view_only_co_user_sees_the_meter_but_cannot_submit(api, owner):
 
 def test_the_rule_is_by_the_contracts_category_not_by_the_accounts_kind(api, owner, settings_override):
     number = unique_contract()
-    load_billing(billing_meter(number, f"C{number[-6:].upper()}1", holder_name="ООО «Ромашка»", holder_kind="company",
-                               category="company", holder_snils=None, holder_inn="7707083893", holder_kpp="770701001"))
+    load_billing(
+        billing_meter(
+            number,
+            f"C{number[-6:].upper()}1",
+            holder_name="ООО «Ромашка»",
+            holder_kind="company",
+            category="company",
+            holder_snils=None,
+            holder_inn="7707083893",
+            holder_kpp="770701001",
+        )
+    )
     person = consumer(api, last_name="Сидоров", first_name="Семён")
     grant_contract(person["user_id"], number, "holder")
     person["token"] = login(api, person["login"])["access_token"]
@@ -244,24 +285,31 @@ def test_the_rule_is_by_the_contracts_category_not_by_the_accounts_kind(api, own
     assert form_of(api, owner)["submitters_rule"] == rule and form_of(api, owner)["can_submit"]
     assert submit(api, owner, "1", {"T1": "99990"})[0] == 201
     # Every category again: the rule is no longer shown.
-    settings_override(reading_submitters="flat_common_meter,flat_no_common_meter,private_house,entrepreneur,"
-                                         "company,cooperative")
+    settings_override(
+        reading_submitters="flat_common_meter,flat_no_common_meter,private_house,entrepreneur,company,cooperative"
+    )
     assert form_of(api, owner)["submitters_rule"] is None
 
 
 def test_who_submitted_is_in_the_answer_the_entry_form_and_the_history(api, owner):
     status, reading = submit(api, owner, "1", {"T1": "00123"}, rollover_confirmed=True)
     assert status == 201
-    assert (reading["source"], reading["submitted_by_name"], reading["submitted_by_you"]) == ("user", "Иванов И. И.", True)
+    assert (reading["source"], reading["submitted_by_name"], reading["submitted_by_you"]) == (
+        "user",
+        "Иванов И. И.",
+        True,
+    )
     other = co_user(api, owner, "view")
     current = form_of(api, other)["current"]
     assert (current["submitted_by_name"], current["submitted_by_you"]) == ("Иванов И. И.", False)
     assert form_of(api, owner)["current"]["submitted_by_you"] is True
 
-    later(api, owner, datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc))
+    later(api, owner, datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     history = api.get(f"/meters/{owner['meters']['1']}/readings", token=owner["token"])[1]["items"]
     assert [(i["period"], i["source"], i["submitted_by_name"], i["submitted_by_you"]) for i in history] == [
-        ("2026-11", "user", "Иванов И. И.", True), ("2026-10", "billing", None, False)]
+        ("2026-11", "user", "Иванов И. И.", True),
+        ("2026-10", "billing", None, False),
+    ]
 
 
 def test_a_co_users_submission_is_told_to_the_holder(api, owner):
@@ -274,8 +322,10 @@ def test_a_co_users_submission_is_told_to_the_holder(api, owner):
     assert note["body"] == f"Показания за ноябрь 2026: 130; передал Петров П. П. (договор № {owner['contract']})."
     assert feed(api, helper) == []  # the submitter is not told about their own reading
     assert submit(api, helper, "2", {"T1": "1010", "T2": "505,5"})[0] == 201
-    assert any(n["body"].startswith("Показания за ноябрь 2026: Т1: 1010 / Т2: 505,5; передал Петров П. П.")
-               for n in feed(api, owner))
+    assert any(
+        n["body"].startswith("Показания за ноябрь 2026: Т1: 1010 / Т2: 505,5; передал Петров П. П.")
+        for n in feed(api, owner)
+    )
 
 
 def test_changing_a_reading_another_user_submitted_tells_every_other_user_by_feed_and_email(api, owner):
@@ -292,13 +342,17 @@ def test_changing_a_reading_another_user_submitted_tells_every_other_user_by_fee
     assert status == 201 and changed["submitted_by_name"] == "Петров П. П."
     deliver_notifications()
     serial = f"{owner['prefix']}1"
-    text = ("Показания за ноябрь 2026 изменены: было 131, стало 200; передал Петров П. П. "
-            f"(договор № {owner['contract']}).")
+    text = (
+        f"Показания за ноябрь 2026 изменены: было 131, стало 200; передал Петров П. П. (договор № {owner['contract']})."
+    )
     for who, email in ((owner, owner["user"]["email"]), (viewer, viewer["email"])):
         [note] = [n for n in feed(api, who) if n["title"] == f"Изменены показания счётчика № {serial}"]
         assert note["body"] == text
         [mail] = [m for m in sent_emails(email) if m.subject == f"Изменены показания счётчика № {serial}"]
-        assert f"Показания счётчика № {serial} за ноябрь 2026 изменены: было 131, стало 200; передал Петров П. П." in mail.body
+        assert (
+            f"Показания счётчика № {serial} за ноябрь 2026 изменены: было 131, стало 200; передал Петров П. П."
+            in mail.body
+        )
     assert not [n for n in feed(api, helper) if n["title"].startswith("Изменены")]
     assert not sent_emails(helper["email"])
 
@@ -312,10 +366,11 @@ def test_a_holders_own_submission_does_not_read_the_contracts_users(api, owner):
 def test_a_reading_date_after_today_in_the_companys_time_zone_is_refused(api, owner):
     status, answer = submit(api, owner, "1", {"T1": "99990"}, reading_date="2026-11-28")
     assert status == 422
-    assert answer["error"]["fields"] == [{"path": "reading_date",
-                                          "message": "Дата снятия показаний не может быть позже сегодняшнего дня"}]
+    assert answer["error"]["fields"] == [
+        {"path": "reading_date", "message": "Дата снятия показаний не может быть позже сегодняшнего дня"}
+    ]
     # 00:30 on the 28th in Moscow is still the 27th in UTC: the company's date counts.
-    later(api, owner, datetime(2026, 11, 27, 21, 30, tzinfo=timezone.utc))
+    later(api, owner, datetime(2026, 11, 27, 21, 30, tzinfo=UTC))
     assert submit(api, owner, "1", {"T1": "99990"}, reading_date="2026-11-28")[0] == 201
 
 
@@ -323,13 +378,16 @@ def test_after_staff_close_the_period_the_entry_form_says_so(api, owner):
     from chalicelib.metering.repository import ClosedPeriodItem
 
     # A period of its own, so closing it does not touch the other tests' November.
-    later(api, owner, datetime(2031, 5, 27, 7, 0, tzinfo=timezone.utc))
+    later(api, owner, datetime(2031, 5, 27, 7, 0, tzinfo=UTC))
     assert form_of(api, owner)["can_submit"]
     ClosedPeriodItem("PERIOD#2031-05", closed_at=clock.iso(clock.now())).save()
     form = form_of(api, owner)
     assert not form["can_submit"] and not form["window"]["accepts_entry"] and form["window"]["closed"]
-    assert form["refusal"] == form["window"]["message"] == \
-        "Расчётный период «Май 2031» закрыт: показания за него больше не принимаются"
+    assert (
+        form["refusal"]
+        == form["window"]["message"]
+        == "Расчётный период «Май 2031» закрыт: показания за него больше не принимаются"
+    )
     status, answer = submit(api, owner, "1", {"T1": "99990"})
     assert status == 409 and answer["error"]["code"] == "period_closed"
     assert api.get("/readings/summary", token=owner["token"])[1]["window"]["closed"]

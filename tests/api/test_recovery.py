@@ -1,11 +1,13 @@
 """Password recovery by e-mail code, login reminder."""
+
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-from chalicelib.core import clock
 from helpers import deliver_notifications, login, register_and_confirm, sent_emails, sent_sms, solve_pow
+
+from chalicelib.core import clock
 
 
 def latest_code(api, email):
@@ -23,7 +25,9 @@ def test_password_is_reset_by_a_single_use_code(api):
     status, answer = api.post("/auth/password/forgot", {"email": user["email"], "pow": solve_pow(api)})
     assert status == 202
     code = latest_code(api, user["email"])
-    status, answer = api.post("/auth/password/reset", {"email": user["email"], "code": code, "password": "Fresh789pass"})
+    status, answer = api.post(
+        "/auth/password/reset", {"email": user["email"], "code": code, "password": "Fresh789pass"}
+    )
     assert status == 200
     assert login(api, user["login"], password="Fresh789pass")
     assert api.get("/me", token=session["access_token"])[0] == 401  # sessions ended
@@ -52,7 +56,10 @@ def test_five_wrong_codes_spend_the_code(api):
     code = latest_code(api, user["email"])
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
-        assert api.post("/auth/password/reset", {"email": user["email"], "code": wrong, "password": "Fresh789pass"})[0] == 400
+        assert (
+            api.post("/auth/password/reset", {"email": user["email"], "code": wrong, "password": "Fresh789pass"})[0]
+            == 400
+        )
     status, _ = api.post("/auth/password/reset", {"email": user["email"], "code": code, "password": "Fresh789pass"})
     assert status == 400
 
@@ -64,7 +71,9 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(api):
     assert a == b and a[0] == 202
     deliver_notifications()
     assert sent_emails("nobody-here@example.ru") == []
-    c = api.post("/auth/password/reset", {"email": "nobody-here@example.ru", "code": "123456", "password": "Fresh789pass"})
+    c = api.post(
+        "/auth/password/reset", {"email": "nobody-here@example.ru", "code": "123456", "password": "Fresh789pass"}
+    )
     assert c[0] == 400 and c[1]["error"]["message"].startswith("Код неверен")
 
 

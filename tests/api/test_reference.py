@@ -1,10 +1,10 @@
 """The street directory: public autocomplete, localities, and its upkeep by administrators."""
+
 from __future__ import annotations
 
 import uuid
 
 import pytest
-
 from helpers import count_calls, login, register_and_confirm, staff_login, unique_suffix
 
 
@@ -12,9 +12,15 @@ def staff_token(api, role: str) -> str:
     from chalicelib.accounts.provisioning import create_active_user
 
     suffix = unique_suffix()
-    create_active_user(login=f"{role}{suffix}", password="Staff12345pass", email=f"{role}{suffix}@kabinet.local",
-                       phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role=role,
-                       profile={"last_name": "Сотрудник", "first_name": "Тест"})
+    create_active_user(
+        login=f"{role}{suffix}",
+        password="Staff12345pass",
+        email=f"{role}{suffix}@kabinet.local",
+        phone=f"+7473{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role=role,
+        profile={"last_name": "Сотрудник", "first_name": "Тест"},
+    )
     return staff_login(api, f"{role}{suffix}", password="Staff12345pass")["access_token"]
 
 
@@ -54,12 +60,14 @@ def test_autocomplete_returns_at_most_twenty_in_one_query(api, admin, locality):
 def test_import_reports_bad_rows_by_index_and_skips_repeats(api, admin, locality):
     from chalicelib.core import audit
 
-    rows = [{"locality": locality, "name": "ул. Кольцовская"},
-            {"locality": locality, "name": "ул."},
-            {"locality": locality, "name": "Кольцовская улица"},  # a repeat within the list
-            {"locality": "", "name": "ул. Лизюкова", "extra": 1},
-            "ул. Пушкинская",
-            {"locality": locality, "name": "пр-т Революции"}]
+    rows = [
+        {"locality": locality, "name": "ул. Кольцовская"},
+        {"locality": locality, "name": "ул."},
+        {"locality": locality, "name": "Кольцовская улица"},  # a repeat within the list
+        {"locality": "", "name": "ул. Лизюкова", "extra": 1},
+        "ул. Пушкинская",
+        {"locality": locality, "name": "пр-т Революции"},
+    ]
     status, report = api.post("/staff/reference/streets/import", {"items": rows}, token=admin)
     assert status == 200
     assert report["created"] == 2 and report["existing"] == 0
@@ -67,7 +75,8 @@ def test_import_reports_bad_rows_by_index_and_skips_repeats(api, admin, locality
         {"index": 1, "path": "name", "message": "Укажите название улицы, а не только её вид"},
         {"index": 3, "path": "locality", "message": "Слишком короткое значение: не менее 1 символов"},
         {"index": 3, "path": "body", "message": "В запросе есть поля, которые не предусмотрены"},
-        {"index": 4, "path": "body", "message": "Ожидается объект"}]
+        {"index": 4, "path": "body", "message": "Ожидается объект"},
+    ]
     names = [s["name"] for s in api.get(f"/reference/streets?locality={locality}")[1]["items"]]
     assert names == ["ул. Кольцовская", "пр-т Революции"]
     # Running it again changes nothing.

@@ -1,8 +1,8 @@
 """Renaming a street in the directory: it keeps its id (outages and subscriptions point at it)."""
+
 from __future__ import annotations
 
 import pytest
-
 from helpers import unique_suffix
 from test_reference import staff_token
 
@@ -52,9 +52,11 @@ def test_a_name_in_use_is_refused_and_the_old_name_is_not_reused_for_another_id(
     # «ул. Садовая» would get the renamed street's id again: refused, never written over it.
     status, answer = api.post("/staff/reference/streets", {"locality": locality, "name": "ул. Садовая"}, token=admin)
     assert status == 409
-    status, report = api.post("/staff/reference/streets/import",
-                              {"items": [{"locality": locality, "name": "ул. Садовая"},
-                                         {"locality": locality, "name": "ул. Береговая"}]}, token=admin)
+    status, report = api.post(
+        "/staff/reference/streets/import",
+        {"items": [{"locality": locality, "name": "ул. Садовая"}, {"locality": locality, "name": "ул. Береговая"}]},
+        token=admin,
+    )
     assert status == 200 and report["created"] == 1
     assert [(e["index"], e["path"]) for e in report["errors"]] == [(0, "name")]
     assert api.get(f"/reference/streets?locality={locality}&q=луг")[1]["items"][0]["id"] == first["id"]

@@ -1,8 +1,8 @@
 """Registration, confirmation and the no-enumeration promise, through the HTTP API."""
+
 from __future__ import annotations
 
-from helpers import (confirm_link_token, deliver_notifications, login, person_payload, register_and_confirm,
-                      sent_emails)
+from helpers import confirm_link_token, deliver_notifications, login, person_payload, register_and_confirm, sent_emails
 
 
 def test_person_registers_confirms_by_link_and_signs_in(api):
@@ -26,10 +26,15 @@ def test_person_registers_confirms_by_link_and_signs_in(api):
 
 
 def test_entrepreneur_and_company_register_with_their_own_fields(api):
-    org = {"short_name": "ИП Петров", "full_name": "Индивидуальный предприниматель Петров П. П.",
-           "head_name": "Петров Пётр Петрович"}
-    for kind, inn, ogrn, kpp in (("entrepreneur", "500100732259", "304500116000157", None),
-                                 ("company", "7707083893", "1027700132195", "7707 01 001")):
+    org = {
+        "short_name": "ИП Петров",
+        "full_name": "Индивидуальный предприниматель Петров П. П.",
+        "head_name": "Петров Пётр Петрович",
+    }
+    for kind, inn, ogrn, kpp in (
+        ("entrepreneur", "500100732259", "304500116000157", None),
+        ("company", "7707083893", "1027700132195", "7707 01 001"),
+    ):
         body = person_payload(api, kind=kind, inn=inn, ogrn=ogrn, **org, **({"kpp": kpp} if kpp else {}))
         for field in ("last_name", "first_name", "middle_name", "snils"):
             body.pop(field)
@@ -42,9 +47,15 @@ def test_entrepreneur_and_company_register_with_their_own_fields(api):
 
 
 def company_payload(api, **overrides):
-    company = {"kind": "company", "inn": "7707083893", "ogrn": "1027700132195", "short_name": "ООО «Ромашка»",
-               "full_name": "Общество с ограниченной ответственностью «Ромашка»",
-               "head_name": "Петров Пётр Петрович", "kpp": "770701001"}
+    company = {
+        "kind": "company",
+        "inn": "7707083893",
+        "ogrn": "1027700132195",
+        "short_name": "ООО «Ромашка»",
+        "full_name": "Общество с ограниченной ответственностью «Ромашка»",
+        "head_name": "Петров Пётр Петрович",
+        "kpp": "770701001",
+    }
     body = person_payload(api, **{**company, **overrides})
     for field in ("last_name", "first_name", "middle_name", "snils"):
         body.pop(field)
@@ -61,39 +72,43 @@ def test_a_company_must_give_a_valid_kpp_and_only_a_company_has_one(api):
         assert status == 422, wrong
         assert [f["path"] for f in answer["error"]["fields"]] == ["kpp"], wrong
         assert wrong not in str(answer)
-    status, _ = api.post("/auth/register", company_payload(api, kpp="7707ab001"))   # reason code in Latin letters
+    status, _ = api.post("/auth/register", company_payload(api, kpp="7707ab001"))  # reason code in Latin letters
     assert status == 202
     person = person_payload(api, kpp="770701001")
     status, answer = api.post("/auth/register", person)
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "body", "message": "В запросе есть поля, которые не предусмотрены"}]
+        {"path": "body", "message": "В запросе есть поля, которые не предусмотрены"}
+    ]
 
 
 def test_a_weak_password_is_reported_on_its_field(api):
     """Registration, reset by code and change in the profile: the error names the password field."""
-    for password, message in (("short1", "Пароль должен содержать не менее 8 символов"),
-                              ("onlyletters", "Пароль должен содержать буквы и цифры")):
+    for password, message in (
+        ("short1", "Пароль должен содержать не менее 8 символов"),
+        ("onlyletters", "Пароль должен содержать буквы и цифры"),
+    ):
         status, answer = api.post("/auth/register", person_payload(api, password=password))
         assert status == 422 and answer["error"]["fields"] == [{"path": "password", "message": message}]
     body = person_payload(api)
     body["password"] = body["login"] + "123"
     status, answer = api.post("/auth/register", body)
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "password", "message": "Пароль не должен содержать логин"}]
+        {"path": "password", "message": "Пароль не должен содержать логин"}
+    ]
     company = company_payload(api, password="short1")
     status, answer = api.post("/auth/register", company)
     assert status == 422 and [f["path"] for f in answer["error"]["fields"]] == ["password"]
 
     user = register_and_confirm(api)
-    status, answer = api.post("/auth/password/reset", {"email": user["email"], "code": "123456",
-                                                       "password": "short1"})
+    status, answer = api.post("/auth/password/reset", {"email": user["email"], "code": "123456", "password": "short1"})
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "password", "message": "Пароль должен содержать не менее 8 символов"}]
+        {"path": "password", "message": "Пароль должен содержать не менее 8 символов"}
+    ]
     token = login(api, user["login"])["access_token"]
-    status, answer = api.post("/me/password", {"old_password": user["password"], "new_password": "short1"},
-                              token=token)
+    status, answer = api.post("/me/password", {"old_password": user["password"], "new_password": "short1"}, token=token)
     assert status == 422 and answer["error"]["fields"] == [
-        {"path": "new_password", "message": "Пароль должен содержать не менее 8 символов"}]
+        {"path": "new_password", "message": "Пароль должен содержать не менее 8 символов"}
+    ]
 
 
 def test_consent_version_and_time_are_recorded(api, aws):
@@ -115,7 +130,9 @@ def test_taken_email_answers_like_success_and_warns_the_owner(api):
     first = register_and_confirm(api)
     deliver_notifications()
     before = len(sent_emails(first["email"]))
-    status, answer = api.post("/auth/register", person_payload(api, email=first["email"].upper().replace("@EXAMPLE.RU", "@example.ru")))
+    status, answer = api.post(
+        "/auth/register", person_payload(api, email=first["email"].upper().replace("@EXAMPLE.RU", "@example.ru"))
+    )
     assert status == 202 and "письмо" in answer["message"]
     deliver_notifications()
     warnings = sent_emails(first["email"])[before:]
@@ -150,7 +167,7 @@ def test_invalid_fields_get_russian_messages_and_nothing_is_stored(api):
 
 
 def test_malformed_bodies_never_cause_a_server_error(api):
-    for raw in (b"{", b"[]", b"null", b"\xff\xfe", b'"text"', b"{\"kind\": null}"):
+    for raw in (b"{", b"[]", b"null", b"\xff\xfe", b'"text"', b'{"kind": null}'):
         status, answer = api.call("POST", "/auth/register", raw=raw)
         assert status in (400, 422), raw
         assert answer["error"]["message"]
@@ -164,8 +181,9 @@ def test_consent_text_is_served_with_its_version(api):
 
 
 def test_outdated_consent_version_is_refused(api):
-    status, answer = api.post("/auth/register", person_payload(api, consent={"accepted": True, "version": "2019-01",
-                                                                                "agreement_version": 1}))
+    status, answer = api.post(
+        "/auth/register", person_payload(api, consent={"accepted": True, "version": "2019-01", "agreement_version": 1})
+    )
     assert status == 422 and answer["error"]["fields"][0]["path"] == "consent.version"
 
 

@@ -1,6 +1,7 @@
 """The deployment's signing secret is cached for a maximum age, not for the life of a container: once
 it is rotated in Secrets Manager, tokens signed with the old key stop working within that time and
 new sign-ins use the new key — without waiting for a cold start."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,9 @@ def _rotate_signing_key() -> None:
     from chalicelib.core.aws import client
     from chalicelib.core.config import get_settings
 
-    client("secretsmanager").put_secret_value(SecretId=get_settings().resource("app-secrets"),
-                                              SecretString=json.dumps({"signing_key": secrets.token_hex(32)}))
+    client("secretsmanager").put_secret_value(
+        SecretId=get_settings().resource("app-secrets"), SecretString=json.dumps({"signing_key": secrets.token_hex(32)})
+    )
 
 
 def test_within_its_maximum_age_the_secret_is_read_once_per_container(api):

@@ -1,4 +1,5 @@
 """New-event counters on the menu sections (seed 004 §4.1): what is new in each since the user last opened it."""
+
 from __future__ import annotations
 
 from connection_helpers import person as connection_applicant, submitted as submitted_application
@@ -37,8 +38,10 @@ def test_events_count_in_their_section_until_it_is_opened(api):
     assert opened["sections"] == QUIET and opened["unread"] == 3
     assert api.post("/me/sections/seen", {"section": "appeals"}, token=user["token"]) == (204, None)  # again: no-op
 
-    assert api.post(f"/staff/appeals/{card['id']}/answer", {"text": "Напряжение в норме."},
-                    token=operator["token"])[0] == 200
+    assert (
+        api.post(f"/staff/appeals/{card['id']}/answer", {"text": "Напряжение в норме."}, token=operator["token"])[0]
+        == 200
+    )
     assert counters(api, user["token"])["sections"] == {**QUIET, "appeals": 1}
 
 

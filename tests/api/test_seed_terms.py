@@ -1,5 +1,6 @@
 """The seeds' terms (issue 14): extra services named as seed 001 names them, and the console finds a case
 by a part of its number as the site does."""
+
 from __future__ import annotations
 
 from helpers import login, register_and_confirm, staff_user
@@ -13,8 +14,14 @@ SEED_001_SERVICES = [
 
 
 def appeal(api, user):
-    body = {"type": "complaint", "addressee": "Главный инженер", "topic": "Перепады напряжения",
-            "text": "Вечером напряжение падает до 180 В.", "contact_phone": user["phone"], "attachments": []}
+    body = {
+        "type": "complaint",
+        "addressee": "Главный инженер",
+        "topic": "Перепады напряжения",
+        "text": "Вечером напряжение падает до 180 В.",
+        "contact_phone": user["phone"],
+        "attachments": [],
+    }
     status, card = api.post("/appeals", body, token=user["token"])
     assert status == 201, card
     return card

@@ -1,10 +1,19 @@
 """Extra-service requests: an address from the street directory, listed with appeals, one numbering."""
+
 from __future__ import annotations
 
 import pytest
-
-from helpers import (count_calls, deliver_notifications, login, register_and_confirm, sent_emails, sent_sms,
-                     staff_user, unique_suffix, upload)
+from helpers import (
+    count_calls,
+    deliver_notifications,
+    login,
+    register_and_confirm,
+    sent_emails,
+    sent_sms,
+    staff_user,
+    unique_suffix,
+    upload,
+)
 
 
 @pytest.fixture
@@ -26,22 +35,33 @@ def street(aws):
 
 
 def request_body(user, street, **overrides):
-    body = {"service": "meter_installation", "address": {"street_id": street.id, "house": "12к1", "flat": "45"},
-            "text": "Прошу заменить счётчик: истёк срок поверки.", "contact_phone": user["phone"], "attachments": []}
+    body = {
+        "service": "meter_installation",
+        "address": {"street_id": street.id, "house": "12к1", "flat": "45"},
+        "text": "Прошу заменить счётчик: истёк срок поверки.",
+        "contact_phone": user["phone"],
+        "attachments": [],
+    }
     body.update(overrides)
     return body
 
 
 def test_request_is_registered_with_the_directory_address(api, user, street):
     upload_id = upload(api, user["token"], file_name="Заявление.pdf", purpose="service_request")
-    status, card = api.post("/service-requests", request_body(user, street, attachments=[upload_id]),
-                            token=user["token"])
+    status, card = api.post(
+        "/service-requests", request_body(user, street, attachments=[upload_id]), token=user["token"]
+    )
     assert status == 201, card
     assert card["kind"] == "service_request" and card["type"] == "meter_installation"
     assert card["type_title"] == card["topic"] == "Установка, замена и (или) эксплуатация приборов учёта (ПУ)"
-    assert card["address"] == {"street_id": street.id, "street": "ул. 1 Мая", "locality": street.locality,
-                               "house": "12к1", "flat": "45",
-                               "text": f"{street.locality}, ул. 1 Мая, д. 12к1, кв. 45"}
+    assert card["address"] == {
+        "street_id": street.id,
+        "street": "ул. 1 Мая",
+        "locality": street.locality,
+        "house": "12к1",
+        "flat": "45",
+        "text": f"{street.locality}, ул. 1 Мая, д. 12к1, кв. 45",
+    }
     assert card["addressee"] is None and [f["id"] for f in card["files"]] == [upload_id]
     assert api.get(f"/service-requests/{card['id']}", token=user["token"]) == (200, card)
     status, link = api.get(f"/service-requests/{card['id']}/files/{upload_id}", token=user["token"])
@@ -53,37 +73,50 @@ def test_request_is_registered_with_the_directory_address(api, user, street):
     assert mail and "Ориентировочный срок рассмотрения" in mail[0].body
 
 
-@pytest.mark.parametrize("address,path", [
-    ({"street_id": "0" * 32, "house": "1"}, "address.street_id"),
-    ({"street_id": "STREET#x", "house": "1"}, "address.street_id"),
-    ({"street_id": None, "house": "1"}, "address.street_id"),
-    ({"house": "1"}, "address.street_id"),
-    ({"street_id": "0" * 32, "house": "1" * 26}, "address.house"),
-    ({"street_id": "0" * 32, "house": "1", "flat": "2" * 26}, "address.flat")])
+@pytest.mark.parametrize(
+    "address,path",
+    [
+        ({"street_id": "0" * 32, "house": "1"}, "address.street_id"),
+        ({"street_id": "STREET#x", "house": "1"}, "address.street_id"),
+        ({"street_id": None, "house": "1"}, "address.street_id"),
+        ({"house": "1"}, "address.street_id"),
+        ({"street_id": "0" * 32, "house": "1" * 26}, "address.house"),
+        ({"street_id": "0" * 32, "house": "1", "flat": "2" * 26}, "address.flat"),
+    ],
+)
 def test_address_must_come_from_the_directory(api, user, street, address, path):
     status, answer = api.post("/service-requests", request_body(user, street, address=address), token=user["token"])
     assert status == 422 and path in [f["path"] for f in answer["error"]["fields"]], answer
 
 
 def test_unknown_service_is_refused(api, user, street):
-    status, answer = api.post("/service-requests", request_body(user, street, service="painting"),
-                              token=user["token"])
+    status, answer = api.post("/service-requests", request_body(user, street, service="painting"), token=user["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "service"
 
 
 def test_requests_are_listed_with_appeals_and_share_their_numbering(api, user, street):
     status, request = api.post("/service-requests", request_body(user, street), token=user["token"])
-    status, appeal = api.post("/appeals", {"type": "information", "addressee": "Генеральный директор",
-                                           "topic": "Тарифы", "text": "Какой тариф?", "contact_phone": user["phone"]},
-                              token=user["token"])
+    status, appeal = api.post(
+        "/appeals",
+        {
+            "type": "information",
+            "addressee": "Генеральный директор",
+            "topic": "Тарифы",
+            "text": "Какой тариф?",
+            "contact_phone": user["phone"],
+        },
+        token=user["token"],
+    )
     assert status == 201
     year, seq = request["number"].split("-")
     assert appeal["number"] > request["number"] and appeal["number"].startswith(year)
     with count_calls("dynamodb") as calls:
         status, both = api.get("/cases", token=user["token"])
     assert status == 200 and len(calls) <= 2, calls
-    assert [(i["kind"], i["id"]) for i in both["items"]] == [("appeal", appeal["id"]),
-                                                             ("service_request", request["id"])]
+    assert [(i["kind"], i["id"]) for i in both["items"]] == [
+        ("appeal", appeal["id"]),
+        ("service_request", request["id"]),
+    ]
     assert [i["id"] for i in api.get("/service-requests", token=user["token"])[1]["items"]] == [request["id"]]
     assert [i["id"] for i in api.get("/appeals", token=user["token"])[1]["items"]] == [appeal["id"]]
     assert api.get(f"/appeals/{request['id']}", token=user["token"])[0] == 404
@@ -99,8 +132,9 @@ def test_other_users_requests_do_not_exist_for_them(api, user, street):
 
 
 def test_staff_handle_requests_in_their_own_queue(api, user, street):
-    status, card = api.post("/service-requests", request_body(user, street, service="reading_removal"),
-                            token=user["token"])
+    status, card = api.post(
+        "/service-requests", request_body(user, street, service="reading_removal"), token=user["token"]
+    )
     deliver_notifications()
     before = len(sent_sms(user["phone"]))
     admin = staff_user(api, "admin")
@@ -119,7 +153,8 @@ def test_staff_handle_requests_in_their_own_queue(api, user, street):
     deliver_notifications()
     assert sent_sms(user["phone"])[before:] == [
         f"Заявка № {card['number']}: статус «В работе». АО «Горэлектросеть»",
-        f"Заявка № {card['number']}: статус «Дан ответ». АО «Горэлектросеть»"]
+        f"Заявка № {card['number']}: статус «Дан ответ». АО «Горэлектросеть»",
+    ]
 
     engineer = staff_user(api, "engineer")
     assert api.get(path, token=engineer["token"])[0] == 403
@@ -135,8 +170,11 @@ def test_the_staff_card_of_a_request_offers_the_steps_the_console_may_take(api, 
     def steps(token):
         return [(t["action"], t["status"], t["title"]) for t in api.get(path, token=token)[1]["transitions"]]
 
-    assert steps(operator["token"]) == steps(admin["token"]) == [
-        ("take", "in_progress", "Взять в работу"), ("status", "rejected", "Отказать")]
+    assert (
+        steps(operator["token"])
+        == steps(admin["token"])
+        == [("take", "in_progress", "Взять в работу"), ("status", "rejected", "Отказать")]
+    )
     assert api.post(f"{path}/answer", {"text": "Рано"}, token=operator["token"])[0] == 409
     api.post(f"{path}/take", token=operator["token"])
     assert steps(operator["token"]) == [("answer", "answered", "Ответить"), ("status", "rejected", "Отказать")]

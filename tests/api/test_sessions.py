@@ -1,12 +1,13 @@
 """Sign-in by login, e-mail or phone; lockout; token rotation and revocation."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from helpers import count_calls, login, register_and_confirm
 
 from chalicelib.core import clock
-from helpers import count_calls, login, register_and_confirm
 
 
 @pytest.fixture
@@ -32,8 +33,11 @@ def test_sign_in_by_login_email_or_phone_in_any_spelling(api, user):
 def test_wrong_password_and_unknown_user_get_the_same_answer(api, user):
     wrong = api.post("/auth/login", {"identifier": user["login"], "password": "Wrong12345"})
     unknown = api.post("/auth/login", {"identifier": "nobody12345", "password": "Wrong12345"})
-    assert wrong == unknown == (401, {"error": {"code": "unauthorized", "message": "Неверный логин или пароль",
-                                                "fields": []}})
+    assert (
+        wrong
+        == unknown
+        == (401, {"error": {"code": "unauthorized", "message": "Неверный логин или пароль", "fields": []}})
+    )
 
 
 def attempt(api, identifier, password="Wrong12345", ip="198.51.100.7", challenge=None):
@@ -60,8 +64,7 @@ def outcome(result):
     return status, answer["error"]["code"], answer["error"]["message"]
 
 
-def test_an_existing_and_an_unknown_identifier_answer_alike_at_every_attempt(api, user, moving_clock,
-                                                                             viewer_ip_header):
+def test_an_existing_and_an_unknown_identifier_answer_alike_at_every_attempt(api, user, moving_clock, viewer_ip_header):
     real = [attempt(api, user["login"]) for _ in range(6)]
     ghost = [attempt(api, "ghost98765") for _ in range(6)]
     assert [outcome(r) for r in real] == [outcome(r) for r in ghost]
@@ -69,8 +72,7 @@ def test_an_existing_and_an_unknown_identifier_answer_alike_at_every_attempt(api
     assert [r[0] for r in real[:4]] == [401] * 3 + [429]
 
 
-def test_waits_double_per_address_and_never_lock_the_owner_out_elsewhere(api, user, moving_clock,
-                                                                        viewer_ip_header):
+def test_waits_double_per_address_and_never_lock_the_owner_out_elsewhere(api, user, moving_clock, viewer_ip_header):
     from helpers import solve_pow
 
     moving_clock["offset"] -= timedelta(seconds=clock.epoch(clock.now()) % 900)  # the start of a window
@@ -94,9 +96,11 @@ def test_waits_double_per_address_and_never_lock_the_owner_out_elsewhere(api, us
 
 def test_a_wait_is_announced_with_retry_after_and_then_served(api, user, moving_clock, viewer_ip_header):
     def retry_after():
-        response = api.client.http.post("/api/v1/auth/login", headers={"Content-Type": "application/json",
-                                                                        "X-Kabinet-Viewer-Ip": "198.51.100.7"},
-                                        body='{"identifier": "%s", "password": "x"}' % user["login"])
+        response = api.client.http.post(
+            "/api/v1/auth/login",
+            headers={"Content-Type": "application/json", "X-Kabinet-Viewer-Ip": "198.51.100.7"},
+            body='{"identifier": "%s", "password": "x"}' % user["login"],
+        )
         return response.status_code, response.headers.get("Retry-After")
 
     for _ in range(3):
@@ -177,11 +181,13 @@ def test_logout_ends_only_the_current_session(api, user):
 
 def test_password_change_needs_the_old_password_and_ends_other_sessions(api, user):
     current, other = login(api, user["login"]), login(api, user["login"])
-    status, answer = api.post("/me/password", {"old_password": "Wrong12345", "new_password": "Newpass456"},
-                              token=current["access_token"])
+    status, answer = api.post(
+        "/me/password", {"old_password": "Wrong12345", "new_password": "Newpass456"}, token=current["access_token"]
+    )
     assert status == 422 and answer["error"]["fields"][0]["path"] == "old_password"
-    status, renewed = api.post("/me/password", {"old_password": user["password"], "new_password": "Newpass456"},
-                               token=current["access_token"])
+    status, renewed = api.post(
+        "/me/password", {"old_password": user["password"], "new_password": "Newpass456"}, token=current["access_token"]
+    )
     assert status == 200
     assert api.get("/me", token=other["access_token"])[0] == 401
     assert api.get("/me", token=current["access_token"])[0] == 401  # old version

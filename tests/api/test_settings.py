@@ -1,17 +1,17 @@
 """Company settings: the administrator's versioned document, the public part the site reads, and
 the reading window it sets applying to the consumers' entry form at once."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from helpers import billing_meter, count_calls, load_billing, login, register_and_confirm, staff_user, unique_contract
 
 from chalicelib.core import clock
-from helpers import (billing_meter, count_calls, load_billing, login, register_and_confirm, staff_user,
-                     unique_contract)
 
 # 27 November 2026, 10:00 in Moscow: inside the default entry window (from the 25th).
-IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -52,17 +52,25 @@ def test_the_first_read_stores_the_defaults_as_version_one(api, admin):
     settings = answer["settings"]
     assert settings["requisites"]["name"] == "АО «Горэлектросеть»" and settings["time_zone"] == "Europe/Moscow"
     assert settings["readings"]["window_start_day"] == 25
-    assert settings["readings"]["lock_windows"] == [{"start": "00:55", "end": "01:25"},
-                                                    {"start": "12:55", "end": "13:25"}]
+    assert settings["readings"]["lock_windows"] == [
+        {"start": "00:55", "end": "01:25"},
+        {"start": "12:55", "end": "13:25"},
+    ]
     assert answer["history"] == [{"version": 1, "saved_at": answer["saved_at"], "saved_by": "начальные значения"}]
     assert answer["categories"]["company"] == "юридических лиц"
     assert read(api, admin)["version"] == 1  # reading again stores nothing new
 
 
 def test_the_deployments_former_env_values_seed_version_one(api, admin, settings_override):
-    settings_override(company_name="ООО «Сетевая компания»", company_timezone="Asia/Yekaterinburg",
-                      reading_window_start_day=20, reading_lock_windows="02:00-02:30", company_inn="6658000000",
-                      appeal_addressees="Директор;Главный инженер", aiis_billing_period_end_day=14)
+    settings_override(
+        company_name="ООО «Сетевая компания»",
+        company_timezone="Asia/Yekaterinburg",
+        reading_window_start_day=20,
+        reading_lock_windows="02:00-02:30",
+        company_inn="6658000000",
+        appeal_addressees="Директор;Главный инженер",
+        aiis_billing_period_end_day=14,
+    )
     settings = read(api, admin)["settings"]
     assert settings["requisites"]["name"] == "ООО «Сетевая компания»" and settings["requisites"]["inn"] == "6658000000"
     assert settings["time_zone"] == "Asia/Yekaterinburg" and settings["billing_period_end_day"] == 14
@@ -109,26 +117,54 @@ def test_a_save_is_a_new_version_and_a_stale_version_is_refused(api, admin):
     assert entry.details["changed"] == ["contacts.phone"]
 
 
-@pytest.mark.parametrize("change, path, message", [
-    (lambda s: s["readings"].update(window_start_day=0), "settings.readings.window_start_day",
-     "День начала приёма показаний — целое число от 1 до 31"),
-    (lambda s: s["readings"].update(lock_windows=[{"start": "00:55", "end": "01:25"}, {"start": "01:10", "end": "02:00"}]),
-     "settings.readings.lock_windows",
-     "Окна блокировки «00:55-01:25» и «01:10-02:00» пересекаются или примыкают друг к другу: объедините их"),
-    (lambda s: s["readings"].update(lock_windows=[{"start": "23:30", "end": "00:30"}]), "settings.readings.lock_windows",
-     "Окно блокировки «23:30-00:30» должно заканчиваться позже, чем начинается, в пределах суток"),
-    (lambda s: s["readings"].update(lock_windows=[{"start": "24:00", "end": "24:30"}]),
-     "settings.readings.lock_windows.0.start", "Время указывается как ЧЧ:ММ, например 00:55"),
-    (lambda s: s["readings"].update(submitters=["company", "everyone"]), "settings.readings.submitters",
-     "Неизвестная категория потребителей: выберите из списка"),
-    (lambda s: s["requisites"].update(inn="12345"), "settings.requisites.inn", "ИНН: 10 или 12 цифр"),
-    (lambda s: s.update(time_zone="Europe/Atlantis"), "settings.time_zone",
-     "Неизвестный часовой пояс: укажите имя из базы IANA, например Europe/Moscow"),
-    (lambda s: s["branding"].update(logo_url="javascript:alert(1)"), "settings.branding.logo_url",
-     "Логотип: путь на сайте (assets/logo.svg) или адрес https://…"),
-    (lambda s: s.update(connection_rates="nobody"), "settings.connection_rates",
-     "Нет таблицы ставок платы с таким кодом (файлы chalicelib/calculator/rates/<код>-<год>.json)"),
-])
+@pytest.mark.parametrize(
+    "change, path, message",
+    [
+        (
+            lambda s: s["readings"].update(window_start_day=0),
+            "settings.readings.window_start_day",
+            "День начала приёма показаний — целое число от 1 до 31",
+        ),
+        (
+            lambda s: s["readings"].update(
+                lock_windows=[{"start": "00:55", "end": "01:25"}, {"start": "01:10", "end": "02:00"}]
+            ),
+            "settings.readings.lock_windows",
+            "Окна блокировки «00:55-01:25» и «01:10-02:00» пересекаются или примыкают друг к другу: объедините их",
+        ),
+        (
+            lambda s: s["readings"].update(lock_windows=[{"start": "23:30", "end": "00:30"}]),
+            "settings.readings.lock_windows",
+            "Окно блокировки «23:30-00:30» должно заканчиваться позже, чем начинается, в пределах суток",
+        ),
+        (
+            lambda s: s["readings"].update(lock_windows=[{"start": "24:00", "end": "24:30"}]),
+            "settings.readings.lock_windows.0.start",
+            "Время указывается как ЧЧ:ММ, например 00:55",
+        ),
+        (
+            lambda s: s["readings"].update(submitters=["company", "everyone"]),
+            "settings.readings.submitters",
+            "Неизвестная категория потребителей: выберите из списка",
+        ),
+        (lambda s: s["requisites"].update(inn="12345"), "settings.requisites.inn", "ИНН: 10 или 12 цифр"),
+        (
+            lambda s: s.update(time_zone="Europe/Atlantis"),
+            "settings.time_zone",
+            "Неизвестный часовой пояс: укажите имя из базы IANA, например Europe/Moscow",
+        ),
+        (
+            lambda s: s["branding"].update(logo_url="javascript:alert(1)"),
+            "settings.branding.logo_url",
+            "Логотип: путь на сайте (assets/logo.svg) или адрес https://…",
+        ),
+        (
+            lambda s: s.update(connection_rates="nobody"),
+            "settings.connection_rates",
+            "Нет таблицы ставок платы с таким кодом (файлы chalicelib/calculator/rates/<код>-<год>.json)",
+        ),
+    ],
+)
 def test_an_invalid_document_is_refused_field_by_field_in_russian(api, admin, change, path, message):
     settings = read(api, admin)["settings"]
     change(settings)
@@ -144,8 +180,10 @@ def test_lock_windows_at_any_minutes_are_accepted(api, admin):
     status, saved = put(api, admin, 1, settings)
     assert status == 200, saved
     # Kept in the order of the day.
-    assert saved["settings"]["readings"]["lock_windows"] == [{"start": "00:55", "end": "01:25"},
-                                                             {"start": "12:40", "end": "13:10"}]
+    assert saved["settings"]["readings"]["lock_windows"] == [
+        {"start": "00:55", "end": "01:25"},
+        {"start": "12:40", "end": "13:10"},
+    ]
 
 
 def test_the_public_part_is_what_the_site_needs_and_follows_a_save_at_once(api, admin):
@@ -173,8 +211,9 @@ def test_a_changed_reading_window_applies_to_the_consumers_entry_form_at_once(ap
     load_billing(billing_meter(number, f"W{number[-6:].upper()}1", last_period="2026-10", last_values={"T1": "100"}))
     user = register_and_confirm(api)
     token = login(api, user["login"])["access_token"]
-    tree = api.post("/accounts", {"contract_number": number, "meter_serial": f"W{number[-6:].upper()}1"},
-                    token=token)[1]
+    tree = api.post("/accounts", {"contract_number": number, "meter_serial": f"W{number[-6:].upper()}1"}, token=token)[
+        1
+    ]
     meter = tree["contracts"][0]["objects"][0]["meters"][0]["id"]
     form = api.get(f"/meters/{meter}/readings/current", token=token)[1]
     assert form["window"]["accepts_entry"] and form["can_submit"]
@@ -199,8 +238,9 @@ def test_another_container_sees_a_save_once_its_cache_expires(api, admin, monkey
     # Saved by another container: written to the table, not through this process's cache.
     document = CompanySettings.model_validate(settings).model_dump_json()
     for sk in (repository.CURRENT, repository.version_sk(2)):
-        repository.SettingsItem(repository.PK, sk, version=2, document=document, saved_at="2026-11-27T07:00:00Z",
-                                saved_by="elsewhere").save()
+        repository.SettingsItem(
+            repository.PK, sk, version=2, document=document, saved_at="2026-11-27T07:00:00Z", saved_by="elsewhere"
+        ).save()
     assert api.get("/settings/public")[1]["reading_window"]["start_day"] == 25
     monkeypatch.setattr(service, "CACHE_SECONDS", 0.0)
     assert api.get("/settings/public")[1]["reading_window"]["start_day"] == 26

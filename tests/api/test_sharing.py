@@ -1,20 +1,29 @@
 """Co-users by invitation (issue 9, item 3): the holder invites an e-mail address with a right, the
 account with that confirmed address accepts once, the holder sees and revokes co-users."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
+from helpers import (
+    billing_meter,
+    consumer,
+    count_calls,
+    deliver_notifications,
+    load_billing,
+    login,
+    sent_emails,
+    unique_contract,
+)
 
 from chalicelib.core import clock
-from helpers import (billing_meter, consumer, count_calls, deliver_notifications, load_billing, login, sent_emails,
-                     unique_contract)
 
 SNILS = "112-233-445 95"
 # 27 November 2026, 10:00 in Moscow: inside the readings entry window.
-IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 
 
 def person(api, last_name="Иванов", first_name="Иван", middle_name="Иванович", snils=SNILS):
@@ -25,9 +34,16 @@ def person(api, last_name="Иванов", first_name="Иван", middle_name="И
 def holder(api):
     number = unique_contract()
     serial = f"H{number[-6:].upper()}1"
-    load_billing(billing_meter(number, serial, last_period="2026-10", last_values={"T1": "12000"}),
-                 billing_meter(number, f"H{number[-6:].upper()}2", object_id="2", object_name="Гараж",
-                               object_address="г. Воронеж, ГСК «Волна», бокс 7"))
+    load_billing(
+        billing_meter(number, serial, last_period="2026-10", last_values={"T1": "12000"}),
+        billing_meter(
+            number,
+            f"H{number[-6:].upper()}2",
+            object_id="2",
+            object_name="Гараж",
+            object_address="г. Воронеж, ГСК «Волна», бокс 7",
+        ),
+    )
     account = person(api)
     status, tree = api.post("/accounts", {"contract_number": number, "meter_serial": serial}, token=account["token"])
     assert status == 201, tree
@@ -42,8 +58,9 @@ def invitee(api):
 
 
 def invite(api, holder, email, right="submit"):
-    return api.post(f"/accounts/{holder['contract']}/invitations", {"email": email, "right": right},
-                    token=holder["token"])
+    return api.post(
+        f"/accounts/{holder['contract']}/invitations", {"email": email, "right": right}, token=holder["token"]
+    )
 
 
 def invitation_link(email: str) -> tuple[str, str]:
@@ -76,7 +93,7 @@ def test_invited_account_accepts_and_sees_the_contract_with_the_right(api, holde
     assert status == 201, created
     assert created["right"] == "submit"
     expires = datetime.fromisoformat(created["expires_at"].replace("Z", "+00:00"))
-    assert timedelta(days=6, hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=7)
+    assert timedelta(days=6, hours=23) < expires - datetime.now(UTC) <= timedelta(days=7)
     contract, token = invitation_link(created["email"])
     assert contract == holder["contract"]
 
@@ -97,7 +114,11 @@ def test_invited_account_accepts_and_sees_the_contract_with_the_right(api, holde
     assert listed["invitations"] == []
     [co_user] = listed["co_users"]
     assert (co_user["user_id"], co_user["name"], co_user["login"], co_user["right"]) == (
-        invitee["user_id"], "Смирнова О. П.", invitee["login"], "submit")
+        invitee["user_id"],
+        "Смирнова О. П.",
+        invitee["login"],
+        "submit",
+    )
     assert co_user["since"]
 
 
@@ -142,8 +163,9 @@ def test_a_used_invitation_read_before_it_was_used_grants_nothing(api, holder, i
     notes = len(feed(api, holder))
     principal = Principal(user=UserRepository().get(invitee["user_id"]), session_id="s")
     with pytest.raises(ApiError) as refused:
-        SharingService(repository=Stale()).accept(principal, AcceptInvitationRequest(contract_number=contract,
-                                                                                     token=token))
+        SharingService(repository=Stale()).accept(
+            principal, AcceptInvitationRequest(contract_number=contract, token=token)
+        )
     assert refused.value.code == "invitation_invalid"
     assert len(feed(api, holder)) == notes
 
@@ -151,7 +173,7 @@ def test_a_used_invitation_read_before_it_was_used_grants_nothing(api, holder, i
 def test_expired_invitation_is_refused_and_not_listed(api, holder, invitee):
     assert invite(api, holder, invitee["email"])[0] == 201
     contract, token = invitation_link(invitee["email"])
-    later = datetime.now(timezone.utc) + timedelta(days=7, minutes=1)
+    later = datetime.now(UTC) + timedelta(days=7, minutes=1)
     clock.set_clock(lambda: later)
     try:
         signed_in = login(api, invitee["login"])["access_token"]
@@ -195,15 +217,19 @@ def test_revoking_removes_access_at_once_and_tells_the_co_user(api, holder, invi
     invited_and_accepted(api, holder, invitee)
     meter = holder["meter_ids"][0]
     assert api.get(f"/meters/{meter}", token=invitee["token"])[0] == 200
-    status, _ = api.call("DELETE", f"/accounts/{holder['contract']}/co-users/{invitee['user_id']}", token=holder["token"])
+    status, _ = api.call(
+        "DELETE", f"/accounts/{holder['contract']}/co-users/{invitee['user_id']}", token=holder["token"]
+    )
     assert status == 204
     assert api.get(f"/meters/{meter}", token=invitee["token"])[0] == 404
     assert api.get("/accounts", token=invitee["token"])[1]["contracts"] == []
     assert any(holder["contract"] in n["title"] and "отменён" in n["title"] for n in feed(api, invitee))
     assert api.get(f"/accounts/{holder['contract']}/co-users", token=holder["token"])[1]["co_users"] == []
     # The holder itself cannot be revoked through this route.
-    assert api.call("DELETE", f"/accounts/{holder['contract']}/co-users/{holder['user_id']}",
-                    token=holder["token"])[0] == 404
+    assert (
+        api.call("DELETE", f"/accounts/{holder['contract']}/co-users/{holder['user_id']}", token=holder["token"])[0]
+        == 404
+    )
 
 
 def test_view_only_co_user_sees_the_contract_but_does_not_submit(api, holder, invitee):
@@ -225,10 +251,12 @@ def test_holder_routes_answer_404_to_everyone_else(api, holder, invitee):
     stranger = person(api, last_name="Петров")
     contract = holder["contract"]
     for account in (invitee, stranger):
-        for method, path, body in (("POST", f"/accounts/{contract}/invitations", {"email": "x@example.ru", "right": "view"}),
-                                   ("GET", f"/accounts/{contract}/co-users", None),
-                                   ("DELETE", f"/accounts/{contract}/invitations/abc", None),
-                                   ("DELETE", f"/accounts/{contract}/co-users/{holder['user_id']}", None)):
+        for method, path, body in (
+            ("POST", f"/accounts/{contract}/invitations", {"email": "x@example.ru", "right": "view"}),
+            ("GET", f"/accounts/{contract}/co-users", None),
+            ("DELETE", f"/accounts/{contract}/invitations/abc", None),
+            ("DELETE", f"/accounts/{contract}/co-users/{holder['user_id']}", None),
+        ):
             status, answer = api.call(method, path, body, token=account["token"])
             assert status == 404, (method, path, answer)
             assert "Иванов" not in str(answer)
@@ -250,7 +278,10 @@ def test_invitations_per_holder_are_limited_per_day(api, holder):
 
 
 def test_invitation_needs_a_valid_address_and_right(api, holder):
-    status, answer = api.post(f"/accounts/{holder['contract']}/invitations", {"email": "not-an-email", "right": "holder"},
-                              token=holder["token"])
+    status, answer = api.post(
+        f"/accounts/{holder['contract']}/invitations",
+        {"email": "not-an-email", "right": "holder"},
+        token=holder["token"],
+    )
     assert status == 422 and {f["path"] for f in answer["error"]["fields"]} == {"email", "right"}
     assert invite(api, holder, holder["email"])[0] == 422  # oneself

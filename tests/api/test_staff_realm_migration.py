@@ -1,4 +1,5 @@
 """Employees stored before staff became a realm of their own are moved into it by the data migration."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,13 +13,29 @@ def legacy_employee(role: str) -> dict:
     from chalicelib.accounts.repository import ClaimItem, UserItem, claim_key, user_key
 
     suffix = unique_suffix()
-    account = {"login": f"old{role}{suffix}", "email": f"old{suffix}@kabinet.local",
-               "phone": f"+7473{uuid.uuid4().int % 10**7:07d}", "user_id": str(uuid.uuid4())}
-    UserItem(user_key(account["user_id"]), "PROFILE", user_id=account["user_id"], kind="person", role=role,
-             status="active", login=account["login"], login_key=account["login"].lower(), email=account["email"],
-             email_key=account["email"], phone=account["phone"], phone_key=account["phone"],
-             profile={"last_name": "Старова", "first_name": "Ольга"}, password_hash=hash_password("Staff12345pass"),
-             created_at="2026-01-01T00:00:00Z").save()
+    account = {
+        "login": f"old{role}{suffix}",
+        "email": f"old{suffix}@kabinet.local",
+        "phone": f"+7473{uuid.uuid4().int % 10**7:07d}",
+        "user_id": str(uuid.uuid4()),
+    }
+    UserItem(
+        user_key(account["user_id"]),
+        "PROFILE",
+        user_id=account["user_id"],
+        kind="person",
+        role=role,
+        status="active",
+        login=account["login"],
+        login_key=account["login"].lower(),
+        email=account["email"],
+        email_key=account["email"],
+        phone=account["phone"],
+        phone_key=account["phone"],
+        profile={"last_name": "Старова", "first_name": "Ольга"},
+        password_hash=hash_password("Staff12345pass"),
+        created_at="2026-01-01T00:00:00Z",
+    ).save()
     for kind in ("login", "email", "phone"):
         key = account[kind].lower() if kind != "phone" else account[kind]
         ClaimItem(claim_key(kind, key), "CLAIM", user_id=account["user_id"], confirmed=True).save()

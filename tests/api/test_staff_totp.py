@@ -1,17 +1,18 @@
 """Two-factor sign-in of employees: the password step answers a challenge, a code from the authenticator app
 (or a recovery code) issues the session; the first sign-in enrols the app; codes and challenges work once;
 wrong codes are rate-limited like passwords; an administrator resets an employee's second factor."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from helpers import staff_user, unique_suffix
 
 from chalicelib.core import clock
 from chalicelib.staff_users.second_factor import STEP_SECONDS, TotpItem, totp_key
-from helpers import staff_user, unique_suffix
 
 PASSWORD = "Staff12345pass"
 
@@ -19,7 +20,7 @@ PASSWORD = "Staff12345pass"
 @pytest.fixture(autouse=True)
 def started():
     """Time stands still unless a test moves it: which step a code belongs to is then certain."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     clock.set_clock(lambda: now)
     yield now
     clock.set_clock(None)
@@ -30,9 +31,15 @@ def employee(role: str = "operator") -> dict:
 
     suffix = unique_suffix()
     login = f"totp{suffix}"
-    user_id = create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
-                                 phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role=role,
-                                 profile={"last_name": "Смирнов", "first_name": "Олег"})
+    user_id = create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@kabinet.local",
+        phone=f"+7473{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role=role,
+        profile={"last_name": "Смирнов", "first_name": "Олег"},
+    )
     return {"login": login, "user_id": user_id}
 
 
@@ -244,7 +251,7 @@ def test_an_administrator_resets_the_second_factor_and_the_employee_enrols_again
     status, session = code_step(api, again["challenge"], code(again["enrolment"]["secret"]))
     assert status == 200 and len(session["recovery_codes"]) == 10
     status, trail = api.get(f"/staff/audit?target_kind=staff_user&target_id={person['user_id']}", token=admin["token"])
-    assert status == 200 and [e["action"] for e in trail["items"]][0] == "staff_user.totp_reset"
+    assert status == 200 and next(e["action"] for e in trail["items"]) == "staff_user.totp_reset"
 
 
 def test_the_routes_are_documented_with_their_statuses_and_code_patterns(api):

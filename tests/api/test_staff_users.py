@@ -1,20 +1,37 @@
 """Employees: administrators create, edit, disable and re-enable them and send password links; staff and
 consumers are separate realms (a token of one is refused on the other's routes, an e-mail may be in both)."""
+
 from __future__ import annotations
 
 import re
 import uuid
 
-from helpers import count_calls, deliver_notifications, login, register_and_confirm, sent_emails, staff_login, staff_user, unique_suffix
+from helpers import (
+    count_calls,
+    deliver_notifications,
+    login,
+    register_and_confirm,
+    sent_emails,
+    staff_login,
+    staff_user,
+    unique_suffix,
+)
 
 PASSWORD = "Rabota2030pass"
 
 
 def employee_payload(**overrides):
     suffix = unique_suffix()
-    return {"login": f"emp{suffix}", "last_name": "Кузнецова", "first_name": "Мария", "middle_name": "Олеговна",
-            "email": f"emp{suffix}@kabinet.local", "phone": f"+7473{uuid.uuid4().int % 10**7:07d}",
-            "roles": ["operator"], **overrides}
+    return {
+        "login": f"emp{suffix}",
+        "last_name": "Кузнецова",
+        "first_name": "Мария",
+        "middle_name": "Олеговна",
+        "email": f"emp{suffix}@kabinet.local",
+        "phone": f"+7473{uuid.uuid4().int % 10**7:07d}",
+        "roles": ["operator"],
+        **overrides,
+    }
 
 
 def password_link_token(email: str) -> str:
@@ -55,8 +72,9 @@ def test_admin_creates_an_employee_who_sets_a_password_by_the_link_and_signs_in(
     status, shown = api.get(f"/staff/users/{created['id']}", token=admin["token"])
     assert shown["status"] == "active" and shown["last_login_at"]
     # The link works once.
-    status, answer = api.post("/staff/auth/password", {"token": password_link_token(payload["email"]),
-                                                       "password": "Drugoi2030pass"})
+    status, answer = api.post(
+        "/staff/auth/password", {"token": password_link_token(payload["email"]), "password": "Drugoi2030pass"}
+    )
     assert status == 400 and answer["error"]["code"] == "link_invalid"
     assert audit_actions(api, admin, created["id"]) == ["staff_user.create"]
 
@@ -80,8 +98,9 @@ def test_the_list_is_one_query_and_one_batch_read_and_admins_only(api):
 def test_identifiers_are_unique_among_employees_with_field_errors(api):
     admin = staff_user(api, "admin")
     payload, _ = create_employee(api, admin)
-    status, answer = api.post("/staff/users", employee_payload(email=payload["email"].upper(), phone=payload["phone"]),
-                              token=admin["token"])
+    status, answer = api.post(
+        "/staff/users", employee_payload(email=payload["email"].upper(), phone=payload["phone"]), token=admin["token"]
+    )
     assert status == 409
     assert {f["path"] for f in answer["error"]["fields"]} == {"email", "phone"}
     status, answer = api.post("/staff/users", employee_payload(roles=[]), token=admin["token"])
@@ -99,8 +118,11 @@ def test_edit_changes_roles_at_once_and_moves_the_email(api):
     assert api.get("/staff/exchange/runs", token=token)[0] == 403
 
     new_email = f"new{unique_suffix()}@kabinet.local"
-    status, edited = api.patch(f"/staff/users/{created['id']}", {"roles": ["billing"], "email": new_email,
-                                                                 "last_name": "Смирнова"}, token=admin["token"])
+    status, edited = api.patch(
+        f"/staff/users/{created['id']}",
+        {"roles": ["billing"], "email": new_email, "last_name": "Смирнова"},
+        token=admin["token"],
+    )
     assert status == 200, edited
     assert edited["roles"] == ["billing"] and edited["email"] == new_email and edited["last_name"] == "Смирнова"
     # The same token: roles are read from the account on every request.
@@ -167,6 +189,7 @@ def test_unknown_employee_is_404_and_a_consumer_is_not_an_employee(api):
 
 
 # --- separate realms ---------------------------------------------------------------------------
+
 
 def test_staff_tokens_are_refused_on_consumer_routes_and_consumer_tokens_on_staff_routes(api):
     admin = staff_user(api, "admin")

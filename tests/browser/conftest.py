@@ -3,13 +3,15 @@
 The stack (moto server, resources, demo data, API and the built site on one origin) is started once
 per session. Set BROWSER_TEST_BASE_URL to run against a stack that is already running instead.
 """
+
 from __future__ import annotations
 
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pytest
 
@@ -91,7 +93,7 @@ _SECOND_FACTOR: dict[str, dict[str, Any]] = {}
 STEP_SECONDS = 30
 
 
-def _fresh_step(state: dict[str, Any]) -> Optional[int]:
+def _fresh_step(state: dict[str, Any]) -> int | None:
     """The first of the three steps the server accepts (now, one either side) after the last one used."""
     now = int(time.time() // STEP_SECONDS)
     step = max(state["last_step"] + 1, now - 1)
@@ -114,14 +116,22 @@ def _spare_codes(site_url: str, account: Any) -> list[str]:
     import requests
 
     api = f"{site_url}/api/v1"
-    step = requests.post(f"{api}/staff/auth/login", json={"identifier": account.login, "password": account.password},
-                         timeout=30)
+    step = requests.post(
+        f"{api}/staff/auth/login", json={"identifier": account.login, "password": account.password}, timeout=30
+    )
     step.raise_for_status()
-    session = requests.post(f"{api}/staff/auth/login/totp", timeout=30,
-                            json={"challenge": step.json()["challenge"], "code": totp_code(account.totp_secret)})
+    session = requests.post(
+        f"{api}/staff/auth/login/totp",
+        timeout=30,
+        json={"challenge": step.json()["challenge"], "code": totp_code(account.totp_secret)},
+    )
     session.raise_for_status()
-    codes = requests.post(f"{api}/staff/auth/totp/recovery-codes", json={"code": totp_code(account.totp_secret)},
-                          headers={"Authorization": f"Bearer {session.json()['access_token']}"}, timeout=30)
+    codes = requests.post(
+        f"{api}/staff/auth/totp/recovery-codes",
+        json={"code": totp_code(account.totp_secret)},
+        headers={"Authorization": f"Bearer {session.json()['access_token']}"},
+        timeout=30,
+    )
     codes.raise_for_status()
     return list(codes.json()["recovery_codes"])
 
@@ -142,7 +152,7 @@ def staff_sign_in(site_url) -> Callable[..., None]:
     the authenticator app. `path`: open /staff.html<path> first (else the page shows the sign-in form)."""
     from playwright.sync_api import expect
 
-    def sign_in(page: Any, account: Any, path: Optional[str] = None) -> None:
+    def sign_in(page: Any, account: Any, path: str | None = None) -> None:
         if path is not None:
             page.goto(f"{site_url}/staff.html{path}")
         page.locator('[name="identifier"]').fill(account.login)
@@ -172,11 +182,18 @@ def new_employee(site_url) -> Callable[..., Any]:
         from infra.local.demo import DemoAccount
 
         login = f"{role[:4]}{uuid.uuid4().hex[:10]}"
-        account = DemoAccount(role, login, "Employee12345", f"{login}@kabinet.local",
-                              pyotp.random_base32() if enrolled else "")
-        user_id = create_active_user(login=login, password=account.password, email=account.email,
-                                     phone=f"+7473{uuid.uuid4().int % 10**7:07d}", kind="person", role=role,
-                                     profile={"last_name": last_name, "first_name": first_name})
+        account = DemoAccount(
+            role, login, "Employee12345", f"{login}@kabinet.local", pyotp.random_base32() if enrolled else ""
+        )
+        user_id = create_active_user(
+            login=login,
+            password=account.password,
+            email=account.email,
+            phone=f"+7473{uuid.uuid4().int % 10**7:07d}",
+            kind="person",
+            role=role,
+            profile={"last_name": last_name, "first_name": first_name},
+        )
         if enrolled:
             enrol_with_secret(user_id, account.totp_secret)
         return account

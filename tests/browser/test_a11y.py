@@ -1,6 +1,7 @@
 """Accessibility (issue 14): every main page of the site and of the console passes axe-core's WCAG 2.1
 A and AA rules at 375 px (a phone) and 1280 px; the sections menu shows where it scrolls and is used
 from the keyboard; a modal keeps focus inside, closes on Esc and gives focus back."""
+
 from __future__ import annotations
 
 import re
@@ -18,11 +19,38 @@ WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (375, 1280)
 
 PUBLIC_PAGES = ["#/login", "#/register", "#/forgot", "#/outages", "#/connection/check", "#/connection/calculator"]
-CONSUMER_PAGES = ["#/", "#/accounts", "#/accounts/declare", "#/readings", "#/aiis", "#/appeals", "#/appeals/new",
-                  "#/appeals/service", "#/connection", "#/connection/new", "#/notifications", "#/profile",
-                  "#/profile/privacy", "#/outages"]
-CONSOLE_SECTIONS = ["appeals", "service-requests", "access", "connections", "outages", "exchange", "agents", "aiis",
-                    "reference", "pages", "users", "settings", "audit", "security"]
+CONSUMER_PAGES = [
+    "#/",
+    "#/accounts",
+    "#/accounts/declare",
+    "#/readings",
+    "#/aiis",
+    "#/appeals",
+    "#/appeals/new",
+    "#/appeals/service",
+    "#/connection",
+    "#/connection/new",
+    "#/notifications",
+    "#/profile",
+    "#/profile/privacy",
+    "#/outages",
+]
+CONSOLE_SECTIONS = [
+    "appeals",
+    "service-requests",
+    "access",
+    "connections",
+    "outages",
+    "exchange",
+    "agents",
+    "aiis",
+    "reference",
+    "pages",
+    "users",
+    "settings",
+    "audit",
+    "security",
+]
 
 
 def axe_violations(page: Page) -> list[str]:
@@ -91,8 +119,7 @@ def test_console_pages_pass_wcag21_aa(axe_page: Page, site_url, demo_accounts, s
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_section_of_the_menu_is_in_sight_or_marked_as_scrolled_away(page: Page, site_url, demo_accounts,
-                                                                          width):
+def test_every_section_of_the_menu_is_in_sight_or_marked_as_scrolled_away(page: Page, site_url, demo_accounts, width):
     page.set_viewport_size({"width": width, "height": 900})
     demo = demo_accounts["demo"]
     sign_in(page, site_url, demo.login, demo.password)

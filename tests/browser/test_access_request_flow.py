@@ -2,6 +2,7 @@
 of the old billing format (no holder identity), asks the company from the refusal with a PDF; the demo
 administrator compares the applicant with the holder in the console and approves; the consumer sees the
 decision in the list of requests and the contract among their accounts."""
+
 from __future__ import annotations
 
 import os
@@ -29,17 +30,33 @@ def tenant(site_url):
     from chalicelib.accounts.provisioning import create_active_user
 
     login = f"ar{uuid.uuid4().hex[:10]}"
-    create_active_user(login=login, password=PASSWORD, email=f"{login}@example.ru",
-                       phone=f"+7904{uuid.uuid4().int % 10**7:07d}", kind="person", role="consumer",
-                       profile={"last_name": "Смирнова", "first_name": "Ольга", "middle_name": "Игоревна",
-                                "snils": "123-456-789 64",
-                                "address": {"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская",
-                                            "house": "20", "flat": "4"}})
+    create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@example.ru",
+        phone=f"+7904{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role="consumer",
+        profile={
+            "last_name": "Смирнова",
+            "first_name": "Ольга",
+            "middle_name": "Игоревна",
+            "snils": "123-456-789 64",
+            "address": {
+                "postcode": "394036",
+                "locality": "Воронеж",
+                "street": "ул. Кольцовская",
+                "house": "20",
+                "flat": "4",
+            },
+        },
+    )
     return {"login": login, "password": PASSWORD}
 
 
-def test_a_request_with_a_document_approved_in_the_console(page: Page, browser: Browser, site_url, tenant,
-                                                           demo_accounts, staff_sign_in):
+def test_a_request_with_a_document_approved_in_the_console(
+    page: Page, browser: Browser, site_url, tenant, demo_accounts, staff_sign_in
+):
     from chalicelib.exchange.demo import OLD_FORMAT_CONTRACT, OLD_FORMAT_SERIAL
 
     page.goto(f"{site_url}/#/login")
@@ -68,7 +85,8 @@ def test_a_request_with_a_document_approved_in_the_console(page: Page, browser: 
     expect(page.locator("form .form-alert")).to_contain_text("Приложите хотя бы один документ.")
     documents = page.get_by_role("group", name="Документы")
     documents.locator('input[type="file"]').set_input_files(
-        {"name": "Договор аренды.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        {"name": "Договор аренды.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     expect(documents.get_by_role("listitem").filter(has_text="Договор аренды.pdf")).to_contain_text("Загружен")
     page.get_by_role("button", name="Отправить запрос").click()
     expect(page.get_by_role("status")).to_contain_text(f"Запрос по договору № {OLD_FORMAT_CONTRACT} отправлен")

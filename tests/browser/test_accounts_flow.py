@@ -2,6 +2,7 @@
 sign in → edit the profile and see it kept after a reload; password recovery by the e-mailed code;
 the confirmation letter sent again (after registration and from sign-in); registration of a legal
 entity; the staff console refusing consumers."""
+
 from __future__ import annotations
 
 import re
@@ -164,7 +165,8 @@ def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, pe
 
     page.reload()
     expect(page.get_by_role("form", name="Смена телефона")).to_contain_text(
-        f"Текущий номер: +7 912 {person['phone'][5:8]}-{person['phone'][8:10]}-{person['phone'][10:]}")
+        f"Текущий номер: +7 912 {person['phone'][5:8]}-{person['phone'][8:10]}-{person['phone'][10:]}"
+    )
     expect(field(page, "passport.series")).to_have_value("2011")
     expect(field(page, "passport.number")).to_have_value("405454")
     expect(field(page, "passport.issued_by")).to_have_value("Отделом УФМС России по Воронежской области")
@@ -262,7 +264,7 @@ def test_company_registration_switches_fields(page: Page, site_url: str, person:
     expect(page.get_by_role("textbox", name="КПП", exact=True)).to_be_visible()
     page.get_by_text("Индивидуальный предприниматель", exact=True).click()
     expect(page.get_by_role("textbox", name="ОГРНИП", exact=True)).to_be_visible()
-    expect(field(page, "kpp")).to_be_hidden()   # ЮЛ only
+    expect(field(page, "kpp")).to_be_hidden()  # ЮЛ only
     page.get_by_text("Физическое лицо", exact=True).click()
     expect(field(page, "last_name")).to_have_value("Иванов")
     page.get_by_text("Юридическое лицо", exact=True).click()
@@ -336,8 +338,9 @@ def test_moments_are_shown_on_the_company_clock_wherever_the_browser_is(browser,
         context.close()
 
 
-def test_after_repeated_failures_the_browser_solves_the_challenge_and_signs_in(page: Page, site_url: str,
-                                                                              demo_accounts: dict, monkeypatch):
+def test_after_repeated_failures_the_browser_solves_the_challenge_and_signs_in(
+    page: Page, site_url: str, demo_accounts: dict, monkeypatch
+):
     from chalicelib.core.config import get_settings
 
     # Two failures of this identifier from anywhere, and every further try needs a proof of work.

@@ -9,12 +9,13 @@ tests/browser/conftest.py) — the same path an agent's batch takes after its si
 so the test is fast and deterministic, with no pty agent. Intervals: ten days up to the last closed
 half hour, one of them estimated and a few missing, so the chart has marked bars too.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,8 +25,20 @@ pytestmark = pytest.mark.browser
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 PASSWORD = "Aiis12345"
-MONTHS = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь",
-          "Декабрь")
+MONTHS = (
+    "Январь",
+    "Февраль",
+    "Март",
+    "Апрель",
+    "Май",
+    "Июнь",
+    "Июль",
+    "Август",
+    "Сентябрь",
+    "Октябрь",
+    "Ноябрь",
+    "Декабрь",
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,28 +60,43 @@ def aiis_consumer(site_url):
 
     tag = uuid.uuid4().hex[:8]
     login = f"aiis{tag}"
-    user_id = create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
-                                 phone=f"+7900{int(tag, 16) % 10_000_000:07d}", kind="person", role="consumer",
-                                 # The СНИЛС billing names as the holder of ДЭ-1001: linking proves ownership.
-                                 profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович",
-                                          "snils": "112-233-445 95"})
+    user_id = create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@kabinet.local",
+        phone=f"+7900{int(tag, 16) % 10_000_000:07d}",
+        kind="person",
+        role="consumer",
+        # The СНИЛС billing names as the holder of ДЭ-1001: linking proves ownership.
+        profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович", "snils": "112-233-445 95"},
+    )
     users = UserRepository()
-    MeteringService().link(Principal(user=users.get(user_id), session_id="test"),
-                           LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL))
-    admin = create_active_user(login=f"adm{tag}", password=PASSWORD, email=f"adm{tag}@kabinet.local",
-                               phone=f"+7901{int(tag, 16) % 10_000_000:07d}", kind="person", role="admin",
-                               profile={"last_name": "Админов", "first_name": "Адам"})
+    MeteringService().link(
+        Principal(user=users.get(user_id), session_id="test"),
+        LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL),
+    )
+    admin = create_active_user(
+        login=f"adm{tag}",
+        password=PASSWORD,
+        email=f"adm{tag}@kabinet.local",
+        phone=f"+7901{int(tag, 16) % 10_000_000:07d}",
+        kind="person",
+        role="admin",
+        profile={"last_name": "Админов", "first_name": "Адам"},
+    )
     actor = Principal(user=users.get(admin), session_id="test")
     admin_service = AgentAdmin()
     agent_id = f"test-{tag}"
     if not any(AIIS_SERIAL in [m.serial for m in a.meters] for a in admin_service.list().agents):
-        admin_service.create(actor, AgentCreate(id=agent_id, name="ТП тестовая",
-                                                meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]))
+        admin_service.create(
+            actor,
+            AgentCreate(id=agent_id, name="ТП тестовая", meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]),
+        )
     else:  # `make run`'s concentrator is not started in tests, but be safe: use the agent that has it
         agent_id = next(a.id for a in admin_service.list().agents if AIIS_SERIAL in [m.serial for m in a.meters])
     agent = AgentsRepository().get(agent_id)
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last_start = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0) - timedelta(minutes=30)
     first_start = last_start - timedelta(days=10)
     records, start, index, total = [], first_start, 0, 40000.0
@@ -77,22 +105,48 @@ def aiis_consumer(site_url):
         energy = round(0.15 + (0.45 if 7 <= hour < 23 else 0.05) + (index % 7) * 0.01, 3)
         stamp = start.isoformat().replace("+00:00", "Z")
         if index % 97 == 5:
-            records.append({"kind": "interval", "meter": AIIS_SERIAL, "start": stamp, "minutes": 30, "values": {},
-                            "status": "missing"})
+            records.append(
+                {
+                    "kind": "interval",
+                    "meter": AIIS_SERIAL,
+                    "start": stamp,
+                    "minutes": 30,
+                    "values": {},
+                    "status": "missing",
+                }
+            )
         else:
-            records.append({"kind": "interval", "meter": AIIS_SERIAL, "start": stamp, "minutes": 30,
-                            "values": {"A+": energy, "A-": 0.0, "R+": round(energy / 4, 3), "R-": 0.0},
-                            "status": "estimated" if index % 113 == 7 else "ok"})
+            records.append(
+                {
+                    "kind": "interval",
+                    "meter": AIIS_SERIAL,
+                    "start": stamp,
+                    "minutes": 30,
+                    "values": {"A+": energy, "A-": 0.0, "R+": round(energy / 4, 3), "R-": 0.0},
+                    "status": "estimated" if index % 113 == 7 else "ok",
+                }
+            )
             total += energy
         start += timedelta(minutes=30)
         index += 1
     read_at = (last_start + timedelta(minutes=30, seconds=5)).isoformat().replace("+00:00", "Z")
     records += [
-        {"kind": "register", "meter": AIIS_SERIAL, "read_at": read_at,
-         "values": {"A+": round(total, 3), "A-": 0.0, "R+": round(total / 4, 3), "R-": 0.0}},
+        {
+            "kind": "register",
+            "meter": AIIS_SERIAL,
+            "read_at": read_at,
+            "values": {"A+": round(total, 3), "A-": 0.0, "R+": round(total / 4, 3), "R-": 0.0},
+        },
         {"kind": "relay", "meter": AIIS_SERIAL, "at": read_at, "state": "on"},
-        {"kind": "event", "meter": AIIS_SERIAL, "at": read_at, "journal": "voltage", "code": "17",
-         "severity": "warning", "text": "Пропадание напряжения фазы A"},
+        {
+            "kind": "event",
+            "meter": AIIS_SERIAL,
+            "at": read_at,
+            "journal": "voltage",
+            "code": "17",
+            "severity": "warning",
+            "text": "Пропадание напряжения фазы A",
+        },
     ]
     outcome = BatchIngest().apply(agent, records)
     assert not outcome.rejected, outcome.rejected[:3]

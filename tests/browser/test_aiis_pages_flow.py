@@ -5,11 +5,12 @@ the CSV downloads of the chart and of the event journal.
 Data are put in through the ingestion service in-process, as in test_aiis_flow.py (same demo meter,
 other days: that test fills the last ten days with half hours; snapshots do not collide with them).
 """
+
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,7 @@ PASSWORD = "Aiis12345"
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @pytest.fixture(scope="module")
@@ -44,37 +45,76 @@ def quarter_consumer(site_url):
 
     tag = uuid.uuid4().hex[:8]
     login = f"aiisq{tag}"
-    user_id = create_active_user(login=login, password=PASSWORD, email=f"{login}@kabinet.local",
-                                 phone=f"+7901{int(tag, 16) % 10_000_000:07d}", kind="person", role="consumer",
-                                 profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович",
-                                          "snils": "112-233-445 95"})
+    user_id = create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@kabinet.local",
+        phone=f"+7901{int(tag, 16) % 10_000_000:07d}",
+        kind="person",
+        role="consumer",
+        profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович", "snils": "112-233-445 95"},
+    )
     users = UserRepository()
-    MeteringService().link(Principal(user=users.get(user_id), session_id="test"),
-                           LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL))
+    MeteringService().link(
+        Principal(user=users.get(user_id), session_id="test"),
+        LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL),
+    )
     AiisContracts().set_connected(Principal(user=users.get(user_id), session_id="test"), DEMO_CONTRACT, True)
-    admin = create_active_user(login=f"admq{tag}", password=PASSWORD, email=f"admq{tag}@kabinet.local",
-                               phone=f"+7902{int(tag, 16) % 10_000_000:07d}", kind="staff", role="admin",
-                               profile={"last_name": "Админов", "first_name": "Адам"})
+    admin = create_active_user(
+        login=f"admq{tag}",
+        password=PASSWORD,
+        email=f"admq{tag}@kabinet.local",
+        phone=f"+7902{int(tag, 16) % 10_000_000:07d}",
+        kind="staff",
+        role="admin",
+        profile={"last_name": "Админов", "first_name": "Адам"},
+    )
     admin_service = AgentAdmin()
     holder = next((a.id for a in admin_service.list().agents if AIIS_SERIAL in [m.serial for m in a.meters]), None)
     if holder is None:
         holder = f"testq-{tag}"
-        admin_service.create(Principal(user=users.get(admin), session_id="test"),
-                             AgentCreate(id=holder, name="ТП тестовая", meters=[MeterRef(contract=DEMO_CONTRACT,
-                                                                                         serial=AIIS_SERIAL)]))
+        admin_service.create(
+            Principal(user=users.get(admin), session_id="test"),
+            AgentCreate(id=holder, name="ТП тестовая", meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]),
+        )
     agent = AgentsRepository().get(holder)
     meter_id = agent.meters.as_dict()[AIIS_SERIAL]["meter_id"]
     today = datetime.now(MOSCOW).date()
     quarter_day, snapshot_days = today - timedelta(days=20), [today - timedelta(days=n) for n in (3, 2)]
     midnight = day_start(quarter_day, MOSCOW)
-    records = [{"kind": "interval", "meter": AIIS_SERIAL, "start": iso(midnight + timedelta(minutes=15 * n)),
-                "minutes": 15, "values": {"A+": 0.2, "A-": 0.0, "R+": 0.05, "R-": 0.0}, "status": "ok"}
-               for n in range(96)]
-    records += [{"kind": "snapshot", "meter": AIIS_SERIAL, "day": d.isoformat(), "day_start": iso(day_start(d, MOSCOW)),
-                 "values": {"A+": 40000.5 + n, "A-": 0.0, "R+": 10000.25, "R-": 0.0},
-                 "source": "first_after_midnight" if n == 0 else "meter"} for n, d in enumerate(snapshot_days)]
-    records.append({"kind": "event", "meter": AIIS_SERIAL, "at": iso(datetime.now(timezone.utc) - timedelta(hours=1)),
-                    "journal": "tamper", "code": "5", "severity": "critical", "text": "Вскрытие клеммной крышки"})
+    records = [
+        {
+            "kind": "interval",
+            "meter": AIIS_SERIAL,
+            "start": iso(midnight + timedelta(minutes=15 * n)),
+            "minutes": 15,
+            "values": {"A+": 0.2, "A-": 0.0, "R+": 0.05, "R-": 0.0},
+            "status": "ok",
+        }
+        for n in range(96)
+    ]
+    records += [
+        {
+            "kind": "snapshot",
+            "meter": AIIS_SERIAL,
+            "day": d.isoformat(),
+            "day_start": iso(day_start(d, MOSCOW)),
+            "values": {"A+": 40000.5 + n, "A-": 0.0, "R+": 10000.25, "R-": 0.0},
+            "source": "first_after_midnight" if n == 0 else "meter",
+        }
+        for n, d in enumerate(snapshot_days)
+    ]
+    records.append(
+        {
+            "kind": "event",
+            "meter": AIIS_SERIAL,
+            "at": iso(datetime.now(UTC) - timedelta(hours=1)),
+            "journal": "tamper",
+            "code": "5",
+            "severity": "critical",
+            "text": "Вскрытие клеммной крышки",
+        }
+    )
     outcome = BatchIngest().apply(agent, records)
     assert not outcome.rejected, outcome.rejected[:3]
     return {"login": login, "meter_id": meter_id, "quarter_day": quarter_day, "snapshot_days": snapshot_days}
@@ -97,12 +137,13 @@ def test_quarter_hours_day_start_registers_and_csv_downloads(page: Page, site_ur
     # The profile of the 15-minute day: 96 intervals.
     profile = page.get_by_role("region", name="Профиль мощности")
     day: date = data["quarter_day"]
-    expect(profile.locator(".aiis-total")).to_contain_text("Интервалов по")   # the first load is done
+    expect(profile.locator(".aiis-total")).to_contain_text("Интервалов по")  # the first load is done
     profile.get_by_label("С", exact=True).fill(day.isoformat())
     profile.get_by_label("По", exact=True).fill(day.isoformat())
     profile.get_by_role("button", name="Показать").click()
     expect(profile.locator(".aiis-total")).to_have_text(
-        "Интервалов по 15 мин: достоверных 96, расчётных 0, без значения в счётчике 0, не поступило 0.")
+        "Интервалов по 15 мин: достоверных 96, расчётных 0, без значения в счётчике 0, не поступило 0."
+    )
 
     # Day-start registers for past days; the agent's first reading after midnight is marked.
     readings = page.get_by_role("region", name="Показания по суткам")
@@ -118,7 +159,8 @@ def test_quarter_hours_day_start_registers_and_csv_downloads(page: Page, site_ur
     expect(journal).to_contain_text("Вскрытие клеммной крышки")
     with page.expect_download() as download:
         journal.get_by_role("button", name="Скачать CSV").click()
-    text = open(download.value.path(), encoding="utf-8", newline="").read()
+    with open(download.value.path(), encoding="utf-8", newline="") as file:
+        text = file.read()
     assert text.startswith("\ufeffВремя;Важность;Журнал;Код события;Событие\r\n")
     assert "Авария;Внешние воздействия;5;Вскрытие клеммной крышки" in text
 
@@ -127,5 +169,5 @@ def test_quarter_hours_day_start_registers_and_csv_downloads(page: Page, site_ur
     expect(page.locator(".aiis-chart canvas").first).to_have_attribute("data-scale", "year")
     with page.expect_download() as download:
         chart.get_by_role("button", name="Скачать CSV").click()
-    rows = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    rows = download.value.path().read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("С;По;A+, кВт·ч;Данные") and len(rows) == 13

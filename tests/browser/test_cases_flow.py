@@ -7,6 +7,7 @@ extra-service request is filed with its street picked from the directory and is 
 Each test signs in as its own fresh consumer, created in the stack's process (tests/browser/conftest.py
 runs the stack in this process).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,12 +37,27 @@ def consumer(site_url):
     from chalicelib.accounts.provisioning import create_active_user
 
     login = f"ap{uuid.uuid4().hex[:10]}"
-    create_active_user(login=login, password=PASSWORD, email=f"{login}@example.ru",
-                       phone=f"+7903{uuid.uuid4().int % 10**7:07d}", kind="person", role="consumer",
-                       profile={"last_name": "Кузнецов", "first_name": "Павел", "middle_name": "Андреевич",
-                                "snils": "112-233-445 95",
-                                "address": {"postcode": "394036", "locality": "Воронеж", "street": "ул. Плехановская",
-                                            "house": "12", "flat": "3"}})
+    create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@example.ru",
+        phone=f"+7903{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role="consumer",
+        profile={
+            "last_name": "Кузнецов",
+            "first_name": "Павел",
+            "middle_name": "Андреевич",
+            "snils": "112-233-445 95",
+            "address": {
+                "postcode": "394036",
+                "locality": "Воронеж",
+                "street": "ул. Плехановская",
+                "house": "12",
+                "flat": "3",
+            },
+        },
+    )
     return {"login": login, "password": PASSWORD}
 
 
@@ -53,8 +69,9 @@ def sign_in(page: Page, site_url: str, login: str, password: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
 
 
-def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site_url, consumer, demo_accounts,
-                                              staff_sign_in):
+def test_appeal_with_a_file_answered_by_staff(
+    page: Page, browser: Browser, site_url, consumer, demo_accounts, staff_sign_in
+):
     sign_in(page, site_url, consumer["login"], consumer["password"])
     page.get_by_role("navigation", name="Разделы кабинета").get_by_role("link", name="Обращения").click()
     expect(page.get_by_text("Обращений и заявок пока нет.")).to_be_visible()
@@ -69,13 +86,16 @@ def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site
     expect(page.locator(".counter-hint")).to_have_text(f"Осталось {1000 - len(TEXT)} из 1000 символов")
     files = page.get_by_role("group", name="Файлы")
     files.locator('input[type="file"]').set_input_files(
-        {"name": "Фото щитка.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        {"name": "Фото щитка.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     upload = files.get_by_role("listitem").filter(has_text="Фото щитка.pdf")
     expect(upload).to_contain_text("Загружен")
     page.get_by_role("button", name="Отправить обращение").click()
 
     notice = page.get_by_role("status").filter(has_text="Обращение зарегистрировано под номером")
-    expect(notice).to_contain_text(re.compile(r"под номером \d{4}-\d{6}\. Ответ будет дан не позднее \d{2}\.\d{2}\.\d{4}"))
+    expect(notice).to_contain_text(
+        re.compile(r"под номером \d{4}-\d{6}\. Ответ будет дан не позднее \d{2}\.\d{2}\.\d{4}")
+    )
     number = re.search(r"\d{4}-\d{6}", notice.inner_text()).group(0)
     expect(page.get_by_role("heading", name=f"Обращение № {number}", level=1)).to_be_visible()
     expect(page.locator(".meter__pills--lead")).to_contain_text("Ожидает рассмотрения")
@@ -98,10 +118,13 @@ def test_appeal_with_a_file_answered_by_staff(page: Page, browser: Browser, site
     expect(console.get_by_text("Фото щитка.pdf")).to_be_visible()
     console.get_by_role("button", name="Взять в работу").click()
     expect(console.get_by_text("Обращение назначено на Вас.")).to_be_visible()
-    field(console, "text").fill("Проведён замер напряжения на вводе; отпайка трансформатора переключена, напряжение в норме.")
+    field(console, "text").fill(
+        "Проведён замер напряжения на вводе; отпайка трансформатора переключена, напряжение в норме."
+    )
     answer_files = console.get_by_role("group", name="Файлы ответа")
     answer_files.locator('input[type="file"]').set_input_files(
-        {"name": "Акт замера.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        {"name": "Акт замера.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     expect(answer_files.get_by_role("listitem").filter(has_text="Акт замера.pdf")).to_contain_text("Загружен")
     console.get_by_role("button", name="Отправить ответ").click()
     expect(console.get_by_text("Ответ отправлен заявителю.")).to_be_visible()
@@ -165,20 +188,34 @@ def submit_appeal(site_url: str, consumer: dict, topic: str) -> dict:
     import requests
 
     api = f"{site_url}/api/v1"
-    signed_in = requests.post(f"{api}/auth/login", json={"identifier": consumer["login"], "password": consumer["password"],
-                                                        "remember": False}, timeout=30)
+    signed_in = requests.post(
+        f"{api}/auth/login",
+        json={"identifier": consumer["login"], "password": consumer["password"], "remember": False},
+        timeout=30,
+    )
     assert signed_in.status_code == 200, signed_in.text
     token = signed_in.json()["access_token"]
     phone = requests.get(f"{api}/me", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()["phone"]
-    answer = requests.post(f"{api}/appeals", headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                           json={"type": "consultation", "addressee": "Главный инженер", "topic": topic, "text": TEXT,
-                                 "contact_phone": phone, "attachments": []})
+    answer = requests.post(
+        f"{api}/appeals",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+        json={
+            "type": "consultation",
+            "addressee": "Главный инженер",
+            "topic": topic,
+            "text": TEXT,
+            "contact_phone": phone,
+            "attachments": [],
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
-def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_trail(page: Page, site_url, consumer,
-                                                                                        demo_accounts, staff_sign_in):
+def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_trail(
+    page: Page, site_url, consumer, demo_accounts, staff_sign_in
+):
     card = submit_appeal(site_url, consumer, "Консультация по тарифу")
     number = card["number"]
     staff = demo_accounts["staff"]  # an administrator
@@ -239,7 +276,9 @@ def test_staff_process_a_case_with_the_offered_buttons_and_find_it_in_the_audit_
     rows.nth(1).get_by_role("link", name=staff.login).click()
     mine = page.get_by_role("region", name=f"Сотрудник {staff.login}")
     expect(mine.get_by_role("row").nth(1)).to_contain_text(f"Обращение № {number}")
-    expect(page.get_by_role("search", name="Поиск по сотруднику").locator('[name="actor_login"]')).to_have_value(staff.login)
+    expect(page.get_by_role("search", name="Поиск по сотруднику").locator('[name="actor_login"]')).to_have_value(
+        staff.login
+    )
 
     # A number nobody has is said so next to the field.
     search = page.get_by_role("search", name="Поиск по объекту")

@@ -8,6 +8,7 @@ checking.
 Each test signs in as its own fresh consumer, created in the stack's process (tests/browser/conftest.py
 runs the stack in this process), so the tests share nothing but the demo staff account.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,12 @@ pytestmark = pytest.mark.browser
 # A small valid PDF (the API checks the %PDF- signature).
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PASSWORD = "Secret123pass"
-PASSPORT = {"series": "2010", "number": "654321", "issued_by": "ГУ МВД России по Воронежской области",
-            "issued_on": "2015-05-05"}
+PASSPORT = {
+    "series": "2010",
+    "number": "654321",
+    "issued_by": "ГУ МВД России по Воронежской области",
+    "issued_on": "2015-05-05",
+}
 
 
 def field(page: Page, name: str):
@@ -44,12 +49,27 @@ def consumer(site_url):
 
     suffix = uuid.uuid4().hex[:10]
     login = f"tp{suffix}"
-    create_active_user(login=login, password=PASSWORD, email=f"{login}@example.ru",
-                       phone=f"+7902{uuid.uuid4().int % 10**7:07d}", kind="person", role="consumer",
-                       profile={"last_name": "Смирнова", "first_name": "Ольга", "middle_name": "Петровна",
-                                "snils": "112-233-445 95",
-                                "address": {"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская",
-                                            "house": "5", "flat": "7"}})
+    create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@example.ru",
+        phone=f"+7902{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role="consumer",
+        profile={
+            "last_name": "Смирнова",
+            "first_name": "Ольга",
+            "middle_name": "Петровна",
+            "snils": "112-233-445 95",
+            "address": {
+                "postcode": "394036",
+                "locality": "Воронеж",
+                "street": "ул. Кольцовская",
+                "house": "5",
+                "flat": "7",
+            },
+        },
+    )
     return {"login": login, "password": PASSWORD, "surname": "Смирнова"}
 
 
@@ -117,7 +137,9 @@ def test_household_application_from_draft_to_submission(page: Page, site_url, co
     expect(row).to_contain_text("Воронеж, СНТ «Берёзка», участок 42")
     row.get_by_role("link", name="Продолжить заполнение").click()
     expect(step_heading(page, "Вид заявки")).to_be_visible()
-    page.get_by_role("navigation", name="Шаги заявки").get_by_role("link", name=re.compile("Технические данные")).click()
+    page.get_by_role("navigation", name="Шаги заявки").get_by_role(
+        "link", name=re.compile("Технические данные")
+    ).click()
     expect(step_heading(page, "Технические данные")).to_be_visible()
 
     # Technical data: the total is computed while typing.
@@ -133,9 +155,10 @@ def test_household_application_from_draft_to_submission(page: Page, site_url, co
 
     # Documents: the two the category requires, each uploaded with a progress bar and attached.
     expect(step_heading(page, "Документы")).to_be_visible()
-    for title, name in (("План расположения энергопринимающих устройств", "План участка.pdf"),
-                        ("Документ, подтверждающий право собственности или иное законное основание на объект",
-                         "Выписка ЕГРН.pdf")):
+    for title, name in (
+        ("План расположения энергопринимающих устройств", "План участка.pdf"),
+        ("Документ, подтверждающий право собственности или иное законное основание на объект", "Выписка ЕГРН.pdf"),
+    ):
         section = page.get_by_role("region", name=title)
         expect(section.get_by_text("Не приложен")).to_be_visible()
         section.locator('input[type="file"]').set_input_files(pdf(name))
@@ -153,11 +176,15 @@ def test_household_application_from_draft_to_submission(page: Page, site_url, co
     page.get_by_role("button", name="Отправить заявку").click()
     page.get_by_role("dialog", name="Отправить заявку?").get_by_role("button", name="Отправить").click()
     notice = page.get_by_role("status").filter(has_text="Заявка отправлена и зарегистрирована под номером")
-    expect(notice).to_contain_text(re.compile(r"под номером \d{4}-\d{2}-\d{2}-\d+-1\. Ориентировочный срок рассмотрения — до \d{2}\.\d{2}\.\d{4}"))
+    expect(notice).to_contain_text(
+        re.compile(r"под номером \d{4}-\d{2}-\d{2}-\d+-1\. Ориентировочный срок рассмотрения — до \d{2}\.\d{2}\.\d{4}")
+    )
     number = re.search(r"\d{4}-\d{2}-\d{2}-\d+-1", notice.inner_text()).group(0)
     expect(page.get_by_role("heading", name=f"Заявка № {number}", level=1)).to_be_visible()
     expect(page.locator(".meter__pills--lead")).to_contain_text("Проверка заявки")
-    expect(page.get_by_role("table", name=re.compile("Сроки"))).to_contain_text("Проверка заявки и уведомление о недостающих документах")
+    expect(page.get_by_role("table", name=re.compile("Сроки"))).to_contain_text(
+        "Проверка заявки и уведомление о недостающих документах"
+    )
 
     # The public check finds it by number and surname, without a session.
     page.get_by_role("button", name="Выйти").click()
@@ -173,35 +200,65 @@ def test_household_application_from_draft_to_submission(page: Page, site_url, co
 def submitted_application(site_url: str, login: str, password: str) -> dict:
     """A complete household application submitted through the API, as the wizard would send it."""
     api = f"{site_url}/api/v1"
-    token = requests.post(f"{api}/auth/login", json={"identifier": login, "password": password, "remember": False},
-                          timeout=30).json()["access_token"]
+    token = requests.post(
+        f"{api}/auth/login", json={"identifier": login, "password": password, "remember": False}, timeout=30
+    ).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
-    card = requests.post(f"{api}/connection-applications", json={"category": "household_15"}, headers=auth,
-                         timeout=30).json()
+    card = requests.post(
+        f"{api}/connection-applications", json={"category": "household_15"}, headers=auth, timeout=30
+    ).json()
     applicant = {k: v for k, v in card["applicant"].items() if v is not None and k not in ("snils", "inn", "ogrn")}
-    answer = requests.patch(f"{api}/connection-applications/{card['id']}", headers=auth, timeout=30, json={
-        "applicant": {**applicant, "passport": PASSPORT},
-        "object": {"name": "Садовый дом", "address": "Воронеж, ул. Лесная, д. 5", "cadastral_number": "36:34:0101001:15",
-                   "ownership": "owner", "settlement": "urban"},
-        "technical": {"requested_kw": 15, "voltage": "0.4", "contract_type": "supply",
-                      "retail_company": "ПАО «ТНС энерго Воронеж»"}})
+    answer = requests.patch(
+        f"{api}/connection-applications/{card['id']}",
+        headers=auth,
+        timeout=30,
+        json={
+            "applicant": {**applicant, "passport": PASSPORT},
+            "object": {
+                "name": "Садовый дом",
+                "address": "Воронеж, ул. Лесная, д. 5",
+                "cadastral_number": "36:34:0101001:15",
+                "ownership": "owner",
+                "settlement": "urban",
+            },
+            "technical": {
+                "requested_kw": 15,
+                "voltage": "0.4",
+                "contract_type": "supply",
+                "retail_company": "ПАО «ТНС энерго Воронеж»",
+            },
+        },
+    )
     assert answer.ok, answer.text
     for kind in ("location_plan", "ownership"):
-        ticket = requests.post(f"{api}/attachments/uploads", headers=auth, timeout=30, json={
-            "file_name": f"{kind}.pdf", "content_type": "application/pdf", "size": len(PDF),
-            "purpose": "connection_application"}).json()
+        ticket = requests.post(
+            f"{api}/attachments/uploads",
+            headers=auth,
+            timeout=30,
+            json={
+                "file_name": f"{kind}.pdf",
+                "content_type": "application/pdf",
+                "size": len(PDF),
+                "purpose": "connection_application",
+            },
+        ).json()
         assert requests.post(ticket["url"], data=ticket["fields"], files={"file": (f"{kind}.pdf", PDF)}, timeout=30).ok
         assert requests.post(f"{api}/attachments/uploads/{ticket['upload_id']}/confirm", headers=auth, timeout=30).ok
-        answer = requests.post(f"{api}/connection-applications/{card['id']}/documents", headers=auth, timeout=30,
-                               json={"kind": kind, "upload_ids": [ticket["upload_id"]]})
+        answer = requests.post(
+            f"{api}/connection-applications/{card['id']}/documents",
+            headers=auth,
+            timeout=30,
+            json={"kind": kind, "upload_ids": [ticket["upload_id"]]},
+        )
         assert answer.ok, answer.text
     answer = requests.post(f"{api}/connection-applications/{card['id']}/submit", headers=auth, timeout=30)
     assert answer.ok, answer.text
     return answer.json()
 
 
-def test_missing_documents_requested_uploaded_and_completed(page: Page, browser: Browser, site_url, consumer,
-                                                            demo_accounts, staff_sign_in):
+def test_missing_documents_requested_uploaded_and_completed(
+    page: Page, browser: Browser, site_url, consumer, demo_accounts, staff_sign_in
+):
     application = submitted_application(site_url, consumer["login"], consumer["password"])
     number = application["number"]
 
@@ -216,8 +273,9 @@ def test_missing_documents_requested_uploaded_and_completed(page: Page, browser:
     staff.get_by_role("button", name="Взять в работу").click()
     expect(staff.get_by_text("Заявка назначена на Вас.")).to_be_visible()
     statuses = field(staff, "status")
-    expect(statuses.locator("option")).to_have_text(["Выберите статус", "Ожидание недостающих документов",
-                                                     "Заявка зарегистрирована", "Заявка аннулирована"])
+    expect(statuses.locator("option")).to_have_text(
+        ["Выберите статус", "Ожидание недостающих документов", "Заявка зарегистрирована", "Заявка аннулирована"]
+    )
     statuses.select_option("awaiting_documents")
     staff.get_by_role("button", name="Сменить статус").click()
     expect(staff.locator('[data-field="comment"] .field-error')).to_contain_text("Заполните это поле.")

@@ -6,6 +6,7 @@ application by the applicant's full name and shows «В связи с» and «Т
 The applications are prepared in the stack's process (tests/browser/conftest.py runs it here), as the
 wizard would leave them: the wizard itself is covered by test_connection_flow.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,23 +40,42 @@ def applicant(site_url):
 
     suffix = uuid.uuid4().hex[:10]
     login = f"wd{suffix}"
-    user_id = create_active_user(login=login, password=PASSWORD, email=f"{login}@example.ru",
-                                 phone=f"+7903{uuid.uuid4().int % 10**7:07d}", kind="person", role="consumer",
-                                 profile={"last_name": "Ёлкина", "first_name": "Ольга", "middle_name": "Петровна",
-                                          "snils": "112-233-445 95",
-                                          "address": {"postcode": "394036", "locality": "Воронеж",
-                                                      "street": "ул. Кольцовская", "house": "5"}})
+    user_id = create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@example.ru",
+        phone=f"+7903{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role="consumer",
+        profile={
+            "last_name": "Ёлкина",
+            "first_name": "Ольга",
+            "middle_name": "Петровна",
+            "snils": "112-233-445 95",
+            "address": {"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская", "house": "5"},
+        },
+    )
     principal = Principal(user=UserRepository().get(user_id), session_id="browser-test")
     uploads, s3 = AttachmentService(), boto3.client("s3", region_name=os.environ["AWS_REGION"])
     service = ConnectionService()
     application_id = seed_demo_application(user_id)
     for kind in ("location_plan", "ownership"):
-        ticket = uploads.start_upload(principal, UploadRequest(file_name=f"{kind}.pdf", content_type="application/pdf",
-                                                               size=len(PDF), purpose="connection_application"))
-        s3.put_object(Bucket=os.environ["KABINET_ATTACHMENTS_BUCKET"], Key=f"uploads/{user_id}/{ticket.upload_id}",
-                      Body=PDF, ContentType="application/pdf")
+        ticket = uploads.start_upload(
+            principal,
+            UploadRequest(
+                file_name=f"{kind}.pdf", content_type="application/pdf", size=len(PDF), purpose="connection_application"
+            ),
+        )
+        s3.put_object(
+            Bucket=os.environ["KABINET_ATTACHMENTS_BUCKET"],
+            Key=f"uploads/{user_id}/{ticket.upload_id}",
+            Body=PDF,
+            ContentType="application/pdf",
+        )
         uploads.confirm(principal, ticket.upload_id)
-        service.add_documents(principal, application_id, ConnectionDocumentsIn(kind=kind, upload_ids=[ticket.upload_id]))
+        service.add_documents(
+            principal, application_id, ConnectionDocumentsIn(kind=kind, upload_ids=[ticket.upload_id])
+        )
     number = service.submit(principal, application_id).number
     draft = seed_demo_application(user_id)
     return {"login": login, "number": number, "draft": draft}

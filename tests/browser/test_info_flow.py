@@ -1,6 +1,7 @@
 """«Информация» in a real browser: an administrator edits a help page in the console (Markdown), the site
 shows it sanitised and links it from the footer; the registration form links the user agreement with
 the edition it records."""
+
 from __future__ import annotations
 
 import uuid
@@ -21,7 +22,8 @@ def test_staff_edit_help_and_the_site_shows_it(page: Page, site_url, demo_accoun
 
     page.locator('[name="markdown"]').fill(
         f"## Что делать при отключении {tag}\n\nПозвоните в [аварийную службу](tel:112).\n\n"
-        "<script>window.hacked = 1</script>\n\n[ловушка](javascript:window.hacked=2)")
+        "<script>window.hacked = 1</script>\n\n[ловушка](javascript:window.hacked=2)"
+    )
     page.get_by_role("button", name="Сохранить").click()
     expect(page.get_by_text("Сохранено.")).to_be_visible()
     preview = page.get_by_role("region", name="Как страница выглядит на сайте")

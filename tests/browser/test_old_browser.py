@@ -1,6 +1,7 @@
 """The browsers of seed 004 (Chrome 62+, Firefox 54+, Safari 11+, Yandex Browser 19.3+, Opera 53+), issue 14:
 every script the pages load parses as an ES2017 classic script (the browser check as ES5), and a browser
 too old for the site is told which browsers work instead of being left on «Загрузка…»."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,13 @@ console.log(JSON.stringify(failed));
 
 
 def parse_failures(files: dict[Path, int]) -> dict[str, str]:
-    out = subprocess.run(["node", "-e", _PARSE, json.dumps({str(k): v for k, v in files.items()})],
-                         cwd=SITE_PACKAGE, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["node", "-e", _PARSE, json.dumps({str(k): v for k, v in files.items()})],
+        cwd=SITE_PACKAGE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 

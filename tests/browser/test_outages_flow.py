@@ -1,6 +1,7 @@
 """Outages in a real browser (seed 001): anyone finds the outages of an address without signing in (the
 street picked from the directory by its first letters); staff enter a planned outage in the console and
 publish it, and then it is found too; a signed-in consumer manages SMS subscriptions."""
+
 from __future__ import annotations
 
 import re
@@ -97,9 +98,11 @@ def test_staff_import_a_file_twice_and_change_a_published_outage(page: Page, sit
     when = f"{day:%d.%m.%Y}"
 
     def csv(end: str) -> dict:
-        text = ("number;kind;locality;street;houses;start;end;reason\r\n"
-                f"Д-77;плановое;Воронеж;ул. Ворошилова;1-9;{when} 09:00;{when} {end};Ремонт ТП-77\r\n"
-                f"Д-78;плановое;Воронеж;ул. Несуществующая;1;{when} 09:00;{when} 17:00;Ремонт\r\n")
+        text = (
+            "number;kind;locality;street;houses;start;end;reason\r\n"
+            f"Д-77;плановое;Воронеж;ул. Ворошилова;1-9;{when} 09:00;{when} {end};Ремонт ТП-77\r\n"
+            f"Д-78;плановое;Воронеж;ул. Несуществующая;1;{when} 09:00;{when} 17:00;Ремонт\r\n"
+        )
         return {"name": "otklyucheniya.csv", "mimeType": "text/csv", "buffer": text.encode()}
 
     staff_sign_in(page, staff, f"#/outages?month={day:%Y-%m}")

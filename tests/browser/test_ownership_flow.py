@@ -2,6 +2,7 @@
 the demo individual's contract and sees nothing of its holder; the individual links it, invites a
 freshly registered account, which accepts from the e-mailed link and sees the contract; the holder is
 told, lists the co-user and revokes them."""
+
 from __future__ import annotations
 
 import re
@@ -43,13 +44,24 @@ def register_through_the_api(page: Page, site_url: str) -> dict[str, str]:
     person = {"login": f"smirnova{suffix}", "email": f"smirnova.{suffix}@example.com"}
     api = f"{site_url}/api/v1"
     challenge = page.request.get(f"{api}/auth/challenge").json()
-    body = {"kind": "person", "login": person["login"], "password": PASSWORD, "email": person["email"],
-            "phone": "+79" + "".join(str(secrets.randbelow(10)) for _ in range(9)),
-            "address": {"postcode": "394000", "locality": "Воронеж", "street": "ул. Ленина", "house": "3", "flat": "7"},
-            "consent": {"accepted": True, "version": page.request.get(f"{api}/auth/consent").json()["version"],
-                        "agreement_version": page.request.get(f"{api}/pages/agreement").json()["version"]},
-            "last_name": "Смирнова", "first_name": "Ольга", "middle_name": "Петровна", "snils": "123-456-789 64",
-            "pow": {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])}}
+    body = {
+        "kind": "person",
+        "login": person["login"],
+        "password": PASSWORD,
+        "email": person["email"],
+        "phone": "+79" + "".join(str(secrets.randbelow(10)) for _ in range(9)),
+        "address": {"postcode": "394000", "locality": "Воронеж", "street": "ул. Ленина", "house": "3", "flat": "7"},
+        "consent": {
+            "accepted": True,
+            "version": page.request.get(f"{api}/auth/consent").json()["version"],
+            "agreement_version": page.request.get(f"{api}/pages/agreement").json()["version"],
+        },
+        "last_name": "Смирнова",
+        "first_name": "Ольга",
+        "middle_name": "Петровна",
+        "snils": "123-456-789 64",
+        "pow": {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], challenge["difficulty"])},
+    }
     response = page.request.post(f"{api}/auth/register", data=body)
     assert response.status == 202, response.text()
     token = wait_for_mail(page, site_url, person["email"], r"#/confirm\?token=([A-Za-z0-9_\-]+)").group(1)
@@ -119,7 +131,9 @@ def test_only_the_holder_links_and_invites_a_co_user(page: Page, site_url: str, 
     sign_out(page)
 
     # The invitee opens the e-mailed link as a guest, signs in and accepts.
-    link = wait_for_mail(page, site_url, fresh["email"], r"(#/invitation\?contract=[^&\s]+&token=[A-Za-z0-9_\-]+)").group(1)
+    link = wait_for_mail(
+        page, site_url, fresh["email"], r"(#/invitation\?contract=[^&\s]+&token=[A-Za-z0-9_\-]+)"
+    ).group(1)
     page.goto(f"{site_url}/{link}")
     expect(page.get_by_role("heading", name=f"Приглашение к договору № {DEMO_CONTRACT}")).to_be_visible()
     page.locator("main").get_by_role("link", name="Войти").click()

@@ -7,6 +7,7 @@ billing-exchange lock keeps everything typed — across a reload of the page —
 The reading window depends on the date, so these tests set the server's clock: the stack runs in this
 process (tests/browser/conftest.py), so `chalicelib.core.clock.set_clock` is the server's clock.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,20 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
-          "декабрь")
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
 
 
 def entry_day() -> date:
@@ -63,8 +76,13 @@ def server_clock(site_url):
 @pytest.fixture
 def phone(browser):
     """A 360 px wide phone screen; page errors fail the test."""
-    context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", viewport={"width": 360, "height": 780},
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        locale="ru-RU",
+        timezone_id="Europe/Moscow",
+        viewport={"width": 360, "height": 780},
+        is_mobile=True,
+        has_touch=True,
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
@@ -122,7 +140,9 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
     page.get_by_role("link", name="Передать показания").click()
     expect(page.get_by_role("heading", name="Передача показаний")).to_be_visible()
     expect(page.locator(".period")).to_contain_text(period_label(day))
-    expect(page.locator('[data-field="values.T1"] .hint')).to_contain_text(re.compile(r"^Предыдущее показание: 99\s958"))
+    expect(page.locator('[data-field="values.T1"] .hint')).to_contain_text(
+        re.compile(r"^Предыдущее показание: 99\s958")
+    )
     reading = page.get_by_label("Текущее показание")
     expect(reading).to_have_attribute("inputmode", "decimal")
 
@@ -135,7 +155,9 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
     save.click()
     dialog = page.get_by_role("dialog", name="Переход электросчётчика через ноль?")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text(re.compile(rf"00123 меньше предыдущего {DEMO_LAST_READING[:2]}\s{DEMO_LAST_READING[2:]}"))
+    expect(dialog).to_contain_text(
+        re.compile(rf"00123 меньше предыдущего {DEMO_LAST_READING[:2]}\s{DEMO_LAST_READING[2:]}")
+    )
     dialog.get_by_role("button", name="Нет — исправить").click()
     expect(dialog).to_be_hidden()
     expect(page.locator('[data-field="values.T1"] .field-error')).to_contain_text("меньше предыдущего")
@@ -178,12 +200,14 @@ def test_rollover_reading_from_linking_to_the_summary(page: Page, site_url, demo
     ours = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=period_label(day), exact=False))
     expect(ours).to_contain_text("Вы")
     billed = page.get_by_role("row").filter(
-        has=page.get_by_role("rowheader", name=period_label(previous_month(day)), exact=False))
+        has=page.get_by_role("rowheader", name=period_label(previous_month(day)), exact=False)
+    )
     expect(billed).to_contain_text("Биллинг")
 
 
-def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(phone: Page, site_url, demo_accounts,
-                                                                       server_clock):
+def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(
+    phone: Page, site_url, demo_accounts, server_clock
+):
     from chalicelib.exchange.demo import COMPANY_CONTRACT, COMPANY_LAST_READING, demo_rows
 
     [meter] = [r for r in demo_rows("") if r["contract"] == COMPANY_CONTRACT]
@@ -201,7 +225,9 @@ def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(phone: Pa
     typed = {"values.T1": "8500", "values.T2": "3150,45", "values.T3": "5050"}  # three zones, coefficient 40
     for name, value in typed.items():
         field(page, name).fill(value)
-    expect(page.locator('[data-field="values.T1"] .reading__result')).to_contain_text(re.compile(r"Расход \(× 40\)1\s755,2 кВт·ч"))
+    expect(page.locator('[data-field="values.T1"] .reading__result')).to_contain_text(
+        re.compile(r"Расход \(× 40\)1\s755,2 кВт·ч")
+    )
     expect(page.locator(".reading__total")).to_contain_text(re.compile(r"Итого расход: 4\s463,2 кВт·ч"))
 
     server_clock(day, 12, 56)  # the exchange holds the lock now

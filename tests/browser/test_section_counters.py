@@ -5,6 +5,7 @@ arrives meanwhile shows up on the next move to another page.
 
 The consumer is created in the stack's process (tests/browser/conftest.py runs the stack in this process).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,19 +29,36 @@ def consumer(site_url):
 
     login = f"sc{uuid.uuid4().hex[:10]}"
     phone = f"+7903{uuid.uuid4().int % 10**7:07d}"
-    create_active_user(login=login, password=PASSWORD, email=f"{login}@example.ru", phone=phone, kind="person",
-                       role="consumer", profile={"last_name": "Орлова", "first_name": "Мария", "snils": "112-233-445 95"})
-    token = requests.post(f"{site_url}/api/v1/auth/login", json={"identifier": login, "password": PASSWORD},
-                          timeout=30).json()["access_token"]
+    create_active_user(
+        login=login,
+        password=PASSWORD,
+        email=f"{login}@example.ru",
+        phone=phone,
+        kind="person",
+        role="consumer",
+        profile={"last_name": "Орлова", "first_name": "Мария", "snils": "112-233-445 95"},
+    )
+    token = requests.post(
+        f"{site_url}/api/v1/auth/login", json={"identifier": login, "password": PASSWORD}, timeout=30
+    ).json()["access_token"]
     return {"login": login, "phone": phone, "token": token}
 
 
 def file_appeal(site_url: str, consumer: dict, topic: str) -> dict:
     """An appeal filed from another device: the browser learns of it only through the counters."""
-    answer = requests.post(f"{site_url}/api/v1/appeals", timeout=30, headers={"Authorization": f"Bearer {consumer['token']}"},
-                           json={"type": "complaint", "addressee": "Главный инженер", "topic": topic,
-                                 "text": "Вечером напряжение падает до 180 В.", "contact_phone": consumer["phone"],
-                                 "attachments": []})
+    answer = requests.post(
+        f"{site_url}/api/v1/appeals",
+        timeout=30,
+        headers={"Authorization": f"Bearer {consumer['token']}"},
+        json={
+            "type": "complaint",
+            "addressee": "Главный инженер",
+            "topic": topic,
+            "text": "Вечером напряжение падает до 180 В.",
+            "contact_phone": consumer["phone"],
+            "attachments": [],
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -85,9 +103,9 @@ def test_menu_counts_what_is_new_and_a_notification_opens_the_appeal(page: Page,
     expect(appeals.locator(".badge")).to_have_count(0)
 
 
-def test_an_emergency_reaches_a_subscriber_to_all_outages_and_opens_its_address(page: Page, browser, site_url,
-                                                                                 consumer, demo_accounts,
-                                                                                 staff_sign_in):
+def test_an_emergency_reaches_a_subscriber_to_all_outages_and_opens_its_address(
+    page: Page, browser, site_url, consumer, demo_accounts, staff_sign_in
+):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 

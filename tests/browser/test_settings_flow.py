@@ -1,6 +1,7 @@
 """«Настройки» in the staff console in a real browser: the administrator changes the reading window
 start day, a wrong value is refused on its field in Russian, the saved version is shown, and the site
 reads the company's name and contacts from the API."""
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,17 @@ def test_admin_changes_the_reading_window_and_sees_the_new_version(page: Page, s
     field(page, DAY).fill("0")
     page.get_by_role("button", name="Сохранить новую версию").click()
     expect(page.locator(f'[data-field="{DAY}"] .field-error')).to_have_text(
-        "День начала приёма показаний — целое число от 1 до 31")
+        "День начала приёма показаний — целое число от 1 до 31"
+    )
     assert version_of(page) == version
 
     new_day = "20" if original != "20" else "21"
     field(page, DAY).fill(new_day)
     page.get_by_role("button", name="Сохранить новую версию").click()
     expect(page.get_by_role("status")).to_have_text(f"Сохранена версия {version + 1}")
-    expect(page.locator("[data-settings-version]")).to_have_text(re.compile(rf"^Версия {version + 1} · сохранена .+ · staff$"))
+    expect(page.locator("[data-settings-version]")).to_have_text(
+        re.compile(rf"^Версия {version + 1} · сохранена .+ · staff$")
+    )
     expect(field(page, DAY)).to_have_value(new_day)
     page.get_by_text("История версий").click()
     expect(page.get_by_text(re.compile(rf"^Версия {version + 1} — .+, staff$"))).to_be_visible()

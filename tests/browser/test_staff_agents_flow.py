@@ -8,6 +8,7 @@ Demo meters (chalicelib/exchange/demo.py): «ЮЛ-2002» / 40404040 (coefficient
 7654321 are assigned to no agent (the АИИС test and the local concentrator use 0098765432); the test
 takes them off again at the end, so it can run again against the same stack.
 """
+
 from __future__ import annotations
 
 import re
@@ -123,7 +124,9 @@ def test_admin_registers_edits_rotates_and_disables_an_agent(page: Page, site_ur
     expect(panel.get_by_role("heading", name="Новый секрет агента")).to_be_visible()
     expect(panel.get_by_label("Секрет агента")).to_have_value(SECRET)
     assert panel.get_by_label("Секрет агента").input_value() != secret
-    expect(panel).to_contain_text(re.compile(r"Прежний ключ (действует до \d\d\.\d\d\.\d{4},? \d\d:\d\d|больше не действует)"))
+    expect(panel).to_contain_text(
+        re.compile(r"Прежний ключ (действует до \d\d\.\d\d\.\d{4},? \d\d:\d\d|больше не действует)")
+    )
     expect(page.get_by_text("Секрет агента сменён.")).to_be_visible()
     panel.get_by_role("button", name="Секрет сохранён, скрыть").click()
 
@@ -157,9 +160,10 @@ def engineer(site_url, demo_accounts, new_employee):
 
     tag = uuid.uuid4().hex[:6]
     account = new_employee("metering", last_name="Инженеров", first_name="Иван")
-    admin = Principal(user=UserRepository().find_by_identifier(
-        "login", staff_identity_key(demo_accounts["staff"].login.lower())),
-                      session_id="test")
+    admin = Principal(
+        user=UserRepository().find_by_identifier("login", staff_identity_key(demo_accounts["staff"].login.lower())),
+        session_id="test",
+    )
     agent_id = f"eng-{tag}"
     AgentAdmin().create(admin, AgentCreate(id=agent_id, name=f"ТП-9 ({tag})"))
 
@@ -177,7 +181,9 @@ def test_engineer_edits_meters_only(page: Page, site_url, engineer, staff_sign_i
     page.get_by_role("link", name=engineer["agent_name"]).click()
     expect(page.get_by_role("heading", name=f"Агент «{engineer['agent_name']}»")).to_be_visible()
     expect(page.get_by_role("button", name="Изменить список счётчиков")).to_be_visible()
-    expect(page.get_by_text("Переименовать, отключить агента и сменить его секрет может администратор.")).to_be_visible()
+    expect(
+        page.get_by_text("Переименовать, отключить агента и сменить его секрет может администратор.")
+    ).to_be_visible()
     for control in ("Сменить секрет", "Отключить агента", "Сохранить название"):
         expect(page.get_by_role("button", name=control)).to_have_count(0)
 

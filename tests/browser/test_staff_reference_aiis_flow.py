@@ -1,5 +1,6 @@
 """The staff console's «Справочники» (the street directory: add, search, rename, import) and «АИИС КУЭ»
 (the 80020 export: one day as XML, several days as a zip) in a real browser, as the demo administrator."""
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,8 @@ def test_admin_adds_finds_renames_and_imports_streets(page: Page, site_url, demo
     rename.locator('[name="name"]').fill("ул. Плехановская")
     rename.get_by_role("button", name="Сохранить").click()
     expect(rename.locator('[data-field="name"] .field-error')).to_have_text(
-        "Улица с таким названием уже есть в этом населённом пункте")
+        "Улица с таким названием уже есть в этом населённом пункте"
+    )
 
     load = page.get_by_role("form", name="Загрузить список улиц")
     load.locator('[name="locality"]').fill("Воронеж")
@@ -70,17 +72,30 @@ def aiis_point(site_url):
     agents = AgentAdmin()
     if not any(AIIS_SERIAL in [m.serial for m in a.meters] for a in agents.list().agents):
         tag = uuid.uuid4().hex[:8]
-        admin = create_active_user(login=f"adm{tag}", password="Admin12345pass", email=f"adm{tag}@kabinet.local",
-                                   phone=f"+7901{int(tag, 16) % 10_000_000:07d}", kind="person", role="admin",
-                                   profile={"last_name": "Админов", "first_name": "Адам"})
+        admin = create_active_user(
+            login=f"adm{tag}",
+            password="Admin12345pass",
+            email=f"adm{tag}@kabinet.local",
+            phone=f"+7901{int(tag, 16) % 10_000_000:07d}",
+            kind="person",
+            role="admin",
+            profile={"last_name": "Админов", "first_name": "Адам"},
+        )
         actor = Principal(user=UserRepository().get(admin), session_id="test")
-        agents.create(actor, AgentCreate(id=f"export-{tag}", name="ТП выгрузки 80020",
-                                         meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]))
+        agents.create(
+            actor,
+            AgentCreate(
+                id=f"export-{tag}",
+                name="ТП выгрузки 80020",
+                meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)],
+            ),
+        )
     return AIIS_POINT_CODE
 
 
-def test_admin_downloads_80020_for_a_day_and_for_a_range(page: Page, site_url, demo_accounts, aiis_point, tmp_path,
-                                                         staff_sign_in):
+def test_admin_downloads_80020_for_a_day_and_for_a_range(
+    page: Page, site_url, demo_accounts, aiis_point, tmp_path, staff_sign_in
+):
     staff = demo_accounts["staff"]
     staff_sign_in(page, staff, "#/aiis")
     expect(page.get_by_role("heading", name="АИИС КУЭ: выгрузка 80020", level=1)).to_be_visible()

@@ -1,6 +1,7 @@
 """Two-factor sign-in in the console: a new employee connects the authenticator app by its QR code (or key)
 at the first sign-in and keeps the recovery codes; later signs in with a recovery code; an administrator
 resets the second factor and the employee connects the app anew."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ def enrol(page: Page, totp_code) -> tuple[str, list[str]]:
     return secret, shown
 
 
-def test_enrolment_recovery_code_and_reset_by_the_administrator(page: Page, browser, site_url, demo_accounts,
-                                                               new_employee, staff_sign_in, fresh_totp_code):
+def test_enrolment_recovery_code_and_reset_by_the_administrator(
+    page: Page, browser, site_url, demo_accounts, new_employee, staff_sign_in, fresh_totp_code
+):
     operator = new_employee("operator", enrolled=False, last_name="Ключникова", first_name="Вера")
     page.goto(f"{site_url}/staff.html")
     password_step(page, operator)

@@ -1,6 +1,7 @@
 """The administrator creates an operator in «Сотрудники»; the operator sets a password from the e-mailed
 link, signs in and sees only the sections of the role; the administrator disables him: his session ends
 and he cannot sign in again."""
+
 from __future__ import annotations
 
 import re
@@ -42,9 +43,9 @@ def enrol(page: Page, totp_code) -> None:
     page.get_by_role("button", name="Я сохранил коды — продолжить").click()
 
 
-def test_admin_creates_an_operator_who_sets_a_password_and_sees_only_his_queues(page: Page, browser, site_url: str,
-                                                                                   demo_accounts: dict, staff_sign_in,
-                                                                                   fresh_totp_code):
+def test_admin_creates_an_operator_who_sets_a_password_and_sees_only_his_queues(
+    page: Page, browser, site_url: str, demo_accounts: dict, staff_sign_in, fresh_totp_code
+):
     admin = demo_accounts["staff"]
     tag = uuid.uuid4().hex[:6]
     login, email, password = f"oper{tag}", f"oper{tag}@kabinet.local", "Operator2030pass"
@@ -80,7 +81,13 @@ def test_admin_creates_an_operator_who_sets_a_password_and_sees_only_his_queues(
     expect(operator.locator(".usermenu__name")).to_contain_text("Оператор обращений и услуг")
     for shown in ("Обращения", "Заявки на услуги", "Доступ к договорам", "Отключения"):
         expect(nav.get_by_role("link", name=shown)).to_be_visible()
-    for hidden in ("Сотрудники", "Обмен с биллингом", "Технологическое присоединение", "Агенты УСПД", "Журнал действий"):
+    for hidden in (
+        "Сотрудники",
+        "Обмен с биллингом",
+        "Технологическое присоединение",
+        "Агенты УСПД",
+        "Журнал действий",
+    ):
         expect(nav.get_by_role("link", name=hidden)).to_have_count(0)
 
     # The administrator sees the last sign-in and disables the operator: his next request is refused.

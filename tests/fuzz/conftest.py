@@ -1,4 +1,5 @@
 """The fuzz run's one-line summary, after pytest's own."""
+
 from __future__ import annotations
 
 

@@ -11,6 +11,7 @@ FUZZ_BASE_URL names the stack, FUZZ_USER_TOKEN the run's consumer session, FUZZ_
 FUZZ_LOGOUT_PASSWORD the account whose fresh sessions /auth/logout ends instead, FUZZ_CLIENT_IP_HEADER the
 header that carries a client's address to the stack.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,7 @@ from typing import Any
 import requests
 import schemathesis
 from hypothesis import strategies as st
-from stdnum.ru import inn as stdnum_inn
-from stdnum.ru import ogrn as stdnum_ogrn
+from stdnum.ru import inn as stdnum_inn, ogrn as stdnum_ogrn
 
 from chalicelib.accounts.identifiers import snils_check_digits
 from chalicelib.accounts.pow import solve
@@ -29,8 +29,11 @@ _DIGITS = "0123456789"
 
 
 def _digits(length: int, first: str = "123456789") -> st.SearchStrategy[str]:
-    return st.builds(lambda head, tail: head + tail, st.sampled_from(first),
-                     st.text(_DIGITS, min_size=length - 1, max_size=length - 1))
+    return st.builds(
+        lambda head, tail: head + tail,
+        st.sampled_from(first),
+        st.text(_DIGITS, min_size=length - 1, max_size=length - 1),
+    )
 
 
 def _snils(first9: str) -> str:
@@ -62,10 +65,12 @@ def _solved_pow() -> dict[str, str]:
 
 def _fresh_session() -> str:
     # From an address of its own: the fuzzer's failed sign-ins must not lock out the session it needs.
-    answer = requests.post(f"{_base_url()}/auth/login", timeout=30,
-                           headers={os.environ["FUZZ_CLIENT_IP_HEADER"]: "192.0.2.11"},
-                           json={"identifier": os.environ["FUZZ_LOGOUT_LOGIN"],
-                                 "password": os.environ["FUZZ_LOGOUT_PASSWORD"]})
+    answer = requests.post(
+        f"{_base_url()}/auth/login",
+        timeout=30,
+        headers={os.environ["FUZZ_CLIENT_IP_HEADER"]: "192.0.2.11"},
+        json={"identifier": os.environ["FUZZ_LOGOUT_LOGIN"], "password": os.environ["FUZZ_LOGOUT_PASSWORD"]},
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 

@@ -12,11 +12,13 @@ left out (schemathesis.toml says why). The run is deterministic and bounded: at 
 browser suite does. To fuzz a stack started with `make run` instead:
 
     FUZZ_BASE_URL=http://127.0.0.1:8000 FUZZ_USER_TOKEN=<demo's access_token> \\
-    FUZZ_STAFF_TOKEN=<staff's, from /staff/auth/login and …/login/totp> FUZZ_LOGOUT_LOGIN=romashka FUZZ_LOGOUT_PASSWORD=Demo12345 \\
+    FUZZ_STAFF_TOKEN=<staff's, from /staff/auth/login and …/login/totp> \\
+    FUZZ_LOGOUT_LOGIN=romashka FUZZ_LOGOUT_PASSWORD=Demo12345 \\
     FUZZ_CLIENT_IP_HEADER=X-Fuzz-Client-Address \\
     .venv/bin/schemathesis --config-file tests/fuzz/schemathesis.toml run \\
         http://127.0.0.1:8000/api/v1/openapi.json --workers 1
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +56,12 @@ def stack():
 
 
 def _token(base_url: str, login: str, password: str, path: str = "/auth/login") -> str:
-    answer = requests.post(f"{base_url}/api/v1{path}", json={"identifier": login, "password": password}, timeout=30,
-                           headers={CLIENT_IP_HEADER: "192.0.2.10"})
+    answer = requests.post(
+        f"{base_url}/api/v1{path}",
+        json={"identifier": login, "password": password},
+        timeout=30,
+        headers={CLIENT_IP_HEADER: "192.0.2.10"},
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -68,11 +74,19 @@ def _staff_token(base_url: str, login: str) -> str:
 
     account = next(a for a in DEMO_ACCOUNTS if a.login == login)
     headers = {CLIENT_IP_HEADER: "192.0.2.10"}
-    step = requests.post(f"{base_url}/api/v1/staff/auth/login", timeout=30, headers=headers,
-                         json={"identifier": account.login, "password": account.password})
+    step = requests.post(
+        f"{base_url}/api/v1/staff/auth/login",
+        timeout=30,
+        headers=headers,
+        json={"identifier": account.login, "password": account.password},
+    )
     step.raise_for_status()
-    answer = requests.post(f"{base_url}/api/v1/staff/auth/login/totp", timeout=30, headers=headers,
-                           json={"challenge": step.json()["challenge"], "code": pyotp.TOTP(account.totp_secret).now()})
+    answer = requests.post(
+        f"{base_url}/api/v1/staff/auth/login/totp",
+        timeout=30,
+        headers=headers,
+        json={"challenge": step.json()["challenge"], "code": pyotp.TOTP(account.totp_secret).now()},
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -81,8 +95,10 @@ def _summary(output: str, seconds: float) -> str:
     tested = re.search(r"Tested: (\d+)", output)
     generated = re.search(r"(\d+) generated", output)
     failures = re.search(r"found (\d+) unique failure", output)
-    return (f"schema fuzz: {tested[1] if tested else '?'} operations, {generated[1] if generated else '?'} "
-            f"test cases, {failures[1] if failures else 0} failures, in {seconds:.0f} s")
+    return (
+        f"schema fuzz: {tested[1] if tested else '?'} operations, {generated[1] if generated else '?'} "
+        f"test cases, {failures[1] if failures else 0} failures, in {seconds:.0f} s"
+    )
 
 
 def test_every_operation_holds_to_its_schema(stack):
@@ -99,9 +115,26 @@ def test_every_operation_holds_to_its_schema(stack):
     }
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run",
-         f"{stack}/api/v1/openapi.json", "--max-time", str(MAX_SECONDS), "--workers", "1", "--no-color"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=MAX_SECONDS + 600)
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{stack}/api/v1/openapi.json",
+            "--max-time",
+            str(MAX_SECONDS),
+            "--workers",
+            "1",
+            "--no-color",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=MAX_SECONDS + 600,
+    )
     output = run.stdout + run.stderr
     SUMMARY.append(_summary(output, time.monotonic() - started))
     assert run.returncode == 0, output[-20000:]

@@ -15,12 +15,13 @@ takes one command per line on stdin and answers each with one JSON line on stdou
 
 The end of stdin stops everything. The log goes to stderr.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from infra.local.concentrator import Concentrator
 from infra.local.run import LocalStack
@@ -31,12 +32,11 @@ def answer(message: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("werkzeug", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = LocalStack(port=0)
-    concentrator: Optional[Concentrator] = None
+    concentrator: Concentrator | None = None
     try:
         url = stack.start()
         answer({"url": url})
@@ -47,9 +47,16 @@ def main() -> None:
                 concentrator.start()
                 assert concentrator.agent_config is not None
                 meter = concentrator.simulator.bus("dlms").meters[0]
-                answer({"database": str(concentrator.agent_config.database),
-                        "meter": {"serial": meter.serial, "utc_offset_minutes": meter.utc_offset_minutes,
-                                  "prosumer": meter.prosumer}})
+                answer(
+                    {
+                        "database": str(concentrator.agent_config.database),
+                        "meter": {
+                            "serial": meter.serial,
+                            "utc_offset_minutes": meter.utc_offset_minutes,
+                            "prosumer": meter.prosumer,
+                        },
+                    }
+                )
             elif command == "stop-api":
                 stack.stop_api()
                 answer({})

@@ -12,6 +12,7 @@ poll is delivered before the outage and the second — the rest of the profile, 
 state — is queued during it. What the user sees is compared with the agent's queue (what it read, and
 was told was delivered) and with the simulator's meter model (what the meter recorded).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,10 +26,11 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn, Optional, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import pytest
@@ -42,7 +44,7 @@ from infra.local.demo import DEMO_ACCOUNTS
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 SLOT = timedelta(minutes=30)
-START_S = 180.0   # moto server, resources and demo data; usually 10-20 s
+START_S = 180.0  # moto server, resources and demo data; usually 10-20 s
 # The agent polls once a minute, `settle_s` past the minute. The test sets it so that the second poll
 # comes this long after the first rather than up to a minute later; should the first delivery take
 # longer than that, the outage simply lasts until the poll after.
@@ -56,8 +58,14 @@ class LocalSystem:
     def __init__(self, log: Path) -> None:
         self.log = log
         with log.open("w") as stderr:
-            self.process = subprocess.Popen([sys.executable, "-m", "tests.infra.local_system"], cwd=ROOT,
-                                            text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.infra.local_system"],
+                cwd=ROOT,
+                text=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
         self._answers: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read_answers, name="local-system", daemon=True).start()
         self.url = ""
@@ -88,7 +96,7 @@ class LocalSystem:
         self.process.stdin.flush()
         return self._answer(timeout)
 
-    def wait_for(self, what: str, condition: Callable[[], Optional[T]], timeout: float) -> T:
+    def wait_for(self, what: str, condition: Callable[[], T | None], timeout: float) -> T:
         """Polls `condition` until it returns something truthy, for at most `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:
@@ -106,7 +114,7 @@ class LocalSystem:
     def close(self) -> None:
         """Ends the process (it stops the agent, the API and moto) as Ctrl-C ends `make run`."""
         assert self.process.stdin is not None
-        with contextlib.suppress(BrokenPipeError):   # it may have exited already
+        with contextlib.suppress(BrokenPipeError):  # it may have exited already
             self.process.stdin.close()
         try:
             self.process.wait(timeout=60)
@@ -123,7 +131,7 @@ def system(tmp_path: Path) -> Iterator[LocalSystem]:
         yield system
     finally:
         system.close()
-        print(system.log.read_text(errors="replace"))   # pytest shows it for a failed test only
+        print(system.log.read_text(errors="replace"))  # pytest shows it for a failed test only
 
 
 class AgentQueue:
@@ -142,7 +150,7 @@ class AgentQueue:
     def undelivered(self) -> int:
         return self.store.backlog().undelivered
 
-    def last_read_at(self) -> Optional[datetime]:
+    def last_read_at(self) -> datetime | None:
         status = self.store.meter_statuses().get(AIIS_SERIAL)
         return status.last_read_at if status else None
 
@@ -154,8 +162,9 @@ class AgentQueue:
 
     def retried_batches(self) -> list[tuple[int, str]]:
         """(failed attempts, last error) of the batches the uploader is still retrying."""
-        return self.db.execute("SELECT attempts, last_error FROM batches WHERE state = 'open' AND attempts > 0"
-                               ).fetchall()
+        return self.db.execute(
+            "SELECT attempts, last_error FROM batches WHERE state = 'open' AND attempts > 0"
+        ).fetchall()
 
 
 class Consumer:
@@ -164,15 +173,20 @@ class Consumer:
     def __init__(self, base_url: str, login: str, password: str) -> None:
         self.base_url = f"{base_url}/api/v1"
         self.token = ""
-        self.token = self.call("POST", "/auth/login", {"identifier": login, "password": password,
-                                                        "remember": False})["access_token"]
+        self.token = self.call("POST", "/auth/login", {"identifier": login, "password": password, "remember": False})[
+            "access_token"
+        ]
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(f"{self.base_url}{path}", method=method, headers=headers,
-                                         data=json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(
+            f"{self.base_url}{path}",
+            method=method,
+            headers=headers,
+            data=json.dumps(body).encode() if body is not None else None,
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as reply:
                 return json.loads(reply.read() or b"null")
@@ -181,7 +195,7 @@ class Consumer:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def to_second(text: str) -> datetime:
@@ -212,36 +226,43 @@ def recorded_by_meter(meter: dict[str, Any], first: datetime, until: datetime) -
         if interval is None:
             slots[start] = ("missing", {})
         else:
-            slots[start] = ("estimated" if interval.partial else "ok",
-                            {c: format_decimal(Decimal(wh) / 1000) for c, wh in interval.energy.items()})
+            slots[start] = (
+                "estimated" if interval.partial else "ok",
+                {c: format_decimal(Decimal(wh) / 1000) for c, wh in interval.energy.items()},
+            )
         start += SLOT
     return slots
 
 
 def test_an_api_outage_loses_and_doubles_nothing(system: LocalSystem) -> None:
     second_poll_at = time.time() + SECOND_POLL_AFTER_S
-    agent = system.command("start-agent " + json.dumps({"max_profile_days_per_poll": BACKFILL_DAYS // 2,
-                                                        "settle_s": round(second_poll_at % 60, 1)}))
+    agent = system.command(
+        "start-agent "
+        + json.dumps({"max_profile_days_per_poll": BACKFILL_DAYS // 2, "settle_s": round(second_poll_at % 60, 1)})
+    )
     assert agent["meter"]["serial"] == AIIS_SERIAL
     database = Path(agent["database"])
     system.wait_for("the agent's queue", database.exists, 30)
     agent_queue = AgentQueue(database)
     try:
         # 1. The first poll (registers, relay, events and the first days of profile) is delivered.
-        def first_poll_delivered() -> Optional[datetime]:
+        def first_poll_delivered() -> datetime | None:
             polled = agent_queue.last_read_at()
             return polled if polled and agent_queue.records("sent") and not agent_queue.undelivered() else None
+
         first_poll = system.wait_for("the first poll delivered", first_poll_delivered, 60)
 
         # 2. The API goes down. The next poll is stored; its upload fails, and fails again.
         system.command("stop-api")
-        system.wait_for("a poll during the outage", lambda: (agent_queue.last_read_at() or first_poll) > first_poll,
-                        POLL_WAIT_S)
-        retried = system.wait_for("two failed uploads", lambda: [b for b in agent_queue.retried_batches() if b[0] >= 2],
-                                  30)
+        system.wait_for(
+            "a poll during the outage", lambda: (agent_queue.last_read_at() or first_poll) > first_poll, POLL_WAIT_S
+        )
+        retried = system.wait_for(
+            "two failed uploads", lambda: [b for b in agent_queue.retried_batches() if b[0] >= 2], 30
+        )
         assert all("нет связи с облаком" in error for _, error in retried), retried
         queued = agent_queue.records("pending", "batched")
-        assert "relay" in {r["kind"] for r in queued.values()}   # read last in a poll: the poll is queued
+        assert "relay" in {r["kind"] for r in queued.values()}  # read last in a poll: the poll is queued
 
         # 3. The API is back on the same port; the agent delivers its queue.
         assert system.command("start-api")["url"] == system.url
@@ -249,7 +270,7 @@ def test_an_api_outage_loses_and_doubles_nothing(system: LocalSystem) -> None:
         # Stopped, the agent leaves its queue and the cloud still while they are compared.
         assert system.command("stop-agent")["stopped"]
         sent = agent_queue.records("sent")
-        later = agent_queue.records("pending", "batched")   # a poll right after the drain, not sent
+        later = agent_queue.records("pending", "batched")  # a poll right after the drain, not sent
         assert not agent_queue.records("rejected")
         assert set(queued) <= set(sent), "records queued during the outage were not delivered"
         profile_cursor = agent_queue.store.cursor(AIIS_SERIAL, "profile")
@@ -258,10 +279,12 @@ def test_an_api_outage_loses_and_doubles_nothing(system: LocalSystem) -> None:
 
     # What the agent read is every slot of the meter model from the backfill start up to its cursor,
     # which the poll during the outage brought up to the present.
-    read = {utc(r["start"]): (r["status"], {c: shown(v) for c, v in r["values"].items()})
-            for r in of_kind(sent, "interval") + of_kind(later, "interval")}
+    read = {
+        utc(r["start"]): (r["status"], {c: shown(v) for c, v in r["values"].items()})
+        for r in of_kind(sent, "interval") + of_kind(later, "interval")
+    }
     first = min(read)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert abs(first - (now - timedelta(days=BACKFILL_DAYS))) < SLOT + timedelta(minutes=2)
     assert profile_cursor is not None and now - profile_cursor < SLOT + timedelta(minutes=2)
     assert read == recorded_by_meter(agent["meter"], first, profile_cursor)
@@ -283,8 +306,12 @@ def test_an_api_outage_loses_and_doubles_nothing(system: LocalSystem) -> None:
     seen = {utc(i["start"]): (i["status"], i["values"]) for i in profile["intervals"] if i["status"] != "no_data"}
     assert seen == delivered
     statuses = Counter(status for status, _ in delivered.values())
-    assert profile["summary"] == {"ok": statuses["ok"], "estimated": statuses["estimated"],
-                                  "missing": statuses["missing"], "no_data": len(profile["intervals"]) - len(seen)}
+    assert profile["summary"] == {
+        "ok": statuses["ok"],
+        "estimated": statuses["estimated"],
+        "missing": statuses["missing"],
+        "no_data": len(profile["intervals"]) - len(seen),
+    }
 
     # The day totals of the month chart (roll-ups) are the sums of those intervals: nothing counted twice.
     daily: dict[date, Decimal] = {}
@@ -305,8 +332,9 @@ def test_an_api_outage_loses_and_doubles_nothing(system: LocalSystem) -> None:
     events = user.call("GET", f"{aiis}/events?from={first_day}&to={last_day}")
     assert not events["truncated"]
     seen_events = Counter((utc(e["at"]), e["journal"], e["code"], e["severity"], e["text"]) for e in events["events"])
-    read_events = Counter((to_second(e["at"]), e["journal"], e["code"], e["severity"], e["text"])
-                          for e in of_kind(sent, "event"))
+    read_events = Counter(
+        (to_second(e["at"]), e["journal"], e["code"], e["severity"], e["text"]) for e in of_kind(sent, "event")
+    )
     assert read_events and seen_events == read_events
 
     # The registers and the relay state of the latest delivered reading.

@@ -4,6 +4,7 @@ skips (TTL, bucket CORS, the SES sender, the secret).
 Expectations are spelled out here rather than read back from the template, so a change to the
 template that the application would notice fails here too.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,20 @@ MAIL_FROM = "sender@infratest.kabinet.local"
 SITE_ORIGIN = "http://127.0.0.1:8000"
 
 TABLES = {
-    "identity": {"keys": {"pk": "HASH", "sk": "RANGE"}, "ttl": "ttl",
-                 "indexes": {"by_login": {"login_key": "HASH"}, "by_email": {"email_key": "HASH"},
-                             "by_phone": {"phone_key": "HASH"}}},
-    "notifications": {"keys": {"pk": "HASH", "sk": "RANGE"}, "ttl": "ttl",
-                      "indexes": {"pending": {"pending_pk": "HASH", "pending_at": "RANGE"}}},
+    "identity": {
+        "keys": {"pk": "HASH", "sk": "RANGE"},
+        "ttl": "ttl",
+        "indexes": {
+            "by_login": {"login_key": "HASH"},
+            "by_email": {"email_key": "HASH"},
+            "by_phone": {"phone_key": "HASH"},
+        },
+    },
+    "notifications": {
+        "keys": {"pk": "HASH", "sk": "RANGE"},
+        "ttl": "ttl",
+        "indexes": {"pending": {"pending_pk": "HASH", "pending_at": "RANGE"}},
+    },
     "idempotency": {"keys": {"id": "HASH"}, "ttl": "expiration", "indexes": {}},
     "throttle": {"keys": {"pk": "HASH"}, "ttl": "ttl", "indexes": {}},
 }
@@ -53,9 +63,13 @@ def test_table_has_its_keys_indexes_and_ttl(session: Any, outputs: dict[str, str
     expected = TABLES[table]
     description = dynamodb.describe_table(TableName=name(table))["Table"]
     assert {k["AttributeName"]: k["KeyType"] for k in description["KeySchema"]} == expected["keys"]
-    indexes = {index["IndexName"]: ({k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]},
-                                    index["Projection"]["ProjectionType"])
-               for index in description.get("GlobalSecondaryIndexes", [])}
+    indexes = {
+        index["IndexName"]: (
+            {k["AttributeName"]: k["KeyType"] for k in index["KeySchema"]},
+            index["Projection"]["ProjectionType"],
+        )
+        for index in description.get("GlobalSecondaryIndexes", [])
+    }
     assert indexes == {index: (keys, "ALL") for index, keys in expected["indexes"].items()}
     assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = dynamodb.describe_time_to_live(TableName=name(table))["TimeToLiveDescription"]
@@ -65,10 +79,12 @@ def test_table_has_its_keys_indexes_and_ttl(session: Any, outputs: dict[str, str
 
 def test_queue_redrives_to_its_dead_letter_queue(session: Any, outputs: dict[str, str]) -> None:
     sqs = session.client("sqs")
-    queue = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name("notifications"))["QueueUrl"],
-                                     AttributeNames=["All"])["Attributes"]
-    dlq = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name("notifications-dlq"))["QueueUrl"],
-                                   AttributeNames=["All"])["Attributes"]
+    queue = sqs.get_queue_attributes(
+        QueueUrl=sqs.get_queue_url(QueueName=name("notifications"))["QueueUrl"], AttributeNames=["All"]
+    )["Attributes"]
+    dlq = sqs.get_queue_attributes(
+        QueueUrl=sqs.get_queue_url(QueueName=name("notifications-dlq"))["QueueUrl"], AttributeNames=["All"]
+    )["Attributes"]
     assert json.loads(queue["RedrivePolicy"]) == {"deadLetterTargetArn": dlq["QueueArn"], "maxReceiveCount": 5}
     assert queue["VisibilityTimeout"] == "360"
     assert dlq["MessageRetentionPeriod"] == str(14 * 24 * 3600)
@@ -80,8 +96,11 @@ def test_sender_is_verified_and_can_send(session: Any, outputs: dict[str, str]) 
     ses = session.client("ses")
     status = ses.get_identity_verification_attributes(Identities=[MAIL_FROM])["VerificationAttributes"]
     assert status[MAIL_FROM]["VerificationStatus"] == "Success"
-    ses.send_email(Source=MAIL_FROM, Destination={"ToAddresses": ["user@example.ru"]},
-                   Message={"Subject": {"Data": "Проверка"}, "Body": {"Text": {"Data": "Текст"}}})
+    ses.send_email(
+        Source=MAIL_FROM,
+        Destination={"ToAddresses": ["user@example.ru"]},
+        Message={"Subject": {"Data": "Проверка"}, "Body": {"Text": {"Data": "Текст"}}},
+    )
 
 
 def test_secret_holds_a_generated_signing_key(session: Any, outputs: dict[str, str]) -> None:
@@ -98,7 +117,8 @@ def test_bucket_accepts_uploads_from_the_site(session: Any, outputs: dict[str, s
     assert bucket == name("attachments-123456789012")  # moto's default account
     rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
     assert [(r["AllowedOrigins"], sorted(r["AllowedMethods"])) for r in rules] == [
-        ([SITE_ORIGIN], ["GET", "HEAD", "POST"])]
+        ([SITE_ORIGIN], ["GET", "HEAD", "POST"])
+    ]
 
 
 def test_alarm_topic_exists(session: Any, outputs: dict[str, str]) -> None:

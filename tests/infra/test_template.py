@@ -4,6 +4,7 @@ properties the design depends on (partial batch failures, encryption, recovery, 
 cfn-lint validates the SAM template as such; the checks below cover what it cannot see, such as
 SAM event properties and the contents of IAM policies.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -15,8 +16,9 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -24,7 +26,7 @@ import yaml
 
 pytest.importorskip("chalice", reason="packaging needs chalice")
 
-from cfnlint.api import lint_file  # noqa: E402
+from cfnlint.api import lint_file
 
 REPO = Path(__file__).resolve().parents[2]
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -34,9 +36,14 @@ SAM_FUNCTION = "AWS::Serverless::Function"
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("package")
     # The interpreter running the tests is the one with chalice and the app's dependencies.
-    result = subprocess.run(["bash", str(REPO / "infra" / "package.sh"), str(out)], cwd=REPO,
-                            env={**os.environ, "PYTHON": sys.executable},
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        ["bash", str(REPO / "infra" / "package.sh"), str(out)],
+        cwd=REPO,
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -113,16 +120,21 @@ def statement_resources(statement: dict[str, Any]) -> list[str]:
 
 def allowed(statements: list[dict[str, Any]], action: str, resource: str) -> bool:
     """IAM's evaluation over one role's statements (conditions aside): an allow and no deny."""
+
     def matches(statement: dict[str, Any]) -> bool:
-        return (any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in as_list(statement["Action"]))
-                and any(fnmatch.fnmatchcase(resource, pattern) for pattern in statement_resources(statement)))
-    return (any(matches(s) for s in statements if s["Effect"] == "Allow")
-            and not any(matches(s) for s in statements if s["Effect"] == "Deny"))
+        return any(
+            fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in as_list(statement["Action"])
+        ) and any(fnmatch.fnmatchcase(resource, pattern) for pattern in statement_resources(statement))
+
+    return any(matches(s) for s in statements if s["Effect"] == "Allow") and not any(
+        matches(s) for s in statements if s["Effect"] == "Deny"
+    )
 
 
 def function_roles(template: dict[str, Any]) -> dict[str, str]:
-    return {name: fn["Properties"]["Role"]["Fn::GetAtt"][0]
-            for name, fn in resources_of(template, SAM_FUNCTION).items()}
+    return {
+        name: fn["Properties"]["Role"]["Fn::GetAtt"][0] for name, fn in resources_of(template, SAM_FUNCTION).items()
+    }
 
 
 def as_list(value: Any) -> list[Any]:
@@ -138,10 +150,15 @@ def test_the_package_holds_exactly_the_locked_runtime_set(package_dir: Path) -> 
     import zipfile
 
     with zipfile.ZipFile(package_dir / "deployment.zip") as archive:
-        packaged = {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in
-                    (re.match(r"([^/]+)-([^-/]+)\.dist-info/METADATA$", name) for name in archive.namelist()) if m}
-    locked = {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in
-              re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", (REPO / "requirements.lock").read_text(), re.M)}
+        packaged = {
+            re.sub(r"[-_.]+", "-", m[1]).lower(): m[2]
+            for m in (re.match(r"([^/]+)-([^-/]+)\.dist-info/METADATA$", name) for name in archive.namelist())
+            if m
+        }
+    locked = {
+        re.sub(r"[-_.]+", "-", m[1]).lower(): m[2]
+        for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", (REPO / "requirements.lock").read_text(), re.M)
+    }
     assert packaged == locked
 
 
@@ -154,12 +171,17 @@ def test_cfn_lint_reports_nothing(package_dir: Path) -> None:
 
 def test_every_sqs_event_source_reports_batch_item_failures(template: dict[str, Any]) -> None:
     # SAM turns each SQS event of a function into an AWS::Lambda::EventSourceMapping.
-    sources = [(name, event["Properties"])
-               for name, fn in resources_of(template, SAM_FUNCTION).items()
-               for event in fn["Properties"].get("Events", {}).values() if event["Type"] == "SQS"]
-    sources += [(name, mapping["Properties"])
-                for name, mapping in resources_of(template, "AWS::Lambda::EventSourceMapping").items()
-                if ":sqs:" in json.dumps(mapping["Properties"]["EventSourceArn"])]
+    sources = [
+        (name, event["Properties"])
+        for name, fn in resources_of(template, SAM_FUNCTION).items()
+        for event in fn["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS"
+    ]
+    sources += [
+        (name, mapping["Properties"])
+        for name, mapping in resources_of(template, "AWS::Lambda::EventSourceMapping").items()
+        if ":sqs:" in json.dumps(mapping["Properties"]["EventSourceArn"])
+    ]
     assert "NotificationsConsumer" in {name for name, _ in sources}
     for name, props in sources:
         assert "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []), name
@@ -180,13 +202,18 @@ def test_sqs_event_sources_read_queues_of_this_stack_with_room_to_finish(templat
 
 def test_every_queue_has_a_dead_letter_queue(template: dict[str, Any]) -> None:
     queues = resources_of(template, "AWS::SQS::Queue")
-    dead_letter = {policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
-                   for q in queues.values() if (policy := q["Properties"].get("RedrivePolicy"))}
+    dead_letter = {
+        policy["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if (policy := q["Properties"].get("RedrivePolicy"))
+    }
     assert dead_letter
     # Lambda's on-failure destinations are the end of the line too: nobody consumes them.
-    dead_letter |= {config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-                    for fn in resources_of(template, SAM_FUNCTION).values()
-                    if (config := fn["Properties"].get("EventInvokeConfig"))}
+    dead_letter |= {
+        config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        for fn in resources_of(template, SAM_FUNCTION).values()
+        if (config := fn["Properties"].get("EventInvokeConfig"))
+    }
     for name, queue in queues.items():
         props = queue["Properties"]
         assert props.get("SqsManagedSseEnabled") is True, name
@@ -199,9 +226,21 @@ def test_every_queue_has_a_dead_letter_queue(template: dict[str, Any]) -> None:
 def test_tables_are_encrypted_recoverable_and_retained(template: dict[str, Any]) -> None:
     tables = resources_of(template, "AWS::DynamoDB::Table")
     assert {t["Properties"]["TableName"]["Fn::Sub"] for t in tables.values()} == {
-        f"kabinet-${{Stage}}-{name}" for name in ("identity", "notifications", "idempotency", "throttle", "metering",
-                                                           "outages", "reference", "audit", "cases", "aiis",
-                                                           "agents")}
+        f"kabinet-${{Stage}}-{name}"
+        for name in (
+            "identity",
+            "notifications",
+            "idempotency",
+            "throttle",
+            "metering",
+            "outages",
+            "reference",
+            "audit",
+            "cases",
+            "aiis",
+            "agents",
+        )
+    }
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name
@@ -227,16 +266,24 @@ def test_no_policy_allows_scans_or_wildcard_actions(template: dict[str, Any]) ->
 def test_table_grants_match_the_tables(template: dict[str, Any]) -> None:
     """Every table is reachable by some function, and nothing else is."""
     tables = set(resources_of(template, "AWS::DynamoDB::Table"))
-    granted = {arn.removeprefix("${").split(".Arn}", 1)[0]
-               for _, statement in policy_statements(template) if statement["Effect"] == "Allow"
-               for arn in statement_resources(statement)
-               if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))}
+    granted = {
+        arn.removeprefix("${").split(".Arn}", 1)[0]
+        for _, statement in policy_statements(template)
+        if statement["Effect"] == "Allow"
+        for arn in statement_resources(statement)
+        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
+    }
     assert granted == tables
 
 
 def test_only_the_consumer_sends_mail_and_sms(template: dict[str, Any]) -> None:
-    senders = {name for name, statement in policy_statements(template) if statement["Effect"] == "Allow"
-               for action in as_list(statement["Action"]) if action.startswith(("ses:", "sns:"))}
+    senders = {
+        name
+        for name, statement in policy_statements(template)
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+        if action.startswith(("ses:", "sns:"))
+    }
     assert senders == {"NotificationsConsumerRole"}
 
 
@@ -249,8 +296,11 @@ def test_functions_run_the_designed_runtime_and_sizes(template: dict[str, Any]) 
         # The stage comes from the Stage parameter (Globals), never from the packaging.
         assert "KABINET_STAGE" not in props.get("Environment", {}).get("Variables", {}), name
         # The exchange imports whole billing drops: it gets Lambda's longest run and more CPU.
-        # The reminders tick fans a notice out to every account (200,000 in a minute or so; Lambda's longest run as margin).
-        expected = {"APIHandler": (512, 15), "ExchangeRun": (1024, 900), "RemindersTick": (512, 900)}.get(name, (256, 60))
+        # The reminders tick fans a notice out to every account (200,000 in a minute or so; Lambda's
+        # longest run as margin).
+        expected = {"APIHandler": (512, 15), "ExchangeRun": (1024, 900), "RemindersTick": (512, 900)}.get(
+            name, (256, 60)
+        )
         assert (props["MemorySize"], props["Timeout"]) == expected, name
     log_group = template["Globals"]["Function"]["LoggingConfig"]["LogGroup"]
     assert log_group == {"Ref": "AppLogGroup"}
@@ -260,17 +310,22 @@ def test_functions_run_the_designed_runtime_and_sizes(template: dict[str, Any]) 
 def test_every_function_is_watched_for_errors_and_throttles(template: dict[str, Any]) -> None:
     functions = set(resources_of(template, SAM_FUNCTION))
     for alarm in ("LambdaErrorsAlarm", "LambdaThrottlesAlarm"):
-        watched = {query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
-                   for query in template["Resources"][alarm]["Properties"]["Metrics"]
-                   if "MetricStat" in query}
+        watched = {
+            query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+            for query in template["Resources"][alarm]["Properties"]["Metrics"]
+            if "MetricStat" in query
+        }
         assert watched == functions, alarm
 
 
 def test_stage_references_name_the_chalice_api(template: dict[str, Any]) -> None:
     # cfn-lint does not resolve SAM's `<Api>.Stage` references; a typo would fail only at deploy.
     apis = set(resources_of(template, "AWS::Serverless::Api"))
-    stage_refs = {node["Ref"] for node in walk(template["Resources"])
-                  if isinstance(node, dict) and isinstance(node.get("Ref"), str) and node["Ref"].endswith(".Stage")}
+    stage_refs = {
+        node["Ref"]
+        for node in walk(template["Resources"])
+        if isinstance(node, dict) and isinstance(node.get("Ref"), str) and node["Ref"].endswith(".Stage")
+    }
     assert stage_refs == {f"{api}.Stage" for api in apis} == {"RestAPI.Stage"}
 
 
@@ -302,8 +357,7 @@ def test_waf_protects_the_api_stage(template: dict[str, Any]) -> None:
     api = rules["api-rate-limit"]["Statement"]["RateBasedStatement"]
     assert "ScopeDownStatement" not in api
     assert api["Limit"] == {"Ref": "ApiRateLimit"}
-    assert rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]["Name"] == \
-        "AWSManagedRulesCommonRuleSet"
+    assert rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]["Name"] == "AWSManagedRulesCommonRuleSet"
 
 
 # --- least privilege per function ----------------------------------------------------------------
@@ -389,38 +443,56 @@ def test_every_function_has_a_role_of_its_own(template: dict[str, Any]) -> None:
         resource = template["Resources"][role]
         assert resource["Type"] == "AWS::IAM::Role", function
         trust = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert trust == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                          "Action": "sts:AssumeRole"}], function
+        assert trust == [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ], function
         # Every function writes its logs, to the stage's log group only.
-        assert allowed(role_statements(template, role), "logs:PutLogEvents",
-                       "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${AppLogGroup}:*")
+        assert allowed(
+            role_statements(template, role),
+            "logs:PutLogEvents",
+            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${AppLogGroup}:*",
+        )
 
 
-@pytest.mark.parametrize("function,action,resource,expected", GRANTS,
-                         ids=[f"{f}-{a}-{r.split('}')[0].removeprefix('${')}-{e}" for f, a, r, e in GRANTS])
-def test_each_role_grants_what_its_function_does_and_no_more(template: dict[str, Any], function: str, action: str,
-                                                            resource: str, expected: bool) -> None:
+@pytest.mark.parametrize(
+    "function,action,resource,expected",
+    GRANTS,
+    ids=[f"{f}-{a}-{r.split('}')[0].removeprefix('${')}-{e}" for f, a, r, e in GRANTS],
+)
+def test_each_role_grants_what_its_function_does_and_no_more(
+    template: dict[str, Any], function: str, action: str, resource: str, expected: bool
+) -> None:
     role = function_roles(template)[function]
     assert allowed(role_statements(template, role), action, resource) is expected
 
 
 def test_only_the_scheduled_functions_report_failures(template: dict[str, Any]) -> None:
-    reporters = {function for function, role in function_roles(template).items()
-                 if allowed(role_statements(template, role), "sqs:SendMessage", "${ScheduledFailuresQueue.Arn}")}
+    reporters = {
+        function
+        for function, role in function_roles(template).items()
+        if allowed(role_statements(template, role), "sqs:SendMessage", "${ScheduledFailuresQueue.Arn}")
+    }
     assert reporters == SCHEDULED
 
 
 def test_no_statement_allows_every_resource_but_the_sms_one(template: dict[str, Any]) -> None:
-    everything = [(name, statement) for name, statement in policy_statements(template)
-                  if statement["Effect"] == "Allow" and "*" in statement_resources(statement)]
+    everything = [
+        (name, statement)
+        for name, statement in policy_statements(template)
+        if statement["Effect"] == "Allow" and "*" in statement_resources(statement)
+    ]
     # SNS authorises a publish to a phone number against no ARN at all, and X-Ray has no resources
     # (infra/resources.yaml).
     assert [(name, statement["Sid"], statement["Action"]) for name, statement in everything] == [
         ("FunctionLogsPolicy", "Traces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
-        ("NotificationsConsumerRole", "SendSmsToPhoneNumbers", "sns:Publish")]
+        ("NotificationsConsumerRole", "SendSmsToPhoneNumbers", "sns:Publish"),
+    ]
     consumer = role_statements(template, "NotificationsConsumerRole")
-    for target in (TOPIC, "arn:${AWS::Partition}:sns:us-east-1:111122223333:someone-elses-topic",
-                   "arn:${AWS::Partition}:sns:eu-central-1:123456789012:endpoint/GCM/app/1"):
+    for target in (
+        TOPIC,
+        "arn:${AWS::Partition}:sns:us-east-1:111122223333:someone-elses-topic",
+        "arn:${AWS::Partition}:sns:eu-central-1:123456789012:endpoint/GCM/app/1",
+    ):
         assert not allowed(consumer, "sns:Publish", target), target
     for name, statement in policy_statements(template):
         for resource in statement_resources(statement):
@@ -441,17 +513,24 @@ def test_no_name_or_arn_is_written_for_one_stage(template: dict[str, Any]) -> No
         elif isinstance(value, str):
             yield path, value
 
-    found = [(path, text) for path, text in strings(template["Resources"], ())
-             if re.search(r"(?<![a-z])prod(?![a-z])", text, re.IGNORECASE)]
+    found = [
+        (path, text)
+        for path, text in strings(template["Resources"], ())
+        if re.search(r"(?<![a-z])prod(?![a-z])", text, re.IGNORECASE)
+    ]
     assert found == []
-    names = [props[key] for resource in template["Resources"].values()
-             for props in [resource.get("Properties", {})]
-             for key in ("TableName", "QueueName", "BucketName", "LogGroupName", "AlarmName", "TopicName")
-             if key in props]
+    names = [
+        props[key]
+        for resource in template["Resources"].values()
+        for props in [resource.get("Properties", {})]
+        for key in ("TableName", "QueueName", "BucketName", "LogGroupName", "AlarmName", "TopicName")
+        if key in props
+    ]
     assert names and all("${Stage}" in name["Fn::Sub"] for name in names)
 
 
 # --- the edge ---------------------------------------------------------------------------------------
+
 
 def api_behaviour(template: dict[str, Any]) -> dict[str, Any]:
     config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
@@ -492,24 +571,33 @@ def test_the_execute_api_endpoint_refuses_requests_without_the_origin_secret(tem
 @pytest.mark.skipif(shutil.which("node") is None, reason="runs the CloudFront function in node")
 def test_the_viewer_ip_header_is_set_by_the_edge_whatever_the_client_sent(template: dict[str, Any]) -> None:
     [association] = api_behaviour(template)["FunctionAssociations"]
-    assert association == {"EventType": "viewer-request",
-                           "FunctionARN": {"Fn::GetAtt": ["ViewerIpFunction", "FunctionMetadata.FunctionARN"]}}
+    assert association == {
+        "EventType": "viewer-request",
+        "FunctionARN": {"Fn::GetAtt": ["ViewerIpFunction", "FunctionMetadata.FunctionARN"]},
+    }
     function = template["Resources"]["ViewerIpFunction"]["Properties"]
     assert function["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
     header = template["Parameters"]["ClientIpHeader"]["Default"]
     code = function["FunctionCode"]["Fn::Sub"].replace("${ClientIpHeader}", header)
     # CloudFront hands functions lower-case header names; a client's forged value must not survive.
-    event = {"viewer": {"ip": "198.51.100.7"},
-             "request": {"method": "GET", "uri": "/api/v1/health",
-                         "headers": {header.lower(): {"value": "10.0.0.1"}, "host": {"value": "lk.example.ru"}}}}
+    event = {
+        "viewer": {"ip": "198.51.100.7"},
+        "request": {
+            "method": "GET",
+            "uri": "/api/v1/health",
+            "headers": {header.lower(): {"value": "10.0.0.1"}, "host": {"value": "lk.example.ru"}},
+        },
+    }
     script = f"{code}\nprocess.stdout.write(JSON.stringify(handler({json.dumps(event)})));"
-    result = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True,
-                                       timeout=30).stdout)
+    result = json.loads(
+        subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
+    )
     assert result["headers"][header.lower()] == {"value": "198.51.100.7"}
     assert result["headers"]["host"] == {"value": "lk.example.ru"}
     # The functions read the same header name the edge writes.
-    assert template["Globals"]["Function"]["Environment"]["Variables"]["KABINET_CLIENT_IP_HEADER"] == \
-        {"Ref": "ClientIpHeader"}
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["KABINET_CLIENT_IP_HEADER"] == {
+        "Ref": "ClientIpHeader"
+    }
 
 
 def csp_directives(policy: str) -> dict[str, list[str]]:
@@ -524,8 +612,12 @@ def test_every_response_of_the_distribution_carries_the_security_headers(templat
         assert behaviour["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
     policy = template["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     security = policy["SecurityHeadersConfig"]
-    assert security["StrictTransportSecurity"] == {"AccessControlMaxAgeSec": 31536000, "IncludeSubdomains": True,
-                                                   "Preload": False, "Override": True}
+    assert security["StrictTransportSecurity"] == {
+        "AccessControlMaxAgeSec": 31536000,
+        "IncludeSubdomains": True,
+        "Preload": False,
+        "Override": True,
+    }
     assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
     assert security["ReferrerPolicy"] == {"ReferrerPolicy": "strict-origin-when-cross-origin", "Override": True}
     assert security["ContentTypeOptions"] == {"Override": True}
@@ -555,8 +647,11 @@ def test_the_site_is_served_from_its_private_bucket_through_the_distribution(tem
     assert api_behaviour(template)["PathPattern"] == "/api/*"
     bucket = template["Resources"]["SiteBucket"]["Properties"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
-    [reader] = [s for s in template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-                if s["Effect"] == "Allow"]
+    [reader] = [
+        s
+        for s in template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+    ]
     assert reader["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert reader["Action"] == "s3:GetObject"
     assert "${Distribution}" in reader["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
@@ -568,10 +663,14 @@ def test_the_local_server_sends_the_edge_headers_with_its_own_upload_endpoint() 
 
     local = security_headers("http://127.0.0.1:4566")
     policy = load_template()["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    deployed = csp_directives(policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"])
+    deployed = csp_directives(
+        policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    )
     # Same policy as the edge's, but uploads go to the local S3 endpoint.
     assert csp_directives(local["Content-Security-Policy"]) == {
-        **deployed, "connect-src": ["'self'", "http://127.0.0.1:4566"]}
+        **deployed,
+        "connect-src": ["'self'", "http://127.0.0.1:4566"],
+    }
 
     stack = LocalStack(port=0)
     url = stack.serve()
@@ -588,8 +687,9 @@ def test_the_local_server_sends_the_edge_headers_with_its_own_upload_endpoint() 
             assert headers["X-Content-Type-Options"] == "nosniff", path
             assert headers["Permissions-Policy"], path
             csp = csp_directives(headers["Content-Security-Policy"])
-            assert {k: v for k, v in csp.items() if k != "connect-src"} == \
-                {k: v for k, v in deployed.items() if k != "connect-src"}, path
+            assert {k: v for k, v in csp.items() if k != "connect-src"} == {
+                k: v for k, v in deployed.items() if k != "connect-src"
+            }, path
             assert csp["connect-src"][0] == "'self'" and len(csp["connect-src"]) == 2, path
     finally:
         stack.stop_api()
@@ -599,6 +699,7 @@ def test_the_local_server_sends_the_edge_headers_with_its_own_upload_endpoint() 
 
 
 # --- operations ----------------------------------------------------------------------------------------
+
 
 def test_the_api_stage_is_throttled_and_access_logged_without_bodies(template: dict[str, Any]) -> None:
     props = template["Resources"]["RestAPI"]["Properties"]
@@ -623,13 +724,18 @@ def test_the_api_stage_is_throttled_and_access_logged_without_bodies(template: d
 
 
 def test_failed_scheduled_invocations_land_in_an_alarmed_queue(template: dict[str, Any]) -> None:
-    scheduled = {name for name, fn in resources_of(template, SAM_FUNCTION).items()
-                 if any(event["Type"] == "Schedule" for event in fn["Properties"].get("Events", {}).values())}
+    scheduled = {
+        name
+        for name, fn in resources_of(template, SAM_FUNCTION).items()
+        if any(event["Type"] == "Schedule" for event in fn["Properties"].get("Events", {}).values())
+    }
     assert scheduled == SCHEDULED
     for name in scheduled:
         config = template["Resources"][name]["Properties"]["EventInvokeConfig"]
         assert config["DestinationConfig"]["OnFailure"] == {
-            "Type": "SQS", "Destination": {"Fn::GetAtt": ["ScheduledFailuresQueue", "Arn"]}}, name
+            "Type": "SQS",
+            "Destination": {"Fn::GetAtt": ["ScheduledFailuresQueue", "Arn"]},
+        }, name
     alarm = alarm_on(template, "ScheduledFailuresQueue", "ApproximateNumberOfMessagesVisible")
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 
@@ -641,14 +747,18 @@ def test_notifications_waiting_too_long_raise_an_alarm(template: dict[str, Any])
 
 
 def alarm_on(template: dict[str, Any], queue: str, metric: str) -> dict[str, Any]:
-    [alarm] = [a["Properties"] for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
-               if a["Properties"].get("MetricName") == metric
-               and a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]]
+    [alarm] = [
+        a["Properties"]
+        for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == metric
+        and a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    ]
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     return alarm
 
 
 # --- the roles against what the functions really call ------------------------------------------------
+
 
 class Recorder:
     """Every AWS call made through botocore (boto3 and PynamoDB alike) while `calls_of` runs."""
@@ -694,7 +804,7 @@ def iam_requests(call: tuple[str, str, dict[str, Any]], names: dict[tuple[str, s
     writes them (`${Table.Arn}`)."""
     service, operation, params = call
 
-    def table(name: str, index: Optional[str] = None) -> str:
+    def table(name: str, index: str | None = None) -> str:
         return "${%s.Arn}" % names["TableName", name] + (f"/index/{index}" if index else "")
 
     def obj(bucket: str, key: str) -> str:
@@ -702,10 +812,17 @@ def iam_requests(call: tuple[str, str, dict[str, Any]], names: dict[tuple[str, s
 
     if service == "dynamodb":
         if operation == "TransactWriteItems":
-            verbs = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                     "ConditionCheck": "ConditionCheckItem"}
-            return [(f"dynamodb:{verbs[kind]}", table(item[kind]["TableName"]))
-                    for item in params["TransactItems"] for kind in item]
+            verbs = {
+                "Put": "PutItem",
+                "Update": "UpdateItem",
+                "Delete": "DeleteItem",
+                "ConditionCheck": "ConditionCheckItem",
+            }
+            return [
+                (f"dynamodb:{verbs[kind]}", table(item[kind]["TableName"]))
+                for item in params["TransactItems"]
+                for kind in item
+            ]
         if operation in ("BatchGetItem", "BatchWriteItem"):
             return [(f"dynamodb:{operation}", table(name)) for name in params["RequestItems"]]
         return [(f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")))]
@@ -725,8 +842,9 @@ def iam_requests(call: tuple[str, str, dict[str, Any]], names: dict[tuple[str, s
                 source_bucket, source_key = source["Bucket"], source["Key"]
             return [("s3:GetObject", obj(source_bucket, source_key)), ("s3:PutObject", obj(bucket, params["Key"]))]
         if operation == "DeleteObject":
-            return [("s3:DeleteObjectVersion" if params.get("VersionId") else "s3:DeleteObject",
-                     obj(bucket, params["Key"]))]
+            return [
+                ("s3:DeleteObjectVersion" if params.get("VersionId") else "s3:DeleteObject", obj(bucket, params["Key"]))
+            ]
         if operation == "DeleteObjects":
             return [("s3:DeleteObject", obj(bucket, item["Key"])) for item in params["Delete"]["Objects"]]
     if service == "sqs":
@@ -746,8 +864,9 @@ def iam_requests(call: tuple[str, str, dict[str, Any]], names: dict[tuple[str, s
     raise AssertionError(f"no IAM mapping for {service}:{operation}; add it to iam_requests")
 
 
-def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, Any], aws: dict[str, str],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_function_is_allowed_every_call_its_code_makes(
+    template: dict[str, Any], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The scheduled functions and the consumer, run on a moto stack as Lambda runs them: every
     call each one makes is allowed by its role (and each does make calls)."""
     from datetime import datetime, timedelta
@@ -756,17 +875,17 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
 
     import boto3
 
-    from chalicelib.attachments.models import UploadRequest
     from chalicelib.accounts.privacy import PrivacyService
+    from chalicelib.attachments.models import UploadRequest
     from chalicelib.attachments.service import AttachmentService
     from chalicelib.core import clock
     from chalicelib.core.dynamo import transaction
     from chalicelib.exchange.demo import demo_drop
     from chalicelib.exchange.schedule import exchange_tick, period_close_tick
-    from chalicelib.settings import service as company_settings
     from chalicelib.notifications import outbox
     from chalicelib.notifications.consumer import handle_batch
     from chalicelib.readings.window import current_period
+    from chalicelib.settings import service as company_settings
 
     names = physical_names(template, "test", "123456789012")
     roles = function_roles(template)
@@ -776,8 +895,9 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     made: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
 
     # The exchange imports a billing drop waiting in the inbox and archives it.
-    s3.put_object(Bucket=aws["ExchangeBucketName"], Key="inbox/demo.csv",
-                  Body=demo_drop(current_period().previous().key))
+    s3.put_object(
+        Bucket=aws["ExchangeBucketName"], Key="inbox/demo.csv", Body=demo_drop(current_period().previous().key)
+    )
     context = SimpleNamespace(get_remaining_time_in_millis=lambda: 300_000)
     # Each scheduled function reads the company settings itself (a cold container: nothing cached),
     # and the exchange's tick claims its lock window before running.
@@ -797,15 +917,17 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
 
     # An upload never attached, a day old, is swept: its record, then its object.
     user = SimpleNamespace(user_id="u-roles", is_staff=False)
-    ticket = AttachmentService().start_upload(user, UploadRequest(
-        file_name="scan.pdf", content_type="application/pdf", size=4, purpose="appeal"))
+    ticket = AttachmentService().start_upload(
+        user, UploadRequest(file_name="scan.pdf", content_type="application/pdf", size=4, purpose="appeal")
+    )
     s3.put_object(Bucket=aws["AttachmentsBucketName"], Key=f"uploads/u-roles/{ticket.upload_id}", Body=b"%PDF")
     later = clock.now() + timedelta(hours=25)
     clock.set_clock(lambda: later)
     try:
         # As app.py's attachments_sweep: the uploads, then the retention sweep (in the company's zone).
         swept, made["AttachmentsSweep"] = recorder.calls_of(
-            lambda: (AttachmentService().sweep(), PrivacyService().sweep_retention())[0])
+            lambda: (AttachmentService().sweep(), PrivacyService().sweep_retention())[0]
+        )
     finally:
         clock.set_clock(None)
     assert swept >= 1
@@ -815,8 +937,12 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     clock.set_clock(lambda: earlier)
     try:
         with transaction() as tx:
-            outbox.stage(tx, outbox.Notification("phone_changed", {"phone": "+79990001122"},
-                                                 email="roles@example.ru", phone="+79990001122"))
+            outbox.stage(
+                tx,
+                outbox.Notification(
+                    "phone_changed", {"phone": "+79990001122"}, email="roles@example.ru", phone="+79990001122"
+                ),
+            )
     finally:
         clock.set_clock(None)
     # The PP 861 deadline watcher at noon company time: one application waiting for documents due
@@ -827,14 +953,30 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
 
     noon = datetime.now(moscow).replace(hour=12, minute=0)
     today = noon.date()
-    for app_id, requested in (("roles-remind", calendar.working_days_before(calendar.add_working_days(today, 1), 20)),
-                              ("roles-annul", today - timedelta(days=60))):
+    for app_id, requested in (
+        ("roles-remind", calendar.working_days_before(calendar.add_working_days(today, 1), 20)),
+        ("roles-annul", today - timedelta(days=60)),
+    ):
         at = f"{requested.isoformat()}T09:00:00Z"
-        ApplicationItem(f"TP#{app_id}", "TP", application_id=app_id, owner_id="u-roles", owner_pk="TP#OWNER#u-roles",
-                        kind="person", category="household_15", reason="first", status="awaiting_documents",
-                        applicant={"email": "roles@example.ru", "phone": "+79990001122"},
-                        milestones={"checking": at, "awaiting_documents": at}, number=f"2026-01-01-{app_id}-1",
-                        created_at=at, updated_at=at, version=2, due_pk="TP#DUE", due_on=today.isoformat()).save()
+        ApplicationItem(
+            f"TP#{app_id}",
+            "TP",
+            application_id=app_id,
+            owner_id="u-roles",
+            owner_pk="TP#OWNER#u-roles",
+            kind="person",
+            category="household_15",
+            reason="first",
+            status="awaiting_documents",
+            applicant={"email": "roles@example.ru", "phone": "+79990001122"},
+            milestones={"checking": at, "awaiting_documents": at},
+            number=f"2026-01-01-{app_id}-1",
+            created_at=at,
+            updated_at=at,
+            version=2,
+            due_pk="TP#DUE",
+            due_on=today.isoformat(),
+        ).save()
     company_settings.reset_cache()
     clock.set_clock(lambda: noon)
     try:
@@ -847,14 +989,28 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     assert relayed >= 1
     url = sqs.get_queue_url(QueueName="kabinet-test-notifications")["QueueUrl"]
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                          "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                          "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                          "awsRegion": "eu-central-1"} for m in messages]}
+    event = {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                "awsRegion": "eu-central-1",
+            }
+            for m in messages
+        ]
+    }
     result, made["NotificationsConsumer"] = recorder.calls_of(lambda: handle_batch(event))
     assert messages and result == {"batchItemFailures": []}
     assert {(service, operation) for service, operation, _ in made["NotificationsConsumer"]} >= {
-        ("ses", "SendEmail"), ("sns", "Publish")}
+        ("ses", "SendEmail"),
+        ("sns", "Publish"),
+    }
 
     # Reminders: an account holding the demo contract hears that the window opened (tick → queue →
     # consumer), on the company's wall clock.
@@ -863,17 +1019,30 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     from chalicelib.exchange.demo import DEMO_CONTRACT
     from chalicelib.metering.access import stage_grant
     from chalicelib.metering.repository import MeteringRepository, contract_key
-    from chalicelib.reminders.service import handle_batch as reminders_batch
-    from chalicelib.reminders.service import reminders_tick
+    from chalicelib.reminders.service import handle_batch as reminders_batch, reminders_tick
 
-    holder_id = create_active_user(login="rolesreminder", password="Secret123pass", email="reminder@example.ru",
-                                   phone="+79990002233", kind="person", role="consumer",
-                                   profile={"last_name": "Иванов", "first_name": "Иван"})
+    holder_id = create_active_user(
+        login="rolesreminder",
+        password="Secret123pass",
+        email="reminder@example.ru",
+        phone="+79990002233",
+        kind="person",
+        role="consumer",
+        profile={"last_name": "Иванов", "first_name": "Иван"},
+    )
     metering = MeteringRepository()
     contract, objects = metering.contract_with_objects(DEMO_CONTRACT)
     with transaction() as tx:
-        stage_grant(tx, UserRepository().get(holder_id), contract, objects, metering.meters_of(contract_key(DEMO_CONTRACT)),
-                    "holder", "proof", clock.iso(clock.now()))
+        stage_grant(
+            tx,
+            UserRepository().get(holder_id),
+            contract,
+            objects,
+            metering.meters_of(contract_key(DEMO_CONTRACT)),
+            "holder",
+            "proof",
+            clock.iso(clock.now()),
+        )
     # Next month's window: this month's period may have been closed above.
     window_open = (datetime.now(moscow).replace(day=1) + timedelta(days=32)).replace(day=25, hour=10, minute=0)
     clock.set_clock(lambda: window_open)
@@ -883,10 +1052,22 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
         url = sqs.get_queue_url(QueueName="kabinet-test-reminders")["QueueUrl"]
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         assert messages, ran
-        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                              "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                              "awsRegion": "eu-central-1"} for m in messages]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+                    "awsRegion": "eu-central-1",
+                }
+                for m in messages
+            ]
+        }
         company_settings.reset_cache()
         result, made["RemindersConsumer"] = recorder.calls_of(lambda: reminders_batch(event))
     finally:
@@ -897,6 +1078,10 @@ def test_each_function_is_allowed_every_call_its_code_makes(template: dict[str, 
     for function, calls in made.items():
         assert calls, function
         statements = role_statements(template, roles[function])
-        refused = [(action, resource) for call in calls for action, resource in iam_requests(call, names)
-                   if not allowed(statements, action, resource)]
+        refused = [
+            (action, resource)
+            for call in calls
+            for action, resource in iam_requests(call, names)
+            if not allowed(statements, action, resource)
+        ]
         assert refused == [], function

@@ -1,5 +1,6 @@
 """Unit tests run without AWS: the company settings in force are the seed (defaults.json and the
 KABINET_* values), as on a deployment that has stored no document yet."""
+
 from __future__ import annotations
 
 import pytest

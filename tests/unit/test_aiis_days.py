@@ -1,14 +1,25 @@
 """Half-hour slots of a local day, their stored form, and day and month roll-up arithmetic."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.aiis.days import (DayTotals, Slot, day_attribute, day_totals, locate, month_days, slot_bounds,
-                                  slots_in_day, slots_of, sum_totals)
+from chalicelib.aiis.days import (
+    DayTotals,
+    Slot,
+    day_attribute,
+    day_totals,
+    locate,
+    month_days,
+    slot_bounds,
+    slots_in_day,
+    slots_of,
+    sum_totals,
+)
 from chalicelib.aiis.periods import period_containing, period_named, year_periods
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -16,14 +27,14 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def test_slots_count_from_local_midnight():
     # 2024-05-01 00:00 MSK is 2024-04-30 21:00 UTC.
     assert locate(utc(2024, 4, 30, 21, 0), MSK) == (date(2024, 5, 1), 0)
     assert locate(utc(2024, 5, 1, 20, 30), MSK) == (date(2024, 5, 1), 47)
-    assert locate(utc(2024, 5, 1, 10, 15), MSK) is None   # off the half-hour grid
+    assert locate(utc(2024, 5, 1, 10, 15), MSK) is None  # off the half-hour grid
     assert slot_bounds(date(2024, 5, 1), 47, MSK) == (utc(2024, 5, 1, 20, 30), utc(2024, 5, 1, 21, 0))
     assert slots_in_day(date(2024, 5, 1), MSK) == 48
 
@@ -47,8 +58,12 @@ def test_slot_round_trip_keeps_absent_channels_absent():
 
 
 def test_day_totals_count_missing_slots_and_never_invent_energy():
-    slots = {0: Slot("ok", {"A+": Decimal("0.5"), "A-": Decimal("0")}), 1: Slot("estimated", {"A+": Decimal("0.25")}),
-             2: Slot("missing"), 3: Slot("ok", {"A+": Decimal("1.125"), "R+": Decimal("0.1")})}
+    slots = {
+        0: Slot("ok", {"A+": Decimal("0.5"), "A-": Decimal("0")}),
+        1: Slot("estimated", {"A+": Decimal("0.25")}),
+        2: Slot("missing"),
+        3: Slot("ok", {"A+": Decimal("1.125"), "R+": Decimal("0.1")}),
+    }
     totals = day_totals(slots, 48)
     assert totals.values == {"A+": Decimal("1.875"), "A-": Decimal("0"), "R+": Decimal("0.1")}
     assert "R-" not in totals.values  # never reported: no data, not zero
@@ -64,8 +79,15 @@ def test_a_complete_day_and_slots_beyond_the_day_are_ignored():
 
 
 def test_slots_are_read_back_from_a_stored_day_item():
-    item = {"pk": "METER#1", "sk": "DAY#2024-05-01", "ver": 3, "s00": "o|1|||", "s47": "m||||",
-            "reg": "1|||", "updated_at": "x"}
+    item = {
+        "pk": "METER#1",
+        "sk": "DAY#2024-05-01",
+        "ver": 3,
+        "s00": "o|1|||",
+        "s47": "m||||",
+        "reg": "1|||",
+        "updated_at": "x",
+    }
     assert slots_of(item) == {0: Slot("ok", {"A+": Decimal("1")}), 47: Slot("missing")}
 
 
@@ -82,11 +104,14 @@ def test_month_roll_up_sums_days():
     assert (month.ok, month.estimated, month.missing, month.slots) == (88, 2, 6, 96)
 
 
-@pytest.mark.parametrize("day, key, start, end", [
-    (date(2024, 5, 24), "2024-05", date(2024, 4, 25), date(2024, 5, 24)),
-    (date(2024, 5, 25), "2024-06", date(2024, 5, 25), date(2024, 6, 24)),
-    (date(2024, 3, 1), "2024-03", date(2024, 2, 25), date(2024, 3, 24)),
-])
+@pytest.mark.parametrize(
+    "day, key, start, end",
+    [
+        (date(2024, 5, 24), "2024-05", date(2024, 4, 25), date(2024, 5, 24)),
+        (date(2024, 5, 25), "2024-06", date(2024, 5, 25), date(2024, 6, 24)),
+        (date(2024, 3, 1), "2024-03", date(2024, 2, 25), date(2024, 3, 24)),
+    ],
+)
 def test_billing_periods_end_on_the_closing_day(day, key, start, end):
     span = period_containing(day, "billing", 24)
     assert (span.key, span.start, span.end) == (key, start, end)

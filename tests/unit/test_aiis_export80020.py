@@ -1,7 +1,8 @@
 """The АТС 80020 layout: structure, windows-1251, 48 periods per channel, statuses, carried rounding."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from chalicelib.aiis.days import Slot
 from chalicelib.aiis.export80020 import ExportPoint, build_80020, carry_rounded
 
 MSK = ZoneInfo("Europe/Moscow")
-CREATED = datetime(2024, 5, 2, 7, 30, 15, tzinfo=timezone.utc)   # 10:30:15 MSK
+CREATED = datetime(2024, 5, 2, 7, 30, 15, tzinfo=UTC)  # 10:30:15 MSK
 
 
 def document(points, inn="3664000000"):
@@ -32,8 +33,9 @@ def test_layout_encoding_and_periods():
     slots[11] = Slot("missing")
     del slots[12]  # never received
     raw = document([ExportPoint("123456789012345", "Цех № 2, ПУ 0123", slots)])
-    assert raw.startswith(b'<?xml version="1.0" encoding="windows-1251"?>\n<message class="80020" version="2" '
-                          b'number="17">')
+    assert raw.startswith(
+        b'<?xml version="1.0" encoding="windows-1251"?>\n<message class="80020" version="2" number="17">'
+    )
     assert "Цех".encode("cp1251") in raw  # windows-1251, not UTF-8
     root = ET.fromstring(raw)
     assert root.findtext("datetime/timestamp") == "20240502103015"
@@ -44,7 +46,7 @@ def test_layout_encoding_and_periods():
     [point] = root.findall("area/measuringpoint")
     assert point.get("code") == "123456789012345" and point.get("name") == "Цех № 2, ПУ 0123"
     channels = point.findall("measuringchannel")
-    assert [c.get("code") for c in channels] == ["01", "03"]   # A− and R− are not reported by this meter
+    assert [c.get("code") for c in channels] == ["01", "03"]  # A− and R− are not reported by this meter
     active = channels[0].findall("period")
     assert len(active) == 48
     assert (active[0].get("start"), active[0].get("end")) == ("0000", "0030")

@@ -1,7 +1,8 @@
 """Slots of any interval length on the local day's grid, and 80020 half hours summed from them."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
@@ -28,26 +29,33 @@ def test_a_daylight_saving_day_has_an_hour_of_slots_more_or_less(minutes, regula
 
 
 def test_starts_are_located_on_the_grid_of_their_length_from_local_midnight():
-    start = datetime(2024, 5, 1, 7, 45, tzinfo=timezone.utc)         # 10:45 in Moscow
+    start = datetime(2024, 5, 1, 7, 45, tzinfo=UTC)  # 10:45 in Moscow
     assert locate(start, MSK, 15) == (date(2024, 5, 1), 43)
     assert locate(start, MSK, 30) is None and locate(start, MSK, 60) is None
-    assert locate(datetime(2024, 4, 30, 21, 0, tzinfo=timezone.utc), MSK, 60) == (date(2024, 5, 1), 0)
-    assert slot_bounds(date(2024, 5, 1), 43, MSK, 15) == (start, datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc))
+    assert locate(datetime(2024, 4, 30, 21, 0, tzinfo=UTC), MSK, 60) == (date(2024, 5, 1), 0)
+    assert slot_bounds(date(2024, 5, 1), 43, MSK, 15) == (start, datetime(2024, 5, 1, 8, 0, tzinfo=UTC))
 
 
 def test_a_day_item_without_its_length_is_half_hourly_once_it_holds_slots():
     assert stored_interval({"iv": 15, "s00": "o|1|||"}) == 15
-    assert stored_interval({"s07": "o|1|||", "reg": "1|||"}) == 30          # written before `iv` existed
+    assert stored_interval({"s07": "o|1|||", "reg": "1|||"}) == 30  # written before `iv` existed
     assert stored_interval({"reg": "1|||", "snp": "m|1|||", "sk": "DAY#2024-05-01"}) is None
     assert interval_of({}, 15) == 15 and interval_of({}) == 30
 
 
 def test_80020_sums_five_minute_intervals_into_half_hours():
     slots = {i: Slot("ok", {"A+": Decimal("0.1")}) for i in range(288)}
-    slots[7] = Slot("estimated", {"A+": Decimal("0.1")})    # in the second half hour
-    del slots[20]                                           # the fourth: one interval never arrived
-    raw = build_80020(1, datetime(2024, 5, 2, 7, 0, tzinfo=timezone.utc), date(2024, 5, 1), MSK, "Сети", "",
-                      [ExportPoint("P5", "Пятиминутный", slots, 5)])
+    slots[7] = Slot("estimated", {"A+": Decimal("0.1")})  # in the second half hour
+    del slots[20]  # the fourth: one interval never arrived
+    raw = build_80020(
+        1,
+        datetime(2024, 5, 2, 7, 0, tzinfo=UTC),
+        date(2024, 5, 1),
+        MSK,
+        "Сети",
+        "",
+        [ExportPoint("P5", "Пятиминутный", slots, 5)],
+    )
     periods = ET.fromstring(raw).findall("area/measuringpoint/measuringchannel/period")
     assert len(periods) == 48 and (periods[1].get("start"), periods[1].get("end")) == ("0030", "0100")
     statuses = [p.find("value").get("status") for p in periods]

@@ -1,8 +1,9 @@
 """Merging intervals into day items and keeping month roll-ups in step (DynamoDB in moto)."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -66,14 +67,18 @@ def test_a_batch_costs_one_write_per_meter_day_plus_its_roll_up(repo, meter, mon
     from chalicelib.aiis.ingest import BatchIngest
     from chalicelib.core import clock
 
-    monkeypatch.setattr(clock, "_now", lambda: datetime(2024, 5, 3, tzinfo=timezone.utc))
+    monkeypatch.setattr(clock, "_now", lambda: datetime(2024, 5, 3, tzinfo=UTC))
     other = str(uuid.uuid4())
-    records = [IntervalRecord(m, d, i, ok("0.5")) for m in (meter, other) for d in (DAY, date(2024, 5, 2))
-               for i in range(48)]
+    records = [
+        IntervalRecord(m, d, i, ok("0.5")) for m in (meter, other) for d in (DAY, date(2024, 5, 2)) for i in range(48)
+    ]
     # Within one batch too, a later "missing" for a slot does not wipe the value sent before it.
     records.append(IntervalRecord(meter, DAY, 3, Slot("missing")))
-    records.append(RegisterRecord(meter, datetime(2024, 5, 2, 9, tzinfo=timezone.utc), date(2024, 5, 2),
-                                  {"A+": Decimal("1000")}, Decimal(1)))
+    records.append(
+        RegisterRecord(
+            meter, datetime(2024, 5, 2, 9, tzinfo=UTC), date(2024, 5, 2), {"A+": Decimal("1000")}, Decimal(1)
+        )
+    )
     repo_tz()  # the company settings (time zone): read once per container, not per batch
     with count_calls("dynamodb") as calls:
         BatchIngest(repo).write(records)

@@ -1,4 +1,5 @@
 """Agent request signatures and compressed bodies (edge-agent/docs/upload-protocol.md §2)."""
+
 from __future__ import annotations
 
 import gzip
@@ -21,7 +22,8 @@ def test_worked_example_of_the_protocol():
     assert key == hashlib.sha256(SECRET).digest()
     assert signing.signature(key, "POST", PATH, TIMESTAMP, b"{}") == EXPECTED
     assert signing.string_to_sign("post", PATH, TIMESTAMP, hashlib.sha256(b"{}").hexdigest()) == (
-        f"POST\n{PATH}\n{TIMESTAMP}\n{hashlib.sha256(b'{}').hexdigest()}".encode())
+        f"POST\n{PATH}\n{TIMESTAMP}\n{hashlib.sha256(b'{}').hexdigest()}".encode()
+    )
 
 
 def test_the_agents_own_signing_agrees():
@@ -37,11 +39,15 @@ def test_any_change_breaks_the_signature(change):
     key = signing.signing_key(SECRET)
     digest = hashlib.sha256(b"{}").hexdigest()
     args = {"key": key, "paths": [PATH], "timestamp": TIMESTAMP, "digests": [digest], "given": EXPECTED}
-    args.update({"path": {"paths": ["/api/v1/agents/tp-18/heartbeat"]},
-                 "timestamp": {"timestamp": "1714521601"},
-                 "body": {"digests": [hashlib.sha256(b"{ }").hexdigest()]},
-                 "key": {"key": signing.signing_key(SECRET[::-1])},
-                 "signature": {"given": EXPECTED[:-1] + "1"}}[change])
+    args.update(
+        {
+            "path": {"paths": ["/api/v1/agents/tp-18/heartbeat"]},
+            "timestamp": {"timestamp": "1714521601"},
+            "body": {"digests": [hashlib.sha256(b"{ }").hexdigest()]},
+            "key": {"key": signing.signing_key(SECRET[::-1])},
+            "signature": {"given": EXPECTED[:-1] + "1"},
+        }[change]
+    )
     assert not signing.verify(args["key"], "POST", args["paths"], args["timestamp"], args["digests"], args["given"])
     assert signing.verify(key, "POST", [PATH], TIMESTAMP, [digest], EXPECTED)
 
@@ -49,8 +55,9 @@ def test_any_change_breaks_the_signature(change):
 def test_any_candidate_path_may_match_and_case_and_spaces_do_not_matter():
     key = signing.signing_key(SECRET)
     digest = hashlib.sha256(b"{}").hexdigest()
-    assert signing.verify(key, "POST", ["/api/api/v1/agents/tp-17/heartbeat", PATH], TIMESTAMP, [digest],
-                          f" {EXPECTED.upper()} ")
+    assert signing.verify(
+        key, "POST", ["/api/api/v1/agents/tp-17/heartbeat", PATH], TIMESTAMP, [digest], f" {EXPECTED.upper()} "
+    )
     assert not signing.verify(key, "POST", [PATH], TIMESTAMP, [digest], "не hex")
 
 
@@ -70,9 +77,9 @@ def test_decompression_is_bounded_and_strict():
     with pytest.raises(signing.BodyTooLarge):
         signing.decompress(bomb, 1_000_000)
     with pytest.raises(signing.BadBody):
-        signing.decompress(gzip.compress(plain)[:-6], 100)          # truncated
+        signing.decompress(gzip.compress(plain)[:-6], 100)  # truncated
     with pytest.raises(signing.BadBody):
-        signing.decompress(gzip.compress(plain) + b"junk", 100)     # trailing data
+        signing.decompress(gzip.compress(plain) + b"junk", 100)  # trailing data
     with pytest.raises(signing.BadBody):
-        signing.decompress(zlib.compress(plain), 100)               # zlib, not gzip
+        signing.decompress(zlib.compress(plain), 100)  # zlib, not gzip
     assert signing.is_gzip(gzip.compress(plain)) and not signing.is_gzip(plain)

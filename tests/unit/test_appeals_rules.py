@@ -1,4 +1,5 @@
 """Status workflow, registration numbers and deadlines of appeals and service requests."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,27 +8,57 @@ from typing import get_args
 import pytest
 
 from chalicelib.appeals.models import AppealType, ServiceType, StatusChangeIn
-from chalicelib.appeals.rules import (APPEAL_TYPES, ARCHIVED_STATUSES, OPEN_STATUSES, SERVICE_TYPES, STATUS_TITLES,
-                                      TRANSITIONS, IllegalTransition, check_transition, due_date, format_number,
-                                      is_overdue, parse_number_query)
+from chalicelib.appeals.rules import (
+    APPEAL_TYPES,
+    ARCHIVED_STATUSES,
+    OPEN_STATUSES,
+    SERVICE_TYPES,
+    STATUS_TITLES,
+    TRANSITIONS,
+    IllegalTransition,
+    check_transition,
+    due_date,
+    format_number,
+    is_overdue,
+    parse_number_query,
+)
 
 
-@pytest.mark.parametrize("current,target", [
-    ("submitted", "in_progress"), ("submitted", "rejected"), ("in_progress", "answered"),
-    ("in_progress", "rejected"), ("answered", "closed")])
+@pytest.mark.parametrize(
+    "current,target",
+    [
+        ("submitted", "in_progress"),
+        ("submitted", "rejected"),
+        ("in_progress", "answered"),
+        ("in_progress", "rejected"),
+        ("answered", "closed"),
+    ],
+)
 def test_allowed_transitions(current, target):
     check_transition(current, target)
 
 
-@pytest.mark.parametrize("current,target", [
-    ("submitted", "answered"), ("submitted", "closed"), ("in_progress", "closed"), ("in_progress", "submitted"),
-    ("answered", "in_progress"), ("answered", "rejected"), ("closed", "in_progress"), ("rejected", "in_progress"),
-    ("closed", "closed"), ("submitted", "submitted")])
+@pytest.mark.parametrize(
+    "current,target",
+    [
+        ("submitted", "answered"),
+        ("submitted", "closed"),
+        ("in_progress", "closed"),
+        ("in_progress", "submitted"),
+        ("answered", "in_progress"),
+        ("answered", "rejected"),
+        ("closed", "in_progress"),
+        ("rejected", "in_progress"),
+        ("closed", "closed"),
+        ("submitted", "submitted"),
+    ],
+)
 def test_illegal_transitions_name_both_statuses(current, target):
     with pytest.raises(IllegalTransition) as caught:
         check_transition(current, target)
-    assert str(caught.value) == (f"Нельзя перевести из статуса «{STATUS_TITLES[current]}» "
-                                 f"в статус «{STATUS_TITLES[target]}»")
+    assert str(caught.value) == (
+        f"Нельзя перевести из статуса «{STATUS_TITLES[current]}» в статус «{STATUS_TITLES[target]}»"
+    )
 
 
 def test_every_status_is_either_open_answered_or_archived_and_archived_ones_are_final():
@@ -46,9 +77,15 @@ def test_request_codes_match_the_titles():
     assert set(get_args(ServiceType)) == set(SERVICE_TYPES)
 
 
-@pytest.mark.parametrize("year,seq,number", [
-    (2026, 1, "2026-000001"), (2026, 7874, "2026-007874"), (2027, 999999, "2027-999999"),
-    (2027, 1000000, "2027-1000000")])
+@pytest.mark.parametrize(
+    "year,seq,number",
+    [
+        (2026, 1, "2026-000001"),
+        (2026, 7874, "2026-007874"),
+        (2027, 999999, "2027-999999"),
+        (2027, 1000000, "2027-1000000"),
+    ],
+)
 def test_number_format(year, seq, number):
     assert format_number(year, seq) == number
 
@@ -58,9 +95,19 @@ def test_numbers_sort_as_text_as_they_do_as_numbers_within_a_year():
     assert sorted(numbers) == numbers
 
 
-@pytest.mark.parametrize("text,year,seq", [
-    ("2026-000123", 2026, 123), ("2026-123", 2026, 123), ("123", None, 123), ("000123", None, 123),
-    ("№ 7874", None, 7874), ("№7874", None, 7874), (" 2026 - 5 ", 2026, 5), ("2026/5", 2026, 5)])
+@pytest.mark.parametrize(
+    "text,year,seq",
+    [
+        ("2026-000123", 2026, 123),
+        ("2026-123", 2026, 123),
+        ("123", None, 123),
+        ("000123", None, 123),
+        ("№ 7874", None, 7874),
+        ("№7874", None, 7874),
+        (" 2026 - 5 ", 2026, 5),
+        ("2026/5", 2026, 5),
+    ],
+)
 def test_number_queries(text, year, seq):
     query = parse_number_query(text)
     assert query is not None and (query.year, query.seq) == (year, seq)
@@ -92,16 +139,19 @@ def _titles(status, assignee, employee):
     return [step.title for step in staff_steps(status, assignee, employee)]
 
 
-@pytest.mark.parametrize("status,assignee,employee,titles", [
-    ("submitted", None, "op-1", ["Взять в работу", "Отказать"]),
-    ("in_progress", "op-1", "op-1", ["Ответить", "Отказать"]),
-    # A colleague's case in work can be taken over (audited), not answered behind the assignee's back
-    # without it being visible: the take-over is offered first.
-    ("in_progress", "op-1", "op-2", ["Взять на себя", "Ответить", "Отказать"]),
-    ("answered", "op-1", "op-2", ["Завершить рассмотрение"]),
-    ("closed", "op-1", "op-1", []),
-    ("rejected", None, "op-1", []),
-])
+@pytest.mark.parametrize(
+    "status,assignee,employee,titles",
+    [
+        ("submitted", None, "op-1", ["Взять в работу", "Отказать"]),
+        ("in_progress", "op-1", "op-1", ["Ответить", "Отказать"]),
+        # A colleague's case in work can be taken over (audited), not answered behind the assignee's back
+        # without it being visible: the take-over is offered first.
+        ("in_progress", "op-1", "op-2", ["Взять на себя", "Ответить", "Отказать"]),
+        ("answered", "op-1", "op-2", ["Завершить рассмотрение"]),
+        ("closed", "op-1", "op-1", []),
+        ("rejected", None, "op-1", []),
+    ],
+)
 def test_the_steps_an_employee_is_offered(status, assignee, employee, titles):
     assert _titles(status, assignee, employee) == titles
 

@@ -1,29 +1,40 @@
 """File names, kinds and signatures of attachments."""
+
 from __future__ import annotations
 
 from urllib.parse import unquote
 
 import pytest
 
-from chalicelib.attachments.rules import (KINDS, MAX_NAME_LENGTH, BadFileName, content_disposition, kind_named,
-                                          kind_of, sanitize_file_name)
+from chalicelib.attachments.rules import (
+    KINDS,
+    MAX_NAME_LENGTH,
+    BadFileName,
+    content_disposition,
+    kind_named,
+    kind_of,
+    sanitize_file_name,
+)
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("Договор.pdf", "Договор.pdf"),
-    ("../../x.pdf", "x.pdf"),
-    ("..\\..\\windows\\x.pdf", "x.pdf"),
-    ("C:\\Users\\Иван\\Desktop\\скан паспорта.jpg", "скан паспорта.jpg"),
-    ("/etc/passwd.png", "passwd.png"),
-    ("  .hidden.pdf  ", "hidden.pdf"),
-    ("name.pdf.", "name.pdf"),
-    ("a\tb\r\nc.pdf", "abc.pdf"),
-    ("invoice\u202efdp.zip", "invoicefdp.zip"),       # a bidi override that disguises the extension
-    ("zero\u200bwidth.pdf", "zerowidth.pdf"),
-    ("a\u00a0b.pdf", "a b.pdf"),                       # no-break space is a space
-    ("many     spaces.pdf", "many spaces.pdf"),
-    ('bad<>:"|?*chars.pdf', "bad_______chars.pdf"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("Договор.pdf", "Договор.pdf"),
+        ("../../x.pdf", "x.pdf"),
+        ("..\\..\\windows\\x.pdf", "x.pdf"),
+        ("C:\\Users\\Иван\\Desktop\\скан паспорта.jpg", "скан паспорта.jpg"),
+        ("/etc/passwd.png", "passwd.png"),
+        ("  .hidden.pdf  ", "hidden.pdf"),
+        ("name.pdf.", "name.pdf"),
+        ("a\tb\r\nc.pdf", "abc.pdf"),
+        ("invoice\u202efdp.zip", "invoicefdp.zip"),  # a bidi override that disguises the extension
+        ("zero\u200bwidth.pdf", "zerowidth.pdf"),
+        ("a\u00a0b.pdf", "a b.pdf"),  # no-break space is a space
+        ("many     spaces.pdf", "many spaces.pdf"),
+        ('bad<>:"|?*chars.pdf', "bad_______chars.pdf"),
+    ],
+)
 def test_names_are_reduced_to_a_safe_label(raw, expected):
     assert sanitize_file_name(raw) == expected
 
@@ -45,26 +56,50 @@ def test_long_names_keep_their_extension():
     assert len(name) == MAX_NAME_LENGTH and name.endswith("я.pdf")
 
 
-@pytest.mark.parametrize("name,content_type,kind", [
-    ("a.pdf", "application/pdf", "pdf"), ("a.PDF", "Application/PDF", "pdf"),
-    ("a.jpg", "image/jpeg", "jpeg"), ("a.jpeg", "image/pjpeg", "jpeg"), ("a.png", "image/png", "png"),
-    ("a.zip", "application/zip", "zip"), ("a.zip", "application/x-zip-compressed", "zip"),
-    ("a.rar", "application/vnd.rar", "rar"), ("a.rar", "application/x-rar-compressed", "rar"),
-    ("a.pdf", "application/pdf; charset=binary", "pdf"),
-    ("a.pdf", "image/png", None), ("a.png", "image/jpeg", None), ("a.exe", "application/pdf", None),
-    ("a.rar", "application/octet-stream", None), ("a.svg", "image/svg+xml", None)])
+@pytest.mark.parametrize(
+    "name,content_type,kind",
+    [
+        ("a.pdf", "application/pdf", "pdf"),
+        ("a.PDF", "Application/PDF", "pdf"),
+        ("a.jpg", "image/jpeg", "jpeg"),
+        ("a.jpeg", "image/pjpeg", "jpeg"),
+        ("a.png", "image/png", "png"),
+        ("a.zip", "application/zip", "zip"),
+        ("a.zip", "application/x-zip-compressed", "zip"),
+        ("a.rar", "application/vnd.rar", "rar"),
+        ("a.rar", "application/x-rar-compressed", "rar"),
+        ("a.pdf", "application/pdf; charset=binary", "pdf"),
+        ("a.pdf", "image/png", None),
+        ("a.png", "image/jpeg", None),
+        ("a.exe", "application/pdf", None),
+        ("a.rar", "application/octet-stream", None),
+        ("a.svg", "image/svg+xml", None),
+    ],
+)
 def test_extension_and_declared_type_must_agree(name, content_type, kind):
     found = kind_of(name, content_type)
     assert (found.name if found else None) == kind
 
 
-@pytest.mark.parametrize("kind,head,ok", [
-    ("pdf", b"%PDF-1.7\n", True), ("pdf", b"%PDF", False), ("pdf", b"\x00%PDF-1.7", False),
-    ("jpeg", b"\xff\xd8\xff\xe0\x00\x10JF", True), ("jpeg", b"\xff\xd8\x00", False),
-    ("png", b"\x89PNG\r\n\x1a\n", True), ("png", b"\x89PNG\r\n\x1a", False),
-    ("zip", b"PK\x03\x04\x14\x00", True), ("zip", b"PK\x05\x06\x00\x00", False),
-    ("rar", b"Rar!\x1a\x07\x00", True), ("rar", b"Rar!\x1a\x07\x01\x00", True), ("rar", b"Rar!\x1a\x06", False),
-    ("pdf", b"PK\x03\x04", False), ("png", b"%PDF-1.4", False)])
+@pytest.mark.parametrize(
+    "kind,head,ok",
+    [
+        ("pdf", b"%PDF-1.7\n", True),
+        ("pdf", b"%PDF", False),
+        ("pdf", b"\x00%PDF-1.7", False),
+        ("jpeg", b"\xff\xd8\xff\xe0\x00\x10JF", True),
+        ("jpeg", b"\xff\xd8\x00", False),
+        ("png", b"\x89PNG\r\n\x1a\n", True),
+        ("png", b"\x89PNG\r\n\x1a", False),
+        ("zip", b"PK\x03\x04\x14\x00", True),
+        ("zip", b"PK\x05\x06\x00\x00", False),
+        ("rar", b"Rar!\x1a\x07\x00", True),
+        ("rar", b"Rar!\x1a\x07\x01\x00", True),
+        ("rar", b"Rar!\x1a\x06", False),
+        ("pdf", b"PK\x03\x04", False),
+        ("png", b"%PDF-1.4", False),
+    ],
+)
 def test_magic_bytes(kind, head, ok):
     assert kind_named(kind).matches(head) is ok
 

@@ -1,5 +1,6 @@
 """Batch calls DynamoDB answers in part are retried after jittered, growing waits — not at once in a
 tight loop — and a batch that never gets through fails instead of spinning."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,7 +24,7 @@ def leaving(unprocessed_per_call: list[int]) -> tuple[list[list[int]], Any]:
     def call(pending: list[int]) -> list[int]:
         calls.append(list(pending))
         left = unprocessed_per_call[len(calls) - 1] if len(calls) <= len(unprocessed_per_call) else 0
-        return pending[len(pending) - left:] if left else []
+        return pending[len(pending) - left :] if left else []
 
     return calls, call
 

@@ -1,4 +1,5 @@
 """A meter replacement in the billing drop: JSON and CSV, checked row by row; files without it as before."""
+
 from __future__ import annotations
 
 import csv
@@ -14,10 +15,19 @@ REPLACEMENT = {"date": "2026-11-10", "old_serial": "old-77", "old_final": {"T1":
 
 
 def row(**changes: Any) -> dict[str, Any]:
-    data = {"contract": "ДЭ-1001", "holder_name": "Иванов Иван Иванович", "holder_kind": "person",
-            "account": "3600100101", "object_id": "1", "object_name": "Квартира",
-            "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15", "serial": "NEW-1", "digits": 6,
-            "zones": ["T1"], "replacement": REPLACEMENT}
+    data = {
+        "contract": "ДЭ-1001",
+        "holder_name": "Иванов Иван Иванович",
+        "holder_kind": "person",
+        "account": "3600100101",
+        "object_id": "1",
+        "object_name": "Квартира",
+        "object_address": "г. Воронеж, ул. Плехановская, д. 10, кв. 15",
+        "serial": "NEW-1",
+        "digits": 6,
+        "zones": ["T1"],
+        "replacement": REPLACEMENT,
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -56,18 +66,43 @@ def test_a_bad_replacement_is_the_rows_error_in_russian():
 
 
 def test_csv_with_the_replacement_columns_and_without_them():
-    base = {"contract": "ДЭ-1001", "holder_name": "Иванов И. И.", "holder_kind": "person", "account": "3600100101",
-            "object_id": "1", "object_name": "Квартира", "object_address": "ул. Ленина, 1", "serial": "NEW-1",
-            "digits": "6", "zones": "T1,T2"}
-    with_change = {**base, "replacement_date": "2026-11-10", "replaced_serial": "OLD-77", "replaced_final_T1": "123,5",
-                   "replaced_final_T2": "40", "initial_T1": "0", "initial_T2": "0"}
-    columns = REQUIRED_CSV_COLUMNS + ("replacement_date", "replaced_serial", "replaced_final_T1", "replaced_final_T2",
-                                      "initial_T1", "initial_T2")
+    base = {
+        "contract": "ДЭ-1001",
+        "holder_name": "Иванов И. И.",
+        "holder_kind": "person",
+        "account": "3600100101",
+        "object_id": "1",
+        "object_name": "Квартира",
+        "object_address": "ул. Ленина, 1",
+        "serial": "NEW-1",
+        "digits": "6",
+        "zones": "T1,T2",
+    }
+    with_change = {
+        **base,
+        "replacement_date": "2026-11-10",
+        "replaced_serial": "OLD-77",
+        "replaced_final_T1": "123,5",
+        "replaced_final_T2": "40",
+        "initial_T1": "0",
+        "initial_T2": "0",
+    }
+    columns = (
+        *REQUIRED_CSV_COLUMNS,
+        "replacement_date",
+        "replaced_serial",
+        "replaced_final_T1",
+        "replaced_final_T2",
+        "initial_T1",
+        "initial_T2",
+    )
     parsed = csv_drop(columns, with_change, base)
     assert not parsed.errors, parsed.errors
     changed, plain = parsed.rows
-    assert changed.replacement is not None and changed.replacement.old_final == {"T1": Decimal("123.5"),
-                                                                                 "T2": Decimal(40)}
+    assert changed.replacement is not None and changed.replacement.old_final == {
+        "T1": Decimal("123.5"),
+        "T2": Decimal(40),
+    }
     assert plain.replacement is None
     # A file of the earlier layout, without the columns, imports as before.
     old = csv_drop(REQUIRED_CSV_COLUMNS, base)

@@ -1,4 +1,5 @@
 """Connection-cost calculator: rate tables as data, standardised and per-kW costs, the preferential rule."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,8 +11,16 @@ from chalicelib.calculator import rates
 from chalicelib.calculator.cost import CalculatorError, Inputs, estimate, preferential_applies
 
 TABLE = rates.table("gorelektroset", 2026)
-HOUSE = Inputs(power_kw=Decimal(15), distance_m=200, voltage="0.4", reliability="III", applicant_kind="person",
-               construction="overhead", settlement="urban", substation=False)
+HOUSE = Inputs(
+    power_kw=Decimal(15),
+    distance_m=200,
+    voltage="0.4",
+    reliability="III",
+    applicant_kind="person",
+    construction="overhead",
+    settlement="urban",
+    substation=False,
+)
 
 
 def test_every_rate_file_is_valid_names_its_year_and_source():
@@ -37,7 +46,8 @@ def test_household_connection_by_standardised_and_per_kw_rates():
     assert [(i.code, i.quantity, i.amount) for i in result.items] == [
         ("C1", Decimal(1), Decimal("21452.00")),
         ("C2", Decimal("0.2"), Decimal("250000.00")),
-        ("C8", Decimal(1), Decimal("27800.00"))]
+        ("C8", Decimal(1), Decimal("27800.00")),
+    ]
     assert result.standardised == Decimal("299252.00")
     assert result.standardised_with_vat == Decimal("365087.44")
     assert result.per_kw_rate == Decimal("8740.00") and result.per_kw == Decimal("131100.00")
@@ -47,8 +57,9 @@ def test_household_connection_by_standardised_and_per_kw_rates():
 
 
 def test_two_sources_double_lines_and_metering_points():
-    result = estimate(TABLE, replace(HOUSE, reliability="II", power_kw=Decimal(100), applicant_kind="company",
-                                     construction="cable"))
+    result = estimate(
+        TABLE, replace(HOUSE, reliability="II", power_kw=Decimal(100), applicant_kind="company", construction="cable")
+    )
     line = next(i for i in result.items if i.code == "C3")
     assert line.quantity == Decimal("0.4") and line.amount == Decimal("1132000.00")
     meter = next(i for i in result.items if i.code == "C8")
@@ -63,22 +74,33 @@ def test_substation_single_phase_meter_and_no_line_at_the_grid():
     assert next(i for i in result.items if i.code == "C8").rate == Decimal("14200.00")
 
 
-@pytest.mark.parametrize("voltage,power,rate", [
-    ("0.4", 15, "8740.00"), ("0.4", 100, "7930.00"), ("0.4", 200, "7120.00"),
-    ("10", 100, "6980.00"), ("6", 500, "6150.00"), ("20", 800, "5890.00")])
+@pytest.mark.parametrize(
+    "voltage,power,rate",
+    [
+        ("0.4", 15, "8740.00"),
+        ("0.4", 100, "7930.00"),
+        ("0.4", 200, "7120.00"),
+        ("10", 100, "6980.00"),
+        ("6", 500, "6150.00"),
+        ("20", 800, "5890.00"),
+    ],
+)
 def test_per_kw_rate_by_voltage_and_power_band(voltage, power, rate):
     assert estimate(TABLE, replace(HOUSE, voltage=voltage, power_kw=Decimal(power))).per_kw_rate == Decimal(rate)
 
 
-@pytest.mark.parametrize("changes,applies", [
-    ({}, True),
-    ({"settlement": "rural", "distance_m": 450}, True),
-    ({"distance_m": 350}, False),
-    ({"applicant_kind": "entrepreneur"}, False),
-    ({"power_kw": Decimal("15.5")}, False),
-    ({"reliability": "II"}, False),
-    ({"voltage": "10"}, False),
-])
+@pytest.mark.parametrize(
+    "changes,applies",
+    [
+        ({}, True),
+        ({"settlement": "rural", "distance_m": 450}, True),
+        ({"distance_m": 350}, False),
+        ({"applicant_kind": "entrepreneur"}, False),
+        ({"power_kw": Decimal("15.5")}, False),
+        ({"reliability": "II"}, False),
+        ({"voltage": "10"}, False),
+    ],
+)
 def test_preferential_rule_conditions(changes, applies):
     assert preferential_applies(TABLE, replace(HOUSE, **changes)) is applies
 
@@ -89,8 +111,14 @@ def test_preferential_fee_never_exceeds_the_standardised_cost():
     assert result.preferential_with_vat == Decimal("60087.44")  # (21 452 + 27 800) × 1.22
 
 
-@pytest.mark.parametrize("changes,path", [({"voltage": "35"}, "voltage"), ({"voltage": "110"}, "voltage"),
-                                          ({"voltage": "10", "substation": True}, "substation")])
+@pytest.mark.parametrize(
+    "changes,path",
+    [
+        ({"voltage": "35"}, "voltage"),
+        ({"voltage": "110"}, "voltage"),
+        ({"voltage": "10", "substation": True}, "substation"),
+    ],
+)
 def test_what_needs_an_individual_project_is_refused(changes, path):
     with pytest.raises(CalculatorError) as refused:
         estimate(TABLE, replace(HOUSE, **changes))

@@ -1,4 +1,5 @@
 """Production calendar and deadline arithmetic (ТК РФ ст. 112, ПП РФ № 1466 for 2026, ГК РФ ст. 191–193)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,16 +13,23 @@ def test_2026_has_247_working_days_as_the_government_calendar():
     assert calendar.working_days_in(2026) == 247
 
 
-@pytest.mark.parametrize("day", [
-    date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 5), date(2026, 1, 8),
-    date(2026, 1, 9),    # Sat 3 Jan moved here by the decree
-    date(2026, 2, 23),
-    date(2026, 3, 9),    # 8 March is a Sunday: ст. 112 ч. 2
-    date(2026, 5, 1),
-    date(2026, 5, 11),   # 9 May is a Saturday
-    date(2026, 6, 12), date(2026, 11, 4),
-    date(2026, 12, 31),  # Sun 4 Jan moved here by the decree
-])
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 1, 1),
+        date(2026, 1, 2),
+        date(2026, 1, 5),
+        date(2026, 1, 8),
+        date(2026, 1, 9),  # Sat 3 Jan moved here by the decree
+        date(2026, 2, 23),
+        date(2026, 3, 9),  # 8 March is a Sunday: ст. 112 ч. 2
+        date(2026, 5, 1),
+        date(2026, 5, 11),  # 9 May is a Saturday
+        date(2026, 6, 12),
+        date(2026, 11, 4),
+        date(2026, 12, 31),  # Sun 4 Jan moved here by the decree
+    ],
+)
 def test_2026_days_off(day):
     assert not calendar.is_working_day(day)
 
@@ -56,12 +64,15 @@ def test_a_term_is_at_least_one_working_day():
         calendar.add_working_days(date(2026, 1, 12), 0)
 
 
-@pytest.mark.parametrize("start,months,due", [
-    (date(2026, 1, 15), 4, date(2026, 5, 15)),
-    (date(2026, 1, 31), 1, date(2026, 3, 2)),    # 28 Feb is a Saturday → next working day
-    (date(2026, 3, 31), 2, date(2026, 6, 1)),    # 31 May is a Sunday
-    (date(2026, 4, 12), 2, date(2026, 6, 15)),   # 12 June is a holiday
-    (date(2026, 12, 10), 12, date(2027, 12, 10)),
-])
+@pytest.mark.parametrize(
+    "start,months,due",
+    [
+        (date(2026, 1, 15), 4, date(2026, 5, 15)),
+        (date(2026, 1, 31), 1, date(2026, 3, 2)),  # 28 Feb is a Saturday → next working day
+        (date(2026, 3, 31), 2, date(2026, 6, 1)),  # 31 May is a Sunday
+        (date(2026, 4, 12), 2, date(2026, 6, 15)),  # 12 June is a holiday
+        (date(2026, 12, 10), 12, date(2027, 12, 10)),
+    ],
+)
 def test_month_terms_end_on_the_same_date_or_the_next_working_day(start, months, due):
     assert calendar.add_months(start, months) == due

@@ -1,5 +1,6 @@
 """The deadline watcher's rule (`rules.watch`, pure) on the production calendar: when a reminder is due,
 what is overdue, when the application is annulled, and the next day the watcher has to look."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -40,7 +41,8 @@ def test_from_the_reminder_day_the_reminder_is_due_once():
 def test_the_setting_moves_the_reminder_day():
     assert watch("awaiting_documents", WAITING, date(2026, 11, 10), days=10).next_on == date(2026, 11, 17)
     assert [d.code for d in watch("awaiting_documents", WAITING, date(2026, 11, 17), days=10).reminders] == [
-        "documents"]
+        "documents"
+    ]
 
 
 def test_after_the_documents_term_the_application_is_annulled_without_a_late_reminder():

@@ -2,6 +2,7 @@
 requirements name: the Lambda code imports only what requirements.txt names (boto3 and botocore come
 with the Lambda runtime, chalice's own runtime with its packager), local running, tests and benchmarks
 what requirements-dev.txt adds, and the edge agent nothing but pyserial and the standard library."""
+
 from __future__ import annotations
 
 import ast
@@ -77,8 +78,9 @@ def test_the_edge_agent_needs_pyserial_and_the_standard_library_only() -> None:
     assert set(imported_distributions(ROOT / "edge-agent" / "kabinet_agent")) == {"pyserial"}
 
 
-@pytest.mark.parametrize("requirements, lock", [("requirements.txt", "requirements.lock"),
-                                                ("requirements-dev.txt", "requirements-dev.lock")])
+@pytest.mark.parametrize(
+    "requirements, lock", [("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")]
+)
 def test_the_lock_pins_what_the_requirements_name_with_hashes(requirements: str, lock: str) -> None:
     """A requirement edited without `make lock` would install the old version: make run/test install the lock."""
     wanted, locked = pins(ROOT / requirements), pins(ROOT / lock)

@@ -1,9 +1,19 @@
 """Checksums and formats of Russian identifiers, with the edge cases users actually hit."""
+
 import pytest
 
-from chalicelib.accounts.identifiers import (InvalidIdentifier, classify_identifier, normalize_email,
-                                             normalize_inn, normalize_kpp, normalize_login, normalize_ogrn,
-                                             normalize_phone, normalize_snils, snils_check_digits)
+from chalicelib.accounts.identifiers import (
+    InvalidIdentifier,
+    classify_identifier,
+    normalize_email,
+    normalize_inn,
+    normalize_kpp,
+    normalize_login,
+    normalize_ogrn,
+    normalize_phone,
+    normalize_snils,
+    snils_check_digits,
+)
 
 
 @pytest.mark.parametrize("raw", ["112-233-445 95", "11223344595", " 112 233 445 95 "])
@@ -16,11 +26,14 @@ def test_snils_with_wrong_check_digits_is_refused():
         normalize_snils("112-233-445 96")
 
 
-@pytest.mark.parametrize("first9, expected", [
-    ("112233445", "95"),
-    # Sum 100 and 101 give "00"; sums above 101 are taken mod 101 first.
-    ("000000000", "00"),
-])
+@pytest.mark.parametrize(
+    "first9, expected",
+    [
+        ("112233445", "95"),
+        # Sum 100 and 101 give "00"; sums above 101 are taken mod 101 first.
+        ("000000000", "00"),
+    ],
+)
 def test_snils_check_digits(first9, expected):
     assert snils_check_digits(first9) == expected
 
@@ -52,13 +65,16 @@ def test_inn_with_bad_checksum_or_length():
         normalize_inn("7707083893", 12)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("770701001", "770701001"),
-    (" 7707 01 001 ", "770701001"),
-    # The 5th and 6th characters (reason for registration) may be capital Latin letters since 2013.
-    ("7707AB001", "7707AB001"),
-    ("7707ab001", "7707AB001"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("770701001", "770701001"),
+        (" 7707 01 001 ", "770701001"),
+        # The 5th and 6th characters (reason for registration) may be capital Latin letters since 2013.
+        ("7707AB001", "7707AB001"),
+        ("7707ab001", "7707AB001"),
+    ],
+)
 def test_kpp_in_any_spelling_is_normalised(raw, expected):
     assert normalize_kpp(raw) == expected
 
@@ -76,7 +92,7 @@ def test_ogrn_and_ogrnip():
 
 
 def test_ogrn_errors_name_the_right_number():
-    with pytest.raises(InvalidIdentifier, match="контрольная сумма ОГРН$"):
+    with pytest.raises(InvalidIdentifier, match=r"контрольная сумма ОГРН$"):
         normalize_ogrn("1027700132196", 13)
     with pytest.raises(InvalidIdentifier, match="ОГРНИП начинается с цифры 3"):
         normalize_ogrn("404500116000157", 15)
@@ -113,10 +129,13 @@ def test_bad_logins(login):
         normalize_login(login)
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("Ivanov1", ("login", "ivanov1")),
-    ("Ivan@Mail.ru", ("email", "ivan@mail.ru")),
-    ("8 900 123-45-67", ("phone", "+79001234567")),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("Ivanov1", ("login", "ivanov1")),
+        ("Ivan@Mail.ru", ("email", "ivan@mail.ru")),
+        ("8 900 123-45-67", ("phone", "+79001234567")),
+    ],
+)
 def test_what_the_user_typed_at_sign_in_is_classified(typed, expected):
     assert classify_identifier(typed) == expected

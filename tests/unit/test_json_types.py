@@ -1,7 +1,8 @@
 """A body's JSON types are held to the document: no `false` for a number, no "12" for an integer."""
+
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -15,11 +16,11 @@ class Line(BaseModel):
 
 class Body(BaseModel):
     hours: int = 24
-    note: Optional[str] = None
-    limit: Optional[int] = None
+    note: str | None = None
+    limit: int | None = None
     lines: list[Line] = []
     by_zone: dict[str, int] = {}
-    either: Union[int, Literal["auto"]] = "auto"
+    either: int | Literal["auto"] = "auto"
 
 
 def test_a_boolean_or_a_numeric_string_is_not_an_integer():
@@ -35,9 +36,11 @@ def test_numbers_of_the_right_json_type_pass():
 
 def test_nested_values_are_named_by_their_path_and_map_keys_are_not_echoed():
     data = {"lines": [{"amount": 1.5}, {"amount": "1.5", "paid": "yes"}], "by_zone": {"Иванов": True}}
-    assert wrong_json_types(Body, data) == [("lines.1.amount", "Ожидается число"),
-                                            ("lines.1.paid", "Ожидается да или нет"),
-                                            ("by_zone", "Ожидается целое число")]
+    assert wrong_json_types(Body, data) == [
+        ("lines.1.amount", "Ожидается число"),
+        ("lines.1.paid", "Ожидается да или нет"),
+        ("by_zone", "Ожидается целое число"),
+    ]
 
 
 def test_other_mismatches_are_left_to_the_model():

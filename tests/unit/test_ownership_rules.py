@@ -1,8 +1,9 @@
 """Who proves to be a contract's holder (chalicelib/metering/ownership.py): the rules of
 docs/design-ownership.md, without AWS."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -20,23 +21,48 @@ def account(kind: str, **profile: Any) -> UserItem:
 
 
 def person(**profile: Any) -> UserItem:
-    return account("person", **{"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович",
-                                "snils": SNILS, **profile})
+    return account(
+        "person", **{"last_name": "Иванов", "first_name": "Иван", "middle_name": "Иванович", "snils": SNILS, **profile}
+    )
 
 
-def contract(kind: str = "person", category: Optional[str] = "flat_no_common_meter", holder_name: str = "Иванов Иван Иванович",
-             **identity: Any) -> ContractItem:
-    return ContractItem("CONTRACT#ДЭ-1", "CONTRACT", number="ДЭ-1", holder_name=holder_name, holder_kind=kind,
-                        category=category, updated_at="2026-01-01T00:00:00Z", **identity)
+def contract(
+    kind: str = "person",
+    category: str | None = "flat_no_common_meter",
+    holder_name: str = "Иванов Иван Иванович",
+    **identity: Any,
+) -> ContractItem:
+    return ContractItem(
+        "CONTRACT#ДЭ-1",
+        "CONTRACT",
+        number="ДЭ-1",
+        holder_name=holder_name,
+        holder_kind=kind,
+        category=category,
+        updated_at="2026-01-01T00:00:00Z",
+        **identity,
+    )
 
 
-def meter(last: Optional[dict[str, str]] = None, status: str = "active") -> MeterItem:
-    return MeterItem("METER#m", "METER", meter_id="m", contract_pk="CONTRACT#ДЭ-1", meter_sk="METER#S1", serial="S1",
-                     account="1", digits=5, zones=list(last or {"T1": ""}), status=status,
-                     last_billing_values=last or {}, updated_at="2026-01-01T00:00:00Z")
+def meter(last: dict[str, str] | None = None, status: str = "active") -> MeterItem:
+    return MeterItem(
+        "METER#m",
+        "METER",
+        meter_id="m",
+        contract_pk="CONTRACT#ДЭ-1",
+        meter_sk="METER#S1",
+        serial="S1",
+        account="1",
+        digits=5,
+        zones=list(last or {"T1": ""}),
+        status=status,
+        last_billing_values=last or {},
+        updated_at="2026-01-01T00:00:00Z",
+    )
 
 
 # --- identity --------------------------------------------------------------------------------
+
 
 def test_person_with_the_same_snils_in_any_spelling():
     assert identity_matches(person(), contract(holder_snils=SNILS))
@@ -79,8 +105,9 @@ def test_ip_and_company_accounts_are_not_interchangeable():
 def test_a_company_account_does_not_prove_a_person_contract():
     holder = contract(holder_snils=SNILS)
     assert not identity_matches(account("company", inn=COMPANY_INN, kpp=KPP, snils=SNILS), holder)
-    assert not proves_ownership(account("company", inn=COMPANY_INN, kpp=KPP, snils=SNILS), holder,
-                                meter({"T1": "12345"}), "12345")
+    assert not proves_ownership(
+        account("company", inn=COMPANY_INN, kpp=KPP, snils=SNILS), holder, meter({"T1": "12345"}), "12345"
+    )
 
 
 def test_old_format_contract_never_matches():
@@ -91,19 +118,23 @@ def test_old_format_contract_never_matches():
 
 # --- surname and the last billed reading ---------------------------------------------------------
 
+
 def test_surname_and_billed_reading_prove_a_person_contract_without_snils():
     assert proves_ownership(person(snils=None), contract(), meter({"T1": "12345"}), "12345")
     assert proves_ownership(person(snils=None), contract(), meter({"T1": "12345"}), "012345")  # leading zeros
 
 
-@pytest.mark.parametrize("surname,holder", [
-    ("ИВАНОВ", "Иванов Иван Иванович"),
-    ("  Иванов ", "Иванов  Иван Иванович"),
-    ("Королёв", "Королев Сергей Павлович"),
-    ("Королев", "КОРОЛЁВ Сергей Павлович"),
-    ("Римская-Корсакова", "Римская - Корсакова Анна Петровна"),
-    ("Римская – Корсакова", "Римская-Корсакова Анна Петровна"),
-])
+@pytest.mark.parametrize(
+    "surname,holder",
+    [
+        ("ИВАНОВ", "Иванов Иван Иванович"),
+        ("  Иванов ", "Иванов  Иван Иванович"),
+        ("Королёв", "Королев Сергей Павлович"),
+        ("Королев", "КОРОЛЁВ Сергей Павлович"),
+        ("Римская-Корсакова", "Римская - Корсакова Анна Петровна"),
+        ("Римская – Корсакова", "Римская-Корсакова Анна Петровна"),
+    ],
+)
 def test_surname_ignores_case_yo_spaces_and_hyphen_spacing(surname, holder):
     assert proves_ownership(person(last_name=surname), contract(holder_name=holder), meter({"T1": "500"}), "500")
 
@@ -137,8 +168,9 @@ def test_reading_path_is_only_for_person_contracts_without_snils():
     # An ИП named like a person, with the right reading: not a person's contract, not a person's account.
     ip = contract("entrepreneur", "entrepreneur", "Иванов Иван Иванович", holder_inn=IP_INN)
     assert not proves_ownership(person(), ip, meter({"T1": "1"}), "1")
-    assert not proves_ownership(account("entrepreneur", inn="500100732260", last_name="Иванов"), contract(),
-                                meter({"T1": "1"}), "1")
+    assert not proves_ownership(
+        account("entrepreneur", inn="500100732260", last_name="Иванов"), contract(), meter({"T1": "1"}), "1"
+    )
 
 
 def test_an_organisation_needs_its_identifiers_and_the_billed_reading():

@@ -1,18 +1,32 @@
 """Reading entry rules: periods, the 25th–last-day window, exchange locks, digit capacity, rollover."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.readings.rules import (DEFAULT_LOCK_WINDOWS, FIRST_READING_NOTE, ROLLOVER_QUESTION,
-                                       InvalidPeriod, InvalidReadingSettings, Period, Problem,
-                                       ReadingRejected, ReadingWindowPolicy, SubmissionNotAllowed,
-                                       assert_submittable, evaluate, parse_lock_windows, parse_submitters,
-                                       parse_timezone, submitters_rule)
+from chalicelib.readings.rules import (
+    DEFAULT_LOCK_WINDOWS,
+    FIRST_READING_NOTE,
+    ROLLOVER_QUESTION,
+    InvalidPeriod,
+    InvalidReadingSettings,
+    Period,
+    Problem,
+    ReadingRejected,
+    ReadingWindowPolicy,
+    SubmissionNotAllowed,
+    assert_submittable,
+    evaluate,
+    parse_lock_windows,
+    parse_submitters,
+    parse_timezone,
+    submitters_rule,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
-UTC = timezone.utc
+UTC = UTC
 POLICY = ReadingWindowPolicy(MSK)
 
 
@@ -25,6 +39,7 @@ def utc(*args: int) -> datetime:
 
 
 # --- Periods -------------------------------------------------------------------------------------------
+
 
 def test_period_key_round_trips_and_is_zero_padded():
     assert Period(2026, 3).key == "2026-03"
@@ -45,14 +60,17 @@ def test_previous_and_next_cross_the_year_boundary():
     assert Period(2026, 6).next() == Period(2026, 7)
 
 
-@pytest.mark.parametrize("period, last", [
-    (Period(2028, 2), date(2028, 2, 29)),   # leap year
-    (Period(2027, 2), date(2027, 2, 28)),
-    (Period(2100, 2), date(2100, 2, 28)),   # century, not divisible by 400
-    (Period(2000, 2), date(2000, 2, 29)),
-    (Period(2026, 11), date(2026, 11, 30)),
-    (Period(2026, 12), date(2026, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "period, last",
+    [
+        (Period(2028, 2), date(2028, 2, 29)),  # leap year
+        (Period(2027, 2), date(2027, 2, 28)),
+        (Period(2100, 2), date(2100, 2, 28)),  # century, not divisible by 400
+        (Period(2000, 2), date(2000, 2, 29)),
+        (Period(2026, 11), date(2026, 11, 30)),
+        (Period(2026, 12), date(2026, 12, 31)),
+    ],
+)
 def test_last_day_follows_the_calendar(period, last):
     assert period.last_day == last
     assert period.first_day == date(period.year, period.month, 1)
@@ -69,19 +87,23 @@ def test_periods_order_in_time():
 
 # --- Entry window --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("moment, is_open", [
-    (msk(2026, 11, 24, 23, 59, 59, 999999), False),
-    (msk(2026, 11, 25, 0, 0, 0), True),
-    (msk(2026, 11, 30, 23, 59, 59, 999999), True),    # 30-day month: last day, last instant
-    (msk(2026, 12, 1, 0, 0, 0), False),
-    (msk(2026, 12, 31, 23, 59, 59), True),            # 31-day month
-    (msk(2027, 1, 1, 0, 0, 0), False),
-    (msk(2028, 2, 29, 23, 59, 59), True),             # leap February ends on the 29th
-    (msk(2028, 3, 1, 0, 0, 0), False),
-    (msk(2027, 2, 28, 23, 59, 59), True),             # ordinary February ends on the 28th
-    (msk(2027, 3, 1, 0, 0, 0), False),
-    (msk(2026, 11, 10, 12, 0), False),
-])
+
+@pytest.mark.parametrize(
+    "moment, is_open",
+    [
+        (msk(2026, 11, 24, 23, 59, 59, 999999), False),
+        (msk(2026, 11, 25, 0, 0, 0), True),
+        (msk(2026, 11, 30, 23, 59, 59, 999999), True),  # 30-day month: last day, last instant
+        (msk(2026, 12, 1, 0, 0, 0), False),
+        (msk(2026, 12, 31, 23, 59, 59), True),  # 31-day month
+        (msk(2027, 1, 1, 0, 0, 0), False),
+        (msk(2028, 2, 29, 23, 59, 59), True),  # leap February ends on the 29th
+        (msk(2028, 3, 1, 0, 0, 0), False),
+        (msk(2027, 2, 28, 23, 59, 59), True),  # ordinary February ends on the 28th
+        (msk(2027, 3, 1, 0, 0, 0), False),
+        (msk(2026, 11, 10, 12, 0), False),
+    ],
+)
 def test_window_is_open_from_the_25th_to_the_last_day_of_the_month(moment, is_open):
     assert POLICY.status(moment).open is is_open
 
@@ -92,12 +114,15 @@ def test_leap_february_28th_is_not_the_last_day():
     assert status.closes_at == msk(2028, 3, 1)
 
 
-@pytest.mark.parametrize("instant, is_open, period", [
-    (utc(2026, 11, 24, 21, 0, 0), True, Period(2026, 11)),       # 25th 00:00 in Moscow
-    (utc(2026, 11, 24, 20, 59, 59), False, Period(2026, 11)),    # still the 24th in Moscow
-    (utc(2026, 11, 30, 20, 59, 59), True, Period(2026, 11)),
-    (utc(2026, 11, 30, 21, 0, 0), False, Period(2026, 12)),      # 1 December already in Moscow
-])
+@pytest.mark.parametrize(
+    "instant, is_open, period",
+    [
+        (utc(2026, 11, 24, 21, 0, 0), True, Period(2026, 11)),  # 25th 00:00 in Moscow
+        (utc(2026, 11, 24, 20, 59, 59), False, Period(2026, 11)),  # still the 24th in Moscow
+        (utc(2026, 11, 30, 20, 59, 59), True, Period(2026, 11)),
+        (utc(2026, 11, 30, 21, 0, 0), False, Period(2026, 12)),  # 1 December already in Moscow
+    ],
+)
 def test_utc_instant_is_judged_on_the_company_local_day(instant, is_open, period):
     status = POLICY.status(instant)
     assert (status.open, status.period) == (is_open, period)
@@ -106,7 +131,7 @@ def test_utc_instant_is_judged_on_the_company_local_day(instant, is_open, period
 def test_open_window_reports_its_bounds_days_left_and_message():
     status = POLICY.status(utc(2026, 11, 24, 21, 0))
     assert status.opens_at == utc(2026, 11, 24, 21, 0)
-    assert status.closes_at == utc(2026, 11, 30, 21, 0)     # the 1st, 00:00 Moscow: the period closes
+    assert status.closes_at == utc(2026, 11, 30, 21, 0)  # the 1st, 00:00 Moscow: the period closes
     assert status.days_left == 6
     assert status.accepts_entry and not status.locked and status.unlocks_at is None
     assert status.message_ru == "Приём показаний открыт до 30 ноября 23:59. Осталось 6 дней."
@@ -125,31 +150,38 @@ def test_closed_window_points_to_the_next_opening_in_the_current_period():
     assert status.opens_at == msk(2026, 12, 25)
     assert status.closes_at == msk(2027, 1, 1)
     assert status.days_left == 0
-    assert status.message_ru == ("Приём показаний с 25 по последнее число месяца. "
-                                 "Следующий приём откроется 25 декабря в 00:00.")
+    assert status.message_ru == (
+        "Приём показаний с 25 по последнее число месяца. Следующий приём откроется 25 декабря в 00:00."
+    )
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (msk(2026, 11, 1, 9, 0), "Осталось 30 дней."),
-    (msk(2026, 11, 10, 9, 0), "Остался 21 день."),
-    (msk(2026, 11, 20, 9, 0), "Осталось 11 дней."),
-    (msk(2026, 12, 20, 9, 0), "Осталось 12 дней."),
-    (msk(2026, 11, 28, 9, 0), "Осталось 3 дня."),
-    (msk(2026, 11, 29, 9, 0), "Осталось 2 дня."),
-    (msk(2026, 12, 1, 9, 0), "Остался 31 день."),
-])
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (msk(2026, 11, 1, 9, 0), "Осталось 30 дней."),
+        (msk(2026, 11, 10, 9, 0), "Остался 21 день."),
+        (msk(2026, 11, 20, 9, 0), "Осталось 11 дней."),
+        (msk(2026, 12, 20, 9, 0), "Осталось 12 дней."),
+        (msk(2026, 11, 28, 9, 0), "Осталось 3 дня."),
+        (msk(2026, 11, 29, 9, 0), "Осталось 2 дня."),
+        (msk(2026, 12, 1, 9, 0), "Остался 31 день."),
+    ],
+)
 def test_days_left_agree_with_the_russian_numeral(moment, expected):
     whole_month = ReadingWindowPolicy(MSK, window_start_day=1)
     assert whole_month.status(moment).message_ru.endswith(expected)
 
 
-@pytest.mark.parametrize("start_day, period, opens", [
-    (30, Period(2027, 2), date(2027, 2, 28)),
-    (30, Period(2028, 2), date(2028, 2, 29)),
-    (31, Period(2026, 4), date(2026, 4, 30)),
-    (31, Period(2026, 5), date(2026, 5, 31)),
-    (1, Period(2026, 5), date(2026, 5, 1)),
-])
+@pytest.mark.parametrize(
+    "start_day, period, opens",
+    [
+        (30, Period(2027, 2), date(2027, 2, 28)),
+        (30, Period(2028, 2), date(2028, 2, 29)),
+        (31, Period(2026, 4), date(2026, 4, 30)),
+        (31, Period(2026, 5), date(2026, 5, 31)),
+        (1, Period(2026, 5), date(2026, 5, 1)),
+    ],
+)
 def test_start_day_beyond_a_short_month_is_clamped_to_its_last_day(start_day, period, opens):
     opens_at, closes_at = ReadingWindowPolicy(MSK, window_start_day=start_day).window_of(period)
     assert opens_at == datetime(opens.year, opens.month, opens.day, tzinfo=MSK)
@@ -177,16 +209,20 @@ def test_window_start_day_must_be_a_day_of_month(day):
 
 # --- Exchange lock windows -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("hms, locked", [
-    ((0, 54, 59), False),
-    ((0, 55, 0), True),
-    ((1, 24, 59), True),
-    ((1, 25, 0), False),
-    ((12, 54, 59), False),
-    ((12, 55, 0), True),
-    ((13, 24, 59), True),
-    ((13, 25, 0), False),
-])
+
+@pytest.mark.parametrize(
+    "hms, locked",
+    [
+        ((0, 54, 59), False),
+        ((0, 55, 0), True),
+        ((1, 24, 59), True),
+        ((1, 25, 0), False),
+        ((12, 54, 59), False),
+        ((12, 55, 0), True),
+        ((13, 24, 59), True),
+        ((13, 25, 0), False),
+    ],
+)
 def test_lock_windows_are_half_open(hms, locked):
     status = POLICY.status(msk(2026, 11, 26, *hms))
     assert status.open
@@ -195,12 +231,14 @@ def test_lock_windows_are_half_open(hms, locked):
 
 
 def test_locked_entry_says_when_it_unlocks_and_that_typed_values_are_kept():
-    status = POLICY.status(utc(2026, 11, 26, 9, 55))     # 12:55 Moscow
+    status = POLICY.status(utc(2026, 11, 26, 9, 55))  # 12:55 Moscow
     assert status.locked and status.open and not status.accepts_entry
     assert status.unlocks_at == msk(2026, 11, 26, 13, 25)
-    assert status.message_ru == ("Идёт обмен данными с биллинговой системой. "
-                                 "Ввод показаний будет доступен в 13:25. "
-                                 "Введённые значения сохранены на странице.")
+    assert status.message_ru == (
+        "Идёт обмен данными с биллинговой системой. "
+        "Ввод показаний будет доступен в 13:25. "
+        "Введённые значения сохранены на странице."
+    )
 
 
 def test_lock_on_the_first_night_of_the_window():
@@ -219,8 +257,8 @@ def test_outside_the_window_a_lock_is_reported_but_the_message_is_about_the_clos
 
 def test_lock_windows_follow_the_local_wall_clock_across_daylight_saving():
     berlin = ReadingWindowPolicy(ZoneInfo("Europe/Berlin"))
-    assert berlin.status(utc(2026, 1, 26, 23, 55)).locked      # 00:55 CET (+01)
-    assert berlin.status(utc(2026, 7, 25, 22, 55)).locked      # 00:55 CEST (+02)
+    assert berlin.status(utc(2026, 1, 26, 23, 55)).locked  # 00:55 CET (+01)
+    assert berlin.status(utc(2026, 7, 25, 22, 55)).locked  # 00:55 CEST (+02)
     assert not berlin.status(utc(2026, 7, 25, 23, 55)).locked  # 01:55 CEST
 
 
@@ -233,10 +271,10 @@ def test_policy_from_company_settings():
     document["time_zone"] = "Asia/Yekaterinburg"
     document["readings"].update(window_start_day=20, lock_windows=[{"start": "02:00", "end": "02:30"}])
     policy = policy_of(CompanySettings.model_validate(document))
-    assert policy.status(utc(2026, 11, 19, 19, 0)).open               # 20th 00:00 at +05
+    assert policy.status(utc(2026, 11, 19, 19, 0)).open  # 20th 00:00 at +05
     assert not policy.status(utc(2026, 11, 19, 18, 59, 59)).open
-    assert policy.status(utc(2026, 11, 20, 21, 0)).locked            # 21st 02:00 local
-    assert not policy.status(utc(2026, 11, 20, 19, 55)).locked       # 00:55 is not a lock time here
+    assert policy.status(utc(2026, 11, 20, 21, 0)).locked  # 21st 02:00 local
+    assert not policy.status(utc(2026, 11, 20, 19, 55)).locked  # 00:55 is not a lock time here
 
 
 def test_default_lock_windows_are_the_seed_exchange_times():
@@ -254,17 +292,20 @@ def test_empty_lock_windows_setting_means_no_locks():
     assert policy.status(msk(2026, 11, 26, 0, 55)).accepts_entry
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("0055-0125", "нужно ЧЧ:ММ-ЧЧ:ММ"),
-    ("00:55", "нужно ЧЧ:ММ-ЧЧ:ММ"),
-    ("24:00-24:30", "такого времени суток нет"),
-    ("00:60-01:10", "такого времени суток нет"),
-    ("13:25-12:55", "заканчиваться позже, чем начинается"),
-    ("23:50-00:10", "заканчиваться позже, чем начинается"),
-    ("01:00-01:00", "заканчиваться позже, чем начинается"),
-    ("00:55-01:25,01:00-02:00", "пересекаются"),
-    ("00:55-01:25,01:25-01:40", "примыкают"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("0055-0125", "нужно ЧЧ:ММ-ЧЧ:ММ"),
+        ("00:55", "нужно ЧЧ:ММ-ЧЧ:ММ"),
+        ("24:00-24:30", "такого времени суток нет"),
+        ("00:60-01:10", "такого времени суток нет"),
+        ("13:25-12:55", "заканчиваться позже, чем начинается"),
+        ("23:50-00:10", "заканчиваться позже, чем начинается"),
+        ("01:00-01:00", "заканчиваться позже, чем начинается"),
+        ("00:55-01:25,01:00-02:00", "пересекаются"),
+        ("00:55-01:25,01:25-01:40", "примыкают"),
+    ],
+)
 def test_bad_lock_window_setting_is_refused_with_a_clear_reason(spec, message):
     with pytest.raises(InvalidReadingSettings, match=message):
         parse_lock_windows(spec)
@@ -278,9 +319,16 @@ def test_unknown_time_zone_is_refused(name):
 
 # --- Reading values ------------------------------------------------------------------------------------
 
+
 def one_zone(value, previous, *, digits=5, coefficient="1", confirmed=False):
-    return evaluate({"T1": value}, {"T1": None if previous is None else Decimal(previous)}, digits, ["T1"],
-                    Decimal(coefficient), confirmed)
+    return evaluate(
+        {"T1": value},
+        {"T1": None if previous is None else Decimal(previous)},
+        digits,
+        ["T1"],
+        Decimal(coefficient),
+        confirmed,
+    )
 
 
 def rejection(check, *args, **kwargs) -> ReadingRejected:
@@ -292,7 +340,12 @@ def rejection(check, *args, **kwargs) -> ReadingRejected:
 def test_seed_rollover_example_99958_to_00123_on_five_digits_is_165():
     zone = one_zone("00123", "99958", confirmed=True).zone("T1")
     assert (zone.value, zone.previous, zone.difference, zone.consumption, zone.rollover) == (
-        Decimal(123), Decimal(99958), Decimal(165), Decimal(165), True)
+        Decimal(123),
+        Decimal(99958),
+        Decimal(165),
+        Decimal(165),
+        True,
+    )
 
 
 def test_rollover_consumption_is_multiplied_by_the_coefficient():
@@ -314,24 +367,39 @@ def test_unconfirmed_rollover_asks_the_question_on_the_zone():
 
 
 def test_multi_zone_meter_with_one_zone_rolling_over():
-    result = evaluate({"T1": "12400", "T2": "00010"}, {"T1": Decimal(12345), "T2": Decimal(99990)}, 5,
-                      ["T1", "T2"], Decimal(2), {"T2": True})
+    result = evaluate(
+        {"T1": "12400", "T2": "00010"},
+        {"T1": Decimal(12345), "T2": Decimal(99990)},
+        5,
+        ["T1", "T2"],
+        Decimal(2),
+        {"T2": True},
+    )
     assert [(z.zone, z.difference, z.consumption, z.rollover) for z in result.zones] == [
-        ("T1", Decimal(55), Decimal(110), False), ("T2", Decimal(20), Decimal(40), True)]
+        ("T1", Decimal(55), Decimal(110), False),
+        ("T2", Decimal(20), Decimal(40), True),
+    ]
     assert (result.total_difference, result.total_consumption) == (Decimal(75), Decimal(150))
 
 
 def test_per_zone_confirmation_asks_only_for_the_unconfirmed_zone():
-    error = rejection(evaluate, {"T1": "00005", "T2": "00010", "T3": "500"},
-                      {"T1": Decimal(99999), "T2": Decimal(99990), "T3": Decimal(400)}, 5,
-                      ["T1", "T2", "T3"], Decimal(1), {"T1": True})
+    error = rejection(
+        evaluate,
+        {"T1": "00005", "T2": "00010", "T3": "500"},
+        {"T1": Decimal(99999), "T2": Decimal(99990), "T3": Decimal(400)},
+        5,
+        ["T1", "T2", "T3"],
+        Decimal(1),
+        {"T1": True},
+    )
     assert error.errors == [Problem("values.T2", ROLLOVER_QUESTION)]
     assert error.needs_rollover_confirmation == ["T2"]
 
 
 def test_a_question_next_to_a_real_error_is_not_only_a_confirmation():
-    error = rejection(evaluate, {"T1": "00010", "T2": "abc"}, {"T1": Decimal(99990), "T2": Decimal(1)}, 5,
-                      ["T1", "T2"], Decimal(1))
+    error = rejection(
+        evaluate, {"T1": "00010", "T2": "abc"}, {"T1": Decimal(99990), "T2": Decimal(1)}, 5, ["T1", "T2"], Decimal(1)
+    )
     assert [p.path for p in error.errors] == ["values.T1", "values.T2"]
     assert error.needs_rollover_confirmation == ["T1"]
     assert not error.only_needs_confirmation
@@ -353,7 +421,7 @@ def test_rollover_of_exactly_half_the_range_is_still_plausible():
 
 
 def test_previous_value_the_meter_cannot_show_never_explains_a_rollover():
-    error = rejection(one_zone, "00100", "123456", confirmed=True)   # 6-digit previous on a 5-digit meter
+    error = rejection(one_zone, "00100", "123456", confirmed=True)  # 6-digit previous on a 5-digit meter
     assert error.errors[0].message.startswith("Показание меньше предыдущего")
 
 
@@ -387,29 +455,30 @@ def test_arithmetic_is_exact_decimal():
     assert all(isinstance(v, Decimal) for v in (zone.value, zone.difference, zone.consumption))
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("74 525", Decimal(74525)),
-    ("\u00a012\u202f345,5 ", Decimal("12345.5")),
-    ("123,45", Decimal("123.45")),
-    ("123.4", Decimal("123.4")),
-    ("000123", Decimal(123)),        # leading zeros as the display shows them are not extra digits
-    ("99999.99", Decimal("99999.99")),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("74 525", Decimal(74525)),
+        ("\u00a012\u202f345,5 ", Decimal("12345.5")),
+        ("123,45", Decimal("123.45")),
+        ("123.4", Decimal("123.4")),
+        ("000123", Decimal(123)),  # leading zeros as the display shows them are not extra digits
+        ("99999.99", Decimal("99999.99")),
+    ],
+)
 def test_values_are_read_the_way_people_type_them(raw, expected):
     assert one_zone(raw, None).zone("T1").value == expected
 
 
 def test_more_digits_than_the_meter_has_is_refused():
     error = rejection(one_zone, "100000", "99958")
-    assert error.errors == [
-        Problem("values.T1", "Показание содержит больше цифр, чем разрядность счётчика (5)")]
+    assert error.errors == [Problem("values.T1", "Показание содержит больше цифр, чем разрядность счётчика (5)")]
     assert error.needs_rollover_confirmation == []
 
 
 @pytest.mark.parametrize("raw", ["-5", "−5", "-0,5"])
 def test_negative_value_is_refused(raw):
-    assert rejection(one_zone, raw, None).errors == [
-        Problem("values.T1", "Показание не может быть отрицательным")]
+    assert rejection(one_zone, raw, None).errors == [Problem("values.T1", "Показание не может быть отрицательным")]
 
 
 @pytest.mark.parametrize("raw", ["12a45", "1e5", "NaN", "Infinity", "12.3.4", ".5", "5.", "+5", "0x10"])
@@ -422,7 +491,8 @@ def test_non_numeric_value_is_refused_without_echoing_it(raw):
 
 def test_more_than_two_decimals_is_refused():
     assert rejection(one_zone, "123.456", None).errors == [
-        Problem("values.T1", "После запятой допускается не больше 2 знаков")]
+        Problem("values.T1", "После запятой допускается не больше 2 знаков")
+    ]
 
 
 @pytest.mark.parametrize("values", [{"T1": "1"}, {"T1": "1", "T2": "  "}])
@@ -437,14 +507,20 @@ def test_zone_the_meter_does_not_have_is_refused():
 
 
 def test_all_problems_of_all_zones_come_back_together():
-    error = rejection(evaluate, {"T1": "-1", "T2": "1000000", "T9": "1"}, {}, 5, ["T1", "T2", "T3"],
-                      Decimal(1))
+    error = rejection(evaluate, {"T1": "-1", "T2": "1000000", "T9": "1"}, {}, 5, ["T1", "T2", "T3"], Decimal(1))
     assert [p.path for p in error.errors] == ["values.T1", "values.T2", "values.T3", "values.T9"]
 
 
-@pytest.mark.parametrize("digits, zones, coefficient", [
-    (0, ["T1"], "1"), (5, [], "1"), (5, ["T1", "T1"], "1"), (5, ["T1"], "0"), (5, ["T1"], "-1"),
-])
+@pytest.mark.parametrize(
+    "digits, zones, coefficient",
+    [
+        (0, ["T1"], "1"),
+        (5, [], "1"),
+        (5, ["T1", "T1"], "1"),
+        (5, ["T1"], "0"),
+        (5, ["T1"], "-1"),
+    ],
+)
 def test_inconsistent_meter_data_is_a_programming_error(digits, zones, coefficient):
     with pytest.raises(ValueError, match="meter data"):
         evaluate({"T1": "1"}, {}, digits, zones, Decimal(coefficient))
@@ -461,10 +537,13 @@ def test_active_meter_of_an_admitted_category_is_submittable():
     assert assert_submittable("active", "entrepreneur", NO_COMPANIES) is None
 
 
-@pytest.mark.parametrize("status, code, reason", [
-    ("decommissioned", "decommissioned", "Счётчик выведен из эксплуатации: показания не принимаются"),
-    ("aiis", "aiis", "Показания этого счётчика передаются автоматически (АИИС КУЭ)"),
-])
+@pytest.mark.parametrize(
+    "status, code, reason",
+    [
+        ("decommissioned", "decommissioned", "Счётчик выведен из эксплуатации: показания не принимаются"),
+        ("aiis", "aiis", "Показания этого счётчика передаются автоматически (АИИС КУЭ)"),
+    ],
+)
 def test_decommissioned_and_aiis_meters_take_no_manual_readings(status, code, reason):
     with pytest.raises(SubmissionNotAllowed) as caught:
         assert_submittable(status, "private_house", EVERYBODY)
@@ -481,8 +560,10 @@ def test_a_category_the_company_excludes_is_refused_with_the_rule():
     with pytest.raises(SubmissionNotAllowed) as caught:
         assert_submittable("active", "company", NO_COMPANIES)
     assert caught.value.code == "category_not_allowed"
-    assert caught.value.reason == ("Показания через личный кабинет принимаются только от индивидуальных "
-                                   "предпринимателей и физических лиц. Потребитель по этому договору к ним не относится")
+    assert caught.value.reason == (
+        "Показания через личный кабинет принимаются только от индивидуальных "
+        "предпринимателей и физических лиц. Потребитель по этому договору к ним не относится"
+    )
 
 
 def test_seed_rule_flats_with_a_common_meter_excluded():
@@ -495,7 +576,8 @@ def test_seed_rule_flats_with_a_common_meter_excluded():
     assert caught.value.reason.startswith(
         "Показания через личный кабинет принимаются только от юридических лиц, садоводческих, гаражных и "
         "погребных кооперативов, ТСЖ, физических лиц в многоквартирных домах без общедомового прибора учёта и "
-        "физических лиц в частных домах.")
+        "физических лиц в частных домах."
+    )
 
 
 def test_unknown_category_of_an_old_drop_submits_only_when_every_category_may():
@@ -512,15 +594,24 @@ def test_nobody_admitted_means_no_manual_entry_at_all():
     assert caught.value.reason == "Приём показаний через личный кабинет не ведётся"
 
 
-@pytest.mark.parametrize("allowed, rule", [
-    ("person,entrepreneur,company", None),
-    ("company", "Показания через личный кабинет принимаются только от юридических лиц и садоводческих, "
-                "гаражных и погребных кооперативов, ТСЖ"),
-    ("company,entrepreneur", "Показания через личный кабинет принимаются только от юридических лиц, "
-                             "садоводческих, гаражных и погребных кооперативов, ТСЖ и индивидуальных предпринимателей"),
-    ("private_house", "Показания через личный кабинет принимаются только от физических лиц в частных домах"),
-    ("", "Приём показаний через личный кабинет не ведётся"),
-])
+@pytest.mark.parametrize(
+    "allowed, rule",
+    [
+        ("person,entrepreneur,company", None),
+        (
+            "company",
+            "Показания через личный кабинет принимаются только от юридических лиц и садоводческих, "
+            "гаражных и погребных кооперативов, ТСЖ",
+        ),
+        (
+            "company,entrepreneur",
+            "Показания через личный кабинет принимаются только от юридических лиц, "
+            "садоводческих, гаражных и погребных кооперативов, ТСЖ и индивидуальных предпринимателей",
+        ),
+        ("private_house", "Показания через личный кабинет принимаются только от физических лиц в частных домах"),
+        ("", "Приём показаний через личный кабинет не ведётся"),
+    ],
+)
 def test_the_rule_as_the_entry_form_states_it(allowed, rule):
     assert submitters_rule(parse_submitters(allowed)) == rule
 
@@ -530,7 +621,8 @@ def test_old_setting_values_stand_for_their_categories():
     assert parse_submitters(" company , entrepreneur ") == frozenset({"company", "cooperative", "entrepreneur"})
     assert parse_submitters("person,entrepreneur,company") == EVERYBODY
     assert parse_submitters("person,cooperative") == frozenset(
-        {"flat_common_meter", "flat_no_common_meter", "private_house", "cooperative"})
+        {"flat_common_meter", "flat_no_common_meter", "private_house", "cooperative"}
+    )
 
 
 def test_default_setting_admits_every_category():

@@ -1,13 +1,23 @@
 """When reading-window and verification notices are due, on the company's wall clock."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from chalicelib.readings.rules import ReadingWindowPolicy
-from chalicelib.reminders.rules import (SHARDS, VERIFICATION_PASSED, VERIFICATION_SOON, WINDOW_CLOSING, WINDOW_OPEN,
-                                        next_check_on, shard_of, verification_keys, verification_stage,
-                                        window_notice_due)
+from chalicelib.reminders.rules import (
+    SHARDS,
+    VERIFICATION_PASSED,
+    VERIFICATION_SOON,
+    WINDOW_CLOSING,
+    WINDOW_OPEN,
+    next_check_on,
+    shard_of,
+    verification_keys,
+    verification_stage,
+    window_notice_due,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 NSK = ZoneInfo("Asia/Novosibirsk")
@@ -18,19 +28,22 @@ def due(policy: ReadingWindowPolicy, *moment: int, zone: ZoneInfo = MSK):
     return (notice.kind, notice.period.key) if notice else None
 
 
-@pytest.mark.parametrize("moment,expected", [
-    ((2026, 11, 24, 23, 59), None),                     # the day before the window
-    ((2026, 11, 25, 0, 0), None),                       # the window is open, but it is midnight
-    ((2026, 11, 25, 8, 59), None),
-    ((2026, 11, 25, 9, 0), (WINDOW_OPEN, "2026-11")),
-    ((2026, 11, 28, 23, 0), (WINDOW_OPEN, "2026-11")),
-    ((2026, 11, 29, 8, 59), (WINDOW_OPEN, "2026-11")),
-    ((2026, 11, 29, 9, 0), (WINDOW_CLOSING, "2026-11")),  # two days left: the 29th and the 30th
-    ((2026, 11, 30, 23, 59), (WINDOW_CLOSING, "2026-11")),
-    ((2026, 12, 1, 10, 0), None),                       # closed
-    ((2027, 2, 27, 10, 0), (WINDOW_CLOSING, "2027-02")),  # February: the 27th and 28th are the last two
-    ((2027, 2, 26, 10, 0), (WINDOW_OPEN, "2027-02")),
-])
+@pytest.mark.parametrize(
+    "moment,expected",
+    [
+        ((2026, 11, 24, 23, 59), None),  # the day before the window
+        ((2026, 11, 25, 0, 0), None),  # the window is open, but it is midnight
+        ((2026, 11, 25, 8, 59), None),
+        ((2026, 11, 25, 9, 0), (WINDOW_OPEN, "2026-11")),
+        ((2026, 11, 28, 23, 0), (WINDOW_OPEN, "2026-11")),
+        ((2026, 11, 29, 8, 59), (WINDOW_OPEN, "2026-11")),
+        ((2026, 11, 29, 9, 0), (WINDOW_CLOSING, "2026-11")),  # two days left: the 29th and the 30th
+        ((2026, 11, 30, 23, 59), (WINDOW_CLOSING, "2026-11")),
+        ((2026, 12, 1, 10, 0), None),  # closed
+        ((2027, 2, 27, 10, 0), (WINDOW_CLOSING, "2027-02")),  # February: the 27th and 28th are the last two
+        ((2027, 2, 26, 10, 0), (WINDOW_OPEN, "2027-02")),
+    ],
+)
 def test_window_notices_follow_the_window_and_a_decent_hour(moment, expected):
     assert due(ReadingWindowPolicy(MSK), *moment) == expected
 
@@ -46,7 +59,7 @@ def test_the_time_zone_is_the_companys_and_a_late_start_day_sends_only_the_remin
 
 def test_verification_stages_once_each():
     nv = date(2027, 3, 1)
-    assert verification_stage(nv, date(2026, 12, 30), None) is None            # 61 days before
+    assert verification_stage(nv, date(2026, 12, 30), None) is None  # 61 days before
     assert verification_stage(nv, date(2026, 12, 31), None) == VERIFICATION_SOON  # 60 days before
     assert verification_stage(nv, date(2027, 2, 1), VERIFICATION_SOON) is None
     assert verification_stage(nv, date(2027, 3, 1), VERIFICATION_SOON) is None  # the day itself is still valid

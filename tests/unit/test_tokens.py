@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from chalicelib.core import clock
 @pytest.fixture(autouse=True)
 def fixed_key(monkeypatch):
     monkeypatch.setattr(tokens, "derived_key", lambda purpose: b"k" * 32)
-    start = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     current = {"now": start}
     clock.set_clock(lambda: current["now"])
     yield current

@@ -1,4 +1,5 @@
 """Bad input becomes Russian messages per field that never repeat what was typed."""
+
 import pytest
 from pydantic import ValidationError
 
@@ -13,11 +14,22 @@ def errors_of(model, data):
 
 
 def test_registration_errors_are_reported_per_field_without_the_union_branch_in_paths():
-    errors = errors_of(RegisterRequest, {
-        "kind": "person", "login": "1bad", "password": "short", "email": "not-an-email", "phone": "123",
-        "address": {"postcode": "39", "locality": "", "street": "ул. Ленина", "house": "1"},
-        "consent": {"accepted": False, "version": "2024-01"}, "pow": {"challenge": "x", "nonce": "1"},
-        "last_name": "Иванов", "first_name": "Иван", "snils": "112-233-445 96"})
+    errors = errors_of(
+        RegisterRequest,
+        {
+            "kind": "person",
+            "login": "1bad",
+            "password": "short",
+            "email": "not-an-email",
+            "phone": "123",
+            "address": {"postcode": "39", "locality": "", "street": "ул. Ленина", "house": "1"},
+            "consent": {"accepted": False, "version": "2024-01"},
+            "pow": {"challenge": "x", "nonce": "1"},
+            "last_name": "Иванов",
+            "first_name": "Иван",
+            "snils": "112-233-445 96",
+        },
+    )
     assert errors["snils"] == "Неверная контрольная сумма СНИЛС"
     assert errors["login"].startswith("Логин:")
     assert errors["email"] == "Неверный адрес электронной почты"
@@ -45,5 +57,9 @@ def test_login_and_snils_cannot_be_edited_in_the_profile():
 
 def test_wrong_types_get_russian_messages():
     errors = errors_of(LoginRequest, {"identifier": 5, "password": None, "remember": "maybe", "extra": 1})
-    assert errors == {"identifier": "Ожидается строка", "password": "Ожидается строка",
-                      "remember": "Ожидается да или нет", "body": "В запросе есть поля, которые не предусмотрены"}
+    assert errors == {
+        "identifier": "Ожидается строка",
+        "password": "Ожидается строка",
+        "remember": "Ожидается да или нет",
+        "body": "В запросе есть поля, которые не предусмотрены",
+    }

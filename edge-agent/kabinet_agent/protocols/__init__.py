@@ -1,8 +1,7 @@
 """Meter protocol drivers. `driver_for(name)` gives the MeterDriver class for a protocol
 name as it appears in the agent configuration."""
-from __future__ import annotations
 
-from typing import Dict, Type
+from __future__ import annotations
 
 from .base import AccessDenied, MeterDriver, MeterTimeout, NotSupported, ProtocolError, Transport
 from .dlms import DlmsDriver
@@ -10,7 +9,7 @@ from .energomera import EnergomeraDriver
 from .iec62056_21 import Iec62056Driver
 from .mercury230 import Mercury230Driver
 
-DRIVERS: Dict[str, Type[MeterDriver]] = {
+DRIVERS: dict[str, type[MeterDriver]] = {
     "iec62056-21": Iec62056Driver,
     "dlms": DlmsDriver,
     "mercury230": Mercury230Driver,
@@ -18,7 +17,7 @@ DRIVERS: Dict[str, Type[MeterDriver]] = {
 }
 
 
-def driver_for(protocol: str) -> Type[MeterDriver]:
+def driver_for(protocol: str) -> type[MeterDriver]:
     try:
         return DRIVERS[protocol]
     except KeyError:
@@ -26,5 +25,13 @@ def driver_for(protocol: str) -> Type[MeterDriver]:
         raise ValueError(f"неизвестный протокол счётчика {protocol!r} (известны: {known})") from None
 
 
-__all__ = ["AccessDenied", "DRIVERS", "MeterDriver", "MeterTimeout", "NotSupported", "ProtocolError",
-           "Transport", "driver_for"]
+__all__ = [
+    "DRIVERS",
+    "AccessDenied",
+    "MeterDriver",
+    "MeterTimeout",
+    "NotSupported",
+    "ProtocolError",
+    "Transport",
+    "driver_for",
+]

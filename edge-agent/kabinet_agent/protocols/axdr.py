@@ -6,12 +6,14 @@ float32/64 → float, bit-string → str of "0"/"1", date-time (tag 25) → Cose
 Encoding goes through small helpers (`enc_*`) because the encoder must know the COSEM
 type, which a Python value alone does not tell (an int may be unsigned, long, enum...).
 """
+
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from .base import ProtocolError
 
@@ -22,14 +24,24 @@ COMPACT_ARRAY, LONG64, LONG64_UNSIGNED, ENUM, FLOAT32, FLOAT64 = 19, 20, 21, 22,
 DATE_TIME, DATE, TIME = 25, 26, 27
 
 # Fixed-size numeric types: tag -> struct format (big-endian on the wire).
-_FIXED: Dict[int, str] = {
-    DOUBLE_LONG: ">i", DOUBLE_LONG_UNSIGNED: ">I", INTEGER: ">b", LONG: ">h",
-    UNSIGNED: ">B", LONG_UNSIGNED: ">H", LONG64: ">q", LONG64_UNSIGNED: ">Q",
-    ENUM: ">B", FLOAT32: ">f", FLOAT64: ">d", BCD: ">B",
+_FIXED: dict[int, str] = {
+    DOUBLE_LONG: ">i",
+    DOUBLE_LONG_UNSIGNED: ">I",
+    INTEGER: ">b",
+    LONG: ">h",
+    UNSIGNED: ">B",
+    LONG_UNSIGNED: ">H",
+    LONG64: ">q",
+    LONG64_UNSIGNED: ">Q",
+    ENUM: ">B",
+    FLOAT32: ">f",
+    FLOAT64: ">d",
+    BCD: ">B",
 }
 
 
 # --- length (BER-style, as A-XDR uses for variable-length items) -------------------------
+
 
 def encode_length(length: int) -> bytes:
     if length < 0x80:
@@ -38,7 +50,7 @@ def encode_length(length: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
-def decode_length(buf: bytes, pos: int) -> Tuple[int, int]:
+def decode_length(buf: bytes, pos: int) -> tuple[int, int]:
     if pos >= len(buf):
         raise ProtocolError("A-XDR: данные оборвались на поле длины")
     first = buf[pos]
@@ -47,7 +59,7 @@ def decode_length(buf: bytes, pos: int) -> Tuple[int, int]:
     count = first & 0x7F
     if count == 0 or count > 4 or pos + 1 + count > len(buf):
         raise ProtocolError(f"A-XDR: неверное поле длины 0x{first:02X}")
-    return int.from_bytes(buf[pos + 1:pos + 1 + count], "big"), pos + 1 + count
+    return int.from_bytes(buf[pos + 1 : pos + 1 + count], "big"), pos + 1 + count
 
 
 # --- COSEM date-time ---------------------------------------------------------------------
@@ -63,7 +75,8 @@ class CosemDateTime:
     `deviation` is in minutes with the Blue Book (ed. ≤ 12) meaning UTC = local + deviation,
     so Moscow time (UTC+3) carries −180; −0x8000 means "not specified".
     """
-    local: datetime             # naive wall-clock time as the meter shows it
+
+    local: datetime  # naive wall-clock time as the meter shows it
     deviation: int
     status: int
 
@@ -77,15 +90,14 @@ class CosemDateTime:
         return bool(self.status & (CLOCK_INVALID | CLOCK_DOUBTFUL))
 
     @classmethod
-    def decode(cls, raw: bytes) -> Optional["CosemDateTime"]:
+    def decode(cls, raw: bytes) -> CosemDateTime | None:
         """None when the date is "not specified" (0xFFFF year etc.), as in an empty slot."""
         if len(raw) != 12:
             raise ProtocolError(f"дата-время COSEM должна занимать 12 байт, а не {len(raw)}")
         year = int.from_bytes(raw[0:2], "big")
         month, day, _weekday, hour, minute, second, hundredths = raw[2:9]
         deviation = int.from_bytes(raw[9:11], "big", signed=True)
-        if year == 0xFFFF or month in (0xFF, 0xFD, 0xFE) or day in (0xFF, 0xFD, 0xFE) \
-                or hour == 0xFF or minute == 0xFF:
+        if year == 0xFFFF or month in (0xFF, 0xFD, 0xFE) or day in (0xFF, 0xFD, 0xFE) or hour == 0xFF or minute == 0xFF:
             return None
         second = 0 if second == 0xFF else second
         hundredths = 0 if hundredths == 0xFF else hundredths
@@ -97,14 +109,15 @@ class CosemDateTime:
 
     def encode(self) -> bytes:
         dt = self.local
-        return (dt.year.to_bytes(2, "big")
-                + bytes((dt.month, dt.day, dt.isoweekday(), dt.hour, dt.minute, dt.second,
-                         dt.microsecond // 10000))
-                + self.deviation.to_bytes(2, "big", signed=True) + bytes((self.status,)))
+        return (
+            dt.year.to_bytes(2, "big")
+            + bytes((dt.month, dt.day, dt.isoweekday(), dt.hour, dt.minute, dt.second, dt.microsecond // 10000))
+            + self.deviation.to_bytes(2, "big", signed=True)
+            + bytes((self.status,))
+        )
 
     @classmethod
-    def from_datetime(cls, moment: datetime, tz: Optional[tzinfo] = None,
-                      status: int = 0) -> "CosemDateTime":
+    def from_datetime(cls, moment: datetime, tz: tzinfo | None = None, status: int = 0) -> CosemDateTime:
         """Local time in `tz` (UTC when None) with the matching deviation."""
         if moment.tzinfo is None:
             raise ValueError("нужно время с часовым поясом")
@@ -115,7 +128,8 @@ class CosemDateTime:
 
 # --- decoding ----------------------------------------------------------------------------
 
-def decode_data(buf: bytes, pos: int = 0) -> Tuple[Any, int]:
+
+def decode_data(buf: bytes, pos: int = 0) -> tuple[Any, int]:
     """One A-XDR `Data` item at `pos`; returns (value, position after it)."""
     if pos >= len(buf):
         raise ProtocolError("A-XDR: данные оборвались, ожидался тег типа")
@@ -125,7 +139,7 @@ def decode_data(buf: bytes, pos: int = 0) -> Tuple[Any, int]:
         return None, pos
     if tag in (ARRAY, STRUCTURE):
         count, pos = decode_length(buf, pos)
-        items: List[Any] = []
+        items: list[Any] = []
         for _ in range(count):
             item, pos = decode_data(buf, pos)
             items.append(item)
@@ -142,7 +156,7 @@ def decode_data(buf: bytes, pos: int = 0) -> Tuple[Any, int]:
     if tag in (OCTET_STRING, VISIBLE_STRING, UTF8_STRING):
         length, pos = decode_length(buf, pos)
         _need(buf, pos, length)
-        raw = bytes(buf[pos:pos + length])
+        raw = bytes(buf[pos : pos + length])
         if tag == OCTET_STRING:
             return raw, pos + length
         return raw.decode("utf-8" if tag == UTF8_STRING else "latin-1"), pos + length
@@ -150,15 +164,15 @@ def decode_data(buf: bytes, pos: int = 0) -> Tuple[Any, int]:
         bits, pos = decode_length(buf, pos)
         size = (bits + 7) // 8
         _need(buf, pos, size)
-        text = "".join(f"{b:08b}" for b in buf[pos:pos + size])[:bits]
+        text = "".join(f"{b:08b}" for b in buf[pos : pos + size])[:bits]
         return text, pos + size
     if tag == DATE_TIME:
         _need(buf, pos, 12)
-        return CosemDateTime.decode(bytes(buf[pos:pos + 12])), pos + 12
+        return CosemDateTime.decode(bytes(buf[pos : pos + 12])), pos + 12
     if tag in (DATE, TIME):
         size = 5 if tag == DATE else 4
         _need(buf, pos, size)
-        return bytes(buf[pos:pos + size]), pos + size
+        return bytes(buf[pos : pos + size]), pos + size
     raise ProtocolError(f"A-XDR: тип данных {tag} не поддерживается")
 
 
@@ -175,9 +189,6 @@ def _need(buf: bytes, pos: int, size: int) -> None:
 
 
 # --- encoding ----------------------------------------------------------------------------
-
-def enc_null() -> bytes:
-    return bytes((NULL,))
 
 
 def enc_array(items: Sequence[bytes]) -> bytes:
@@ -196,11 +207,6 @@ def enc_octet_string(value: bytes) -> bytes:
     return bytes((OCTET_STRING,)) + encode_length(len(value)) + value
 
 
-def enc_visible_string(value: str) -> bytes:
-    raw = value.encode("latin-1")
-    return bytes((VISIBLE_STRING,)) + encode_length(len(raw)) + raw
-
-
 def enc_date_time(value: CosemDateTime) -> bytes:
     """Date-times travel as octet-string(12) in practice (profiles, clock attribute 2)."""
     return enc_octet_string(value.encode())
@@ -209,16 +215,12 @@ def enc_date_time(value: CosemDateTime) -> bytes:
 def _fixed(tag: int) -> Callable[[Any], bytes]:
     def encode(value: Any) -> bytes:
         return bytes((tag,)) + struct.pack(_FIXED[tag], value)
+
     return encode
 
 
-enc_double_long = _fixed(DOUBLE_LONG)
 enc_double_long_unsigned = _fixed(DOUBLE_LONG_UNSIGNED)
 enc_integer = _fixed(INTEGER)
-enc_long = _fixed(LONG)
 enc_unsigned = _fixed(UNSIGNED)
 enc_long_unsigned = _fixed(LONG_UNSIGNED)
-enc_long64 = _fixed(LONG64)
-enc_long64_unsigned = _fixed(LONG64_UNSIGNED)
 enc_enum = _fixed(ENUM)
-enc_float64 = _fixed(FLOAT64)

@@ -1,9 +1,10 @@
 """The contract every meter driver fulfils, and the byte transport it talks over."""
+
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from datetime import date, datetime, timezone, tzinfo
-from typing import List, Optional, Sequence
 
 from ..records import ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState
 
@@ -59,7 +60,7 @@ class Transport(abc.ABC):
             data += chunk
         return data
 
-    def discard_input(self) -> None:
+    def discard_input(self) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """Drop stale bytes (a late answer to a previous request) before a new request.
         Transports that cannot do it leave the default no-op."""
 
@@ -74,9 +75,15 @@ class MeterDriver(abc.ABC):
 
     protocol: str = ""
 
-    def __init__(self, transport: Transport, serial: str, address: str,
-                 password: Optional[str] = None, timeout: float = 2.0,
-                 meter_tz: Optional[tzinfo] = None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        serial: str,
+        address: str,
+        password: str | None = None,
+        timeout: float = 2.0,
+        meter_tz: tzinfo | None = None,
+    ) -> None:
         self.transport = transport
         self.serial = serial
         self.address = address
@@ -88,11 +95,11 @@ class MeterDriver(abc.ABC):
     def read_registers(self) -> RegisterReading: ...
 
     @abc.abstractmethod
-    def read_profile(self, since: datetime, until: datetime) -> List[Interval]:
+    def read_profile(self, since: datetime, until: datetime) -> list[Interval]:
         """Intervals whose start is in [since, until); a gap comes back as status "missing"."""
 
     @abc.abstractmethod
-    def read_events(self, since: datetime) -> List[MeterEvent]: ...
+    def read_events(self, since: datetime) -> list[MeterEvent]: ...
 
     @abc.abstractmethod
     def read_relay(self) -> RelayState: ...
@@ -100,12 +107,12 @@ class MeterDriver(abc.ABC):
     @abc.abstractmethod
     def read_clock(self) -> ClockReading: ...
 
-    def read_day_snapshots(self, days: Sequence[date]) -> List[DaySnapshot]:
+    def read_day_snapshots(self, days: Sequence[date]) -> list[DaySnapshot]:
         """The registers the meter stored at the start (meter-local midnight) of each of `days`;
         days the meter no longer (or not yet) holds are left out. A driver of a meter that stores
         no day-start registers keeps this default: the poller then takes the first register
         reading after midnight instead."""
         raise NotSupported("показания на начало суток: счётчик их не хранит")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """End the session politely (disconnect frame, break); must not raise."""

@@ -11,12 +11,11 @@
   CE303): the arithmetic sum of the same bytes, modulo 0x80. The break `SOH B0 ETX` thus
   ends in 0x75 there and 0x71 in the standard.
 """
+
 from __future__ import annotations
 
-from typing import List
 
-
-def _reflected_table(poly: int) -> List[int]:
+def _reflected_table(poly: int) -> list[int]:
     table = []
     for byte in range(256):
         crc = byte

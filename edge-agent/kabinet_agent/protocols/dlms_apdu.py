@@ -6,18 +6,18 @@ Only logical-name referencing without ciphering is implemented; authentication i
 "lowest" (none) or "low" (LLS, a password in clear text) — what СПОДЭС reader access
 over RS-485 uses.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 from . import axdr
 from .base import ProtocolError
 from .obis import obis_bytes
 
 # Object identifiers (BER-encoded bodies, without the 06 07 header).
-APP_CONTEXT_LN_NO_CIPHER = bytes.fromhex("60857405080101")   # 2.16.756.5.8.1.1
-MECHANISM_LLS = bytes.fromhex("60857405080201")              # 2.16.756.5.8.2.1
+APP_CONTEXT_LN_NO_CIPHER = bytes.fromhex("60857405080101")  # 2.16.756.5.8.1.1
+MECHANISM_LLS = bytes.fromhex("60857405080201")  # 2.16.756.5.8.2.1
 
 # Conformance block proposed by the client: block-transfer-with-get (bit 11), get (19),
 # selective-access (21). Bit 0 is the most significant bit of the first byte.
@@ -36,7 +36,8 @@ INVOKE_ID_AND_PRIORITY = 0xC1
 
 ASSOCIATION_RESULTS = {0: "принята", 1: "отклонена (постоянно)", 2: "отклонена (временно)"}
 ACSE_USER_DIAGNOSTICS = {
-    0: "без причины", 1: "причина не указана",
+    0: "без причины",
+    1: "причина не указана",
     2: "контекст приложения не поддерживается",
     11: "механизм аутентификации не распознан",
     12: "требуется механизм аутентификации",
@@ -44,16 +45,24 @@ ACSE_USER_DIAGNOSTICS = {
     14: "требуется аутентификация",
 }
 DATA_ACCESS_RESULTS = {
-    1: "аппаратная ошибка", 2: "временный сбой", 3: "чтение запрещено",
-    4: "объект не определён", 9: "несогласованный класс объекта",
-    11: "объект недоступен", 12: "несоответствие типа", 13: "нарушение области доступа",
-    14: "блок данных недоступен", 15: "длинное чтение прервано",
-    16: "нет длинного чтения", 19: "неверный номер блока", 250: "другая причина",
+    1: "аппаратная ошибка",
+    2: "временный сбой",
+    3: "чтение запрещено",
+    4: "объект не определён",
+    9: "несогласованный класс объекта",
+    11: "объект недоступен",
+    12: "несоответствие типа",
+    13: "нарушение области доступа",
+    14: "блок данных недоступен",
+    15: "длинное чтение прервано",
+    16: "нет длинного чтения",
+    19: "неверный номер блока",
+    250: "другая причина",
 }
 
 
 def obis(text: str) -> bytes:
-    """"1.0.1.8.0.255" (also "1-0:1.8.0.255", "1-0:1.8.0*255") → 6 bytes."""
+    """ "1.0.1.8.0.255" (also "1-0:1.8.0.255", "1-0:1.8.0*255") → 6 bytes."""
     return obis_bytes(text)
 
 
@@ -63,50 +72,55 @@ def obis_text(raw: bytes) -> str:
 
 # --- BER helpers (ACSE is BER, not A-XDR) -------------------------------------------------
 
+
 def _ber(tag: int, body: bytes) -> bytes:
     return bytes((tag,)) + axdr.encode_length(len(body)) + body
 
 
-def _ber_items(buf: bytes) -> List[Tuple[int, bytes]]:
+def _ber_items(buf: bytes) -> list[tuple[int, bytes]]:
     items, pos = [], 0
     while pos < len(buf):
         tag = buf[pos]
         length, pos = axdr.decode_length(buf, pos + 1)
         if pos + length > len(buf):
             raise ProtocolError("AARE: поле выходит за пределы сообщения")
-        items.append((tag, bytes(buf[pos:pos + length])))
+        items.append((tag, bytes(buf[pos : pos + length])))
         pos += length
     return items
 
 
 # --- association -------------------------------------------------------------------------
 
-def build_aarq(password: Optional[bytes], max_pdu: int = 0xFFFF,
-               conformance: int = CLIENT_CONFORMANCE) -> bytes:
-    initiate = (bytes((0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00))
-                + conformance.to_bytes(3, "big") + max_pdu.to_bytes(2, "big"))
+
+def build_aarq(password: bytes | None, max_pdu: int = 0xFFFF, conformance: int = CLIENT_CONFORMANCE) -> bytes:
+    initiate = (
+        bytes((0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00))
+        + conformance.to_bytes(3, "big")
+        + max_pdu.to_bytes(2, "big")
+    )
     body = _ber(0xA1, _ber(0x06, APP_CONTEXT_LN_NO_CIPHER))
     if password is not None:
-        body += bytes((0x8A, 0x02, 0x07, 0x80))                 # sender-acse-requirements
-        body += _ber(0x8B, MECHANISM_LLS)                        # mechanism-name
-        body += _ber(0xAC, _ber(0x80, password))                 # calling-authentication-value
-    body += _ber(0xBE, _ber(0x04, initiate))                     # user-information
+        body += bytes((0x8A, 0x02, 0x07, 0x80))  # sender-acse-requirements
+        body += _ber(0x8B, MECHANISM_LLS)  # mechanism-name
+        body += _ber(0xAC, _ber(0x80, password))  # calling-authentication-value
+    body += _ber(0xBE, _ber(0x04, initiate))  # user-information
     return _ber(AARQ_TAG, body)
 
 
 @dataclass(frozen=True)
 class AarqInfo:
     """What a server needs from an AARQ (simulator side)."""
+
     context: bytes
-    mechanism: Optional[bytes]
-    password: Optional[bytes]
+    mechanism: bytes | None
+    password: bytes | None
     max_pdu: int
 
 
 def parse_aarq(apdu: bytes) -> AarqInfo:
     if not apdu or apdu[0] != AARQ_TAG:
         raise ProtocolError("ожидался AARQ")
-    (_, body), = _ber_items(apdu)
+    ((_, body),) = _ber_items(apdu)
     context, mechanism, password, max_pdu = b"", None, None, 0xFFFF
     for tag, value in _ber_items(body):
         if tag == 0xA1:
@@ -122,17 +136,25 @@ def parse_aarq(apdu: bytes) -> AarqInfo:
     return AarqInfo(context, mechanism, password, max_pdu)
 
 
-def build_aare(result: int, diagnostic: int, conformance: int = CLIENT_CONFORMANCE,
-               max_pdu: int = 0x0200, mechanism: Optional[bytes] = None) -> bytes:
+def build_aare(
+    result: int,
+    diagnostic: int,
+    conformance: int = CLIENT_CONFORMANCE,
+    max_pdu: int = 0x0200,
+    mechanism: bytes | None = None,
+) -> bytes:
     body = _ber(0xA1, _ber(0x06, APP_CONTEXT_LN_NO_CIPHER))
     body += _ber(0xA2, _ber(0x02, bytes((result,))))
     body += _ber(0xA3, _ber(0xA1, _ber(0x02, bytes((diagnostic,)))))
     if mechanism is not None:
         body += bytes((0x88, 0x02, 0x07, 0x80)) + _ber(0x89, mechanism)
     if result == 0:
-        initiate = (bytes((0x08, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00))
-                    + conformance.to_bytes(3, "big") + max_pdu.to_bytes(2, "big")
-                    + b"\x00\x07")
+        initiate = (
+            bytes((0x08, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00))
+            + conformance.to_bytes(3, "big")
+            + max_pdu.to_bytes(2, "big")
+            + b"\x00\x07"
+        )
         body += _ber(0xBE, _ber(0x04, initiate))
     return _ber(AARE_TAG, body)
 
@@ -141,8 +163,8 @@ def build_aare(result: int, diagnostic: int, conformance: int = CLIENT_CONFORMAN
 class AareInfo:
     result: int
     diagnostic: int
-    max_pdu: Optional[int]
-    conformance: Optional[int]
+    max_pdu: int | None
+    conformance: int | None
 
     @property
     def accepted(self) -> bool:
@@ -155,13 +177,13 @@ class AareInfo:
 def parse_aare(apdu: bytes) -> AareInfo:
     if not apdu or apdu[0] != AARE_TAG:
         raise ProtocolError(f"ожидался AARE, пришёл тег 0x{apdu[:1].hex() or '--'}")
-    (_, body), = _ber_items(apdu)
+    ((_, body),) = _ber_items(apdu)
     result, diagnostic, max_pdu, conformance = None, 0, None, None
     for tag, value in _ber_items(body):
         if tag == 0xA2:
             result = _ber_items(value)[0][1][0]
         elif tag == 0xA3:
-            inner = _ber_items(value)[0][1]         # A1 (user) or A2 (provider) → 02 01 xx
+            inner = _ber_items(value)[0][1]  # A1 (user) or A2 (provider) → 02 01 xx
             diagnostic = _ber_items(inner)[0][1][0]
         elif tag == 0xBE:
             initiate = _ber_items(value)[0][1]
@@ -175,28 +197,38 @@ def parse_aare(apdu: bytes) -> AareInfo:
     return AareInfo(result, diagnostic, max_pdu, conformance)
 
 
-RLRQ = bytes.fromhex("6203800100")   # release-request, reason normal
+RLRQ = bytes.fromhex("6203800100")  # release-request, reason normal
 
 
 # --- GET ---------------------------------------------------------------------------------
 
-def range_descriptor(from_dt: axdr.CosemDateTime, to_dt: axdr.CosemDateTime,
-                     restricting_obis: str = "0.0.1.0.0.255") -> bytes:
+
+def range_descriptor(
+    from_dt: axdr.CosemDateTime, to_dt: axdr.CosemDateTime, restricting_obis: str = "0.0.1.0.0.255"
+) -> bytes:
     """Access selector 1 (range_descriptor) and its parameters, restricting on the clock
     column, all columns selected. Passed as `access` to build_get_normal."""
-    restricting = axdr.enc_structure([
-        axdr.enc_long_unsigned(8), axdr.enc_octet_string(obis(restricting_obis)),
-        axdr.enc_integer(2), axdr.enc_long_unsigned(0)])
-    return bytes((0x01,)) + axdr.enc_structure([
-        restricting, axdr.enc_date_time(from_dt), axdr.enc_date_time(to_dt),
-        axdr.enc_array([])])
+    restricting = axdr.enc_structure(
+        [
+            axdr.enc_long_unsigned(8),
+            axdr.enc_octet_string(obis(restricting_obis)),
+            axdr.enc_integer(2),
+            axdr.enc_long_unsigned(0),
+        ]
+    )
+    return bytes((0x01,)) + axdr.enc_structure(
+        [restricting, axdr.enc_date_time(from_dt), axdr.enc_date_time(to_dt), axdr.enc_array([])]
+    )
 
 
-def build_get_normal(class_id: int, instance: str, attribute: int,
-                     access: Optional[bytes] = None) -> bytes:
-    return (bytes((GET_REQUEST, GET_NORMAL, INVOKE_ID_AND_PRIORITY))
-            + class_id.to_bytes(2, "big") + obis(instance) + bytes((attribute,))
-            + (b"\x01" + access if access is not None else b"\x00"))
+def build_get_normal(class_id: int, instance: str, attribute: int, access: bytes | None = None) -> bytes:
+    return (
+        bytes((GET_REQUEST, GET_NORMAL, INVOKE_ID_AND_PRIORITY))
+        + class_id.to_bytes(2, "big")
+        + obis(instance)
+        + bytes((attribute,))
+        + (b"\x01" + access if access is not None else b"\x00")
+    )
 
 
 def build_get_next(block_number: int) -> bytes:
@@ -205,11 +237,11 @@ def build_get_next(block_number: int) -> bytes:
 
 @dataclass(frozen=True)
 class GetRequest:
-    kind: int                        # GET_NORMAL or GET_NEXT
+    kind: int  # GET_NORMAL or GET_NEXT
     class_id: int = 0
     instance: bytes = b""
     attribute: int = 0
-    access_selector: Optional[int] = None
+    access_selector: int | None = None
     access_parameters: object = None
     block_number: int = 0
 
@@ -233,14 +265,15 @@ def parse_get_request(apdu: bytes) -> GetRequest:
 @dataclass(frozen=True)
 class GetResponse:
     """One GET.response: either a complete result or a block of raw data."""
-    data: Optional[bytes] = None          # encoded Data (normal response, success)
-    access_error: Optional[int] = None    # data-access-result when not success
-    block: Optional[bytes] = None         # raw-data of a block
+
+    data: bytes | None = None  # encoded Data (normal response, success)
+    access_error: int | None = None  # data-access-result when not success
+    block: bytes | None = None  # raw-data of a block
     block_number: int = 0
     last_block: bool = True
 
 
-def build_get_response_normal(data: Optional[bytes], access_error: int = 0) -> bytes:
+def build_get_response_normal(data: bytes | None, access_error: int = 0) -> bytes:
     head = bytes((GET_RESPONSE, GET_NORMAL, INVOKE_ID_AND_PRIORITY))
     if data is None:
         return head + bytes((0x01, access_error))
@@ -248,8 +281,13 @@ def build_get_response_normal(data: Optional[bytes], access_error: int = 0) -> b
 
 
 def build_get_response_block(block: bytes, number: int, last: bool) -> bytes:
-    return (bytes((GET_RESPONSE, GET_WITH_BLOCK, INVOKE_ID_AND_PRIORITY, 1 if last else 0))
-            + number.to_bytes(4, "big") + b"\x00" + axdr.encode_length(len(block)) + block)
+    return (
+        bytes((GET_RESPONSE, GET_WITH_BLOCK, INVOKE_ID_AND_PRIORITY, 1 if last else 0))
+        + number.to_bytes(4, "big")
+        + b"\x00"
+        + axdr.encode_length(len(block))
+        + block
+    )
 
 
 def parse_get_response(apdu: bytes) -> GetResponse:
@@ -272,7 +310,7 @@ def parse_get_response(apdu: bytes) -> GetResponse:
         if apdu[8] != 0:
             return GetResponse(access_error=apdu[9], block_number=number, last_block=last)
         length, pos = axdr.decode_length(apdu, 9)
-        block = bytes(apdu[pos:pos + length])
+        block = bytes(apdu[pos : pos + length])
         if len(block) != length:
             raise ProtocolError("GET.response: блок данных короче заявленного")
         return GetResponse(block=block, block_number=number, last_block=last)

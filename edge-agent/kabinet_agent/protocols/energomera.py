@@ -28,15 +28,15 @@ Data names (energy in kWh/kvarh; the first value is the total, then tariffs T1�
 Not read: event journals and the relay (the models have no relay; journal access differs
 by firmware) — `read_events`/`read_relay` raise NotSupported, the poller skips them.
 """
+
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..records import (ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState,
-                       day_start)
+from ..records import ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState, day_start
 from .base import NotSupported, ProtocolError, Transport
 from .crc import bcc_sum7
 from .iec62056_21 import Iec62056Driver, _fill_gaps, command
@@ -58,16 +58,14 @@ def request(name: str, argument: str = "") -> bytes:
     return command(b"R1", f"{name}({argument})".encode("ascii"), bcc_sum7)
 
 
-def parse_values(text: str, name: str) -> List[str]:
+def parse_values(text: str, name: str) -> list[str]:
     """Every bracketed value of `name` in answer order; raises NoData for an ERR answer."""
-    values: List[str] = []
+    values: list[str] = []
     for raw in text.replace("\r", "").split("\n"):
         line = raw.strip()
         if not line:
             continue
-        if line.startswith("(") or line.startswith(name + "("):
-            values += _VALUE.findall(line)
-        elif "(" in line and "ERR" in line.upper():
+        if line.startswith("(") or line.startswith(name + "(") or ("(" in line and "ERR" in line.upper()):
             values += _VALUE.findall(line)
     if values and values[0].strip().upper().startswith("ERR"):
         raise NoData(f"{name}: счётчик ответил {values[0].strip()}")
@@ -76,7 +74,7 @@ def parse_values(text: str, name: str) -> List[str]:
     return values
 
 
-def parse_energy(values: List[str], name: str) -> List[float]:
+def parse_energy(values: list[str], name: str) -> list[float]:
     """Total and tariff values in kWh (kvarh)."""
     try:
         return [float(v.split("*")[0]) for v in values]
@@ -94,7 +92,7 @@ def parse_date(value: str) -> date:
         raise ProtocolError(f"DATE_: неверная дата {value!r}") from None
 
 
-def parse_time(value: str) -> Tuple[int, int, int]:
+def parse_time(value: str) -> tuple[int, int, int]:
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2}):(\d{2})\s*", value)
     if not match:
         raise ProtocolError(f"TIME_: неверное время {value!r}")
@@ -108,14 +106,29 @@ class EnergomeraDriver(Iec62056Driver):
     protocol = "energomera"
     block_check = staticmethod(bcc_sum7)
 
-    def __init__(self, transport: Transport, serial: str, address: str,
-                 password: Optional[str] = None, timeout: float = 2.0,
-                 meter_tz: Optional[tzinfo] = None, baud: int = 9600,
-                 profile_minutes: int = 30) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        serial: str,
+        address: str,
+        password: str | None = None,
+        timeout: float = 2.0,
+        meter_tz: tzinfo | None = None,
+        baud: int = 9600,
+        profile_minutes: int = 30,
+    ) -> None:
         # baud 300 is an optical head: sign on at 300 and switch to the speed the meter offers,
         # as standard mode C does. Otherwise the RS-485 line stays at its configured speed.
-        super().__init__(transport, serial, address, password, timeout, meter_tz,
-                         max_baud=19200 if baud == 300 else baud, profile_minutes=profile_minutes)
+        super().__init__(
+            transport,
+            serial,
+            address,
+            password,
+            timeout,
+            meter_tz,
+            max_baud=19200 if baud == 300 else baud,
+            profile_minutes=profile_minutes,
+        )
         self.start_baud = baud
         self.model = ""
         self._last_io = 0.0
@@ -124,7 +137,7 @@ class EnergomeraDriver(Iec62056Driver):
 
     def _session(self) -> None:
         if self._in_programming and time.monotonic() - self._last_io > SESSION_IDLE_S:
-            self._break()                   # the meter has closed it on its side by now
+            self._break()  # the meter has closed it on its side by now
         if not self._in_programming:
             ident = self._start(programming=True)
             # "/EKT5CE301v12" → ident "CE301v12" → model "CE301"
@@ -132,26 +145,26 @@ class EnergomeraDriver(Iec62056Driver):
             self._login()
             self._last_io = time.monotonic()
 
-    def query(self, name: str, argument: str = "") -> List[str]:
+    def query(self, name: str, argument: str = "") -> list[str]:
         self._session()
         try:
             self.transport.write(request(name, argument))
             text = self._read_response()
         except ProtocolError:
-            self._break()                   # state unknown: the next read starts afresh
+            self._break()  # state unknown: the next read starts afresh
             raise
         finally:
             self._last_io = time.monotonic()
         return parse_values(text, name)
 
-    def _channels(self) -> Tuple[str, ...]:
+    def _channels(self) -> tuple[str, ...]:
         # CE102M (single-phase, active import only) has no A-/R± names; asking costs an ERR each.
-        self._session()                     # the model comes from the identification
+        self._session()  # the model comes from the identification
         return ("A+",) if self.model.upper().startswith("CE102") else tuple(CHANNEL_SUFFIX)
 
-    def _energies(self, prefix: str, argument: str = "") -> Dict[str, float]:
+    def _energies(self, prefix: str, argument: str = "") -> dict[str, float]:
         """Totals per channel; a channel the model lacks is left out, A+ is required."""
-        values: Dict[str, float] = {}
+        values: dict[str, float] = {}
         for channel in self._channels():
             name = prefix + CHANNEL_SUFFIX[channel]
             try:
@@ -163,7 +176,7 @@ class EnergomeraDriver(Iec62056Driver):
 
     # Reads -------------------------------------------------------------------------------
 
-    def read_tariffs(self) -> List[float]:
+    def read_tariffs(self) -> list[float]:
         """A+ total and tariffs T1…T5, as the meter's display shows them."""
         return parse_energy(self.query("ET0PE"), "ET0PE")
 
@@ -176,57 +189,55 @@ class EnergomeraDriver(Iec62056Driver):
         hour, minute, second = parse_time(self.query("TIME_")[0])
         agent_time = datetime.now(timezone.utc)
         if hour == 0 and minute == 0 and second < 10:
-            day = parse_date(self.query("DATE_")[0])    # the date may have turned in between
+            day = parse_date(self.query("DATE_")[0])  # the date may have turned in between
         local = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=self.meter_tz)
         return ClockReading(self.serial, local.astimezone(timezone.utc), agent_time)
 
-    def read_day_snapshots(self, days: Sequence[date]) -> List[DaySnapshot]:
-        snapshots: List[DaySnapshot] = []
+    def read_day_snapshots(self, days: Sequence[date]) -> list[DaySnapshot]:
+        snapshots: list[DaySnapshot] = []
         for day in days:
             previous = day - timedelta(days=1)
             try:
                 values = self._energies("END", previous.strftime("%d.%m.%y"))
             except NoData:
-                continue                    # not stored (too old, or the day is not over)
+                continue  # not stored (too old, or the day is not over)
             snapshots.append(DaySnapshot(self.serial, day, day_start(day, self.meter_tz), values))
         return snapshots
 
-    def read_profile(self, since: datetime, until: datetime) -> List[Interval]:
+    def read_profile(self, since: datetime, until: datetime) -> list[Interval]:
         if since.tzinfo is None or until.tzinfo is None or until <= since:
             raise ValueError("период профиля: нужны время UTC и конец позже начала")
         step = timedelta(minutes=self.profile_minutes)
-        found: Dict[datetime, Interval] = {}
+        found: dict[datetime, Interval] = {}
         day = since.astimezone(self.meter_tz).date()
         last = (until - timedelta(seconds=1)).astimezone(self.meter_tz).date()
         while day <= last:
             start_of_day = day_start(day, self.meter_tz)
-            columns: Dict[str, List[str]] = {}
+            columns: dict[str, list[str]] = {}
             for channel in self._channels():
                 name = "GRA" + CHANNEL_SUFFIX[channel]
                 try:
                     columns[channel] = self.query(name, day.strftime("%d.%m.%y"))
                 except NoData as exc:
                     if channel == "A+":
-                        raise NotSupported(f"профиль мощности: счётчик {self.model or ''} "
-                                           f"не хранит его ({exc})") from exc
+                        raise NotSupported(
+                            f"профиль мощности: счётчик {self.model or ''} не хранит его ({exc})"
+                        ) from exc
             for index in range(max(len(v) for v in columns.values())):
                 start = start_of_day + index * step
                 if not since <= start < until:
                     continue
-                values: Dict[str, float] = {}
+                values: dict[str, float] = {}
                 for channel, column in columns.items():
                     if index < len(column) and column[index].strip():
                         power = parse_energy([column[index]], "GRA" + CHANNEL_SUFFIX[channel])[0]
                         values[channel] = round(power * self.profile_minutes / 60.0, 6)
-                found[start] = Interval(self.serial, start, self.profile_minutes, values,
-                                        "ok" if values else "missing")
+                found[start] = Interval(self.serial, start, self.profile_minutes, values, "ok" if values else "missing")
             day += timedelta(days=1)
-        return _fill_gaps(self.serial, [found[k] for k in sorted(found)], since, until,
-                          self.profile_minutes)
+        return _fill_gaps(self.serial, [found[k] for k in sorted(found)], since, until, self.profile_minutes)
 
-    def read_events(self, since: datetime) -> List[MeterEvent]:
+    def read_events(self, since: datetime) -> list[MeterEvent]:
         raise NotSupported("журнал событий: драйвер Энергомеры его не читает")
 
     def read_relay(self) -> RelayState:
         raise NotSupported("реле нагрузки: у счётчиков Энергомера CE102M/CE301/CE303 его нет")
-

@@ -10,11 +10,11 @@
   CRC-16/X.25, least significant byte first.
 * The segmentation bit S (0x08 in the first format byte) says "more of this APDU follows".
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
 
 from .base import MeterTimeout, ProtocolError, Transport
 from .crc import crc16_le, crc16_x25
@@ -28,14 +28,15 @@ SNRM, UA, DISC, DM, FRMR = 0x93, 0x73, 0x53, 0x1F, 0x97
 RR_BASE, RNR_BASE = 0x01, 0x05
 PF = 0x10
 
-LLC_REQUEST = b"\xE6\xE6\x00"    # client → server
-LLC_RESPONSE = b"\xE6\xE7\x00"   # server → client
+LLC_REQUEST = b"\xe6\xe6\x00"  # client → server
+LLC_RESPONSE = b"\xe6\xe7\x00"  # server → client
 
-DEFAULT_MAX_INFO = 128           # IEC 62056-46 default when SNRM/UA carry no parameters
+DEFAULT_MAX_INFO = 128  # IEC 62056-46 default when SNRM/UA carry no parameters
 DEFAULT_WINDOW = 1
 
 
 # --- addresses ---------------------------------------------------------------------------
+
 
 def encode_client_address(client: int) -> bytes:
     if not 0 <= client <= 0x7F:
@@ -56,12 +57,11 @@ def encode_server_address(logical: int, physical: int = 0, size: int = 2) -> byt
     if size == 4:
         if not (0 <= logical <= 0x3FFF and 0 <= physical <= 0x3FFF):
             raise ValueError("четырёхбайтовый адрес сервера HDLC: адреса 0..16383")
-        return bytes(((logical >> 7) << 1, (logical & 0x7F) << 1,
-                      (physical >> 7) << 1, ((physical & 0x7F) << 1) | 1))
+        return bytes(((logical >> 7) << 1, (logical & 0x7F) << 1, (physical >> 7) << 1, ((physical & 0x7F) << 1) | 1))
     raise ValueError(f"длина адреса сервера HDLC 1, 2 или 4, а не {size}")
 
 
-def decode_server_address(raw: bytes) -> Tuple[int, int]:
+def decode_server_address(raw: bytes) -> tuple[int, int]:
     """(logical, physical) from a 1-, 2- or 4-byte server address."""
     parts = [b >> 1 for b in raw]
     if len(raw) == 1:
@@ -73,11 +73,11 @@ def decode_server_address(raw: bytes) -> Tuple[int, int]:
     raise ProtocolError(f"недопустимая длина адреса HDLC: {len(raw)}")
 
 
-def _split_address(body: bytes, pos: int) -> Tuple[bytes, int]:
+def _split_address(body: bytes, pos: int) -> tuple[bytes, int]:
     start = pos
     while pos < len(body):
         if body[pos] & 1:
-            return bytes(body[start:pos + 1]), pos + 1
+            return bytes(body[start : pos + 1]), pos + 1
         pos += 1
         if pos - start > 4:
             break
@@ -85,6 +85,7 @@ def _split_address(body: bytes, pos: int) -> Tuple[bytes, int]:
 
 
 # --- frames ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HdlcFrame:
@@ -128,8 +129,7 @@ def encode_frame(frame: HdlcFrame) -> bytes:
     length = header_len + (2 + len(frame.info) if frame.info else 0) + 2
     if length > 0x7FF:
         raise ValueError("кадр HDLC длиннее 2047 байт")
-    fmt = bytes((FORMAT_TYPE3 | (SEGMENT_BIT if frame.segmented else 0) | (length >> 8),
-                 length & 0xFF))
+    fmt = bytes((FORMAT_TYPE3 | (SEGMENT_BIT if frame.segmented else 0) | (length >> 8), length & 0xFF))
     header = fmt + frame.dest + frame.src + bytes((frame.control,))
     body = header
     if frame.info:
@@ -156,9 +156,9 @@ def decode_frame(raw: bytes) -> HdlcFrame:
     pos += 1
     info = b""
     if pos < len(body) - 2:
-        if crc16_x25(body[:pos]) != int.from_bytes(body[pos:pos + 2], "little"):
+        if crc16_x25(body[:pos]) != int.from_bytes(body[pos : pos + 2], "little"):
             raise ProtocolError("HDLC: неверная контрольная сумма заголовка (HCS)")
-        info = bytes(body[pos + 2:-2])
+        info = bytes(body[pos + 2 : -2])
     return HdlcFrame(dest, src, control, info, bool(body[0] & SEGMENT_BIT))
 
 
@@ -177,15 +177,15 @@ def read_frame(transport: Transport, timeout: float) -> bytes:
                 raise ProtocolError("HDLC: на линии мусор вместо кадров")
             continue
         fmt = transport.read_exact(1, timeout)
-        if fmt[0] == FLAG:         # two flags in a row: the second one opens the frame
+        if fmt[0] == FLAG:  # two flags in a row: the second one opens the frame
             fmt = transport.read_exact(1, timeout)
         if fmt[0] & 0xF0 != FORMAT_TYPE3:
-            continue               # a closing flag of something else; resynchronise
+            continue  # a closing flag of something else; resynchronise
         second = transport.read_exact(1, timeout)
         length = ((fmt[0] & 0x07) << 8) | second[0]
         if length < 7:
             continue
-        rest = transport.read_exact(length - 2 + 1, timeout)   # body rest + closing flag
+        rest = transport.read_exact(length - 2 + 1, timeout)  # body rest + closing flag
         return bytes((FLAG,)) + fmt + second + rest
 
 
@@ -194,10 +194,8 @@ def read_frame(transport: Transport, timeout: float) -> bytes:
 _PARAM_IDS = {"max_info_tx": 0x05, "max_info_rx": 0x06, "window_tx": 0x07, "window_rx": 0x08}
 
 
-def encode_parameters(max_info_tx: int, max_info_rx: int, window_tx: int,
-                      window_rx: int) -> bytes:
-    values = {"max_info_tx": max_info_tx, "max_info_rx": max_info_rx,
-              "window_tx": window_tx, "window_rx": window_rx}
+def encode_parameters(max_info_tx: int, max_info_rx: int, window_tx: int, window_rx: int) -> bytes:
+    values = {"max_info_tx": max_info_tx, "max_info_rx": max_info_rx, "window_tx": window_tx, "window_rx": window_rx}
     group = b""
     for name, pid in _PARAM_IDS.items():
         value = values[name]
@@ -207,9 +205,13 @@ def encode_parameters(max_info_tx: int, max_info_rx: int, window_tx: int,
     return bytes((0x81, 0x80, len(group))) + group
 
 
-def decode_parameters(info: bytes) -> Dict[str, int]:
-    params = {"max_info_tx": DEFAULT_MAX_INFO, "max_info_rx": DEFAULT_MAX_INFO,
-              "window_tx": DEFAULT_WINDOW, "window_rx": DEFAULT_WINDOW}
+def decode_parameters(info: bytes) -> dict[str, int]:
+    params = {
+        "max_info_tx": DEFAULT_MAX_INFO,
+        "max_info_rx": DEFAULT_MAX_INFO,
+        "window_tx": DEFAULT_WINDOW,
+        "window_rx": DEFAULT_WINDOW,
+    }
     if not info:
         return params
     if len(info) < 3 or info[0] != 0x81 or info[1] != 0x80:
@@ -218,7 +220,7 @@ def decode_parameters(info: bytes) -> Dict[str, int]:
     names = {pid: name for name, pid in _PARAM_IDS.items()}
     while pos + 2 <= end:
         pid, size = info[pos], info[pos + 1]
-        value = int.from_bytes(info[pos + 2:pos + 2 + size], "big")
+        value = int.from_bytes(info[pos + 2 : pos + 2 + size], "big")
         if pid in names:
             params[names[pid]] = value
         pos += 2 + size
@@ -227,21 +229,28 @@ def decode_parameters(info: bytes) -> Dict[str, int]:
 
 # --- client side of the link -------------------------------------------------------------
 
+
 class HdlcClient:
     """The client (primary station) of one HDLC connection with one server on a bus."""
 
-    def __init__(self, transport: Transport, client_address: int, server_address: bytes,
-                 timeout: float, max_info: int = DEFAULT_MAX_INFO) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        client_address: int,
+        server_address: bytes,
+        timeout: float,
+        max_info: int = DEFAULT_MAX_INFO,
+    ) -> None:
         self.transport = transport
         self.client = encode_client_address(client_address)
         self.server = server_address
         self.timeout = timeout
         self.proposed_max_info = max_info
-        self.max_info_tx = DEFAULT_MAX_INFO   # what we may send in one frame
+        self.max_info_tx = DEFAULT_MAX_INFO  # what we may send in one frame
         self.max_info_rx = DEFAULT_MAX_INFO
         self.connected = False
-        self._vs = 0   # our next N(S)
-        self._vr = 0   # next N(S) we expect from the server
+        self._vs = 0  # our next N(S)
+        self._vr = 0  # next N(S) we expect from the server
 
     # Link management ---------------------------------------------------------------------
 
@@ -274,20 +283,17 @@ class HdlcClient:
         if not self.connected:
             raise ProtocolError("HDLC: нет соединения со счётчиком")
         payload = LLC_REQUEST + apdu
-        chunks = [payload[i:i + self.max_info_tx]
-                  for i in range(0, len(payload), self.max_info_tx)] or [b""]
-        reply: Optional[HdlcFrame] = None
+        chunks = [payload[i : i + self.max_info_tx] for i in range(0, len(payload), self.max_info_tx)] or [b""]
+        reply: HdlcFrame | None = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            frame = HdlcFrame(self.server, self.client, i_control(self._vs, self._vr),
-                              chunk, segmented=not last)
+            frame = HdlcFrame(self.server, self.client, i_control(self._vs, self._vr), chunk, segmented=not last)
             self._vs = (self._vs + 1) % 8
             reply = self._exchange(frame)
-            if not last:
-                if not reply.is_rr:
-                    raise ProtocolError("HDLC: сервер не подтвердил сегмент запроса (нет RR)")
+            if not last and not reply.is_rr:
+                raise ProtocolError("HDLC: сервер не подтвердил сегмент запроса (нет RR)")
         assert reply is not None
-        parts: List[bytes] = []
+        parts: list[bytes] = []
         while True:
             self._accept_information(reply)
             parts.append(reply.info)
@@ -300,7 +306,7 @@ class HdlcClient:
         data = b"".join(parts)
         if not data.startswith(LLC_RESPONSE):
             raise ProtocolError("HDLC: ответ без заголовка LLC E6 E7 00")
-        return data[len(LLC_RESPONSE):]
+        return data[len(LLC_RESPONSE) :]
 
     def _accept_information(self, frame: HdlcFrame) -> None:
         if frame.control == DM:
@@ -311,8 +317,7 @@ class HdlcClient:
         if not frame.is_information:
             raise ProtocolError(f"HDLC: ожидался информационный кадр, пришёл 0x{frame.control:02X}")
         if frame.send_seq != self._vr:
-            raise ProtocolError(
-                f"HDLC: нарушена нумерация кадров (N(S)={frame.send_seq}, ожидался {self._vr})")
+            raise ProtocolError(f"HDLC: нарушена нумерация кадров (N(S)={frame.send_seq}, ожидался {self._vr})")
         if frame.recv_seq != self._vs:
             raise ProtocolError("HDLC: сервер не подтвердил последний кадр (N(R))")
         self._vr = (self._vr + 1) % 8

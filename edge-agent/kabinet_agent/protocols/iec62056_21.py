@@ -39,12 +39,13 @@ where the model reports it; otherwise NotSupported.
 The block check is a parameter (`block_check`): the Energomera dialect (energomera.py)
 uses the same framing with a 7-bit arithmetic sum.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable
 
 from ..records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
 from .base import AccessDenied, MeterDriver, NotSupported, ProtocolError, Transport
@@ -62,11 +63,11 @@ MAX_BLOCK = 64 * 1024
 _CHANNEL_BY_C = {"1": "A+", "2": "A-", "3": "R+", "4": "R-"}
 _STATUS_MISSING = 0x04
 _STATUS_ESTIMATED = 0x80 | 0x40 | 0x20 | 0x02 | 0x01
-_UNIT_SCALE = {"kwh": 1.0, "wh": 0.001, "kvarh": 1.0, "varh": 0.001,
-               "kw": 1.0, "w": 0.001, "kvar": 1.0, "var": 0.001}
+_UNIT_SCALE = {"kwh": 1.0, "wh": 0.001, "kvarh": 1.0, "varh": 0.001, "kw": 1.0, "w": 0.001, "kvar": 1.0, "var": 0.001}
 
 
 # --- framing -----------------------------------------------------------------------------
+
 
 def sign_on(address: str) -> bytes:
     return b"/?" + address.encode("ascii") + b"!\r\n"
@@ -94,7 +95,7 @@ def ack_option(baud_char: str, programming: bool) -> bytes:
     return bytes((ACK,)) + b"0" + baud_char.encode("ascii") + (b"1" if programming else b"0") + b"\r\n"
 
 
-def command(cmd: bytes, data: Optional[bytes] = None, check: BlockCheck = bcc_xor) -> bytes:
+def command(cmd: bytes, data: bytes | None = None, check: BlockCheck = bcc_xor) -> bytes:
     """SOH C D [STX data] ETX BCC — e.g. command(b"R5", b"P.01(...)"), command(b"B0")."""
     body = cmd + (bytes((STX,)) + data if data is not None else b"") + bytes((ETX,))
     return bytes((SOH,)) + body + bytes((check(body),))
@@ -109,8 +110,9 @@ def data_block(payload: bytes, final: bool = True, check: BlockCheck = bcc_xor) 
 BREAK = command(b"B0")
 
 
-def read_block(transport: Transport, timeout: float, opener: int = STX,
-               check: BlockCheck = bcc_xor) -> Tuple[bytes, bool]:
+def read_block(
+    transport: Transport, timeout: float, opener: int = STX, check: BlockCheck = bcc_xor
+) -> tuple[bytes, bool]:
     """Reads STX|SOH ... ETX|EOT BCC; returns (content between opener and end, is_final)."""
     first = transport.read_exact(1, timeout)
     if first[0] == NAK:
@@ -136,10 +138,10 @@ def read_block(transport: Transport, timeout: float, opener: int = STX,
 _LINE = re.compile(r"^([0-9A-Za-z.:*\-]+)((?:\([^()]*\))+)$")
 
 
-def parse_data_lines(text: str) -> Dict[str, List[str]]:
+def parse_data_lines(text: str) -> dict[str, list[str]]:
     """'1.8.0(012345.678*kWh)' → {'1.8.0': ['012345.678*kWh']} (address normalised:
     a '1-0:' medium prefix and a '*NN' billing-period suffix are dropped)."""
-    result: Dict[str, List[str]] = {}
+    result: dict[str, list[str]] = {}
     for raw in text.replace("\r", "").split("\n"):
         line = raw.strip()
         if not line or line == "!":
@@ -159,7 +161,7 @@ def _normal_address(text: str) -> str:
         return text.split(":")[-1].split("*")[0]
 
 
-def parse_quantity(value: str) -> Tuple[float, str]:
+def parse_quantity(value: str) -> tuple[float, str]:
     number, _, unit = value.partition("*")
     try:
         return float(number), unit.strip()
@@ -173,17 +175,17 @@ def _scale(unit: str, what: str) -> float:
     return _UNIT_SCALE[unit.lower()]
 
 
-def _channel(obis: str) -> Optional[str]:
+def _channel(obis: str) -> str | None:
     groups = obis.split(":")[-1].split(".")
     return _CHANNEL_BY_C.get(groups[0]) if groups else None
 
 
-def parse_registers(data: Dict[str, List[str]]) -> Dict[str, float]:
-    values: Dict[str, float] = {}
+def parse_registers(data: dict[str, list[str]]) -> dict[str, float]:
+    values: dict[str, float] = {}
     for address, items in data.items():
         groups = address.split(".")
         if len(groups) != 3 or groups[1] != "8" or groups[2] != "0" or not items:
-            continue      # only totals (x.8.0); tariff registers x.8.1.. are not uploaded
+            continue  # only totals (x.8.0); tariff registers x.8.1.. are not uploaded
         channel = _CHANNEL_BY_C.get(groups[0])
         if channel is None:
             continue
@@ -192,7 +194,7 @@ def parse_registers(data: Dict[str, List[str]]) -> Dict[str, float]:
     return values
 
 
-def parse_clock(data: Dict[str, List[str]], tz: tzinfo) -> datetime:
+def parse_clock(data: dict[str, list[str]], tz: tzinfo) -> datetime:
     """0.9.1 (time hh:mm:ss) and 0.9.2 (date [c]yymmdd or yy-mm-dd) → UTC."""
     if "0.9.1" not in data or "0.9.2" not in data:
         raise ProtocolError("в данных счётчика нет времени и даты (0.9.1, 0.9.2)")
@@ -201,8 +203,9 @@ def parse_clock(data: Dict[str, List[str]], tz: tzinfo) -> datetime:
     if len(clock) < 6 or len(date) != 6:
         raise ProtocolError(f"неверный формат времени счётчика: {data['0.9.1']} {data['0.9.2']}")
     try:
-        local = datetime(2000 + int(date[0:2]), int(date[2:4]), int(date[4:6]),
-                         int(clock[0:2]), int(clock[2:4]), int(clock[4:6]))
+        local = datetime(
+            2000 + int(date[0:2]), int(date[2:4]), int(date[4:6]), int(clock[0:2]), int(clock[2:4]), int(clock[4:6])
+        )
     except ValueError as exc:
         raise ProtocolError(f"недопустимая дата счётчика: {exc}") from exc
     return local.replace(tzinfo=tz).astimezone(timezone.utc)
@@ -212,10 +215,10 @@ def format_p01_time(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%y%m%d%H%M")
 
 
-def parse_profile(text: str, meter: str, tz: tzinfo) -> List[Interval]:
+def parse_profile(text: str, meter: str, tz: tzinfo) -> list[Interval]:
     """All intervals of a P.01 response, in the order given."""
-    intervals: List[Interval] = []
-    header: Optional[dict] = None
+    intervals: list[Interval] = []
+    header: dict | None = None
     for raw in text.replace("\r", "").split("\n"):
         line = raw.strip()
         if not line:
@@ -229,13 +232,12 @@ def parse_profile(text: str, meter: str, tz: tzinfo) -> List[Interval]:
                 raise ProtocolError(f"счётчик вернул ошибку: {line}")
             continue
         if len(fields) != len(header["channels"]):
-            raise ProtocolError(f"P.01: в строке {len(fields)} значений, ожидалось "
-                                f"{len(header['channels'])}")
+            raise ProtocolError(f"P.01: в строке {len(fields)} значений, ожидалось {len(header['channels'])}")
         end = header["next_end"]
         header["next_end"] = end + header["step"]
         status = header["status"]
-        header["status"] = 0     # status belongs to the first interval of the block
-        values: Dict[str, float] = {}
+        header["status"] = 0  # status belongs to the first interval of the block
+        values: dict[str, float] = {}
         if not status & _STATUS_MISSING:
             for (channel, scale, minutes), value in zip(header["channels"], fields):
                 if channel is None or value.strip() == "":
@@ -243,19 +245,20 @@ def parse_profile(text: str, meter: str, tz: tzinfo) -> List[Interval]:
                 number, _ = parse_quantity(value)
                 values[channel] = round(number * scale * minutes / 60.0, 6)
         state = "missing" if not values else ("estimated" if status & _STATUS_ESTIMATED else "ok")
-        intervals.append(Interval(meter, end - header["step"], int(header["step"].total_seconds() // 60),
-                                  values, state))
+        intervals.append(
+            Interval(meter, end - header["step"], int(header["step"].total_seconds() // 60), values, state)
+        )
     return intervals
 
 
-def _parse_p01_header(fields: List[str], tz: tzinfo) -> dict:
+def _parse_p01_header(fields: list[str], tz: tzinfo) -> dict:
     if len(fields) == 1 and "ERROR" in fields[0].upper():
         raise ProtocolError(f"счётчик вернул ошибку: P.01({fields[0]})")
     if len(fields) < 4:
         raise ProtocolError(f"P.01: неполный заголовок {fields!r}")
     stamp, status, period, count = fields[0], fields[1], fields[2], fields[3]
     digits = re.sub(r"\D", "", stamp)
-    if len(digits) in (11, 13):      # leading season flag Z (0 normal, 1 summer, 2 UTC)
+    if len(digits) in (11, 13):  # leading season flag Z (0 normal, 1 summer, 2 UTC)
         digits = digits[1:]
     try:
         local = datetime.strptime(digits, "%y%m%d%H%M%S" if len(digits) == 12 else "%y%m%d%H%M")
@@ -269,12 +272,16 @@ def _parse_p01_header(fields: List[str], tz: tzinfo) -> dict:
     for i in range(n):
         code, unit = fields[4 + 2 * i], fields[5 + 2 * i]
         channels.append((_channel(code), _scale(unit, code), minutes))
-    return {"next_end": local.replace(tzinfo=tz).astimezone(timezone.utc),
-            "step": timedelta(minutes=minutes), "status": status_word, "channels": channels}
+    return {
+        "next_end": local.replace(tzinfo=tz).astimezone(timezone.utc),
+        "step": timedelta(minutes=minutes),
+        "status": status_word,
+        "channels": channels,
+    }
 
 
 # VDEW logbook status bits → (journal, severity, Russian text), the bits P.01 uses too.
-P98_EVENTS: Dict[int, Tuple[str, str, str]] = {
+P98_EVENTS: dict[int, tuple[str, str, str]] = {
     0x80: ("power", "warning", "Выключение питания счётчика"),
     0x40: ("power", "info", "Включение питания счётчика"),
     0x20: ("diagnostics", "info", "Часы счётчика переведены"),
@@ -284,9 +291,9 @@ P98_EVENTS: Dict[int, Tuple[str, str, str]] = {
 }
 
 
-def parse_logbook(text: str, meter: str, tz: tzinfo) -> List[MeterEvent]:
+def parse_logbook(text: str, meter: str, tz: tzinfo) -> list[MeterEvent]:
     """Events of a P.98 answer: one per set status bit of every entry."""
-    events: List[MeterEvent] = []
+    events: list[MeterEvent] = []
     for raw in text.replace("\r", "").split("\n"):
         line = raw.strip()
         if not line.startswith("P.98"):
@@ -309,13 +316,14 @@ def parse_logbook(text: str, meter: str, tz: tzinfo) -> List[MeterEvent]:
         while bit <= status:
             if status & bit:
                 journal, severity, text_ru = P98_EVENTS.get(
-                    bit, ("diagnostics", "info", f"Событие журнала P.98, статус 0x{bit:08X}"))
+                    bit, ("diagnostics", "info", f"Событие журнала P.98, статус 0x{bit:08X}")
+                )
                 events.append(MeterEvent(meter, at, journal, f"{bit:08X}", severity, text_ru))
             bit <<= 1
     return events
 
 
-def parse_relay(data: Dict[str, List[str]]) -> Optional[bool]:
+def parse_relay(data: dict[str, list[str]]) -> bool | None:
     """Disconnect control output state (96.3.10) from a readout; None when not reported."""
     items = data.get("96.3.10")
     if not items:
@@ -330,15 +338,23 @@ def parse_relay(data: Dict[str, List[str]]) -> Optional[bool]:
 
 # --- driver ------------------------------------------------------------------------------
 
+
 class Iec62056Driver(MeterDriver):
     protocol = "iec62056-21"
     block_check: BlockCheck = staticmethod(bcc_xor)
     start_baud = START_BAUD
 
-    def __init__(self, transport: Transport, serial: str, address: str,
-                 password: Optional[str] = None, timeout: float = 2.0,
-                 meter_tz: Optional[tzinfo] = None, max_baud: int = 19200,
-                 profile_minutes: int = 30) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        serial: str,
+        address: str,
+        password: str | None = None,
+        timeout: float = 2.0,
+        meter_tz: tzinfo | None = None,
+        max_baud: int = 19200,
+        profile_minutes: int = 30,
+    ) -> None:
         super().__init__(transport, serial, address, password, timeout, meter_tz)
         self.max_baud = max_baud
         # Used only to mark a period as missing when the meter returned no interval at all.
@@ -351,7 +367,7 @@ class Iec62056Driver(MeterDriver):
         self.transport.write(sign_on(self.address or ""))
         ident = parse_identification(self.transport.read_until(b"\n", 128, self.timeout))
         baud_char = ident.baud_char
-        if ident.baudrate > self.max_baud:   # the adapter cannot go that fast: stay lower
+        if ident.baudrate > self.max_baud:  # the adapter cannot go that fast: stay lower
             baud_char = max((c for c, b in BAUD_RATES.items() if b <= self.max_baud), key=int)
         self.transport.write(ack_option(baud_char, programming))
         # Both sides switch after the acknowledgement; Transport.write has drained the ACK.
@@ -359,7 +375,7 @@ class Iec62056Driver(MeterDriver):
         self._in_programming = programming
         return ident
 
-    def _readout(self) -> Tuple[Dict[str, List[str]], datetime]:
+    def _readout(self) -> tuple[dict[str, list[str]], datetime]:
         try:
             self._start(programming=False)
             started = datetime.now(timezone.utc)
@@ -385,33 +401,31 @@ class Iec62056Driver(MeterDriver):
         # is the first byte's arrival, so transfer time does not count as drift.
         return ClockReading(self.serial, parse_clock(data, self.meter_tz), started)
 
-    def read_profile(self, since: datetime, until: datetime) -> List[Interval]:
+    def read_profile(self, since: datetime, until: datetime) -> list[Interval]:
         if since.tzinfo is None or until.tzinfo is None or until <= since:
             raise ValueError("период профиля: нужны время UTC и конец позже начала")
         try:
             self._start(programming=True)
             self._login()
             # Header times are interval ends; ask up to the end of the last wanted interval.
-            request = "P.01({};{})".format(format_p01_time(since, self.meter_tz),
-                                           format_p01_time(until + timedelta(hours=1),
-                                                           self.meter_tz))
+            start = format_p01_time(since, self.meter_tz)
+            end = format_p01_time(until + timedelta(hours=1), self.meter_tz)
+            request = f"P.01({start};{end})"
             self.transport.write(command(b"R5", request.encode("ascii"), self.block_check))
             text = self._read_response()
         finally:
             self._break()
-        intervals = [i for i in parse_profile(text, self.serial, self.meter_tz)
-                     if since <= i.start < until]
+        intervals = [i for i in parse_profile(text, self.serial, self.meter_tz) if since <= i.start < until]
         return _fill_gaps(self.serial, intervals, since, until, self.profile_minutes)
 
-    def read_events(self, since: datetime) -> List[MeterEvent]:
+    def read_events(self, since: datetime) -> list[MeterEvent]:
         if since.tzinfo is None:
             raise ValueError("since должен быть со временем UTC")
         until = datetime.now(timezone.utc) + timedelta(days=1)
         try:
             self._start(programming=True)
             self._login()
-            request = "P.98({};{})".format(format_p01_time(since, self.meter_tz),
-                                           format_p01_time(until, self.meter_tz))
+            request = f"P.98({format_p01_time(since, self.meter_tz)};{format_p01_time(until, self.meter_tz)})"
             self.transport.write(command(b"R5", request.encode("ascii"), self.block_check))
             text = self._read_response()
         finally:
@@ -440,8 +454,7 @@ class Iec62056Driver(MeterDriver):
             raise ProtocolError(f"ожидался запрос пароля P0, пришло {content[:8]!r}")
         if self.password is None:
             return
-        self.transport.write(command(b"P1", b"(" + self.password.encode("ascii") + b")",
-                                     self.block_check))
+        self.transport.write(command(b"P1", b"(" + self.password.encode("ascii") + b")", self.block_check))
         reply = self.transport.read_exact(1, self.timeout)
         if reply[0] == NAK:
             raise AccessDenied("счётчик отклонил пароль (режим программирования)")
@@ -449,13 +462,13 @@ class Iec62056Driver(MeterDriver):
             raise ProtocolError(f"на пароль пришёл байт 0x{reply[0]:02X} вместо ACK")
 
     def _read_response(self) -> str:
-        parts: List[bytes] = []
+        parts: list[bytes] = []
         while True:
             content, final = read_block(self.transport, self.timeout, check=self.block_check)
             parts.append(content)
             if final:
                 return b"".join(parts).decode("ascii", "replace")
-            self.transport.write(bytes((ACK,)))     # ask for the next partial block
+            self.transport.write(bytes((ACK,)))  # ask for the next partial block
 
     def _break(self) -> None:
         if self._in_programming:
@@ -466,8 +479,9 @@ class Iec62056Driver(MeterDriver):
                 self.transport.set_baudrate(self.start_baud)
 
 
-def _fill_gaps(meter: str, intervals: List[Interval], since: datetime,
-               until: datetime, default_minutes: int) -> List[Interval]:
+def _fill_gaps(
+    meter: str, intervals: list[Interval], since: datetime, until: datetime, default_minutes: int
+) -> list[Interval]:
     """Marks every slot of [since, until) the meter did not return as "missing"; the grid
     is the one of the returned intervals (or the configured period if none came)."""
     minutes = intervals[0].minutes if intervals else default_minutes

@@ -40,13 +40,13 @@ used for a single meter on an optical port or its own line.
 Mercury 230 has no load relay on most versions and no public description of a relay status
 read was found: read_relay raises NotSupported (the poller skips it).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..records import (ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState,
-                       day_start)
+from ..records import ClockReading, DaySnapshot, Interval, MeterEvent, RegisterReading, RelayState, day_start
 from .base import AccessDenied, MeterDriver, NotSupported, ProtocolError, Transport
 from .crc import crc16_le, crc16_modbus
 
@@ -66,17 +66,30 @@ STATUS_PARTIAL = 0x02
 CHANNELS = ("A+", "A-", "R+", "R-")
 
 # journal number → (MeterEvent.journal, [(text, severity) for stamp 1, stamp 2])
-JOURNALS: Dict[int, Tuple[str, List[Tuple[str, str]]]] = {
-    0x01: ("power", [("Включение питания счётчика", "info"),
-                     ("Выключение питания счётчика", "warning")]),
-    0x03: ("voltage", [("Фаза 1 — включение (напряжение появилось)", "info"),
-                       ("Фаза 1 — выключение (напряжение пропало)", "warning")]),
-    0x04: ("voltage", [("Фаза 2 — включение (напряжение появилось)", "info"),
-                       ("Фаза 2 — выключение (напряжение пропало)", "warning")]),
-    0x05: ("voltage", [("Фаза 3 — включение (напряжение появилось)", "info"),
-                       ("Фаза 3 — выключение (напряжение пропало)", "warning")]),
-    0x12: ("tamper", [("Вскрытие корпуса счётчика", "critical"),
-                      ("Закрытие корпуса счётчика", "info")]),
+JOURNALS: dict[int, tuple[str, list[tuple[str, str]]]] = {
+    0x01: ("power", [("Включение питания счётчика", "info"), ("Выключение питания счётчика", "warning")]),
+    0x03: (
+        "voltage",
+        [
+            ("Фаза 1 — включение (напряжение появилось)", "info"),
+            ("Фаза 1 — выключение (напряжение пропало)", "warning"),
+        ],
+    ),
+    0x04: (
+        "voltage",
+        [
+            ("Фаза 2 — включение (напряжение появилось)", "info"),
+            ("Фаза 2 — выключение (напряжение пропало)", "warning"),
+        ],
+    ),
+    0x05: (
+        "voltage",
+        [
+            ("Фаза 3 — включение (напряжение появилось)", "info"),
+            ("Фаза 3 — выключение (напряжение пропало)", "warning"),
+        ],
+    ),
+    0x12: ("tamper", [("Вскрытие корпуса счётчика", "critical"), ("Закрытие корпуса счётчика", "info")]),
 }
 JOURNAL_RECORDS = 10
 
@@ -99,7 +112,7 @@ def check_frame(raw: bytes) -> bool:
 
 
 def password_bytes(password: str, ascii_digits: bool = False) -> bytes:
-    """"111111" → 01 01 01 01 01 01 (digits as values, the factory convention);
+    """ "111111" → 01 01 01 01 01 01 (digits as values, the factory convention);
     `ascii_digits` sends 31 31 ... for meters configured that way."""
     if len(password) != 6:
         raise ValueError("пароль Меркурий 230 — ровно 6 символов")
@@ -119,17 +132,17 @@ def to_bcd(value: int) -> int:
     return ((value // 10) << 4) | (value % 10)
 
 
-def decode_energy(data: bytes) -> List[Optional[int]]:
+def decode_energy(data: bytes) -> list[int | None]:
     """Four 4-byte values in the b1 b0 b3 b2 order; None for FF FF FF FF."""
-    values: List[Optional[int]] = []
+    values: list[int | None] = []
     for i in range(0, 16, 4):
-        b = data[i:i + 4]
+        b = data[i : i + 4]
         raw = (b[1] << 24) | (b[0] << 16) | (b[3] << 8) | b[2]
         values.append(None if raw == 0xFFFFFFFF else raw)
     return values
 
 
-def encode_energy(values: List[Optional[int]]) -> bytes:
+def encode_energy(values: list[int | None]) -> bytes:
     out = b""
     for value in values:
         v = 0xFFFFFFFF if value is None else value
@@ -138,7 +151,7 @@ def encode_energy(values: List[Optional[int]]) -> bytes:
     return out
 
 
-def decode_stamp(raw: bytes, tz: tzinfo, with_seconds: bool = True) -> Optional[datetime]:
+def decode_stamp(raw: bytes, tz: tzinfo, with_seconds: bool = True) -> datetime | None:
     """BCD [ss] mm hh DD MM YY → UTC; None for an empty (zero or FF) stamp."""
     if all(b == 0 for b in raw) or all(b == 0xFF for b in raw):
         return None
@@ -161,9 +174,9 @@ class ProfileRecord:
         self.status = raw[0]
         self.end = decode_stamp(raw[1:6], tz, with_seconds=False)
         self.period = raw[6]
-        self.raw_values: List[Optional[int]] = []
+        self.raw_values: list[int | None] = []
         for i in range(4):
-            value = int.from_bytes(raw[7 + 2 * i:9 + 2 * i], "little")
+            value = int.from_bytes(raw[7 + 2 * i : 9 + 2 * i], "little")
             self.raw_values.append(None if value == 0xFFFF else value)
 
     @property
@@ -174,21 +187,28 @@ class ProfileRecord:
 class Mercury230Driver(MeterDriver):
     protocol = "mercury230"
 
-    def __init__(self, transport: Transport, serial: str, address: str,
-                 password: Optional[str] = None, timeout: float = 2.0,
-                 meter_tz: Optional[tzinfo] = None, access_level: int = 1,
-                 password_ascii: bool = False) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        serial: str,
+        address: str,
+        password: str | None = None,
+        timeout: float = 2.0,
+        meter_tz: tzinfo | None = None,
+        access_level: int = 1,
+        password_ascii: bool = False,
+    ) -> None:
         super().__init__(transport, serial, address, password, timeout, meter_tz)
         try:
             self.bus_address = int(address)
         except ValueError:
-            raise ValueError(f"адрес Меркурий 230 — число 0..247, а не {address!r}")
+            raise ValueError(f"адрес Меркурий 230 — число 0..247, а не {address!r}") from None
         if not 0 <= self.bus_address <= 247:
             raise ValueError(f"адрес Меркурий 230 — число 0..247, а не {address!r}")
         self.access_level = access_level
         self.password_ascii = password_ascii
         self._open = False
-        self._constant: Optional[int] = None
+        self._constant: int | None = None
 
     # Transport ---------------------------------------------------------------------------
 
@@ -207,7 +227,7 @@ class Mercury230Driver(MeterDriver):
         if raw[0] != self.bus_address:
             raise ProtocolError(f"Меркурий 230: ответил адрес {raw[0]} вместо {self.bus_address}")
         data = raw[1:-2]
-        if len(data) == 1 and data_len != 1 or data_len == 1 and data[0] != 0:
+        if (len(data) == 1 and data_len != 1) or (data_len == 1 and data[0] != 0):
             code = data[0]
             if code in (0x03, 0x05):
                 self._open = False
@@ -224,8 +244,7 @@ class Mercury230Driver(MeterDriver):
         try:
             self._transact(bytes((0x01, self.access_level)) + password, 1)
         except AccessDenied as exc:
-            raise AccessDenied("Меркурий 230 не открыл канал: неверный пароль или уровень "
-                               f"доступа ({exc})") from exc
+            raise AccessDenied(f"Меркурий 230 не открыл канал: неверный пароль или уровень доступа ({exc})") from exc
         except StatusError as exc:
             raise AccessDenied(f"Меркурий 230 не открыл канал: {exc}") from exc
         self._open = True
@@ -235,7 +254,7 @@ class Mercury230Driver(MeterDriver):
         try:
             return self._transact(payload, data_len)
         except ProtocolError:
-            self._open = False    # re-open the channel on the next request
+            self._open = False  # re-open the channel on the next request
             raise
 
     def close(self) -> None:
@@ -251,8 +270,7 @@ class Mercury230Driver(MeterDriver):
 
     def read_registers(self) -> RegisterReading:
         data = self._run(b"\x05\x00\x00", 16)
-        values = {ch: round(v / 1000.0, 3) for ch, v in zip(CHANNELS, decode_energy(data))
-                  if v is not None}
+        values = {ch: round(v / 1000.0, 3) for ch, v in zip(CHANNELS, decode_energy(data)) if v is not None}
         if "A+" not in values:
             raise ProtocolError("Меркурий 230: нет показания A+")
         return RegisterReading(self.serial, datetime.now(timezone.utc), values)
@@ -268,12 +286,12 @@ class Mercury230Driver(MeterDriver):
     def read_relay(self) -> RelayState:
         raise NotSupported("реле нагрузки: не поддерживается счётчиком Меркурий 230")
 
-    def read_day_snapshots(self, days: Sequence[date]) -> List[DaySnapshot]:
+    def read_day_snapshots(self, days: Sequence[date]) -> list[DaySnapshot]:
         """Today's and yesterday's day-start registers (the meter keeps the energy of the
         current and the previous day); other days are not available."""
         clock = self.read_clock().meter_time.astimezone(self.meter_tz)
         if clock.hour == 23 and clock.minute == 59 and clock.second >= 50:
-            return []              # the day may turn between the reads: the next poll takes it
+            return []  # the day may turn between the reads: the next poll takes it
         total = decode_energy(self._run(b"\x05\x00\x00", 16))
         try:
             today = decode_energy(self._run(b"\x05\x40\x00", 16))
@@ -288,8 +306,7 @@ class Mercury230Driver(MeterDriver):
         starts[clock.date() - timedelta(days=1)] = _subtract(start_today, previous)
         snapshots = []
         for day in days:
-            values = {ch: round(v / 1000.0, 3) for ch, v in zip(CHANNELS, starts.get(day) or [])
-                      if v is not None}
+            values = {ch: round(v / 1000.0, 3) for ch, v in zip(CHANNELS, starts.get(day) or []) if v is not None}
             if "A+" in values:
                 snapshots.append(DaySnapshot(self.serial, day, day_start(day, self.meter_tz), values))
         return snapshots
@@ -303,21 +320,20 @@ class Mercury230Driver(MeterDriver):
             self._constant = METER_CONSTANTS[code]
         return self._constant
 
-    def read_profile(self, since: datetime, until: datetime) -> List[Interval]:
+    def read_profile(self, since: datetime, until: datetime) -> list[Interval]:
         if since.tzinfo is None or until.tzinfo is None or until <= since:
             raise ValueError("период профиля: нужны время UTC и конец позже начала")
         constant = self.meter_constant()
         last = self._run(b"\x08\x13", 9)
         address = int.from_bytes(last[0:2], "big")
         period = last[8] or 30
-        found: Dict[datetime, Interval] = {}
-        previous_end: Optional[datetime] = None
+        found: dict[datetime, Interval] = {}
+        previous_end: datetime | None = None
         for _ in range(PROFILE_RECORDS):
-            raw = self._run(bytes((0x06, PROFILE_MEMORY, address >> 8, address & 0xFF,
-                                   RECORD_BYTES)), RECORD_BYTES)
+            raw = self._run(bytes((0x06, PROFILE_MEMORY, address >> 8, address & 0xFF, RECORD_BYTES)), RECORD_BYTES)
             record = ProfileRecord(raw, self.meter_tz)
             if not record.valid or (previous_end is not None and record.end >= previous_end):
-                break      # unwritten memory, or the ring wrapped into older data
+                break  # unwritten memory, or the ring wrapped into older data
             assert record.end is not None
             previous_end = record.end
             period = record.period
@@ -325,15 +341,15 @@ class Mercury230Driver(MeterDriver):
             if start < since:
                 break
             if start < until:
-                values = {ch: round(v / (2.0 * constant), 6)
-                          for ch, v in zip(CHANNELS, record.raw_values) if v is not None}
-                status = "missing" if not values else (
-                    "estimated" if record.status & STATUS_PARTIAL else "ok")
+                values = {
+                    ch: round(v / (2.0 * constant), 6) for ch, v in zip(CHANNELS, record.raw_values) if v is not None
+                }
+                status = "missing" if not values else ("estimated" if record.status & STATUS_PARTIAL else "ok")
                 found[start] = Interval(self.serial, start, record.period, values, status)
             address = (address - RECORD_SIZE) & 0xFFFF
         return _fill_gaps(self.serial, found, since, until, period)
 
-    def read_events(self, since: datetime) -> List[MeterEvent]:
+    def read_events(self, since: datetime) -> list[MeterEvent]:
         events = {}
         for journal, (name, kinds) in JOURNALS.items():
             for index in range(JOURNAL_RECORDS):
@@ -341,10 +357,10 @@ class Mercury230Driver(MeterDriver):
                     data = self._run(bytes((0x04, journal, index)), 12)
                 except StatusError as exc:
                     if exc.code == 0x01:
-                        break       # this version does not keep that journal
+                        break  # this version does not keep that journal
                     raise
                 for part, (text, severity) in enumerate(kinds):
-                    at = decode_stamp(data[6 * part:6 * part + 6], self.meter_tz)
+                    at = decode_stamp(data[6 * part : 6 * part + 6], self.meter_tz)
                     if at is None or at < since:
                         continue
                     code = f"{journal:02X}.{part + 1}"
@@ -352,12 +368,13 @@ class Mercury230Driver(MeterDriver):
         return [events[key] for key in sorted(events)]
 
 
-def _subtract(a: List[Optional[int]], b: List[Optional[int]]) -> List[Optional[int]]:
+def _subtract(a: list[int | None], b: list[int | None]) -> list[int | None]:
     return [None if x is None or y is None else x - y for x, y in zip(a, b)]
 
 
-def _fill_gaps(meter: str, found: Dict[datetime, Interval], since: datetime,
-               until: datetime, minutes: int) -> List[Interval]:
+def _fill_gaps(
+    meter: str, found: dict[datetime, Interval], since: datetime, until: datetime, minutes: int
+) -> list[Interval]:
     step = timedelta(minutes=minutes)
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     seconds = int(step.total_seconds())

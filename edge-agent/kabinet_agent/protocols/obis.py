@@ -5,22 +5,24 @@ Accepted forms: `A-B:C.D.E*F` (`1-0:1.8.0*255`), `A.B.C.D.E.F` (`1.0.1.8.0.255`)
 The C, D, E groups of an IEC readout may be letters (`C.1.0`, `F.F`), so they stay text here;
 `obis_bytes` asks for six numbers and is what DLMS needs.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
-_FORM = re.compile(r"^(?:(?P<a>\d{1,3})-(?P<b>\d{1,3}):)?(?P<cde>[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)"
-                   r"(?:[*&](?P<f>\d{1,3}))?$")
+_FORM = re.compile(
+    r"^(?:(?P<a>\d{1,3})-(?P<b>\d{1,3}):)?(?P<cde>[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)"
+    r"(?:[*&](?P<f>\d{1,3}))?$"
+)
 
 
 @dataclass(frozen=True)
 class Obis:
-    a: Optional[int]
-    b: Optional[int]
-    cde: str          # "1.8.0" — the value group(s) C.D[.E], as written
-    f: Optional[int]  # billing period / historical value; None when not written
+    a: int | None
+    b: int | None
+    cde: str  # "1.8.0" — the value group(s) C.D[.E], as written
+    f: int | None  # billing period / historical value; None when not written
 
 
 def parse_obis(text: str) -> Obis:
@@ -35,12 +37,11 @@ def parse_obis(text: str) -> Obis:
         return Obis(int(groups[0]), int(groups[1]), ".".join(groups[2:5]), int(groups[5]))
     if a is not None and len(groups) == 4 and f is None and groups[3].isdigit():
         return Obis(int(a), int(b), ".".join(groups[:3]), int(groups[3]))
-    return Obis(None if a is None else int(a), None if b is None else int(b), cde,
-                None if f is None else int(f))
+    return Obis(None if a is None else int(a), None if b is None else int(b), cde, None if f is None else int(f))
 
 
 def obis_bytes(text: str) -> bytes:
-    """"1.0.1.8.0.255", "1-0:1.8.0.255" or "1-0:1.8.0*255" → 6 bytes (DLMS logical name)."""
+    """ "1.0.1.8.0.255", "1-0:1.8.0.255" or "1-0:1.8.0*255" → 6 bytes (DLMS logical name)."""
     code = parse_obis(text)
     groups = code.cde.split(".")
     if code.a is None or code.f is None or len(groups) != 3:

@@ -4,23 +4,24 @@ Framing defaults follow the protocols: IEC 62056-21 mode C starts at 300 baud 7E
 (Energomera's dialect at 9600 7E1);
 DLMS over HDLC and Mercury 230 use 8N1 (9600 baud is the usual factory setting).
 """
+
 from __future__ import annotations
 
 import select
 import termios
 import time
-from typing import Any, Dict, Optional
+from typing import Any
 
 import serial
+
+from .base import ProtocolError, Transport
 
 # Reads wake up at least this often to check the caller's deadline. The port's own read
 # timeout is never changed: that reconfigures the port (and a pty rejects it).
 _POLL = 0.05
 
-from .base import ProtocolError, Transport
-
 # Line settings per protocol: (baudrate, bytesize, parity, stopbits).
-LINE_DEFAULTS: Dict[str, tuple] = {
+LINE_DEFAULTS: dict[str, tuple] = {
     "iec62056-21": (300, serial.SEVENBITS, serial.PARITY_EVEN, serial.STOPBITS_ONE),
     "dlms": (9600, serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE),
     "mercury230": (9600, serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE),
@@ -37,20 +38,32 @@ class SerialTransport(Transport):
     before the first byte (the meter's reaction time plus line delay).
     """
 
-    def __init__(self, port: Optional[str] = None, *, protocol: str = "dlms",
-                 baudrate: Optional[int] = None, bytesize: Optional[int] = None,
-                 parity: Optional[str] = None, stopbits: Optional[float] = None,
-                 serial_port: Optional[Any] = None) -> None:
+    def __init__(
+        self,
+        port: str | None = None,
+        *,
+        protocol: str = "dlms",
+        baudrate: int | None = None,
+        bytesize: int | None = None,
+        parity: str | None = None,
+        stopbits: float | None = None,
+        serial_port: Any | None = None,
+    ) -> None:
         if protocol not in LINE_DEFAULTS:
             raise ValueError(f"неизвестный протокол для линии связи: {protocol}")
         d_baud, d_size, d_parity, d_stop = LINE_DEFAULTS[protocol]
         if serial_port is not None:
-            self._port = serial_port   # an already configured pyserial object (tests, TCP)
+            self._port = serial_port  # an already configured pyserial object (tests, TCP)
         else:
             try:
                 self._port = serial.Serial(
-                    port, baudrate=baudrate or d_baud, bytesize=bytesize or d_size,
-                    parity=parity or d_parity, stopbits=stopbits or d_stop, timeout=0)
+                    port,
+                    baudrate=baudrate or d_baud,
+                    bytesize=bytesize or d_size,
+                    parity=parity or d_parity,
+                    stopbits=stopbits or d_stop,
+                    timeout=0,
+                )
             except serial.SerialException as exc:
                 raise ProtocolError(f"не удалось открыть порт {port}: {exc}") from exc
 
@@ -99,7 +112,7 @@ class SerialTransport(Transport):
 
     def set_baudrate(self, baudrate: int) -> None:
         if int(self._port.baudrate) == baudrate:
-            return      # no needless reconfiguration (a pty even rejects a no-op change)
+            return  # no needless reconfiguration (a pty even rejects a no-op change)
         try:
             self._port.baudrate = baudrate
         except (serial.SerialException, ValueError, termios.error) as exc:

@@ -16,9 +16,8 @@ meaning comes from ГОСТ Р 58940-2020, annex Д (tables Д.1–Д.8). We rea
 programming, which the portal does not show.) Codes missing from the tables below keep
 the meter's code with a generic text, so nothing a meter reports is dropped.
 """
-from __future__ import annotations
 
-from typing import Dict, Tuple
+from __future__ import annotations
 
 CLOCK = "0.0.1.0.0.255"
 LOAD_PROFILE = "1.0.99.1.0.255"
@@ -27,12 +26,14 @@ DAILY_PROFILE = "1.0.98.2.0.255"
 DISCONNECT_CONTROL = "0.0.96.3.10.255"
 
 # Cumulative energy registers (class 3): channel → OBIS.
-REGISTERS: Dict[str, str] = {
-    "A+": "1.0.1.8.0.255", "A-": "1.0.2.8.0.255",
-    "R+": "1.0.3.8.0.255", "R-": "1.0.4.8.0.255",
+REGISTERS: dict[str, str] = {
+    "A+": "1.0.1.8.0.255",
+    "A-": "1.0.2.8.0.255",
+    "R+": "1.0.3.8.0.255",
+    "R-": "1.0.4.8.0.255",
 }
 # OBIS C-group → channel, for the captured columns of the load profile.
-PROFILE_CHANNELS: Dict[int, str] = {1: "A+", 2: "A-", 3: "R+", 4: "R-"}
+PROFILE_CHANNELS: dict[int, str] = {1: "A+", 2: "A-", 3: "R+", 4: "R-"}
 # OBIS D-groups meaning "energy over the capture period" vs "average power".
 PROFILE_ENERGY_D = (8, 9, 29)
 PROFILE_POWER_D = (4, 5, 27)
@@ -41,9 +42,9 @@ PROFILE_POWER_D = (4, 5, 27)
 UNIT_W, UNIT_VAR, UNIT_WH, UNIT_VARH = 27, 29, 30, 32
 UNIT_NAMES = {27: "W", 28: "VA", 29: "var", 30: "Wh", 31: "VAh", 32: "varh"}
 
-Entry = Tuple[str, str]   # (severity, Russian text)
+Entry = tuple[str, str]  # (severity, Russian text)
 
-_VOLTAGE: Dict[int, Entry] = {
+_VOLTAGE: dict[int, Entry] = {
     1: ("warning", "Фаза А — пропадание напряжения"),
     2: ("info", "Фаза А — восстановление напряжения"),
     3: ("warning", "Фаза B — пропадание напряжения"),
@@ -59,7 +60,7 @@ _VOLTAGE: Dict[int, Entry] = {
     27: ("warning", "Прерывание напряжения"),
     28: ("info", "Восстановление напряжения"),
 }
-_CURRENT: Dict[int, Entry] = {
+_CURRENT: dict[int, Entry] = {
     1: ("warning", "Фаза А — экспорт, начало"),
     2: ("info", "Фаза А — экспорт, окончание"),
     13: ("warning", "Разбаланс токов — начало"),
@@ -71,7 +72,7 @@ _CURRENT: Dict[int, Entry] = {
     37: ("critical", "Ток при выключенном реле нагрузки — начало"),
     38: ("info", "Ток при выключенном реле нагрузки — окончание"),
 }
-_POWER_RELAY: Dict[int, Entry] = {
+_POWER_RELAY: dict[int, Entry] = {
     1: ("warning", "Выключение питания счётчика"),
     2: ("info", "Включение питания счётчика"),
     3: ("warning", "Дистанционное отключение абонента"),
@@ -89,13 +90,13 @@ _POWER_RELAY: Dict[int, Entry] = {
     18: ("critical", "Отключение при вскрытии клеммной крышки или корпуса"),
 }
 _POWER_CODES = (1, 2, 16, 17)
-_TAMPER: Dict[int, Entry] = {
+_TAMPER: dict[int, Entry] = {
     1: ("critical", "Воздействие магнитного поля — начало"),
     2: ("info", "Воздействие магнитного поля — окончание"),
     3: ("critical", "Срабатывание электронной пломбы клеммной крышки"),
     4: ("critical", "Срабатывание электронной пломбы корпуса"),
 }
-_DIAGNOSTICS: Dict[int, Entry] = {
+_DIAGNOSTICS: dict[int, Entry] = {
     1: ("info", "Инициализация счётчика"),
     2: ("critical", "Измерительный блок — ошибка"),
     3: ("info", "Измерительный блок — норма"),
@@ -110,7 +111,7 @@ _DIAGNOSTICS: Dict[int, Entry] = {
 }
 
 # journal index x → (journal name, code table)
-JOURNALS: Dict[int, Tuple[str, Dict[int, Entry]]] = {
+JOURNALS: dict[int, tuple[str, dict[int, Entry]]] = {
     0: ("voltage", _VOLTAGE),
     1: ("current", _CURRENT),
     2: ("relay", _POWER_RELAY),
@@ -123,7 +124,7 @@ def journal_obis(index: int) -> str:
     return f"0.0.99.98.{index}.255"
 
 
-def describe_event(index: int, code: int) -> Tuple[str, str, str]:
+def describe_event(index: int, code: int) -> tuple[str, str, str]:
     """(journal, severity, text) for event `code` of journal 0.0.99.98.<index>.255."""
     name, table = JOURNALS[index]
     if index == 2 and code in _POWER_CODES:

@@ -24,25 +24,26 @@ DLMS — the HDLC physical (lower) address, logical device 1; Mercury — 1..247
 broadcast address, reaches a meter alone on its bus); Energomera — the sign-on address,
 at the bus speed (9600 by default) rather than at 300 baud.
 """
+
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from .bus import Bus, Faults, SimMeter
 
-__all__ = ["Simulator", "SimMeter", "Faults", "Bus"]
+__all__ = ["Bus", "Faults", "SimMeter", "Simulator"]
 
 _PROTOCOLS = ("iec62056-21", "dlms", "mercury230", "energomera")
 
 
 class Simulator:
-    def __init__(self, buses: List[Bus]) -> None:
+    def __init__(self, buses: list[Bus]) -> None:
         self.buses = buses
 
     @classmethod
-    def from_config(cls, config: Dict[str, Any]) -> "Simulator":
+    def from_config(cls, config: dict[str, Any]) -> Simulator:
         offset = timedelta(0)
         if config.get("clock_start"):
             start = datetime.fromisoformat(str(config["clock_start"]).replace("Z", "+00:00"))
@@ -51,7 +52,7 @@ class Simulator:
             offset = start - datetime.now(timezone.utc)
         bus_specs = list(config.get("buses", []))
         if config.get("meters"):
-            grouped: Dict[str, List[dict]] = {}
+            grouped: dict[str, list[dict]] = {}
             for meter in config["meters"]:
                 grouped.setdefault(meter.get("protocol", ""), []).append(meter)
             bus_specs += [{"name": p, "protocol": p, "meters": m} for p, m in grouped.items()]
@@ -66,17 +67,23 @@ class Simulator:
             addresses = [m.address for m in meters]
             if len(set(addresses)) != len(addresses):
                 raise ValueError(f"шина {index}: повторяющиеся адреса {addresses}")
-            buses.append(Bus(spec.get("name", f"bus{index}"), protocol, meters,
-                             baud=int(spec.get("baud", 9600)),
-                             wire_time=bool(spec.get("wire_time", False))))
+            buses.append(
+                Bus(
+                    spec.get("name", f"bus{index}"),
+                    protocol,
+                    meters,
+                    baud=int(spec.get("baud", 9600)),
+                    wire_time=bool(spec.get("wire_time", False)),
+                )
+            )
         return cls(buses)
 
     @classmethod
-    def from_file(cls, path: str) -> "Simulator":
+    def from_file(cls, path: str) -> Simulator:
         with open(path, encoding="utf-8") as handle:
             return cls.from_config(json.load(handle))
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         for bus in self.buses:
             bus.start()
         return self
@@ -91,22 +98,25 @@ class Simulator:
                 return bus
         raise KeyError(protocol)
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def _meter(spec: Dict[str, Any], protocol: str, offset: timedelta) -> SimMeter:
+def _meter(spec: dict[str, Any], protocol: str, offset: timedelta) -> SimMeter:
     if "serial" not in spec:
         raise ValueError("у счётчика в конфигурации нет serial")
     faults = spec.get("faults") or {}
     relay = spec.get("relay", "on")
-    password: Optional[str] = spec.get("password")
+    password: str | None = spec.get("password")
     return SimMeter(
-        serial=str(spec["serial"]), protocol=protocol, address=str(spec.get("address", "")),
-        password=password, admin_password=spec.get("admin_password"),
+        serial=str(spec["serial"]),
+        protocol=protocol,
+        address=str(spec.get("address", "")),
+        password=password,
+        admin_password=spec.get("admin_password"),
         drift_seconds=float(spec.get("drift_seconds", 0.0)),
         relay_connected=relay in ("on", True, "connected"),
         utc_offset_minutes=int(spec.get("utc_offset_minutes", 180)),
@@ -116,4 +126,5 @@ def _meter(spec: Dict[str, Any], protocol: str, offset: timedelta) -> SimMeter:
         keeps_logbook=bool(spec.get("keeps_logbook", True)),
         meter_type=str(spec.get("type", "CE301")),
         faults=Faults(int(faults.get("corrupt_every", 0)), int(faults.get("drop_every", 0))),
-        clock_offset=offset)
+        clock_offset=offset,
+    )

@@ -2,6 +2,7 @@
 
 Starts the buses, prints one line per bus with the pty path the agent should open, and
 runs until interrupted."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,9 @@ from . import Simulator
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kabinet_agent.simulator",
-                                     description="Симулятор счётчиков на псевдотерминалах")
+    parser = argparse.ArgumentParser(
+        prog="python -m kabinet_agent.simulator", description="Симулятор счётчиков на псевдотерминалах"
+    )
     parser.add_argument("--meters", required=True, help="JSON-файл с описанием шин и счётчиков")
     args = parser.parse_args(argv)
     try:

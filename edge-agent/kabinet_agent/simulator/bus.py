@@ -5,6 +5,7 @@ the master side. Termios settings of a pty are shared by both sides, so the simu
 can see the baud rate the agent set and behave as a real meter does when the speeds do
 not match: it does not understand the request.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,20 +16,22 @@ import time
 import tty
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Dict, List, Optional
 
 from .model import MeterModel
 
-_SPEEDS = {getattr(termios, f"B{b}"): b for b in
-           (300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
-           if hasattr(termios, f"B{b}")}
+_SPEEDS = {
+    getattr(termios, f"B{b}"): b
+    for b in (300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+    if hasattr(termios, f"B{b}")
+}
 
 
 @dataclass
 class Faults:
     """Fault injection for tests: counted per meter over its answers."""
-    corrupt_every: int = 0      # flip one byte in every Nth answer (checksum error)
-    drop_every: int = 0         # do not send every Nth answer (timeout)
+
+    corrupt_every: int = 0  # flip one byte in every Nth answer (checksum error)
+    drop_every: int = 0  # do not send every Nth answer (timeout)
 
 
 @dataclass
@@ -36,18 +39,18 @@ class SimMeter:
     serial: str
     protocol: str
     address: str
-    password: Optional[str] = None
-    admin_password: Optional[str] = None
+    password: str | None = None
+    admin_password: str | None = None
     drift_seconds: float = 0.0
     relay_connected: bool = True
     utc_offset_minutes: int = 180
     prosumer: bool = False
-    max_baud_char: str = "5"          # IEC: fastest speed offered ('5' = 9600)
-    reports_relay: bool = False       # IEC: the readout carries 0-0:96.3.10 (relay state)
-    keeps_logbook: bool = True        # IEC: answers P.98 (else P.98(ERROR))
-    meter_type: str = "CE301"         # Energomera: the model in its identification
+    max_baud_char: str = "5"  # IEC: fastest speed offered ('5' = 9600)
+    reports_relay: bool = False  # IEC: the readout carries 0-0:96.3.10 (relay state)
+    keeps_logbook: bool = True  # IEC: answers P.98 (else P.98(ERROR))
+    meter_type: str = "CE301"  # Energomera: the model in its identification
     faults: Faults = field(default_factory=Faults)
-    clock_offset: timedelta = timedelta(0)   # pins the simulated "now" (see Simulator)
+    clock_offset: timedelta = timedelta(0)  # pins the simulated "now" (see Simulator)
     answers: int = 0
     model: MeterModel = field(init=False)
 
@@ -57,8 +60,7 @@ class SimMeter:
     def now(self) -> datetime:
         """The meter's own clock (UTC): the simulated time plus the configured drift.
         Data are stamped by this clock, as a real meter does."""
-        return (datetime.now(timezone.utc) + self.clock_offset
-                + timedelta(seconds=self.drift_seconds))
+        return datetime.now(timezone.utc) + self.clock_offset + timedelta(seconds=self.drift_seconds)
 
     @property
     def tz(self) -> timezone:
@@ -68,7 +70,7 @@ class SimMeter:
 class Server:
     """Protocol side of a bus: gets the bytes the agent sent, answers through the bus."""
 
-    def __init__(self, bus: "Bus", meters: List[SimMeter]) -> None:
+    def __init__(self, bus: Bus, meters: list[SimMeter]) -> None:
         self.bus = bus
         self.meters = meters
 
@@ -80,17 +82,26 @@ class Server:
 
 
 class Bus:
-    def __init__(self, name: str, protocol: str, meters: List[SimMeter], *,
-                 baud: int = 9600, wire_time: bool = False, bits_per_char: int = 10) -> None:
-        from .servers import make_server     # late import: servers import this module
+    def __init__(
+        self,
+        name: str,
+        protocol: str,
+        meters: list[SimMeter],
+        *,
+        baud: int = 9600,
+        wire_time: bool = False,
+        bits_per_char: int = 10,
+    ) -> None:
+        from .servers import make_server  # late import: servers import this module
+
         self.name = name
         self.protocol = protocol
         self.meters = meters
-        self.baud = baud                     # nominal speed (IEC changes it per session)
+        self.baud = baud  # nominal speed (IEC changes it per session)
         self.wire_time = wire_time
         self.bits_per_char = bits_per_char
         self._master, slave = os.openpty()
-        tty.setraw(slave)                    # no echo/line editing before the agent opens it
+        tty.setraw(slave)  # no echo/line editing before the agent opens it
         self.slave_path = os.ttyname(slave)
         # The slave is not kept open: when the agent closes its port the master reads EIO,
         # and the simulator then "parks" the line at a speed no protocol uses. Some pty
@@ -124,7 +135,7 @@ class Bus:
             pass
         self._parked = True
 
-    def line_baud(self) -> Optional[int]:
+    def line_baud(self) -> int | None:
         """The speed the agent set on its side of the pty."""
         try:
             return _SPEEDS.get(termios.tcgetattr(self._master)[5])
@@ -147,7 +158,7 @@ class Bus:
             return
         if faults.corrupt_every and meter.answers % faults.corrupt_every == 0 and len(data) > 2:
             middle = len(data) // 2
-            data = data[:middle] + bytes((data[middle] ^ 0x5A,)) + data[middle + 1:]
+            data = data[:middle] + bytes((data[middle] ^ 0x5A,)) + data[middle + 1 :]
         self.send_raw(data)
 
     def send_raw(self, data: bytes) -> None:
@@ -174,14 +185,14 @@ class Bus:
             except OSError:
                 if self._stop.is_set():
                     return
-                if not self._parked:         # no agent has the port open (EIO)
+                if not self._parked:  # no agent has the port open (EIO)
                     self._park()
                 time.sleep(0.01)
-            except Exception as exc:          # keep the bus alive; a test will see no answer
+            except Exception as exc:  # keep the bus alive; a test will see no answer
                 print(f"[simulator {self.name}] ошибка обработки: {exc!r}", flush=True)
 
 
-def find_meter(meters: List[SimMeter], address: str) -> Optional[SimMeter]:
+def find_meter(meters: list[SimMeter], address: str) -> SimMeter | None:
     for meter in meters:
         if meter.address == address:
             return meter
@@ -190,5 +201,5 @@ def find_meter(meters: List[SimMeter], address: str) -> Optional[SimMeter]:
     return None
 
 
-def meters_by_address(meters: List[SimMeter]) -> Dict[str, SimMeter]:
+def meters_by_address(meters: list[SimMeter]) -> dict[str, SimMeter]:
     return {m.address: m for m in meters}

@@ -1,44 +1,51 @@
 """DLMS/COSEM over HDLC meter side with the СПОДЭС objects the driver reads."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from ..protocols import axdr, dlms_apdu, hdlc, spodes
 from ..protocols.base import ProtocolError
 from .bus import Bus, Server, SimMeter
 from .model import STEP
 
-SERVER_MAX_INFO = 128       # our frame size limit: longer answers are segmented
-BLOCK_SIZE = 200            # GET answers longer than this go by block transfer
+SERVER_MAX_INFO = 128  # our frame size limit: longer answers are segmented
+BLOCK_SIZE = 200  # GET answers longer than this go by block transfer
 SERVER_MAX_PDU = 0x0200
 OBJECT_UNDEFINED, READ_DENIED, BLOCK_INVALID = 4, 3, 19
-VOLTAGE_CODES = {("phase_off", 1): 1, ("phase_on", 1): 2, ("phase_off", 2): 3,
-                 ("phase_on", 2): 4, ("phase_off", 3): 5, ("phase_on", 3): 6}
-JOURNAL_CODES = {2: {"power_off": 1, "power_on": 2},
-                 4: {"magnet_on": 1, "magnet_off": 2, "case_open": 4}}
+VOLTAGE_CODES = {
+    ("phase_off", 1): 1,
+    ("phase_on", 1): 2,
+    ("phase_off", 2): 3,
+    ("phase_on", 2): 4,
+    ("phase_off", 3): 5,
+    ("phase_on", 3): 6,
+}
+JOURNAL_CODES = {2: {"power_off": 1, "power_on": 2}, 4: {"magnet_on": 1, "magnet_off": 2, "case_open": 4}}
 
 
 @dataclass
 class Link:
     """HDLC and association state of one meter."""
+
     connected: bool = False
     vs: int = 0
     vr: int = 0
     max_tx: int = SERVER_MAX_INFO
     rx_buffer: bytes = b""
-    tx_pending: List[bytes] = field(default_factory=list)
+    tx_pending: list[bytes] = field(default_factory=list)
     associated: bool = False
-    blocks: List[bytes] = field(default_factory=list)
+    blocks: list[bytes] = field(default_factory=list)
     client: bytes = b""
 
 
 class DlmsServer(Server):
-    def __init__(self, bus: Bus, meters: List[SimMeter]) -> None:
+    def __init__(self, bus: Bus, meters: list[SimMeter]) -> None:
         super().__init__(bus, meters)
         self.buffer = b""
-        self.links: Dict[str, Link] = {m.serial: Link() for m in meters}
+        self.links: dict[str, Link] = {m.serial: Link() for m in meters}
 
     def feed(self, data: bytes) -> None:
         self.buffer += data
@@ -56,30 +63,37 @@ class DlmsServer(Server):
             length = ((self.buffer[1] & 0x07) << 8) | self.buffer[2]
             if len(self.buffer) < length + 2:
                 return
-            raw, self.buffer = self.buffer[:length + 2], self.buffer[length + 2:]
+            raw, self.buffer = self.buffer[: length + 2], self.buffer[length + 2 :]
             try:
                 frame = hdlc.decode_frame(raw)
             except ProtocolError:
-                continue                     # damaged frame: a meter stays silent
+                continue  # damaged frame: a meter stays silent
             meter = self._meter(frame.dest)
             if meter is not None:
                 self._on_frame(meter, frame)
 
-    def _meter(self, dest: bytes) -> Optional[SimMeter]:
+    def _meter(self, dest: bytes) -> SimMeter | None:
         try:
             logical, physical = hdlc.decode_server_address(dest)
         except ProtocolError:
             return None
         for meter in self.meters:
-            if logical == 1 and (physical == int(meter.address)
-                                 or (len(dest) == 1 and len(self.meters) == 1)):
+            if logical == 1 and (physical == int(meter.address) or (len(dest) == 1 and len(self.meters) == 1)):
                 return meter
         return None
 
     # HDLC --------------------------------------------------------------------------------
 
-    def _send(self, meter: SimMeter, link: Link, dest: bytes, src: bytes, control: int,
-              info: bytes = b"", segmented: bool = False) -> None:
+    def _send(
+        self,
+        meter: SimMeter,
+        link: Link,
+        dest: bytes,
+        src: bytes,
+        control: int,
+        info: bytes = b"",
+        segmented: bool = False,
+    ) -> None:
         self.bus.answer(meter, hdlc.encode_frame(hdlc.HdlcFrame(dest, src, control, info, segmented)))
 
     def _on_frame(self, meter: SimMeter, frame: hdlc.HdlcFrame) -> None:
@@ -90,8 +104,7 @@ class DlmsServer(Server):
             self.links[meter.serial] = link = Link(connected=True, client=reply_to)
             link.max_tx = min(SERVER_MAX_INFO, params["max_info_rx"])
             max_rx = min(SERVER_MAX_INFO, params["max_info_tx"])
-            self._send(meter, link, reply_to, me, hdlc.UA,
-                       hdlc.encode_parameters(link.max_tx, max_rx, 1, 1))
+            self._send(meter, link, reply_to, me, hdlc.UA, hdlc.encode_parameters(link.max_tx, max_rx, 1, 1))
             return
         if frame.control == hdlc.DISC:
             self._send(meter, link, reply_to, me, hdlc.UA if link.connected else hdlc.DM)
@@ -105,7 +118,7 @@ class DlmsServer(Server):
                 self._send_next_segment(meter, link, reply_to, me)
             return
         if not frame.is_information or frame.send_seq != link.vr:
-            return                          # out of sequence: ignore, the client retries
+            return  # out of sequence: ignore, the client retries
         link.vr = (link.vr + 1) % 8
         link.rx_buffer += frame.info
         if frame.segmented:
@@ -114,8 +127,8 @@ class DlmsServer(Server):
         request, link.rx_buffer = link.rx_buffer, b""
         if not request.startswith(hdlc.LLC_REQUEST):
             return
-        response = hdlc.LLC_RESPONSE + self._apdu(meter, link, request[len(hdlc.LLC_REQUEST):])
-        link.tx_pending = [response[i:i + link.max_tx] for i in range(0, len(response), link.max_tx)]
+        response = hdlc.LLC_RESPONSE + self._apdu(meter, link, request[len(hdlc.LLC_REQUEST) :])
+        link.tx_pending = [response[i : i + link.max_tx] for i in range(0, len(response), link.max_tx)]
         self._send_next_segment(meter, link, reply_to, me)
 
     def _send_next_segment(self, meter: SimMeter, link: Link, dest: bytes, src: bytes) -> None:
@@ -143,9 +156,9 @@ class DlmsServer(Server):
                 return dlms_apdu.build_get_response_normal(None, error)
             if len(data) <= BLOCK_SIZE:
                 return dlms_apdu.build_get_response_normal(data)
-            link.blocks = [data[i:i + BLOCK_SIZE] for i in range(0, len(data), BLOCK_SIZE)]
+            link.blocks = [data[i : i + BLOCK_SIZE] for i in range(0, len(data), BLOCK_SIZE)]
             return self._next_block(link, 0)
-        return bytes.fromhex("D80101")     # exception-response: service not supported
+        return bytes.fromhex("D80101")  # exception-response: service not supported
 
     def _associate(self, meter: SimMeter, link: Link, apdu: bytes) -> bytes:
         info = dlms_apdu.parse_aarq(apdu)
@@ -153,26 +166,25 @@ class DlmsServer(Server):
             return dlms_apdu.build_aare(1, 2)
         if meter.password:
             if info.mechanism != dlms_apdu.MECHANISM_LLS:
-                return dlms_apdu.build_aare(1, 14)         # authentication required
+                return dlms_apdu.build_aare(1, 14)  # authentication required
             if info.password != meter.password.encode("latin-1"):
-                return dlms_apdu.build_aare(1, 13)         # authentication failure
+                return dlms_apdu.build_aare(1, 13)  # authentication failure
         link.associated = True
-        return dlms_apdu.build_aare(0, 0, max_pdu=SERVER_MAX_PDU,
-                                    mechanism=dlms_apdu.MECHANISM_LLS if meter.password else None)
+        return dlms_apdu.build_aare(
+            0, 0, max_pdu=SERVER_MAX_PDU, mechanism=dlms_apdu.MECHANISM_LLS if meter.password else None
+        )
 
     def _next_block(self, link: Link, acknowledged: int) -> bytes:
         number = acknowledged + 1
         if not 1 <= number <= len(link.blocks):
             return dlms_apdu.build_get_response_normal(None, BLOCK_INVALID)
-        return dlms_apdu.build_get_response_block(link.blocks[number - 1], number,
-                                                  number == len(link.blocks))
+        return dlms_apdu.build_get_response_block(link.blocks[number - 1], number, number == len(link.blocks))
 
-    def _get(self, meter: SimMeter, request: dlms_apdu.GetRequest) -> Tuple[Optional[bytes], int]:
+    def _get(self, meter: SimMeter, request: dlms_apdu.GetRequest) -> tuple[bytes | None, int]:
         ln = dlms_apdu.obis_text(request.instance)
         key = (request.class_id, ln, request.attribute)
-        handlers: Dict[Tuple[int, str, int], Callable[[], bytes]] = {
-            (8, spodes.CLOCK, 2): lambda: axdr.enc_date_time(
-                axdr.CosemDateTime.from_datetime(meter.now(), meter.tz)),
+        handlers: dict[tuple[int, str, int], Callable[[], bytes]] = {
+            (8, spodes.CLOCK, 2): lambda: axdr.enc_date_time(axdr.CosemDateTime.from_datetime(meter.now(), meter.tz)),
             (70, spodes.DISCONNECT_CONTROL, 2): lambda: axdr.enc_bool(meter.relay_connected),
             (70, spodes.DISCONNECT_CONTROL, 3): lambda: axdr.enc_enum(1 if meter.relay_connected else 0),
             (7, spodes.LOAD_PROFILE, 3): lambda: self._capture_objects(meter),
@@ -197,7 +209,7 @@ class DlmsServer(Server):
                 return self._journal(meter, index, request), 0
         return None, OBJECT_UNDEFINED
 
-    def _profile_channels(self, meter: SimMeter) -> List[str]:
+    def _profile_channels(self, meter: SimMeter) -> list[str]:
         return ["A+", "A-", "R+", "R-"] if meter.prosumer else ["A+", "R+"]
 
     def _capture_objects(self, meter: SimMeter) -> bytes:
@@ -228,13 +240,11 @@ class DlmsServer(Server):
             day += timedelta(days=1)
         return axdr.enc_array(rows)
 
-    def _range(self, meter: SimMeter, request: dlms_apdu.GetRequest,
-               default_days: int) -> Tuple[datetime, datetime]:
+    def _range(self, meter: SimMeter, request: dlms_apdu.GetRequest, default_days: int) -> tuple[datetime, datetime]:
         now = meter.now()
         params: Any = request.access_parameters
         if request.access_selector == 1 and isinstance(params, tuple) and len(params) >= 3:
-            lo, hi = (axdr.CosemDateTime.decode(p) if isinstance(p, bytes) else None
-                      for p in params[1:3])
+            lo, hi = (axdr.CosemDateTime.decode(p) if isinstance(p, bytes) else None for p in params[1:3])
             since = lo.to_utc(meter.tz) if lo else now - timedelta(days=default_days)
             until = hi.to_utc(meter.tz) if hi else now
             return since, min(until, now)
@@ -243,14 +253,13 @@ class DlmsServer(Server):
     def _profile(self, meter: SimMeter, request: dlms_apdu.GetRequest) -> bytes:
         first_end, last_end = self._range(meter, request, 2)
         rows = []
-        for interval in meter.model.intervals_between(first_end - STEP,
-                                                      last_end - STEP + timedelta(seconds=1)):
+        for interval in meter.model.intervals_between(first_end - STEP, last_end - STEP + timedelta(seconds=1)):
             end = interval.start + STEP
             stamp = axdr.CosemDateTime.from_datetime(
-                end, meter.tz, status=axdr.CLOCK_DOUBTFUL if interval.partial else 0)
+                end, meter.tz, status=axdr.CLOCK_DOUBTFUL if interval.partial else 0
+            )
             cells = [axdr.enc_date_time(stamp)]
-            cells += [axdr.enc_double_long_unsigned(interval.energy[c])
-                      for c in self._profile_channels(meter)]
+            cells += [axdr.enc_double_long_unsigned(interval.energy[c]) for c in self._profile_channels(meter)]
             rows.append(axdr.enc_structure(cells))
         return axdr.enc_array(rows)
 
@@ -265,15 +274,20 @@ class DlmsServer(Server):
             if code is None:
                 continue
             stamp = axdr.CosemDateTime.from_datetime(event.at, meter.tz)
-            rows.append(axdr.enc_structure([axdr.enc_date_time(stamp),
-                                            axdr.enc_long_unsigned(code)]))
+            rows.append(axdr.enc_structure([axdr.enc_date_time(stamp), axdr.enc_long_unsigned(code)]))
         return axdr.enc_array(rows)
 
 
 def _column(class_id: int, obis: str) -> bytes:
     """A capture_objects entry: class, logical name, attribute 2, data index 0."""
-    return axdr.enc_structure([axdr.enc_long_unsigned(class_id), axdr.enc_octet_string(dlms_apdu.obis(obis)),
-                               axdr.enc_integer(2), axdr.enc_long_unsigned(0)])
+    return axdr.enc_structure(
+        [
+            axdr.enc_long_unsigned(class_id),
+            axdr.enc_octet_string(dlms_apdu.obis(obis)),
+            axdr.enc_integer(2),
+            axdr.enc_long_unsigned(0),
+        ]
+    )
 
 
 def _register_value(meter: SimMeter, channel: str) -> Callable[[], bytes]:

@@ -5,11 +5,11 @@ CE301/CE303 answer one value per line (`ET0PE(v)` six times), CE102M all on one 
 CE301/CE303 keep the load profile (GRAxx) and A-, R± names; unknown names, dates not kept and
 future days answer `(ERR12)`.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional
 
 from ..protocols.crc import bcc_sum7
 from .bus import Bus, SimMeter
@@ -17,7 +17,7 @@ from .iec_server import IecServer
 from .model import STEP
 
 CHANNELS = {"PE": "A+", "PI": "A-", "QE": "R+", "QI": "R-"}
-SNAPSHOT_DAYS = 44          # day-end registers kept
+SNAPSHOT_DAYS = 44  # day-end registers kept
 PROFILE_DAYS = 60
 _REQUEST = re.compile(r"^([A-Z0-9_]{5})\((.*)\)$")
 ERROR = b"(ERR12)\r\n"
@@ -26,8 +26,8 @@ ERROR = b"(ERR12)\r\n"
 class EnergomeraServer(IecServer):
     check = staticmethod(bcc_sum7)
 
-    def __init__(self, bus: Bus, meters: List[SimMeter]) -> None:
-        self.line_speed = bus.baud           # the RS-485 interface's configured speed
+    def __init__(self, bus: Bus, meters: list[SimMeter]) -> None:
+        self.line_speed = bus.baud  # the RS-485 interface's configured speed
         super().__init__(bus, meters)
 
     def sign_on_baud(self) -> int:
@@ -64,13 +64,13 @@ class EnergomeraServer(IecServer):
             return f"TIME_({local:%H:%M:%S})\r\n".encode("ascii")
         return ERROR
 
-    def _values(self, name: str, values: List[str]) -> bytes:
+    def _values(self, name: str, values: list[str]) -> bytes:
         assert self.meter is not None
         if self.meter.meter_type.upper().startswith("CE102"):
             return (name + "".join(f"({v})" for v in values) + "\r\n").encode("ascii")
         return "".join(f"{name}({v})\r\n" for v in values).encode("ascii")
 
-    def _profile(self, name: str, channel: str, day: Optional[date]) -> bytes:
+    def _profile(self, name: str, channel: str, day: date | None) -> bytes:
         """Average power (kW) of every closed 30-minute interval of the local day; `()` where
         the meter was off for the whole interval."""
         assert self.meter is not None
@@ -81,7 +81,7 @@ class EnergomeraServer(IecServer):
         now = meter.now()
         if start > now or start < now - timedelta(days=PROFILE_DAYS):
             return ERROR
-        values: List[str] = []
+        values: list[str] = []
         slot = start
         while slot + STEP <= now and slot < start + timedelta(days=1):
             interval = meter.model.interval_at(slot.astimezone(now.tzinfo))
@@ -90,14 +90,14 @@ class EnergomeraServer(IecServer):
         return "".join(f"{name}({v})\r\n" for v in values).encode("ascii")
 
 
-def _tariffs(total_wh: int) -> List[str]:
+def _tariffs(total_wh: int) -> list[str]:
     """Total and T1…T5 in kWh: 70 % day tariff, the rest night, T3–T5 unused."""
     day_wh = total_wh * 7 // 10
-    parts: Dict[int, int] = {0: total_wh, 1: day_wh, 2: total_wh - day_wh, 3: 0, 4: 0, 5: 0}
+    parts: dict[int, int] = {0: total_wh, 1: day_wh, 2: total_wh - day_wh, 3: 0, 4: 0, 5: 0}
     return [f"{parts[i] / 1000:.7f}" for i in range(6)]
 
 
-def _date(text: str) -> Optional[date]:
+def _date(text: str) -> date | None:
     try:
         return datetime.strptime(text, "%d.%m.%y").date()
     except ValueError:

@@ -1,11 +1,11 @@
 """IEC 62056-21 mode C meter side: sign-on, readout, programming mode with P.01 and P.98.
 The block check and the sign-on speed are parameters: energomera_server.py reuses it."""
+
 from __future__ import annotations
 
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional
 
 from ..protocols.crc import bcc_xor
 from ..protocols.iec62056_21 import ACK, BAUD_RATES, ETX, NAK, SOH, STX, data_block
@@ -14,17 +14,17 @@ from .model import STEP
 
 _SIGN_ON = re.compile(rb"/\?([0-9A-Za-z ]*)!\r\n")
 _COMMAND = re.compile(rb"\x01([A-Z][0-9])(?:\x02(.*?))?\x03(.)", re.S)
-SESSION_TIMEOUT = 3.0          # seconds of silence after which a meter drops the session
-BLOCK_SIZE = 1024              # P.01 answers longer than this go as partial blocks
+SESSION_TIMEOUT = 3.0  # seconds of silence after which a meter drops the session
+BLOCK_SIZE = 1024  # P.01 answers longer than this go as partial blocks
 P01_STATUS_POWER_DOWN, P01_STATUS_POWER_UP = 0x80, 0x40
 
 
 class IecServer(Server):
     check = staticmethod(bcc_xor)
 
-    def __init__(self, bus: Bus, meters: List[SimMeter]) -> None:
+    def __init__(self, bus: Bus, meters: list[SimMeter]) -> None:
         super().__init__(bus, meters)
-        self.bus.bits_per_char = 10              # 7E1: start + 7 data + parity + stop
+        self.bus.bits_per_char = 10  # 7E1: start + 7 data + parity + stop
         self._reset()
 
     def sign_on_baud(self) -> int:
@@ -32,11 +32,11 @@ class IecServer(Server):
 
     def _reset(self) -> None:
         self.state = "idle"
-        self.meter: Optional[SimMeter] = None
+        self.meter: SimMeter | None = None
         self.buffer = b""
         self.baud = self.sign_on_baud()
         self.bus.baud = self.baud
-        self.pending: List[bytes] = []
+        self.pending: list[bytes] = []
         self.last_activity = time.monotonic()
 
     def tick(self) -> None:
@@ -50,9 +50,9 @@ class IecServer(Server):
         self.last_activity = time.monotonic()
         line = self.bus.line_baud()
         if self.state != "idle" and b"/?" in data and line in (self.sign_on_baud(), None):
-            self._reset()                        # the agent started over
+            self._reset()  # the agent started over
         if self.state == "idle" and line not in (self.sign_on_baud(), None):
-            return                               # sign-on at the wrong speed is noise
+            return  # sign-on at the wrong speed is noise
         self.buffer += data
         if self.state == "idle":
             self._on_sign_on()
@@ -73,10 +73,10 @@ class IecServer(Server):
         if not match:
             self.buffer = self.buffer[-64:]
             return
-        self.buffer = self.buffer[match.end():]
+        self.buffer = self.buffer[match.end() :]
         meter = find_meter(self.meters, match.group(1).decode("ascii").strip())
         if meter is None:
-            return                               # another device's address: stay silent
+            return  # another device's address: stay silent
         self.meter = meter
         self.state = "identified"
         self.bus.answer(meter, self._identification(meter))
@@ -89,8 +89,12 @@ class IecServer(Server):
             return
         option, self.buffer = self.buffer[:6], self.buffer[6:]
         assert self.meter is not None
-        if option[0] != ACK or option[4:6] != b"\r\n" or chr(option[2]) not in BAUD_RATES \
-                or chr(option[2]) > self.meter.max_baud_char:
+        if (
+            option[0] != ACK
+            or option[4:6] != b"\r\n"
+            or chr(option[2]) not in BAUD_RATES
+            or chr(option[2]) > self.meter.max_baud_char
+        ):
             self._reset()
             return
         self.baud = BAUD_RATES[chr(option[2])]
@@ -121,7 +125,7 @@ class IecServer(Server):
         match = _COMMAND.search(self.buffer)
         if not match:
             return
-        self.buffer = self.buffer[match.end():]
+        self.buffer = self.buffer[match.end() :]
         body = match.group(0)[1:-1]
         if self.check(body) != match.group(3)[0]:
             self._answer(bytes((NAK,)))
@@ -134,7 +138,7 @@ class IecServer(Server):
                 self.state = "programming"
                 self._answer(bytes((ACK,)))
             else:
-                self._answer(bytes((NAK,)))   # wrong password
+                self._answer(bytes((NAK,)))  # wrong password
                 self._reset()
         elif cmd == b"P1":
             self._answer(bytes((ACK,)))
@@ -151,9 +155,8 @@ class IecServer(Server):
 
     def _send_blocks(self, payload: bytes) -> None:
         assert self.meter is not None
-        chunks = [payload[i:i + BLOCK_SIZE] for i in range(0, len(payload), BLOCK_SIZE)] or [b""]
-        self.pending = [data_block(c, final=(i == len(chunks) - 1), check=self.check)
-                        for i, c in enumerate(chunks)]
+        chunks = [payload[i : i + BLOCK_SIZE] for i in range(0, len(payload), BLOCK_SIZE)] or [b""]
+        self.pending = [data_block(c, final=(i == len(chunks) - 1), check=self.check) for i, c in enumerate(chunks)]
         first = self.pending[0]
         if len(self.pending) == 1:
             self.pending = []
@@ -191,27 +194,29 @@ class IecServer(Server):
         last_end = min(last_end, meter.now())
         # Header times are interval ends: an interval belongs when its end is in range.
         intervals = meter.model.intervals_between(first_end - STEP, last_end - STEP + timedelta(seconds=1))
-        outages = {e.at: e.kind for e in meter.model.events_between(first_end - STEP * 2, last_end)
-                   if e.kind in ("power_off", "power_on")}
-        lines: List[str] = []
-        previous_end: Optional[datetime] = None
+        outages = {
+            e.at: e.kind
+            for e in meter.model.events_between(first_end - STEP * 2, last_end)
+            if e.kind in ("power_off", "power_on")
+        }
+        lines: list[str] = []
+        previous_end: datetime | None = None
         for interval in intervals:
             end = interval.start + STEP
             status = 0
             if interval.partial:
                 kinds = {k for t, k in outages.items() if interval.start <= t < end}
-                status = (P01_STATUS_POWER_DOWN if "power_off" in kinds else 0) | \
-                         (P01_STATUS_POWER_UP if "power_on" in kinds else 0)
+                status = (P01_STATUS_POWER_DOWN if "power_off" in kinds else 0) | (
+                    P01_STATUS_POWER_UP if "power_on" in kinds else 0
+                )
             if previous_end != interval.start or status:
                 local = end.astimezone(meter.tz)
-                lines.append(f"P.01(0{local:%y%m%d%H%M})({status:08X})(30)(4)"
-                             "(1.5)(kW)(2.5)(kW)(3.5)(kvar)(4.5)(kvar)")
+                lines.append(f"P.01(0{local:%y%m%d%H%M})({status:08X})(30)(4)(1.5)(kW)(2.5)(kW)(3.5)(kvar)(4.5)(kvar)")
             e = interval.energy
             # Average power over 30 minutes: kW = Wh × 2 / 1000 (exact with 3 decimals).
             lines.append("".join(f"({e[ch] * 2 / 1000:.3f})" for ch in ("A+", "A-", "R+", "R-")))
             previous_end = end
         return "".join(line + "\r\n" for line in lines).encode("ascii")
-
 
     def _p98(self, request: str) -> bytes:
         """The VDEW logbook: power down / up entries of the simulated outages."""
@@ -223,8 +228,11 @@ class IecServer(Server):
         since = _parse_local(stamps[0], meter) if stamps else meter.now() - timedelta(days=30)
         until = min(_parse_local(stamps[1], meter) if len(stamps) > 1 else meter.now(), meter.now())
         status = {"power_off": P01_STATUS_POWER_DOWN, "power_on": P01_STATUS_POWER_UP}
-        lines = [f"P.98(0{e.at.astimezone(meter.tz):%y%m%d%H%M%S})({status[e.kind]:08X})()(0)"
-                 for e in meter.model.events_between(since, until) if e.kind in status]
+        lines = [
+            f"P.98(0{e.at.astimezone(meter.tz):%y%m%d%H%M%S})({status[e.kind]:08X})()(0)"
+            for e in meter.model.events_between(since, until)
+            if e.kind in status
+        ]
         return "".join(line + "\r\n" for line in lines).encode("ascii")
 
 

@@ -1,20 +1,28 @@
 """Mercury 230 meter side. Frames are delimited by line silence, as on real RS-485."""
+
 from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional, Tuple
 
-from ..protocols.mercury230 import (JOURNAL_RECORDS, PROFILE_RECORDS, RECORD_SIZE, check_frame,
-                                    encode_energy, frame, password_bytes, to_bcd)
+from ..protocols.mercury230 import (
+    JOURNAL_RECORDS,
+    PROFILE_RECORDS,
+    RECORD_SIZE,
+    check_frame,
+    encode_energy,
+    frame,
+    password_bytes,
+    to_bcd,
+)
 from .bus import Bus, Server, SimMeter
 from .model import EPOCH, STEP
 
-FRAME_GAP = 0.01            # silence that ends a request frame
-CHANNEL_TIMEOUT = 240.0     # an open channel closes after 4 minutes without requests
-METER_CONSTANT_CODE = 4     # A = 1000 imp/kWh → raw N = 2 × Wh per interval
+FRAME_GAP = 0.01  # silence that ends a request frame
+CHANNEL_TIMEOUT = 240.0  # an open channel closes after 4 minutes without requests
+METER_CONSTANT_CODE = 4  # A = 1000 imp/kWh → raw N = 2 × Wh per interval
 OK, BAD_COMMAND, NOT_OPEN = 0x00, 0x01, 0x05
-JOURNAL_KINDS: Dict[int, Tuple[str, str, int]] = {
+JOURNAL_KINDS: dict[int, tuple[str, str, int]] = {
     # journal → (first stamp kind, second stamp kind, phase); field order as documented
     0x01: ("power_on", "power_off", 0),
     0x03: ("phase_on", "phase_off", 1),
@@ -23,17 +31,16 @@ JOURNAL_KINDS: Dict[int, Tuple[str, str, int]] = {
     0x12: ("case_open", "case_close", 0),
 }
 # the kind that starts an episode
-OPENERS = {0x01: "power_off", 0x03: "phase_off", 0x04: "phase_off", 0x05: "phase_off",
-           0x12: "case_open"}
+OPENERS = {0x01: "power_off", 0x03: "phase_off", 0x04: "phase_off", 0x05: "phase_off", 0x12: "case_open"}
 
 
 class MercuryServer(Server):
-    def __init__(self, bus: Bus, meters: List[SimMeter]) -> None:
+    def __init__(self, bus: Bus, meters: list[SimMeter]) -> None:
         super().__init__(bus, meters)
         self.buffer = b""
         self.last_byte = 0.0
-        self.channels: Dict[str, Tuple[int, float]] = {}   # serial → (level, last request)
-        self._before_day: Dict[Tuple[str, object], int] = {}
+        self.channels: dict[str, tuple[int, float]] = {}  # serial → (level, last request)
+        self._before_day: dict[tuple[str, object], int] = {}
 
     def feed(self, data: bytes) -> None:
         self.buffer += data
@@ -46,7 +53,7 @@ class MercuryServer(Server):
 
     def _handle(self, request: bytes) -> None:
         if len(request) < 4 or not check_frame(request):
-            return                                   # noise or a damaged frame: no answer
+            return  # noise or a damaged frame: no answer
         address = request[0]
         meter = self._meter(address)
         if meter is None:
@@ -55,7 +62,7 @@ class MercuryServer(Server):
         reply = self._reply(meter, payload)
         self.bus.answer(meter, frame(address, reply))
 
-    def _meter(self, address: int) -> Optional[SimMeter]:
+    def _meter(self, address: int) -> SimMeter | None:
         if address == 0:
             return self.meters[0] if len(self.meters) == 1 else None
         for meter in self.meters:
@@ -102,8 +109,9 @@ class MercuryServer(Server):
         if since is not None:
             before = meter.model.registers_at(since)
             reg = {ch: reg[ch] - before[ch] for ch in reg}
-        return encode_energy([reg["A+"], reg["A-"] if meter.prosumer else None,
-                              reg["R+"], reg["R-"] if meter.prosumer else None])
+        return encode_energy(
+            [reg["A+"], reg["A-"] if meter.prosumer else None, reg["R+"], reg["R-"] if meter.prosumer else None]
+        )
 
     def _open(self, meter: SimMeter, level: int, password: bytes) -> int:
         expected = {1: meter.password or "111111", 2: meter.admin_password or "222222"}.get(level)
@@ -116,19 +124,31 @@ class MercuryServer(Server):
     def _times(self, meter: SimMeter, journal: int, index: int) -> bytes:
         if journal == 0x00:
             local = meter.now().astimezone(meter.tz)
-            return bytes((to_bcd(local.second), to_bcd(local.minute), to_bcd(local.hour),
-                          to_bcd(local.isoweekday()), to_bcd(local.day), to_bcd(local.month),
-                          to_bcd(local.year % 100), 0x01))
+            return bytes(
+                (
+                    to_bcd(local.second),
+                    to_bcd(local.minute),
+                    to_bcd(local.hour),
+                    to_bcd(local.isoweekday()),
+                    to_bcd(local.day),
+                    to_bcd(local.month),
+                    to_bcd(local.year % 100),
+                    0x01,
+                )
+            )
         if journal not in JOURNAL_KINDS or index >= JOURNAL_RECORDS:
             return bytes((BAD_COMMAND,))
         first_kind, second_kind, phase = JOURNAL_KINDS[journal]
         opener = OPENERS[journal]
         now = meter.now()
-        events = [e for e in meter.model.events_between(now - timedelta(days=120), now)
-                  if e.phase == phase and e.kind in (first_kind, second_kind)]
+        events = [
+            e
+            for e in meter.model.events_between(now - timedelta(days=120), now)
+            if e.phase == phase and e.kind in (first_kind, second_kind)
+        ]
         # One record per episode (power off → on, case open → close); the two stamps go in
         # the documented field order (first_kind, second_kind).
-        episodes: List[Dict[str, datetime]] = []
+        episodes: list[dict[str, datetime]] = []
         for event in events:
             if event.kind == opener or not episodes or event.kind in episodes[-1]:
                 episodes.append({})
@@ -147,9 +167,12 @@ class MercuryServer(Server):
             return bytes(9)
         address = ((count - 1) % PROFILE_RECORDS) * RECORD_SIZE
         end = (last[0].start + STEP).astimezone(meter.tz)
-        return (address.to_bytes(2, "big") + bytes((0x00,))
-                + bytes(to_bcd(v) for v in (end.hour, end.minute, end.day, end.month,
-                                             end.year % 100)) + bytes((30,)))
+        return (
+            address.to_bytes(2, "big")
+            + bytes((0x00,))
+            + bytes(to_bcd(v) for v in (end.hour, end.minute, end.day, end.month, end.year % 100))
+            + bytes((30,))
+        )
 
     def _record_count(self, meter: SimMeter) -> int:
         """Records written since the meter was made (one per powered interval)."""
@@ -163,8 +186,7 @@ class MercuryServer(Server):
                 day += timedelta(days=1)
             self._before_day[key] = count
         count = self._before_day[key]
-        count += sum(1 for s in model.day_intervals(now.date())
-                     if s is not None and s.start + STEP <= now)
+        count += sum(1 for s in model.day_intervals(now.date()) if s is not None and s.start + STEP <= now)
         return count
 
     def _memory(self, meter: SimMeter, address: int, length: int) -> bytes:
@@ -174,25 +196,26 @@ class MercuryServer(Server):
         last_slot = (count - 1) % PROFILE_RECORDS
         back = (last_slot - address // RECORD_SIZE) % PROFILE_RECORDS
         if back >= count:
-            return b"\xFF" * 15                     # never written
+            return b"\xff" * 15  # never written
         recorded = meter.model.recorded_before(meter.now(), back + 1)
         interval = recorded[back]
         end = (interval.start + STEP).astimezone(meter.tz)
         raw = b""
         for channel in ("A+", "A-", "R+", "R-"):
             if channel in ("A-", "R-") and not meter.prosumer:
-                raw += b"\xFF\xFF"
+                raw += b"\xff\xff"
             else:
                 raw += (interval.energy[channel] * 2).to_bytes(2, "little")
-        return (bytes((0x02 if interval.partial else 0x00,))
-                + bytes(to_bcd(v) for v in (end.hour, end.minute, end.day, end.month,
-                                             end.year % 100))
-                + bytes((30,)) + raw)
+        return (
+            bytes((0x02 if interval.partial else 0x00,))
+            + bytes(to_bcd(v) for v in (end.hour, end.minute, end.day, end.month, end.year % 100))
+            + bytes((30,))
+            + raw
+        )
 
 
-def _stamp(moment: Optional[datetime], meter: SimMeter) -> bytes:
+def _stamp(moment: datetime | None, meter: SimMeter) -> bytes:
     if moment is None:
         return bytes(6)
     local = moment.astimezone(meter.tz)
-    return bytes(to_bcd(v) for v in (local.second, local.minute, local.hour, local.day,
-                                      local.month, local.year % 100))
+    return bytes(to_bcd(v) for v in (local.second, local.minute, local.hour, local.day, local.month, local.year % 100))

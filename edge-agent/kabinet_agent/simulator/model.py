@@ -14,29 +14,75 @@ can be served and two runs give the same numbers:
 * Events: power off/on around outages, a phase voltage dip on some days, a magnetic
   field / case opening on rare days.
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, List, Optional, Tuple
 
 STEP = timedelta(minutes=30)
 PER_DAY = 48
-EPOCH = datetime(2023, 1, 1, tzinfo=timezone.utc)   # "manufacture": registers start here
+EPOCH = datetime(2023, 1, 1, tzinfo=timezone.utc)  # "manufacture": registers start here
 
 # Relative load by half-hour of the local day (index 0 = 00:00-00:30).
-_SHAPE = [0.35, 0.32, 0.30, 0.29, 0.28, 0.28, 0.29, 0.30, 0.33, 0.38, 0.42, 0.55,
-          0.75, 0.90, 0.95, 0.88, 0.75, 0.65, 0.60, 0.58, 0.57, 0.56, 0.58, 0.60,
-          0.62, 0.60, 0.58, 0.57, 0.58, 0.60, 0.65, 0.72, 0.82, 0.95, 1.05, 1.12,
-          1.15, 1.12, 1.05, 0.98, 0.90, 0.82, 0.72, 0.62, 0.52, 0.45, 0.40, 0.37]
+_SHAPE = [
+    0.35,
+    0.32,
+    0.30,
+    0.29,
+    0.28,
+    0.28,
+    0.29,
+    0.30,
+    0.33,
+    0.38,
+    0.42,
+    0.55,
+    0.75,
+    0.90,
+    0.95,
+    0.88,
+    0.75,
+    0.65,
+    0.60,
+    0.58,
+    0.57,
+    0.56,
+    0.58,
+    0.60,
+    0.62,
+    0.60,
+    0.58,
+    0.57,
+    0.58,
+    0.60,
+    0.65,
+    0.72,
+    0.82,
+    0.95,
+    1.05,
+    1.12,
+    1.15,
+    1.12,
+    1.05,
+    0.98,
+    0.90,
+    0.82,
+    0.72,
+    0.62,
+    0.52,
+    0.45,
+    0.40,
+    0.37,
+]
 
 
 def _unit(*parts: object) -> float:
     """A deterministic pseudo-random number in [0, 1) from the parts."""
     digest = hashlib.blake2b("|".join(str(p) for p in parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2 ** 64
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _day_bytes(serial: str, day: date) -> bytes:
@@ -47,8 +93,8 @@ def _day_bytes(serial: str, day: date) -> bytes:
 
 # Days already computed, shared by all models (tests start many simulators with the
 # same serials): (serial, utc offset, prosumer, day) -> slots, and -> totals.
-_SLOTS: Dict[Tuple[str, int, bool, date], List[Optional["SimInterval"]]] = {}
-_TOTALS: Dict[Tuple[str, int, bool, date], Dict[str, int]] = {}
+_SLOTS: dict[tuple[str, int, bool, date], list[SimInterval | None]] = {}
+_TOTALS: dict[tuple[str, int, bool, date], dict[str, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -60,22 +106,22 @@ class Outage:
 @dataclass(frozen=True)
 class SimEvent:
     at: datetime
-    kind: str       # power_off, power_on, phase_off, phase_on, magnet_on, magnet_off, case_open, case_close
+    kind: str  # power_off, power_on, phase_off, phase_on, magnet_on, magnet_off, case_open, case_close
     phase: int = 0
 
 
 @dataclass(frozen=True)
 class SimInterval:
     start: datetime
-    energy: Dict[str, int]     # Wh / varh per channel
+    energy: dict[str, int]  # Wh / varh per channel
     partial: bool
 
 
 @dataclass
 class MeterModel:
     serial: str
-    utc_offset_minutes: int = 180      # the meter keeps local time (Moscow by default)
-    prosumer: bool = False             # has A-/R- (e.g. a rooftop PV customer)
+    utc_offset_minutes: int = 180  # the meter keeps local time (Moscow by default)
+    prosumer: bool = False  # has A-/R- (e.g. a rooftop PV customer)
     base_kw: float = field(init=False)
     offset_wh: int = field(init=False)
 
@@ -83,22 +129,23 @@ class MeterModel:
         self.base_kw = 0.6 + 4.0 * _unit(self.serial, "base")
         self.offset_wh = int(1_000_000 + 9_000_000 * _unit(self.serial, "offset"))
 
-    def _key(self, day: date) -> Tuple[str, int, bool, date]:
+    def _key(self, day: date) -> tuple[str, int, bool, date]:
         return (self.serial, self.utc_offset_minutes, self.prosumer, day)
 
     # Outages and events ------------------------------------------------------------------
 
-    def outage_on(self, day: date) -> Optional[Outage]:
+    def outage_on(self, day: date) -> Outage | None:
         """About one day in six has an outage of 50..110 minutes in the daytime (UTC day)."""
         b = _day_bytes(self.serial, day)
-        if b[49] >= 44:                      # 44/256 ≈ 0.17
+        if b[49] >= 44:  # 44/256 ≈ 0.17
             return None
         start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(
-            minutes=360 + 600 * b[50] // 256)
+            minutes=360 + 600 * b[50] // 256
+        )
         return Outage(start, start + timedelta(minutes=50 + 60 * b[51] // 256))
 
-    def events_on(self, day: date) -> List[SimEvent]:
-        events: List[SimEvent] = []
+    def events_on(self, day: date) -> list[SimEvent]:
+        events: list[SimEvent] = []
         outage = self.outage_on(day)
         if outage:
             events += [SimEvent(outage.off, "power_off"), SimEvent(outage.on, "power_on")]
@@ -107,10 +154,10 @@ class MeterModel:
 
         def moment(i: int) -> datetime:
             return midnight + timedelta(seconds=86000 * (b[i] * 256 + b[i + 1]) // 65536)
+
         if b[52] < 128:
             at, phase = moment(53), 1 + b[55] % 3
-            events += [SimEvent(at, "phase_off", phase),
-                       SimEvent(at + timedelta(seconds=37), "phase_on", phase)]
+            events += [SimEvent(at, "phase_off", phase), SimEvent(at + timedelta(seconds=37), "phase_on", phase)]
         if b[56] < 20:
             at = moment(57)
             events += [SimEvent(at, "magnet_on"), SimEvent(at + timedelta(seconds=90), "magnet_off")]
@@ -119,8 +166,8 @@ class MeterModel:
             events += [SimEvent(at, "case_open"), SimEvent(at + timedelta(seconds=600), "case_close")]
         return sorted(events, key=lambda e: e.at)
 
-    def events_between(self, since: datetime, until: datetime) -> List[SimEvent]:
-        out: List[SimEvent] = []
+    def events_between(self, since: datetime, until: datetime) -> list[SimEvent]:
+        out: list[SimEvent] = []
         day = since.date() - timedelta(days=1)
         while day <= until.date():
             out += [e for e in self.events_on(day) if since <= e.at < until]
@@ -129,7 +176,7 @@ class MeterModel:
 
     # Intervals ---------------------------------------------------------------------------
 
-    def day_intervals(self, day: date) -> List[Optional[SimInterval]]:
+    def day_intervals(self, day: date) -> list[SimInterval | None]:
         """48 slots of the UTC day; None where the meter was off for the whole slot."""
         key = self._key(day)
         cached = _SLOTS.get(key)
@@ -140,10 +187,10 @@ class MeterModel:
         outage = self.outage_on(day)
         weekend = 0.8 if day.weekday() >= 5 else 1.0
         season = 1.0 + 0.25 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 15) / 365.0)
-        scale = self.base_kw * weekend * season * 500     # kW × 0.5 h × 1000 → Wh
+        scale = self.base_kw * weekend * season * 500  # kW × 0.5 h × 1000 → Wh
         reactive = 0.25 + 0.1 * b[48] / 256
         shift = self.utc_offset_minutes // 30
-        slots: List[Optional[SimInterval]] = []
+        slots: list[SimInterval | None] = []
         totals = {"A+": 0, "A-": 0, "R+": 0, "R-": 0}
         for index in range(PER_DAY):
             start = midnight + index * STEP
@@ -155,11 +202,11 @@ class MeterModel:
                     slots.append(None)
                     continue
             local_slot = (index + shift) % PER_DAY
-            wh = int(round(scale * _SHAPE[local_slot] * (0.85 + 0.3 * b[index] / 256) * on_fraction))
+            wh = round(scale * _SHAPE[local_slot] * (0.85 + 0.3 * b[index] / 256) * on_fraction)
             energy = {"A+": wh, "A-": 0, "R+": int(wh * reactive), "R-": 0}
             if self.prosumer and 14 <= local_slot <= 36:
                 sun = math.sin(math.pi * (local_slot - 14) / 22)
-                energy["A-"] = int(round(2000 * sun * on_fraction))
+                energy["A-"] = round(2000 * sun * on_fraction)
                 energy["R-"] = int(energy["A-"] * 0.05)
             for k, v in energy.items():
                 totals[k] += v
@@ -168,13 +215,13 @@ class MeterModel:
         _TOTALS[key] = totals
         return slots
 
-    def interval_at(self, start: datetime) -> Optional[SimInterval]:
+    def interval_at(self, start: datetime) -> SimInterval | None:
         day_slots = self.day_intervals(start.date())
         return day_slots[(start.hour * 60 + start.minute) // 30]
 
-    def intervals_between(self, since: datetime, until: datetime) -> List[SimInterval]:
+    def intervals_between(self, since: datetime, until: datetime) -> list[SimInterval]:
         """Recorded intervals with start in [since, until) (30-minute grid, UTC)."""
-        out: List[SimInterval] = []
+        out: list[SimInterval] = []
         slot = _floor(since)
         if slot < since:
             slot += STEP
@@ -185,16 +232,16 @@ class MeterModel:
             slot += STEP
         return out
 
-    def _sum_day(self, day: date) -> Dict[str, int]:
+    def _sum_day(self, day: date) -> dict[str, int]:
         key = self._key(day)
         if key not in _TOTALS:
             if self.outage_on(day) or self.prosumer:
-                self.day_intervals(day)          # the full computation fills _TOTALS
+                self.day_intervals(day)  # the full computation fills _TOTALS
             else:
                 _TOTALS[key] = self._plain_day_totals(day)
         return _TOTALS[key]
 
-    def _plain_day_totals(self, day: date) -> Dict[str, int]:
+    def _plain_day_totals(self, day: date) -> dict[str, int]:
         """Same numbers as day_intervals() for a day without outage (consumer meter),
         without building 48 objects: registers sum every day since EPOCH."""
         b = _day_bytes(self.serial, day)
@@ -205,12 +252,12 @@ class MeterModel:
         shift = self.utc_offset_minutes // 30
         active = react = 0
         for index in range(PER_DAY):
-            wh = int(round(scale * _SHAPE[(index + shift) % PER_DAY] * (0.85 + 0.3 * b[index] / 256)))
+            wh = round(scale * _SHAPE[(index + shift) % PER_DAY] * (0.85 + 0.3 * b[index] / 256))
             active += wh
             react += int(wh * reactive)
         return {"A+": active, "A-": 0, "R+": react, "R-": 0}
 
-    def registers_at(self, moment: datetime) -> Dict[str, int]:
+    def registers_at(self, moment: datetime) -> dict[str, int]:
         """Wh/varh totals of every interval that ended at or before `moment`."""
         totals = {"A+": self.offset_wh, "A-": 0, "R+": self.offset_wh // 4, "R-": 0}
         day = EPOCH.date()
@@ -227,10 +274,10 @@ class MeterModel:
     def last_complete_start(self, moment: datetime) -> datetime:
         return _floor(moment) - STEP
 
-    def recorded_before(self, moment: datetime, count: int) -> List[SimInterval]:
+    def recorded_before(self, moment: datetime, count: int) -> list[SimInterval]:
         """The `count` most recent recorded intervals ending at or before `moment`,
         newest first (what a meter's ring memory holds)."""
-        out: List[SimInterval] = []
+        out: list[SimInterval] = []
         slot = self.last_complete_start(moment)
         while len(out) < count and slot >= EPOCH:
             interval = self.interval_at(slot)
@@ -244,6 +291,6 @@ def _floor(moment: datetime) -> datetime:
     return moment.replace(minute=moment.minute - moment.minute % 30, second=0, microsecond=0)
 
 
-def day_bounds(day: date) -> Tuple[datetime, datetime]:
+def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     return start, start + timedelta(days=1)

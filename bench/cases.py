@@ -4,8 +4,6 @@ consumer's answered complaint and new service request)."""
 
 from __future__ import annotations
 
-import os
-
 from bench.dynamodb_calls import TARGET, _environment, _measure
 
 
@@ -14,15 +12,11 @@ def run() -> list[str]:
     from moto import mock_aws
 
     with mock_aws():
-        import boto3
         from chalice.test import Client
 
-        from chalicelib.core.config import get_settings
-        from infra.local.stack import create_local_stack
+        from bench.demo import create_stack, staff_token
 
-        outputs = create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
-        os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
-        get_settings.cache_clear()
+        create_stack()
         from infra.local.demo import DEMO_ACCOUNTS, seed
 
         seed()
@@ -30,15 +24,12 @@ def run() -> list[str]:
 
         from app import app
 
-        person, _, staff = DEMO_ACCOUNTS
+        person, staff = DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[2]
         with Client(app) as client:
             api = Api(client)
-            tokens = {}
-            for account in (person, staff):
-                status, signed_in = api.post("/auth/login", {"identifier": account.login, "password": account.password})
-                assert status == 200, signed_in
-                tokens[account.login] = signed_in["access_token"]
-            user, employee = tokens[person.login], tokens[staff.login]
+            status, signed_in = api.post("/auth/login", {"identifier": person.login, "password": person.password})
+            assert status == 200, signed_in
+            user, employee = signed_in["access_token"], staff_token(api, staff)
             upload_id = upload(api, user)
             status, appeal = api.post(
                 "/appeals",

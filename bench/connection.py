@@ -13,12 +13,11 @@ def run() -> list[str]:
     from moto import mock_aws
 
     with mock_aws():
-        import boto3
         from chalice.test import Client
 
-        from infra.local.stack import create_local_stack
+        from bench.demo import create_stack
 
-        create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
+        create_stack()
         from infra.local.demo import DEMO_ACCOUNTS, seed
 
         seed()

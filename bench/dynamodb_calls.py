@@ -36,14 +36,11 @@ def run() -> list[str]:
     from moto import mock_aws
 
     with mock_aws():
-        import boto3
         from chalice.test import Client
 
-        from infra.local.stack import create_local_stack
+        from bench.demo import create_stack, staff_token
 
-        outputs = create_local_stack(boto3.session.Session(region_name="eu-central-1"), stage="bench")
-        # The demo data files a grid-connection application with its documents (an upload ticket).
-        os.environ["KABINET_ATTACHMENTS_BUCKET"] = outputs["AttachmentsBucketName"]
+        create_stack()
         from infra.local.demo import DEMO_ACCOUNTS, seed
 
         seed()
@@ -94,14 +91,7 @@ def run() -> list[str]:
                 ("совместный доступ (co-users)", f"/accounts/{quote(DEMO_CONTRACT)}/co-users"),
             ):
                 lines.append(_measure(name, lambda path=path: _ok(api.get(path, token=token["access"])), count_calls))
-            import pyotp
-
-            staff = DEMO_ACCOUNTS[2]  # the console's sign-in: the password, then the authenticator's code
-            status, step = api.post("/staff/auth/login", {"identifier": staff.login, "password": staff.password})
-            assert status == 200 and step["second_factor"] == "totp", step
-            code = pyotp.TOTP(staff.totp_secret).now()
-            status, body = api.post("/staff/auth/login/totp", {"challenge": step["challenge"], "code": code})
-            assert status == 200, body
+            body = {"access_token": staff_token(api, DEMO_ACCOUNTS[2])}
             lines.append(
                 _measure(
                     "очередь запросов доступа",

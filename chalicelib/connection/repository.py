@@ -21,7 +21,7 @@ A card is one Query on TP#<id> (with the auth guard's GetItem: two calls).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -139,6 +139,23 @@ class DocumentItem(Model):
     from_company = BooleanAttribute(default=False)
     added_at = UnicodeAttribute()  # UTC to microseconds: files show in the order they were added
     position = NumberAttribute(default=0)  # order within one request
+
+
+def document_items(
+    application_id: str, files: Sequence[Any], kind: str, documents_round: int, from_company: bool, added_at: str
+) -> Iterator[DocumentItem]:
+    """The items of files added in one request (by the applicant or the company), in their order."""
+    for position, ref in enumerate(files):
+        yield DocumentItem(
+            application_key(application_id),
+            f"DOC#{ref.id}",
+            doc_kind=kind,
+            file=ref.to_map(),
+            round=documents_round,
+            from_company=from_company,
+            added_at=added_at,
+            position=position,
+        )
 
 
 class MessageItem(Model):

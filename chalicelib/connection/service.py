@@ -40,10 +40,10 @@ from .repository import (
     ApplicationRecord,
     ConnectionRepository,
     CounterItem,
-    DocumentItem,
     MessageItem,
     application_key,
     counter_key,
+    document_items,
     message_key,
     number_key,
     owner_key,
@@ -269,19 +269,10 @@ class ConnectionService:
         try:
             with transaction() as tx:
                 _touch(tx, item)
-                for position, ref in enumerate(files):
-                    tx.save(
-                        DocumentItem(
-                            application_key(application_id),
-                            f"DOC#{ref.id}",
-                            doc_kind=body.kind,
-                            file=ref.to_map(),
-                            round=int(item.documents_round),
-                            from_company=False,
-                            added_at=now,
-                            position=position,
-                        )
-                    )
+                for document in document_items(
+                    application_id, files, body.kind, int(item.documents_round), from_company=False, added_at=now
+                ):
+                    tx.save(document)
                 self.attachments.attach(tx, application_key(application_id), files)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):

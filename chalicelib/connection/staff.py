@@ -37,9 +37,9 @@ from .repository import (
     ApplicationItem,
     ApplicationRecord,
     ConnectionRepository,
-    DocumentItem,
     MessageItem,
     application_key,
+    document_items,
     message_key,
     precise,
 )
@@ -234,19 +234,10 @@ class StaffConnectionService:
             tx.condition_check(
                 ApplicationItem, application_key(application_id), SK, condition=ApplicationItem.status != "draft"
             )
-            for position, ref in enumerate(files):
-                tx.save(
-                    DocumentItem(
-                        application_key(application_id),
-                        f"DOC#{ref.id}",
-                        doc_kind=body.kind,
-                        file=ref.to_map(),
-                        round=int(item.documents_round),
-                        from_company=True,
-                        added_at=at,
-                        position=position,
-                    )
-                )
+            for document in document_items(
+                application_id, files, body.kind, int(item.documents_round), from_company=True, added_at=at
+            ):
+                tx.save(document)
             self.attachments.attach(tx, application_key(application_id), files)
             audit.record(
                 tx,

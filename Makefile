@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench package clean site lock lint
+.PHONY: run test test-fast bench package clean site lock lint typecheck routes
 
 # Exactly the locked set, every file checked against its hash (pip itself included: chalice 1.34
 # requires pip < 26.3); the agent from its source tree, its one dependency (pyserial) being in the lock.
@@ -43,7 +43,7 @@ run: $(STAMP) site
 # The browser tests and the schema fuzz run (schemathesis, about 3 minutes) each run the whole local
 # stack in their own process: the other suites bind the app's tables and AWS clients to in-process
 # moto, these two to a moto server.
-test: lint test-fast site
+test: lint typecheck test-fast site
 	static-site/node_modules/.bin/eslint --config static-site/eslint.config.js static-site build/site
 	bash tests/browser/ensure-chromium.sh
 	$(PY) -m pytest tests/browser
@@ -55,6 +55,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy, strict: the API (mypy.ini) and the edge agent, its own distribution for Python 3.9 with its own
+# settings (edge-agent/pyproject.toml).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+	cd edge-agent && ../$(VENV)/bin/mypy
+
 # Everything but the browser and the fuzz run, for a quick loop while coding. Each test module has
 # its own moto backend, so modules run on two workers side by side. The built site: the rules parity
 # test runs its modules under node (tests/unit/test_rules_parity.py), the package test packs build/site.
@@ -63,6 +69,12 @@ test-fast: $(STAMP) site
 
 bench: $(STAMP) site
 	$(PY) -m bench
+
+# The API is served from chalicelib/route_manifest.py (app.py imports no capability module at a cold
+# start): regenerate it after adding, removing or moving a route; tests/unit/test_route_manifest.py
+# fails while it is stale.
+routes: $(STAMP)
+	$(PY) -m infra.routes
 
 package: $(STAMP) site
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" infra/package.sh build/package

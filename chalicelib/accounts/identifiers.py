@@ -128,7 +128,8 @@ def _validated_email(value: str) -> ValidatedEmail:
     xn--80a1acny.xn--p1ai) are accepted; the part before @ must be ASCII, as mail servers (SES) require."""
     library = _email_validator()
     try:
-        return library.validate_email(value, check_deliverability=False, allow_smtputf8=False)
+        validated: ValidatedEmail = library.validate_email(value, check_deliverability=False, allow_smtputf8=False)
+        return validated
     except library.EmailNotValidError:
         raise InvalidIdentifier(EMAIL_MESSAGE) from None
 
@@ -138,8 +139,9 @@ def normalize_email(value: str) -> str:
     email = value.strip()
     if len(email) > 254:
         raise InvalidIdentifier(EMAIL_MESSAGE)
-    parsed = _validated_email(email)
-    if len(parsed.ascii_email) > 254:
+    # Without SMTPUTF8 (allow_smtputf8=False) email-validator always gives the ASCII form.
+    ascii_form = _validated_email(email).ascii_email
+    if ascii_form is None or len(ascii_form) > 254:
         raise InvalidIdentifier(EMAIL_MESSAGE)
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
@@ -151,7 +153,7 @@ def ascii_email(email: str) -> str:
     if email.isascii():
         return email
     try:
-        return _validated_email(email).ascii_email
+        return _validated_email(email).ascii_email or email
     except InvalidIdentifier:
         return email
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.core import clock
 from chalicelib.core.config import Settings
 from chalicelib.core.dynamo import transaction
@@ -41,7 +43,7 @@ def delay_after(failures: int, settings: Settings) -> int:
     excess = failures - settings.login_failures_before_delay
     if excess < 0:
         return 0
-    return min(FIRST_WAIT_SECONDS * 2**excess, settings.login_max_delay_seconds)
+    return min(FIRST_WAIT_SECONDS << excess, settings.login_max_delay_seconds)  # doubled per failure
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class LoginGuard:
         the same wait; neither is lost from the counts."""
         ttl = attempt.window_end + 60
         wait = delay_after(attempt.pair_failures + 1, self.settings)
-        pair_actions = [ThrottleItem.hits.add(1), ThrottleItem.ttl.set(ttl)]
+        pair_actions: list[Action] = [ThrottleItem.hits.add(1), ThrottleItem.ttl.set(ttl)]
         if wait:
             pair_actions.append(ThrottleItem.not_before.set(clock.epoch(clock.now()) + wait))
         with transaction() as tx:

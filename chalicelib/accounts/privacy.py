@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
@@ -49,7 +49,7 @@ from chalicelib.attachments.repository import UploadItem, upload_key
 from chalicelib.core import clock, throttle
 from chalicelib.core.backoff import until_processed
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
+from chalicelib.core.dynamo import is_conditional_failure, string_list, table_meta, transaction
 from chalicelib.core.errors import conflict, field_error, forbidden
 from chalicelib.notifications import outbox
 from chalicelib.settings import company
@@ -156,8 +156,8 @@ class RetentionItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     retain_until = UnicodeAttribute()  # ISO date
-    files = ListAttribute(of=UnicodeAttribute, default=list)  # S3 keys
-    uploads = ListAttribute(of=UnicodeAttribute, default=list)  # upload ids (UPLOAD#<id> records)
+    files = string_list(default=list)  # S3 keys
+    uploads = string_list(default=list)  # upload ids (UPLOAD#<id> records)
 
 
 def retention_key(retain_until: date) -> str:
@@ -390,7 +390,8 @@ class PrivacyService:
 
         repo = CaseRepository()
         today = clock.now().astimezone(self.settings.tz).date()
-        appeals, requests_ = [], []
+        appeals: list[dict[str, Any]] = []
+        requests_: list[dict[str, Any]] = []
         for summary in repo.of_owner(uid):
             case, history = repo.card(summary.kind, summary.case_id)
             if case is None or case.owner_id != uid:
@@ -576,16 +577,22 @@ class PrivacyService:
             record = connection.record(item.application_id)
             if record is None:
                 continue
-            refs = [views.file_of(d) for d in record.documents]
+            documents = [views.file_of(d) for d in record.documents]
             if record.application.status == "draft":
                 # Never filed: no law keeps it.
                 cases.drop_partition(record.application.pk)
-                storage.delete_many([r.key for r in refs])
-                cases.drop_uploads([r.id for r in refs])
+                storage.delete_many([d.key for d in documents])
+                cases.drop_uploads([d.id for d in documents])
                 continue
             kept += 1
             cases.retain(
-                record.application, ApplicationItem, uid, keep_until, ttl, [r.key for r in refs], [r.id for r in refs]
+                record.application,
+                ApplicationItem,
+                uid,
+                keep_until,
+                ttl,
+                [d.key for d in documents],
+                [d.id for d in documents],
             )
         return kept
 
@@ -681,7 +688,8 @@ class RetentionRepository:
         )
         try:
             with transaction() as tx:
-                owner_pk, owner_id = model.owner_pk, model.owner_id  # type: ignore[attr-defined]
+                attributes = model.get_attributes()  # both kinds of case have these two
+                owner_pk, owner_id = attributes["owner_pk"], attributes["owner_id"]
                 tx.update(case, actions=[owner_pk.set(f"CLOSED#{uid}"), owner_id.set("")], condition=owner_id == uid)
                 tx.save(marker)
         except TransactWriteError as exc:
@@ -725,7 +733,9 @@ def _grant_source(granted_by: str | None) -> str | None:
 
 
 def _within_limits(files: list[_File]) -> tuple[list[_File], list[_File]]:
-    included, omitted, total, seen = [], [], 0, set()
+    included: list[_File] = []
+    omitted: list[_File] = []
+    total, seen = 0, set[str]()
     for file in files:
         if file.key in seen:
             continue

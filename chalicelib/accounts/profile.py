@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -23,7 +23,7 @@ from chalicelib.core.secrets import derived_key
 from chalicelib.notifications import outbox
 
 from .identifiers import email_key
-from .models import NotificationChoices, Profile, ProfileUpdate
+from .models import ConsentRecord, Kind, NotificationChoices, Profile, ProfileUpdate, Role
 from .principal import Principal, staff_roles_of
 from .repository import (
     ClaimItem,
@@ -37,9 +37,9 @@ from .repository import (
 )
 from .tokens import secret_digest
 
-PERSON_FIELDS = ("last_name", "first_name", "middle_name", "passport")
-ORG_FIELDS = ("short_name", "full_name", "head_name", "egr_record")
-COMPANY_FIELDS = ("kpp",)  # ЮЛ only, not ИП
+PERSON_FIELDS: tuple[str, ...] = ("last_name", "first_name", "middle_name", "passport")
+ORG_FIELDS: tuple[str, ...] = ("short_name", "full_name", "head_name", "egr_record")
+COMPANY_FIELDS: tuple[str, ...] = ("kpp",)  # ЮЛ only, not ИП
 # Given at registration and never removable; the others (patronymic, passport, ЕГРЮЛ record) may be cleared.
 REQUIRED_FIELDS = (
     "email",
@@ -71,8 +71,9 @@ def to_profile(user: UserItem) -> Profile:
     consent = user.consent.as_dict() if user.consent else {}
     return Profile(
         id=user.user_id,
-        kind=user.kind,
-        role=user.role,
+        # Stored only from validated input (models.Kind, Role).
+        kind=cast(Kind, user.kind),
+        role=cast(Role, user.role),
         login=user.login,
         email=user.email,
         email_confirmed=user.status == "active",
@@ -80,11 +81,11 @@ def to_profile(user: UserItem) -> Profile:
         phone=user.phone,
         created_at=user.created_at,
         consent=(
-            {"version": consent["version"], "accepted_at": consent.get("accepted_at")}
+            ConsentRecord(version=consent["version"], accepted_at=consent.get("accepted_at"))
             if consent.get("version")
             else None
         ),
-        roles=sorted(staff_roles_of(user)) or None,
+        roles=cast(list[Role], sorted(staff_roles_of(user))) or None,
         notifications=choices_of(user),
         **data,
     )

@@ -72,15 +72,17 @@ class UserItem(Model):
     confirm_digest = UnicodeAttribute(null=True)
     phone = UnicodeAttribute()
     phone_key = UnicodeAttribute()
-    profile = MapAttribute(default=dict)  # kind-specific fields, address, passport, ЕГРЮЛ record
-    consent = MapAttribute(default=dict)  # {"version", "accepted_at", "ip"}
+    profile: MapAttribute[str, Any] = MapAttribute(
+        default=dict
+    )  # kind-specific fields, address, passport, ЕГРЮЛ record
+    consent: MapAttribute[str, Any] = MapAttribute(default=dict)  # {"version", "accepted_at", "ip"}
     password_hash = UnicodeAttribute()
     token_version = NumberAttribute(default=0)
     failed_logins = NumberAttribute(default=0)
     locked_until = NumberAttribute(default=0)
     # Active refresh sessions, in the user item so `me` and sign-in stay one item:
     # {sid: {"digest", "expires", "remember"}}
-    sessions = MapAttribute(default=dict)
+    sessions: MapAttribute[str, Any] = MapAttribute(default=dict)
     # Meters the user has linked (written with the link items): the guard's GetItem already
     # answers "may this user see meter X", so meter routes need no extra read for ownership.
     meter_ids = UnicodeSetAttribute(null=True)
@@ -89,7 +91,7 @@ class UserItem(Model):
     created_at = UnicodeAttribute()
     # Channels of scheduled notices (reading window, verification): {"email", "sms", "reading_reminders"};
     # absent = the defaults of accounts/models.NotificationChoices, so stored accounts need no migration.
-    notify = MapAttribute(null=True)
+    notify: MapAttribute[str, Any] = MapAttribute(null=True)
     # Set when the account is closed (accounts/privacy.py): the item is then a tombstone without personal data.
     closed_at = UnicodeAttribute(null=True)
     # Employees only (chalicelib/staff_users): all their roles (`role` holds the primary one) and the

@@ -134,7 +134,9 @@ class SessionService:
     def _remembered(self, token: tokens.RefreshToken) -> bool | None:
         """Look at the stored session once: detects reuse of a spent token (then revokes it)."""
         user = self.repo.get(token.user_id)
-        session = (user.sessions.as_dict() if user and user.sessions else {}).get(token.session_id)
+        if user is None or not user.sessions:
+            return None
+        session = user.sessions.as_dict().get(token.session_id)
         if not session:
             return None
         if session.get("previous") == token.digest:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from chalicelib.core.case_indexes import ByQueue
-from chalicelib.core.dynamo import is_conditional_failure, table_meta
+from chalicelib.core.dynamo import TypedMap, is_conditional_failure, table_meta
 
 SK = "UPLOAD"
 OPEN_QUEUE = "UPLOADS#OPEN"
@@ -26,7 +26,7 @@ def upload_key(upload_id: str) -> str:
     return f"UPLOAD#{upload_id}"
 
 
-class FileAttr(MapAttribute[str, Any]):
+class FileAttr(TypedMap):
     """A `FileRef` as stored on whatever it is attached to (an appeal, an application, an access request)."""
 
     id = UnicodeAttribute()

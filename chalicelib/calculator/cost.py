@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .rates import RateTable
+from .rates import Construction, LineVoltage, MeterVoltage, PowerBand, RateTable, Settlement
 
 KOPECK = Decimal("0.01")
-LINE_GROUP = {"0.23": "0.4", "0.4": "0.4", "6": "6-10", "10": "6-10", "20": "20"}
-METER_GROUP = {"0.23": "0.23", "0.4": "0.4", "6": "6-10", "10": "6-10", "20": "20"}
+LINE_GROUP: dict[str, LineVoltage] = {"0.23": "0.4", "0.4": "0.4", "6": "6-10", "10": "6-10", "20": "20"}
+METER_GROUP: dict[str, MeterVoltage] = {"0.23": "0.23", "0.4": "0.4", "6": "6-10", "10": "6-10", "20": "20"}
 LINE_TITLES = {"overhead": "Строительство воздушной линии", "cable": "Строительство кабельной линии"}
 GROUP_TITLES = {"0.4": "0,4 кВ", "6-10": "6–10 кВ", "20": "20 кВ"}
 PREFERENTIAL_CONDITIONS = (
@@ -40,8 +40,8 @@ class Inputs:
     voltage: str
     reliability: str
     applicant_kind: str
-    construction: str
-    settlement: str
+    construction: Construction
+    settlement: Settlement
     substation: bool
 
 
@@ -77,7 +77,7 @@ def estimate(table: RateTable, given: Inputs) -> Estimate:
         raise CalculatorError("substation", "Трансформаторная подстанция строится только при присоединении на 0,4 кВ")
     rates, line_group = table.standardised, LINE_GROUP[given.voltage]
     sources = Decimal(1 if given.reliability == "III" else 2)
-    band = "upto_150" if given.power_kw <= 150 else "over_150"
+    band: PowerBand = "upto_150" if given.power_kw <= 150 else "over_150"
     items = [
         _item(
             "C1",

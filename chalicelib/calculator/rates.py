@@ -20,6 +20,9 @@ from chalicelib.core.model import BaseModel
 RATES_DIR = Path(__file__).resolve().parent / "rates"
 LineVoltage = Literal["0.4", "6-10", "20"]
 MeterVoltage = Literal["0.23", "0.4", "6-10", "20"]
+PowerBand = Literal["upto_150", "over_150"]
+Construction = Literal["overhead", "cable"]
+Settlement = Literal["urban", "rural"]
 _FILE = re.compile(r"^(?P<company>[a-z0-9_-]+)-(?P<year>\d{4})\.json$")
 
 
@@ -28,8 +31,8 @@ class _Data(BaseModel):
 
 
 class Standardised(_Data):
-    c1_per_connection: dict[Literal["upto_150", "over_150"], Decimal]
-    lines_per_km: dict[Literal["overhead", "cable"], dict[LineVoltage, Decimal]]
+    c1_per_connection: dict[PowerBand, Decimal]
+    lines_per_km: dict[Construction, dict[LineVoltage, Decimal]]
     substation_per_kw: dict[Literal["0.4"], Decimal]
     metering_per_point: dict[MeterVoltage, Decimal]
 
@@ -43,7 +46,7 @@ class PerKwRate(_Data):
 class Preferential(_Data):
     rate_per_kw_with_vat: Decimal
     max_kw: Decimal
-    distance_m: dict[Literal["urban", "rural"], int]
+    distance_m: dict[Settlement, int]
     basis: str
 
 

@@ -47,7 +47,7 @@ class AuditItem(Model):
     role = UnicodeAttribute()
     action = UnicodeAttribute()
     target_pk = UnicodeAttribute()
-    details = MapAttribute(default=dict)
+    details: MapAttribute[str, Any] = MapAttribute(default=dict)
 
     by_target = _ByTarget()
     by_actor = _ByActor()

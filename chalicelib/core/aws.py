@@ -4,13 +4,16 @@ which boto3 reads itself — nothing here names an endpoint."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from .config import get_settings
 
+# The services the functions call.
+Service = Literal["dynamodb", "s3", "secretsmanager", "ses", "sns", "sqs"]
+
 
 @cache
-def client(service: str) -> Any:
+def client(service: Service) -> Any:
     import boto3  # deferred: routes that never touch boto3 directly don't pay its import
     from botocore.config import Config
 

@@ -27,7 +27,7 @@ class StillUnprocessed(RuntimeError):
 
 def wait_cap(attempt: int) -> float:
     """The longest wait after the `attempt`-th call (0-based) left something unprocessed."""
-    return min(CAP_SECONDS, BASE_SECONDS * 2**attempt)
+    return min(CAP_SECONDS, BASE_SECONDS * 2.0**attempt)
 
 
 def until_processed(call: Callable[[list[Request]], list[Request]], pending: list[Request]) -> None:

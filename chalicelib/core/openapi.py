@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .web import ROUTES, RouteSpec
 
@@ -172,7 +172,9 @@ def _operation(spec: RouteSpec, components: dict[str, Any], refs: dict[Any, dict
 @lru_cache(maxsize=4)
 def openapi_document(prefix: str) -> str:
     # One pass over every model, so two models of one name in different modules get distinct names.
-    models = {(model, "validation") for spec in ROUTES for model in (spec.body, spec.query) if model is not None}
+    models: set[tuple[type[BaseModel], JsonSchemaMode]] = {
+        (model, "validation") for spec in ROUTES for model in (spec.body, spec.query) if model is not None
+    }
     models |= {(spec.response, "serialization") for spec in ROUTES if spec.response is not None}
     refs, schemas = models_json_schema(
         sorted(models, key=lambda m: (m[0].__module__, m[0].__qualname__, m[1])), ref_template=_REF

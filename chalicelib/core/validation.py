@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Set
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import ApiError, FieldError, validation_error
 
@@ -52,7 +53,7 @@ MAX_FIELD_ERRORS = 20
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 
 
-def _path(loc: tuple[Any, ...], err_type: str) -> str:
+def _path(loc: tuple[int | str, ...], err_type: str) -> str:
     """The field's path without anything the client invented: an unknown key is reported on its
     parent, an invalid dict key too, and no segment that could not be one of our field names is echoed."""
     # Discriminated unions insert the tag ("person", …) into the location; the client's field
@@ -71,7 +72,7 @@ def _path(loc: tuple[Any, ...], err_type: str) -> str:
     return ".".join(kept) or "body"
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     if err["type"].startswith("kabinet."):  # our own PydanticCustomError: already Russian
         return err["msg"]
     template = _MESSAGES.get(err["type"], "Недопустимое значение")
@@ -81,7 +82,7 @@ def _message(err: dict[str, Any]) -> str:
         return template
 
 
-def to_api_error(exc: ValidationError, tags: set[str] = frozenset()) -> ApiError:
+def to_api_error(exc: ValidationError, tags: Set[str] = frozenset()) -> ApiError:
     fields: list[FieldError] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_input=False, include_url=False):

@@ -37,7 +37,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None
 # The new format's columns; old files lack them, so the header may too.
 IDENTITY_COLUMNS = ("category", "holder_snils", "holder_inn", "holder_kpp")
-CSV_COLUMNS = (
+CSV_COLUMNS: tuple[str, ...] = (
     "contract",
     "holder_name",
     "holder_kind",
@@ -177,7 +177,9 @@ class BillingMeterRow(BaseModel):
         kind = info.data.get("holder_kind")
         if kind is None or "category" not in info.data:
             return value  # the kind or the category is wrong: that is the row's error
-        name, label = info.field_name, _LABELS[info.field_name]
+        name = info.field_name
+        assert name is not None  # a field validator always runs for a field
+        label = _LABELS[name]
         if info.data["category"] is None:
             if value is not None:
                 raise PydanticCustomError(

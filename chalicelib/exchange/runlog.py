@@ -16,7 +16,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from chalicelib.core import clock
-from chalicelib.core.dynamo import is_conditional_failure, table_meta
+from chalicelib.core.dynamo import is_conditional_failure, string_list, table_meta
 
 RUNS_PK = "EXCHANGE"
 _RUN_ID = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{6}$")
@@ -42,14 +42,14 @@ class RunItem(Model):
     message = UnicodeAttribute(null=True)  # why a run failed or was skipped
     taken_over_from = UnicodeAttribute(null=True)
     exported = NumberAttribute(default=0)
-    export_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    export_keys = string_list(default=list)
     imported = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)
     error_count = NumberAttribute(default=0)
-    errors = ListAttribute(of=MapAttribute, default=list)  # {"drop", "row", "message"}
-    drops = ListAttribute(
-        of=MapAttribute, default=list
-    )  # {"key", "etag", "processed_key", "rows", "applied", "skipped"}
+    # Raw maps: written as dicts, read back as MapAttribute (service._plain reads both), hence Any.
+    errors: ListAttribute[Any] = ListAttribute(of=MapAttribute, default=list)  # {"drop", "row", "message"}
+    # {"key", "etag", "processed_key", "rows", "applied", "skipped"}
+    drops: ListAttribute[Any] = ListAttribute(of=MapAttribute, default=list)
 
 
 def new_run_id(now: datetime) -> str:

@@ -17,7 +17,8 @@ def send_email(to: str, subject: str, text: str) -> str:
             "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
         },
     )
-    return response["MessageId"]
+    message_id: str = response["MessageId"]
+    return message_id
 
 
 def send_sms(phone: str, text: str) -> str:
@@ -26,4 +27,5 @@ def send_sms(phone: str, text: str) -> str:
         Message=text,
         MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
     )
-    return response["MessageId"]
+    message_id: str = response["MessageId"]
+    return message_id

@@ -30,7 +30,10 @@ _persistence = DynamoDBPersistenceLayer(table_name=get_settings().resource("idem
 _config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600)
 
 
-@idempotent_function(data_keyword_argument="delivery", persistence_store=_persistence, config=_config)
+# powertools declares idempotent_function as returning Any; the wrapper keeps the signature (functools.wraps).
+@idempotent_function(  # type: ignore[untyped-decorator]
+    data_keyword_argument="delivery", persistence_store=_persistence, config=_config
+)
 def deliver(delivery: dict[str, str]) -> dict[str, str]:
     """One channel of one notification. `key` = outbox id + channel is the idempotency key."""
     if delivery["channel"] == "email":

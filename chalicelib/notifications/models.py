@@ -1,10 +1,10 @@
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints, create_model
 
 from chalicelib.core.model import BaseModel
 
-from .sections import SECTIONS
+from .sections import SECTIONS, Section
 
 
 class NoteOut(BaseModel):
@@ -37,21 +37,18 @@ _SECTION_TITLES = {
 }
 
 # One field per counted section, so the document lists them all.
-NewInSections = create_model(
-    "NewInSections",
-    __base__=BaseModel,
-    **{
-        s: (int, Field(ge=0, description=f"«{_SECTION_TITLES[s]}»: новых событий с последнего открытия раздела"))
-        for s in SECTIONS
-    },
-)
+_section_fields: dict[str, Any] = {
+    s: (int, Field(ge=0, description=f"«{_SECTION_TITLES[s]}»: новых событий с последнего открытия раздела"))
+    for s in SECTIONS
+}
+NewInSections = create_model("NewInSections", __base__=BaseModel, **_section_fields)
 
 
 class SectionCounters(BaseModel):
     unread: int = Field(ge=0, description="Непрочитанных уведомлений (счётчик раздела «Уведомления»)")
-    sections: NewInSections  # type: ignore[valid-type]
+    sections: NewInSections
 
 
 class SectionSeen(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    section: Literal[SECTIONS]  # type: ignore[valid-type]
+    section: Section

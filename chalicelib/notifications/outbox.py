@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
@@ -114,7 +115,7 @@ def stage(tx: TransactWrite, note: Notification) -> None:
                 ttl=clock.epoch(now + FEED_RETENTION),
             )
         )
-        counts = [FeedCounter.unread.add(1)]
+        counts: list[Action] = [FeedCounter.unread.add(1)]
         section = section_of(rendered.link)
         if section:
             counts.append(new_in(section).add(1))
@@ -122,7 +123,8 @@ def stage(tx: TransactWrite, note: Notification) -> None:
 
 
 def _queue_url() -> str:
-    return client("sqs").get_queue_url(QueueName=get_settings().resource("notifications"))["QueueUrl"]
+    url: str = client("sqs").get_queue_url(QueueName=get_settings().resource("notifications"))["QueueUrl"]
+    return url
 
 
 def _send(outbox_ids: list[str]) -> None:

@@ -12,12 +12,14 @@ Access patterns (keys in infra/resources.yaml):
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.dynamo import is_conditional_failure, table_meta
+from chalicelib.core.dynamo import is_conditional_failure, string_list, table_meta
 
 PENDING = "PENDING"
 # Undelivered after this many relays: parked under FAILED (alarmed on, inspected by staff).
@@ -43,10 +45,10 @@ class OutboxItem(Model):
     user_id = UnicodeAttribute(null=True)
     template = UnicodeAttribute()
     # Removed once delivered: it may hold a one-time code or link.
-    params = MapAttribute(null=True)
+    params: MapAttribute[str, Any] = MapAttribute(null=True)
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
-    channels = ListAttribute(of=UnicodeAttribute)
+    channels = string_list()
     created_at = UnicodeAttribute()
     pending_pk = UnicodeAttribute(null=True)
     pending_at = UnicodeAttribute(null=True)
@@ -94,7 +96,8 @@ class FeedCounter(Model):
 
 def new_in(section: str) -> NumberAttribute:
     """The counter attribute of a section of sections.SECTIONS."""
-    return getattr(FeedCounter, f"new_{section}")
+    attribute: NumberAttribute = getattr(FeedCounter, f"new_{section}")
+    return attribute
 
 
 def outbox_key(outbox_id: str) -> str:

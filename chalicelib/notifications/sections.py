@@ -10,7 +10,10 @@ which shows the unread count, and «Профиль», whose entries are the user
 
 from __future__ import annotations
 
-SECTIONS = ("accounts", "readings", "appeals", "connection", "outages")
+from typing import Literal, get_args
+
+Section = Literal["accounts", "readings", "appeals", "connection", "outages"]
+SECTIONS: tuple[Section, ...] = get_args(Section)
 
 
 def section_of(link: str | None) -> str | None:

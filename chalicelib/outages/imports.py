@@ -40,7 +40,15 @@ from chalicelib.reference.repository import Street
 
 from . import rules
 from .csvrows import CsvError, parse_csv
-from .models import ImportRow, OutageImport, OutageImportError, OutageImportReport, OutageImportRow
+from .models import (
+    ChangedField,
+    ImportResult,
+    ImportRow,
+    OutageImport,
+    OutageImportError,
+    OutageImportReport,
+    OutageImportRow,
+)
 from .notices import ITEMS_PER_NOTE, TRANSACTION_ITEMS, Scope, unseen
 from .repository import OutageItem, OutageStreetMap
 from .service import OutageService, changed_fields, copy_item, house_list
@@ -93,10 +101,10 @@ class Candidate:
 @dataclass
 class Plan:
     candidate: Candidate
-    result: str  # new | unchanged | updated | error
+    result: ImportResult
     before: OutageItem | None = None
     after: OutageItem | None = None
-    fields: list[str] = field(default_factory=list)
+    fields: list[ChangedField] = field(default_factory=list)
     notes: list[outbox.Notification] = field(default_factory=list)
     message: str | None = None
     path: str = "row"

@@ -6,7 +6,7 @@ returned in company local time with the offset («2024-03-12T09:00:00+03:00»).
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +34,7 @@ MAX_STREETS = 40  # keeps an edit (delete + put per street, the outage, the audi
 MAX_SUBSCRIPTIONS = 10
 
 Kind = rules.Kind
+Status = Literal["active", "cancelled"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 _KIND_WORDS = {"planned": "planned", "плановое": "planned", "emergency": "emergency", "аварийное": "emergency"}
@@ -159,7 +160,7 @@ class OutagePatch(Strict):
     start: LocalDateTime | None = None
     end: Annotated[LocalDateTime | None, BeforeValidator(_blank_is_none)] = None
     reason: Reason | None = None
-    status: Literal["active", "cancelled"] | None = None
+    status: Status | None = None
 
 
 DispatchNumber = Annotated[
@@ -209,11 +210,12 @@ class OutageImportError(BaseModel):
 
 
 ChangedField = Literal["start", "end", "streets", "reason", "status"]
+ImportResult = Literal["new", "unchanged", "updated", "error"]
 
 
 class OutageImportRow(BaseModel):
     row: int = Field(description="Как в errors: номер строки файла или индекс в items")
-    result: Literal["new", "unchanged", "updated", "error"] = Field(
+    result: ImportResult = Field(
         description="new — создано отключение; unchanged — такая строка уже загружена (ничего не изменено); "
         "updated — строка изменилась, отключение обновлено; error — строка не загружена (см. errors)"
     )
@@ -262,10 +264,13 @@ class _LookupQuery(Strict):
     street_id: StreetId
     house: HouseText | None = Field(default=None, description="Без дома — все отключения улицы")
     kind: Kind | None = None
+    if TYPE_CHECKING:  # the field OutageQuery adds (`from`, a keyword, cannot be declared)
+        to: date | None
 
     @property
     def date_from(self) -> date | None:
-        return getattr(self, "from")
+        value: date | None = getattr(self, "from")
+        return value
 
     @property
     def date_to(self) -> date | None:
@@ -273,20 +278,13 @@ class _LookupQuery(Strict):
 
 
 # `from` and `to` are the contract's parameter names but Python keywords: hence create_model.
-OutageQuery = create_model(
-    "OutageQuery",
-    __base__=_LookupQuery,
-    **{
-        "from": (IsoDate | None, Field(default=None, description="По умолчанию — сегодня")),
-        "to": (
-            IsoDate | None,
-            Field(default=None, description="По умолчанию — через 14 дней; период не длиннее 92 дней"),
-        ),
-    },
-)
-OutageList = create_model(
-    "OutageList", __base__=BaseModel, **{"items": (list[OutagePublic], ...), "from": (date, ...), "to": (date, ...)}
-)
+_query_range: dict[str, Any] = {
+    "from": (IsoDate | None, Field(default=None, description="По умолчанию — сегодня")),
+    "to": (IsoDate | None, Field(default=None, description="По умолчанию — через 14 дней; период не длиннее 92 дней")),
+}
+OutageQuery = create_model("OutageQuery", __base__=_LookupQuery, **_query_range)
+_list_fields: dict[str, Any] = {"items": (list[OutagePublic], ...), "from": (date, ...), "to": (date, ...)}
+OutageList = create_model("OutageList", __base__=BaseModel, **_list_fields)
 
 
 class OutageStreet(StreetRef):
@@ -297,7 +295,7 @@ class OutageDetail(BaseModel):
     id: str
     kind: Kind
     kind_title: str
-    status: Literal["active", "cancelled"]
+    status: Status
     published: bool = Field(description="Видно потребителям; плановые публикуются отдельно, аварийные — сразу")
     published_at: datetime | None = None
     notified: int = Field(

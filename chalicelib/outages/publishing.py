@@ -24,9 +24,9 @@ from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import conflict
 
 from .models import OutageDetail
-from .notices import NOTES_PER_TRANSACTION, Notices, notification_id, period_text, stage_in_batches
+from .notices import NOTES_PER_TRANSACTION, Notices, notification_id, parse_instant, period_text, stage_in_batches
 from .repository import OutageItem, OutageRepository
-from .service import STALE, copy_item, load, parse_instant, to_detail
+from .service import STALE, copy_item, load, to_detail
 
 __all__ = ["NOTES_PER_TRANSACTION", "Publisher", "notification_id", "period_text"]
 

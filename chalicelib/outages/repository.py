@@ -25,13 +25,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core import clock
-from chalicelib.core.dynamo import is_conditional_failure, table_meta
+from chalicelib.core.dynamo import TypedMap, is_conditional_failure, string_list, table_meta
 
 BATCH_GET_KEYS = 100
 
@@ -71,14 +71,14 @@ def user_sub_sk(street_id: str, house: str) -> str:
     return f"SUB#{street_id}#{house}"
 
 
-class OutageStreetMap(MapAttribute[str, Any]):
+class OutageStreetMap(TypedMap):
     street_id = UnicodeAttribute()
     name = UnicodeAttribute()
     locality = UnicodeAttribute()
-    houses = ListAttribute(of=UnicodeAttribute, default=list)  # canonical; empty — the whole street
+    houses = string_list(default=list)  # canonical; empty — the whole street
 
 
-class PendingNotice(MapAttribute[str, Any]):
+class PendingNotice(TypedMap):
     """What subscribers had been told before a change whose notifications did not fit in the change's own
     transaction: enough to work out the rest of them again (`notices.finish_pending`)."""
 
@@ -154,7 +154,7 @@ class StreetOutageItem(Model):
     street_id = UnicodeAttribute()
     street_name = UnicodeAttribute()
     locality = UnicodeAttribute()
-    houses = ListAttribute(of=UnicodeAttribute, default=list)
+    houses = string_list(default=list)
     reason = UnicodeAttribute()
     changed_at = UnicodeAttribute(null=True)
     previous_start_at = UnicodeAttribute(null=True)
@@ -188,7 +188,8 @@ class SubscriptionCounter(Model):
     Meta = table_meta("outages")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    count = NumberAttribute(default=0)
+    # Stored as "count"; named otherwise in Python, where Model.count is the classmethod counting items.
+    subscriptions = NumberAttribute(default=0, attr_name="count")
 
 
 def street_copies(outage: OutageItem) -> list[StreetOutageItem]:
@@ -307,8 +308,8 @@ class OutageRepository:
         )
         tx.update(
             SubscriptionCounter(user_pk(user_id), COUNTER_SK),
-            actions=[SubscriptionCounter.count.add(1)],
-            condition=SubscriptionCounter.count.does_not_exist() | (SubscriptionCounter.count < limit),
+            actions=[SubscriptionCounter.subscriptions.add(1)],
+            condition=SubscriptionCounter.subscriptions.does_not_exist() | (SubscriptionCounter.subscriptions < limit),
         )
 
     def choose(self, tx: Any, user_id: str, street_id: str, house: str, emergency: bool) -> None:
@@ -346,4 +347,6 @@ class OutageRepository:
             condition=UserSubscriptionItem.pk.exists(),
         )
         tx.delete(SubscriberItem(subs_pk(street_id), subscriber_sk(user_id, house)))
-        tx.update(SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.count.add(-1)])
+        tx.update(
+            SubscriptionCounter(user_pk(user_id), COUNTER_SK), actions=[SubscriptionCounter.subscriptions.add(-1)]
+        )

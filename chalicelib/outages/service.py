@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from pynamodb.exceptions import TransactWriteError
@@ -31,6 +31,8 @@ from chalicelib.reference.service import ReferenceService
 from . import rules
 from .houses import HouseSpec, covers, parse_house, parse_houses
 from .models import (
+    ChangedField,
+    Kind,
     OutageDetail,
     OutageImport,
     OutageImportReport,
@@ -40,6 +42,7 @@ from .models import (
     OutagePatch,
     OutagePublic,
     OutageStreet,
+    Status,
     StreetHouses,
     StreetRef,
 )
@@ -57,7 +60,7 @@ from .repository import OUTAGE_SK, OutageItem, OutageRepository, OutageStreetMap
 
 STALE = "Отключение изменено другим сотрудником. Обновите страницу и повторите"
 # Compared to tell a real change from a save of the same values; reported in audit and import results.
-CHANGE_FIELDS = ("start", "end", "streets", "reason", "status")
+CHANGE_FIELDS: tuple[ChangedField, ...] = ("start", "end", "streets", "reason", "status")
 
 
 def stored_houses(houses: Iterable[str]) -> tuple[HouseSpec, ...]:
@@ -78,6 +81,11 @@ def _local(value: str | None, tz: tzinfo) -> datetime | None:
     return instant.astimezone(tz) if instant else None
 
 
+def _local_required(value: str, tz: tzinfo) -> datetime:
+    """A time every stored outage has (its start, creation and last change)."""
+    return datetime.fromisoformat(value).astimezone(tz)
+
+
 def notifies_subscribers(item: OutageItem) -> bool:
     """Would a change of times or addresses, a cancellation or a return be sent to subscribers?"""
     end = parse_instant(item.end_at)
@@ -90,22 +98,23 @@ def to_detail(item: OutageItem, tz: tzinfo) -> OutageDetail:
 
     return OutageDetail(
         id=item.outage_id,
-        kind=item.kind,
+        # Stored only from validated input (models.Kind, Status).
+        kind=cast(Kind, item.kind),
         kind_title=rules.KIND_TITLES[item.kind],
-        status=item.status,
+        status=cast(Status, item.status),
         published=item.published,
         published_at=local(item.published_at),
         notified=int(item.notified),
-        start=local(item.start_at),
+        start=_local_required(item.start_at, tz),
         end=local(item.end_at),
         reason=item.reason,
         streets=[
             OutageStreet(id=s.street_id, name=s.name, locality=s.locality, houses=", ".join(s.houses))
             for s in item.streets
         ],
-        created_at=local(item.created_at),
+        created_at=_local_required(item.created_at, tz),
         created_by=item.created_by,
-        updated_at=local(item.updated_at),
+        updated_at=_local_required(item.updated_at, tz),
         version=int(item.version),
         number=item.number,
         changed_at=local(item.changed_at),
@@ -121,8 +130,8 @@ def _streets_key(item: OutageItem) -> list[tuple[str, tuple[str, ...]]]:
     return [(s.street_id, tuple(s.houses)) for s in item.streets]
 
 
-def changed_fields(before: OutageItem, after: OutageItem) -> list[str]:
-    values = {
+def changed_fields(before: OutageItem, after: OutageItem) -> list[ChangedField]:
+    values: dict[ChangedField, Callable[[OutageItem], object]] = {
         "start": lambda i: i.start_at,
         "end": lambda i: i.end_at,
         "streets": _streets_key,
@@ -166,13 +175,13 @@ class OutageService:
             if address is not None and not covers(stored_houses(copy.houses), address):
                 continue
             found.append(self._public(copy, start, end, tz))
-        return OutageList(items=found, **{"from": first, "to": last})
+        return OutageList(**{"items": found, "from": first, "to": last})
 
     @staticmethod
     def _public(copy: StreetOutageItem, start: datetime, end: datetime | None, tz: tzinfo) -> OutagePublic:
         return OutagePublic(
             id=copy.outage_id,
-            kind=copy.kind,
+            kind=cast(Kind, copy.kind),  # copied from the validated outage
             kind_title=rules.KIND_TITLES[copy.kind],
             start=start.astimezone(tz),
             end=end.astimezone(tz) if end else None,
@@ -225,7 +234,7 @@ class OutageService:
 
     # --- changes (edits and imports) ----------------------------------------------------------
 
-    def finalise(self, before: OutageItem, after: OutageItem, changed: list[str]) -> None:
+    def finalise(self, before: OutageItem, after: OutageItem, changed: list[ChangedField]) -> None:
         """Version, time stamps and the «изменено» mark of a change about to be committed."""
         now = clock.iso(clock.now())
         after.version = before.version + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts.principal import Principal
@@ -25,7 +27,7 @@ def default_page(definition: PageDef) -> Page:
     return Page(definition.slug, definition.title, markdown, to_html(markdown), 1, None)
 
 
-def _summary(definition: PageDef, page: Page) -> dict:
+def _summary(definition: PageDef, page: Page) -> dict[str, Any]:
     return {
         "slug": page.slug,
         "kind": definition.kind,

@@ -7,6 +7,7 @@ connection-rates table the calculator uses (chalicelib/calculator/rates/<code>-<
 """
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ def _fail(message: str) -> PydanticCustomError:
     return PydanticCustomError(_ERROR, message)
 
 
-def _digits(count: tuple[int, ...], what: str):  # type: ignore[no-untyped-def]
+def _digits(count: tuple[int, ...], what: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         if value and not (value.isdigit() and len(value) in count):
             raise _fail(f"{what}: {' или '.join(map(str, count))} цифр")
@@ -94,7 +95,8 @@ class Readings(_Group):
     @classmethod
     def _day(cls, value: Any, handler: Any) -> int:
         try:
-            return handler(value)
+            number: int = handler(value)
+            return number
         except Exception:
             raise _fail("День начала приёма показаний — целое число от 1 до 31") from None
 
@@ -189,7 +191,8 @@ class CompanySettings(_Group):
     @classmethod
     def _end_day(cls, value: Any, handler: Any) -> int:
         try:
-            return handler(value)
+            number: int = handler(value)
+            return number
         except Exception:
             raise _fail("День окончания расчётного периода — число от 0 до 31 (0 — последний день месяца)") from None
 
@@ -208,7 +211,8 @@ class CompanySettings(_Group):
     @classmethod
     def _reminder_days(cls, value: Any, handler: Any) -> int:
         try:
-            return handler(value)
+            number: int = handler(value)
+            return number
         except Exception:
             raise _fail("Напоминание о сроке — целое число рабочих дней от 1 до 10") from None
 

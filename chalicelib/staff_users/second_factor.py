@@ -35,7 +35,10 @@ from typing import NoReturn
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts.login_guard import Attempt, LoginGuard
 from chalicelib.accounts.passwords import hash_password, verify_password
@@ -216,7 +219,7 @@ class SecondFactorService:
             if step is None:
                 self._wrong(guard, attempt, challenge, WRONG_CODE, "wrong_code")
             recovery_codes = new_recovery_codes()
-            totp_update = (
+            totp_update: tuple[list[Action], Condition] = (
                 [
                     TotpItem.enrolled_at.set(clock.iso(clock.now())),
                     TotpItem.last_step.set(step),
@@ -317,9 +320,9 @@ class SecondFactorService:
         return RecoveryCodes(recovery_codes=codes)
 
 
-def stage_reset(tx: object, user_id: str) -> None:
+def stage_reset(tx: TransactWrite, user_id: str) -> None:
     """An administrator's reset, in the caller's transaction: the secret and recovery codes go."""
-    tx.delete(TotpItem(*totp_key(user_id)))  # type: ignore[attr-defined]
+    tx.delete(TotpItem(*totp_key(user_id)))
 
 
 def is_enrolled(user_id: str) -> bool:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 
 from chalicelib.accounts.passwords import hash_password, policy_problems
 from chalicelib.accounts.principal import ADMIN, Principal, primary_role, staff_roles_of
@@ -41,7 +42,17 @@ from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, forbidden, not_found
 from chalicelib.notifications import outbox
 
-from .models import Colleague, ColleagueList, StaffPasswordSet, StaffUserIn, StaffUserList, StaffUserOut, StaffUserPatch
+from .models import (
+    Colleague,
+    ColleagueList,
+    StaffPasswordSet,
+    StaffRole,
+    StaffUserIn,
+    StaffUserList,
+    StaffUserOut,
+    StaffUserPatch,
+    Status,
+)
 
 PASSWORD_LINK_HOURS = 72
 PURPOSE = "staff_password"
@@ -63,7 +74,7 @@ class StaffUserService:
     def list(self) -> StaffUserList:
         """One Query on the staff partition and one BatchGet of the employees."""
         ids = [entry.user_id for entry in StaffDirectoryItem.query(STAFF_DIRECTORY)]
-        users = []
+        users: list[UserItem] = []
         for start in range(0, len(ids), 100):
             users += UserItem.batch_get([(f"USER#{i}", "PROFILE") for i in ids[start : start + 100]])
         users.sort(key=lambda u: (u.profile.as_dict().get("last_name", ""), u.login.lower()))
@@ -126,7 +137,9 @@ class StaffUserService:
         if "middle_name" in body.model_fields_set and body.middle_name in (None, ""):
             profile.pop("middle_name", None)
         actions.append(UserItem.profile.set(profile))
-        moved = {k: changes[k] for k in ("email", "phone") if k in changes and changes[k] != getattr(user, k)}
+        moved: dict[str, str] = {
+            k: changes[k] for k in ("email", "phone") if k in changes and changes[k] != getattr(user, k)
+        }
         self._check_free(moved)
         new_keys = identity_keys(user.login, changes.get("email", user.email), changes.get("phone", user.phone), True)
         for kind, value in moved.items():
@@ -163,7 +176,7 @@ class StaffUserService:
                 return to_out(user)
             # Back to where it was: an employee who never set a password is still invited.
             status = "invited" if user.confirm_digest else "active"
-            actions = [UserItem.status.set(status)]
+            actions: list[Action] = [UserItem.status.set(status)]
         else:
             if user.status == "disabled":
                 return to_out(user)
@@ -180,7 +193,7 @@ class StaffUserService:
             raise ApiError("Сотрудник отключён: сначала включите учётную запись", status=409, code="conflict")
         with transaction() as tx:
             token, note = self._stage_link(tx, user_id, user.email, "staff_password_reset", user.login)
-            actions = [
+            actions: list[Action] = [
                 UserItem.password_hash.set(hash_password(secrets.token_urlsafe(32))),
                 UserItem.confirm_digest.set(secret_digest(token)),
                 UserItem.sessions.set({}),
@@ -306,8 +319,8 @@ def to_out(user: UserItem) -> StaffUserOut:
         middle_name=profile.get("middle_name"),
         email=user.email,
         phone=user.phone,
-        roles=sorted(staff_roles_of(user)),
-        status=user.status if user.status in ("invited", "disabled") else "active",
+        roles=cast(list[StaffRole], sorted(staff_roles_of(user))),  # only staff roles are stored on employees
+        status=cast(Status, user.status) if user.status in ("invited", "disabled") else "active",
         last_login_at=user.last_login_at,
         created_at=user.created_at,
     )

@@ -22,7 +22,7 @@ class Backoff:
 
     def ceiling(self) -> float:
         """Upper bound of the next delay; the exponent is clamped so long outages cannot overflow."""
-        return min(self.cap_s, self.base_s * 2 ** min(self.failures, 32))
+        return min(self.cap_s, self.base_s * 2.0 ** min(self.failures, 32))
 
     def next_delay(self, retry_after_s: float | None = None) -> float:
         delay = self._rng.uniform(0.0, self.ceiling())

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
+from .logs import Log
 from .protocols.base import Transport
 
 
@@ -14,7 +13,7 @@ def hex_line(data: bytes) -> str:
 
 
 class HexDumpTransport(Transport):
-    def __init__(self, inner: Transport, log: logging.LoggerAdapter) -> None:
+    def __init__(self, inner: Transport, log: Log) -> None:
         self.inner = inner
         self.log = log
 

@@ -8,7 +8,6 @@ better to give the bus to the next meter than to spend timeouts on one that does
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import time
 from contextlib import AbstractContextManager
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from .config import MeterConfig, PollingSettings
-from .logs import meter_log
+from .logs import Log, meter_log
 from .protocols.base import AccessDenied, MeterDriver, MeterTimeout, NotSupported, ProtocolError
 from .records import CHANNELS, DaySnapshot, RegisterReading, day_start
 from .store import Store
@@ -29,7 +28,7 @@ _PROFILE_CHUNK = timedelta(days=1)
 # meters keep a month or two of them, and billing needs the recent ones.
 _SNAPSHOT_DAYS_MAX = 31
 
-SessionFactory = Callable[[MeterConfig, logging.LoggerAdapter], "AbstractContextManager[MeterDriver]"]
+SessionFactory = Callable[[MeterConfig, Log], "AbstractContextManager[MeterDriver]"]
 
 SESSION_STEP = "сеанс связи"
 STEP_NAMES = {
@@ -112,9 +111,7 @@ class MeterPoller:
             log.info("Опрос завершён за %.1f с: %s", elapsed, ", ".join(report.summary))
         return report
 
-    def _read_clock(
-        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
-    ) -> None:
+    def _read_clock(self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: Log) -> None:
         reading = driver.read_clock()
         drift = reading.drift_seconds
         report.clock_drift_s = drift
@@ -128,9 +125,7 @@ class MeterPoller:
                 _local(reading.agent_time),
             )
 
-    def _read_registers(
-        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
-    ) -> None:
+    def _read_registers(self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: Log) -> None:
         reading = driver.read_registers()
         self.store.save([reading])
         shown = [f"{ch} {reading.values[ch]:g}" for ch in CHANNELS if ch in reading.values]
@@ -166,9 +161,7 @@ class MeterPoller:
         added = self.store.save(snapshots, {(meter.serial, "snapshots"): newest})
         report.summary.append(f"на начало суток {len(snapshots)} дн. (новых {added})")
 
-    def _read_profile(
-        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
-    ) -> None:
+    def _read_profile(self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: Log) -> None:
         now = datetime.fromtimestamp(self._now(), timezone.utc)
         # A meter whose clock is behind has not closed the interval our clock says is closed;
         # asking for it would store an unfinished value, and the first stored value wins.
@@ -189,9 +182,7 @@ class MeterPoller:
         if end < until:
             log.info("Профиль догоняется: прочитано по %s, осталось до %s", _local(end), _local(until))
 
-    def _read_events(
-        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
-    ) -> None:
+    def _read_events(self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: Log) -> None:
         since = self.store.cursor(meter.serial, "events") or datetime.fromtimestamp(
             self._now(), timezone.utc
         ) - timedelta(days=self.settings.initial_backfill_days)
@@ -202,9 +193,7 @@ class MeterPoller:
         added = self.store.save(events, {(meter.serial, "events"): cursor})
         report.summary.append(f"событий {len(events)} (новых {added})")
 
-    def _read_relay(
-        self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: logging.LoggerAdapter
-    ) -> None:
+    def _read_relay(self, driver: MeterDriver, meter: MeterConfig, report: PollReport, log: Log) -> None:
         state = driver.read_relay()
         self.store.save([state])
         report.summary.append("реле " + ("включено" if state.connected else "ОТКЛЮЧЕНО"))

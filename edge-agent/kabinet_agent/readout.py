@@ -3,12 +3,12 @@ compare with the meter's display."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .config import MeterConfig
+from .logs import Log
 from .poller import SESSION_STEP, STEP_NAMES, SessionFactory, describe_error, interval_start
 from .protocols.base import MeterDriver, NotSupported
 from .records import CHANNELS, ClockReading, DaySnapshot, Interval, MeterEvent, Record, RegisterReading, RelayState
@@ -38,9 +38,7 @@ class Readout:
         return single + list(self.snapshots) + list(self.profile) + list(self.events)
 
 
-def read_once(
-    open_session: SessionFactory, meter: MeterConfig, log: logging.LoggerAdapter, hours: int, now: datetime
-) -> Readout:
+def read_once(open_session: SessionFactory, meter: MeterConfig, log: Log, hours: int, now: datetime) -> Readout:
     """Everything the meter's `read` list names, for the last `hours` (completed intervals only).
     A failure keeps what was read before it and sets `error`."""
     until = interval_start(now, meter.profile_minutes)

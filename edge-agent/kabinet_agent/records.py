@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
+from typing import Any, Union
 
 # Energy channels, in the order the portal shows them.
 CHANNELS = ("A+", "A-", "R+", "R-")
@@ -26,7 +27,7 @@ class RegisterReading:
     values: dict[str, float]  # channel -> cumulative total
     kind: str = field(default="register", init=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "meter": self.meter, "read_at": _iso(self.read_at), "values": dict(self.values)}
 
 
@@ -42,7 +43,7 @@ class Interval:
     status: str = "ok"
     kind: str = field(default="interval", init=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "meter": self.meter,
@@ -63,7 +64,7 @@ class MeterEvent:
     text: str  # Russian description for the event journal
     kind: str = field(default="event", init=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "meter": self.meter,
@@ -82,7 +83,7 @@ class RelayState:
     connected: bool
     kind: str = field(default="relay", init=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "meter": self.meter, "at": _iso(self.at), "state": "on" if self.connected else "off"}
 
 
@@ -106,7 +107,7 @@ class DaySnapshot:
     source: str = "meter"
     kind: str = field(default="snapshot", init=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "meter": self.meter,
@@ -128,10 +129,10 @@ class ClockReading:
         return (self.meter_time - self.agent_time).total_seconds()
 
 
-Record = object  # RegisterReading | Interval | MeterEvent | RelayState | DaySnapshot (py3.9: no `X | Y`)
+Record = Union[RegisterReading, Interval, MeterEvent, RelayState, DaySnapshot]  # py3.9: no `X | Y` at run time
 
 
-def record_from_json(data: dict) -> Record:
+def record_from_json(data: dict[str, Any]) -> Record:
     """Inverse of `to_json`, used by the store to rebuild records."""
     kind = data["kind"]
     if kind == "register":

@@ -4,7 +4,6 @@ housekeeping (pruning) in the calling thread."""
 from __future__ import annotations
 
 import fcntl
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from . import __version__
 from .backoff import Backoff
 from .config import AgentConfig, MeterConfig, meters_by_port
 from .hexdump import HexDumpTransport
-from .logs import component_log
+from .logs import Log, component_log
 from .poller import MeterPoller, SessionFactory
 from .protocols import driver_for
 from .protocols.base import MeterDriver, Transport
@@ -86,7 +85,7 @@ def driver_options(meter: MeterConfig) -> dict[str, Any]:
 
 def session_factory(open_transport: TransportOpener, verbose: bool) -> SessionFactory:
     @contextmanager
-    def session(meter: MeterConfig, log: logging.LoggerAdapter) -> Iterator[MeterDriver]:
+    def session(meter: MeterConfig, log: Log) -> Iterator[MeterDriver]:
         with open_transport(meter) as transport:
             if verbose:
                 transport = HexDumpTransport(transport, log)

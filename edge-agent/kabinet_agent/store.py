@@ -139,7 +139,7 @@ def natural_key(record: Record) -> str:
         parts = (record.day.isoformat(),)  # one snapshot per meter-day, as the cloud keeps it
     else:
         raise TypeError(f"not a storable record: {record!r}")
-    return "|".join((record.meter, record.kind, *parts))  # type: ignore[attr-defined]
+    return "|".join((record.meter, record.kind, *parts))
 
 
 class Store:
@@ -193,8 +193,8 @@ class Store:
                     (
                         natural_key(record),
                         record.meter,
-                        record.kind,  # type: ignore[attr-defined]
-                        json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True),  # type: ignore[attr-defined]
+                        record.kind,
+                        json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True),
                         now,
                     ),
                 )

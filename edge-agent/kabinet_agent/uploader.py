@@ -169,7 +169,7 @@ class Uploader:
                 {
                     "batch_id": batch.batch_id,
                     "agent_id": self.client.agent_id,
-                    "records": [record.to_json() for record in batch.records],  # type: ignore[attr-defined]
+                    "records": [record.to_json() for record in batch.records],
                 },
                 {"Idempotency-Key": batch.batch_id},
             )
@@ -286,7 +286,7 @@ def _error_text(response: Response) -> str:
 
 
 def _describe(record: Record) -> str:
-    data = record.to_json()  # type: ignore[attr-defined]
+    data = record.to_json()
     when = data.get("start") or data.get("read_at") or data.get("at") or data.get("day")
     return f"ПУ {data['meter']} {data['kind']} {when}"
 

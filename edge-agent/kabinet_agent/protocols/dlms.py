@@ -431,7 +431,7 @@ def _to_kilo(amount: float, unit: int, what: str) -> float:
     raise ProtocolError(f"{what}: неожиданная единица измерения {spodes.UNIT_NAMES.get(unit, unit)}")
 
 
-def _rows(value: Any, what: str) -> list[tuple]:
+def _rows(value: Any, what: str) -> list[tuple[Any, ...]]:
     if not isinstance(value, list) or not all(isinstance(r, tuple) and r for r in value):
         raise ProtocolError(f"{what}: буфер не массив структур")
     return value

@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Callable
+from typing import Any, Callable
 
 from ..records import ClockReading, Interval, MeterEvent, RegisterReading, RelayState
 from .base import AccessDenied, MeterDriver, NotSupported, ProtocolError, Transport
@@ -218,7 +218,7 @@ def format_p01_time(moment: datetime, tz: tzinfo) -> str:
 def parse_profile(text: str, meter: str, tz: tzinfo) -> list[Interval]:
     """All intervals of a P.01 response, in the order given."""
     intervals: list[Interval] = []
-    header: dict | None = None
+    header: dict[str, Any] | None = None
     for raw in text.replace("\r", "").split("\n"):
         line = raw.strip()
         if not line:
@@ -251,7 +251,7 @@ def parse_profile(text: str, meter: str, tz: tzinfo) -> list[Interval]:
     return intervals
 
 
-def _parse_p01_header(fields: list[str], tz: tzinfo) -> dict:
+def _parse_p01_header(fields: list[str], tz: tzinfo) -> dict[str, Any]:
     if len(fields) == 1 and "ERROR" in fields[0].upper():
         raise ProtocolError(f"счётчик вернул ошибку: P.01({fields[0]})")
     if len(fields) < 4:

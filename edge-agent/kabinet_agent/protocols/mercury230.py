@@ -332,9 +332,8 @@ class Mercury230Driver(MeterDriver):
         for _ in range(PROFILE_RECORDS):
             raw = self._run(bytes((0x06, PROFILE_MEMORY, address >> 8, address & 0xFF, RECORD_BYTES)), RECORD_BYTES)
             record = ProfileRecord(raw, self.meter_tz)
-            if not record.valid or (previous_end is not None and record.end >= previous_end):
+            if not record.valid or record.end is None or (previous_end is not None and record.end >= previous_end):
                 break  # unwritten memory, or the ring wrapped into older data
-            assert record.end is not None
             previous_end = record.end
             period = record.period
             start = record.end - timedelta(minutes=record.period)

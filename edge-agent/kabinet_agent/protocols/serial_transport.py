@@ -21,7 +21,7 @@ from .base import ProtocolError, Transport
 _POLL = 0.05
 
 # Line settings per protocol: (baudrate, bytesize, parity, stopbits).
-LINE_DEFAULTS: dict[str, tuple] = {
+LINE_DEFAULTS: dict[str, tuple[int, int, str, float]] = {
     "iec62056-21": (300, serial.SEVENBITS, serial.PARITY_EVEN, serial.STOPBITS_ONE),
     "dlms": (9600, serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE),
     "mercury230": (9600, serial.EIGHTBITS, serial.PARITY_NONE, serial.STOPBITS_ONE),
@@ -90,7 +90,8 @@ class SerialTransport(Transport):
             while True:
                 waiting = self._port.in_waiting
                 if waiting:
-                    return self._port.read(min(size, waiting))
+                    data: bytes = self._port.read(min(size, waiting))
+                    return data
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return b""

@@ -52,7 +52,7 @@ class Simulator:
             offset = start - datetime.now(timezone.utc)
         bus_specs = list(config.get("buses", []))
         if config.get("meters"):
-            grouped: dict[str, list[dict]] = {}
+            grouped: dict[str, list[dict[str, Any]]] = {}
             for meter in config["meters"]:
                 grouped.setdefault(meter.get("protocol", ""), []).append(meter)
             bus_specs += [{"name": p, "protocol": p, "meters": m} for p, m in grouped.items()]

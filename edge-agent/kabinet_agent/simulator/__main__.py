@@ -13,7 +13,7 @@ import threading
 from . import Simulator
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kabinet_agent.simulator", description="Симулятор счётчиков на псевдотерминалах"
     )

@@ -204,7 +204,7 @@ def run() -> list[str]:
         from helpers import count_calls
 
         from chalicelib.core import clock
-        from chalicelib.readings.rules import Period
+        from chalicelib.metering.periods import Period
         from chalicelib.reminders.rules import WINDOW_OPEN as OPEN, WindowNotice
         from chalicelib.reminders.service import (
             RUN_PK,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from pynamodb.exceptions import UpdateError
 
@@ -100,7 +100,7 @@ def _replacement_entries(
     """New meter id → the replacement entry its row reports (chalicelib/metering/replacements.py).
     The old meter's values before the replacement's period come from its history: one Query per
     replacement, which drops carry rarely."""
-    from chalicelib.readings.rules import Period
+    from chalicelib.metering.periods import Period
     from chalicelib.readings.service import previous_values
 
     entries: dict[str, dict[str, Any]] = {}
@@ -284,14 +284,21 @@ def _write_chunk(
     return len(items), {i.number: i.category for i in items.values() if isinstance(i, ContractItem)}
 
 
-def _holder(row: BillingMeterRow, known: ContractItem | None) -> dict[str, str | None]:
+class HolderIdentity(TypedDict):
+    holder_snils: str | None
+    holder_inn: str | None
+    holder_kpp: str | None
+    category: str | None
+
+
+def _holder(row: BillingMeterRow, known: ContractItem | None) -> HolderIdentity:
     """The contract's holder identity and category after this row (see the module's docstring)."""
-    same_holder = (
-        known is not None
-        and known.holder_kind == row.holder_kind
-        and _name_key(known.holder_name) == _name_key(row.holder_name)
-    )
-    if row.new_format or not same_holder:
+    if (
+        row.new_format
+        or known is None
+        or known.holder_kind != row.holder_kind
+        or _name_key(known.holder_name) != _name_key(row.holder_name)
+    ):
         return {
             "holder_snils": row.holder_snils,
             "holder_inn": row.holder_inn,
@@ -365,9 +372,10 @@ def _refresh_links(
         for link in repo.links_to_meter(meter_id):
             summary = {**link.summary.as_dict(), **{f: new[f] for f in _SUMMARY_FIELDS}}
             keys = schedule_keys(user_id_of(link), meter_id, row.status, right_of(link))
+            pk, sk = keys["sched_pk"], keys["sched_sk"]
             schedule = (
-                [LinkItem.sched_pk.set(keys["sched_pk"]), LinkItem.sched_sk.set(keys["sched_sk"])]
-                if keys["sched_pk"]
+                [LinkItem.sched_pk.set(pk), LinkItem.sched_sk.set(sk)]
+                if pk and sk  # both or neither
                 else [LinkItem.sched_pk.remove(), LinkItem.sched_sk.remove()]
             )
             try:
@@ -391,7 +399,7 @@ def _refresh_agents(chunk: list[BillingMeterRow], ids: list[str], existing: dict
     ]
     if not changed:
         return 0
-    from chalicelib.aiis.agents_repository import AgentsRepository
+    from chalicelib.aiis.storage.agents_repository import AgentsRepository
 
     agents = AgentsRepository()
     return sum(agents.follow_billing(meter_id, str(row.coefficient), row.point_code) for meter_id, row in changed)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 
-from chalicelib.readings.window import current_period
+from chalicelib.metering.periods import current_period
 
 from .billing_format import CSV_COLUMNS, parse_drop
 from .billing_import import ImportReport, apply_rows

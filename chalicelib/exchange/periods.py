@@ -17,9 +17,8 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
 from chalicelib.core.dynamo import transaction
+from chalicelib.metering.periods import Period, current_period
 from chalicelib.metering.repository import ClosedPeriodItem, period_key
-from chalicelib.readings.rules import Period
-from chalicelib.readings.window import current_period
 
 logger = logging.getLogger("kabinet.exchange.periods")
 

@@ -26,7 +26,8 @@ from pynamodb.models import Model
 
 from chalicelib.core import clock
 from chalicelib.core.dynamo import is_conditional_failure, table_meta
-from chalicelib.readings.rules import LocalTimeRange, Period, ReadingWindowPolicy
+from chalicelib.metering.periods import Period
+from chalicelib.readings.rules import LocalTimeRange, ReadingWindowPolicy
 
 logger = logging.getLogger("kabinet.exchange.schedule")
 
@@ -93,8 +94,8 @@ _closed_seen: dict[str, bool] = {}
 def period_close_tick() -> Any | None:
     """The scheduled period close: the month before the current (local) one, once. A container
     remembers a period it saw closed, so later ticks make no call until the month turns."""
+    from chalicelib.metering.periods import current_period
     from chalicelib.metering.repository import ClosedPeriodItem, period_key
-    from chalicelib.readings.window import current_period
 
     from .periods import close_period
 

@@ -14,7 +14,7 @@ from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
 from chalicelib.core.dynamo import transaction
 from chalicelib.core.errors import ApiError, FieldError, field_error, not_found, validation_error
-from chalicelib.readings.rules import InvalidPeriod, Period
+from chalicelib.metering.periods import InvalidPeriod, Period
 
 from . import lock, runlog, storage
 from .billing_format import parse_drop

@@ -12,10 +12,11 @@ stage the same items here, in the caller's transaction, so a grant is whole or a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, TypedDict, overload
 
 from chalicelib.accounts.repository import PROFILE, UserItem, user_key as identity_user_key
 
+from .models import Right, stored_right
 from .ownership import portal_name
 from .repository import (
     ContractItem,
@@ -27,9 +28,8 @@ from .repository import (
     meter_key,
     user_key,
 )
+from .schedule import shard_of
 
-Right = Literal["holder", "submit", "view"]
-RIGHTS: tuple[Right, ...] = ("holder", "submit", "view")
 RIGHT_LABELS: dict[str, str] = {
     "holder": "Владелец договора",
     "submit": "Просмотр и передача показаний",
@@ -39,11 +39,15 @@ RIGHT_LABELS: dict[str, str] = {
 MAX_METERS_PER_GRANT = 98
 
 
-def right_of(link: ContractLinkItem | LinkItem | None) -> str | None:
+@overload
+def right_of(link: ContractLinkItem | LinkItem) -> Right: ...
+@overload
+def right_of(link: ContractLinkItem | LinkItem | None) -> Right | None: ...
+def right_of(link: ContractLinkItem | LinkItem | None) -> Right | None:
     """A link from before rights existed counts as view-only until the migration has classified it."""
     if link is None:
         return None
-    return link.right or "view"
+    return stored_right(link.right or "view")
 
 
 def user_id_of(link: ContractLinkItem | LinkItem) -> str:
@@ -55,12 +59,15 @@ def may_submit(right: str | None) -> bool:
     return right in ("holder", "submit")
 
 
-def schedule_keys(user_id: str, meter_id: str, status: str, right: str | None) -> dict[str, str | None]:
+class ScheduleKeys(TypedDict):
+    sched_pk: str | None
+    sched_sk: str | None
+
+
+def schedule_keys(user_id: str, meter_id: str, status: str, right: str | None) -> ScheduleKeys:
     """A meter link's `by_schedule` keys: present while the meter takes manual readings (in service,
     not on АИИС) and the account may submit them, so reading-window notices find it by Query.
     The company's category rule is checked when a notice is sent: it changes in «Настройки»."""
-    from chalicelib.reminders.rules import shard_of
-
     if status != "active" or not may_submit(right):
         return {"sched_pk": None, "sched_sk": None}
     return {"sched_pk": f"MANUAL#{shard_of(user_id)}", "sched_sk": f"{user_id}#{meter_id}"}

@@ -39,8 +39,9 @@ from chalicelib.core.errors import ApiError, conflict, field_error, forbidden, n
 from chalicelib.notifications import outbox, targets
 
 from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, user_id_of
+from .models import Right, stored_right
 from .ownership import identity_matches, portal_name
-from .repository import ContractItem, ContractLinkItem, MeteringRepository, contract_key
+from .repository import ContractItem, ContractLinkItem, MeteringRepository, MeterItem, ObjectItem, contract_key
 from .request_models import (
     RELATION_TITLES,
     STATUS_TITLES,
@@ -55,6 +56,8 @@ from .request_models import (
     StaffRequestCard,
     StaffRequestList,
     StaffRequestSummary,
+    stored_relation,
+    stored_request_status,
 )
 
 REQUEST_SK = "REQUEST"
@@ -175,8 +178,9 @@ class AccessRequestRepository:
             page_size=limit,
             limit=limit,
         ).page_iter
-        page = next(pages, {"Items": []})
-        return [AccessRequestItem.from_raw_data(i) for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+        page: dict[str, Any] = next(pages, {"Items": []})
+        last: dict[str, Any] | None = page.get("LastEvaluatedKey")
+        return [AccessRequestItem.from_raw_data(i) for i in page.get("Items", [])], last
 
 
 def new_request(
@@ -229,16 +233,16 @@ def _out(item: AccessRequestItem) -> AccessRequestOut:
         id=item.request_id,
         contract_number=item.contract,
         meter_serial=item.meter_serial,
-        relation=item.relation,
-        relation_title=RELATION_TITLES[item.relation],  # type: ignore[arg-type]
-        right=item.right,
-        comment=item.comment or "",  # type: ignore[arg-type]
+        relation=stored_relation(item.relation),
+        relation_title=RELATION_TITLES[item.relation],
+        right=stored_right(item.right),
+        comment=item.comment or "",
         files=[f.out() for f in _files(item)],
-        status=item.status,  # type: ignore[arg-type]
+        status=stored_request_status(item.status),
         status_title=STATUS_TITLES[item.status],
         reason=item.reason,
-        granted_right=item.granted_right,
-        created_at=item.created_at,  # type: ignore[arg-type]
+        granted_right=stored_right(item.granted_right) if item.granted_right else None,
+        created_at=item.created_at,
         decided_at=item.decided_at,
     )
 
@@ -386,9 +390,9 @@ class AccessRequestService:
             comment=item.comment or "",
             files=[f.out() for f in _files(item)],
             reason=item.reason,
-            granted_right=item.granted_right,
+            granted_right=stored_right(item.granted_right) if item.granted_right else None,
             decided_at=item.decided_at,
-            decided_by=item.decided_by,  # type: ignore[arg-type]
+            decided_by=item.decided_by,
             applicant=applicant,
             contract_found=contract is not None,
             serial_matched=serial_matched,
@@ -402,7 +406,7 @@ class AccessRequestService:
                     right=right_of(link),
                     granted_by=link.granted_by,
                     since=link.linked_at,
-                )  # type: ignore[arg-type]
+                )
                 for link in sorted(links, key=lambda link: link.linked_at)
             ],
             can_approve=approvable,
@@ -410,7 +414,7 @@ class AccessRequestService:
 
     def _billing(
         self, item: AccessRequestItem
-    ) -> tuple[ContractItem | None, list[Any], list[Any], list[ContractLinkItem]]:
+    ) -> tuple[ContractItem | None, list[ObjectItem], list[MeterItem], list[ContractLinkItem]]:
         contract, objects = self.metering.contract_with_objects(item.contract)
         if contract is None:
             return None, [], [], []
@@ -437,7 +441,7 @@ class AccessRequestService:
             if not body.reason:
                 raise field_error("reason", "Укажите причину отказа: её получит заявитель")
             return self._refuse(principal, item, user, body.reason)
-        return self._approve(principal, item, user, body.right or item.right, body.reason)  # type: ignore[arg-type]
+        return self._approve(principal, item, user, body.right or stored_right(item.right), body.reason)
 
     def _decided(
         self, principal: Principal, item: AccessRequestItem, status: str, reason: str | None, granted: str | None
@@ -475,7 +479,7 @@ class AccessRequestService:
         return self._card(self._load(item.request_id), user)
 
     def _approve(
-        self, principal: Principal, item: AccessRequestItem, user: UserItem | None, right: str, comment: str
+        self, principal: Principal, item: AccessRequestItem, user: UserItem | None, right: Right, comment: str
     ) -> StaffRequestCard:
         if user is None or user.status != "active":
             raise conflict(APPLICANT_GONE)
@@ -522,7 +526,7 @@ class AccessRequestService:
                 meters,
                 right,
                 f"staff:{principal.user_id}",
-                now,  # type: ignore[arg-type]
+                now,
                 replace=own,
             )
 
@@ -564,7 +568,7 @@ class AccessRequestService:
         outbox.dispatch(notes)
 
 
-def _serial_matches(meter: Any, serial: str) -> bool:
+def _serial_matches(meter: MeterItem, serial: str) -> bool:
     return meter.serial.upper() == serial.upper() and meter.status != "decommissioned"
 
 

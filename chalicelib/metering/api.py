@@ -132,11 +132,9 @@ def declare(req: Request) -> MeterCard:
 
 @api.route("/meters/{meter_id}", summary="Карточка прибора учёта", response=MeterCard, errors=(404,))
 def card(req: Request, meter_id: str) -> MeterCard:
-    from chalicelib.readings.window import current_period
-
     from .service import MeteringService
 
-    return MeteringService().card(req.principal, meter_id, current_period().key)
+    return MeteringService().card(req.principal, meter_id)
 
 
 @api.route(

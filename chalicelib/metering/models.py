@@ -1,7 +1,7 @@
 """Request and response shapes of `accounts` and `meters/{id}`."""
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -19,6 +19,24 @@ Serial = Annotated[
 MeterStatus = Literal["active", "decommissioned", "aiis"]
 Right = Literal["holder", "submit", "view"]
 CoUserRight = Literal["submit", "view"]
+_STATUSES: dict[str, MeterStatus] = {status: status for status in get_args(MeterStatus)}
+_RIGHTS: dict[str, Right] = {right: right for right in get_args(Right)}
+_CO_USER_RIGHTS: dict[str, CoUserRight] = {right: right for right in get_args(CoUserRight)}
+
+
+def stored_status(value: str) -> MeterStatus:
+    """A meter status as read from an item (only ever written from `MeterStatus`)."""
+    return _STATUSES[value]
+
+
+def stored_right(value: str) -> Right:
+    """A right as read from a link (only ever written from `Right`)."""
+    return _RIGHTS[value]
+
+
+def stored_co_user_right(value: str) -> CoUserRight:
+    """A co-user's right as read from an invitation or a co-user's link."""
+    return _CO_USER_RIGHTS[value]
 
 
 def _billed_reading(value: str) -> str:

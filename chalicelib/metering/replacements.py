@@ -2,7 +2,8 @@
 
 A replacement is stored as one entry, copied into the `replacements` list of both meters' items
 (the new meter's list also carries the old meter's earlier history): the meter card shows it and
-the reading rules use it without another read. Values are text, as everywhere in the table.
+the reading rules use it without another read (chalicelib/readings/service.py turns an entry into
+their inputs). Values are text, as everywhere in the table.
 
 Entry: `date`, `period` (of the date), `old_meter_id`, `old_serial`, `old_final` (zone → value),
 `old_previous` (the old meter's last known values before that period; may be empty),
@@ -12,12 +13,10 @@ Entry: `date`, `period` (of the date), `old_meter_id`, `old_serial`, `old_final`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
-from chalicelib.readings.rules import Period, ReplacedMeter
-
 from .models import ReplacementOut
+from .periods import Period
 from .repository import MeterItem
 
 
@@ -50,19 +49,6 @@ def in_force(meter: MeterItem, previous_period: str | None, period: Period) -> d
     if previous_period is not None and previous_period >= latest["period"]:
         return None
     return latest
-
-
-def replaced_meter(entry: dict[str, Any]) -> ReplacedMeter:
-    return ReplacedMeter(
-        final={z: Decimal(v) for z, v in entry["old_final"].items()},
-        previous={z: Decimal(v) for z, v in (entry.get("old_previous") or {}).items()},
-        digits=int(entry["old_digits"]),
-        coefficient=Decimal(entry["old_coefficient"]),
-    )
-
-
-def new_initial(entry: dict[str, Any]) -> dict[str, Decimal]:
-    return {z: Decimal(v) for z, v in entry["new_initial"].items()}
 
 
 def history_out(meter: MeterItem) -> list[ReplacementOut]:

@@ -7,6 +7,7 @@ that a reading write and the lock check are one transaction in one table.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -14,7 +15,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from chalicelib.core.backoff import until_processed
-from chalicelib.core.dynamo import table_meta
+from chalicelib.core.dynamo import string_list, table_meta
+
+from .periods import Period
 
 
 def contract_key(number: str) -> str:
@@ -125,7 +128,7 @@ class MeterItem(Model):
     serial = UnicodeAttribute()
     model = UnicodeAttribute(null=True)
     digits = NumberAttribute()
-    zones = ListAttribute(of=UnicodeAttribute)
+    zones = string_list()
     coefficient = UnicodeAttribute(default="1")  # Decimal as text: no float rounding
     install_date = UnicodeAttribute(null=True)
     install_place = UnicodeAttribute(null=True)
@@ -136,7 +139,7 @@ class MeterItem(Model):
     # The contract's consumer category, copied here so the submit rule needs no extra read.
     category = UnicodeAttribute(null=True)
     point_code = UnicodeAttribute(null=True)
-    last_billing_values = MapAttribute(default=dict)  # zone -> value (text), from billing
+    last_billing_values: MapAttribute[str, Any] = MapAttribute(default=dict)  # zone -> value (text), from billing
     last_billing_period = UnicodeAttribute(null=True)
     virtual = BooleanAttribute(default=False)
     verified = BooleanAttribute(default=True)
@@ -149,7 +152,7 @@ class MeterItem(Model):
     sched_pk = UnicodeAttribute(null=True)
     sched_sk = UnicodeAttribute(null=True)
     # Replacements this meter took part in, oldest first (chalicelib/metering/replacements.py).
-    replacements = ListAttribute(default=list)
+    replacements: ListAttribute[Any] = ListAttribute(default=list)
 
     by_contract = _ByContract()
     by_schedule = _BySchedule()
@@ -165,7 +168,7 @@ class ContractLinkItem(Model):
     link_meter = UnicodeAttribute(null=True)
     contract = UnicodeAttribute()
     holder_name = UnicodeAttribute()
-    objects = MapAttribute(default=dict)  # object_id -> {"name", "address", "account"}
+    objects: MapAttribute[str, Any] = MapAttribute(default=dict)  # object_id -> {"name", "address", "account"}
     right = UnicodeAttribute(null=True)  # holder | submit | view (chalicelib/metering/access.py)
     granted_by = UnicodeAttribute(null=True)  # "proof", "invitation:<user_id>", "staff:<user_id>"
     aiis_connected = BooleanAttribute(default=False)
@@ -213,7 +216,7 @@ class LinkItem(Model):
     link_meter = UnicodeAttribute()
     contract = UnicodeAttribute(null=True)
     label = UnicodeAttribute(null=True)
-    summary = MapAttribute(default=dict)
+    summary: MapAttribute[str, Any] = MapAttribute(default=dict)
     right = UnicodeAttribute(null=True)  # as the contract link's; declared meters: holder
     linked_at = UnicodeAttribute()
     # On `by_schedule` while the meter takes manual readings from this account (access.schedule_keys).
@@ -229,11 +232,11 @@ class ReadingItem(Model):
     sk = UnicodeAttribute(range_key=True)
     meter_id = UnicodeAttribute()
     period = UnicodeAttribute()
-    values = MapAttribute(default=dict)  # zone -> value (text)
-    previous = MapAttribute(default=dict)  # zone -> previous value (text) or absent
-    difference = MapAttribute(default=dict)  # zone -> difference (text)
-    consumption = MapAttribute(default=dict)  # zone -> difference × coefficient (text)
-    rollover = MapAttribute(default=dict)  # zone -> bool
+    values: MapAttribute[str, Any] = MapAttribute(default=dict)  # zone -> value (text)
+    previous: MapAttribute[str, Any] = MapAttribute(default=dict)  # zone -> previous value (text) or absent
+    difference: MapAttribute[str, Any] = MapAttribute(default=dict)  # zone -> difference (text)
+    consumption: MapAttribute[str, Any] = MapAttribute(default=dict)  # zone -> difference × coefficient (text)
+    rollover: MapAttribute[str, Any] = MapAttribute(default=dict)  # zone -> bool
     reading_date = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="user")  # user | billing | aiis
     submitted_by = UnicodeAttribute(null=True)  # user id of a portal submission
@@ -259,6 +262,18 @@ class ClosedPeriodItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default="CLOSED")
     closed_at = UnicodeAttribute()
+
+
+@dataclass(frozen=True)
+class MeterCardItems:
+    """One user's view of a meter in a period (`MeteringRepository.card`); None where an item is absent."""
+
+    meter: MeterItem | None
+    link: LinkItem | None
+    reading: ReadingItem | None
+    # Read only for reading entry: the previous period's reading, and whether staff have closed this period.
+    earlier: ReadingItem | None
+    closed: bool
 
 
 class MeteringRepository:
@@ -290,23 +305,28 @@ class MeteringRepository:
             if not start_key:
                 return items
 
-    def card(
-        self, user_id: str, meter_id: str, period: str
-    ) -> tuple[MeterItem | None, LinkItem | None, ReadingItem | None]:
-        """Meter, the user's link and the current reading in one BatchGetItem."""
+    def card(self, user_id: str, meter_id: str, period: Period, for_entry: bool = False) -> MeterCardItems:
+        """The meter, the user's link and the period's reading in one BatchGetItem; `for_entry` adds to
+        the same call the previous period's reading and the period's closed mark (the entry form and
+        the submission measure from the one and refuse on the other)."""
         keys = [
             (meter_key(meter_id), "METER"),
             (user_key(user_id), meter_key(meter_id)),
-            (meter_key(meter_id), period_key(period)),
+            (meter_key(meter_id), period_key(period.key)),
         ]
+        if for_entry:
+            keys += [(meter_key(meter_id), period_key(period.previous().key)), (period_key(period.key), "CLOSED")]
         found = self.items(keys)
-        meter = found.get(keys[0])
-        link = found.get(keys[1])
-        reading = found.get(keys[2])
-        return (
-            MeterItem.from_raw_data(meter) if meter else None,
-            LinkItem.from_raw_data(link) if link else None,
-            ReadingItem.from_raw_data(reading) if reading else None,
+
+        def reading(key: tuple[str, str]) -> ReadingItem | None:
+            return ReadingItem.from_raw_data(found[key]) if key in found else None
+
+        return MeterCardItems(
+            meter=MeterItem.from_raw_data(found[keys[0]]) if keys[0] in found else None,
+            link=LinkItem.from_raw_data(found[keys[1]]) if keys[1] in found else None,
+            reading=reading(keys[2]),
+            earlier=reading(keys[3]) if for_entry else None,
+            closed=for_entry and keys[4] in found,
         )
 
     def items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -401,12 +421,13 @@ def _batch_get_raw(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """BatchGetItem of up to 100 keys of the metering table in one call (retrying unprocessed keys)."""
     if not keys:
         return []
-    client = MeterItem._get_connection().connection.client
+    connection = MeterItem._get_connection().connection
     table = MeterItem.Meta.table_name
     items: list[dict[str, Any]] = []
 
     def read(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        response = client.batch_get_item(RequestItems={table: {"Keys": pending, "ConsistentRead": True}})
+        request = {"RequestItems": {table: {"Keys": pending, "ConsistentRead": True}}}
+        response = connection.dispatch("BatchGetItem", request)
         items.extend(response["Responses"].get(table, []))
         return list(response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", []))
 

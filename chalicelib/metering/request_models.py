@@ -1,7 +1,7 @@
 """Request and response shapes of access requests: `accounts/access-requests` (the applicant) and
 `staff/access-requests` (operators and administrators). The service: `access_requests.py`."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -13,6 +13,19 @@ from .models import ContractNumber, Right, Serial
 Relation = Literal["holder", "tenant", "relative", "representative", "other"]
 Status = Literal["pending", "approved", "refused"]
 Decision = Literal["approve", "refuse"]
+_RELATIONS: dict[str, Relation] = {relation: relation for relation in get_args(Relation)}
+_STATUSES: dict[str, Status] = {status: status for status in get_args(Status)}
+
+
+def stored_relation(value: str) -> Relation:
+    """As read from a request item (only ever written from `Relation`)."""
+    return _RELATIONS[value]
+
+
+def stored_request_status(value: str) -> Status:
+    """As read from a request item (only ever written from `Status`)."""
+    return _STATUSES[value]
+
 
 RELATION_TITLES: dict[str, str] = {
     "holder": "Я владелец договора",

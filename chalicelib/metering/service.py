@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserItem
 from chalicelib.core import clock, throttle
@@ -21,8 +23,10 @@ from .models import (
     MeterSummary,
     ObjectOut,
     VirtualMeterRequest,
+    stored_status,
 )
 from .ownership import proves_ownership
+from .periods import current_period
 from .replacements import history_out
 from .repository import (
     ContractLinkItem,
@@ -172,10 +176,12 @@ class MeteringService:
         declared = [_summary(link) for link in links if link.contract not in linked_contracts]
         return AccountsOut(contracts=contracts, declared_meters=declared)
 
-    def card(self, principal: Principal, meter_id: str, period: str) -> MeterCard:
+    def card(self, principal: Principal, meter_id: str) -> MeterCard:
+        """The card with the reading of the period in progress on the company's clock."""
         if not owns(principal, meter_id):
             raise not_found(METER_NOT_FOUND)
-        meter, link, reading = self.repo.card(principal.user_id, meter_id, period)
+        found = self.repo.card(principal.user_id, meter_id, current_period())
+        meter, link, reading = found.meter, found.link, found.reading
         if meter is None or link is None:
             raise not_found(METER_NOT_FOUND)
         current = None
@@ -191,7 +197,7 @@ class MeteringService:
             serial=meter.serial,
             label=link.label,
             model=meter.model,
-            status=meter.status,
+            status=stored_status(meter.status),
             contract=meter.contract,
             account=meter.account,
             object_name=link.summary.as_dict().get("object_name"),
@@ -218,7 +224,7 @@ class MeteringService:
         if not owns(principal, meter_id):
             raise not_found(METER_NOT_FOUND)
         link = LinkItem(user_key(principal.user_id), meter_key(meter_id))
-        actions = [LinkItem.label.set(label)] if label else [LinkItem.label.remove()]
+        actions: list[Action] = [LinkItem.label.set(label)] if label else [LinkItem.label.remove()]
         link.update(actions=actions, condition=LinkItem.pk.exists())
 
     def declare(self, principal: Principal, request: VirtualMeterRequest) -> MeterCard:
@@ -265,9 +271,7 @@ class MeteringService:
             )
             tx.update(principal.user, actions=[UserItem.meter_ids.add({meter_id})])
         principal.user.meter_ids = (principal.user.meter_ids or set()) | {meter_id}
-        from chalicelib.readings.rules import Period
-
-        return self.card(principal, meter_id, Period.of(clock.now()).key)
+        return self.card(principal, meter_id)
 
 
 def _summary(link: LinkItem) -> MeterSummary:

@@ -27,7 +27,15 @@ from chalicelib.core.errors import ApiError, conflict, field_error, not_found
 from chalicelib.notifications import outbox, targets
 
 from .access import MAX_METERS_PER_GRANT, RIGHT_LABELS, right_of, stage_grant, stage_revoke, user_id_of, user_ref
-from .models import AcceptInvitationRequest, AccountsOut, CoUserOut, CoUsersOut, InvitationOut, InvitationRequest
+from .models import (
+    AcceptInvitationRequest,
+    AccountsOut,
+    CoUserOut,
+    CoUsersOut,
+    InvitationOut,
+    InvitationRequest,
+    stored_co_user_right,
+)
 from .ownership import portal_name
 from .repository import ContractLinkItem, InvitationItem, LinkItem, MeteringRepository, contract_key, invitation_key
 
@@ -49,7 +57,7 @@ def _invitation_out(item: InvitationItem) -> InvitationOut:
     return InvitationOut(
         id=item.invitation_id,
         email=item.email,
-        right=item.right,  # type: ignore[arg-type]
+        right=stored_co_user_right(item.right),
         created_at=item.created_at,
         expires_at=clock.iso(datetime.fromtimestamp(int(item.expires_at), UTC)),
     )
@@ -136,7 +144,7 @@ class SharingService:
                     user_id=user_id_of(link),
                     name=name,
                     login=login,
-                    right=right_of(link),  # type: ignore[arg-type]
+                    right=stored_co_user_right(right_of(link)),
                     since=link.linked_at,
                 )
             )
@@ -224,7 +232,7 @@ class SharingService:
                     contract,
                     objects,
                     meters,
-                    item.right,  # type: ignore[arg-type]
+                    stored_co_user_right(item.right),
                     f"invitation:{item.invited_by}",
                     clock.iso(clock.now()),
                 )

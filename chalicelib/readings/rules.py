@@ -1,8 +1,9 @@
-"""Rules of meter-reading entry: billing periods, the entry window, exchange locks, value checks.
+"""Rules of meter-reading entry: the entry window, exchange locks, value checks.
 
-Pure domain code (stdlib and the category names only; no AWS, no clock): every function takes "now"
-or the data it judges, so the service layer, the exchange and the tests share one definition of
-each rule. Errors are this module's own exception types with Russian messages; the service layer maps them to HTTP.
+Pure domain code (stdlib, metering's category names and billing periods; no AWS, no clock): every
+function takes "now" or the data it judges, so the service layer, the exchange and the tests share
+one definition of each rule. Errors are this module's own exception types with Russian messages; the
+service layer maps them to HTTP.
 
 Sources: seed 000 (window 25th 00:00 – last day 23:59 local, exchange locks 00:55–01:25 and
 12:55–13:25, digit-capacity check, «Переход электросчётчика через ноль?», 99958 → 00123 = 165 kWh on
@@ -16,107 +17,18 @@ import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.metering.categories import CATEGORIES, CATEGORY_NAMES, PERSON_CATEGORIES
-
-MONTHS_NOMINATIVE = (
-    "Январь",
-    "Февраль",
-    "Март",
-    "Апрель",
-    "Май",
-    "Июнь",
-    "Июль",
-    "Август",
-    "Сентябрь",
-    "Октябрь",
-    "Ноябрь",
-    "Декабрь",
-)
-MONTHS_GENITIVE = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
-
-
-class InvalidPeriod(ValueError):
-    """A period key that is not "YYYY-MM"; the message is Russian and safe to show."""
+from chalicelib.metering.periods import MONTHS_GENITIVE, Period
 
 
 class InvalidReadingSettings(ValueError):
     """A company setting for reading entry that cannot be used; the message names what to fix."""
-
-
-# --- Billing periods ---------------------------------------------------------------------------------
-
-_PERIOD_KEY = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A billing period (calendar month). Ordered, so "is this the current period or history" is `<`."""
-
-    year: int
-    month: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9999:
-            raise InvalidPeriod("Период указывается в формате ГГГГ-ММ, например 2026-11")
-
-    @classmethod
-    def of(cls, local: date) -> Period:
-        """The period of a company-local date or datetime (convert to the company zone first)."""
-        return cls(local.year, local.month)
-
-    @classmethod
-    def parse(cls, key: str) -> Period:
-        match = _PERIOD_KEY.match(key.strip())
-        if match is None:
-            raise InvalidPeriod("Период указывается в формате ГГГГ-ММ, например 2026-11")
-        return cls(int(match[1]), int(match[2]))
-
-    @property
-    def key(self) -> str:
-        """ "YYYY-MM": sorts lexically in time order, which the `PERIOD#<key>` sort keys rely on."""
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def label_ru(self) -> str:
-        """As the history table shows it: «Ноябрь 2016»."""
-        return f"{MONTHS_NOMINATIVE[self.month - 1]} {self.year}"
-
-    def previous(self) -> Period:
-        return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
-
-    def next(self) -> Period:
-        return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def last_day(self) -> date:
-        # Day before the next month's first: leap years come from the calendar, not from a table.
-        return self.next().first_day - timedelta(days=1)
-
-    def __str__(self) -> str:
-        return self.key
 
 
 # --- Company settings: time zone, window start, lock windows --------------------------------------------

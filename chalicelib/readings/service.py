@@ -14,7 +14,6 @@ a change of a reading another user had submitted → everyone else's feed and e-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -30,10 +29,12 @@ from chalicelib.core.observability import count
 from chalicelib.metering import replacements
 from chalicelib.metering.access import may_submit, right_of
 from chalicelib.metering.ownership import portal_name
+from chalicelib.metering.periods import Period
 from chalicelib.metering.repository import (
     ClosedPeriodItem,
     LinkItem,
     LockItem,
+    MeterCardItems,
     MeteringRepository,
     MeterItem,
     ReadingItem,
@@ -60,7 +61,7 @@ NOTES_IN_WRITE = 32
 NOTES_PER_TRANSACTION = 33
 
 
-def closed_message(period: rules.Period) -> str:
+def closed_message(period: Period) -> str:
     return f"Расчётный период «{period.label_ru}» закрыт: показания за него больше не принимаются"
 
 
@@ -98,7 +99,8 @@ def reading_out(item: ReadingItem, viewer_id: str) -> ReadingOut:
         )
         for z in sorted(values)
     ]
-    total = None if any(z.consumption is None for z in zones) else str(sum(Decimal(z.consumption) for z in zones))
+    amounts = [Decimal(z.consumption) for z in zones if z.consumption is not None]
+    total = str(sum(amounts, Decimal(0))) if len(amounts) == len(zones) else None
     return ReadingOut(
         meter_id=item.meter_id,
         period=item.period,
@@ -113,7 +115,7 @@ def reading_out(item: ReadingItem, viewer_id: str) -> ReadingOut:
 
 
 def previous_values(
-    meter: MeterItem, earlier: ReadingItem | None, period: rules.Period
+    meter: MeterItem, earlier: ReadingItem | None, period: Period
 ) -> tuple[dict[str, Decimal], str | None]:
     """The latest known values before `period`: last period's reading, or what billing last reported."""
     billing_period = meter.last_billing_period
@@ -131,27 +133,22 @@ def previous_values(
 
 
 def basis(
-    meter: MeterItem, earlier: ReadingItem | None, period: rules.Period
-) -> tuple[dict[str, Decimal], str | None, dict[str, Any] | None]:
+    meter: MeterItem, earlier: ReadingItem | None, period: Period
+) -> tuple[dict[str, Decimal], str | None, rules.ReplacedMeter | None]:
     """What this period's reading is measured from: the previous values and their period, or — for a
-    meter installed in place of another since then — its initial reading and the replacement."""
+    meter installed in place of another since then — its initial reading, the replacement's period and
+    the replaced meter."""
     previous, previous_period = previous_values(meter, earlier, period)
-    replacement = replacements.in_force(meter, previous_period, period)
-    if replacement is None:
+    entry = replacements.in_force(meter, previous_period, period)
+    if entry is None:
         return previous, previous_period, None
-    return replacements.new_initial(replacement), replacement["period"], replacement
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """What one BatchGetItem brings for a meter's entry: the meter, the user's link, this period's and
-    last period's readings, and whether staff have closed this period."""
-
-    meter: MeterItem
-    link: LinkItem | None
-    current: ReadingItem | None
-    earlier: ReadingItem | None
-    closed: bool
+    old = rules.ReplacedMeter(
+        final={z: Decimal(v) for z, v in entry["old_final"].items()},
+        previous={z: Decimal(v) for z, v in (entry.get("old_previous") or {}).items()},
+        digits=int(entry["old_digits"]),
+        coefficient=Decimal(entry["old_coefficient"]),
+    )
+    return {z: Decimal(v) for z, v in entry["new_initial"].items()}, entry["period"], old
 
 
 def allowed_categories() -> frozenset[str]:
@@ -162,7 +159,7 @@ def allowed_categories() -> frozenset[str]:
 
 def local_period_label(period: str) -> str:
     """«ноябрь 2026», as in «показания за ноябрь 2026»."""
-    label = rules.Period.parse(period).label_ru
+    label = Period.parse(period).label_ru
     return label[:1].lower() + label[1:]
 
 
@@ -179,33 +176,20 @@ class ReadingService:
     def __init__(self, repository: MeteringRepository | None = None) -> None:
         self.repo = repository or MeteringRepository()
 
-    def _load(self, principal: Principal, meter_id: str, period: rules.Period) -> Loaded:
+    def _load(self, principal: Principal, meter_id: str, period: Period) -> tuple[MeterItem, MeterCardItems]:
+        """The meter and what entry needs around it, in the meter card's one BatchGetItem."""
         if not owns(principal, meter_id):
             raise not_found(METER_NOT_FOUND)
-        keys = [
-            (meter_key(meter_id), "METER"),
-            (user_key(principal.user_id), meter_key(meter_id)),
-            (meter_key(meter_id), period_key(period.key)),
-            (meter_key(meter_id), period_key(period.previous().key)),
-            (period_key(period.key), "CLOSED"),
-        ]
-        found = self.repo.items(keys)
-        meter = found.get(keys[0])
-        if meter is None:
+        loaded = self.repo.card(principal.user_id, meter_id, period, for_entry=True)
+        if loaded.meter is None:
             raise not_found(METER_NOT_FOUND)
-        return Loaded(
-            MeterItem.from_raw_data(meter),
-            LinkItem.from_raw_data(found[keys[1]]) if keys[1] in found else None,
-            ReadingItem.from_raw_data(found[keys[2]]) if keys[2] in found else None,
-            ReadingItem.from_raw_data(found[keys[3]]) if keys[3] in found else None,
-            keys[4] in found,
-        )
+        return loaded.meter, loaded
 
     def entry_form(self, principal: Principal, meter_id: str) -> EntryForm:
         status = policy().status(clock.now())
-        loaded = self._load(principal, meter_id, status.period)
-        meter, link = loaded.meter, loaded.link
-        previous, previous_period, _replacement = basis(meter, loaded.earlier, status.period)
+        meter, loaded = self._load(principal, meter_id, status.period)
+        link = loaded.link
+        previous, previous_period, _replaced = basis(meter, loaded.earlier, status.period)
         allowed = allowed_categories()
         refusal = self._refusal(meter, link, allowed)
         if refusal is None and loaded.closed:
@@ -224,7 +208,7 @@ class ReadingService:
             coefficient=meter.coefficient,
             previous={z: (str(previous[z]) if z in previous else None) for z in meter.zones},
             previous_period=previous_period,
-            current=reading_out(loaded.current, principal.user_id) if loaded.current else None,
+            current=reading_out(loaded.reading, principal.user_id) if loaded.reading else None,
             window=window_out(status, loaded.closed),
             submitters_rule=rules.submitters_rule(allowed),
             can_submit=refusal is None,
@@ -249,8 +233,8 @@ class ReadingService:
     def submit(self, principal: Principal, meter_id: str, request: SubmitRequest) -> ReadingOut:
         now = clock.now()
         status = policy().status(now)
-        loaded = self._load(principal, meter_id, status.period)
-        meter, current = loaded.meter, loaded.current
+        meter, loaded = self._load(principal, meter_id, status.period)
+        current = loaded.reading
         refused = self._refusal_error(meter, loaded.link, allowed_categories())
         if refused is not None:
             raise refused
@@ -262,9 +246,9 @@ class ReadingService:
             raise _locked(status.message_ru)
         if request.reading_date and request.reading_date > now.astimezone(get_settings().tz).date():
             raise field_error("reading_date", FUTURE_DATE)
-        previous, _, replacement = basis(meter, loaded.earlier, status.period)
+        previous, _, replaced = basis(meter, loaded.earlier, status.period)
         try:
-            if replacement is None:
+            if replaced is None:
                 evaluation = rules.evaluate(
                     request.values,
                     previous,
@@ -277,7 +261,7 @@ class ReadingService:
                 evaluation = rules.evaluate_across_replacement(
                     request.values,
                     previous,
-                    replacements.replaced_meter(replacement),
+                    replaced,
                     int(meter.digits),
                     list(meter.zones),
                     Decimal(meter.coefficient),
@@ -297,7 +281,7 @@ class ReadingService:
     def _item(
         self,
         meter: MeterItem,
-        period: rules.Period,
+        period: Period,
         evaluation: rules.Evaluation,
         principal: Principal,
         request: SubmitRequest,

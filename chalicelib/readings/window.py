@@ -1,12 +1,13 @@
-"""The company's reading-window policy and the current billing period, from settings and the clock."""
+"""The company's reading-window policy, from the settings document.
+
+The current billing period on the company's clock is `chalicelib.metering.periods.current_period`."""
 
 from __future__ import annotations
 
-from chalicelib.core import clock
 from chalicelib.settings import company
 from chalicelib.settings.model import CompanySettings
 
-from .rules import Period, ReadingWindowPolicy, WindowStatus
+from .rules import ReadingWindowPolicy
 
 
 def policy_of(settings: CompanySettings) -> ReadingWindowPolicy:
@@ -17,11 +18,3 @@ def policy() -> ReadingWindowPolicy:
     """From the settings document in force (cached per container for a few seconds): a change made
     in «Настройки» applies to the entry form without a redeployment."""
     return policy_of(company())
-
-
-def current_status() -> WindowStatus:
-    return policy().status(clock.now())
-
-
-def current_period() -> Period:
-    return current_status().period

@@ -51,11 +51,12 @@ def migrate_schedules() -> ScheduleReport:
         keys = schedule_keys(
             user_id_of(link), link.link_meter, str(link.summary.as_dict().get("status", "")), right_of(link)
         )
-        if keys["sched_pk"] is None:
+        pk, sk = keys["sched_pk"], keys["sched_sk"]
+        if pk is None or sk is None:  # both or neither
             continue
         if _update(
             link,
-            [LinkItem.sched_pk.set(keys["sched_pk"]), LinkItem.sched_sk.set(keys["sched_sk"])],
+            [LinkItem.sched_pk.set(pk), LinkItem.sched_sk.set(sk)],
             LinkItem.sched_pk.does_not_exist(),
         ):
             report.links += 1
@@ -69,12 +70,13 @@ def migrate_schedules() -> ScheduleReport:
         page_size=200,
     )
     for meter in meters:
-        keys = verification_keys(meter.meter_id, meter.next_verification, meter.status, None)
-        if keys["sched_pk"] is None:
+        due = verification_keys(meter.meter_id, meter.next_verification, meter.status, None)
+        pk, sk = due["sched_pk"], due["sched_sk"]
+        if pk is None or sk is None:  # both or neither
             continue
         if _update(
             meter,
-            [MeterItem.sched_pk.set(keys["sched_pk"]), MeterItem.sched_sk.set(keys["sched_sk"])],
+            [MeterItem.sched_pk.set(pk), MeterItem.sched_sk.set(sk)],
             MeterItem.sched_pk.does_not_exist(),
         ):
             report.meters += 1

@@ -12,11 +12,13 @@ Pure code (no AWS, no clock): the tick passes "now" and the company's reading-wi
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict
 
-from chalicelib.readings.rules import Period, ReadingWindowPolicy
+from chalicelib.metering.periods import Period
+from chalicelib.metering.schedule import shard_of
+from chalicelib.readings.rules import ReadingWindowPolicy
 
 NOTICE_HOUR = time(9, 0)
 CLOSING_DAYS = 2
@@ -28,10 +30,6 @@ VERIFICATION_SOON = "verification_soon"
 VERIFICATION_PASSED = "verification_passed"
 WINDOW_KINDS = (WINDOW_OPEN, WINDOW_CLOSING)
 VERIFICATION_KINDS = (VERIFICATION_SOON, VERIFICATION_PASSED)
-
-# Recipients are spread over this many partitions of the `by_schedule` index: one partition would
-# take every write of 200,000 links; sixteen Queries a tick are nothing.
-SHARDS = 16
 
 
 @dataclass(frozen=True)
@@ -93,14 +91,13 @@ def next_check_on(next_verification: date, sent: str | None) -> date | None:
     return verification_due_on(next_verification, VERIFICATION_SOON)
 
 
-def shard_of(key: str) -> int:
-    """Stable across processes (unlike hash()): a recipient stays in its partition."""
-    return zlib.crc32(key.encode()) % SHARDS
+class VerificationKeys(TypedDict):
+    verification_sent: str | None
+    sched_pk: str | None
+    sched_sk: str | None
 
 
-def verification_keys(
-    meter_id: str, next_verification: str | None, status: str, sent: str | None
-) -> dict[str, str | None]:
+def verification_keys(meter_id: str, next_verification: str | None, status: str, sent: str | None) -> VerificationKeys:
     """A meter item's verification-notice attributes: which notice was sent for this date and its
     `by_schedule` keys while another is to come (none for a meter out of service or without a date)."""
     day = (

@@ -36,7 +36,9 @@ from chalicelib.core.aws import client
 from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
 from chalicelib.metering.access import may_submit, right_of, user_id_of
+from chalicelib.metering.periods import MONTHS_GENITIVE, Period
 from chalicelib.metering.repository import ClosedPeriodItem, MeteringRepository, MeterItem, meter_key, period_key
+from chalicelib.metering.schedule import SHARDS
 from chalicelib.notifications import outbox
 from chalicelib.readings import rules as reading_rules
 from chalicelib.settings import company
@@ -117,7 +119,7 @@ def reset_memo() -> None:
     _done.clear()
 
 
-def _period_closed(period: reading_rules.Period) -> bool:
+def _period_closed(period: Period) -> bool:
     """Staff closed the period early: nothing to remind of."""
     try:
         ClosedPeriodItem.get(period_key(period.key), "CLOSED")
@@ -170,7 +172,7 @@ def _schedule_keys(partition: str, upper: str | None = None) -> Iterator[tuple[s
 def window_recipients() -> Iterator[dict[str, Any]]:
     """Every account with a meter link that takes manual readings, with those meters: the links of
     one account sort together (`<user>#<meter>`) within its shard."""
-    for shard in range(rules.SHARDS):
+    for shard in range(SHARDS):
         current: dict[str, Any] | None = None
         for _pk, _sk, sched_sk in _schedule_keys(f"MANUAL#{shard}"):
             user_id, _, meter_id = sched_sk.partition("#")
@@ -196,7 +198,7 @@ def fan_out_verification(today: date) -> int:
     sender = _Sender()
     repo = MeteringRepository()
     upper = f"{today.isoformat()}#\uffff"
-    for shard in range(rules.SHARDS):
+    for shard in range(SHARDS):
         meter_ids = [pk.removeprefix("METER#") for pk, _sk, _ in _schedule_keys(f"VERIFY#{shard}", upper)]
         for start in range(0, len(meter_ids), 100):
             for meter in repo.meters(meter_ids[start : start + 100]):
@@ -343,12 +345,12 @@ def _mark_sort_key(kind: str, message: dict[str, Any]) -> str:
 def _params(kind: str, message: dict[str, Any], meters: list[MeterItem]) -> dict[str, str]:
     serials = ", ".join(f"№ {m.serial}" for m in sorted(meters, key=lambda m: m.serial))
     if kind in rules.WINDOW_KINDS:
-        period = reading_rules.Period.parse(message["period"])
+        period = Period.parse(message["period"])
         last = period.last_day
         return {
             "period": period.label_ru[:1].lower() + period.label_ru[1:],
             "serials": serials,
-            "until": f"{last.day} {reading_rules.MONTHS_GENITIVE[last.month - 1]}",
+            "until": f"{last.day} {MONTHS_GENITIVE[last.month - 1]}",
         }
     return {"serials": serials, "date": date.fromisoformat(message["date"]).strftime("%d.%m.%Y")}
 

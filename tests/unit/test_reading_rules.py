@@ -6,13 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.metering.periods import InvalidPeriod, Period
 from chalicelib.readings.rules import (
     DEFAULT_LOCK_WINDOWS,
     FIRST_READING_NOTE,
     ROLLOVER_QUESTION,
-    InvalidPeriod,
     InvalidReadingSettings,
-    Period,
     Problem,
     ReadingRejected,
     ReadingWindowPolicy,

@@ -5,15 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.metering.schedule import SHARDS, shard_of
 from chalicelib.readings.rules import ReadingWindowPolicy
 from chalicelib.reminders.rules import (
-    SHARDS,
     VERIFICATION_PASSED,
     VERIFICATION_SOON,
     WINDOW_CLOSING,
     WINDOW_OPEN,
     next_check_on,
-    shard_of,
     verification_keys,
     verification_stage,
     window_notice_due,

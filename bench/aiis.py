@@ -50,7 +50,7 @@ def _environment() -> None:
 def _queue(store: Any) -> int:
     """A day's profile of every meter into the agent's store, as the poller leaves it after a round
     of reads; returns the number of records."""
-    from chalicelib.aiis.days import slot_bounds
+    from chalicelib.aiis.storage.days import slot_bounds
     from chalicelib.core.config import get_settings
     from kabinet_agent.records import Interval
 
@@ -72,7 +72,7 @@ def _queue(store: Any) -> int:
 
 
 def _agent(secret: bytes) -> Any:
-    from chalicelib.aiis.agents_repository import AgentItem, agent_key
+    from chalicelib.aiis.storage.agents_repository import AgentItem, agent_key
 
     agent = AgentItem(
         agent_key("bench-tp"),
@@ -92,8 +92,8 @@ def _agent(secret: bytes) -> Any:
 
 
 def _ingest() -> list[str]:
-    from chalicelib.aiis.ingest import AgentAuthenticator, BatchIngest, SignedRequest
-    from chalicelib.aiis.signing import signature, signing_key
+    from chalicelib.aiis.ingestion.ingest import AgentAuthenticator, BatchIngest, SignedRequest
+    from chalicelib.aiis.ingestion.signing import signature, signing_key
     from kabinet_agent.store import Store
 
     secret = os.urandom(32)
@@ -154,10 +154,10 @@ def _year_chart() -> list[str]:
 
     from chalicelib.accounts.principal import Principal
     from chalicelib.accounts.repository import UserItem
-    from chalicelib.aiis.days import DayTotals
-    from chalicelib.aiis.models import ConsumptionQuery
-    from chalicelib.aiis.reader import AiisReader
-    from chalicelib.aiis.repository import AiisRepository
+    from chalicelib.aiis.reads.models import ConsumptionQuery
+    from chalicelib.aiis.reads.reader import AiisReader
+    from chalicelib.aiis.storage.days import DayTotals
+    from chalicelib.aiis.storage.repository import AiisRepository
 
     meter_id = "bench-year"
     first = date(2025, 1, 1)

@@ -50,8 +50,8 @@ class Concentrator:
         """Registers the agent as the demo admin would and assigns the demo АИИС meter; returns the secret."""
         from chalicelib.accounts.principal import Principal
         from chalicelib.accounts.repository import UserRepository, staff_identity_key
-        from chalicelib.aiis.agents import AgentAdmin
-        from chalicelib.aiis.models import AgentCreate, MeterRef
+        from chalicelib.aiis.admin.agents import AgentAdmin
+        from chalicelib.aiis.admin.models import AgentCreate, MeterRef
         from chalicelib.exchange.demo import AIIS_SERIAL, COMPANY_CONTRACT, DEMO_CONTRACT
 
         staff = UserRepository().find_by_identifier("login", staff_identity_key(self.staff_login.lower()))

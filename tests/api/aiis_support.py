@@ -23,7 +23,7 @@ def local_day(days_ago: int = 1) -> date:
 
 
 def slot_start(day: date, index: int) -> str:
-    from chalicelib.aiis.days import slot_bounds
+    from chalicelib.aiis.storage.days import slot_bounds
     from chalicelib.core.config import get_settings
 
     return slot_bounds(day, index, get_settings().tz)[0].isoformat().replace("+00:00", "Z")
@@ -45,7 +45,7 @@ class AgentClient:
     """Signed, gzip-compressed POSTs to `/api/v1/agents/{id}/...` through the Chalice test client."""
 
     def __init__(self, api: Api, agent_id: str, secret_hex: str) -> None:
-        from chalicelib.aiis.signing import signing_key
+        from chalicelib.aiis.ingestion.signing import signing_key
 
         self.api, self.agent_id = api, agent_id
         self.key = signing_key(bytes.fromhex(secret_hex))
@@ -61,7 +61,7 @@ class AgentClient:
         path_agent: str | None = None,
         signed_body: bytes | None = None,
     ) -> tuple[int, Any, dict[str, str]]:
-        from chalicelib.aiis.signing import signature
+        from chalicelib.aiis.ingestion.signing import signature
 
         if body is None:
             body = gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), mtime=0)

@@ -139,6 +139,13 @@ def test_the_batch_envelope_must_match_the_protocol(site):
     assert (status, answer["error"]["code"]) == (400, "bad_request")
 
 
+def test_a_deeply_nested_signed_body_is_refused_not_a_crash(site):
+    # 1,100 levels end Python's JSON parser in RecursionError; the key holder gets a 400, not a 500.
+    nested = b'{"batch_id": ' + b"[" * 1100 + b"]" * 1100 + b"}"
+    status, answer, _ = site.agent.post("batches", body=gzip.compress(nested), headers={"Idempotency-Key": "b"})
+    assert (status, answer["error"]["code"]) == (400, "bad_request")
+
+
 def test_a_gzip_bomb_and_an_oversized_body_are_refused(site):
     bomb = gzip.compress(b'{"records": [' + b" " * 40_000_000 + b"]}")
     assert len(bomb) < 100_000
@@ -316,7 +323,7 @@ def test_an_edit_made_from_a_stale_page_is_refused(api, site):
 
 def test_an_expired_grace_is_not_shown_as_current(api, site):
     assert api.post(f"/staff/agents/{site.agent_id}/secret", {"keep_previous_hours": 1}, token=site.admin)[0] == 200
-    from chalicelib.aiis.agents import AgentAdmin
+    from chalicelib.aiis.admin.agents import AgentAdmin
     from chalicelib.core import clock
 
     assert AgentAdmin().get(site.agent_id).previous_key_valid_until is not None

@@ -217,10 +217,28 @@ def test_day_and_month_charts_and_the_readings_table(api, site):
     assert older["to"] == (local_day(0) - timedelta(days=7)).isoformat() and older["has_more"] in (True, False)
 
 
+def test_the_readings_table_pages_back_over_gaps_with_one_query_a_page(api):
+    fresh = make_site(api)
+    for days_ago in (1, 3, 20):
+        assert fresh.agent.batch([interval(fresh.serials[0], local_day(days_ago), 10)])[0] == 200
+
+    def page(number: int) -> tuple[list[str], bool]:
+        with dynamodb_reads() as calls:
+            status, table = api.get(
+                f"/meters/{fresh.meter_ids[0]}/aiis/readings?page={number}&size=7", token=fresh.owner["token"]
+            )
+        assert status == 200 and [op for op, _ in calls] == ["GetItem", "Query"], calls  # the guard, the days
+        return [r["date"] for r in table["rows"]], table["has_more"]
+
+    assert page(1) == ([local_day(1).isoformat(), local_day(3).isoformat()], True)
+    assert page(2) == ([], True)  # a week without data, an older day beyond it
+    assert page(3) == ([local_day(20).isoformat()], False)
+
+
 def test_a_year_chart_is_one_query_of_at_most_twelve_roll_ups(api, site, settings_override):
-    from chalicelib.aiis.days import Slot
-    from chalicelib.aiis.ingest import BatchIngest
-    from chalicelib.aiis.records import IntervalRecord
+    from chalicelib.aiis.ingestion.ingest import BatchIngest
+    from chalicelib.aiis.ingestion.records import IntervalRecord
+    from chalicelib.aiis.storage.days import Slot
 
     year = local_day(0).year - 1
     BatchIngest().write(
@@ -336,7 +354,7 @@ def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
     settings_override(company_inn="3664000000")
     day = local_day(4)
     assert site.agent.batch([interval(site.serials[0], day, i, 0.75) for i in range(48)])[1]["accepted"] == 48
-    from chalicelib.aiis.agents_repository import AssignmentItem, assignment_key
+    from chalicelib.aiis.storage.agents_repository import AssignmentItem, assignment_key
 
     code = AssignmentItem.get(assignment_key(site.meter_ids[0]), "ASSIGNMENT").point_code
     operator = staff_token(api, "metering")
@@ -370,7 +388,7 @@ def test_staff_export_one_day_in_the_80020_layout(api, site, settings_override):
 def test_a_transformer_coefficient_from_billing_scales_the_profile_and_follows_billing(api):
     # The meter sits behind 200/5 current transformers: billing says Ктт × Ктн = 40.
     fresh = make_site(api)
-    from chalicelib.aiis.agents_repository import AssignmentItem, assignment_key
+    from chalicelib.aiis.storage.agents_repository import AssignmentItem, assignment_key
 
     old_code = AssignmentItem.get(assignment_key(fresh.meter_ids[0]), "ASSIGNMENT").point_code
     new_code = f"PT{uuid.uuid4().hex[:10].upper()}"

@@ -27,7 +27,7 @@ def test_a_range_of_days_downloads_as_a_zip_of_80020_files(api, site, settings_o
     settings_override(company_inn="3664000000")
     first, last = local_day(3), local_day(1)
     assert site.agent.batch([interval(site.serials[0], local_day(2), i, 0.5) for i in range(48)])[1]["accepted"] == 48
-    from chalicelib.aiis.agents_repository import AssignmentItem, assignment_key
+    from chalicelib.aiis.storage.agents_repository import AssignmentItem, assignment_key
 
     code = AssignmentItem.get(assignment_key(site.meter_ids[0]), "ASSIGNMENT").point_code
     engineer = staff_token(api, "metering")

@@ -25,7 +25,7 @@ def site(client):
 
 
 def start_of(day: date, index: int, minutes: int) -> str:
-    from chalicelib.aiis.days import slot_bounds
+    from chalicelib.aiis.storage.days import slot_bounds
     from chalicelib.core.config import get_settings
 
     return slot_bounds(day, index, get_settings().tz, minutes)[0].isoformat().replace("+00:00", "Z")
@@ -53,7 +53,7 @@ def owner_get(api, site, what: str, meter: int = 0):
 
 
 def point_code(site, meter: int) -> str:
-    from chalicelib.aiis.agents_repository import AssignmentItem, assignment_key
+    from chalicelib.aiis.storage.agents_repository import AssignmentItem, assignment_key
 
     return AssignmentItem.get(assignment_key(site.meter_ids[meter]), "ASSIGNMENT").point_code
 
@@ -198,7 +198,7 @@ def test_refusal_codes_tell_final_from_for_now(api, site):
 def test_a_day_stored_before_intervals_varied_reads_unchanged(api, site):
     """Day items written before `iv` existed hold half hours: they read as before, merge as half
     hours, and refuse another length for that day."""
-    from chalicelib.aiis.repository import AiisRepository, day_sk, meter_pk
+    from chalicelib.aiis.storage.repository import AiisRepository, day_sk, meter_pk
 
     day = local_day(50)
     repo = AiisRepository()
@@ -230,8 +230,8 @@ def test_one_minute_days_take_more_than_one_expression_but_lose_nothing(aws):
     """A 1-minute day (1440 slots) does not fit one 4 KB update expression: it is cut, and whole."""
     import uuid
 
-    from chalicelib.aiis.days import Slot, slots_of
-    from chalicelib.aiis.repository import AiisRepository
+    from chalicelib.aiis.storage.days import Slot, slots_of
+    from chalicelib.aiis.storage.repository import AiisRepository
 
     repo = AiisRepository()
     slots = {i: Slot("ok", {"A+": Decimal("0.01")}) for i in range(1440)}

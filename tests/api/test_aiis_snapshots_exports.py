@@ -21,7 +21,7 @@ def site(client):
 
 
 def midnight(day: date) -> str:
-    from chalicelib.aiis.days import day_start
+    from chalicelib.aiis.storage.days import day_start
     from chalicelib.core.config import get_settings
 
     return day_start(day, get_settings().tz).isoformat().replace("+00:00", "Z")

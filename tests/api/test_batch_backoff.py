@@ -39,8 +39,8 @@ class _Throttled:
 
 
 def test_meter_events_throttled_by_dynamodb_are_all_stored(aws: Any, waits: list[float]) -> None:
-    from chalicelib.aiis.records import EventRecord
-    from chalicelib.aiis.repository import AiisRepository
+    from chalicelib.aiis.ingestion.records import EventRecord
+    from chalicelib.aiis.storage.repository import AiisRepository
     from chalicelib.core.aws import client
 
     repo = AiisRepository(client=_Throttled(client("dynamodb"), times=3))

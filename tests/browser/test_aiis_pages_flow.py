@@ -33,12 +33,12 @@ def quarter_consumer(site_url):
     from chalicelib.accounts.principal import Principal
     from chalicelib.accounts.provisioning import create_active_user
     from chalicelib.accounts.repository import UserRepository
-    from chalicelib.aiis.agents import AgentAdmin
-    from chalicelib.aiis.agents_repository import AgentsRepository
-    from chalicelib.aiis.contracts import AiisContracts
-    from chalicelib.aiis.days import day_start
-    from chalicelib.aiis.ingest import BatchIngest
-    from chalicelib.aiis.models import AgentCreate, MeterRef
+    from chalicelib.aiis.admin.agents import AgentAdmin
+    from chalicelib.aiis.admin.models import AgentCreate, MeterRef
+    from chalicelib.aiis.ingestion.ingest import BatchIngest
+    from chalicelib.aiis.reads.contracts import AiisContracts
+    from chalicelib.aiis.storage.agents_repository import AgentsRepository
+    from chalicelib.aiis.storage.days import day_start
     from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
     from chalicelib.metering.models import LinkRequest
     from chalicelib.metering.service import MeteringService

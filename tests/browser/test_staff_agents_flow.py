@@ -155,8 +155,8 @@ def engineer(site_url, demo_accounts, new_employee):
     """An engineer, and an agent (registered by the demo administrator) for him to look at."""
     from chalicelib.accounts.principal import Principal
     from chalicelib.accounts.repository import UserRepository, staff_identity_key
-    from chalicelib.aiis.agents import AgentAdmin
-    from chalicelib.aiis.models import AgentCreate, AgentPatch
+    from chalicelib.aiis.admin.agents import AgentAdmin
+    from chalicelib.aiis.admin.models import AgentCreate, AgentPatch
 
     tag = uuid.uuid4().hex[:6]
     account = new_employee("metering", last_name="Инженеров", first_name="Иван")

@@ -65,8 +65,8 @@ def aiis_point(site_url):
     from chalicelib.accounts.principal import Principal
     from chalicelib.accounts.provisioning import create_active_user
     from chalicelib.accounts.repository import UserRepository
-    from chalicelib.aiis.agents import AgentAdmin
-    from chalicelib.aiis.models import AgentCreate, MeterRef
+    from chalicelib.aiis.admin.agents import AgentAdmin
+    from chalicelib.aiis.admin.models import AgentCreate, MeterRef
     from chalicelib.exchange.demo import AIIS_POINT_CODE, AIIS_SERIAL, DEMO_CONTRACT
 
     agents = AgentAdmin()

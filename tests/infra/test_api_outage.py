@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.aiis.days import format_decimal
+from chalicelib.aiis.storage.days import format_decimal
 from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
 from chalicelib.settings.service import seed
 from infra.local.concentrator import BACKFILL_DAYS

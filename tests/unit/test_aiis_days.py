@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.aiis.days import (
+from chalicelib.aiis.reads.periods import period_containing, period_named, year_periods
+from chalicelib.aiis.storage.days import (
     DayTotals,
     Slot,
     day_attribute,
@@ -20,7 +21,6 @@ from chalicelib.aiis.days import (
     slots_of,
     sum_totals,
 )
-from chalicelib.aiis.periods import period_containing, period_named, year_periods
 
 MSK = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")

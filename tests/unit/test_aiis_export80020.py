@@ -7,8 +7,8 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-from chalicelib.aiis.days import Slot
-from chalicelib.aiis.export80020 import ExportPoint, build_80020, carry_rounded
+from chalicelib.aiis.admin.export80020 import ExportPoint, build_80020, carry_rounded
+from chalicelib.aiis.storage.days import Slot
 
 MSK = ZoneInfo("Europe/Moscow")
 CREATED = datetime(2024, 5, 2, 7, 30, 15, tzinfo=UTC)  # 10:30:15 MSK

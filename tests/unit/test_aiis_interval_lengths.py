@@ -9,8 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.aiis.days import INTERVALS, Slot, interval_of, locate, slot_bounds, slots_in_day, stored_interval
-from chalicelib.aiis.export80020 import ExportPoint, build_80020, half_hourly
+from chalicelib.aiis.admin.export80020 import ExportPoint, build_80020, half_hourly
+from chalicelib.aiis.storage.days import (
+    INTERVALS,
+    Slot,
+    interval_of,
+    locate,
+    slot_bounds,
+    slots_in_day,
+    stored_interval,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")

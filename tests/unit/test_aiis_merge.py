@@ -8,15 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.aiis.days import DayTotals, Slot, day_totals, month_days, slots_in_day, slots_of
-from chalicelib.aiis.records import IntervalRecord, RegisterRecord
+from chalicelib.aiis.ingestion.records import IntervalRecord, RegisterRecord
+from chalicelib.aiis.storage.days import DayTotals, Slot, day_totals, month_days, slots_in_day, slots_of
 
 DAY = date(2024, 5, 1)
 
 
 @pytest.fixture
 def repo(aws):
-    from chalicelib.aiis.repository import AiisRepository
+    from chalicelib.aiis.storage.repository import AiisRepository
 
     return AiisRepository()
 
@@ -64,7 +64,7 @@ def test_roll_up_keeps_the_totals_of_the_latest_day_version(repo, meter):
 def test_a_batch_costs_one_write_per_meter_day_plus_its_roll_up(repo, meter, monkeypatch):
     from helpers import count_calls
 
-    from chalicelib.aiis.ingest import BatchIngest
+    from chalicelib.aiis.ingestion.ingest import BatchIngest
     from chalicelib.core import clock
 
     monkeypatch.setattr(clock, "_now", lambda: datetime(2024, 5, 3, tzinfo=UTC))

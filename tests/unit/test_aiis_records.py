@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.aiis import records
-from chalicelib.aiis.days import Slot
-from chalicelib.aiis.records import (
+from chalicelib.aiis.ingestion import records
+from chalicelib.aiis.ingestion.records import (
     EventRecord,
     IntervalRecord,
     MeterTarget,
@@ -21,6 +20,7 @@ from chalicelib.aiis.records import (
     parse_record,
     serial_map,
 )
+from chalicelib.aiis.storage.days import Slot
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
 CTX = RecordContext({"012345678": MeterTarget("meter-1")}, NOW, ZoneInfo("Europe/Moscow"))

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from chalicelib.aiis import signing
+from chalicelib.aiis.ingestion import signing
 
 # The protocol document's worked example.
 SECRET = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")

@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -31,7 +34,12 @@ def assignment_key(meter_id: str) -> str:
     return f"METER#{meter_id}"
 
 
-class _Listing(GlobalSecondaryIndex["Model"]):
+_M = TypeVar("_M", bound=Model)
+
+
+class _Listing(GlobalSecondaryIndex[_M]):
+    """One index for both kinds of item: agents under `AGENTS`, points under `POINTS`."""
+
     class Meta:
         index_name = "listing"
         projection = AllProjection()
@@ -50,7 +58,8 @@ class AgentItem(Model):
     previous_key_digest = UnicodeAttribute(null=True)
     previous_key_valid_until = UnicodeAttribute(null=True)
     enabled = BooleanAttribute(default=True)
-    meters = MapAttribute(default=dict)  # serial -> {"meter_id", "contract", "point_code", "coefficient"}
+    # serial -> {"meter_id", "contract", "point_code", "coefficient"}
+    meters: MapAttribute[str, Any] = MapAttribute(default=dict)
     revision = NumberAttribute(default=1)
     created_at = UnicodeAttribute()
     key_rotated_at = UnicodeAttribute()
@@ -59,11 +68,12 @@ class AgentItem(Model):
     clock_skew_s = NumberAttribute(null=True)  # agent clock minus server clock at the last heartbeat
     agent_version = UnicodeAttribute(null=True)
     backlog = NumberAttribute(null=True)
-    meter_status = MapAttribute(default=dict)  # serial -> {"last_read_at", "last_error", "clock_drift_s"}
+    # serial -> {"last_read_at", "last_error", "clock_drift_s"}
+    meter_status: MapAttribute[str, Any] = MapAttribute(default=dict)
     list_pk = UnicodeAttribute(default=AGENTS_LIST)
     list_sk = UnicodeAttribute()
 
-    listing = _Listing()
+    listing: _Listing[AgentItem] = _Listing()
 
 
 class AssignmentItem(Model):
@@ -79,7 +89,7 @@ class AssignmentItem(Model):
     list_pk = UnicodeAttribute(null=True)
     list_sk = UnicodeAttribute(null=True)
 
-    listing = _Listing()
+    listing: _Listing[AssignmentItem] = _Listing()
 
 
 class AgentsRepository:
@@ -110,7 +120,7 @@ class AgentsRepository:
         except AssignmentItem.DoesNotExist:
             return False
         entry = AgentItem.meters[assignment.serial]
-        code_actions = (
+        code_actions: list[Action] = (
             [
                 AssignmentItem.point_code.set(point_code),
                 AssignmentItem.list_pk.set(POINTS_LIST),

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -39,13 +39,13 @@ from .days import (
     SLOT_MINUTES,
     DayTotals,
     Slot,
+    SnapshotSource,
     day_attribute,
     encode_channels,
     format_decimal,
     slot_attribute,
     stored_interval,
 )
-from .records import EventRecord
 
 _WRITE_CHUNK = 25  # BatchWriteItem limit
 _EVENT_PAGES = 10  # a filtered event query reads at most this many pages
@@ -55,8 +55,8 @@ _EVENT_PAGES = 10  # a filtered event query reads at most this many pages
 # behind a request's frames. A day of 15-minute slots (96, 100 on a long DST day) is one update.
 _EXPRESSION_BUDGET = 3700
 _MAX_ASSIGNMENTS = 100
-SNAPSHOT_CODES = {"meter": "m", "first_after_midnight": "f"}
-SNAPSHOT_SOURCES = {code: source for source, code in SNAPSHOT_CODES.items()}
+SNAPSHOT_CODES: dict[SnapshotSource, str] = {"meter": "m", "first_after_midnight": "f"}
+SNAPSHOT_SOURCES: dict[str, SnapshotSource] = {code: source for source, code in SNAPSHOT_CODES.items()}
 
 
 def meter_pk(meter_id: str) -> str:
@@ -82,6 +82,21 @@ def plain(item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         kind, value = next(iter(typed.items()))
         result[name] = int(value) if kind == "N" else value
     return result
+
+
+class StoredEvent(Protocol):
+    """What an event write needs: ingestion's parsed record (records.EventRecord) is one."""
+
+    @property
+    def meter_id(self) -> str: ...
+    @property
+    def journal(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -134,7 +149,7 @@ class AiisRepository:
         register: tuple[str, str] | None,
         now: str,
         minutes: int = SLOT_MINUTES,
-        snapshot: tuple[str, str] | None = None,
+        snapshot: tuple[SnapshotSource, str] | None = None,
     ) -> DayMerge:
         """Merge slots of `minutes` (the day's newest register reading `(read_at, "A+|A-|R+|R-")` and
         its day-start snapshot `(source, "A+|A-|R+|R-")`) into a day item in one UpdateItem, and return
@@ -158,7 +173,8 @@ class AiisRepository:
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
-            old = plain(exc.response.get("Item") or {})
+            stored = exc.response.get("Item")  # the item the condition failed on (ReturnValuesOnConditionCheckFailure)
+            old = plain(stored) if isinstance(stored, dict) else {}
             if register is not None and old.get("reg_at", "") > register[0]:
                 register = None
             if head and stored_interval(old) not in (None, minutes):
@@ -179,7 +195,7 @@ class AiisRepository:
         slots: Mapping[int, Slot],
         minutes: int,
         register: tuple[str, str] | None,
-        snapshot: tuple[str, str] | None,
+        snapshot: tuple[SnapshotSource, str] | None,
         now: str,
         checked: bool,
     ) -> dict[str, Any]:
@@ -280,7 +296,7 @@ class AiisRepository:
                 return False
             raise
 
-    def put_events(self, events: Iterable[tuple[EventRecord, str]]) -> None:
+    def put_events(self, events: Iterable[tuple[StoredEvent, str]]) -> None:
         """Upsert events by natural key (`(record, at as stored)`), 25 per BatchWriteItem."""
         unique: dict[tuple[str, str], dict[str, Any]] = {}
         for event, at in events:
@@ -348,34 +364,45 @@ class AiisRepository:
     def day(self, meter_id: str, day: date) -> dict[str, Any] | None:
         return self.item(meter_id, day_sk(day))
 
-    def days(self, meter_id: str, first: date, last: date, newest_first: bool = False) -> list[dict[str, Any]]:
-        return self._between(meter_id, day_sk(first), day_sk(last), newest_first)
+    def days(self, meter_id: str, first: date, last: date) -> list[dict[str, Any]]:
+        return self._between(meter_id, day_sk(first), day_sk(last))
 
-    def has_day_before(self, meter_id: str, day: date) -> bool:
-        found = self.client.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={
+    def days_newest_first(self, meter_id: str, first: date, last: date) -> tuple[list[dict[str, Any]], bool]:
+        """The stored days from `first` to `last`, newest first, and whether an older day exists: one
+        Query reading back from `last` for one item more than the span has days — a meter has at most
+        one item a day, so an item past the span's days can only be an older day."""
+        span = (last - first).days + 1
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {
                 ":pk": {"S": meter_pk(meter_id)},
                 ":lo": {"S": "DAY#"},
-                ":hi": {"S": day_sk(day - timedelta(days=1))},
+                ":hi": {"S": day_sk(last)},
             },
-            ProjectionExpression="sk",
-            ScanIndexForward=False,
-            Limit=1,
-        )
-        return bool(found.get("Items"))
+            "ScanIndexForward": False,
+            "Limit": span + 1,
+        }
+        items: list[dict[str, Any]] = []
+        while True:  # a second call only if a page hit DynamoDB's 1 MB before the limit
+            page = self.client.query(**request)
+            items.extend(plain(i) for i in page.get("Items", []))
+            if len(items) > span or "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            request["Limit"] = span + 1 - len(items)
+        oldest = day_sk(first)
+        return [i for i in items if i["sk"] >= oldest], any(i["sk"] < oldest for i in items)
 
     def months(self, meter_id: str, first: str, last: str) -> list[dict[str, Any]]:
-        return self._between(meter_id, month_sk(first), month_sk(last), False)
+        return self._between(meter_id, month_sk(first), month_sk(last))
 
-    def _between(self, meter_id: str, low: str, high: str, newest_first: bool) -> list[dict[str, Any]]:
+    def _between(self, meter_id: str, low: str, high: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
             "ExpressionAttributeValues": {":pk": {"S": meter_pk(meter_id)}, ":lo": {"S": low}, ":hi": {"S": high}},
-            "ScanIndexForward": not newest_first,
         }
         while True:
             page = self.client.query(**request)

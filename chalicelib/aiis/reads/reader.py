@@ -2,7 +2,7 @@
 readings table with the day-start registers, the event journal, relay state, and CSV files of the
 profile, of a chart's points and of the journal.
 
-A meter's profile comes in its own interval length (days.py): the profile and the day chart show
+A meter's profile comes in its own interval length (storage/days.py): the profile and the day chart show
 native intervals, each with its start and end; day, month and year sums add whatever length.
 
 Only an account that has linked the meter sees it, and only once that account has connected the
@@ -19,16 +19,10 @@ import io
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from chalicelib.accounts.principal import Principal
-from chalicelib.core import clock
-from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.errors import ApiError, field_error, not_found
-from chalicelib.core.web import Result
-from chalicelib.metering.service import METER_NOT_FOUND, owns
-from chalicelib.settings import company
-
-from .days import (
+from chalicelib.aiis.storage.days import (
     CHANNELS,
     NO_DATA,
     SLOT_MINUTES,
@@ -46,6 +40,14 @@ from .days import (
     stored_interval,
     sum_totals,
 )
+from chalicelib.aiis.storage.repository import SNAPSHOT_SOURCES, AiisRepository
+from chalicelib.core import clock
+from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.errors import ApiError, field_error, not_found
+from chalicelib.core.web import Result
+from chalicelib.metering.service import METER_NOT_FOUND, owns
+from chalicelib.settings import company
+
 from .models import (
     UNITS,
     Completeness,
@@ -62,9 +64,9 @@ from .models import (
     ReadingsOut,
     RegistersOut,
     RelayOut,
+    SlotStatus,
 )
 from .periods import Span, period_containing, year_periods
-from .repository import SNAPSHOT_SOURCES, AiisRepository
 
 MAX_PROFILE_DAYS = 31
 DEFAULT_PROFILE_DAYS = 3
@@ -176,7 +178,7 @@ class AiisReader:
         stored = {date.fromisoformat(item["sk"][4:]): item for item in self.repo.days(meter_id, first, last)}
         lengths = [stored_interval(stored[day]) for day in sorted(stored)]
         latest = next((m for m in reversed(lengths) if m), SLOT_MINUTES)
-        rows = []
+        rows: list[tuple[date, int, int, Slot | None]] = []
         day = first
         while day <= last:
             item = stored.get(day, {})
@@ -194,7 +196,7 @@ class AiisReader:
         minutes, rows = self._intervals(meter_id, first, last)
         for day, index, length, slot in rows:
             start, end = slot_bounds(day, index, self.tz, length)
-            status = slot.status if slot else NO_DATA
+            status: SlotStatus = slot.status if slot else NO_DATA
             counts[status] += 1
             intervals.append(
                 IntervalOut(
@@ -310,7 +312,7 @@ class AiisReader:
             start, end = slot_bounds(day, index, self.tz, minutes)
             slot = slots.get(index)
             value = slot.values.get(query.channel) if slot else None
-            status = slot.status if slot else NO_DATA
+            status: SlotStatus = slot.status if slot else NO_DATA
             points.append(
                 ConsumptionPoint(
                     start=self._local(start),
@@ -369,7 +371,7 @@ class AiisReader:
                 no_data=no_data + (totals.no_data if totals else 0),
             )
         value = totals.values.get(channel)
-        status = "ok" if totals.complete and not no_data else "partial"
+        status: Literal["ok", "partial"] = "ok" if totals.complete and not no_data else "partial"
         no_data += totals.no_data
         return ConsumptionPoint(
             start=start,
@@ -389,7 +391,8 @@ class AiisReader:
         last = self._today() - timedelta(days=(page - 1) * size)
         first = last - timedelta(days=size - 1)
         rows = []
-        for item in self.repo.days(meter_id, first, last, newest_first=True):
+        stored, has_more = self.repo.days_newest_first(meter_id, first, last)
+        for item in stored:
             day = date.fromisoformat(item["sk"][4:])
             totals = day_totals(slots_of(item), slots_in_day(day, self.tz, interval_of(item)))
             registers = decode_channels(item["reg"]) if "reg" in item else {}
@@ -420,7 +423,7 @@ class AiisReader:
             size=size,
             date_from=first,
             date_to=last,
-            has_more=self.repo.has_day_before(meter_id, first),
+            has_more=has_more,
             rows=rows,
         )
 

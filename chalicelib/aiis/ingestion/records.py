@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from .days import CHANNELS, INTERVALS, SLOT_MINUTES, Slot, day_start, locate
+from chalicelib.aiis.storage.days import CHANNELS, INTERVALS, SLOT_MINUTES, Slot, SnapshotSource, day_start, locate
 
 # A meter's clock may run a little ahead of the server's; more than this is "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -61,7 +61,7 @@ BAD_SNAPSHOT = (
 
 # Refusals that a later cloud (or staff assigning the meter) may lift: the agent parks these records.
 LATER = frozenset({"not_assigned", "unknown_kind", "unsupported_interval", "interval_changed"})
-SNAPSHOT_SOURCES = ("meter", "first_after_midnight")
+SNAPSHOT_SOURCES: tuple[SnapshotSource, ...] = ("meter", "first_after_midnight")
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class SnapshotRecord:
     meter_id: str
     day: date
     values: Mapping[str, Decimal]
-    source: str
+    source: SnapshotSource
 
 
 Record = IntervalRecord | RegisterRecord | EventRecord | RelayRecord | SnapshotRecord
@@ -217,7 +217,13 @@ def _snapshot(data: dict[str, Any], target: MeterTarget, ctx: RecordContext) -> 
     return SnapshotRecord(target.meter_id, day, _energies(data.get("values")), source)
 
 
-_PARSERS = {"interval": _interval, "register": _register, "event": _event, "relay": _relay, "snapshot": _snapshot}
+_PARSERS: dict[str, Callable[[dict[str, Any], MeterTarget, RecordContext], Record]] = {
+    "interval": _interval,
+    "register": _register,
+    "event": _event,
+    "relay": _relay,
+    "snapshot": _snapshot,
+}
 
 
 def _instant(value: Any, ctx: RecordContext) -> datetime:

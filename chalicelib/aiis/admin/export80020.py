@@ -26,7 +26,7 @@ from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree as ET
 
-from .days import CHANNELS, SLOT_MINUTES, Slot, slot_bounds, slots_in_day
+from chalicelib.aiis.storage.days import CHANNELS, SLOT_MINUTES, Slot, slot_bounds, slots_in_day
 
 CHANNEL_CODES = {"A+": "01", "A-": "02", "R+": "03", "R-": "04"}
 CHANNEL_TITLES = {

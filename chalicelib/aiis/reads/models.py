@@ -1,14 +1,13 @@
-"""Request and response shapes of the АИИС КУЭ routes (consumer, staff, agents).
+"""Request and response shapes of the consumer АИИС КУЭ routes (reads/api.py).
 
 Energies are decimal strings (kWh for A±, kvarh for R±) as elsewhere in the API: no float rounding.
-A consumer's data carry company-local times (ISO 8601 with the offset) and dates; the staff agents
-console gets UTC instants (`…Z`), as the other staff pages do, and shows them in the browser's zone.
+A consumer's data carry company-local times (ISO 8601 with the offset) and dates.
 """
 
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate
@@ -27,9 +26,6 @@ class _Ranged(BaseModel):
     """Answers covering `from`…`to`: keys that are Python keywords, hence aliases."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
-
-
-# --- consumer ------------------------------------------------------------------------------------
 
 
 class RegistersOut(BaseModel):
@@ -207,188 +203,3 @@ class AiisContractOut(BaseModel):
     contract: str
     connected: bool
     meters: list[AiisMeter]
-
-
-# --- staff ---------------------------------------------------------------------------------------
-
-AgentId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class MeterRef(_Strict):
-    contract: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    serial: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z\-]+$")]
-
-
-class AgentCreate(_Strict):
-    id: AgentId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="Где стоит УСПД, например «ТП-17, ул. Ленина, 5»"
-    )
-    meters: list[MeterRef] = Field(default_factory=list, max_length=500)
-
-
-SeenRevision = Annotated[
-    int | None,
-    Field(
-        ge=1,
-        description="revision агента, который видел сотрудник: если "
-        "агента изменили после этого — 409, ничего не меняется",
-    ),
-]
-
-
-class AgentPatch(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    enabled: bool | None = None
-    revision: SeenRevision = None
-
-
-class AgentMetersIn(_Strict):
-    meters: list[MeterRef] = Field(max_length=500, description="Полный список счётчиков агента")
-    revision: SeenRevision = None
-
-
-class AgentMeterOut(BaseModel):
-    serial: str
-    meter_id: str
-    contract: str
-    point_code: str | None
-    coefficient: str = Field(description="Расчётный коэффициент (Ктт × Ктн) из биллинга: на него умножается профиль")
-    last_read_at: str | None
-    last_error: str | None
-    clock_drift_s: float | None
-    drift_alarm: bool
-
-
-class AgentOut(BaseModel):
-    id: str
-    name: str
-    enabled: bool
-    revision: int = Field(
-        description="Номер изменения: передаётся в PATCH и PUT meters для защиты от одновременной правки"
-    )
-    created_at: str
-    key_rotated_at: str
-    previous_key_valid_until: str | None = Field(
-        description="До какого времени ещё принимается прежний секрет после смены (null — не принимается)"
-    )
-    last_contact_at: str | None
-    overdue: bool = Field(description="Агент не выходил на связь дольше допустимого (или ни разу)")
-    agent_time: str | None
-    clock_skew_s: float | None = Field(description="Часы УСПД минус часы сервера при последнем сигнале")
-    version: str | None
-    backlog: int | None = Field(description="Записей на УСПД, ещё не доставленных в облако")
-    meters: list[AgentMeterOut]
-    unassigned_serials: list[str] = Field(
-        description="Счётчики, которые агент опрашивает, но которые за ним не закреплены: их данные не принимаются"
-    )
-
-
-class AgentList(BaseModel):
-    agents: list[AgentOut]
-
-
-class AgentCreated(BaseModel):
-    agent: AgentOut
-    secret: str = Field(description="Секрет агента (hex) для файла ключа УСПД; показывается только один раз")
-
-
-class AgentRotate(_Strict):
-    keep_previous_hours: int = Field(
-        default=24,
-        ge=0,
-        le=72,
-        description="Сколько часов прежний секрет ещё действует, пока на УСПД меняют файл ключа; 0 — если секрет "
-        "скомпрометирован. Первый запрос с новым секретом прекращает действие прежнего",
-    )
-
-
-class AgentSecret(BaseModel):
-    agent_id: str
-    secret: str = Field(description="Новый секрет (hex); показывается только один раз")
-    previous_valid_until: str | None = Field(
-        description="До какого времени действует прежний секрет; null — прекратил действовать сразу"
-    )
-
-
-HALF_HOURS_ONLY = Field(
-    default=False,
-    description="Пропустить точки, профиль которых не делится на получасы "
-    "(60 минут и т. п.): без этого флага такие точки — ошибка 422 "
-    "с их перечнем",
-)
-
-
-class Export80020Query(_Query):
-    date: IsoDate
-    points: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
-        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС"
-    )
-    half_hours_only: bool = HALF_HOURS_ONLY
-
-
-class Export80020RangeQuery(_Query):
-    date_from: IsoDate = Field(alias="from")
-    date_to: IsoDate = Field(alias="to", description="Включительно; не больше 31 суток от начала")
-    points: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
-        default=None, description="Коды точек измерения через запятую; по умолчанию — все точки АИИС"
-    )
-    half_hours_only: bool = HALF_HOURS_ONLY
-
-
-# --- agents (documentation of the signed, gzip-compressed bodies) ----------------------------------
-
-
-class BatchDoc(BaseModel):
-    batch_id: str
-    agent_id: str
-    records: list[dict[str, Any]] = Field(
-        description="register | interval | event | relay | snapshot, см. upload-protocol.md"
-    )
-
-
-class RejectedRecord(BaseModel):
-    index: int
-    code: str | None = Field(
-        default=None,
-        description="not_assigned, unknown_kind, unsupported_interval, "
-        "interval_changed — агент откладывает запись до retry-parked; "
-        "прочие коды окончательны",
-    )
-    message: str
-
-
-class BatchAnswer(BaseModel):
-    accepted: int
-    duplicate: bool
-    rejected: list[RejectedRecord]
-
-
-def _clip(limit: int) -> AfterValidator:
-    return AfterValidator(lambda text: text[:limit] if isinstance(text, str) else text)
-
-
-class HeartbeatMeter(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    serial: Annotated[str, Field(min_length=1, max_length=40)]
-    last_read_at: AwareDatetime | None = None
-    last_error: Annotated[str | None, _clip(500)] = None
-    clock_drift_s: float | None = Field(default=None, allow_inf_nan=False)
-
-
-class Heartbeat(BaseModel):
-    """upload-protocol.md §4; fields added by newer agents are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-    agent_time: AwareDatetime
-    version: Annotated[str, Field(max_length=40)] = ""
-    backlog: int = Field(default=0, ge=0)
-    meters: list[HeartbeatMeter] = Field(default_factory=list, max_length=5000)
-
-
-class HeartbeatAnswer(BaseModel):
-    received_at: str

@@ -22,15 +22,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from typing import Final, Literal
 
 CHANNELS = ("A+", "A-", "R+", "R-")
 SLOT_MINUTES = 30  # the half hour of charts' day scale and of 80020; and of days stored without `iv`
 # Interval lengths a day item may hold: whole minutes dividing an hour, so every hour starts a slot.
 INTERVALS = tuple(m for m in range(1, 61) if 60 % m == 0)
-STATUS_CODES = {"ok": "o", "estimated": "e", "missing": "m"}
-STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+SlotState = Literal["ok", "estimated", "missing"]
+STATUS_CODES: dict[SlotState, str] = {"ok": "o", "estimated": "e", "missing": "m"}
+STATUS_NAMES: dict[str, SlotState] = {code: name for name, code in STATUS_CODES.items()}
 # What a slot nobody has reported yet is called in answers ("missing" is the meter's own verdict).
-NO_DATA = "no_data"
+NO_DATA: Final = "no_data"
+# Where a day's start-of-day registers came from (the day item's `snp`, repository.py).
+SnapshotSource = Literal["meter", "first_after_midnight"]
 
 
 def slot_attribute(index: int) -> str:
@@ -99,7 +103,7 @@ def decode_channels(text: str) -> dict[str, Decimal]:
 
 @dataclass(frozen=True)
 class Slot:
-    status: str  # ok | estimated | missing
+    status: SlotState
     values: Mapping[str, Decimal] = field(default_factory=dict)
 
     def encode(self) -> str:

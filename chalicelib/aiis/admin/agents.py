@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 
 from chalicelib.accounts.principal import Principal
+from chalicelib.aiis.storage.agents_repository import (
+    POINTS_LIST,
+    AgentItem,
+    AgentsRepository,
+    AssignmentItem,
+    agent_key,
+    assignment_key,
+)
 from chalicelib.core import audit, clock
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, validation_error
 from chalicelib.metering.repository import MeteringRepository, contract_key
 
-from .agents_repository import POINTS_LIST, AgentItem, AgentsRepository, AssignmentItem, agent_key, assignment_key
 from .models import (
     AgentCreate,
     AgentCreated,
@@ -41,6 +50,8 @@ AGENT_NOT_FOUND = "Агент не найден"
 STALE = "Агента изменил другой сотрудник. Обновите страницу и повторите"
 EXISTS = "Агент с таким идентификатором уже зарегистрирован"
 TAKEN = "Счётчик уже закреплён за другим агентом: сначала снимите его там"
+# Named here: inside AgentAdmin, `list` is its method.
+Actions = list[Action]
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,7 @@ class AgentAdmin:
 
     def patch(self, actor: Principal, agent_id: str, body: AgentPatch) -> AgentOut:
         agent = self._editable(agent_id, body.revision)
-        actions = [AgentItem.revision.add(1)]
+        actions: Actions = [AgentItem.revision.add(1)]
         details: dict[str, Any] = {}
         if body.name is not None:
             actions.append(AgentItem.name.set(body.name))
@@ -167,7 +178,7 @@ class AgentAdmin:
         return AgentSecret(agent_id=agent_id, secret=secret, previous_valid_until=valid_until)
 
     def _update(
-        self, actor: Principal, agent: AgentItem, actions: list[Any], action: str, details: dict[str, Any]
+        self, actor: Principal, agent: AgentItem, actions: Actions, action: str, details: dict[str, Any]
     ) -> None:
         try:
             with transaction() as tx:
@@ -180,7 +191,7 @@ class AgentAdmin:
 
     # --- assignments ----------------------------------------------------------------------------
 
-    def _resolve(self, refs: list[MeterRef]) -> dict[str, Planned]:
+    def _resolve(self, refs: Sequence[MeterRef]) -> dict[str, Planned]:
         """Meters by (contract, serial), one Query pair per contract; problems reported by position."""
         found: dict[tuple[str, str], Planned] = {}
         contracts = set()
@@ -197,16 +208,16 @@ class AgentAdmin:
         planned: dict[str, Planned] = {}
         errors = []
         for index, ref in enumerate(refs):
-            meter = found.get((ref.contract, ref.serial.upper()))
+            match = found.get((ref.contract, ref.serial.upper()))
             if ref.contract not in contracts:
                 errors.append(FieldError(f"meters.{index}.contract", "Договор с таким номером не найден"))
-            elif meter is None:
+            elif match is None:
                 errors.append(FieldError(f"meters.{index}.serial", "В договоре нет счётчика с таким номером"))
-            elif meter.serial.upper() in planned:
+            elif match.serial.upper() in planned:
                 # The agent names meters by serial only, so two of its meters cannot share one.
                 errors.append(FieldError(f"meters.{index}.serial", "Счётчик с таким номером у агента уже есть"))
             else:
-                planned[meter.serial.upper()] = meter
+                planned[match.serial.upper()] = match
         if errors:
             raise validation_error(errors)
         return planned

@@ -14,16 +14,16 @@ import zipfile
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.aiis.storage.agents_repository import AgentsRepository
+from chalicelib.aiis.storage.days import interval_of, slots_of
+from chalicelib.aiis.storage.repository import AiisRepository
 from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import field_error
 from chalicelib.core.web import Result
 from chalicelib.settings import company
 
-from .agents_repository import AgentsRepository
-from .days import interval_of, slots_of
 from .export80020 import ENCODING, ExportPoint, build_80020, half_hourly
-from .repository import AiisRepository
 
 MAX_POINTS = 2000
 MAX_DAYS = 31

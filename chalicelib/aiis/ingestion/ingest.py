@@ -23,14 +23,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from chalicelib.aiis.storage.agents_repository import AgentItem, AgentsRepository
+from chalicelib.aiis.storage.days import (
+    SLOT_MINUTES,
+    Slot,
+    day_totals,
+    encode_channels,
+    interval_of,
+    slots_in_day,
+    slots_of,
+)
+from chalicelib.aiis.storage.repository import AiisRepository, BatchOutcome
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.errors import ApiError, unauthorized
+from chalicelib.core.jsonlimits import check_depth
 from chalicelib.core.observability import count
 
 from . import signing
-from .agents_repository import AgentItem, AgentsRepository
-from .days import SLOT_MINUTES, Slot, day_totals, encode_channels, interval_of, slots_in_day, slots_of
 from .models import Heartbeat
 from .records import (
     INTERVAL_CHANGED,
@@ -45,7 +55,6 @@ from .records import (
     parse_record,
     serial_map,
 )
-from .repository import AiisRepository, BatchOutcome
 
 logger = logging.getLogger("kabinet.aiis")
 
@@ -175,6 +184,7 @@ class AgentAuthenticator:
 
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
+        check_depth(body)  # a signed body is still bounded: deep nesting would end the parser in RecursionError
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise _bad_request(NOT_JSON) from None
@@ -285,22 +295,22 @@ class BatchIngest:
                 events.append((record, clock.iso(record.at)))
 
         for meter_id, day in sorted(set(days) | set(day_registers) | set(snapshots)):
-            group = days.get((meter_id, day))
+            intervals = days.get((meter_id, day))
             register = day_registers.get((meter_id, day))
             snapshot = snapshots.get((meter_id, day))
             merged = self.repo.merge_day(
                 meter_id,
                 day,
-                group.slots if group else {},
+                intervals.slots if intervals else {},
                 (clock.iso(register.read_at), encode_channels(register.values)) if register else None,
                 now,
-                minutes=group.minutes if group else SLOT_MINUTES,
+                minutes=intervals.minutes if intervals else SLOT_MINUTES,
                 snapshot=(snapshot.source, encode_channels(snapshot.values)) if snapshot else None,
             )
-            if group is None:
+            if intervals is None:
                 continue
             if merged.slots_refused:
-                refused.extend(group.positions)
+                refused.extend(intervals.positions)
                 continue
             minutes = interval_of(merged.item)
             totals = day_totals(slots_of(merged.item), slots_in_day(day, self.settings.tz, minutes))

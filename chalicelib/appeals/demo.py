@@ -3,8 +3,7 @@ employee would make them: an answered complaint and a new service request of the
 
 from __future__ import annotations
 
-from chalicelib.accounts.principal import Principal
-from chalicelib.accounts.repository import UserRepository
+from chalicelib.cases.demo import demo_principal
 from chalicelib.reference.demo import DEMO_LOCALITY
 from chalicelib.reference.repository import Street
 
@@ -13,14 +12,8 @@ from .service import CaseService
 from .staff import StaffCaseService
 
 
-def _principal(user_id: str) -> Principal:
-    user = UserRepository().get(user_id)
-    assert user is not None, "the demo accounts are created first"
-    return Principal(user=user, session_id="demo-seed")
-
-
 def seed_demo_cases(person_id: str, staff_id: str) -> None:
-    person, staff = _principal(person_id), _principal(staff_id)
+    person, staff = demo_principal(person_id), demo_principal(staff_id)
     cases, console = CaseService(), StaffCaseService()
     complaint = cases.submit_appeal(
         person,

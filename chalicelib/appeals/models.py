@@ -2,10 +2,11 @@
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from chalicelib.accounts.models import Phone
 from chalicelib.attachments import FileOut, UploadId
+from chalicelib.cases.queue import CURSOR_SCHEMA
 from chalicelib.core.config import get_settings
 from chalicelib.core.model import BaseModel
 from chalicelib.reference.models import StreetId
@@ -37,6 +38,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _addressees(schema: dict[str, JsonValue]) -> None:
+    """The company's addressees as the field's enum, read when the document is built (they are settings)."""
+    addressees: list[JsonValue] = [*get_settings().addressees]
+    schema["enum"] = addressees
+
+
 # --- requests ---------------------------------------------------------------------------------
 
 
@@ -44,7 +51,7 @@ class AppealIn(Strict):
     type: AppealType
     addressee: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Кому: одно из значений addressees из /appeals/options",
-        json_schema_extra=lambda schema: schema.update(enum=get_settings().addressees),
+        json_schema_extra=_addressees,
     )
     topic: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     text: Text
@@ -92,7 +99,7 @@ class StaffQueueQuery(Strict):
     cursor: Annotated[str, StringConstraints(max_length=300)] | None = Field(
         default=None,
         description="next_cursor предыдущей страницы",
-        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z_[0-9a-f]{32}$"},
+        json_schema_extra=CURSOR_SCHEMA,
     )
 
 

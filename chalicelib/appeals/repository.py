@@ -1,8 +1,10 @@
 """Appeals and extra-service requests in the cases table.
 
 Items and access patterns:
-- case ............... pk=APPEAL#<id> | SREQ#<id>, sk=CASE
-- status history ..... same pk, sk=HIST#<revision>: the card is one Query of the case's partition
+- case ............... pk=APPEAL#<id> | SREQ#<id>, sk=CASE (`chalicelib.cases.items.CaseModel` and what
+  appeals add)
+- status history ..... same pk, sk=HIST#<revision>, `chalicelib.cases.items.HistoryItem`: the card is one
+  Query of the case's partition
 - user's cases ....... GSI by_owner: owner_pk=USER#<user id>, created_at (newest first), kind filtered
   server-side, so other capabilities' cases of the user (TP#…) are not returned
 - staff queue ........ GSI by_queue: queue_pk=QUEUE#APPEAL#<status> | QUEUE#SREQ#<status>, updated_at
@@ -15,18 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
 
 from chalicelib.attachments.repository import FileAttr
+from chalicelib.cases.items import CaseModel, HistoryItem, advance_counter, counter, partition
 from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
-from chalicelib.core.dynamo import table_meta
+from chalicelib.core.dynamo import TypedMap
 
 from .rules import KEY_PREFIX, KINDS
 
 CASE_SK = "CASE"
-COUNTER_SK = "COUNTER"
+HISTORY_PREFIX = "HIST#"
 
 
 def case_key(kind: str, case_id: str) -> str:
@@ -49,7 +51,13 @@ def counter_key(year: int) -> str:
     return f"COUNTER#appeal#{year}"
 
 
-class AddressAttr(MapAttribute[str, Any]):
+def history_key(rev: int) -> str:
+    """Keyed by the case revision the change creates: ordered even within one second, and a revision
+    can only ever get one entry (the case update is conditional on the previous revision)."""
+    return f"{HISTORY_PREFIX}{rev:09d}"
+
+
+class AddressAttr(TypedMap):
     street_id = UnicodeAttribute()
     street = UnicodeAttribute()
     locality = UnicodeAttribute()
@@ -57,16 +65,14 @@ class AddressAttr(MapAttribute[str, Any]):
     flat = UnicodeAttribute(null=True)
 
 
-class AnswerAttr(MapAttribute[str, Any]):
+class AnswerAttr(TypedMap):
     text = UnicodeAttribute()
     answered_at = UnicodeAttribute()
     answered_by = UnicodeAttribute()
     files = ListAttribute(of=FileAttr, default=list)
 
 
-class CaseItem(Model):
-    Meta = table_meta("cases")
-    pk = UnicodeAttribute(hash_key=True)
+class CaseItem(CaseModel):
     sk = UnicodeAttribute(range_key=True, default=CASE_SK)
     case_id = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -74,12 +80,7 @@ class CaseItem(Model):
     year = NumberAttribute()
     seq = NumberAttribute()
     number_key = UnicodeAttribute()
-    owner_pk = UnicodeAttribute()
-    owner_id = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
     queue_pk = UnicodeAttribute()
-    status = UnicodeAttribute()
     # Bumped by every change; staff writes are conditional on the revision they saw.
     rev = NumberAttribute(default=1)
     type = UnicodeAttribute()
@@ -92,8 +93,6 @@ class CaseItem(Model):
     applicant_email = UnicodeAttribute()
     files = ListAttribute(of=FileAttr, default=list)
     answer = AnswerAttr(null=True)
-    assignee_id = UnicodeAttribute(null=True)
-    assignee_login = UnicodeAttribute(null=True)
     due_on = UnicodeAttribute()
 
     by_owner = ByOwner()
@@ -101,54 +100,23 @@ class CaseItem(Model):
     by_number = ByNumber()
 
 
-class HistoryItem(Model):
-    Meta = table_meta("cases")
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute()
-    at = UnicodeAttribute()
-    comment = UnicodeAttribute(null=True)
-    by_company = BooleanAttribute(default=False)
-    actor_id = UnicodeAttribute()
-
-
-class CounterItem(Model):
-    Meta = table_meta("cases")
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default=COUNTER_SK)
-    value = NumberAttribute(default=0)
-
-
 class CaseRepository:
     def counter(self, year: int) -> int:
-        try:
-            return int(CounterItem.get(counter_key(year), COUNTER_SK, consistent_read=True).value)
-        except CounterItem.DoesNotExist:
-            return 0
+        return counter(counter_key(year))
 
     def advance_counter(self, tx: Any, year: int, seen: int) -> None:
-        """ADD 1 on the condition that nobody advanced it since `seen` was read: the number the
-        caller derived from `seen` is then its own, and the transaction carrying the case fails
-        (to be retried with a fresh read) otherwise."""
-        condition = CounterItem.value == seen if seen else CounterItem.pk.does_not_exist()
-        tx.update(CounterItem(counter_key(year), COUNTER_SK), actions=[CounterItem.value.add(1)], condition=condition)
+        advance_counter(tx, counter_key(year), seen)
 
     def card(self, kind: str, case_id: str) -> tuple[CaseItem | None, list[HistoryItem]]:
         """The case and its history, oldest first: one Query of the case's partition."""
-        connection = CaseItem._get_connection()
         case, history = None, []
-        start_key = None
-        while True:
-            page = connection.query(case_key(kind, case_id), consistent_read=True, exclusive_start_key=start_key)
-            for data in page.get("Items", []):
-                sk = data["sk"]["S"]
-                if sk == CASE_SK:
-                    case = CaseItem.from_raw_data(data)
-                elif sk.startswith("HIST#"):
-                    history.append(HistoryItem.from_raw_data(data))
-            start_key = page.get("LastEvaluatedKey")
-            if not start_key:
-                return case, history
+        for data in partition(case_key(kind, case_id)):
+            sk = data["sk"]["S"]
+            if sk == CASE_SK:
+                case = CaseItem.from_raw_data(data)
+            elif sk.startswith(HISTORY_PREFIX):
+                history.append(HistoryItem.from_raw_data(data))
+        return case, history
 
     def of_owner(self, user_id: str) -> list[CaseItem]:
         return list(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 Kind = Literal["appeal", "service_request"]
 KINDS: tuple[Kind, ...] = ("appeal", "service_request")
@@ -39,8 +39,15 @@ STATUS_TITLES: dict[str, str] = {
     "closed": "Рассмотрение завершено",
     "rejected": "Отказано",
 }
+_STATUSES: dict[str, Status] = {status: status for status in get_args(Status)}
 OPEN_STATUSES = frozenset({"submitted", "in_progress"})
 ARCHIVED_STATUSES = frozenset({"closed", "rejected"})
+
+
+def stored_status(value: str) -> Status:
+    """A status as read from an item (only ever written from `Status`)."""
+    return _STATUSES[value]
+
 
 # submitted → in_progress → answered → closed; rejected from either open status.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -74,7 +81,7 @@ Need = Literal["comment", "text"]  # the reason (a refusal), the answer's text
 @dataclass(frozen=True)
 class StaffStep:
     action: StaffAction
-    status: str  # the case's status after the step (a take-over leaves it in work)
+    status: Status  # the case's status after the step (a take-over leaves it in work)
     title: str  # what the console's button says
     needs: tuple[Need, ...] = ()
 

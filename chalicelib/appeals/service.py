@@ -14,6 +14,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.attachments import DownloadLink, FileRef
 from chalicelib.attachments.service import FILE_NOT_READY, AttachmentService
+from chalicelib.cases.dates import company_today
+from chalicelib.cases.items import HistoryItem, history_entry
+from chalicelib.cases.rules import Party
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
@@ -23,7 +26,7 @@ from chalicelib.reference.repository import StreetRepository
 
 from . import notify, views
 from .models import CASE_ID_PATTERN, AppealIn, CaseCard, CaseList, CaseListQuery, CaseOptions, Option, ServiceRequestIn
-from .repository import AddressAttr, CaseItem, CaseRepository, HistoryItem, case_key, number_key, owner_key, queue_key
+from .repository import AddressAttr, CaseItem, CaseRepository, case_key, history_key, number_key, owner_key, queue_key
 from .rules import (
     APPEAL_TYPES,
     ARCHIVED_STATUSES,
@@ -36,24 +39,18 @@ from .rules import (
 
 NOT_FOUND = {"appeal": "Обращение не найдено", "service_request": "Заявка не найдена"}
 FILE_NOT_FOUND = "Файл не найден"
+# A case with its history, oldest first (a module-level name: `CaseService.list` shadows the builtin).
+LoadedCase = tuple[CaseItem, list[HistoryItem]]
 # Submissions racing for the year's counter retry with a fresh read; each retry is one more
 # contender fewer, so this bound is only reached under a pathological burst.
 MAX_NUMBER_ATTEMPTS = 25
 
 
 def history_item(
-    case: CaseItem, rev: int, status: str, at: str, actor_id: str, by_company: bool, comment: str | None = None
+    case: CaseItem, rev: int, status: str, at: str, actor_id: str, party: Party, comment: str | None = None
 ) -> HistoryItem:
-    """Keyed by the case revision it creates: ordered even within one second, and a revision can
-    only ever get one entry (the case update is conditional on the previous revision)."""
-    return HistoryItem(
-        case.pk,
-        f"HIST#{rev:09d}",
-        status=status,
-        at=at,
-        comment=comment or None,
-        by_company=by_company,
-        actor_id=actor_id,
+    return history_entry(
+        case.pk, history_key(rev), at=at, status=status, party=party, actor_id=actor_id, comment=comment
     )
 
 
@@ -159,16 +156,16 @@ class CaseService:
             contact_phone=phone,
             applicant_name=applicant_name(user),
             applicant_email=user.email,
-            due_on=due_date(views.local_today(), days).isoformat(),
+            due_on=due_date(company_today(), days).isoformat(),
         )
 
     def _register(self, principal: Any, case: CaseItem, files: Sequence[FileRef]) -> CaseCard:
         """Give the case the next number of the year and write it, its first history entry, its files
-        and its notification in one transaction with the counter's conditional ADD: two submissions
+        and its notification in one transaction with the counter's conditional advance: two submissions
         can never get the same number, and a failed write never uses one up."""
         case.files = [views.file_attr(f) for f in files]
-        history = history_item(case, 1, "submitted", case.created_at, principal.user_id, by_company=False)
-        year = views.local_today().year
+        history = history_item(case, 1, "submitted", case.created_at, principal.user_id, "applicant")
+        year = company_today().year
         previous: int | None = None
         for attempt in range(MAX_NUMBER_ATTEMPTS):
             seen = self.repo.counter(year)
@@ -196,7 +193,7 @@ class CaseService:
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # spread the contenders out
                 continue
             outbox.dispatch([note])
-            return views.card(case, [history], views.local_today())
+            return views.card(case, [history], company_today())
         raise ApiError("Не удалось зарегистрировать обращение. Повторите попытку", status=503, code="busy")
 
     # --- reading --------------------------------------------------------------------------------
@@ -208,7 +205,7 @@ class CaseService:
             number = parse_number_query(query.number)
             if number is None:
                 raise field_error("number", "Введите номер, например 2026-000123 или 123")
-        today = views.local_today()
+        today = company_today()
         items = []
         # Newest number first, as the seed's table is ordered (created_at ties within a second).
         cases = sorted(self.repo.of_owner(principal.user_id), key=lambda c: (int(c.year), int(c.seq)), reverse=True)
@@ -226,9 +223,9 @@ class CaseService:
 
     def card(self, principal: Any, kind: str, case_id: str) -> CaseCard:
         case, history = self._owned(principal, kind, case_id)
-        return views.card(case, history, views.local_today())
+        return views.card(case, history, company_today())
 
-    def _owned(self, principal: Any, kind: str, case_id: str) -> tuple[CaseItem, list[HistoryItem]]:
+    def _owned(self, principal: Any, kind: str, case_id: str) -> LoadedCase:
         case, history = self.repo.card(kind, case_id) if valid_case_id(case_id) else (None, [])
         if case is None or case.owner_id != principal.user_id:
             raise not_found(NOT_FOUND[kind])  # someone else's case does not exist for this user

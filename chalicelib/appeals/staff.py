@@ -5,7 +5,6 @@ revision the employee saw, audited and notified in the same transaction."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,9 @@ from pynamodb.expressions.update import Action
 from chalicelib.accounts.repository import UserRepository
 from chalicelib.attachments import FileRef
 from chalicelib.attachments.service import AttachmentService
+from chalicelib.cases.dates import company_today
+from chalicelib.cases.queue import queue_cursor, queue_start_key
+from chalicelib.cases.staff import assign, hand_over_details, hand_over_target
 from chalicelib.core import audit, clock
 from chalicelib.core.dynamo import is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, not_found
@@ -23,7 +25,7 @@ from chalicelib.notifications import outbox
 
 from . import notify, views
 from .models import AnswerIn, StaffCaseCard, StaffCaseList, StaffQueueQuery, StatusChangeIn
-from .repository import CASE_SK, AnswerAttr, CaseItem, CaseRepository, HistoryItem, case_key, queue_key
+from .repository import CASE_SK, AnswerAttr, CaseItem, CaseRepository, case_key, queue_key
 from .rules import (
     OPEN_STATUSES,
     TYPE_TITLES,
@@ -35,9 +37,8 @@ from .rules import (
     staff_step,
     staff_steps,
 )
-from .service import NOT_FOUND, history_item, valid_case_id
+from .service import NOT_FOUND, LoadedCase, history_item, valid_case_id
 
-_CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_([0-9a-f]{32})$")
 CHANGED_MEANWHILE = "Карточку уже изменил другой сотрудник. Обновите её и повторите действие"
 TAKE_ONLY_OPEN = "Взять в работу можно только новое или находящееся в работе обращение"
 HAND_OVER_ONLY_OPEN = "Передать коллеге можно только новое или находящееся в работе дело"
@@ -59,7 +60,7 @@ class StaffCaseService:
     # --- queues ---------------------------------------------------------------------------------
 
     def queue(self, kind: str, query: StaffQueueQuery) -> StaffCaseList:
-        today = views.local_today()
+        today = company_today()
         if query.number:
             number = parse_number_query(query.number)
             if number is None:
@@ -84,15 +85,21 @@ class StaffCaseService:
             late = CaseItem.due_on < today.isoformat()
             condition = late if condition is None else condition & late
         items, last = self.repo.queue(
-            kind, query.status, condition, query.limit, _start_key(kind, query.status, query.cursor)
+            kind,
+            query.status,
+            condition,
+            query.limit,
+            queue_start_key(
+                query.cursor, queue_pk=queue_key(kind, query.status), case_pk=lambda i: case_key(kind, i), sk=CASE_SK
+            ),
         )
         return StaffCaseList(
-            items=[views.staff_summary(c, today) for c in items], next_cursor=_cursor(last) if last else None
+            items=[views.staff_summary(c, today) for c in items], next_cursor=queue_cursor(last) if last else None
         )
 
     def card(self, principal: Any, kind: str, case_id: str) -> StaffCaseCard:
         case, history = self._load(kind, case_id)
-        return views.staff_card(case, history, views.local_today(), steps(case, principal))
+        return views.staff_card(case, history, company_today(), steps(case, principal))
 
     # --- changes --------------------------------------------------------------------------------
 
@@ -111,7 +118,7 @@ class StaffCaseService:
             case,
             "take",
             status=status,
-            actions=_assign(principal),
+            actions=assign(principal.user),
             details={"previous_assignee": case.assignee_id or "", "previous": case.assignee_login or ""},
         )
 
@@ -119,21 +126,17 @@ class StaffCaseService:
         self, principal: Any, kind: str, case_id: str, colleague_id: str, roles: tuple[str, ...]
     ) -> StaffCaseCard:
         """«Передать коллеге»: an open case goes to an employee of its queue (`roles`); its status stays."""
-        from chalicelib.staff_users.service import colleague_for
-
         case, _ = self._load(kind, case_id)
-        if case.status not in OPEN_STATUSES:
-            raise conflict(HAND_OVER_ONLY_OPEN)
-        colleague = colleague_for(colleague_id, roles)
-        if colleague.user_id == case.assignee_id:
+        colleague = hand_over_target(case, case.status in OPEN_STATUSES, colleague_id, roles, HAND_OVER_ONLY_OPEN)
+        if colleague is None:
             return self.card(principal, kind, case_id)
         return self._change(
             principal,
             case,
             "hand_over",
             status=None,
-            actions=[CaseItem.assignee_id.set(colleague.user_id), CaseItem.assignee_login.set(colleague.login)],
-            details={"to": colleague.login, "previous": case.assignee_login or ""},
+            actions=assign(colleague),
+            details=hand_over_details(case, colleague),
         )
 
     def change_status(self, principal: Any, kind: str, case_id: str, body: StatusChangeIn) -> StaffCaseCard:
@@ -141,7 +144,7 @@ class StaffCaseService:
         step = _step(case, principal, "status", body.status)
         if "comment" in step.needs and not body.comment:
             raise field_error("comment", "Укажите причину отказа")
-        actions = _assign(principal) if body.status == "in_progress" and not case.assignee_id else []
+        actions = assign(principal.user) if body.status == "in_progress" and not case.assignee_id else []
         return self._change(principal, case, "status", status=body.status, comment=body.comment, actions=actions)
 
     def answer(self, principal: Any, kind: str, case_id: str, body: AnswerIn) -> StaffCaseCard:
@@ -152,12 +155,12 @@ class StaffCaseService:
         answer = AnswerAttr(
             text=body.text, answered_at=now, answered_by=principal.user_id, files=[views.file_attr(f) for f in files]
         )
-        actions = [CaseItem.answer.set(answer)] + ([] if case.assignee_id else _assign(principal))
+        actions = [CaseItem.answer.set(answer)] + ([] if case.assignee_id else assign(principal.user))
         return self._change(
             principal, case, "answer", status="answered", actions=actions, files=files, details={"files": len(files)}
         )
 
-    def _load(self, kind: str, case_id: str) -> tuple[CaseItem, list[HistoryItem]]:
+    def _load(self, kind: str, case_id: str) -> LoadedCase:
         case, history = self.repo.card(kind, case_id) if valid_case_id(case_id) else (None, [])
         if case is None:
             raise not_found(NOT_FOUND[kind])
@@ -181,9 +184,7 @@ class StaffCaseService:
         history = None
         if status is not None:
             updates += [CaseItem.status.set(status), CaseItem.queue_pk.set(queue_key(case.kind, status))]
-            history = history_item(
-                case, int(case.rev) + 1, status, now, principal.user_id, by_company=True, comment=comment
-            )
+            history = history_item(case, int(case.rev) + 1, status, now, principal.user_id, "company", comment)
             owner = self.users.get(case.owner_id)
             email = owner.email if owner is not None and owner.status == "active" else None
             note = notify.status_changed(case, status, email, comment)
@@ -223,26 +224,3 @@ def _step(case: CaseItem, principal: Any, action: StaffAction, target: str) -> S
         return staff_step(case.status, case.assignee_id, principal.user_id, action, target)
     except IllegalTransition as exc:
         raise ApiError(str(exc), status=409, code="illegal_transition") from None
-
-
-def _assign(principal: Any) -> list[Action]:
-    return [CaseItem.assignee_id.set(principal.user_id), CaseItem.assignee_login.set(principal.user.login)]
-
-
-def _cursor(last: dict[str, Any]) -> str:
-    return f"{last['updated_at']['S']}_{last['pk']['S'].split('#', 1)[1]}"
-
-
-def _start_key(kind: str, status: str, cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    found = _CURSOR.match(cursor)
-    if not found:
-        raise field_error("cursor", "Неверный формат")
-    updated_at, case_id = found.groups()
-    return {
-        "pk": {"S": case_key(kind, case_id)},
-        "sk": {"S": CASE_SK},
-        "queue_pk": {"S": queue_key(kind, status)},
-        "updated_at": {"S": updated_at},
-    }

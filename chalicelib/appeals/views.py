@@ -7,8 +7,7 @@ from typing import Any
 
 from chalicelib.attachments import FileOut, FileRef
 from chalicelib.attachments.repository import FileAttr
-from chalicelib.core import clock
-from chalicelib.core.config import get_settings
+from chalicelib.cases.items import HistoryItem
 
 from .models import (
     AnswerOut,
@@ -22,12 +21,8 @@ from .models import (
     StaffCaseSummary,
     StaffTransition,
 )
-from .repository import AddressAttr, CaseItem, HistoryItem
-from .rules import ARCHIVED_STATUSES, STATUS_TITLES, TYPE_TITLES, StaffStep, is_overdue
-
-
-def local_today() -> date:
-    return clock.now().astimezone(get_settings().tz).date()
+from .repository import AddressAttr, CaseItem
+from .rules import ARCHIVED_STATUSES, STATUS_TITLES, TYPE_TITLES, StaffStep, is_overdue, stored_status
 
 
 def file_ref(attr: FileAttr) -> FileRef:
@@ -86,10 +81,10 @@ def _card_fields(case: CaseItem, history: list[HistoryItem], today: date) -> dic
     entries = [
         HistoryEntry(
             at=h.at,
-            status=h.status,
+            status=stored_status(h.status),
             status_title=STATUS_TITLES[h.status],
             comment=h.comment,
-            by_company=bool(h.by_company),
+            by_company=h.party_of() == "company",
         )
         for h in sorted(history, key=lambda h: h.sk)
     ]

@@ -14,11 +14,10 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from chalicelib.accounts.principal import Principal
-from chalicelib.accounts.repository import UserRepository
 from chalicelib.attachments import storage
 from chalicelib.attachments.models import UploadRequest
 from chalicelib.attachments.service import AttachmentService
+from chalicelib.cases.demo import demo_principal
 from chalicelib.core import clock
 
 from .models import (
@@ -39,9 +38,7 @@ OVERDUE_DAYS = 40
 
 
 def seed_demo_application(person_id: str) -> str:
-    user = UserRepository().get(person_id)
-    assert user is not None, "the demo consumer is created first"
-    principal = Principal(user=user, session_id="demo-seed")
+    principal = demo_principal(person_id)
     service = ConnectionService()
     draft = service.create(principal, ConnectionApplicationCreate(category="household_15"))
     applicant = draft.applicant.model_dump(exclude_none=True, exclude={"snils", "inn", "ogrn"})
@@ -83,9 +80,7 @@ def seed_demo_application(person_id: str) -> str:
 
 def seed_demo_overdue_application(person_id: str, staff_id: str) -> str:
     """The application whose missing documents are overdue (see the module's docstring)."""
-    users = UserRepository()
-    person = Principal(user=users.get(person_id), session_id="demo-seed")
-    staff = Principal(user=users.get(staff_id), session_id="demo-seed")
+    person, staff = demo_principal(person_id), demo_principal(staff_id)
     then = clock.now() - timedelta(days=OVERDUE_DAYS)
     clock.set_clock(lambda: then)
     try:

@@ -15,6 +15,7 @@ import logging
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.cases.dates import company_today
 from chalicelib.core.config import get_settings
 from chalicelib.core.dynamo import is_conditional_failure
 
@@ -27,10 +28,10 @@ logger = logging.getLogger("kabinet.connection.migrations")
 def migrate_watch(repository: ConnectionRepository | None = None) -> int:
     """Returns how many applications got their keys."""
     repo = repository or ConnectionRepository()
-    tz, today = get_settings().tz, workflow.today()
+    tz, today = get_settings().tz, company_today()
     migrated = 0
     for item in repo.open_applications():
-        if item.due_on is not None or item.overdue is not None:
+        if item.due_on or item.overdue:  # keys given already (a stored set is never empty)
             continue
         actions = workflow.watch_actions(workflow.watch_of(item, tz, today), today)
         try:

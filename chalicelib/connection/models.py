@@ -8,13 +8,14 @@ Powers are kW with up to 3 decimals, sent and returned as JSON numbers.
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from chalicelib.accounts.models import EgrRecord, Email, Passport, Phone
 from chalicelib.attachments.models import UploadId
+from chalicelib.cases.queue import CURSOR_SCHEMA
 from chalicelib.core.model import BaseModel
 from chalicelib.core.types import IsoDate, decimal_number, documented
 
@@ -219,7 +220,7 @@ class ConnectionMessage(BaseModel):
 
 
 class ConnectionDeadline(BaseModel):
-    code: Literal["check", "documents", "contract", "connection"]
+    code: rules.DeadlineCode
     title: str
     party: rules.Party = Field(description="Чей это срок: сетевой организации или заявителя")
     basis: str = Field(description="Пункт Правил технологического присоединения (ПП РФ № 861)")
@@ -298,7 +299,9 @@ class StaffQueueQuery(Strict):
     overdue: bool = Field(
         default=False, description="Только с пропущенным идущим сроком (отметка ежедневной проверки сроков)"
     )
-    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="next_cursor предыдущей страницы", json_schema_extra=CURSOR_SCHEMA
+    )
     limit: int = Field(default=50, ge=1, le=100)
 
 
@@ -318,7 +321,7 @@ class StaffQueuePage(BaseModel):
 class StaffTransition(BaseModel):
     status: str
     title: str
-    needs: list[Literal["comment", "tu", "account_number"]]
+    needs: list[rules.Need]
 
 
 class StaffApplicationCard(ConnectionApplicationCard):

@@ -1,20 +1,23 @@
 """Grid-connection applications in the `cases` table.
 
 Items (pk, sk):
-- application ......... TP#<id>, TP — sections, status, milestones, number, ТУ, account; `version` for
-  optimistic locking. GSIs: by_owner (owner_pk=TP#OWNER#<user>, created_at): the user's list, one Query;
+- application ......... TP#<id>, TP — `chalicelib.cases.items.CaseModel` and: sections, milestones,
+  number, ТУ, account; `version` for optimistic locking. GSIs: by_owner (owner_pk=TP#OWNER#<user>,
+  created_at): the user's list, one Query;
   by_queue (queue_pk=TP#OPEN | TP#CLOSED, updated_at): the staff queue (drafts carry no queue_pk, so
   staff never see them); by_number (number_key=TP#<number>): the public check, one Query;
   by_due (due_pk=TP#DUE, due_on=<local day>): sparse — only applications the deadline watcher has
   something ahead for, keyed by the next day it has to act (watcher.py, one Query a run). `overdue`
   holds the codes of running deadlines past due (the staff queue filters on it), `reminded` the
   reminders already sent (`rules.reminder_key`).
-- status history ...... TP#<id>, HISTORY#<version> — the application version the change produced, so
-  the history is in order and a lost race cannot leave an entry behind
+- status history ...... TP#<id>, HISTORY#<version> — `chalicelib.cases.items.HistoryItem`, keyed by the
+  application version the change produced, so the history is in order and a lost race cannot leave an
+  entry behind
 - document ............ TP#<id>, DOC#<upload id> — the attachments FileRef, our document kind, the
   round it came in (0 — with the application, n — the n-th request for missing documents)
 - question / answer ... TP#<id>, MSG#<UTC time to microseconds>#<rand>
 - day counter ......... COUNTER#tp#<YYYY-MM-DD>, COUNTER — the last sequence number of that day
+  (`chalicelib.cases.items.CounterItem`)
 A card is one Query on TP#<id> (with the auth guard's GetItem: two calls).
 """
 
@@ -27,9 +30,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.cases.items import CaseModel, HistoryItem, advance_counter, counter, partition
 from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.core.dynamo import table_meta
 
@@ -37,6 +42,7 @@ SK = "TP"
 OPEN_QUEUE = "TP#OPEN"
 CLOSED_QUEUE = "TP#CLOSED"
 DUE = "TP#DUE"
+HISTORY_PREFIX = "HISTORY#"
 
 
 def application_key(application_id: str) -> str:
@@ -56,7 +62,7 @@ def counter_key(day: str) -> str:
 
 
 def history_key(version: int) -> str:
-    return f"HISTORY#{version:08d}"
+    return f"{HISTORY_PREFIX}{version:08d}"
 
 
 def precise(moment: datetime) -> str:
@@ -79,37 +85,28 @@ class ByDue(GlobalSecondaryIndex[Any]):
     due_on = UnicodeAttribute(range_key=True)
 
 
-class ApplicationItem(Model):
-    Meta = table_meta("cases")
-    pk = UnicodeAttribute(hash_key=True)
+class ApplicationItem(CaseModel):
     sk = UnicodeAttribute(range_key=True, default=SK)
     application_id = UnicodeAttribute()
-    owner_id = UnicodeAttribute()
-    owner_pk = UnicodeAttribute()
     kind = UnicodeAttribute()  # applicant kind: person | entrepreneur | company
     category = UnicodeAttribute()
     reason = UnicodeAttribute()
-    status = UnicodeAttribute()
-    applicant = MapAttribute(default=dict)
-    facility = MapAttribute(attr_name="object", default=dict)
-    technical = MapAttribute(default=dict)
-    milestones = MapAttribute(default=dict)  # status → ISO instant it was last entered
+    applicant: MapAttribute[str, Any] = MapAttribute(default=dict)
+    facility: MapAttribute[str, Any] = MapAttribute(attr_name="object", default=dict)
+    technical: MapAttribute[str, Any] = MapAttribute(default=dict)
+    milestones: MapAttribute[str, Any] = MapAttribute(default=dict)  # status → ISO instant it was last entered
     number = UnicodeAttribute(null=True)
     number_key = UnicodeAttribute(null=True)
     documents_round = NumberAttribute(default=0)
     tu_number = UnicodeAttribute(null=True)
     tu_date = UnicodeAttribute(null=True)
     account_number = UnicodeAttribute(null=True)
-    assignee_id = UnicodeAttribute(null=True)
-    assignee_login = UnicodeAttribute(null=True)
     queue_pk = UnicodeAttribute(null=True)
     due_pk = UnicodeAttribute(null=True)
     due_on = UnicodeAttribute(null=True)
     overdue = UnicodeSetAttribute(null=True)
     reminded = UnicodeSetAttribute(null=True)
-    created_at = UnicodeAttribute()
     submitted_at = UnicodeAttribute(null=True)
-    updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
 
     by_owner = ByOwner()
@@ -118,23 +115,12 @@ class ApplicationItem(Model):
     by_due = ByDue()
 
 
-class HistoryItem(Model):
-    Meta = table_meta("cases")
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    at = UnicodeAttribute()
-    status = UnicodeAttribute()
-    party = UnicodeAttribute()  # applicant | company
-    actor_id = UnicodeAttribute()
-    comment = UnicodeAttribute(null=True)
-
-
 class DocumentItem(Model):
     Meta = table_meta("cases")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     doc_kind = UnicodeAttribute()
-    file = MapAttribute(default=dict)  # attachments.models.FileRef.to_map()
+    file: MapAttribute[str, Any] = MapAttribute(default=dict)  # attachments.models.FileRef.to_map()
     round = NumberAttribute(default=0)
     from_company = BooleanAttribute(default=False)
     added_at = UnicodeAttribute()  # UTC to microseconds: files show in the order they were added
@@ -168,14 +154,6 @@ class MessageItem(Model):
     text = UnicodeAttribute()
 
 
-class CounterItem(Model):
-    Meta = table_meta("cases")
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="COUNTER")
-    value = NumberAttribute(default=0)
-    ttl = NumberAttribute(null=True)
-
-
 @dataclass
 class ApplicationRecord:
     """Everything under TP#<id>, read in one Query."""
@@ -192,7 +170,7 @@ class QueuePage:
     cursor: dict[str, Any] | None
 
 
-_PARTS: dict[str, Any] = {"HISTORY#": HistoryItem, "DOC#": DocumentItem, "MSG#": MessageItem}
+_PARTS: dict[str, Any] = {HISTORY_PREFIX: HistoryItem, "DOC#": DocumentItem, "MSG#": MessageItem}
 
 
 class ConnectionRepository:
@@ -205,25 +183,16 @@ class ConnectionRepository:
     def record(self, application_id: str) -> ApplicationRecord | None:
         """The application with its history, documents and messages: one Query (more pages only for
         an application with a very long history)."""
-        connection = ApplicationItem._get_connection()
         found: ApplicationRecord | None = None
         parts: dict[Any, list[Any]] = {HistoryItem: [], DocumentItem: [], MessageItem: []}
-        start_key = None
-        while True:
-            page = connection.query(
-                application_key(application_id), exclusive_start_key=start_key, consistent_read=True
-            )
-            for data in page.get("Items", []):
-                sk = data["sk"]["S"]
-                if sk == SK:
-                    found = ApplicationRecord(ApplicationItem.from_raw_data(data))
-                    continue
-                model = next((m for prefix, m in _PARTS.items() if sk.startswith(prefix)), None)
-                if model is not None:
-                    parts[model].append(model.from_raw_data(data))
-            start_key = page.get("LastEvaluatedKey")
-            if not start_key:
-                break
+        for data in partition(application_key(application_id)):
+            sk = data["sk"]["S"]
+            if sk == SK:
+                found = ApplicationRecord(ApplicationItem.from_raw_data(data))
+                continue
+            model = next((m for prefix, m in _PARTS.items() if sk.startswith(prefix)), None)
+            if model is not None:
+                parts[model].append(model.from_raw_data(data))
         if found is not None:
             found.history, found.documents, found.messages = parts[HistoryItem], parts[DocumentItem], parts[MessageItem]
         return found
@@ -241,11 +210,11 @@ class ConnectionRepository:
         category: str | None,
         overdue: bool,
         limit: int,
-        cursor: dict[str, Any] | None,
+        start_key: dict[str, Any] | None,
     ) -> QueuePage:
         """Newest change first. Status, category and the stored overdue flag narrow the partition with a
         filter: the open queue holds only applications in work, so what the filter skips stays small."""
-        condition = ApplicationItem.overdue.exists() if overdue else None
+        condition: Condition | None = ApplicationItem.overdue.exists() if overdue else None
         if status is not None:
             condition = ApplicationItem.status == status
         if category is not None:
@@ -256,7 +225,7 @@ class ConnectionRepository:
             filter_condition=condition,
             scan_index_forward=False,
             limit=limit,
-            last_evaluated_key=cursor,
+            last_evaluated_key=start_key,
         )
         items = list(result)
         return QueuePage(items=items, cursor=result.last_evaluated_key if len(items) == limit else None)
@@ -270,7 +239,8 @@ class ConnectionRepository:
         return iter(ApplicationItem.by_queue.query(OPEN_QUEUE))
 
     def counter(self, day: str) -> int:
-        try:
-            return int(CounterItem.get(counter_key(day), "COUNTER", consistent_read=True).value)
-        except CounterItem.DoesNotExist:
-            return 0
+        return counter(counter_key(day))
+
+    def advance_counter(self, tx: Any, day: str, seen: int, ttl: int) -> None:
+        """The day's counter from `seen` to `seen + 1` in `tx`; a day's counter is kept a week (`ttl`)."""
+        advance_counter(tx, counter_key(day), seen, ttl)

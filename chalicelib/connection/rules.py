@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from chalicelib.cases.rules import Party as Party  # the applicant's or the company's step
+
 from . import calendar
 
 if TYPE_CHECKING:  # the section models only carry data; importing them at run time would be circular
@@ -53,7 +55,10 @@ Status = Literal[
     "annulled",
     "withdrawn",
 ]
-Party = Literal["applicant", "company"]
+# The four terms of ПП 861 a card shows (`deadlines`), and what a staff step must carry: "comment" (why,
+# what is missing), "tu" (ТУ number and date), "account_number" (the personal account opened at connection).
+DeadlineCode = Literal["check", "documents", "contract", "connection"]
+Need = Literal["comment", "tu", "account_number"]
 
 ORGANISATIONS = frozenset({"entrepreneur", "company"})
 ALL_KINDS = frozenset({"person", "entrepreneur", "company"})
@@ -458,12 +463,10 @@ class Transition:
     source: str
     target: str
     party: Party
-    # What the step must carry: "comment" (why, what is missing), "tu" (ТУ number and date),
-    # "account_number" (the personal account opened at connection).
-    needs: frozenset[str] = field(default_factory=frozenset)
+    needs: frozenset[Need] = field(default_factory=frozenset)
 
 
-def _t(source: str, target: str, party: Party, *needs: str) -> Transition:
+def _t(source: str, target: str, party: Party, *needs: Need) -> Transition:
     return Transition(source, target, party, frozenset(needs))
 
 
@@ -629,7 +632,7 @@ def connection_term(category: str, voltage: str | None, settlement: str | None, 
 
 @dataclass(frozen=True)
 class Deadline:
-    code: str
+    code: DeadlineCode
     title: str
     party: Party
     basis: str

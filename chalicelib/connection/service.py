@@ -5,6 +5,7 @@ status check."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserRepository
 from chalicelib.attachments.models import DownloadLink
 from chalicelib.attachments.service import AttachmentService
+from chalicelib.cases.dates import company_today
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
@@ -35,14 +37,13 @@ from .models import (
     TechnicalSection,
 )
 from .repository import (
+    OPEN_QUEUE,
     SK,
     ApplicationItem,
     ApplicationRecord,
     ConnectionRepository,
-    CounterItem,
     MessageItem,
     application_key,
-    counter_key,
     document_items,
     message_key,
     number_key,
@@ -177,7 +178,7 @@ class ConnectionService:
         return ConnectionApplicationList(items=[views.summary(i) for i in self.repo.of_owner(principal.user_id)])
 
     def card(self, principal: Principal, application_id: str) -> ConnectionApplicationCard:
-        return views.card(self._own_record(principal, application_id), self.settings.tz, workflow.today())
+        return views.card(self._own_record(principal, application_id), self.settings.tz, company_today())
 
     # --- submission ----------------------------------------------------------------------------------
 
@@ -192,7 +193,7 @@ class ConnectionService:
             rules.submission_problems(item.kind, item.category, item.reason, applicant, facility, technical, present),
             "Заявка заполнена не полностью. Проверьте отмеченные поля",
         )
-        day = workflow.today()
+        day = company_today()
         for _ in range(NUMBER_ATTEMPTS):
             if self._submit_as(item, day, self.repo.counter(day.isoformat()) + 1):
                 return self.card(principal, application_id)
@@ -205,24 +206,13 @@ class ConnectionService:
         at = clock.iso(now)
         number = item.number = rules.application_number(day, seq, item.category)
         note = notices.submitted(item, rules.estimated_review_due(item.category, day))
-        counter = counter_key(day.isoformat())
         version = int(item.version)
         item.status = "checking"
         item.milestones["checking"] = at
         watch = workflow.watch_actions(workflow.watch_of(item, self.settings.tz, day), day)
         try:
             with transaction() as tx:
-                if seq == 1:
-                    tx.save(
-                        CounterItem(counter, "COUNTER", value=1, ttl=clock.epoch(now + COUNTER_LIFETIME)),
-                        condition=CounterItem.pk.does_not_exist(),
-                    )
-                else:
-                    tx.update(
-                        CounterItem(counter, "COUNTER"),
-                        actions=[CounterItem.value.set(seq)],
-                        condition=CounterItem.value == seq - 1,
-                    )
+                self.repo.advance_counter(tx, day.isoformat(), seq - 1, clock.epoch(now + COUNTER_LIFETIME))
                 tx.update(
                     ApplicationItem(application_key(item.application_id)),
                     actions=[
@@ -233,7 +223,7 @@ class ConnectionService:
                         ApplicationItem.submitted_at.set(at),
                         ApplicationItem.updated_at.set(at),
                         ApplicationItem.milestones["checking"].set(at),
-                        ApplicationItem.queue_pk.set(workflow.queue_of("checking")),
+                        ApplicationItem.queue_pk.set(OPEN_QUEUE),  # submitted: in work
                         ApplicationItem.version.set(version + 1),
                     ],
                     condition=(ApplicationItem.status == "draft") & (ApplicationItem.version == version),
@@ -403,7 +393,7 @@ class ConnectionService:
         return record
 
     @staticmethod
-    def _write(item: ApplicationItem, actions: list[Any], condition: Any, refused: str) -> None:
+    def _write(item: ApplicationItem, actions: Sequence[Any], condition: Any, refused: str) -> None:
         version = int(item.version)
         now = clock.iso(clock.now())
         try:

@@ -4,17 +4,18 @@ number at connection, answers. Every action is audited in its own transaction.""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts.principal import Principal
+from chalicelib.accounts.repository import UserItem
 from chalicelib.attachments.models import DownloadLink
 from chalicelib.attachments.service import AttachmentService
+from chalicelib.cases.dates import company_today
+from chalicelib.cases.queue import queue_cursor, queue_start_key
+from chalicelib.cases.staff import assign, assignee_unchanged, hand_over_details, hand_over_target
 from chalicelib.core import audit, clock
 from chalicelib.core.config import Settings, get_settings
 from chalicelib.core.dynamo import is_conditional_failure, transaction
@@ -33,6 +34,8 @@ from .models import (
     StaffTransition,
 )
 from .repository import (
+    CLOSED_QUEUE,
+    OPEN_QUEUE,
     SK,
     ApplicationItem,
     ApplicationRecord,
@@ -46,6 +49,7 @@ from .repository import (
 
 NOT_FOUND = "Заявка не найдена"
 TAKEN = "Заявку уже взял в работу другой сотрудник"
+NOT_OPEN = "Заявка уже не в работе"
 NEED_MESSAGES = {
     "comment": ("comment", "Укажите комментарий для заявителя"),
     "tu": ("technical_conditions", "Укажите номер и дату технических условий"),
@@ -74,11 +78,17 @@ class StaffConnectionService:
             category=query.category,
             overdue=query.overdue,
             limit=query.limit,
-            cursor=_decode_cursor(query.cursor),
+            start_key=queue_start_key(
+                query.cursor,
+                queue_pk=CLOSED_QUEUE if query.status in rules.TERMINAL else OPEN_QUEUE,
+                case_pk=application_key,
+                sk=SK,
+            ),
         )
-        today = workflow.today()
+        today = company_today()
         return StaffQueuePage(
-            items=[self._row(item, today) for item in page.items], next_cursor=_encode_cursor(page.cursor)
+            items=[self._row(item, today) for item in page.items],
+            next_cursor=queue_cursor(page.cursor) if page.cursor else None,
         )
 
     def card(self, application_id: str) -> StaffApplicationCard:
@@ -90,7 +100,7 @@ class StaffConnectionService:
             if t.source == item.status and t.party == "company"
         ]
         return StaffApplicationCard(
-            **views.card_fields(record, self.settings.tz, workflow.today()),
+            **views.card_fields(record, self.settings.tz, company_today()),
             owner_id=item.owner_id,
             assignee_login=item.assignee_login,
             transitions=transitions,
@@ -99,74 +109,42 @@ class StaffConnectionService:
     def take(self, principal: Principal, application_id: str) -> StaffApplicationCard:
         item = self._record(application_id).application
         if not rules.is_open(item.status):
-            raise conflict("Заявка уже не в работе")
+            raise conflict(NOT_OPEN)
         if item.assignee_id not in (None, principal.user_id) and principal.role != "admin":
             raise conflict(TAKEN)
-        unchanged = (
-            ApplicationItem.assignee_id.does_not_exist()
-            if item.assignee_id is None
-            else ApplicationItem.assignee_id == item.assignee_id
-        )
-
-        def write(tx: Any) -> None:
-            tx.update(
-                ApplicationItem(application_key(application_id)),
-                actions=[
-                    ApplicationItem.assignee_id.set(principal.user_id),
-                    ApplicationItem.assignee_login.set(principal.user.login),
-                ],
-                condition=unchanged,
-            )
-            audit.record(
-                tx,
-                principal,
-                "connection.take",
-                "connection_application",
-                application_id,
-                {"previous": item.assignee_login or ""},
-            )
-
-        self._transact(write)
+        self._assign(principal, application_id, item, principal.user, "take", {"previous": item.assignee_login or ""})
         return self.card(application_id)
 
     def hand_over(
         self, principal: Principal, application_id: str, colleague_id: str, roles: tuple[str, ...]
     ) -> StaffApplicationCard:
         """«Передать коллеге»: an open application goes to an engineer of the queue (`roles`)."""
-        from chalicelib.staff_users.service import colleague_for
-
         item = self._record(application_id).application
-        if not rules.is_open(item.status):
-            raise conflict("Заявка уже не в работе")
-        colleague = colleague_for(colleague_id, roles)
-        if colleague.user_id == item.assignee_id:
-            return self.card(application_id)
-        unchanged = (
-            ApplicationItem.assignee_id.does_not_exist()
-            if item.assignee_id is None
-            else ApplicationItem.assignee_id == item.assignee_id
-        )
+        colleague = hand_over_target(item, rules.is_open(item.status), colleague_id, roles, NOT_OPEN)
+        if colleague is not None:
+            self._assign(principal, application_id, item, colleague, "hand_over", hand_over_details(item, colleague))
+        return self.card(application_id)
+
+    def _assign(
+        self,
+        principal: Principal,
+        application_id: str,
+        item: ApplicationItem,
+        employee: UserItem,
+        action: str,
+        details: dict[str, Any],
+    ) -> None:
+        """The application goes to `employee` unless someone took or handed it over since it was read."""
 
         def write(tx: Any) -> None:
             tx.update(
                 ApplicationItem(application_key(application_id)),
-                actions=[
-                    ApplicationItem.assignee_id.set(colleague.user_id),
-                    ApplicationItem.assignee_login.set(colleague.login),
-                ],
-                condition=unchanged,
+                actions=assign(employee),
+                condition=assignee_unchanged(item),
             )
-            audit.record(
-                tx,
-                principal,
-                "connection.hand_over",
-                "connection_application",
-                application_id,
-                {"to": colleague.login, "previous": item.assignee_login or ""},
-            )
+            audit.record(tx, principal, f"connection.{action}", "connection_application", application_id, details)
 
         self._transact(write)
-        return self.card(application_id)
 
     def change_status(self, principal: Principal, application_id: str, body: StaffStatusChange) -> StaffApplicationCard:
         item = self._record(application_id).application
@@ -280,7 +258,7 @@ class StaffConnectionService:
             name = NEED_MESSAGES[need][0]
             if need not in step.needs and getattr(body, name) is not None:
                 problems.append(FieldError(name, NOT_FOR_STEP))
-        if body.technical_conditions is not None and body.technical_conditions.date > workflow.today():
+        if body.technical_conditions is not None and body.technical_conditions.date > company_today():
             problems.append(FieldError("technical_conditions.date", "Дата технических условий не может быть в будущем"))
         if problems:
             raise validation_error(problems)
@@ -312,19 +290,3 @@ class StaffConnectionService:
             overdue_deadlines=late,
             next_due=min((d.due for d in running), default=None),
         )
-
-
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
-
-
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError):
-        raise field_error("cursor", "Недействительная ссылка на страницу") from None
-    if not isinstance(key, dict):
-        raise field_error("cursor", "Недействительная ссылка на страницу")
-    return key

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from chalicelib.attachments.models import FileRef
+from chalicelib.cases.rules import as_party
 
 from . import rules
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
 from .repository import ApplicationItem, ApplicationRecord, DocumentItem
 
 FIXED_IDENTIFIERS = ("snils", "inn", "ogrn")
+Section = TypeVar("Section", bound=BaseModel)
 
 
 def stored(section: BaseModel) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def stored(section: BaseModel) -> dict[str, Any]:
     return dict(json.loads(section.model_dump_json(exclude_none=True), parse_float=str))
 
 
-def _section(model: type[BaseModel], data: dict[str, Any]) -> Any:
+def _section(model: type[Section], data: dict[str, Any]) -> Section:
     return model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
 
 
@@ -156,12 +158,12 @@ def card_fields(record: ApplicationRecord, tz: tzinfo, today: date) -> dict[str,
         company_documents=[document_out(d, item) for d in by_time if d.from_company],
         history=[
             ConnectionHistoryEntry(
-                at=h.at, status=h.status, status_title=rules.STATUS_TITLES[h.status], by=h.party, comment=h.comment
+                at=h.at, status=h.status, status_title=rules.STATUS_TITLES[h.status], by=h.party_of(), comment=h.comment
             )
             for h in record.history
         ],
         messages=[
-            ConnectionMessage(id=m.sk.removeprefix("MSG#"), at=m.at, author=m.author, text=m.text)
+            ConnectionMessage(id=m.sk.removeprefix("MSG#"), at=m.at, author=as_party(m.author), text=m.text)
             for m in record.messages
         ],
         deadlines=[deadline_out(d, today) for d in deadlines_of(item, tz)],

@@ -11,6 +11,8 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.cases.dates import company_today
+from chalicelib.cases.items import HistoryItem, history_entry
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
 from chalicelib.core.config import get_settings
@@ -21,7 +23,7 @@ from chalicelib.notifications.outbox import Notification
 from chalicelib.settings import company
 
 from . import calendar, notices, rules, views
-from .repository import CLOSED_QUEUE, DUE, OPEN_QUEUE, ApplicationItem, HistoryItem, application_key, history_key
+from .repository import CLOSED_QUEUE, DUE, OPEN_QUEUE, ApplicationItem, application_key, history_key
 
 STALE = "Заявка изменена. Обновите страницу и повторите"
 
@@ -70,7 +72,7 @@ def apply(item: ApplicationItem, change: Change) -> None:
     item.milestones[change.target] = now
     # Правила п. 15: the applicant has 20 working days from the notice for the missing documents.
     due = (
-        calendar.add_working_days(today(), rules.DOCUMENTS_WORKING_DAYS)
+        calendar.add_working_days(company_today(), rules.DOCUMENTS_WORKING_DAYS)
         if change.target == "awaiting_documents"
         else None
     )
@@ -83,7 +85,7 @@ def apply(item: ApplicationItem, change: Change) -> None:
         ApplicationItem.version.set(item.version),
         ApplicationItem.milestones[change.target].set(now),
         *change.actions,
-        *watch_actions(watch_of(item, get_settings().tz, today()), today()),
+        *watch_actions(watch_of(item, get_settings().tz, company_today()), company_today()),
     ]
     actions.append(ApplicationItem.queue_pk.set(item.queue_pk) if item.queue_pk else ApplicationItem.queue_pk.remove())
     notes = [note, *change.extra_notes]
@@ -118,9 +120,15 @@ def apply(item: ApplicationItem, change: Change) -> None:
 
 
 def history_item(
-    application_id: str, version: int, at: str, status: str, party: str, actor_id: str, comment: str | None = None
+    application_id: str,
+    version: int,
+    at: str,
+    status: str,
+    party: rules.Party,
+    actor_id: str,
+    comment: str | None = None,
 ) -> HistoryItem:
-    return HistoryItem(
+    return history_entry(
         application_key(application_id),
         history_key(version),
         at=at,
@@ -129,10 +137,6 @@ def history_item(
         actor_id=actor_id,
         comment=comment,
     )
-
-
-def today() -> date:
-    return clock.now().astimezone(get_settings().tz).date()
 
 
 def watch_of(item: ApplicationItem, tz: tzinfo, day: date) -> rules.Watch:

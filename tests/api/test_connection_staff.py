@@ -4,6 +4,8 @@ concurrent numbering."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from datetime import timedelta
 
@@ -217,6 +219,14 @@ def test_queue_pages_with_a_cursor(api, user, engineer):
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     status, answer = api.get("/staff/connection-applications?cursor=%%%", token=engineer["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "cursor"
+
+
+def test_a_cursor_the_client_wrote_is_refused_not_passed_to_dynamodb(api, engineer):
+    # The cursor used to be the start key itself, base64 JSON: {"pk": 5, "sk": null} was a 500.
+    forged = base64.urlsafe_b64encode(json.dumps({"pk": 5, "sk": None}).encode()).decode()
+    for cursor in (forged, "2026-11-05T09:30:00Z_not-an-id", "2026-11-05T09:30:00Z_" + "a" * 31):
+        status, answer = api.get(f"/staff/connection-applications?cursor={cursor}", token=engineer["token"])
+        assert status == 422 and answer["error"]["fields"][0]["path"] == "cursor", cursor
 
 
 def test_overdue_deadlines_are_flagged_and_filtered(api, user, engineer):

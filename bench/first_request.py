@@ -3,8 +3,9 @@
 `python -m bench.first_request` starts a moto server with the stack and a consumer and an
 administrator signed in, then runs one route per capability, each in a new interpreter
 (`--one`): that process times `import app` and then one call of the Lambda entry point with an API
-Gateway event — the import, the models the route builds on first use, the AWS clients it creates,
-the secret it fetches and its DynamoDB calls. It prints one line per capability.
+Gateway event — the import, the module declaring the route (imported on its first call), the models
+the route builds on first use, the AWS clients it creates, the secret it fetches and its DynamoDB
+calls. It prints one line per capability.
 """
 
 from __future__ import annotations
@@ -92,15 +93,24 @@ def _event(
 
 
 def one(event_json: str) -> None:
-    """In a fresh interpreter: seconds to import the app and to answer the first request, and the status."""
+    """In a fresh interpreter: processor and wall seconds to import the app and to answer the first
+    request, and the status."""
     event = json.loads(event_json)
-    started = time.perf_counter()
+    started = time.process_time(), time.perf_counter()
     from app import app
 
-    imported = time.perf_counter()
+    imported = time.process_time(), time.perf_counter()
     response = app(event, _Context())
-    answered = time.perf_counter()
-    print(json.dumps({"import": imported - started, "request": answered - imported, "status": response["statusCode"]}))
+    answered = time.process_time(), time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "import": [imported[i] - started[i] for i in (0, 1)],
+                "request": [answered[i] - imported[i] for i in (0, 1)],
+                "status": response["statusCode"],
+            }
+        )
+    )
 
 
 class _Context:
@@ -171,15 +181,23 @@ def main() -> None:
         tokens = _signed_in()
         child_env = {**os.environ, **env}
         child_env.pop("PYTHONDONTWRITEBYTECODE", None)
-        print("Первый запрос каждой возможности в новом процессе (медиана из %d; импорт app + запрос)" % RUNS)
+        print(
+            "Первый запрос каждой возможности в новом процессе (медиана из %d; импорт app + запрос, "
+            "процессорное время, в скобках — по часам)" % RUNS
+        )
         for name, method, route, path_params, query, body, caller in CASES:
             event = _event(method, route, path_params, query, body, tokens[caller] if caller else None)
             samples = [_run_one(event, child_env) for _ in range(RUNS)]
             statuses = {s["status"] for s in samples}
-            imported = statistics.median(s["import"] for s in samples) * 1000
-            request = statistics.median(s["request"] for s in samples) * 1000
+            imported, request = (
+                [statistics.median(s[part][i] for s in samples) * 1000 for i in (0, 1)]
+                for part in ("import", "request")
+            )
             failed = "" if statuses <= {200, 201, 204} else f"  ОТВЕТ {sorted(statuses)}!"
-            print(f"  {name:<28} {method:<4} {route:<26} {imported:6.0f} + {request:6.0f} мс{failed}")
+            print(
+                f"  {name:<28} {method:<4} {route:<26} {imported[0]:5.0f} + {request[0]:5.0f} мс"
+                f"  ({imported[1]:.0f} + {request[1]:.0f} мс){failed}"
+            )
     finally:
         server.stop()
 

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field
 
 from .model import BaseModel
-
-ENV_PREFIX = "KABINET_"
+from .names import DEFAULT_STAGE, ENV_PREFIX, resource_name
 
 
 class Settings(BaseModel):
@@ -25,7 +24,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    stage: str = "local"
+    stage: str = DEFAULT_STAGE
     aws_region: str = "eu-central-1"
     site_url: str = "http://127.0.0.1:8000"
     # Seed of the settings document only (see the module docstring).
@@ -135,13 +134,6 @@ class Settings(BaseModel):
         if "AWS_REGION" in environ:
             values["aws_region"] = environ["AWS_REGION"]
         return cls.model_validate(values)
-
-
-def resource_name(name: str, stage: str | None = None) -> str:
-    """Physical name of a resource declared in infra/resources.yaml; without `stage`, this deployment's
-    (KABINET_STAGE) — what app.py names its queues by at import, where nothing is validated yet."""
-    stage = stage or os.environ.get(ENV_PREFIX + "STAGE") or Settings.model_fields["stage"].default
-    return f"kabinet-{stage}-{name}"
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """The base of the API's pydantic models, and what keeps a cold start from paying for all of them.
 
-Every cold start imports every capability's models (the routes name them), but one request uses a
-few (bench/cold_start.py measures both):
+A cold start imports the models of the one capability whose route it serves (app.py imports none:
+chalicelib/core/web.py), and one request uses a few of those (bench/cold_start.py measures both):
 - `defer_build`: pydantic builds a model's validator and serializer the first time the model is
   used, not when its class is defined. Validation itself is unchanged.
 - The modules that define models do not use `from __future__ import annotations`: pydantic reads

@@ -1,7 +1,13 @@
 """Thin routes: parse with pydantic → call a service → map the result or error to HTTP.
 
-`ApiBlueprint.route` wraps a Chalice route so every handler gets a parsed, validated request and
-every failure leaves as the one error shape. The declared models feed the OpenAPI generator.
+`ApiBlueprint.route` declares a route so every handler gets a parsed, validated request and every
+failure leaves as the one error shape. The declared models feed the OpenAPI generator.
+
+Cold start: the app does not import the capability modules. It puts one lazy view per route of the
+generated manifest (chalicelib/route_manifest.py) on the Chalice app (`serve_manifest`); a route's
+first call imports its module, whose `ApiBlueprint.route` decorators record the real views here. So
+this module imports neither pydantic nor the validation helpers at its top: they load with the first
+module that declares a route.
 """
 
 from __future__ import annotations
@@ -9,19 +15,21 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
-from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
+from chalice import Chalice, Response
+from chalice.app import Request as ChaliceRequest
 
 from .errors import ApiError, FieldError, forbidden, unauthorized, validation_error
 from .jsonlimits import BodyTooDeep, check_depth
-from .jsontypes import wrong_json_types
-from .validation import MAX_FIELD_ERRORS, to_api_error
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 logger = logging.getLogger("kabinet.web")
 
@@ -29,9 +37,10 @@ logger = logging.getLogger("kabinet.web")
 # realm — the few routes both use (sign-out, file uploads, form options).
 Access = Literal["public", "user", "staff", "any"]
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
-# Bodies are always parsed as JSON; accepting the types clients send by default means a wrong
-# content type gets our error shape (400, in Russian) instead of Chalice's own 415.
-ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+# JSON only. text/plain and form bodies are what any web page can make a visitor's browser send
+# cross-site without a CORS preflight (password guessing from other people's browsers); the router's
+# 415 for them leaves in our error shape (router_errors_in_contract).
+ACCEPTED_CONTENT_TYPES = ["application/json"]
 # A JSON body larger than this is refused before it is read; routes that take files inline say more.
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 TOO_LARGE = "Слишком большой запрос"
@@ -68,6 +77,8 @@ class Request:
     # and as routed, without any such prefix: signed requests may have been signed over either.
     path: str = ""
     route_path: str = ""
+    # The Lambda context of the invocation (its remaining time, for work that must stop in time).
+    lambda_context: Any = None
 
 
 @dataclass
@@ -82,12 +93,29 @@ class Result:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# A route's view: the Chalice request and the path parameters in, the response out.
+View = Callable[[ChaliceRequest, dict[str, str]], Response]
+# One manifest row: (method, path without the API prefix, module declaring it, handler name).
+ManifestRoute = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A route declared by a module imported in this process: what the manifest records, and its view."""
+
+    module: str
+    name: str
+    view: View
+
+
 ROUTES: list[RouteSpec] = []
+# (method, path) → the route declared by an imported module; a manifest's lazy views dispatch to it.
+DECLARED: dict[tuple[str, str], Declared] = {}
 
 
 class ApiBlueprint:
     def __init__(self, import_name: str, tag: str) -> None:
-        self.blueprint = Blueprint(import_name)
+        self.module = import_name
         self.tag = tag
 
     def route(
@@ -130,21 +158,50 @@ class ApiBlueprint:
             max_body_bytes,
             paced,
         )
+        if (method, path) in DECLARED:
+            raise ValueError(f"{method} {path}: declared by {DECLARED[method, path].module} already")
         ROUTES.append(spec)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
-            def view(**path_params: str) -> Response:
+            def view(chalice_request: ChaliceRequest, path_params: dict[str, str]) -> Response:
                 if spec.paced:
                     with at_least(_floor_seconds()):
-                        return _dispatch(self.blueprint, spec, handler, path_params)
-                return _dispatch(self.blueprint, spec, handler, path_params)
+                        return _dispatch(chalice_request, spec, handler, path_params)
+                return _dispatch(chalice_request, spec, handler, path_params)
 
-            view.__name__ = handler.__name__
-            view.__doc__ = handler.__doc__
-            self.blueprint.route(path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES)(view)
+            DECLARED[method, path] = Declared(self.module, handler.__name__, view)
             return handler
 
         return decorator
+
+
+def serve_manifest(app: Chalice, prefix: str, manifest: Iterable[ManifestRoute]) -> None:
+    """Every route of the manifest on `app` under `prefix`, as a view that imports the route's module on
+    its first call (the module's decorators then declare the real view) and dispatches to it."""
+    for method, path, module, name in manifest:
+        app.route(prefix + path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES, name=name)(
+            _lazy_view(app, method, path, module)
+        )
+
+
+def _lazy_view(app: Chalice, method: str, path: str, module: str) -> Callable[..., Response]:
+    def view(**path_params: str) -> Response:
+        # Imports the module once per process; a no-op after that, and it waits for another thread
+        # still importing it rather than dispatching to a half-declared module.
+        import_module(module)
+        request = app.current_request
+        if request is None:  # Chalice sets it before any view runs
+            raise RuntimeError("a route view called outside a request")
+        return DECLARED[method, path].view(request, path_params)
+
+    return view
+
+
+def declare_all(manifest: Iterable[ManifestRoute]) -> list[RouteSpec]:
+    """Imports every module of the manifest, so ROUTES holds every route served (the OpenAPI document)."""
+    for module in dict.fromkeys(row[2] for row in manifest):
+        import_module(module)
+    return ROUTES
 
 
 def _floor_seconds() -> float:
@@ -165,8 +222,9 @@ def at_least(seconds: float) -> Iterator[None]:
             time.sleep(remaining)
 
 
-def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]) -> Response:
-    chalice_request = bp.current_request
+def _dispatch(
+    chalice_request: ChaliceRequest, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]
+) -> Response:
     principal = None
     try:
         route_path = chalice_request.path
@@ -175,6 +233,8 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any], path_
         # Who is calling is settled before anything the caller sent is read: a stranger learns
         # nothing of a route's fields, and a large body costs nothing before the 401.
         principal = _authenticate(spec, chalice_request.headers)
+        if spec.body is not None and not _declares_json(chalice_request.headers):
+            raise ApiError(_ROUTER_ERRORS["UnsupportedMediaType"][1], status=415, code="unsupported_media_type")
         request = Request(
             body=chalice_request.raw_body if spec.raw_body else _parse_body(spec, chalice_request.raw_body),
             query=_parse_query(spec, chalice_request.query_params or {}),
@@ -183,6 +243,7 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any], path_
             headers={k.lower(): v for k, v in (chalice_request.headers or {}).items()},
             path=(chalice_request.context or {}).get("path") or route_path,
             route_path=route_path,
+            lambda_context=chalice_request.lambda_context,
         )
         # Chalice's local gateway passes path segments as sent; "ДЭ-1001" arrives percent-encoded.
         result = handler(request, **{name: unquote(value) for name, value in path_params.items()})
@@ -205,9 +266,25 @@ def _dispatch(bp: Blueprint, spec: RouteSpec, handler: Callable[..., Any], path_
     return _success(spec, result)
 
 
-def _parse_body(spec: RouteSpec, raw: bytes) -> Any:
+def _declares_json(headers: Any) -> bool:
+    """The body's media type is application/json itself. The router also lets through a header that
+    merely lists it («text/plain;application/json», which a browser sends cross-site without a
+    preflight, as it does a body with no type at all)."""
+    content_type: str = (headers or {}).get("content-type") or ""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def _parse_body(spec: RouteSpec, raw: str | bytes) -> Any:
+    # pydantic and the helpers built on it: loaded by the route's module already (see the module docstring).
+    from pydantic import ValidationError
+
+    from .jsontypes import wrong_json_types
+    from .validation import MAX_FIELD_ERRORS, to_api_error
+
     if spec.body is None:
         return None
+    if isinstance(raw, str):  # chalice's type; it hands over bytes
+        raw = raw.encode()
     if len(raw or b"") > spec.max_body_bytes:
         raise ApiError(TOO_LARGE, status=413, code="payload_too_large")
     try:
@@ -228,7 +305,11 @@ def _parse_body(spec: RouteSpec, raw: bytes) -> Any:
         raise to_api_error(exc, getattr(spec.body, "loc_noise", frozenset())) from None
 
 
-def _parse_query(spec: RouteSpec, params: dict[str, str]) -> Any:
+def _parse_query(spec: RouteSpec, params: Mapping[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from .validation import to_api_error
+
     if spec.query is None:
         return None
     try:
@@ -264,14 +345,17 @@ def _source_ip(context: dict[str, Any] | None, headers: Any) -> str:
 
     header = get_settings().client_ip_header
     if header:
-        forwarded = (headers or {}).get(header.lower(), "")
+        forwarded: str = (headers or {}).get(header.lower(), "")
         if forwarded:
             return forwarded.split(",")[0].strip()
     return ((context or {}).get("identity") or {}).get("sourceIp") or "unknown"
 
 
 def _success(spec: RouteSpec, result: Any) -> Response:
-    status, headers = spec.status, dict(JSON_HEADERS)
+    from pydantic import BaseModel
+
+    status = spec.status
+    headers: dict[str, str | list[str]] = dict(JSON_HEADERS)
     if isinstance(result, Result):
         status, headers, result = result.status, {**headers, **result.headers}, result.body
         if isinstance(result, (str, bytes)):
@@ -284,9 +368,8 @@ def _success(spec: RouteSpec, result: Any) -> Response:
 
 
 def error_response(exc: ApiError) -> Response:
-    return Response(
-        body=json.dumps(exc.body(), ensure_ascii=False), status_code=exc.status, headers={**JSON_HEADERS, **exc.headers}
-    )
+    headers: dict[str, str | list[str]] = {**JSON_HEADERS, **exc.headers}
+    return Response(body=json.dumps(exc.body(), ensure_ascii=False), status_code=exc.status, headers=headers)
 
 
 # Chalice answers some requests itself, before any route runs, in its own English shape
@@ -303,8 +386,6 @@ _ROUTER_ERRORS = {
 def observed(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Chalice middleware for every kind of invocation: its ids in the logs and the trace
     (core/observability.py); an HTTP answer names its request id for support."""
-    from chalice.app import Request as ChaliceRequest
-
     from .observability import invocation
 
     if isinstance(event, ChaliceRequest):
@@ -322,6 +403,6 @@ def router_errors_in_contract(event: Any, get_response: Callable[[Any], Response
     body = response.body
     if isinstance(body, dict) and body.get("Code") in _ROUTER_ERRORS and "error" not in body:
         code, message = _ROUTER_ERRORS[body["Code"]]
-        kept = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+        kept = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow" and isinstance(v, str)}
         return error_response(ApiError(message, status=response.status_code, code=code, headers=kept))
     return response

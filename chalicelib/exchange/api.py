@@ -66,7 +66,7 @@ def lock_state(req: Request) -> LockOut:
 def run_now(req: Request) -> RunDetail:
     from .service import ExchangeService
 
-    context = api.blueprint.lambda_context
+    context = req.lambda_context
     return ExchangeService().run_now(req.principal, lambda: context.get_remaining_time_in_millis() / 1000)
 
 

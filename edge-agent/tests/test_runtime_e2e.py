@@ -47,6 +47,8 @@ def config_for(tmp_path: Path, sim: Simulator, cloud_url: str) -> Path:
             "address": m["address"],
             "password": m["password"],
             "port": sim.bus(m["protocol"]).slave_path,
+            # The simulator answers from a thread: on a loaded machine the 2 s default was missed.
+            "timeout_s": 5.0,
         }
         for m in METERS
     ]

@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # What browsers load: static-site/ as built by `make site` (static-site/build.mjs), not its sources.
 SITE = ROOT / "build" / "site"
 REGION = "eu-central-1"
+# API Gateway refuses larger bodies itself (REQUEST_TOO_LARGE, infra/resources.yaml).
+GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 logger = logging.getLogger("kabinet.local")
 
 
@@ -236,6 +238,9 @@ class LocalStack:
             from chalicelib.connection.migrations import migrate_watch
 
             migrate_watch()
+            from chalicelib.cases.migrations import migrate_history
+
+            migrate_history()
             from chalicelib.reminders.migration import migrate_schedules
 
             migrate_schedules()
@@ -258,14 +263,15 @@ class LocalStack:
         self.http_thread.start()
 
     def _start_app_workers(self) -> None:
-        import app as application
+        import app  # noqa: F401  (its logging set-up, ids and masking, before the workers log)
         from chalicelib.attachments.service import AttachmentService
         from chalicelib.connection.watcher import watch_deadlines as connection_deadlines
+        from chalicelib.core.config import get_settings
         from chalicelib.notifications.consumer import handle_batch
         from chalicelib.notifications.outbox import relay_pending
         from chalicelib.reminders.service import handle_batch as reminders_batch, reminders_tick
 
-        settings = application.get_settings()
+        settings = get_settings()
         self.workers = [
             Worker("notifications-consumer", sqs_poller(settings.resource("notifications"), handle_batch), 0.25),
             Worker("outbox-relay", relay_pending, 60.0),
@@ -351,11 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
                 405,
                 {"code": "method_not_allowed", "message": "Этот метод не поддерживается для данного адреса"},
             )
-        else:
-            error = {
-                "code": "bad_request" if code < 500 else "internal_error",
-                "message": "Неверный запрос" if code < 500 else "Внутренняя ошибка. Попробуйте позже",
-            }
+        else:  # 400, 414, 431, 505 (an unsupported HTTP version): the client's request, never our fault
+            error = {"code": "bad_request", "message": "Неверный запрос"}
         body = json.dumps({"error": {**error, "fields": []}}, ensure_ascii=False).encode()
         self.close_connection = True
         try:
@@ -396,7 +399,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, method: str) -> None:
         from chalice.local import LocalGatewayException
 
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = self.headers.get("Content-Length") or "0"
+        # Checked before reading: "abc", "-5" or a huge length ended the handler without an answer
+        # (ValueError, MemoryError).
+        if not declared.isdecimal():
+            self.send_error(400)
+            return
+        length = int(declared)
+        if length > GATEWAY_MAX_BODY_BYTES:
+            error = {"error": {"code": "payload_too_large", "message": "Слишком большой запрос", "fields": []}}
+            self.close_connection = True
+            payload = json.dumps(error, ensure_ascii=False).encode()
+            self._send(413, payload, "application/json; charset=utf-8", {"Connection": "close"})
+            return
         body = self.rfile.read(length) if length else b""
         headers = {k: v for k, v in self.headers.items()}
         try:
@@ -424,7 +439,8 @@ class _Handler(BaseHTTPRequestHandler):
             if "." not in Path(relative).name:  # client-side routes fall back to the app shell
                 target = SITE / "index.html"
             else:
-                self._send(404, "Не найдено".encode(), "text/plain; charset=utf-8")
+                error = {"error": {"code": "not_found", "message": "Файл не найден", "fields": []}}
+                self._send(404, json.dumps(error, ensure_ascii=False).encode(), "application/json; charset=utf-8")
                 return
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):

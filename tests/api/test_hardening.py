@@ -103,6 +103,26 @@ def test_router_errors_take_the_one_shape_in_russian(api):
     assert "xml" not in error_of(answer)["message"].lower().replace("application/json", "")
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain;application/json", None],
+)
+def test_only_json_is_read_so_a_foreign_page_cannot_post_without_a_preflight(api, content_type):
+    # A browser sends each of these cross-site without asking the API first (a "simple" CORS request):
+    # the three form types, a text/plain whose ignored parameter names JSON, and a body with no type.
+    body = b'{"identifier": "demo", "password": "Wrong123pass"}'
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = api.client.http.post("/api/v1/auth/login", headers=headers, body=body)
+    assert response.status_code == 415, content_type
+    assert error_of(json.loads(response.body))["code"] == "unsupported_media_type"
+
+
+def test_json_with_a_charset_is_json(api):
+    body = b'{"identifier": "nobody_here", "password": "Wrong123pass"}'
+    headers = {"Content-Type": "Application/JSON; charset=utf-8"}
+    assert api.client.http.post("/api/v1/auth/login", headers=headers, body=body).status_code == 401
+
+
 @pytest.fixture
 def response_floor(monkeypatch):
     from chalicelib.core.config import get_settings

@@ -332,7 +332,7 @@ def test_stage_references_name_the_chalice_api(template: dict[str, Any]) -> None
 def test_the_api_decompresses_agents_gzip_bodies(template: dict[str, Any]) -> None:
     # Without compression enabled API Gateway would pass an agent's gzip body (Content-Type
     # application/json) as text and mangle its bytes; with it, the body arrives decompressed and the
-    # signature is checked against the canonical re-compression (chalicelib/aiis/signing.py).
+    # signature is checked against the canonical re-compression (chalicelib/aiis/ingestion/signing.py).
     assert template["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
 
 
@@ -723,6 +723,40 @@ def test_the_api_stage_is_throttled_and_access_logged_without_bodies(template: d
     assert account["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
 
 
+def test_what_api_gateway_and_waf_answer_themselves_is_in_the_error_shape(template: dict[str, Any]) -> None:
+    # These requests never reach the function (an unknown path or method, stage throttling, a body over
+    # 10 MB, a failed invocation): by default API Gateway answers them in English, outside the contract,
+    # e.g. 403 {"message": "Missing Authentication Token"} for /api/v1/no-such-route.
+    responses = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"][
+        "x-amazon-apigateway-gateway-responses"
+    ]
+    expected = {
+        "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+        "THROTTLED": (None, "rate_limited"),
+        "REQUEST_TOO_LARGE": (None, "payload_too_large"),
+        "UNSUPPORTED_MEDIA_TYPE": (None, "unsupported_media_type"),
+        "DEFAULT_4XX": (None, "bad_request"),
+        "DEFAULT_5XX": (None, "internal_error"),
+    }
+    assert set(responses) == set(expected)
+    bodies = []
+    for kind, (status, code) in expected.items():
+        response = responses[kind]
+        assert response.get("statusCode") == status, kind
+        assert response["responseParameters"] == {"gatewayresponse.header.Cache-Control": "'no-store'"}
+        body = json.loads(response["responseTemplates"]["application/json"])
+        assert body["error"]["code"] == code, kind
+        bodies.append(body)
+    waf = template["Resources"]["ApiWebAcl"]["Properties"]["CustomResponseBodies"]
+    bodies += [json.loads(item["Content"]) for item in waf.values()]
+    for body in bodies:
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+        assert body["error"]["fields"] == []
+        assert re.search("[А-Яа-яЁё]", body["error"]["message"]), body
+    # The codes the API documents (docs/api-accounts.md), so clients treat them as any other answer.
+    assert {json.loads(item["Content"])["error"]["code"] for item in waf.values()} == {"rate_limited", "forbidden"}
+
+
 def test_failed_scheduled_invocations_land_in_an_alarmed_queue(template: dict[str, Any]) -> None:
     scheduled = {
         name
@@ -744,6 +778,16 @@ def test_notifications_waiting_too_long_raise_an_alarm(template: dict[str, Any])
     alarm = alarm_on(template, "NotificationsQueue", "ApproximateAgeOfOldestMessage")
     assert alarm["Statistic"] == "Maximum" and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert 0 < alarm["Threshold"] <= 900
+
+
+def test_scheduled_notices_waiting_too_long_raise_an_alarm(template: dict[str, Any]) -> None:
+    alarm = alarm_on(template, "RemindersQueue", "ApproximateAgeOfOldestMessage")
+    assert alarm["Statistic"] == "Maximum" and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    # Above the age a message reaches through its retries (visibility timeout × receives before the DLQ),
+    # which the DLQ alarm covers; below a day, the reminders' own rhythm.
+    queue = template["Resources"]["RemindersQueue"]["Properties"]
+    retries = queue["VisibilityTimeout"] * queue["RedrivePolicy"]["maxReceiveCount"]
+    assert retries < alarm["Threshold"] <= 3 * 3600
 
 
 def alarm_on(template: dict[str, Any], queue: str, metric: str) -> dict[str, Any]:
@@ -882,9 +926,9 @@ def test_each_function_is_allowed_every_call_its_code_makes(
     from chalicelib.core.dynamo import transaction
     from chalicelib.exchange.demo import demo_drop
     from chalicelib.exchange.schedule import exchange_tick, period_close_tick
+    from chalicelib.metering.periods import current_period
     from chalicelib.notifications import outbox
     from chalicelib.notifications.consumer import handle_batch
-    from chalicelib.readings.window import current_period
     from chalicelib.settings import service as company_settings
 
     names = physical_names(template, "test", "123456789012")

@@ -1,3 +1,5 @@
+import pytest
+
 from chalicelib.accounts.passwords import hash_password, policy_problems, verify_password
 
 
@@ -29,3 +31,16 @@ def test_hash_is_argon2id_and_verifies_only_the_right_password():
 def test_missing_or_corrupt_hash_never_verifies():
     assert not verify_password(None, "anything1")
     assert not verify_password("not-a-hash", "anything1")
+
+
+def test_an_unknown_account_costs_one_argon2_verification_like_a_known_one(monkeypatch):
+    from argon2 import PasswordHasher, extract_parameters
+
+    from chalicelib.accounts import passwords
+
+    real = hash_password("Secret123pass")
+    passwords._dummy_hash.cache_clear()
+    # The first unknown sign-in of a container used to hash a dummy password before verifying it.
+    monkeypatch.setattr(PasswordHasher, "hash", lambda *args, **kwargs: pytest.fail("hashed on sign-in"))
+    assert not verify_password(None, "Secret123pass")
+    assert extract_parameters(passwords._dummy_hash()) == extract_parameters(real)

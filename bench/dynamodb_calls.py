@@ -89,6 +89,8 @@ def run() -> list[str]:
                 ("сводка за период", "/readings/summary"),
                 ("мои запросы доступа", "/accounts/access-requests"),
                 ("совместный доступ (co-users)", f"/accounts/{quote(DEMO_CONTRACT)}/co-users"),
+                ("АИИС КУЭ этого кабинета", f"/accounts/{quote(DEMO_CONTRACT)}/aiis"),
+                ("условия 152-ФЗ (me/privacy)", "/me/privacy"),
             ):
                 lines.append(_measure(name, lambda path=path: _ok(api.get(path, token=token["access"])), count_calls))
             body = {"access_token": staff_token(api, DEMO_ACCOUNTS[2])}
@@ -96,6 +98,29 @@ def run() -> list[str]:
                 _measure(
                     "очередь запросов доступа",
                     lambda: _ok(api.get("/staff/access-requests", token=body["access_token"])),
+                    count_calls,
+                )
+            )
+            from helpers import upload
+
+            from chalicelib.exchange.demo import OLD_FORMAT_CONTRACT, OLD_FORMAT_SERIAL
+
+            status, filed = api.post(
+                "/accounts/access-requests",
+                {
+                    "contract_number": OLD_FORMAT_CONTRACT,
+                    "meter_serial": OLD_FORMAT_SERIAL,
+                    "relation": "tenant",
+                    "right": "view",
+                    "files": [upload(api, token["access"], purpose="access_request")],
+                },
+                token=token["access"],
+            )
+            assert status == 201, filed
+            lines.append(
+                _measure(
+                    "карточка запроса доступа",
+                    lambda: _ok(api.get(f"/staff/access-requests/{filed['id']}", token=body["access_token"])),
                     count_calls,
                 )
             )

@@ -2,7 +2,8 @@
 meter, enter 00123 after billing's 99958, answer «Переход электросчётчика через ноль?», see the
 difference of 165 kWh and the consumption, find the reading in the period summary and, once the
 period is over, in the history with who submitted each period; and a submission caught by the
-billing-exchange lock keeps everything typed — across a reload of the page — until entry opens again.
+billing-exchange lock keeps everything typed — across a reload of the page — until entry opens again,
+but not for the next account that signs in at that browser.
 
 The reading window depends on the date, so these tests set the server's clock: the stack runs in this
 process (tests/browser/conftest.py), so `chalicelib.core.clock.set_clock` is the server's clock.
@@ -260,4 +261,58 @@ def test_exchange_lock_keeps_what_was_typed_and_lets_it_be_saved_after(
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('kabinet.typed-reading.'))") == []
     page.reload()
     expect(page.locator(".receipt__total")).to_be_visible()
+    expect(page.get_by_text("Восстановлены значения")).to_have_count(0)
+
+
+def _house_user(right: str) -> dict[str, str]:
+    """A fresh active ФЛ with `right` on the demo's contract without СНИЛС (no other test of this module uses it)."""
+    import uuid
+
+    from helpers import grant_contract
+
+    from chalicelib.accounts.provisioning import create_active_user
+    from chalicelib.exchange.demo import HOUSE_CONTRACT
+
+    login = f"hs{uuid.uuid4().hex[:10]}"
+    password = "Secret123pass"
+    user_id = create_active_user(
+        login=login,
+        password=password,
+        email=f"{login}@example.ru",
+        phone=f"+7905{uuid.uuid4().int % 10**7:07d}",
+        kind="person",
+        role="consumer",
+        profile={"last_name": "Петрова", "first_name": "Мария", "middle_name": "Сергеевна"},
+    )
+    grant_contract(user_id, HOUSE_CONTRACT, right)
+    return {"login": login, "password": password}
+
+
+def test_signing_out_drops_what_was_typed_so_the_next_account_does_not_get_it(phone: Page, site_url, server_clock):
+    """A shared computer: the holder types a reading and signs out; a co-user of the same meter signs in
+    there. The holder's value must not come back into the co-user's form (it would be sent as theirs)."""
+    from chalicelib.exchange.demo import HOUSE_SERIAL
+
+    holder, tenant = _house_user("holder"), _house_user("submit")
+    page = phone
+    server_clock(entry_day(), 10, 0)
+    sign_in(page, site_url, holder["login"], holder["password"])
+    page.goto(f"{site_url}/#/accounts")
+    expect(page.get_by_role("link", name=f"Счётчик № {HOUSE_SERIAL}")).to_be_visible()
+    page.get_by_role("link", name="Передать показания").click()
+    expect(page.get_by_role("heading", name="Передача показаний")).to_be_visible()
+    field(page, "values.T1").fill("12400")
+    page.reload()  # kept in the browser until saved, as the lock message promises
+    expect(field(page, "values.T1")).to_have_value("12400")
+    meter_page = page.url
+
+    page.get_by_role("button", name="Выйти").click()
+    expect(page.get_by_text("Вы вышли из личного кабинета.")).to_be_visible()
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('kabinet.typed-reading.'))") == []
+
+    sign_in(page, site_url, tenant["login"], tenant["password"])
+    page.goto(meter_page)
+    expect(page.get_by_role("heading", name="Передача показаний")).to_be_visible()
+    expect(field(page, "values.T1")).to_be_editable()
+    expect(field(page, "values.T1")).to_have_value("")
     expect(page.get_by_text("Восстановлены значения")).to_have_count(0)

@@ -19,7 +19,7 @@ import { notificationsView } from "./views/notifications.js";
 import { outagesView } from "./views/outages.js";
 import { privacyView } from "./views/privacy.js";
 import { profileView } from "./views/profile.js";
-import { entryView, summaryView } from "./views/readings.js";
+import { entryView, forgetTypedReadings, summaryView } from "./views/readings.js";
 
 const SITE_TITLE = "Личный кабинет";
 
@@ -211,6 +211,7 @@ function setUnread(count) {
 
 async function logout() {
   await api.logout();
+  forgetTypedReadings();
   state.user = null;
   state.unread = null;
   state.sections = null;

@@ -16,6 +16,7 @@ import {
   showErrors,
   statusLine,
 } from "../ui.js";
+import { forgetTypedReadings } from "./readings.js";
 
 // Accounts the company creates itself (accounts/provisioning.py) record consent obtained outside the portal.
 const OUTSIDE_PORTAL = "company";
@@ -162,6 +163,7 @@ function closeCard(ctx, terms) {
         confirm: true,
       });
       ctx.api.forget();
+      forgetTypedReadings();
       ctx.setUser(null);
       ctx.flash(answer.message, "success");
       ctx.navigate("/login");

@@ -88,6 +88,17 @@ function forgetTyped(meterId, period) {
   storage()?.removeItem(typedKey(meterId, period));
 }
 
+// Signing out (or closing the account) drops every kept value: the next person at this browser may be
+// another account of the same meter, and must neither see them nor send them as their own.
+export function forgetTypedReadings() {
+  const store = storage();
+  if (!store) return;
+  for (let i = store.length - 1; i >= 0; i -= 1) {
+    const key = store.key(i);
+    if (key?.startsWith(TYPED_PREFIX)) store.removeItem(key);
+  }
+}
+
 // --- the saved readings of the period ---------------------------------------------------------
 
 function savedBy(reading) {

@@ -21,8 +21,8 @@ from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.attachments.repository import FileAttr
+from chalicelib.cases.indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.cases.items import CaseModel, HistoryItem, advance_counter, counter, partition
-from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.core.dynamo import TypedMap
 
 from .rules import KEY_PREFIX, KINDS

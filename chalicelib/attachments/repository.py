@@ -15,7 +15,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
-from chalicelib.core.case_indexes import ByQueue
+from chalicelib.cases.indexes import ByQueue
 from chalicelib.core.dynamo import TypedMap, is_conditional_failure, table_meta
 
 SK = "UPLOAD"

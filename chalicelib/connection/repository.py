@@ -34,8 +34,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.cases.indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.cases.items import CaseModel, HistoryItem, advance_counter, counter, partition
-from chalicelib.core.case_indexes import ByNumber, ByOwner, ByQueue
 from chalicelib.core.dynamo import table_meta
 
 SK = "TP"

@@ -29,9 +29,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from chalicelib.accounts.identifiers import InvalidIdentifier, normalize_inn, normalize_kpp, normalize_snils
+from chalicelib.categories import KIND_OF_CATEGORY, Category, categories_of
 from chalicelib.core.model import BaseModel
 from chalicelib.core.validation import to_api_error
-from chalicelib.metering.categories import KIND_OF_CATEGORY, Category, categories_of
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None

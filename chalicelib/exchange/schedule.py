@@ -27,7 +27,8 @@ from pynamodb.models import Model
 from chalicelib.core import clock
 from chalicelib.core.dynamo import is_conditional_failure, table_meta
 from chalicelib.metering.periods import Period
-from chalicelib.readings.rules import LocalTimeRange, ReadingWindowPolicy
+from chalicelib.readings.rules import ReadingWindowPolicy
+from chalicelib.settings.parsers import LocalTimeRange
 
 logger = logging.getLogger("kabinet.exchange.schedule")
 

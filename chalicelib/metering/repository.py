@@ -97,7 +97,7 @@ class ContractItem(Model):
     holder_snils = UnicodeAttribute(null=True)
     holder_inn = UnicodeAttribute(null=True)
     holder_kpp = UnicodeAttribute(null=True)
-    category = UnicodeAttribute(null=True)  # consumer category (chalicelib/metering/categories.py)
+    category = UnicodeAttribute(null=True)  # consumer category (chalicelib/categories.py)
     accounts = ListAttribute(of=UnicodeAttribute, default=list)
     # Billing's initial value only: АИИС is connected per portal account (ContractLinkItem.aiis_connected).
     aiis_enabled = BooleanAttribute(default=False)

@@ -1,9 +1,9 @@
 """Rules of meter-reading entry: the entry window, exchange locks, value checks.
 
-Pure domain code (stdlib, metering's category names and billing periods; no AWS, no clock): every
-function takes "now" or the data it judges, so the service layer, the exchange and the tests share
-one definition of each rule. Errors are this module's own exception types with Russian messages; the
-service layer maps them to HTTP.
+Pure domain code (stdlib, the consumer categories, the settings parsers and metering's billing
+periods; no AWS, no clock): every function takes "now" or the data it judges, so the service layer,
+the exchange and the tests share one definition of each rule. Errors are this module's own exception
+types with Russian messages; the service layer maps them to HTTP.
 
 Sources: seed 000 (window 25th 00:00 – last day 23:59 local, exchange locks 00:55–01:25 and
 12:55–13:25, digit-capacity check, «Переход электросчётчика через ноль?», 99958 → 00123 = 165 kWh on
@@ -13,7 +13,6 @@ per tariff zone).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,84 +20,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from chalicelib.metering.categories import CATEGORIES, CATEGORY_NAMES, PERSON_CATEGORIES
+from chalicelib.categories import CATEGORIES, CATEGORY_NAMES, PERSON_CATEGORIES
 from chalicelib.metering.periods import MONTHS_GENITIVE, Period
-
-
-class InvalidReadingSettings(ValueError):
-    """A company setting for reading entry that cannot be used; the message names what to fix."""
-
-
-# --- Company settings: time zone, window start, lock windows --------------------------------------------
-
-_LOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
-
-
-@dataclass(frozen=True)
-class LocalTimeRange:
-    """A daily span of company-local wall-clock time, half-open: [start, end).
-
-    Half-open so that 00:55:00 is locked and 01:25:00 is already open, as the seed's "с 00:55 до 01:25"
-    reads. A range never crosses midnight: that keeps "unlocks at" on the same day, hence always inside
-    the reading window when the lock started inside it.
-    """
-
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        if self.start >= self.end:
-            raise InvalidReadingSettings(
-                f"Окно блокировки «{self}» должно заканчиваться позже, чем начинается, в пределах суток"
-            )
-
-    def contains(self, moment: time) -> bool:
-        return self.start <= moment < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-
-def parse_lock_windows(spec: str) -> tuple[LocalTimeRange, ...]:
-    """ "00:55-01:25,12:55-13:25" → ranges sorted by start; "" → no locks (a company without exchange).
-
-    Overlapping or touching ranges are refused rather than merged: each range is one exchange run
-    with its own schedule, so two of them sharing time is a typo in the setting.
-    """
-    ranges: list[LocalTimeRange] = []
-    for item in (part.strip() for part in spec.split(",")):
-        if not item:
-            continue
-        match = _LOCK_WINDOW.match(item)
-        if match is None:
-            raise InvalidReadingSettings(
-                f"Окно блокировки «{item}» задано неверно: нужно ЧЧ:ММ-ЧЧ:ММ, например 00:55-01:25"
-            )
-        hours = (int(match[1]), int(match[3]))
-        minutes = (int(match[2]), int(match[4]))
-        if max(hours) > 23 or max(minutes) > 59:
-            raise InvalidReadingSettings(f"Окно блокировки «{item}»: такого времени суток нет")
-        ranges.append(LocalTimeRange(time(hours[0], minutes[0]), time(hours[1], minutes[1])))
-    ranges.sort(key=lambda r: r.start)
-    for earlier, later in itertools.pairwise(ranges):
-        if later.start <= earlier.end:
-            raise InvalidReadingSettings(
-                f"Окна блокировки «{earlier}» и «{later}» пересекаются или примыкают друг к другу: объедините их"
-            )
-    return tuple(ranges)
-
-
-def parse_timezone(name: str) -> ZoneInfo:
-    """An IANA zone by name, with an error an operator can act on instead of a KeyError."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidReadingSettings(
-            f"Неизвестный часовой пояс «{name}»: укажите имя из базы IANA, например Europe/Moscow"
-        ) from None
-
+from chalicelib.settings.parsers import InvalidReadingSettings, LocalTimeRange, parse_lock_windows
 
 DEFAULT_LOCK_WINDOWS = parse_lock_windows("00:55-01:25,12:55-13:25")
 
@@ -469,16 +395,6 @@ class MeterStatus(StrEnum):
     AIIS = "aiis"
 
 
-# Seed 002 §4.7 restricts manual readings by the consumer category of the contract (not by the kind of
-# the portal account that submits them). The setting lists categories; the values of its first
-# version — account kinds — stay valid so a deployed environment keeps working.
-SUBMITTER_ALIASES: dict[str, tuple[str, ...]] = {
-    "person": PERSON_CATEGORIES,
-    "entrepreneur": ("entrepreneur",),
-    "company": ("company", "cooperative"),
-}
-
-
 class SubmissionNotAllowed(Exception):
     """Manual readings are not accepted from this user for this meter. `code` tells why, for the API."""
 
@@ -486,29 +402,6 @@ class SubmissionNotAllowed(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
-
-
-def parse_submitters(spec: str) -> frozenset[str]:
-    """ "company,cooperative,private_house" → the consumer categories whose readings are accepted;
-    "person", "entrepreneur", "company" (the setting's old values) stand for their categories;
-    "" → nobody (manual entry off)."""
-    categories: set[str] = set()
-    unknown = []
-    for item in (part.strip() for part in spec.split(",")):
-        if not item:
-            continue
-        if item in SUBMITTER_ALIASES:
-            categories.update(SUBMITTER_ALIASES[item])
-        elif item in CATEGORIES:
-            categories.add(item)
-        else:
-            unknown.append(item)
-    if unknown:
-        raise InvalidReadingSettings(
-            f"Неизвестные категории потребителей: {', '.join(sorted(unknown))}; "
-            f"допустимы {', '.join(CATEGORIES)} (а также person, entrepreneur, company)"
-        )
-    return frozenset(categories)
 
 
 def submitters_rule(allowed: Collection[str]) -> str | None:

@@ -70,7 +70,7 @@ def put_settings(req: Request) -> StaffSettings:
 
 
 def _staff_view(stored: Stored) -> StaffSettings:
-    from chalicelib.metering.categories import CATEGORY_NAMES
+    from chalicelib.categories import CATEGORY_NAMES
 
     from . import repository
     from .views import SettingsVersion

@@ -14,15 +14,10 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from chalicelib.categories import CATEGORIES
 from chalicelib.core.model import BaseModel
-from chalicelib.metering.categories import CATEGORIES
-from chalicelib.readings.rules import (
-    InvalidReadingSettings,
-    LocalTimeRange,
-    parse_lock_windows,
-    parse_submitters,
-    parse_timezone,
-)
+
+from .parsers import InvalidReadingSettings, LocalTimeRange, parse_lock_windows, parse_submitters, parse_timezone
 
 _ERROR = "kabinet.settings"
 

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.categories import CATEGORIES
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
 from chalicelib.core.config import Settings, get_settings
@@ -29,6 +30,7 @@ from chalicelib.core.errors import ApiError
 
 from . import repository
 from .model import CompanySettings
+from .parsers import InvalidReadingSettings, parse_submitters
 
 logger = logging.getLogger("kabinet.settings")
 
@@ -101,15 +103,11 @@ def seed(env: Settings | None = None) -> CompanySettings:
         if field not in given:
             continue
         if field == "reading_submitters":
-            from chalicelib.readings.rules import InvalidReadingSettings, parse_submitters
-
             try:
                 allowed = parse_submitters(env.reading_submitters)
             except InvalidReadingSettings:
                 logger.warning("KABINET_READING_SUBMITTERS is not valid: the default is used")
                 continue
-            from chalicelib.metering.categories import CATEGORIES
-
             value = [c for c in CATEGORIES if c in allowed]
         candidate = json.loads(json.dumps(data))
         target = candidate

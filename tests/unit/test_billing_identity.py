@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from chalicelib.accounts.identifiers import normalize_inn, normalize_snils
+from chalicelib.categories import CATEGORIES, KIND_OF_CATEGORY
 from chalicelib.exchange.billing_format import CSV_COLUMNS, REQUIRED_CSV_COLUMNS, ParsedDrop, parse_drop
-from chalicelib.metering.categories import CATEGORIES, KIND_OF_CATEGORY
 
 SNILS = "112-233-445 95"
 COMPANY_INN, KPP = "7707083893", "770701001"

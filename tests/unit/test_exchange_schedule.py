@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.exchange.schedule import exchange_due
-from chalicelib.readings.rules import ReadingWindowPolicy, parse_lock_windows
+from chalicelib.readings.rules import ReadingWindowPolicy
+from chalicelib.settings.parsers import parse_lock_windows
 
 
 def due(zone: str, now: datetime, windows: str = "00:55-01:25,12:55-13:25"):

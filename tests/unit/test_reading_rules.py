@@ -11,18 +11,15 @@ from chalicelib.readings.rules import (
     DEFAULT_LOCK_WINDOWS,
     FIRST_READING_NOTE,
     ROLLOVER_QUESTION,
-    InvalidReadingSettings,
     Problem,
     ReadingRejected,
     ReadingWindowPolicy,
     SubmissionNotAllowed,
     assert_submittable,
     evaluate,
-    parse_lock_windows,
-    parse_submitters,
-    parse_timezone,
     submitters_rule,
 )
+from chalicelib.settings.parsers import InvalidReadingSettings, parse_lock_windows, parse_submitters, parse_timezone
 
 MSK = ZoneInfo("Europe/Moscow")
 UTC = UTC

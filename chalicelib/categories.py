@@ -1,6 +1,11 @@
 """Consumer categories billing assigns to a contract (seed 002 §4.7: «Показания принимаются только от
 юридических лиц, погребных и гаражных кооперативов, частных лиц, в домах которых НЕ УСТАНОВЛЕНЫ
-общедомовые приборы учёта»). Who may submit readings is a company rule keyed by these."""
+общедомовые приборы учёта»). Who may submit readings is a company rule keyed by these.
+
+A vocabulary below every capability: the settings document validates against it, the billing drop
+parses it, the reading rules word it. It imports nothing from chalicelib, so none of them has to
+import another to share it.
+"""
 
 from __future__ import annotations
 

@@ -35,10 +35,12 @@ api = ApiBlueprint(__name__, tag="Учётная запись")
 
 
 def _limit_ip(req: Request, scope: str) -> None:
+    """The ceiling per address of the anonymous auth routes. Those that send mail already take a
+    proof of work on every request, so past it nothing cheaper than a refusal is left to ask."""
     from chalicelib.core import throttle
 
     settings = get_settings()
-    throttle.hit(scope, req.source_ip, settings.auth_requests_per_ip, settings.auth_window_seconds)
+    throttle.hit_sliding(scope, req.source_ip, settings.auth_requests_per_ip, settings.auth_window_seconds)
 
 
 @api.route(

@@ -40,13 +40,15 @@ class Settings(BaseModel):
     confirmation_hours: int = 24
     reset_code_minutes: int = 15
     reset_code_attempts: int = 5
-    # Sign-in (accounts/login_guard.py), per auth_window_seconds: failures of one identifier from one
-    # address before each further try waits (doubling up to the cap); failures of one identifier from
-    # anywhere before every try needs a proof-of-work; failures from one address before it is refused.
+    # Sign-in (accounts/login_guard.py), per sliding auth_window_seconds: failures of one identifier
+    # from one address before each further try waits (doubling up to the cap); failures of one
+    # identifier from anywhere, or from one address, before every try needs a proof-of-work; failures
+    # from one address before it is refused outright (100 per 15 minutes: about 400 an hour).
     login_failures_before_delay: int = 3
     login_max_delay_seconds: int = 300
     login_failures_before_challenge: int = 5
     login_failures_per_ip: int = 20
+    login_failures_per_ip_ceiling: int = 100
     # Registration and recovery answer no sooner than this, whether or not the account exists: the
     # known-account path does more work (argon2, a transaction, a letter), and time must not tell.
     auth_response_floor_ms: int = 800
@@ -65,7 +67,7 @@ class Settings(BaseModel):
     # Seeds of the settings document (see the module docstring). Reading entry (seed 000): window from
     # this day 00:00 to the month's last day 23:59, local time;
     # closed while the billing exchange runs; the consumer categories of contracts whose readings are
-    # accepted (seed 002 §4.7 restricts; chalicelib/metering/categories.py). The old values person,
+    # accepted (seed 002 §4.7 restricts; chalicelib/categories.py). The old values person,
     # entrepreneur, company still work: person = the three ФЛ categories, company = company + cooperative.
     reading_window_start_day: int = 25
     reading_lock_windows: str = "00:55-01:25,12:55-13:25"

@@ -104,7 +104,9 @@ def set_password(req: Request) -> Message:
     from .service import StaffUserService
 
     settings = get_settings()
-    throttle.hit("staff-password-ip", req.source_ip, settings.auth_requests_per_ip, settings.auth_window_seconds)
+    throttle.hit_sliding(
+        "staff-password-ip", req.source_ip, settings.auth_requests_per_ip, settings.auth_window_seconds
+    )
     return Message(message=StaffUserService().set_password(req.body))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -115,10 +116,84 @@ def test_a_wait_is_announced_with_retry_after_and_then_served(api, user, moving_
     assert attempt(api, user["login"], password=user["password"], challenge=solve_pow(api))[0] == 200
 
 
-def test_one_address_spraying_many_identifiers_is_stopped(api, moving_clock, viewer_ip_header):
-    statuses = [attempt(api, f"spray{i:03d}user", ip="198.51.100.66")[0] for i in range(25)]
-    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
-    assert attempt(api, "spray999user", ip="198.51.100.67")[0] == 401  # another address is unaffected
+def at_window_start(moving_clock, before=0):
+    """Move the clock to `before` seconds ahead of the start of the next 15-minute bucket."""
+    moving_clock["offset"] += timedelta(seconds=900 - clock.epoch(clock.now()) % 900 - before)
+
+
+def signed_attempt(api, identifier, password="Wrong12345", ip="198.51.100.66", challenge=None):
+    """An attempt as a browser makes it: with a proof of work when the server asks for one.
+    Gives (status, error code or None, Retry-After)."""
+    from helpers import solve_pow
+
+    body = {"identifier": identifier, "password": password}
+    if challenge:
+        body["pow"] = solve_pow(api)
+    headers = {"Content-Type": "application/json", "X-Kabinet-Viewer-Ip": ip}
+    response = api.client.http.post("/api/v1/auth/login", headers=headers, body=json.dumps(body))
+    answer = json.loads(response.body)
+    return response.status_code, answer.get("error", {}).get("code"), response.headers.get("Retry-After")
+
+
+def test_a_stranger_on_a_shared_address_cannot_lock_its_owner_out(api, user, moving_clock, viewer_ip_header):
+    # 25 failures from one CGNAT address, a new login each time: after 20 the address needs the
+    # proof of work; the stranger pays for it and keeps failing.
+    outcomes = [signed_attempt(api, f"spray{i:03d}user")[:2] for i in range(20)]
+    assert outcomes == [(401, "unauthorized")] * 20
+    assert signed_attempt(api, "spray020user")[:2] == (401, "challenge_required")
+    for i in range(20, 25):
+        assert signed_attempt(api, f"spray{i:03d}user", challenge=True)[:2] == (401, "unauthorized")
+    # The owner behind the same address is asked for the proof of work, not refused; solving it signs in.
+    assert signed_attempt(api, user["login"], user["password"])[:2] == (401, "challenge_required")
+    assert signed_attempt(api, user["login"], user["password"], challenge=True)[0] == 200
+    # Another address is unaffected.
+    assert signed_attempt(api, "spray999user", ip="198.51.100.67")[:2] == (401, "unauthorized")
+
+
+def test_past_the_ceiling_an_address_is_refused_even_with_a_solved_challenge(
+    api, user, moving_clock, viewer_ip_header, settings_override
+):
+    settings_override(login_failures_per_ip=2, login_failures_per_ip_ceiling=6)
+    at_window_start(moving_clock)
+    ip = "198.51.100.80"
+    for i in range(6):
+        assert signed_attempt(api, f"ceiling{i}user", ip=ip, challenge=i >= 2)[:2] == (401, "unauthorized")
+    # Past the ceiling even the right password with a solved challenge waits, for the rest of the
+    # bucket and a second (the count then fades below six at once).
+    assert signed_attempt(api, user["login"], user["password"], ip, challenge=True) == (429, "rate_limited", "901")
+    moving_clock["offset"] += timedelta(seconds=900)
+    assert signed_attempt(api, user["login"], user["password"], ip, challenge=True)[0] == 429
+    moving_clock["offset"] += timedelta(seconds=1)
+    assert signed_attempt(api, user["login"], user["password"], ip, challenge=True)[0] == 200
+
+
+def test_a_window_boundary_gives_no_second_budget(api, moving_clock, viewer_ip_header, settings_override):
+    settings_override(login_failures_per_ip=100, login_failures_per_ip_ceiling=10)
+    at_window_start(moving_clock, before=10)
+    assert [signed_attempt(api, f"edge{i}user", ip="198.51.100.95")[0] for i in range(10)] == [401] * 10
+    moving_clock["offset"] += timedelta(seconds=20)  # ten seconds into the next bucket
+    after = [signed_attempt(api, f"edge{i}user", ip="198.51.100.95")[0] for i in range(10, 20)]
+    # The failures of 20 seconds ago still count, all but a sliver: one more try, not ten.
+    assert after == [401] + [429] * 9
+
+
+def test_an_existing_and_an_unknown_identifier_meet_the_address_limits_alike(
+    api, user, moving_clock, viewer_ip_header, settings_override
+):
+    settings_override(login_failures_per_ip=3, login_failures_per_ip_ceiling=6, login_failures_before_delay=50)
+
+    def run(identifier, ip):
+        steps = [signed_attempt(api, identifier, ip=ip) for _ in range(4)]
+        steps += [signed_attempt(api, identifier, ip=ip, challenge=True) for _ in range(4)]
+        return steps
+
+    real, ghost = run(user["login"], "198.51.100.70"), run("ghost24680", "198.51.100.71")
+    assert real == ghost
+    # 3 free failures, then the proof of work (the identifier's own threshold is 5), then the ceiling.
+    assert [step[:2] for step in real] == [(401, "unauthorized")] * 3 + [(401, "challenge_required")] + [
+        (401, "unauthorized")
+    ] * 3 + [(429, "rate_limited")]
+    assert real[-1][2] is not None
 
 
 def test_the_password_hash_work_is_the_same_for_an_unknown_identifier(api, user, monkeypatch, viewer_ip_header):
@@ -218,3 +293,22 @@ def test_sign_in_costs_three_dynamodb_calls_and_me_and_feed_two(api, user):
             assert api.get(path, token=session["access_token"])[0] == 200
         assert len(calls) <= 2, (path, calls)
         assert not any(op.startswith("Scan") for op in calls)
+
+
+def test_the_address_limit_of_the_other_auth_routes_slides_too(api, moving_clock, viewer_ip_header, settings_override):
+    settings_override(auth_requests_per_ip=3)
+    body = {"email": "slide@example.ru", "code": "123456", "password": "Newpass456"}
+    headers = {"Content-Type": "application/json", "X-Kabinet-Viewer-Ip": "198.51.100.99"}
+
+    def reset():
+        response = api.client.http.post("/api/v1/auth/password/reset", headers=headers, body=json.dumps(body))
+        return response.status_code, response.headers.get("Retry-After")
+
+    at_window_start(moving_clock, before=10)
+    assert [reset()[0] for _ in range(3)] == [400] * 3  # a wrong code, but served
+    moving_clock["offset"] += timedelta(seconds=20)
+    # Across the boundary the three still count: one more request, not three.
+    assert reset()[0] == 400
+    assert reset() == (429, "591")  # until the earlier ones fade below the limit
+    moving_clock["offset"] += timedelta(seconds=591)
+    assert reset()[0] == 400

@@ -112,12 +112,16 @@ def sign_in(page: Page, site_url: str, identifier: str, password: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
 
 
-def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, person: dict):
+def register_and_confirm(page: Page, site_url: str, person: dict) -> None:
+    """Registration, then the link from the letter opened: the account is confirmed (not signed in)."""
     register(page, site_url, person)
-
     token = wait_for_mail(page, site_url, person["email"], r"#/confirm\?token=([A-Za-z0-9_\-]+)").group(1)
     page.goto(f"{site_url}/#/confirm?token={token}")
     expect(page.get_by_text("Регистрация завершена")).to_be_visible()
+
+
+def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, person: dict):
+    register_and_confirm(page, site_url, person)
     expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()
 
     sign_in(page, site_url, person["login"], PASSWORD)
@@ -180,10 +184,7 @@ def test_register_confirm_sign_in_and_edit_profile(page: Page, site_url: str, pe
 
 
 def test_password_recovery_by_emailed_code(page: Page, site_url: str, person: dict):
-    register(page, site_url, person)
-    token = wait_for_mail(page, site_url, person["email"], r"#/confirm\?token=([A-Za-z0-9_\-]+)").group(1)
-    page.goto(f"{site_url}/#/confirm?token={token}")
-    expect(page.get_by_text("Регистрация завершена")).to_be_visible()
+    register_and_confirm(page, site_url, person)
 
     seen = len(outbox_messages(page, site_url, person["email"]))
     page.get_by_role("link", name="Забыли пароль?").click()
@@ -213,6 +214,25 @@ def test_password_recovery_by_emailed_code(page: Page, site_url: str, person: di
     field(page, "password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Войти").click()
     expect(page.get_by_role("heading", name="Здравствуйте, Иван Иванович!")).to_be_visible()
+
+
+def test_login_recovery_sends_the_login_by_mail(page: Page, site_url: str, person: dict):
+    register_and_confirm(page, site_url, person)
+
+    seen = len(outbox_messages(page, site_url, person["email"]))
+    page.get_by_role("link", name="Забыли логин?").click()
+    expect(page.get_by_role("heading", name="Восстановление логина")).to_be_visible()
+    page.get_by_role("button", name="Отправить").click()
+    expect(field_error(page, "email")).not_to_be_empty()
+    field(page, "email").fill(person["email"])
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.locator(".notice--success")).to_contain_text("письмо с Вашим логином", timeout=30_000)
+    assert (
+        wait_for_mail(page, site_url, person["email"], r"Ваш логин для входа в личный кабинет: (\S+)", after=seen)[1]
+        == person["login"]
+    )
+    page.get_by_role("link", name="Вернуться ко входу").click()
+    expect(page.get_by_role("heading", name="Вход в личный кабинет")).to_be_visible()
 
 
 def test_confirmation_letter_sent_again_replaces_the_link(page: Page, site_url: str, person: dict):
@@ -363,4 +383,33 @@ def test_after_repeated_failures_the_browser_solves_the_challenge_and_signs_in(
         assert answers[-2:] == [401, 200]
     finally:
         monkeypatch.delenv("KABINET_LOGIN_FAILURES_BEFORE_CHALLENGE")
+        get_settings.cache_clear()
+
+
+def test_behind_an_address_a_stranger_spent_the_owner_still_signs_in(
+    page: Page, site_url: str, demo_accounts: dict, monkeypatch
+):
+    from chalicelib.core.config import get_settings
+
+    # A shared address (CGNAT, an office proxy): after two failures from it, of any logins, every try
+    # from it needs a proof of work — not a refusal for everyone behind it.
+    monkeypatch.setenv("KABINET_LOGIN_FAILURES_PER_IP", "2")
+    get_settings.cache_clear()
+    try:
+        for n in range(2):
+            answer = page.request.post(
+                f"{site_url}/api/v1/auth/login", data={"identifier": f"stranger{n}x", "password": "Wrong12345"}
+            )
+            assert answer.status == 401
+        demo = demo_accounts["demo"]
+        answers = []
+        page.on("response", lambda r: answers.append(r.status) if r.url.endswith("/auth/login") else None)
+        page.goto(f"{site_url}/#/login")
+        field(page, "identifier").fill(demo.login)
+        field(page, "password").fill(demo.password)
+        page.get_by_role("button", name="Войти").click()
+        expect(page.get_by_role("button", name="Выйти")).to_be_visible(timeout=20_000)
+        assert answers == [401, 200]  # asked for the challenge once; the page answered it by itself
+    finally:
+        monkeypatch.delenv("KABINET_LOGIN_FAILURES_PER_IP")
         get_settings.cache_clear()

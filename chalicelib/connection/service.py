@@ -14,11 +14,9 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserRepository
 from chalicelib.attachments.models import DownloadLink
-from chalicelib.attachments.service import AttachmentService
 from chalicelib.cases.dates import company_today
 from chalicelib.core import clock, throttle
-from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.dynamo import conflict_on_condition, is_conditional_failure, transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, not_found, validation_error
 from chalicelib.notifications import outbox
 
@@ -41,7 +39,6 @@ from .repository import (
     SK,
     ApplicationItem,
     ApplicationRecord,
-    ConnectionRepository,
     MessageItem,
     application_key,
     document_items,
@@ -66,17 +63,7 @@ COUNTER_LIFETIME = timedelta(days=7)
 PURPOSE = "connection_application"
 
 
-class ConnectionService:
-    def __init__(
-        self,
-        repository: ConnectionRepository | None = None,
-        attachments: AttachmentService | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        self.repo = repository or ConnectionRepository()
-        self.attachments = attachments or AttachmentService()
-        self.settings = settings or get_settings()
-
+class ConnectionService(workflow.ApplicationServices):
     # --- drafts ------------------------------------------------------------------------------------
 
     def create(self, principal: Principal, body: ConnectionApplicationCreate) -> ConnectionApplicationCard:
@@ -148,7 +135,7 @@ class ConnectionService:
         key = application_key(application_id)
         documents = record.documents
         version = int(item.version)
-        try:
+        with conflict_on_condition(workflow.STALE):
             while True:
                 batch, documents = documents[:DELETE_BATCH], documents[DELETE_BATCH:]
                 current = (ApplicationItem.status == "draft") & (ApplicationItem.version == version)
@@ -167,10 +154,6 @@ class ConnectionService:
                 if not documents:
                     return
                 version += 1
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(workflow.STALE) from None
-            raise
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -256,18 +239,13 @@ class ConnectionService:
             raise field_error("upload_ids", f"К заявке можно приложить не более {MAX_DOCUMENTS} файлов")
         files = self.attachments.require_confirmed(principal, body.upload_ids, PURPOSE, "upload_ids")
         now = precise(clock.now())
-        try:
-            with transaction() as tx:
-                _touch(tx, item)
-                for document in document_items(
-                    application_id, files, body.kind, int(item.documents_round), from_company=False, added_at=now
-                ):
-                    tx.save(document)
-                self.attachments.attach(tx, application_key(application_id), files)
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(workflow.STALE) from None
-            raise
+        with conflict_on_condition(workflow.STALE), transaction() as tx:
+            _touch(tx, item)
+            for document in document_items(
+                application_id, files, body.kind, int(item.documents_round), from_company=False, added_at=now
+            ):
+                tx.save(document)
+            self.attachments.attach(tx, application_key(application_id), files)
         return self.card(principal, application_id)
 
     def remove_document(self, principal: Principal, application_id: str, document_id: str) -> None:
@@ -278,15 +256,10 @@ class ConnectionService:
             raise not_found("Документ не найден")
         if not views.document_out(document, item).editable:
             raise conflict("Этот документ уже передан в сетевую организацию и удалить его нельзя")
-        try:
-            with transaction() as tx:
-                _touch(tx, item)
-                tx.delete(document)
-                self.attachments.release(tx, application_key(application_id), [views.file_of(document)])
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(workflow.STALE) from None
-            raise
+        with conflict_on_condition(workflow.STALE), transaction() as tx:
+            _touch(tx, item)
+            tx.delete(document)
+            self.attachments.release(tx, application_key(application_id), [views.file_of(document)])
 
     def complete_documents(self, principal: Principal, application_id: str) -> ConnectionApplicationCard:
         """«Завершить загрузку» (seed 001): the set of this round is locked and goes back to checking."""

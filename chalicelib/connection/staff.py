@@ -7,18 +7,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.accounts.principal import Principal
 from chalicelib.accounts.repository import UserItem
 from chalicelib.attachments.models import DownloadLink
-from chalicelib.attachments.service import AttachmentService
 from chalicelib.cases.dates import company_today
 from chalicelib.cases.queue import queue_cursor, queue_start_key
 from chalicelib.cases.staff import assign, assignee_unchanged, hand_over_details, hand_over_target
 from chalicelib.core import audit, clock
-from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import FieldError, conflict, field_error, not_found, validation_error
 from chalicelib.notifications import outbox
 
@@ -39,7 +35,6 @@ from .repository import (
     SK,
     ApplicationItem,
     ApplicationRecord,
-    ConnectionRepository,
     MessageItem,
     application_key,
     document_items,
@@ -58,17 +53,7 @@ NEED_MESSAGES = {
 NOT_FOR_STEP = "Для этого шага поле не заполняется"
 
 
-class StaffConnectionService:
-    def __init__(
-        self,
-        repository: ConnectionRepository | None = None,
-        attachments: AttachmentService | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        self.repo = repository or ConnectionRepository()
-        self.attachments = attachments or AttachmentService()
-        self.settings = settings or get_settings()
-
+class StaffConnectionService(workflow.ApplicationServices):
     def queue(self, query: StaffQueueQuery) -> StaffQueuePage:
         if query.status == "draft":
             raise field_error("status", "Черновики видны только заявителю")
@@ -265,13 +250,8 @@ class StaffConnectionService:
 
     @staticmethod
     def _transact(write: Any) -> None:
-        try:
-            with transaction() as tx:
-                write(tx)
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(workflow.STALE) from None
-            raise
+        with conflict_on_condition(workflow.STALE), transaction() as tx:
+            write(tx)
 
     def _row(self, item: ApplicationItem, today: date) -> StaffQueueItem:
         running = [d for d in views.deadlines_of(item, self.settings.tz) if d.done_on is None]

@@ -9,23 +9,44 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
+from chalicelib.attachments.service import AttachmentService
 from chalicelib.cases.dates import company_today
 from chalicelib.cases.items import HistoryItem, history_entry
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
-from chalicelib.core.config import get_settings
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.config import Settings, get_settings
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import ApiError, conflict
 from chalicelib.notifications import outbox
 from chalicelib.notifications.outbox import Notification
 from chalicelib.settings import company
 
 from . import calendar, notices, rules, views
-from .repository import CLOSED_QUEUE, DUE, OPEN_QUEUE, ApplicationItem, application_key, history_key
+from .repository import (
+    CLOSED_QUEUE,
+    DUE,
+    OPEN_QUEUE,
+    ApplicationItem,
+    ConnectionRepository,
+    application_key,
+    history_key,
+)
 
 STALE = "Заявка изменена. Обновите страницу и повторите"
+
+
+class ApplicationServices:
+    """What the applicant's and the staff's services both work with; each can be given for a test."""
+
+    def __init__(
+        self,
+        repository: ConnectionRepository | None = None,
+        attachments: AttachmentService | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.repo = repository or ConnectionRepository()
+        self.attachments = attachments or AttachmentService()
+        self.settings = settings or get_settings()
 
 
 def refused(exc: rules.TransitionError) -> ApiError:
@@ -89,33 +110,28 @@ def apply(item: ApplicationItem, change: Change) -> None:
     ]
     actions.append(ApplicationItem.queue_pk.set(item.queue_pk) if item.queue_pk else ApplicationItem.queue_pk.remove())
     notes = [note, *change.extra_notes]
-    try:
-        with transaction() as tx:
-            tx.update(
-                ApplicationItem(application_key(item.application_id)),
-                actions=actions,
-                condition=(ApplicationItem.status == source) & (ApplicationItem.version == version),
+    with conflict_on_condition(STALE), transaction() as tx:
+        tx.update(
+            ApplicationItem(application_key(item.application_id)),
+            actions=actions,
+            condition=(ApplicationItem.status == source) & (ApplicationItem.version == version),
+        )
+        tx.save(
+            history_item(
+                item.application_id, item.version, now, change.target, change.party, change.actor_id, change.comment
             )
-            tx.save(
-                history_item(
-                    item.application_id, item.version, now, change.target, change.party, change.actor_id, change.comment
-                )
+        )
+        if change.staff is not None:
+            audit.record(
+                tx,
+                change.staff,
+                f"connection.{change.target}",
+                "connection_application",
+                item.application_id,
+                {"from": source, "to": change.target, **change.audit_details},
             )
-            if change.staff is not None:
-                audit.record(
-                    tx,
-                    change.staff,
-                    f"connection.{change.target}",
-                    "connection_application",
-                    item.application_id,
-                    {"from": source, "to": change.target, **change.audit_details},
-                )
-            for each in notes:
-                outbox.stage(tx, each)
-    except TransactWriteError as exc:
-        if is_conditional_failure(exc):
-            raise conflict(STALE) from None
-        raise
+        for each in notes:
+            outbox.stage(tx, each)
     outbox.dispatch(notes)
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, cast
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import MetaProtocol
 from pynamodb.transactions import TransactWrite
 
 from .config import get_settings
+from .errors import conflict
 
 
 class TableMeta:
@@ -86,3 +89,14 @@ def is_conditional_failure(exc: BaseException) -> bool:
         cause.response.get("Error", {}).get("Code") if cause is not None and hasattr(cause, "response") else None
     )
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+@contextmanager
+def conflict_on_condition(message: str) -> Iterator[None]:
+    """Around transactions whose failed condition means another change came first: a 409 with `message`."""
+    try:
+        yield
+    except TransactWriteError as exc:
+        if is_conditional_failure(exc):
+            raise conflict(message) from None
+        raise

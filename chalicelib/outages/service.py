@@ -18,12 +18,11 @@ from datetime import date, datetime, tzinfo
 from typing import Any, cast
 
 from pydantic import BaseModel
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import Actor
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, not_found, validation_error
 from chalicelib.notifications import outbox
 from chalicelib.reference.service import ReferenceService
@@ -219,12 +218,8 @@ class OutageService:
         if not changed:
             return to_detail(before, self.settings.tz)  # nothing to save, nobody to tell
         self.finalise(before, after, changed)
-        try:
+        with conflict_on_condition(STALE):
             self.commit(actor, before, after, "outage.update", {"fields": changed})
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(STALE) from None
-            raise
         return to_detail(after, self.settings.tz)
 
     def import_outages(self, actor: Actor, body: OutageImport) -> OutageImportReport:

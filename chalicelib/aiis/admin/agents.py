@@ -26,7 +26,7 @@ from chalicelib.aiis.storage.agents_repository import (
 )
 from chalicelib.core import audit, clock
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, not_found, validation_error
 from chalicelib.metering.repository import MeteringRepository, contract_key
 
@@ -180,14 +180,9 @@ class AgentAdmin:
     def _update(
         self, actor: Principal, agent: AgentItem, actions: Actions, action: str, details: dict[str, Any]
     ) -> None:
-        try:
-            with transaction() as tx:
-                tx.update(agent, actions=actions, condition=AgentItem.revision == agent.revision)
-                audit.record(tx, actor, action, "agent", agent.agent_id, details)
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise conflict(STALE) from None
-            raise
+        with conflict_on_condition(STALE), transaction() as tx:
+            tx.update(agent, actions=actions, condition=AgentItem.revision == agent.revision)
+            audit.record(tx, actor, action, "agent", agent.agent_id, details)
 
     # --- assignments ----------------------------------------------------------------------------
 

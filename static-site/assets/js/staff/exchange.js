@@ -2,17 +2,8 @@
 // with row errors, and (administrators) running the exchange now and putting a billing file in the inbox.
 
 import { reporter } from "../cases-common.js";
-import {
-  clearErrors,
-  fill,
-  confirmDialog,
-  formAlert,
-  formatDateTime,
-  h,
-  readTextFile,
-  setBusy,
-  showErrors,
-} from "../ui.js";
+import { confirmDialog, formatDateTime, h, setBusy } from "../ui.js";
+import { fileCard } from "./file-card.js";
 import { resultsTable } from "./list.js";
 
 const STATUS = {
@@ -69,34 +60,19 @@ const DROP_COLUMNS = [
 ];
 
 function uploadCard(ctx, onUploaded) {
-  const file = h("input", { type: "file", id: "drop-file", name: "content", accept: ".csv,.json,text/csv,application/json" });
-  const button = h("button", { type: "submit", class: "btn" }, "Положить во входящие");
-  const result = h("div", { "aria-live": "polite" });
-  const form = h(
-    "form",
-    { class: "form", novalidate: true },
-    formAlert(),
-    h(
-      "div",
-      { class: "field", dataset: { field: "content" } },
-      h("label", { for: file.id }, "Файл биллинга (CSV или JSON, до 5 МБ)"),
-      file,
-      h("p", { class: "hint" }, "Файл проверяется сразу; загрузится он при следующем обмене (или запустите обмен сейчас)."),
-      h("p", { class: "field-error" }),
-    ),
-    h("div", { class: "form__actions" }, button),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    result.replaceChildren();
-    const chosen = file.files[0];
-    if (!chosen) return showErrors(form, "Выберите файл.", [{ path: "content", message: "Выберите файл .csv или .json" }]);
-    clearErrors(form);
-    setBusy(button, true, "Загружаем…");
-    try {
-      const uploaded = await ctx.api.post("/staff/exchange/drops", { name: chosen.name, content: await readTextFile(chosen) });
-      fill(
-        result,
+  return fileCard({
+    title: "Файл от биллинга",
+    titleId: "drop-title",
+    input: { id: "drop-file", name: "content", accept: ".csv,.json,text/csv,application/json" },
+    label: "Файл биллинга (CSV или JSON, до 5 МБ)",
+    hints: ["Файл проверяется сразу; загрузится он при следующем обмене (или запустите обмен сейчас)."],
+    button: "Положить во входящие",
+    missing: "Выберите файл .csv или .json",
+    filePaths: ["name"],
+    send: async (chosen, content) => {
+      const uploaded = await ctx.api.post("/staff/exchange/drops", { name: chosen.name, content });
+      onUploaded();
+      return [
         h(
           "div",
           { class: `notice ${uploaded.errors.length ? "notice--error" : "notice--success"}`, role: "status" },
@@ -104,22 +80,9 @@ function uploadCard(ctx, onUploaded) {
           uploaded.errors.length ? " Строки с ошибками обмен пропустит:" : "",
         ),
         uploaded.errors.length ? errorsTable(uploaded.errors) : null,
-      );
-      form.reset();
-      onUploaded();
-    } catch (error) {
-      showErrors(form, error.message, error.fields.map((f) => (f.path === "name" ? { ...f, path: "content" } : f)));
-    } finally {
-      setBusy(button, false);
-    }
+      ];
+    },
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "drop-title" },
-    h("h2", { id: "drop-title", class: "card__title" }, "Файл от биллинга"),
-    form,
-    result,
-  );
 }
 
 function errorsTable(errors) {

@@ -8,7 +8,6 @@ import { reporter } from "../cases-common.js";
 import { loadLocalities, localitySelect, streetPicker } from "../streets.js";
 import {
   clearErrors,
-  fill,
   confirmDialog,
   field,
   formAlert,
@@ -16,10 +15,10 @@ import {
   formatLocalRange,
   h,
   pluralRu,
-  readTextFile,
   setBusy,
   showErrors,
 } from "../ui.js";
+import { fileCard } from "./file-card.js";
 import { resultsTable } from "./list.js";
 
 const MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
@@ -200,62 +199,32 @@ function importReport(report) {
 }
 
 function importCard(ctx, onImported) {
-  const file = h("input", { type: "file", id: "outage-import-file", name: "file", accept: ".csv,text/csv", required: true });
-  const button = h("button", { type: "submit", class: "btn" }, "Загрузить");
-  const result = h("div", { "aria-live": "polite" });
-  const form = h(
-    "form",
-    { class: "form", novalidate: true },
-    formAlert(),
-    h(
-      "div",
-      { class: "field", dataset: { field: "csv" } },
-      h("label", { for: file.id }, "Файл CSV"),
-      file,
-      h(
-        "p",
-        { class: "hint" },
+  return fileCard({
+    title: "Загрузка из файла",
+    titleId: "import-title",
+    input: { id: "outage-import-file", name: "file", accept: ".csv,text/csv", required: true },
+    label: "Файл CSV",
+    hints: [
+      [
         "Разделитель «;», первая строка — заголовок ",
         h("code", {}, CSV_HEADER),
         ". Время — ДД.ММ.ГГГГ ЧЧ:ММ (местное), вид — «Плановое» или «Аварийное». Кодировка UTF-8 или Windows-1251.",
-      ),
-      h(
-        "p",
-        { class: "hint" },
+      ],
+      [
         "Файл можно загружать повторно: уже загруженные строки не создают новых отключений, а изменённые обновляют их. ",
         "Отключения узнаются по номеру из диспетчерской системы (необязательный столбец ",
         h("code", {}, "number"),
         "), а без номера — по виду, улице, домам и началу. Об изменённом времени опубликованного планового отключения подписчикам придёт SMS.",
-      ),
-      h("p", { class: "field-error" }),
-    ),
-    h("div", { class: "form__actions" }, button),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    result.replaceChildren();
-    const chosen = file.files[0];
-    if (!chosen) return showErrors(form, "Выберите файл.", [{ path: "file", message: "Выберите файл CSV" }]);
-    clearErrors(form);
-    setBusy(button, true, "Загружаем…");
-    try {
-      const report = await ctx.api.post("/staff/outages/import", { csv: await readTextFile(chosen) });
-      fill(result, importReport(report));
-      form.reset();
+      ],
+    ],
+    button: "Загрузить",
+    missing: "Выберите файл CSV",
+    send: async (_chosen, csv) => {
+      const report = await ctx.api.post("/staff/outages/import", { csv });
       if (report.created || report.updated) onImported();
-    } catch (error) {
-      showErrors(form, error.message, error.fields);
-    } finally {
-      setBusy(button, false);
-    }
+      return importReport(report);
+    },
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "import-title" },
-    h("h2", { id: "import-title", class: "card__title" }, "Загрузка из файла"),
-    form,
-    result,
-  );
 }
 
 async function listView(ctx) {

@@ -26,8 +26,30 @@ function guestPage(title, ...content) {
   );
 }
 
+// The recovery pages: a title, what to do, the form, and where to go instead.
+function guestFormPage(title, text, form, ...links) {
+  return guestPage(title, lead(text), form, linkList(...links));
+}
+
 function submitButton(text) {
   return h("button", { type: "submit", class: "btn btn--primary" }, text);
+}
+
+function lead(text) {
+  return h("p", { class: "lead" }, text);
+}
+
+// links: [href, text] pairs, listed under a guest form.
+function linkList(...links) {
+  return h("ul", { class: "links" }, links.map(([href, text]) => h("li", {}, h("a", { href }, text))));
+}
+
+// A new password and its repetition (registration, reset); `passwordsMatch` checks the pair.
+function newPasswordFields(label, repeatLabel) {
+  return [
+    field({ name: "password", label, type: "password", required: true, autocomplete: "new-password", hint: PASSWORD_HINT }),
+    field({ name: "password_confirm", label: repeatLabel, type: "password", required: true, autocomplete: "new-password" }),
+  ];
 }
 
 // Shows an API (or worker) error on the form; a 429 also holds the button until the wait is over.
@@ -179,12 +201,7 @@ export function loginView(ctx) {
       h("h1", { tabindex: "-1" }, "Вход в личный кабинет"),
       form,
       resendSlot,
-      h(
-        "ul",
-        { class: "links" },
-        h("li", {}, h("a", { href: "#/forgot" }, "Забыли пароль?")),
-        h("li", {}, h("a", { href: "#/recover-login" }, "Забыли логин?")),
-      ),
+      linkList(["#/forgot", "Забыли пароль?"], ["#/recover-login", "Забыли логин?"]),
       h(
         "p",
         { class: "card__footer" },
@@ -392,21 +409,7 @@ export function registerView(ctx) {
           hint: "От 5 до 32 латинских букв и цифр, начинается с буквы. Изменить логин потом нельзя.",
           size: "wide",
         }),
-        field({
-          name: "password",
-          label: "Пароль",
-          type: "password",
-          required: true,
-          autocomplete: "new-password",
-          hint: PASSWORD_HINT,
-        }),
-        field({
-          name: "password_confirm",
-          label: "Подтверждение пароля",
-          type: "password",
-          required: true,
-          autocomplete: "new-password",
-        }),
+        newPasswordFields("Пароль", "Подтверждение пароля"),
       ),
     ),
     h(
@@ -450,9 +453,7 @@ export function registerView(ctx) {
     "div",
     { class: "card" },
     h("h1", { tabindex: "-1" }, "Регистрация"),
-    h(
-      "p",
-      { class: "lead" },
+    lead(
       "Поля, отмеченные звёздочкой (*), обязательны. После регистрации мы отправим письмо со ссылкой " +
         "для её завершения.",
     ),
@@ -547,8 +548,10 @@ export function confirmView(ctx) {
 
 // --- password recovery ------------------------------------------------------------------------
 
-export function forgotView(ctx) {
-  const button = submitButton("Получить код");
+// The one-field form of both recoveries: an e-mail, sent behind the bot check; `sent(result, email)`
+// once the server has accepted it.
+function recoveryForm(ctx, { action, path, sending, sent }) {
+  const button = submitButton(action);
   const status = statusLine();
   const form = h(
     "form",
@@ -563,32 +566,28 @@ export function forgotView(ctx) {
     const problems = checkRequired(form);
     if (problems.length) return showErrors(form, "", problems);
     const { email } = formValues(form);
-    const result = await postWithProofOfWork(ctx, {
-      form,
-      button,
-      status,
-      path: "/auth/password/forgot",
-      body: { email },
-      sending: "Отправляем код…",
-    });
-    if (!result) return;
-    ctx.flash(result.message || "Если адрес зарегистрирован, на него отправлен код подтверждения.");
-    ctx.navigate(`/reset?email=${encodeURIComponent(email)}`);
+    const result = await postWithProofOfWork(ctx, { form, button, status, path, body: { email }, sending });
+    if (result) sent(result, email);
   });
-  return guestPage(
+  return form;
+}
+
+export function forgotView(ctx) {
+  const form = recoveryForm(ctx, {
+    action: "Получить код",
+    path: "/auth/password/forgot",
+    sending: "Отправляем код…",
+    sent: (result, email) => {
+      ctx.flash(result.message || "Если адрес зарегистрирован, на него отправлен код подтверждения.");
+      ctx.navigate(`/reset?email=${encodeURIComponent(email)}`);
+    },
+  });
+  return guestFormPage(
     "Восстановление пароля",
-    h(
-      "p",
-      { class: "lead" },
-      "Укажите адрес электронной почты, который Вы указали при регистрации. Мы отправим на него код для смены пароля.",
-    ),
+    "Укажите адрес электронной почты, который Вы указали при регистрации. Мы отправим на него код для смены пароля.",
     form,
-    h(
-      "ul",
-      { class: "links" },
-      h("li", {}, h("a", { href: "#/reset" }, "У меня уже есть код")),
-      h("li", {}, h("a", { href: "#/login" }, "Вернуться ко входу")),
-    ),
+    ["#/reset", "У меня уже есть код"],
+    ["#/login", "Вернуться ко входу"],
   );
 }
 
@@ -616,21 +615,7 @@ export function resetView(ctx) {
       hint: "6 цифр, действует 15 минут",
       size: "narrow",
     }),
-    field({
-      name: "password",
-      label: "Новый пароль",
-      type: "password",
-      required: true,
-      autocomplete: "new-password",
-      hint: PASSWORD_HINT,
-    }),
-    field({
-      name: "password_confirm",
-      label: "Повтор нового пароля",
-      type: "password",
-      required: true,
-      autocomplete: "new-password",
-    }),
+    newPasswordFields("Новый пароль", "Повтор нового пароля"),
     h("div", { class: "form__actions" }, button),
   );
   form.addEventListener("submit", async (event) => {
@@ -654,67 +639,35 @@ export function resetView(ctx) {
       reportError(form, error);
     }
   });
-  return guestPage(
+  return guestFormPage(
     "Новый пароль",
-    h(
-      "p",
-      { class: "lead" },
-      "Введите код из письма и придумайте новый пароль. После смены пароля все сеансы на других устройствах будут завершены.",
-    ),
+    "Введите код из письма и придумайте новый пароль. После смены пароля все сеансы на других устройствах будут завершены.",
     form,
-    h(
-      "ul",
-      { class: "links" },
-      h("li", {}, h("a", { href: "#/forgot" }, "Код не пришёл или устарел? Запросить новый")),
-      h("li", {}, h("a", { href: "#/login" }, "Вернуться ко входу")),
-    ),
+    ["#/forgot", "Код не пришёл или устарел? Запросить новый"],
+    ["#/login", "Вернуться ко входу"],
   );
 }
 
 // --- login recovery ---------------------------------------------------------------------------
 
 export function recoverLoginView(ctx) {
-  const button = submitButton("Отправить");
-  const status = statusLine();
-  const form = h(
-    "form",
-    { class: "form", novalidate: true },
-    formAlert(),
-    field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "email" }),
-    status,
-    h("div", { class: "form__actions" }, button),
-  );
-  const page = guestPage(
-    "Восстановление логина",
-    h(
-      "p",
-      { class: "lead" },
-      "Введите адрес электронной почты, указанный при регистрации. Мы отправим на него письмо с Вашим логином.",
-    ),
-    form,
-    h("ul", { class: "links" }, h("li", {}, h("a", { href: "#/login" }, "Вернуться ко входу"))),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const problems = checkRequired(form);
-    if (problems.length) return showErrors(form, "", problems);
-    const { email } = formValues(form);
-    const result = await postWithProofOfWork(ctx, {
-      form,
-      button,
-      status,
-      path: "/auth/login/recover",
-      body: { email },
-      sending: "Отправляем письмо…",
-    });
-    if (!result) return;
-    form.replaceWith(
-      h(
-        "div",
-        { class: "notice notice--success", role: "status" },
-        result.message || "Если адрес зарегистрирован, на него отправлено письмо с логином.",
+  const form = recoveryForm(ctx, {
+    action: "Отправить",
+    path: "/auth/login/recover",
+    sending: "Отправляем письмо…",
+    sent: (result) =>
+      form.replaceWith(
+        h(
+          "div",
+          { class: "notice notice--success", role: "status" },
+          result.message || "Если адрес зарегистрирован, на него отправлено письмо с логином.",
+        ),
       ),
-    );
   });
-  return page;
+  return guestFormPage(
+    "Восстановление логина",
+    "Введите адрес электронной почты, указанный при регистрации. Мы отправим на него письмо с Вашим логином.",
+    form,
+    ["#/login", "Вернуться ко входу"],
+  );
 }

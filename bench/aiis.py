@@ -14,7 +14,6 @@ import gzip
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,27 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.environment import bench_environment
+
 METERS = 1_000
 BATCH_SIZE = 500  # the agent's default upload.batch_size
 DAY = date(2026, 3, 10)
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 TARGET_WRITES_PER_METER_DAY = 2  # the day item + its month roll-up
 TARGET_YEAR_ITEMS = 12
-
-
-def _environment() -> None:
-    os.environ.update(
-        {
-            "KABINET_STAGE": "bench",
-            "AWS_REGION": "eu-central-1",
-            "AWS_DEFAULT_REGION": "eu-central-1",
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-        }
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    sys.path.insert(0, str(ROOT))
 
 
 def _queue(store: Any) -> int:
@@ -221,7 +207,7 @@ def _dynamodb_calls() -> Iterator[list[Call]]:
 
 
 def run() -> list[str]:
-    _environment()
+    bench_environment()
     from moto import mock_aws
 
     with mock_aws():

@@ -9,30 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.environment import bench_environment
+
 METERS = 10_000
 TARGET_CALLS_PER_METER = 0.2
-
-
-def _environment() -> None:
-    os.environ.update(
-        {
-            "KABINET_STAGE": "bench",
-            "AWS_REGION": "eu-central-1",
-            "AWS_DEFAULT_REGION": "eu-central-1",
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-        }
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    for path in (ROOT, ROOT / "tests" / "api"):
-        sys.path.insert(0, str(path))
 
 
 def generated_drop(meters: int, seed: int = 7) -> bytes:
@@ -75,7 +58,7 @@ def generated_drop(meters: int, seed: int = 7) -> bytes:
 
 
 def run() -> list[str]:
-    _environment()
+    bench_environment()
     from moto import mock_aws
 
     with mock_aws():

@@ -8,34 +8,17 @@ nothing (the markers). A projection to 200,000 accounts uses the calls, not moto
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.environment import bench_environment
+
 ACCOUNTS = 10_000
 TARGET_CALLS = 2
 WINDOW_OPEN = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
-
-
-def _environment() -> None:
-    os.environ.update(
-        {
-            "KABINET_STAGE": "bench",
-            "AWS_REGION": "eu-central-1",
-            "AWS_DEFAULT_REGION": "eu-central-1",
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-        }
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    for path in (ROOT, ROOT / "tests" / "api"):
-        sys.path.insert(0, str(path))
 
 
 def _accounts(count: int) -> None:
@@ -152,6 +135,8 @@ def _drain(handle_batch: Any, limit: int = 0) -> int:
     """Consume the reminders queue as Lambda would (ten messages a batch); `limit` messages at most."""
     import boto3
 
+    from infra.local.run import sqs_event
+
     sqs = boto3.client("sqs", region_name="eu-central-1")
     url = sqs.get_queue_url(QueueName="kabinet-bench-reminders")["QueueUrl"]
     # Delivery by e-mail is not measured here, and moto's SendMessage scans the whole queue for its
@@ -162,22 +147,7 @@ def _drain(handle_batch: Any, limit: int = 0) -> int:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
             return messages
-        event = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:eu-central-1:0:q",
-                    "awsRegion": "eu-central-1",
-                }
-                for m in got
-            ]
-        }
+        event = sqs_event(got)
         assert handle_batch(event) == {"batchItemFailures": []}
         for m in got:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
@@ -192,7 +162,7 @@ def _drain(handle_batch: Any, limit: int = 0) -> int:
 
 
 def run() -> list[str]:
-    _environment()
+    bench_environment()
     from moto import mock_aws
 
     with mock_aws(), _cheap_transaction_rollback():

@@ -127,6 +127,26 @@ class Worker(threading.Thread):
         self.stopped.set()
 
 
+def sqs_event(messages: list[dict[str, Any]], arn: str = "arn:aws:sqs:eu-central-1:123456789012:q") -> dict[str, Any]:
+    """The event Lambda's SQS source hands a function for `messages` as ReceiveMessage returned them."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": arn.split(":")[3],
+            }
+            for m in messages
+        ]
+    }
+
+
 def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], None]:
     """One Lambda-style SQS poll: receive a batch, call the handler, delete what it did not report failed."""
     import boto3
@@ -143,23 +163,7 @@ def sqs_poller(queue_name: str, handler: Callable[[dict[str, Any]], dict[str, An
         ).get("Messages", [])
         if not messages:
             return
-        event = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": arn,
-                    "awsRegion": REGION,
-                }
-                for m in messages
-            ]
-        }
-        failed = {f["itemIdentifier"] for f in handler(event).get("batchItemFailures", [])}
+        failed = {f["itemIdentifier"] for f in handler(sqs_event(messages, arn)).get("batchItemFailures", [])}
         for m in messages:
             if m["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from chalice.test import Client
-from helpers import Api
+from connection_helpers import person
+from helpers import Api, staff_user
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +19,14 @@ def client(aws):
 @pytest.fixture
 def api(client) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def user(api) -> dict:
+    """A person registered, e-mail confirmed and signed in: the registration answer and its "token"."""
+    return person(api)
+
+
+@pytest.fixture
+def engineer(api) -> dict:
+    return staff_user(api, "engineer")

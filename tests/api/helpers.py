@@ -105,6 +105,7 @@ def deliver_notifications() -> int:
     import boto3
 
     from chalicelib.notifications.consumer import handle_batch
+    from infra.local.run import sqs_event
 
     sqs = boto3.client("sqs", region_name="eu-central-1")
     url = sqs.get_queue_url(QueueName="kabinet-test-notifications")["QueueUrl"]
@@ -113,22 +114,7 @@ def deliver_notifications() -> int:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
         if not got:
             return processed
-        event = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                    "awsRegion": "eu-central-1",
-                }
-                for m in got
-            ]
-        }
+        event = sqs_event(got)
         failed = {f["itemIdentifier"] for f in handle_batch(event)["batchItemFailures"]}
         for m in got:
             if m["MessageId"] not in failed:

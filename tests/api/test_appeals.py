@@ -26,13 +26,6 @@ NUMBER = re.compile(r"^\d{4}-\d{6}$")
 
 
 @pytest.fixture
-def user(api):
-    person = register_and_confirm(api)
-    person["token"] = login(api, person["login"])["access_token"]
-    return person
-
-
-@pytest.fixture
 def operator(api):
     return staff_user(api, "operator")
 

@@ -11,13 +11,6 @@ import pytest
 from helpers import PDF_BYTES, PNG_BYTES, login, post_to_s3, register_and_confirm, staff_user, upload
 
 
-@pytest.fixture
-def user(api):
-    person = register_and_confirm(api)
-    person["token"] = login(api, person["login"])["access_token"]
-    return person
-
-
 def ticket_for(api, token, data=PDF_BYTES, **overrides):
     body = {
         "file_name": "Скан.pdf",

@@ -6,16 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from connection_helpers import person, staff_move, submitted
-from helpers import login, register_and_confirm, staff_user
-
-
-@pytest.fixture
-def user(api):
-    account = register_and_confirm(api)
-    account["token"] = login(api, account["login"])["access_token"]
-    return account
+from helpers import staff_user
 
 
 def history_items(pk: str) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ import json
 import re
 from datetime import date
 
-import pytest
 from connection_helpers import (
     FORWARD,
     OBJECT,
@@ -24,16 +23,6 @@ from connection_helpers import (
     walk,
 )
 from helpers import count_calls, deliver_notifications, sent_emails, sent_sms, staff_user, upload
-
-
-@pytest.fixture
-def user(api):
-    return person(api)
-
-
-@pytest.fixture
-def engineer(api):
-    return staff_user(api, "engineer")
 
 
 def test_a_draft_is_prefilled_from_the_profile(api, user):

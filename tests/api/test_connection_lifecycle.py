@@ -1,37 +1,22 @@
 """The applicant's lifecycle of a grid-connection application: a draft is deleted with its files
 released; a submitted application is withdrawn with a reason (the responsible employee told, staff
-can do nothing more with it); the public check finds it by the full ФИО or the organisation's name
-and shows «Тип заявки» and «В связи с» (seed 002 §4.6.4, рис. 16)."""
+can do nothing more with it). The public check of an application: test_connection_public.py."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
-from urllib.parse import urlencode
 
-import pytest
 from connection_helpers import (
     FORWARD,
     attach,
     complete_draft,
     create,
-    organisation,
     person,
     staff_move,
     submitted,
     walk,
 )
-from helpers import deliver_notifications, sent_emails, staff_user
-
-
-@pytest.fixture
-def user(api):
-    return person(api)
-
-
-@pytest.fixture
-def engineer(api):
-    return staff_user(api, "engineer")
+from helpers import deliver_notifications, sent_emails
 
 
 def uploads_of(card) -> list:
@@ -196,51 +181,3 @@ def test_withdrawing_while_awaiting_documents_is_allowed(api, user, engineer):
         f"/connection-applications/{card['id']}/withdraw", {"reason": "Продали участок"}, token=user["token"]
     )
     assert status == 200 and card["status"] == "withdrawn"
-
-
-# --- the public check ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_ip(settings_override):
-    settings_override(client_ip_header="X-Forwarded-For")
-    return {"X-Forwarded-For": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"}
-
-
-def check(api, number: str, name: str, headers: dict[str, str]):
-    return api.get(
-        "/public/connection-applications/status?" + urlencode({"number": number, "name": name}), headers=headers
-    )
-
-
-def test_the_public_check_accepts_the_full_name_ignoring_case_yo_and_spaces(api, own_ip):
-    user = person(api)
-    card = submitted(api, user["token"], last_name="Ёлкин", first_name="Пётр", middle_name="Семёнович")
-    for name in ("Ёлкин Пётр Семёнович", "елкин петр семенович", "  ЕЛКИН   Пётр  семёнович ", "Елкин", "Ёлкин Пётр"):
-        status, found = check(api, card["number"], name, own_ip)
-        assert status == 200, name
-    assert found["category_title"] == "Физические лица до 15 кВт для бытовых нужд"
-    assert found["reason_title"] == "Присоединение впервые"
-    for wrong in ("Пётр Семёнович", "Ёлкин Семёнович", "Ёлкин Пётр Семёнович Иванов"):
-        assert check(api, card["number"], wrong, own_ip)[0] == 404, wrong
-
-
-def test_the_public_check_of_an_organisation_shows_type_and_reason(api, own_ip):
-    company = organisation(api)
-    card = submitted(
-        api,
-        company["token"],
-        category="upto_150",
-        technical={
-            "requested_kw": 100,
-            "voltage": "0.4",
-            "okved": "47.11",
-            "contract_type": "supply",
-            "retail_company": "ПАО «ТНС энерго»",
-        },
-    )
-    status, found = check(api, card["number"], "  общество с ограниченной ответственностью «РОМАШКА» ", own_ip)
-    assert status == 200
-    assert (found["category"], found["category_title"]) == ("upto_150", "До 150 кВт включительно")
-    assert (found["reason"], found["reason_title"]) == ("first", "Присоединение впервые")
-    assert "applicant" not in found and "object_address" not in found

@@ -1,5 +1,6 @@
-"""The public «Проверить заявку» (seed 002): number plus surname or organisation name; status and dates
-only; a wrong name is indistinguishable from an unknown number; limited per client IP."""
+"""The public «Проверить заявку» (seed 002): number plus surname, full ФИО (case, «ё» and spaces
+ignored) or organisation name; status, dates, «Тип заявки» and «В связи с» only; a wrong name is
+indistinguishable from an unknown number; limited per client IP."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_a_wrong_name_and_an_unknown_number_get_the_same_answer(api, own_ip):
     assert all(a == (404, {"error": {"code": "not_found", "message": NOT_FOUND, "fields": []}}) for a in answers)
 
 
-def test_organisations_are_found_by_short_or_full_name(api, own_ip):
+def test_organisations_are_found_by_short_or_full_name_and_shown_with_type_and_reason(api, own_ip):
     company = organisation(api)
     card = submitted(
         api,
@@ -75,6 +76,24 @@ def test_organisations_are_found_by_short_or_full_name(api, own_ip):
     for name in ("ООО «Ромашка»", 'ооо "ромашка"', "Ромашка", "Общество с ограниченной ответственностью «Ромашка»"):
         assert check(api, card["number"], name, own_ip)[0] == 200, name
     assert check(api, card["number"], "Лютик", own_ip)[0] == 404
+    # «Тип заявки» and «В связи с» (seed 002 §4.6.4, рис. 16), and nothing of the applicant.
+    status, found = check(api, card["number"], "  общество с ограниченной ответственностью «РОМАШКА» ", own_ip)
+    assert status == 200
+    assert (found["category"], found["category_title"]) == ("upto_150", "До 150 кВт включительно")
+    assert (found["reason"], found["reason_title"]) == ("first", "Присоединение впервые")
+    assert "applicant" not in found and "object_address" not in found
+
+
+def test_the_public_check_accepts_the_full_name_ignoring_case_yo_and_spaces(api, own_ip):
+    user = person(api)
+    card = submitted(api, user["token"], last_name="Ёлкин", first_name="Пётр", middle_name="Семёнович")
+    for name in ("Ёлкин Пётр Семёнович", "елкин петр семенович", "  ЕЛКИН   Пётр  семёнович ", "Елкин", "Ёлкин Пётр"):
+        status, found = check(api, card["number"], name, own_ip)
+        assert status == 200, name
+    assert found["category_title"] == "Физические лица до 15 кВт для бытовых нужд"
+    assert found["reason_title"] == "Присоединение впервые"
+    for wrong in ("Пётр Семёнович", "Ёлкин Семёнович", "Ёлкин Пётр Семёнович Иванов"):
+        assert check(api, card["number"], wrong, own_ip)[0] == 404, wrong
 
 
 def test_the_number_is_required(api, own_ip):

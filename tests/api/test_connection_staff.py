@@ -9,19 +9,8 @@ import json
 import threading
 from datetime import timedelta
 
-import pytest
-from connection_helpers import AFTER_READINESS, FORWARD, complete_draft, create, person, staff_move, submitted, walk
+from connection_helpers import AFTER_READINESS, FORWARD, complete_draft, create, staff_move, submitted, walk
 from helpers import deliver_notifications, login, sent_emails, sent_sms, staff_login, staff_user, upload
-
-
-@pytest.fixture
-def user(api):
-    return person(api)
-
-
-@pytest.fixture
-def engineer(api):
-    return staff_user(api, "engineer")
 
 
 def audit_actions(application_id: str) -> list[str]:

@@ -9,20 +9,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from connection_helpers import person, staff_move, submitted
+from connection_helpers import staff_move, submitted
 from helpers import count_calls, deliver_notifications, login, sent_emails, sent_sms, staff_login, staff_user
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-@pytest.fixture
-def user(api):
-    return person(api)
-
-
-@pytest.fixture
-def engineer(api):
-    return staff_user(api, "engineer")
 
 
 @pytest.fixture

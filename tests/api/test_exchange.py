@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -18,13 +17,14 @@ from helpers import (
     login,
     register_and_confirm,
     staff_login,
+    staff_user,
     unique_contract,
     unique_suffix,
 )
 
 from chalicelib.core import audit, clock
 from chalicelib.exchange import export, lock, runlog
-from chalicelib.exchange.billing_format import parse_drop
+from chalicelib.exchange.billing_format import REQUIRED_CSV_COLUMNS, parse_drop
 from chalicelib.exchange.billing_import import apply_rows
 from chalicelib.exchange.periods import close_ended_period
 from chalicelib.exchange.run import run_exchange
@@ -42,32 +42,8 @@ from chalicelib.metering.service import meter_id_for
 
 # 27 November 2026, 10:00 in Moscow: inside the entry window, outside the lock windows.
 IN_WINDOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
-CSV_HEADER = [
-    "contract",
-    "holder_name",
-    "holder_kind",
-    "account",
-    "object_id",
-    "object_name",
-    "object_address",
-    "serial",
-    "model",
-    "digits",
-    "zones",
-    "coefficient",
-    "install_date",
-    "install_place",
-    "verified_on",
-    "next_verification",
-    "seal",
-    "status",
-    "point_code",
-    "aiis_enabled",
-    "last_period",
-    "last_T1",
-    "last_T2",
-    "last_T3",
-]
+# Files of the old format: the columns every billing file has, in the format's own order.
+CSV_HEADER = list(REQUIRED_CSV_COLUMNS)
 
 
 def at(moment: datetime) -> None:
@@ -93,25 +69,9 @@ def s3_text(s3, aws, key: str, encoding: str = "utf-8") -> str:
     return s3.get_object(Bucket=aws["ExchangeBucketName"], Key=key)["Body"].read().decode(encoding)
 
 
-def staff(api, role: str) -> dict:
-    from chalicelib.accounts.provisioning import create_active_user
-
-    name = f"{role}{unique_suffix()}"
-    create_active_user(
-        login=name,
-        password="Staff12345pass",
-        email=f"{name}@kabinet.local",
-        phone=f"+7473{uuid.uuid4().int % 10**7:07d}",
-        kind="person",
-        role=role,
-        profile={"last_name": "Сотрудник", "first_name": "Тест"},
-    )
-    return {"login": name, "token": staff_login(api, name, password="Staff12345pass")["access_token"]}
-
-
 @pytest.fixture
 def admin(api) -> dict:
-    return staff(api, "admin")
+    return staff_user(api, "admin")
 
 
 @pytest.fixture
@@ -663,7 +623,7 @@ def test_the_scheduled_close_at_the_local_first_closes_the_month_that_ended():
 
 
 def test_consumers_are_refused_operators_read_and_only_admins_act(api, owner, admin):
-    operator = staff(api, "billing")
+    operator = staff_user(api, "billing")
     for method, path in (
         ("GET", "/staff/exchange/runs"),
         ("GET", "/staff/exchange/lock"),

@@ -64,6 +64,16 @@ def planned(street_id: str, houses: str = "", days: float = 7, **overrides) -> d
     return body
 
 
+def emergency(street_id: str, houses: str, days: float, reason: str) -> dict:
+    """An emergency outage on `houses` of a street, begun `days` from now (negative: in the past), end unknown."""
+    return {
+        "kind": "emergency",
+        "streets": [{"street_id": street_id, "houses": houses}],
+        "start": local(days),
+        "reason": reason,
+    }
+
+
 def lookup(api, street_id: str, **params) -> tuple[int, dict]:
     return api.get("/outages?" + urlencode({"street_id": street_id, **params}))
 
@@ -233,37 +243,11 @@ def test_an_interrupted_publication_resumes_without_duplicates(api, operator, to
 
 def test_many_subscribers_are_notified_in_batches(api, operator, town):
     """More subscribers than one transaction holds: every one gets exactly one SMS."""
-    from chalicelib.accounts.repository import UserItem, user_key
     from chalicelib.outages.publishing import NOTES_PER_TRANSACTION
-    from chalicelib.outages.repository import SubscriberItem, subs_pk, subscriber_sk
 
     street = town["пр-т Революции"]
     count = NOTES_PER_TRANSACTION + 2
-    phones = [f"+7905{uuid.uuid4().int % 10**7:07d}" for _ in range(count)]
-    # Written directly (no claims, no counters): only what publishing reads, to keep the test quick.
-    with UserItem.batch_write() as users, SubscriberItem.batch_write() as subscribers:
-        for number, phone in enumerate(phones, start=1):
-            user_id = str(uuid.uuid4())
-            users.save(
-                UserItem(
-                    user_key(user_id),
-                    "PROFILE",
-                    user_id=user_id,
-                    kind="person",
-                    status="active",
-                    login=user_id,
-                    login_key=user_id,
-                    email=f"{user_id}@example.ru",
-                    email_key=f"{user_id}@example.ru",
-                    phone=phone,
-                    phone_key=phone,
-                    password_hash="-",
-                    created_at="2024-01-01T00:00:00Z",
-                )
-            )
-            subscribers.save(
-                SubscriberItem(subs_pk(street), subscriber_sk(user_id, str(number)), user_id=user_id, house=str(number))
-            )
+    phones = quick_subscribers(street, [str(number) for number in range(1, count + 1)])
     outage = create(api, operator, planned(street, f"1–{count}"))
     assert api.post(f"/staff/outages/{outage['id']}/publish", token=operator)[1]["notified"] == count
     deliver_notifications()
@@ -326,16 +310,7 @@ def test_staff_edit_close_and_cancel_outages_with_an_audit_trail(api, operator, 
     from chalicelib.core import audit
 
     street = town["ул. Кольцовская"]
-    outage = create(
-        api,
-        operator,
-        {
-            "kind": "emergency",
-            "streets": [{"street_id": street, "houses": "1–9"}],
-            "start": local(-0.05),
-            "reason": "Авария на ВЛ-0,4 кВ",
-        },
-    )
+    outage = create(api, operator, emergency(street, "1–9", -0.05, "Авария на ВЛ-0,4 кВ"))
     assert outage["published"] is True and outage["end"] is None and outage["version"] == 1
     assert [o["id"] for o in lookup(api, street, house="5")[1]["items"]] == [outage["id"]]
 
@@ -807,18 +782,9 @@ def test_drafts_emergencies_and_finished_outages_text_nobody_on_change(api, oper
         ]
         == 0
     )
-    emergency = create(
-        api,
-        operator,
-        {
-            "kind": "emergency",
-            "streets": [{"street_id": street, "houses": "2"}],
-            "start": local(-0.1),
-            "reason": "Авария",
-        },
-    )
+    begun = create(api, operator, emergency(street, "2", -0.1, "Авария"))
     assert (
-        api.patch(f"/staff/outages/{emergency['id']}", {"version": 1, "end": local(0.2)}, token=operator)[1][
+        api.patch(f"/staff/outages/{begun['id']}", {"version": 1, "end": local(0.2)}, token=operator)[1][
             "change_notified"
         ]
         == 0

@@ -21,6 +21,7 @@ from helpers import (
 )
 
 from chalicelib.core import clock
+from infra.local.run import sqs_event
 
 # Moscow is UTC+3: the default window opens on the 25th, the reminder is due from the 29th (November).
 BEFORE_WINDOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -64,20 +65,8 @@ def queued() -> list[dict]:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
             return records
+        records += sqs_event(got)["Records"]
         for m in got:
-            records.append(
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                    "awsRegion": "eu-central-1",
-                }
-            )
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 

@@ -17,13 +17,6 @@ from helpers import (
 
 
 @pytest.fixture
-def user(api):
-    person = register_and_confirm(api)
-    person["token"] = login(api, person["login"])["access_token"]
-    return person
-
-
-@pytest.fixture
 def street(aws):
     from chalicelib.core.dynamo import transaction
     from chalicelib.reference.repository import Street, StreetRepository

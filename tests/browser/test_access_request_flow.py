@@ -5,12 +5,11 @@ decision in the list of requests and the contract among their accounts."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from stack_accounts import new_consumer
 
 pytestmark = pytest.mark.browser
 
@@ -25,33 +24,15 @@ def field(page: Page, name: str):
 @pytest.fixture
 def tenant(site_url):
     """A fresh active ФЛ who is not the holder of any demo contract."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("accounts are created in the stack's process, which an external stack is not")
-    from chalicelib.accounts.provisioning import create_active_user
-
-    login = f"ar{uuid.uuid4().hex[:10]}"
-    create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@example.ru",
-        phone=f"+7904{uuid.uuid4().int % 10**7:07d}",
-        kind="person",
-        role="consumer",
-        profile={
-            "last_name": "Смирнова",
-            "first_name": "Ольга",
-            "middle_name": "Игоревна",
-            "snils": "123-456-789 64",
-            "address": {
-                "postcode": "394036",
-                "locality": "Воронеж",
-                "street": "ул. Кольцовская",
-                "house": "20",
-                "flat": "4",
-            },
-        },
+    return new_consumer(
+        "ar",
+        PASSWORD,
+        last_name="Смирнова",
+        first_name="Ольга",
+        middle_name="Игоревна",
+        snils="123-456-789 64",
+        address={"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская", "house": "20", "flat": "4"},
     )
-    return {"login": login, "password": PASSWORD}
 
 
 def test_a_request_with_a_document_approved_in_the_console(

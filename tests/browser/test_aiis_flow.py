@@ -12,89 +12,30 @@ half hour, one of them estimated and a few missing, so the chart has marked bars
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiis_support import link_aiis_consumer, sign_in
 from playwright.sync_api import Page, expect
+
+from chalicelib.metering.periods import MONTHS_NOMINATIVE
 
 pytestmark = pytest.mark.browser
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-PASSWORD = "Aiis12345"
-MONTHS = (
-    "Январь",
-    "Февраль",
-    "Март",
-    "Апрель",
-    "Май",
-    "Июнь",
-    "Июль",
-    "Август",
-    "Сентябрь",
-    "Октябрь",
-    "Ноябрь",
-    "Декабрь",
-)
 
 
 @pytest.fixture(scope="module")
 def aiis_consumer(site_url):
     """A consumer with contract ДЭ-1001 linked (not yet connected to АИИС), and ten days of data of
     its АИИС meter ingested through an agent registered the way staff do it."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("the data is put in through the services of a stack running in this process")
-    from chalicelib.accounts.principal import Principal
-    from chalicelib.accounts.provisioning import create_active_user
-    from chalicelib.accounts.repository import UserRepository
-    from chalicelib.aiis.admin.agents import AgentAdmin
-    from chalicelib.aiis.admin.models import AgentCreate, MeterRef
     from chalicelib.aiis.ingestion.ingest import BatchIngest
-    from chalicelib.aiis.storage.agents_repository import AgentsRepository
     from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
-    from chalicelib.metering.models import LinkRequest
-    from chalicelib.metering.service import MeteringService
 
-    tag = uuid.uuid4().hex[:8]
-    login = f"aiis{tag}"
-    user_id = create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@kabinet.local",
-        phone=f"+7900{int(tag, 16) % 10_000_000:07d}",
-        kind="person",
-        role="consumer",
-        # The СНИЛС billing names as the holder of ДЭ-1001: linking proves ownership.
-        profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович", "snils": "112-233-445 95"},
-    )
-    users = UserRepository()
-    MeteringService().link(
-        Principal(user=users.get(user_id), session_id="test"),
-        LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL),
-    )
-    admin = create_active_user(
-        login=f"adm{tag}",
-        password=PASSWORD,
-        email=f"adm{tag}@kabinet.local",
-        phone=f"+7901{int(tag, 16) % 10_000_000:07d}",
-        kind="person",
-        role="admin",
-        profile={"last_name": "Админов", "first_name": "Адам"},
-    )
-    actor = Principal(user=users.get(admin), session_id="test")
-    admin_service = AgentAdmin()
-    agent_id = f"test-{tag}"
-    if not any(AIIS_SERIAL in [m.serial for m in a.meters] for a in admin_service.list().agents):
-        admin_service.create(
-            actor,
-            AgentCreate(id=agent_id, name="ТП тестовая", meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]),
-        )
-    else:  # `make run`'s concentrator is not started in tests, but be safe: use the agent that has it
-        agent_id = next(a.id for a in admin_service.list().agents if AIIS_SERIAL in [m.serial for m in a.meters])
-    agent = AgentsRepository().get(agent_id)
+    made = link_aiis_consumer("aiis")
+    login, agent = made["login"], made["agent"]
 
     now = datetime.now(UTC)
     last_start = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0) - timedelta(minutes=30)
@@ -154,14 +95,6 @@ def aiis_consumer(site_url):
     return {"login": login, "contract": DEMO_CONTRACT, "serial": AIIS_SERIAL, "target": target}
 
 
-def sign_in(page: Page, site_url: str, login: str) -> None:
-    page.goto(f"{site_url}/#/login")
-    page.locator('[name="identifier"]').fill(login)
-    page.locator('[name="password"]').fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("heading", name=re.compile("^Здравствуйте"))).to_be_visible()
-
-
 def click_bar(page: Page, index: int) -> None:
     """Clicks the chart's bar number `index`, where Chart.js drew it."""
     canvas = page.locator(".aiis-chart canvas").first
@@ -210,7 +143,7 @@ def test_consumption_chart_drill_down(page: Page, site_url: str, aiis_consumer) 
 
     click_bar(page, target.month - 1)
     expect(chart).to_have_attribute("data-scale", "month")
-    expect(period).to_have_text(f"{MONTHS[target.month - 1]} {target.year}")
+    expect(period).to_have_text(f"{MONTHS_NOMINATIVE[target.month - 1]} {target.year}")
 
     click_bar(page, target.day - 1)
     expect(chart).to_have_attribute("data-scale", "day")
@@ -219,7 +152,7 @@ def test_consumption_chart_drill_down(page: Page, site_url: str, aiis_consumer) 
 
     page.get_by_role("button", name="← Назад").click()
     expect(chart).to_have_attribute("data-scale", "month")
-    expect(period).to_have_text(f"{MONTHS[target.month - 1]} {target.year}")
+    expect(period).to_have_text(f"{MONTHS_NOMINATIVE[target.month - 1]} {target.year}")
     page.get_by_role("button", name="← Назад").click()
     expect(chart).to_have_attribute("data-scale", "year")
     expect(page.get_by_role("button", name="← Назад")).to_be_hidden()

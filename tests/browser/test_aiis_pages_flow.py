@@ -8,18 +8,16 @@ other days: that test fills the last ten days with half hours; snapshots do not 
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiis_support import link_aiis_consumer, sign_in
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-PASSWORD = "Aiis12345"
 
 
 def iso(moment: datetime) -> str:
@@ -28,56 +26,15 @@ def iso(moment: datetime) -> str:
 
 @pytest.fixture(scope="module")
 def quarter_consumer(site_url):
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("the data is put in through the services of a stack running in this process")
-    from chalicelib.accounts.principal import Principal
-    from chalicelib.accounts.provisioning import create_active_user
-    from chalicelib.accounts.repository import UserRepository
-    from chalicelib.aiis.admin.agents import AgentAdmin
-    from chalicelib.aiis.admin.models import AgentCreate, MeterRef
     from chalicelib.aiis.ingestion.ingest import BatchIngest
     from chalicelib.aiis.reads.contracts import AiisContracts
-    from chalicelib.aiis.storage.agents_repository import AgentsRepository
     from chalicelib.aiis.storage.days import day_start
     from chalicelib.exchange.demo import AIIS_SERIAL, DEMO_CONTRACT
-    from chalicelib.metering.models import LinkRequest
-    from chalicelib.metering.service import MeteringService
 
-    tag = uuid.uuid4().hex[:8]
-    login = f"aiisq{tag}"
-    user_id = create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@kabinet.local",
-        phone=f"+7901{int(tag, 16) % 10_000_000:07d}",
-        kind="person",
-        role="consumer",
-        profile={"last_name": "Петров", "first_name": "Пётр", "middle_name": "Петрович", "snils": "112-233-445 95"},
-    )
-    users = UserRepository()
-    MeteringService().link(
-        Principal(user=users.get(user_id), session_id="test"),
-        LinkRequest(contract_number=DEMO_CONTRACT, meter_serial=AIIS_SERIAL),
-    )
-    AiisContracts().set_connected(Principal(user=users.get(user_id), session_id="test"), DEMO_CONTRACT, True)
-    admin = create_active_user(
-        login=f"admq{tag}",
-        password=PASSWORD,
-        email=f"admq{tag}@kabinet.local",
-        phone=f"+7902{int(tag, 16) % 10_000_000:07d}",
-        kind="staff",
-        role="admin",
-        profile={"last_name": "Админов", "first_name": "Адам"},
-    )
-    admin_service = AgentAdmin()
-    holder = next((a.id for a in admin_service.list().agents if AIIS_SERIAL in [m.serial for m in a.meters]), None)
-    if holder is None:
-        holder = f"testq-{tag}"
-        admin_service.create(
-            Principal(user=users.get(admin), session_id="test"),
-            AgentCreate(id=holder, name="ТП тестовая", meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)]),
-        )
-    agent = AgentsRepository().get(holder)
+    made = link_aiis_consumer("aiisq")
+    login = made["login"]
+    AiisContracts().set_connected(made["principal"], DEMO_CONTRACT, True)
+    agent = made["agent"]
     meter_id = agent.meters.as_dict()[AIIS_SERIAL]["meter_id"]
     today = datetime.now(MOSCOW).date()
     quarter_day, snapshot_days = today - timedelta(days=20), [today - timedelta(days=n) for n in (3, 2)]
@@ -118,14 +75,6 @@ def quarter_consumer(site_url):
     outcome = BatchIngest().apply(agent, records)
     assert not outcome.rejected, outcome.rejected[:3]
     return {"login": login, "meter_id": meter_id, "quarter_day": quarter_day, "snapshot_days": snapshot_days}
-
-
-def sign_in(page: Page, site_url: str, login: str) -> None:
-    page.goto(f"{site_url}/#/login")
-    page.locator('[name="identifier"]').fill(login)
-    page.locator('[name="password"]').fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("heading", name="Здравствуйте", exact=False)).to_be_visible()
 
 
 def test_quarter_hours_day_start_registers_and_csv_downloads(page: Page, site_url: str, quarter_consumer) -> None:

@@ -10,13 +10,12 @@ runs the stack in this process).
 
 from __future__ import annotations
 
-import os
 import re
 import time
-import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from stack_accounts import new_consumer
 
 pytestmark = pytest.mark.browser
 
@@ -32,33 +31,15 @@ def field(page: Page, name: str):
 @pytest.fixture
 def consumer(site_url):
     """A fresh active ФЛ: login and password."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("accounts are created in the stack's process, which an external stack is not")
-    from chalicelib.accounts.provisioning import create_active_user
-
-    login = f"ap{uuid.uuid4().hex[:10]}"
-    create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@example.ru",
-        phone=f"+7903{uuid.uuid4().int % 10**7:07d}",
-        kind="person",
-        role="consumer",
-        profile={
-            "last_name": "Кузнецов",
-            "first_name": "Павел",
-            "middle_name": "Андреевич",
-            "snils": "112-233-445 95",
-            "address": {
-                "postcode": "394036",
-                "locality": "Воронеж",
-                "street": "ул. Плехановская",
-                "house": "12",
-                "flat": "3",
-            },
-        },
+    return new_consumer(
+        "ap",
+        PASSWORD,
+        last_name="Кузнецов",
+        first_name="Павел",
+        middle_name="Андреевич",
+        snils="112-233-445 95",
+        address={"postcode": "394036", "locality": "Воронеж", "street": "ул. Плехановская", "house": "12", "flat": "3"},
     )
-    return {"login": login, "password": PASSWORD}
 
 
 def sign_in(page: Page, site_url: str, login: str, password: str) -> None:

@@ -11,13 +11,12 @@ runs the stack in this process), so the tests share nothing but the demo staff a
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
+from stack_accounts import new_consumer
 
 pytestmark = pytest.mark.browser
 
@@ -43,34 +42,16 @@ def pdf(name: str) -> dict:
 @pytest.fixture
 def consumer(site_url):
     """A fresh active ФЛ: login, password, surname."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("accounts are created in the stack's process, which an external stack is not")
-    from chalicelib.accounts.provisioning import create_active_user
-
-    suffix = uuid.uuid4().hex[:10]
-    login = f"tp{suffix}"
-    create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@example.ru",
-        phone=f"+7902{uuid.uuid4().int % 10**7:07d}",
-        kind="person",
-        role="consumer",
-        profile={
-            "last_name": "Смирнова",
-            "first_name": "Ольга",
-            "middle_name": "Петровна",
-            "snils": "112-233-445 95",
-            "address": {
-                "postcode": "394036",
-                "locality": "Воронеж",
-                "street": "ул. Кольцовская",
-                "house": "5",
-                "flat": "7",
-            },
-        },
+    account = new_consumer(
+        "tp",
+        PASSWORD,
+        last_name="Смирнова",
+        first_name="Ольга",
+        middle_name="Петровна",
+        snils="112-233-445 95",
+        address={"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская", "house": "5", "flat": "7"},
     )
-    return {"login": login, "password": PASSWORD, "surname": "Смирнова"}
+    return {**account, "surname": "Смирнова"}
 
 
 def sign_in(page: Page, site_url: str, login: str, password: str) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
+from stack_accounts import new_consumer
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +25,9 @@ PASSWORD = "Secret123pass"
 @pytest.fixture
 def applicant(site_url):
     """A fresh ФЛ with a submitted household application and a draft: login, number, draft id."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("accounts are created in the stack's process, which an external stack is not")
     import boto3
 
     from chalicelib.accounts.principal import Principal
-    from chalicelib.accounts.provisioning import create_active_user
     from chalicelib.accounts.repository import UserRepository
     from chalicelib.attachments.models import UploadRequest
     from chalicelib.attachments.service import AttachmentService
@@ -38,23 +35,16 @@ def applicant(site_url):
     from chalicelib.connection.models import ConnectionDocumentsIn
     from chalicelib.connection.service import ConnectionService
 
-    suffix = uuid.uuid4().hex[:10]
-    login = f"wd{suffix}"
-    user_id = create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@example.ru",
-        phone=f"+7903{uuid.uuid4().int % 10**7:07d}",
-        kind="person",
-        role="consumer",
-        profile={
-            "last_name": "Ёлкина",
-            "first_name": "Ольга",
-            "middle_name": "Петровна",
-            "snils": "112-233-445 95",
-            "address": {"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская", "house": "5"},
-        },
+    account = new_consumer(
+        "wd",
+        PASSWORD,
+        last_name="Ёлкина",
+        first_name="Ольга",
+        middle_name="Петровна",
+        snils="112-233-445 95",
+        address={"postcode": "394036", "locality": "Воронеж", "street": "ул. Кольцовская", "house": "5"},
     )
+    login, user_id = account["login"], account["user_id"]
     principal = Principal(user=UserRepository().get(user_id), session_id="browser-test")
     uploads, s3 = AttachmentService(), boto3.client("s3", region_name=os.environ["AWS_REGION"])
     service = ConnectionService()

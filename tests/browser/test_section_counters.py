@@ -8,13 +8,12 @@ The consumer is created in the stack's process (tests/browser/conftest.py runs t
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+from stack_accounts import new_consumer
 
 pytestmark = pytest.mark.browser
 
@@ -23,25 +22,11 @@ PASSWORD = "Secret123pass"
 
 @pytest.fixture
 def consumer(site_url):
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("accounts are created in the stack's process, which an external stack is not")
-    from chalicelib.accounts.provisioning import create_active_user
-
-    login = f"sc{uuid.uuid4().hex[:10]}"
-    phone = f"+7903{uuid.uuid4().int % 10**7:07d}"
-    create_active_user(
-        login=login,
-        password=PASSWORD,
-        email=f"{login}@example.ru",
-        phone=phone,
-        kind="person",
-        role="consumer",
-        profile={"last_name": "Орлова", "first_name": "Мария", "snils": "112-233-445 95"},
-    )
+    account = new_consumer("sc", PASSWORD, last_name="Орлова", first_name="Мария", snils="112-233-445 95")
     token = requests.post(
-        f"{site_url}/api/v1/auth/login", json={"identifier": login, "password": PASSWORD}, timeout=30
+        f"{site_url}/api/v1/auth/login", json={"identifier": account["login"], "password": PASSWORD}, timeout=30
     ).json()["access_token"]
-    return {"login": login, "phone": phone, "token": token}
+    return {**account, "token": token}
 
 
 def file_appeal(site_url: str, consumer: dict, topic: str) -> dict:

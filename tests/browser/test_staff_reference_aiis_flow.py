@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 import zipfile
 from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from aiis_support import aiis_agent
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -60,36 +60,9 @@ def test_admin_adds_finds_renames_and_imports_streets(page: Page, site_url, demo
 @pytest.fixture(scope="module")
 def aiis_point(site_url):
     """The demo АИИС meter assigned to an agent, the way staff do it: then it is a point of the export."""
-    if os.environ.get("BROWSER_TEST_BASE_URL"):
-        pytest.skip("the agent is registered through the services of a stack running in this process")
-    from chalicelib.accounts.principal import Principal
-    from chalicelib.accounts.provisioning import create_active_user
-    from chalicelib.accounts.repository import UserRepository
-    from chalicelib.aiis.admin.agents import AgentAdmin
-    from chalicelib.aiis.admin.models import AgentCreate, MeterRef
-    from chalicelib.exchange.demo import AIIS_POINT_CODE, AIIS_SERIAL, DEMO_CONTRACT
+    from chalicelib.exchange.demo import AIIS_POINT_CODE
 
-    agents = AgentAdmin()
-    if not any(AIIS_SERIAL in [m.serial for m in a.meters] for a in agents.list().agents):
-        tag = uuid.uuid4().hex[:8]
-        admin = create_active_user(
-            login=f"adm{tag}",
-            password="Admin12345pass",
-            email=f"adm{tag}@kabinet.local",
-            phone=f"+7901{int(tag, 16) % 10_000_000:07d}",
-            kind="person",
-            role="admin",
-            profile={"last_name": "Админов", "first_name": "Адам"},
-        )
-        actor = Principal(user=UserRepository().get(admin), session_id="test")
-        agents.create(
-            actor,
-            AgentCreate(
-                id=f"export-{tag}",
-                name="ТП выгрузки 80020",
-                meters=[MeterRef(contract=DEMO_CONTRACT, serial=AIIS_SERIAL)],
-            ),
-        )
+    aiis_agent()
     return AIIS_POINT_CODE
 
 

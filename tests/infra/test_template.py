@@ -930,6 +930,7 @@ def test_each_function_is_allowed_every_call_its_code_makes(
     from chalicelib.notifications import outbox
     from chalicelib.notifications.consumer import handle_batch
     from chalicelib.settings import service as company_settings
+    from infra.local.run import sqs_event
 
     names = physical_names(template, "test", "123456789012")
     roles = function_roles(template)
@@ -1033,22 +1034,7 @@ def test_each_function_is_allowed_every_call_its_code_makes(
     assert relayed >= 1
     url = sqs.get_queue_url(QueueName="kabinet-test-notifications")["QueueUrl"]
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    event = {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                "awsRegion": "eu-central-1",
-            }
-            for m in messages
-        ]
-    }
+    event = sqs_event(messages)
     result, made["NotificationsConsumer"] = recorder.calls_of(lambda: handle_batch(event))
     assert messages and result == {"batchItemFailures": []}
     assert {(service, operation) for service, operation, _ in made["NotificationsConsumer"]} >= {
@@ -1096,22 +1082,7 @@ def test_each_function_is_allowed_every_call_its_code_makes(
         url = sqs.get_queue_url(QueueName="kabinet-test-reminders")["QueueUrl"]
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         assert messages, ran
-        event = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
-                    "awsRegion": "eu-central-1",
-                }
-                for m in messages
-            ]
-        }
+        event = sqs_event(messages)
         company_settings.reset_cache()
         result, made["RemindersConsumer"] = recorder.calls_of(lambda: reminders_batch(event))
     finally:

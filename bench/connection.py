@@ -5,43 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.dynamodb_calls import TARGET, _environment, _measure
+from bench.demo import demo_api
+from bench.dynamodb_calls import TARGET, _measure
 
 
 def run() -> list[str]:
-    _environment()
-    from moto import mock_aws
+    with demo_api() as api:
+        from helpers import count_calls
 
-    with mock_aws():
-        from chalice.test import Client
-
-        from bench.demo import create_stack
-
-        create_stack()
-        from infra.local.demo import DEMO_ACCOUNTS, seed
-
-        seed()
-        from helpers import Api, count_calls
-
-        from app import app
+        from infra.local.demo import DEMO_ACCOUNTS
 
         person = DEMO_ACCOUNTS[0]
-        with Client(app) as client:
-            api = Api(client)
-            status, signed_in = api.post("/auth/login", {"identifier": person.login, "password": person.password})
-            assert status == 200, signed_in
-            token = signed_in["access_token"]
-            status, listed = api.get("/connection-applications", token=token)
-            assert status == 200 and listed["items"], listed
-            application_id: Any = listed["items"][0]["id"]
+        status, signed_in = api.post("/auth/login", {"identifier": person.login, "password": person.password})
+        assert status == 200, signed_in
+        token = signed_in["access_token"]
+        status, listed = api.get("/connection-applications", token=token)
+        assert status == 200 and listed["items"], listed
+        application_id: Any = listed["items"][0]["id"]
 
-            def applications() -> None:
-                assert api.get("/connection-applications", token=token)[0] == 200
+        def applications() -> None:
+            assert api.get("/connection-applications", token=token)[0] == 200
 
-            def card() -> None:
-                assert api.get(f"/connection-applications/{application_id}", token=token)[0] == 200
+        def card() -> None:
+            assert api.get(f"/connection-applications/{application_id}", token=token)[0] == 200
 
-            lines = ["Технологическое присоединение: вызовы DynamoDB на запрос (цель ≤ %d, с проверкой входа)" % TARGET]
-            for name, request in (("мои заявки (список)", applications), ("карточка заявки", card)):
-                lines.append(_measure(name, request, count_calls))
-            return lines
+        lines = ["Технологическое присоединение: вызовы DynamoDB на запрос (цель ≤ %d, с проверкой входа)" % TARGET]
+        for name, request in (("мои заявки (список)", applications), ("карточка заявки", card)):
+            lines.append(_measure(name, request, count_calls))
+        return lines

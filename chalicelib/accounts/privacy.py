@@ -49,7 +49,7 @@ from chalicelib.attachments.repository import UploadItem, upload_key
 from chalicelib.core import clock, throttle
 from chalicelib.core.backoff import until_processed
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import is_conditional_failure, string_list, table_meta, transaction
+from chalicelib.core.dynamo import conflict_on_condition, is_conditional_failure, string_list, table_meta, transaction
 from chalicelib.core.errors import conflict, field_error, forbidden
 from chalicelib.notifications import outbox
 from chalicelib.settings import company
@@ -504,23 +504,23 @@ class PrivacyService:
             },
             email=user.email,
         )
-        try:
-            with transaction() as tx:
-                tx.update(
-                    user,
-                    actions=tombstone_actions(user, clock.iso(closed)),
-                    condition=(UserItem.status == "active") & (UserItem.password_hash == user.password_hash),
+        with (
+            conflict_on_condition("Учётная запись изменена в другом сеансе. Войдите снова и повторите"),
+            transaction() as tx,
+        ):
+            tx.update(
+                user,
+                actions=tombstone_actions(user, clock.iso(closed)),
+                condition=(UserItem.status == "active") & (UserItem.password_hash == user.password_hash),
+            )
+            for kind, key in (("login", user.login_key), ("email", user.email_key), ("phone", user.phone_key)):
+                tx.delete(
+                    ClaimItem(claim_key(kind, key), "CLAIM"),
+                    condition=ClaimItem.pk.does_not_exist() | (ClaimItem.user_id == uid),
                 )
-                for kind, key in (("login", user.login_key), ("email", user.email_key), ("phone", user.phone_key)):
-                    tx.delete(
-                        ClaimItem(claim_key(kind, key), "CLAIM"),
-                        condition=ClaimItem.pk.does_not_exist() | (ClaimItem.user_id == uid),
-                    )
-                tx.delete(ResetItem(user_key(uid), "RESET"))
-                tx.delete(PhoneChangeItem(user_key(uid), "PHONE"))
-                outbox.stage(tx, note)
-        except TransactWriteError:
-            raise conflict("Учётная запись изменена в другом сеансе. Войдите снова и повторите") from None
+            tx.delete(ResetItem(user_key(uid), "RESET"))
+            tx.delete(PhoneChangeItem(user_key(uid), "PHONE"))
+            outbox.stage(tx, note)
         outbox.dispatch([note])
         logger.info("account %s closed; %d cases kept until %s", uid, kept, keep_until.isoformat())
         return (

@@ -17,7 +17,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import clock, throttle
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, validation_error
 from chalicelib.core.secrets import derived_key
 from chalicelib.notifications import outbox
@@ -121,15 +121,15 @@ class ProfileService:
         if change.notifications is not None:
             actions.append(UserItem.notify.set(change.notifications.model_dump()))
         notes: list[outbox.Notification] = []
-        try:
-            with transaction() as tx:
-                if change.email and email_key(change.email) != user.email_key:
-                    notes += self._request_email_change(tx, user, change.email)
-                    actions.append(UserItem.pending_email.set(change.email))
-                if actions:
-                    tx.update(user, actions=actions, condition=UserItem.token_version == user.token_version)
-        except TransactWriteError:
-            raise conflict("Профиль изменён в другом сеансе. Обновите страницу и повторите") from None
+        with (
+            conflict_on_condition("Профиль изменён в другом сеансе. Обновите страницу и повторите"),
+            transaction() as tx,
+        ):
+            if change.email and email_key(change.email) != user.email_key:
+                notes += self._request_email_change(tx, user, change.email)
+                actions.append(UserItem.pending_email.set(change.email))
+            if actions:
+                tx.update(user, actions=actions, condition=UserItem.token_version == user.token_version)
         outbox.dispatch(notes)
         refreshed = self.repo.get(user.user_id)
         assert refreshed is not None

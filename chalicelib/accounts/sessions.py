@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.core import clock
 from chalicelib.core.config import Settings, get_settings
-from chalicelib.core.dynamo import transaction
-from chalicelib.core.errors import ApiError, field_error, unauthorized
+from chalicelib.core.dynamo import conflict_on_condition, transaction
+from chalicelib.core.errors import field_error, unauthorized
 from chalicelib.notifications import outbox
 
 from . import tokens
@@ -161,20 +159,17 @@ class SessionService:
         remember = bool((user.sessions.as_dict().get(principal.session_id) or {}).get("remember"))
         session = self._new_session(user.user_id, remember)
         note = outbox.Notification("password_changed", {}, user_id=user.user_id, email=user.email, phone=user.phone)
-        try:
-            with transaction() as tx:
-                tx.update(
-                    user,
-                    actions=[
-                        UserItem.password_hash.set(hash_password(new)),
-                        UserItem.token_version.add(1),
-                        UserItem.sessions.set({session.session_id: session.entry}),
-                    ],
-                    condition=UserItem.password_hash == user.password_hash,
-                )
-                outbox.stage(tx, note)
-        except TransactWriteError:
-            raise ApiError("Пароль был изменён в другом сеансе. Войдите снова", status=409, code="conflict") from None
+        with conflict_on_condition("Пароль был изменён в другом сеансе. Войдите снова"), transaction() as tx:
+            tx.update(
+                user,
+                actions=[
+                    UserItem.password_hash.set(hash_password(new)),
+                    UserItem.token_version.add(1),
+                    UserItem.sessions.set({session.session_id: session.entry}),
+                ],
+                condition=UserItem.password_hash == user.password_hash,
+            )
+            outbox.stage(tx, note)
         outbox.dispatch([note])
         user.token_version = int(user.token_version) + 1
         return self._tokens(user, session)

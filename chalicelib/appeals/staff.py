@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -19,7 +18,7 @@ from chalicelib.cases.dates import company_today
 from chalicelib.cases.queue import queue_cursor, queue_start_key
 from chalicelib.cases.staff import assign, hand_over_details, hand_over_target
 from chalicelib.core import audit, clock
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, not_found
 from chalicelib.notifications import outbox
 
@@ -188,26 +187,21 @@ class StaffCaseService:
             owner = self.users.get(case.owner_id)
             email = owner.email if owner is not None and owner.status == "active" else None
             note = notify.status_changed(case, status, email, comment)
-        try:
-            with transaction() as tx:
-                tx.update(CaseItem(case.pk, case.sk), actions=updates, condition=CaseItem.rev == case.rev)
-                if history is not None:
-                    tx.save(history)
-                self.attachments.attach(tx, case.pk, files)
-                audit.record(
-                    tx,
-                    principal,
-                    f"{case.kind}.{action}",
-                    case.kind,
-                    case.case_id,
-                    {"number": case.number, "from": case.status, "to": status or case.status, **(details or {})},
-                )
-                if note is not None:
-                    outbox.stage(tx, note)
-        except TransactWriteError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            raise conflict(CHANGED_MEANWHILE) from None
+        with conflict_on_condition(CHANGED_MEANWHILE), transaction() as tx:
+            tx.update(CaseItem(case.pk, case.sk), actions=updates, condition=CaseItem.rev == case.rev)
+            if history is not None:
+                tx.save(history)
+            self.attachments.attach(tx, case.pk, files)
+            audit.record(
+                tx,
+                principal,
+                f"{case.kind}.{action}",
+                case.kind,
+                case.case_id,
+                {"number": case.number, "from": case.status, "to": status or case.status, **(details or {})},
+            )
+            if note is not None:
+                outbox.stage(tx, note)
         if note is not None:
             outbox.dispatch([note])
         return self.card(principal, case.kind, case.case_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, cast
@@ -14,7 +14,7 @@ from pynamodb.models import MetaProtocol
 from pynamodb.transactions import TransactWrite
 
 from .config import get_settings
-from .errors import conflict
+from .errors import FieldError, conflict
 
 
 class TableMeta:
@@ -92,11 +92,12 @@ def is_conditional_failure(exc: BaseException) -> bool:
 
 
 @contextmanager
-def conflict_on_condition(message: str) -> Iterator[None]:
-    """Around transactions whose failed condition means another change came first: a 409 with `message`."""
+def conflict_on_condition(message: str, fields: Iterable[FieldError] = ()) -> Iterator[None]:
+    """Around transactions whose failed condition means another change came first: a 409 with `message`
+    (and `fields`, as `conflict` takes them)."""
     try:
         yield
     except TransactWriteError as exc:
         if is_conditional_failure(exc):
-            raise conflict(message) from None
+            raise conflict(message, fields) from None
         raise

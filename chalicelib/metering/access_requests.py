@@ -34,7 +34,7 @@ from chalicelib.attachments import DownloadLink, FileRef
 from chalicelib.attachments.repository import FileAttr
 from chalicelib.attachments.service import AttachmentService
 from chalicelib.core import audit, clock, throttle
-from chalicelib.core.dynamo import is_conditional_failure, table_meta, transaction
+from chalicelib.core.dynamo import conflict_on_condition, is_conditional_failure, table_meta, transaction
 from chalicelib.core.errors import ApiError, conflict, field_error, forbidden, not_found
 from chalicelib.notifications import outbox, targets
 
@@ -546,25 +546,20 @@ class AccessRequestService:
     ) -> None:
         """The status change (only from pending), the grant if any, the audit record and the notification:
         all or nothing. Two employees deciding at once: the second gets 409."""
-        try:
-            with transaction() as tx:
-                tx.update(target, actions=actions, condition=AccessRequestItem.status == "pending")
-                if also is not None:
-                    also(tx)
-                audit.record(
-                    tx,
-                    principal,
-                    f"access_request.{decision}",
-                    "access_request",
-                    item.request_id,
-                    {"contract": item.contract, "applicant": item.applicant_login, "requested": item.right, **details},
-                )
-                for note in notes:
-                    outbox.stage(tx, note)
-        except TransactWriteError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            raise conflict(ALREADY_DECIDED) from None
+        with conflict_on_condition(ALREADY_DECIDED), transaction() as tx:
+            tx.update(target, actions=actions, condition=AccessRequestItem.status == "pending")
+            if also is not None:
+                also(tx)
+            audit.record(
+                tx,
+                principal,
+                f"access_request.{decision}",
+                "access_request",
+                item.request_id,
+                {"contract": item.contract, "applicant": item.applicant_login, "requested": item.right, **details},
+            )
+            for note in notes:
+                outbox.stage(tx, note)
         outbox.dispatch(notes)
 
 

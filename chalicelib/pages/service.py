@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.accounts.principal import Principal
 from chalicelib.core import audit, clock
-from chalicelib.core.dynamo import is_conditional_failure, transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import conflict, forbidden, not_found
 from chalicelib.settings import company
 
@@ -18,6 +16,7 @@ from .render import to_html
 from .repository import Page, PageRepository
 
 NO_PAGE = "Такой страницы нет"
+EDITED_MEANWHILE = "Страницу уже изменил другой сотрудник. Откройте её заново, чтобы не потерять правки"
 
 
 def default_page(definition: PageDef) -> Page:
@@ -94,18 +93,11 @@ class PageService:
             clock.iso(clock.now()),
             actor.user.login,
         )
-        try:
-            with transaction() as tx:
-                self.repo.save(tx, page, stored.version if stored else None)
-                if definition.kind == "agreement":
-                    if stored is None:  # the default edition was shown to people: keep it readable too
-                        self.repo.keep_agreement(tx, current)
-                    self.repo.keep_agreement(tx, page)
-                audit.record(tx, actor, "pages.save", "page", slug, {"version": page.version, "title": page.title})
-        except TransactWriteError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            raise conflict(
-                "Страницу уже изменил другой сотрудник. Откройте её заново, чтобы не потерять правки"
-            ) from None
+        with conflict_on_condition(EDITED_MEANWHILE), transaction() as tx:
+            self.repo.save(tx, page, stored.version if stored else None)
+            if definition.kind == "agreement":
+                if stored is None:  # the default edition was shown to people: keep it readable too
+                    self.repo.keep_agreement(tx, current)
+                self.repo.keep_agreement(tx, page)
+            audit.record(tx, actor, "pages.save", "page", slug, {"version": page.version, "title": page.title})
         return PageSource(**_summary(definition, page), html=page.html, markdown=page.markdown)

@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core import audit
 from chalicelib.core.audit import Actor
-from chalicelib.core.dynamo import is_conditional_failure, transaction
-from chalicelib.core.errors import FieldError, conflict, not_found
+from chalicelib.core.dynamo import conflict_on_condition, transaction
+from chalicelib.core.errors import FieldError, not_found
 from chalicelib.core.validation import to_api_error
 
 from .models import (
@@ -29,6 +28,7 @@ from .models import (
 from .names import search_prefix
 from .repository import Street, StreetRepository
 
+NAME_TAKEN = (FieldError("name", "Улица с таким названием уже есть в этом населённом пункте"),)
 RENAMED_FROM = "Так называлась улица, которую переименовали в справочнике: это название занято ею"
 
 
@@ -49,24 +49,16 @@ class ReferenceService:
 
     def add(self, actor: Actor, street_in: StreetIn) -> StreetOut:
         street = Street.new(street_in.locality, street_in.name)
-        try:
-            with transaction() as tx:
-                self.repo.add(tx, street)
-                audit.record(
-                    tx,
-                    actor,
-                    "reference.street.add",
-                    "street",
-                    street.id,
-                    {"locality": street.locality, "name": street.name},
-                )
-        except TransactWriteError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            raise conflict(
-                "Такая улица уже есть в справочнике",
-                [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")],
-            ) from None
+        with conflict_on_condition("Такая улица уже есть в справочнике", NAME_TAKEN), transaction() as tx:
+            self.repo.add(tx, street)
+            audit.record(
+                tx,
+                actor,
+                "reference.street.add",
+                "street",
+                street.id,
+                {"locality": street.locality, "name": street.name},
+            )
         return to_out(street)
 
     def rename(self, actor: Actor, street_id: str, rename: StreetRename) -> StreetOut:
@@ -75,24 +67,21 @@ class ReferenceService:
             raise not_found("Улица не найдена")
         if rename.name == street.name:
             return to_out(street)
-        try:
-            with transaction() as tx:
-                renamed = self.repo.rename(tx, street, rename.name)
-                audit.record(
-                    tx,
-                    actor,
-                    "reference.street.rename",
-                    "street",
-                    street.id,
-                    {"locality": street.locality, "name": renamed.name, "previous_name": street.name},
-                )
-        except TransactWriteError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            raise conflict(
-                "Улица с таким названием уже есть в справочнике или улицу только что изменили",
-                [FieldError("name", "Улица с таким названием уже есть в этом населённом пункте")],
-            ) from None
+        with (
+            conflict_on_condition(
+                "Улица с таким названием уже есть в справочнике или улицу только что изменили", NAME_TAKEN
+            ),
+            transaction() as tx,
+        ):
+            renamed = self.repo.rename(tx, street, rename.name)
+            audit.record(
+                tx,
+                actor,
+                "reference.street.rename",
+                "street",
+                street.id,
+                {"locality": street.locality, "name": renamed.name, "previous_name": street.name},
+            )
         return to_out(renamed)
 
     def import_streets(self, actor: Actor, rows: list[Any]) -> StreetImportReport:

@@ -38,7 +38,7 @@ from chalicelib.accounts.repository import (
 from chalicelib.accounts.tokens import secret_digest
 from chalicelib.core import audit, clock
 from chalicelib.core.config import get_settings
-from chalicelib.core.dynamo import transaction
+from chalicelib.core.dynamo import conflict_on_condition, transaction
 from chalicelib.core.errors import ApiError, FieldError, conflict, field_error, forbidden, not_found
 from chalicelib.notifications import outbox
 
@@ -92,35 +92,32 @@ class StaffUserService:
             profile["middle_name"] = body.middle_name
         self._check_free({"login": body.login, "email": body.email, "phone": body.phone})
         user_id = str(uuid.uuid4())
-        try:
-            with transaction() as tx:
-                token, note = self._stage_link(tx, user_id, body.email, "staff_invite", body.login)
-                # The password is random and never told: only the e-mailed link sets a usable one.
-                create_active_user(
-                    login=body.login,
-                    password=secrets.token_urlsafe(32),
-                    email=body.email,
-                    phone=body.phone,
-                    kind="person",
-                    role=body.roles[0],
-                    roles=body.roles,
-                    profile=profile,
-                    tx=tx,
-                    status="invited",
-                    user_id=user_id,
-                    confirm_digest=secret_digest(token),
-                )
-                audit.record(
-                    tx,
-                    actor,
-                    "staff_user.create",
-                    TARGET,
-                    user_id,
-                    {"login": body.login, "roles": ", ".join(body.roles)},
-                )
-        except TransactWriteError:
-            # A concurrent creation took one of the identifiers after our check.
-            raise conflict("Логин, e-mail или телефон уже заняты другим сотрудником") from None
+        # A concurrent creation takes one of the identifiers after our check: its claim's condition fails.
+        with conflict_on_condition("Логин, e-mail или телефон уже заняты другим сотрудником"), transaction() as tx:
+            token, note = self._stage_link(tx, user_id, body.email, "staff_invite", body.login)
+            # The password is random and never told: only the e-mailed link sets a usable one.
+            create_active_user(
+                login=body.login,
+                password=secrets.token_urlsafe(32),
+                email=body.email,
+                phone=body.phone,
+                kind="person",
+                role=body.roles[0],
+                roles=body.roles,
+                profile=profile,
+                tx=tx,
+                status="invited",
+                user_id=user_id,
+                confirm_digest=secret_digest(token),
+            )
+            audit.record(
+                tx,
+                actor,
+                "staff_user.create",
+                TARGET,
+                user_id,
+                {"login": body.login, "roles": ", ".join(body.roles)},
+            )
         outbox.dispatch([note])
         return self.get(user_id)
 
@@ -148,23 +145,21 @@ class StaffUserService:
             roles = set(changes["roles"])
             actions += [UserItem.role.set(primary_role(roles)), UserItem.staff_roles.set(roles)]
         details = {k: (", ".join(v) if isinstance(v, list) else v) for k, v in changes.items()}
-        try:
-            with transaction() as tx:
-                tx.update(
-                    user, actions=actions, condition=(UserItem.email == user.email) & (UserItem.phone == user.phone)
+        with (
+            conflict_on_condition("Данные сотрудника изменились или e-mail/телефон заняты. Обновите страницу"),
+            transaction() as tx,
+        ):
+            tx.update(user, actions=actions, condition=(UserItem.email == user.email) & (UserItem.phone == user.phone))
+            for kind in moved:
+                tx.delete(
+                    ClaimItem(claim_key(kind, getattr(user, f"{kind}_key")), "CLAIM"),
+                    condition=ClaimItem.user_id == user_id,
                 )
-                for kind in moved:
-                    tx.delete(
-                        ClaimItem(claim_key(kind, getattr(user, f"{kind}_key")), "CLAIM"),
-                        condition=ClaimItem.user_id == user_id,
-                    )
-                    tx.save(
-                        ClaimItem(claim_key(kind, new_keys[kind]), "CLAIM", user_id=user_id, confirmed=True),
-                        condition=ClaimItem.pk.does_not_exist(),
-                    )
-                audit.record(tx, actor, "staff_user.update", TARGET, user_id, details)
-        except TransactWriteError:
-            raise conflict("Данные сотрудника изменились или e-mail/телефон заняты. Обновите страницу") from None
+                tx.save(
+                    ClaimItem(claim_key(kind, new_keys[kind]), "CLAIM", user_id=user_id, confirmed=True),
+                    condition=ClaimItem.pk.does_not_exist(),
+                )
+            audit.record(tx, actor, "staff_user.update", TARGET, user_id, details)
         return self.get(user_id)
 
     def set_enabled(self, actor: Principal, user_id: str, enabled: bool) -> StaffUserOut:

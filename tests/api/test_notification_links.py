@@ -11,7 +11,7 @@ from helpers import login, staff_user
 
 # Fixtures of other modules, used here by name.
 from test_access_requests import contract, stranger, submitted as access_request  # noqa: F401
-from test_appeals import submit as submit_appeal, user  # noqa: F401
+from test_appeals import submit as submit_appeal
 from test_outages import create as create_outage, planned, quick_subscribers, town  # noqa: F401
 from test_reference import staff_token
 from test_service_requests import request_body, street  # noqa: F401

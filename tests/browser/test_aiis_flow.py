@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiis_support import link_aiis_consumer, sign_in
+from aiis_browser import link_aiis_consumer, sign_in
 from playwright.sync_api import Page, expect
 
 from chalicelib.metering.periods import MONTHS_NOMINATIVE

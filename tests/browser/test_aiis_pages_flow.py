@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiis_support import link_aiis_consumer, sign_in
+from aiis_browser import link_aiis_consumer, sign_in
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
-from aiis_support import aiis_agent
+from aiis_browser import aiis_agent
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser

@@ -98,7 +98,7 @@ class StaffQueueQuery(Strict):
     limit: int = Field(default=50, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=300)] | None = Field(
         default=None,
-        description="next_cursor предыдущей страницы",
+        description="next_cursor предыдущей страницы; пусто — первая страница",
         json_schema_extra=CURSOR_SCHEMA,
     )
 

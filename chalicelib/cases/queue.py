@@ -13,9 +13,11 @@ from typing import Any
 
 from chalicelib.core.errors import field_error
 
-_CURSOR = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)_([0-9a-f]{32})$")
-# What a query's `cursor` field documents (the check itself is `queue_start_key`'s, with its Russian message).
-CURSOR_SCHEMA: dict[str, Any] = {"pattern": _CURSOR.pattern}
+_CURSOR_BODY = r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z)_([0-9a-f]{32})"
+_CURSOR = re.compile(f"^{_CURSOR_BODY}$")
+# What a query's `cursor` field documents: a cursor, or empty for the first page (the check itself is
+# `queue_start_key`'s, with its Russian message).
+CURSOR_SCHEMA: dict[str, Any] = {"pattern": f"^(?:{_CURSOR_BODY})?$"}
 
 
 def queue_cursor(last_key: dict[str, Any]) -> str:

@@ -300,7 +300,9 @@ class StaffQueueQuery(Strict):
         default=False, description="Только с пропущенным идущим сроком (отметка ежедневной проверки сроков)"
     )
     cursor: Annotated[str, StringConstraints(max_length=300)] | None = Field(
-        default=None, description="next_cursor предыдущей страницы", json_schema_extra=CURSOR_SCHEMA
+        default=None,
+        description="next_cursor предыдущей страницы; пусто — первая страница",
+        json_schema_extra=CURSOR_SCHEMA,
     )
     limit: int = Field(default=50, ge=1, le=100)
 

@@ -216,6 +216,8 @@ def test_a_cursor_the_client_wrote_is_refused_not_passed_to_dynamodb(api, engine
     for cursor in (forged, "2026-11-05T09:30:00Z_not-an-id", "2026-11-05T09:30:00Z_" + "a" * 31):
         status, answer = api.get(f"/staff/connection-applications?cursor={cursor}", token=engineer["token"])
         assert status == 422 and answer["error"]["fields"][0]["path"] == "cursor", cursor
+    # An empty cursor is the first page, as the document says.
+    assert api.get("/staff/connection-applications?cursor=", token=engineer["token"])[0] == 200
 
 
 def test_overdue_deadlines_are_flagged_and_filtered(api, user, engineer):

@@ -184,6 +184,12 @@ class StaffUserService:
 
     def reset_password(self, actor: Principal, user_id: str) -> StaffUserOut:
         user = self._employee(user_id)
+        if user_id == actor.user_id:
+            # A reset ends every session of the account at once: done to oneself, it signs out the one
+            # administrator who could have undone it.
+            raise forbidden(
+                "Собственный пароль меняют в профиле сотрудника; сброс по ссылке делает другой администратор"
+            )
         if user.status == "disabled":
             raise ApiError("Сотрудник отключён: сначала включите учётную запись", status=409, code="conflict")
         with transaction() as tx:

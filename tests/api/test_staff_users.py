@@ -156,6 +156,9 @@ def test_disabling_ends_sessions_at_once_and_enabling_lets_the_employee_back(api
 def test_an_administrator_cannot_disable_or_demote_himself(api):
     admin = staff_user(api, "admin")
     assert api.post(f"/staff/users/{admin['user_id']}/disable", token=admin["token"])[0] == 403
+    # Nor reset his own password: that would end his own session and leave him locked out.
+    assert api.post(f"/staff/users/{admin['user_id']}/password-reset", token=admin["token"])[0] == 403
+    assert api.get("/staff/me", token=admin["token"])[0] == 200
     status, answer = api.patch(f"/staff/users/{admin['user_id']}", {"roles": ["operator"]}, token=admin["token"])
     assert status == 422 and answer["error"]["fields"][0]["path"] == "roles"
 

@@ -78,12 +78,14 @@ class LoginGuard:
         found = {item.pk: item for item in ThrottleItem.batch_get(keys)}
         if address.count(found) >= settings.login_failures_per_ip_ceiling:
             raise rate_limited(address.retry_after(found, settings.login_failures_per_ip_ceiling))
-        now = clock.epoch(clock.now())
+        # To the microsecond, rounded up: whole seconds would make Retry-After depend on where a second
+        # boundary fell between the failure and this try, which differs between two identifiers tried alike.
+        now = clock.now().timestamp()
         not_before = max(
-            (int(found[k].not_before or 0) for k in (pair.current, pair.previous) if k in found), default=0
+            (float(found[k].not_before or 0) for k in (pair.current, pair.previous) if k in found), default=0.0
         )
         if not_before > now:
-            raise rate_limited(not_before - now)
+            raise rate_limited(math.ceil(not_before - now))
         ident_over = ident.count(found) >= settings.login_failures_before_challenge
         if ident_over or (solvable and address.count(found) >= settings.login_failures_per_ip):
             if challenge is None:
@@ -99,7 +101,7 @@ class LoginGuard:
         wait = delay_after(attempt.pair_failures + 1, self.settings)
         pair_actions: list[Action] = [ThrottleItem.hits.add(1), ThrottleItem.ttl.set(attempt.pair.expires)]
         if wait:
-            pair_actions.append(ThrottleItem.not_before.set(clock.epoch(clock.now()) + wait))
+            pair_actions.append(ThrottleItem.not_before.set(clock.now().timestamp() + wait))
         with transaction() as tx:
             for counter in (attempt.identifier, attempt.address):
                 tx.update(

@@ -27,7 +27,7 @@ class ThrottleItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     hits = NumberAttribute(default=0)
     ttl = NumberAttribute(null=True)
-    not_before = NumberAttribute(null=True)  # epoch: the next attempt is not served before it
+    not_before = NumberAttribute(null=True)  # epoch seconds (with a fraction): no attempt is served before it
 
 
 def opaque(value: str) -> str:

@@ -73,6 +73,32 @@ def test_an_existing_and_an_unknown_identifier_answer_alike_at_every_attempt(api
     assert [r[0] for r in real[:4]] == [401] * 3 + [429]
 
 
+def test_retry_after_does_not_depend_on_where_a_second_boundary_falls(api, user, moving_clock, viewer_ip_header):
+    # Two identifiers asked alike, 0.2 s after their third failure: for one a second boundary falls in
+    # between, for the other not. Whole-second arithmetic answered 4 to one and 5 to the other.
+    def at_fraction(fraction: float) -> None:
+        current = clock.now().timestamp()
+        moving_clock["offset"] += timedelta(seconds=(1 - current % 1) + fraction)
+
+    def retry_after(identifier: str) -> str | None:
+        response = api.client.http.post(
+            "/api/v1/auth/login",
+            headers={"Content-Type": "application/json", "X-Kabinet-Viewer-Ip": "198.51.100.8"},
+            body='{"identifier": "%s", "password": "x"}' % identifier,
+        )
+        assert response.status_code == 429
+        return response.headers.get("Retry-After")
+
+    answers = []
+    for identifier, fraction in ((user["login"], 0.9), ("ghost24680", 0.1)):
+        at_fraction(fraction)
+        for _ in range(3):
+            attempt(api, identifier, ip="198.51.100.8")
+        moving_clock["offset"] += timedelta(seconds=0.2)
+        answers.append(retry_after(identifier))
+    assert answers == ["5", "5"]
+
+
 def test_waits_double_per_address_and_never_lock_the_owner_out_elsewhere(api, user, moving_clock, viewer_ip_header):
     from helpers import solve_pow
 

@@ -21,7 +21,8 @@ os.environ.update(
         "KABINET_ARGON2_TIME_COST": "1",
         "KABINET_ARGON2_MEMORY_KIB": "8192",
         "KABINET_POW_DIFFICULTY": "6",
-        # The response-time floor of registration and recovery is tested where it matters (test_hardening).
+        # The response-time floor of registration, recovery and linking is tested where it matters
+        # (test_hardening, test_ownership).
         "KABINET_AUTH_RESPONSE_FLOOR_MS": "0",
         # chalice's test client gives every request the same source IP; tests that check the per-IP
         # limit lower it themselves (see `settings_override`).

@@ -30,3 +30,14 @@ def user(api) -> dict:
 @pytest.fixture
 def engineer(api) -> dict:
     return staff_user(api, "engineer")
+
+
+@pytest.fixture
+def response_floor(monkeypatch):
+    """Paced routes (registration, recovery, linking) answer no sooner than 1.2 s (tests run with 0)."""
+    from chalicelib.core.config import get_settings
+
+    monkeypatch.setenv("KABINET_AUTH_RESPONSE_FLOOR_MS", "1200")
+    get_settings.cache_clear()
+    yield 1.2
+    get_settings.cache_clear()

@@ -123,16 +123,6 @@ def test_json_with_a_charset_is_json(api):
     assert api.client.http.post("/api/v1/auth/login", headers=headers, body=body).status_code == 401
 
 
-@pytest.fixture
-def response_floor(monkeypatch):
-    from chalicelib.core.config import get_settings
-
-    monkeypatch.setenv("KABINET_AUTH_RESPONSE_FLOOR_MS", "1200")
-    get_settings.cache_clear()
-    yield 1.2
-    get_settings.cache_clear()
-
-
 def test_recovery_and_registration_take_as_long_for_a_known_address_as_for_an_unknown_one(api, response_floor):
     import time
 

@@ -89,6 +89,22 @@ def test_wrong_serial_unknown_contract_wrong_identity_old_format_and_removed_met
     assert all(r == reads[0] for r in reads), reads
 
 
+def test_a_refusal_takes_as_long_for_a_real_contract_as_for_one_that_does_not_exist(
+    api, person_contract, response_floor
+):
+    import time
+
+    def timed(number: str) -> tuple[int, float]:
+        started = time.monotonic()
+        status, _ = link(api, person(api, snils=OTHER_SNILS), number, serial_of(person_contract))
+        return status, time.monotonic() - started
+
+    real, absent = timed(person_contract), timed("НЕТ-" + person_contract)
+    assert real[0] == absent[0] == 422
+    assert real[1] >= response_floor and absent[1] >= response_floor
+    assert abs(real[1] - absent[1]) < 0.15, (real, absent)
+
+
 def test_failed_attempts_are_limited_per_contract_across_accounts(api, person_contract):
     for _ in range(5):
         assert link(api, person(api, snils=OTHER_SNILS), person_contract, serial_of(person_contract))[0] == 422

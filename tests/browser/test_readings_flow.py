@@ -64,6 +64,14 @@ def server_clock(site_url):
     if os.environ.get("BROWSER_TEST_BASE_URL"):
         pytest.skip("the server clock can only be set when the stack runs in this process")
     from chalicelib.core import clock
+    from chalicelib.metering.repository import ClosedPeriodItem, period_key
+
+    this_month = entry_day().strftime("%Y-%m")
+
+    def closed() -> bool:
+        return ClosedPeriodItem.count(period_key(this_month)) > 0
+
+    was_closed = closed()
 
     def set_to(day: date, hour: int, minute: int) -> None:
         moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=MOSCOW)
@@ -72,6 +80,10 @@ def server_clock(site_url):
 
     yield set_to
     clock.set_clock(None)
+    # The stack's minute tick closes the month before the server's current one: while a test held the
+    # clock in the next month, it may have closed this one, which the next tests must find open.
+    if closed() and not was_closed:
+        ClosedPeriodItem(period_key(this_month), "CLOSED").delete()
 
 
 @pytest.fixture
